@@ -1,0 +1,177 @@
+//! Button payloads: what a tap means, and which function handles it.
+//!
+//! Every button and list row we send carries an encoded [`Action`]. The encoding is short
+//! (Telegram's `callback_data` holds 64 bytes) and starts with the handler's letter, `c:` for the
+//! catalog function and `k:` for the cart function, so ingress can route a tap to its queue
+//! without reading any state. Ids in the catalog are limited to 16 characters of `[a-z0-9_-]`
+//! ([`crate::catalog::valid_id`]), which keeps the longest payload at 56 bytes.
+
+use serde::{Deserialize, Serialize};
+
+/// The conversation function that handles a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Handler {
+    /// Browsing: menu, categories, products, search.
+    Catalog,
+    /// Customization and the cart.
+    Cart,
+}
+
+impl Handler {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Handler::Catalog => "catalog",
+            Handler::Cart => "cart",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Menu,
+    Category(String),
+    Product(String),
+    /// Start adding a product: customization first when it has option groups.
+    Add(String),
+    Pick {
+        product: String,
+        group: String,
+        option: String,
+    },
+    Skip {
+        product: String,
+        group: String,
+    },
+    CancelCustomizing,
+    ViewCart,
+    EditLine(String),
+    SetQuantity {
+        line: String,
+        quantity: u32,
+    },
+    Remove(String),
+    Empty,
+}
+
+/// The largest payload Telegram accepts in `callback_data`.
+pub const MAX_PAYLOAD_BYTES: usize = 64;
+
+impl Action {
+    pub fn encode(&self) -> String {
+        match self {
+            Action::Menu => "c:m".into(),
+            Action::Category(id) => format!("c:c:{id}"),
+            Action::Product(id) => format!("c:p:{id}"),
+            Action::Add(id) => format!("k:a:{id}"),
+            Action::Pick {
+                product,
+                group,
+                option,
+            } => format!("k:o:{product}:{group}:{option}"),
+            Action::Skip { product, group } => format!("k:s:{product}:{group}"),
+            Action::CancelCustomizing => "k:x".into(),
+            Action::ViewCart => "k:v".into(),
+            Action::EditLine(line) => format!("k:e:{line}"),
+            Action::SetQuantity { line, quantity } => format!("k:q:{line}:{quantity}"),
+            Action::Remove(line) => format!("k:r:{line}"),
+            Action::Empty => "k:z".into(),
+        }
+    }
+
+    /// Parses a payload; `None` for anything we did not produce (a forged or stale payload).
+    pub fn decode(payload: &str) -> Option<Action> {
+        let parts: Vec<&str> = payload.split(':').collect();
+        let owned = |s: &str| s.to_string();
+        Some(match parts.as_slice() {
+            ["c", "m"] => Action::Menu,
+            ["c", "c", id] => Action::Category(owned(id)),
+            ["c", "p", id] => Action::Product(owned(id)),
+            ["k", "a", id] => Action::Add(owned(id)),
+            ["k", "o", p, g, o] => Action::Pick {
+                product: owned(p),
+                group: owned(g),
+                option: owned(o),
+            },
+            ["k", "s", p, g] => Action::Skip {
+                product: owned(p),
+                group: owned(g),
+            },
+            ["k", "x"] => Action::CancelCustomizing,
+            ["k", "v"] => Action::ViewCart,
+            ["k", "e", line] => Action::EditLine(owned(line)),
+            ["k", "q", line, q] => Action::SetQuantity {
+                line: owned(line),
+                quantity: q.parse().ok()?,
+            },
+            ["k", "r", line] => Action::Remove(owned(line)),
+            ["k", "z"] => Action::Empty,
+            _ => return None,
+        })
+    }
+
+    pub fn handler(&self) -> Handler {
+        if self.encode().starts_with("k:") {
+            Handler::Cart
+        } else {
+            Handler::Catalog
+        }
+    }
+}
+
+/// Routing by payload alone, for ingress: taps on cart buttons go to the cart function,
+/// everything else to the catalog function (which hands typed text on when the session needs it).
+pub fn route_payload(payload: &str) -> Handler {
+    if payload.starts_with("k:") {
+        Handler::Cart
+    } else {
+        Handler::Catalog
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_and_routes_by_prefix() {
+        let long = "abcdefghijklmnop"; // 16 chars, the id limit
+        let actions = vec![
+            Action::Menu,
+            Action::Category("bags".into()),
+            Action::Product(long.into()),
+            Action::Add(long.into()),
+            Action::Pick {
+                product: long.into(),
+                group: long.into(),
+                option: long.into(),
+            },
+            Action::Skip {
+                product: long.into(),
+                group: long.into(),
+            },
+            Action::CancelCustomizing,
+            Action::ViewCart,
+            Action::EditLine("l12".into()),
+            Action::SetQuantity {
+                line: "l12".into(),
+                quantity: 3,
+            },
+            Action::Remove("l12".into()),
+            Action::Empty,
+        ];
+        for action in actions {
+            let encoded = action.encode();
+            assert!(encoded.len() <= MAX_PAYLOAD_BYTES, "{encoded} too long");
+            assert_eq!(Action::decode(&encoded), Some(action.clone()));
+            assert_eq!(route_payload(&encoded), action.handler());
+        }
+    }
+
+    #[test]
+    fn foreign_payloads_are_rejected() {
+        for p in ["", "buy:blue_mug:1", "c:p", "k:q:l1:many", "k:o:a:b", "x:m"] {
+            assert_eq!(Action::decode(p), None, "{p}");
+        }
+    }
+}

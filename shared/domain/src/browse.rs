@@ -1,0 +1,277 @@
+//! The catalog flow: greeting, categories, products, search.
+//!
+//! Every message that is not a tap on a cart button lands here first, because ingress routes on
+//! the message alone and cannot know that a typed word is an engraving. This flow therefore also
+//! reads typed text for what it means in the session: a number picks one of the choices offered
+//! last, "cart" opens the cart, and any other text typed while customizing is handed to the cart
+//! function. What remains is browsing: keywords open the menu, other words search the catalog.
+
+use crate::action::{Action, Handler};
+use crate::catalog::{Catalog, GroupKind, Product};
+use crate::dialogue::DialogueState;
+use crate::i18n::{Lang, Msg};
+use crate::inbound::{InboundContent, InboundMessage};
+use crate::process::{Outcome, Turn};
+use crate::reply::{Choice, Reply};
+
+const GREETINGS: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "menu",
+    "start",
+    "/start",
+    "/menu",
+    "help",
+    "/help",
+    "shop",
+    "こんにちは",
+    "メニュー",
+    "はじめる",
+];
+const CART_WORDS: &[&str] = &["cart", "/cart", "basket", "カート"];
+/// Most search results offered at once.
+const MAX_RESULTS: usize = 10;
+
+pub fn handle(turn: Turn<'_>) -> Outcome {
+    let Turn {
+        catalog,
+        lang,
+        session,
+        message,
+    } = turn;
+    match &message.content {
+        InboundContent::Text { body } => {
+            let text = body.trim();
+            let lower = text.to_lowercase();
+            if GREETINGS.contains(&lower.as_str()) {
+                session.state = DialogueState::Browsing;
+                return Outcome::Reply(menu(catalog, lang, true));
+            }
+            if CART_WORDS.contains(&lower.as_str()) {
+                return hand_off_action(message, Action::ViewCart);
+            }
+            if let Some(payload) = numbered_choice(text, &session.offered) {
+                return act_on_payload(catalog, lang, session, message, &payload);
+            }
+            if matches!(session.state, DialogueState::Customizing { .. }) {
+                return Outcome::HandOff(Handler::Cart, message.clone());
+            }
+            Outcome::Reply(search(catalog, lang, text))
+        }
+        InboundContent::Action { payload, .. } => {
+            act_on_payload(catalog, lang, session, message, payload)
+        }
+        InboundContent::Image { caption, .. } => match caption.as_deref().map(str::trim) {
+            Some(c) if !c.is_empty() && !catalog.search(c).is_empty() => {
+                Outcome::Reply(search(catalog, lang, c))
+            }
+            _ => {
+                let mut replies = vec![text(Msg::ImageReceived.text(lang))];
+                replies.extend(menu(catalog, lang, false));
+                Outcome::Reply(replies)
+            }
+        },
+        InboundContent::Contact { phone } => {
+            session.verified_phone = Some(phone.clone());
+            Outcome::Reply(vec![text(Msg::ContactLinked.text(lang))])
+        }
+        InboundContent::Unsupported { .. } => {
+            Outcome::Reply(vec![text(Msg::Unsupported.text(lang))])
+        }
+        InboundContent::Status { .. } => Outcome::Silent,
+    }
+}
+
+/// "2" → the second choice offered last, if there is one.
+fn numbered_choice(text: &str, offered: &[String]) -> Option<String> {
+    let n: usize = text.trim_end_matches('.').parse().ok()?;
+    offered.get(n.checked_sub(1)?).cloned()
+}
+
+fn hand_off_action(message: &InboundMessage, action: Action) -> Outcome {
+    let mut forwarded = message.clone();
+    forwarded.content = InboundContent::Action {
+        payload: action.encode(),
+        title: None,
+    };
+    Outcome::HandOff(action.handler(), forwarded)
+}
+
+fn act_on_payload(
+    catalog: &Catalog,
+    lang: Lang,
+    session: &mut crate::dialogue::Session,
+    message: &InboundMessage,
+    payload: &str,
+) -> Outcome {
+    let Some(action) = Action::decode(payload) else {
+        // A payload we never produced: answer with the menu rather than guess.
+        let mut replies = vec![text(Msg::StaleButton.text(lang))];
+        replies.extend(menu(catalog, lang, false));
+        return Outcome::Reply(replies);
+    };
+    if action.handler() == Handler::Cart {
+        return hand_off_action(message, action);
+    }
+    Outcome::Reply(match action {
+        Action::Category(id) => category(catalog, lang, &id),
+        Action::Product(id) => match catalog.product(&id) {
+            Some(p) => product_detail(catalog, lang, p),
+            None => {
+                let mut r = vec![text(Msg::UnknownProduct.text(lang))];
+                r.extend(menu(catalog, lang, false));
+                r
+            }
+        },
+        _ => {
+            session.state = DialogueState::Browsing;
+            menu(catalog, lang, false)
+        }
+    })
+}
+
+fn text(body: String) -> Reply {
+    Reply::Text { body }
+}
+
+fn choice(action: Action, title: String, description: Option<String>) -> Choice {
+    Choice {
+        id: action.encode(),
+        title,
+        description,
+    }
+}
+
+/// The categories, with a greeting when the customer said hello.
+pub fn menu(catalog: &Catalog, lang: Lang, greet: bool) -> Vec<Reply> {
+    let body = if greet {
+        format!(
+            "{}\n{}",
+            Msg::Welcome.text(lang),
+            Msg::ChooseCategory.text(lang)
+        )
+    } else {
+        Msg::ChooseCategory.text(lang)
+    };
+    let mut choices: Vec<Choice> = catalog
+        .categories
+        .iter()
+        .map(|c| {
+            choice(
+                Action::Category(c.id.clone()),
+                c.name.get(lang).into(),
+                None,
+            )
+        })
+        .collect();
+    choices.push(choice(Action::ViewCart, Msg::ViewCart.text(lang), None));
+    vec![Reply::Choices {
+        body,
+        menu_label: Msg::MenuLabel.text(lang),
+        choices,
+    }]
+}
+
+fn product_choice(catalog: &Catalog, lang: Lang, p: &Product) -> Choice {
+    choice(
+        Action::Product(p.id.clone()),
+        p.name.get(lang).into(),
+        Some(catalog.money(p.price).format(false)),
+    )
+}
+
+fn category(catalog: &Catalog, lang: Lang, id: &str) -> Vec<Reply> {
+    let Some(cat) = catalog.category(id) else {
+        let mut r = vec![text(Msg::UnknownCategory.text(lang))];
+        r.extend(menu(catalog, lang, false));
+        return r;
+    };
+    let name = cat.name.get(lang);
+    let mut choices: Vec<Choice> = catalog
+        .products_in(id)
+        .map(|p| product_choice(catalog, lang, p))
+        .collect();
+    let body = if choices.is_empty() {
+        Msg::CategoryEmpty(name).text(lang)
+    } else {
+        Msg::ProductsIn(name).text(lang)
+    };
+    choices.push(choice(Action::Menu, Msg::Back.text(lang), None));
+    vec![Reply::Choices {
+        body,
+        menu_label: Msg::ChooseLabel.text(lang),
+        choices,
+    }]
+}
+
+/// A product's picture, its description with price and options, and what to do next.
+pub fn product_detail(catalog: &Catalog, lang: Lang, p: &Product) -> Vec<Reply> {
+    let name = p.name.get(lang);
+    let options: Vec<&str> = p.option_groups.iter().map(|g| g.name.get(lang)).collect();
+    let price = if p.option_groups.iter().any(|g| match &g.kind {
+        GroupKind::Choice { options } => options.iter().any(|o| o.price_delta != 0),
+        GroupKind::Text { price_delta, .. } => *price_delta != 0,
+    }) {
+        format!("{}~", catalog.money(p.price).format(false))
+    } else {
+        catalog.money(p.price).format(false)
+    };
+    let mut replies = Vec::new();
+    if let Some(url) = &p.image_url {
+        replies.push(Reply::Image {
+            url: url.clone(),
+            caption: Some(name.to_string()),
+        });
+    }
+    let add_label = if p.option_groups.is_empty() {
+        Msg::AddToCart
+    } else {
+        Msg::CustomizeAndAdd
+    };
+    replies.push(Reply::Choices {
+        body: Msg::ProductDetail {
+            name,
+            price: &price,
+            description: p.description.get(lang),
+            options: &options.join(", "),
+        }
+        .text(lang),
+        menu_label: Msg::ChooseLabel.text(lang),
+        choices: vec![
+            choice(Action::Add(p.id.clone()), add_label.text(lang), None),
+            choice(
+                Action::Category(p.category.clone()),
+                Msg::Back.text(lang),
+                None,
+            ),
+            choice(Action::ViewCart, Msg::ViewCart.text(lang), None),
+        ],
+    });
+    replies
+}
+
+fn search(catalog: &Catalog, lang: Lang, query: &str) -> Vec<Reply> {
+    let found = catalog.search(query);
+    if found.is_empty() {
+        let mut r = menu(catalog, lang, false);
+        if let Some(Reply::Choices { body, .. }) = r.first_mut() {
+            *body = Msg::NothingFound(query).text(lang);
+        }
+        return r;
+    }
+    if let [only] = found.as_slice() {
+        return product_detail(catalog, lang, only);
+    }
+    let mut choices: Vec<Choice> = found
+        .iter()
+        .take(MAX_RESULTS - 1)
+        .map(|p| product_choice(catalog, lang, p))
+        .collect();
+    choices.push(choice(Action::Menu, Msg::Menu.text(lang), None));
+    vec![Reply::Choices {
+        body: Msg::SearchResults(query).text(lang),
+        menu_label: Msg::ChooseLabel.text(lang),
+        choices,
+    }]
+}

@@ -1,0 +1,102 @@
+//! Channels and conversations.
+//!
+//! A conversation is one customer on one channel. Its identity is the pair (channel, the
+//! platform's id for the customer): a WhatsApp number's wa_id, a Telegram chat id. Those ids can
+//! be phone numbers, so they never go into logs: [`ConversationId::hashed`] gives a stable,
+//! non-reversible stand-in for log fields and queue group ids.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A chat platform chatdrop speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Whatsapp,
+    Telegram,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Whatsapp, Channel::Telegram];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Whatsapp => "whatsapp",
+            Channel::Telegram => "telegram",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One customer on one channel.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConversationId {
+    pub channel: Channel,
+    /// The platform's id for the customer (wa_id, Telegram chat id). May be a phone number.
+    pub customer: String,
+}
+
+impl ConversationId {
+    pub fn new(channel: Channel, customer: impl Into<String>) -> Self {
+        ConversationId {
+            channel,
+            customer: customer.into(),
+        }
+    }
+
+    /// The storage key: `whatsapp#5511987654321`.
+    pub fn key(&self) -> String {
+        format!("{}#{}", self.channel, self.customer)
+    }
+
+    /// A stable pseudonym for logs and queue group ids: the first 16 hex digits of SHA-256 over
+    /// the key. Enough to follow one customer through the logs, useless to recover the number.
+    pub fn hashed(&self) -> String {
+        short_hash(&self.key())
+    }
+}
+
+/// First 16 hex digits of SHA-256: a compact, deterministic identifier.
+pub fn short_hash(input: &str) -> String {
+    let digest = Sha256::digest(input.as_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// Full SHA-256 in hex: used where an identifier must fit a length limit but stay unique
+/// (SQS deduplication ids allow 128 characters; platform message ids can be long).
+pub fn full_hash(input: &str) -> String {
+    hex::encode(Sha256::digest(input.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_id_is_stable_and_hides_the_number() {
+        let id = ConversationId::new(Channel::Whatsapp, "5511987654321");
+        assert_eq!(id.hashed(), id.hashed());
+        assert_eq!(id.hashed().len(), 16);
+        assert!(!id.hashed().contains("5511987654321"));
+        let other = ConversationId::new(Channel::Telegram, "5511987654321");
+        assert_ne!(id.hashed(), other.hashed());
+    }
+
+    #[test]
+    fn channel_names_round_trip() {
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(Channel::parse("fax"), None);
+    }
+}

@@ -1,0 +1,45 @@
+//! A conversation's session: where the customer is in the dialogue, and their cart.
+//!
+//! The dialogue is a small state machine (as in teloxide's dialogues): `Browsing` or
+//! `Customizing` a product, each variant carrying what its step needs. State and cart live in
+//! one session item because they change together (finishing a customization adds a cart line)
+//! and must never be half-written; the `version` makes every save conditional, so two messages
+//! of one customer handled at once cannot overwrite each other's session.
+
+use crate::cart::Cart;
+use crate::customization::Selection;
+use crate::i18n::Lang;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum DialogueState {
+    #[default]
+    Browsing,
+    Customizing {
+        product: String,
+        #[serde(default)]
+        selections: Vec<Selection>,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    #[serde(default)]
+    pub state: DialogueState,
+    #[serde(default)]
+    pub cart: Cart,
+    /// The customer's language once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+    /// Payloads of the choices offered last: a typed number picks one of them.
+    #[serde(default)]
+    pub offered: Vec<String>,
+    /// A phone number the platform vouched for as the customer's own (see the payment issue's
+    /// customer linking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_phone: Option<String>,
+    /// Bumped on every save; 0 means never saved.
+    #[serde(default)]
+    pub version: u64,
+}

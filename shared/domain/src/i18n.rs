@@ -1,0 +1,358 @@
+//! Every customer-facing sentence, per language.
+//!
+//! The flows never write a sentence inline: they name a [`Msg`] and its values, and
+//! [`Msg::text`] picks the words for the customer's language. Adding a language means adding a
+//! [`Lang`] variant and one arm per message, and the compiler lists every message still missing.
+//! The language comes from the platform's locale when it gives one (Telegram's
+//! `language_code`), else from the retailer's default.
+
+use crate::customization::ChoiceError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Ja,
+}
+
+impl Lang {
+    /// `ja`, `ja-JP`, `ja_JP` → Japanese; other known prefixes likewise; else `None`.
+    pub fn from_locale(locale: &str) -> Option<Lang> {
+        let primary = locale
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "ja" => Some(Lang::Ja),
+            _ => None,
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        Lang::from_locale(code)
+    }
+}
+
+/// A customer-facing message and the values it needs.
+#[derive(Clone, Debug)]
+pub enum Msg<'a> {
+    Welcome,
+    MenuLabel,
+    ChooseLabel,
+    ChooseCategory,
+    ProductsIn(&'a str),
+    CategoryEmpty(&'a str),
+    ProductDetail {
+        name: &'a str,
+        price: &'a str,
+        description: &'a str,
+        options: &'a str,
+    },
+    CustomizeAndAdd,
+    AddToCart,
+    Back,
+    ViewCart,
+    Menu,
+    SearchResults(&'a str),
+    NothingFound(&'a str),
+    UnknownProduct,
+    UnknownCategory,
+    ContactLinked,
+    ImageReceived,
+    Unsupported,
+    StaleButton,
+    AskOption {
+        product: &'a str,
+        group: &'a str,
+        step: usize,
+        steps: usize,
+    },
+    AskText {
+        product: &'a str,
+        group: &'a str,
+        step: usize,
+        steps: usize,
+        max: usize,
+    },
+    Skip,
+    Cancel,
+    Rejected(&'a ChoiceError),
+    TryAgain,
+    Added {
+        item: &'a str,
+        price: &'a str,
+        units: u32,
+        total: &'a str,
+    },
+    CartHeader,
+    CartLine {
+        n: usize,
+        item: &'a str,
+        quantity: u32,
+        amount: &'a str,
+    },
+    CartTotal(&'a str),
+    CartEmpty,
+    KeepShopping,
+    EmptyCart,
+    Change(&'a str),
+    LineView {
+        item: &'a str,
+        quantity: u32,
+    },
+    OneMore,
+    OneLess,
+    Remove,
+    Removed,
+    Emptied,
+    QuantitySet(u32),
+    UnknownLine,
+    TooMany(u32),
+    TooManyLines(usize),
+    Cancelled,
+    ReplyWithNumber,
+}
+
+impl Msg<'_> {
+    pub fn text(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.en(),
+            Lang::Ja => self.ja(),
+        }
+    }
+
+    fn en(&self) -> String {
+        use Msg::*;
+        match self {
+            Welcome => "Hi! Welcome to our shop. What would you like to see?".into(),
+            MenuLabel => "Menu".into(),
+            ChooseLabel => "Choose".into(),
+            ChooseCategory => "Choose a category:".into(),
+            ProductsIn(c) => format!("{c}: choose a product."),
+            CategoryEmpty(c) => format!("{c} has nothing in it right now."),
+            ProductDetail {
+                name,
+                price,
+                description,
+                options,
+            } => {
+                let mut s = format!("{name} — {price}\n{description}");
+                if !options.is_empty() {
+                    s.push_str(&format!("\nYou choose: {options}."));
+                }
+                s
+            }
+            CustomizeAndAdd => "Customize & add".into(),
+            AddToCart => "Add to cart".into(),
+            Back => "Back".into(),
+            ViewCart => "View cart".into(),
+            Menu => "Menu".into(),
+            SearchResults(q) => format!("Here is what I found for “{q}”:"),
+            NothingFound(q) => format!("I found nothing for “{q}”. Here is the menu:"),
+            UnknownProduct => "Sorry, that product is no longer available.".into(),
+            UnknownCategory => "Sorry, that category is no longer available.".into(),
+            ContactLinked => "Thanks! Your phone number is now linked to this chat.".into(),
+            ImageReceived => {
+                "Thanks for the picture! I can only read text and buttons. Here is the menu:".into()
+            }
+            Unsupported => {
+                "Sorry, I can't read that kind of message. Type “menu” to browse the shop.".into()
+            }
+            StaleButton => "That button belongs to an earlier step.".into(),
+            AskOption {
+                product,
+                group,
+                step,
+                steps,
+            } => format!("{product} ({step}/{steps}): choose the {group}."),
+            AskText {
+                product,
+                group,
+                step,
+                steps,
+                max,
+            } => format!("{product} ({step}/{steps}): type the {group}, up to {max} characters."),
+            Skip => "Skip".into(),
+            Cancel => "Cancel".into(),
+            Rejected(e) => choice_error_en(e),
+            TryAgain => "Please choose again.".into(),
+            Added {
+                item,
+                price,
+                units,
+                total,
+            } => format!(
+                "Added to your cart: {item} — {price}.\nYour cart: {units} item(s), {total}."
+            ),
+            CartHeader => "Your cart:".into(),
+            CartLine {
+                n,
+                item,
+                quantity,
+                amount,
+            } => format!("{n}. {item} × {quantity} — {amount}"),
+            CartTotal(t) => format!("Total: {t}"),
+            CartEmpty => "Your cart is empty.".into(),
+            KeepShopping => "Keep shopping".into(),
+            EmptyCart => "Empty cart".into(),
+            Change(item) => format!("Change {item}"),
+            LineView { item, quantity } => {
+                format!("{item} × {quantity}. What would you like to change?")
+            }
+            OneMore => "One more".into(),
+            OneLess => "One less".into(),
+            Remove => "Remove".into(),
+            Removed => "Removed from your cart.".into(),
+            Emptied => "Your cart is now empty.".into(),
+            QuantitySet(q) => format!("Quantity set to {q}."),
+            UnknownLine => "That item is no longer in your cart.".into(),
+            TooMany(max) => format!("You can have at most {max} of one item."),
+            TooManyLines(max) => format!("Your cart can hold at most {max} different items."),
+            Cancelled => "Customization cancelled; nothing was added.".into(),
+            ReplyWithNumber => "Reply with a number.".into(),
+        }
+    }
+
+    fn ja(&self) -> String {
+        use Msg::*;
+        match self {
+            Welcome => "こんにちは！ショップへようこそ。何をご覧になりますか？".into(),
+            MenuLabel => "メニュー".into(),
+            ChooseLabel => "選ぶ".into(),
+            ChooseCategory => "カテゴリーを選んでください：".into(),
+            ProductsIn(c) => format!("{c}：商品を選んでください。"),
+            CategoryEmpty(c) => format!("{c}には現在商品がありません。"),
+            ProductDetail {
+                name,
+                price,
+                description,
+                options,
+            } => {
+                let mut s = format!("{name} — {price}\n{description}");
+                if !options.is_empty() {
+                    s.push_str(&format!("\n選べる項目：{options}"));
+                }
+                s
+            }
+            CustomizeAndAdd => "カスタマイズして追加".into(),
+            AddToCart => "カートに追加".into(),
+            Back => "戻る".into(),
+            ViewCart => "カートを見る".into(),
+            Menu => "メニュー".into(),
+            SearchResults(q) => format!("「{q}」の検索結果："),
+            NothingFound(q) => format!("「{q}」は見つかりませんでした。メニューはこちら："),
+            UnknownProduct => "申し訳ありません。その商品は現在お取り扱いがありません。".into(),
+            UnknownCategory => "申し訳ありません。そのカテゴリーは現在ありません。".into(),
+            ContactLinked => "ありがとうございます。電話番号がこのチャットに登録されました。".into(),
+            ImageReceived => {
+                "画像をありがとうございます。テキストとボタンのみ対応しています。メニューはこちら：".into()
+            }
+            Unsupported => {
+                "申し訳ありません。その種類のメッセージには対応していません。「メニュー」と入力してください。".into()
+            }
+            StaleButton => "そのボタンは前の手順のものです。".into(),
+            AskOption {
+                product,
+                group,
+                step,
+                steps,
+            } => format!("{product}（{step}/{steps}）：{group}を選んでください。"),
+            AskText {
+                product,
+                group,
+                step,
+                steps,
+                max,
+            } => format!("{product}（{step}/{steps}）：{group}を{max}文字以内で入力してください。"),
+            Skip => "スキップ".into(),
+            Cancel => "キャンセル".into(),
+            Rejected(e) => choice_error_ja(e),
+            TryAgain => "もう一度お選びください。".into(),
+            Added {
+                item,
+                price,
+                units,
+                total,
+            } => format!("カートに追加しました：{item} — {price}\nカート：{units}点、{total}"),
+            CartHeader => "カートの中身：".into(),
+            CartLine {
+                n,
+                item,
+                quantity,
+                amount,
+            } => format!("{n}. {item} × {quantity} — {amount}"),
+            CartTotal(t) => format!("合計：{t}"),
+            CartEmpty => "カートは空です。".into(),
+            KeepShopping => "買い物を続ける".into(),
+            EmptyCart => "カートを空にする".into(),
+            Change(item) => format!("{item}を変更"),
+            LineView { item, quantity } => format!("{item} × {quantity}。どう変更しますか？"),
+            OneMore => "1つ増やす".into(),
+            OneLess => "1つ減らす".into(),
+            Remove => "削除".into(),
+            Removed => "カートから削除しました。".into(),
+            Emptied => "カートを空にしました。".into(),
+            QuantitySet(q) => format!("数量を{q}にしました。"),
+            UnknownLine => "その商品はカートにありません。".into(),
+            TooMany(max) => format!("1つの商品は{max}点までです。"),
+            TooManyLines(max) => format!("カートに入れられる商品は{max}種類までです。"),
+            Cancelled => "カスタマイズを取り消しました。カートには追加されていません。".into(),
+            ReplyWithNumber => "番号で返信してください。".into(),
+        }
+    }
+}
+
+fn choice_error_en(e: &ChoiceError) -> String {
+    match e {
+        ChoiceError::WrongStep => "That choice is for another step.".into(),
+        ChoiceError::UnknownOption => "I couldn't find that option.".into(),
+        ChoiceError::Excluded { option, other } => {
+            format!("{option} can't be combined with {other}.")
+        }
+        ChoiceError::Requires { option, needed } => {
+            format!("{option} is only available with {needed}.")
+        }
+        ChoiceError::NotOptional => "This step can't be skipped.".into(),
+        ChoiceError::TextEmpty => "The text is empty.".into(),
+        ChoiceError::TextTooLong { max } => format!("That is longer than {max} characters."),
+        ChoiceError::TextCharacter(c) => {
+            format!("“{c}” can't be used here: use letters, digits, spaces and . , ' & - !")
+        }
+    }
+}
+
+fn choice_error_ja(e: &ChoiceError) -> String {
+    match e {
+        ChoiceError::WrongStep => "その選択は別の手順のものです。".into(),
+        ChoiceError::UnknownOption => "その選択肢が見つかりませんでした。".into(),
+        ChoiceError::Excluded { option, other } => {
+            format!("{option}は{other}と組み合わせられません。")
+        }
+        ChoiceError::Requires { option, needed } => {
+            format!("{option}は{needed}と一緒の場合のみ選べます。")
+        }
+        ChoiceError::NotOptional => "この手順はスキップできません。".into(),
+        ChoiceError::TextEmpty => "文字が入力されていません。".into(),
+        ChoiceError::TextTooLong { max } => format!("{max}文字を超えています。"),
+        ChoiceError::TextCharacter(c) => {
+            format!("「{c}」は使えません。英数字、スペース、. , ' & - ! が使えます。")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_maps_to_language() {
+        assert_eq!(Lang::from_locale("ja"), Some(Lang::Ja));
+        assert_eq!(Lang::from_locale("ja-JP"), Some(Lang::Ja));
+        assert_eq!(Lang::from_locale("en_GB"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("pt-BR"), None);
+    }
+}

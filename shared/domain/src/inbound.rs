@@ -1,0 +1,95 @@
+//! What a customer sent, in channel-neutral form.
+//!
+//! Channel adapters build these from webhook payloads; the domain never sees a platform type.
+//! `event_id` is the platform's identity for the event (a WhatsApp `wamid`, a Telegram
+//! `update_id`): the queue deduplicates on it and the processed-message markers key on it,
+//! because every platform redelivers.
+
+use crate::channel::ConversationId;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    pub conversation: ConversationId,
+    /// The platform's identity for this event; unique per channel.
+    pub event_id: String,
+    /// Unix seconds, as the platform stamped it.
+    pub sent_at: i64,
+    /// The customer's locale when the platform gives one (Telegram's `language_code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// A token the platform wants acknowledged (Telegram's callback query id: until it is
+    /// answered, the customer's client shows a spinner on the button).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack: Option<String>,
+    pub content: InboundContent,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboundContent {
+    /// Typed text.
+    Text { body: String },
+    /// A tap on a button or list row we sent: `payload` is the id we gave it.
+    Action {
+        payload: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+    },
+    /// A picture, with its caption if any.
+    Image {
+        media_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
+    /// A phone number the platform vouches for as the sender's own (Telegram's request-contact
+    /// button, checked against the sender by the adapter).
+    Contact { phone: String },
+    /// A delivery report about a message we sent.
+    Status {
+        message_id: String,
+        status: DeliveryStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_code: Option<i64>,
+    },
+    /// A message kind we do not handle (voice note, sticker, location): answered politely.
+    Unsupported { kind: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}
+
+impl InboundMessage {
+    /// The identity the queue deduplicates on. A status report shares its message id with the
+    /// other reports about the same message (sent, delivered, read), so the status is part of it.
+    pub fn dedup_identity(&self) -> String {
+        match &self.content {
+            InboundContent::Status {
+                message_id, status, ..
+            } => format!(
+                "{}#{}#{}",
+                self.conversation.channel,
+                message_id,
+                status.as_str()
+            ),
+            _ => format!("{}#{}", self.conversation.channel, self.event_id),
+        }
+    }
+}

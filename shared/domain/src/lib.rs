@@ -1,0 +1,32 @@
+//! The chatdrop domain: what a customer can do in a chat, with no AWS or platform types.
+//!
+//! A customer's message arrives as an [`InboundMessage`](inbound::InboundMessage): the channel
+//! adapters have already turned a WhatsApp or Telegram payload into plain Rust. The
+//! conversation flows ([`browse`] for the catalog, [`shopping`] for customization and the cart)
+//! are pure functions from (session, catalog, message) to (new session, replies). The replies are
+//! channel-neutral [`Reply`](reply::Reply) values that each adapter renders into its platform's
+//! richest fitting form.
+//!
+//! Everything with side effects sits behind the small traits in [`ports`]: the DynamoDB store, the
+//! SQS queues and the channel senders are adapters in other crates, and the tests here use
+//! in-memory stand-ins. [`process`] is the one place that strings a message through those ports
+//! idempotently, so both conversation functions (catalog and cart) share it.
+
+pub mod action;
+pub mod browse;
+pub mod cart;
+pub mod catalog;
+pub mod channel;
+pub mod customization;
+pub mod delivery;
+pub mod dialogue;
+pub mod i18n;
+pub mod inbound;
+pub mod money;
+pub mod ports;
+pub mod process;
+pub mod reply;
+pub mod shopping;
+
+#[cfg(test)]
+pub(crate) mod testing;

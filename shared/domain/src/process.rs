@@ -1,0 +1,399 @@
+//! Processing one inbound message, exactly once in effect.
+//!
+//! Platforms redeliver for days and SQS FIFO deduplicates for only five minutes, so every
+//! conversation function runs a message through the same outbox-style sequence:
+//!
+//! 1. Look up the marker for (handler, event). Done: a redelivery, drop it. Present but not done:
+//!    an earlier attempt crashed after committing, so dispatch the stored effect again.
+//! 2. Otherwise load the session and the catalog and run the flow, a pure function.
+//! 3. Commit the new session and the marker (holding the effect) in one transaction, conditional
+//!    on the session version and on the marker's absence.
+//! 4. Dispatch the effect (queue the reply, or hand the message to the other function); the
+//!    outbound queue deduplicates on the bundle id, so a repeat of this step is harmless.
+//! 5. Mark the marker done.
+//!
+//! A crash between any two steps leaves a state that the redelivery finishes; a concurrent
+//! handler of the same conversation loses the conditional write and is retried by SQS.
+
+use crate::action::Handler;
+use crate::browse;
+use crate::catalog::Catalog;
+use crate::channel::full_hash;
+use crate::dialogue::Session;
+use crate::i18n::Lang;
+use crate::inbound::{InboundContent, InboundMessage};
+use crate::ports::{
+    CatalogSource, CommitError, Dispatch, Effect, Marker, MarkerKey, PortError, SessionStore,
+};
+use crate::reply::{Reply, ReplyBundle};
+use crate::shopping;
+
+/// What a flow decided for one message.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    Reply(Vec<Reply>),
+    /// The other function should handle this (possibly rewritten) message.
+    HandOff(Handler, InboundMessage),
+    /// Nothing to say (a delivery report).
+    Silent,
+}
+
+/// Everything a flow reads for one turn; it writes only `session`.
+pub struct Turn<'a> {
+    pub catalog: &'a Catalog,
+    pub lang: Lang,
+    pub session: &'a mut Session,
+    pub message: &'a InboundMessage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Replied,
+    HandedOff,
+    /// Processed with nothing to send.
+    Recorded,
+    /// A redelivery of an event already processed.
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("concurrent update of the same conversation; retry")]
+    Conflict,
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+impl From<CommitError> for ProcessError {
+    fn from(e: CommitError) -> Self {
+        match e {
+            CommitError::Conflict => ProcessError::Conflict,
+            CommitError::Port(p) => ProcessError::Port(p),
+        }
+    }
+}
+
+/// Runs `message` through `handler`'s flow with the sequence described above.
+pub async fn process<S, C, D>(
+    handler: Handler,
+    message: &InboundMessage,
+    store: &S,
+    catalogs: &C,
+    dispatch: &D,
+    default_lang: Lang,
+) -> Result<Handled, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    D: Dispatch,
+{
+    // Delivery reports change nothing and answer nothing; the log line is their record.
+    if let InboundContent::Status { .. } = message.content {
+        return Ok(Handled::Recorded);
+    }
+    let key = MarkerKey {
+        handler,
+        identity: message.dedup_identity(),
+    };
+    if let Some(Marker { effect, done }) = store.marker(&key).await? {
+        if done {
+            return Ok(Handled::Duplicate);
+        }
+        let handled = dispatch_effect(&effect, dispatch).await?;
+        store.mark_done(&key).await?;
+        return Ok(handled);
+    }
+
+    let catalog = catalogs.catalog().await?;
+    let mut session = store.session(&message.conversation).await?;
+    let before = session.clone();
+    let lang = message
+        .locale
+        .as_deref()
+        .and_then(Lang::from_locale)
+        .or(session.lang)
+        .unwrap_or(default_lang);
+    session.lang = Some(lang);
+
+    let outcome = {
+        let turn = Turn {
+            catalog: &catalog,
+            lang,
+            session: &mut session,
+            message,
+        };
+        match handler {
+            Handler::Catalog => browse::handle(turn),
+            Handler::Cart => shopping::handle(turn),
+        }
+    };
+    let effect = match outcome {
+        Outcome::Reply(replies) => {
+            let bundle = ReplyBundle {
+                id: full_hash(&format!("{}#{}", handler.as_str(), key.identity)),
+                conversation: message.conversation.clone(),
+                lang,
+                ack: message.ack.clone(),
+                replies,
+            };
+            let offered = bundle.offered();
+            if !offered.is_empty() {
+                session.offered = offered;
+            }
+            Effect::Reply { bundle }
+        }
+        Outcome::HandOff(to, message) => Effect::HandOff { to, message },
+        Outcome::Silent => Effect::Nothing,
+    };
+
+    let changed = session != before;
+    if changed {
+        session.version = before.version + 1;
+    }
+    store
+        .commit(
+            &message.conversation,
+            changed.then_some(&session),
+            &key,
+            &effect,
+        )
+        .await?;
+    let handled = dispatch_effect(&effect, dispatch).await?;
+    store.mark_done(&key).await?;
+    Ok(handled)
+}
+
+async fn dispatch_effect<D: Dispatch>(effect: &Effect, dispatch: &D) -> Result<Handled, PortError> {
+    Ok(match effect {
+        Effect::Reply { bundle } => {
+            dispatch.reply(bundle).await?;
+            Handled::Replied
+        }
+        Effect::HandOff { to, message } => {
+            dispatch.hand_off(*to, message).await?;
+            Handled::HandedOff
+        }
+        Effect::Nothing => Handled::Recorded,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customization::Selection;
+    use crate::dialogue::DialogueState;
+    use crate::inbound::{DeliveryStatus, InboundContent};
+    use crate::testing::{Memory, conversation, message, tap, text};
+
+    /// Runs a message the way the deployed functions do: ingress routes by payload, and a
+    /// hand-off is processed by the other handler, as its queue would deliver it.
+    async fn run(mem: &Memory, msg: InboundMessage) -> Vec<Reply> {
+        let handler = match &msg.content {
+            InboundContent::Action { payload, .. } => crate::action::route_payload(payload),
+            _ => Handler::Catalog,
+        };
+        let before = mem.replies.lock().unwrap().len();
+        process(handler, &msg, mem, mem, mem, Lang::En)
+            .await
+            .unwrap();
+        loop {
+            let next = mem.handoffs.lock().unwrap().pop();
+            let Some((to, m)) = next else { break };
+            process(to, &m, mem, mem, mem, Lang::En).await.unwrap();
+        }
+        let replies = mem.replies.lock().unwrap();
+        replies[before..]
+            .iter()
+            .flat_map(|b| b.replies.clone())
+            .collect()
+    }
+
+    fn bodies(replies: &[Reply]) -> String {
+        replies
+            .iter()
+            .map(|r| match r {
+                Reply::Text { body } | Reply::Choices { body, .. } | Reply::Link { body, .. } => {
+                    body.clone()
+                }
+                Reply::Image { url, .. } => url.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn session(mem: &Memory) -> crate::dialogue::Session {
+        mem.sessions
+            .lock()
+            .unwrap()
+            .get(&conversation().key())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn hello_to_a_customized_bag_in_the_cart() {
+        let mem = Memory::with_sample();
+        let r = run(&mem, text("m1", "hi")).await;
+        assert!(bodies(&r).contains("Welcome"));
+        run(&mem, tap("m2", "c:c:bags")).await;
+        let r = run(&mem, tap("m3", "c:p:drop-bag")).await;
+        assert!(bodies(&r).contains("Drop Bag — $120.00~"), "{}", bodies(&r));
+        let r = run(&mem, tap("m4", "k:a:drop-bag")).await;
+        assert!(bodies(&r).contains("choose the colour"));
+        run(&mem, tap("m5", "k:o:drop-bag:colour:red")).await;
+        run(&mem, tap("m6", "k:o:drop-bag:strap:leather")).await;
+        run(&mem, tap("m7", "k:o:drop-bag:charm:gold")).await;
+        // The engraving is typed: it reaches the catalog function, which hands it to the cart.
+        let r = run(&mem, text("m8", "ANA & CO")).await;
+        let all = bodies(&r);
+        assert!(all.contains("Added to your cart"), "{all}");
+        // 120 + 10 (red) + 25 (leather) + 30 (gold) + 10 (engraving)
+        assert!(all.contains("$195.00"), "{all}");
+        let s = session(&mem);
+        assert_eq!(s.state, DialogueState::Browsing);
+        assert_eq!(s.cart.lines.len(), 1);
+        assert_eq!(s.cart.lines[0].unit_price, 19_500);
+        assert_eq!(
+            s.cart.lines[0].selections[3],
+            Selection::Text {
+                group: "engraving".into(),
+                text: "ANA & CO".into()
+            }
+        );
+
+        // A second product without options, then the cart with its total.
+        run(&mem, tap("m9", "k:a:sticker-pack")).await;
+        let r = run(&mem, text("m10", "cart")).await;
+        let all = bodies(&r);
+        assert!(all.contains("Total: $201.00"), "{all}");
+        assert!(all.contains("Sticker pack × 1 — $6.00"), "{all}");
+    }
+
+    #[tokio::test]
+    async fn a_rule_breaking_choice_is_explained_and_asked_again() {
+        let mem = Memory::with_sample();
+        run(&mem, tap("m1", "k:a:drop-bag")).await;
+        run(&mem, tap("m2", "k:o:drop-bag:colour:sand")).await;
+        // The chain strap requires a black or red body.
+        let r = run(&mem, tap("m3", "k:o:drop-bag:strap:chain")).await;
+        let all = bodies(&r);
+        assert!(
+            all.contains("Chain strap is only available with Black, Signal red"),
+            "{all}"
+        );
+        assert!(all.contains("choose the strap"), "{all}");
+        let s = session(&mem);
+        let DialogueState::Customizing { selections, .. } = &s.state else {
+            panic!("still customizing")
+        };
+        assert_eq!(selections.len(), 1, "nothing half-written");
+        // The options offered now leave the chain out.
+        let Reply::Choices { choices, .. } = r.last().unwrap() else {
+            panic!()
+        };
+        assert!(choices.iter().all(|c| !c.id.ends_with(":chain")));
+
+        run(&mem, tap("m4", "k:o:drop-bag:strap:canvas")).await;
+        let r = run(&mem, tap("m5", "k:o:drop-bag:charm:gold")).await;
+        assert!(bodies(&r).contains("Gold charm can't be combined with Canvas strap"));
+        // An engraving with a character the engraver cannot cut.
+        run(&mem, tap("m6", "k:s:drop-bag:charm")).await;
+        let r = run(&mem, text("m7", "ANA ♥")).await;
+        assert!(bodies(&r).contains("“♥” can't be used"), "{}", bodies(&r));
+        let r = run(&mem, text("m8", "THIRTEEN CHAR")).await;
+        assert!(bodies(&r).contains("longer than 12"), "{}", bodies(&r));
+        assert!(session(&mem).cart.is_empty());
+    }
+
+    #[tokio::test]
+    async fn typed_numbers_pick_the_offered_choices() {
+        let mem = Memory::with_sample();
+        run(&mem, text("m1", "menu")).await;
+        // 1 = first category (bags), then 1 = first product (the bag).
+        run(&mem, text("m2", "1")).await;
+        let r = run(&mem, text("m3", "1")).await;
+        assert!(bodies(&r).contains("Drop Bag"), "{}", bodies(&r));
+    }
+
+    #[tokio::test]
+    async fn unknown_product_and_forged_payloads_get_a_polite_answer() {
+        let mem = Memory::with_sample();
+        let r = run(&mem, tap("m1", "c:p:no-such-thing")).await;
+        assert!(bodies(&r).contains("no longer available"));
+        let r = run(&mem, tap("m2", "k:a:no-such-thing")).await;
+        assert!(bodies(&r).contains("no longer available"));
+        let r = run(&mem, tap("m3", "buy:blue_mug:1")).await;
+        assert!(bodies(&r).contains("earlier step"));
+        assert!(session(&mem).cart.is_empty());
+    }
+
+    #[tokio::test]
+    async fn search_finds_by_name_and_tag() {
+        let mem = Memory::with_sample();
+        let r = run(&mem, text("m1", "tote")).await;
+        assert!(
+            bodies(&r).contains("Canvas Tote — $35.00"),
+            "{}",
+            bodies(&r)
+        );
+        let r = run(&mem, text("m2", "bag")).await;
+        let Reply::Choices { choices, .. } = r.last().unwrap() else {
+            panic!()
+        };
+        assert_eq!(choices.len(), 3, "two bags and the menu");
+        let r = run(&mem, text("m3", "unicorn")).await;
+        assert!(bodies(&r).contains("found nothing"));
+    }
+
+    #[tokio::test]
+    async fn a_redelivered_message_is_answered_once() {
+        let mem = Memory::with_sample();
+        run(&mem, tap("m1", "k:a:sticker-pack")).await;
+        let again = run(&mem, tap("m1", "k:a:sticker-pack")).await;
+        assert!(again.is_empty());
+        assert_eq!(session(&mem).cart.units(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_crash_after_commit_is_finished_by_the_redelivery() {
+        let mem = Memory::with_sample();
+        *mem.fail_dispatch.lock().unwrap() = true;
+        let msg = tap("m1", "k:a:sticker-pack");
+        assert!(
+            process(Handler::Cart, &msg, &mem, &mem, &mem, Lang::En)
+                .await
+                .is_err()
+        );
+        assert!(mem.replies.lock().unwrap().is_empty());
+        let handled = process(Handler::Cart, &msg, &mem, &mem, &mem, Lang::En)
+            .await
+            .unwrap();
+        assert_eq!(handled, Handled::Replied);
+        assert_eq!(mem.replies.lock().unwrap().len(), 1);
+        assert_eq!(session(&mem).cart.units(), 1, "added once");
+    }
+
+    #[tokio::test]
+    async fn statuses_are_silent_and_locale_picks_the_language() {
+        let mem = Memory::with_sample();
+        let status = message(
+            "s1",
+            InboundContent::Status {
+                message_id: "wamid.X".into(),
+                status: DeliveryStatus::Read,
+                error_code: None,
+            },
+        );
+        assert_eq!(
+            process(Handler::Catalog, &status, &mem, &mem, &mem, Lang::En)
+                .await
+                .unwrap(),
+            Handled::Recorded
+        );
+        let mut hi = text("m1", "こんにちは");
+        hi.locale = Some("ja".into());
+        let r = run(&mem, hi).await;
+        assert!(bodies(&r).contains("ようこそ"));
+        assert!(bodies(&run(&mem, text("m2", "menu")).await).contains("カテゴリー"));
+    }
+}

@@ -1,0 +1,157 @@
+//! In-memory stand-ins for the ports, and the sample catalog, for the domain's tests.
+
+use crate::action::Handler;
+use crate::catalog::Catalog;
+use crate::channel::{Channel, ConversationId};
+use crate::dialogue::Session;
+use crate::inbound::{InboundContent, InboundMessage};
+use crate::ports::{
+    CatalogSource, CommitError, Dispatch, Effect, Marker, MarkerKey, PortError, SessionStore,
+};
+use crate::reply::ReplyBundle;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub fn sample_catalog() -> Catalog {
+    let catalog: Catalog =
+        toml::from_str(include_str!("../../../cli/catalogs/sample.toml")).expect("sample parses");
+    catalog.validate().expect("sample is valid");
+    catalog
+}
+
+pub fn conversation() -> ConversationId {
+    ConversationId::new(Channel::Whatsapp, "5511987654321")
+}
+
+pub fn message(event: &str, content: InboundContent) -> InboundMessage {
+    InboundMessage {
+        conversation: conversation(),
+        event_id: event.into(),
+        sent_at: 1_767_225_600,
+        locale: None,
+        ack: None,
+        content,
+    }
+}
+
+pub fn text(event: &str, body: &str) -> InboundMessage {
+    message(event, InboundContent::Text { body: body.into() })
+}
+
+pub fn tap(event: &str, payload: &str) -> InboundMessage {
+    message(
+        event,
+        InboundContent::Action {
+            payload: payload.into(),
+            title: None,
+        },
+    )
+}
+
+#[derive(Default)]
+pub struct Memory {
+    pub sessions: Mutex<HashMap<String, Session>>,
+    pub markers: Mutex<HashMap<(Handler, String), Marker>>,
+    pub replies: Mutex<Vec<ReplyBundle>>,
+    pub handoffs: Mutex<Vec<(Handler, InboundMessage)>>,
+    pub catalog: Option<Arc<Catalog>>,
+    /// Fail the next dispatch, as a crashed function would.
+    pub fail_dispatch: Mutex<bool>,
+}
+
+impl Memory {
+    pub fn with_sample() -> Self {
+        Memory {
+            catalog: Some(Arc::new(sample_catalog())),
+            ..Default::default()
+        }
+    }
+}
+
+impl CatalogSource for Memory {
+    async fn catalog(&self) -> Result<Arc<Catalog>, PortError> {
+        self.catalog
+            .clone()
+            .ok_or_else(|| PortError::new("catalog", "no catalog loaded"))
+    }
+}
+
+impl SessionStore for Memory {
+    async fn marker(&self, key: &MarkerKey) -> Result<Option<Marker>, PortError> {
+        Ok(self
+            .markers
+            .lock()
+            .unwrap()
+            .get(&(key.handler, key.identity.clone()))
+            .cloned())
+    }
+
+    async fn session(&self, c: &ConversationId) -> Result<Session, PortError> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap()
+            .get(&c.key())
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn commit(
+        &self,
+        c: &ConversationId,
+        session: Option<&Session>,
+        key: &MarkerKey,
+        effect: &Effect,
+    ) -> Result<(), CommitError> {
+        let mut sessions = self.sessions.lock().unwrap();
+        let mut markers = self.markers.lock().unwrap();
+        let marker_key = (key.handler, key.identity.clone());
+        if markers.contains_key(&marker_key) {
+            return Err(CommitError::Conflict);
+        }
+        if let Some(s) = session {
+            let stored = sessions.get(&c.key()).map_or(0, |s| s.version);
+            if stored + 1 != s.version {
+                return Err(CommitError::Conflict);
+            }
+            sessions.insert(c.key(), s.clone());
+        }
+        markers.insert(
+            marker_key,
+            Marker {
+                effect: effect.clone(),
+                done: false,
+            },
+        );
+        Ok(())
+    }
+
+    async fn mark_done(&self, key: &MarkerKey) -> Result<(), PortError> {
+        if let Some(m) = self
+            .markers
+            .lock()
+            .unwrap()
+            .get_mut(&(key.handler, key.identity.clone()))
+        {
+            m.done = true;
+        }
+        Ok(())
+    }
+}
+
+impl Dispatch for Memory {
+    async fn reply(&self, bundle: &ReplyBundle) -> Result<(), PortError> {
+        let mut fail = self.fail_dispatch.lock().unwrap();
+        if *fail {
+            *fail = false;
+            return Err(PortError::new("reply", "queue unavailable"));
+        }
+        self.replies.lock().unwrap().push(bundle.clone());
+        Ok(())
+    }
+
+    async fn hand_off(&self, to: Handler, message: &InboundMessage) -> Result<(), PortError> {
+        self.handoffs.lock().unwrap().push((to, message.clone()));
+        Ok(())
+    }
+}
