@@ -1,1 +1,24 @@
+//! The local stack: everything chatdrop needs to run on one machine, with real components.
+//!
+//! - [`moto`]: installs moto's server into a project venv and starts it on loopback, with
+//!   DynamoDB requests serialized (see `moto/serve_moto.py` for why).
+//! - [`provision`]: creates the table and queues from `resources.json`, the same definition the
+//!   code and the CDK app use.
+//! - [`fakes`]: local HTTP servers that play the WhatsApp Graph API and the Telegram Bot API and
+//!   record every request they receive.
+//! - [`stack`]: every function in one process: the HTTP handlers behind one listener, and a
+//!   poller per queue that calls the consumer function's handler with an `SqsEvent`, as Lambda's
+//!   event source mapping would.
+//! - [`customer`]: a scripted customer that signs webhooks as each platform does.
+//! - [`dev`]: the development secrets that only the local stack and the tests apply.
 
+pub mod customer;
+pub mod dev;
+pub mod fakes;
+pub mod moto;
+pub mod provision;
+pub mod stack;
+pub mod transcript;
+
+/// Errors of the developer tooling: plain messages, printed and exited on.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -1,1 +1,8 @@
-fn main() {}
+use lambda_runtime::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    chatdrop_telemetry::init();
+    let app = catalog::App::from_env().await?;
+    run(service_fn(|event| catalog::handle(&app, event))).await
+}

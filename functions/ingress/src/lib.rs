@@ -1,1 +1,180 @@
+//! The `ingress` function: every platform webhook comes in here and leaves as queue messages.
+//!
+//! `/webhooks/{channel}` picks the channel adapter, which verifies the request on its raw bytes
+//! and parses it; the messages go to the catalog or cart queue in as few batch calls as needed,
+//! and the platform gets its 200 at once. There is deliberately no DynamoDB call on this path:
+//! a webhook's answer time is what the platforms watch, and a flash crowd arrives here first.
+//!
+//! | outcome                                   | status |
+//! |-------------------------------------------|--------|
+//! | messages queued (or nothing to queue)     | 200    |
+//! | subscription check passed (WhatsApp GET)  | 200 with the challenge |
+//! | authentic but unreadable payload          | 200, logged: a redelivery cannot fix it |
+//! | missing or wrong signature / secret token | 401, nothing queued |
+//! | wrong verify token                        | 403    |
+//! | unknown channel / path                    | 404    |
+//! | body over [`MAX_BODY_BYTES`]              | 413, not read further |
+//! | queue unavailable                         | 500: the platform redelivers, the queue deduplicates |
 
+use chatdrop_channels::telegram::{TelegramConfig, TelegramWebhook};
+use chatdrop_channels::whatsapp::{WhatsappConfig, WhatsappWebhook};
+use chatdrop_channels::{Webhook, WebhookError, WebhookOutcome, WebhookRequest};
+use chatdrop_config::{Config, EnvSecrets, SecretSource, Secrets, channel_secrets, secret_names};
+use chatdrop_domain::channel::Channel;
+use chatdrop_queue::SqsQueues;
+use lambda_http::{Body, Error, Request, Response, http::StatusCode};
+
+/// The largest webhook body read. WhatsApp and Telegram send a few kilobytes; anything near
+/// this is not a platform speaking.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub struct Ingress {
+    whatsapp: Option<WhatsappWebhook>,
+    telegram: Option<TelegramWebhook>,
+    queues: SqsQueues,
+}
+
+impl Ingress {
+    pub async fn new(
+        config: &Config,
+        secrets: &impl SecretSource,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<Self, Error> {
+        let secrets = Secrets::load(secrets, &channel_secrets(config, true)).await?;
+        let whatsapp = config.serves(Channel::Whatsapp).then(|| WhatsappWebhook {
+            config: WhatsappConfig {
+                app_secret: secrets
+                    .get(secret_names::WHATSAPP_APP_SECRET)
+                    .expose()
+                    .into(),
+                verify_token: secrets
+                    .get(secret_names::WHATSAPP_VERIFY_TOKEN)
+                    .expose()
+                    .into(),
+            },
+        });
+        let telegram = config.serves(Channel::Telegram).then(|| TelegramWebhook {
+            config: TelegramConfig {
+                secret_token: secrets
+                    .get(secret_names::TELEGRAM_SECRET_TOKEN)
+                    .expose()
+                    .into(),
+            },
+        });
+        Ok(Ingress {
+            whatsapp,
+            telegram,
+            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
+        })
+    }
+
+    pub async fn from_env() -> Result<Self, Error> {
+        let config = Config::from_env()?;
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ingress::new(&config, &EnvSecrets, &aws).await
+    }
+
+    fn webhook(&self, channel: Channel) -> Option<&dyn Webhook> {
+        match channel {
+            Channel::Whatsapp => self.whatsapp.as_ref().map(|w| w as &dyn Webhook),
+            Channel::Telegram => self.telegram.as_ref().map(|w| w as &dyn Webhook),
+        }
+    }
+}
+
+fn respond(status: StatusCode, body: impl Into<String>) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(Body::Text(body.into()))
+        .expect("static response parts are valid")
+}
+
+/// The channel named by a path ending in `/webhooks/{channel}` (API Gateway may prefix a stage).
+fn channel_of(path: &str) -> Option<&str> {
+    let rest = path.split("/webhooks/").nth(1)?;
+    let name = rest.trim_end_matches('/');
+    (!name.is_empty() && !name.contains('/')).then_some(name)
+}
+
+pub async fn handle(app: &Ingress, request: Request) -> Result<Response<Body>, Error> {
+    let path = request.uri().path().to_string();
+    let Some(name) = channel_of(&path) else {
+        return Ok(respond(StatusCode::NOT_FOUND, "not found"));
+    };
+    let Some(channel) = Channel::parse(name) else {
+        return Ok(respond(StatusCode::NOT_FOUND, "unknown channel"));
+    };
+    let Some(webhook) = app.webhook(channel) else {
+        return Ok(respond(StatusCode::NOT_FOUND, "channel not served here"));
+    };
+    let span = tracing::info_span!("webhook", channel = channel.as_str());
+    let _entered = span.enter();
+
+    let (parts, body) = request.into_parts();
+    let body: &[u8] = body.as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        tracing::warn!(bytes = body.len(), "webhook body too large; refused");
+        return Ok(respond(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"));
+    }
+    let webhook_request = WebhookRequest {
+        method: &parts.method,
+        headers: &parts.headers,
+        query: parts.uri.query(),
+        body,
+    };
+    let messages = match webhook.receive(&webhook_request) {
+        Ok(WebhookOutcome::Challenge(challenge)) => {
+            tracing::info!("subscription check answered");
+            return Ok(respond(StatusCode::OK, challenge));
+        }
+        Ok(WebhookOutcome::Messages(messages)) => messages,
+        Err(WebhookError::Unauthorized(why)) => {
+            tracing::warn!(reason = why, "webhook refused");
+            return Ok(respond(StatusCode::UNAUTHORIZED, "unauthorized"));
+        }
+        Err(WebhookError::Forbidden(why)) => {
+            tracing::warn!(reason = why, "subscription check refused");
+            return Ok(respond(StatusCode::FORBIDDEN, "forbidden"));
+        }
+        Err(WebhookError::MethodNotAllowed) => {
+            return Ok(respond(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed",
+            ));
+        }
+        Err(WebhookError::Malformed(why)) => {
+            tracing::error!(reason = %why, bytes = body.len(), "authentic webhook with an unreadable payload; acknowledged");
+            return Ok(respond(StatusCode::OK, "ok"));
+        }
+    };
+    if messages.is_empty() {
+        return Ok(respond(StatusCode::OK, "ok"));
+    }
+    match app.queues.enqueue_inbound(&messages).await {
+        Ok(()) => {
+            for m in &messages {
+                tracing::info!(customer = %m.conversation.hashed(), route = chatdrop_queue::route(m).as_str(), "queued");
+            }
+            Ok(respond(StatusCode::OK, "ok"))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not queue; the platform will redeliver");
+            Ok(respond(StatusCode::INTERNAL_SERVER_ERROR, "try again"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel_of;
+
+    #[test]
+    fn routes_by_the_last_path_segments() {
+        assert_eq!(channel_of("/webhooks/whatsapp"), Some("whatsapp"));
+        assert_eq!(channel_of("/prod/webhooks/telegram/"), Some("telegram"));
+        assert_eq!(channel_of("/webhooks/"), None);
+        assert_eq!(channel_of("/webhooks/a/b"), None);
+        assert_eq!(channel_of("/other"), None);
+    }
+}

@@ -1,1 +1,8 @@
-fn main() {}
+use lambda_http::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    chatdrop_telemetry::init();
+    let app = ingress::Ingress::from_env().await?;
+    run(service_fn(|request| ingress::handle(&app, request))).await
+}

@@ -1,1 +1,350 @@
+//! Configuration: environment variables parsed once into typed structs, and secrets behind
+//! one small trait.
+//!
+//! Each function calls [`Config::from_env`] once at cold start, before the runtime loop, so a
+//! missing variable stops the function at start with an error naming it, instead of failing
+//! the first customer. Secrets (app secrets, tokens) never come from `Config`: they come from a
+//! [`SecretSource`], environment variables locally and a parameter store read once in AWS, and
+//! are held in [`Secret`] values whose `Debug` output is redacted so they cannot reach a log.
+//!
+//! [`resources`] is the single definition of the table and queues, shared with the local stack
+//! and the CDK app.
 
+pub mod resources;
+
+use chatdrop_domain::channel::Channel;
+use chatdrop_domain::i18n::Lang;
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("missing environment variable {0}")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {problem}")]
+    Invalid { name: &'static str, problem: String },
+    #[error("missing secret {0}")]
+    MissingSecret(String),
+    #[error("could not read secrets: {0}")]
+    SecretStore(String),
+}
+
+/// Reads environment-like variables; a trait so tests need not mutate the process environment.
+pub trait Vars {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Vars for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Vars for HashMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+fn required(vars: &impl Vars, name: &'static str) -> Result<String, ConfigError> {
+    vars.var(name).ok_or(ConfigError::Missing(name))
+}
+
+fn or_default(vars: &impl Vars, name: &str, default: &str) -> String {
+    vars.var(name).unwrap_or_else(|| default.to_string())
+}
+
+/// Everything non-secret a function needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `CHATDROP_TABLE`.
+    pub table: String,
+    pub queues: QueueUrls,
+    /// `CHATDROP_PUBLIC_BASE_URL`: every link we send, and signatures covering our URL, use it.
+    pub public_base_url: String,
+    /// `CHATDROP_DEFAULT_LANG` (default `en`): the language when the platform gives no locale.
+    pub default_lang: Lang,
+    /// `CHATDROP_CHANNELS` (default `whatsapp,telegram`): the channels this deployment serves.
+    pub channels: Vec<Channel>,
+    pub whatsapp: WhatsappEndpoint,
+    pub telegram: TelegramEndpoint,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueUrls {
+    pub catalog: String,
+    pub cart: String,
+    pub outbound: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhatsappEndpoint {
+    /// `CHATDROP_WHATSAPP_GRAPH_BASE` (default `https://graph.facebook.com`).
+    pub graph_base: String,
+    /// `CHATDROP_WHATSAPP_API_VERSION` (default `v21.0`).
+    pub api_version: String,
+    /// `CHATDROP_WHATSAPP_PHONE_NUMBER_ID`, required when WhatsApp is enabled.
+    pub phone_number_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TelegramEndpoint {
+    /// `CHATDROP_TELEGRAM_API_BASE` (default `https://api.telegram.org`).
+    pub api_base: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_vars(&ProcessEnv)
+    }
+
+    pub fn from_vars(vars: &impl Vars) -> Result<Config, ConfigError> {
+        let channels = or_default(vars, "CHATDROP_CHANNELS", "whatsapp,telegram")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|name| {
+                Channel::parse(name).ok_or_else(|| ConfigError::Invalid {
+                    name: "CHATDROP_CHANNELS",
+                    problem: format!("unknown channel `{name}`"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let lang_code = or_default(vars, "CHATDROP_DEFAULT_LANG", "en");
+        let default_lang = Lang::parse(&lang_code).ok_or_else(|| ConfigError::Invalid {
+            name: "CHATDROP_DEFAULT_LANG",
+            problem: format!("unsupported language `{lang_code}`"),
+        })?;
+        let public_base_url = required(vars, "CHATDROP_PUBLIC_BASE_URL")?;
+        if !public_base_url.starts_with("https://") && !public_base_url.starts_with("http://") {
+            return Err(ConfigError::Invalid {
+                name: "CHATDROP_PUBLIC_BASE_URL",
+                problem: "must start with https:// (or http:// locally)".into(),
+            });
+        }
+        let phone_number_id = if channels.contains(&Channel::Whatsapp) {
+            required(vars, "CHATDROP_WHATSAPP_PHONE_NUMBER_ID")?
+        } else {
+            String::new()
+        };
+        Ok(Config {
+            table: required(vars, "CHATDROP_TABLE")?,
+            queues: QueueUrls {
+                catalog: required(vars, "CHATDROP_CATALOG_QUEUE_URL")?,
+                cart: required(vars, "CHATDROP_CART_QUEUE_URL")?,
+                outbound: required(vars, "CHATDROP_OUTBOUND_QUEUE_URL")?,
+            },
+            public_base_url: public_base_url.trim_end_matches('/').to_string(),
+            default_lang,
+            channels,
+            whatsapp: WhatsappEndpoint {
+                graph_base: or_default(
+                    vars,
+                    "CHATDROP_WHATSAPP_GRAPH_BASE",
+                    "https://graph.facebook.com",
+                )
+                .trim_end_matches('/')
+                .to_string(),
+                api_version: or_default(vars, "CHATDROP_WHATSAPP_API_VERSION", "v21.0"),
+                phone_number_id,
+            },
+            telegram: TelegramEndpoint {
+                api_base: or_default(
+                    vars,
+                    "CHATDROP_TELEGRAM_API_BASE",
+                    "https://api.telegram.org",
+                )
+                .trim_end_matches('/')
+                .to_string(),
+            },
+        })
+    }
+
+    pub fn serves(&self, channel: Channel) -> bool {
+        self.channels.contains(&channel)
+    }
+}
+
+/// A secret value; `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The names of every secret, as environment variables and parameter names.
+pub mod secret_names {
+    pub const WHATSAPP_APP_SECRET: &str = "CHATDROP_WHATSAPP_APP_SECRET";
+    pub const WHATSAPP_VERIFY_TOKEN: &str = "CHATDROP_WHATSAPP_VERIFY_TOKEN";
+    pub const WHATSAPP_ACCESS_TOKEN: &str = "CHATDROP_WHATSAPP_ACCESS_TOKEN";
+    pub const TELEGRAM_SECRET_TOKEN: &str = "CHATDROP_TELEGRAM_SECRET_TOKEN";
+    pub const TELEGRAM_BOT_TOKEN: &str = "CHATDROP_TELEGRAM_BOT_TOKEN";
+}
+
+/// Where secrets come from: one batched read at cold start.
+pub trait SecretSource: Send + Sync {
+    fn fetch(
+        &self,
+        names: &[&str],
+    ) -> impl Future<Output = Result<HashMap<String, String>, ConfigError>> + Send;
+}
+
+/// Secrets from environment variables (local stack and tests).
+pub struct EnvSecrets;
+
+impl SecretSource for EnvSecrets {
+    async fn fetch(&self, names: &[&str]) -> Result<HashMap<String, String>, ConfigError> {
+        Ok(names
+            .iter()
+            .filter_map(|n| ProcessEnv.var(n).map(|v| (n.to_string(), v)))
+            .collect())
+    }
+}
+
+/// Secrets read at start, each required one checked.
+pub struct Secrets(HashMap<String, String>);
+
+impl Secrets {
+    /// Fetches `names` in one call; any missing one is an error naming it.
+    pub async fn load(source: &impl SecretSource, names: &[&str]) -> Result<Secrets, ConfigError> {
+        let values = source.fetch(names).await?;
+        for name in names {
+            if values.get(*name).is_none_or(|v| v.trim().is_empty()) {
+                return Err(ConfigError::MissingSecret(name.to_string()));
+            }
+        }
+        Ok(Secrets(values))
+    }
+
+    pub fn get(&self, name: &str) -> Secret {
+        // `load` checked every name the caller asked for; a name it did not ask for is a bug.
+        Secret::new(
+            self.0
+                .get(name)
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// The secrets a function needs for the channels this deployment serves.
+pub fn channel_secrets(config: &Config, inbound: bool) -> Vec<&'static str> {
+    use secret_names::*;
+    let mut names = Vec::new();
+    if config.serves(Channel::Whatsapp) {
+        if inbound {
+            names.extend([WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN]);
+        } else {
+            names.push(WHATSAPP_ACCESS_TOKEN);
+        }
+    }
+    if config.serves(Channel::Telegram) {
+        names.push(if inbound {
+            TELEGRAM_SECRET_TOKEN
+        } else {
+            TELEGRAM_BOT_TOKEN
+        });
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn full() -> HashMap<String, String> {
+        vars(&[
+            ("CHATDROP_TABLE", "t"),
+            ("CHATDROP_CATALOG_QUEUE_URL", "http://q/catalog"),
+            ("CHATDROP_CART_QUEUE_URL", "http://q/cart"),
+            ("CHATDROP_OUTBOUND_QUEUE_URL", "http://q/out"),
+            ("CHATDROP_PUBLIC_BASE_URL", "https://shop.example/"),
+            ("CHATDROP_WHATSAPP_PHONE_NUMBER_ID", "106000000000002"),
+        ])
+    }
+
+    #[test]
+    fn parses_with_defaults() {
+        let c = Config::from_vars(&full()).unwrap();
+        assert_eq!(c.public_base_url, "https://shop.example");
+        assert_eq!(c.default_lang, Lang::En);
+        assert_eq!(c.channels, vec![Channel::Whatsapp, Channel::Telegram]);
+        assert_eq!(c.whatsapp.graph_base, "https://graph.facebook.com");
+    }
+
+    #[test]
+    fn a_missing_variable_is_named() {
+        let mut v = full();
+        v.remove("CHATDROP_CART_QUEUE_URL");
+        assert_eq!(
+            Config::from_vars(&v),
+            Err(ConfigError::Missing("CHATDROP_CART_QUEUE_URL"))
+        );
+        let mut v = full();
+        v.remove("CHATDROP_WHATSAPP_PHONE_NUMBER_ID");
+        assert_eq!(
+            Config::from_vars(&v),
+            Err(ConfigError::Missing("CHATDROP_WHATSAPP_PHONE_NUMBER_ID"))
+        );
+        v.insert("CHATDROP_CHANNELS".into(), "telegram".into());
+        assert!(Config::from_vars(&v).is_ok(), "not needed without WhatsApp");
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        let mut v = full();
+        v.insert("CHATDROP_CHANNELS".into(), "whatsapp,fax".into());
+        assert!(matches!(
+            Config::from_vars(&v),
+            Err(ConfigError::Invalid {
+                name: "CHATDROP_CHANNELS",
+                ..
+            })
+        ));
+        let mut v = full();
+        v.insert("CHATDROP_DEFAULT_LANG".into(), "xx".into());
+        assert!(Config::from_vars(&v).is_err());
+    }
+
+    struct Fixed(HashMap<String, String>);
+    impl SecretSource for Fixed {
+        async fn fetch(&self, _: &[&str]) -> Result<HashMap<String, String>, ConfigError> {
+            Ok(self.0.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_secret_is_named_and_secrets_never_print() {
+        let source = Fixed(vars(&[("A", "s3cr3t")]));
+        let err = Secrets::load(&source, &["A", "B"]).await.err().unwrap();
+        assert_eq!(err, ConfigError::MissingSecret("B".into()));
+        let secrets = Secrets::load(&source, &["A"]).await.unwrap();
+        let s = secrets.get("A");
+        assert_eq!(s.expose(), "s3cr3t");
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+}

@@ -1,1 +1,75 @@
+//! The DynamoDB store: sessions, processed-message markers, the catalog and delivery progress,
+//! in one table.
+//!
+//! Single-table design, keys from `resources.json` (`pk`, `sk`, TTL attribute `expires_at`):
+//!
+//! | item                  | pk                              | sk          | expires |
+//! |-----------------------|---------------------------------|-------------|---------|
+//! | catalog header        | `CATALOG`                       | `META`      | never   |
+//! | product               | `CATALOG`                       | `PRODUCT#id`| never   |
+//! | session (state+cart)  | `CONV#channel#customer`         | `SESSION`   | 14 days |
+//! | processed marker      | `EVENT#handler#identity`        | `MARKER`    | 30 days |
+//! | delivery progress     | `OUTBOX#bundle`                 | `PROGRESS`  | 7 days  |
+//!
+//! Every write that can race is conditional: a session save requires the version it read, a
+//! marker is created only if absent, and both go in one transaction. Items are mapped with
+//! `serde_dynamo`, so they read naturally in the console.
 
+mod catalog;
+mod delivery;
+mod session;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chatdrop_domain::catalog::Catalog;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use catalog::CatalogLoadError;
+
+/// How long a warm function reuses the catalog it read before asking again.
+const CATALOG_CACHE: Duration = Duration::from_secs(30);
+
+/// The DynamoDB adapter for the domain's store ports.
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    catalog_cache: Mutex<Option<(Instant, Arc<Catalog>)>>,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+            catalog_cache: Mutex::new(None),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+pub(crate) fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// Renders an SDK error with its service detail (`DisplayErrorContext`), for PortError.
+pub(crate) fn sdk_message<E: std::error::Error>(e: E) -> String {
+    aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()
+}

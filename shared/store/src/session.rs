@@ -1,0 +1,156 @@
+//! Sessions and processed-message markers: the conversation functions' state.
+
+use crate::{DynamoStore, n, now_secs, s, sdk_message};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use chatdrop_domain::channel::ConversationId;
+use chatdrop_domain::dialogue::Session;
+use chatdrop_domain::ports::{CommitError, Effect, Marker, MarkerKey, PortError, SessionStore};
+use std::collections::HashMap;
+
+/// A cart survives two weeks of silence; then DynamoDB's TTL removes the session.
+const SESSION_TTL: i64 = 14 * 24 * 3600;
+/// Platforms redeliver for days; a month of markers covers every documented retry window.
+const MARKER_TTL: i64 = 30 * 24 * 3600;
+
+fn session_key(c: &ConversationId) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_string(), s(format!("CONV#{}", c.key()))),
+        ("sk".to_string(), s("SESSION")),
+    ])
+}
+
+fn marker_key(k: &MarkerKey) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (
+            "pk".to_string(),
+            s(format!("EVENT#{}#{}", k.handler.as_str(), k.identity)),
+        ),
+        ("sk".to_string(), s("MARKER")),
+    ])
+}
+
+fn port(operation: &'static str) -> impl Fn(String) -> PortError {
+    move |m| PortError::new(operation, m)
+}
+
+impl SessionStore for DynamoStore {
+    async fn marker(&self, key: &MarkerKey) -> Result<Option<Marker>, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(marker_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| PortError::new("get marker", sdk_message(e)))?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let effect_json = match item.get("effect") {
+            Some(AttributeValue::S(j)) => j,
+            _ => return Err(PortError::new("get marker", "marker without effect")),
+        };
+        let effect: Effect =
+            serde_json::from_str(effect_json).map_err(|e| PortError::new("decode marker", e))?;
+        let done = matches!(item.get("done"), Some(AttributeValue::Bool(true)));
+        Ok(Some(Marker { effect, done }))
+    }
+
+    async fn session(&self, c: &ConversationId) -> Result<Session, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(c)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| PortError::new("get session", sdk_message(e)))?;
+        match out.item {
+            None => Ok(Session::default()),
+            Some(item) => {
+                serde_dynamo::from_item(item).map_err(|e| port("decode session")(e.to_string()))
+            }
+        }
+    }
+
+    async fn commit(
+        &self,
+        c: &ConversationId,
+        session: Option<&Session>,
+        key: &MarkerKey,
+        effect: &Effect,
+    ) -> Result<(), CommitError> {
+        let now = now_secs();
+        let effect_json =
+            serde_json::to_string(effect).map_err(|e| PortError::new("encode effect", e))?;
+        let mut marker = marker_key(key);
+        marker.insert("effect".into(), s(effect_json));
+        marker.insert("done".into(), AttributeValue::Bool(false));
+        marker.insert("expires_at".into(), n(now + MARKER_TTL));
+        let marker_put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(marker))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| PortError::new("build marker put", e))?;
+        let mut items = vec![TransactWriteItem::builder().put(marker_put).build()];
+
+        if let Some(session) = session {
+            let mut item: HashMap<String, AttributeValue> =
+                serde_dynamo::to_item(session).map_err(|e| PortError::new("encode session", e))?;
+            item.extend(session_key(c));
+            item.insert("expires_at".into(), n(now + SESSION_TTL));
+            let previous = session.version.saturating_sub(1);
+            let put = Put::builder().table_name(&self.table).set_item(Some(item));
+            let put = if previous == 0 {
+                put.condition_expression("attribute_not_exists(pk)")
+            } else {
+                put.condition_expression("version = :previous")
+                    .expression_attribute_values(":previous", n(previous))
+            };
+            let put = put
+                .build()
+                .map_err(|e| PortError::new("build session put", e))?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    TransactWriteItemsError::TransactionCanceledException(_)
+                ) =>
+            {
+                // A cancelled transaction here means a condition failed: the session moved on
+                // or the marker exists. Either way the queue retries and the marker decides.
+                Err(CommitError::Conflict)
+            }
+            Err(e) => Err(PortError::new("commit session", sdk_message(e)).into()),
+        }
+    }
+
+    async fn mark_done(&self, key: &MarkerKey) -> Result<(), PortError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(marker_key(key)))
+            .update_expression("SET done = :t")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(|e| PortError::new("mark done", sdk_message(e)))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,186 @@
+//! A scripted customer: builds each platform's real webhook payloads and signs them as the
+//! platform does, so the local stack is driven exactly as WhatsApp and Telegram drive it.
+
+use crate::Error;
+use crate::dev;
+use chatdrop_config::secret_names;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Event ids unique across every customer in the process (and across runs, seeded by time).
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+fn next_id() -> u64 {
+    if NEXT_ID.load(Ordering::Relaxed) == 0 {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_micros() as u64 % 1_000_000_000);
+        let _ = NEXT_ID.compare_exchange(0, seed * 1000, Ordering::Relaxed, Ordering::Relaxed);
+    }
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    Whatsapp,
+    Telegram,
+}
+
+/// A signed webhook, ready to post (kept whole so a test can post it twice).
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    pub path: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+pub struct Customer {
+    pub platform: Platform,
+    /// wa_id or Telegram chat id: the recipient the fakes record replies under.
+    pub id: String,
+    pub name: String,
+    pub language_code: Option<String>,
+    base_url: String,
+    http: reqwest::Client,
+}
+
+/// `sha256=` + hex HMAC-SHA256 of the body with the app secret, as Meta signs.
+pub fn whatsapp_signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+impl Customer {
+    pub fn whatsapp(base_url: &str, wa_id: &str, name: &str) -> Self {
+        Customer {
+            platform: Platform::Whatsapp,
+            id: wa_id.into(),
+            name: name.into(),
+            language_code: None,
+            base_url: base_url.into(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn telegram(base_url: &str, chat_id: i64, name: &str, language_code: Option<&str>) -> Self {
+        Customer {
+            platform: Platform::Telegram,
+            id: chat_id.to_string(),
+            name: name.into(),
+            language_code: language_code.map(Into::into),
+            base_url: base_url.into(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn whatsapp_envelope(&self, message: Value) -> Value {
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": dev::WHATSAPP_PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": self.name}, "wa_id": self.id}],
+            "messages": [message]
+        }}]}]})
+    }
+
+    fn telegram_user(&self) -> Value {
+        let mut user = json!({"id": self.id.parse::<i64>().unwrap_or_default(), "is_bot": false, "first_name": self.name});
+        if let Some(code) = &self.language_code {
+            user["language_code"] = json!(code);
+        }
+        user
+    }
+
+    /// The webhook for typed text.
+    pub fn text_webhook(&self, text: &str) -> Webhook {
+        let id = next_id();
+        match self.platform {
+            Platform::Whatsapp => self.sign(self.whatsapp_envelope(json!({
+                "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": "1767225600",
+                "type": "text", "text": {"body": text}
+            }))),
+            Platform::Telegram => self.sign(json!({"update_id": id, "message": {
+                "message_id": id % 1_000_000, "from": self.telegram_user(),
+                "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private", "first_name": self.name},
+                "date": 1767225600, "text": text
+            }})),
+        }
+    }
+
+    /// The webhook for a tap on a button or list row whose id is `payload`.
+    pub fn tap_webhook(&self, payload: &str, title: &str, from_list: bool) -> Webhook {
+        let id = next_id();
+        match self.platform {
+            Platform::Whatsapp => {
+                let interactive = if from_list {
+                    json!({"type": "list_reply", "list_reply": {"id": payload, "title": title}})
+                } else {
+                    json!({"type": "button_reply", "button_reply": {"id": payload, "title": title}})
+                };
+                self.sign(self.whatsapp_envelope(json!({
+                    "context": {"from": "15550001111", "id": "wamid.OUTBOUND"},
+                    "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": "1767225660",
+                    "type": "interactive", "interactive": interactive
+                })))
+            }
+            Platform::Telegram => self.sign(json!({"update_id": id, "callback_query": {
+                "id": format!("cb{id}"), "from": self.telegram_user(),
+                "message": {"message_id": 42, "from": {"id": 8000000001i64, "is_bot": true, "first_name": "Shop"},
+                    "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private"}, "date": 1767225610, "text": "…"},
+                "chat_instance": "-1234567890123456789", "data": payload
+            }})),
+        }
+    }
+
+    /// Signs a payload as the platform would.
+    pub fn sign(&self, payload: Value) -> Webhook {
+        let body = serde_json::to_vec(&payload).expect("JSON values serialize");
+        let secrets = dev::secrets();
+        match self.platform {
+            Platform::Whatsapp => Webhook {
+                path: "/webhooks/whatsapp",
+                headers: vec![
+                    ("content-type", "application/json".into()),
+                    (
+                        "x-hub-signature-256",
+                        whatsapp_signature(&secrets[secret_names::WHATSAPP_APP_SECRET], &body),
+                    ),
+                ],
+                body,
+            },
+            Platform::Telegram => Webhook {
+                path: "/webhooks/telegram",
+                headers: vec![
+                    ("content-type", "application/json".into()),
+                    (
+                        "x-telegram-bot-api-secret-token",
+                        secrets[secret_names::TELEGRAM_SECRET_TOKEN].clone(),
+                    ),
+                ],
+                body,
+            },
+        }
+    }
+
+    /// Posts a webhook; returns the HTTP status.
+    pub async fn post(&self, webhook: &Webhook) -> Result<u16, Error> {
+        let mut request = self
+            .http
+            .post(format!("{}{}", self.base_url, webhook.path))
+            .body(webhook.body.clone());
+        for (name, value) in &webhook.headers {
+            request = request.header(*name, value);
+        }
+        Ok(request.send().await?.status().as_u16())
+    }
+
+    pub async fn say(&self, text: &str) -> Result<u16, Error> {
+        self.post(&self.text_webhook(text)).await
+    }
+
+    pub async fn tap(&self, payload: &str, title: &str) -> Result<u16, Error> {
+        self.post(&self.tap_webhook(payload, title, false)).await
+    }
+}

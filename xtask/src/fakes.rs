@@ -1,0 +1,182 @@
+//! Fake platform APIs: the other side of `notify`, for the local stack and the tests.
+//!
+//! One HTTP server plays two platforms under two path prefixes:
+//!
+//! - `/graph/{version}/{phone_number_id}/messages`: WhatsApp's Cloud API. Checks the bearer
+//!   token and answers as Graph does (a `wamid`, or a Graph error with code 190).
+//! - `/telegram/bot{token}/{method}`: the Telegram Bot API. Checks the token in the path and
+//!   answers `{"ok":true,…}` or Telegram's error object.
+//!
+//! Every request is recorded in order and `GET /outbox` returns them as JSON. A test can queue
+//! failures with `POST /_control/faults` (status and body to answer instead, per channel), to
+//! drive notify's error handling. The server runs in its own process under `cargo xtask serve`,
+//! so the stack can be restarted while the record survives.
+
+use crate::Error;
+use crate::dev;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// One request a fake platform received.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OutboxEntry {
+    pub seq: usize,
+    pub channel: String,
+    /// The chat the request addresses (`to`, `chat_id`), or the callback query id.
+    pub recipient: String,
+    /// The API method: `messages` for WhatsApp, the Bot API method for Telegram.
+    pub method: String,
+    pub body: Value,
+}
+
+/// A failure to answer instead of success, once.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Fault {
+    pub channel: String,
+    pub status: u16,
+    pub body: Value,
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Default)]
+struct Records {
+    outbox: Vec<OutboxEntry>,
+    faults: VecDeque<Fault>,
+}
+
+#[derive(Clone)]
+struct Fakes {
+    records: Arc<Mutex<Records>>,
+    whatsapp_token: String,
+    telegram_token: String,
+}
+
+pub fn router() -> Router {
+    let secrets = dev::secrets();
+    let state = Fakes {
+        records: Arc::default(),
+        whatsapp_token: secrets[chatdrop_config::secret_names::WHATSAPP_ACCESS_TOKEN].clone(),
+        telegram_token: secrets[chatdrop_config::secret_names::TELEGRAM_BOT_TOKEN].clone(),
+    };
+    Router::new()
+        .route("/graph/{version}/{phone}/messages", post(graph_messages))
+        .route("/telegram/{bot}/{method}", post(telegram_method))
+        .route("/outbox", get(outbox))
+        .route("/_control/faults", post(add_faults))
+        .with_state(state)
+}
+
+/// Serves the fakes on `addr`; returns the base URL and the server task.
+pub async fn spawn(addr: &str) -> Result<(String, tokio::task::JoinHandle<()>), Error> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router()).await;
+    });
+    Ok((url, task))
+}
+
+impl Fakes {
+    fn take_fault(&self, channel: &str) -> Option<Fault> {
+        let mut records = self.records.lock().expect("records lock");
+        let index = records.faults.iter().position(|f| f.channel == channel)?;
+        records.faults.remove(index)
+    }
+
+    fn record(&self, channel: &str, recipient: String, method: &str, body: Value) -> usize {
+        let mut records = self.records.lock().expect("records lock");
+        let seq = records.outbox.len() + 1;
+        records.outbox.push(OutboxEntry {
+            seq,
+            channel: channel.into(),
+            recipient,
+            method: method.into(),
+            body,
+        });
+        seq
+    }
+}
+
+fn fault_response(f: Fault) -> axum::response::Response {
+    let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Json(f.body)).into_response();
+    if let Some(seconds) = f.retry_after {
+        response
+            .headers_mut()
+            .insert("retry-after", seconds.to_string().parse().expect("digits"));
+    }
+    response
+}
+
+async fn graph_messages(
+    State(fakes): State<Fakes>,
+    Path((_version, _phone)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> axum::response::Response {
+    let expected = format!("Bearer {}", fakes.whatsapp_token);
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        let error = json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
+        return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
+    }
+    if let Some(f) = fakes.take_fault("whatsapp") {
+        return fault_response(f);
+    }
+    let to = body["to"].as_str().unwrap_or_default().to_string();
+    let seq = fakes.record("whatsapp", to.clone(), "messages", body);
+    Json(json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": to}],
+        "messages": [{"id": format!("wamid.FAKE{seq:08}")}],
+    }))
+    .into_response()
+}
+
+async fn telegram_method(
+    State(fakes): State<Fakes>,
+    Path((bot, method)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> axum::response::Response {
+    if bot.strip_prefix("bot") != Some(fakes.telegram_token.as_str()) {
+        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
+        return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
+    }
+    if let Some(f) = fakes.take_fault("telegram") {
+        return fault_response(f);
+    }
+    let recipient = match (&body["chat_id"], &body["callback_query_id"]) {
+        (Value::Number(n), _) => n.to_string(),
+        (Value::String(s), _) => s.clone(),
+        (_, Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let seq = fakes.record("telegram", recipient, &method, body.clone());
+    let result = if method == "answerCallbackQuery" {
+        json!(true)
+    } else {
+        json!({"message_id": seq, "date": 1767225600, "chat": {"id": body["chat_id"], "type": "private"}})
+    };
+    Json(json!({"ok": true, "result": result})).into_response()
+}
+
+async fn outbox(State(fakes): State<Fakes>) -> Json<Vec<OutboxEntry>> {
+    Json(fakes.records.lock().expect("records lock").outbox.clone())
+}
+
+async fn add_faults(State(fakes): State<Fakes>, Json(faults): Json<Vec<Fault>>) -> StatusCode {
+    fakes
+        .records
+        .lock()
+        .expect("records lock")
+        .faults
+        .extend(faults);
+    StatusCode::NO_CONTENT
+}

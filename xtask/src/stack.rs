@@ -1,0 +1,374 @@
+//! Every function in one process, as Lambda would run them, against the local endpoints.
+//!
+//! The HTTP function (`ingress`) sits behind one axum listener that turns each request into the
+//! `lambda_http::Request` Lambda would deliver; each queue gets a poller that receives up to ten
+//! messages, calls its consumer function's handler with an `SqsEvent`, and deletes the records
+//! the handler did not report as failed, which is what Lambda's event source mapping does with
+//! `ReportBatchItemFailures`. The handlers are the same code the Lambda mains call.
+
+use crate::Error;
+use crate::dev::{self, FixedSecrets};
+use crate::fakes::OutboxEntry;
+use crate::provision::{self, Provisioned};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::IntoResponse;
+use axum::routing::{any, get};
+use chatdrop_config::Config;
+use chatdrop_conversation::ConversationApp;
+use chatdrop_domain::catalog::Catalog;
+use chatdrop_store::DynamoStore;
+use lambda_runtime::{Context, LambdaEvent};
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub struct StackOptions {
+    /// The local AWS endpoint (moto).
+    pub aws_endpoint: String,
+    /// Prefix for table and queue names, so several stacks can share one moto.
+    pub prefix: String,
+    /// Where the listener binds (`127.0.0.1:0` for a free port).
+    pub http_addr: String,
+    /// The fake platforms' base URL.
+    pub fakes_url: String,
+}
+
+pub struct LocalStack {
+    /// The listener's base URL: webhooks go to `{url}/webhooks/{channel}`.
+    pub url: String,
+    pub fakes_url: String,
+    pub provisioned: Provisioned,
+    pub aws: aws_config::SdkConfig,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// An SDK configuration for the local endpoint, with moto's dummy credentials.
+pub async fn local_aws(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .test_credentials()
+        .load()
+        .await
+}
+
+impl LocalStack {
+    pub async fn start(options: StackOptions) -> Result<LocalStack, Error> {
+        let aws = local_aws(&options.aws_endpoint).await;
+        let provisioned = provision::create(&aws, &options.prefix).await?;
+        let listener = tokio::net::TcpListener::bind(&options.http_addr).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+
+        let vars: HashMap<String, String> = [
+            ("CHATDROP_TABLE", provisioned.table.clone()),
+            (
+                "CHATDROP_CATALOG_QUEUE_URL",
+                provisioned.queues.catalog.clone(),
+            ),
+            ("CHATDROP_CART_QUEUE_URL", provisioned.queues.cart.clone()),
+            (
+                "CHATDROP_OUTBOUND_QUEUE_URL",
+                provisioned.queues.outbound.clone(),
+            ),
+            ("CHATDROP_PUBLIC_BASE_URL", url.clone()),
+            (
+                "CHATDROP_WHATSAPP_PHONE_NUMBER_ID",
+                dev::WHATSAPP_PHONE_NUMBER_ID.into(),
+            ),
+            (
+                "CHATDROP_WHATSAPP_GRAPH_BASE",
+                format!("{}/graph", options.fakes_url),
+            ),
+            (
+                "CHATDROP_TELEGRAM_API_BASE",
+                format!("{}/telegram", options.fakes_url),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let config = Config::from_vars(&vars)?;
+        let secrets = FixedSecrets(dev::secrets());
+        let ingress = Arc::new(ingress::Ingress::new(&config, &secrets, &aws).await?);
+        let conversations = Arc::new(ConversationApp::new(&config, &aws));
+        let notify = Arc::new(notify::Notify::new(&config, &secrets, &aws).await?);
+
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let sqs = aws_sdk_sqs::Client::new(&aws);
+
+        let app = Router::new()
+            .route("/webhooks/{*rest}", any(webhook))
+            .route("/_local/outbox", get(local_outbox))
+            .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
+            .with_state(HttpState {
+                ingress,
+                fakes_url: options.fakes_url.clone(),
+                http: reqwest::Client::new(),
+            });
+        let mut stopped_http = stopped.clone();
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped_http.changed().await;
+                })
+                .await;
+        }));
+
+        let c = conversations.clone();
+        tasks.push(tokio::spawn(poll(
+            sqs.clone(),
+            provisioned.queues.catalog.clone(),
+            stopped.clone(),
+            move |event| {
+                let c = c.clone();
+                async move { catalog::handle(&c, lambda_event(event)).await }
+            },
+        )));
+        let c = conversations.clone();
+        tasks.push(tokio::spawn(poll(
+            sqs.clone(),
+            provisioned.queues.cart.clone(),
+            stopped.clone(),
+            move |event| {
+                let c = c.clone();
+                async move { cart::handle(&c, lambda_event(event)).await }
+            },
+        )));
+        tasks.push(tokio::spawn(poll(
+            sqs,
+            provisioned.queues.outbound.clone(),
+            stopped,
+            move |event| {
+                let n = notify.clone();
+                async move { notify::handle(&n, lambda_event(event)).await }
+            },
+        )));
+
+        Ok(LocalStack {
+            url,
+            fakes_url: options.fakes_url,
+            provisioned,
+            aws,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Loads a catalog into this stack's table, as `chatdrop catalog load` does.
+    pub async fn load_catalog(&self, catalog: &Catalog) -> Result<usize, Error> {
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&self.aws),
+            &self.provisioned.table,
+        );
+        Ok(store.replace_catalog(catalog).await?)
+    }
+
+    /// Every request the fake platforms recorded so far, in order.
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, Error> {
+        fetch_outbox(&reqwest::Client::new(), &self.fakes_url).await
+    }
+
+    /// Waits until the fakes recorded requests for `recipient` after sequence number `after`,
+    /// and then nothing more for a short quiet period (a bundle's replies go out one by one).
+    pub async fn replies_after(
+        &self,
+        recipient: &str,
+        after: usize,
+    ) -> Result<Vec<OutboxEntry>, Error> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let quiet = Duration::from_millis(600);
+        let mut seen = 0;
+        let mut last_change = tokio::time::Instant::now();
+        loop {
+            let fresh: Vec<OutboxEntry> = self
+                .outbox()
+                .await?
+                .into_iter()
+                .filter(|e| e.seq > after && e.recipient == recipient)
+                .collect();
+            if fresh.len() != seen {
+                seen = fresh.len();
+                last_change = tokio::time::Instant::now();
+            } else if seen > 0 && last_change.elapsed() >= quiet {
+                return Ok(fresh);
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(format!("no reply to {recipient} after #{after} within 20 s").into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The highest sequence number recorded so far.
+    pub async fn last_seq(&self) -> Result<usize, Error> {
+        Ok(self.outbox().await?.last().map_or(0, |e| e.seq))
+    }
+
+    /// Stops the listener and the pollers.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+    }
+}
+
+pub async fn fetch_outbox(
+    http: &reqwest::Client,
+    fakes_url: &str,
+) -> Result<Vec<OutboxEntry>, Error> {
+    Ok(http
+        .get(format!("{fakes_url}/outbox"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
+
+fn lambda_event(event: SqsEvent) -> LambdaEvent<SqsEvent> {
+    LambdaEvent::new(event, Context::default())
+}
+
+#[derive(Clone)]
+struct HttpState {
+    ingress: Arc<ingress::Ingress>,
+    fakes_url: String,
+    http: reqwest::Client,
+}
+
+async fn webhook(
+    State(state): State<HttpState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let bytes: Bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(_) => return http::StatusCode::BAD_REQUEST.into_response(),
+    };
+    let mut lambda_request = lambda_http::Request::new(lambda_http::Body::from(bytes.to_vec()));
+    *lambda_request.method_mut() = parts.method;
+    *lambda_request.uri_mut() = parts.uri;
+    *lambda_request.headers_mut() = parts.headers;
+    match ingress::handle(&state.ingress, lambda_request).await {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            let bytes = match body {
+                lambda_http::Body::Empty => Vec::new(),
+                lambda_http::Body::Text(t) => t.into_bytes(),
+                lambda_http::Body::Binary(b) => b,
+                _ => Vec::new(),
+            };
+            axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "ingress handler failed");
+            http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn local_outbox(State(state): State<HttpState>) -> axum::response::Response {
+    match fetch_outbox(&state.http, &state.fakes_url).await {
+        Ok(entries) => axum::Json(entries).into_response(),
+        Err(e) => (http::StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+/// Lambda's SQS event source, locally: receive, invoke, delete what succeeded.
+async fn poll<F, Fut>(
+    sqs: aws_sdk_sqs::Client,
+    url: String,
+    mut stopped: watch::Receiver<bool>,
+    handler: F,
+) where
+    F: Fn(SqsEvent) -> Fut,
+    Fut: Future<Output = Result<SqsBatchResponse, lambda_runtime::Error>>,
+{
+    loop {
+        let receive = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send();
+        let out = tokio::select! {
+            _ = stopped.changed() => return,
+            out = receive => out,
+        };
+        let messages = match out {
+            Ok(out) => out.messages.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "receive failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let mut event = SqsEvent::default();
+        event.records = messages
+            .iter()
+            .map(|m| {
+                let mut record = SqsMessage::default();
+                record.message_id = m.message_id.clone();
+                record.receipt_handle = m.receipt_handle.clone();
+                record.body = m.body.clone();
+                record.event_source = Some("aws:sqs".into());
+                record.attributes = m
+                    .attributes
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v))
+                    .collect();
+                record
+            })
+            .collect();
+        let failed: HashSet<String> = match handler(event).await {
+            Ok(response) => response
+                .batch_item_failures
+                .into_iter()
+                .map(|f| f.item_identifier)
+                .collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "handler failed; the whole batch returns to the queue");
+                continue;
+            }
+        };
+        let entries: Vec<DeleteMessageBatchRequestEntry> = messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !failed.contains(m.message_id.as_deref().unwrap_or_default()))
+            .filter_map(|(i, m)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(m.receipt_handle.clone()?)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        if !entries.is_empty() {
+            if let Err(e) = sqs
+                .delete_message_batch()
+                .queue_url(&url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
+                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "delete failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Renders what the fake platforms received as the customer would see it in the chat.
+
+use crate::fakes::OutboxEntry;
+use serde_json::Value;
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+/// One outbound request as chat lines; `None` for requests the customer does not see
+/// (Telegram's callback acknowledgements).
+pub fn render(entry: &OutboxEntry) -> Option<String> {
+    let b = &entry.body;
+    match (entry.channel.as_str(), entry.method.as_str()) {
+        ("whatsapp", _) => Some(match s(&b["type"]) {
+            "text" => s(&b["text"]["body"]).to_string(),
+            "image" => format!(
+                "[image {}] {}",
+                s(&b["image"]["link"]),
+                s(&b["image"]["caption"])
+            ),
+            "interactive" => {
+                let i = &b["interactive"];
+                let body = s(&i["body"]["text"]);
+                match s(&i["type"]) {
+                    "button" => {
+                        let buttons: Vec<String> = i["action"]["buttons"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .map(|btn| format!("[{}]", s(&btn["reply"]["title"])))
+                            .collect();
+                        format!("{body}\n  {}", buttons.join(" "))
+                    }
+                    "list" => {
+                        let mut out = format!("{body}\n  ≡ {}", s(&i["action"]["button"]));
+                        for row in i["action"]["sections"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .flat_map(|sec| sec["rows"].as_array().into_iter().flatten())
+                        {
+                            out.push_str(&format!("\n    • {}", s(&row["title"])));
+                            if let Some(d) = row["description"].as_str() {
+                                out.push_str(&format!(" ({d})"));
+                            }
+                        }
+                        out
+                    }
+                    "cta_url" => format!(
+                        "{body}\n  [{} → {}]",
+                        s(&i["action"]["parameters"]["display_text"]),
+                        s(&i["action"]["parameters"]["url"])
+                    ),
+                    other => format!("({other} message)"),
+                }
+            }
+            other => format!("({other} message)"),
+        }),
+        ("telegram", "answerCallbackQuery") => None,
+        ("telegram", "sendPhoto") => {
+            Some(format!("[photo {}] {}", s(&b["photo"]), s(&b["caption"])))
+        }
+        ("telegram", _) => {
+            let mut out = s(&b["text"]).to_string();
+            for row in b["reply_markup"]["inline_keyboard"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let buttons: Vec<String> = row
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|btn| format!("[{}]", s(&btn["text"])))
+                    .collect();
+                out.push_str(&format!("\n  {}", buttons.join(" ")));
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
