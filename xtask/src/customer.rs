@@ -76,7 +76,8 @@ impl Customer {
         }
     }
 
-    fn whatsapp_envelope(&self, message: Value) -> Value {
+    /// A Cloud API webhook envelope around one `messages[]` entry from this customer.
+    pub fn whatsapp_envelope(&self, message: Value) -> Value {
         json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "15550001111", "phone_number_id": dev::WHATSAPP_PHONE_NUMBER_ID},
@@ -85,7 +86,8 @@ impl Customer {
         }}]}]})
     }
 
-    fn telegram_user(&self) -> Value {
+    /// The Bot API `User` object of this customer.
+    pub fn telegram_user(&self) -> Value {
         let mut user = json!({"id": self.id.parse::<i64>().unwrap_or_default(), "is_bot": false, "first_name": self.name});
         if let Some(code) = &self.language_code {
             user["language_code"] = json!(code);

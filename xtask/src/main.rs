@@ -69,9 +69,15 @@ fn test(args: Vec<String>) -> Result<ExitCode, Error> {
     let moto = Moto::start()?;
     eprintln!("xtask: moto on {}", moto.endpoint);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // `cargo xtask test -p chatdrop-store` narrows the run; otherwise every crate is tested.
+    let narrowed = args
+        .iter()
+        .any(|a| a == "-p" || a == "--package" || a.starts_with("--package="));
+    let scope: &[&str] = if narrowed { &[] } else { &["--workspace"] };
     let status = Command::new(cargo)
         .current_dir(moto::repo_root())
-        .args(["test", "--workspace"])
+        .arg("test")
+        .args(scope)
         .args(args)
         .envs(moto.sdk_env())
         .status()?;

@@ -1,0 +1,176 @@
+//! Bad input gets a clear outcome (a status code or a polite chat reply), no panic, and nothing
+//! half-written.
+
+use chatdrop_e2e::{Harness, all_text};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_and_missing_signatures_are_refused_with_no_side_effect() {
+    let h = Harness::start("forged").await;
+    let ana = h.whatsapp("5511900000010");
+    let ken = h.telegram(7000000010, None);
+    let before = h.stack.last_seq().await.unwrap();
+
+    let genuine = ana.text_webhook("hi");
+    let forged_signature = format!("sha256={}", "0".repeat(64));
+    for signature in [Some(forged_signature.as_str()), None, Some("sha1=abc")] {
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(s) = signature {
+            headers.push(("x-hub-signature-256", s));
+        }
+        let (status, _) = h
+            .post_raw("/webhooks/whatsapp", &headers, genuine.body.clone())
+            .await;
+        assert_eq!(status, 401, "signature {signature:?}");
+    }
+    // A body changed after signing.
+    let mut tampered = ana.text_webhook("hi");
+    tampered.body = String::from_utf8(tampered.body)
+        .unwrap()
+        .replace("hi", "yo")
+        .into_bytes();
+    assert_eq!(ana.post(&tampered).await.unwrap(), 401);
+
+    let tg = ken.text_webhook("/start");
+    let (status, _) = h
+        .post_raw(
+            "/webhooks/telegram",
+            &[("x-telegram-bot-api-secret-token", "wrong")],
+            tg.body.clone(),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = h.post_raw("/webhooks/telegram", &[], tg.body).await;
+    assert_eq!(status, 401);
+
+    h.assert_silence(&ana.id, before).await;
+    h.assert_silence(&ken.id, before).await;
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_subscription_check() {
+    let h = Harness::start("verify").await;
+    let (status, body) = h
+        .get("/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=dev-verify-token&hub.challenge=1158201444")
+        .await;
+    assert_eq!((status, body.as_str()), (200, "1158201444"));
+    let (status, _) = h
+        .get("/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1")
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = h.get("/webhooks/fax").await;
+    assert_eq!(status, 404);
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_json_and_huge_bodies_get_a_status_and_no_reply() {
+    let h = Harness::start("malformed").await;
+    let ana = h.whatsapp("5511900000011");
+    let before = h.stack.last_seq().await.unwrap();
+
+    // Authentic (correctly signed) but not JSON: acknowledged, since a redelivery cannot fix it.
+    let broken = b"{\"object\":\"whatsapp_business_account\",\"entry\":[".to_vec();
+    let signature = xtask::customer::whatsapp_signature("dev-whatsapp-app-secret", &broken);
+    let (status, _) = h
+        .post_raw(
+            "/webhooks/whatsapp",
+            &[("x-hub-signature-256", signature.as_str())],
+            broken,
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // Ten megabytes: refused before anything is read further.
+    let huge = vec![b'a'; 10 * 1024 * 1024];
+    let signature = xtask::customer::whatsapp_signature("dev-whatsapp-app-secret", &huge);
+    let (status, _) = h
+        .post_raw(
+            "/webhooks/whatsapp",
+            &[("x-hub-signature-256", signature.as_str())],
+            huge,
+        )
+        .await;
+    assert_eq!(status, 413);
+
+    h.assert_silence(&ana.id, before).await;
+    // The stack still answers afterwards.
+    assert!(all_text(&h.say(&ana, "hi").await).contains("Welcome"));
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_types_products_and_rule_breaking_choices_get_polite_replies() {
+    let h = Harness::start("polite").await;
+    let ana = h.whatsapp("5511900000012");
+
+    // A voice note: a kind we cannot read.
+    let audio = ana.sign(ana.whatsapp_envelope(json!({
+        "from": ana.id, "id": "wamid.AUDIO1", "timestamp": "1767225600",
+        "type": "audio", "audio": {"id": "1234", "mime_type": "audio/ogg; codecs=opus"}
+    })));
+    let replies = h.exchange(&ana, &audio).await;
+    assert_eq!(
+        all_text(&replies),
+        "Sorry, I can't read that kind of message. Type “menu” to browse the shop."
+    );
+
+    // A button payload naming a product that does not exist.
+    let replies = h.tap(&ana, "c:p:no-such-bag").await;
+    assert!(all_text(&replies).starts_with("Sorry, that product is no longer available."));
+    let replies = h.tap(&ana, "k:a:no-such-bag").await;
+    assert!(all_text(&replies).starts_with("Sorry, that product is no longer available."));
+
+    // A customization choice that breaks a rule: the chain strap needs a black or red body.
+    h.tap(&ana, "k:a:drop-bag").await;
+    h.tap(&ana, "k:o:drop-bag:colour:sand").await;
+    let replies = h.tap(&ana, "k:o:drop-bag:strap:chain").await;
+    assert_eq!(
+        all_text(&replies),
+        "Chain strap is only available with Black, Signal red. Please choose again.\nDrop Bag (2/4): choose the strap."
+    );
+    // A gold charm on canvas, and an engraving the engraver cannot cut.
+    h.tap(&ana, "k:o:drop-bag:strap:canvas").await;
+    let replies = h.tap(&ana, "k:o:drop-bag:charm:gold").await;
+    assert!(all_text(&replies).starts_with("Gold charm can't be combined with Canvas strap."));
+    h.tap(&ana, "k:s:drop-bag:charm").await;
+    let replies = h.say(&ana, "ANA ♥").await;
+    assert!(all_text(&replies).starts_with("“♥” can't be used here"));
+
+    // Nothing half-written: the cart is still empty.
+    let replies = h.say(&ana, "cart").await;
+    assert!(all_text(&replies).contains("Your cart is empty."));
+
+    // A delivery report is recorded and answered with silence.
+    let before = h.stack.last_seq().await.unwrap();
+    let status = ana.sign(json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106000000000002"},
+        "statuses": [{"id": "wamid.FAKE00000001", "status": "read", "timestamp": "1767312100", "recipient_id": ana.id}]
+    }}]}]}));
+    assert_eq!(ana.post(&status).await.unwrap(), 200);
+    h.assert_silence(&ana.id, before).await;
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_contact_is_linked_only_when_it_is_the_senders_own() {
+    let h = Harness::start("contact").await;
+    let ken = h.telegram(7000000020, None);
+    let share = |user_id: i64| {
+        ken.sign(json!({"update_id": 880000000 + user_id % 1000, "message": {
+            "message_id": 77, "from": ken.telegram_user(),
+            "chat": {"id": 7000000020i64, "type": "private"}, "date": 1767225600,
+            "contact": {"phone_number": "+81 90 1234 5678", "first_name": "Ken", "user_id": user_id}
+        }}))
+    };
+    let replies = h.exchange(&ken, &share(7000000020)).await;
+    assert_eq!(
+        all_text(&replies),
+        "Thanks! Your phone number is now linked to this chat."
+    );
+    let replies = h.exchange(&ken, &share(7000000999)).await;
+    assert!(all_text(&replies).starts_with("Sorry, I can't read that kind of message."));
+    h.stack.stop().await;
+}

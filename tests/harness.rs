@@ -1,0 +1,182 @@
+//! The end-to-end harness: a whole local stack per test, driven over HTTP.
+//!
+//! Each test gets its own fake platforms and its own table and queues (name prefix) on the moto
+//! that `cargo xtask test` started, so tests run in parallel without seeing each other. A test
+//! posts signed webhooks to the stack's listener, exactly as the platforms would, and reads what
+//! the fake platforms received.
+
+use serde_json::Value;
+use std::time::Duration;
+pub use xtask::customer::{Customer, Webhook};
+pub use xtask::fakes::OutboxEntry;
+use xtask::stack::{LocalStack, StackOptions};
+
+pub struct Harness {
+    pub stack: LocalStack,
+    http: reqwest::Client,
+}
+
+impl Harness {
+    /// Starts fakes and a stack with the sample catalog loaded.
+    pub async fn start(test: &str) -> Harness {
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
+            panic!("AWS_ENDPOINT_URL is not set: run the tests through `cargo xtask test`, which starts moto")
+        });
+        let (fakes_url, _server) = xtask::fakes::spawn("127.0.0.1:0")
+            .await
+            .expect("fakes start");
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let stack = LocalStack::start(StackOptions {
+            aws_endpoint: endpoint,
+            prefix: format!("{test}-{}-{nanos}-", std::process::id()),
+            http_addr: "127.0.0.1:0".into(),
+            fakes_url,
+        })
+        .await
+        .expect("local stack starts");
+        let catalog = toml::from_str(include_str!("../cli/catalogs/sample.toml")).unwrap();
+        stack.load_catalog(&catalog).await.expect("catalog loads");
+        Harness {
+            stack,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn whatsapp(&self, wa_id: &str) -> Customer {
+        Customer::whatsapp(&self.stack.url, wa_id, "Ana")
+    }
+
+    pub fn telegram(&self, chat_id: i64, language: Option<&str>) -> Customer {
+        Customer::telegram(&self.stack.url, chat_id, "Ken", language)
+    }
+
+    /// Posts `webhook` as `customer`, expects 200, and returns the requests that answered it.
+    pub async fn exchange(&self, customer: &Customer, webhook: &Webhook) -> Vec<OutboxEntry> {
+        let before = self.stack.last_seq().await.unwrap();
+        assert_eq!(
+            customer.post(webhook).await.unwrap(),
+            200,
+            "webhook accepted"
+        );
+        self.stack
+            .replies_after(&customer.id, before)
+            .await
+            .expect("a reply arrives")
+    }
+
+    pub async fn say(&self, customer: &Customer, text: &str) -> Vec<OutboxEntry> {
+        self.exchange(customer, &customer.text_webhook(text)).await
+    }
+
+    pub async fn tap(&self, customer: &Customer, payload: &str) -> Vec<OutboxEntry> {
+        self.exchange(customer, &customer.tap_webhook(payload, "tap", false))
+            .await
+    }
+
+    /// Posts raw bytes with headers to a path of the listener; returns status and body.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, String) {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.stack.url))
+            .body(body);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(format!("{}{path_and_query}", self.stack.url))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// Asserts that nothing is sent to `recipient` after `after` for a while: long enough for
+    /// a message to cross ingress, a conversation function and notify on the local stack.
+    pub async fn assert_silence(&self, recipient: &str, after: usize) {
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let sent: Vec<OutboxEntry> = self
+            .stack
+            .outbox()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.seq > after && e.recipient == recipient)
+            .collect();
+        assert!(sent.is_empty(), "expected no reply, got {sent:#?}");
+    }
+}
+
+/// The text a WhatsApp or Telegram request shows the customer (body text of any kind).
+pub fn shown_text(entry: &OutboxEntry) -> String {
+    let b = &entry.body;
+    [
+        &b["text"]["body"],
+        &b["interactive"]["body"]["text"],
+        &b["text"],
+        &b["caption"],
+        &b["image"]["caption"],
+    ]
+    .iter()
+    .filter_map(|v| v.as_str())
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+/// Every text of a set of requests, joined.
+pub fn all_text(entries: &[OutboxEntry]) -> String {
+    entries
+        .iter()
+        .map(shown_text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Button ids of a WhatsApp interactive message or a Telegram inline keyboard.
+pub fn button_ids(entry: &OutboxEntry) -> Vec<String> {
+    let b = &entry.body;
+    let mut ids = Vec::new();
+    for button in b["interactive"]["action"]["buttons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        ids.extend(button["reply"]["id"].as_str().map(String::from));
+    }
+    for section in b["interactive"]["action"]["sections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        for row in section["rows"].as_array().into_iter().flatten() {
+            ids.extend(row["id"].as_str().map(String::from));
+        }
+    }
+    for row in b["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        for button in row.as_array().into_iter().flatten() {
+            ids.extend(button["callback_data"].as_str().map(String::from));
+        }
+    }
+    ids
+}
+
+pub fn json(entry: &OutboxEntry) -> &Value {
+    &entry.body
+}
