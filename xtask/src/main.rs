@@ -19,7 +19,8 @@ struct Cli {
 enum Task {
     /// Start the local stack, play a scripted customer on each channel, print the transcript.
     Demo,
-    /// Run every test against a fresh local moto (extra arguments go to `cargo test`).
+    /// Check formatting and lints, then run every test against a fresh local moto
+    /// (extra arguments go to `cargo test`; `-p NAME` runs only that package's tests).
     Test {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -64,18 +65,32 @@ async fn run_async(task: Task) -> Result<ExitCode, Error> {
     }
 }
 
-/// Starts moto, runs `cargo test --workspace` with the SDK pointed at it, stops moto.
+/// The whole check: formatting and lints (unless narrowed to a package), then every test
+/// against a fresh local moto, which is stopped afterwards.
 fn test(args: Vec<String>) -> Result<ExitCode, Error> {
-    let moto = Moto::start()?;
-    eprintln!("xtask: moto on {}", moto.endpoint);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    // `cargo xtask test -p chatdrop-store` narrows the run; otherwise every crate is tested.
+    let root = moto::repo_root();
+    // `cargo xtask test -p chatdrop-store` narrows the run to tests of that package.
     let narrowed = args
         .iter()
         .any(|a| a == "-p" || a == "--package" || a.starts_with("--package="));
+    if !narrowed {
+        let steps: [&[&str]; 2] = [
+            &["fmt", "--all", "--", "--check"],
+            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        ];
+        for step in steps {
+            eprintln!("xtask: cargo {}", step.join(" "));
+            if !Command::new(&cargo).current_dir(root).args(step).status()?.success() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    let moto = Moto::start()?;
+    eprintln!("xtask: moto on {}", moto.endpoint);
     let scope: &[&str] = if narrowed { &[] } else { &["--workspace"] };
-    let status = Command::new(cargo)
-        .current_dir(moto::repo_root())
+    let status = Command::new(&cargo)
+        .current_dir(root)
         .arg("test")
         .args(scope)
         .args(args)
