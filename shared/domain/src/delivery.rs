@@ -140,3 +140,200 @@ where
     }
     Ok(Delivered::All)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::{Channel, ConversationId};
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    /// A platform that answers from a script, then succeeds.
+    #[derive(Default)]
+    struct ScriptedPlatform {
+        answers: Mutex<VecDeque<Result<(), SendFailure>>>,
+        sent: Mutex<Vec<String>>,
+        acks: Mutex<Vec<String>>,
+    }
+
+    impl ChannelSender for ScriptedPlatform {
+        async fn acknowledge(&self, _: &ConversationId, token: &str) -> Result<(), SendFailure> {
+            self.acks.lock().unwrap().push(token.into());
+            Ok(())
+        }
+
+        async fn send(
+            &self,
+            _: &ConversationId,
+            _: Lang,
+            reply: &Reply,
+        ) -> Result<(), SendFailure> {
+            let answer = self.answers.lock().unwrap().pop_front().unwrap_or(Ok(()));
+            if answer.is_ok() {
+                if let Reply::Text { body } = reply {
+                    self.sent.lock().unwrap().push(body.clone());
+                }
+            }
+            answer
+        }
+    }
+
+    #[derive(Default)]
+    struct Progress {
+        sent: Mutex<usize>,
+        undeliverable: Mutex<Vec<SendFailure>>,
+    }
+
+    impl DeliveryLog for Progress {
+        async fn sent_count(&self, _: &str) -> Result<usize, PortError> {
+            Ok(*self.sent.lock().unwrap())
+        }
+        async fn record_sent(&self, _: &str, count: usize) -> Result<(), PortError> {
+            *self.sent.lock().unwrap() = count;
+            Ok(())
+        }
+        async fn record_undeliverable(
+            &self,
+            _: &ReplyBundle,
+            failure: &SendFailure,
+        ) -> Result<(), PortError> {
+            self.undeliverable.lock().unwrap().push(failure.clone());
+            Ok(())
+        }
+    }
+
+    fn bundle(n: usize) -> ReplyBundle {
+        ReplyBundle {
+            id: "b1".into(),
+            conversation: ConversationId::new(Channel::Telegram, "42"),
+            lang: Lang::En,
+            ack: Some("cb1".into()),
+            replies: (1..=n)
+                .map(|i| Reply::Text {
+                    body: format!("reply {i}"),
+                })
+                .collect(),
+        }
+    }
+
+    fn waits() -> (
+        std::sync::Arc<Mutex<Vec<Duration>>>,
+        impl Fn(Duration) -> std::future::Ready<()>,
+    ) {
+        let log = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let l = log.clone();
+        (log, move |d| {
+            l.lock().unwrap().push(d);
+            std::future::ready(())
+        })
+    }
+
+    fn transient() -> SendFailure {
+        SendFailure::Transient {
+            code: Some(500),
+            detail: "down".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_goes_back_to_the_queue_and_the_retry_resumes() {
+        let platform = ScriptedPlatform::default();
+        platform
+            .answers
+            .lock()
+            .unwrap()
+            .extend([Ok(()), Err(transient())]);
+        let progress = Progress::default();
+        let (_, wait) = waits();
+        let b = bundle(3);
+        let first = deliver(&b, &platform, &progress, RetryPolicy::default(), &wait).await;
+        assert!(matches!(first, Err(DeliveryError::Retry(_))));
+        assert_eq!(*progress.sent.lock().unwrap(), 1);
+
+        // The queue redelivers: reply 1 is not sent again, and the callback not re-answered.
+        let second = deliver(&b, &platform, &progress, RetryPolicy::default(), &wait).await;
+        assert_eq!(second.unwrap(), Delivered::All);
+        assert_eq!(
+            *platform.sent.lock().unwrap(),
+            ["reply 1", "reply 2", "reply 3"]
+        );
+        assert_eq!(*platform.acks.lock().unwrap(), ["cb1"]);
+    }
+
+    #[tokio::test]
+    async fn rate_limits_are_waited_out_in_place_up_to_the_bound() {
+        let platform = ScriptedPlatform::default();
+        let limited = |s| SendFailure::RateLimited {
+            code: Some(429),
+            retry_after: Duration::from_secs(s),
+        };
+        platform
+            .answers
+            .lock()
+            .unwrap()
+            .extend([Err(limited(2)), Err(limited(3))]);
+        let progress = Progress::default();
+        let (waited, wait) = waits();
+        let result = deliver(
+            &bundle(1),
+            &platform,
+            &progress,
+            RetryPolicy::default(),
+            &wait,
+        )
+        .await;
+        assert_eq!(result.unwrap(), Delivered::All);
+        assert_eq!(
+            *waited.lock().unwrap(),
+            [Duration::from_secs(2), Duration::from_secs(3)]
+        );
+
+        // An advised delay beyond the bound goes back to the queue instead of holding the
+        // function.
+        platform
+            .answers
+            .lock()
+            .unwrap()
+            .push_back(Err(limited(600)));
+        let progress = Progress::default();
+        let result = deliver(
+            &bundle(1),
+            &platform,
+            &progress,
+            RetryPolicy::default(),
+            &wait,
+        )
+        .await;
+        assert!(matches!(
+            result,
+            Err(DeliveryError::Retry(SendFailure::RateLimited { .. }))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_permanent_failure_is_recorded_and_the_rest_dropped() {
+        let platform = ScriptedPlatform::default();
+        let blocked = SendFailure::Permanent {
+            code: Some(403),
+            detail: "bot was blocked by the user".into(),
+        };
+        platform
+            .answers
+            .lock()
+            .unwrap()
+            .push_back(Err(blocked.clone()));
+        let progress = Progress::default();
+        let (_, wait) = waits();
+        let result = deliver(
+            &bundle(2),
+            &platform,
+            &progress,
+            RetryPolicy::default(),
+            &wait,
+        )
+        .await;
+        assert_eq!(result.unwrap(), Delivered::Undeliverable);
+        assert_eq!(*progress.undeliverable.lock().unwrap(), [blocked]);
+        assert!(platform.sent.lock().unwrap().is_empty());
+    }
+}
