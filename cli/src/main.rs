@@ -40,8 +40,8 @@ enum CatalogAction {
 }
 
 fn read(file: &Path) -> Result<Catalog, String> {
-    let text =
-        std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let catalog: Catalog =
         toml::from_str(&text).map_err(|e| format!("{} is not a catalog: {e}", file.display()))?;
     catalog

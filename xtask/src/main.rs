@@ -77,11 +77,23 @@ fn test(args: Vec<String>) -> Result<ExitCode, Error> {
     if !narrowed {
         let steps: [&[&str]; 2] = [
             &["fmt", "--all", "--", "--check"],
-            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ];
         for step in steps {
             eprintln!("xtask: cargo {}", step.join(" "));
-            if !Command::new(&cargo).current_dir(root).args(step).status()?.success() {
+            if !Command::new(&cargo)
+                .current_dir(root)
+                .args(step)
+                .status()?
+                .success()
+            {
                 return Ok(ExitCode::FAILURE);
             }
         }
