@@ -85,7 +85,10 @@ async fn whatsapp_hi_to_a_cart_with_a_customized_bag_and_a_sticker_pack() {
         all_text(&replies),
         "Your cart:\n1. Drop Bag (Signal red, Leather strap, Gold charm, engraving “ANA”) × 1 — $195.00\n2. Sticker pack × 1 — $6.00\nTotal: $201.00"
     );
-    assert_eq!(button_ids(&replies[0]), ["k:e:l1", "k:e:l2", "c:m", "k:z"]);
+    assert_eq!(
+        button_ids(&replies[0]),
+        ["p:c", "k:e:l1", "k:e:l2", "c:m", "k:z"]
+    );
 
     // Changing a quantity from the cart.
     h.tap(&ana, "k:e:l2").await;

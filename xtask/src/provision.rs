@@ -106,6 +106,7 @@ pub async fn create(aws: &aws_config::SdkConfig, prefix: &str) -> Result<Provisi
         queues: QueueUrls {
             catalog: take("catalog")?,
             cart: take("cart")?,
+            payment: take("payment")?,
             outbound: take("outbound")?,
         },
         dead_letters,

@@ -75,6 +75,10 @@ impl LocalStack {
             ),
             ("CHATDROP_CART_QUEUE_URL", provisioned.queues.cart.clone()),
             (
+                "CHATDROP_PAYMENT_QUEUE_URL",
+                provisioned.queues.payment.clone(),
+            ),
+            (
                 "CHATDROP_OUTBOUND_QUEUE_URL",
                 provisioned.queues.outbound.clone(),
             ),

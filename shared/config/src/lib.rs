@@ -72,12 +72,26 @@ pub struct Config {
     pub channels: Vec<Channel>,
     pub whatsapp: WhatsappEndpoint,
     pub telegram: TelegramEndpoint,
+    pub payments: PaymentSettings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentSettings {
+    /// `CHATDROP_RESERVATION_MINUTES` (default 10): how long a checkout holds the stock.
+    pub reservation_minutes: i64,
+    /// `CHATDROP_STRIPE_API_BASE`: unset in AWS (Stripe's own), the fake's URL locally.
+    pub stripe_api_base: Option<String>,
+    /// `CHATDROP_CHECKOUT_SUCCESS_URL` (default `{public}/paid`).
+    pub success_url: String,
+    /// `CHATDROP_CHECKOUT_CANCEL_URL` (default `{public}/cancelled`).
+    pub cancel_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueUrls {
     pub catalog: String,
     pub cart: String,
+    pub payment: String,
     pub outbound: String,
 }
 
@@ -136,6 +150,7 @@ impl Config {
             queues: QueueUrls {
                 catalog: required(vars, "CHATDROP_CATALOG_QUEUE_URL")?,
                 cart: required(vars, "CHATDROP_CART_QUEUE_URL")?,
+                payment: required(vars, "CHATDROP_PAYMENT_QUEUE_URL")?,
                 outbound: required(vars, "CHATDROP_OUTBOUND_QUEUE_URL")?,
             },
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
@@ -151,6 +166,24 @@ impl Config {
                 .to_string(),
                 api_version: or_default(vars, "CHATDROP_WHATSAPP_API_VERSION", "v21.0"),
                 phone_number_id,
+            },
+            payments: PaymentSettings {
+                reservation_minutes: match vars.var("CHATDROP_RESERVATION_MINUTES") {
+                    None => 10,
+                    Some(v) => v.parse().ok().filter(|m| (1..=1440).contains(m)).ok_or(
+                        ConfigError::Invalid {
+                            name: "CHATDROP_RESERVATION_MINUTES",
+                            problem: format!("`{v}` is not a number of minutes from 1 to 1440"),
+                        },
+                    )?,
+                },
+                stripe_api_base: vars.var("CHATDROP_STRIPE_API_BASE"),
+                success_url: vars
+                    .var("CHATDROP_CHECKOUT_SUCCESS_URL")
+                    .unwrap_or_else(|| format!("{}/paid", public_base_url.trim_end_matches('/'))),
+                cancel_url: vars.var("CHATDROP_CHECKOUT_CANCEL_URL").unwrap_or_else(|| {
+                    format!("{}/cancelled", public_base_url.trim_end_matches('/'))
+                }),
             },
             telegram: TelegramEndpoint {
                 api_base: or_default(
@@ -196,6 +229,8 @@ pub mod secret_names {
     pub const WHATSAPP_ACCESS_TOKEN: &str = "CHATDROP_WHATSAPP_ACCESS_TOKEN";
     pub const TELEGRAM_SECRET_TOKEN: &str = "CHATDROP_TELEGRAM_SECRET_TOKEN";
     pub const TELEGRAM_BOT_TOKEN: &str = "CHATDROP_TELEGRAM_BOT_TOKEN";
+    pub const STRIPE_SECRET_KEY: &str = "CHATDROP_STRIPE_SECRET_KEY";
+    pub const STRIPE_WEBHOOK_SECRET: &str = "CHATDROP_STRIPE_WEBHOOK_SECRET";
 }
 
 /// Where secrets come from: one batched read at cold start.
@@ -281,6 +316,7 @@ mod tests {
             ("CHATDROP_TABLE", "t"),
             ("CHATDROP_CATALOG_QUEUE_URL", "http://q/catalog"),
             ("CHATDROP_CART_QUEUE_URL", "http://q/cart"),
+            ("CHATDROP_PAYMENT_QUEUE_URL", "http://q/payment"),
             ("CHATDROP_OUTBOUND_QUEUE_URL", "http://q/out"),
             ("CHATDROP_PUBLIC_BASE_URL", "https://shop.example/"),
             ("CHATDROP_WHATSAPP_PHONE_NUMBER_ID", "106000000000002"),
@@ -294,6 +330,8 @@ mod tests {
         assert_eq!(c.default_lang, Lang::En);
         assert_eq!(c.channels, vec![Channel::Whatsapp, Channel::Telegram]);
         assert_eq!(c.whatsapp.graph_base, "https://graph.facebook.com");
+        assert_eq!(c.payments.reservation_minutes, 10);
+        assert_eq!(c.payments.success_url, "https://shop.example/paid");
     }
 
     #[test]

@@ -64,7 +64,7 @@ mod tests {
             outbound.max_receive_count * outbound.visibility_timeout_seconds >= 30 * 60,
             "notify must survive a 30-minute platform outage before dead-lettering"
         );
-        for id in ["catalog", "cart", "outbound"] {
+        for id in ["catalog", "cart", "payment", "outbound"] {
             assert!(r.queue(id).is_some(), "{id}");
         }
     }

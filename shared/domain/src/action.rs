@@ -2,7 +2,7 @@
 //!
 //! Every button and list row we send carries an encoded [`Action`]. The encoding is short
 //! (Telegram's `callback_data` holds 64 bytes) and starts with the handler's letter, `c:` for the
-//! catalog function and `k:` for the cart function, so ingress can route a tap to its queue
+//! catalog function, `k:` for the cart function and `p:` for the payment function, so ingress can route a tap to its queue
 //! without reading any state. Ids in the catalog are limited to 16 characters of `[a-z0-9_-]`
 //! ([`crate::catalog::valid_id`]), which keeps the longest payload at 56 bytes.
 
@@ -16,6 +16,8 @@ pub enum Handler {
     Catalog,
     /// Customization and the cart.
     Cart,
+    /// Checkout, reservations and orders.
+    Payment,
 }
 
 impl Handler {
@@ -23,6 +25,7 @@ impl Handler {
         match self {
             Handler::Catalog => "catalog",
             Handler::Cart => "cart",
+            Handler::Payment => "payment",
         }
     }
 }
@@ -52,6 +55,13 @@ pub enum Action {
     },
     Remove(String),
     Empty,
+    /// Reserve the cart and get a pay link.
+    Checkout,
+    /// Cancel an unpaid reservation.
+    CancelOrder(String),
+    /// Put a lapsed order's items back in the cart and check out again.
+    Reorder(String),
+    ListOrders,
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -76,6 +86,10 @@ impl Action {
             Action::SetQuantity { line, quantity } => format!("k:q:{line}:{quantity}"),
             Action::Remove(line) => format!("k:r:{line}"),
             Action::Empty => "k:z".into(),
+            Action::Checkout => "p:c".into(),
+            Action::CancelOrder(id) => format!("p:x:{id}"),
+            Action::Reorder(id) => format!("p:r:{id}"),
+            Action::ListOrders => "p:l".into(),
         }
     }
 
@@ -106,24 +120,27 @@ impl Action {
             },
             ["k", "r", line] => Action::Remove(owned(line)),
             ["k", "z"] => Action::Empty,
+            ["p", "c"] => Action::Checkout,
+            ["p", "x", id] => Action::CancelOrder(owned(id)),
+            ["p", "r", id] => Action::Reorder(owned(id)),
+            ["p", "l"] => Action::ListOrders,
             _ => return None,
         })
     }
 
     pub fn handler(&self) -> Handler {
-        if self.encode().starts_with("k:") {
-            Handler::Cart
-        } else {
-            Handler::Catalog
-        }
+        route_payload(&self.encode())
     }
 }
 
-/// Routing by payload alone, for ingress: taps on cart buttons go to the cart function,
-/// everything else to the catalog function (which hands typed text on when the session needs it).
+/// Routing by payload alone, for ingress: taps on cart buttons go to the cart function, taps on
+/// payment buttons to the payment function, everything else to the catalog function (which
+/// hands typed text on when the session needs it).
 pub fn route_payload(payload: &str) -> Handler {
     if payload.starts_with("k:") {
         Handler::Cart
+    } else if payload.starts_with("p:") {
+        Handler::Payment
     } else {
         Handler::Catalog
     }
@@ -159,6 +176,10 @@ mod tests {
             },
             Action::Remove("l12".into()),
             Action::Empty,
+            Action::Checkout,
+            Action::CancelOrder("0123456789abcdef".into()),
+            Action::Reorder("0123456789abcdef".into()),
+            Action::ListOrders,
         ];
         for action in actions {
             let encoded = action.encode();

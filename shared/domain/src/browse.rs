@@ -30,6 +30,15 @@ const GREETINGS: &[&str] = &[
     "はじめる",
 ];
 const CART_WORDS: &[&str] = &["cart", "/cart", "basket", "カート"];
+const ORDER_WORDS: &[&str] = &[
+    "orders",
+    "order",
+    "/orders",
+    "status",
+    "my orders",
+    "注文",
+    "注文履歴",
+];
 /// Most search results offered at once.
 const MAX_RESULTS: usize = 10;
 
@@ -50,6 +59,9 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             }
             if CART_WORDS.contains(&lower.as_str()) {
                 return hand_off_action(message, Action::ViewCart);
+            }
+            if ORDER_WORDS.contains(&lower.as_str()) {
+                return hand_off_action(message, Action::ListOrders);
             }
             if let Some(payload) = numbered_choice(text, &session.offered) {
                 return act_on_payload(catalog, lang, session, message, &payload);
@@ -111,7 +123,7 @@ fn act_on_payload(
         replies.extend(menu(catalog, lang, false));
         return Outcome::Reply(replies);
     };
-    if action.handler() == Handler::Cart {
+    if action.handler() != Handler::Catalog {
         return hand_off_action(message, action);
     }
     Outcome::Reply(match action {

@@ -115,6 +115,59 @@ pub enum Msg<'a> {
     TooManyLines(usize),
     Cancelled,
     ReplyWithNumber,
+    Checkout,
+    CheckoutEmpty,
+    Reserved {
+        minutes: i64,
+        total: &'a str,
+    },
+    PayNow,
+    QrCaption,
+    CancelReservation,
+    SoldOut(&'a str),
+    OverLimit(u32),
+    DropNotYet {
+        drop: &'a str,
+        when: &'a str,
+    },
+    DropOver(&'a str),
+    PaymentUnavailable,
+    ReservationCancelled(&'a str),
+    AlreadyPaid(&'a str),
+    NotYourOrder,
+    OrdersHeader,
+    OrderSummary {
+        number: &'a str,
+        status: OrderState,
+        total: &'a str,
+    },
+    NoOrders,
+    Confirmation {
+        number: &'a str,
+        items: &'a str,
+        total: &'a str,
+    },
+    Lapsed(&'a str),
+    CheckoutAgain,
+    Shipped {
+        number: &'a str,
+        tracking: &'a str,
+    },
+    Refunded(&'a str),
+    LatePayment(&'a str),
+    MyOrders,
+}
+
+/// An order's state as the customer reads it.
+#[derive(Clone, Copy, Debug)]
+pub enum OrderState {
+    AwaitingPayment,
+    Paid,
+    Lapsed,
+    Cancelled,
+    UnderReview,
+    Shipped,
+    Refunded,
 }
 
 impl Msg<'_> {
@@ -214,6 +267,52 @@ impl Msg<'_> {
             TooManyLines(max) => format!("Your cart can hold at most {max} different items."),
             Cancelled => "Customization cancelled; nothing was added.".into(),
             ReplyWithNumber => "Reply with a number.".into(),
+            Checkout => "Checkout".into(),
+            CheckoutEmpty => "Your cart is empty, so there is nothing to check out.".into(),
+            Reserved { minutes, total } => format!(
+                "Reserved for you for {minutes} minutes. Total {total}.\nPay securely with Stripe:"
+            ),
+            PayNow => "Pay now".into(),
+            QrCaption => "Or scan this code to pay on another device.".into(),
+            CancelReservation => "Cancel reservation".into(),
+            SoldOut(item) => format!("Sorry, {item} is sold out. Your cart is unchanged."),
+            OverLimit(limit) => format!(
+                "Sorry, this drop allows {limit} per customer, and that includes your other orders and chats. Your cart is unchanged."
+            ),
+            DropNotYet { drop, when } => format!("{drop} opens at {when}. Your cart will wait for you."),
+            DropOver(drop) => format!("Sorry, {drop} has ended."),
+            PaymentUnavailable => {
+                "Sorry, payment is unavailable right now. Nothing was charged; please try again later.".into()
+            }
+            ReservationCancelled(n) => format!("Order {n} is cancelled and nothing was charged."),
+            AlreadyPaid(n) => format!("Order {n} is already paid."),
+            NotYourOrder => "I can't find that order in this chat.".into(),
+            OrdersHeader => "Your orders:".into(),
+            OrderSummary {
+                number,
+                status,
+                total,
+            } => format!("#{number} — {} — {total}", order_state_en(*status)),
+            NoOrders => "You have no orders yet.".into(),
+            Confirmation {
+                number,
+                items,
+                total,
+            } => format!(
+                "Thank you! Order {number} is paid.\n{items}\nTotal: {total}\nWe'll message you here when it ships."
+            ),
+            Lapsed(n) => format!(
+                "Your reservation {n} has lapsed, so the items went back on sale. Nothing was charged."
+            ),
+            CheckoutAgain => "Check out again".into(),
+            Shipped { number, tracking } => {
+                format!("Good news: order {number} has shipped. Tracking number: {tracking}")
+            }
+            Refunded(n) => format!("Order {n} has been refunded in full."),
+            LatePayment(n) => format!(
+                "We received your payment for order {n} after its reservation lapsed. Our team will contact you here shortly; you will not lose your money."
+            ),
+            MyOrders => "My orders".into(),
         }
     }
 
@@ -302,7 +401,73 @@ impl Msg<'_> {
             TooManyLines(max) => format!("カートに入れられる商品は{max}種類までです。"),
             Cancelled => "カスタマイズを取り消しました。カートには追加されていません。".into(),
             ReplyWithNumber => "番号で返信してください。".into(),
+            Checkout => "購入手続きへ".into(),
+            CheckoutEmpty => "カートが空のため、購入手続きできません。".into(),
+            Reserved { minutes, total } => {
+                format!("{minutes}分間お取り置きしました。合計{total}。\nStripeで安全にお支払いください：")
+            }
+            PayNow => "支払う".into(),
+            QrCaption => "別の端末で支払う場合はこのコードを読み取ってください。".into(),
+            CancelReservation => "取り置きをキャンセル".into(),
+            SoldOut(item) => format!("申し訳ありません。{item}は売り切れです。カートはそのままです。"),
+            OverLimit(limit) => format!(
+                "申し訳ありません。このドロップはお一人様{limit}点までです（他の注文・チャットを含みます）。カートはそのままです。"
+            ),
+            DropNotYet { drop, when } => format!("{drop}は{when}に開始します。カートはそのままお待ちしています。"),
+            DropOver(drop) => format!("申し訳ありません。{drop}は終了しました。"),
+            PaymentUnavailable => {
+                "申し訳ありません。現在お支払いができません。請求は発生していません。後ほどお試しください。".into()
+            }
+            ReservationCancelled(n) => format!("注文{n}をキャンセルしました。請求は発生していません。"),
+            AlreadyPaid(n) => format!("注文{n}はお支払い済みです。"),
+            NotYourOrder => "このチャットにその注文は見つかりません。".into(),
+            OrdersHeader => "ご注文：".into(),
+            OrderSummary {
+                number,
+                status,
+                total,
+            } => format!("#{number} — {} — {total}", order_state_ja(*status)),
+            NoOrders => "まだ注文はありません。".into(),
+            Confirmation {
+                number,
+                items,
+                total,
+            } => format!(
+                "ありがとうございます！注文{number}のお支払いが完了しました。\n{items}\n合計：{total}\n発送時にこちらでお知らせします。"
+            ),
+            Lapsed(n) => format!("お取り置き{n}の期限が切れたため、商品は販売に戻りました。請求は発生していません。"),
+            CheckoutAgain => "もう一度購入手続き".into(),
+            Shipped { number, tracking } => format!("注文{number}を発送しました。追跡番号：{tracking}"),
+            Refunded(n) => format!("注文{n}を全額返金しました。"),
+            LatePayment(n) => format!(
+                "注文{n}のお支払いをお取り置き期限後に受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。"
+            ),
+            MyOrders => "注文履歴".into(),
         }
+    }
+}
+
+fn order_state_en(s: OrderState) -> &'static str {
+    match s {
+        OrderState::AwaitingPayment => "awaiting payment",
+        OrderState::Paid => "paid",
+        OrderState::Lapsed => "lapsed",
+        OrderState::Cancelled => "cancelled",
+        OrderState::UnderReview => "under review",
+        OrderState::Shipped => "shipped",
+        OrderState::Refunded => "refunded",
+    }
+}
+
+fn order_state_ja(s: OrderState) -> &'static str {
+    match s {
+        OrderState::AwaitingPayment => "お支払い待ち",
+        OrderState::Paid => "支払い済み",
+        OrderState::Lapsed => "期限切れ",
+        OrderState::Cancelled => "キャンセル済み",
+        OrderState::UnderReview => "確認中",
+        OrderState::Shipped => "発送済み",
+        OrderState::Refunded => "返金済み",
     }
 }
 

@@ -114,3 +114,110 @@ pub trait Dispatch: Send + Sync {
         message: &InboundMessage,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
 }
+
+/// Why a reservation was refused.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ReserveError {
+    #[error("sku {sku} of drop {drop} is sold out")]
+    SoldOut { drop: String, sku: String },
+    #[error("over the per-customer limit of drop {drop}")]
+    OverLimit {
+        drop: String,
+        sku: Option<String>,
+        limit: u32,
+    },
+    /// The order was already reserved (a retry of the same checkout).
+    #[error("order already exists")]
+    AlreadyExists,
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// How a payment was applied to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaidOutcome {
+    /// The reservation became a sale now.
+    Paid,
+    /// The reservation had lapsed but the stock was still there: taken again, sold.
+    PaidAfterLapse,
+    /// The reservation had lapsed and the stock is gone: kept for a refund decision.
+    NeedsAttention,
+    /// Already applied (duplicate or reordered event): nothing changed.
+    Unchanged,
+}
+
+/// Drops, stock, orders and reservations.
+pub trait OrderStore: Send + Sync {
+    /// The drops that are scheduled or open (closed ones sell nothing).
+    fn drops(&self) -> impl Future<Output = Result<Vec<crate::drops::Drop>, PortError>> + Send;
+
+    /// Creates the order and takes its stock and limit units, all or nothing.
+    fn reserve(
+        &self,
+        order: &crate::orders::Order,
+    ) -> impl Future<Output = Result<(), ReserveError>> + Send;
+
+    fn order(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<crate::orders::Order>, PortError>> + Send;
+
+    fn order_by_token(
+        &self,
+        token: &str,
+    ) -> impl Future<Output = Result<Option<crate::orders::Order>, PortError>> + Send;
+
+    /// Orders placed from this conversation, newest first.
+    fn orders_of(
+        &self,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<Vec<crate::orders::Order>, PortError>> + Send;
+
+    /// Records the checkout page of a reserved order.
+    fn set_checkout(
+        &self,
+        order_id: &str,
+        session_id: &str,
+        url: &str,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// `reserved` → `to` (expired or cancelled), returning stock and limit units. `Ok(false)`
+    /// when the order had already left `reserved`.
+    fn release(
+        &self,
+        order: &crate::orders::Order,
+        to: crate::orders::OrderStatus,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Applies a payment; see [`PaidOutcome`].
+    fn mark_paid(
+        &self,
+        order: &crate::orders::Order,
+    ) -> impl Future<Output = Result<PaidOutcome, PortError>> + Send;
+
+    /// Ids of reserved orders whose reservation lapsed before `now`, oldest first.
+    fn lapsed_reservations(
+        &self,
+        now: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<String>, PortError>> + Send;
+
+    /// Whether a payment-provider event was processed already.
+    fn event_seen(&self, event_id: &str) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Records a processed payment-provider event (conditional: once).
+    fn record_event(&self, event_id: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Whether the customer was already told about `kind` for this order (paid, lapsed, …).
+    fn notice_sent(
+        &self,
+        order_id: &str,
+        kind: &str,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    fn record_notice(
+        &self,
+        order_id: &str,
+        kind: &str,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+}

@@ -125,6 +125,9 @@ where
         match handler {
             Handler::Catalog => browse::handle(turn),
             Handler::Cart => shopping::handle(turn),
+            // The payment function runs `checkout::handle`, not this sequence; a message
+            // misrouted here is passed on rather than dropped.
+            Handler::Payment => Outcome::HandOff(Handler::Payment, message.clone()),
         }
     };
     let effect = match outcome {

@@ -32,8 +32,8 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
     let Some(action) = action else {
         return Outcome::Reply(cart_view(catalog, lang, session, None));
     };
-    if action.handler() == Handler::Catalog {
-        return Outcome::HandOff(Handler::Catalog, message.clone());
+    if action.handler() != Handler::Cart {
+        return Outcome::HandOff(action.handler(), message.clone());
     }
     Outcome::Reply(match action {
         Action::Add(product) => add(catalog, lang, session, &product),
@@ -72,7 +72,13 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             session.cart.clear();
             cart_view(catalog, lang, session, Some(Msg::Emptied.text(lang)))
         }
-        Action::Menu | Action::Category(_) | Action::Product(_) => unreachable!("routed above"),
+        Action::Menu
+        | Action::Category(_)
+        | Action::Product(_)
+        | Action::Checkout
+        | Action::CancelOrder(_)
+        | Action::Reorder(_)
+        | Action::ListOrders => unreachable!("routed above"),
     })
 }
 
@@ -335,6 +341,9 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
         }
         body.push('\n');
         body.push_str(&Msg::CartTotal(&catalog.money(cart.total()).format(false)).text(lang));
+    }
+    if !cart.is_empty() {
+        choices.insert(0, choice(Action::Checkout, Msg::Checkout.text(lang), None));
     }
     choices.push(choice(Action::Menu, Msg::KeepShopping.text(lang), None));
     if !cart.is_empty() {

@@ -58,13 +58,14 @@ impl SqsQueues {
         match handler {
             Handler::Catalog => &self.urls.catalog,
             Handler::Cart => &self.urls.cart,
+            Handler::Payment => &self.urls.payment,
         }
     }
 
     /// Queues every message of one webhook. Fails if any entry was not accepted, so the
     /// platform redelivers and the queue's deduplication drops the ones that were.
     pub async fn enqueue_inbound(&self, messages: &[InboundMessage]) -> Result<(), PortError> {
-        for handler in [Handler::Catalog, Handler::Cart] {
+        for handler in [Handler::Catalog, Handler::Cart, Handler::Payment] {
             let mine: Vec<&InboundMessage> =
                 messages.iter().filter(|m| route(m) == handler).collect();
             for chunk in mine.chunks(BATCH) {

@@ -17,6 +17,7 @@
 
 mod catalog;
 mod delivery;
+mod orders;
 mod session;
 
 use aws_sdk_dynamodb::Client;

@@ -42,7 +42,7 @@ pub fn unique_prefix(test: &str) -> String {
     format!("t{:x}-{:x}-{n}-{name}-", nanos, std::process::id())
 }
 
-/// The three queues of `resources.json`, created as `{prefix}{name}` with their FIFO flag and
+/// The queues of `resources.json`, created as `{prefix}{name}` with their FIFO flag and
 /// visibility timeout (no dead-letter queues: nothing here is retried).
 pub async fn create_queues(aws: &aws_config::SdkConfig, prefix: &str) -> QueueUrls {
     let client = aws_sdk_sqs::Client::new(aws);
@@ -72,6 +72,7 @@ pub async fn create_queues(aws: &aws_config::SdkConfig, prefix: &str) -> QueueUr
     QueueUrls {
         catalog: take("catalog"),
         cart: take("cart"),
+        payment: take("payment"),
         outbound: take("outbound"),
     }
 }

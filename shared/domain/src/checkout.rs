@@ -1,0 +1,871 @@
+//! Checkout, reservations and what follows a payment: the payment function's logic.
+//!
+//! Checkout turns the cart into an order in one all-or-nothing reservation (stock of every drop
+//! SKU, the customer's limit counters, the order itself), then asks the payment provider for a
+//! checkout page and answers in the chat with our own pay link and its QR code. The order id is
+//! derived from the inbound event, so a redelivered "checkout" finds its order already reserved
+//! and carries on from there; the provider call is idempotent per order id.
+//!
+//! After checkout, three things move an order: the provider's events
+//! ([`apply_payment_event`]), our own expiry of lapsed reservations ([`expire_lapsed`], run by
+//! the sweep and on access to a pay link), and the customer (cancel, reorder). Each transition is
+//! conditional in the store; each message to the customer about an order is sent once
+//! ([`OrderStore::notice_sent`]).
+
+use crate::action::{Action, Handler};
+use crate::cart::Cart;
+use crate::catalog::Catalog;
+use crate::channel::{Channel, ConversationId, full_hash, short_hash};
+use crate::customization;
+use crate::dialogue::{DialogueState, Session};
+use crate::drops::{self, Drop, DropWindow};
+use crate::i18n::{Lang, Msg, OrderState};
+use crate::inbound::{InboundContent, InboundMessage};
+use crate::orders::{LimitTake, Order, OrderLine, OrderStatus, StockTake};
+use crate::payment::{CheckoutLine, CheckoutRequest, ExpireOutcome, PaymentError, PaymentGateway};
+use crate::ports::{
+    CatalogSource, Dispatch, Effect, Marker, MarkerKey, OrderStore, PaidOutcome, PortError,
+    ReserveError, SessionStore,
+};
+use crate::process::{Handled, ProcessError};
+use crate::reply::{Choice, Reply, ReplyBundle};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub struct CheckoutSettings {
+    /// How long a reservation holds.
+    pub hold_minutes: i64,
+    /// Base of the pay link and QR URLs.
+    pub public_base_url: String,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub default_lang: Lang,
+}
+
+impl CheckoutSettings {
+    pub fn pay_link(&self, token: &str) -> String {
+        format!("{}/p/{token}", self.public_base_url)
+    }
+
+    pub fn qr_url(&self, token: &str) -> String {
+        format!("{}/qr/{token}.png", self.public_base_url)
+    }
+}
+
+/// Why a cart cannot be checked out as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckoutProblem {
+    EmptyCart,
+    NotYet { drop: String, starts_at: i64 },
+    Over { drop: String },
+    OverLimit { limit: u32 },
+}
+
+/// The customer record limits count against: a verified phone number (WhatsApp ids are phone
+/// numbers; Telegram shares one through the contact button), else the conversation alone.
+pub fn customer_id(conversation: &ConversationId, session: &Session) -> String {
+    match phone_of(conversation, session) {
+        Some(phone) => format!("phone:{}", short_hash(&phone)),
+        None => format!("conv:{}", conversation.hashed()),
+    }
+}
+
+fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
+    let raw = match conversation.channel {
+        Channel::Whatsapp => Some(conversation.customer.clone()),
+        Channel::Telegram => session.verified_phone.clone(),
+    }?;
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    (!digits.is_empty()).then(|| format!("+{digits}"))
+}
+
+/// Builds the order a cart would become, checking drop windows and limits.
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    catalog: &Catalog,
+    drops_now: &[Drop],
+    cart: &Cart,
+    conversation: &ConversationId,
+    customer: &str,
+    lang: Lang,
+    now: i64,
+    hold_minutes: i64,
+    order_id: &str,
+    pay_token: &str,
+) -> Result<Order, CheckoutProblem> {
+    if cart.is_empty() {
+        return Err(CheckoutProblem::EmptyCart);
+    }
+    let mut stock: BTreeMap<(String, String), u32> = BTreeMap::new();
+    let mut drop_units: BTreeMap<String, u32> = BTreeMap::new();
+    let mut lines = Vec::new();
+    let mut total = 0;
+    for line in &cart.lines {
+        let Some(product) = catalog.product(&line.product) else {
+            continue; // Removed from the catalog since: not for sale any more.
+        };
+        if let Some(d) = drops::drop_for(drops_now, line) {
+            match d.window(now) {
+                DropWindow::NotYet { starts_at } => {
+                    return Err(CheckoutProblem::NotYet {
+                        drop: d.name.clone(),
+                        starts_at,
+                    });
+                }
+                DropWindow::Over => {
+                    return Err(CheckoutProblem::Over {
+                        drop: d.name.clone(),
+                    });
+                }
+                DropWindow::Selling => {}
+            }
+            for sku in d.skus_of(&line.product, &line.selections) {
+                *stock.entry((d.id.clone(), sku)).or_default() += line.quantity;
+            }
+            *drop_units.entry(d.id.clone()).or_default() += line.quantity;
+        }
+        // The price is the catalog's now: a cart kept for days must not pay an old price.
+        let unit_price = customization::unit_price(product, &line.selections);
+        total += unit_price * i64::from(line.quantity);
+        lines.push(OrderLine {
+            product: product.id.clone(),
+            name: product.name.get(lang).to_string(),
+            item: customization::describe(product, &line.selections, lang),
+            selections: line.selections.clone(),
+            unit_price,
+            quantity: line.quantity,
+        });
+    }
+    if lines.is_empty() {
+        return Err(CheckoutProblem::EmptyCart);
+    }
+    let mut limits = Vec::new();
+    for (drop_id, units) in &drop_units {
+        let Some(d) = drops_now.iter().find(|d| &d.id == drop_id) else {
+            continue;
+        };
+        if let Some(limit) = d.per_customer_limit {
+            limits.push(LimitTake {
+                drop: drop_id.clone(),
+                sku: None,
+                quantity: *units,
+                limit,
+            });
+        }
+        for ((sd, sku), quantity) in &stock {
+            if sd != drop_id {
+                continue;
+            }
+            if let Some(limit) = d.sku(sku).and_then(|s| s.per_customer_limit) {
+                limits.push(LimitTake {
+                    drop: drop_id.clone(),
+                    sku: Some(sku.clone()),
+                    quantity: *quantity,
+                    limit,
+                });
+            }
+        }
+    }
+    if let Some(l) = limits.iter().find(|l| l.quantity > l.limit) {
+        return Err(CheckoutProblem::OverLimit { limit: l.limit });
+    }
+    Ok(Order {
+        id: order_id.to_string(),
+        conversation: conversation.clone(),
+        lang,
+        customer: customer.to_string(),
+        lines,
+        currency: catalog.currency,
+        total,
+        status: OrderStatus::Reserved,
+        created_at: now,
+        expires_at: now + hold_minutes * 60,
+        pay_token: pay_token.to_string(),
+        stock: stock
+            .into_iter()
+            .map(|((drop, sku), quantity)| StockTake {
+                drop,
+                sku,
+                quantity,
+            })
+            .collect(),
+        limits,
+        checkout_session: None,
+        checkout_url: None,
+        tracking: None,
+    })
+}
+
+fn text(body: String) -> Reply {
+    Reply::Text { body }
+}
+
+fn choice(action: Action, title: String) -> Choice {
+    Choice {
+        id: action.encode(),
+        title,
+        description: None,
+    }
+}
+
+fn money(order: &Order, minor: i64) -> String {
+    crate::money::Money::new(minor, order.currency).format(false)
+}
+
+fn items(order: &Order) -> String {
+    order
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} × {} — {}",
+                l.quantity,
+                l.item,
+                money(order, l.unit_price * i64::from(l.quantity))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn order_state(status: OrderStatus) -> OrderState {
+    match status {
+        OrderStatus::Reserved => OrderState::AwaitingPayment,
+        OrderStatus::Paid => OrderState::Paid,
+        OrderStatus::Expired => OrderState::Lapsed,
+        OrderStatus::Cancelled => OrderState::Cancelled,
+        OrderStatus::PaidNeedsAttention => OrderState::UnderReview,
+        OrderStatus::Shipped => OrderState::Shipped,
+        OrderStatus::Refunded => OrderState::Refunded,
+    }
+}
+
+/// The replies to a successful reservation: pay link, QR code, and what else can be done.
+pub fn reserved_replies(order: &Order, settings: &CheckoutSettings) -> Vec<Reply> {
+    let lang = order.lang;
+    let minutes = ((order.expires_at - order.created_at) / 60).max(1);
+    vec![
+        Reply::Link {
+            body: format!(
+                "{}\n{}",
+                items(order),
+                Msg::Reserved {
+                    minutes,
+                    total: &money(order, order.total),
+                }
+                .text(lang)
+            ),
+            label: Msg::PayNow.text(lang),
+            url: settings.pay_link(&order.pay_token),
+        },
+        Reply::Image {
+            url: settings.qr_url(&order.pay_token),
+            caption: Some(Msg::QrCaption.text(lang)),
+        },
+        Reply::Choices {
+            body: format!("#{}", order.number()),
+            menu_label: Msg::ChooseLabel.text(lang),
+            choices: vec![
+                choice(
+                    Action::CancelOrder(order.id.clone()),
+                    Msg::CancelReservation.text(lang),
+                ),
+                choice(Action::Menu, Msg::KeepShopping.text(lang)),
+            ],
+        },
+    ]
+}
+
+fn problem_reply(
+    problem: &CheckoutProblem,
+    lang: Lang,
+    conversation: &ConversationId,
+    session: &Session,
+) -> Reply {
+    let body = match problem {
+        CheckoutProblem::EmptyCart => Msg::CheckoutEmpty.text(lang),
+        CheckoutProblem::NotYet { drop, starts_at } => {
+            let offset = phone_of(conversation, session)
+                .and_then(|p| drops::offset_for_phone(&p))
+                .unwrap_or(0);
+            Msg::DropNotYet {
+                drop,
+                when: &drops::format_time(*starts_at, offset),
+            }
+            .text(lang)
+        }
+        CheckoutProblem::Over { drop } => Msg::DropOver(drop).text(lang),
+        CheckoutProblem::OverLimit { limit } => Msg::OverLimit(*limit).text(lang),
+    };
+    text(body)
+}
+
+/// The name a customer knows a SKU by.
+fn sku_label(catalog: &Catalog, sku: &str, lang: Lang) -> String {
+    let mut parts = sku.split('.');
+    let product = parts.next().and_then(|p| catalog.product(p));
+    match (product, parts.next(), parts.next()) {
+        (Some(p), Some(group), Some(option)) => {
+            let selection = [customization::Selection::Option {
+                group: group.into(),
+                option: option.into(),
+            }];
+            customization::describe(p, &selection, lang)
+        }
+        (Some(p), _, _) => p.name.get(lang).to_string(),
+        _ => sku.to_string(),
+    }
+}
+
+/// The ports the payment function works with.
+pub struct PaymentPorts<'a, S, C, O, G, D> {
+    pub sessions: &'a S,
+    pub catalogs: &'a C,
+    pub orders: &'a O,
+    pub gateway: &'a G,
+    pub dispatch: &'a D,
+}
+
+impl From<PaymentError> for ProcessError {
+    fn from(e: PaymentError) -> Self {
+        ProcessError::Port(PortError::new("payment provider", e))
+    }
+}
+
+/// Handles one message routed to the payment function (checkout, cancel, reorder, orders).
+pub async fn handle<S, C, O, G, D>(
+    message: &InboundMessage,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    settings: &CheckoutSettings,
+    now: i64,
+) -> Result<Handled, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let key = MarkerKey {
+        handler: Handler::Payment,
+        identity: message.dedup_identity(),
+    };
+    if let Some(Marker { effect, done }) = ports.sessions.marker(&key).await? {
+        if done {
+            return Ok(Handled::Duplicate);
+        }
+        if let Effect::Reply { bundle } = &effect {
+            ports.dispatch.reply(bundle).await?;
+        }
+        ports.sessions.mark_done(&key).await?;
+        return Ok(Handled::Replied);
+    }
+    let conversation = &message.conversation;
+    let before = ports.sessions.session(conversation).await?;
+    let mut session = before.clone();
+    let lang = message
+        .locale
+        .as_deref()
+        .and_then(Lang::from_locale)
+        .or(session.lang)
+        .unwrap_or(settings.default_lang);
+    let action = match &message.content {
+        InboundContent::Action { payload, .. } => Action::decode(payload),
+        _ => Some(Action::ListOrders),
+    };
+    let replies = match action {
+        Some(Action::Checkout) => {
+            checkout(message, &mut session, lang, ports, settings, now).await?
+        }
+        Some(Action::Reorder(id)) => {
+            reorder(&id, message, &mut session, lang, ports, settings, now).await?
+        }
+        Some(Action::CancelOrder(id)) => cancel(&id, conversation, lang, ports).await?,
+        _ => list_orders(conversation, lang, ports, settings).await?,
+    };
+    let bundle = ReplyBundle {
+        id: full_hash(&format!("payment#{}", key.identity)),
+        conversation: conversation.clone(),
+        lang,
+        ack: message.ack.clone(),
+        replies,
+    };
+    let offered = bundle.offered();
+    if !offered.is_empty() {
+        session.offered = offered;
+    }
+    let changed = session != before;
+    if changed {
+        session.version = before.version + 1;
+    }
+    let effect = Effect::Reply { bundle };
+    ports
+        .sessions
+        .commit(conversation, changed.then_some(&session), &key, &effect)
+        .await?;
+    if let Effect::Reply { bundle } = &effect {
+        ports.dispatch.reply(bundle).await?;
+    }
+    ports.sessions.mark_done(&key).await?;
+    Ok(Handled::Replied)
+}
+
+async fn checkout<S, C, O, G, D>(
+    message: &InboundMessage,
+    session: &mut Session,
+    lang: Lang,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    settings: &CheckoutSettings,
+    now: i64,
+) -> Result<Vec<Reply>, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let conversation = &message.conversation;
+    let catalog = ports.catalogs.catalog().await?;
+    let drops_now = ports.orders.drops().await?;
+    let identity = message.dedup_identity();
+    let order_id = short_hash(&format!("order#{identity}"));
+    let pay_token = full_hash(&format!("pay#{identity}"))[..32].to_string();
+    let planned = plan(
+        &catalog,
+        &drops_now,
+        &session.cart,
+        conversation,
+        &customer_id(conversation, session),
+        lang,
+        now,
+        settings.hold_minutes,
+        &order_id,
+        &pay_token,
+    );
+    let mut order = match planned {
+        Ok(order) => order,
+        Err(problem) => return Ok(vec![problem_reply(&problem, lang, conversation, session)]),
+    };
+    match ports.orders.reserve(&order).await {
+        Ok(()) => {}
+        Err(ReserveError::AlreadyExists) => {
+            order = ports
+                .orders
+                .order(&order_id)
+                .await?
+                .ok_or_else(|| PortError::new("reserve", "order exists but cannot be read"))?;
+        }
+        Err(ReserveError::SoldOut { sku, .. }) => {
+            let label = sku_label(&catalog, &sku, lang);
+            return Ok(vec![text(Msg::SoldOut(&label).text(lang))]);
+        }
+        Err(ReserveError::OverLimit { limit, .. }) => {
+            return Ok(vec![text(Msg::OverLimit(limit).text(lang))]);
+        }
+        Err(ReserveError::Port(e)) => return Err(e.into()),
+    }
+    if order.status != OrderStatus::Reserved {
+        return Ok(vec![order_line(&order)]);
+    }
+    if order.checkout_session.is_none() {
+        let request = CheckoutRequest {
+            order_id: order.id.clone(),
+            currency: order.currency,
+            lines: order
+                .lines
+                .iter()
+                .map(|l| CheckoutLine {
+                    name: l.name.clone(),
+                    description: (l.item != l.name).then(|| l.item.clone()),
+                    unit_amount: l.unit_price,
+                    quantity: l.quantity,
+                })
+                .collect(),
+            expires_at: order.expires_at,
+            success_url: settings.success_url.clone(),
+            cancel_url: settings.cancel_url.clone(),
+            collect_shipping: true,
+        };
+        match ports.gateway.create_checkout(&request).await {
+            Ok(checkout) => {
+                ports
+                    .orders
+                    .set_checkout(&order.id, &checkout.id, &checkout.url)
+                    .await?;
+                order.checkout_session = Some(checkout.id);
+                order.checkout_url = Some(checkout.url);
+            }
+            Err(PaymentError::Refused(why)) => {
+                tracing::error!(order = %order.id, reason = %why, "payment provider refused the checkout; reservation released");
+                ports.orders.release(&order, OrderStatus::Cancelled).await?;
+                return Ok(vec![text(Msg::PaymentUnavailable.text(lang))]);
+            }
+            // The reservation stands; the queue retries this message and finds it.
+            Err(e @ PaymentError::Unavailable(_)) => return Err(e.into()),
+        }
+    }
+    // The cart's lines now live in the order.
+    session.cart.clear();
+    session.state = DialogueState::Browsing;
+    Ok(reserved_replies(&order, settings))
+}
+
+async fn reorder<S, C, O, G, D>(
+    order_id: &str,
+    message: &InboundMessage,
+    session: &mut Session,
+    lang: Lang,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    settings: &CheckoutSettings,
+    now: i64,
+) -> Result<Vec<Reply>, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let Some(order) = ports.orders.order(order_id).await? else {
+        return Ok(vec![text(Msg::NotYourOrder.text(lang))]);
+    };
+    if order.conversation != message.conversation {
+        return Ok(vec![text(Msg::NotYourOrder.text(lang))]);
+    }
+    if !order.status.released() {
+        return Ok(vec![order_line(&order)]);
+    }
+    for line in &order.lines {
+        for _ in 0..line.quantity {
+            // A full cart keeps what fits; checkout then reports the limits as usual.
+            let _ = session
+                .cart
+                .add(&line.product, line.selections.clone(), line.unit_price);
+        }
+    }
+    checkout(message, session, lang, ports, settings, now).await
+}
+
+async fn cancel<S, C, O, G, D>(
+    order_id: &str,
+    conversation: &ConversationId,
+    lang: Lang,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+) -> Result<Vec<Reply>, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let Some(order) = ports.orders.order(order_id).await? else {
+        return Ok(vec![text(Msg::NotYourOrder.text(lang))]);
+    };
+    if &order.conversation != conversation {
+        return Ok(vec![text(Msg::NotYourOrder.text(lang))]);
+    }
+    if order.status != OrderStatus::Reserved {
+        return Ok(vec![order_line(&order)]);
+    }
+    // The page must be dead before the stock is given back: never a payment for released stock.
+    if let Some(session_id) = &order.checkout_session {
+        if ports.gateway.expire_checkout(session_id).await? == ExpireOutcome::AlreadyComplete {
+            return Ok(vec![text(Msg::AlreadyPaid(&order.number()).text(lang))]);
+        }
+    }
+    ports.orders.release(&order, OrderStatus::Cancelled).await?;
+    // The cancellation answers the customer here; no separate notice.
+    ports.orders.record_notice(&order.id, "released").await?;
+    Ok(vec![text(
+        Msg::ReservationCancelled(&order.number()).text(lang),
+    )])
+}
+
+fn order_line(order: &Order) -> Reply {
+    text(
+        Msg::OrderSummary {
+            number: &order.number(),
+            status: order_state(order.status),
+            total: &money(order, order.total),
+        }
+        .text(order.lang),
+    )
+}
+
+async fn list_orders<S, C, O, G, D>(
+    conversation: &ConversationId,
+    lang: Lang,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    settings: &CheckoutSettings,
+) -> Result<Vec<Reply>, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let orders = ports.orders.orders_of(conversation).await?;
+    if orders.is_empty() {
+        return Ok(vec![text(Msg::NoOrders.text(lang))]);
+    }
+    let mut body = Msg::OrdersHeader.text(lang);
+    for o in orders.iter().take(10) {
+        body.push('\n');
+        body.push_str(
+            &Msg::OrderSummary {
+                number: &o.number(),
+                status: order_state(o.status),
+                total: &money(o, o.total),
+            }
+            .text(lang),
+        );
+    }
+    let mut replies = vec![text(body)];
+    if let Some(open) = orders.iter().find(|o| o.status == OrderStatus::Reserved) {
+        replies.push(Reply::Link {
+            body: format!("#{}", open.number()),
+            label: Msg::PayNow.text(lang),
+            url: settings.pay_link(&open.pay_token),
+        });
+    }
+    Ok(replies)
+}
+
+/// Sends a message about an order once, to the chat the order came from.
+async fn notify_once<O: OrderStore, D: Dispatch>(
+    orders: &O,
+    dispatch: &D,
+    order: &Order,
+    kind: &str,
+    replies: Vec<Reply>,
+) -> Result<(), PortError> {
+    if orders.notice_sent(&order.id, kind).await? {
+        return Ok(());
+    }
+    let bundle = ReplyBundle {
+        id: full_hash(&format!("notice#{}#{kind}", order.id)),
+        conversation: order.conversation.clone(),
+        lang: order.lang,
+        ack: None,
+        replies,
+    };
+    dispatch.reply(&bundle).await?;
+    orders.record_notice(&order.id, kind).await
+}
+
+fn lapsed_replies(order: &Order) -> Vec<Reply> {
+    let lang = order.lang;
+    vec![Reply::Choices {
+        body: Msg::Lapsed(&order.number()).text(lang),
+        menu_label: Msg::ChooseLabel.text(lang),
+        choices: vec![
+            choice(
+                Action::Reorder(order.id.clone()),
+                Msg::CheckoutAgain.text(lang),
+            ),
+            choice(Action::Menu, Msg::KeepShopping.text(lang)),
+        ],
+    }]
+}
+
+/// A payment-provider event about an order, in domain terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaymentEvent {
+    Paid {
+        order_id: String,
+    },
+    /// Failed or expired on the provider's side: the reservation ends.
+    Lapsed {
+        order_id: String,
+    },
+}
+
+/// Applies a provider event once; duplicates and reordered events change nothing.
+pub async fn apply_payment_event<O: OrderStore, D: Dispatch>(
+    event_id: &str,
+    event: &PaymentEvent,
+    orders: &O,
+    dispatch: &D,
+) -> Result<Option<OrderStatus>, PortError> {
+    if orders.event_seen(event_id).await? {
+        return Ok(None);
+    }
+    let order_id = match event {
+        PaymentEvent::Paid { order_id } | PaymentEvent::Lapsed { order_id } => order_id,
+    };
+    let Some(order) = orders.order(order_id).await? else {
+        // Not ours (another environment sharing the provider account): recorded and ignored.
+        orders.record_event(event_id).await?;
+        return Ok(None);
+    };
+    match event {
+        PaymentEvent::Paid { .. } => {
+            orders.mark_paid(&order).await?;
+        }
+        PaymentEvent::Lapsed { .. } => {
+            orders.release(&order, OrderStatus::Expired).await?;
+        }
+    }
+    // Tell the customer from the order's state now, so a retry after a crash still tells them.
+    let now = orders
+        .order(order_id)
+        .await?
+        .ok_or_else(|| PortError::new("apply payment", "order vanished"))?;
+    tell_customer(&now, orders, dispatch).await?;
+    orders.record_event(event_id).await?;
+    Ok(Some(now.status))
+}
+
+/// The one message each state owes the customer.
+pub async fn tell_customer<O: OrderStore, D: Dispatch>(
+    order: &Order,
+    orders: &O,
+    dispatch: &D,
+) -> Result<(), PortError> {
+    let lang = order.lang;
+    let number = order.number();
+    match order.status {
+        OrderStatus::Paid => {
+            let replies = vec![Reply::Choices {
+                body: Msg::Confirmation {
+                    number: &number,
+                    items: &items(order),
+                    total: &money(order, order.total),
+                }
+                .text(lang),
+                menu_label: Msg::ChooseLabel.text(lang),
+                choices: vec![
+                    choice(Action::ListOrders, Msg::MyOrders.text(lang)),
+                    choice(Action::Menu, Msg::KeepShopping.text(lang)),
+                ],
+            }];
+            notify_once(orders, dispatch, order, "paid", replies).await
+        }
+        OrderStatus::PaidNeedsAttention => {
+            let replies = vec![text(Msg::LatePayment(&number).text(lang))];
+            notify_once(orders, dispatch, order, "attention", replies).await
+        }
+        OrderStatus::Expired | OrderStatus::Cancelled => {
+            notify_once(orders, dispatch, order, "released", lapsed_replies(order)).await
+        }
+        OrderStatus::Shipped => {
+            let tracking = order.tracking.clone().unwrap_or_default();
+            let replies = vec![text(
+                Msg::Shipped {
+                    number: &number,
+                    tracking: &tracking,
+                }
+                .text(lang),
+            )];
+            notify_once(orders, dispatch, order, "shipped", replies).await
+        }
+        OrderStatus::Refunded => {
+            let replies = vec![text(Msg::Refunded(&number).text(lang))];
+            notify_once(orders, dispatch, order, "refunded", replies).await
+        }
+        OrderStatus::Reserved => Ok(()),
+    }
+}
+
+/// Ends one lapsed reservation: the provider's page first, then the stock.
+pub async fn expire_order<O: OrderStore, G: PaymentGateway, D: Dispatch>(
+    order: &Order,
+    orders: &O,
+    gateway: &G,
+    dispatch: &D,
+) -> Result<OrderStatus, ProcessError> {
+    if order.status != OrderStatus::Reserved {
+        return Ok(order.status);
+    }
+    if let Some(session_id) = &order.checkout_session {
+        if gateway.expire_checkout(session_id).await? == ExpireOutcome::AlreadyComplete {
+            // Paid at the last moment: the completed event will turn it into a sale.
+            return Ok(order.status);
+        }
+    }
+    orders.release(order, OrderStatus::Expired).await?;
+    let now = orders
+        .order(&order.id)
+        .await?
+        .ok_or_else(|| PortError::new("expire", "order vanished"))?;
+    tell_customer(&now, orders, dispatch).await?;
+    Ok(now.status)
+}
+
+/// The sweep: ends every reservation that lapsed before `now` (up to `limit` per run).
+pub async fn expire_lapsed<O: OrderStore, G: PaymentGateway, D: Dispatch>(
+    now: i64,
+    limit: usize,
+    orders: &O,
+    gateway: &G,
+    dispatch: &D,
+) -> Result<usize, ProcessError> {
+    let mut expired = 0;
+    for id in orders.lapsed_reservations(now, limit).await? {
+        if let Some(order) = orders.order(&id).await? {
+            if expire_order(&order, orders, gateway, dispatch).await? == OrderStatus::Expired {
+                expired += 1;
+            }
+        }
+    }
+    Ok(expired)
+}
+
+/// What a visit to a pay link leads to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PayLinkVisit {
+    /// The reservation holds: go to the provider's page.
+    Redirect(String),
+    /// The order is paid (or shipped): nothing to pay.
+    AlreadyPaid {
+        number: String,
+    },
+    /// The reservation lapsed or was cancelled: the stock went back on sale.
+    Lapsed {
+        number: String,
+    },
+    NotFound,
+}
+
+/// Resolves a pay link, expiring the reservation on access when it has lapsed.
+pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
+    token: &str,
+    now: i64,
+    orders: &O,
+    gateway: &G,
+    dispatch: &D,
+) -> Result<PayLinkVisit, ProcessError> {
+    let Some(order) = orders.order_by_token(token).await? else {
+        return Ok(PayLinkVisit::NotFound);
+    };
+    let number = order.number();
+    let status = if order.status == OrderStatus::Reserved && now >= order.expires_at {
+        expire_order(&order, orders, gateway, dispatch).await?
+    } else {
+        order.status
+    };
+    Ok(match status {
+        OrderStatus::Reserved => match order.checkout_url {
+            Some(url) => PayLinkVisit::Redirect(url),
+            None => PayLinkVisit::Lapsed { number },
+        },
+        OrderStatus::Paid
+        | OrderStatus::Shipped
+        | OrderStatus::PaidNeedsAttention
+        | OrderStatus::Refunded => PayLinkVisit::AlreadyPaid { number },
+        OrderStatus::Expired | OrderStatus::Cancelled => PayLinkVisit::Lapsed { number },
+    })
+}
+
+/// Re-exported for the functions' logs.
+pub fn outcome_name(outcome: PaidOutcome) -> &'static str {
+    match outcome {
+        PaidOutcome::Paid => "paid",
+        PaidOutcome::PaidAfterLapse => "paid_after_lapse",
+        PaidOutcome::NeedsAttention => "paid_needs_attention",
+        PaidOutcome::Unchanged => "unchanged",
+    }
+}

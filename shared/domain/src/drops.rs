@@ -1,0 +1,238 @@
+//! Limited drops: a fixed stock per SKU, a start and end time, and per-customer limits.
+//!
+//! A SKU is a product's id (its base stock, which every customized variant draws from) or
+//! `product.group.option` for an option the retailer stocks separately (a limited charm). A
+//! cart line takes one unit of every SKU of the drop it touches, all in one transaction with
+//! the customer's limit counters, so a unit is never sold twice and a limit cannot be raced.
+//! Products that no drop lists are ordinary catalog items with no stock limit.
+
+use crate::cart::CartLine;
+use crate::customization::Selection;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Drop {
+    pub id: String,
+    pub name: String,
+    /// Unix seconds.
+    pub starts_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<i64>,
+    /// Units one customer may hold (reserved or paid) across the whole drop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_customer_limit: Option<u32>,
+    pub skus: Vec<DropSku>,
+    #[serde(default)]
+    pub status: DropStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DropSku {
+    pub sku: String,
+    pub stock: u32,
+    /// Units of this SKU one customer may hold, on top of the drop's limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_customer_limit: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropStatus {
+    /// Created; sells from `starts_at` once opened.
+    #[default]
+    Scheduled,
+    Open,
+    Closed,
+}
+
+/// Whether a drop sells right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropWindow {
+    NotYet { starts_at: i64 },
+    Selling,
+    Over,
+}
+
+impl Drop {
+    pub fn window(&self, now: i64) -> DropWindow {
+        match self.status {
+            DropStatus::Closed => DropWindow::Over,
+            _ if self.ends_at.is_some_and(|end| now >= end) => DropWindow::Over,
+            DropStatus::Scheduled => DropWindow::NotYet {
+                starts_at: self.starts_at,
+            },
+            DropStatus::Open if now < self.starts_at => DropWindow::NotYet {
+                starts_at: self.starts_at,
+            },
+            DropStatus::Open => DropWindow::Selling,
+        }
+    }
+
+    pub fn sku(&self, sku: &str) -> Option<&DropSku> {
+        self.skus.iter().find(|s| s.sku == sku)
+    }
+
+    /// The SKUs of this drop a cart line draws from.
+    pub fn skus_of(&self, product: &str, selections: &[Selection]) -> Vec<String> {
+        candidate_skus(product, selections)
+            .into_iter()
+            .filter(|s| self.sku(s).is_some())
+            .collect()
+    }
+}
+
+/// The base SKU, then one per chosen option.
+pub fn candidate_skus(product: &str, selections: &[Selection]) -> Vec<String> {
+    let mut skus = vec![product.to_string()];
+    for s in selections {
+        if let Selection::Option { group, option } = s {
+            skus.push(format!("{product}.{group}.{option}"));
+        }
+    }
+    skus
+}
+
+/// The drop that sells this line, if any: the first listing one of its SKUs.
+pub fn drop_for<'d>(drops: &'d [Drop], line: &CartLine) -> Option<&'d Drop> {
+    drops
+        .iter()
+        .find(|d| !d.skus_of(&line.product, &line.selections).is_empty())
+}
+
+/// Civil date and time for a Unix timestamp at a UTC offset: `2026-12-01 19:00 (UTC+9)`.
+pub fn format_time(unix: i64, offset_minutes: i32) -> String {
+    let local = unix + i64::from(offset_minutes) * 60;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let zone = match offset_minutes {
+        0 => "UTC".to_string(),
+        m if m % 60 == 0 => format!("UTC{:+}", m / 60),
+        m => format!(
+            "UTC{}{}:{:02}",
+            if m < 0 { '-' } else { '+' },
+            m.abs() / 60,
+            m.abs() % 60
+        ),
+    };
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} ({zone})",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+/// A customer's UTC offset guessed from their phone's country code, for countries with one
+/// time zone and no daylight saving time; `None` elsewhere (times are then shown in UTC).
+pub fn offset_for_phone(e164: &str) -> Option<i32> {
+    let digits = e164.trim_start_matches('+');
+    const ZONES: &[(&str, i32)] = &[
+        ("81", 540),  // Japan
+        ("82", 540),  // South Korea
+        ("86", 480),  // China
+        ("852", 480), // Hong Kong
+        ("886", 480), // Taiwan
+        ("65", 480),  // Singapore
+        ("63", 480),  // Philippines
+        ("66", 420),  // Thailand
+        ("84", 420),  // Vietnam
+        ("91", 330),  // India
+        ("971", 240), // United Arab Emirates
+        ("254", 180), // Kenya
+        ("27", 120),  // South Africa
+        ("234", 60),  // Nigeria
+    ];
+    ZONES
+        .iter()
+        .filter(|(prefix, _)| digits.starts_with(prefix))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, offset)| *offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drop(status: DropStatus, starts_at: i64, ends_at: Option<i64>) -> Drop {
+        Drop {
+            id: "d1".into(),
+            name: "Drop".into(),
+            starts_at,
+            ends_at,
+            per_customer_limit: Some(1),
+            skus: vec![
+                DropSku {
+                    sku: "drop-bag".into(),
+                    stock: 500,
+                    per_customer_limit: None,
+                },
+                DropSku {
+                    sku: "drop-bag.charm.gold".into(),
+                    stock: 50,
+                    per_customer_limit: None,
+                },
+            ],
+            status,
+        }
+    }
+
+    #[test]
+    fn window_follows_status_and_times() {
+        assert_eq!(
+            drop(DropStatus::Scheduled, 100, None).window(200),
+            DropWindow::NotYet { starts_at: 100 }
+        );
+        assert_eq!(
+            drop(DropStatus::Open, 100, None).window(50),
+            DropWindow::NotYet { starts_at: 100 }
+        );
+        assert_eq!(
+            drop(DropStatus::Open, 100, None).window(100),
+            DropWindow::Selling
+        );
+        assert_eq!(
+            drop(DropStatus::Open, 100, Some(150)).window(150),
+            DropWindow::Over
+        );
+        assert_eq!(
+            drop(DropStatus::Closed, 100, None).window(120),
+            DropWindow::Over
+        );
+    }
+
+    #[test]
+    fn a_limited_option_is_its_own_sku() {
+        let d = drop(DropStatus::Open, 0, None);
+        let gold = vec![Selection::Option {
+            group: "charm".into(),
+            option: "gold".into(),
+        }];
+        assert_eq!(
+            d.skus_of("drop-bag", &gold),
+            ["drop-bag", "drop-bag.charm.gold"]
+        );
+        assert_eq!(d.skus_of("drop-bag", &[]), ["drop-bag"]);
+        assert!(d.skus_of("sticker-pack", &[]).is_empty());
+    }
+
+    #[test]
+    fn times_are_shown_in_the_customers_zone() {
+        // 2026-12-01 10:00 UTC
+        let t = 1_764_583_200;
+        assert_eq!(format_time(t, 0), "2025-12-01 10:00 (UTC)");
+        assert_eq!(format_time(t, 540), "2025-12-01 19:00 (UTC+9)");
+        assert_eq!(format_time(t, 330), "2025-12-01 15:30 (UTC+5:30)");
+        assert_eq!(offset_for_phone("+819012345678"), Some(540));
+        assert_eq!(offset_for_phone("85291234567"), Some(480));
+        assert_eq!(offset_for_phone("+15551234567"), None);
+    }
+}
