@@ -19,6 +19,10 @@ pub struct Harness {
 impl Harness {
     /// Starts fakes and a stack with the sample catalog loaded.
     pub async fn start(test: &str) -> Harness {
+        // `RUST_LOG=info cargo xtask test …` shows every function's JSON logs.
+        if std::env::var_os("RUST_LOG").is_some() {
+            chatdrop_telemetry::init();
+        }
         let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
             panic!("AWS_ENDPOINT_URL is not set: run the tests through `cargo xtask test`, which starts moto")
         });
@@ -29,14 +33,10 @@ impl Harness {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .subsec_nanos();
-        let stack = LocalStack::start(StackOptions {
-            aws_endpoint: endpoint,
-            prefix: format!("{test}-{}-{nanos}-", std::process::id()),
-            http_addr: "127.0.0.1:0".into(),
-            fakes_url,
-        })
-        .await
-        .expect("local stack starts");
+        let prefix = format!("{test}-{}-{nanos}-", std::process::id());
+        let stack = LocalStack::start(StackOptions::new(&endpoint, &prefix, &fakes_url))
+            .await
+            .expect("local stack starts");
         let catalog = toml::from_str(include_str!("../cli/catalogs/sample.toml")).unwrap();
         stack.load_catalog(&catalog).await.expect("catalog loads");
         Harness {
@@ -179,4 +179,65 @@ pub fn button_ids(entry: &OutboxEntry) -> Vec<String> {
 
 pub fn json(entry: &OutboxEntry) -> &Value {
     &entry.body
+}
+
+/// A drop of the sample's Drop Bag: `stock` units, `limit` per customer, open since an hour.
+pub fn bag_drop(id: &str, stock: u32, limit: Option<u32>) -> chatdrop_domain::drops::Drop {
+    use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    Drop {
+        id: id.into(),
+        name: "Winter drop".into(),
+        starts_at: now - 3600,
+        ends_at: None,
+        per_customer_limit: limit,
+        skus: vec![DropSku {
+            sku: "drop-bag".into(),
+            stock,
+            per_customer_limit: None,
+        }],
+        status: DropStatus::Open,
+    }
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+impl Harness {
+    /// Walks `customer` through customizing a Drop Bag (black, canvas, no charm, no engraving)
+    /// into the cart.
+    pub async fn add_plain_bag(&self, customer: &Customer) {
+        self.tap(customer, "k:a:drop-bag").await;
+        self.tap(customer, "k:o:drop-bag:colour:black").await;
+        self.tap(customer, "k:o:drop-bag:strap:canvas").await;
+        self.tap(customer, "k:s:drop-bag:charm").await;
+        let replies = self.tap(customer, "k:s:drop-bag:engraving").await;
+        assert!(
+            all_text(&replies).contains("Drop Bag (Black, Canvas strap)"),
+            "{}",
+            all_text(&replies)
+        );
+    }
+
+    /// A GET that does not follow redirects: status, `location`, body bytes.
+    pub async fn get_raw(&self, url: &str) -> (u16, Option<String>, Vec<u8>) {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = client.get(url).send().await.unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        (status, location, response.bytes().await.unwrap().to_vec())
+    }
 }

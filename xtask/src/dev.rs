@@ -13,6 +13,8 @@ pub const WHATSAPP_ACCESS_TOKEN_VALUE: &str = "dev-whatsapp-access-token";
 pub const TELEGRAM_SECRET_TOKEN_VALUE: &str = "dev-telegram-secret";
 pub const TELEGRAM_BOT_TOKEN_VALUE: &str = "123456:dev-telegram-bot-token";
 pub const WHATSAPP_PHONE_NUMBER_ID: &str = "106000000000002";
+pub const STRIPE_SECRET_KEY_VALUE: &str = "sk_test_chatdrop_dev";
+pub const STRIPE_WEBHOOK_SECRET_VALUE: &str = "whsec_chatdrop_dev";
 
 /// Every dev secret, overridden by an environment variable of the same name when set.
 pub fn secrets() -> HashMap<String, String> {
@@ -22,6 +24,8 @@ pub fn secrets() -> HashMap<String, String> {
         (WHATSAPP_ACCESS_TOKEN, WHATSAPP_ACCESS_TOKEN_VALUE),
         (TELEGRAM_SECRET_TOKEN, TELEGRAM_SECRET_TOKEN_VALUE),
         (TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_VALUE),
+        (STRIPE_SECRET_KEY, STRIPE_SECRET_KEY_VALUE),
+        (STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET_VALUE),
     ]
     .into_iter()
     .map(|(name, default)| {

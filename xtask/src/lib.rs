@@ -14,7 +14,9 @@
 
 pub mod customer;
 pub mod dev;
+pub mod fake_stripe;
 pub mod fakes;
+pub mod infra;
 pub mod moto;
 pub mod provision;
 pub mod stack;

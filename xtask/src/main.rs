@@ -152,13 +152,9 @@ async fn start_stack(http_addr: &str) -> Result<(Moto, FakesProcess, LocalStack)
     }
     let moto = Moto::start()?;
     let fakes = FakesProcess::start()?;
-    let stack = LocalStack::start(StackOptions {
-        aws_endpoint: moto.endpoint.clone(),
-        prefix: String::new(),
-        http_addr: http_addr.into(),
-        fakes_url: fakes.url.clone(),
-    })
-    .await?;
+    let mut options = StackOptions::new(&moto.endpoint, "", &fakes.url);
+    options.http_addr = http_addr.into();
+    let stack = LocalStack::start(options).await?;
     let catalog = sample_catalog()?;
     stack.load_catalog(&catalog).await?;
     Ok((moto, fakes, stack))

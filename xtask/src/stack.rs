@@ -8,6 +8,7 @@
 
 use crate::Error;
 use crate::dev::{self, FixedSecrets};
+use crate::fake_stripe::{self, FakeStripe};
 use crate::fakes::OutboxEntry;
 use crate::provision::{self, Provisioned};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
@@ -38,12 +39,34 @@ pub struct StackOptions {
     pub http_addr: String,
     /// The fake platforms' base URL.
     pub fakes_url: String,
+    /// How long a checkout holds its stock.
+    pub reservation_minutes: i64,
+    /// How often the reservation sweep runs (every minute in AWS).
+    pub sweep_every: Duration,
+}
+
+impl StackOptions {
+    /// A stack on a free port with the default reservation and a fast sweep.
+    pub fn new(aws_endpoint: &str, prefix: &str, fakes_url: &str) -> Self {
+        StackOptions {
+            aws_endpoint: aws_endpoint.into(),
+            prefix: prefix.into(),
+            http_addr: "127.0.0.1:0".into(),
+            fakes_url: fakes_url.into(),
+            reservation_minutes: 10,
+            sweep_every: Duration::from_secs(2),
+        }
+    }
 }
 
 pub struct LocalStack {
     /// The listener's base URL: webhooks go to `{url}/webhooks/{channel}`.
     pub url: String,
     pub fakes_url: String,
+    /// The fake Stripe, with helpers to pay or expire a session.
+    pub stripe: FakeStripe,
+    /// The configuration every function of this stack runs with.
+    pub config: Config,
     pub provisioned: Provisioned,
     pub aws: aws_config::SdkConfig,
     stop: watch::Sender<bool>,
@@ -66,6 +89,13 @@ impl LocalStack {
         let provisioned = provision::create(&aws, &options.prefix).await?;
         let listener = tokio::net::TcpListener::bind(&options.http_addr).await?;
         let url = format!("http://{}", listener.local_addr()?);
+        let secrets_map = dev::secrets();
+        let (stripe_base, stripe) = fake_stripe::spawn(
+            "127.0.0.1:0",
+            format!("{url}/webhooks/stripe"),
+            secrets_map[chatdrop_config::secret_names::STRIPE_WEBHOOK_SECRET].clone(),
+        )
+        .await?;
 
         let vars: HashMap<String, String> = [
             ("CHATDROP_TABLE", provisioned.table.clone()),
@@ -95,15 +125,24 @@ impl LocalStack {
                 "CHATDROP_TELEGRAM_API_BASE",
                 format!("{}/telegram", options.fakes_url),
             ),
+            ("CHATDROP_STRIPE_API_BASE", stripe_base.clone()),
+            (
+                "CHATDROP_RESERVATION_MINUTES",
+                options.reservation_minutes.to_string(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         let config = Config::from_vars(&vars)?;
-        let secrets = FixedSecrets(dev::secrets());
+        let secrets = FixedSecrets(secrets_map);
         let ingress = Arc::new(ingress::Ingress::new(&config, &secrets, &aws).await?);
         let conversations = Arc::new(ConversationApp::new(&config, &aws));
         let notify = Arc::new(notify::Notify::new(&config, &secrets, &aws).await?);
+        let payment = Arc::new(payment::Payment::new(&config, &secrets, &aws).await?);
+        let payment_webhook =
+            Arc::new(payment_webhook::PaymentWebhook::new(&config, &secrets, &aws).await?);
+        let sweep = Arc::new(sweep::Sweep::new(&config, &secrets, &aws).await?);
 
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -111,11 +150,18 @@ impl LocalStack {
 
         let app = Router::new()
             .route("/webhooks/{*rest}", any(webhook))
+            .route("/p/{token}", get(payment_route))
+            .route("/qr/{file}", get(payment_route))
+            .route("/paid", get(payment_route))
+            .route("/cancelled", get(payment_route))
             .route("/_local/outbox", get(local_outbox))
+            .route("/_local/stripe/{*rest}", any(stripe_control))
             .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
             .with_state(HttpState {
                 ingress,
+                payment_webhook,
                 fakes_url: options.fakes_url.clone(),
+                stripe_url: stripe_base,
                 http: reqwest::Client::new(),
             });
         let mut stopped_http = stopped.clone();
@@ -148,6 +194,30 @@ impl LocalStack {
             },
         )));
         tasks.push(tokio::spawn(poll(
+            sqs.clone(),
+            provisioned.queues.payment.clone(),
+            stopped.clone(),
+            move |event| {
+                let p = payment.clone();
+                async move { payment::handle(&p, lambda_event(event)).await }
+            },
+        )));
+        let mut stopped_sweep = stopped.clone();
+        let every = options.sweep_every;
+        tasks.push(tokio::spawn(async move {
+            // The EventBridge schedule's local stand-in.
+            loop {
+                tokio::select! {
+                    _ = stopped_sweep.changed() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+                let event = LambdaEvent::new(serde_json::json!({}), Context::default());
+                if let Err(e) = sweep::handle(&sweep, event).await {
+                    tracing::warn!(error = %e, "sweep failed");
+                }
+            }
+        }));
+        tasks.push(tokio::spawn(poll(
             sqs,
             provisioned.queues.outbound.clone(),
             stopped,
@@ -160,6 +230,8 @@ impl LocalStack {
         Ok(LocalStack {
             url,
             fakes_url: options.fakes_url,
+            stripe,
+            config,
             provisioned,
             aws,
             stop,
@@ -167,13 +239,55 @@ impl LocalStack {
         })
     }
 
-    /// Loads a catalog into this stack's table, as `chatdrop catalog load` does.
-    pub async fn load_catalog(&self, catalog: &Catalog) -> Result<usize, Error> {
-        let store = DynamoStore::new(
+    /// A store on this stack's table (what the CLI and the functions use).
+    pub fn store(&self) -> DynamoStore {
+        DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&self.aws),
             &self.provisioned.table,
-        );
-        Ok(store.replace_catalog(catalog).await?)
+        )
+    }
+
+    /// The queues of this stack.
+    pub fn queues(&self) -> chatdrop_queue::SqsQueues {
+        chatdrop_queue::SqsQueues::new(
+            aws_sdk_sqs::Client::new(&self.aws),
+            self.provisioned.queues.clone(),
+        )
+    }
+
+    /// A payment gateway on this stack's fake Stripe.
+    pub fn gateway(&self) -> Result<chatdrop_payments::stripe::StripeGateway, Error> {
+        Ok(chatdrop_payments::stripe::StripeGateway::new(
+            dev::STRIPE_SECRET_KEY_VALUE,
+            Some(self.stripe.base_url()),
+        )?)
+    }
+
+    /// Loads a catalog into this stack's table, as `chatdrop catalog load` does.
+    pub async fn load_catalog(&self, catalog: &Catalog) -> Result<usize, Error> {
+        Ok(self.store().replace_catalog(catalog).await?)
+    }
+
+    /// Creates and opens a drop, as `chatdrop drop create` and `drop open` do.
+    pub async fn open_drop(&self, drop: &chatdrop_domain::drops::Drop) -> Result<(), Error> {
+        let store = self.store();
+        store.create_drop(drop).await?;
+        store
+            .set_drop_status(&drop.id, chatdrop_domain::drops::DropStatus::Open)
+            .await?;
+        Ok(())
+    }
+
+    /// Runs the reservation sweep as if the clock read `now` (to test lapses without waiting).
+    pub async fn sweep_at(&self, now: i64) -> Result<usize, Error> {
+        Ok(chatdrop_domain::checkout::expire_lapsed(
+            now,
+            200,
+            &self.store(),
+            &self.gateway()?,
+            &self.queues(),
+        )
+        .await?)
     }
 
     /// Every request the fake platforms recorded so far, in order.
@@ -217,9 +331,10 @@ impl LocalStack {
         Ok(self.outbox().await?.last().map_or(0, |e| e.seq))
     }
 
-    /// Stops the listener and the pollers.
+    /// Stops the listener, the pollers and the fake Stripe.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
+        self.stripe.abort();
         for task in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
         }
@@ -246,24 +361,76 @@ fn lambda_event(event: SqsEvent) -> LambdaEvent<SqsEvent> {
 #[derive(Clone)]
 struct HttpState {
     ingress: Arc<ingress::Ingress>,
+    payment_webhook: Arc<payment_webhook::PaymentWebhook>,
     fakes_url: String,
+    stripe_url: String,
     http: reqwest::Client,
+}
+
+/// The request as Lambda's HTTP integration would deliver it.
+async fn lambda_request(request: axum::extract::Request) -> Option<lambda_http::Request> {
+    let (parts, body) = request.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, usize::MAX).await.ok()?;
+    let mut lambda_request = lambda_http::Request::new(lambda_http::Body::from(bytes.to_vec()));
+    *lambda_request.method_mut() = parts.method;
+    *lambda_request.uri_mut() = parts.uri;
+    *lambda_request.headers_mut() = parts.headers;
+    Some(lambda_request)
 }
 
 async fn webhook(
     State(state): State<HttpState>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(b) => b,
-        Err(_) => return http::StatusCode::BAD_REQUEST.into_response(),
+    let stripe = request
+        .uri()
+        .path()
+        .trim_end_matches('/')
+        .ends_with("/webhooks/stripe");
+    let Some(lambda_request) = lambda_request(request).await else {
+        return http::StatusCode::BAD_REQUEST.into_response();
     };
-    let mut lambda_request = lambda_http::Request::new(lambda_http::Body::from(bytes.to_vec()));
-    *lambda_request.method_mut() = parts.method;
-    *lambda_request.uri_mut() = parts.uri;
-    *lambda_request.headers_mut() = parts.headers;
-    match ingress::handle(&state.ingress, lambda_request).await {
+    let result = if stripe {
+        payment_webhook::handle(&state.payment_webhook, lambda_request).await
+    } else {
+        ingress::handle(&state.ingress, lambda_request).await
+    };
+    to_axum(result)
+}
+
+async fn payment_route(
+    State(state): State<HttpState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let Some(lambda_request) = lambda_request(request).await else {
+        return http::StatusCode::BAD_REQUEST.into_response();
+    };
+    to_axum(payment_webhook::handle(&state.payment_webhook, lambda_request).await)
+}
+
+/// `/_local/stripe/…` on the stack's listener reaches the fake Stripe's control routes, so a
+/// session can be paid or expired by hand: `POST /_local/stripe/sessions/{id}/pay`.
+async fn stripe_control(
+    State(state): State<HttpState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let url = format!("{}{}", state.stripe_url, request.uri());
+    let method = request.method().clone();
+    let forwarded = state.http.request(method, url).send().await;
+    match forwarded {
+        Ok(response) => {
+            let status = response.status();
+            let body = response.bytes().await.unwrap_or_default();
+            (status, body).into_response()
+        }
+        Err(e) => (http::StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+fn to_axum(
+    result: Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error>,
+) -> axum::response::Response {
+    match result {
         Ok(response) => {
             let (parts, body) = response.into_parts();
             let bytes = match body {
@@ -275,7 +442,7 @@ async fn webhook(
             axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
         }
         Err(e) => {
-            tracing::error!(error = %e, "ingress handler failed");
+            tracing::error!(error = %e, "HTTP handler failed");
             http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

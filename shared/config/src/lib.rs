@@ -200,6 +200,17 @@ impl Config {
     pub fn serves(&self, channel: Channel) -> bool {
         self.channels.contains(&channel)
     }
+
+    /// What the payment-side functions share: reservation length, pay-link base, return URLs.
+    pub fn checkout_settings(&self) -> chatdrop_domain::checkout::CheckoutSettings {
+        chatdrop_domain::checkout::CheckoutSettings {
+            hold_minutes: self.payments.reservation_minutes,
+            public_base_url: self.public_base_url.clone(),
+            success_url: self.payments.success_url.clone(),
+            cancel_url: self.payments.cancel_url.clone(),
+            default_lang: self.default_lang,
+        }
+    }
 }
 
 /// A secret value; `Debug` and `Display` never show it.

@@ -1,0 +1,96 @@
+//! The `payment` function: checkout and orders, from the payment queue.
+//!
+//! Consumes what customers tap or type about paying: checkout (reserve the cart all or nothing,
+//! create the Stripe Checkout Session, answer with the pay link and its QR code), cancel a
+//! reservation, check out a lapsed order again, list orders. The logic is
+//! `chatdrop_domain::checkout::handle`; this crate builds its adapters once per cold start and
+//! runs each queue record through it in order.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use chatdrop_config::{Config, EnvSecrets, SecretSource, Secrets, secret_names};
+use chatdrop_domain::checkout::{self, CheckoutSettings, PaymentPorts};
+use chatdrop_domain::inbound::InboundMessage;
+use chatdrop_domain::process::Handled;
+use chatdrop_payments::stripe::StripeGateway;
+use chatdrop_queue::SqsQueues;
+use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
+use chatdrop_store::DynamoStore;
+use lambda_runtime::{Error, LambdaEvent};
+use tracing::Instrument;
+
+pub struct Payment {
+    store: DynamoStore,
+    queues: SqsQueues,
+    gateway: StripeGateway,
+    settings: CheckoutSettings,
+}
+
+impl Payment {
+    pub async fn new(
+        config: &Config,
+        secrets: &impl SecretSource,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<Self, Error> {
+        let secrets = Secrets::load(secrets, &[secret_names::STRIPE_SECRET_KEY]).await?;
+        let gateway = StripeGateway::new(
+            secrets.get(secret_names::STRIPE_SECRET_KEY).expose(),
+            config.payments.stripe_api_base.as_deref(),
+        )?;
+        Ok(Payment {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
+            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
+            gateway,
+            settings: config.checkout_settings(),
+        })
+    }
+
+    pub async fn from_env() -> Result<Self, Error> {
+        let config = Config::from_env()?;
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Payment::new(&config, &EnvSecrets, &aws).await
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+pub async fn handle(
+    app: &Payment,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Error> {
+    let ports = PaymentPorts {
+        sessions: &app.store,
+        catalogs: &app.store,
+        orders: &app.store,
+        gateway: &app.gateway,
+        dispatch: &app.queues,
+    };
+    let ports = &ports;
+    Ok(
+        process_in_order(event.payload, |message: InboundMessage, record| {
+            let span = tracing::info_span!(
+                "message",
+                handler = "payment",
+                channel = %message.conversation.channel,
+                customer = %message.conversation.hashed(),
+                attempt = receive_count(record),
+            );
+            Box::pin(
+                async move {
+                    match checkout::handle(&message, ports, &app.settings, now()).await {
+                        Ok(handled) => {
+                            tracing::info!(duplicate = handled == Handled::Duplicate, "processed");
+                            RecordResult::Done
+                        }
+                        Err(e) => RecordResult::Retry(e),
+                    }
+                }
+                .instrument(span),
+            )
+        })
+        .await,
+    )
+}

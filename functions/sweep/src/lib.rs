@@ -1,0 +1,62 @@
+//! The `sweep` function: ends lapsed reservations, every minute (an EventBridge schedule in AWS,
+//! a timer in the local stack).
+//!
+//! DynamoDB's TTL deletes items days late, so it cannot return stock; this sweep does, and a
+//! visit to a lapsed pay link does the same on access. For each lapsed reservation the Stripe
+//! page is expired first (a customer must never pay for stock we gave back), then the stock and
+//! the limit units return in one transaction, and the customer is told with an offer to check
+//! out again.
+
+use chatdrop_config::{Config, EnvSecrets, SecretSource, Secrets, secret_names};
+use chatdrop_domain::checkout;
+use chatdrop_payments::stripe::StripeGateway;
+use chatdrop_queue::SqsQueues;
+use chatdrop_store::DynamoStore;
+use lambda_runtime::{Error, LambdaEvent};
+use serde_json::{Value, json};
+
+/// Reservations ended per run; the next minute's run takes the rest.
+const PER_RUN: usize = 200;
+
+pub struct Sweep {
+    store: DynamoStore,
+    queues: SqsQueues,
+    gateway: StripeGateway,
+}
+
+impl Sweep {
+    pub async fn new(
+        config: &Config,
+        secrets: &impl SecretSource,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<Self, Error> {
+        let secrets = Secrets::load(secrets, &[secret_names::STRIPE_SECRET_KEY]).await?;
+        Ok(Sweep {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
+            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
+            gateway: StripeGateway::new(
+                secrets.get(secret_names::STRIPE_SECRET_KEY).expose(),
+                config.payments.stripe_api_base.as_deref(),
+            )?,
+        })
+    }
+
+    pub async fn from_env() -> Result<Self, Error> {
+        let config = Config::from_env()?;
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Sweep::new(&config, &EnvSecrets, &aws).await
+    }
+}
+
+/// Runs one sweep; the scheduled event's content does not matter.
+pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let expired =
+        checkout::expire_lapsed(now, PER_RUN, &app.store, &app.gateway, &app.queues).await?;
+    if expired > 0 {
+        tracing::info!(expired, "lapsed reservations released");
+    }
+    Ok(json!({ "expired": expired }))
+}

@@ -1,0 +1,8 @@
+use lambda_runtime::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    chatdrop_telemetry::init();
+    let app = sweep::Sweep::from_env().await?;
+    run(service_fn(|event| sweep::handle(&app, event))).await
+}

@@ -1,0 +1,317 @@
+//! Paying in the chat, end to end: checkout reserves the drop's stock and answers with a pay
+//! link and its QR code; the (fake) Stripe page is paid or lapses; the customer hears the
+//! outcome in the same chat; the stock and the order end consistent, whatever the order and
+//! number of Stripe's deliveries.
+
+use chatdrop_domain::checkout::{self, PaymentEvent};
+use chatdrop_domain::orders::OrderStatus;
+use chatdrop_domain::ports::OrderStore;
+use chatdrop_e2e::{Harness, OutboxEntry, all_text, bag_drop, button_ids, unix_now};
+
+/// The pay link, QR URL and order id from the replies to a checkout.
+fn checkout_parts(replies: &[OutboxEntry]) -> (String, String, String) {
+    let mut link = None;
+    let mut qr = None;
+    let mut order = None;
+    for r in replies {
+        let b = &r.body;
+        if let Some(url) = b["interactive"]["action"]["parameters"]["url"].as_str() {
+            link = Some(url.to_string());
+        }
+        if let Some(url) = b["image"]["link"].as_str().or(b["photo"].as_str()) {
+            qr = Some(url.to_string());
+        }
+        for row in b["reply_markup"]["inline_keyboard"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(url) = row[0]["url"].as_str() {
+                link = Some(url.to_string());
+            }
+        }
+        for id in button_ids(r) {
+            if let Some(o) = id.strip_prefix("p:x:") {
+                order = Some(o.to_string());
+            }
+        }
+    }
+    (
+        link.expect("a pay link"),
+        qr.expect("a QR image"),
+        order.expect("a cancel button naming the order"),
+    )
+}
+
+fn decode_qr(png_bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Grayscale);
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buffer[y * w + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_chat_to_paid_order_to_confirmation() {
+    let h = Harness::start("pay-wa").await;
+    h.stack
+        .open_drop(&bag_drop("winter", 3, Some(2)))
+        .await
+        .unwrap();
+    let ana = h.whatsapp("819012345678");
+    h.add_plain_bag(&ana).await;
+
+    let replies = h.tap(&ana, "p:c").await;
+    assert_eq!(replies.len(), 3, "{replies:#?}");
+    assert_eq!(replies[0].body["interactive"]["type"], "cta_url");
+    assert_eq!(
+        replies[0].body["interactive"]["body"]["text"],
+        "1 × Drop Bag (Black, Canvas strap) — $120.00\nReserved for you for 10 minutes. Total $120.00.\nPay securely with Stripe:"
+    );
+    assert_eq!(
+        replies[0].body["interactive"]["action"]["parameters"]["display_text"],
+        "Pay now"
+    );
+    let (link, qr, order_id) = checkout_parts(&replies);
+    assert!(link.starts_with(&format!("{}/p/", h.stack.url)), "{link}");
+    assert_eq!(
+        replies[1].body["image"]["caption"],
+        "Or scan this code to pay on another device."
+    );
+
+    // The QR code is our pay link, exactly.
+    let (status, _, png) = h.get_raw(&qr).await;
+    assert_eq!(status, 200);
+    assert_eq!(decode_qr(&png), link);
+
+    // The pay link sends the customer to the Stripe page while the reservation holds.
+    let sessions = h.stack.stripe.sessions().await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    let session = &sessions[0];
+    assert_eq!(
+        session.client_reference_id.as_deref(),
+        Some(order_id.as_str())
+    );
+    assert_eq!(session.amount_total, 12_000);
+    assert_eq!(session.currency, "usd");
+    assert_eq!(session.line_items[0].name, "Drop Bag");
+    assert_eq!(
+        session.line_items[0].description.as_deref(),
+        Some("Drop Bag (Black, Canvas strap)")
+    );
+    assert!(
+        session.expires_at >= unix_now() + 30 * 60 - 5,
+        "Stripe's minimum"
+    );
+    let (status, location, _) = h.get_raw(&link).await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some(session.url.as_str()));
+
+    let store = h.stack.store();
+    let stock = store.drop_stock("winter").await.unwrap();
+    assert_eq!(stock, [("drop-bag".to_string(), 2, 1, 0)]);
+
+    // The customer pays; Stripe's event reaches the webhook; the confirmation reaches the chat.
+    let before = h.stack.last_seq().await.unwrap();
+    let emitted = h.stack.stripe.pay(&session.id).await.unwrap();
+    assert!(emitted.delivery.succeeded(), "{emitted:?}");
+    let confirmation = h.stack.replies_after(&ana.id, before).await.unwrap();
+    let order = store.order(&order_id).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(
+        all_text(&confirmation),
+        format!(
+            "Thank you! Order {} is paid.\n1 × Drop Bag (Black, Canvas strap) — $120.00\nTotal: $120.00\nWe'll message you here when it ships.",
+            order.number()
+        )
+    );
+    assert_eq!(
+        store.drop_stock("winter").await.unwrap(),
+        [("drop-bag".to_string(), 2, 0, 1)]
+    );
+
+    // Stripe delivers the same event again: nothing changes, nothing is sent.
+    let after = h.stack.last_seq().await.unwrap();
+    let again = h.stack.stripe.resend(&emitted.event_id).await.unwrap();
+    assert!(again.succeeded());
+    h.assert_silence(&ana.id, after).await;
+    assert_eq!(
+        store.drop_stock("winter").await.unwrap(),
+        [("drop-bag".to_string(), 2, 0, 1)]
+    );
+
+    // The pay link now says the order is paid; "orders" lists it.
+    let (status, _, page) = h.get_raw(&link).await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(page).unwrap().contains("Already paid"));
+    let replies = h.say(&ana, "orders").await;
+    assert_eq!(
+        all_text(&replies),
+        format!("Your orders:\n#{} — paid — $120.00", order.number())
+    );
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_reservation_lapses_the_stock_returns_and_checking_out_again_works() {
+    let h = Harness::start("pay-tg").await;
+    h.stack
+        .open_drop(&bag_drop("spring", 1, None))
+        .await
+        .unwrap();
+    let ken = h.telegram(7000000301, None);
+    h.add_plain_bag(&ken).await;
+    let replies = h.tap(&ken, "p:c").await;
+    assert_eq!(
+        replies.iter().filter(|r| r.method == "sendPhoto").count(),
+        1
+    );
+    let (link, _, order_id) = checkout_parts(&replies);
+    let store = h.stack.store();
+    assert_eq!(store.drop_stock("spring").await.unwrap()[0].1, 0);
+
+    // While Ken holds the last unit, Ana is told it is sold out, and her cart stays.
+    let ana = h.whatsapp("5511900000301");
+    h.add_plain_bag(&ana).await;
+    let replies = h.tap(&ana, "p:c").await;
+    assert_eq!(
+        all_text(&replies),
+        "Sorry, Drop Bag is sold out. Your cart is unchanged."
+    );
+    assert!(all_text(&h.say(&ana, "cart").await).contains("Drop Bag (Black, Canvas strap) × 1"));
+
+    // Ten minutes pass without payment: the sweep expires the Stripe page, then releases.
+    let before = h.stack.last_seq().await.unwrap();
+    assert_eq!(h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap(), 1);
+    let told = h.stack.replies_after(&ken.id, before).await.unwrap();
+    let order = store.order(&order_id).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::Expired);
+    assert!(all_text(&told).starts_with(&format!(
+        "Your reservation {} has lapsed, so the items went back on sale.",
+        order.number()
+    )));
+    assert_eq!(
+        button_ids(&told[0]),
+        [format!("p:r:{order_id}"), "c:m".into()]
+    );
+    let sessions = h.stack.stripe.sessions().await.unwrap();
+    assert_eq!(
+        sessions[0].status, "expired",
+        "expired before the stock was released"
+    );
+    assert_eq!(
+        store.drop_stock("spring").await.unwrap(),
+        [("drop-bag".to_string(), 1, 0, 0)]
+    );
+    let (status, _, _) = h.get_raw(&link).await;
+    assert_eq!(status, 410, "a lapsed pay link refuses");
+
+    // A duplicate sweep changes nothing; "check out again" reserves anew.
+    assert_eq!(h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap(), 0);
+    let replies = h.tap(&ken, &format!("p:r:{order_id}")).await;
+    let (_, _, second) = checkout_parts(&replies);
+    assert_ne!(second, order_id);
+    assert_eq!(store.drop_stock("spring").await.unwrap()[0].1, 0);
+
+    // Ken cancels instead of paying: the stock returns at once.
+    let replies = h.tap(&ken, &format!("p:x:{second}")).await;
+    assert!(all_text(&replies).ends_with("is cancelled and nothing was charged."));
+    assert_eq!(store.drop_stock("spring").await.unwrap()[0].1, 1);
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_was_resold() {
+    let h = Harness::start("pay-late").await;
+    h.stack.open_drop(&bag_drop("late", 1, None)).await.unwrap();
+    let store = h.stack.store();
+    let queues = h.stack.queues();
+    let ana = h.whatsapp("5511900000401");
+    let bob = h.whatsapp("5511900000402");
+
+    // Ana reserves, lapses; the unit is still there when her payment arrives late.
+    h.add_plain_bag(&ana).await;
+    let (_, _, first) = checkout_parts(&h.tap(&ana, "p:c").await);
+    h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap();
+    let paid = PaymentEvent::Paid {
+        order_id: first.clone(),
+    };
+    let before = h.stack.last_seq().await.unwrap();
+    let status = checkout::apply_payment_event("evt_late_1", &paid, &store, &queues)
+        .await
+        .unwrap();
+    assert_eq!(status, Some(OrderStatus::Paid));
+    assert!(
+        all_text(&h.stack.replies_after(&ana.id, before).await.unwrap()).starts_with("Thank you!")
+    );
+    assert_eq!(
+        store.drop_stock("late").await.unwrap()[0],
+        ("drop-bag".into(), 0, 0, 1)
+    );
+
+    // Reordered and duplicate deliveries: an old "expired" and the same "paid" change nothing.
+    let lapsed = PaymentEvent::Lapsed {
+        order_id: first.clone(),
+    };
+    checkout::apply_payment_event("evt_late_0", &lapsed, &store, &queues)
+        .await
+        .unwrap();
+    checkout::apply_payment_event("evt_late_1", &paid, &store, &queues)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.order(&first).await.unwrap().unwrap().status,
+        OrderStatus::Paid
+    );
+    assert_eq!(
+        store.drop_stock("late").await.unwrap()[0],
+        ("drop-bag".into(), 0, 0, 1)
+    );
+
+    // Refill one unit; Bob reserves and lapses, the unit is resold to Ana, then Bob's payment
+    // arrives: never oversold, never lost.
+    h.stack
+        .open_drop(&{
+            let mut d = bag_drop("late2", 1, None);
+            d.skus[0].sku = "canvas-tote".into();
+            d
+        })
+        .await
+        .unwrap();
+    h.tap(&bob, "k:a:canvas-tote").await;
+    let (_, _, bobs) = checkout_parts(&h.tap(&bob, "p:c").await);
+    h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap();
+    h.tap(&ana, "k:a:canvas-tote").await;
+    let (_, _, anas) = checkout_parts(&h.tap(&ana, "p:c").await);
+    assert_eq!(
+        store.order(&anas).await.unwrap().unwrap().status,
+        OrderStatus::Reserved
+    );
+    let before = h.stack.last_seq().await.unwrap();
+    let status = checkout::apply_payment_event(
+        "evt_late_2",
+        &PaymentEvent::Paid {
+            order_id: bobs.clone(),
+        },
+        &store,
+        &queues,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, Some(OrderStatus::PaidNeedsAttention));
+    assert!(
+        all_text(&h.stack.replies_after(&bob.id, before).await.unwrap())
+            .contains("after its reservation lapsed")
+    );
+    assert_eq!(
+        store.drop_stock("late2").await.unwrap()[0],
+        ("canvas-tote".into(), 0, 1, 0),
+        "Ana's reservation keeps the unit"
+    );
+    h.stack.stop().await;
+}
