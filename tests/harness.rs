@@ -19,6 +19,15 @@ pub struct Harness {
 impl Harness {
     /// Starts fakes and a stack with the sample catalog loaded.
     pub async fn start(test: &str) -> Harness {
+        Harness::start_with(test, true).await
+    }
+
+    /// A stack without its queue consumers, for tests that call the logic directly.
+    pub async fn start_without_consumers(test: &str) -> Harness {
+        Harness::start_with(test, false).await
+    }
+
+    async fn start_with(test: &str, consumers: bool) -> Harness {
         // `RUST_LOG=info cargo xtask test …` shows every function's JSON logs.
         if std::env::var_os("RUST_LOG").is_some() {
             chatdrop_telemetry::init();
@@ -34,7 +43,9 @@ impl Harness {
             .unwrap()
             .subsec_nanos();
         let prefix = format!("{test}-{}-{nanos}-", std::process::id());
-        let stack = LocalStack::start(StackOptions::new(&endpoint, &prefix, &fakes_url))
+        let mut options = StackOptions::new(&endpoint, &prefix, &fakes_url);
+        options.consumers = consumers;
+        let stack = LocalStack::start(options)
             .await
             .expect("local stack starts");
         let catalog = toml::from_str(include_str!("../cli/catalogs/sample.toml")).unwrap();

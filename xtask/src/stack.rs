@@ -43,6 +43,9 @@ pub struct StackOptions {
     pub reservation_minutes: i64,
     /// How often the reservation sweep runs (every minute in AWS).
     pub sweep_every: Duration,
+    /// Run the queue consumers and the sweep (off for tests that drive the logic directly:
+    /// idle long polls cost moto CPU that a contention measurement should not pay).
+    pub consumers: bool,
 }
 
 impl StackOptions {
@@ -55,6 +58,7 @@ impl StackOptions {
             fakes_url: fakes_url.into(),
             reservation_minutes: 10,
             sweep_every: Duration::from_secs(2),
+            consumers: true,
         }
     }
 }
@@ -173,59 +177,61 @@ impl LocalStack {
                 .await;
         }));
 
-        let c = conversations.clone();
-        tasks.push(tokio::spawn(poll(
-            sqs.clone(),
-            provisioned.queues.catalog.clone(),
-            stopped.clone(),
-            move |event| {
-                let c = c.clone();
-                async move { catalog::handle(&c, lambda_event(event)).await }
-            },
-        )));
-        let c = conversations.clone();
-        tasks.push(tokio::spawn(poll(
-            sqs.clone(),
-            provisioned.queues.cart.clone(),
-            stopped.clone(),
-            move |event| {
-                let c = c.clone();
-                async move { cart::handle(&c, lambda_event(event)).await }
-            },
-        )));
-        tasks.push(tokio::spawn(poll(
-            sqs.clone(),
-            provisioned.queues.payment.clone(),
-            stopped.clone(),
-            move |event| {
-                let p = payment.clone();
-                async move { payment::handle(&p, lambda_event(event)).await }
-            },
-        )));
-        let mut stopped_sweep = stopped.clone();
-        let every = options.sweep_every;
-        tasks.push(tokio::spawn(async move {
-            // The EventBridge schedule's local stand-in.
-            loop {
-                tokio::select! {
-                    _ = stopped_sweep.changed() => return,
-                    _ = tokio::time::sleep(every) => {}
+        if options.consumers {
+            let c = conversations.clone();
+            tasks.push(tokio::spawn(poll(
+                sqs.clone(),
+                provisioned.queues.catalog.clone(),
+                stopped.clone(),
+                move |event| {
+                    let c = c.clone();
+                    async move { catalog::handle(&c, lambda_event(event)).await }
+                },
+            )));
+            let c = conversations.clone();
+            tasks.push(tokio::spawn(poll(
+                sqs.clone(),
+                provisioned.queues.cart.clone(),
+                stopped.clone(),
+                move |event| {
+                    let c = c.clone();
+                    async move { cart::handle(&c, lambda_event(event)).await }
+                },
+            )));
+            tasks.push(tokio::spawn(poll(
+                sqs.clone(),
+                provisioned.queues.payment.clone(),
+                stopped.clone(),
+                move |event| {
+                    let p = payment.clone();
+                    async move { payment::handle(&p, lambda_event(event)).await }
+                },
+            )));
+            let mut stopped_sweep = stopped.clone();
+            let every = options.sweep_every;
+            tasks.push(tokio::spawn(async move {
+                // The EventBridge schedule's local stand-in.
+                loop {
+                    tokio::select! {
+                        _ = stopped_sweep.changed() => return,
+                        _ = tokio::time::sleep(every) => {}
+                    }
+                    let event = LambdaEvent::new(serde_json::json!({}), Context::default());
+                    if let Err(e) = sweep::handle(&sweep, event).await {
+                        tracing::warn!(error = %e, "sweep failed");
+                    }
                 }
-                let event = LambdaEvent::new(serde_json::json!({}), Context::default());
-                if let Err(e) = sweep::handle(&sweep, event).await {
-                    tracing::warn!(error = %e, "sweep failed");
-                }
-            }
-        }));
-        tasks.push(tokio::spawn(poll(
-            sqs,
-            provisioned.queues.outbound.clone(),
-            stopped,
-            move |event| {
-                let n = notify.clone();
-                async move { notify::handle(&n, lambda_event(event)).await }
-            },
-        )));
+            }));
+            tasks.push(tokio::spawn(poll(
+                sqs,
+                provisioned.queues.outbound.clone(),
+                stopped,
+                move |event| {
+                    let n = notify.clone();
+                    async move { notify::handle(&n, lambda_event(event)).await }
+                },
+            )));
+        }
 
         Ok(LocalStack {
             url,

@@ -405,6 +405,7 @@ impl DynamoStore {
 
 impl OrderStore for DynamoStore {
     async fn drops(&self) -> Result<Vec<Drop>, PortError> {
+        // Not cached: a drop opened or closed by the CLI must reach the very next checkout.
         Ok(self
             .all_drops()
             .await?
