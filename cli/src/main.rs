@@ -1,19 +1,39 @@
-//! `chatdrop`: the retailer's and operator's command line.
+//! `chatdrop`: the retailer's and operator's command line, on the same store code as the
+//! functions.
 //!
-//! `chatdrop catalog check FILE` validates a seed file offline; `chatdrop catalog load FILE`
-//! validates it and replaces the catalog in the table named by `--table` / `CHATDROP_TABLE`.
-//! AWS credentials, region and endpoint come from the SDK's usual environment, so the same
-//! command loads the local stack (`AWS_ENDPOINT_URL`) and a deployed one.
+//! AWS credentials, region and endpoint come from the SDK's usual environment and profile
+//! settings, so the same commands work on the local stack (`AWS_ENDPOINT_URL`) and on AWS. The
+//! table is `--table` / `CHATDROP_TABLE`; commands that message customers need the outbound
+//! queue (`CHATDROP_OUTBOUND_QUEUE_URL`); refunds need the Stripe key
+//! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake).
 
+use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
+use chatdrop_domain::checkout;
+use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
+use chatdrop_domain::money::Money;
+use chatdrop_domain::orders::{Order, OrderStatus};
+use chatdrop_domain::payment::PaymentGateway;
+use chatdrop_domain::ports::OrderStore;
+use chatdrop_payments::stripe::StripeGateway;
+use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(name = "chatdrop", about = "Operate a chatdrop deployment")]
 struct Cli {
+    /// The DynamoDB table.
+    #[arg(
+        long,
+        env = "CHATDROP_TABLE",
+        global = true,
+        default_value = "chatdrop"
+    )]
+    table: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,6 +45,21 @@ enum Command {
         #[command(subcommand)]
         action: CatalogAction,
     },
+    /// Limited drops: stock, windows, limits.
+    Drop {
+        #[command(subcommand)]
+        action: DropAction,
+    },
+    /// Orders: list, export, ship, refund.
+    Orders {
+        #[command(subcommand)]
+        action: OrdersAction,
+    },
+    /// Dead-letter queues.
+    Dlq {
+        #[command(subcommand)]
+        action: DlqAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -32,14 +67,90 @@ enum CatalogAction {
     /// Validate a seed file (TOML) without touching any table.
     Check { file: PathBuf },
     /// Validate a seed file and replace the stored catalog with it.
-    Load {
-        file: PathBuf,
-        #[arg(long, env = "CHATDROP_TABLE")]
-        table: String,
+    Load { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum DropAction {
+    /// Create a drop (scheduled; `open` starts selling from its start time).
+    Create {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Unix seconds, `now`, or `+30m` / `+2h` from now.
+        #[arg(long, default_value = "now")]
+        starts_at: String,
+        #[arg(long)]
+        ends_at: Option<String>,
+        /// Units one customer may hold across the drop.
+        #[arg(long)]
+        limit: Option<u32>,
+        /// `SKU=STOCK` or `SKU=STOCK:LIMIT`; a SKU is a product id or `product.group.option`.
+        #[arg(long = "sku", required = true)]
+        skus: Vec<String>,
+    },
+    Open {
+        id: String,
+    },
+    Close {
+        id: String,
+    },
+    /// Live state: stock available, reserved and sold per SKU, and revenue.
+    Status {
+        id: String,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+enum OrdersAction {
+    /// Every order, oldest first.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// All orders as CSV, to a file or `-` for standard output.
+    Export {
+        #[arg(default_value = "-")]
+        file: String,
+    },
+    /// Mark a paid order shipped and tell the customer in their chat.
+    Ship {
+        id: String,
+        #[arg(long)]
+        tracking: String,
+        #[arg(long, env = "CHATDROP_OUTBOUND_QUEUE_URL")]
+        outbound_queue_url: String,
+    },
+    /// Refund an order in full through Stripe (idempotent) and tell the customer.
+    Refund {
+        id: String,
+        #[arg(long, env = "CHATDROP_OUTBOUND_QUEUE_URL")]
+        outbound_queue_url: String,
+        #[arg(long, env = "CHATDROP_STRIPE_SECRET_KEY", hide_env_values = true)]
+        stripe_secret_key: String,
+        #[arg(long, env = "CHATDROP_STRIPE_API_BASE")]
+        stripe_api_base: Option<String>,
+    },
+    /// Orders paid after their reservation lapsed and their stock was resold.
+    Attention,
+}
+
+#[derive(Subcommand)]
+enum DlqAction {
+    /// Move every message of a dead-letter queue back to its source queue, in order.
+    Redrive {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
     },
 }
 
-fn read(file: &Path) -> Result<Catalog, String> {
+type Fallible<T> = Result<T, String>;
+
+fn read_catalog(file: &Path) -> Fallible<Catalog> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let catalog: Catalog =
@@ -50,11 +161,81 @@ fn read(file: &Path) -> Result<Catalog, String> {
     Ok(catalog)
 }
 
-async fn run(cli: Cli) -> Result<String, String> {
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn parse_time(value: &str) -> Fallible<i64> {
+    if value == "now" {
+        return Ok(now());
+    }
+    if let Some(rest) = value.strip_prefix('+') {
+        let (digits, unit) = rest.split_at(rest.len().saturating_sub(1));
+        let n: i64 = digits
+            .parse()
+            .map_err(|_| format!("bad offset `{value}`"))?;
+        let seconds = match unit {
+            "s" => n,
+            "m" => n * 60,
+            "h" => n * 3600,
+            "d" => n * 86_400,
+            _ => return Err(format!("bad offset unit in `{value}` (s, m, h, d)")),
+        };
+        return Ok(now() + seconds);
+    }
+    value
+        .parse()
+        .map_err(|_| format!("`{value}` is not unix seconds, `now` or `+30m`"))
+}
+
+fn parse_sku(spec: &str) -> Fallible<DropSku> {
+    let (sku, rest) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("`{spec}`: expected SKU=STOCK[:LIMIT]"))?;
+    let (stock, limit) = match rest.split_once(':') {
+        Some((s, l)) => (s, Some(l)),
+        None => (rest, None),
+    };
+    Ok(DropSku {
+        sku: sku.to_string(),
+        stock: stock.parse().map_err(|_| format!("`{spec}`: bad stock"))?,
+        per_customer_limit: limit
+            .map(|l| l.parse().map_err(|_| format!("`{spec}`: bad limit")))
+            .transpose()?,
+    })
+}
+
+fn money(order: &Order, minor: i64) -> String {
+    Money::new(minor, order.currency).format(false)
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+fn outbound_only(url: String) -> QueueUrls {
+    QueueUrls {
+        catalog: String::new(),
+        cart: String::new(),
+        payment: String::new(),
+        outbound: url,
+    }
+}
+
+async fn run(cli: Cli) -> Fallible<String> {
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &cli.table);
+    let err = |e: chatdrop_domain::ports::PortError| e.to_string();
     match cli.command {
         Command::Catalog { action } => match action {
             CatalogAction::Check { file } => {
-                let c = read(&file)?;
+                let c = read_catalog(&file)?;
                 Ok(format!(
                     "{}: {} categories, {} products, valid",
                     file.display(),
@@ -62,29 +243,308 @@ async fn run(cli: Cli) -> Result<String, String> {
                     c.products.len()
                 ))
             }
-            CatalogAction::Load { file, table } => {
-                let c = read(&file)?;
-                let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &table);
-                let items = store
+            CatalogAction::Load { file } => {
+                let c = read_catalog(&file)?;
+                let writes = store
                     .replace_catalog(&c)
                     .await
-                    .map_err(|e| format!("loading into {table} failed: {e}"))?;
+                    .map_err(|e| format!("loading into {} failed: {e}", cli.table))?;
                 Ok(format!(
-                    "loaded {} products in {} categories into {table} ({items} writes)",
+                    "loaded {} products in {} categories into {} ({writes} writes)",
                     c.products.len(),
-                    c.categories.len()
+                    c.categories.len(),
+                    cli.table
                 ))
             }
         },
+        Command::Drop { action } => match action {
+            DropAction::Create {
+                id,
+                name,
+                starts_at,
+                ends_at,
+                limit,
+                skus,
+            } => {
+                let skus = skus
+                    .iter()
+                    .map(|s| parse_sku(s))
+                    .collect::<Fallible<Vec<_>>>()?;
+                // A SKU sells in one drop at a time, or a checkout could not tell which stock.
+                for other in store.drops().await.map_err(err)? {
+                    if let Some(s) = skus.iter().find(|s| other.sku(&s.sku).is_some()) {
+                        return Err(format!(
+                            "{} is already in drop {} (close it first)",
+                            s.sku, other.id
+                        ));
+                    }
+                }
+                let drop = Drop {
+                    id: id.clone(),
+                    name,
+                    starts_at: parse_time(&starts_at)?,
+                    ends_at: ends_at.as_deref().map(parse_time).transpose()?,
+                    per_customer_limit: limit,
+                    skus,
+                    status: DropStatus::Scheduled,
+                };
+                store.create_drop(&drop).await.map_err(err)?;
+                Ok(format!(
+                    "created drop {id} (scheduled; `chatdrop drop open {id}` to sell)"
+                ))
+            }
+            DropAction::Open { id } => {
+                store
+                    .set_drop_status(&id, DropStatus::Open)
+                    .await
+                    .map_err(err)?;
+                Ok(format!("drop {id} is open"))
+            }
+            DropAction::Close { id } => {
+                store
+                    .set_drop_status(&id, DropStatus::Closed)
+                    .await
+                    .map_err(err)?;
+                Ok(format!("drop {id} is closed"))
+            }
+            DropAction::List => {
+                let mut out = String::from("id\tstatus\tstarts_at\tname");
+                for d in store.all_drops().await.map_err(err)? {
+                    out.push_str(&format!(
+                        "\n{}\t{:?}\t{}\t{}",
+                        d.id, d.status, d.starts_at, d.name
+                    ));
+                }
+                Ok(out)
+            }
+            DropAction::Status { id } => {
+                let stock = store.drop_stock(&id).await.map_err(err)?;
+                let mut out = format!("drop {id}\nsku\tavailable\treserved\tsold");
+                for (sku, available, reserved, sold) in &stock {
+                    out.push_str(&format!("\n{sku}\t{available}\t{reserved}\t{sold}"));
+                }
+                eprint!("reading orders for revenue…");
+                let orders = store.all_orders().await.map_err(err)?;
+                eprintln!(" {} orders", orders.len());
+                let paid: Vec<&Order> = orders
+                    .iter()
+                    .filter(|o| {
+                        matches!(o.status, OrderStatus::Paid | OrderStatus::Shipped)
+                            && o.stock.iter().any(|t| t.drop == id)
+                    })
+                    .collect();
+                let revenue: i64 = paid.iter().map(|o| o.total).sum();
+                if let Some(first) = paid.first() {
+                    out.push_str(&format!(
+                        "\npaid orders: {}, revenue {}",
+                        paid.len(),
+                        money(first, revenue)
+                    ));
+                } else {
+                    out.push_str("\npaid orders: 0");
+                }
+                Ok(out)
+            }
+        },
+        Command::Orders { action } => match action {
+            OrdersAction::List { status } => {
+                let wanted = status
+                    .as_deref()
+                    .map(|s| OrderStatus::parse(s).ok_or_else(|| format!("unknown status `{s}`")))
+                    .transpose()?;
+                let mut out = String::from("order\tnumber\tstatus\ttotal\tchannel\tunits");
+                for o in store.all_orders().await.map_err(err)? {
+                    if wanted.is_some_and(|w| w != o.status) {
+                        continue;
+                    }
+                    out.push_str(&format!(
+                        "\n{}\t{}\t{}\t{}\t{}\t{}",
+                        o.id,
+                        o.number(),
+                        o.status.as_str(),
+                        money(&o, o.total),
+                        o.conversation.channel,
+                        o.units()
+                    ));
+                }
+                Ok(out)
+            }
+            OrdersAction::Export { file } => {
+                let orders = store.all_orders().await.map_err(err)?;
+                let mut csv = String::from(
+                    "order_id,number,status,created_at,channel,customer,currency,total_minor,items,tracking\n",
+                );
+                for o in &orders {
+                    let items: Vec<String> = o
+                        .lines
+                        .iter()
+                        .map(|l| format!("{} x {}", l.quantity, l.item))
+                        .collect();
+                    csv.push_str(&format!(
+                        "{},{},{},{},{},{},{},{},{},{}\n",
+                        o.id,
+                        o.number(),
+                        o.status.as_str(),
+                        o.created_at,
+                        o.conversation.channel,
+                        o.conversation.hashed(),
+                        o.currency.code(),
+                        o.total,
+                        csv_field(&items.join("; ")),
+                        csv_field(o.tracking.as_deref().unwrap_or("")),
+                    ));
+                }
+                if file == "-" {
+                    std::io::stdout()
+                        .write_all(csv.as_bytes())
+                        .map_err(|e| e.to_string())?;
+                    Ok(String::new())
+                } else {
+                    std::fs::write(&file, csv).map_err(|e| format!("cannot write {file}: {e}"))?;
+                    Ok(format!("wrote {} orders to {file}", orders.len()))
+                }
+            }
+            OrdersAction::Ship {
+                id,
+                tracking,
+                outbound_queue_url,
+            } => {
+                if !store.mark_shipped(&id, &tracking).await.map_err(err)? {
+                    return Err(format!("order {id} is not paid (or does not exist)"));
+                }
+                let order = store
+                    .order(&id)
+                    .await
+                    .map_err(err)?
+                    .ok_or("order vanished")?;
+                let queues = SqsQueues::new(
+                    aws_sdk_sqs::Client::new(&aws),
+                    outbound_only(outbound_queue_url),
+                );
+                checkout::tell_customer(&order, &store, &queues)
+                    .await
+                    .map_err(err)?;
+                Ok(format!(
+                    "order {} shipped; the customer is told",
+                    order.number()
+                ))
+            }
+            OrdersAction::Refund {
+                id,
+                outbound_queue_url,
+                stripe_secret_key,
+                stripe_api_base,
+            } => {
+                let order = store
+                    .order(&id)
+                    .await
+                    .map_err(err)?
+                    .ok_or("no such order")?;
+                let session = order
+                    .checkout_session
+                    .clone()
+                    .ok_or("the order has no Stripe session")?;
+                let gateway = StripeGateway::new(&stripe_secret_key, stripe_api_base.as_deref())
+                    .map_err(|e| e.to_string())?;
+                let refund = gateway.refund(&session).await.map_err(|e| e.to_string())?;
+                if !store.mark_refunded(&id).await.map_err(err)? {
+                    return Err(format!(
+                        "Stripe refund {refund} done, but order {id} is {} and was not marked refunded",
+                        order.status.as_str()
+                    ));
+                }
+                let order = store
+                    .order(&id)
+                    .await
+                    .map_err(err)?
+                    .ok_or("order vanished")?;
+                let queues = SqsQueues::new(
+                    aws_sdk_sqs::Client::new(&aws),
+                    outbound_only(outbound_queue_url),
+                );
+                checkout::tell_customer(&order, &store, &queues)
+                    .await
+                    .map_err(err)?;
+                Ok(format!("order {} refunded ({refund})", order.number()))
+            }
+            OrdersAction::Attention => {
+                let mut out = String::from("order\tnumber\ttotal\tchannel");
+                for o in store.all_orders().await.map_err(err)? {
+                    if o.status == OrderStatus::PaidNeedsAttention {
+                        out.push_str(&format!(
+                            "\n{}\t{}\t{}\t{}",
+                            o.id,
+                            o.number(),
+                            money(&o, o.total),
+                            o.conversation.channel
+                        ));
+                    }
+                }
+                Ok(out)
+            }
+        },
+        Command::Dlq { action } => match action {
+            DlqAction::Redrive { from, to } => redrive(&aws, &from, &to).await,
+        },
     }
+}
+
+/// Moves messages back in the order received, keeping each one's group and deduplication id.
+async fn redrive(aws: &aws_config::SdkConfig, from: &str, to: &str) -> Fallible<String> {
+    use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
+    let sqs = aws_sdk_sqs::Client::new(aws);
+    let mut moved = 0;
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(from)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(Attr::All)
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for m in messages {
+            let attrs = m.attributes.clone().unwrap_or_default();
+            let mut send = sqs
+                .send_message()
+                .queue_url(to)
+                .message_body(m.body.clone().unwrap_or_default());
+            if let Some(g) = attrs.get(&Attr::MessageGroupId) {
+                send = send.message_group_id(g);
+            }
+            if let Some(d) = attrs.get(&Attr::MessageDeduplicationId) {
+                send = send.message_deduplication_id(format!("redrive-{d}"));
+            }
+            send.send()
+                .await
+                .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+            sqs.delete_message()
+                .queue_url(from)
+                .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
+                .send()
+                .await
+                .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+            moved += 1;
+            if moved % 50 == 0 {
+                eprintln!("redrive: {moved} moved…");
+            }
+        }
+    }
+    Ok(format!("moved {moved} messages from the dead-letter queue"))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(message) => {
-            println!("{message}");
+            if !message.is_empty() {
+                println!("{message}");
+            }
             ExitCode::SUCCESS
         }
         Err(message) => {

@@ -215,15 +215,86 @@ async fn play(stack: &LocalStack, customer: &Customer, steps: &[Step<'_>]) -> Re
     Ok(())
 }
 
+/// Prints what the fake platforms sent `customer` after `before`.
+async fn show_replies(stack: &LocalStack, customer: &Customer, before: usize) -> Result<(), Error> {
+    for entry in stack.replies_after(&customer.id, before).await? {
+        if let Some(lines) = transcript::render(&entry) {
+            for line in lines.lines() {
+                println!("  shop │ {line}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The pay link's token from the last checkout reply sent to `customer`.
+async fn last_pay_token(stack: &LocalStack, customer: &Customer) -> Result<String, Error> {
+    let outbox = stack.outbox().await?;
+    outbox
+        .iter()
+        .rev()
+        .filter(|e| e.recipient == customer.id)
+        .find_map(|e| {
+            let b = &e.body;
+            b["image"]["link"]
+                .as_str()
+                .or(b["photo"].as_str())
+                .and_then(|u| u.rsplit("/qr/").next())
+                .and_then(|f| f.strip_suffix(".png"))
+                .map(String::from)
+        })
+        .ok_or_else(|| "no checkout reply found".into())
+}
+
 async fn demo() -> Result<ExitCode, Error> {
     let (moto, fakes, stack) = start_stack("127.0.0.1:0").await?;
     println!(
-        "chatdrop demo: local stack on {} (moto {}, fake platforms {})",
-        stack.url, moto.endpoint, fakes.url
+        "chatdrop demo: local stack on {} (moto {}, fake platforms {}, fake Stripe {})",
+        stack.url,
+        moto.endpoint,
+        fakes.url,
+        stack.stripe.base_url()
     );
+    let result = run_drop(&stack).await;
+    stack.stop().await;
+    drop(fakes);
+    drop(moto);
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A whole limited drop: two units, three customers.
+async fn run_drop(stack: &LocalStack) -> Result<(), Error> {
+    use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
+    let launch = Drop {
+        id: "launch".into(),
+        name: "Drop Bag launch".into(),
+        starts_at: now() - 60,
+        ends_at: None,
+        per_customer_limit: Some(1),
+        skus: vec![DropSku {
+            sku: "drop-bag".into(),
+            stock: 2,
+            per_customer_limit: None,
+        }],
+        status: DropStatus::Open,
+    };
+    stack.open_drop(&launch).await?;
+    println!(
+        "
+The “{}” drop is open: 2 Drop Bags, 1 per customer.",
+        launch.name
+    );
+
     let ana = Customer::whatsapp(&stack.url, "5511987654321", "Ana");
-    let result = play(
-        &stack,
+    play(
+        stack,
         &ana,
         &[
             Step::Say("hi"),
@@ -237,41 +308,92 @@ async fn demo() -> Result<ExitCode, Error> {
             Step::Say("sticker"),
             Step::Tap("k:a:sticker-pack", "Add to cart"),
             Step::Tap("k:v", "View cart"),
+            Step::Tap("p:c", "Checkout"),
         ],
     )
-    .await;
-    let ken = Customer::telegram(&stack.url, 7001234567, "Ken", Some("ja"));
-    let result = match result {
-        Ok(()) => {
-            play(
-                &stack,
-                &ken,
-                &[
-                    Step::Say("/start"),
-                    Step::Tap("c:c:bags", "ドロップバッグ"),
-                    Step::Tap("c:p:drop-bag", "ドロップバッグ"),
-                    Step::Tap("k:a:drop-bag", "カスタマイズして追加"),
-                    Step::Tap("k:o:drop-bag:colour:sand", "サンド"),
-                    Step::Tap("k:o:drop-bag:strap:chain", "チェーンストラップ"),
-                    Step::Tap("k:o:drop-bag:strap:canvas", "キャンバスストラップ"),
-                    Step::Tap("k:s:drop-bag:charm", "スキップ"),
-                    Step::Say("KEN"),
-                    Step::Say("cap"),
-                    Step::Tap("k:a:logo-cap", "カスタマイズして追加"),
-                    Step::Tap("k:o:logo-cap:colour:white", "ホワイト"),
-                    Step::Tap("k:v", "カートを見る"),
-                ],
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    stack.stop().await;
-    drop(fakes);
-    drop(moto);
-    result?;
+    .await?;
+    let token = last_pay_token(stack, &ana).await?;
+    let png = reqwest::get(format!("{}/qr/{token}.png", stack.url))
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+    let qr_path = std::env::temp_dir().join(format!("chatdrop-demo-qr-{token}.png"));
+    std::fs::write(&qr_path, &png)?;
     println!(
-        "\ndemo finished: both customers have a customized bag and a second product in their carts."
+        "
+(the QR code Ana received is written to {})",
+        qr_path.display()
     );
-    Ok(ExitCode::SUCCESS)
+
+    let ken = Customer::telegram(&stack.url, 7001234567, "Ken", Some("ja"));
+    play(
+        stack,
+        &ken,
+        &[
+            Step::Say("/start"),
+            Step::Tap("c:c:bags", "ドロップバッグ"),
+            Step::Tap("c:p:drop-bag", "ドロップバッグ"),
+            Step::Tap("k:a:drop-bag", "カスタマイズして追加"),
+            Step::Tap("k:o:drop-bag:colour:sand", "サンド"),
+            Step::Tap("k:o:drop-bag:strap:chain", "チェーンストラップ"),
+            Step::Tap("k:o:drop-bag:strap:canvas", "キャンバスストラップ"),
+            Step::Tap("k:s:drop-bag:charm", "スキップ"),
+            Step::Say("KEN"),
+            Step::Tap("p:c", "購入手続きへ"),
+        ],
+    )
+    .await?;
+
+    let mia = Customer::whatsapp(&stack.url, "447700900123", "Mia");
+    play(
+        stack,
+        &mia,
+        &[
+            Step::Tap("k:a:drop-bag", "Customize & add"),
+            Step::Tap("k:o:drop-bag:colour:black", "Black"),
+            Step::Tap("k:o:drop-bag:strap:canvas", "Canvas strap"),
+            Step::Tap("k:s:drop-bag:charm", "Skip"),
+            Step::Tap("k:s:drop-bag:engraving", "Skip"),
+            Step::Tap("p:c", "Checkout"),
+        ],
+    )
+    .await?;
+
+    println!(
+        "
+=== Ana pays on the Stripe page ==="
+    );
+    let before = stack.last_seq().await?;
+    let sessions = stack.stripe.sessions().await?;
+    let store = stack.store();
+    let order = chatdrop_domain::ports::OrderStore::order_by_token(&store, &token)
+        .await?
+        .ok_or("Ana's order is missing")?;
+    let session = sessions
+        .iter()
+        .find(|s| s.client_reference_id.as_deref() == Some(order.id.as_str()))
+        .ok_or("Ana's Stripe session is missing")?;
+    stack.stripe.pay(&session.id).await?;
+    show_replies(stack, &ana, before).await?;
+
+    println!(
+        "
+=== Ken's 10-minute reservation lapses (the sweep runs as if 11 minutes passed) ==="
+    );
+    let before = stack.last_seq().await?;
+    stack.sweep_at(now() + 11 * 60).await?;
+    show_replies(stack, &ken, before).await?;
+
+    let stock = store.drop_stock("launch").await?;
+    for (sku, available, reserved, sold) in stock {
+        println!(
+            "
+drop status: {sku}: {available} available, {reserved} reserved, {sold} sold"
+        );
+    }
+    println!(
+        "demo finished: Ana paid and got her confirmation, Ken's lapsed reservation went back on sale, Mia was told it was sold out."
+    );
+    Ok(())
 }

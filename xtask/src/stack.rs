@@ -536,16 +536,15 @@ async fn poll<F, Fut>(
                     .ok()
             })
             .collect();
-        if !entries.is_empty() {
-            if let Err(e) = sqs
+        if !entries.is_empty()
+            && let Err(e) = sqs
                 .delete_message_batch()
                 .queue_url(&url)
                 .set_entries(Some(entries))
                 .send()
                 .await
-            {
-                tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "delete failed");
-            }
+        {
+            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "delete failed");
         }
     }
 }

@@ -92,10 +92,9 @@ pub async fn handle(app: &PaymentWebhook, request: Request) -> Result<Response<B
         .rsplit("/webhooks/")
         .next()
         .filter(|_| path.contains("/webhooks/"))
+        && rest.trim_end_matches('/') == "stripe"
     {
-        if rest.trim_end_matches('/') == "stripe" {
-            return Ok(stripe_event(app, request).await);
-        }
+        return Ok(stripe_event(app, request).await);
     }
     if let Some(token) = path.split("/p/").nth(1) {
         return Ok(pay_link(app, token.trim_end_matches('/')).await);

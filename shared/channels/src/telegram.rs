@@ -384,10 +384,10 @@ fn text_calls(chat: &Value, text: &str, markup: Option<Value>) -> Vec<Call> {
         .enumerate()
         .map(|(i, part)| {
             let mut params = json!({ "chat_id": chat, "text": part });
-            if i == last {
-                if let Some(m) = markup.take() {
-                    params["reply_markup"] = m;
-                }
+            if i == last
+                && let Some(m) = markup.take()
+            {
+                params["reply_markup"] = m;
             }
             ("sendMessage", params)
         })

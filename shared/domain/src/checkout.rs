@@ -570,10 +570,10 @@ where
         return Ok(vec![order_line(&order)]);
     }
     // The page must be dead before the stock is given back: never a payment for released stock.
-    if let Some(session_id) = &order.checkout_session {
-        if ports.gateway.expire_checkout(session_id).await? == ExpireOutcome::AlreadyComplete {
-            return Ok(vec![text(Msg::AlreadyPaid(&order.number()).text(lang))]);
-        }
+    if let Some(session_id) = &order.checkout_session
+        && ports.gateway.expire_checkout(session_id).await? == ExpireOutcome::AlreadyComplete
+    {
+        return Ok(vec![text(Msg::AlreadyPaid(&order.number()).text(lang))]);
     }
     ports.orders.release(&order, OrderStatus::Cancelled).await?;
     // The cancellation answers the customer here; no separate notice.
@@ -780,11 +780,11 @@ pub async fn expire_order<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     if order.status != OrderStatus::Reserved {
         return Ok(order.status);
     }
-    if let Some(session_id) = &order.checkout_session {
-        if gateway.expire_checkout(session_id).await? == ExpireOutcome::AlreadyComplete {
-            // Paid at the last moment: the completed event will turn it into a sale.
-            return Ok(order.status);
-        }
+    if let Some(session_id) = &order.checkout_session
+        && gateway.expire_checkout(session_id).await? == ExpireOutcome::AlreadyComplete
+    {
+        // Paid at the last moment: the completed event will turn it into a sale.
+        return Ok(order.status);
     }
     orders.release(order, OrderStatus::Expired).await?;
     let now = orders
@@ -805,10 +805,10 @@ pub async fn expire_lapsed<O: OrderStore, G: PaymentGateway, D: Dispatch>(
 ) -> Result<usize, ProcessError> {
     let mut expired = 0;
     for id in orders.lapsed_reservations(now, limit).await? {
-        if let Some(order) = orders.order(&id).await? {
-            if expire_order(&order, orders, gateway, dispatch).await? == OrderStatus::Expired {
-                expired += 1;
-            }
+        if let Some(order) = orders.order(&id).await?
+            && expire_order(&order, orders, gateway, dispatch).await? == OrderStatus::Expired
+        {
+            expired += 1;
         }
     }
     Ok(expired)

@@ -112,11 +112,11 @@ where
     F: Future<Output = ()>,
 {
     let already = log.sent_count(&bundle.id).await?;
-    if already == 0 {
-        if let Some(token) = &bundle.ack {
-            // A lost acknowledgement only leaves a spinner running; never hold replies for it.
-            let _ = sender.acknowledge(&bundle.conversation, token).await;
-        }
+    if already == 0
+        && let Some(token) = &bundle.ack
+    {
+        // A lost acknowledgement only leaves a spinner running; never hold replies for it.
+        let _ = sender.acknowledge(&bundle.conversation, token).await;
     }
     for (index, reply) in bundle.replies.iter().enumerate().skip(already) {
         let mut waits = 0;
@@ -169,10 +169,10 @@ mod tests {
             reply: &Reply,
         ) -> Result<(), SendFailure> {
             let answer = self.answers.lock().unwrap().pop_front().unwrap_or(Ok(()));
-            if answer.is_ok() {
-                if let Reply::Text { body } = reply {
-                    self.sent.lock().unwrap().push(body.clone());
-                }
+            if answer.is_ok()
+                && let Reply::Text { body } = reply
+            {
+                self.sent.lock().unwrap().push(body.clone());
             }
             answer
         }

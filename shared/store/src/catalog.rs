@@ -177,10 +177,10 @@ fn put(item: Item) -> WriteRequest {
 
 impl CatalogSource for DynamoStore {
     async fn catalog(&self) -> Result<Arc<Catalog>, PortError> {
-        if let Some((at, catalog)) = self.catalog_cache.lock().expect("cache lock").as_ref() {
-            if at.elapsed() < CATALOG_CACHE {
-                return Ok(catalog.clone());
-            }
+        if let Some((at, catalog)) = self.catalog_cache.lock().expect("cache lock").as_ref()
+            && at.elapsed() < CATALOG_CACHE
+        {
+            return Ok(catalog.clone());
         }
         let catalog = Arc::new(self.read_catalog().await?);
         *self.catalog_cache.lock().expect("cache lock") = Some((Instant::now(), catalog.clone()));

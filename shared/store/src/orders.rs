@@ -534,10 +534,10 @@ impl OrderStore for DynamoStore {
             .map_err(|e| PortError::new("query orders", sdk_message(e)))?;
         let mut orders = Vec::new();
         for item in out.items.unwrap_or_default() {
-            if let Some(AttributeValue::S(id)) = item.get("order") {
-                if let Some(order) = self.order(id).await? {
-                    orders.push(order);
-                }
+            if let Some(AttributeValue::S(id)) = item.get("order")
+                && let Some(order) = self.order(id).await?
+            {
+                orders.push(order);
             }
         }
         Ok(orders)
