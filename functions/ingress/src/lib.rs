@@ -19,7 +19,7 @@
 use chatdrop_channels::telegram::{TelegramConfig, TelegramWebhook};
 use chatdrop_channels::whatsapp::{WhatsappConfig, WhatsappWebhook};
 use chatdrop_channels::{Webhook, WebhookError, WebhookOutcome, WebhookRequest};
-use chatdrop_config::{Config, EnvSecrets, SecretSource, Secrets, channel_secrets, secret_names};
+use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, secret_names};
 use chatdrop_domain::channel::Channel;
 use chatdrop_queue::SqsQueues;
 use lambda_http::{Body, Error, Request, Response, http::StatusCode};
@@ -71,7 +71,7 @@ impl Ingress {
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ingress::new(&config, &EnvSecrets, &aws).await
+        Ingress::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
 
     fn webhook(&self, channel: Channel) -> Option<&dyn Webhook> {

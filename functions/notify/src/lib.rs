@@ -11,7 +11,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chatdrop_channels::telegram::{TelegramSendConfig, TelegramSender};
 use chatdrop_channels::whatsapp::{WhatsappSendConfig, WhatsappSender};
 use chatdrop_channels::{Senders, http_client};
-use chatdrop_config::{Config, EnvSecrets, SecretSource, Secrets, channel_secrets, secret_names};
+use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, secret_names};
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::delivery::{Delivered, DeliveryError, RetryPolicy, deliver};
 use chatdrop_domain::reply::ReplyBundle;
@@ -67,7 +67,7 @@ impl Notify {
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Notify::new(&config, &EnvSecrets, &aws).await
+        Notify::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
 }
 

@@ -7,7 +7,7 @@
 //! | `GET /qr/{token}.png` | the pay link's QR code, rendered on request (nothing stored: the token is the only secret and the image is derived from it) |
 //! | `GET /paid`, `GET /cancelled` | where Stripe sends the customer back: "return to the chat" |
 
-use chatdrop_config::{Config, EnvSecrets, SecretSource, Secrets, secret_names};
+use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::checkout::{self, CheckoutSettings, PayLinkVisit, PaymentEvent};
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_payments::webhook::{self, EventKind};
@@ -55,7 +55,7 @@ impl PaymentWebhook {
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        PaymentWebhook::new(&config, &EnvSecrets, &aws).await
+        PaymentWebhook::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
 }
 

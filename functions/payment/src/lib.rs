@@ -7,7 +7,7 @@
 //! runs each queue record through it in order.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use chatdrop_config::{Config, EnvSecrets, SecretSource, Secrets, secret_names};
+use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::checkout::{self, CheckoutSettings, PaymentPorts};
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::process::Handled;
@@ -47,7 +47,7 @@ impl Payment {
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Payment::new(&config, &EnvSecrets, &aws).await
+        Payment::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
 }
 

@@ -7,7 +7,7 @@
 //! the limit units return in one transaction, and the customer is told with an offer to check
 //! out again.
 
-use chatdrop_config::{Config, EnvSecrets, SecretSource, Secrets, secret_names};
+use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::checkout;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
@@ -44,7 +44,7 @@ impl Sweep {
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Sweep::new(&config, &EnvSecrets, &aws).await
+        Sweep::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
 }
 

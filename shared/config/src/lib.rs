@@ -11,6 +11,9 @@
 //! and the CDK app.
 
 pub mod resources;
+mod secrets_manager;
+
+pub use secrets_manager::{AnySecrets, SecretsManager, secret_source};
 
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::i18n::Lang;
@@ -253,6 +256,7 @@ pub trait SecretSource: Send + Sync {
 }
 
 /// Secrets from environment variables (local stack and tests).
+#[derive(Debug, Clone, Copy)]
 pub struct EnvSecrets;
 
 impl SecretSource for EnvSecrets {
