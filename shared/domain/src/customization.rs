@@ -69,15 +69,7 @@ fn chosen_refs(selections: &[Selection]) -> Vec<String> {
 }
 
 fn option_label(product: &Product, reference: &str, lang: Lang) -> String {
-    let (g, o) = reference.split_once('.').unwrap_or((reference, ""));
-    product
-        .option_groups
-        .iter()
-        .find(|grp| grp.id == g)
-        .and_then(|grp| match &grp.kind {
-            GroupKind::Choice { options } => options.iter().find(|opt| opt.id == o),
-            GroupKind::Text { .. } => None,
-        })
+    find_option(product, reference)
         .map(|opt| opt.name.get(lang).to_string())
         .unwrap_or_else(|| reference.to_string())
 }
