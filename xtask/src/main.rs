@@ -65,8 +65,8 @@ async fn run_async(task: Task) -> Result<ExitCode, Error> {
     }
 }
 
-/// The whole check: formatting and lints (unless narrowed to a package), then every test
-/// against a fresh local moto, which is stopped afterwards.
+/// The whole check: formatting and lints (unless narrowed to a package), every test against a
+/// fresh local moto (stopped afterwards), then the CDK app's offline checks.
 fn test(args: Vec<String>) -> Result<ExitCode, Error> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = moto::repo_root();
@@ -109,11 +109,15 @@ fn test(args: Vec<String>) -> Result<ExitCode, Error> {
         .envs(moto.sdk_env())
         .status()?;
     drop(moto);
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    if !status.success() {
+        return Ok(ExitCode::FAILURE);
+    }
+    // The CDK app, offline: Lambda builds of every function, stack tests, synth with cdk-nag,
+    // cfn-lint (xtask/src/infra.rs).
+    if !narrowed && !xtask::infra::check(&cargo, root)? {
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The fakes in their own process, so they outlive a restart of the stack.

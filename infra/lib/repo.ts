@@ -1,0 +1,124 @@
+// What the stack reads from the Rust workspace at synth time, so infra and code cannot drift:
+//
+// - `shared/config/resources.json`: the one definition of the table and queues (the local stack
+//   creates the same resources from it, and the store and queue crates use its names and keys);
+// - `shared/config/src/lib.rs`: the secret names in `pub mod secret_names`;
+// - `functions/*/Cargo.toml`: the function crates (one Lambda each).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The workspace root: `infra/` sits in it. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface TableDef {
+  name: string;
+  partition_key: string;
+  sort_key: string;
+  ttl_attribute: string;
+}
+
+export interface QueueDef {
+  id: string;
+  name: string;
+  dead_letter_name: string;
+  fifo: boolean;
+  /** The function that consumes this queue (a crate under `functions/`). */
+  consumer: string;
+  consumer_timeout_seconds: number;
+  visibility_timeout_seconds: number;
+  max_receive_count: number;
+  /** The environment variable that carries this queue's URL to every function. */
+  url_env: string;
+}
+
+export interface Resources {
+  table: TableDef;
+  queues: QueueDef[];
+}
+
+const TABLE_KEYS: (keyof TableDef)[] = ['name', 'partition_key', 'sort_key', 'ttl_attribute'];
+const QUEUE_KEYS: (keyof QueueDef)[] = [
+  'id',
+  'name',
+  'dead_letter_name',
+  'fifo',
+  'consumer',
+  'consumer_timeout_seconds',
+  'visibility_timeout_seconds',
+  'max_receive_count',
+  'url_env',
+];
+
+/**
+ * Checks that `value` has exactly `keys` (keys starting with `_` are comments). A key this app
+ * does not know (say an index added to the table) fails the synth, so the code cannot gain a
+ * resource property that the deployed stack silently lacks.
+ */
+function exactKeys(what: string, value: Record<string, unknown>, keys: string[]): void {
+  const known = new Set(keys);
+  for (const key of Object.keys(value)) {
+    if (!key.startsWith('_') && !known.has(key)) {
+      throw new Error(`resources.json: ${what} has \`${key}\`, which infra/lib does not declare yet`);
+    }
+  }
+  for (const key of keys) {
+    if (value[key] === undefined) {
+      throw new Error(`resources.json: ${what} lacks \`${key}\``);
+    }
+  }
+}
+
+export function loadResources(root: string = REPO_ROOT): Resources {
+  const file = path.join(root, 'shared', 'config', 'resources.json');
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  exactKeys('the top level', raw, ['table', 'queues']);
+  const table = raw.table as TableDef;
+  exactKeys('table', table as unknown as Record<string, unknown>, TABLE_KEYS);
+  const queues = raw.queues as QueueDef[];
+  if (!Array.isArray(queues) || queues.length === 0) {
+    throw new Error('resources.json: `queues` must be a non-empty list');
+  }
+  for (const q of queues) {
+    exactKeys(`queue ${q.id ?? '?'}`, q as unknown as Record<string, unknown>, QUEUE_KEYS);
+    if (q.fifo !== q.name.endsWith('.fifo') || q.fifo !== q.dead_letter_name.endsWith('.fifo')) {
+      throw new Error(`resources.json: queue ${q.id}: a FIFO queue's names end in .fifo, others' do not`);
+    }
+  }
+  return { table, queues };
+}
+
+/** The names in `pub mod secret_names { ... }` of `shared/config/src/lib.rs`. */
+export function loadSecretNames(root: string = REPO_ROOT): string[] {
+  const file = path.join(root, 'shared', 'config', 'src', 'lib.rs');
+  const source = fs.readFileSync(file, 'utf8');
+  const module = /pub mod secret_names\s*\{([^}]*)\}/.exec(source);
+  if (!module) {
+    throw new Error(`${file}: no \`pub mod secret_names\``);
+  }
+  const names = [...module[1].matchAll(/pub const \w+\s*:\s*&str\s*=\s*"([^"]+)"/g)].map((m) => m[1]);
+  if (names.length === 0) {
+    throw new Error(`${file}: \`secret_names\` declares no name`);
+  }
+  return names;
+}
+
+/**
+ * The function crates: every directory under `functions/` with a Cargo.toml, by package name
+ * (cargo lambda puts each binary in `<lambda dir>/<package name>/bootstrap`).
+ */
+export function functionCrates(root: string = REPO_ROOT): string[] {
+  const dir = path.join(root, 'functions');
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, 'Cargo.toml')))
+    .map((d) => {
+      const manifest = fs.readFileSync(path.join(dir, d.name, 'Cargo.toml'), 'utf8');
+      const pkg = /^\[package\][^[]*?^name\s*=\s*"([^"]+)"/m.exec(manifest);
+      if (!pkg) {
+        throw new Error(`functions/${d.name}/Cargo.toml: no [package] name`);
+      }
+      return pkg[1];
+    })
+    .sort();
+}

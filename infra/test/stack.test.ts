@@ -1,0 +1,565 @@
+// The stack, synthesized offline and checked with aws-cdk-lib/assertions, against the same
+// files the Rust code reads: resources.json, the secret names, the environment variables
+// `Config::from_vars` requires, and the crates under functions/.
+//
+// The functions' binaries are stand-ins here (20-byte ELF headers), so `npm test` needs no
+// cargo build; the real binaries go through `cdk synth` in `cargo xtask`'s infra check.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ArchName, ChatdropStack, ChatdropStackProps, elfArchitecture } from '../lib/chatdrop-stack';
+import { FUNCTIONS, FunctionSpec, functionListProblems } from '../lib/functions';
+import { REPO_ROOT, functionCrates, loadResources, loadSecretNames } from '../lib/repo';
+
+const resources = loadResources();
+const crates = functionCrates();
+const secretNames = loadSecretNames();
+const names = Object.keys(FUNCTIONS);
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+
+/** A lambda dir with a stand-in `bootstrap` (an ELF header for `arch`) per function. */
+function lambdaDir(arch: ArchName, functions: string[] = names): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `chatdrop-lambda-${arch}-`));
+  const header = Buffer.alloc(20);
+  header.writeUInt32BE(0x7f454c46, 0); // \x7fELF
+  header[4] = 2; // 64-bit
+  header[5] = 1; // little-endian
+  header.writeUInt16LE(arch === 'arm64' ? 0xb7 : 0x3e, 18);
+  for (const name of functions) {
+    fs.mkdirSync(path.join(dir, name));
+    fs.writeFileSync(path.join(dir, name, 'bootstrap'), header);
+  }
+  return dir;
+}
+
+const arm64Dir = lambdaDir('arm64');
+
+function props(overrides: Partial<ChatdropStackProps> = {}): ChatdropStackProps {
+  return {
+    stage: 'dev',
+    architecture: 'arm64',
+    lambdaDir: arm64Dir,
+    channels: ['whatsapp', 'telegram'],
+    whatsappPhoneNumberId: '106000000000002',
+    rustLog: 'info',
+    logRetention: RetentionDays.TWO_WEEKS,
+    ...overrides,
+  };
+}
+
+function synth(overrides: Partial<ChatdropStackProps> = {}): { stack: ChatdropStack; template: Template } {
+  const p = props(overrides);
+  const stack = new ChatdropStack(new App(), `chatdrop-${p.stage}`, p);
+  return { stack, template: Template.fromStack(stack) };
+}
+
+// Synthesized on first use, so a stack that cannot synthesize fails the tests that use it, each
+// with the reason, while the function-list tests still say which entry is missing.
+const cached: Record<string, { stack: ChatdropStack; template: Template }> = {};
+const dev = () => (cached.dev ??= synth());
+const prod = () => (cached.prod ??= synth({ stage: 'prod' }));
+
+function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+function ofType(template: Template, type: string): Record<string, Resource> {
+  return template.findResources(type) as Record<string, Resource>;
+}
+
+function routeCount(specs: Record<string, FunctionSpec>): number {
+  return Object.values(specs).reduce(
+    (n, s) => n + (s.trigger.kind === 'http' ? s.trigger.routes.reduce((m, r) => m + r.methods.length, 0) : 0),
+    0,
+  );
+}
+
+/** Every IAM statement of the template, with the policy it sits in. */
+function statements(template: Template): { policy: string; statement: any }[] {
+  const out: { policy: string; statement: any }[] = [];
+  for (const [id, policy] of Object.entries(ofType(template, 'AWS::IAM::Policy'))) {
+    for (const s of policy.Properties.PolicyDocument.Statement) {
+      out.push({ policy: id, statement: s });
+    }
+  }
+  for (const [id, role] of Object.entries(ofType(template, 'AWS::IAM::Role'))) {
+    for (const p of role.Properties.Policies ?? []) {
+      for (const s of p.PolicyDocument.Statement) {
+        out.push({ policy: id, statement: s });
+      }
+    }
+  }
+  return out;
+}
+
+/** The statements of the policy attached to `fn`'s role. */
+function functionStatements(stack: ChatdropStack, template: Template, fn: string): any[] {
+  const roleId = stack.getLogicalId(stack.functions[fn].role!.node.defaultChild as CfnElement);
+  return Object.values(ofType(template, 'AWS::IAM::Policy'))
+    .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+describe('the function list', () => {
+  test('every crate under functions/ has an entry in infra/lib/functions.ts, and every entry a crate', () => {
+    assert.deepEqual(functionListProblems(crates, FUNCTIONS), []);
+    assert.deepEqual([...names].sort(), crates);
+  });
+
+  test('the stack refuses a crate without an entry and an entry without a crate', () => {
+    assert.throws(() => synth({ crates: [...crates, 'ghost-crate'] }), /crate `ghost-crate` with no entry/);
+    const extra = { ...FUNCTIONS, ghost: FUNCTIONS.ingress };
+    assert.throws(() => synth({ functions: extra, lambdaDir: lambdaDir('arm64', [...names, 'ghost']) }), /`ghost`, which is no crate/);
+  });
+
+  test('every queue of resources.json has its consumer in the map, consuming it', () => {
+    for (const q of resources.queues) {
+      const spec = FUNCTIONS[q.consumer];
+      assert.ok(spec, `queue ${q.id}: consumer ${q.consumer} has no entry`);
+      assert.deepEqual(spec.trigger.kind === 'queue' && spec.trigger.queue, q.id, `${q.consumer} consumes ${q.id}`);
+    }
+  });
+});
+
+describe('resources', () => {
+  test('resource counts follow the map and resources.json', () => {
+    const n = names.length;
+    const queued = Object.values(FUNCTIONS).filter((s) => s.trigger.kind === 'queue').length;
+    const scheduled = Object.values(FUNCTIONS).filter((s) => s.trigger.kind === 'schedule').length;
+    const counts: Record<string, number> = {
+      'AWS::Lambda::Function': n,
+      'AWS::IAM::Role': n,
+      'AWS::Logs::LogGroup': n + 1, // one per function, and the API's access log
+      'AWS::SQS::Queue': 2 * resources.queues.length,
+      'AWS::Lambda::EventSourceMapping': queued,
+      'AWS::Events::Rule': scheduled,
+      'AWS::Lambda::EventInvokeConfig': scheduled,
+      'AWS::DynamoDB::Table': 1,
+      'AWS::SecretsManager::Secret': 1,
+      'AWS::ApiGatewayV2::Api': 1,
+      'AWS::ApiGatewayV2::Stage': 1,
+      'AWS::ApiGatewayV2::Route': routeCount(FUNCTIONS),
+      // DLQ depth and backlog age per queue, errors and throttles per function, the API's 5xx.
+      'AWS::CloudWatch::Alarm': 2 * resources.queues.length + 2 * n + 1,
+    };
+    for (const [type, count] of Object.entries(counts)) {
+      dev().template.resourceCountIs(type, count);
+    }
+    assert.equal(queued, resources.queues.length, 'one consumer per queue');
+  });
+
+  test('the table has the key schema, TTL and billing of resources.json, and point-in-time recovery', () => {
+    const t = resources.table;
+    dev().template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: `${t.name}-dev`,
+      KeySchema: [
+        { AttributeName: t.partition_key, KeyType: 'HASH' },
+        { AttributeName: t.sort_key, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: t.partition_key, AttributeType: 'S' },
+        { AttributeName: t.sort_key, AttributeType: 'S' },
+      ],
+      TimeToLiveSpecification: { AttributeName: t.ttl_attribute, Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const [table] = Object.values(ofType(dev().template, 'AWS::DynamoDB::Table'));
+    assert.equal(table.Properties.GlobalSecondaryIndexes, undefined, 'resources.json declares no index');
+    assert.equal(table.Properties.LocalSecondaryIndexes, undefined);
+  });
+
+  test('prod keeps its data and has deletion protection; dev does not', () => {
+    const [prodTable] = Object.values(ofType(prod().template, 'AWS::DynamoDB::Table'));
+    assert.equal(prodTable.Properties.DeletionProtectionEnabled, true);
+    const [devTable] = Object.values(ofType(dev().template, 'AWS::DynamoDB::Table'));
+    assert.equal(devTable.Properties.DeletionProtectionEnabled, false);
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::SecretsManager::Secret']) {
+      for (const [id, r] of Object.entries(ofType(prod().template, type))) {
+        assert.equal(r.DeletionPolicy, 'Retain', `prod ${id}`);
+      }
+      for (const [id, r] of Object.entries(ofType(dev().template, type))) {
+        assert.equal(r.DeletionPolicy, 'Delete', `dev ${id}`);
+      }
+    }
+  });
+
+  test('every queue has its dead-letter queue and the settings of resources.json', () => {
+    const queues = ofType(dev().template, 'AWS::SQS::Queue');
+    for (const q of resources.queues) {
+      const { queue, deadLetters } = dev().stack.queues[q.id];
+      const main = queues[logicalId(dev().stack, queue)];
+      const dlq = queues[logicalId(dev().stack, deadLetters)];
+      assert.equal(main.Properties.QueueName, q.name.replace(/(\.fifo)?$/, '-dev$1'));
+      assert.equal(dlq.Properties.QueueName, q.dead_letter_name.replace(/(\.fifo)?$/, '-dev$1'));
+      assert.equal(main.Properties.FifoQueue, q.fifo ? true : undefined, q.id);
+      assert.equal(dlq.Properties.FifoQueue, q.fifo ? true : undefined, q.id);
+      assert.equal(main.Properties.VisibilityTimeout, q.visibility_timeout_seconds);
+      assert.deepEqual(main.Properties.RedrivePolicy, {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(dev().stack, deadLetters), 'Arn'] },
+        maxReceiveCount: q.max_receive_count,
+      });
+      assert.equal(dlq.Properties.RedrivePolicy, undefined, 'a DLQ has no DLQ of its own');
+      for (const r of [main, dlq]) {
+        assert.equal(r.Properties.SqsManagedSseEnabled, true, `${q.id} is encrypted`);
+      }
+      // AWS's guidance for Lambda event sources: visibility >= 6 x the function's timeout.
+      const consumer = dev().stack.functions[q.consumer];
+      const fn = ofType(dev().template, 'AWS::Lambda::Function')[logicalId(dev().stack, consumer)];
+      assert.equal(fn.Properties.Timeout, q.consumer_timeout_seconds, `${q.consumer} times out as resources.json says`);
+      assert.ok(q.visibility_timeout_seconds >= 6 * fn.Properties.Timeout, q.id);
+    }
+    // Every queue, DLQs included, refuses plain HTTP.
+    const policies = Object.values(ofType(dev().template, 'AWS::SQS::QueuePolicy'));
+    assert.equal(policies.length, Object.keys(queues).length);
+    for (const p of policies) {
+      assert.ok(
+        p.Properties.PolicyDocument.Statement.some(
+          (s: any) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+        ),
+      );
+    }
+  });
+
+  test('every event source reports batch item failures and has a maximum concurrency', () => {
+    const mappings = Object.values(ofType(dev().template, 'AWS::Lambda::EventSourceMapping'));
+    assert.equal(mappings.length, resources.queues.length);
+    for (const q of resources.queues) {
+      const spec = FUNCTIONS[q.consumer];
+      assert.ok(spec.trigger.kind === 'queue');
+      const queueArn = { 'Fn::GetAtt': [logicalId(dev().stack, dev().stack.queues[q.id].queue), 'Arn'] };
+      const mapping = mappings.find((m) => JSON.stringify(m.Properties.EventSourceArn) === JSON.stringify(queueArn));
+      assert.ok(mapping, `an event source for ${q.id}`);
+      assert.deepEqual(mapping.Properties.FunctionName, { Ref: logicalId(dev().stack, dev().stack.functions[q.consumer]) });
+      assert.deepEqual(mapping.Properties.FunctionResponseTypes, ['ReportBatchItemFailures']);
+      assert.equal(mapping.Properties.ScalingConfig.MaximumConcurrency, spec.trigger.maxConcurrency);
+      assert.equal(mapping.Properties.BatchSize, spec.trigger.batchSize);
+    }
+  });
+});
+
+describe('functions', () => {
+  test('each runs its cargo lambda binary on provided.al2023, arm64 by default', () => {
+    const fns = ofType(dev().template, 'AWS::Lambda::Function');
+    for (const [name, spec] of Object.entries(FUNCTIONS)) {
+      const fn = fns[logicalId(dev().stack, dev().stack.functions[name])];
+      assert.equal(fn.Properties.Runtime, 'provided.al2023');
+      assert.equal(fn.Properties.Handler, 'bootstrap');
+      assert.deepEqual(fn.Properties.Architectures, ['arm64']);
+      assert.equal(fn.Properties.MemorySize, spec.memoryMb);
+      assert.equal(fn.Properties.FunctionName, `chatdrop-dev-${name}`);
+      assert.equal(fn.Properties.ReservedConcurrentExecutions, spec.reservedConcurrency);
+      if (spec.timeoutSeconds !== undefined) {
+        assert.equal(fn.Properties.Timeout, spec.timeoutSeconds);
+      }
+    }
+  });
+
+  test('the architecture is a context value, checked against the binaries', () => {
+    const x86 = synth({ architecture: 'x86_64', lambdaDir: lambdaDir('x86_64') });
+    for (const fn of Object.values(ofType(x86.template, 'AWS::Lambda::Function'))) {
+      assert.deepEqual(fn.Properties.Architectures, ['x86_64']);
+    }
+    assert.throws(() => synth({ architecture: 'x86_64' }), /built for arm64, but the stack deploys x86_64/);
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'chatdrop-lambda-empty-'));
+    assert.throws(() => synth({ lambdaDir: empty }), /bootstrap is missing: build the functions first/);
+    assert.equal(elfArchitecture(path.join(arm64Dir, 'ingress', 'bootstrap')), 'arm64');
+  });
+
+  test('every function gets the configuration the Rust code requires, and no secret', () => {
+    // The variables `Config::from_vars` requires, read from its source.
+    const configSource = fs.readFileSync(path.join(REPO_ROOT, 'shared', 'config', 'src', 'lib.rs'), 'utf8');
+    const required = [...configSource.matchAll(/required\(vars, "([A-Z0-9_]+)"\)/g)].map((m) => m[1]);
+    assert.ok(required.includes('CHATDROP_TABLE'));
+    const expected = [
+      ...new Set([
+        ...required,
+        ...resources.queues.map((q) => q.url_env),
+        'CHATDROP_TABLE',
+        'CHATDROP_PUBLIC_BASE_URL',
+        'CHATDROP_CHANNELS',
+        'CHATDROP_WHATSAPP_PHONE_NUMBER_ID',
+        'CHATDROP_SECRET_ID',
+        'RUST_LOG',
+      ]),
+    ];
+    const secretId = { Ref: logicalId(dev().stack, dev().stack.secret) };
+    for (const [id, fn] of Object.entries(ofType(dev().template, 'AWS::Lambda::Function'))) {
+      const env = fn.Properties.Environment.Variables;
+      for (const name of expected) {
+        assert.ok(env[name] !== undefined, `${id} lacks ${name}`);
+      }
+      for (const name of secretNames) {
+        assert.equal(env[name], undefined, `${id}: ${name} is a secret`);
+      }
+      assert.deepEqual(env.CHATDROP_SECRET_ID, secretId);
+      assert.deepEqual(env.CHATDROP_TABLE, { Ref: logicalId(dev().stack, dev().stack.table) });
+      assert.equal(env.CHATDROP_CHANNELS, 'whatsapp,telegram');
+      for (const q of resources.queues) {
+        assert.deepEqual(env[q.url_env], { Ref: logicalId(dev().stack, dev().stack.queues[q.id].queue) });
+      }
+    }
+    const telegramOnly = synth({ channels: ['telegram'], whatsappPhoneNumberId: undefined });
+    for (const fn of Object.values(ofType(telegramOnly.template, 'AWS::Lambda::Function'))) {
+      assert.equal(fn.Properties.Environment.Variables.CHATDROP_WHATSAPP_PHONE_NUMBER_ID, undefined);
+    }
+    assert.throws(() => synth({ whatsappPhoneNumberId: undefined }), /whatsappPhoneNumberId/);
+  });
+
+  test('each function has its own log group with a retention', () => {
+    const groups = ofType(dev().template, 'AWS::Logs::LogGroup');
+    for (const g of Object.values(groups)) {
+      assert.equal(g.Properties.RetentionInDays, 14);
+    }
+    for (const name of names) {
+      const fn = ofType(dev().template, 'AWS::Lambda::Function')[logicalId(dev().stack, dev().stack.functions[name])];
+      const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+      assert.equal(groups[groupId].Properties.LogGroupName, `/aws/lambda/chatdrop-dev-${name}`);
+      assert.equal(fn.Properties.LoggingConfig.LogFormat, 'JSON');
+    }
+  });
+});
+
+describe('secrets and IAM', () => {
+  test('one secret, with no value in the template; its keys are the Rust secret names', () => {
+    const [secret] = Object.values(ofType(dev().template, 'AWS::SecretsManager::Secret'));
+    assert.equal(secret.Properties.SecretString, undefined);
+    for (const name of ['CHATDROP_WHATSAPP_APP_SECRET', 'CHATDROP_TELEGRAM_BOT_TOKEN']) {
+      assert.ok(secretNames.includes(name), `secret_names has ${name}`);
+    }
+    dev().template.hasOutput('SecretKeys', { Value: secretNames.join(',') });
+    const text = JSON.stringify(dev().template.toJSON());
+    for (const devValue of ['dev-whatsapp-app-secret', 'dev-verify-token', 'dev-telegram-secret']) {
+      assert.ok(!text.includes(devValue), `${devValue} in the template`);
+    }
+  });
+
+  test('no IAM statement has a wildcard action, and no role a managed policy', () => {
+    const all = statements(dev().template);
+    assert.ok(all.length > 0);
+    for (const { policy, statement } of all) {
+      for (const action of asList(statement.Action)) {
+        assert.ok(typeof action === 'string' && !action.includes('*'), `${policy}: ${JSON.stringify(action)}`);
+      }
+      if (statement.Effect === 'Allow') {
+        for (const resource of asList(statement.Resource)) {
+          assert.notEqual(resource, '*', `${policy} allows ${JSON.stringify(statement.Action)} on every resource`);
+        }
+      }
+    }
+    for (const role of Object.values(ofType(dev().template, 'AWS::IAM::Role'))) {
+      assert.equal(role.Properties.ManagedPolicyArns, undefined);
+    }
+  });
+
+  test('grants follow the map: table, queues sent to, secret', () => {
+    const secretId = logicalId(dev().stack, dev().stack.secret);
+    for (const [name, spec] of Object.entries(FUNCTIONS)) {
+      const s = functionStatements(dev().stack, dev().template, name);
+      const actions = s.flatMap((st) => asList(st.Action));
+      assert.equal(actions.includes('dynamodb:PutItem'), spec.table === 'readWrite', `${name} writes the table`);
+      assert.equal(actions.includes('dynamodb:GetItem'), spec.table !== 'none', `${name} reads the table`);
+      const sendsTo = s
+        .filter((st) => asList(st.Action).includes('sqs:SendMessage'))
+        .flatMap((st) => asList(st.Resource))
+        .map((r: any) => r['Fn::GetAtt'][0])
+        .sort();
+      const expected = spec.sendsTo.map((q) => logicalId(dev().stack, dev().stack.queues[q].queue)).sort();
+      assert.deepEqual(sendsTo, expected, `${name} sends to ${spec.sendsTo.join(', ')}`);
+      const readsSecret = s.some(
+        (st) => asList(st.Action).includes('secretsmanager:GetSecretValue') && JSON.stringify(st.Resource).includes(secretId),
+      );
+      assert.equal(readsSecret, spec.readsSecrets, `${name} reads the secret`);
+    }
+  });
+});
+
+describe('entry points, alarms and outputs', () => {
+  test('the HTTP API routes the webhooks to ingress, with access logs and a throttle', () => {
+    for (const spec of Object.values(FUNCTIONS)) {
+      if (spec.trigger.kind !== 'http') continue;
+      for (const route of spec.trigger.routes) {
+        for (const method of route.methods) {
+          dev().template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} ${route.path}` });
+        }
+        if (!route.path.includes('{')) {
+          // `/webhooks/stripe` → output `UrlWebhooksStripe`.
+          const id = route.path.split('/').filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+          dev().template.hasOutput(`Url${id}`, {});
+        }
+      }
+    }
+    dev().template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{channel}' });
+    const [stage] = Object.values(ofType(dev().template, 'AWS::ApiGatewayV2::Stage'));
+    assert.equal(stage.Properties.StageName, '$default');
+    assert.ok(stage.Properties.AccessLogSettings.DestinationArn);
+    assert.ok(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit > 0);
+    for (const output of ['ApiUrl', 'WebhookUrlWhatsapp', 'WebhookUrlTelegram', 'SecretArn', 'TableName']) {
+      dev().template.hasOutput(output, {});
+    }
+    for (const q of resources.queues) {
+      const p = q.id[0].toUpperCase() + q.id.slice(1);
+      dev().template.hasOutput(`${p}DeadLetterQueueArn`, {});
+    }
+  });
+
+  test("alarms watch every dead-letter queue's depth and every function's errors and throttles", () => {
+    const alarms = Object.values(ofType(dev().template, 'AWS::CloudWatch::Alarm'));
+    const watching = (metric: string, dimension: string, value: unknown) =>
+      alarms.some(
+        (a) =>
+          a.Properties.MetricName === metric &&
+          a.Properties.Dimensions?.some((d: any) => d.Name === dimension && JSON.stringify(d.Value) === JSON.stringify(value)),
+      );
+    for (const q of resources.queues) {
+      const dlq = logicalId(dev().stack, dev().stack.queues[q.id].deadLetters);
+      assert.ok(
+        watching('ApproximateNumberOfMessagesVisible', 'QueueName', { 'Fn::GetAtt': [dlq, 'QueueName'] }),
+        `${q.id}'s DLQ depth`,
+      );
+    }
+    for (const name of names) {
+      const fn = { Ref: logicalId(dev().stack, dev().stack.functions[name]) };
+      assert.ok(watching('Errors', 'FunctionName', fn), `${name} errors`);
+      assert.ok(watching('Throttles', 'FunctionName', fn), `${name} throttles`);
+    }
+    for (const a of alarms) {
+      assert.equal(a.Properties.AlarmActions, undefined, 'no topic given');
+    }
+    const withTopic = synth({ alarmTopicArn: 'arn:aws:sns:us-east-1:111111111111:ops' });
+    for (const a of Object.values(ofType(withTopic.template, 'AWS::CloudWatch::Alarm'))) {
+      assert.deepEqual(a.Properties.AlarmActions, ['arn:aws:sns:us-east-1:111111111111:ops']);
+    }
+  });
+
+  test('adding a function is one entry: a schedule, HTTP routes', () => {
+    const specs: Record<string, FunctionSpec> = {
+      ...FUNCTIONS,
+      nightly: {
+        description: 'test: a scheduled function',
+        memoryMb: 256,
+        timeoutSeconds: 60,
+        trigger: { kind: 'schedule', schedule: 'cron(0 3 * * ? *)', retryAttempts: 2 },
+        table: 'readWrite',
+        sendsTo: ['outbound'],
+        readsSecrets: false,
+      },
+      link: {
+        description: 'test: an HTTP function',
+        memoryMb: 256,
+        timeoutSeconds: 5,
+        reservedConcurrency: 5,
+        trigger: { kind: 'http', routes: [{ path: '/l/{token}', methods: ['GET'] }] },
+        table: 'read',
+        sendsTo: [],
+        readsSecrets: true,
+      },
+      hook: {
+        description: 'test: a webhook beside the channel ones',
+        memoryMb: 256,
+        timeoutSeconds: 10,
+        trigger: { kind: 'http', routes: [{ path: '/webhooks/partner', methods: ['POST'] }] },
+        table: 'readWrite',
+        sendsTo: ['outbound'],
+        readsSecrets: true,
+      },
+    };
+    const more = [...names, 'nightly', 'link', 'hook'];
+    const { stack, template } = synth({ functions: specs, crates: more.sort(), lambdaDir: lambdaDir('arm64', more) });
+    template.resourceCountIs('AWS::Lambda::Function', names.length + 3);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', routeCount(specs));
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      Targets: [{ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.nightly), 'Arn'] } }],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack, stack.functions.nightly) },
+      MaximumRetryAttempts: 2,
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /l/{token}' });
+    // The most specific route wins: a webhook beside /webhooks/{channel}, with its URL.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/partner' });
+    template.hasOutput('UrlWebhooksPartner', {});
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'chatdrop-dev-link', ReservedConcurrentExecutions: 5 });
+    const link = functionStatements(stack, template, 'link').flatMap((s) => asList(s.Action));
+    assert.ok(link.includes('dynamodb:GetItem') && !link.includes('dynamodb:PutItem'));
+    // A queue consumer may not set its own timeout: resources.json has it.
+    const clash = { ...FUNCTIONS, notify: { ...FUNCTIONS.notify, timeoutSeconds: 5 } };
+    assert.throws(() => synth({ functions: clash }), /consumer_timeout_seconds in resources.json/);
+  });
+});
+
+describe('cdk-nag', () => {
+  test('AwsSolutions finds nothing unacknowledged, in dev and prod', () => {
+    for (const stage of ['dev', 'prod'] as const) {
+      const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'chatdrop-cdk-out-')) });
+      new ChatdropStack(app, `chatdrop-${stage}`, props({ stage }));
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      assert.doesNotThrow(() => app.synth(), `cdk-nag, ${stage}`);
+    }
+  });
+});
+
+describe('sample events (infra/events)', () => {
+  const dir = path.join(__dirname, '..', 'events');
+
+  test('every function has a sample event for cargo lambda invoke', () => {
+    // `<function>-<what>.json`, by the longest function name that fits (`payment-webhook-…`).
+    const byLength = [...names].sort((a, b) => b.length - a.length);
+    const owner = (file: string) => byLength.find((n) => file.startsWith(`${n}-`));
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    for (const file of files) {
+      assert.ok(owner(file), `infra/events/${file} names no function`);
+    }
+    for (const [name, spec] of Object.entries(FUNCTIONS)) {
+      const mine = files.filter((f) => owner(f) === name);
+      assert.ok(mine.length > 0, `infra/events has no ${name}-*.json`);
+      for (const file of mine) {
+        const event = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+        if (spec.trigger.kind === 'queue') {
+          const queue = resources.queues.find((q) => spec.trigger.kind === 'queue' && q.id === spec.trigger.queue)!;
+          assert.ok(event.Records.length > 0, file);
+          for (const record of event.Records) {
+            assert.ok(record.eventSourceARN.endsWith(`:${queue.name.replace(/(\.fifo)?$/, '-dev$1')}`), `${file}: from ${queue.name}`);
+            assert.doesNotThrow(() => JSON.parse(record.body), file);
+            if (queue.fifo) {
+              assert.ok(record.attributes.MessageGroupId && record.attributes.MessageDeduplicationId, file);
+            }
+          }
+        } else if (spec.trigger.kind === 'http') {
+          assert.equal(event.version, '2.0', `${file}: an HTTP API payload 2.0 event`);
+        }
+      }
+    }
+  });
+
+  test('local.env sets every variable the functions require, and every queue URL', () => {
+    const vars = new Map(
+      fs
+        .readFileSync(path.join(dir, 'local.env'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
+    );
+    const configSource = fs.readFileSync(path.join(REPO_ROOT, 'shared', 'config', 'src', 'lib.rs'), 'utf8');
+    for (const m of configSource.matchAll(/required\(vars, "([A-Z0-9_]+)"\)/g)) {
+      assert.ok(vars.has(m[1]), `local.env lacks ${m[1]}`);
+    }
+    for (const q of resources.queues) {
+      assert.ok(vars.get(q.url_env)?.endsWith(`/${q.name}`), `local.env: ${q.url_env} names ${q.name}`);
+    }
+    for (const name of secretNames) {
+      assert.ok(vars.has(name), `local.env lacks the development ${name}`);
+    }
+  });
+});
