@@ -15,7 +15,7 @@ use chatdrop_domain::dialogue::Session;
 use chatdrop_domain::drops::DropStatus;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::orders::OrderStatus;
-use chatdrop_domain::ports::{Dispatch, Effect, MarkerKey, PortError, SessionStore};
+use chatdrop_domain::ports::{Dispatch, Effect, MarkerKey, OrderStore, PortError, SessionStore};
 use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_e2e::{Harness, bag_drop, unix_now};
 use std::sync::{Arc, Mutex};
@@ -60,7 +60,7 @@ fn plain_bag() -> Vec<Selection> {
     ]
 }
 
-/// Gives `conversation` a session whose cart holds one of `product`.
+/// Gives `conversation` a session whose cart holds one of `product` (replacing any session).
 async fn seed_cart(
     store: &impl SessionStore,
     conversation: &ConversationId,
@@ -70,15 +70,17 @@ async fn seed_cart(
 ) {
     let mut cart = Cart::default();
     cart.add(product, selections, 12_000).unwrap();
+    let stored = store.session(conversation).await.unwrap();
     let session = Session {
         cart,
         verified_phone: verified_phone.map(String::from),
-        version: 1,
+        version: stored.version + 1,
+        linked: stored.linked,
         ..Session::default()
     };
     let key = MarkerKey {
         handler: Handler::Cart,
-        identity: format!("seed#{}", conversation.key()),
+        identity: format!("seed#{}#{}", conversation.key(), session.version),
     };
     store
         .commit(conversation, Some(&session), &key, &Effect::Nothing)
@@ -273,6 +275,100 @@ async fn one_phone_on_two_chats_gets_one_unit_under_a_limit_of_one() {
             .filter(|b| text_of(b).contains("allows 1 per customer"))
             .count(),
         5
+    );
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn units_reserved_before_a_phone_is_linked_count_after_it() {
+    let h = Harness::start_without_consumers("prelink").await;
+    let store = h.stack.store();
+    let gateway = h.stack.gateway().unwrap();
+    let captured = Captured::default();
+    let settings = h.stack.config.checkout_settings();
+    h.stack
+        .open_drop(&bag_drop("prelink", 10, Some(1)))
+        .await
+        .unwrap();
+    let ports = PaymentPorts {
+        sessions: &store,
+        catalogs: &store,
+        orders: &store,
+        gateway: &gateway,
+        dispatch: &captured,
+    };
+    let phone = "819077770000";
+    let telegram = ConversationId::new(Channel::Telegram, "7007770000");
+    let whatsapp = ConversationId::new(Channel::Whatsapp, phone);
+
+    // Telegram reserves a unit before any phone is known: it counts on the chat's own record.
+    seed_cart(&store, &telegram, "drop-bag", plain_bag(), None).await;
+    checkout::handle(
+        &checkout_message(&telegram, 1),
+        &ports,
+        &settings,
+        unix_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.drop_stock("prelink").await.unwrap()[0].2, 1);
+
+    // The customer shares their phone on Telegram, then tries again there and on WhatsApp.
+    seed_cart(
+        &store,
+        &telegram,
+        "drop-bag",
+        plain_bag(),
+        Some("+81 90 7777 0000"),
+    )
+    .await;
+    checkout::handle(
+        &checkout_message(&telegram, 2),
+        &ports,
+        &settings,
+        unix_now(),
+    )
+    .await
+    .unwrap();
+    seed_cart(&store, &whatsapp, "drop-bag", plain_bag(), None).await;
+    checkout::handle(
+        &checkout_message(&whatsapp, 1),
+        &ports,
+        &settings,
+        unix_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store.drop_stock("prelink").await.unwrap()[0].2,
+        1,
+        "the linked record already holds its one unit"
+    );
+    let refusals = captured
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|b| text_of(b).contains("allows 1 per customer"))
+        .count();
+    assert_eq!(refusals, 2);
+
+    // The first reservation is cancelled: its unit leaves the phone's record, so WhatsApp can buy.
+    let first = store.orders_of(&telegram).await.unwrap().pop().unwrap();
+    assert!(store.release(&first, OrderStatus::Cancelled).await.unwrap());
+    checkout::handle(
+        &checkout_message(&whatsapp, 2),
+        &ports,
+        &settings,
+        unix_now(),
+    )
+    .await
+    .unwrap();
+    let bundles = captured.0.lock().unwrap().clone();
+    assert!(
+        got_pay_link(bundles.last().unwrap()),
+        "{:?}",
+        bundles.last()
     );
     h.stack.stop().await;
 }

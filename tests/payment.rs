@@ -315,3 +315,53 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
     );
     h.stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_chat_to_paid_order_to_confirmation() {
+    let h = Harness::start("pay-tg-paid").await;
+    h.stack
+        .open_drop(&bag_drop("autumn", 2, Some(1)))
+        .await
+        .unwrap();
+    let ken = h.telegram(7000000501, None);
+    h.add_plain_bag(&ken).await;
+    let replies = h.tap(&ken, "p:c").await;
+    // The pay link is a URL button; the QR code a photo of the same link.
+    let (link, qr, order_id) = checkout_parts(&replies);
+    let pay_button = replies
+        .iter()
+        .find(|r| r.body["reply_markup"]["inline_keyboard"][0][0]["url"].is_string())
+        .expect("a URL button");
+    assert_eq!(
+        pay_button.body["reply_markup"]["inline_keyboard"][0][0]["text"],
+        "Pay now"
+    );
+    let (_, _, png) = h.get_raw(&qr).await;
+    assert_eq!(decode_qr(&png), link);
+
+    let session = h.stack.stripe.sessions().await.unwrap().remove(0);
+    assert_eq!(
+        session.client_reference_id.as_deref(),
+        Some(order_id.as_str())
+    );
+    let before = h.stack.last_seq().await.unwrap();
+    assert!(
+        h.stack
+            .stripe
+            .pay(&session.id)
+            .await
+            .unwrap()
+            .delivery
+            .succeeded()
+    );
+    let confirmation = h.stack.replies_after(&ken.id, before).await.unwrap();
+    let order = h.stack.store().order(&order_id).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::Paid);
+    assert!(
+        all_text(&confirmation)
+            .starts_with(&format!("Thank you! Order {} is paid.", order.number())),
+        "{}",
+        all_text(&confirmation)
+    );
+    h.stack.stop().await;
+}

@@ -426,6 +426,17 @@ where
     D: Dispatch,
 {
     let conversation = &message.conversation;
+    let customer = customer_id(conversation, session);
+    // A chat that counted on its own until its phone was shared: its units join the phone's
+    // record once, so a limit cannot be dodged by buying before linking.
+    if conversation.channel != Channel::Whatsapp
+        && customer.starts_with("phone:")
+        && !session.linked
+    {
+        let own = format!("conv:{}", conversation.hashed());
+        ports.orders.link_customer(&own, &customer).await?;
+        session.linked = true;
+    }
     let catalog = ports.catalogs.catalog().await?;
     let drops_now = ports.orders.drops().await?;
     let identity = message.dedup_identity();
@@ -436,7 +447,7 @@ where
         &drops_now,
         &session.cart,
         conversation,
-        &customer_id(conversation, session),
+        &customer,
         lang,
         now,
         settings.hold_minutes,

@@ -39,6 +39,9 @@ pub struct Session {
     /// customer linking).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_phone: Option<String>,
+    /// The conversation's own customer record was merged into the phone's (see checkout).
+    #[serde(default)]
+    pub linked: bool,
     /// Bumped on every save; 0 means never saved.
     #[serde(default)]
     pub version: u64,

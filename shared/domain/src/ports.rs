@@ -202,6 +202,14 @@ pub trait OrderStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<String>, PortError>> + Send;
 
+    /// Links a conversation-only customer record to a phone's record: the limit units it holds
+    /// move over, and later releases of its orders count against the phone's record.
+    fn link_customer(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
     /// Whether a payment-provider event was processed already.
     fn event_seen(&self, event_id: &str) -> impl Future<Output = Result<bool, PortError>> + Send;
 

@@ -5,6 +5,7 @@
 //! | drop definition | `DROPS` | `DROP#id` |
 //! | stock of one SKU | `DROP#id` | `SKU#sku` (`available`, `reserved`, `sold`) |
 //! | a customer's units in a drop | `CUSTOMER#cid` | `LIMIT#drop` or `LIMIT#drop#sku` (`units`) |
+//! | a conversation-only customer linked to a phone | `CUSTOMER#conv:…` | `LINK` (`to`) |
 //! | order | `ORDER#id` | `ORDER` |
 //! | notice sent about an order | `ORDER#id` | `NOTICE#kind` |
 //! | pay link | `PAY#token` | `PAYLINK` |
@@ -368,6 +369,7 @@ impl DynamoStore {
     fn release_items(
         &self,
         order: &Order,
+        customer: &str,
         to: OrderStatus,
     ) -> Result<Vec<TransactWriteItem>, PortError> {
         let mut items = vec![tx_update(
@@ -392,14 +394,32 @@ impl DynamoStore {
             items.push(tx_update(
                 &self.table,
                 update(
-                    limit_key(&order.customer, &limit.drop, limit.sku.as_deref()),
+                    limit_key(customer, &limit.drop, limit.sku.as_deref()),
                     "ADD units :minus",
                 )
+                // Fails only if the units moved to a linked record meanwhile: retried there.
+                .condition_expression("units >= :q")
+                .expression_attribute_values(":q", n(limit.quantity))
                 .expression_attribute_values(":minus", n(-i64::from(limit.quantity))),
             )?);
         }
         items.push(tx_delete(&self.table, reservation_key(order))?);
         Ok(items)
+    }
+
+    /// The record a customer's limit units live on now: a conversation-only customer that
+    /// was later linked to a phone points at the phone's record.
+    async fn current_customer(&self, customer: &str) -> Result<String, PortError> {
+        match self
+            .get(key(format!("CUSTOMER#{customer}"), "LINK"))
+            .await?
+        {
+            Some(item) => match item.get("to") {
+                Some(AttributeValue::S(to)) => Ok(to.clone()),
+                _ => Ok(customer.to_string()),
+            },
+            None => Ok(customer.to_string()),
+        }
     }
 }
 
@@ -571,8 +591,84 @@ impl OrderStore for DynamoStore {
     }
 
     async fn release(&self, order: &Order, to: OrderStatus) -> Result<bool, PortError> {
-        let items = self.release_items(order, to)?;
-        Ok(matches!(self.transact(items).await?, TxResult::Done))
+        for _ in 0..3 {
+            let customer = self.current_customer(&order.customer).await?;
+            let items = self.release_items(order, &customer, to)?;
+            match self.transact(items).await? {
+                TxResult::Done => return Ok(true),
+                TxResult::Refused(reasons) => {
+                    let order_refused = reasons
+                        .first()
+                        .is_some_and(|r| r.code() == Some("ConditionalCheckFailed"));
+                    if order_refused {
+                        return Ok(false); // Already left `reserved`.
+                    }
+                    // A limit counter moved to a linked record meanwhile: resolve again.
+                }
+            }
+        }
+        Err(PortError::new("release", "limit counters kept moving"))
+    }
+
+    async fn link_customer(&self, from: &str, to: &str) -> Result<(), PortError> {
+        if from == to {
+            return Ok(());
+        }
+        let mut link = key(format!("CUSTOMER#{from}"), "LINK");
+        link.insert("to".into(), s(to));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(link))
+            .send()
+            .await
+            .map_err(|e| PortError::new("link customer", sdk_message(e)))?;
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :limit)")
+            .expression_attribute_values(":pk", s(format!("CUSTOMER#{from}")))
+            .expression_attribute_values(":limit", s("LIMIT#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| PortError::new("query limits", sdk_message(e)))?;
+        for item in out.items.unwrap_or_default() {
+            let (Some(AttributeValue::S(sk)), Some(AttributeValue::N(units))) =
+                (item.get("sk"), item.get("units"))
+            else {
+                continue;
+            };
+            let units: i64 = units.parse().unwrap_or(0);
+            if units <= 0 {
+                continue;
+            }
+            // Move the units: the phone's record gains exactly what the conversation's loses.
+            let items = vec![
+                tx_update(
+                    &self.table,
+                    update(key(format!("CUSTOMER#{to}"), sk.clone()), "ADD units :u")
+                        .expression_attribute_values(":u", n(units)),
+                )?,
+                tx_update(
+                    &self.table,
+                    update(
+                        key(format!("CUSTOMER#{from}"), sk.clone()),
+                        "SET units = units - :u",
+                    )
+                    .condition_expression("units = :u")
+                    .expression_attribute_values(":u", n(units)),
+                )?,
+            ];
+            if let TxResult::Refused(_) = self.transact(items).await? {
+                return Err(PortError::new(
+                    "link customer",
+                    "limit units changed meanwhile; retry",
+                ));
+            }
+        }
+        Ok(())
     }
 
     async fn mark_paid(&self, order: &Order) -> Result<PaidOutcome, PortError> {
@@ -606,6 +702,7 @@ impl OrderStore for DynamoStore {
             return Ok(PaidOutcome::Unchanged);
         }
         // Paid after the reservation lapsed: take the stock again if it is still there.
+        let customer = self.current_customer(&order.customer).await?;
         let released = [OrderStatus::Expired, OrderStatus::Cancelled];
         let mut items = vec![tx_update(
             &self.table,
@@ -627,7 +724,7 @@ impl OrderStore for DynamoStore {
             items.push(tx_update(
                 &self.table,
                 update(
-                    limit_key(&order.customer, &limit.drop, limit.sku.as_deref()),
+                    limit_key(&customer, &limit.drop, limit.sku.as_deref()),
                     "ADD units :q",
                 )
                 .expression_attribute_values(":q", n(limit.quantity)),

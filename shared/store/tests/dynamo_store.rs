@@ -439,6 +439,7 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
         lang: Some(Lang::Ja),
         offered: vec!["k:o:drop-bag:strap:canvas".into(), "k:x".into()],
         verified_phone: Some("+5511987654321".into()),
+        linked: true,
         version: 1,
     };
     store
