@@ -219,6 +219,28 @@ fn csv_field(value: &str) -> String {
     }
 }
 
+/// Reads the order as it is now and sends the customer the message its state owes them.
+async fn tell_customer(
+    store: &DynamoStore,
+    aws: &aws_config::SdkConfig,
+    id: &str,
+    outbound_queue_url: String,
+) -> Fallible<Order> {
+    let order = store
+        .order(id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("order vanished")?;
+    let queues = SqsQueues::new(
+        aws_sdk_sqs::Client::new(aws),
+        outbound_only(outbound_queue_url),
+    );
+    checkout::tell_customer(&order, store, &queues)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(order)
+}
+
 fn outbound_only(url: String) -> QueueUrls {
     QueueUrls {
         catalog: String::new(),
@@ -412,18 +434,7 @@ async fn run(cli: Cli) -> Fallible<String> {
                 if !store.mark_shipped(&id, &tracking).await.map_err(err)? {
                     return Err(format!("order {id} is not paid (or does not exist)"));
                 }
-                let order = store
-                    .order(&id)
-                    .await
-                    .map_err(err)?
-                    .ok_or("order vanished")?;
-                let queues = SqsQueues::new(
-                    aws_sdk_sqs::Client::new(&aws),
-                    outbound_only(outbound_queue_url),
-                );
-                checkout::tell_customer(&order, &store, &queues)
-                    .await
-                    .map_err(err)?;
+                let order = tell_customer(&store, &aws, &id, outbound_queue_url).await?;
                 Ok(format!(
                     "order {} shipped; the customer is told",
                     order.number()
@@ -453,18 +464,7 @@ async fn run(cli: Cli) -> Fallible<String> {
                         order.status.as_str()
                     ));
                 }
-                let order = store
-                    .order(&id)
-                    .await
-                    .map_err(err)?
-                    .ok_or("order vanished")?;
-                let queues = SqsQueues::new(
-                    aws_sdk_sqs::Client::new(&aws),
-                    outbound_only(outbound_queue_url),
-                );
-                checkout::tell_customer(&order, &store, &queues)
-                    .await
-                    .map_err(err)?;
+                let order = tell_customer(&store, &aws, &id, outbound_queue_url).await?;
                 Ok(format!("order {} refunded ({refund})", order.number()))
             }
             OrdersAction::Attention => {
