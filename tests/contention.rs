@@ -95,6 +95,7 @@ fn checkout_message(conversation: &ConversationId, n: usize) -> InboundMessage {
         sent_at: unix_now(),
         locale: None,
         ack: None,
+        reply_token: None,
         content: InboundContent::Action {
             payload: "p:c".into(),
             title: None,

@@ -26,6 +26,10 @@ fn next_id() -> u64 {
 pub enum Platform {
     Whatsapp,
     Telegram,
+    Messenger,
+    Line,
+    Wechat,
+    Sms,
 }
 
 /// A signed webhook, ready to post (kept whole so a test can post it twice).
@@ -76,6 +80,19 @@ impl Customer {
         }
     }
 
+    /// A customer on one of the platforms in [`crate::platform`], known there by `id` (PSID,
+    /// LINE user id, OpenID, phone number).
+    pub fn on(platform: Platform, base_url: &str, id: &str, name: &str) -> Self {
+        Customer {
+            platform,
+            id: id.into(),
+            name: name.into(),
+            language_code: None,
+            base_url: base_url.into(),
+            http: reqwest::Client::new(),
+        }
+    }
+
     /// A Cloud API webhook envelope around one `messages[]` entry from this customer.
     pub fn whatsapp_envelope(&self, message: Value) -> Value {
         json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
@@ -108,7 +125,30 @@ impl Customer {
                 "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private", "first_name": self.name},
                 "date": 1767225600, "text": text
             }})),
+            Platform::Messenger => crate::platform::messenger::text_webhook(self, id, text),
+            Platform::Line => crate::platform::line::text_webhook(self, id, text),
+            Platform::Wechat => crate::platform::wechat::text_webhook(self, id, text),
+            Platform::Sms => crate::platform::sms::text_webhook(self, id, text),
         }
+    }
+
+    /// The webhook for choosing `payload` (titled `title`, numbered `number` in the list the
+    /// customer saw): a tap where the platform has buttons, the number typed where it has not.
+    pub fn choose_webhook(&self, payload: &str, title: &str, number: usize) -> Webhook {
+        let tapped = match self.platform {
+            Platform::Whatsapp | Platform::Telegram => {
+                Some(self.tap_webhook(payload, title, false))
+            }
+            Platform::Messenger => {
+                crate::platform::messenger::tap_webhook(self, next_id(), payload, title)
+            }
+            Platform::Line => crate::platform::line::tap_webhook(self, next_id(), payload, title),
+            Platform::Wechat => {
+                crate::platform::wechat::tap_webhook(self, next_id(), payload, title)
+            }
+            Platform::Sms => crate::platform::sms::tap_webhook(self, next_id(), payload, title),
+        };
+        tapped.unwrap_or_else(|| self.text_webhook(&number.to_string()))
     }
 
     /// The webhook for a tap on a button or list row whose id is `payload`.
@@ -133,6 +173,7 @@ impl Customer {
                     "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private"}, "date": 1767225610, "text": "…"},
                 "chat_instance": "-1234567890123456789", "data": payload
             }})),
+            _ => self.choose_webhook(payload, title, 0),
         }
     }
 
@@ -163,6 +204,7 @@ impl Customer {
                 ],
                 body,
             },
+            other => panic!("{other:?} webhooks are signed by crate::platform, not here"),
         }
     }
 

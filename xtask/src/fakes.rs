@@ -1,6 +1,7 @@
 //! Fake platform APIs: the other side of `notify`, for the local stack and the tests.
 //!
-//! One HTTP server plays two platforms under two path prefixes:
+//! One HTTP server plays every platform, each under its own path prefix (the four added later
+//! live in [`crate::platform`]):
 //!
 //! - `/graph/{version}/{phone_number_id}/messages`: WhatsApp's Cloud API. Checks the bearer
 //!   token and answers as Graph does (a `wamid`, or a Graph error with code 190).
@@ -52,8 +53,9 @@ struct Records {
     faults: VecDeque<Fault>,
 }
 
+/// The fakes' shared state: the outbox and the queued faults, for every platform.
 #[derive(Clone)]
-struct Fakes {
+pub struct Fakes {
     records: Arc<Mutex<Records>>,
     whatsapp_token: String,
     telegram_token: String,
@@ -69,6 +71,10 @@ pub fn router() -> Router {
     Router::new()
         .route("/graph/{version}/{phone}/messages", post(graph_messages))
         .route("/telegram/{bot}/{method}", post(telegram_method))
+        .merge(crate::platform::messenger::routes())
+        .merge(crate::platform::line::routes())
+        .merge(crate::platform::wechat::routes())
+        .merge(crate::platform::sms::routes())
         .route("/outbox", get(outbox))
         .route("/_control/faults", post(add_faults))
         .with_state(state)
@@ -85,13 +91,15 @@ pub async fn spawn(addr: &str) -> Result<(String, tokio::task::JoinHandle<()>), 
 }
 
 impl Fakes {
-    fn take_fault(&self, channel: &str) -> Option<Fault> {
+    /// The next injected failure queued for `channel`, if any: answer it instead of success.
+    pub fn take_fault(&self, channel: &str) -> Option<Fault> {
         let mut records = self.records.lock().expect("records lock");
         let index = records.faults.iter().position(|f| f.channel == channel)?;
         records.faults.remove(index)
     }
 
-    fn record(&self, channel: &str, recipient: String, method: &str, body: Value) -> usize {
+    /// Records one request; returns its sequence number (1-based, across platforms).
+    pub fn record(&self, channel: &str, recipient: String, method: &str, body: Value) -> usize {
         let mut records = self.records.lock().expect("records lock");
         let seq = records.outbox.len() + 1;
         records.outbox.push(OutboxEntry {
@@ -105,7 +113,8 @@ impl Fakes {
     }
 }
 
-fn fault_response(f: Fault) -> axum::response::Response {
+/// The injected failure as an HTTP answer (status, JSON body, `Retry-After`).
+pub fn fault_response(f: Fault) -> axum::response::Response {
     let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(f.body)).into_response();
     if let Some(seconds) = f.retry_after {

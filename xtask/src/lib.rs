@@ -18,6 +18,7 @@ pub mod fake_stripe;
 pub mod fakes;
 pub mod infra;
 pub mod moto;
+pub mod platform;
 pub mod provision;
 pub mod stack;
 pub mod transcript;

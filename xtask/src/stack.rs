@@ -129,6 +129,36 @@ impl LocalStack {
                 "CHATDROP_TELEGRAM_API_BASE",
                 format!("{}/telegram", options.fakes_url),
             ),
+            (
+                "CHATDROP_CHANNELS",
+                "whatsapp,telegram,messenger,line,wechat,sms".into(),
+            ),
+            (
+                "CHATDROP_WHATSAPP_ORDER_TEMPLATE",
+                dev::WHATSAPP_ORDER_TEMPLATE.into(),
+            ),
+            (
+                "CHATDROP_MESSENGER_GRAPH_BASE",
+                format!("{}/messenger", options.fakes_url),
+            ),
+            (
+                "CHATDROP_LINE_API_BASE",
+                format!("{}/line", options.fakes_url),
+            ),
+            (
+                "CHATDROP_WECHAT_API_BASE",
+                format!("{}/wechat", options.fakes_url),
+            ),
+            ("CHATDROP_WECHAT_APP_ID", dev::WECHAT_APP_ID.into()),
+            (
+                "CHATDROP_TWILIO_API_BASE",
+                format!("{}/twilio", options.fakes_url),
+            ),
+            (
+                "CHATDROP_TWILIO_ACCOUNT_SID",
+                dev::TWILIO_ACCOUNT_SID.into(),
+            ),
+            ("CHATDROP_SMS_FROM", dev::SMS_FROM.into()),
             ("CHATDROP_STRIPE_API_BASE", stripe_base.clone()),
             (
                 "CHATDROP_RESERVATION_MINUTES",

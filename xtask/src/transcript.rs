@@ -57,6 +57,10 @@ pub fn render(entry: &OutboxEntry) -> Option<String> {
             }
             other => format!("({other} message)"),
         }),
+        ("messenger", _) => crate::platform::messenger::render(entry),
+        ("line", _) => crate::platform::line::render(entry),
+        ("wechat", _) => crate::platform::wechat::render(entry),
+        ("sms", _) => crate::platform::sms::render(entry),
         ("telegram", "answerCallbackQuery") => None,
         ("telegram", "sendPhoto") => {
             Some(format!("[photo {}] {}", s(&b["photo"]), s(&b["caption"])))

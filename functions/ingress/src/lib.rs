@@ -7,16 +7,22 @@
 //!
 //! | outcome                                   | status |
 //! |-------------------------------------------|--------|
-//! | messages queued (or nothing to queue)     | 200    |
-//! | subscription check passed (WhatsApp GET)  | 200 with the challenge |
+//! | messages queued (or nothing to queue)     | 200 with the platform's acknowledgement (`ok`, WeChat's `success`, empty TwiML) |
+//! | subscription check passed (WhatsApp, Messenger, WeChat GET) | 200 with the challenge |
 //! | authentic but unreadable payload          | 200, logged: a redelivery cannot fix it |
 //! | missing or wrong signature / secret token | 401, nothing queued |
 //! | wrong verify token                        | 403    |
+//! | a content type the platform never sends   | 415    |
+//! | a body no platform sends (bad encoding, an XML DTD) | 400 |
 //! | unknown channel / path                    | 404    |
 //! | body over [`MAX_BODY_BYTES`]              | 413, not read further |
 //! | queue unavailable                         | 500: the platform redelivers, the queue deduplicates |
 
+use chatdrop_channels::line::{LineConfig, LineWebhook};
+use chatdrop_channels::messenger::{MessengerConfig, MessengerWebhook};
+use chatdrop_channels::sms::{SmsConfig, SmsWebhook};
 use chatdrop_channels::telegram::{TelegramConfig, TelegramWebhook};
+use chatdrop_channels::wechat::{WechatConfig, WechatWebhook};
 use chatdrop_channels::whatsapp::{WhatsappConfig, WhatsappWebhook};
 use chatdrop_channels::{Webhook, WebhookError, WebhookOutcome, WebhookRequest};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, secret_names};
@@ -31,6 +37,12 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct Ingress {
     whatsapp: Option<WhatsappWebhook>,
     telegram: Option<TelegramWebhook>,
+    messenger: Option<MessengerWebhook>,
+    line: Option<LineWebhook>,
+    wechat: Option<WechatWebhook>,
+    sms: Option<SmsWebhook>,
+    /// Where the platforms call us from outside: Twilio signs the full URL it called.
+    public_base_url: String,
     queues: SqsQueues,
 }
 
@@ -61,9 +73,36 @@ impl Ingress {
                     .into(),
             },
         });
+        let secret = |name: &str| secrets.get(name).expose().to_string();
+        let messenger = config.serves(Channel::Messenger).then(|| MessengerWebhook {
+            config: MessengerConfig {
+                app_secret: secret(secret_names::MESSENGER_APP_SECRET),
+                verify_token: secret(secret_names::MESSENGER_VERIFY_TOKEN),
+            },
+        });
+        let line = config.serves(Channel::Line).then(|| LineWebhook {
+            config: LineConfig {
+                channel_secret: secret(secret_names::LINE_CHANNEL_SECRET),
+            },
+        });
+        let wechat = config.serves(Channel::Wechat).then(|| WechatWebhook {
+            config: WechatConfig {
+                token: secret(secret_names::WECHAT_TOKEN),
+            },
+        });
+        let sms = config.serves(Channel::Sms).then(|| SmsWebhook {
+            config: SmsConfig {
+                auth_token: secret(secret_names::TWILIO_AUTH_TOKEN),
+            },
+        });
         Ok(Ingress {
             whatsapp,
             telegram,
+            messenger,
+            line,
+            wechat,
+            sms,
+            public_base_url: config.public_base_url.clone(),
             queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
         })
     }
@@ -78,14 +117,22 @@ impl Ingress {
         match channel {
             Channel::Whatsapp => self.whatsapp.as_ref().map(|w| w as &dyn Webhook),
             Channel::Telegram => self.telegram.as_ref().map(|w| w as &dyn Webhook),
+            Channel::Messenger => self.messenger.as_ref().map(|w| w as &dyn Webhook),
+            Channel::Line => self.line.as_ref().map(|w| w as &dyn Webhook),
+            Channel::Wechat => self.wechat.as_ref().map(|w| w as &dyn Webhook),
+            Channel::Sms => self.sms.as_ref().map(|w| w as &dyn Webhook),
         }
     }
 }
 
 fn respond(status: StatusCode, body: impl Into<String>) -> Response<Body> {
+    respond_as(status, "text/plain; charset=utf-8", body)
+}
+
+fn respond_as(status: StatusCode, content_type: &str, body: impl Into<String>) -> Response<Body> {
     Response::builder()
         .status(status)
-        .header("content-type", "text/plain; charset=utf-8")
+        .header("content-type", content_type)
         .body(Body::Text(body.into()))
         .expect("static response parts are valid")
 }
@@ -117,12 +164,19 @@ pub async fn handle(app: &Ingress, request: Request) -> Result<Response<Body>, E
         tracing::warn!(bytes = body.len(), "webhook body too large; refused");
         return Ok(respond(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"));
     }
+    let url = match parts.uri.query() {
+        Some(q) => format!("{}/webhooks/{name}?{q}", app.public_base_url),
+        None => format!("{}/webhooks/{name}", app.public_base_url),
+    };
     let webhook_request = WebhookRequest {
         method: &parts.method,
         headers: &parts.headers,
         query: parts.uri.query(),
+        url: &url,
         body,
     };
+    let ack = webhook.acknowledgement();
+    let accepted = || respond_as(StatusCode::OK, ack.content_type, ack.body);
     let messages = match webhook.receive(&webhook_request) {
         Ok(WebhookOutcome::Challenge(challenge)) => {
             tracing::info!("subscription check answered");
@@ -143,20 +197,31 @@ pub async fn handle(app: &Ingress, request: Request) -> Result<Response<Body>, E
                 "method not allowed",
             ));
         }
+        Err(WebhookError::UnsupportedMediaType(what)) => {
+            tracing::warn!(content_type = %what, "webhook with a content type the platform never sends; refused");
+            return Ok(respond(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported media type",
+            ));
+        }
+        Err(WebhookError::BadRequest(why)) => {
+            tracing::warn!(reason = %why, "webhook refused as a bad request");
+            return Ok(respond(StatusCode::BAD_REQUEST, "bad request"));
+        }
         Err(WebhookError::Malformed(why)) => {
             tracing::error!(reason = %why, bytes = body.len(), "authentic webhook with an unreadable payload; acknowledged");
-            return Ok(respond(StatusCode::OK, "ok"));
+            return Ok(accepted());
         }
     };
     if messages.is_empty() {
-        return Ok(respond(StatusCode::OK, "ok"));
+        return Ok(accepted());
     }
     match app.queues.enqueue_inbound(&messages).await {
         Ok(()) => {
             for m in &messages {
                 tracing::info!(customer = %m.conversation.hashed(), route = chatdrop_queue::route(m).as_str(), "queued");
             }
-            Ok(respond(StatusCode::OK, "ok"))
+            Ok(accepted())
         }
         Err(e) => {
             tracing::error!(error = %e, "could not queue; the platform will redeliver");

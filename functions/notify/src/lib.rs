@@ -1,28 +1,35 @@
 //! The `notify` function: sends reply bundles from the outbound queue through the channel
 //! adapters, in order per conversation (the queue is FIFO, grouped by conversation).
 //!
-//! Each bundle goes through the domain's [`deliver`]: replies already sent by an earlier attempt
-//! are skipped, rate limits are waited out in place up to a bound, permanent failures are
+//! Each bundle goes through the domain's [`deliver`] with the conversation's session (when the
+//! customer last wrote, whether they opted out): bundles the platform's window or an opt-out do
+//! not allow are held for ops, replies already sent by an earlier attempt are skipped, rate limits are waited out in place up to a bound, permanent failures are
 //! recorded and dropped, and transient ones return the bundle to the queue, which retries it for
 //! about 30 minutes (`resources.json`: receive count × visibility timeout) and then moves it to
 //! the dead-letter queue for a redrive.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use chatdrop_channels::line::{LineSendConfig, LineSender};
+use chatdrop_channels::messenger::{MessengerSendConfig, MessengerSender};
+use chatdrop_channels::sms::{SmsSendConfig, SmsSender};
 use chatdrop_channels::telegram::{TelegramSendConfig, TelegramSender};
-use chatdrop_channels::whatsapp::{WhatsappSendConfig, WhatsappSender};
+use chatdrop_channels::wechat::{WechatSendConfig, WechatSender};
+use chatdrop_channels::whatsapp::{OrderUpdateTemplate, WhatsappSendConfig, WhatsappSender};
 use chatdrop_channels::{Senders, http_client};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, secret_names};
 use chatdrop_domain::channel::Channel;
-use chatdrop_domain::delivery::{Delivered, DeliveryError, RetryPolicy, deliver};
+use chatdrop_domain::delivery::{Delivered, DeliveryError, Moment, RetryPolicy, deliver};
+use chatdrop_domain::ports::SessionStore;
 use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
 
 pub struct Notify {
-    store: DynamoStore,
+    store: Arc<DynamoStore>,
     senders: Senders,
     policy: RetryPolicy,
 }
@@ -45,6 +52,11 @@ impl Notify {
                     .get(secret_names::WHATSAPP_ACCESS_TOKEN)
                     .expose()
                     .into(),
+                order_update_template: config
+                    .whatsapp
+                    .order_template
+                    .clone()
+                    .map(|(name, language)| OrderUpdateTemplate { name, language }),
             },
         });
         let telegram = config.serves(Channel::Telegram).then(|| TelegramSender {
@@ -57,9 +69,54 @@ impl Notify {
                     .into(),
             },
         });
+        let secret = |name: &str| secrets.get(name).expose().to_string();
+        let store = Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(aws),
+            &config.table,
+        ));
+        let messenger = config.serves(Channel::Messenger).then(|| MessengerSender {
+            client: client.clone(),
+            config: MessengerSendConfig {
+                graph_base: config.messenger.graph_base.clone(),
+                api_version: config.messenger.api_version.clone(),
+                page_access_token: secret(secret_names::MESSENGER_PAGE_TOKEN),
+            },
+        });
+        let line = config.serves(Channel::Line).then(|| LineSender {
+            client: client.clone(),
+            config: LineSendConfig {
+                api_base: config.line.api_base.clone(),
+                channel_access_token: secret(secret_names::LINE_ACCESS_TOKEN),
+            },
+        });
+        let wechat = config.serves(Channel::Wechat).then(|| WechatSender {
+            client: client.clone(),
+            config: WechatSendConfig {
+                api_base: config.wechat.api_base.clone(),
+                app_id: config.wechat.app_id.clone(),
+                app_secret: secret(secret_names::WECHAT_APP_SECRET),
+            },
+            tokens: store.clone(),
+        });
+        let sms = config.serves(Channel::Sms).then(|| SmsSender {
+            client: client.clone(),
+            config: SmsSendConfig {
+                api_base: config.sms.api_base.clone(),
+                account_sid: config.sms.account_sid.clone(),
+                auth_token: secret(secret_names::TWILIO_AUTH_TOKEN),
+                from: config.sms.from.clone(),
+            },
+        });
         Ok(Notify {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
-            senders: Senders { whatsapp, telegram },
+            store,
+            senders: Senders {
+                whatsapp,
+                telegram,
+                messenger,
+                line,
+                wechat,
+                sms,
+            },
             policy: RetryPolicy::default(),
         })
     }
@@ -83,12 +140,23 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
             );
             Box::pin(
                 async move {
+                    // The window and opt-out state come from the conversation's session.
+                    let session = match app.store.session(&bundle.conversation).await {
+                        Ok(session) => session,
+                        Err(e) => return RecordResult::Retry(e.to_string()),
+                    };
+                    let at = Moment {
+                        now: unix_now(),
+                        last_heard_at: session.last_heard_at,
+                        opted_out: session.opted_out,
+                    };
                     match deliver(
                         &bundle,
                         &app.senders,
-                        &app.store,
+                        app.store.as_ref(),
                         app.policy,
                         tokio::time::sleep,
+                        at,
                     )
                     .await
                     {
@@ -98,6 +166,10 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                         }
                         Ok(Delivered::Undeliverable) => {
                             tracing::warn!("undeliverable; recorded and dropped");
+                            RecordResult::Done
+                        }
+                        Ok(Delivered::Held(reason)) => {
+                            tracing::warn!(%reason, "held for ops: `chatdrop held list`");
                             RecordResult::Done
                         }
                         Err(DeliveryError::Retry(failure)) => {
@@ -111,4 +183,10 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
         })
         .await,
     )
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -11,13 +11,18 @@
 //! - Outbound: each module's sender implements [`chatdrop_domain::delivery::ChannelSender`];
 //!   [`Senders`] dispatches on the conversation's channel.
 
+pub mod line;
+pub mod messenger;
 pub mod signature;
+pub mod sms;
 pub mod telegram;
+pub mod wechat;
 pub mod whatsapp;
 
 use chatdrop_domain::channel::{Channel, ConversationId};
-use chatdrop_domain::delivery::{ChannelSender, SendFailure};
-use chatdrop_domain::i18n::Lang;
+use chatdrop_domain::delivery::{
+    ChannelSender, Outgoing, SendFailure, SendMode, SendingRules, Sent,
+};
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::reply::Reply;
 use std::time::Duration;
@@ -29,7 +34,24 @@ pub struct WebhookRequest<'a> {
     pub headers: &'a http::HeaderMap,
     /// The raw query string, without `?`.
     pub query: Option<&'a str>,
+    /// The public URL the platform called, query included, as the platform saw it (Twilio
+    /// signs it): the deployment's public base URL, the webhook path and the raw query.
+    pub url: &'a str,
     pub body: &'a [u8],
+}
+
+/// The body a platform expects as the answer to an accepted webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acknowledgement {
+    pub content_type: &'static str,
+    pub body: &'static str,
+}
+
+impl Acknowledgement {
+    pub const OK: Acknowledgement = Acknowledgement {
+        content_type: "text/plain; charset=utf-8",
+        body: "ok",
+    };
 }
 
 #[derive(Debug, PartialEq)]
@@ -54,12 +76,30 @@ pub enum WebhookError {
     /// A method the endpoint does not serve: 405.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A body in a format the platform never sends (JSON where a form is due, say): 415,
+    /// nothing read further.
+    #[error("unsupported content type: {0}")]
+    UnsupportedMediaType(String),
+    /// A body no platform would send and no signature makes readable (bad encoding, a
+    /// document type declaration in XML): 400, nothing queued.
+    #[error("bad request: {0}")]
+    BadRequest(String),
 }
 
 /// The inbound side of a channel adapter.
 pub trait Webhook: Send + Sync {
     fn channel(&self) -> Channel;
     fn receive(&self, request: &WebhookRequest<'_>) -> Result<WebhookOutcome, WebhookError>;
+    /// What to answer once the messages are queued (WeChat wants `success`, Twilio TwiML).
+    fn acknowledgement(&self) -> Acknowledgement {
+        Acknowledgement::OK
+    }
+}
+
+/// The `Content-Type` header's media type, lowercased, without parameters.
+pub(crate) fn media_type(headers: &http::HeaderMap) -> Option<String> {
+    let value = headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next()?.trim().to_ascii_lowercase())
 }
 
 /// One HTTP client for every platform: connection pools are reused across warm invocations.
@@ -72,9 +112,14 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 }
 
 /// The senders of every configured channel.
+#[derive(Default)]
 pub struct Senders {
     pub whatsapp: Option<whatsapp::WhatsappSender>,
     pub telegram: Option<telegram::TelegramSender>,
+    pub messenger: Option<messenger::MessengerSender>,
+    pub line: Option<line::LineSender>,
+    pub wechat: Option<wechat::WechatSender>,
+    pub sms: Option<sms::SmsSender>,
 }
 
 fn not_configured(channel: Channel) -> SendFailure {
@@ -84,31 +129,54 @@ fn not_configured(channel: Channel) -> SendFailure {
     }
 }
 
+/// Runs `$call` on the configured sender of `$channel`, bound to `$s`; `$absent` otherwise.
+macro_rules! on_sender {
+    ($senders:expr, $channel:expr, $s:ident => $call:expr, $absent:expr) => {
+        match $channel {
+            Channel::Whatsapp => match &$senders.whatsapp {
+                Some($s) => $call,
+                None => $absent,
+            },
+            Channel::Telegram => match &$senders.telegram {
+                Some($s) => $call,
+                None => $absent,
+            },
+            Channel::Messenger => match &$senders.messenger {
+                Some($s) => $call,
+                None => $absent,
+            },
+            Channel::Line => match &$senders.line {
+                Some($s) => $call,
+                None => $absent,
+            },
+            Channel::Wechat => match &$senders.wechat {
+                Some($s) => $call,
+                None => $absent,
+            },
+            Channel::Sms => match &$senders.sms {
+                Some($s) => $call,
+                None => $absent,
+            },
+        }
+    };
+}
+
 impl ChannelSender for Senders {
     async fn acknowledge(&self, c: &ConversationId, token: &str) -> Result<(), SendFailure> {
-        match c.channel {
-            Channel::Whatsapp => match &self.whatsapp {
-                Some(s) => s.acknowledge(c, token).await,
-                None => Err(not_configured(c.channel)),
-            },
-            Channel::Telegram => match &self.telegram {
-                Some(s) => s.acknowledge(c, token).await,
-                None => Err(not_configured(c.channel)),
-            },
-        }
+        on_sender!(self, c.channel, s => s.acknowledge(c, token).await, Err(not_configured(c.channel)))
     }
 
-    async fn send(&self, c: &ConversationId, lang: Lang, reply: &Reply) -> Result<(), SendFailure> {
-        match c.channel {
-            Channel::Whatsapp => match &self.whatsapp {
-                Some(s) => s.send(c, lang, reply).await,
-                None => Err(not_configured(c.channel)),
-            },
-            Channel::Telegram => match &self.telegram {
-                Some(s) => s.send(c, lang, reply).await,
-                None => Err(not_configured(c.channel)),
-            },
-        }
+    fn rules(&self, channel: Channel) -> SendingRules {
+        on_sender!(self, channel, s => s.rules(), SendingRules::NO_WINDOW)
+    }
+
+    fn batches(&self, channel: Channel, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        on_sender!(self, channel, s => s.batches(replies, mode), vec![1; replies.len()])
+    }
+
+    async fn send(&self, out: &Outgoing<'_>) -> Result<Sent, SendFailure> {
+        let channel = out.conversation().channel;
+        on_sender!(self, channel, s => s.send(out).await, Err(not_configured(channel)))
     }
 }
 
@@ -224,6 +292,37 @@ pub(crate) mod test_server {
     use axum::extract::State;
     use axum::response::{IntoResponse, Response};
     use std::sync::{Arc, Mutex};
+
+    /// One reply as a bundle of its own, for calling a sender the way `deliver` does.
+    pub(crate) struct Single(chatdrop_domain::reply::ReplyBundle);
+
+    pub(crate) fn single(
+        c: &chatdrop_domain::channel::ConversationId,
+        lang: chatdrop_domain::i18n::Lang,
+        reply: &chatdrop_domain::reply::Reply,
+    ) -> Single {
+        Single(chatdrop_domain::reply::ReplyBundle {
+            id: "bundle-1".into(),
+            conversation: c.clone(),
+            lang,
+            ack: None,
+            reply_token: None,
+            update: None,
+            replies: vec![reply.clone()],
+        })
+    }
+
+    impl Single {
+        pub(crate) fn out(&self) -> chatdrop_domain::delivery::Outgoing<'_> {
+            chatdrop_domain::delivery::Outgoing {
+                bundle: &self.0,
+                first: 0,
+                replies: &self.0.replies,
+                mode: chatdrop_domain::delivery::SendMode::Session,
+                now: 0,
+            }
+        }
+    }
 
     #[derive(Clone, Debug)]
     pub(crate) struct Recorded {

@@ -30,7 +30,7 @@ use crate::{
     transport_failure, truncate_chars,
 };
 use chatdrop_domain::channel::{Channel, ConversationId};
-use chatdrop_domain::delivery::SendFailure;
+use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, Sent};
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::reply::{Choice, Reply};
@@ -261,6 +261,7 @@ fn inbound_message(event_id: String, m: TgMessage) -> Option<InboundMessage> {
         sent_at: m.date,
         locale: locale(m.from.as_ref()),
         ack: None,
+        reply_token: None,
         content,
     })
 }
@@ -291,6 +292,7 @@ fn inbound_callback(event_id: String, q: CallbackQuery) -> Option<InboundMessage
         sent_at: q.message.as_ref().map_or(0, |m| m.date),
         locale: locale(q.from.as_ref()),
         ack: (!q.id.is_empty()).then_some(q.id),
+        reply_token: None,
         content,
     })
 }
@@ -473,6 +475,15 @@ impl TelegramSender {
         TelegramSender { client, config }
     }
 
+    /// A bot may write to anyone who started it and has not blocked it: no window.
+    pub fn rules(&self) -> SendingRules {
+        SendingRules::NO_WINDOW
+    }
+
+    pub fn batches(&self, replies: &[Reply], _mode: SendMode) -> Vec<usize> {
+        vec![1; replies.len()]
+    }
+
     /// Answers a callback query so the customer's button stops spinning.
     pub async fn acknowledge(&self, c: &ConversationId, token: &str) -> Result<(), SendFailure> {
         if token.is_empty() {
@@ -484,15 +495,21 @@ impl TelegramSender {
             &json!({ "callback_query_id": token }),
         )
         .await
+        .map(drop)
     }
 
     /// Makes every rendered call in order; the first failure stops the rest, so the customer
     /// never gets a later part without an earlier one.
-    pub async fn send(&self, c: &ConversationId, l: Lang, r: &Reply) -> Result<(), SendFailure> {
-        for (method, params) in render(&c.customer, l, r) {
-            self.call(c, method, &params).await?;
+    pub async fn send(&self, out: &Outgoing<'_>) -> Result<Sent, SendFailure> {
+        let c = out.conversation();
+        let mut ids = Vec::new();
+        for reply in out.replies {
+            for (method, params) in render(&c.customer, out.lang(), reply) {
+                let result = self.call(c, method, &params).await?;
+                ids.extend(result["message_id"].as_i64().map(|id| id.to_string()));
+            }
         }
-        Ok(())
+        Ok(Sent::ids(ids))
     }
 
     async fn call(
@@ -500,7 +517,7 @@ impl TelegramSender {
         c: &ConversationId,
         method: &'static str,
         params: &Value,
-    ) -> Result<(), SendFailure> {
+    ) -> Result<Value, SendFailure> {
         // The token is part of the URL, so neither the URL nor a reqwest error (which quotes
         // it) may reach a log or a recorded failure.
         let url = format!(
@@ -518,7 +535,8 @@ impl TelegramSender {
             .map_err(|e| transport_failure(&e.without_url()))?;
         let status = response.status();
         if status.is_success() {
-            return Ok(());
+            let answer: Value = response.json().await.unwrap_or(Value::Null);
+            return Ok(answer["result"].clone());
         }
         // An unreadable error body still has a status to classify by.
         let bytes = response.bytes().await.unwrap_or_default();
@@ -597,6 +615,7 @@ mod tests {
         }
         webhook().receive(&WebhookRequest {
             method: &http::Method::POST,
+            url: "https://shop.example/webhooks/test",
             headers: &headers,
             query: None,
             body: body.as_bytes(),
@@ -677,6 +696,7 @@ mod tests {
         headers.insert(SECRET_HEADER, http::HeaderValue::from_static(""));
         let r = webhook.receive(&WebhookRequest {
             method: &http::Method::POST,
+            url: "https://shop.example/webhooks/test",
             headers: &headers,
             query: None,
             body: SHOP_COMMAND.as_bytes(),
@@ -689,6 +709,7 @@ mod tests {
         for method in [http::Method::GET, http::Method::PUT, http::Method::DELETE] {
             let r = webhook().receive(&WebhookRequest {
                 method: &method,
+                url: "https://shop.example/webhooks/test",
                 headers: &http::HeaderMap::new(),
                 query: None,
                 body: b"",
@@ -709,6 +730,7 @@ mod tests {
                 sent_at: 1_767_225_600,
                 locale: None,
                 ack: None,
+                reply_token: None,
                 content: InboundContent::Text {
                     body: "/shop".into()
                 },
@@ -748,6 +770,7 @@ mod tests {
                 sent_at: 1_767_225_610,
                 locale: None,
                 ack: Some("4382749283749823".into()),
+                reply_token: None,
                 content: InboundContent::Action {
                     payload: "buy:blue_mug:1".into(),
                     title: None
@@ -1184,7 +1207,7 @@ mod tests {
             caption: Some("c".repeat(1025)),
         };
         sender(&server.base)
-            .send(&ana(), Lang::En, &reply)
+            .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
             .await
             .expect("sent");
         let requests = server.requests();
@@ -1230,7 +1253,9 @@ mod tests {
         )
         .await;
         assert_eq!(
-            sender(&server.base).send(&ana(), Lang::En, &reply).await,
+            sender(&server.base)
+                .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+                .await,
             Err(SendFailure::RateLimited {
                 code: Some(429),
                 retry_after: Duration::from_secs(3)
@@ -1243,7 +1268,9 @@ mod tests {
             r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#,
         )
         .await;
-        let f = sender(&server.base).send(&ana(), Lang::En, &reply).await;
+        let f = sender(&server.base)
+            .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+            .await;
         assert!(
             matches!(
                 f,
@@ -1262,7 +1289,10 @@ mod tests {
         let base = format!("http://{}", listener.local_addr().unwrap());
         drop(listener);
         let f = sender(&base)
-            .send(&ana(), Lang::En, &Reply::Text { body: "hi".into() })
+            .send(
+                &crate::test_server::single(&ana(), Lang::En, &Reply::Text { body: "hi".into() })
+                    .out(),
+            )
             .await;
         let Err(SendFailure::Transient { code: None, detail }) = f else {
             panic!("{f:?}");

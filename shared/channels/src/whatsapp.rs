@@ -28,10 +28,10 @@ use crate::{
     transport_failure, truncate_chars,
 };
 use chatdrop_domain::channel::{Channel, ConversationId};
-use chatdrop_domain::delivery::SendFailure;
+use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, Sent};
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::inbound::{DeliveryStatus, InboundContent, InboundMessage};
-use chatdrop_domain::reply::{Choice, Reply};
+use chatdrop_domain::reply::{Choice, OrderUpdate, Reply};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
@@ -53,7 +53,23 @@ pub struct WhatsappSendConfig {
     pub api_version: String,
     pub phone_number_id: String,
     pub access_token: String,
+    /// The approved template order updates use outside the 24-hour window; without one, such
+    /// updates are held.
+    pub order_update_template: Option<OrderUpdateTemplate>,
 }
+
+/// A pre-approved message template for order updates. Its body must take two text
+/// parameters, in this order: the order number and a one-line summary of what happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderUpdateTemplate {
+    pub name: String,
+    /// The template's language code as approved (`en_US`, `ja`).
+    pub language: String,
+}
+
+/// The customer-service window: free-form messages only within 24 hours of the customer's
+/// last message.
+pub const WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 pub struct WhatsappSender {
     pub client: reqwest::Client,
@@ -349,6 +365,7 @@ fn inbound_message(m: WaMessage) -> Option<InboundMessage> {
         sent_at: m.timestamp,
         locale: None,
         ack: None,
+        reply_token: None,
         content,
     })
 }
@@ -374,6 +391,7 @@ fn inbound_status(s: WaStatus) -> Option<InboundMessage> {
         sent_at: s.timestamp,
         locale: None,
         ack: None,
+        reply_token: None,
         content: InboundContent::Status {
             message_id: s.id,
             status,
@@ -412,6 +430,9 @@ pub struct Limits {
     pub list_button: usize,
     pub cta_display_text: usize,
     pub image_caption: usize,
+    /// A template's text parameter (Meta's limit for body parameters is 1024 less the
+    /// template's own text; 200 keeps every approved template within it).
+    pub template_parameter: usize,
 }
 
 /// Sources: platform-facts §1.3 (Meta's interactive-message docs; the list row limits are
@@ -429,6 +450,7 @@ pub const LIMITS: Limits = Limits {
     list_button: 20,
     cta_display_text: 20,
     image_caption: 1024,
+    template_parameter: 200,
 };
 
 fn chars(s: &str) -> usize {
@@ -642,17 +664,53 @@ impl WhatsappSender {
         Ok(())
     }
 
-    /// Sends every rendered part in order; the first failure stops the rest, so the customer
-    /// never gets a later part without an earlier one.
-    pub async fn send(&self, c: &ConversationId, l: Lang, r: &Reply) -> Result<(), SendFailure> {
-        let url = self.messages_url();
-        for body in render(&c.customer, l, r) {
-            self.post(&url, c, &body).await?;
+    pub fn rules(&self) -> SendingRules {
+        SendingRules {
+            window: Some(WINDOW),
+            updates_after_window: self.config.order_update_template.is_some(),
         }
-        Ok(())
     }
 
-    async fn post(&self, url: &str, c: &ConversationId, body: &Value) -> Result<(), SendFailure> {
+    /// Outside the window an order update is one template message, whatever its replies.
+    pub fn batches(&self, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        match mode {
+            SendMode::OrderUpdate => vec![replies.len()],
+            SendMode::Session => vec![1; replies.len()],
+        }
+    }
+
+    /// Sends every rendered part in order; the first failure stops the rest, so the customer
+    /// never gets a later part without an earlier one.
+    pub async fn send(&self, out: &Outgoing<'_>) -> Result<Sent, SendFailure> {
+        let url = self.messages_url();
+        let c = out.conversation();
+        let bodies = match (
+            out.mode,
+            &self.config.order_update_template,
+            &out.bundle.update,
+        ) {
+            (SendMode::OrderUpdate, Some(template), Some(update)) => {
+                vec![template_message(&c.customer, template, update)]
+            }
+            _ => out
+                .replies
+                .iter()
+                .flat_map(|r| render(&c.customer, out.lang(), r))
+                .collect(),
+        };
+        let mut ids = Vec::new();
+        for body in bodies {
+            ids.extend(self.post(&url, c, &body).await?);
+        }
+        Ok(Sent::ids(ids))
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        c: &ConversationId,
+        body: &Value,
+    ) -> Result<Option<String>, SendFailure> {
         let response = self
             .client
             .post(url)
@@ -663,7 +721,8 @@ impl WhatsappSender {
             .map_err(|e| transport_failure(&e.without_url()))?;
         let status = response.status();
         if status.is_success() {
-            return Ok(());
+            let answer: Value = response.json().await.unwrap_or(Value::Null);
+            return Ok(answer["messages"][0]["id"].as_str().map(String::from));
         }
         let retry_after = retry_after_header(response.headers());
         // An unreadable error body still has a status to classify by.
@@ -677,6 +736,32 @@ impl WhatsappSender {
         );
         Err(failure)
     }
+}
+
+/// A template message: WhatsApp refuses parameters with line breaks, tabs or more than four
+/// spaces in a row, so the summary is flattened first.
+fn template_message(to: &str, template: &OrderUpdateTemplate, update: &OrderUpdate) -> Value {
+    let flat = |text: &str| {
+        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        truncate_chars(&one_line, LIMITS.template_parameter)
+    };
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "template",
+        "template": {
+            "name": template.name,
+            "language": { "code": template.language },
+            "components": [{
+                "type": "body",
+                "parameters": [
+                    { "type": "text", "text": flat(&update.order_number) },
+                    { "type": "text", "text": flat(&update.summary) },
+                ],
+            }],
+        },
+    })
 }
 
 fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -822,6 +907,7 @@ mod tests {
         }
         webhook().receive(&WebhookRequest {
             method: &http::Method::POST,
+            url: "https://shop.example/webhooks/test",
             headers: &headers,
             query: None,
             body: body.as_bytes(),
@@ -842,6 +928,7 @@ mod tests {
     fn get(query: &str) -> Result<WebhookOutcome, WebhookError> {
         webhook().receive(&WebhookRequest {
             method: &http::Method::GET,
+            url: "https://shop.example/webhooks/test",
             headers: &http::HeaderMap::new(),
             query: Some(query),
             body: b"",
@@ -965,6 +1052,7 @@ mod tests {
         headers.insert(SIGNATURE_HEADER, http::HeaderValue::from_str(&sig).unwrap());
         let request = WebhookRequest {
             method: &http::Method::POST,
+            url: "https://shop.example/webhooks/test",
             headers: &headers,
             query: None,
             body: TEXT_EXAMPLE.as_bytes(),
@@ -1005,6 +1093,7 @@ mod tests {
         }
         let none = webhook().receive(&WebhookRequest {
             method: &http::Method::GET,
+            url: "https://shop.example/webhooks/test",
             headers: &http::HeaderMap::new(),
             query: None,
             body: b"",
@@ -1016,6 +1105,7 @@ mod tests {
     fn other_methods_are_not_allowed() {
         let r = webhook().receive(&WebhookRequest {
             method: &http::Method::PUT,
+            url: "https://shop.example/webhooks/test",
             headers: &http::HeaderMap::new(),
             query: None,
             body: b"",
@@ -1036,6 +1126,7 @@ mod tests {
                 sent_at: 1_767_225_600,
                 locale: None,
                 ack: None,
+                reply_token: None,
                 content: InboundContent::Text {
                     body: "I want the blue mug".into()
                 },
@@ -1685,6 +1776,10 @@ mod tests {
                 api_version: "v21.0".into(),
                 phone_number_id: "106000000000002".into(),
                 access_token: "EAAtoken".into(),
+                order_update_template: Some(OrderUpdateTemplate {
+                    name: "order_update".into(),
+                    language: "en_US".into(),
+                }),
             },
         )
     }
@@ -1705,7 +1800,7 @@ mod tests {
             body: format!("{}\n{}", "a".repeat(4000), "b".repeat(200)),
         };
         sender(&server.base)
-            .send(&ana(), Lang::En, &reply)
+            .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
             .await
             .expect("sent");
         let requests = server.requests();
@@ -1742,7 +1837,9 @@ mod tests {
             &String::from_utf8(graph_error(131047)).unwrap(),
         )
         .await;
-        let f = sender(&server.base).send(&ana(), Lang::En, &reply).await;
+        let f = sender(&server.base)
+            .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+            .await;
         assert!(
             matches!(
                 f,
@@ -1760,7 +1857,9 @@ mod tests {
             &String::from_utf8(graph_error(130429)).unwrap(),
         )
         .await;
-        let f = sender(&server.base).send(&ana(), Lang::En, &reply).await;
+        let f = sender(&server.base)
+            .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+            .await;
         assert_eq!(
             f,
             Err(SendFailure::RateLimited {
@@ -1770,7 +1869,9 @@ mod tests {
         );
 
         let server = test_server::serve(500, vec![], "upstream exploded").await;
-        let f = sender(&server.base).send(&ana(), Lang::En, &reply).await;
+        let f = sender(&server.base)
+            .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+            .await;
         assert!(
             matches!(f, Err(SendFailure::Transient { code: None, .. })),
             "{f:?}"
@@ -1788,7 +1889,9 @@ mod tests {
         let reply = Reply::Text {
             body: format!("{}\n{}", "a".repeat(4000), "b".repeat(200)),
         };
-        let _ = sender(&server.base).send(&ana(), Lang::En, &reply).await;
+        let _ = sender(&server.base)
+            .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+            .await;
         assert_eq!(server.requests().len(), 1);
     }
 
@@ -1799,7 +1902,10 @@ mod tests {
         let base = format!("http://{}", listener.local_addr().unwrap());
         drop(listener);
         let f = sender(&base)
-            .send(&ana(), Lang::En, &Reply::Text { body: "hi".into() })
+            .send(
+                &crate::test_server::single(&ana(), Lang::En, &Reply::Text { body: "hi".into() })
+                    .out(),
+            )
             .await;
         assert!(
             matches!(f, Err(SendFailure::Transient { code: None, .. })),

@@ -75,7 +75,38 @@ pub struct Config {
     pub channels: Vec<Channel>,
     pub whatsapp: WhatsappEndpoint,
     pub telegram: TelegramEndpoint,
+    pub messenger: MessengerEndpoint,
+    pub line: LineEndpoint,
+    pub wechat: WechatEndpoint,
+    pub sms: SmsEndpoint,
     pub payments: PaymentSettings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessengerEndpoint {
+    pub graph_base: String,
+    pub api_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineEndpoint {
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WechatEndpoint {
+    pub api_base: String,
+    /// The Official Account's AppID (public; its AppSecret is a secret).
+    pub app_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmsEndpoint {
+    pub api_base: String,
+    /// The Twilio Account SID (public; its auth token is a secret).
+    pub account_sid: String,
+    /// The sending number in E.164, or a Messaging Service SID (`MG…`).
+    pub from: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +137,10 @@ pub struct WhatsappEndpoint {
     pub api_version: String,
     /// `CHATDROP_WHATSAPP_PHONE_NUMBER_ID`, required when WhatsApp is enabled.
     pub phone_number_id: String,
+    /// The approved template for order updates outside the 24-hour window, and its language
+    /// (`CHATDROP_WHATSAPP_ORDER_TEMPLATE`, `CHATDROP_WHATSAPP_ORDER_TEMPLATE_LANG`, default
+    /// `en_US`). Without one, such updates are held for ops.
+    pub order_template: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,10 +178,21 @@ impl Config {
                 problem: "must start with https:// (or http:// locally)".into(),
             });
         }
-        let phone_number_id = if channels.contains(&Channel::Whatsapp) {
-            required(vars, "CHATDROP_WHATSAPP_PHONE_NUMBER_ID")?
-        } else {
-            String::new()
+        let when = |channel: Channel, name: &'static str| {
+            if channels.contains(&channel) {
+                required(vars, name)
+            } else {
+                Ok(String::new())
+            }
+        };
+        let phone_number_id = when(Channel::Whatsapp, "CHATDROP_WHATSAPP_PHONE_NUMBER_ID")?;
+        let wechat_app_id = when(Channel::Wechat, "CHATDROP_WECHAT_APP_ID")?;
+        let twilio_account_sid = when(Channel::Sms, "CHATDROP_TWILIO_ACCOUNT_SID")?;
+        let sms_from = when(Channel::Sms, "CHATDROP_SMS_FROM")?;
+        let base = |name: &str, default: &str| {
+            or_default(vars, name, default)
+                .trim_end_matches('/')
+                .to_string()
         };
         Ok(Config {
             table: required(vars, "CHATDROP_TABLE")?,
@@ -169,6 +215,31 @@ impl Config {
                 .to_string(),
                 api_version: or_default(vars, "CHATDROP_WHATSAPP_API_VERSION", "v21.0"),
                 phone_number_id,
+                order_template: vars.var("CHATDROP_WHATSAPP_ORDER_TEMPLATE").map(|name| {
+                    (
+                        name,
+                        or_default(vars, "CHATDROP_WHATSAPP_ORDER_TEMPLATE_LANG", "en_US"),
+                    )
+                }),
+            },
+            messenger: MessengerEndpoint {
+                graph_base: base(
+                    "CHATDROP_MESSENGER_GRAPH_BASE",
+                    "https://graph.facebook.com",
+                ),
+                api_version: or_default(vars, "CHATDROP_MESSENGER_API_VERSION", "v21.0"),
+            },
+            line: LineEndpoint {
+                api_base: base("CHATDROP_LINE_API_BASE", "https://api.line.me"),
+            },
+            wechat: WechatEndpoint {
+                api_base: base("CHATDROP_WECHAT_API_BASE", "https://api.weixin.qq.com"),
+                app_id: wechat_app_id,
+            },
+            sms: SmsEndpoint {
+                api_base: base("CHATDROP_TWILIO_API_BASE", "https://api.twilio.com"),
+                account_sid: twilio_account_sid,
+                from: sms_from,
             },
             payments: PaymentSettings {
                 reservation_minutes: match vars.var("CHATDROP_RESERVATION_MINUTES") {
@@ -243,6 +314,14 @@ pub mod secret_names {
     pub const WHATSAPP_ACCESS_TOKEN: &str = "CHATDROP_WHATSAPP_ACCESS_TOKEN";
     pub const TELEGRAM_SECRET_TOKEN: &str = "CHATDROP_TELEGRAM_SECRET_TOKEN";
     pub const TELEGRAM_BOT_TOKEN: &str = "CHATDROP_TELEGRAM_BOT_TOKEN";
+    pub const MESSENGER_APP_SECRET: &str = "CHATDROP_MESSENGER_APP_SECRET";
+    pub const MESSENGER_VERIFY_TOKEN: &str = "CHATDROP_MESSENGER_VERIFY_TOKEN";
+    pub const MESSENGER_PAGE_TOKEN: &str = "CHATDROP_MESSENGER_PAGE_TOKEN";
+    pub const LINE_CHANNEL_SECRET: &str = "CHATDROP_LINE_CHANNEL_SECRET";
+    pub const LINE_ACCESS_TOKEN: &str = "CHATDROP_LINE_ACCESS_TOKEN";
+    pub const WECHAT_TOKEN: &str = "CHATDROP_WECHAT_TOKEN";
+    pub const WECHAT_APP_SECRET: &str = "CHATDROP_WECHAT_APP_SECRET";
+    pub const TWILIO_AUTH_TOKEN: &str = "CHATDROP_TWILIO_AUTH_TOKEN";
     pub const STRIPE_SECRET_KEY: &str = "CHATDROP_STRIPE_SECRET_KEY";
     pub const STRIPE_WEBHOOK_SECRET: &str = "CHATDROP_STRIPE_WEBHOOK_SECRET";
 }
@@ -311,6 +390,31 @@ pub fn channel_secrets(config: &Config, inbound: bool) -> Vec<&'static str> {
         } else {
             TELEGRAM_BOT_TOKEN
         });
+    }
+    if config.serves(Channel::Messenger) {
+        if inbound {
+            names.extend([MESSENGER_APP_SECRET, MESSENGER_VERIFY_TOKEN]);
+        } else {
+            names.push(MESSENGER_PAGE_TOKEN);
+        }
+    }
+    if config.serves(Channel::Line) {
+        names.push(if inbound {
+            LINE_CHANNEL_SECRET
+        } else {
+            LINE_ACCESS_TOKEN
+        });
+    }
+    if config.serves(Channel::Wechat) {
+        names.push(if inbound {
+            WECHAT_TOKEN
+        } else {
+            WECHAT_APP_SECRET
+        });
+    }
+    if config.serves(Channel::Sms) {
+        // Twilio signs webhooks and authenticates API calls with the same auth token.
+        names.push(TWILIO_AUTH_TOKEN);
     }
     names
 }

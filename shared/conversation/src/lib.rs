@@ -8,6 +8,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chatdrop_config::Config;
 use chatdrop_domain::action::Handler;
+use chatdrop_domain::delivery::DeliveryLog;
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::process::{Handled, process};
@@ -49,6 +50,8 @@ fn kind(content: &InboundContent) -> &'static str {
         InboundContent::Contact { .. } => "contact",
         InboundContent::Status { .. } => "status",
         InboundContent::Unsupported { .. } => "unsupported",
+        InboundContent::OptOut => "opt-out",
+        InboundContent::OptIn => "opt-in",
     }
 }
 
@@ -66,10 +69,20 @@ pub async fn consume(handler: Handler, app: &ConversationApp, event: SqsEvent) -
         // Boxed: the SDK futures nest deeply enough to overflow the compiler's layout depth.
         Box::pin(async move {
             if let InboundContent::Status {
-                status, error_code, ..
+                message_id,
+                status,
+                error_code,
             } = &message.content
             {
                 tracing::info!(status = status.as_str(), error_code = ?error_code, "delivery report");
+                // The thread shows where each message got to; a redelivered report is harmless.
+                if let Err(e) = app
+                    .store
+                    .record_status(&message.conversation, message_id, *status, message.sent_at)
+                    .await
+                {
+                    return RecordResult::Retry(e.into());
+                }
             }
             match process(
                 handler,

@@ -92,6 +92,16 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             Outcome::Reply(vec![text(Msg::Unsupported.text(lang))])
         }
         InboundContent::Status { .. } => Outcome::Silent,
+        // The platform or carrier confirms an opt-out itself; a reply would be a message the
+        // customer just said they do not want.
+        InboundContent::OptOut => {
+            session.opted_out = true;
+            Outcome::Silent
+        }
+        InboundContent::OptIn => {
+            session.opted_out = false;
+            Outcome::Reply(menu(catalog, lang, true))
+        }
     }
 }
 

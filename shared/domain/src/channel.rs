@@ -15,15 +15,30 @@ use std::fmt;
 pub enum Channel {
     Whatsapp,
     Telegram,
+    Messenger,
+    Line,
+    Wechat,
+    Sms,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Whatsapp, Channel::Telegram];
+    pub const ALL: [Channel; 6] = [
+        Channel::Whatsapp,
+        Channel::Telegram,
+        Channel::Messenger,
+        Channel::Line,
+        Channel::Wechat,
+        Channel::Sms,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Whatsapp => "whatsapp",
             Channel::Telegram => "telegram",
+            Channel::Messenger => "messenger",
+            Channel::Line => "line",
+            Channel::Wechat => "wechat",
+            Channel::Sms => "sms",
         }
     }
 
@@ -42,7 +57,8 @@ impl fmt::Display for Channel {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConversationId {
     pub channel: Channel,
-    /// The platform's id for the customer (wa_id, Telegram chat id). May be a phone number.
+    /// The platform's id for the customer (wa_id, Telegram chat id, Messenger PSID, LINE user
+    /// id, WeChat OpenID, the SMS sender's number). May be a phone number.
     pub customer: String,
 }
 

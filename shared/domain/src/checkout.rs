@@ -28,7 +28,7 @@ use crate::ports::{
     ReserveError, SessionStore,
 };
 use crate::process::{Handled, ProcessError};
-use crate::reply::{Choice, Reply, ReplyBundle};
+use crate::reply::{Choice, OrderUpdate, Reply, ReplyBundle};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
@@ -61,8 +61,9 @@ pub enum CheckoutProblem {
     OverLimit { limit: u32 },
 }
 
-/// The customer record limits count against: a verified phone number (WhatsApp ids are phone
-/// numbers; Telegram shares one through the contact button), else the conversation alone.
+/// The customer record limits count against: a verified phone number (WhatsApp ids and SMS
+/// senders are phone numbers; Telegram shares one through the contact button), else the
+/// conversation alone (Messenger, LINE and WeChat ids are app-scoped and say nothing of a phone).
 pub fn customer_id(conversation: &ConversationId, session: &Session) -> String {
     match phone_of(conversation, session) {
         Some(phone) => format!("phone:{}", short_hash(&phone)),
@@ -72,8 +73,10 @@ pub fn customer_id(conversation: &ConversationId, session: &Session) -> String {
 
 fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
     let raw = match conversation.channel {
-        Channel::Whatsapp => Some(conversation.customer.clone()),
-        Channel::Telegram => session.verified_phone.clone(),
+        Channel::Whatsapp | Channel::Sms => Some(conversation.customer.clone()),
+        Channel::Telegram | Channel::Messenger | Channel::Line | Channel::Wechat => {
+            session.verified_phone.clone()
+        }
     }?;
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     (!digits.is_empty()).then(|| format!("+{digits}"))
@@ -369,6 +372,7 @@ where
         .and_then(Lang::from_locale)
         .or(session.lang)
         .unwrap_or(settings.default_lang);
+    session.heard_from(message.sent_at);
     let action = match &message.content {
         InboundContent::Action { payload, .. } => Action::decode(payload),
         _ => Some(Action::ListOrders),
@@ -388,6 +392,8 @@ where
         conversation: conversation.clone(),
         lang,
         ack: message.ack.clone(),
+        reply_token: message.reply_token.clone(),
+        update: None,
         replies,
     };
     let offered = bundle.offered();
@@ -656,11 +662,29 @@ async fn notify_once<O: OrderStore, D: Dispatch>(
     if orders.notice_sent(&order.id, kind).await? {
         return Ok(());
     }
+    let summary = replies
+        .iter()
+        .find_map(|r| match r {
+            Reply::Text { body } | Reply::Choices { body, .. } => Some(body.as_str()),
+            _ => None,
+        })
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
     let bundle = ReplyBundle {
         id: full_hash(&format!("notice#{}#{kind}", order.id)),
         conversation: order.conversation.clone(),
         lang: order.lang,
         ack: None,
+        reply_token: None,
+        update: Some(OrderUpdate {
+            order_number: order.number(),
+            kind: kind.to_string(),
+            summary,
+        }),
         replies,
     };
     dispatch.reply(&bundle).await?;

@@ -42,7 +42,22 @@ pub struct Session {
     /// The conversation's own customer record was merged into the phone's (see checkout).
     #[serde(default)]
     pub linked: bool,
+    /// When the customer last wrote (the platform's timestamp, Unix seconds): platforms with a
+    /// customer-service window (WhatsApp and Messenger 24 h, WeChat 48 h) count from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_heard_at: Option<i64>,
+    /// The customer opted out (SMS `STOP`, a WeChat unsubscribe): nothing is sent until they
+    /// opt back in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opted_out: bool,
     /// Bumped on every save; 0 means never saved.
     #[serde(default)]
     pub version: u64,
+}
+
+impl Session {
+    /// Notes that the customer wrote at `sent_at`; a late redelivery never moves it back.
+    pub fn heard_from(&mut self, sent_at: i64) {
+        self.last_heard_at = Some(self.last_heard_at.map_or(sent_at, |t| t.max(sent_at)));
+    }
 }

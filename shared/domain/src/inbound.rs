@@ -6,6 +6,7 @@
 //! because every platform redelivers.
 
 use crate::channel::ConversationId;
+pub use crate::reply::ReplyToken;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,10 @@ pub struct InboundMessage {
     /// answered, the customer's client shows a spinner on the button).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ack: Option<String>,
+    /// A short-lived token that lets the answer go out as a direct reply (LINE's `replyToken`:
+    /// single use, about a minute, and free where a push costs quota).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_token: Option<ReplyToken>,
     pub content: InboundContent,
 }
 
@@ -52,6 +57,11 @@ pub enum InboundContent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error_code: Option<i64>,
     },
+    /// The customer asked to receive nothing more (SMS `STOP` and its synonyms, a WeChat
+    /// unsubscribe): nothing is sent to them until they opt back in.
+    OptOut,
+    /// The customer asked to hear from us again (SMS `START`/`UNSTOP`, a WeChat subscribe).
+    OptIn,
     /// A message kind we do not handle (voice note, sticker, location): answered politely.
     Unsupported { kind: String },
 }

@@ -229,3 +229,27 @@ pub trait OrderStore: Send + Sync {
         kind: &str,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
 }
+
+/// A boxed future, for the ports that are used as trait objects.
+pub type PortFuture<'a, T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, PortError>> + Send + 'a>>;
+
+/// A platform access token and when it stops working (Unix seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CachedToken {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+/// Short-lived platform access tokens, shared by every function and every warm instance.
+///
+/// WeChat's `access_token` is the case in point: fetching a new one invalidates the previous
+/// one, and the daily fetch quota is small, so a token is fetched by one caller, stored with its
+/// expiry, and read by everyone else. `lease` lets exactly one caller refresh at a time.
+pub trait TokenCache: Send + Sync {
+    fn get<'a>(&'a self, key: &'a str) -> PortFuture<'a, Option<CachedToken>>;
+    /// Takes the right to refresh `key` until `until` (Unix seconds), if nobody holds it now.
+    fn lease<'a>(&'a self, key: &'a str, holder: &'a str, until: i64) -> PortFuture<'a, bool>;
+    /// Stores a fresh token (and ends the lease).
+    fn put<'a>(&'a self, key: &'a str, token: &'a CachedToken) -> PortFuture<'a, ()>;
+}

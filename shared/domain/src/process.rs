@@ -114,6 +114,7 @@ where
         .or(session.lang)
         .unwrap_or(default_lang);
     session.lang = Some(lang);
+    session.heard_from(message.sent_at);
 
     let outcome = {
         let turn = Turn {
@@ -137,6 +138,8 @@ where
                 conversation: message.conversation.clone(),
                 lang,
                 ack: message.ack.clone(),
+                reply_token: message.reply_token.clone(),
+                update: None,
                 replies,
             };
             let offered = bundle.offered();

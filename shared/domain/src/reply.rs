@@ -54,7 +54,34 @@ pub struct ReplyBundle {
     pub lang: Lang,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ack: Option<String>,
+    /// The inbound event's reply token, if it came with one (see [`ReplyToken`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_token: Option<ReplyToken>,
+    /// Set when the bundle tells the customer about their order rather than answering them:
+    /// outside a platform's customer-service window, only such updates may still be sent, and
+    /// only in the platform's sanctioned form (a WhatsApp template, a Messenger message tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<OrderUpdate>,
     pub replies: Vec<Reply>,
+}
+
+/// A token for answering one inbound event directly, and until when it may be used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyToken {
+    pub token: String,
+    /// Unix seconds after which the platform may refuse it; the sender falls back to a push.
+    pub use_before: i64,
+}
+
+/// What an order update is about, in the fields a pre-approved template carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderUpdate {
+    /// The order number the customer sees (`#A1B2C3`).
+    pub order_number: String,
+    /// What happened: `paid`, `lapsed`, `shipped`, `refunded`.
+    pub kind: String,
+    /// The update in one line of the customer's language, for a template's text parameter.
+    pub summary: String,
 }
 
 impl ReplyBundle {

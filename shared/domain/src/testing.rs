@@ -30,6 +30,7 @@ pub fn message(event: &str, content: InboundContent) -> InboundMessage {
         sent_at: 1_767_225_600,
         locale: None,
         ack: None,
+        reply_token: None,
         content,
     }
 }

@@ -63,6 +63,7 @@ fn message(
         sent_at: 1_700_000_000,
         locale: None,
         ack: None,
+        reply_token: None,
         content,
     }
 }
@@ -290,6 +291,8 @@ fn bundle(c: &ConversationId, id: &str) -> ReplyBundle {
         conversation: c.clone(),
         lang: Lang::Ja,
         ack: Some("cbq-1".into()),
+        reply_token: None,
+        update: None,
         replies: vec![
             Reply::Text {
                 body: "ようこそ".into(),

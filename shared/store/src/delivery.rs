@@ -2,7 +2,9 @@
 
 use crate::{DynamoStore, n, now_secs, s, sdk_message};
 use aws_sdk_dynamodb::types::AttributeValue;
-use chatdrop_domain::delivery::{DeliveryLog, SendFailure};
+use chatdrop_domain::channel::ConversationId;
+use chatdrop_domain::delivery::{DeliveryLog, Outgoing, SendFailure, Sent};
+use chatdrop_domain::inbound::DeliveryStatus;
 use chatdrop_domain::ports::PortError;
 use chatdrop_domain::reply::ReplyBundle;
 use std::collections::HashMap;
@@ -82,5 +84,24 @@ impl DeliveryLog for DynamoStore {
             .await
             .map_err(|e| PortError::new("record undeliverable", sdk_message(e)))?;
         Ok(())
+    }
+
+    async fn record_held(&self, bundle: &ReplyBundle, reason: &str) -> Result<(), PortError> {
+        self.put_held(bundle, reason).await
+    }
+
+    async fn record_outbound(&self, out: &Outgoing<'_>, sent: &Sent) -> Result<(), PortError> {
+        self.put_outbound(out, sent).await
+    }
+
+    async fn record_status(
+        &self,
+        conversation: &ConversationId,
+        message_id: &str,
+        status: DeliveryStatus,
+        at: i64,
+    ) -> Result<(), PortError> {
+        self.update_status(conversation, message_id, status, at)
+            .await
     }
 }

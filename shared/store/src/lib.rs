@@ -10,6 +10,7 @@
 //! | session (state+cart)  | `CONV#channel#customer`         | `SESSION`   | 14 days |
 //! | processed marker      | `EVENT#handler#identity`        | `MARKER`    | 30 days |
 //! | delivery progress     | `OUTBOX#bundle`                 | `PROGRESS`  | 7 days  |
+//! | sent message, held bundle, platform token: see [`thread`] |||
 //!
 //! Every write that can race is conditional: a session save requires the version it read, a
 //! marker is created only if absent, and both go in one transaction. Items are mapped with
@@ -19,6 +20,7 @@ mod catalog;
 mod delivery;
 mod orders;
 mod session;
+mod thread;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -27,6 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use catalog::CatalogLoadError;
+pub use thread::{HeldBundle, ThreadMessage, requeue_id};
 
 /// How long a warm function reuses the catalog it read before asking again.
 const CATALOG_CACHE: Duration = Duration::from_secs(30);

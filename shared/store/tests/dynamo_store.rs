@@ -123,6 +123,8 @@ fn reply_effect(c: &ConversationId, id: &str) -> Effect {
             conversation: c.clone(),
             lang: Lang::Ja,
             ack: Some("cbq-77".into()),
+            reply_token: None,
+            update: None,
             replies: vec![
                 Reply::Text {
                     body: "ようこそ".into(),
@@ -440,6 +442,8 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
         offered: vec!["k:o:drop-bag:strap:canvas".into(), "k:x".into()],
         verified_phone: Some("+5511987654321".into()),
         linked: true,
+        last_heard_at: Some(1_767_225_600),
+        opted_out: true,
         version: 1,
     };
     store
@@ -558,6 +562,7 @@ async fn markers_record_the_effect_and_are_created_once() {
             sent_at: 1_700_000_000,
             locale: Some("ja-JP".into()),
             ack: None,
+            reply_token: None,
             content: InboundContent::Text {
                 body: "ANA & CO".into(),
             },

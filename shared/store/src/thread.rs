@@ -1,0 +1,343 @@
+//! What the platforms were sent, held back, and reported: the conversation's outbound thread,
+//! the held-message list ops work through, and the shared platform-token cache.
+//!
+//! | item                 | pk                       | sk              | expires |
+//! |----------------------|--------------------------|-----------------|---------|
+//! | sent message         | `THREAD#channel#customer`| `MSG#platform id` | 90 days |
+//! | held bundle          | `HELD`                   | bundle id       | 30 days |
+//! | platform token       | `TOKEN#key`              | `TOKEN`         | its expiry |
+//!
+//! A sent message is keyed by the platform's id for it because that is all a status webhook
+//! carries; the thread is read in `at` order. Held bundles share one partition: ops list them
+//! all, and there are few (a backlog here means a template or tag is missing).
+
+use crate::{DynamoStore, n, now_secs, s, sdk_message};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chatdrop_domain::channel::{ConversationId, full_hash};
+use chatdrop_domain::delivery::{Outgoing, Sent, summary};
+use chatdrop_domain::inbound::DeliveryStatus;
+use chatdrop_domain::ports::{CachedToken, PortError, PortFuture, TokenCache};
+use chatdrop_domain::reply::ReplyBundle;
+use std::collections::HashMap;
+
+const THREAD_TTL: i64 = 90 * 24 * 3600;
+const HELD_TTL: i64 = 30 * 24 * 3600;
+
+/// A bundle the sending rules kept back, as ops see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldBundle {
+    pub bundle: ReplyBundle,
+    pub reason: String,
+    pub held_at: i64,
+}
+
+/// One message of a conversation's outbound thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadMessage {
+    pub platform_id: String,
+    pub at: i64,
+    pub summary: String,
+    pub status: String,
+    pub bundle_id: String,
+}
+
+fn rank(status: DeliveryStatus) -> i64 {
+    match status {
+        DeliveryStatus::Sent => 1,
+        DeliveryStatus::Delivered => 2,
+        DeliveryStatus::Read => 3,
+        // A failure report is final, whatever came before.
+        DeliveryStatus::Failed => 4,
+    }
+}
+
+fn thread_pk(conversation: &ConversationId) -> AttributeValue {
+    s(format!("THREAD#{}", conversation.key()))
+}
+
+fn attr_s(item: &HashMap<String, AttributeValue>, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn attr_n(item: &HashMap<String, AttributeValue>, name: &str) -> i64 {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default()
+}
+
+impl DynamoStore {
+    pub(crate) async fn put_held(
+        &self,
+        bundle: &ReplyBundle,
+        reason: &str,
+    ) -> Result<(), PortError> {
+        let json =
+            serde_json::to_string(bundle).map_err(|e| PortError::new("encode held bundle", e))?;
+        let now = now_secs();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s("HELD"))
+            .item("sk", s(&bundle.id))
+            .item("bundle", s(json))
+            .item("reason", s(reason))
+            .item("channel", s(bundle.conversation.channel.as_str()))
+            .item("customer", s(bundle.conversation.hashed()))
+            .item("held_at", n(now))
+            .item("expires_at", n(now + HELD_TTL))
+            .send()
+            .await
+            .map_err(|e| PortError::new("record held bundle", sdk_message(e)))?;
+        Ok(())
+    }
+
+    /// Every held bundle, oldest first.
+    pub async fn held(&self) -> Result<Vec<HeldBundle>, PortError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s("HELD"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| PortError::new("list held bundles", sdk_message(e)))?;
+            for item in page.items() {
+                let bundle = serde_json::from_str(&attr_s(item, "bundle"))
+                    .map_err(|e| PortError::new("decode held bundle", e))?;
+                out.push(HeldBundle {
+                    bundle,
+                    reason: attr_s(item, "reason"),
+                    held_at: attr_n(item, "held_at"),
+                });
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        out.sort_by_key(|h| h.held_at);
+        Ok(out)
+    }
+
+    /// Takes a held bundle off the list; `false` if it was not there (already sent or
+    /// discarded by someone else).
+    pub async fn release_held(&self, bundle_id: &str) -> Result<bool, PortError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s("HELD"))
+            .key("sk", s(bundle_id))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| PortError::new("release held bundle", sdk_message(e)))?;
+        Ok(out.attributes.is_some())
+    }
+
+    /// Forgets a bundle's delivery progress, so a re-queued held bundle is evaluated afresh.
+    pub async fn reset_progress(&self, bundle_id: &str) -> Result<(), PortError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("OUTBOX#{bundle_id}")))
+            .key("sk", s("PROGRESS"))
+            .send()
+            .await
+            .map_err(|e| PortError::new("reset delivery progress", sdk_message(e)))?;
+        Ok(())
+    }
+
+    pub(crate) async fn put_outbound(
+        &self,
+        out: &Outgoing<'_>,
+        sent: &Sent,
+    ) -> Result<(), PortError> {
+        let conversation = out.conversation();
+        let text = out
+            .replies
+            .iter()
+            .map(summary)
+            .collect::<Vec<_>>()
+            .join(" / ");
+        // A platform that returns no ids still gets a thread entry, under a stable id of ours.
+        let ids = if sent.message_ids.is_empty() {
+            vec![format!("chatdrop:{}", out.idempotency_key())]
+        } else {
+            sent.message_ids.clone()
+        };
+        let now = now_secs();
+        for id in ids {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", thread_pk(conversation))
+                .item("sk", s(format!("MSG#{id}")))
+                .item("platform_id", s(&id))
+                .item("channel", s(conversation.channel.as_str()))
+                .item("bundle_id", s(&out.bundle.id))
+                .item("summary", s(&text))
+                .item("at", n(now))
+                .item("status", s(DeliveryStatus::Sent.as_str()))
+                .item("status_rank", n(rank(DeliveryStatus::Sent)))
+                .item("expires_at", n(now + THREAD_TTL))
+                .send()
+                .await
+                .map_err(|e| PortError::new("record sent message", sdk_message(e)))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn update_status(
+        &self,
+        conversation: &ConversationId,
+        message_id: &str,
+        status: DeliveryStatus,
+        at: i64,
+    ) -> Result<(), PortError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", thread_pk(conversation))
+            .key("sk", s(format!("MSG#{message_id}")))
+            .update_expression("SET #st = :st, status_rank = :r, status_at = :at")
+            .condition_expression("attribute_exists(pk) AND status_rank < :r")
+            .expression_attribute_names("#st", "status")
+            .expression_attribute_values(":st", s(status.as_str()))
+            .expression_attribute_values(":r", n(rank(status)))
+            .expression_attribute_values(":at", n(at))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Unknown message (sent before threads were kept, or by another system) or an
+            // older report arriving late: nothing to change.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(PortError::new("record delivery status", sdk_message(e))),
+        }
+    }
+
+    /// A conversation's outbound thread, oldest first.
+    pub async fn thread(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Vec<ThreadMessage>, PortError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", thread_pk(conversation))
+            .send()
+            .await
+            .map_err(|e| PortError::new("read thread", sdk_message(e)))?;
+        let mut messages: Vec<ThreadMessage> = page
+            .items()
+            .iter()
+            .map(|item| ThreadMessage {
+                platform_id: attr_s(item, "platform_id"),
+                at: attr_n(item, "at"),
+                summary: attr_s(item, "summary"),
+                status: attr_s(item, "status"),
+                bundle_id: attr_s(item, "bundle_id"),
+            })
+            .collect();
+        messages.sort_by(|a, b| (a.at, &a.bundle_id).cmp(&(b.at, &b.bundle_id)));
+        Ok(messages)
+    }
+}
+
+fn token_key(key: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_string(), s(format!("TOKEN#{key}"))),
+        ("sk".to_string(), s("TOKEN")),
+    ])
+}
+
+impl TokenCache for DynamoStore {
+    fn get<'a>(&'a self, key: &'a str) -> PortFuture<'a, Option<CachedToken>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(token_key(key)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| PortError::new("read platform token", sdk_message(e)))?;
+            Ok(out.item.and_then(|item| {
+                let token = attr_s(&item, "token");
+                (!token.is_empty()).then(|| CachedToken {
+                    token,
+                    expires_at: attr_n(&item, "token_expires_at"),
+                })
+            }))
+        })
+    }
+
+    fn lease<'a>(&'a self, key: &'a str, holder: &'a str, until: i64) -> PortFuture<'a, bool> {
+        Box::pin(async move {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(token_key(key)))
+                .update_expression("SET lease_holder = :h, lease_until = :u")
+                .condition_expression("attribute_not_exists(lease_until) OR lease_until < :now")
+                .expression_attribute_values(":h", s(holder))
+                .expression_attribute_values(":u", n(until))
+                .expression_attribute_values(":now", n(now_secs()))
+                .send()
+                .await;
+            match result {
+                Ok(_) => Ok(true),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    Ok(false)
+                }
+                Err(e) => Err(PortError::new("lease platform token", sdk_message(e))),
+            }
+        })
+    }
+
+    fn put<'a>(&'a self, key: &'a str, token: &'a CachedToken) -> PortFuture<'a, ()> {
+        Box::pin(async move {
+            let mut item = token_key(key);
+            item.insert("token".into(), s(&token.token));
+            item.insert("token_expires_at".into(), n(token.expires_at));
+            // Kept a day past expiry so a stale read finds an expired token, not nothing.
+            item.insert("expires_at".into(), n(token.expires_at + 24 * 3600));
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(|e| PortError::new("store platform token", sdk_message(e)))?;
+            Ok(())
+        })
+    }
+}
+
+/// A stable id for a held bundle's re-queue, so two ops pressing "send" queue it once.
+pub fn requeue_id(bundle_id: &str) -> String {
+    full_hash(&format!("release#{bundle_id}"))
+}
