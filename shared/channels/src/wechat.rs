@@ -960,3 +960,1174 @@ pub fn classify(status: u16, body: &[u8]) -> Result<Option<String>, SendFailure>
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatdrop_domain::ports::{PortError, PortFuture};
+    use std::collections::{HashMap, VecDeque};
+
+    const TOKEN: &str = "chatdrop-token";
+    const NOW: i64 = 1_767_225_600;
+    const ANA: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+
+    // --- signature ------------------------------------------------------------------------
+
+    #[test]
+    fn signature_matches_the_wechatpy_vector() {
+        // wechatpy/wechatpy tests/test_utils.py (platform-facts §5.1): sorted order is
+        // ["1410685589", "test", "test"].
+        assert_eq!(
+            signature("test", "1410685589", "test"),
+            "f21891de399b4e33a1a93c9a7b8a8fffb5a443ff"
+        );
+    }
+
+    #[test]
+    fn signature_matches_the_silenceper_vector() {
+        // silenceper/wechat util/signature_test.go (platform-facts §5.1): sha1("abc"), and the
+        // order of the arguments does not matter because they are sorted first.
+        assert_eq!(
+            signature("a", "b", "c"),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            signature("c", "a", "b"),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+    }
+
+    fn webhook() -> WechatWebhook {
+        WechatWebhook::new(WechatConfig {
+            token: TOKEN.into(),
+        })
+    }
+
+    fn signed_query(timestamp: i64, nonce: &str) -> String {
+        let ts = timestamp.to_string();
+        format!(
+            "signature={}&timestamp={ts}&nonce={nonce}&openid={ANA}",
+            signature(TOKEN, &ts, nonce)
+        )
+    }
+
+    fn call(
+        method: http::Method,
+        query: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<WebhookOutcome, WebhookError> {
+        let mut headers = http::HeaderMap::new();
+        if let Some(ct) = content_type {
+            headers.insert(http::header::CONTENT_TYPE, ct.parse().unwrap());
+        }
+        let url = format!("https://shop.example/webhooks/wechat?{query}");
+        webhook().receive_at(
+            &WebhookRequest {
+                method: &method,
+                headers: &headers,
+                query: Some(query),
+                url: &url,
+                body,
+            },
+            NOW,
+        )
+    }
+
+    fn post(body: &str) -> Result<WebhookOutcome, WebhookError> {
+        call(
+            http::Method::POST,
+            &signed_query(NOW, "nonce1"),
+            Some("text/xml"),
+            body.as_bytes(),
+        )
+    }
+
+    fn one(outcome: Result<WebhookOutcome, WebhookError>) -> InboundMessage {
+        match outcome {
+            Ok(WebhookOutcome::Messages(mut m)) if m.len() == 1 => m.remove(0),
+            other => panic!("expected one message, got {other:?}"),
+        }
+    }
+
+    fn nothing(outcome: Result<WebhookOutcome, WebhookError>) {
+        assert_eq!(outcome, Ok(WebhookOutcome::Messages(vec![])));
+    }
+
+    #[test]
+    fn get_with_a_good_signature_echoes_echostr() {
+        let query = format!("{}&echostr=5837397520665436492", signed_query(NOW, "n1"));
+        assert_eq!(
+            call(http::Method::GET, &query, None, b""),
+            Ok(WebhookOutcome::Challenge("5837397520665436492".into()))
+        );
+    }
+
+    #[test]
+    fn get_without_echostr_is_a_bad_request() {
+        assert!(matches!(
+            call(http::Method::GET, &signed_query(NOW, "n1"), None, b""),
+            Err(WebhookError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn tampered_missing_or_foreign_signatures_are_unauthorized() {
+        let ts = NOW.to_string();
+        let good = signature(TOKEN, &ts, "n1");
+        let mut tampered = good.clone().into_bytes();
+        tampered[0] = if tampered[0] == b'0' { b'1' } else { b'0' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        let queries = [
+            // one hex digit changed
+            format!("signature={tampered}&timestamp={ts}&nonce=n1&echostr=x"),
+            // signed for another nonce or timestamp
+            format!("signature={good}&timestamp={ts}&nonce=n2&echostr=x"),
+            format!("signature={good}&timestamp={}&nonce=n1&echostr=x", NOW + 1),
+            // under another token
+            format!(
+                "signature={}&timestamp={ts}&nonce=n1&echostr=x",
+                signature("other-token", &ts, "n1")
+            ),
+            // missing pieces
+            format!("timestamp={ts}&nonce=n1&echostr=x"),
+            format!("signature={good}&nonce=n1&echostr=x"),
+            format!("signature={good}&timestamp={ts}&echostr=x"),
+            String::new(),
+            // not hex, or the wrong length
+            format!(
+                "signature=zz{}&timestamp={ts}&nonce=n1&echostr=x",
+                &good[2..]
+            ),
+            format!(
+                "signature={}&timestamp={ts}&nonce=n1&echostr=x",
+                &good[..38]
+            ),
+        ];
+        for query in &queries {
+            for method in [http::Method::GET, http::Method::POST] {
+                let outcome = call(method.clone(), query, Some("text/xml"), b"<xml></xml>");
+                assert!(
+                    matches!(outcome, Err(WebhookError::Unauthorized(_))),
+                    "{method} {query}: {outcome:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeated_parameter_cannot_override_the_signed_one() {
+        let query = format!(
+            "{}&timestamp={}&echostr=x",
+            signed_query(NOW, "n1"),
+            NOW + 9
+        );
+        assert!(call(http::Method::GET, &query, None, b"").is_ok());
+        let query = format!(
+            "timestamp={}&{}&echostr=x",
+            NOW + 9,
+            signed_query(NOW, "n1")
+        );
+        assert!(matches!(
+            call(http::Method::GET, &query, None, b""),
+            Err(WebhookError::Unauthorized(_))
+        ));
+    }
+
+    #[test]
+    fn an_unset_token_verifies_nothing() {
+        let hook = WechatWebhook::new(WechatConfig {
+            token: String::new(),
+        });
+        let ts = NOW.to_string();
+        let query = format!(
+            "signature={}&timestamp={ts}&nonce=n&echostr=x",
+            signature("", &ts, "n")
+        );
+        let headers = http::HeaderMap::new();
+        let outcome = hook.receive_at(
+            &WebhookRequest {
+                method: &http::Method::GET,
+                headers: &headers,
+                query: Some(&query),
+                url: "https://shop.example/webhooks/wechat",
+                body: b"",
+            },
+            NOW,
+        );
+        assert_eq!(
+            outcome,
+            Err(WebhookError::Unauthorized("token not configured"))
+        );
+    }
+
+    #[test]
+    fn timestamps_more_than_five_minutes_off_are_refused() {
+        for (offset, ok) in [
+            (0, true),
+            (-300, true),
+            (300, true),
+            (-301, false),
+            (301, false),
+        ] {
+            let query = format!("{}&echostr=x", signed_query(NOW + offset, "n1"));
+            let outcome = call(http::Method::GET, &query, None, b"");
+            assert_eq!(outcome.is_ok(), ok, "offset {offset}: {outcome:?}");
+        }
+        let query = format!(
+            "signature={}&timestamp=soon&nonce=n1&echostr=x",
+            signature(TOKEN, "soon", "n1")
+        );
+        assert!(matches!(
+            call(http::Method::GET, &query, None, b""),
+            Err(WebhookError::Unauthorized(_))
+        ));
+    }
+
+    #[test]
+    fn other_methods_are_not_allowed() {
+        assert_eq!(
+            call(http::Method::PUT, &signed_query(NOW, "n"), None, b""),
+            Err(WebhookError::MethodNotAllowed)
+        );
+    }
+
+    // --- payloads -------------------------------------------------------------------------
+
+    fn push(fields: &str) -> String {
+        format!(
+            "<xml><ToUserName><![CDATA[gh_1a2b3c4d5e6f]]></ToUserName>\
+             <FromUserName><![CDATA[{ANA}]]></FromUserName>\
+             <CreateTime>1767225600</CreateTime>{fields}</xml>"
+        )
+    }
+
+    #[test]
+    fn text_is_text_keyed_by_msg_id() {
+        let m = one(post(&push(
+            "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[blue mug <3 & more]]></Content>\
+             <MsgId>24700000000000001</MsgId>",
+        )));
+        assert_eq!(
+            m,
+            InboundMessage {
+                conversation: ConversationId::new(Channel::Wechat, ANA),
+                event_id: "24700000000000001".into(),
+                sent_at: 1_767_225_600,
+                locale: None,
+                ack: None,
+                reply_token: None,
+                content: InboundContent::Text {
+                    body: "blue mug <3 & more".into()
+                },
+            }
+        );
+    }
+
+    #[test]
+    fn escaped_text_without_cdata_is_unescaped() {
+        let m = one(post(&push(
+            "<MsgType>text</MsgType><Content>1 &lt; 2 &amp; 3</Content><MsgId>7</MsgId>",
+        )));
+        assert_eq!(
+            m.content,
+            InboundContent::Text {
+                body: "1 < 2 & 3".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_menu_click_is_the_tap_of_its_key() {
+        let m = one(post(&push(
+            "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>\
+             <EventKey><![CDATA[c:p:tee]]></EventKey>",
+        )));
+        assert_eq!(
+            m.content,
+            InboundContent::Action {
+                payload: "c:p:tee".into(),
+                title: None
+            }
+        );
+        // WeChat's dedup rule for events: sender and CreateTime (and the event, here).
+        assert_eq!(m.event_id, format!("{ANA}#1767225600#CLICK"));
+        assert_eq!(m.sent_at, 1_767_225_600);
+    }
+
+    #[test]
+    fn follow_and_unfollow_are_opt_in_and_opt_out() {
+        let m = one(post(&push(
+            "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>\
+             <EventKey><![CDATA[qrscene_123]]></EventKey>",
+        )));
+        assert_eq!(m.content, InboundContent::OptIn);
+        assert_eq!(m.event_id, format!("{ANA}#1767225600#subscribe"));
+        let m = one(post(&push(
+            "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[unsubscribe]]></Event>",
+        )));
+        assert_eq!(m.content, InboundContent::OptOut);
+        assert_eq!(m.event_id, format!("{ANA}#1767225600#unsubscribe"));
+    }
+
+    #[test]
+    fn other_events_are_not_the_customer_talking() {
+        for event in [
+            "<Event><![CDATA[VIEW]]></Event><EventKey><![CDATA[https://shop.example]]></EventKey>",
+            "<Event><![CDATA[SCAN]]></Event><EventKey><![CDATA[123]]></EventKey>",
+            "<Event><![CDATA[LOCATION]]></Event><Latitude>23.1</Latitude>",
+            "<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><Status>success</Status>",
+            // A click without a key has nothing to act on.
+            "<Event><![CDATA[CLICK]]></Event>",
+        ] {
+            nothing(post(&push(&format!(
+                "<MsgType><![CDATA[event]]></MsgType>{event}"
+            ))));
+        }
+    }
+
+    #[test]
+    fn an_image_carries_its_media_id() {
+        let m = one(post(&push(
+            "<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl>\
+             <MediaId><![CDATA[media_id_1]]></MediaId><MsgId>24700000000000002</MsgId>",
+        )));
+        assert_eq!(
+            m.content,
+            InboundContent::Image {
+                media_id: "media_id_1".into(),
+                caption: None
+            }
+        );
+        assert_eq!(m.event_id, "24700000000000002");
+    }
+
+    #[test]
+    fn voice_video_location_and_link_are_unsupported() {
+        for kind in ["voice", "video", "location", "link", "something_new"] {
+            let m = one(post(&push(&format!(
+                "<MsgType><![CDATA[{kind}]]></MsgType><MediaId>m</MediaId><MsgId>9</MsgId>"
+            ))));
+            assert_eq!(m.content, InboundContent::Unsupported { kind: kind.into() });
+            assert_eq!(m.event_id, "9");
+        }
+    }
+
+    #[test]
+    fn a_push_without_a_sender_is_skipped() {
+        nothing(post(
+            "<xml><MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>",
+        ));
+    }
+
+    #[test]
+    fn authentic_but_unreadable_xml_is_malformed() {
+        for body in [
+            "<xml><MsgType>text</MsgType>",
+            "not xml at all <",
+            "{\"json\":1}",
+        ] {
+            let outcome = post(body);
+            assert!(
+                matches!(outcome, Err(WebhookError::Malformed(_))),
+                "{body}: {outcome:?}"
+            );
+        }
+    }
+
+    const XXE: &str = r#"<?xml version="1.0"?>
+<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<xml><FromUserName>oX</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>"#;
+
+    const BILLION_LAUGHS: &str = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<xml><FromUserName>oX</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&lol4;</Content><MsgId>1</MsgId></xml>"#;
+
+    #[test]
+    fn external_entities_and_billion_laughs_are_refused_before_parsing() {
+        for body in [XXE, BILLION_LAUGHS] {
+            assert!(
+                matches!(post(body), Err(WebhookError::BadRequest(_))),
+                "{body}"
+            );
+        }
+        // Lower-case spellings and a bare entity declaration too.
+        for body in [
+            "<!doctype xml><xml/>",
+            "<xml><!ENTITY a \"b\"></xml>",
+            "<xml><!entity a \"b\"></xml>",
+        ] {
+            assert!(
+                matches!(post(body), Err(WebhookError::BadRequest(_))),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_parser_itself_expands_no_custom_entity() {
+        // Belt and braces: even past the guard, quick-xml resolves only the predefined entities
+        // and refuses the rest, so neither attack yields a file's contents or a billion "lol"s.
+        for (body, entity) in [(XXE, "`xxe`"), (BILLION_LAUGHS, "`lol4`")] {
+            match parse_message(body) {
+                Err(WebhookError::Malformed(e)) => {
+                    assert!(
+                        e.contains("unrecognized entity") && e.contains(entity),
+                        "{e}"
+                    )
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn non_utf8_bodies_are_bad_requests() {
+        let mut body = push("<MsgType>text</MsgType><Content>").into_bytes();
+        body.extend_from_slice(&[0xC4, 0xE3, 0xBA, 0xC3]); // 你好 in GBK
+        body.extend_from_slice(b"</Content><MsgId>1</MsgId></xml>");
+        let outcome = call(
+            http::Method::POST,
+            &signed_query(NOW, "n"),
+            Some("text/xml"),
+            &body,
+        );
+        assert!(
+            matches!(outcome, Err(WebhookError::BadRequest(_))),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn xml_content_types_or_none_are_accepted_and_others_refused() {
+        let body = push("<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId>");
+        for ct in [
+            None,
+            Some("text/xml"),
+            Some("text/xml; charset=utf-8"),
+            Some("application/xml"),
+        ] {
+            let outcome = call(
+                http::Method::POST,
+                &signed_query(NOW, "n"),
+                ct,
+                body.as_bytes(),
+            );
+            assert!(one(outcome).event_id == "1", "{ct:?}");
+        }
+        let outcome = call(
+            http::Method::POST,
+            &signed_query(NOW, "n"),
+            Some("application/json"),
+            body.as_bytes(),
+        );
+        assert_eq!(
+            outcome,
+            Err(WebhookError::UnsupportedMediaType(
+                "application/json".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn the_acknowledgement_is_success() {
+        assert_eq!(
+            webhook().acknowledgement(),
+            Acknowledgement {
+                content_type: "text/plain",
+                body: "success"
+            }
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_secrets() {
+        let hook = format!("{:?}", webhook().config);
+        assert!(!hook.contains(TOKEN), "{hook}");
+        let send = format!(
+            "{:?}",
+            WechatSendConfig {
+                api_base: "https://api.weixin.qq.com".into(),
+                app_id: "wx123".into(),
+                app_secret: "very-secret".into(),
+            }
+        );
+        assert!(
+            !send.contains("very-secret") && send.contains("wx123"),
+            "{send}"
+        );
+    }
+
+    // --- rendering ------------------------------------------------------------------------
+
+    fn choice(id: &str, title: &str) -> Choice {
+        Choice {
+            id: id.into(),
+            title: title.into(),
+            description: None,
+        }
+    }
+
+    fn text(body: &str) -> Reply {
+        Reply::Text { body: body.into() }
+    }
+
+    #[test]
+    fn choices_are_numbered_lines() {
+        let mut tee = choice("c:p:tee", "Tee");
+        tee.description = Some("$25.00".into());
+        let reply = Reply::Choices {
+            body: "Pick one".into(),
+            menu_label: "Menu".into(),
+            choices: vec![tee, choice("c:p:mug", "Mug")],
+        };
+        assert_eq!(
+            render(Lang::En, &reply),
+            vec!["Pick one\n\n1. Tee — $25.00\n2. Mug\n\nReply with a number.".to_string()]
+        );
+        let ja = render(Lang::Ja, &reply);
+        assert!(
+            ja[0].ends_with(&Msg::ReplyWithNumber.text(Lang::Ja)),
+            "{ja:?}"
+        );
+    }
+
+    #[test]
+    fn links_are_anchors_and_images_their_url() {
+        let link = Reply::Link {
+            body: "Your order is ready to pay.".into(),
+            label: "Pay now".into(),
+            url: "https://checkout.stripe.com/c/pay/cs_test".into(),
+        };
+        assert_eq!(
+            messages(Lang::En, &[link]),
+            vec![
+                "Your order is ready to pay.\n\n<a href=\"https://checkout.stripe.com/c/pay/cs_test\">Pay now</a>"
+                    .to_string()
+            ]
+        );
+        // A label that would break the tag is shown as plain text.
+        let odd = Reply::Link {
+            body: "Pay".into(),
+            label: "<b>Pay</b>".into(),
+            url: "https://pay.example/x".into(),
+        };
+        assert_eq!(
+            messages(Lang::En, &[odd]),
+            vec!["Pay\n\n<b>Pay</b>: https://pay.example/x".to_string()]
+        );
+        let image = Reply::Image {
+            url: "https://cdn.example/mug.jpg".into(),
+            caption: Some("Blue mug".into()),
+        };
+        assert_eq!(
+            messages(Lang::En, &[image]),
+            vec!["Blue mug\n\nhttps://cdn.example/mug.jpg".to_string()]
+        );
+    }
+
+    #[test]
+    fn long_text_is_split_by_bytes_not_characters() {
+        // 1,000 three-byte characters: 3,000 bytes, so two messages, each within 2,048 bytes.
+        let parts = render(Lang::En, &text(&"好".repeat(1000)));
+        assert_eq!(parts.len(), 2);
+        assert!(
+            parts.iter().all(|p| p.len() <= LIMITS.text_bytes),
+            "{parts:?}"
+        );
+        assert_eq!(parts.concat(), "好".repeat(1000));
+        // Exactly at the limit is one message.
+        assert_eq!(render(Lang::En, &text(&"a".repeat(2048))).len(), 1);
+        assert_eq!(render(Lang::En, &text(&"a".repeat(2049))).len(), 2);
+        // Line breaks are preferred cut points.
+        let lines = format!("{}\n{}", "a".repeat(1500), "b".repeat(1000));
+        assert_eq!(
+            render(Lang::En, &text(&lines)),
+            vec!["a".repeat(1500), "b".repeat(1000)]
+        );
+        assert!(render(Lang::En, &text("  \n ")).is_empty());
+    }
+
+    fn sender_for(base: &str, tokens: Arc<dyn TokenCache>) -> WechatSender {
+        WechatSender::new(
+            crate::http_client(Duration::from_secs(5)),
+            WechatSendConfig {
+                api_base: base.into(),
+                app_id: "wx123".into(),
+                app_secret: "app-secret".into(),
+            },
+            tokens,
+        )
+    }
+
+    fn offline_sender() -> WechatSender {
+        sender_for("http://127.0.0.1:9", Arc::new(MemoryTokens::default()))
+    }
+
+    #[test]
+    fn batches_merge_consecutive_replies_that_fit_one_message() {
+        let s = offline_sender();
+        let short = text("Added to your cart.");
+        let replies = vec![
+            short.clone(),
+            short.clone(),
+            Reply::Choices {
+                body: "Anything else?".into(),
+                menu_label: "Menu".into(),
+                choices: vec![choice("a", "Checkout"), choice("b", "Keep shopping")],
+            },
+        ];
+        assert_eq!(s.batches(&replies, SendMode::Session), vec![3]);
+        assert_eq!(messages(Lang::En, &replies).len(), 1);
+
+        // Replies that do not fit together start a new message.
+        let big = text(&"x".repeat(1500));
+        let replies = vec![big.clone(), big.clone(), short.clone(), big.clone()];
+        let groups = s.batches(&replies, SendMode::Session);
+        assert_eq!(groups, vec![1, 2, 1]);
+        let mut at = 0;
+        for g in groups {
+            let sent = messages(Lang::En, &replies[at..at + g]);
+            assert_eq!(sent.len(), 1);
+            assert!(sent[0].len() <= LIMITS.text_bytes);
+            at += g;
+        }
+
+        // A reply too long for one message stands alone (with what fits in its last part).
+        let huge = text(&"y".repeat(3000));
+        assert_eq!(
+            s.batches(
+                &[short.clone(), huge.clone(), short.clone()],
+                SendMode::Session
+            ),
+            vec![1, 2]
+        );
+        assert_eq!(s.batches(&[], SendMode::Session), Vec::<usize>::new());
+        // Empty replies cost nothing and ride along.
+        assert_eq!(
+            s.batches(&[text(" "), short.clone(), text("")], SendMode::Session),
+            vec![3]
+        );
+    }
+
+    #[test]
+    fn japanese_groups_fit_one_message_too() {
+        // Grouping cannot see the language, so it reserves room for the longest hint.
+        let s = offline_sender();
+        let menu = |n: usize| Reply::Choices {
+            body: "b".repeat(n),
+            menu_label: "M".into(),
+            choices: vec![choice("a", "A")],
+        };
+        for n in 1900..2100 {
+            let replies = vec![menu(10), menu(n), menu(10)];
+            let groups = s.batches(&replies, SendMode::Session);
+            let mut at = 0;
+            for &g in &groups {
+                let group = &replies[at..at + g];
+                let ja = messages(Lang::Ja, group).len();
+                let en = messages(Lang::En, group).len();
+                // Never more messages than planned, and a merged group is one message unless
+                // its first reply alone needs more.
+                assert!(en <= ja, "{n}: {groups:?}");
+                if g > 1 {
+                    assert_eq!(ja, messages(Lang::Ja, &group[..1]).len().max(1), "{n}");
+                }
+                at += g;
+            }
+        }
+    }
+
+    #[test]
+    fn the_window_is_48_hours_and_updates_after_it_are_held() {
+        assert_eq!(
+            offline_sender().rules(),
+            SendingRules {
+                window: Some(Duration::from_secs(48 * 3600)),
+                updates_after_window: false
+            }
+        );
+    }
+
+    // --- classification -------------------------------------------------------------------
+
+    fn answer(code: i64) -> Result<Option<String>, SendFailure> {
+        classify(
+            200,
+            format!(r#"{{"errcode":{code},"errmsg":"something rid: 1"}}"#).as_bytes(),
+        )
+    }
+
+    #[test]
+    fn errcode_zero_is_sent_with_the_msgid_if_any() {
+        assert_eq!(classify(200, br#"{"errcode":0,"errmsg":"ok"}"#), Ok(None));
+        assert_eq!(
+            classify(200, br#"{"errcode":0,"errmsg":"ok","msgid":1234567890123}"#),
+            Ok(Some("1234567890123".into()))
+        );
+    }
+
+    #[test]
+    fn out_of_window_unfollowed_and_bad_openids_are_permanent() {
+        for code in [45015, 43004, 40003, 43019, 45002] {
+            assert!(
+                matches!(answer(code), Err(SendFailure::Permanent { code: Some(c), .. }) if c == code),
+                "{code}"
+            );
+        }
+        let Err(SendFailure::Permanent { detail, .. }) = answer(45047) else {
+            panic!("45047 is permanent");
+        };
+        assert!(detail.contains("quota"), "{detail}");
+    }
+
+    #[test]
+    fn limits_wait_and_busy_retries() {
+        assert_eq!(
+            answer(45011),
+            Err(SendFailure::RateLimited {
+                code: Some(45011),
+                retry_after: Duration::from_secs(1)
+            })
+        );
+        assert_eq!(
+            answer(45009),
+            Err(SendFailure::RateLimited {
+                code: Some(45009),
+                retry_after: Duration::from_secs(3600)
+            })
+        );
+        // Busy, token and configuration errors and unknown codes keep the message.
+        for code in [-1, 40001, 42001, 40014, 40125, 40164, 48001, 99999] {
+            assert!(
+                matches!(answer(code), Err(SendFailure::Transient { code: Some(c), .. }) if c == code),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn http_errors_and_unreadable_answers_are_transient() {
+        assert!(matches!(
+            classify(502, b"bad gateway"),
+            Err(SendFailure::Transient { code: None, .. })
+        ));
+        assert!(matches!(
+            classify(200, b"<html>proxy</html>"),
+            Err(SendFailure::Transient { code: None, .. })
+        ));
+        assert!(matches!(
+            classify(429, b""),
+            Err(SendFailure::RateLimited { code: None, .. })
+        ));
+    }
+
+    // --- sending --------------------------------------------------------------------------
+
+    /// The token cache in memory, with the lease semantics the port describes.
+    #[derive(Default)]
+    struct MemoryTokens {
+        #[allow(clippy::type_complexity)]
+        entries: Mutex<HashMap<String, (Option<CachedToken>, Option<(String, i64)>)>>,
+    }
+
+    impl MemoryTokens {
+        fn token(&self, key: &str) -> Option<CachedToken> {
+            self.entries
+                .lock()
+                .unwrap()
+                .get(key)
+                .and_then(|e| e.0.clone())
+        }
+    }
+
+    impl TokenCache for MemoryTokens {
+        fn get<'a>(&'a self, key: &'a str) -> PortFuture<'a, Option<CachedToken>> {
+            let token = self.token(key);
+            Box::pin(async move { Ok::<_, PortError>(token) })
+        }
+
+        fn lease<'a>(&'a self, key: &'a str, holder: &'a str, until: i64) -> PortFuture<'a, bool> {
+            let mut entries = self.entries.lock().unwrap();
+            let entry = entries.entry(key.to_string()).or_default();
+            let taken = match &entry.1 {
+                Some((h, u)) if *u > unix_now() && h != holder => false,
+                _ => {
+                    entry.1 = Some((holder.to_string(), until));
+                    true
+                }
+            };
+            Box::pin(async move { Ok::<_, PortError>(taken) })
+        }
+
+        fn put<'a>(&'a self, key: &'a str, token: &'a CachedToken) -> PortFuture<'a, ()> {
+            let mut entries = self.entries.lock().unwrap();
+            let entry = entries.entry(key.to_string()).or_default();
+            entry.0 = Some(token.clone());
+            entry.1 = None;
+            Box::pin(async move { Ok::<_, PortError>(()) })
+        }
+    }
+
+    /// A fake WeChat API: hands out numbered tokens (each fetch invalidates the previous one,
+    /// as the real one does), refuses stale ones with 40001, and records every send.
+    #[derive(Clone, Default)]
+    struct FakeWechat(Arc<Mutex<FakeState>>);
+
+    #[derive(Default)]
+    struct FakeState {
+        token_fetches: usize,
+        valid: String,
+        /// (access token used, body) of every send.
+        sends: Vec<(String, Value)>,
+        /// Answers for the next sends; `{"errcode":0}` when empty.
+        scripted: VecDeque<Value>,
+    }
+
+    type Params = axum::extract::Query<HashMap<String, String>>;
+
+    async fn fake_token(
+        axum::extract::State(fake): axum::extract::State<FakeWechat>,
+        axum::extract::Query(q): Params,
+    ) -> axum::Json<Value> {
+        let mut s = fake.0.lock().unwrap();
+        if q.get("grant_type").map(String::as_str) != Some("client_credential")
+            || q.get("appid").map(String::as_str) != Some("wx123")
+            || q.get("secret").map(String::as_str) != Some("app-secret")
+        {
+            return axum::Json(json!({"errcode": 40125, "errmsg": "invalid appsecret"}));
+        }
+        s.token_fetches += 1;
+        s.valid = format!("TOKEN{}", s.token_fetches);
+        axum::Json(json!({"access_token": s.valid, "expires_in": 7200}))
+    }
+
+    async fn fake_send(
+        axum::extract::State(fake): axum::extract::State<FakeWechat>,
+        axum::extract::Query(q): Params,
+        axum::Json(body): axum::Json<Value>,
+    ) -> axum::Json<Value> {
+        let mut s = fake.0.lock().unwrap();
+        let token = q.get("access_token").cloned().unwrap_or_default();
+        s.sends.push((token.clone(), body));
+        if token != s.valid {
+            return axum::Json(json!({
+                "errcode": 40001,
+                "errmsg": "invalid credential, access_token is invalid or not latest"
+            }));
+        }
+        axum::Json(
+            s.scripted
+                .pop_front()
+                .unwrap_or(json!({"errcode": 0, "errmsg": "ok"})),
+        )
+    }
+
+    impl FakeWechat {
+        async fn serve() -> (FakeWechat, String) {
+            let fake = FakeWechat::default();
+            let app = axum::Router::new()
+                .route("/cgi-bin/token", axum::routing::get(fake_token))
+                .route(
+                    "/cgi-bin/message/custom/send",
+                    axum::routing::post(fake_send),
+                )
+                .with_state(fake.clone());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            (fake, base)
+        }
+
+        fn fetches(&self) -> usize {
+            self.0.lock().unwrap().token_fetches
+        }
+
+        fn sends(&self) -> Vec<(String, Value)> {
+            self.0.lock().unwrap().sends.clone()
+        }
+
+        fn script(&self, answer: Value) {
+            self.0.lock().unwrap().scripted.push_back(answer);
+        }
+    }
+
+    fn ana() -> ConversationId {
+        ConversationId::new(Channel::Wechat, ANA)
+    }
+
+    async fn send_one(s: &WechatSender, reply: &Reply) -> Result<Sent, SendFailure> {
+        s.send(&crate::test_server::single(&ana(), Lang::En, reply).out())
+            .await
+    }
+
+    #[tokio::test]
+    async fn sends_customer_service_text_with_one_token_fetch_across_sends() {
+        let (fake, base) = FakeWechat::serve().await;
+        let tokens = Arc::new(MemoryTokens::default());
+        let s = sender_for(&base, tokens.clone());
+        send_one(&s, &text("hello")).await.expect("sent");
+        send_one(&s, &text("again")).await.expect("sent");
+        assert_eq!(fake.fetches(), 1);
+        assert_eq!(
+            fake.sends(),
+            vec![
+                (
+                    "TOKEN1".to_string(),
+                    json!({"touser": ANA, "msgtype": "text", "text": {"content": "hello"}})
+                ),
+                (
+                    "TOKEN1".to_string(),
+                    json!({"touser": ANA, "msgtype": "text", "text": {"content": "again"}})
+                ),
+            ]
+        );
+        // Shared under the app's key, with five minutes' margin on WeChat's two hours.
+        let shared = tokens.token("wechat#wx123").expect("shared");
+        assert_eq!(shared.token, "TOKEN1");
+        let left = shared.expires_at - unix_now();
+        assert!((6890..=6900).contains(&left), "{left}");
+
+        // Another instance reads the shared token instead of fetching (which would invalidate
+        // this one's).
+        let other = sender_for(&base, tokens.clone());
+        send_one(&other, &text("third")).await.expect("sent");
+        assert_eq!(fake.fetches(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_group_goes_out_as_one_merged_message() {
+        let (fake, base) = FakeWechat::serve().await;
+        let s = sender_for(&base, Arc::new(MemoryTokens::default()));
+        let bundle = chatdrop_domain::reply::ReplyBundle {
+            id: "b1".into(),
+            conversation: ana(),
+            lang: Lang::En,
+            ack: None,
+            reply_token: None,
+            update: None,
+            replies: vec![
+                text("Added."),
+                Reply::Choices {
+                    body: "Next?".into(),
+                    menu_label: "Menu".into(),
+                    choices: vec![choice("c:checkout", "Checkout")],
+                },
+            ],
+        };
+        assert_eq!(s.batches(&bundle.replies, SendMode::Session), vec![2]);
+        let sent = s
+            .send(&Outgoing {
+                bundle: &bundle,
+                first: 0,
+                replies: &bundle.replies,
+                mode: SendMode::Session,
+                now: 0,
+            })
+            .await
+            .expect("sent");
+        assert_eq!(sent, Sent::default());
+        let sends = fake.sends();
+        assert_eq!(sends.len(), 1);
+        assert_eq!(
+            sends[0].1["text"]["content"],
+            json!("Added.\n\nNext?\n\n1. Checkout\n\nReply with a number.")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_dropped_refetched_and_the_send_retried_once() {
+        let (fake, base) = FakeWechat::serve().await;
+        let tokens = Arc::new(MemoryTokens::default());
+        // Another deployment's token, or one rotated away: still "fresh" by its expiry.
+        tokens
+            .put(
+                "wechat#wx123",
+                &CachedToken {
+                    token: "STALE".into(),
+                    expires_at: unix_now() + 3600,
+                },
+            )
+            .await
+            .unwrap();
+        let s = sender_for(&base, tokens.clone());
+        send_one(&s, &text("hello"))
+            .await
+            .expect("sent after refresh");
+        let used: Vec<String> = fake.sends().into_iter().map(|(t, _)| t).collect();
+        assert_eq!(used, vec!["STALE", "TOKEN1"]);
+        assert_eq!(fake.fetches(), 1);
+        assert_eq!(tokens.token("wechat#wx123").unwrap().token, "TOKEN1");
+    }
+
+    #[tokio::test]
+    async fn a_token_refused_twice_is_transient() {
+        let (fake, base) = FakeWechat::serve().await;
+        let s = sender_for(&base, Arc::new(MemoryTokens::default()));
+        fake.script(json!({"errcode": 42001, "errmsg": "access_token expired"}));
+        fake.script(json!({"errcode": 42001, "errmsg": "access_token expired"}));
+        let f = send_one(&s, &text("hello")).await;
+        assert!(
+            matches!(
+                f,
+                Err(SendFailure::Transient {
+                    code: Some(42001),
+                    ..
+                })
+            ),
+            "{f:?}"
+        );
+        assert_eq!(fake.sends().len(), 2);
+        assert_eq!(fake.fetches(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_nearly_expired_token_is_refreshed() {
+        let (fake, base) = FakeWechat::serve().await;
+        let tokens = Arc::new(MemoryTokens::default());
+        tokens
+            .put(
+                "wechat#wx123",
+                &CachedToken {
+                    token: "OLD".into(),
+                    expires_at: unix_now() + 200,
+                },
+            )
+            .await
+            .unwrap();
+        send_one(&sender_for(&base, tokens.clone()), &text("hi"))
+            .await
+            .expect("sent");
+        assert_eq!(fake.fetches(), 1);
+        assert_eq!(fake.sends()[0].0, "TOKEN1");
+    }
+
+    #[tokio::test]
+    async fn while_another_caller_refreshes_the_sender_waits_and_reads_its_token() {
+        let (fake, base) = FakeWechat::serve().await;
+        let tokens = Arc::new(MemoryTokens::default());
+        assert!(
+            tokens
+                .lease("wechat#wx123", "someone-else", unix_now() + 30)
+                .await
+                .unwrap()
+        );
+        // The other caller's token lands after a moment; it is the valid one on the fake.
+        fake.0.lock().unwrap().valid = "THEIRS".into();
+        let writer = tokens.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            writer
+                .put(
+                    "wechat#wx123",
+                    &CachedToken {
+                        token: "THEIRS".into(),
+                        expires_at: unix_now() + 6900,
+                    },
+                )
+                .await
+                .unwrap();
+        });
+        send_one(&sender_for(&base, tokens.clone()), &text("hi"))
+            .await
+            .expect("sent");
+        assert_eq!(fake.fetches(), 0);
+        assert_eq!(fake.sends()[0].0, "THEIRS");
+    }
+
+    #[tokio::test]
+    async fn a_lease_held_too_long_is_transient_without_fetching() {
+        let (fake, base) = FakeWechat::serve().await;
+        let tokens = Arc::new(MemoryTokens::default());
+        tokens
+            .lease("wechat#wx123", "someone-else", unix_now() + 30)
+            .await
+            .unwrap();
+        let f = send_one(&sender_for(&base, tokens), &text("hi")).await;
+        assert!(
+            matches!(f, Err(SendFailure::Transient { code: None, .. })),
+            "{f:?}"
+        );
+        assert_eq!(fake.fetches(), 0);
+        assert!(fake.sends().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_wrong_app_secret_is_transient_and_sends_nothing() {
+        let (fake, base) = FakeWechat::serve().await;
+        let s = WechatSender::new(
+            crate::http_client(Duration::from_secs(5)),
+            WechatSendConfig {
+                api_base: base,
+                app_id: "wx123".into(),
+                app_secret: "wrong-secret".into(),
+            },
+            Arc::new(MemoryTokens::default()),
+        );
+        let f = send_one(&s, &text("hi")).await;
+        let Err(SendFailure::Transient {
+            code: Some(40125),
+            detail,
+        }) = f
+        else {
+            panic!("{f:?}");
+        };
+        assert!(!detail.contains("wrong-secret"), "{detail}");
+        assert!(fake.sends().is_empty());
+    }
+
+    #[tokio::test]
+    async fn send_errors_are_classified_and_stop_the_rest() {
+        let (fake, base) = FakeWechat::serve().await;
+        let s = sender_for(&base, Arc::new(MemoryTokens::default()));
+        fake.script(json!({"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}));
+        // Two messages' worth: the first failure stops the second.
+        let long = text(&format!("{}\n{}", "a".repeat(2000), "b".repeat(100)));
+        let f = send_one(&s, &long).await;
+        assert!(
+            matches!(
+                f,
+                Err(SendFailure::Permanent {
+                    code: Some(45015),
+                    ..
+                })
+            ),
+            "{f:?}"
+        );
+        assert_eq!(fake.sends().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_api_is_transient_and_its_error_hides_the_url() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let f = send_one(
+            &sender_for(&base, Arc::new(MemoryTokens::default())),
+            &text("hi"),
+        )
+        .await;
+        let Err(SendFailure::Transient { code: None, detail }) = f else {
+            panic!("{f:?}");
+        };
+        assert!(!detail.contains("app-secret"), "{detail}");
+    }
+
+    #[tokio::test]
+    async fn acknowledge_sends_nothing() {
+        let (fake, base) = FakeWechat::serve().await;
+        sender_for(&base, Arc::new(MemoryTokens::default()))
+            .acknowledge(&ana(), "x")
+            .await
+            .expect("no-op");
+        assert!(fake.sends().is_empty());
+        assert_eq!(fake.fetches(), 0);
+    }
+}
