@@ -1,43 +1,650 @@
 //! The Messenger side of the local stack: a customer who sends signed webhooks, and a fake
-//! API that records what chatdrop sends. (Being written: this skeleton fixes the interface.)
+//! Send API that records what chatdrop sends.
+//!
+//! **The customer.** Each webhook is the payload a Facebook Page subscription delivers
+//! (`object: "page"`, one entry, one `messaging[]` event from the customer's PSID), signed as
+//! Meta signs it: `X-Hub-Signature-256: sha256=` + hex HMAC-SHA256 of the exact bytes posted,
+//! under the dev app secret. A tap is what Messenger sends when a quick reply is tapped: a
+//! message whose `text` is the button's title and whose `quick_reply.payload` is the payload we
+//! gave it, since quick replies are how the adapter offers choices.
+//!
+//! **The fake API** answers `POST /messenger/{version}/me/messages?access_token=…` the way the
+//! Graph API does, so the adapter's error handling meets the real shapes: a missing token is
+//! Graph's error 2500 and a wrong one error 190, both HTTP 400 with an `OAuthException`;
+//! a request the real Send API refuses (no recipient, an unknown messaging type, a tagged
+//! message without its tag, past a documented limit) is error 100; success is
+//! `{recipient_id, message_id}`. An injected fault for `messenger` is answered after the token
+//! check, as a real outage would be, and only accepted requests are recorded, with the PSID as
+//! the recipient.
 
 use crate::customer::{Customer, Webhook};
-use crate::fakes::{Fakes, OutboxEntry};
-use axum::Router;
+use crate::dev;
+use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chatdrop_config::secret_names;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The id of the dev Page every simulated customer writes to.
+pub const PAGE_ID: &str = "102030405060708";
+
+/// Send API limits the fake enforces, as the real API does (platform-facts §2.3).
+const MAX_TEXT: usize = 2000;
+const MAX_QUICK_REPLIES: usize = 13;
+const MAX_BUTTON_TEXT: usize = 640;
+const MAX_BUTTONS: usize = 3;
 
 /// Routes of the fake API, merged into the fakes server (paths under `/messenger/`).
 pub fn routes() -> Router<Fakes> {
-    Router::new()
+    let token: Arc<str> = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN]
+        .as_str()
+        .into();
+    Router::new().route(
+        // `me` is how the adapter names the Page; the Page's own id works too.
+        "/messenger/{version}/{node}/messages",
+        post(
+            move |state: State<Fakes>,
+                  path: Path<(String, String)>,
+                  query: Query<HashMap<String, String>>,
+                  body: Json<Value>| send_api(token.clone(), state, path, query, body),
+        ),
+    )
 }
 
-/// The customer typing `text`; `id` is unique per call.
-pub fn text_webhook(customer: &Customer, id: u64, text: &str) -> Webhook {
-    let _ = (customer, id);
+fn graph_error(code: i64, message: &str) -> Response {
+    let error = json!({"error": {
+        "message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AFakeTrace1"
+    }});
+    (StatusCode::BAD_REQUEST, Json(error)).into_response()
+}
+
+async fn send_api(
+    token: Arc<str>,
+    State(fakes): State<Fakes>,
+    Path((_version, node)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    Json(body): Json<Value>,
+) -> Response {
+    match query.get("access_token").map(String::as_str) {
+        None | Some("") => {
+            return graph_error(
+                2500,
+                "An active access token must be used to query information about the current user.",
+            );
+        }
+        Some(t) if t != &*token => {
+            return graph_error(
+                190,
+                "Invalid OAuth access token - Cannot parse access token",
+            );
+        }
+        Some(_) => {}
+    }
+    if node != "me" && node != PAGE_ID {
+        return graph_error(
+            100,
+            "(#100) Unsupported post request. Object does not exist or does not support this operation",
+        );
+    }
+    if let Some(f) = fakes.take_fault("messenger") {
+        return fault_response(f);
+    }
+    if let Err(why) = validate(&body) {
+        return graph_error(100, &format!("(#100) {why}"));
+    }
+    let psid = body["recipient"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let seq = fakes.record("messenger", psid.clone(), "messages", body);
+    Json(json!({"recipient_id": psid, "message_id": format!("m_FAKE{seq:08}")})).into_response()
+}
+
+fn chars(v: &Value) -> usize {
+    v.as_str().map_or(0, |s| s.chars().count())
+}
+
+/// What the real Send API refuses, with its error text.
+fn validate(body: &Value) -> Result<(), String> {
+    if body["recipient"]["id"].as_str().is_none_or(str::is_empty) {
+        return Err("The parameter recipient is required".into());
+    }
+    match body["messaging_type"].as_str() {
+        Some("RESPONSE" | "UPDATE") => {}
+        Some("MESSAGE_TAG") => {
+            if body["tag"].as_str().is_none_or(str::is_empty) {
+                return Err("Param tag must be a valid message tag".into());
+            }
+        }
+        _ => {
+            return Err(
+                "Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}".into(),
+            );
+        }
+    }
+    let message = &body["message"];
+    let text = &message["text"];
+    let attachment = &message["attachment"];
+    match (text.is_string(), attachment.is_object()) {
+        (true, false) => {
+            if text.as_str().is_some_and(|t| t.trim().is_empty()) {
+                return Err("The parameter message[text] is required".into());
+            }
+            if chars(text) > MAX_TEXT {
+                return Err(format!(
+                    "Length of param message[text] must be less than or equal to {MAX_TEXT}"
+                ));
+            }
+        }
+        (false, true) => {
+            let payload = &attachment["payload"];
+            if payload["template_type"] == "button" {
+                if chars(&payload["text"]) > MAX_BUTTON_TEXT {
+                    return Err(format!(
+                        "Length of param message[attachment][payload][text] must be less than or equal to {MAX_BUTTON_TEXT}"
+                    ));
+                }
+                let buttons = payload["buttons"].as_array().map_or(0, Vec::len);
+                if !(1..=MAX_BUTTONS).contains(&buttons) {
+                    return Err("Param message[attachment][payload][buttons] must be an array with 1 to 3 items".into());
+                }
+            }
+        }
+        _ => return Err("Must send either message text or an attachment".into()),
+    }
+    if let Some(replies) = message["quick_replies"].as_array()
+        && replies.len() > MAX_QUICK_REPLIES
+    {
+        return Err(format!(
+            "param message[quick_replies] must have at most {MAX_QUICK_REPLIES} items"
+        ));
+    }
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// One Page event from `customer`, in the envelope a Page subscription delivers, signed.
+fn signed_event(customer: &Customer, event: Value) -> Webhook {
+    let ms = now_ms();
+    let mut item = json!({
+        "sender": {"id": customer.id},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": ms,
+    });
+    if let (Some(item), Value::Object(fields)) = (item.as_object_mut(), event) {
+        item.extend(fields);
+    }
+    let payload =
+        json!({"object": "page", "entry": [{"id": PAGE_ID, "time": ms, "messaging": [item]}]});
+    let body = serde_json::to_vec(&payload).expect("JSON values serialize");
+    let secret = &dev::secrets()[secret_names::MESSENGER_APP_SECRET];
     Webhook {
         path: "/webhooks/messenger",
-        headers: Vec::new(),
-        body: text.as_bytes().to_vec(),
+        headers: vec![
+            ("content-type", "application/json".into()),
+            (
+                "x-hub-signature-256",
+                crate::customer::whatsapp_signature(secret, &body),
+            ),
+        ],
+        body,
     }
 }
 
-/// The customer tapping a button whose payload is `payload`; `None` on text-only platforms.
+/// The customer typing `text`; `id` is unique per call and makes the message id.
+pub fn text_webhook(customer: &Customer, id: u64, text: &str) -> Webhook {
+    signed_event(
+        customer,
+        json!({"message": {"mid": format!("m_SIM{id}"), "text": text}}),
+    )
+}
+
+/// The customer tapping the quick reply whose payload is `payload`: Messenger sends the title
+/// as the message text and the payload beside it.
 pub fn tap_webhook(customer: &Customer, id: u64, payload: &str, title: &str) -> Option<Webhook> {
-    let _ = (customer, id, payload, title);
-    None
+    Some(signed_event(
+        customer,
+        json!({"message": {
+            "mid": format!("m_SIM{id}"), "text": title, "quick_reply": {"payload": payload}
+        }}),
+    ))
 }
 
-/// One recorded request as the chat lines the customer sees.
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+/// One recorded request as the chat lines the customer sees: the text, then the quick replies
+/// or the template's buttons as `[title]` (a link button with where it goes).
 pub fn render(entry: &OutboxEntry) -> Option<String> {
-    Some(shown_text(entry))
+    let message = &entry.body["message"];
+    if !message.is_object() {
+        // A sender action (typing indicator, mark seen) shows no message.
+        return None;
+    }
+    let attachment = &message["attachment"];
+    let mut out = match s(&attachment["type"]) {
+        "image" => format!("[image {}]", s(&attachment["payload"]["url"])),
+        "template" => {
+            let payload = &attachment["payload"];
+            let buttons: Vec<String> = payload["buttons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|b| match s(&b["type"]) {
+                    "web_url" => format!("[{} → {}]", s(&b["title"]), s(&b["url"])),
+                    _ => format!("[{}]", s(&b["title"])),
+                })
+                .collect();
+            format!("{}\n  {}", s(&payload["text"]), buttons.join(" "))
+        }
+        "" => s(&message["text"]).to_string(),
+        other => format!("({other} attachment)"),
+    };
+    let replies: Vec<String> = message["quick_replies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| format!("[{}]", s(&q["title"])))
+        .collect();
+    if !replies.is_empty() {
+        out.push_str(&format!("\n  {}", replies.join(" ")));
+    }
+    Some(out)
 }
 
-/// The text a recorded request shows.
+/// The text a recorded request shows (a text message's text, a template's text).
 pub fn shown_text(entry: &OutboxEntry) -> String {
-    entry.body.to_string()
+    let message = &entry.body["message"];
+    [&message["text"], &message["attachment"]["payload"]["text"]]
+        .into_iter()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-/// The choices a recorded request offers: (title, payload if tappable).
+/// The numbered lines of a text (`1. Title — description`), as titles, in order.
+fn numbered_titles(text: &str) -> Vec<String> {
+    let mut titles = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix(&format!("{}. ", titles.len() + 1)) else {
+            continue;
+        };
+        let title = rest.split(" — ").next().unwrap_or(rest);
+        titles.push(title.to_string());
+    }
+    titles
+}
+
+/// The choices a recorded request offers: quick replies are tappable; numbered lines without
+/// them must be typed. When the adapter lists the choices in full above numbered quick
+/// replies (titles too long for a button), the full titles are returned with the payloads.
 pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
-    let _ = entry;
-    Vec::new()
+    let message = &entry.body["message"];
+    let listed = numbered_titles(s(&message["text"]));
+    let replies: Vec<&Value> = message["quick_replies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    if replies.is_empty() {
+        return listed.into_iter().map(|t| (t, None)).collect();
+    }
+    let full = listed.len() == replies.len();
+    replies
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let title = if full {
+                listed[i].clone()
+            } else {
+                s(&q["title"]).to_string()
+            };
+            (title, q["payload"].as_str().map(String::from))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customer::Platform;
+    use chatdrop_channels::messenger::{
+        MessengerConfig, MessengerSendConfig, MessengerSender, MessengerWebhook,
+    };
+    use chatdrop_channels::{Webhook as _, WebhookOutcome, WebhookRequest};
+    use chatdrop_domain::channel::{Channel, ConversationId};
+    use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
+    use chatdrop_domain::i18n::Lang;
+    use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+    use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
+    use std::time::Duration;
+
+    const PSID: &str = "6543210987654321";
+
+    fn ana() -> Customer {
+        Customer::on(Platform::Messenger, "http://127.0.0.1:9", PSID, "Ana")
+    }
+
+    /// What the ingress function's Messenger webhook makes of a simulated request.
+    fn receive(webhook: &Webhook) -> Vec<InboundMessage> {
+        let secrets = dev::secrets();
+        let adapter = MessengerWebhook::new(MessengerConfig {
+            app_secret: secrets[secret_names::MESSENGER_APP_SECRET].clone(),
+            verify_token: secrets[secret_names::MESSENGER_VERIFY_TOKEN].clone(),
+        });
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in &webhook.headers {
+            headers.insert(*name, value.parse().unwrap());
+        }
+        let outcome = adapter.receive(&WebhookRequest {
+            method: &http::Method::POST,
+            headers: &headers,
+            query: None,
+            url: "http://127.0.0.1/webhooks/messenger",
+            body: &webhook.body,
+        });
+        match outcome {
+            Ok(WebhookOutcome::Messages(m)) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_adapter_accepts_the_simulated_text_webhook() {
+        let webhook = text_webhook(&ana(), 41, "hello");
+        assert_eq!(webhook.path, "/webhooks/messenger");
+        let m = receive(&webhook);
+        assert_eq!(m.len(), 1);
+        assert_eq!(
+            m[0].conversation,
+            ConversationId::new(Channel::Messenger, PSID)
+        );
+        assert_eq!(m[0].event_id, "m_SIM41");
+        assert_eq!(
+            m[0].content,
+            InboundContent::Text {
+                body: "hello".into()
+            }
+        );
+        let age = crate::customer::now() - m[0].sent_at;
+        assert!((0..5).contains(&age), "{age}");
+    }
+
+    #[test]
+    fn the_adapter_reads_the_simulated_tap_as_the_action() {
+        let webhook = tap_webhook(&ana(), 42, "c:p:tee", "Tee").expect("Messenger has taps");
+        let m = receive(&webhook);
+        assert_eq!(m[0].event_id, "m_SIM42");
+        assert_eq!(
+            m[0].content,
+            InboundContent::Action {
+                payload: "c:p:tee".into(),
+                title: Some("Tee".into())
+            }
+        );
+    }
+
+    #[test]
+    fn a_tampered_simulated_webhook_is_refused() {
+        let mut webhook = text_webhook(&ana(), 43, "hello");
+        webhook.body = String::from_utf8(webhook.body)
+            .unwrap()
+            .replace("hello", "hullo")
+            .into_bytes();
+        let secrets = dev::secrets();
+        let adapter = MessengerWebhook::new(MessengerConfig {
+            app_secret: secrets[secret_names::MESSENGER_APP_SECRET].clone(),
+            verify_token: String::new(),
+        });
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in &webhook.headers {
+            headers.insert(*name, value.parse().unwrap());
+        }
+        let outcome = adapter.receive(&WebhookRequest {
+            method: &http::Method::POST,
+            headers: &headers,
+            query: None,
+            url: "http://127.0.0.1/webhooks/messenger",
+            body: &webhook.body,
+        });
+        assert!(
+            matches!(
+                outcome,
+                Err(chatdrop_channels::WebhookError::Unauthorized(_))
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    fn entry(message: Value) -> OutboxEntry {
+        OutboxEntry {
+            seq: 1,
+            channel: "messenger".into(),
+            recipient: PSID.into(),
+            method: "messages".into(),
+            body: json!({"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": message}),
+        }
+    }
+
+    fn rendered(reply: &Reply) -> Vec<OutboxEntry> {
+        chatdrop_channels::messenger::render(Lang::En, reply)
+            .into_iter()
+            .map(entry)
+            .collect()
+    }
+
+    fn menu(titles: &[&str]) -> Reply {
+        Reply::Choices {
+            body: "Pick one".into(),
+            menu_label: "Menu".into(),
+            choices: titles
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Choice {
+                    id: format!("c:p:{i}"),
+                    title: (*t).into(),
+                    description: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn quick_replies_are_tappable_choices() {
+        let e = &rendered(&menu(&["Tee", "Mug"]))[0];
+        assert_eq!(render(e).unwrap(), "Pick one\n  [Tee] [Mug]");
+        assert_eq!(shown_text(e), "Pick one");
+        assert_eq!(
+            choices(e),
+            vec![
+                ("Tee".into(), Some("c:p:0".into())),
+                ("Mug".into(), Some("c:p:1".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn cut_quick_reply_titles_come_back_in_full() {
+        let long = "Extra large stoneware mug, glazed blue";
+        let e = &rendered(&menu(&[long, "Tee"]))[0];
+        assert_eq!(
+            choices(e),
+            vec![
+                (long.into(), Some("c:p:0".into())),
+                ("Tee".into(), Some("c:p:1".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn numbered_text_choices_must_be_typed() {
+        let titles: Vec<String> = (1..=14).map(|i| format!("Item {i}")).collect();
+        let refs: Vec<&str> = titles.iter().map(String::as_str).collect();
+        let e = &rendered(&menu(&refs))[0];
+        let offered = choices(e);
+        assert_eq!(offered.len(), 14);
+        assert_eq!(offered[13], ("Item 14".into(), None));
+    }
+
+    #[test]
+    fn links_and_images_render_as_the_customer_sees_them() {
+        let link = rendered(&Reply::Link {
+            body: "Ready to pay.".into(),
+            label: "Pay".into(),
+            url: "https://pay.example/x".into(),
+        });
+        assert_eq!(
+            render(&link[0]).unwrap(),
+            "Ready to pay.\n  [Pay → https://pay.example/x]"
+        );
+        assert_eq!(shown_text(&link[0]), "Ready to pay.");
+        let image = rendered(&Reply::Image {
+            url: "https://cdn.example/mug.jpg".into(),
+            caption: Some("Blue mug".into()),
+        });
+        assert_eq!(
+            render(&image[0]).unwrap(),
+            "[image https://cdn.example/mug.jpg]"
+        );
+        assert_eq!(shown_text(&image[1]), "Blue mug");
+    }
+
+    // --- the fake API, driven by the real sender ----------------------------------------------
+
+    fn sender(base: &str, token: &str) -> MessengerSender {
+        MessengerSender::new(
+            chatdrop_channels::http_client(Duration::from_secs(5)),
+            MessengerSendConfig {
+                graph_base: format!("{base}/messenger"),
+                api_version: "v21.0".into(),
+                page_access_token: token.into(),
+            },
+        )
+    }
+
+    fn bundle(replies: Vec<Reply>) -> ReplyBundle {
+        ReplyBundle {
+            id: "bundle-1".into(),
+            conversation: ConversationId::new(Channel::Messenger, PSID),
+            lang: Lang::En,
+            ack: None,
+            reply_token: None,
+            update: None,
+            replies,
+        }
+    }
+
+    fn out(b: &ReplyBundle) -> Outgoing<'_> {
+        Outgoing {
+            bundle: b,
+            first: 0,
+            replies: &b.replies,
+            mode: SendMode::Session,
+            now: 0,
+        }
+    }
+
+    async fn outbox(base: &str) -> Vec<OutboxEntry> {
+        reqwest::get(format!("{base}/outbox"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_fake_records_accepted_sends_and_answers_with_message_ids() {
+        let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
+        let token = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN].clone();
+        let b = bundle(vec![menu(&["Tee", "Mug"])]);
+        let sent = sender(&base, &token).send(&out(&b)).await.expect("sent");
+        assert_eq!(sent.message_ids, vec!["m_FAKE00000001".to_string()]);
+        let recorded = outbox(&base).await;
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(recorded[0].channel, "messenger");
+        assert_eq!(recorded[0].recipient, PSID);
+        assert_eq!(render(&recorded[0]).unwrap(), "Pick one\n  [Tee] [Mug]");
+    }
+
+    #[tokio::test]
+    async fn the_fake_refuses_a_wrong_token_as_graph_does() {
+        let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
+        let b = bundle(vec![Reply::Text { body: "hi".into() }]);
+        let f = sender(&base, "not-the-page-token").send(&out(&b)).await;
+        assert!(
+            matches!(
+                f,
+                Err(SendFailure::Transient {
+                    code: Some(190),
+                    ..
+                })
+            ),
+            "{f:?}"
+        );
+        assert!(outbox(&base).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_fake_answers_an_injected_fault_once() {
+        let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
+        let fault = json!([{"channel": "messenger", "status": 400, "retry_after": 3, "body": {"error": {
+            "message": "(#613) Calls to this api have exceeded the rate limit.", "type": "OAuthException", "code": 613
+        }}}]);
+        reqwest::Client::new()
+            .post(format!("{base}/_control/faults"))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        let token = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN].clone();
+        let b = bundle(vec![Reply::Text { body: "hi".into() }]);
+        let f = sender(&base, &token).send(&out(&b)).await;
+        assert_eq!(
+            f,
+            Err(SendFailure::RateLimited {
+                code: Some(613),
+                retry_after: Duration::from_secs(3)
+            })
+        );
+        sender(&base, &token)
+            .send(&out(&b))
+            .await
+            .expect("the fault is spent");
+        assert_eq!(outbox(&base).await.len(), 1);
+    }
+
+    #[test]
+    fn the_fake_refuses_what_the_send_api_refuses() {
+        let ok = json!({"recipient": {"id": PSID}, "messaging_type": "RESPONSE", "message": {"text": "hi"}});
+        assert_eq!(validate(&ok), Ok(()));
+        let mut untagged = ok.clone();
+        untagged["messaging_type"] = json!("MESSAGE_TAG");
+        assert!(validate(&untagged).is_err());
+        untagged["tag"] = json!("POST_PURCHASE_UPDATE");
+        assert_eq!(validate(&untagged), Ok(()));
+        let mut long = ok.clone();
+        long["message"]["text"] = json!("x".repeat(2001));
+        assert!(validate(&long).is_err());
+        let mut many = ok.clone();
+        many["message"]["quick_replies"] = json!(vec![
+            json!({"content_type": "text", "title": "t", "payload": "p"});
+            14
+        ]);
+        assert!(validate(&many).is_err());
+        let mut nobody = ok;
+        nobody["recipient"] = json!({});
+        assert!(validate(&nobody).is_err());
+    }
 }
