@@ -1,7 +1,7 @@
 //! Bad input gets a clear outcome (a status code or a polite chat reply), no panic, and nothing
 //! half-written.
 
-use chatdrop_e2e::{Harness, all_text};
+use chatdrop_e2e::{Harness, all_text, unix_now};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +107,7 @@ async fn unknown_types_products_and_rule_breaking_choices_get_polite_replies() {
 
     // A voice note: a kind we cannot read.
     let audio = ana.sign(ana.whatsapp_envelope(json!({
-        "from": ana.id, "id": "wamid.AUDIO1", "timestamp": "1767225600",
+        "from": ana.id, "id": "wamid.AUDIO1", "timestamp": unix_now().to_string(),
         "type": "audio", "audio": {"id": "1234", "mime_type": "audio/ogg; codecs=opus"}
     })));
     let replies = h.exchange(&ana, &audio).await;
@@ -161,7 +161,7 @@ async fn telegram_contact_is_linked_only_when_it_is_the_senders_own() {
     let share = |user_id: i64| {
         ken.sign(json!({"update_id": 880000000 + user_id % 1000, "message": {
             "message_id": 77, "from": ken.telegram_user(),
-            "chat": {"id": 7000000020i64, "type": "private"}, "date": 1767225600,
+            "chat": {"id": 7000000020i64, "type": "private"}, "date": unix_now(),
             "contact": {"phone_number": "+81 90 1234 5678", "first_name": "Ken", "user_id": user_id}
         }}))
     };

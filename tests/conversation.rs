@@ -2,7 +2,7 @@
 //! each channel, through ingress, catalog, cart and notify on the local stack. The assertions
 //! are on the exact requests the fake platforms received.
 
-use chatdrop_e2e::{Harness, all_text, button_ids};
+use chatdrop_e2e::{Harness, all_text, button_ids, unix_now};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,12 +195,12 @@ async fn several_messages_in_one_post_are_all_answered_in_order() {
     let h = Harness::start("batch").await;
     let ana = h.whatsapp("5511900000002");
     let mut envelope = ana.whatsapp_envelope(json!({
-        "from": ana.id, "id": "wamid.BATCH1", "timestamp": "1767225600",
+        "from": ana.id, "id": "wamid.BATCH1", "timestamp": unix_now().to_string(),
         "type": "text", "text": {"body": "hi"}
     }));
     let messages = &mut envelope["entry"][0]["changes"][0]["value"]["messages"];
     messages.as_array_mut().unwrap().push(json!({
-        "from": ana.id, "id": "wamid.BATCH2", "timestamp": "1767225601",
+        "from": ana.id, "id": "wamid.BATCH2", "timestamp": (unix_now() + 1).to_string(),
         "type": "text", "text": {"body": "tote"}
     }));
     let webhook = ana.sign(envelope);

@@ -60,6 +60,33 @@ enum Command {
         #[command(subcommand)]
         action: DlqAction,
     },
+    /// Messages the platforms' rules kept back (outside a customer-service window, opted out).
+    Held {
+        #[command(subcommand)]
+        action: HeldAction,
+    },
+    /// What a conversation was sent, with each message's delivery status.
+    Thread {
+        /// whatsapp, telegram, messenger, line, wechat or sms.
+        channel: String,
+        /// The platform's id for the customer (wa_id, chat id, PSID, user id, OpenID, phone).
+        customer: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum HeldAction {
+    /// Every held message, oldest first.
+    List,
+    /// Queue a held message again; the sending rules are applied afresh (it is held again if
+    /// they still forbid it).
+    Send {
+        id: String,
+        #[arg(long, env = "CHATDROP_OUTBOUND_QUEUE_URL")]
+        outbound_queue_url: String,
+    },
+    /// Drop a held message for good.
+    Discard { id: String },
 }
 
 #[derive(Subcommand)]
@@ -486,6 +513,73 @@ async fn run(cli: Cli) -> Fallible<String> {
         Command::Dlq { action } => match action {
             DlqAction::Redrive { from, to } => redrive(&aws, &from, &to).await,
         },
+        Command::Held { action } => match action {
+            HeldAction::List => {
+                let mut out = String::from("id\tchannel\tcustomer\theld_at\treason\tfirst reply");
+                for h in store.held().await.map_err(err)? {
+                    let first = h
+                        .bundle
+                        .replies
+                        .first()
+                        .map(chatdrop_domain::delivery::summary)
+                        .unwrap_or_default();
+                    out.push_str(&format!(
+                        "\n{}\t{}\t{}\t{}\t{}\t{}",
+                        h.bundle.id,
+                        h.bundle.conversation.channel,
+                        h.bundle.conversation.hashed(),
+                        h.held_at,
+                        h.reason,
+                        first
+                    ));
+                }
+                Ok(out)
+            }
+            HeldAction::Send {
+                id,
+                outbound_queue_url,
+            } => {
+                let held = store.held().await.map_err(err)?;
+                let h = held
+                    .into_iter()
+                    .find(|h| h.bundle.id == id)
+                    .ok_or_else(|| format!("no held message {id}"))?;
+                // A new id: the original's delivery progress and the queue's deduplication
+                // window both remember the old one.
+                let mut bundle = h.bundle;
+                bundle.id = chatdrop_store::requeue_id(&bundle.id);
+                let queues = SqsQueues::new(
+                    aws_sdk_sqs::Client::new(&aws),
+                    outbound_only(outbound_queue_url),
+                );
+                // Queued before it leaves the list: a crash in between repeats, never loses.
+                chatdrop_domain::ports::Dispatch::reply(&queues, &bundle)
+                    .await
+                    .map_err(err)?;
+                store.release_held(&id).await.map_err(err)?;
+                Ok(format!("queued {id} again as {}", bundle.id))
+            }
+            HeldAction::Discard { id } => {
+                if store.release_held(&id).await.map_err(err)? {
+                    Ok(format!("discarded {id}"))
+                } else {
+                    Err(format!("no held message {id}"))
+                }
+            }
+        },
+        Command::Thread { channel, customer } => {
+            let channel = chatdrop_domain::channel::Channel::parse(&channel)
+                .ok_or_else(|| format!("unknown channel `{channel}`"))?;
+            let conversation = chatdrop_domain::channel::ConversationId::new(channel, customer);
+            let mut out = String::from("at\tstatus\tplatform id\tmessage");
+            for m in store.thread(&conversation).await.map_err(err)? {
+                out.push_str(&format!(
+                    "\n{}\t{}\t{}\t{}",
+                    m.at, m.status, m.platform_id, m.summary
+                ));
+            }
+            Ok(out)
+        }
     }
 }
 

@@ -22,6 +22,14 @@ fn next_id() -> u64 {
     NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Unix seconds now: webhooks carry the time the customer wrote, and the customer-service
+/// windows (WhatsApp, Messenger, WeChat) count from it, so a simulated customer writes now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
     Whatsapp,
@@ -117,13 +125,13 @@ impl Customer {
         let id = next_id();
         match self.platform {
             Platform::Whatsapp => self.sign(self.whatsapp_envelope(json!({
-                "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": "1767225600",
+                "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": now().to_string(),
                 "type": "text", "text": {"body": text}
             }))),
             Platform::Telegram => self.sign(json!({"update_id": id, "message": {
                 "message_id": id % 1_000_000, "from": self.telegram_user(),
                 "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private", "first_name": self.name},
-                "date": 1767225600, "text": text
+                "date": now(), "text": text
             }})),
             Platform::Messenger => crate::platform::messenger::text_webhook(self, id, text),
             Platform::Line => crate::platform::line::text_webhook(self, id, text),
@@ -163,14 +171,14 @@ impl Customer {
                 };
                 self.sign(self.whatsapp_envelope(json!({
                     "context": {"from": "15550001111", "id": "wamid.OUTBOUND"},
-                    "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": "1767225660",
+                    "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": now().to_string(),
                     "type": "interactive", "interactive": interactive
                 })))
             }
             Platform::Telegram => self.sign(json!({"update_id": id, "callback_query": {
                 "id": format!("cb{id}"), "from": self.telegram_user(),
                 "message": {"message_id": 42, "from": {"id": 8000000001i64, "is_bot": true, "first_name": "Shop"},
-                    "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private"}, "date": 1767225610, "text": "…"},
+                    "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private"}, "date": now(), "text": "…"},
                 "chat_instance": "-1234567890123456789", "data": payload
             }})),
             _ => self.choose_webhook(payload, title, 0),

@@ -139,6 +139,11 @@ async fn graph_messages(
     if let Some(f) = fakes.take_fault("whatsapp") {
         return fault_response(f);
     }
+    // Only approved templates may be sent; an unknown name is Graph's error 132001.
+    if body["type"] == "template" && body["template"]["name"] != dev::WHATSAPP_ORDER_TEMPLATE {
+        let error = json!({"error": {"message": "(#132001) Template name does not exist in the translation", "type": "OAuthException", "code": 132001}});
+        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
+    }
     let to = body["to"].as_str().unwrap_or_default().to_string();
     let seq = fakes.record("whatsapp", to.clone(), "messages", body);
     Json(json!({

@@ -89,14 +89,16 @@ impl Notify {
                 channel_access_token: secret(secret_names::LINE_ACCESS_TOKEN),
             },
         });
-        let wechat = config.serves(Channel::Wechat).then(|| WechatSender {
-            client: client.clone(),
-            config: WechatSendConfig {
-                api_base: config.wechat.api_base.clone(),
-                app_id: config.wechat.app_id.clone(),
-                app_secret: secret(secret_names::WECHAT_APP_SECRET),
-            },
-            tokens: store.clone(),
+        let wechat = config.serves(Channel::Wechat).then(|| {
+            WechatSender::new(
+                client.clone(),
+                WechatSendConfig {
+                    api_base: config.wechat.api_base.clone(),
+                    app_id: config.wechat.app_id.clone(),
+                    app_secret: secret(secret_names::WECHAT_APP_SECRET),
+                },
+                store.clone(),
+            )
         });
         let sms = config.serves(Channel::Sms).then(|| SmsSender {
             client: client.clone(),
