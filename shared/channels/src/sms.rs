@@ -909,3 +909,1190 @@ fn mask_numbers(text: &str) -> String {
     flush(&mut run, &mut out);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_server::single;
+
+    // -----------------------------------------------------------------------------------------
+    // Signature vectors: twilio/twilio-python `tests/unit/test_request_validator.py`, recomputed
+    // with Python's `hmac` (platform-facts §6.1). Token `12345`, URL below.
+    // -----------------------------------------------------------------------------------------
+
+    const TOKEN: &str = "12345";
+    const URL: &str = "https://mycompany.com/myapp.php?foo=1&bar=2";
+    const BASE_SIGNATURE: &str = "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
+    /// The base parameters signed over the URL written with `:443`.
+    const PORT_443_SIGNATURE: &str = "kvajT1Ptam85bY51eRf/AJRuM3w=";
+    const DUPLICATE_SIGNATURE: &str = "IK+Dwps556ElfBT0I3Rgjkr1wJU=";
+    const DOCS_SIGNATURE: &str = "0/KCTR6DLpKmkAf8muzZqo1nDgQ=";
+    /// The JSON-body variant: no parameters, the body's SHA-256 in the URL.
+    const BODY_SHA_SIGNATURE: &str = "a9nBmqA0ju/hNViExpshrM61xv4=";
+    /// Same test file, `test_validation_adds_port_on_http`: the http URL signed with `:80`.
+    const HTTP_PORT_80_SIGNATURE: &str = "0ZXoZLH/DfblKGATFgpif+LLRf4=";
+    /// Same test file, `test_validation_removes_port_on_http`: the http URL with `:1234`.
+    const HTTP_PORT_1234_SIGNATURE: &str = "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=";
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn base_params() -> Vec<(String, String)> {
+        pairs(&[
+            ("CallSid", "CA1234567890ABCDE"),
+            ("Digits", "1234"),
+            ("From", "+14158675309"),
+            ("To", "+18005551212"),
+            ("Caller", "+14158675309"),
+        ])
+    }
+
+    fn encode(params: &[(String, String)]) -> String {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in params {
+            form.append_pair(k, v);
+        }
+        form.finish()
+    }
+
+    fn webhook() -> SmsWebhook {
+        SmsWebhook::new(SmsConfig {
+            auth_token: TOKEN.into(),
+        })
+    }
+
+    fn form_headers(signature: Option<&str>) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/x-www-form-urlencoded; charset=UTF-8"),
+        );
+        if let Some(s) = signature {
+            headers.insert(SIGNATURE_HEADER, http::HeaderValue::from_str(s).unwrap());
+        }
+        headers
+    }
+
+    fn post_to(
+        hook: &SmsWebhook,
+        url: &str,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<WebhookOutcome, WebhookError> {
+        hook.receive(&WebhookRequest {
+            method: &http::Method::POST,
+            headers,
+            query: url.split_once('?').map(|(_, q)| q),
+            url,
+            body,
+        })
+    }
+
+    fn post_signed(url: &str, signature: &str, body: &str) -> Result<WebhookOutcome, WebhookError> {
+        post_to(
+            &webhook(),
+            url,
+            &form_headers(Some(signature)),
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn the_signature_matches_every_twilio_python_vector() {
+        assert_eq!(
+            compute_signature(TOKEN, URL, &base_params()),
+            BASE_SIGNATURE
+        );
+        let with_443 = URL.replace(".com", ".com:443");
+        assert_eq!(
+            compute_signature(TOKEN, &with_443, &base_params()),
+            PORT_443_SIGNATURE
+        );
+        let duplicates = pairs(&[
+            ("Sid", "CA123"),
+            ("SidAccount", "AC123"),
+            ("Digits", "5678"),
+            ("Digits", "1234"),
+        ]);
+        assert_eq!(
+            compute_signature(TOKEN, URL, &duplicates),
+            DUPLICATE_SIGNATURE
+        );
+        let docs = pairs(&[
+            ("CallSid", "CA1234567890ABCDE"),
+            ("From", "+12349013030"),
+            ("To", "+18005551212"),
+            ("Caller", "+12349013030"),
+            ("Digits", "1234"),
+        ]);
+        assert_eq!(compute_signature(TOKEN, URL, &docs), DOCS_SIGNATURE);
+        let body_sha = format!(
+            "{URL}&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
+        );
+        assert_eq!(compute_signature(TOKEN, &body_sha, &[]), BODY_SHA_SIGNATURE);
+    }
+
+    #[test]
+    fn a_signed_form_is_accepted_whatever_the_parameter_order() {
+        let mut params = base_params();
+        params.reverse();
+        assert_eq!(
+            post_signed(URL, BASE_SIGNATURE, &encode(&params)),
+            Ok(WebhookOutcome::Messages(vec![]))
+        );
+        let docs = "CallSid=CA1234567890ABCDE&From=%2B12349013030&To=%2B18005551212&Caller=%2B12349013030&Digits=1234";
+        assert!(post_signed(URL, DOCS_SIGNATURE, docs).is_ok());
+    }
+
+    #[test]
+    fn repeated_keys_verify_with_values_sorted_within_the_key() {
+        let body = "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234";
+        assert!(post_signed(URL, DUPLICATE_SIGNATURE, body).is_ok());
+        // The same values the other way round are the same signed text.
+        let swapped = "Digits=1234&Sid=CA123&Digits=5678&SidAccount=AC123";
+        assert!(post_signed(URL, DUPLICATE_SIGNATURE, swapped).is_ok());
+    }
+
+    #[test]
+    fn the_default_port_may_be_written_or_not() {
+        let body = encode(&base_params());
+        // Twilio signed with `:443`, we know the URL without it, and the other way round.
+        assert!(post_signed(URL, PORT_443_SIGNATURE, &body).is_ok());
+        let with_443 = URL.replace(".com", ".com:443");
+        assert!(post_signed(&with_443, BASE_SIGNATURE, &body).is_ok());
+        assert!(post_signed(&with_443, PORT_443_SIGNATURE, &body).is_ok());
+        // Plain http with `:80`, and a URL with a non-default port as given.
+        let http = URL.replace("https", "http");
+        assert!(post_signed(&http, HTTP_PORT_80_SIGNATURE, &body).is_ok());
+        let http_1234 = http.replace(".com", ".com:1234");
+        assert!(post_signed(&http_1234, HTTP_PORT_1234_SIGNATURE, &body).is_ok());
+    }
+
+    #[test]
+    fn a_non_default_port_is_another_endpoint() {
+        // twilio-python strips any port; only the default one is ignored here, so a signature
+        // for `https://mycompany.com/…` does not authenticate a call to `:1234`.
+        let body = encode(&base_params());
+        let other_port = URL.replace(".com", ".com:1234");
+        assert_eq!(
+            post_signed(&other_port, BASE_SIGNATURE, &body),
+            Err(WebhookError::Unauthorized("signature mismatch"))
+        );
+        assert_eq!(
+            post_signed(&URL.replace(".com", ".com:80"), BASE_SIGNATURE, &body),
+            Err(WebhookError::Unauthorized("signature mismatch"))
+        );
+    }
+
+    #[test]
+    fn url_variants_handle_userinfo_ipv6_and_odd_urls() {
+        assert_eq!(
+            url_variants("https://u:p@h.example/x"),
+            vec!["https://u:p@h.example/x", "https://u:p@h.example:443/x"]
+        );
+        assert_eq!(
+            url_variants("http://[::1]:80?a=1"),
+            vec!["http://[::1]:80?a=1", "http://[::1]?a=1"]
+        );
+        assert_eq!(
+            url_variants("http://[::1]/x"),
+            vec!["http://[::1]/x", "http://[::1]:80/x"]
+        );
+        assert_eq!(url_variants("not a url"), vec!["not a url"]);
+        assert_eq!(url_variants("ftp://h/x"), vec!["ftp://h/x"]);
+    }
+
+    #[test]
+    fn tampered_missing_or_foreign_signatures_are_unauthorized() {
+        let body = encode(&base_params());
+        let tampered = body.replace("Digits=1234", "Digits=1235");
+        assert_eq!(
+            post_signed(URL, BASE_SIGNATURE, &tampered),
+            Err(WebhookError::Unauthorized("signature mismatch"))
+        );
+        // A parameter added after signing (Twilio adds parameters, an attacker may too).
+        assert_eq!(
+            post_signed(URL, BASE_SIGNATURE, &format!("{body}&Body=hi")),
+            Err(WebhookError::Unauthorized("signature mismatch"))
+        );
+        // Another URL (the query is signed too).
+        assert_eq!(
+            post_signed(&URL.replace("foo=1", "foo=2"), BASE_SIGNATURE, &body),
+            Err(WebhookError::Unauthorized("signature mismatch"))
+        );
+        assert_eq!(
+            post_to(&webhook(), URL, &form_headers(None), body.as_bytes()),
+            Err(WebhookError::Unauthorized("missing X-Twilio-Signature"))
+        );
+        assert_eq!(
+            post_signed(URL, "not base64!", &body),
+            Err(WebhookError::Unauthorized("signature is not base64"))
+        );
+        let other = SmsWebhook::new(SmsConfig {
+            auth_token: "54321".into(),
+        });
+        assert_eq!(
+            post_to(
+                &other,
+                URL,
+                &form_headers(Some(BASE_SIGNATURE)),
+                body.as_bytes()
+            ),
+            Err(WebhookError::Unauthorized("signature mismatch"))
+        );
+    }
+
+    #[test]
+    fn an_unset_auth_token_authenticates_nothing() {
+        let hook = SmsWebhook::new(SmsConfig {
+            auth_token: String::new(),
+        });
+        let body = encode(&base_params());
+        let signature = compute_signature("", URL, &base_params());
+        assert_eq!(
+            post_to(&hook, URL, &form_headers(Some(&signature)), body.as_bytes()),
+            Err(WebhookError::Unauthorized("auth token not configured"))
+        );
+    }
+
+    #[test]
+    fn only_signed_forms_posted_are_read() {
+        let body = encode(&base_params());
+        let get = webhook().receive(&WebhookRequest {
+            method: &http::Method::GET,
+            headers: &form_headers(Some(BASE_SIGNATURE)),
+            query: None,
+            url: URL,
+            body: body.as_bytes(),
+        });
+        assert_eq!(get, Err(WebhookError::MethodNotAllowed));
+
+        let mut json = form_headers(Some(BASE_SIGNATURE));
+        json.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        assert_eq!(
+            post_to(&webhook(), URL, &json, b"{}"),
+            Err(WebhookError::UnsupportedMediaType(
+                "application/json".into()
+            ))
+        );
+        let mut none = form_headers(Some(BASE_SIGNATURE));
+        none.remove(http::header::CONTENT_TYPE);
+        assert_eq!(
+            post_to(&webhook(), URL, &none, body.as_bytes()),
+            Err(WebhookError::UnsupportedMediaType("none".into()))
+        );
+    }
+
+    #[test]
+    fn escapes_that_decode_to_invalid_utf8_are_a_bad_request() {
+        for body in [
+            &b"Body=%FF&MessageSid=SM1"[..],
+            b"Body=%E3%81",
+            b"Body=\xff",
+        ] {
+            assert!(
+                matches!(
+                    post_to(&webhook(), URL, &form_headers(Some("x")), body),
+                    Err(WebhookError::BadRequest(_))
+                ),
+                "{body:?}"
+            );
+        }
+        // A stray `%` is literal text, as form decoding leaves it.
+        assert!(decodes_to_utf8(b"Body=100%&x=%zz"));
+        assert!(decodes_to_utf8(b"Body=%E3%81%82"));
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Parsing
+    // -----------------------------------------------------------------------------------------
+
+    const SHOP_URL: &str = "https://shop.example/webhooks/sms";
+    const ANA: &str = "+15551234567";
+
+    /// Posts `body` signed as Twilio would sign it, with its parameters as decoded.
+    fn receive_form(body: &str) -> Vec<InboundMessage> {
+        let params: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        let signature = compute_signature(TOKEN, SHOP_URL, &params);
+        match post_signed(SHOP_URL, &signature, body) {
+            Ok(WebhookOutcome::Messages(m)) => m,
+            other => panic!("expected messages, got {other:?}"),
+        }
+    }
+
+    fn one(body: &str) -> InboundMessage {
+        let mut m = receive_form(body);
+        assert_eq!(m.len(), 1, "{m:?}");
+        m.remove(0)
+    }
+
+    fn text_form(body_param: &str) -> String {
+        format!(
+            "ToCountry=US&SmsMessageSid=SM1&NumMedia=0&SmsSid=SM1&SmsStatus=received&Body={body_param}&To=%2B15550002222&NumSegments=1&MessageSid=SM1&AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15551234567&ApiVersion=2010-04-01"
+        )
+    }
+
+    fn content(body_param: &str) -> InboundContent {
+        one(&text_form(body_param)).content
+    }
+
+    // platform-facts §6.2, verbatim.
+    const INBOUND_EXAMPLE: &str = "ToCountry=US&SmsMessageSid=SM5f1e0b6c2a3d4e5f60718293a4b5c6d7&NumMedia=0&SmsSid=SM5f1e0b6c2a3d4e5f60718293a4b5c6d7&SmsStatus=received&Body=BUY+1&To=%2B15550002222&NumSegments=1&MessageSid=SM5f1e0b6c2a3d4e5f60718293a4b5c6d7&AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15551234567&ApiVersion=2010-04-01";
+
+    // platform-facts §6.3, verbatim.
+    const DELIVERED_EXAMPLE: &str = "MessageSid=SM9a8b7c6d5e4f30211a2b3c4d5e6f7081&MessageStatus=delivered&AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15550002222&To=%2B15551234567&ApiVersion=2010-04-01&SmsStatus=delivered";
+
+    #[test]
+    fn an_incoming_sms_is_text_from_the_sender() {
+        let before = unix_now();
+        let m = one(INBOUND_EXAMPLE);
+        assert_eq!(m.conversation, ConversationId::new(Channel::Sms, ANA));
+        assert_eq!(m.event_id, "SM5f1e0b6c2a3d4e5f60718293a4b5c6d7");
+        assert_eq!(
+            m.content,
+            InboundContent::Text {
+                body: "BUY 1".into()
+            }
+        );
+        // Twilio stamps no time: the time of receipt stands in.
+        assert!(
+            m.sent_at >= before && m.sent_at <= unix_now(),
+            "{}",
+            m.sent_at
+        );
+        assert_eq!((m.locale, m.ack, m.reply_token), (None, None, None));
+    }
+
+    #[test]
+    fn plus_escapes_and_utf8_decode_as_twilio_encoded_them() {
+        assert_eq!(
+            content("1+%2B+1+%3D+2"),
+            InboundContent::Text {
+                body: "1 + 1 = 2".into()
+            }
+        );
+        assert_eq!(
+            content("%E3%81%82%E3%82%8A%E3%81%8C%E3%81%A8%E3%81%86"),
+            InboundContent::Text {
+                body: "ありがとう".into()
+            }
+        );
+        assert_eq!(
+            content("a%26b%3Dc"),
+            InboundContent::Text {
+                body: "a&b=c".into()
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_parameters_are_signed_over_and_ignored() {
+        let m = one(&format!(
+            "{}&FromCity=SAN+FRANCISCO&AddedNextYear=%F0%9F%98%80",
+            text_form("hi")
+        ));
+        assert_eq!(m.content, InboundContent::Text { body: "hi".into() });
+    }
+
+    #[test]
+    fn opt_out_keywords_match_whole_messages_in_any_case() {
+        for word in [
+            "STOP",
+            "stop",
+            "+Stop+",
+            "STOP%0A",
+            "stopall",
+            "Unsubscribe",
+            "cancel",
+            "END",
+            "quit",
+            "OptOut",
+            "revoke",
+        ] {
+            assert_eq!(content(word), InboundContent::OptOut, "{word}");
+        }
+        for word in ["START", "yes", "+Unstop"] {
+            assert_eq!(content(word), InboundContent::OptIn, "{word}");
+        }
+        for word in ["HELP", "help+", "Info"] {
+            assert_eq!(
+                content(word),
+                InboundContent::Text {
+                    body: "help".into()
+                },
+                "{word}"
+            );
+        }
+        for text in [
+            "STOP please",
+            "don't stop",
+            "stopp",
+            "yes please",
+            "helpful",
+        ] {
+            let param = text.replace(' ', "+");
+            assert_eq!(
+                content(&param),
+                InboundContent::Text { body: text.into() },
+                "{text}"
+            );
+        }
+    }
+
+    fn mms(body: &str, media_type: &str) -> String {
+        format!(
+            "MessageSid=MM1&From=%2B15551234567&To=%2B15550002222&Body={body}&NumMedia=1&MediaContentType0={media_type}&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2F2010-04-01%2FAccounts%2FAC1%2FMessages%2FMM1%2FMedia%2FME1"
+        )
+    }
+
+    #[test]
+    fn a_picture_is_an_image_with_its_text_as_caption() {
+        let media_url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1";
+        assert_eq!(
+            one(&mms("this+one", "image%2Fjpeg")).content,
+            InboundContent::Image {
+                media_id: media_url.into(),
+                caption: Some("this one".into())
+            }
+        );
+        assert_eq!(
+            one(&mms("", "image%2Fpng")).content,
+            InboundContent::Image {
+                media_id: media_url.into(),
+                caption: None
+            }
+        );
+        assert_eq!(
+            one(&mms("", "video%2Fmp4")).content,
+            InboundContent::Unsupported {
+                kind: "video".into()
+            }
+        );
+        // An opt-out is never lost to an attachment.
+        assert_eq!(
+            one(&mms("STOP", "image%2Fjpeg")).content,
+            InboundContent::OptOut
+        );
+    }
+
+    #[test]
+    fn status_callbacks_report_on_the_recipient() {
+        let m = one(DELIVERED_EXAMPLE);
+        assert_eq!(m.conversation, ConversationId::new(Channel::Sms, ANA));
+        assert_eq!(
+            m.content,
+            InboundContent::Status {
+                message_id: "SM9a8b7c6d5e4f30211a2b3c4d5e6f7081".into(),
+                status: DeliveryStatus::Delivered,
+                error_code: None
+            }
+        );
+        assert_eq!(
+            m.dedup_identity(),
+            "sms#SM9a8b7c6d5e4f30211a2b3c4d5e6f7081#delivered"
+        );
+        let status = |s: &str, extra: &str| {
+            receive_form(&format!(
+                "MessageSid=SM2&MessageStatus={s}&From=%2B15550002222&To=%2B15551234567{extra}"
+            ))
+            .into_iter()
+            .map(|m| m.content)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            status("sent", ""),
+            vec![InboundContent::Status {
+                message_id: "SM2".into(),
+                status: DeliveryStatus::Sent,
+                error_code: None
+            }]
+        );
+        for failed in ["failed", "undelivered"] {
+            assert_eq!(
+                status(failed, "&ErrorCode=30007"),
+                vec![InboundContent::Status {
+                    message_id: "SM2".into(),
+                    status: DeliveryStatus::Failed,
+                    error_code: Some(30007)
+                }]
+            );
+        }
+        for ignored in ["queued", "sending", "accepted", "read", "canceled"] {
+            assert!(status(ignored, "").is_empty(), "{ignored}");
+        }
+    }
+
+    #[test]
+    fn events_that_are_not_a_customer_texting_are_ignored() {
+        // WhatsApp relayed through the same Twilio account.
+        assert!(receive_form("MessageSid=SM3&From=whatsapp%3A%2B15551234567&Body=hi").is_empty());
+        assert!(receive_form("From=%2B15551234567&Body=hi").is_empty());
+        assert!(receive_form("MessageSid=SM3&Body=hi").is_empty());
+    }
+
+    #[test]
+    fn the_acknowledgement_is_empty_twiml() {
+        let ack = webhook().acknowledgement();
+        assert_eq!(ack.content_type, "text/xml");
+        assert_eq!(
+            ack.body,
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Segments and rendering
+    // -----------------------------------------------------------------------------------------
+
+    #[test]
+    fn the_gsm7_tables_hold_the_whole_alphabet() {
+        // 128 codes less the escape; the extension table's ten characters.
+        let basic: std::collections::HashSet<char> = GSM7_BASIC.chars().collect();
+        assert_eq!(basic.len(), 127);
+        assert_eq!(GSM7_BASIC.chars().count(), 127);
+        assert_eq!(GSM7_EXTENSION.chars().count(), 10);
+        assert!(GSM7_EXTENSION.chars().all(|c| !basic.contains(&c)));
+    }
+
+    #[test]
+    fn gsm7_is_160_single_and_153_per_part() {
+        assert_eq!(segments(""), (Encoding::Gsm7, 0));
+        assert_eq!(segments(&"a".repeat(160)), (Encoding::Gsm7, 1));
+        assert_eq!(segments(&"a".repeat(161)), (Encoding::Gsm7, 2));
+        assert_eq!(segments(&"a".repeat(306)), (Encoding::Gsm7, 2));
+        assert_eq!(segments(&"a".repeat(307)), (Encoding::Gsm7, 3));
+        assert_eq!(segments("Héllo @ £5 Ñ ¿ ü"), (Encoding::Gsm7, 1));
+    }
+
+    #[test]
+    fn extension_characters_count_two_septets_and_stay_whole() {
+        assert_eq!(segments(&"€".repeat(80)), (Encoding::Gsm7, 1));
+        assert_eq!(segments(&"€".repeat(81)), (Encoding::Gsm7, 2));
+        assert_eq!(
+            segments(&format!("{}€", "a".repeat(159))),
+            (Encoding::Gsm7, 2)
+        );
+        // 306 septets would be two parts, but the escape and its character cannot be split
+        // across the first boundary, so they open the second part and a third is needed.
+        let text = format!("{}€{}", "a".repeat(152), "a".repeat(152));
+        assert_eq!(segments(&text), (Encoding::Gsm7, 3));
+    }
+
+    #[test]
+    fn anything_outside_gsm7_is_ucs2_at_70_and_67() {
+        assert_eq!(segments(&"あ".repeat(70)), (Encoding::Ucs2, 1));
+        assert_eq!(segments(&"あ".repeat(71)), (Encoding::Ucs2, 2));
+        assert_eq!(segments(&"あ".repeat(134)), (Encoding::Ucs2, 2));
+        assert_eq!(segments(&"あ".repeat(135)), (Encoding::Ucs2, 3));
+        // An emoji is a surrogate pair: two code units.
+        assert_eq!(segments(&"😀".repeat(35)), (Encoding::Ucs2, 1));
+        assert_eq!(segments(&"😀".repeat(36)), (Encoding::Ucs2, 2));
+        assert_eq!(
+            segments(&format!("{}😀", "a".repeat(69))),
+            (Encoding::Ucs2, 2)
+        );
+        assert_eq!(
+            segments(&format!("{}😀", "a".repeat(68))),
+            (Encoding::Ucs2, 1)
+        );
+    }
+
+    #[test]
+    fn typographic_punctuation_becomes_gsm7_when_that_is_enough() {
+        assert_eq!(
+            gsm_friendly("Don\u{2019}t \u{2014} wait\u{2026}"),
+            "Don't - wait..."
+        );
+        assert_eq!(
+            segments(&gsm_friendly("“Blue” mug — $12")).0,
+            Encoding::Gsm7
+        );
+        // Japanese needs UCS-2 anyway, and keeps its punctuation.
+        assert_eq!(gsm_friendly("青いマグ — ¥1200…"), "青いマグ — ¥1200…");
+        assert_eq!(gsm_friendly("emoji 😀 — x"), "emoji 😀 — x");
+    }
+
+    fn choice(id: &str, title: &str, description: Option<&str>) -> Choice {
+        Choice {
+            id: id.into(),
+            title: title.into(),
+            description: description.map(String::from),
+        }
+    }
+
+    fn menu(body: &str, choices: Vec<Choice>) -> Reply {
+        Reply::Choices {
+            body: body.into(),
+            menu_label: "Menu".into(),
+            choices,
+        }
+    }
+
+    fn only(mut bodies: Vec<String>) -> String {
+        assert_eq!(bodies.len(), 1, "{bodies:?}");
+        bodies.remove(0)
+    }
+
+    #[test]
+    fn choices_are_a_numbered_gsm7_menu() {
+        let text = only(render(
+            Lang::En,
+            &menu(
+                "Pick a size:",
+                vec![
+                    choice("c:s", "Small", Some("$12.00")),
+                    choice("c:m", "Medium", None),
+                    choice("c:l", "Large", Some("  ")),
+                ],
+            ),
+        ));
+        assert_eq!(
+            text,
+            "Pick a size:\n1. Small - $12.00\n2. Medium\n3. Large\nReply with a number."
+        );
+        assert_eq!(segments(&text), (Encoding::Gsm7, 1));
+    }
+
+    #[test]
+    fn a_japanese_menu_answers_in_japanese() {
+        let text = only(render(
+            Lang::Ja,
+            &menu("サイズ", vec![choice("c:s", "S", None)]),
+        ));
+        assert_eq!(
+            text,
+            format!("サイズ\n1. S\n{}", Msg::ReplyWithNumber.text(Lang::Ja))
+        );
+    }
+
+    #[test]
+    fn descriptions_give_way_first_then_titles_then_the_body() {
+        let long = "d".repeat(100);
+        let choices: Vec<Choice> = (1..=6)
+            .map(|i| choice(&format!("c:{i}"), &format!("Item {i}"), Some(&long)))
+            .collect();
+        // Cut descriptions fit: every line keeps 40 characters of its description.
+        let text = only(render(Lang::En, &menu("Pick:", choices.clone())));
+        assert!(segments(&text).1 <= LIMITS.segment_budget, "{text}");
+        assert!(
+            text.contains(&format!("1. Item 1 - {}...", "d".repeat(39))),
+            "{text}"
+        );
+
+        // Twelve choices: descriptions go entirely.
+        let many: Vec<Choice> = (1..=12)
+            .map(|i| choice(&format!("c:{i}"), &format!("Item {i}"), Some(&long)))
+            .collect();
+        let text = only(render(Lang::En, &menu("Pick:", many)));
+        assert!(segments(&text).1 <= LIMITS.segment_budget, "{text}");
+        assert!(
+            text.contains("\n12. Item 12\n") && !text.contains("ddd"),
+            "{text}"
+        );
+
+        // Long titles are cut too.
+        let titled: Vec<Choice> = (1..=12)
+            .map(|i| choice(&format!("c:{i}"), &format!("{i} {}", "t".repeat(60)), None))
+            .collect();
+        let text = only(render(Lang::En, &menu("Pick:", titled)));
+        assert!(segments(&text).1 <= LIMITS.segment_budget, "{text}");
+        assert!(
+            text.contains(&format!("\n1. 1 {}...\n", "t".repeat(27))),
+            "{text}"
+        );
+
+        // A long body is shortened, the menu kept whole.
+        let body = "b".repeat(700);
+        let text = only(render(
+            Lang::En,
+            &menu(&body, vec![choice("c:a", "Add to cart", None)]),
+        ));
+        assert!(segments(&text).1 <= LIMITS.segment_budget, "{text}");
+        assert!(
+            text.ends_with("...\n1. Add to cart\nReply with a number."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_choice_is_listed_even_over_budget() {
+        let choices: Vec<Choice> = (1..=60)
+            .map(|i| choice(&format!("c:{i}"), &format!("Choice number {i}"), None))
+            .collect();
+        let bodies = render(Lang::En, &menu("Pick:", choices));
+        let all = bodies.join("\n");
+        assert!(all.contains("\n60. Choice number 60"), "{all}");
+        assert!(
+            bodies
+                .iter()
+                .all(|b| b.chars().count() <= LIMITS.body_chars)
+        );
+    }
+
+    #[test]
+    fn links_keep_the_url_whole() {
+        let url = "https://shop.example/p/Ab3dE";
+        let text = only(render(
+            Lang::En,
+            &Reply::Link {
+                body: "Reserved for you for 15 minutes. Total $24.00.\nPay securely with Stripe:"
+                    .into(),
+                label: "Pay now".into(),
+                url: url.into(),
+            },
+        ));
+        assert_eq!(
+            text,
+            format!(
+                "Reserved for you for 15 minutes. Total $24.00.\nPay securely with Stripe: {url}"
+            )
+        );
+        let long = only(render(
+            Lang::En,
+            &Reply::Link {
+                body: "x".repeat(1000),
+                label: "Pay".into(),
+                url: url.into(),
+            },
+        ));
+        assert!(long.ends_with(&format!("... {url}")), "{long}");
+        assert_eq!(segments(&long), (Encoding::Gsm7, LIMITS.segment_budget));
+    }
+
+    #[test]
+    fn images_are_their_caption_and_url() {
+        let url = "https://cdn.example/mug.jpg";
+        assert_eq!(
+            render(
+                Lang::En,
+                &Reply::Image {
+                    url: url.into(),
+                    caption: Some("Blue mug".into())
+                }
+            ),
+            vec![format!("Blue mug {url}")]
+        );
+        assert_eq!(
+            render(
+                Lang::En,
+                &Reply::Image {
+                    url: url.into(),
+                    caption: None
+                }
+            ),
+            vec![url.to_string()]
+        );
+    }
+
+    #[test]
+    fn text_over_1600_characters_is_split_and_empty_text_is_nothing() {
+        let body = format!("{}\n{}", "a".repeat(1500), "b".repeat(300));
+        let parts = render(Lang::En, &Reply::Text { body });
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| p.chars().count() <= 1600));
+        assert!(render(Lang::En, &Reply::Text { body: " ".into() }).is_empty());
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Classification
+    // -----------------------------------------------------------------------------------------
+
+    fn twilio_error(code: i64, status: u16, message: &str) -> Vec<u8> {
+        serde_json::json!({
+            "code": code,
+            "message": message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+            "status": status,
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn unreachable_or_unsubscribed_recipients_are_permanent() {
+        for code in [
+            21610, 21211, 21614, 21408, 21612, 30003, 30004, 30005, 30006, 30007,
+        ] {
+            let f = classify(400, &twilio_error(code, 400, "no"), None);
+            assert!(
+                matches!(f, SendFailure::Permanent { code: Some(c), .. } if c == code),
+                "{code}: {f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn too_many_requests_waits_the_advised_or_a_default_delay() {
+        assert_eq!(
+            classify(429, &twilio_error(20429, 429, "Too Many Requests"), None),
+            SendFailure::RateLimited {
+                code: Some(20429),
+                retry_after: Duration::from_secs(1)
+            }
+        );
+        assert_eq!(
+            classify(429, b"", Some(Duration::from_secs(4))),
+            SendFailure::RateLimited {
+                code: None,
+                retry_after: Duration::from_secs(4)
+            }
+        );
+    }
+
+    #[test]
+    fn configuration_errors_and_server_errors_are_kept_for_a_redrive() {
+        for (status, code) in [(401, 20003), (404, 20404), (400, 21606), (500, 20500)] {
+            let f = classify(status, &twilio_error(code, status, "x"), None);
+            assert!(
+                matches!(f, SendFailure::Transient { code: Some(c), .. } if c == code),
+                "{code}: {f:?}"
+            );
+        }
+        assert!(matches!(
+            classify(401, b"", None),
+            SendFailure::Transient { code: None, .. }
+        ));
+        assert!(matches!(
+            classify(503, b"<html>busy</html>", None),
+            SendFailure::Transient { code: None, .. }
+        ));
+        assert!(matches!(
+            classify(400, &twilio_error(99999, 400, "new"), None),
+            SendFailure::Permanent {
+                code: Some(99999),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn failure_details_never_quote_phone_numbers() {
+        let f = classify(
+            400,
+            &twilio_error(
+                21211,
+                400,
+                "The 'To' number +15551234567 is not a valid phone number.",
+            ),
+            None,
+        );
+        let SendFailure::Permanent { detail, .. } = f else {
+            panic!("{f:?}")
+        };
+        assert_eq!(
+            detail,
+            "HTTP 400 (Twilio 21211): The 'To' number [number] is not a valid phone number."
+        );
+        assert_eq!(
+            mask_numbers("call 555 1234567 or +1 (555)"),
+            "call 555 [number] or +1 (555)"
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Sending
+    // -----------------------------------------------------------------------------------------
+
+    /// A local Messages API that records each request's raw form body (the shared test server
+    /// keeps JSON bodies only) and answers with one canned response.
+    mod api {
+        use axum::body::Bytes;
+        use axum::extract::State;
+        use axum::response::{IntoResponse, Response};
+        use std::sync::{Arc, Mutex};
+
+        #[derive(Clone, Debug)]
+        pub struct Recorded {
+            pub path: String,
+            pub headers: http::HeaderMap,
+            pub form: Vec<(String, String)>,
+        }
+
+        #[derive(Clone)]
+        struct Shared {
+            requests: Arc<Mutex<Vec<Recorded>>>,
+            status: u16,
+            headers: Vec<(&'static str, String)>,
+            body: String,
+        }
+
+        pub struct Api {
+            pub base: String,
+            requests: Arc<Mutex<Vec<Recorded>>>,
+        }
+
+        impl Api {
+            pub fn requests(&self) -> Vec<Recorded> {
+                self.requests.lock().unwrap().clone()
+            }
+        }
+
+        async fn record(
+            State(shared): State<Shared>,
+            uri: http::Uri,
+            headers: http::HeaderMap,
+            body: Bytes,
+        ) -> Response {
+            shared.requests.lock().unwrap().push(Recorded {
+                path: uri.path().to_string(),
+                headers,
+                form: form_urlencoded::parse(&body).into_owned().collect(),
+            });
+            let mut response = (
+                http::StatusCode::from_u16(shared.status).unwrap(),
+                shared.body.clone(),
+            )
+                .into_response();
+            for (name, value) in &shared.headers {
+                response
+                    .headers_mut()
+                    .insert(*name, http::HeaderValue::from_str(value).unwrap());
+            }
+            response
+        }
+
+        pub async fn serve(status: u16, headers: Vec<(&'static str, String)>, body: &str) -> Api {
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let shared = Shared {
+                requests: requests.clone(),
+                status,
+                headers,
+                body: body.to_string(),
+            };
+            let app = axum::Router::new().fallback(record).with_state(shared);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            Api {
+                base: format!("http://{addr}"),
+                requests,
+            }
+        }
+    }
+
+    const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
+    const AUTH: &str = "auth-token-secret";
+    const CREATED: &str = r#"{"account_sid":"AC0123456789abcdef0123456789abcdef","api_version":"2010-04-01","body":"hi","num_segments":"1","sid":"SM0123456789abcdef0123456789abcdef","status":"queued","to":"+15551234567"}"#;
+
+    fn sender(base: &str, from: &str) -> SmsSender {
+        SmsSender::new(
+            crate::http_client(Duration::from_secs(5)),
+            SmsSendConfig {
+                api_base: format!("{base}/"),
+                account_sid: ACCOUNT.into(),
+                auth_token: AUTH.into(),
+                from: from.into(),
+            },
+        )
+    }
+
+    fn ana() -> ConversationId {
+        ConversationId::new(Channel::Sms, ANA)
+    }
+
+    fn bundle(replies: Vec<Reply>) -> chatdrop_domain::reply::ReplyBundle {
+        chatdrop_domain::reply::ReplyBundle {
+            id: "bundle-1".into(),
+            conversation: ana(),
+            lang: Lang::En,
+            ack: None,
+            reply_token: None,
+            update: None,
+            replies,
+        }
+    }
+
+    fn outgoing(b: &chatdrop_domain::reply::ReplyBundle) -> Outgoing<'_> {
+        Outgoing {
+            bundle: b,
+            first: 0,
+            replies: &b.replies,
+            mode: SendMode::Session,
+            now: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn send_posts_a_form_with_basic_auth_and_returns_the_sid() {
+        let api = api::serve(201, vec![], CREATED).await;
+        let reply = Reply::Text {
+            body: "Thanks — your order is in.".into(),
+        };
+        let sent = sender(&api.base, "+15550002222")
+            .send(&single(&ana(), Lang::En, &reply).out())
+            .await
+            .expect("sent");
+        assert_eq!(
+            sent,
+            Sent::ids(["SM0123456789abcdef0123456789abcdef".to_string()])
+        );
+        let requests = api.requests();
+        assert_eq!(requests.len(), 1);
+        let r = &requests[0];
+        assert_eq!(
+            r.path,
+            format!("/2010-04-01/Accounts/{ACCOUNT}/Messages.json")
+        );
+        let basic = format!("Basic {}", BASE64.encode(format!("{ACCOUNT}:{AUTH}")));
+        assert_eq!(r.headers.get("authorization").unwrap(), basic.as_str());
+        assert_eq!(
+            r.headers.get("content-type").unwrap(),
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(
+            r.form,
+            pairs(&[
+                ("To", ANA),
+                ("From", "+15550002222"),
+                ("Body", "Thanks - your order is in."),
+            ])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_messaging_service_sends_as_messaging_service_sid() {
+        let api = api::serve(201, vec![], CREATED).await;
+        let service = "MG0123456789abcdef0123456789abcdef";
+        sender(&api.base, service)
+            .send(&single(&ana(), Lang::En, &Reply::Text { body: "hi".into() }).out())
+            .await
+            .expect("sent");
+        assert_eq!(
+            api.requests()[0].form,
+            pairs(&[
+                ("To", ANA),
+                ("MessagingServiceSid", service),
+                ("Body", "hi")
+            ])
+        );
+    }
+
+    #[tokio::test]
+    async fn short_texts_are_merged_and_others_go_one_by_one() {
+        let replies = vec![
+            Reply::Text {
+                body: "Added to your cart.".into(),
+            },
+            Reply::Text {
+                body: "Cart: 1 item, $12.00.".into(),
+            },
+            menu("Next?", vec![choice("c:co", "Checkout", None)]),
+            Reply::Text {
+                body: "l".repeat(158),
+            },
+            Reply::Text {
+                body: "after".into(),
+            },
+        ];
+        let api = api::serve(201, vec![], CREATED).await;
+        let s = sender(&api.base, "+15550002222");
+        assert_eq!(s.batches(&replies, SendMode::Session), vec![2, 1, 1, 1]);
+        let b = bundle(replies);
+        let sent = s.send(&outgoing(&b)).await.expect("sent");
+        assert_eq!(sent.message_ids.len(), 4);
+        let bodies: Vec<String> = api
+            .requests()
+            .into_iter()
+            .map(|r| r.form[2].1.clone())
+            .collect();
+        assert_eq!(bodies[0], "Added to your cart.\n\nCart: 1 item, $12.00.");
+        assert_eq!(bodies[1], "Next?\n1. Checkout\nReply with a number.");
+        assert_eq!(bodies[2], "l".repeat(158));
+        assert_eq!(bodies[3], "after");
+    }
+
+    #[tokio::test]
+    async fn send_classifies_twilio_errors_and_stops_at_the_first() {
+        let long = Reply::Text {
+            body: format!("{}\n{}", "a".repeat(1500), "b".repeat(300)),
+        };
+        let body = String::from_utf8(twilio_error(
+            21610,
+            400,
+            "Attempt to send to unsubscribed recipient",
+        ))
+        .unwrap();
+        let api = api::serve(400, vec![], &body).await;
+        let f = sender(&api.base, "+15550002222")
+            .send(&single(&ana(), Lang::En, &long).out())
+            .await;
+        assert!(
+            matches!(
+                f,
+                Err(SendFailure::Permanent {
+                    code: Some(21610),
+                    ..
+                })
+            ),
+            "{f:?}"
+        );
+        assert_eq!(api.requests().len(), 1);
+
+        let body = String::from_utf8(twilio_error(20429, 429, "Too Many Requests")).unwrap();
+        let api = api::serve(429, vec![("retry-after", "3".into())], &body).await;
+        let f = sender(&api.base, "+15550002222")
+            .send(&single(&ana(), Lang::En, &Reply::Text { body: "hi".into() }).out())
+            .await;
+        assert_eq!(
+            f,
+            Err(SendFailure::RateLimited {
+                code: Some(20429),
+                retry_after: Duration::from_secs(3)
+            })
+        );
+
+        let body = String::from_utf8(twilio_error(20003, 401, "Authenticate")).unwrap();
+        let api = api::serve(401, vec![], &body).await;
+        let f = sender(&api.base, "+15550002222")
+            .send(&single(&ana(), Lang::En, &Reply::Text { body: "hi".into() }).out())
+            .await;
+        assert!(
+            matches!(
+                f,
+                Err(SendFailure::Transient {
+                    code: Some(20003),
+                    ..
+                })
+            ),
+            "{f:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_api_is_transient_and_reveals_no_secret() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let f = sender(&base, "+15550002222")
+            .send(&single(&ana(), Lang::En, &Reply::Text { body: "hi".into() }).out())
+            .await;
+        let Err(SendFailure::Transient { code: None, detail }) = f else {
+            panic!("{f:?}")
+        };
+        assert!(
+            !detail.contains(AUTH) && !detail.contains(ACCOUNT),
+            "{detail}"
+        );
+    }
+
+    #[tokio::test]
+    async fn acknowledge_sends_nothing() {
+        let api = api::serve(201, vec![], CREATED).await;
+        sender(&api.base, "+15550002222")
+            .acknowledge(&ana(), "token")
+            .await
+            .expect("no-op");
+        assert!(api.requests().is_empty());
+        assert_eq!(sender(&api.base, "x").rules(), SendingRules::NO_WINDOW);
+    }
+}
