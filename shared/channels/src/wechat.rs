@@ -903,11 +903,10 @@ const FREQUENCY_LIMIT: i64 = 45011;
 /// id or secret, server IP not whitelisted, API not authorised) are transient, so the message
 /// is kept for a redrive once ops fix it.
 pub fn classify(status: u16, body: &[u8]) -> Result<Option<String>, SendFailure> {
+    // Raw bodies stay out of the detail: our request URLs carry the access token or the app
+    // secret, and a proxy's error page may echo the URL it was asked for.
     if !(200..300).contains(&status) {
-        let detail = format!(
-            "HTTP {status}: {}",
-            truncate_chars(&String::from_utf8_lossy(body), 200)
-        );
+        let detail = format!("HTTP {status} ({} bytes)", body.len());
         return Err(if status == 429 {
             SendFailure::RateLimited {
                 code: None,
@@ -921,10 +920,7 @@ pub fn classify(status: u16, body: &[u8]) -> Result<Option<String>, SendFailure>
         // Without a readable answer we cannot tell sent from not: the queue decides.
         return Err(SendFailure::Transient {
             code: None,
-            detail: format!(
-                "unreadable answer: {}",
-                truncate_chars(&String::from_utf8_lossy(body), 200)
-            ),
+            detail: format!("unreadable answer ({} bytes)", body.len()),
         });
     };
     let code = answer.errcode;
@@ -1712,7 +1708,14 @@ mod tests {
     }
 
     #[test]
-    fn http_errors_and_unreadable_answers_are_transient() {
+    fn http_errors_and_unreadable_answers_are_transient_and_never_quote_the_body() {
+        let echo = b"<html>GET /cgi-bin/token?secret=app-secret failed</html>";
+        for status in [200, 502] {
+            let Err(SendFailure::Transient { code: None, detail }) = classify(status, echo) else {
+                panic!("{status}");
+            };
+            assert!(!detail.contains("app-secret"), "{detail}");
+        }
         assert!(matches!(
             classify(502, b"bad gateway"),
             Err(SendFailure::Transient { code: None, .. })
