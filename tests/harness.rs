@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 use std::time::Duration;
-pub use xtask::customer::{Customer, Webhook};
+pub use xtask::customer::{Customer, Platform, Webhook};
 pub use xtask::fakes::OutboxEntry;
 use xtask::stack::{LocalStack, StackOptions};
 
@@ -62,6 +62,40 @@ impl Harness {
 
     pub fn telegram(&self, chat_id: i64, language: Option<&str>) -> Customer {
         Customer::telegram(&self.stack.url, chat_id, "Ken", language)
+    }
+
+    /// A customer on any platform, known there by `id`.
+    pub fn customer_on(&self, platform: Platform, id: &str) -> Customer {
+        match platform {
+            Platform::Whatsapp => self.whatsapp(id),
+            Platform::Telegram => self.telegram(id.parse().expect("a numeric chat id"), None),
+            other => Customer::on(other, &self.stack.url, id, "Mei"),
+        }
+    }
+
+    /// Picks the choice whose title contains `title` (ignoring case) from the last of
+    /// `replies` that offers one, as the customer would: a tap where the platform has buttons,
+    /// its number typed where it has not.
+    pub async fn choose(
+        &self,
+        customer: &Customer,
+        replies: &[OutboxEntry],
+        title: &str,
+    ) -> Vec<OutboxEntry> {
+        let wanted = title.to_lowercase();
+        let found = replies.iter().rev().find_map(|entry| {
+            let choices = xtask::transcript::choices(entry);
+            let index = choices
+                .iter()
+                .position(|(t, _)| t.to_lowercase().contains(&wanted))?;
+            Some((index + 1, choices[index].clone()))
+        });
+        let Some((number, (shown, payload))) = found else {
+            let seen: Vec<_> = replies.iter().map(xtask::transcript::choices).collect();
+            panic!("no choice titled like `{title}` in {seen:#?}\n{replies:#?}");
+        };
+        let webhook = customer.choose_webhook(payload.as_deref().unwrap_or(""), &shown, number);
+        self.exchange(customer, &webhook).await
     }
 
     /// Posts `webhook` as `customer`, expects 200, and returns the requests that answered it.

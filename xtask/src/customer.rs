@@ -43,7 +43,7 @@ pub enum Platform {
 /// A signed webhook, ready to post (kept whole so a test can post it twice).
 #[derive(Clone, Debug)]
 pub struct Webhook {
-    pub path: &'static str,
+    pub path: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
 }
@@ -191,7 +191,7 @@ impl Customer {
         let secrets = dev::secrets();
         match self.platform {
             Platform::Whatsapp => Webhook {
-                path: "/webhooks/whatsapp",
+                path: "/webhooks/whatsapp".into(),
                 headers: vec![
                     ("content-type", "application/json".into()),
                     (
@@ -202,7 +202,7 @@ impl Customer {
                 body,
             },
             Platform::Telegram => Webhook {
-                path: "/webhooks/telegram",
+                path: "/webhooks/telegram".into(),
                 headers: vec![
                     ("content-type", "application/json".into()),
                     (

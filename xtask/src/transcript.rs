@@ -85,3 +85,70 @@ pub fn render(entry: &OutboxEntry) -> Option<String> {
         _ => None,
     }
 }
+
+/// The text a recorded request shows the customer, on any platform.
+pub fn shown_text(entry: &OutboxEntry) -> String {
+    let b = &entry.body;
+    match entry.channel.as_str() {
+        "messenger" => crate::platform::messenger::shown_text(entry),
+        "line" => crate::platform::line::shown_text(entry),
+        "wechat" => crate::platform::wechat::shown_text(entry),
+        "sms" => crate::platform::sms::shown_text(entry),
+        _ => [
+            &b["text"]["body"],
+            &b["interactive"]["body"]["text"],
+            &b["text"],
+            &b["caption"],
+            &b["image"]["caption"],
+        ]
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join("\n"),
+    }
+}
+
+/// The choices a recorded request offers, in the order shown: the title, and the payload a
+/// tap sends where the platform has buttons (`None`: the customer types the choice's number).
+pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
+    let b = &entry.body;
+    match entry.channel.as_str() {
+        "messenger" => crate::platform::messenger::choices(entry),
+        "line" => crate::platform::line::choices(entry),
+        "wechat" => crate::platform::wechat::choices(entry),
+        "sms" => crate::platform::sms::choices(entry),
+        "whatsapp" => {
+            let action = &b["interactive"]["action"];
+            let buttons = action["buttons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|btn| &btn["reply"]);
+            let rows = action["sections"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|sec| sec["rows"].as_array().into_iter().flatten());
+            buttons
+                .chain(rows)
+                .map(|c| {
+                    (
+                        s(&c["title"]).to_string(),
+                        c["id"].as_str().map(String::from),
+                    )
+                })
+                .collect()
+        }
+        "telegram" => b["reply_markup"]["inline_keyboard"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row.as_array().into_iter().flatten())
+            .filter_map(|btn| {
+                let data = btn["callback_data"].as_str()?;
+                Some((s(&btn["text"]).to_string(), Some(data.to_string())))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -299,7 +299,9 @@ impl TokenCache for DynamoStore {
                 .table_name(&self.table)
                 .set_key(Some(token_key(key)))
                 .update_expression("SET lease_holder = :h, lease_until = :u")
-                .condition_expression("attribute_not_exists(lease_until) OR lease_until < :now")
+                .condition_expression(
+                    "attribute_not_exists(lease_until) OR lease_until < :now OR lease_holder = :h",
+                )
                 .expression_attribute_values(":h", s(holder))
                 .expression_attribute_values(":u", n(until))
                 .expression_attribute_values(":now", n(now_secs()))

@@ -100,7 +100,7 @@ fn signed_event(customer: &Customer, id: u64, kind: &str, detail: (&str, Value))
         .expect("JSON values serialize");
     let secret = &dev::secrets()[secret_names::LINE_CHANNEL_SECRET];
     Webhook {
-        path: "/webhooks/line",
+        path: "/webhooks/line".into(),
         headers: vec![
             ("content-type", "application/json; charset=utf-8".into()),
             ("x-line-signature", signature(secret, &body)),

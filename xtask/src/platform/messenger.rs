@@ -189,7 +189,7 @@ fn signed_event(customer: &Customer, event: Value) -> Webhook {
     let body = serde_json::to_vec(&payload).expect("JSON values serialize");
     let secret = &dev::secrets()[secret_names::MESSENGER_APP_SECRET];
     Webhook {
-        path: "/webhooks/messenger",
+        path: "/webhooks/messenger".into(),
         headers: vec![
             ("content-type", "application/json".into()),
             (

@@ -14,7 +14,7 @@ pub fn routes() -> Router<Fakes> {
 pub fn text_webhook(customer: &Customer, id: u64, text: &str) -> Webhook {
     let _ = (customer, id);
     Webhook {
-        path: "/webhooks/sms",
+        path: "/webhooks/sms".into(),
         headers: Vec::new(),
         body: text.as_bytes().to_vec(),
     }
