@@ -286,3 +286,101 @@ impl Harness {
         (status, location, response.bytes().await.unwrap().to_vec())
     }
 }
+
+impl Harness {
+    /// Moves the customer's last message `hours` into the past, as if they had gone quiet:
+    /// the customer-service windows count from it.
+    pub async fn went_quiet(
+        &self,
+        conversation: &chatdrop_domain::channel::ConversationId,
+        hours: i64,
+    ) {
+        let store = self.stack.store();
+        store
+            .client()
+            .update_item()
+            .table_name(store.table())
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("CONV#{}", conversation.key())),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("SESSION".into()),
+            )
+            .update_expression("SET last_heard_at = last_heard_at - :d")
+            .expression_attribute_values(
+                ":d",
+                aws_sdk_dynamodb::types::AttributeValue::N((hours * 3600).to_string()),
+            )
+            .send()
+            .await
+            .expect("session moved back in time");
+    }
+
+    /// Ships a paid order and tells the customer, as `chatdrop orders ship` does.
+    pub async fn ship(&self, order_id: &str, tracking: &str) {
+        let store = self.stack.store();
+        assert!(
+            store.mark_shipped(order_id, tracking).await.unwrap(),
+            "order was paid"
+        );
+        let order = chatdrop_domain::ports::OrderStore::order(&store, order_id)
+            .await
+            .unwrap()
+            .unwrap();
+        chatdrop_domain::checkout::tell_customer(&order, &store, &self.stack.queues())
+            .await
+            .unwrap();
+    }
+
+    /// Sends a held bundle again, as `chatdrop held send` does.
+    pub async fn send_held(&self, bundle_id: &str) {
+        let requeued = self
+            .stack
+            .store()
+            .requeue_held(bundle_id, &self.stack.queues())
+            .await
+            .unwrap();
+        assert!(requeued.is_some(), "{bundle_id} was held");
+    }
+
+    /// Makes a fake platform answer its next call with `status` and `body` (and `Retry-After`).
+    pub async fn inject_fault(
+        &self,
+        channel: &str,
+        status: u16,
+        body: Value,
+        retry_after: Option<u64>,
+    ) {
+        let fault = xtask::fakes::Fault {
+            channel: channel.into(),
+            status,
+            body,
+            retry_after,
+        };
+        let response = self
+            .http
+            .post(format!("{}/_control/faults", self.stack.fakes_url))
+            .json(&vec![fault])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+}
+
+/// Polls `check` until it yields a value (for up to 15 s).
+pub async fn eventually<T, F, Fut>(check: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..60 {
+        if let Some(value) = check().await {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("condition not reached within 15 s");
+}

@@ -539,25 +539,14 @@ async fn run(cli: Cli) -> Fallible<String> {
                 id,
                 outbound_queue_url,
             } => {
-                let held = store.held().await.map_err(err)?;
-                let h = held
-                    .into_iter()
-                    .find(|h| h.bundle.id == id)
-                    .ok_or_else(|| format!("no held message {id}"))?;
-                // A new id: the original's delivery progress and the queue's deduplication
-                // window both remember the old one.
-                let mut bundle = h.bundle;
-                bundle.id = chatdrop_store::requeue_id(&bundle.id);
                 let queues = SqsQueues::new(
                     aws_sdk_sqs::Client::new(&aws),
                     outbound_only(outbound_queue_url),
                 );
-                // Queued before it leaves the list: a crash in between repeats, never loses.
-                chatdrop_domain::ports::Dispatch::reply(&queues, &bundle)
-                    .await
-                    .map_err(err)?;
-                store.release_held(&id).await.map_err(err)?;
-                Ok(format!("queued {id} again as {}", bundle.id))
+                match store.requeue_held(&id, &queues).await.map_err(err)? {
+                    Some(new_id) => Ok(format!("queued {id} again as {new_id}")),
+                    None => Err(format!("no held message {id}")),
+                }
             }
             HeldAction::Discard { id } => {
                 if store.release_held(&id).await.map_err(err)? {

@@ -101,6 +101,11 @@ impl Customer {
         }
     }
 
+    /// The stack's public base URL the customer's platform calls (Twilio signs the full URL).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// A Cloud API webhook envelope around one `messages[]` entry from this customer.
     pub fn whatsapp_envelope(&self, message: Value) -> Value {
         json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {

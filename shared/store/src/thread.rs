@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::{ConversationId, full_hash};
 use chatdrop_domain::delivery::{Outgoing, Sent, summary};
 use chatdrop_domain::inbound::DeliveryStatus;
-use chatdrop_domain::ports::{CachedToken, PortError, PortFuture, TokenCache};
+use chatdrop_domain::ports::{CachedToken, Dispatch, PortError, PortFuture, TokenCache};
 use chatdrop_domain::reply::ReplyBundle;
 use std::collections::HashMap;
 
@@ -142,6 +142,30 @@ impl DynamoStore {
             .await
             .map_err(|e| PortError::new("release held bundle", sdk_message(e)))?;
         Ok(out.attributes.is_some())
+    }
+
+    /// Queues a held bundle again under a new id (the original's delivery progress and the
+    /// queue's deduplication window both remember the old one) and takes it off the list;
+    /// the sending rules are applied afresh when it is delivered. Queued before it leaves the
+    /// list: a crash in between repeats, never loses. `None` if no such bundle is held.
+    pub async fn requeue_held(
+        &self,
+        bundle_id: &str,
+        dispatch: &impl Dispatch,
+    ) -> Result<Option<String>, PortError> {
+        let Some(held) = self
+            .held()
+            .await?
+            .into_iter()
+            .find(|h| h.bundle.id == bundle_id)
+        else {
+            return Ok(None);
+        };
+        let mut bundle = held.bundle;
+        bundle.id = requeue_id(&bundle.id);
+        dispatch.reply(&bundle).await?;
+        self.release_held(bundle_id).await?;
+        Ok(Some(bundle.id))
     }
 
     /// Forgets a bundle's delivery progress, so a re-queued held bundle is evaluated afresh.

@@ -277,6 +277,11 @@ pub fn shown_text(entry: &OutboxEntry) -> String {
 fn numbered_titles(text: &str) -> Vec<String> {
     let mut titles = Vec::new();
     for line in text.lines() {
+        // A text may hold more than one numbered list (a cart's lines, then the choices):
+        // the choices are the last one, so a new "1. " starts over.
+        if line.starts_with("1. ") {
+            titles.clear();
+        }
         let Some(rest) = line.strip_prefix(&format!("{}. ", titles.len() + 1)) else {
             continue;
         };

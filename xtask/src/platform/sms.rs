@@ -116,9 +116,8 @@ fn parse_form(body: &[u8]) -> Vec<(String, String)> {
 ///
 /// `Customer` keeps that URL private; until it exposes it (`Customer::base_url`), the address
 /// `cargo xtask serve` listens on stands in (`CHATDROP_HTTP_ADDR`, default `127.0.0.1:8080`).
-fn public_base_url(_customer: &Customer) -> String {
-    let addr = std::env::var("CHATDROP_HTTP_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    format!("http://{addr}")
+fn public_base_url(customer: &Customer) -> String {
+    customer.base_url().to_string()
 }
 
 /// An incoming SMS from `customer`, posted to `{public_base_url}/webhooks/sms` and signed as
