@@ -15,9 +15,19 @@ to 15 GB). Because this wrapper already serializes DynamoDB requests, the replac
 every condition first and write only when all hold, with the same results and cancellation
 reasons and no copy at all.
 
+Last, it can make the table fail on purpose, so tests can show what chatdrop does while
+DynamoDB is unavailable. `POST /_chatdrop/faults {"dynamodb_failures": N, "match": "TEXT"}` makes
+the next N DynamoDB requests whose body contains TEXT (the test's own table name, so tests
+running in parallel on this moto are not hit) answer HTTP 500 with DynamoDB's
+`InternalServerError`, which the AWS SDK treats as transient and retries before giving up.
+`"dynamodb_failures": 0` disarms it. `GET /_chatdrop/faults` reports, per match, the failures
+still armed and those already answered.
+
 Usage: python serve_moto.py PORT   (binds 127.0.0.1 only; prints "moto ready on PORT")
 """
 
+import io
+import json
 import sys
 import threading
 
@@ -102,15 +112,83 @@ def transact_write_items(self, transact_items):
 DynamoDBBackend.transact_write_items = transact_write_items
 
 
+class DynamoDBFaults:
+    """Injected DynamoDB failures, per body substring: armed (still to answer) and answered."""
+
+    PATH = "/_chatdrop/faults"
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.armed = {}
+        self.answered = {}
+
+    def control(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                count = int(request["dynamodb_failures"])
+                match = str(request.get("match", ""))
+            except (ValueError, KeyError, TypeError) as e:
+                return respond(start_response, "400 Bad Request", {"error": str(e)})
+            with self.lock:
+                if count > 0:
+                    self.armed[match] = count
+                else:
+                    self.armed.pop(match, None)
+        with self.lock:
+            state = {
+                match: {"armed": self.armed.get(match, 0), "answered": self.answered.get(match, 0)}
+                for match in set(self.armed) | set(self.answered)
+            }
+        return respond(start_response, "200 OK", state)
+
+    def should_fail(self, environ):
+        """Whether this DynamoDB request is to fail; reads the body and puts it back if armed."""
+        with self.lock:
+            if not self.armed:
+                return False
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        text = body.decode("utf-8", "replace")
+        with self.lock:
+            for match, count in self.armed.items():
+                if match in text:
+                    if count <= 1:
+                        del self.armed[match]
+                    else:
+                        self.armed[match] = count - 1
+                    self.answered[match] = self.answered.get(match, 0) + 1
+                    return True
+        return False
+
+
+def respond(start_response, status, value, content_type="application/json"):
+    body = json.dumps(value).encode()
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 class SerializeDynamoDB:
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
+        self.faults = DynamoDBFaults()
 
     def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == DynamoDBFaults.PATH:
+            return self.faults.control(environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith("DynamoDB_"):
             return self.app(environ, start_response)
+        if self.faults.should_fail(environ):
+            error = {
+                "__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                "message": "Internal server error (injected by serve_moto.py)",
+            }
+            return respond(start_response, "500 Internal Server Error", error,
+                           "application/x-amz-json-1.0")
         with self.lock:
             # Drain the response inside the lock: a WSGI app may do its work lazily while the
             # body is iterated.

@@ -125,3 +125,29 @@ pub fn repo_root() -> &'static Path {
         .parent()
         .expect("xtask sits in the repository root")
 }
+
+/// Makes the next `requests` DynamoDB requests on `table` answer HTTP 500 `InternalServerError`
+/// (`serve_moto.py`'s fault switch); `0` disarms it. Scoped to one table so that tests sharing
+/// this moto keep a healthy store. The SDK retries a 500 a few times before it reports an
+/// error, so one failed store call consumes several of these.
+pub async fn fail_dynamodb(endpoint: &str, table: &str, requests: u32) -> Result<(), Error> {
+    reqwest::Client::new()
+        .post(format!("{endpoint}/_chatdrop/faults"))
+        .json(&serde_json::json!({"dynamodb_failures": requests, "match": table}))
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+/// How many injected DynamoDB failures moto has answered on `table` so far.
+pub async fn dynamodb_failures_answered(endpoint: &str, table: &str) -> Result<u64, Error> {
+    let state: serde_json::Value = reqwest::Client::new()
+        .get(format!("{endpoint}/_chatdrop/faults"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(state[table]["answered"].as_u64().unwrap_or(0))
+}
