@@ -5,10 +5,19 @@
 //! cart line takes one unit of every SKU of the drop it touches, all in one transaction with
 //! the customer's limit counters, so a unit is never sold twice and a limit cannot be raced.
 //! Products that no drop lists are ordinary catalog items with no stock limit.
+//!
+//! A SKU's stock is one counter, and every reservation writes it. A store has a ceiling on how
+//! often one item can be written (DynamoDB: about 1,000 write units a second per partition, two
+//! per item in a transaction), so a SKU that thousands of people buy in the same second can be
+//! split into *shards*: [`StockShards`] says into how many, [`spread_stock`] how the units are
+//! dealt out. A reservation then takes from any one shard with units left, so the shards
+//! together carry N times the writes of one counter, and the sum over the shards is still the
+//! stock: nothing is sold twice, as every shard keeps its own `available >= quantity` guard.
 
 use crate::cart::CartLine;
 use crate::customization::Selection;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Drop {
@@ -43,6 +52,56 @@ pub enum DropStatus {
     Scheduled,
     Open,
     Closed,
+}
+
+/// Most items one SKU's stock may be split over: a drop is created in one transaction of at
+/// most 100 items, and past a few dozen shards the per-SKU hot spot is no longer the limit.
+pub const MAX_STOCK_SHARDS: u32 = 64;
+
+/// Into how many stock items ("shards") each SKU of a drop is split; a SKU not listed (or
+/// listed with 0 or 1) keeps today's single counter, so drops created before sharding existed
+/// read and sell as they always did.
+///
+/// Fixed when the drop is created: the store lays the units out once, and every order records
+/// the shard it took from so its release or sale goes back to the same one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StockShards(BTreeMap<String, u32>);
+
+impl StockShards {
+    /// Splits `sku` into `shards` items (clamped to `1..=MAX_STOCK_SHARDS` when read).
+    pub fn with(mut self, sku: impl Into<String>, shards: u32) -> Self {
+        self.0.insert(sku.into(), shards);
+        self
+    }
+
+    /// How many items `sku`'s stock lives in: 1 unless configured.
+    pub fn of(&self, sku: &str) -> u32 {
+        self.0
+            .get(sku)
+            .copied()
+            .unwrap_or(1)
+            .clamp(1, MAX_STOCK_SHARDS)
+    }
+
+    /// Whether any SKU is split (an unsplit drop needs no layout stored at all).
+    pub fn any(&self) -> bool {
+        self.0.values().any(|n| *n > 1)
+    }
+
+    /// The most shards of any SKU.
+    pub fn max(&self) -> u32 {
+        self.0.keys().map(|sku| self.of(sku)).max().unwrap_or(1)
+    }
+}
+
+/// Deals `stock` units over `shards` items as evenly as possible: every shard gets
+/// `stock / shards`, and the first `stock % shards` one more, so no two differ by more than one
+/// unit and the sum is exactly `stock`.
+pub fn spread_stock(stock: u32, shards: u32) -> Vec<u32> {
+    let shards = shards.max(1);
+    let (each, extra) = (stock / shards, stock % shards);
+    (0..shards).map(|i| each + u32::from(i < extra)).collect()
 }
 
 /// Whether a drop sells right now.
@@ -222,6 +281,42 @@ mod tests {
         );
         assert_eq!(d.skus_of("drop-bag", &[]), ["drop-bag"]);
         assert!(d.skus_of("sticker-pack", &[]).is_empty());
+    }
+
+    #[test]
+    fn stock_is_dealt_evenly_over_the_shards() {
+        assert_eq!(spread_stock(100, 8), [13, 13, 13, 13, 12, 12, 12, 12]);
+        assert_eq!(spread_stock(5, 8), [1, 1, 1, 1, 1, 0, 0, 0]);
+        assert_eq!(spread_stock(7, 1), [7]);
+        assert_eq!(spread_stock(7, 0), [7], "0 shards means one counter");
+        for (stock, shards) in [(0, 3), (1, 64), (999, 7), (u32::MAX, 13)] {
+            let spread = spread_stock(stock, shards);
+            assert_eq!(spread.len(), shards as usize);
+            assert_eq!(
+                spread.iter().map(|u| u64::from(*u)).sum::<u64>(),
+                u64::from(stock)
+            );
+            let (lo, hi) = (spread.iter().min(), spread.iter().max());
+            assert!(hi.zip(lo).is_some_and(|(h, l)| h - l <= 1), "{spread:?}");
+        }
+    }
+
+    #[test]
+    fn unlisted_skus_keep_one_counter_and_counts_are_bounded() {
+        let layout = StockShards::default()
+            .with("drop-bag", 8)
+            .with("drop-bag.charm.gold", 0)
+            .with("huge", 10_000);
+        assert_eq!(layout.of("drop-bag"), 8);
+        assert_eq!(layout.of("drop-bag.charm.gold"), 1);
+        assert_eq!(layout.of("sticker-pack"), 1);
+        assert_eq!(layout.of("huge"), MAX_STOCK_SHARDS);
+        assert_eq!(layout.max(), MAX_STOCK_SHARDS);
+        assert!(layout.any());
+        assert!(!StockShards::default().with("a", 1).any());
+        // Stored as a plain map next to the drop: `{"drop-bag": 8}`.
+        let json = serde_json::to_string(&StockShards::default().with("drop-bag", 8)).unwrap();
+        assert_eq!(json, r#"{"drop-bag":8}"#);
     }
 
     #[test]

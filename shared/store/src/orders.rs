@@ -19,18 +19,122 @@
 //! status, so no event can apply twice. The reservation index is sharded so a flash crowd does
 //! not write one hot partition.
 
+//! Drops, stock, limits, orders and reservations.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | drop definition (+ `stock_shards`, the layout) | `DROPS` | `DROP#id` |
+//! | stock of one unsharded SKU | `DROP#id` | `SKU#sku` (`available`, `reserved`, `sold`) |
+//! | stock shard k of a sharded SKU | `DROP#id#SHARD#k` | `SKU#sku#k` (same, + `sku`, `shard`) |
+//! | shards of a SKU seen empty (the sold-out hint) | `DROP#id` | `EMPTY#sku` (`shards`, a number set) |
+//! | a customer's units in a drop | `CUSTOMER#cid` | `LIMIT#drop` or `LIMIT#drop#sku` (`units`) |
+//! | a conversation-only customer linked to a phone | `CUSTOMER#conv:…` | `LINK` (`to`) |
+//! | order (+ `stock_shards`: the shard of each stock take) | `ORDER#id` | `ORDER` |
+//! | notice sent about an order | `ORDER#id` | `NOTICE#kind` |
+//! | pay link | `PAY#token` | `PAYLINK` |
+//! | an order of a conversation | `CONV#channel#customer` | `ORDER#created#id` |
+//! | open reservation, by expiry | `RESERVATIONS#shard` | `expires#id` |
+//! | processed provider event | `STRIPE#event` | `EVENT` |
+//!
+//! Stock moves only inside transactions whose conditions guard it: a reservation takes
+//! `available` only while `available >= quantity`, together with the limit counters and the
+//! order; a release or a sale moves the same units back or on, conditional on the order's
+//! status, so no event can apply twice. The reservation index is sharded so a flash crowd does
+//! not write one hot partition.
+//!
+//! # Hot SKUs: stock shards
+//!
+//! Every reservation of a SKU writes its stock counter, and DynamoDB writes one partition at
+//! about 1,000 write units a second, a transactional write costing two per KB. A drop whose
+//! crowd exceeds that is throttled on one item however large the table, and concurrent
+//! transactions on the item cancel each other (`TransactionConflict`). So a SKU may be created
+//! split into N shards ([`StockShards`]): N counters, each in a partition of its own
+//! (`DROP#id#SHARD#k`, so the split does not wait for DynamoDB to split a hot partition), the
+//! units dealt evenly over them ([`spread_stock`]). Unsplit SKUs keep the single `SKU#sku`
+//! item, so drops from before sharding read and sell unchanged.
+//!
+//! A reservation starts at a random shard and, when that shard's guard refuses, tries the
+//! others in rotated order; every attempt is the same one transaction with another stock item,
+//! so a unit is still taken exactly when everything else of the order is written. The order
+//! records the shard of each take (`stock_shards`, next to `stock` in the order item; the domain
+//! order does not need to know), and its release, expiry or sale moves units on exactly that
+//! shard. No shard can go below zero, and the shards' sum is the stock, so sharding cannot
+//! oversell. A multi-unit take comes from one shard; near the end such an order can hear
+//! "sold out" while single units remain on several shards (those still sell to others).
+//!
+//! ## Knowing it is sold out without trying every shard
+//!
+//! Once the stock is gone every further buyer would fail on N shards, at the price of N
+//! transactions. A per-SKU hint records which shards were seen empty: a reservation reads it
+//! first (one eventually consistent read), skips the listed shards, and answers "sold out" at
+//! once when all are listed. The hint is safe because of how it is written:
+//!
+//! - a shard is added only by a transaction that also checks, on the shard itself, that
+//!   `available` is 0 at that instant: a refusal followed by a release cannot leave a stale
+//!   entry behind (the check fails, nothing is added);
+//! - every release or expiry that returns units to a shard removes it from the hint in the same
+//!   transaction, so a listed shard is empty for as long as it stays listed;
+//! - the hint only ever steers which shards are tried: the stock guards decide. A stale read
+//!   that misses an entry costs one refused attempt; one that still lists a shard just refilled
+//!   answers one buyer "sold out" within the read's replication lag, and the next read sees the
+//!   release, so a false sold-out cannot stick. When the shards tried run out, the hint is read
+//!   again consistently before "sold out" is answered, so shards freed meanwhile are tried.
+//!
+//! # Retrying what DynamoDB did not decide
+//!
+//! A transaction cancelled for `TransactionConflict` (another transaction held one of its
+//! items), throttling or a transaction in progress has decided nothing: it is retried with
+//! jittered exponential backoff (six attempts, 20 ms doubling to 320 ms, each wait between half
+//! and all of its step, so colliding writers spread out instead of colliding again). Only a
+//! `ConditionalCheckFailed` on a stock guard means sold out; a transaction that keeps
+//! conflicting is a [`PortError`], which the queue retries later, never a sold-out reply.
+//!
+//! Moto serializes transactions and never conflicts, so the tests inject conflicts:
+//! [`DynamoStore::inject_conflicts`] installs a hook asked before each transaction, and when it
+//! says so the transaction is answered as DynamoDB cancels one for a conflict, without reaching
+//! moto. It is a runtime hook, not a cargo feature, so the end-to-end tests can use it on the
+//! stores the stack builds; with no hook installed it costs one relaxed atomic load.
+//!
+//! # Capacity arithmetic
+//!
+//! Measured item sizes of one reservation (one unit, a drop-wide limit; printed by
+//! `cargo xtask test -p chatdrop-store --test sharded_stock -- --nocapture`): stock shard 79 B,
+//! limit counter 41 B, order 421 B, pay link 48 B, conversation pointer 82 B, reservation
+//! index 64 B. K = 6 items, each under 1 KB, so each is 1 write unit and, in a transaction,
+//! 2: 12 WCU per reservation, of which 2 land on the SKU's stock item.
+//!
+//! - One partition takes 1,000 WCU/s, so one stock item carries 1,000 / 2 = **500
+//!   reservations/s**, whatever the rest of the table can do (and less under contention:
+//!   `TransactionConflict`s are retried, each refused attempt costs capacity too).
+//! - N shards in N partitions carry **500 × N reservations/s** per SKU: 8 shards 4,000/s.
+//! - 10,000 reservations/s per SKU needs N ≥ 10,000 / 500 = **20**; 32 leaves headroom for
+//!   buyers spreading unevenly and shard keys hashing onto shared partitions (a new on-demand
+//!   table has few partitions: set warm throughput before the drop so they exist).
+//!
+//! The same arithmetic bounds what every SKU shares: the reservation index has 8 partitions,
+//! 8 × 500 = 4,000 reservations/s in all (10,000/s needs ≥ 20 index shards; changing
+//! `RESERVATION_SHARDS` moves where open reservations are found, so it needs a migration);
+//! the table takes 10,000 × 12 = 120,000 WCU/s, three times an on-demand table's default
+//! 40,000 WCU/s quota; and the sold-out hint is read by every buyer of a sharded SKU, 0.5 RCU
+//! an eventually consistent read against 3,000 RCU/s per partition, i.e. 6,000 reads/s, below
+//! 10,000: at that rate it must be cached for a moment per warm function (safe by the argument
+//! above: a stale hint costs one attempt or one momentary sold-out).
+
 use crate::{DynamoStore, n, now_secs, s, sdk_message};
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Delete, Put, TransactWriteItem, Update,
+    AttributeValue, CancellationReason, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
 use chatdrop_domain::channel::{ConversationId, short_hash};
-use chatdrop_domain::drops::{Drop, DropStatus};
+use chatdrop_domain::drops::{Drop, DropStatus, StockShards, spread_stock};
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::ports::{OrderStore, PaidOutcome, PortError, ReserveError};
-use std::collections::HashMap;
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -38,8 +142,69 @@ type Item = HashMap<String, AttributeValue>;
 const RESERVATION_SHARDS: u32 = 8;
 /// Provider events and notices are kept long enough to outlast every redelivery.
 const EVENT_TTL: i64 = 30 * 24 * 3600;
-/// Attempts of a transaction that lost a race with another transaction on the same items.
-const CONFLICT_ATTEMPTS: u32 = 6;
+/// Attempts of a transaction that DynamoDB cancelled without deciding it (conflict, throttling).
+const TX_ATTEMPTS: u32 = 6;
+/// First backoff step; it doubles up to [`BACKOFF_CAP_MS`].
+const BACKOFF_BASE_MS: u64 = 20;
+const BACKOFF_CAP_MS: u64 = 320;
+/// DynamoDB's ceiling on the items of one transaction.
+const MAX_TX_ITEMS: usize = 100;
+/// The order attribute recording the shard of each stock take (`NULL` for an unsharded SKU).
+const STOCK_SHARDS: &str = "stock_shards";
+
+/// Cancellation reasons that mean "not decided, try again" rather than "refused".
+const RETRYABLE_REASONS: &[&str] = &[
+    "TransactionConflict",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "TransactionInProgress",
+];
+/// Service errors of the whole call that are equally undecided.
+const RETRYABLE_ERRORS: &[&str] = &[
+    "TransactionInProgressException",
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+];
+
+/// A test's hook: asked before each transaction, `true` cancels it as a `TransactionConflict`.
+type ConflictHook = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Conflict hooks by table. Process-wide because `DynamoStore` (lib.rs) has no field for one:
+/// every store on the table sees the hook, which is what the end-to-end tests need, and tables
+/// are unique per test.
+static CONFLICT_HOOKS: LazyLock<RwLock<HashMap<String, ConflictHook>>> =
+    LazyLock::new(Default::default);
+/// Whether any hook was ever installed: production never takes the lock.
+static HOOKS_INSTALLED: AtomicBool = AtomicBool::new(false);
+
+type LayoutCache = HashMap<(String, String), Arc<StockShards>>;
+
+/// Stock layouts by (table, drop), read once per process: a layout never changes after the
+/// drop is created (creation fails if the drop exists), so a cached one is never stale.
+static LAYOUTS: LazyLock<RwLock<LayoutCache>> = LazyLock::new(Default::default);
+
+/// A cheap random number: std's randomly keyed SipHash over the clock, a counter and `salt`.
+/// Good enough to spread buyers over shards and jitter backoff; no RNG crate needed.
+fn random(salt: &str) -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = RandomState::new().build_hasher();
+    h.write(salt.as_bytes());
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+/// The wait before retry `attempt` (0-based): half the step plus a random part of the other half.
+fn backoff(attempt: u32) -> Duration {
+    let step = (BACKOFF_BASE_MS << attempt.min(16)).min(BACKOFF_CAP_MS);
+    Duration::from_millis(step / 2 + random("backoff") % (step / 2 + 1))
+}
 
 fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
@@ -51,6 +216,39 @@ fn order_key(id: &str) -> Item {
 
 fn sku_key(drop: &str, sku: &str) -> Item {
     key(format!("DROP#{drop}"), format!("SKU#{sku}"))
+}
+
+/// The stock item of `sku`: its single counter, or shard `k`.
+fn stock_key(drop: &str, sku: &str, shard: Option<u32>) -> Item {
+    match shard {
+        None => sku_key(drop, sku),
+        Some(k) => key(format!("DROP#{drop}#SHARD#{k}"), format!("SKU#{sku}#{k}")),
+    }
+}
+
+fn hint_key(drop: &str, sku: &str) -> Item {
+    key(format!("DROP#{drop}"), format!("EMPTY#{sku}"))
+}
+
+fn shard_set(shard: u32) -> AttributeValue {
+    AttributeValue::Ns(vec![shard.to_string()])
+}
+
+fn number(i: &Item, k: &str) -> i64 {
+    match i.get(k) {
+        Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The recorded shard of each stock take, for the order item.
+fn shards_attribute(shards: &[Option<u32>]) -> AttributeValue {
+    AttributeValue::L(
+        shards
+            .iter()
+            .map(|k| k.map_or(AttributeValue::Null(true), n))
+            .collect(),
+    )
 }
 
 fn limit_key(customer: &str, drop: &str, sku: Option<&str>) -> Item {
@@ -116,11 +314,30 @@ fn tx_delete(table: &str, item_key: Item) -> Result<TransactWriteItem, PortError
         .build())
 }
 
-/// What a transaction attempt came to.
+/// What a transaction came to.
 enum TxResult {
     Done,
     /// Conditions failed: the cancellation reason per item, in request order.
     Refused(Vec<CancellationReason>),
+}
+
+/// One attempt's outcome, before deciding whether to try again.
+enum Attempt {
+    Done,
+    Cancelled(Vec<CancellationReason>),
+    /// Undecided by DynamoDB (throttled, in progress): safe to send again.
+    Undecided(String),
+}
+
+fn sold_out(take: &chatdrop_domain::orders::StockTake) -> ReserveError {
+    ReserveError::SoldOut {
+        drop: take.drop.clone(),
+        sku: take.sku.clone(),
+    }
+}
+
+fn refused(reason: &CancellationReason) -> bool {
+    reason.code() == Some("ConditionalCheckFailed")
 }
 
 fn status_condition(
@@ -137,44 +354,163 @@ fn status_condition(
     b.condition_expression(format!("#status IN ({})", names.join(", ")))
 }
 
+/// The stock layout stored with a drop's definition (none: nothing is sharded).
+fn layout_of(drop_item: &Item) -> Result<StockShards, PortError> {
+    match drop_item.get(STOCK_SHARDS) {
+        Some(v) => serde_dynamo::from_attribute_value(v.clone())
+            .map_err(|e| PortError::new("decode stock layout", e)),
+        None => Ok(StockShards::default()),
+    }
+}
+
+/// Where one stock take of a reservation tries to take its units.
+struct ShardChoice {
+    /// Shards of the SKU; 1 is the unsharded counter.
+    count: u32,
+    /// Shards still worth trying, the current one first.
+    queue: VecDeque<u32>,
+    /// Shards whose guard refused this reservation.
+    refused: BTreeSet<u32>,
+    /// Where the rotation starts: random per reservation, so buyers spread over the shards.
+    start: u32,
+}
+
+impl ShardChoice {
+    fn new(count: u32, salt: &str, skip: &BTreeSet<u32>) -> ShardChoice {
+        let start = (random(salt) % u64::from(count.max(1))) as u32;
+        let mut choice = ShardChoice {
+            count,
+            queue: VecDeque::new(),
+            refused: BTreeSet::new(),
+            start,
+        };
+        choice.refill(skip);
+        choice
+    }
+
+    /// Queues, in rotated order, the shards neither refused nor in `skip`.
+    fn refill(&mut self, skip: &BTreeSet<u32>) {
+        self.queue = (0..self.count)
+            .map(|i| (self.start + i) % self.count)
+            .filter(|k| !self.refused.contains(k) && !skip.contains(k))
+            .collect();
+    }
+
+    /// The stock item to try now; `None` for the unsharded counter.
+    fn current(&self) -> Option<u32> {
+        if self.count > 1 {
+            // Never empty when a transaction is built (an empty queue answers sold out); the
+            // start shard is a safe default all the same, guarded like any other.
+            Some(self.queue.front().copied().unwrap_or(self.start))
+        } else {
+            None
+        }
+    }
+}
+
 impl DynamoStore {
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<TxResult, PortError> {
-        for attempt in 0..CONFLICT_ATTEMPTS {
-            match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(TxResult::Done),
-                Err(SdkError::ServiceError(e)) => {
-                    if let TransactWriteItemsError::TransactionCanceledException(c) = e.err() {
-                        let reasons = c.cancellation_reasons().to_vec();
-                        let conflict = reasons
-                            .iter()
-                            .any(|r| r.code() == Some("TransactionConflict"));
-                        let refused = reasons
-                            .iter()
-                            .any(|r| r.code() == Some("ConditionalCheckFailed"));
-                        if conflict && !refused && attempt + 1 < CONFLICT_ATTEMPTS {
-                            // Another transaction held one of our items: back off with jitter.
-                            let jitter = u64::from(now_secs().unsigned_abs() as u32 % 7);
-                            tokio::time::sleep(Duration::from_millis((20 << attempt) + jitter * 3))
-                                .await;
-                            continue;
-                        }
-                        return Ok(TxResult::Refused(reasons));
-                    }
-                    return Err(PortError::new(
-                        "transaction",
-                        sdk_message(SdkError::ServiceError(e)),
-                    ));
-                }
-                Err(e) => return Err(PortError::new("transaction", sdk_message(e))),
+    /// Installs (or with `None` removes) a hook asked before every transaction on this store's
+    /// table, by any store: when it returns `true` the transaction is not sent and comes back
+    /// cancelled for `TransactionConflict`, as DynamoDB cancels one that lost a race. For tests:
+    /// moto serializes transactions and never produces the conflicts the retries exist for.
+    #[doc(hidden)]
+    pub fn inject_conflicts(&self, hook: Option<Arc<dyn Fn() -> bool + Send + Sync>>) {
+        let mut hooks = CONFLICT_HOOKS.write().unwrap_or_else(|e| e.into_inner());
+        match hook {
+            Some(h) => {
+                hooks.insert(self.table.clone(), h);
+                HOOKS_INSTALLED.store(true, Ordering::Relaxed);
+            }
+            None => {
+                hooks.remove(&self.table);
             }
         }
-        Err(PortError::new("transaction", "kept conflicting"))
+    }
+
+    fn injected_conflict(&self) -> bool {
+        if !HOOKS_INSTALLED.load(Ordering::Relaxed) {
+            return false;
+        }
+        let hook = CONFLICT_HOOKS
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&self.table)
+            .cloned();
+        hook.is_some_and(|h| h())
+    }
+
+    async fn attempt(&self, items: &[TransactWriteItem]) -> Result<Attempt, PortError> {
+        if self.injected_conflict() {
+            // What DynamoDB answers when another transaction held the first item.
+            let reasons = (0..items.len())
+                .map(|i| {
+                    let code = if i == 0 {
+                        "TransactionConflict"
+                    } else {
+                        "None"
+                    };
+                    CancellationReason::builder().code(code).build()
+                })
+                .collect();
+            return Ok(Attempt::Cancelled(reasons));
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items.to_vec()))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Attempt::Done),
+            Err(SdkError::ServiceError(e)) => {
+                if let TransactWriteItemsError::TransactionCanceledException(c) = e.err() {
+                    return Ok(Attempt::Cancelled(c.cancellation_reasons().to_vec()));
+                }
+                if e.err()
+                    .code()
+                    .is_some_and(|c| RETRYABLE_ERRORS.contains(&c))
+                {
+                    return Ok(Attempt::Undecided(sdk_message(SdkError::ServiceError(e))));
+                }
+                Err(PortError::new(
+                    "transaction",
+                    sdk_message(SdkError::ServiceError(e)),
+                ))
+            }
+            Err(e) => Err(PortError::new("transaction", sdk_message(e))),
+        }
+    }
+
+    /// Runs a transaction until DynamoDB decides it: done, or refused by a condition.
+    /// Cancellations that decided nothing (conflict, throttling) are retried with jittered
+    /// backoff; if they persist the caller gets a `PortError`, never a refusal.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<TxResult, PortError> {
+        let mut last = String::new();
+        for attempt in 0..TX_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt - 1)).await;
+            }
+            match self.attempt(&items).await? {
+                Attempt::Done => return Ok(TxResult::Done),
+                Attempt::Cancelled(reasons) => {
+                    // A failed condition decides the transaction whatever else happened.
+                    let undecided = reasons.iter().any(|r| {
+                        r.code()
+                            .is_some_and(|code| RETRYABLE_REASONS.contains(&code))
+                    });
+                    if reasons.iter().any(refused) || !undecided {
+                        return Ok(TxResult::Refused(reasons));
+                    }
+                    last = format!("{reasons:?}");
+                }
+                Attempt::Undecided(message) => last = message,
+            }
+            tracing::debug!(attempt, reason = %last, "transaction undecided; retrying");
+        }
+        Err(PortError::new(
+            "transaction",
+            format!("still undecided after {TX_ATTEMPTS} attempts: {last}"),
+        ))
     }
 
     async fn get(&self, item_key: Item) -> Result<Option<Item>, PortError> {
@@ -192,29 +528,224 @@ impl DynamoStore {
 
     /// Creates a drop and its stock counters; fails if a drop with that id exists.
     pub async fn create_drop(&self, drop: &Drop) -> Result<(), PortError> {
+        self.create_sharded_drop(drop, &StockShards::default())
+            .await
+    }
+
+    /// Creates a drop with the SKUs `layout` names split into stock shards (see the module
+    /// doc), all in one transaction; fails if a drop with that id exists. Shards dealt no units
+    /// (less stock than shards) start listed in the sold-out hint.
+    pub async fn create_sharded_drop(
+        &self,
+        drop: &Drop,
+        layout: &StockShards,
+    ) -> Result<(), PortError> {
         let mut items = Vec::new();
         let mut item: Item =
             serde_dynamo::to_item(drop).map_err(|e| PortError::new("encode drop", e))?;
         item.extend(key("DROPS", format!("DROP#{}", drop.id)));
+        if layout.any() {
+            item.insert(
+                STOCK_SHARDS.into(),
+                serde_dynamo::to_attribute_value(layout)
+                    .map_err(|e| PortError::new("encode stock layout", e))?,
+            );
+        }
         items.push(tx_put(&self.table, item, Some("attribute_not_exists(pk)"))?);
         for sku in &drop.skus {
-            let mut counter = sku_key(&drop.id, &sku.sku);
-            counter.insert("available".into(), n(sku.stock));
-            counter.insert("reserved".into(), n(0));
-            counter.insert("sold".into(), n(0));
-            items.push(tx_put(
-                &self.table,
-                counter,
-                Some("attribute_not_exists(pk)"),
-            )?);
+            let shards = layout.of(&sku.sku);
+            if shards == 1 {
+                let mut counter = sku_key(&drop.id, &sku.sku);
+                counter.insert("available".into(), n(sku.stock));
+                counter.insert("reserved".into(), n(0));
+                counter.insert("sold".into(), n(0));
+                items.push(tx_put(
+                    &self.table,
+                    counter,
+                    Some("attribute_not_exists(pk)"),
+                )?);
+                continue;
+            }
+            let mut empty = Vec::new();
+            for (k, units) in (0..shards).zip(spread_stock(sku.stock, shards)) {
+                let mut counter = stock_key(&drop.id, &sku.sku, Some(k));
+                counter.insert("sku".into(), s(&sku.sku));
+                counter.insert("shard".into(), n(k));
+                counter.insert("available".into(), n(units));
+                counter.insert("reserved".into(), n(0));
+                counter.insert("sold".into(), n(0));
+                items.push(tx_put(
+                    &self.table,
+                    counter,
+                    Some("attribute_not_exists(pk)"),
+                )?);
+                if units == 0 {
+                    empty.push(k.to_string());
+                }
+            }
+            if !empty.is_empty() {
+                let mut hint = hint_key(&drop.id, &sku.sku);
+                hint.insert("shards".into(), AttributeValue::Ns(empty));
+                items.push(tx_put(&self.table, hint, None)?);
+            }
+        }
+        if items.len() > MAX_TX_ITEMS {
+            return Err(PortError::new(
+                "create drop",
+                format!(
+                    "drop {} needs {} items, more than one transaction's {MAX_TX_ITEMS}: use fewer shards",
+                    drop.id,
+                    items.len()
+                ),
+            ));
         }
         match self.transact(items).await? {
-            TxResult::Done => Ok(()),
+            TxResult::Done => {
+                self.remember_layout(&drop.id, layout.clone());
+                Ok(())
+            }
             TxResult::Refused(_) => Err(PortError::new(
                 "create drop",
                 format!("drop {} already exists", drop.id),
             )),
         }
+    }
+
+    fn remember_layout(&self, drop: &str, layout: StockShards) -> Arc<StockShards> {
+        let layout = Arc::new(layout);
+        LAYOUTS
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((self.table.clone(), drop.to_string()), layout.clone());
+        layout
+    }
+
+    /// How the drop's SKUs are split: from this process's cache, else from the drop's item
+    /// (once per process and drop). A drop that does not exist has no shards.
+    pub async fn stock_layout(&self, drop: &str) -> Result<Arc<StockShards>, PortError> {
+        let cached = LAYOUTS
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(self.table.clone(), drop.to_string()))
+            .cloned();
+        if let Some(layout) = cached {
+            return Ok(layout);
+        }
+        let Some(item) = self.get(key("DROPS", format!("DROP#{drop}"))).await? else {
+            return Ok(Arc::new(StockShards::default()));
+        };
+        Ok(self.remember_layout(drop, layout_of(&item)?))
+    }
+
+    /// The stock counters of each shard of one SKU: (shard, available, reserved, sold); one
+    /// row, shard 0, for an unsharded SKU.
+    pub async fn shard_stock(
+        &self,
+        drop: &str,
+        sku: &str,
+    ) -> Result<Vec<(u32, i64, i64, i64)>, PortError> {
+        let shards = self.stock_layout(drop).await?.of(sku);
+        let mut rows = Vec::new();
+        for k in 0..shards {
+            let shard = (shards > 1).then_some(k);
+            if let Some(i) = self.get(stock_key(drop, sku, shard)).await? {
+                rows.push((
+                    k,
+                    number(&i, "available"),
+                    number(&i, "reserved"),
+                    number(&i, "sold"),
+                ));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The shards of a SKU listed in its sold-out hint, read consistently.
+    pub async fn empty_shards(&self, drop: &str, sku: &str) -> Result<Vec<u32>, PortError> {
+        Ok(self.hint(drop, sku, true).await?.into_iter().collect())
+    }
+
+    async fn hint(
+        &self,
+        drop: &str,
+        sku: &str,
+        consistent: bool,
+    ) -> Result<BTreeSet<u32>, PortError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(hint_key(drop, sku)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(|e| PortError::new("get stock hint", sdk_message(e)))?
+            .item;
+        Ok(match item.as_ref().and_then(|i| i.get("shards")) {
+            Some(AttributeValue::Ns(set)) => set.iter().filter_map(|v| v.parse().ok()).collect(),
+            _ => BTreeSet::new(),
+        })
+    }
+
+    /// Lists `shard` in the SKU's sold-out hint, if and only if it is empty right now: the check
+    /// on the shard and the write of the hint are one transaction, so a release that refilled
+    /// the shard after our refusal leaves the hint alone.
+    async fn mark_empty(&self, drop: &str, sku: &str, shard: u32) -> Result<(), PortError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(stock_key(drop, sku, Some(shard))))
+            .condition_expression("available <= :zero")
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .map_err(|e| PortError::new("build condition check", e))?;
+        let items = vec![
+            TransactWriteItem::builder().condition_check(check).build(),
+            tx_update(
+                &self.table,
+                update(hint_key(drop, sku), "ADD shards :k")
+                    .expression_attribute_values(":k", shard_set(shard)),
+            )?,
+        ];
+        // Refused means the shard has units again: then it must not be listed.
+        self.transact(items).await.map(|_| ())
+    }
+
+    /// The shard each stock take of `order` took from, as recorded when it was reserved; read
+    /// from the order's item only when one of its SKUs is sharded.
+    async fn recorded_shards(&self, order: &Order) -> Result<Vec<Option<u32>>, PortError> {
+        let mut sharded = false;
+        for take in &order.stock {
+            sharded |= self.stock_layout(&take.drop).await?.of(&take.sku) > 1;
+        }
+        if !sharded {
+            return Ok(vec![None; order.stock.len()]);
+        }
+        let item = self
+            .get(order_key(&order.id))
+            .await?
+            .ok_or_else(|| PortError::new("read order shards", "order vanished"))?;
+        let Some(AttributeValue::L(list)) = item.get(STOCK_SHARDS) else {
+            return Err(PortError::new(
+                "read order shards",
+                format!("order {} of a sharded SKU has no {STOCK_SHARDS}", order.id),
+            ));
+        };
+        if list.len() != order.stock.len() {
+            return Err(PortError::new(
+                "read order shards",
+                format!(
+                    "order {}: {STOCK_SHARDS} does not match its stock",
+                    order.id
+                ),
+            ));
+        }
+        Ok(list
+            .iter()
+            .map(|v| match v {
+                AttributeValue::N(k) => k.parse().ok(),
+                _ => None,
+            })
+            .collect())
     }
 
     /// Every drop, closed ones included.
@@ -229,11 +760,15 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|e| PortError::new("query drops", sdk_message(e)))?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| serde_dynamo::from_item(i).map_err(|e| PortError::new("decode drop", e)))
-            .collect()
+        let mut drops = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            let drop: Drop = serde_dynamo::from_item(item.clone())
+                .map_err(|e| PortError::new("decode drop", e))?;
+            // Every checkout reads the drops first: its reservation then finds the layout here.
+            self.remember_layout(&drop.id, layout_of(&item)?);
+            drops.push(drop);
+        }
+        Ok(drops)
     }
 
     pub async fn set_drop_status(&self, id: &str, status: DropStatus) -> Result<(), PortError> {
@@ -253,39 +788,43 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Stock counters of a drop: (sku, available, reserved, sold).
+    /// Stock counters of a drop: (sku, available, reserved, sold), by SKU, each the sum over
+    /// the SKU's shards.
     pub async fn drop_stock(&self, id: &str) -> Result<Vec<(String, i64, i64, i64)>, PortError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :sku)")
-            .expression_attribute_values(":pk", s(format!("DROP#{id}")))
-            .expression_attribute_values(":sku", s("SKU#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| PortError::new("query stock", sdk_message(e)))?;
-        let number = |i: &Item, k: &str| match i.get(k) {
-            Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
-            _ => 0,
-        };
-        Ok(out
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|i| {
-                let sku = match i.get("sk") {
-                    Some(AttributeValue::S(sk)) => sk.trim_start_matches("SKU#").to_string(),
+        let layout = self.stock_layout(id).await?;
+        let mut partitions = vec![format!("DROP#{id}")];
+        if layout.any() {
+            partitions.extend((0..layout.max()).map(|k| format!("DROP#{id}#SHARD#{k}")));
+        }
+        let mut totals: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+        for pk in partitions {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :sku)")
+                .expression_attribute_values(":pk", s(pk))
+                .expression_attribute_values(":sku", s("SKU#"))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| PortError::new("query stock", sdk_message(e)))?;
+            for i in out.items.unwrap_or_default() {
+                // Shards carry their SKU; an unsharded counter has it only in its key.
+                let sku = match (i.get("sku"), i.get("sk")) {
+                    (Some(AttributeValue::S(sku)), _) => sku.clone(),
+                    (_, Some(AttributeValue::S(sk))) => sk.trim_start_matches("SKU#").to_string(),
                     _ => String::new(),
                 };
-                (
-                    sku,
-                    number(i, "available"),
-                    number(i, "reserved"),
-                    number(i, "sold"),
-                )
-            })
+                let total = totals.entry(sku).or_default();
+                total.0 += number(&i, "available");
+                total.1 += number(&i, "reserved");
+                total.2 += number(&i, "sold");
+            }
+        }
+        Ok(totals
+            .into_iter()
+            .map(|(sku, (available, reserved, sold))| (sku, available, reserved, sold))
             .collect())
     }
 
@@ -369,6 +908,7 @@ impl DynamoStore {
     fn release_items(
         &self,
         order: &Order,
+        shards: &[Option<u32>],
         customer: &str,
         to: OrderStatus,
     ) -> Result<Vec<TransactWriteItem>, PortError> {
@@ -380,15 +920,23 @@ impl DynamoStore {
             )
             .expression_attribute_values(":to", s(to.as_str())),
         )?];
-        for take in &order.stock {
+        for (take, shard) in order.stock.iter().zip(shards) {
             items.push(tx_update(
                 &self.table,
                 update(
-                    sku_key(&take.drop, &take.sku),
+                    stock_key(&take.drop, &take.sku, *shard),
                     "SET available = available + :q, reserved = reserved - :q",
                 )
                 .expression_attribute_values(":q", n(take.quantity)),
             )?);
+            if let Some(k) = shard {
+                // The shard has units again: it leaves the sold-out hint in the same breath.
+                items.push(tx_update(
+                    &self.table,
+                    update(hint_key(&take.drop, &take.sku), "DELETE shards :k")
+                        .expression_attribute_values(":k", shard_set(*k)),
+                )?);
+            }
         }
         for limit in &order.limits {
             items.push(tx_update(
@@ -405,6 +953,69 @@ impl DynamoStore {
         }
         items.push(tx_delete(&self.table, reservation_key(order))?);
         Ok(items)
+    }
+
+    /// The reservation's transaction, taking each stock take from `shards`: the items, the
+    /// index of the first limit counter and the index of the order (to read the cancellation
+    /// reasons). Stock takes come first, in order.
+    fn reserve_items(
+        &self,
+        order: &Order,
+        shards: &[Option<u32>],
+    ) -> Result<(Vec<TransactWriteItem>, usize, usize), PortError> {
+        let mut items = Vec::new();
+        for (take, shard) in order.stock.iter().zip(shards) {
+            items.push(tx_update(
+                &self.table,
+                update(
+                    stock_key(&take.drop, &take.sku, *shard),
+                    "SET available = available - :q, reserved = reserved + :q",
+                )
+                .condition_expression("available >= :q")
+                .expression_attribute_values(":q", n(take.quantity)),
+            )?);
+        }
+        let limits_start = items.len();
+        for limit in &order.limits {
+            items.push(tx_update(
+                &self.table,
+                update(
+                    limit_key(&order.customer, &limit.drop, limit.sku.as_deref()),
+                    "ADD units :q",
+                )
+                .condition_expression("attribute_not_exists(units) OR units <= :room")
+                .expression_attribute_values(":q", n(limit.quantity))
+                .expression_attribute_values(
+                    ":room",
+                    n(i64::from(limit.limit) - i64::from(limit.quantity)),
+                ),
+            )?);
+        }
+        let order_index = items.len();
+        let mut order_item: Item =
+            serde_dynamo::to_item(order).map_err(|e| PortError::new("encode order", e))?;
+        order_item.extend(order_key(&order.id));
+        if shards.iter().any(Option::is_some) {
+            order_item.insert(STOCK_SHARDS.into(), shards_attribute(shards));
+        }
+        items.push(tx_put(
+            &self.table,
+            order_item,
+            Some("attribute_not_exists(pk)"),
+        )?);
+        let mut pay = key(format!("PAY#{}", order.pay_token), "PAYLINK");
+        pay.insert("order".into(), s(&order.id));
+        items.push(tx_put(&self.table, pay, Some("attribute_not_exists(pk)"))?);
+        let mut pointer = key(
+            format!("CONV#{}", order.conversation.key()),
+            format!("ORDER#{:010}#{}", order.created_at, order.id),
+        );
+        pointer.insert("order".into(), s(&order.id));
+        items.push(tx_put(&self.table, pointer, None)?);
+        let mut reservation = reservation_key(order);
+        reservation.insert("order".into(), s(&order.id));
+        items.push(tx_put(&self.table, reservation, None)?);
+        Ok((items, limits_start, order_index))
     }
 
     /// The record a customer's limit units live on now: a conversation-only customer that
@@ -435,89 +1046,82 @@ impl OrderStore for DynamoStore {
     }
 
     async fn reserve(&self, order: &Order) -> Result<(), ReserveError> {
-        let mut items = Vec::new();
-        // Index ranges of the transaction's items, to read its cancellation reasons.
+        // Where each take starts: a random shard of a sharded SKU, skipping those the hint
+        // lists; all listed means sold out without a write.
+        let mut choices = Vec::with_capacity(order.stock.len());
         for take in &order.stock {
-            items.push(tx_update(
-                &self.table,
-                update(
-                    sku_key(&take.drop, &take.sku),
-                    "SET available = available - :q, reserved = reserved + :q",
-                )
-                .condition_expression("available >= :q")
-                .expression_attribute_values(":q", n(take.quantity)),
-            )?);
+            let count = self.stock_layout(&take.drop).await?.of(&take.sku);
+            let empty = if count > 1 {
+                self.hint(&take.drop, &take.sku, false).await?
+            } else {
+                BTreeSet::new()
+            };
+            if empty.len() >= count as usize {
+                return Err(sold_out(take));
+            }
+            choices.push(ShardChoice::new(count, &order.id, &empty));
         }
-        let limits_start = items.len();
-        for limit in &order.limits {
-            items.push(tx_update(
-                &self.table,
-                update(
-                    limit_key(&order.customer, &limit.drop, limit.sku.as_deref()),
-                    "ADD units :q",
-                )
-                .condition_expression("attribute_not_exists(units) OR units <= :room")
-                .expression_attribute_values(":q", n(limit.quantity))
-                .expression_attribute_values(
-                    ":room",
-                    n(i64::from(limit.limit) - i64::from(limit.quantity)),
-                ),
-            )?);
-        }
-        let order_index = items.len();
-        let mut order_item: Item =
-            serde_dynamo::to_item(order).map_err(|e| PortError::new("encode order", e))?;
-        order_item.extend(order_key(&order.id));
-        items.push(tx_put(
-            &self.table,
-            order_item,
-            Some("attribute_not_exists(pk)"),
-        )?);
-        let mut pay = key(format!("PAY#{}", order.pay_token), "PAYLINK");
-        pay.insert("order".into(), s(&order.id));
-        items.push(tx_put(&self.table, pay, Some("attribute_not_exists(pk)"))?);
-        let mut pointer = key(
-            format!("CONV#{}", order.conversation.key()),
-            format!("ORDER#{:010}#{}", order.created_at, order.id),
-        );
-        pointer.insert("order".into(), s(&order.id));
-        items.push(tx_put(&self.table, pointer, None)?);
-        let mut reservation = reservation_key(order);
-        reservation.insert("order".into(), s(&order.id));
-        items.push(tx_put(&self.table, reservation, None)?);
-
-        match self.transact(items).await? {
-            TxResult::Done => Ok(()),
-            TxResult::Refused(reasons) => {
-                let failed = |i: usize| {
-                    reasons
-                        .get(i)
-                        .is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
-                };
-                if failed(order_index) {
-                    return Err(ReserveError::AlreadyExists);
-                }
-                if let Some(i) = (0..order.stock.len()).find(|i| failed(*i)) {
-                    let take = &order.stock[i];
-                    return Err(ReserveError::SoldOut {
-                        drop: take.drop.clone(),
-                        sku: take.sku.clone(),
-                    });
-                }
-                if let Some(i) = (0..order.limits.len()).find(|i| failed(limits_start + i)) {
-                    let limit = &order.limits[i];
-                    return Err(ReserveError::OverLimit {
-                        drop: limit.drop.clone(),
-                        sku: limit.sku.clone(),
-                        limit: limit.limit,
-                    });
-                }
-                Err(ReserveError::Port(PortError::new(
+        let total: u32 = choices.iter().map(|c| c.count).sum();
+        // Every round either ends or refuses a shard of some take; a consistent re-read of the
+        // hint may queue shards released meanwhile, hence the slack.
+        for _ in 0..2 * total + 2 {
+            let shards: Vec<Option<u32>> = choices.iter().map(ShardChoice::current).collect();
+            let (items, limits_start, order_index) = self.reserve_items(order, &shards)?;
+            let reasons = match self.transact(items).await? {
+                TxResult::Done => return Ok(()),
+                TxResult::Refused(reasons) => reasons,
+            };
+            let failed = |i: usize| reasons.get(i).is_some_and(refused);
+            if failed(order_index) {
+                return Err(ReserveError::AlreadyExists);
+            }
+            let short: Vec<usize> = (0..order.stock.len()).filter(|i| failed(*i)).collect();
+            let over = (0..order.limits.len()).find(|i| failed(limits_start + i));
+            if short.is_empty() && over.is_none() {
+                return Err(ReserveError::Port(PortError::new(
                     "reserve",
                     format!("transaction cancelled: {reasons:?}"),
-                )))
+                )));
+            }
+            // An unsharded SKU that refused is sold out, as before sharding.
+            if let Some(i) = short.iter().find(|i| choices[**i].count == 1) {
+                return Err(sold_out(&order.stock[*i]));
+            }
+            if let Some(i) = over {
+                let limit = &order.limits[i];
+                return Err(ReserveError::OverLimit {
+                    drop: limit.drop.clone(),
+                    sku: limit.sku.clone(),
+                    limit: limit.limit,
+                });
+            }
+            for i in short {
+                let take = &order.stock[i];
+                let choice = &mut choices[i];
+                if let Some(k) = choice.queue.pop_front() {
+                    choice.refused.insert(k);
+                    if let Err(e) = self.mark_empty(&take.drop, &take.sku, k).await {
+                        // Only a hint: the next buyer tries the shard once more.
+                        tracing::warn!(error = %e, drop = %take.drop, sku = %take.sku, shard = k, "could not mark a shard empty");
+                    }
+                }
+                // Others may have found more shards empty meanwhile: a read is cheaper than a
+                // refused transaction on each of them.
+                choice.refill(&self.hint(&take.drop, &take.sku, false).await?);
+                if choice.queue.is_empty() {
+                    // Before saying sold out, look again consistently: a release may have
+                    // refilled a shard since (and removed it from the hint).
+                    choice.refill(&self.hint(&take.drop, &take.sku, true).await?);
+                    if choice.queue.is_empty() {
+                        return Err(sold_out(take));
+                    }
+                }
             }
         }
+        Err(ReserveError::Port(PortError::new(
+            "reserve",
+            "stock kept moving between the shards",
+        )))
     }
 
     async fn order(&self, id: &str) -> Result<Option<Order>, PortError> {
@@ -591,9 +1195,12 @@ impl OrderStore for DynamoStore {
     }
 
     async fn release(&self, order: &Order, to: OrderStatus) -> Result<bool, PortError> {
+        // Fixed at reservation; only a late payment of a released order changes them, and this
+        // transaction requires `reserved`.
+        let shards = self.recorded_shards(order).await?;
         for _ in 0..3 {
             let customer = self.current_customer(&order.customer).await?;
-            let items = self.release_items(order, &customer, to)?;
+            let items = self.release_items(order, &shards, &customer, to)?;
             match self.transact(items).await? {
                 TxResult::Done => return Ok(true),
                 TxResult::Refused(reasons) => {
@@ -681,11 +1288,12 @@ impl OrderStore for DynamoStore {
             )
             .expression_attribute_values(":to", s(OrderStatus::Paid.as_str())),
         )?];
-        for take in &order.stock {
+        let shards = self.recorded_shards(order).await?;
+        for (take, shard) in order.stock.iter().zip(&shards) {
             items.push(tx_update(
                 &self.table,
                 update(
-                    sku_key(&take.drop, &take.sku),
+                    stock_key(&take.drop, &take.sku, *shard),
                     "SET reserved = reserved - :q, sold = sold + :q",
                 )
                 .expression_attribute_values(":q", n(take.quantity)),
@@ -704,16 +1312,39 @@ impl OrderStore for DynamoStore {
         // Paid after the reservation lapsed: take the stock again if it is still there.
         let customer = self.current_customer(&order.customer).await?;
         let released = [OrderStatus::Expired, OrderStatus::Cancelled];
+        // A rare path (a payment that outlived its reservation): take each sharded SKU from
+        // the shard with the most units now, read consistently, and record where.
+        let mut retake = Vec::with_capacity(order.stock.len());
+        for (take, shard) in order.stock.iter().zip(&shards) {
+            retake.push(match shard {
+                None => None,
+                Some(recorded) => self
+                    .shard_stock(&take.drop, &take.sku)
+                    .await?
+                    .into_iter()
+                    .max_by_key(|(k, available, ..)| (*available, k == recorded))
+                    .map(|(k, ..)| k),
+            });
+        }
+        let paid = if retake.iter().any(Option::is_some) {
+            update(
+                order_key(&order.id),
+                "SET #status = :to, stock_shards = :shards",
+            )
+            .expression_attribute_values(":shards", shards_attribute(&retake))
+        } else {
+            update(order_key(&order.id), "SET #status = :to")
+        };
         let mut items = vec![tx_update(
             &self.table,
-            status_condition(update(order_key(&order.id), "SET #status = :to"), &released)
+            status_condition(paid, &released)
                 .expression_attribute_values(":to", s(OrderStatus::Paid.as_str())),
         )?];
-        for take in &order.stock {
+        for (take, shard) in order.stock.iter().zip(&retake) {
             items.push(tx_update(
                 &self.table,
                 update(
-                    sku_key(&take.drop, &take.sku),
+                    stock_key(&take.drop, &take.sku, *shard),
                     "SET available = available - :q, sold = sold + :q",
                 )
                 .condition_expression("available >= :q")
