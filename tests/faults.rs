@@ -417,53 +417,12 @@ async fn a_consumer_that_dies_before_deleting_its_message_does_nothing_twice() {
     h.stack.stop().await;
 }
 
-/// Runs `chatdrop dlq redrive`: the CLI binary when the build has it next to this test's
-/// directory (`cargo test --workspace` builds it), otherwise the same SQS calls it makes
-/// (receive with all attributes; send with the same group and a `redrive-` dedup id; delete).
-/// The test cannot build it: the running `cargo test` holds the build lock.
+/// Runs `chatdrop dlq redrive`'s own code.
 async fn redrive(sqs: &aws_sdk_sqs::Client, from: &str, to: &str) -> String {
-    let binary = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.join("chatdrop")))
-        .filter(|path| path.exists());
-    if let Some(binary) = binary {
-        let out = tokio::process::Command::new(&binary)
-            .args(["dlq", "redrive", "--from", from, "--to", to])
-            .output()
-            .await
-            .expect("chatdrop runs");
-        assert!(out.status.success(), "{out:?}");
-        return format!(
-            "{}: {}",
-            binary.display(),
-            String::from_utf8_lossy(&out.stdout).trim()
-        );
-    }
-    let mut moved = 0;
-    loop {
-        let messages = receive(sqs, from, 1).await;
-        if messages.is_empty() {
-            return format!("the CLI's SQS calls (no built binary): moved {moved} messages");
-        }
-        for m in messages {
-            let dedup = attribute(&m, MessageSystemAttributeName::MessageDeduplicationId);
-            sqs.send_message()
-                .queue_url(to)
-                .message_body(m.body.clone().unwrap_or_default())
-                .message_group_id(attribute(&m, MessageSystemAttributeName::MessageGroupId))
-                .message_deduplication_id(format!("redrive-{dedup}"))
-                .send()
-                .await
-                .unwrap();
-            sqs.delete_message()
-                .queue_url(from)
-                .receipt_handle(m.receipt_handle.clone().unwrap())
-                .send()
-                .await
-                .unwrap();
-            moved += 1;
-        }
-    }
+    let moved = chatdrop_queue::redrive(sqs, from, to, |_| {})
+        .await
+        .unwrap();
+    format!("chatdrop dlq redrive: moved {moved} messages")
 }
 
 /// Fault 2: DynamoDB answers 500 for a while. The catalog function reports each record as

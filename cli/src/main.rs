@@ -572,52 +572,16 @@ async fn run(cli: Cli) -> Fallible<String> {
     }
 }
 
-/// Moves messages back in the order received, keeping each one's group and deduplication id.
+/// Moves a dead-letter queue's messages back to their source queue (see
+/// [`chatdrop_queue::redrive`]).
 async fn redrive(aws: &aws_config::SdkConfig, from: &str, to: &str) -> Fallible<String> {
-    use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
-    let sqs = aws_sdk_sqs::Client::new(aws);
-    let mut moved = 0;
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(from)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .message_system_attribute_names(Attr::All)
-            .send()
-            .await
-            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            break;
+    let moved = chatdrop_queue::redrive(&aws_sdk_sqs::Client::new(aws), from, to, |moved| {
+        if moved % 50 == 0 {
+            eprintln!("redrive: {moved} moved…");
         }
-        for m in messages {
-            let attrs = m.attributes.clone().unwrap_or_default();
-            let mut send = sqs
-                .send_message()
-                .queue_url(to)
-                .message_body(m.body.clone().unwrap_or_default());
-            if let Some(g) = attrs.get(&Attr::MessageGroupId) {
-                send = send.message_group_id(g);
-            }
-            if let Some(d) = attrs.get(&Attr::MessageDeduplicationId) {
-                send = send.message_deduplication_id(format!("redrive-{d}"));
-            }
-            send.send()
-                .await
-                .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
-            sqs.delete_message()
-                .queue_url(from)
-                .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
-                .send()
-                .await
-                .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
-            moved += 1;
-            if moved % 50 == 0 {
-                eprintln!("redrive: {moved} moved…");
-            }
-        }
-    }
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(format!("moved {moved} messages from the dead-letter queue"))
 }
 

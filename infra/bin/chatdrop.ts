@@ -10,6 +10,7 @@
 // | `whatsappPhoneNumberId` | `CHATDROP_WHATSAPP_PHONE_NUMBER_ID`, required with WhatsApp | —                  |
 // | `publicBaseUrl`         | `CHATDROP_PUBLIC_BASE_URL`                                | the HTTP API's URL   |
 // | `defaultLang`           | `CHATDROP_DEFAULT_LANG`                                   | the functions' (`en`) |
+// | `channelSettings`       | public channel settings, `NAME=value;NAME=value` (`CHATDROP_WECHAT_APP_ID`, `CHATDROP_TWILIO_ACCOUNT_SID`, `CHATDROP_SMS_FROM`, `CHATDROP_WHATSAPP_ORDER_TEMPLATE`, `CHATDROP_SEND_RATES`) | none |
 // | `rustLog`               | `RUST_LOG`                                                | `info`               |
 // | `logRetentionDays`      | days logs are kept (a CloudWatch retention value)         | 14 dev, 90 prod      |
 // | `alarmTopicArn`         | an SNS topic the alarms notify                            | none                 |
@@ -59,6 +60,19 @@ new ChatdropStack(app, `chatdrop-${stage}`, {
   whatsappPhoneNumberId: context('whatsappPhoneNumberId'),
   publicBaseUrl: context('publicBaseUrl'),
   defaultLang: context('defaultLang'),
+  channelSettings: Object.fromEntries(
+    (context('channelSettings') ?? '')
+      .split(';')
+      .map((pair) => pair.trim())
+      .filter(Boolean)
+      .map((pair) => {
+        const at = pair.indexOf('=');
+        if (at <= 0) {
+          throw new Error(`context channelSettings: \`${pair}\` is not NAME=value`);
+        }
+        return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+      }),
+  ),
   rustLog: context('rustLog') ?? 'info',
   logRetention: retentionDays as RetentionDays,
   alarmTopicArn: context('alarmTopicArn'),

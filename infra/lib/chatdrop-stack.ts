@@ -42,6 +42,13 @@ export interface ChatdropStackProps extends StackProps {
   publicBaseUrl?: string;
   /** `CHATDROP_DEFAULT_LANG`; default: unset (the functions' default, `en`). */
   defaultLang?: string;
+  /**
+   * The channels' public (non-secret) settings, by environment variable name:
+   * `CHATDROP_WECHAT_APP_ID` (required with WeChat), `CHATDROP_TWILIO_ACCOUNT_SID` and
+   * `CHATDROP_SMS_FROM` (required with SMS), `CHATDROP_WHATSAPP_ORDER_TEMPLATE`(`_LANG`),
+   * `CHATDROP_SEND_RATES`.
+   */
+  channelSettings?: Record<string, string>;
   /** `RUST_LOG`. */
   rustLog: string;
   /** How long logs are kept. */
@@ -222,15 +229,37 @@ export class ChatdropStack extends Stack {
     if (props.channels.includes('whatsapp') && !props.whatsappPhoneNumberId) {
       throw new Error('whatsappPhoneNumberId (context) is required when the channels include whatsapp');
     }
+    const settings = props.channelSettings ?? {};
+    const needed: Record<string, string[]> = {
+      wechat: ['CHATDROP_WECHAT_APP_ID'],
+      sms: ['CHATDROP_TWILIO_ACCOUNT_SID', 'CHATDROP_SMS_FROM'],
+    };
+    for (const [channel, names] of Object.entries(needed)) {
+      for (const name of names) {
+        if (props.channels.includes(channel) && !settings[name]) {
+          throw new Error(`${name} (context channelSettings) is required when the channels include ${channel}`);
+        }
+      }
+    }
+    for (const name of Object.keys(settings)) {
+      if (!/^CHATDROP_[A-Z0-9_]+$/.test(name)) {
+        throw new Error(`channelSettings: ${name} is not a CHATDROP_* variable`);
+      }
+    }
     const environment: Record<string, string> = {
+      ...settings,
       CHATDROP_TABLE: this.table.tableName,
       CHATDROP_PUBLIC_BASE_URL: props.publicBaseUrl ?? baseUrl,
       CHATDROP_CHANNELS: props.channels.join(','),
       CHATDROP_SECRET_ID: this.secret.secretArn,
       RUST_LOG: props.rustLog,
     };
-    for (const { queue, def } of Object.values(this.queues)) {
+    for (const { queue, deadLetters, def } of Object.values(this.queues)) {
       environment[def.url_env] = queue.queueUrl;
+      if (def.self_dead_letters) {
+        // The consumer counts its own retries and dead-letters itself (see resources.json).
+        environment[def.url_env.replace(/_QUEUE_URL$/, '_DLQ_URL')] = deadLetters.queueUrl;
+      }
     }
     if (props.whatsappPhoneNumberId && props.channels.includes('whatsapp')) {
       environment.CHATDROP_WHATSAPP_PHONE_NUMBER_ID = props.whatsappPhoneNumberId;
@@ -364,6 +393,9 @@ export class ChatdropStack extends Stack {
     }
     if (spec.readsSecrets) {
       this.secret.grantRead(fn);
+    }
+    if (consumed?.self_dead_letters) {
+      this.queues[consumed.id].deadLetters.grantSendMessages(fn);
     }
 
     switch (spec.trigger.kind) {

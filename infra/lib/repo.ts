@@ -30,6 +30,11 @@ export interface QueueDef {
   max_receive_count: number;
   /** The environment variable that carries this queue's URL to every function. */
   url_env: string;
+  /**
+   * The consumer dead-letters messages itself (counting only the failures that should count)
+   * and gets its dead-letter queue's URL as `<url_env without _QUEUE_URL>_DLQ_URL`.
+   */
+  self_dead_letters: boolean;
 }
 
 export interface Resources {
@@ -47,6 +52,7 @@ const QUEUE_KEYS: (keyof QueueDef)[] = [
   'consumer_timeout_seconds',
   'visibility_timeout_seconds',
   'max_receive_count',
+  'self_dead_letters',
   'url_env',
 ];
 

@@ -159,6 +159,10 @@ impl LocalStack {
                 dev::TWILIO_ACCOUNT_SID.into(),
             ),
             ("CHATDROP_SMS_FROM", dev::SMS_FROM.into()),
+            (
+                "CHATDROP_OUTBOUND_DLQ_URL",
+                provisioned.dead_letters["outbound"].clone(),
+            ),
             ("CHATDROP_STRIPE_API_BASE", stripe_base.clone()),
             (
                 "CHATDROP_RESERVATION_MINUTES",
@@ -339,7 +343,9 @@ impl LocalStack {
         after: usize,
     ) -> Result<Vec<OutboxEntry>, Error> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        let quiet = Duration::from_millis(600);
+        // Longer than one send-rate window: Telegram takes one message per second per chat,
+        // and an SMS number one per second, so a reply's parts arrive a second apart there.
+        let quiet = Duration::from_millis(1_150);
         let mut seen = 0;
         let mut last_change = tokio::time::Instant::now();
         loop {

@@ -15,12 +15,15 @@ use chatdrop_channels::sms::{SmsSendConfig, SmsSender};
 use chatdrop_channels::telegram::{TelegramSendConfig, TelegramSender};
 use chatdrop_channels::wechat::{WechatSendConfig, WechatSender};
 use chatdrop_channels::whatsapp::{OrderUpdateTemplate, WhatsappSendConfig, WhatsappSender};
-use chatdrop_channels::{Senders, http_client};
+use chatdrop_channels::{Senders, default_rate, http_client};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, secret_names};
 use chatdrop_domain::channel::Channel;
-use chatdrop_domain::delivery::{Delivered, DeliveryError, Moment, RetryPolicy, deliver};
-use chatdrop_domain::ports::SessionStore;
+use chatdrop_domain::delivery::{
+    Delivered, DeliveryError, Moment, RetryPolicy, SendFailure, deliver,
+};
+use chatdrop_domain::ports::{SendRate, SessionStore};
 use chatdrop_domain::reply::ReplyBundle;
+use chatdrop_queue::SqsQueues;
 use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
@@ -30,9 +33,16 @@ use tracing::Instrument;
 
 pub struct Notify {
     store: Arc<DynamoStore>,
+    queues: SqsQueues,
     senders: Senders,
     policy: RetryPolicy,
+    dead_letter_url: Option<String>,
 }
+
+/// Transient failures a bundle may have before notify dead-letters it: with the outbound
+/// queue's 270-second visibility timeout, about half an hour of a platform being down. Rate
+/// limits do not count: they are retried after the platform's advised delay, however often.
+pub const RETRY_BUDGET: u32 = 7;
 
 impl Notify {
     pub async fn new(
@@ -110,7 +120,7 @@ impl Notify {
             },
         });
         Ok(Notify {
-            store,
+            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
             senders: Senders {
                 whatsapp,
                 telegram,
@@ -118,8 +128,26 @@ impl Notify {
                 line,
                 wechat,
                 sms,
+                throttle: Some(store.clone()),
+                rates: config
+                    .delivery
+                    .send_rates
+                    .iter()
+                    .map(|&(channel, per_second)| {
+                        let default = default_rate(channel);
+                        (
+                            channel,
+                            SendRate {
+                                per_second,
+                                ..default
+                            },
+                        )
+                    })
+                    .collect(),
             },
+            store,
             policy: RetryPolicy::default(),
+            dead_letter_url: config.delivery.dead_letter_url.clone(),
         })
     }
 
@@ -140,6 +168,7 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                 replies = bundle.replies.len(),
                 attempt = receive_count(record),
             );
+            let receipt = record.receipt_handle.clone();
             Box::pin(
                 async move {
                     // The window and opt-out state come from the conversation's session.
@@ -174,8 +203,24 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                             tracing::warn!(%reason, "held for ops: `chatdrop held list`");
                             RecordResult::Done
                         }
+                        Err(DeliveryError::Retry(SendFailure::RateLimited {
+                            retry_after, ..
+                        })) => {
+                            // Back after the platform's advised delay; not counted against the
+                            // retry budget.
+                            tracing::info!(
+                                ?retry_after,
+                                "rate limited; retried after the advised delay"
+                            );
+                            if let Some(handle) = receipt.as_deref()
+                                && let Err(e) = app.queues.delay_outbound(handle, retry_after).await
+                            {
+                                tracing::warn!(error = %e, "could not set the retry delay");
+                            }
+                            RecordResult::Retry("rate limited".to_string())
+                        }
                         Err(DeliveryError::Retry(failure)) => {
-                            RecordResult::Retry(failure.to_string())
+                            transient(app, &bundle, failure).await
                         }
                         Err(DeliveryError::Port(e)) => RecordResult::Retry(e.to_string()),
                     }
@@ -191,4 +236,32 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Counts a transient failure; past the budget the bundle goes to the dead-letter queue for a
+/// redrive once the platform is back.
+async fn transient(
+    app: &Notify,
+    bundle: &ReplyBundle,
+    failure: SendFailure,
+) -> RecordResult<String> {
+    let Some(dead_letters) = &app.dead_letter_url else {
+        return RecordResult::Retry(failure.to_string());
+    };
+    match app.store.record_transient_failure(&bundle.id).await {
+        Ok(count) if count >= RETRY_BUDGET => {
+            match app.queues.dead_letter_outbound(dead_letters, bundle).await {
+                Ok(()) => {
+                    tracing::error!(failures = count, error = %failure, "retry budget spent; dead-lettered for a redrive");
+                    RecordResult::Done
+                }
+                Err(e) => RecordResult::Retry(e.to_string()),
+            }
+        }
+        Ok(count) => {
+            tracing::warn!(failures = count, error = %failure, "transient failure; retried");
+            RecordResult::Retry(failure.to_string())
+        }
+        Err(e) => RecordResult::Retry(e.to_string()),
+    }
 }

@@ -24,7 +24,10 @@ use chatdrop_domain::delivery::{
     ChannelSender, Outgoing, SendFailure, SendMode, SendingRules, Sent,
 };
 use chatdrop_domain::inbound::InboundMessage;
+use chatdrop_domain::ports::{PortError, SendRate, SendThrottle};
 use chatdrop_domain::reply::Reply;
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The parts of an HTTP request a webhook needs.
@@ -111,7 +114,7 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .expect("the HTTP client builds with static settings")
 }
 
-/// The senders of every configured channel.
+/// The senders of every configured channel, and the pace each platform takes.
 #[derive(Default)]
 pub struct Senders {
     pub whatsapp: Option<whatsapp::WhatsappSender>,
@@ -120,6 +123,35 @@ pub struct Senders {
     pub line: Option<line::LineSender>,
     pub wechat: Option<wechat::WechatSender>,
     pub sms: Option<sms::SmsSender>,
+    /// Where the send-rate windows are counted, shared by every instance; `None`: unpaced.
+    pub throttle: Option<Arc<dyn SendThrottle>>,
+    /// Per-channel rates overriding [`default_rate`] (a WhatsApp number's tier, say).
+    pub rates: HashMap<Channel, SendRate>,
+}
+
+/// Each platform's documented pace for one sender (see the facts in each module):
+///
+/// | channel   | per sender | per chat | source |
+/// |-----------|-----------:|---------:|--------|
+/// | WhatsApp  | 80/s (the default tier; up to 1,000/s on the top tier: configure) | — | Cloud API throughput |
+/// | Telegram  | 30/s       | 1/s      | Bot API FAQ |
+/// | Messenger | 250/s      | —        | not published as a number: a conservative pace |
+/// | LINE      | 2,000/s    | —        | "Other API endpoints: 2,000 requests per second" |
+/// | WeChat    | 100/s      | —        | not published per second: a conservative pace |
+/// | SMS       | 1/s        | —        | a US long code's 1 message segment per second (configure for 10DLC, toll-free, short codes) |
+pub fn default_rate(channel: Channel) -> SendRate {
+    let (per_second, per_chat_per_second) = match channel {
+        Channel::Whatsapp => (80, None),
+        Channel::Telegram => (30, Some(1)),
+        Channel::Messenger => (250, None),
+        Channel::Line => (2000, None),
+        Channel::Wechat => (100, None),
+        Channel::Sms => (1, None),
+    };
+    SendRate {
+        per_second,
+        per_chat_per_second,
+    }
 }
 
 fn not_configured(channel: Channel) -> SendFailure {
@@ -177,6 +209,27 @@ impl ChannelSender for Senders {
     async fn send(&self, out: &Outgoing<'_>) -> Result<Sent, SendFailure> {
         let channel = out.conversation().channel;
         on_sender!(self, channel, s => s.send(out).await, Err(not_configured(channel)))
+    }
+
+    async fn pace(&self, c: &ConversationId) -> Result<Option<Duration>, PortError> {
+        let Some(throttle) = &self.throttle else {
+            return Ok(None);
+        };
+        let rate = self
+            .rates
+            .get(&c.channel)
+            .copied()
+            .unwrap_or_else(|| default_rate(c.channel));
+        if let Some(delay) = throttle.admit(c.channel.as_str(), rate.per_second).await? {
+            return Ok(Some(delay));
+        }
+        match rate.per_chat_per_second {
+            Some(limit) => {
+                let key = format!("{}#{}", c.channel, c.hashed());
+                throttle.admit(&key, limit).await
+            }
+            None => Ok(None),
+        }
     }
 }
 

@@ -34,6 +34,33 @@ pub enum ConfigError {
 }
 
 /// Reads environment-like variables; a trait so tests need not mutate the process environment.
+fn parse_rates(value: Option<&str>) -> Result<Vec<(Channel, u32)>, ConfigError> {
+    let invalid = |problem: String| ConfigError::Invalid {
+        name: "CHATDROP_SEND_RATES",
+        problem,
+    };
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, rate) = pair
+                .split_once('=')
+                .ok_or_else(|| invalid(format!("`{pair}` is not channel=rate")))?;
+            let channel = Channel::parse(name.trim())
+                .ok_or_else(|| invalid(format!("unknown channel `{name}`")))?;
+            let rate = rate
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|r| *r > 0)
+                .ok_or_else(|| invalid(format!("`{rate}` is not a positive number")))?;
+            Ok((channel, rate))
+        })
+        .collect()
+}
+
 pub trait Vars {
     fn var(&self, name: &str) -> Option<String>;
 }
@@ -80,6 +107,7 @@ pub struct Config {
     pub wechat: WechatEndpoint,
     pub sms: SmsEndpoint,
     pub payments: PaymentSettings,
+    pub delivery: DeliverySettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +155,19 @@ pub struct QueueUrls {
     pub cart: String,
     pub payment: String,
     pub outbound: String,
+}
+
+/// How notify retries a bundle the platform could not take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliverySettings {
+    /// `CHATDROP_OUTBOUND_DLQ_URL`: where notify itself dead-letters a bundle whose retry
+    /// budget is spent. Without it, the queue's own receive count does (and rate-limit
+    /// retries then count against it too).
+    pub dead_letter_url: Option<String>,
+    /// `CHATDROP_SEND_RATES`, e.g. `whatsapp=1000,sms=3`: messages per second per channel,
+    /// overriding each platform's default pace (a WhatsApp number's tier, a 10DLC campaign's
+    /// throughput).
+    pub send_rates: Vec<(Channel, u32)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -240,6 +281,10 @@ impl Config {
                 api_base: base("CHATDROP_TWILIO_API_BASE", "https://api.twilio.com"),
                 account_sid: twilio_account_sid,
                 from: sms_from,
+            },
+            delivery: DeliverySettings {
+                dead_letter_url: vars.var("CHATDROP_OUTBOUND_DLQ_URL"),
+                send_rates: parse_rates(vars.var("CHATDROP_SEND_RATES").as_deref())?,
             },
             payments: PaymentSettings {
                 reservation_minutes: match vars.var("CHATDROP_RESERVATION_MINUTES") {
@@ -451,6 +496,46 @@ mod tests {
         assert_eq!(c.whatsapp.graph_base, "https://graph.facebook.com");
         assert_eq!(c.payments.reservation_minutes, 10);
         assert_eq!(c.payments.success_url, "https://shop.example/paid");
+    }
+
+    #[test]
+    fn each_added_channel_names_what_it_needs_and_rates_parse() {
+        let mut v = full();
+        v.insert("CHATDROP_CHANNELS".into(), "whatsapp,sms,wechat".into());
+        assert_eq!(
+            Config::from_vars(&v),
+            Err(ConfigError::Missing("CHATDROP_WECHAT_APP_ID"))
+        );
+        v.insert("CHATDROP_WECHAT_APP_ID".into(), "wx1".into());
+        assert_eq!(
+            Config::from_vars(&v),
+            Err(ConfigError::Missing("CHATDROP_TWILIO_ACCOUNT_SID"))
+        );
+        v.insert("CHATDROP_TWILIO_ACCOUNT_SID".into(), "AC1".into());
+        v.insert("CHATDROP_SMS_FROM".into(), "+15550002222".into());
+        v.insert(
+            "CHATDROP_SEND_RATES".into(),
+            " whatsapp=1000, sms=3 ".into(),
+        );
+        let c = Config::from_vars(&v).unwrap();
+        assert_eq!(
+            c.delivery.send_rates,
+            [(Channel::Whatsapp, 1000), (Channel::Sms, 3)]
+        );
+        assert_eq!(c.line.api_base, "https://api.line.me");
+        for bad in ["whatsapp", "fax=3", "sms=0", "sms=x"] {
+            v.insert("CHATDROP_SEND_RATES".into(), bad.into());
+            assert!(
+                matches!(
+                    Config::from_vars(&v),
+                    Err(ConfigError::Invalid {
+                        name: "CHATDROP_SEND_RATES",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub struct QueueDef {
     pub consumer_timeout_seconds: u32,
     pub visibility_timeout_seconds: u32,
     pub max_receive_count: u32,
+    /// The consumer counts its own retries and dead-letters itself (notify: rate limits do
+    /// not count); `max_receive_count` is then only the backstop for a crashing consumer.
+    #[serde(default)]
+    pub self_dead_letters: bool,
     pub url_env: String,
 }
 

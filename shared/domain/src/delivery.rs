@@ -144,6 +144,16 @@ pub trait ChannelSender: Send + Sync {
     }
 
     fn send(&self, out: &Outgoing<'_>) -> impl Future<Output = Result<Sent, SendFailure>> + Send;
+
+    /// Takes a slot under the platform's send rate for the next call to `conversation`;
+    /// `Some(delay)` when the rate is used up for now. Unpaced by default.
+    fn pace(
+        &self,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<Option<Duration>, PortError>> + Send {
+        let _ = conversation;
+        std::future::ready(Ok(None))
+    }
 }
 
 /// Where delivery progress, held and undeliverable bundles and the sent thread are recorded.
@@ -205,6 +215,8 @@ pub struct RetryPolicy {
     pub max_wait: Duration,
     /// How many rate-limit waits one call may take in place.
     pub max_waits: u32,
+    /// How many one-second windows one call may wait for its turn under the send rate.
+    pub max_paces: u32,
 }
 
 impl Default for RetryPolicy {
@@ -212,6 +224,7 @@ impl Default for RetryPolicy {
         RetryPolicy {
             max_wait: Duration::from_secs(10),
             max_waits: 3,
+            max_paces: 20,
         }
     }
 }
@@ -323,6 +336,19 @@ where
             mode,
             now: at.now,
         };
+        // The platform's pace first, shared by every instance: waiting here is cheaper than
+        // a rate-limit error, and a platform that keeps erroring may block the sender.
+        let mut paced = 0;
+        while let Some(delay) = sender.pace(&bundle.conversation).await? {
+            if paced >= policy.max_paces {
+                return Err(DeliveryError::Retry(SendFailure::RateLimited {
+                    code: None,
+                    retry_after: delay,
+                }));
+            }
+            paced += 1;
+            wait(delay).await;
+        }
         let mut waits = 0;
         let sent = loop {
             match sender.send(&out).await {
@@ -760,5 +786,62 @@ mod tests {
             out(0, NOW).idempotency_key(),
             out(0, NOW + 9).idempotency_key()
         );
+    }
+
+    /// A platform whose pace admits one call per "second", the clock being the waits taken.
+    struct Paced {
+        inner: ScriptedPlatform,
+        admitted_at: Mutex<Vec<usize>>,
+        clock: std::sync::Arc<Mutex<Vec<Duration>>>,
+    }
+
+    impl ChannelSender for Paced {
+        async fn acknowledge(&self, c: &ConversationId, t: &str) -> Result<(), SendFailure> {
+            self.inner.acknowledge(c, t).await
+        }
+        fn rules(&self, c: Channel) -> SendingRules {
+            self.inner.rules(c)
+        }
+        async fn send(&self, out: &Outgoing<'_>) -> Result<Sent, SendFailure> {
+            self.inner.send(out).await
+        }
+        async fn pace(&self, _: &ConversationId) -> Result<Option<Duration>, PortError> {
+            let now = self.clock.lock().unwrap().len();
+            let mut admitted = self.admitted_at.lock().unwrap();
+            if admitted.contains(&now) {
+                Ok(Some(Duration::from_millis(1000)))
+            } else {
+                admitted.push(now);
+                Ok(None)
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_send_rate_spaces_calls_into_windows() {
+        let (clock, wait) = waits();
+        let platform = Paced {
+            inner: ScriptedPlatform::default(),
+            admitted_at: Mutex::default(),
+            clock: clock.clone(),
+        };
+        let progress = Progress::default();
+        let result = deliver(
+            &bundle(3),
+            &platform,
+            &progress,
+            RetryPolicy::default(),
+            &wait,
+            heard(0),
+        )
+        .await;
+        assert_eq!(result.unwrap(), Delivered::All);
+        assert_eq!(*platform.admitted_at.lock().unwrap(), [0, 1, 2]);
+        assert_eq!(
+            clock.lock().unwrap().len(),
+            2,
+            "one wait between each pair of calls"
+        );
+        assert_eq!(platform.inner.sent.lock().unwrap().len(), 3);
     }
 }

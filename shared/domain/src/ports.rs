@@ -253,3 +253,20 @@ pub trait TokenCache: Send + Sync {
     /// Stores a fresh token (and ends the lease).
     fn put<'a>(&'a self, key: &'a str, token: &'a CachedToken) -> PortFuture<'a, ()>;
 }
+
+/// A platform's pace: messages per second from one sender, and to one chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendRate {
+    pub per_second: u32,
+    /// Some platforms also limit how fast one chat may be written to (Telegram: about 1/s).
+    pub per_chat_per_second: Option<u32>,
+}
+
+/// A rate shared by every notify instance: one-second windows counted in one place, so forty
+/// concurrent instances together still send no faster than the platform takes.
+pub trait SendThrottle: Send + Sync {
+    /// Takes a slot of `limit` in the current one-second window of `key`; `Some(delay)` until
+    /// the next window when this one is full.
+    fn admit<'a>(&'a self, key: &'a str, limit: u32)
+    -> PortFuture<'a, Option<std::time::Duration>>;
+}

@@ -125,6 +125,42 @@ impl SqsQueues {
             .map_err(|e| PortError::new("send message", sqs_message(e)))?;
         Ok(())
     }
+
+    /// Makes an outbound message come back after `delay` instead of the queue's visibility
+    /// timeout: a platform's advised retry time (SQS caps visibility at 12 hours).
+    pub async fn delay_outbound(
+        &self,
+        receipt_handle: &str,
+        delay: std::time::Duration,
+    ) -> Result<(), PortError> {
+        let seconds = delay.as_secs().clamp(1, 12 * 3600) as i32;
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.urls.outbound)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(seconds)
+            .send()
+            .await
+            .map_err(|e| PortError::new("delay message", sqs_message(e)))?;
+        Ok(())
+    }
+
+    /// Puts a bundle whose retry budget is spent on the outbound dead-letter queue, where
+    /// `chatdrop dlq redrive` finds it, as SQS itself would have.
+    pub async fn dead_letter_outbound(
+        &self,
+        dead_letter_url: &str,
+        bundle: &ReplyBundle,
+    ) -> Result<(), PortError> {
+        let body = serde_json::to_string(bundle).map_err(|e| PortError::new("encode reply", e))?;
+        self.send_one(
+            dead_letter_url,
+            body,
+            bundle.conversation.hashed(),
+            bundle.id.clone(),
+        )
+        .await
+    }
 }
 
 fn entry(
@@ -168,5 +204,60 @@ impl Dispatch for SqsQueues {
             dedup_id(to, message),
         )
         .await
+    }
+}
+
+/// Moves every message of a dead-letter queue back to its source queue, in the order
+/// received, each with its message group and a `redrive-` deduplication id (the original id
+/// may still be inside the source queue's five-minute deduplication window). A message is
+/// deleted from the dead letters only after the source queue took it: a crash in between
+/// repeats one, never loses one. `progress` hears the count after each move. This is
+/// `chatdrop dlq redrive`.
+pub async fn redrive(
+    sqs: &Client,
+    from: &str,
+    to: &str,
+    mut progress: impl FnMut(usize),
+) -> Result<usize, PortError> {
+    use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
+    let mut moved = 0;
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(from)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(Attr::All)
+            .send()
+            .await
+            .map_err(|e| PortError::new("receive dead letters", sqs_message(e)))?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok(moved);
+        }
+        for m in messages {
+            let attrs = m.attributes.clone().unwrap_or_default();
+            let mut send = sqs
+                .send_message()
+                .queue_url(to)
+                .message_body(m.body.clone().unwrap_or_default());
+            if let Some(g) = attrs.get(&Attr::MessageGroupId) {
+                send = send.message_group_id(g);
+            }
+            if let Some(d) = attrs.get(&Attr::MessageDeduplicationId) {
+                send = send.message_deduplication_id(format!("redrive-{d}"));
+            }
+            send.send()
+                .await
+                .map_err(|e| PortError::new("redrive a message", sqs_message(e)))?;
+            sqs.delete_message()
+                .queue_url(from)
+                .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
+                .send()
+                .await
+                .map_err(|e| PortError::new("delete a redriven message", sqs_message(e)))?;
+            moved += 1;
+            progress(moved);
+        }
     }
 }

@@ -19,6 +19,31 @@ fn key(bundle_id: &str) -> HashMap<String, AttributeValue> {
     ])
 }
 
+impl DynamoStore {
+    /// Counts one more transient failure of a bundle; returns the count so far. Rate limits
+    /// are not counted: they say "later", not "broken".
+    pub async fn record_transient_failure(&self, bundle_id: &str) -> Result<u32, PortError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(bundle_id)))
+            .update_expression("ADD failures :one SET expires_at = :e")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":e", n(now_secs() + PROGRESS_TTL))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| PortError::new("count a delivery failure", sdk_message(e)))?;
+        Ok(
+            match out.attributes.as_ref().and_then(|a| a.get("failures")) {
+                Some(AttributeValue::N(v)) => v.parse().unwrap_or(1),
+                _ => 1,
+            },
+        )
+    }
+}
+
 impl DeliveryLog for DynamoStore {
     async fn sent_count(&self, bundle_id: &str) -> Result<usize, PortError> {
         let out = self

@@ -6,6 +6,12 @@
 //! | sent message         | `THREAD#channel#customer`| `MSG#platform id` | 90 days |
 //! | held bundle          | `HELD`                   | bundle id       | 30 days |
 //! | platform token       | `TOKEN#key`              | `TOKEN`         | its expiry |
+//! | send-rate window     | `RATE#key`               | Unix second     | 1 minute |
+//!
+//! The send rate is a fixed one-second window per key: one conditional `ADD` takes a slot, and
+//! a full window answers "wait until the next second". Cheaper than a token bucket (one write,
+//! no read) and as exact at the one-second grain the platforms state their limits in; bursts
+//! at a window edge can reach twice the rate for an instant, which the platforms tolerate.
 //!
 //! A sent message is keyed by the platform's id for it because that is all a status webhook
 //! carries; the thread is read in `at` order. Held bundles share one partition: ops list them
@@ -16,7 +22,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::{ConversationId, full_hash};
 use chatdrop_domain::delivery::{Outgoing, Sent, summary};
 use chatdrop_domain::inbound::DeliveryStatus;
-use chatdrop_domain::ports::{CachedToken, Dispatch, PortError, PortFuture, TokenCache};
+use chatdrop_domain::ports::{
+    CachedToken, Dispatch, PortError, PortFuture, SendThrottle, TokenCache,
+};
 use chatdrop_domain::reply::ReplyBundle;
 use std::collections::HashMap;
 
@@ -366,4 +374,45 @@ impl TokenCache for DynamoStore {
 /// A stable id for a held bundle's re-queue, so two ops pressing "send" queue it once.
 pub fn requeue_id(bundle_id: &str) -> String {
     full_hash(&format!("release#{bundle_id}"))
+}
+
+impl SendThrottle for DynamoStore {
+    fn admit<'a>(
+        &'a self,
+        key: &'a str,
+        limit: u32,
+    ) -> PortFuture<'a, Option<std::time::Duration>> {
+        Box::pin(async move {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            let second = now.as_secs();
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(format!("RATE#{key}")))
+                .key("sk", s(second.to_string()))
+                .update_expression("ADD used :one SET expires_at = :e")
+                .condition_expression("attribute_not_exists(used) OR used < :limit")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":limit", n(limit))
+                .expression_attribute_values(":e", n(second as i64 + 60))
+                .send()
+                .await;
+            match result {
+                Ok(_) => Ok(None),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    let into_second = now.subsec_millis() as u64;
+                    Ok(Some(std::time::Duration::from_millis(
+                        1000 - into_second.min(999),
+                    )))
+                }
+                Err(e) => Err(PortError::new("take a send slot", sdk_message(e))),
+            }
+        })
+    }
 }
