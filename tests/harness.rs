@@ -243,6 +243,7 @@ pub fn bag_drop(id: &str, stock: u32, limit: Option<u32>) -> chatdrop_domain::dr
             sku: "drop-bag".into(),
             stock,
             per_customer_limit: None,
+            shards: None,
         }],
         status: DropStatus::Open,
     }

@@ -113,7 +113,9 @@ enum DropAction {
         /// Units one customer may hold across the drop.
         #[arg(long)]
         limit: Option<u32>,
-        /// `SKU=STOCK` or `SKU=STOCK:LIMIT`; a SKU is a product id or `product.group.option`.
+        /// `SKU=STOCK`, `SKU=STOCK:LIMIT`, and `@SHARDS` after either to spread a hot SKU's
+        /// stock over that many items (e.g. `drop-bag=5000:2@16`); a SKU is a product id or
+        /// `product.group.option`.
         #[arg(long = "sku", required = true)]
         skus: Vec<String>,
     },
@@ -220,7 +222,19 @@ fn parse_time(value: &str) -> Fallible<i64> {
 fn parse_sku(spec: &str) -> Fallible<DropSku> {
     let (sku, rest) = spec
         .split_once('=')
-        .ok_or_else(|| format!("`{spec}`: expected SKU=STOCK[:LIMIT]"))?;
+        .ok_or_else(|| format!("`{spec}`: expected SKU=STOCK[:LIMIT][@SHARDS]"))?;
+    let (rest, shards) = match rest.split_once('@') {
+        Some((r, n)) => (
+            r,
+            Some(
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=chatdrop_domain::drops::MAX_STOCK_SHARDS).contains(n))
+                    .ok_or_else(|| format!("`{spec}`: bad shard count"))?,
+            ),
+        ),
+        None => (rest, None),
+    };
     let (stock, limit) = match rest.split_once(':') {
         Some((s, l)) => (s, Some(l)),
         None => (rest, None),
@@ -231,6 +245,7 @@ fn parse_sku(spec: &str) -> Fallible<DropSku> {
         per_customer_limit: limit
             .map(|l| l.parse().map_err(|_| format!("`{spec}`: bad limit")))
             .transpose()?,
+        shards,
     })
 }
 

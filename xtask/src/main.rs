@@ -286,6 +286,7 @@ async fn run_drop(stack: &LocalStack) -> Result<(), Error> {
             sku: "drop-bag".into(),
             stock: 2,
             per_customer_limit: None,
+            shards: None,
         }],
         status: DropStatus::Open,
     };

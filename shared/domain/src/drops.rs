@@ -42,6 +42,22 @@ pub struct DropSku {
     /// Units of this SKU one customer may hold, on top of the drop's limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_customer_limit: Option<u32>,
+    /// Stock items this SKU's units are spread over, for a SKU hotter than one DynamoDB
+    /// partition takes (see [`StockShards`]); one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u32>,
+}
+
+impl Drop {
+    /// The stock layout the drop's SKUs ask for.
+    pub fn stock_shards(&self) -> StockShards {
+        self.skus
+            .iter()
+            .filter_map(|s| s.shards.map(|n| (s.sku.clone(), n)))
+            .fold(StockShards::default(), |layout, (sku, n)| {
+                layout.with(sku, n)
+            })
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,11 +249,13 @@ mod tests {
                     sku: "drop-bag".into(),
                     stock: 500,
                     per_customer_limit: None,
+                    shards: None,
                 },
                 DropSku {
                     sku: "drop-bag.charm.gold".into(),
                     stock: 50,
                     per_customer_limit: None,
+                    shards: None,
                 },
             ],
             status,

@@ -526,10 +526,10 @@ impl DynamoStore {
             .item)
     }
 
-    /// Creates a drop and its stock counters; fails if a drop with that id exists.
+    /// Creates a drop and its stock counters, sharded as its SKUs ask; fails if a drop with
+    /// that id exists.
     pub async fn create_drop(&self, drop: &Drop) -> Result<(), PortError> {
-        self.create_sharded_drop(drop, &StockShards::default())
-            .await
+        self.create_sharded_drop(drop, &drop.stock_shards()).await
     }
 
     /// Creates a drop with the SKUs `layout` names split into stock shards (see the module

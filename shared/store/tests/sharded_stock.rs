@@ -38,6 +38,7 @@ fn drop_of(id: &str, stock: u32) -> Drop {
             sku: "drop-bag".into(),
             stock,
             per_customer_limit: None,
+            shards: None,
         }],
         status: DropStatus::Open,
     }
