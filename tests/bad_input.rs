@@ -174,3 +174,155 @@ async fn telegram_contact_is_linked_only_when_it_is_the_senders_own() {
     assert!(all_text(&replies).starts_with("Sorry, I can't read that kind of message."));
     h.stack.stop().await;
 }
+
+/// The four channels added after WhatsApp and Telegram: forgeries are refused, bodies no
+/// platform sends get a clear status, the platforms' own checks are answered, and nothing is
+/// queued or sent for any of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_added_channels_refuse_forgeries_and_bodies_no_platform_sends() {
+    use chatdrop_e2e::Platform;
+    let h = Harness::start("bad-four").await;
+    let mei = h.customer_on(Platform::Messenger, "6543210987654399");
+    let kai = h.customer_on(Platform::Line, "Uaaaabbbbccccddddeeeeffff00009999");
+    let wei = h.customer_on(Platform::Wechat, "oUpF8uMuAJO_M2pxb1Q9zNjWeS99");
+    let sam = h.customer_on(Platform::Sms, "+15551239999");
+    let before = h.stack.last_seq().await.unwrap();
+
+    // A body changed after signing: refused on every platform.
+    for customer in [&mei, &kai, &sam] {
+        let mut tampered = customer.text_webhook("hi");
+        tampered.body = String::from_utf8(tampered.body)
+            .unwrap()
+            .replace("hi", "yo")
+            .into_bytes();
+        assert_eq!(
+            customer.post(&tampered).await.unwrap(),
+            401,
+            "{:?}",
+            customer.platform
+        );
+    }
+    // WeChat signs the query: a forged signature is refused.
+    let genuine = wei.text_webhook("hi");
+    let (path, query) = genuine.path.split_once('?').unwrap();
+    let forged: String = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some(("signature", _)) => format!("signature={}", "0".repeat(40)),
+            _ => kv.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let (status, _) = h
+        .post_raw(
+            &format!("{path}?{forged}"),
+            &[("content-type", "text/xml")],
+            genuine.body.clone(),
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // XML with an external entity or a billion laughs, under a genuine signature: refused
+    // before any parsing.
+    let xxe = r#"<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&x;</Content><MsgId>1</MsgId></xml>"#;
+    let laughs = format!(
+        r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">{}]><xml><Content>&lol9;</Content></xml>"#,
+        (1..10)
+            .map(|i| format!(
+                "<!ENTITY lol{i} \"{}\">",
+                format!(
+                    "&lol{};",
+                    if i == 1 {
+                        String::new()
+                    } else {
+                        (i - 1).to_string()
+                    }
+                )
+                .repeat(10)
+            ))
+            .collect::<String>()
+    );
+    for body in [xxe.to_string(), laughs] {
+        let (status, _) = h
+            .post_raw(
+                &genuine.path,
+                &[("content-type", "text/xml")],
+                body.into_bytes(),
+            )
+            .await;
+        assert_eq!(status, 400);
+    }
+    // Not valid UTF-8.
+    let (status, _) = h
+        .post_raw(
+            &genuine.path,
+            &[("content-type", "text/xml")],
+            vec![b'<', 0xff, 0xfe, b'>'],
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    // Wrong content types: JSON to Twilio's form endpoint, a form to LINE.
+    let sms = sam.text_webhook("hi");
+    let mut headers: Vec<(&str, &str)> = sms
+        .headers
+        .iter()
+        .filter(|(k, _)| *k != "content-type")
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    headers.push(("content-type", "application/json"));
+    let (status, _) = h
+        .post_raw("/webhooks/sms", &headers, sms.body.clone())
+        .await;
+    assert_eq!(status, 415);
+
+    // The platforms' own checks: LINE's verification request (no events) and Messenger's
+    // subscription check.
+    let verify = br#"{"destination":"U0123456789abcdef0123456789abcdef","events":[]}"#.to_vec();
+    let signature = xtask::platform::line::signature(
+        &xtask::dev::secrets()[chatdrop_config::secret_names::LINE_CHANNEL_SECRET],
+        &verify,
+    );
+    let (status, _) = h
+        .post_raw(
+            "/webhooks/line",
+            &[
+                ("content-type", "application/json"),
+                ("x-line-signature", &signature),
+            ],
+            verify,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = h
+        .get("/webhooks/messenger?hub.mode=subscribe&hub.verify_token=dev-messenger-verify-token&hub.challenge=8080")
+        .await;
+    assert_eq!((status, body.as_str()), (200, "8080"));
+    let (status, _) = h
+        .get("/webhooks/messenger?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1")
+        .await;
+    assert_eq!(status, 403);
+
+    // WeChat's server check echoes `echostr` when signed, and only then.
+    let timestamp = unix_now().to_string();
+    let token = &xtask::dev::secrets()[chatdrop_config::secret_names::WECHAT_TOKEN];
+    let signature = chatdrop_channels::wechat::signature(token, &timestamp, "n1");
+    let (status, body) = h
+        .get(&format!(
+            "/webhooks/wechat?signature={signature}&timestamp={timestamp}&nonce=n1&echostr=hello123"
+        ))
+        .await;
+    assert_eq!((status, body.as_str()), (200, "hello123"));
+    let (status, _) = h
+        .get(&format!(
+            "/webhooks/wechat?signature={}&timestamp={timestamp}&nonce=n1&echostr=x",
+            "0".repeat(40)
+        ))
+        .await;
+    assert_eq!(status, 401);
+
+    for customer in [&mei, &kai, &wei, &sam] {
+        h.assert_silence(&customer.id, before).await;
+    }
+    h.stack.stop().await;
+}
