@@ -82,19 +82,10 @@ impl Harness {
         replies: &[OutboxEntry],
         title: &str,
     ) -> Vec<OutboxEntry> {
-        let wanted = title.to_lowercase();
-        let found = replies.iter().rev().find_map(|entry| {
-            let choices = xtask::transcript::choices(entry);
-            let index = choices
-                .iter()
-                .position(|(t, _)| t.to_lowercase().contains(&wanted))?;
-            Some((index + 1, choices[index].clone()))
-        });
-        let Some((number, (shown, payload))) = found else {
+        let Some(webhook) = customer.choice_webhook(replies, title) else {
             let seen: Vec<_> = replies.iter().map(xtask::transcript::choices).collect();
             panic!("no choice titled like `{title}` in {seen:#?}\n{replies:#?}");
         };
-        let webhook = customer.choose_webhook(payload.as_deref().unwrap_or(""), &shown, number);
         self.exchange(customer, &webhook).await
     }
 

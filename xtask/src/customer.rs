@@ -164,6 +164,25 @@ impl Customer {
         tapped.unwrap_or_else(|| self.text_webhook(&number.to_string()))
     }
 
+    /// The webhook choosing the choice whose title contains `title` (ignoring case) from the
+    /// last of `replies` that offers one, as the customer would: a tap where the platform has
+    /// buttons, the choice's number typed where it has not. `None` if nothing matches.
+    pub fn choice_webhook(
+        &self,
+        replies: &[crate::fakes::OutboxEntry],
+        title: &str,
+    ) -> Option<Webhook> {
+        let wanted = title.to_lowercase();
+        replies.iter().rev().find_map(|entry| {
+            let choices = crate::transcript::choices(entry);
+            let index = choices
+                .iter()
+                .position(|(t, _)| t.to_lowercase().contains(&wanted))?;
+            let (shown, payload) = &choices[index];
+            Some(self.choose_webhook(payload.as_deref().unwrap_or(""), shown, index + 1))
+        })
+    }
+
     /// The webhook for a tap on a button or list row whose id is `payload`.
     pub fn tap_webhook(&self, payload: &str, title: &str, from_list: bool) -> Webhook {
         let id = next_id();

@@ -189,10 +189,13 @@ async fn serve() -> Result<ExitCode, Error> {
 enum Step<'a> {
     Say(&'a str),
     Tap(&'a str, &'a str),
+    /// Pick the choice titled like this from the last replies: a tap, or its number typed.
+    Choose(&'a str),
 }
 
 async fn play(stack: &LocalStack, customer: &Customer, steps: &[Step<'_>]) -> Result<(), Error> {
     println!("\n=== {} on {:?} ===", customer.name, customer.platform);
+    let mut last = Vec::new();
     for step in steps {
         let before = stack.last_seq().await?;
         let status = match step {
@@ -204,12 +207,26 @@ async fn play(stack: &LocalStack, customer: &Customer, steps: &[Step<'_>]) -> Re
                 println!("\n{}: (taps “{title}”)", customer.name);
                 customer.tap(payload, title).await?
             }
+            Step::Choose(title) => {
+                let webhook = customer
+                    .choice_webhook(&last, title)
+                    .ok_or_else(|| format!("no choice like “{title}” was offered"))?;
+                match webhook.path.as_str() {
+                    "/webhooks/whatsapp"
+                    | "/webhooks/telegram"
+                    | "/webhooks/messenger"
+                    | "/webhooks/line" => println!("\n{}: (taps “{title}”)", customer.name),
+                    _ => println!("\n{}: (types the number of “{title}”)", customer.name),
+                }
+                customer.post(&webhook).await?
+            }
         };
         if status != 200 {
             return Err(format!("webhook answered {status}").into());
         }
-        for entry in stack.replies_after(&customer.id, before).await? {
-            if let Some(lines) = transcript::render(&entry) {
+        last = stack.replies_after(&customer.id, before).await?;
+        for entry in &last {
+            if let Some(lines) = transcript::render(entry) {
                 for line in lines.lines() {
                     println!("  shop │ {line}");
                 }
@@ -398,7 +415,78 @@ drop status: {sku}: {available} available, {reserved} reserved, {sold} sold"
         );
     }
     println!(
-        "demo finished: Ana paid and got her confirmation, Ken's lapsed reservation went back on sale, Mia was told it was sold out."
+        "Ana paid and got her confirmation, Ken's lapsed reservation went back on sale, Mia was told it was sold out."
     );
+    other_channels(stack).await?;
+    println!(
+        "\ndemo finished: one drop on WhatsApp and Telegram, one on Messenger, LINE, WeChat and SMS."
+    );
+    Ok(())
+}
+
+/// The same shop on the other four chat apps: each customer buys a Canvas Tote in their own
+/// app's forms (buttons where it has them, numbers typed where it has not) and pays.
+async fn other_channels(stack: &LocalStack) -> Result<(), Error> {
+    use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
+    use xtask::customer::Platform;
+    let totes = Drop {
+        id: "totes".into(),
+        name: "Canvas Tote restock".into(),
+        starts_at: now() - 60,
+        ends_at: None,
+        per_customer_limit: Some(1),
+        skus: vec![DropSku {
+            sku: "canvas-tote".into(),
+            stock: 10,
+            per_customer_limit: None,
+            shards: Some(2),
+        }],
+        status: DropStatus::Open,
+    };
+    stack.open_drop(&totes).await?;
+    println!(
+        "\n\nThe “{}” drop is open: 10 Canvas Totes over 2 stock shards, 1 per customer.",
+        totes.name
+    );
+    let customers = [
+        Customer::on(Platform::Messenger, &stack.url, "6543210987654321", "Lucía"),
+        Customer::on(
+            Platform::Line,
+            &stack.url,
+            "Uaaaabbbbccccddddeeeeffff00001111",
+            "Yuki",
+        ),
+        Customer::on(
+            Platform::Wechat,
+            &stack.url,
+            "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            "Wei",
+        ),
+        Customer::on(Platform::Sms, &stack.url, "+15551234567", "Sam"),
+    ];
+    for customer in &customers {
+        play(
+            stack,
+            customer,
+            &[
+                Step::Say("hi"),
+                Step::Choose("Drop bags"),
+                Step::Choose("Canvas Tote"),
+                Step::Choose("Add to cart"),
+                Step::Choose("View cart"),
+                Step::Choose("Checkout"),
+            ],
+        )
+        .await?;
+        let sessions = stack.stripe.sessions().await?;
+        let session = sessions.last().ok_or("no Stripe session")?;
+        println!("\n=== {} pays on the Stripe page ===", customer.name);
+        let before = stack.last_seq().await?;
+        stack.stripe.pay(&session.id).await?;
+        show_replies(stack, customer, before).await?;
+    }
+    for (sku, available, reserved, sold) in stack.store().drop_stock("totes").await? {
+        println!("\ndrop status: {sku}: {available} available, {reserved} reserved, {sold} sold");
+    }
     Ok(())
 }
