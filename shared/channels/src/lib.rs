@@ -13,6 +13,7 @@
 
 pub mod line;
 pub mod messenger;
+mod meta;
 pub mod signature;
 pub mod sms;
 pub mod telegram;

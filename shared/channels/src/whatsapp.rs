@@ -22,7 +22,7 @@
 //! both for "this recipient can never get this message" (131047, outside the 24-hour window) and
 //! for "slow down" (130429), and retrying the first is as wrong as dropping the second.
 
-use crate::signature::{self, SignatureError};
+use crate::meta;
 use crate::{
     Webhook, WebhookError, WebhookOutcome, WebhookRequest, numbered_line, split_text,
     transport_failure, truncate_chars,
@@ -76,8 +76,6 @@ pub struct WhatsappSender {
     pub config: WhatsappSendConfig,
 }
 
-const SIGNATURE_HEADER: &str = "x-hub-signature-256";
-const SIGNATURE_PREFIX: &str = "sha256=";
 const BUSINESS_ACCOUNT_OBJECT: &str = "whatsapp_business_account";
 
 // ---------------------------------------------------------------------------------------------
@@ -89,56 +87,13 @@ impl WhatsappWebhook {
         WhatsappWebhook { config }
     }
 
-    /// The GET subscription check: echo the challenge only to someone who knows our token.
+    /// The GET subscription check (shared with every Meta webhook: [`crate::meta`]).
     fn verify_subscription(&self, query: Option<&str>) -> Result<WebhookOutcome, WebhookError> {
-        let (mut mode, mut token, mut challenge) = (None, None, None);
-        for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-            // The first occurrence wins, so a repeated parameter cannot override a checked one.
-            let slot = match key.as_ref() {
-                "hub.mode" => &mut mode,
-                "hub.verify_token" => &mut token,
-                "hub.challenge" => &mut challenge,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(value.into_owned());
-            }
-        }
-        if mode.as_deref() != Some("subscribe") {
-            return Err(WebhookError::Forbidden("hub.mode is not subscribe"));
-        }
-        // An unset verify token must not verify an empty one: that would let anyone subscribe.
-        if self.config.verify_token.is_empty() {
-            return Err(WebhookError::Forbidden("verify token not configured"));
-        }
-        let token = token.unwrap_or_default();
-        if !signature::constant_time_eq(token.as_bytes(), self.config.verify_token.as_bytes()) {
-            return Err(WebhookError::Forbidden("wrong verify token"));
-        }
-        match challenge {
-            Some(c) if !c.is_empty() => Ok(WebhookOutcome::Challenge(c)),
-            _ => Err(WebhookError::Forbidden("missing hub.challenge")),
-        }
+        meta::verify_subscription(query, &self.config.verify_token)
     }
 
     fn verify_signature(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<(), WebhookError> {
-        // An HMAC under an empty key is one anybody can compute.
-        if self.config.app_secret.is_empty() {
-            return Err(WebhookError::Unauthorized("app secret not configured"));
-        }
-        let header = headers
-            .get(SIGNATURE_HEADER)
-            .ok_or(WebhookError::Unauthorized("missing X-Hub-Signature-256"))?
-            .to_str()
-            .map_err(|_| WebhookError::Unauthorized("unreadable X-Hub-Signature-256"))?;
-        let presented = header
-            .strip_prefix(SIGNATURE_PREFIX)
-            .ok_or(WebhookError::Unauthorized("signature is not sha256="))?;
-        signature::verify_hmac_sha256_hex(self.config.app_secret.as_bytes(), body, presented)
-            .map_err(|e| match e {
-                SignatureError::Encoding => WebhookError::Unauthorized("signature is not hex"),
-                SignatureError::Mismatch => WebhookError::Unauthorized("signature mismatch"),
-            })
+        meta::verify_signature(headers, body, &self.config.app_secret)
     }
 }
 
@@ -896,14 +851,17 @@ mod tests {
     fn signature_for(secret: &str, body: &[u8]) -> String {
         format!(
             "sha256={}",
-            hex::encode(signature::hmac_sha256(secret.as_bytes(), body))
+            hex::encode(crate::signature::hmac_sha256(secret.as_bytes(), body))
         )
     }
 
     fn post_with(signature: Option<&str>, body: &str) -> Result<WebhookOutcome, WebhookError> {
         let mut headers = http::HeaderMap::new();
         if let Some(s) = signature {
-            headers.insert(SIGNATURE_HEADER, http::HeaderValue::from_str(s).unwrap());
+            headers.insert(
+                "x-hub-signature-256",
+                http::HeaderValue::from_str(s).unwrap(),
+            );
         }
         webhook().receive(&WebhookRequest {
             method: &http::Method::POST,
@@ -1049,7 +1007,10 @@ mod tests {
         });
         let mut headers = http::HeaderMap::new();
         let sig = signature_for("", TEXT_EXAMPLE.as_bytes());
-        headers.insert(SIGNATURE_HEADER, http::HeaderValue::from_str(&sig).unwrap());
+        headers.insert(
+            "x-hub-signature-256",
+            http::HeaderValue::from_str(&sig).unwrap(),
+        );
         let request = WebhookRequest {
             method: &http::Method::POST,
             url: "https://shop.example/webhooks/test",
