@@ -6,61 +6,26 @@
 //! the fake Stripe and a capturing dispatch, many at once. The figures print with
 //! `cargo xtask test -p chatdrop-e2e --test contention -- --nocapture`.
 
-use chatdrop_domain::action::Handler;
-use chatdrop_domain::cart::Cart;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
 use chatdrop_domain::customization::Selection;
-use chatdrop_domain::dialogue::Session;
 use chatdrop_domain::drops::DropStatus;
-use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::orders::OrderStatus;
-use chatdrop_domain::ports::{Dispatch, Effect, MarkerKey, OrderStore, PortError, SessionStore};
-use chatdrop_domain::reply::{Reply, ReplyBundle};
+use chatdrop_domain::ports::{OrderStore, SessionStore};
+use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_e2e::{Harness, bag_drop, unix_now};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
+use xtask::crowd::{self, Captured, got_pay_link, plain_bag, text_of};
 
 const BUYERS: usize = 1_000;
 const STOCK: u32 = 100;
 /// Concurrent checkouts: more only queue up on moto's lock.
 const IN_FLIGHT: usize = 16;
 
-/// Keeps every reply instead of queueing it.
-#[derive(Default)]
-struct Captured(Mutex<Vec<ReplyBundle>>);
-
-impl Dispatch for Captured {
-    async fn reply(&self, bundle: &ReplyBundle) -> Result<(), PortError> {
-        self.0.lock().unwrap().push(bundle.clone());
-        Ok(())
-    }
-    async fn hand_off(&self, _: Handler, _: &InboundMessage) -> Result<(), PortError> {
-        Ok(())
-    }
-}
-
-fn plain_bag() -> Vec<Selection> {
-    vec![
-        Selection::Option {
-            group: "colour".into(),
-            option: "black".into(),
-        },
-        Selection::Option {
-            group: "strap".into(),
-            option: "canvas".into(),
-        },
-        Selection::Skipped {
-            group: "charm".into(),
-        },
-        Selection::Skipped {
-            group: "engraving".into(),
-        },
-    ]
-}
-
-/// Gives `conversation` a session whose cart holds one of `product` (replacing any session).
+/// One buyer's cart, seeded straight into the store.
 async fn seed_cart(
     store: &impl SessionStore,
     conversation: &ConversationId,
@@ -68,57 +33,13 @@ async fn seed_cart(
     selections: Vec<Selection>,
     verified_phone: Option<&str>,
 ) {
-    let mut cart = Cart::default();
-    cart.add(product, selections, 12_000).unwrap();
-    let stored = store.session(conversation).await.unwrap();
-    let session = Session {
-        cart,
-        verified_phone: verified_phone.map(String::from),
-        version: stored.version + 1,
-        linked: stored.linked,
-        ..Session::default()
-    };
-    let key = MarkerKey {
-        handler: Handler::Cart,
-        identity: format!("seed#{}#{}", conversation.key(), session.version),
-    };
-    store
-        .commit(conversation, Some(&session), &key, &Effect::Nothing)
+    crowd::seed_cart(store, conversation, product, selections, verified_phone)
         .await
         .unwrap();
 }
 
 fn checkout_message(conversation: &ConversationId, n: usize) -> InboundMessage {
-    InboundMessage {
-        conversation: conversation.clone(),
-        event_id: format!("checkout-{n}-{}", conversation.customer),
-        sent_at: unix_now(),
-        locale: None,
-        ack: None,
-        reply_token: None,
-        content: InboundContent::Action {
-            payload: "p:c".into(),
-            title: None,
-        },
-    }
-}
-
-fn got_pay_link(bundle: &ReplyBundle) -> bool {
-    bundle
-        .replies
-        .iter()
-        .any(|r| matches!(r, Reply::Link { url, .. } if url.contains("/p/")))
-}
-
-fn text_of(bundle: &ReplyBundle) -> String {
-    bundle
-        .replies
-        .iter()
-        .filter_map(|r| match r {
-            Reply::Text { body } => Some(body.clone()),
-            _ => None,
-        })
-        .collect()
+    crowd::checkout_message(conversation, n, unix_now())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -10,26 +10,20 @@
 //! `cargo xtask test -p chatdrop-e2e --test sharding -- --nocapture`.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chatdrop_domain::action::Handler;
-use chatdrop_domain::cart::Cart;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
-use chatdrop_domain::customization::Selection;
-use chatdrop_domain::dialogue::Session;
 use chatdrop_domain::drops::StockShards;
-use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::orders::{Order, OrderStatus};
-use chatdrop_domain::ports::{
-    Dispatch, Effect, MarkerKey, OrderStore, PaidOutcome, PortError, SessionStore,
-};
-use chatdrop_domain::reply::{Reply, ReplyBundle};
+use chatdrop_domain::ports::{OrderStore, PaidOutcome, SessionStore};
 use chatdrop_e2e::{Harness, bag_drop, unix_now};
 use chatdrop_store::DynamoStore;
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+use xtask::crowd::{self, Captured, got_pay_link, plain_bag, text_of};
 
 const BUYERS: usize = 500;
 const STOCK: u32 = 100;
@@ -39,94 +33,17 @@ const IN_FLIGHT: usize = 16;
 /// Share of transactions cancelled as conflicts in the second run, in percent.
 const CONFLICT_PERCENT: u64 = 20;
 
-/// Keeps every reply instead of queueing it.
-#[derive(Default)]
-struct Captured(Mutex<Vec<ReplyBundle>>);
-
-impl Dispatch for Captured {
-    async fn reply(&self, bundle: &ReplyBundle) -> Result<(), PortError> {
-        self.0.lock().unwrap().push(bundle.clone());
-        Ok(())
-    }
-    async fn hand_off(&self, _: Handler, _: &InboundMessage) -> Result<(), PortError> {
-        Ok(())
-    }
-}
-
-fn plain_bag() -> Vec<Selection> {
-    vec![
-        Selection::Option {
-            group: "colour".into(),
-            option: "black".into(),
-        },
-        Selection::Option {
-            group: "strap".into(),
-            option: "canvas".into(),
-        },
-        Selection::Skipped {
-            group: "charm".into(),
-        },
-        Selection::Skipped {
-            group: "engraving".into(),
-        },
-    ]
-}
-
-/// Gives `conversation` a session whose cart holds one plain Drop Bag.
+/// One buyer's cart (a plain Drop Bag), seeded straight into the store.
 async fn seed_cart(store: &impl SessionStore, conversation: &ConversationId) {
-    let mut cart = Cart::default();
-    cart.add("drop-bag", plain_bag(), 12_000).unwrap();
-    let stored = store.session(conversation).await.unwrap();
-    let session = Session {
-        cart,
-        version: stored.version + 1,
-        linked: stored.linked,
-        ..Session::default()
-    };
-    let key = MarkerKey {
-        handler: Handler::Cart,
-        identity: format!("seed#{}#{}", conversation.key(), session.version),
-    };
-    store
-        .commit(conversation, Some(&session), &key, &Effect::Nothing)
+    crowd::seed_cart(store, conversation, "drop-bag", plain_bag(), None)
         .await
         .unwrap();
 }
 
 fn checkout_message(conversation: &ConversationId, n: usize) -> InboundMessage {
-    InboundMessage {
-        conversation: conversation.clone(),
-        event_id: format!("checkout-{n}-{}", conversation.customer),
-        sent_at: unix_now(),
-        locale: None,
-        ack: None,
-        reply_token: None,
-        content: InboundContent::Action {
-            payload: "p:c".into(),
-            title: None,
-        },
-    }
+    crowd::checkout_message(conversation, n, unix_now())
 }
 
-fn got_pay_link(bundle: &ReplyBundle) -> bool {
-    bundle
-        .replies
-        .iter()
-        .any(|r| matches!(r, Reply::Link { url, .. } if url.contains("/p/")))
-}
-
-fn text_of(bundle: &ReplyBundle) -> String {
-    bundle
-        .replies
-        .iter()
-        .filter_map(|r| match r {
-            Reply::Text { body } => Some(body.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// (available, reserved, sold) of every shard.
 async fn shards(store: &DynamoStore, drop: &str) -> Vec<(i64, i64, i64)> {
     store
         .shard_stock(drop, "drop-bag")

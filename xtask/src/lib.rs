@@ -12,6 +12,7 @@
 //! - [`customer`]: a scripted customer that signs webhooks as each platform does.
 //! - [`dev`]: the development secrets that only the local stack and the tests apply.
 
+pub mod crowd;
 pub mod customer;
 pub mod dev;
 pub mod fake_stripe;
