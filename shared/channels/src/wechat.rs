@@ -207,7 +207,10 @@ impl WechatWebhook {
         let at: i64 = timestamp
             .parse()
             .map_err(|_| WebhookError::Unauthorized("timestamp is not a number"))?;
-        if (now - at).abs() > MAX_CLOCK_SKEW {
+        // `abs_diff`, not `(now - at).abs()`: a signed timestamp near `i64::MIN` overflows the
+        // subtraction, and in a release build the wrapped difference of `i64::MIN + now` has no
+        // positive absolute value and would pass the check.
+        if now.abs_diff(at) > MAX_CLOCK_SKEW.unsigned_abs() {
             return Err(WebhookError::Unauthorized(
                 "timestamp outside the accepted window",
             ));
@@ -1178,6 +1181,23 @@ mod tests {
             call(http::Method::GET, &query, None, b""),
             Err(WebhookError::Unauthorized(_))
         ));
+    }
+
+    /// Found by `cargo fuzz run wechat`: a signed timestamp of `i64::MIN` overflowed the skew
+    /// check's subtraction (a panic in a debug build, and in release `i64::MIN + now` wrapped to
+    /// a difference whose absolute value is negative, which passed).
+    #[test]
+    fn extreme_timestamps_are_refused_without_overflow() {
+        for timestamp in [i64::MIN, i64::MIN + NOW, i64::MAX, -NOW] {
+            let query = format!("{}&echostr=x", signed_query(timestamp, "n1"));
+            assert_eq!(
+                call(http::Method::GET, &query, None, b""),
+                Err(WebhookError::Unauthorized(
+                    "timestamp outside the accepted window"
+                )),
+                "timestamp {timestamp}"
+            );
+        }
     }
 
     #[test]
