@@ -14,6 +14,7 @@
 //! receive count, the redrive policy and the dead-letter move are SQS's (moto's) own.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use chatdrop_conversation::ConversationApp;
 use chatdrop_domain::drops::Drop;
@@ -886,4 +887,89 @@ async fn a_stack_killed_mid_drop_and_restarted_loses_no_paid_order() {
     if let Ok(h) = Arc::try_unwrap(h) {
         h.stack.stop().await;
     }
+}
+
+/// A rate limit longer than notify waits in place: the bundle comes back after the platform's
+/// advised delay (its visibility is set to it) and is sent once, and the wait is not counted
+/// against the retry budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_rate_limit_delays_a_reply_without_spending_its_retry_budget() {
+    let h = Harness::start("faults-ratelimit").await;
+    let kai = h.customer_on(
+        chatdrop_e2e::Platform::Line,
+        "Uaaaabbbbccccddddeeeeffff00007777",
+    );
+    // Beyond notify's 10-second in-place bound: back to the queue, due again in 12 s.
+    h.inject_fault(
+        "line",
+        429,
+        serde_json::json!({"message": "The API rate limit has been exceeded. Try again later."}),
+        Some(12),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let before = h.stack.last_seq().await.unwrap();
+    post(&kai, &kai.text_webhook("hi")).await;
+    let sent = wait_for(&h, &kai.id, 1).await;
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(12), "{waited:?}");
+    assert!(
+        waited < Duration::from_secs(60),
+        "back after the advised delay, not the 270-second visibility timeout: {waited:?}"
+    );
+    let shown: String = sent.iter().map(xtask::transcript::shown_text).collect();
+    assert!(shown.contains("Welcome"), "{shown}");
+    h.assert_silence(&kai.id, sent.last().unwrap().seq).await;
+    assert_eq!(
+        sent_to(&h.stack, &kai.id, before).await.len(),
+        1,
+        "sent once"
+    );
+
+    // No transient failure was counted for it.
+    let store = h.stack.store();
+    let progress = store
+        .client()
+        .scan()
+        .table_name(store.table())
+        .filter_expression("begins_with(pk, :p) AND attribute_exists(failures)")
+        .expression_attribute_values(":p", AttributeValue::S("OUTBOX#".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(progress.count(), 0, "{:?}", progress.items());
+    h.stack.stop().await;
+}
+
+/// A platform failing every try: notify counts the failures, backs off between them, and at the
+/// tenth moves the bundle to the outbound dead-letter queue itself (before the queue's own
+/// backstop of thirty receives); a redrive once the platform is back delivers it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_retry_budget_dead_letters_a_reply_and_a_redrive_sends_it_once() {
+    // Retries at once instead of backing off from thirty seconds.
+    let h = Harness::start_with_env("faults-budget", &[("CHATDROP_RETRY_BASE_SECONDS", "0")]).await;
+    let sqs = aws_sdk_sqs::Client::new(&h.stack.aws);
+    let outbound = queue_url(&h.stack, Consumer::Notify);
+    let dead_letters = h.stack.provisioned.dead_letters["outbound"].clone();
+    let faults = (0..notify::RETRY_BUDGET as usize)
+        .map(|n| platform_fault("telegram", n))
+        .collect();
+    inject(&h, faults).await;
+
+    let ken = h.telegram(7000000777, None);
+    let before = h.stack.last_seq().await.unwrap();
+    post(&ken, &ken.text_webhook("/start")).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while depth(&sqs, &dead_letters).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "never dead-lettered");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(sent_to(&h.stack, &ken.id, before).await.is_empty());
+
+    let moved = redrive(&sqs, &dead_letters, &outbound).await;
+    assert!(moved.ends_with("moved 1 messages"), "{moved}");
+    let sent = wait_for(&h, &ken.id, 1).await;
+    assert!(texts(&sent).contains("Welcome"), "{}", texts(&sent));
+    h.assert_silence(&ken.id, sent.last().unwrap().seq).await;
+    h.stack.stop().await;
 }

@@ -27,7 +27,20 @@ impl Harness {
         Harness::start_with(test, false).await
     }
 
+    /// A stack whose functions get `env` on top of the local stack's own environment.
+    pub async fn start_with_env(test: &str, env: &[(&str, &str)]) -> Harness {
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Harness::start_configured(test, true, env).await
+    }
+
     async fn start_with(test: &str, consumers: bool) -> Harness {
+        Harness::start_configured(test, consumers, Vec::new()).await
+    }
+
+    async fn start_configured(test: &str, consumers: bool, env: Vec<(String, String)>) -> Harness {
         // `RUST_LOG=info cargo xtask test …` shows every function's JSON logs.
         if std::env::var_os("RUST_LOG").is_some() {
             chatdrop_telemetry::init();
@@ -45,6 +58,7 @@ impl Harness {
         let prefix = format!("{test}-{}-{nanos}-", std::process::id());
         let mut options = StackOptions::new(&endpoint, &prefix, &fakes_url);
         options.consumers = consumers;
+        options.env = env;
         let stack = LocalStack::start(options)
             .await
             .expect("local stack starts");

@@ -46,6 +46,9 @@ pub struct StackOptions {
     /// Run the queue consumers and the sweep (off for tests that drive the logic directly:
     /// idle long polls cost moto CPU that a contention measurement should not pay).
     pub consumers: bool,
+    /// More environment for the functions (e.g. a short `CHATDROP_RETRY_BASE_SECONDS` for a
+    /// test that waits out retries).
+    pub env: Vec<(String, String)>,
 }
 
 impl StackOptions {
@@ -59,6 +62,7 @@ impl StackOptions {
             reservation_minutes: 10,
             sweep_every: Duration::from_secs(2),
             consumers: true,
+            env: Vec::new(),
         }
     }
 }
@@ -172,6 +176,8 @@ impl LocalStack {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+        let mut vars = vars;
+        vars.extend(options.env.iter().cloned());
         let config = Config::from_vars(&vars)?;
         let secrets = FixedSecrets(secrets_map);
         let ingress = Arc::new(ingress::Ingress::new(&config, &secrets, &aws).await?);

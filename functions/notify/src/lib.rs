@@ -37,12 +37,24 @@ pub struct Notify {
     senders: Senders,
     policy: RetryPolicy,
     dead_letter_url: Option<String>,
+    retry_base: Duration,
 }
 
-/// Transient failures a bundle may have before notify dead-letters it: with the outbound
-/// queue's 270-second visibility timeout, about half an hour of a platform being down. Rate
-/// limits do not count: they are retried after the platform's advised delay, however often.
-pub const RETRY_BUDGET: u32 = 7;
+/// Transient failures a bundle may have before notify dead-letters it. Retries back off from
+/// `CHATDROP_RETRY_BASE_SECONDS` (30 s) doubling up to [`RETRY_CAP`]: 30 + 60 + 120 + 240 +
+/// 5 × 270 s is half an hour of a platform being down, the outage the outbound path must
+/// survive. Rate limits do not count: they are retried after the platform's advised delay,
+/// however often.
+pub const RETRY_BUDGET: u32 = 10;
+
+/// The longest wait between two retries: the outbound queue's visibility timeout.
+pub const RETRY_CAP: Duration = Duration::from_secs(270);
+
+/// The wait before retry `failures + 1`.
+pub fn backoff(base: Duration, failures: u32) -> Duration {
+    base.saturating_mul(1 << failures.saturating_sub(1).min(16))
+        .min(RETRY_CAP)
+}
 
 impl Notify {
     pub async fn new(
@@ -148,6 +160,7 @@ impl Notify {
             store,
             policy: RetryPolicy::default(),
             dead_letter_url: config.delivery.dead_letter_url.clone(),
+            retry_base: Duration::from_secs(config.delivery.retry_base_seconds),
         })
     }
 
@@ -220,7 +233,7 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                             RecordResult::Retry("rate limited".to_string())
                         }
                         Err(DeliveryError::Retry(failure)) => {
-                            transient(app, &bundle, failure).await
+                            transient(app, &bundle, failure, receipt.as_deref()).await
                         }
                         Err(DeliveryError::Port(e)) => RecordResult::Retry(e.to_string()),
                     }
@@ -238,12 +251,13 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Counts a transient failure; past the budget the bundle goes to the dead-letter queue for a
-/// redrive once the platform is back.
+/// Counts a transient failure: past the budget the bundle goes to the dead-letter queue for a
+/// redrive once the platform is back; before it, the bundle comes back after the backoff.
 async fn transient(
     app: &Notify,
     bundle: &ReplyBundle,
     failure: SendFailure,
+    receipt: Option<&str>,
 ) -> RecordResult<String> {
     let Some(dead_letters) = &app.dead_letter_url else {
         return RecordResult::Retry(failure.to_string());
@@ -259,9 +273,30 @@ async fn transient(
             }
         }
         Ok(count) => {
-            tracing::warn!(failures = count, error = %failure, "transient failure; retried");
+            let delay = backoff(app.retry_base, count);
+            tracing::warn!(failures = count, ?delay, error = %failure, "transient failure; retried");
+            if let Some(handle) = receipt
+                && let Err(e) = app.queues.delay_outbound(handle, delay).await
+            {
+                tracing::warn!(error = %e, "could not set the retry delay");
+            }
             RecordResult::Retry(failure.to_string())
         }
         Err(e) => RecordResult::Retry(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_half_an_hour_before_the_budget_is_spent() {
+        let base = Duration::from_secs(30);
+        let waits: Vec<u64> = (1..RETRY_BUDGET)
+            .map(|n| backoff(base, n).as_secs())
+            .collect();
+        assert_eq!(waits, [30, 60, 120, 240, 270, 270, 270, 270, 270]);
+        assert_eq!(waits.iter().sum::<u64>(), 1800);
     }
 }

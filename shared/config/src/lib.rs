@@ -168,6 +168,10 @@ pub struct DeliverySettings {
     /// overriding each platform's default pace (a WhatsApp number's tier, a 10DLC campaign's
     /// throughput).
     pub send_rates: Vec<(Channel, u32)>,
+    /// `CHATDROP_RETRY_BASE_SECONDS`: the first retry's delay after a transient send failure;
+    /// each further one doubles, up to the outbound queue's visibility timeout (0: retry at
+    /// once, for tests).
+    pub retry_base_seconds: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -285,6 +289,15 @@ impl Config {
             delivery: DeliverySettings {
                 dead_letter_url: vars.var("CHATDROP_OUTBOUND_DLQ_URL"),
                 send_rates: parse_rates(vars.var("CHATDROP_SEND_RATES").as_deref())?,
+                retry_base_seconds: match vars.var("CHATDROP_RETRY_BASE_SECONDS") {
+                    None => 30,
+                    Some(v) => v.parse().ok().filter(|s| (0..=900).contains(s)).ok_or(
+                        ConfigError::Invalid {
+                            name: "CHATDROP_RETRY_BASE_SECONDS",
+                            problem: format!("`{v}` is not a number of seconds from 0 to 900"),
+                        },
+                    )?,
+                },
             },
             payments: PaymentSettings {
                 reservation_minutes: match vars.var("CHATDROP_RESERVATION_MINUTES") {

@@ -133,7 +133,7 @@ impl SqsQueues {
         receipt_handle: &str,
         delay: std::time::Duration,
     ) -> Result<(), PortError> {
-        let seconds = delay.as_secs().clamp(1, 12 * 3600) as i32;
+        let seconds = delay.as_secs().min(12 * 3600) as i32;
         self.client
             .change_message_visibility()
             .queue_url(&self.urls.outbound)
