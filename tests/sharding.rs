@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use xtask::crowd::{self, Captured, got_pay_link, plain_bag, text_of};
 
-const BUYERS: usize = 500;
+const BUYERS: usize = 250;
 const STOCK: u32 = 100;
 const SHARDS: u32 = 8;
 /// Concurrent checkouts: more only queue up on moto's lock.
