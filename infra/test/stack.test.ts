@@ -276,6 +276,29 @@ describe('functions', () => {
     assert.equal(elfArchitecture(path.join(arm64Dir, 'ingress', 'bootstrap')), 'arm64');
   });
 
+  test('the added channels demand their public settings, which reach every function', () => {
+    assert.throws(() => synth({ channels: ['telegram', 'wechat'] }), /CHATDROP_WECHAT_APP_ID/);
+    assert.throws(
+      () => synth({ channels: ['sms'], channelSettings: { CHATDROP_TWILIO_ACCOUNT_SID: 'AC1' } }),
+      /CHATDROP_SMS_FROM/,
+    );
+    assert.throws(() => synth({ channelSettings: { AWS_REGION: 'x' } }), /not a CHATDROP_\* variable/);
+    const settings = {
+      CHATDROP_WECHAT_APP_ID: 'wx1',
+      CHATDROP_TWILIO_ACCOUNT_SID: 'AC1',
+      CHATDROP_SMS_FROM: '+15550002222',
+      CHATDROP_SEND_RATES: 'whatsapp=1000',
+    };
+    const { template } = synth({ channels: ['telegram', 'wechat', 'sms'], channelSettings: settings });
+    for (const fn of Object.values(ofType(template, 'AWS::Lambda::Function'))) {
+      const env = fn.Properties.Environment.Variables;
+      for (const [name, value] of Object.entries(settings)) {
+        assert.equal(env[name], value, name);
+      }
+      assert.ok(env.CHATDROP_OUTBOUND_DLQ_URL, 'notify dead-letters itself');
+    }
+  });
+
   test('every function gets the configuration the Rust code requires, and no secret', () => {
     // The variables `Config::from_vars` requires, read from its source.
     const configSource = fs.readFileSync(path.join(REPO_ROOT, 'shared', 'config', 'src', 'lib.rs'), 'utf8');
@@ -374,7 +397,15 @@ describe('secrets and IAM', () => {
         .flatMap((st) => asList(st.Resource))
         .map((r: any) => r['Fn::GetAtt'][0])
         .sort();
-      const expected = spec.sendsTo.map((q) => logicalId(dev().stack, dev().stack.queues[q].queue)).sort();
+      // A consumer that dead-letters itself (resources.json `self_dead_letters`) may also send
+      // to its own dead-letter queue, and to no other.
+      const ownDeadLetters = Object.values(dev().stack.queues)
+        .filter(({ def }) => def.consumer === name && def.self_dead_letters)
+        .map(({ deadLetters }) => logicalId(dev().stack, deadLetters));
+      const expected = [
+        ...spec.sendsTo.map((q) => logicalId(dev().stack, dev().stack.queues[q].queue)),
+        ...ownDeadLetters,
+      ].sort();
       assert.deepEqual(sendsTo, expected, `${name} sends to ${spec.sendsTo.join(', ')}`);
       const readsSecret = s.some(
         (st) => asList(st.Action).includes('secretsmanager:GetSecretValue') && JSON.stringify(st.Resource).includes(secretId),
