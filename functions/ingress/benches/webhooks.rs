@@ -31,9 +31,15 @@
 //! cargo bench -p ingress --bench webhooks -- whatsapp/     # one channel
 //! ```
 //!
-//! Criterion prints a confidence interval of the mean; the medians are in
-//! `$CARGO_TARGET_DIR/criterion/<channel>/<bench>/new/estimates.json` (`.median.point_estimate`,
-//! nanoseconds).
+//! Criterion prints a confidence interval of the mean; the goal is on the median, which it writes
+//! to `$CARGO_TARGET_DIR/criterion/<channel>/<bench>/new/estimates.json` (nanoseconds):
+//!
+//! ```sh
+//! cd "$CARGO_TARGET_DIR/criterion" && for c in whatsapp telegram messenger line wechat sms; do
+//!   for b in handler event+handler signature; do
+//!     jq -r --arg n "$c/$b" '"\($n)\t\(.median.point_estimate / 1000) µs"' "$c/$b/new/estimates.json"
+//!   done; done
+//! ```
 //!
 //! The batch is rebuilt here from `chatdrop_queue`'s public pieces (`route`, `dedup_id`,
 //! `ConversationId::hashed`) because `SqsQueues` builds its entries inside `enqueue_inbound`,
