@@ -1,0 +1,1144 @@
+//! A drop under a flash crowd: `cargo run --release -p xtask --bin flashcrowd -- [--buyers N]
+//! [--in-flight K] [--stock S] [--shards N] [--plot PATH]`.
+//!
+//! Starts moto and the local stack itself (as `cargo xtask demo` does), loads the sample
+//! catalog, opens a drop of `--stock` Drop Bags (1 per customer), gives every buyer a cart
+//! holding one bag, and then lets all of them press "Checkout" at the same moment. Each
+//! checkout is the payment function's own logic (`checkout::handle`) on the real `DynamoStore`
+//! and the fake Stripe, as `tests/contention.rs` runs it; `K` of them are in flight at once,
+//! the rest wait their turn, which is how the buyers' wait adds up when the store is the
+//! bottleneck. The chat replies are captured by a dispatch that notes when each buyer had their
+//! answer (pay link or "sold out"): no reply goes through the outbound queue or notify, so the
+//! figures exclude sending, and the fakes' platform rate limits play no part.
+//!
+//! After the crowd, every reserved buyer pays on the fake Stripe page (its signed webhook goes
+//! through the stack's `payment-webhook` function), so the drop ends with its stock sold.
+//!
+//! Three reference runs share the moto and the concurrency:
+//!
+//! - **the raw ceiling**: a bare `UpdateItem … ConditionExpression available >= :q` loop on a
+//!   fresh item, the least a reservation could cost this store;
+//! - **the naive baseline**: read the stock (`GetItem`), and if a unit is left write the
+//!   decrement without a condition: what a check-then-act shop does, and how much it oversells;
+//! - **the cost of one checkout**: every DynamoDB request the checkouts send is counted by an
+//!   interceptor on the SDK client (`Intercept::read_before_transmit`, once per attempt, so
+//!   retries count) and attributed to its buyer through a task-local; the written items' sizes
+//!   give the write units the same checkout would consume on AWS (1 per KB per item, 2 in a
+//!   transaction). The interceptor was chosen over counting in `serve_moto.py`'s log because it
+//!   sees which buyer sent each call, without touching the shared server.
+//!
+//! Prints the figures and writes a plot of reserved and sold units over time (SVG) with the
+//! figures as JSON and markdown next to it (`target/flashcrowd.{svg,json,md}` by default).
+//! A bench, never a test: the figures are what this machine measures, not assertions, but the
+//! run fails if the drop did not sell exactly its stock or a buyer went unanswered.
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chatdrop_domain::action::Handler;
+use chatdrop_domain::cart::Cart;
+use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::checkout::{self, PaymentPorts};
+use chatdrop_domain::customization::Selection;
+use chatdrop_domain::dialogue::Session;
+use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
+use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+use chatdrop_domain::ports::{Dispatch, Effect, MarkerKey, PortError, SessionStore};
+use chatdrop_domain::reply::{Reply, ReplyBundle};
+use chatdrop_store::DynamoStore;
+use clap::Parser;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+use xtask::Error;
+use xtask::moto::{self, Moto};
+use xtask::stack::{LocalStack, StackOptions};
+
+#[derive(Parser)]
+#[command(about = "A limited drop under a flash crowd, through the real checkout path")]
+struct Args {
+    /// Buyers pressing "Checkout" at the same moment.
+    #[arg(long, default_value_t = 10_000)]
+    buyers: usize,
+    /// Units in the drop.
+    #[arg(long, default_value_t = 1_000)]
+    stock: u32,
+    /// Checkouts in flight at once (the rest wait). moto runs one DynamoDB request at a time,
+    /// so more than a few dozen only lengthen the queue in front of its lock.
+    #[arg(long, default_value_t = 16)]
+    in_flight: usize,
+    /// Stock shards of the drop's SKU (`DropSku.shards`); unsharded when absent.
+    #[arg(long)]
+    shards: Option<u32>,
+    /// Where the SVG goes; the figures go next to it as `.json` and `.md`.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+const DROP_ID: &str = "flash";
+const SKU: &str = "drop-bag";
+const SOLD_OUT: &str = "Sorry, Drop Bag is sold out. Your cart is unchanged.";
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("flashcrowd: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("flashcrowd: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counting DynamoDB calls per buyer.
+
+/// One request to DynamoDB as the interceptor saw it: the operation and the items it writes.
+#[derive(Clone, Debug)]
+struct Call {
+    op: String,
+    writes: Vec<Write>,
+}
+
+/// An item a request writes: its key, and whether the write is part of a transaction (which
+/// DynamoDB bills twice).
+#[derive(Clone, Debug)]
+struct Write {
+    pk: String,
+    sk: String,
+    transactional: bool,
+}
+
+/// The calls of one buyer's checkout, filled by the interceptor while the checkout's future
+/// runs inside [`BUYER`]'s scope.
+#[derive(Default)]
+struct Trace(Mutex<Vec<Call>>);
+
+tokio::task_local! {
+    static BUYER: Arc<Trace>;
+}
+
+/// Notes every DynamoDB request sent by a checkout (inside a [`BUYER`] scope); others pass.
+#[derive(Debug, Default)]
+struct CountCalls {
+    unattributed: AtomicU64,
+}
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "CountCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let request = context.request();
+        let op = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("?")
+            .to_string();
+        let body = request.body().bytes().unwrap_or_default();
+        let recorded = BUYER.try_with(|trace| {
+            let writes = written_keys(&op, body);
+            trace
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Call { op, writes });
+        });
+        if recorded.is_err() {
+            self.unattributed.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// The keys a DynamoDB JSON request writes (`pk`/`sk`, this table's key schema).
+fn written_keys(op: &str, body: &[u8]) -> Vec<Write> {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return Vec::new();
+    };
+    let key_of = |v: &Value| -> Option<(String, String)> {
+        Some((
+            v["pk"]["S"].as_str()?.to_string(),
+            v["sk"]["S"].as_str()?.to_string(),
+        ))
+    };
+    let write = |v: &Value, transactional: bool| {
+        key_of(v).map(|(pk, sk)| Write {
+            pk,
+            sk,
+            transactional,
+        })
+    };
+    match op {
+        "PutItem" => write(&request["Item"], false).into_iter().collect(),
+        "UpdateItem" | "DeleteItem" => write(&request["Key"], false).into_iter().collect(),
+        "TransactWriteItems" => request["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| {
+                let (kind, op) = item.as_object()?.iter().next()?;
+                let key = if kind == "Put" {
+                    &op["Item"]
+                } else {
+                    &op["Key"]
+                };
+                write(key, true)
+            })
+            .collect(),
+        "BatchWriteItem" => request["RequestItems"]
+            .as_object()
+            .into_iter()
+            .flat_map(|tables| tables.values())
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(|r| {
+                let key = if r["PutRequest"].is_object() {
+                    &r["PutRequest"]["Item"]
+                } else {
+                    &r["DeleteRequest"]["Key"]
+                };
+                write(key, false)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// DynamoDB's item size ("Item sizes and formats"): attribute names plus values; strings and
+/// binaries by their bytes, numbers by (significant digits / 2) + 1, null and booleans 1,
+/// lists and maps 3 plus 1 per element. The same rule as `shared/store/tests/sharded_stock.rs`.
+fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
+    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+}
+
+fn value_size(v: &AttributeValue) -> usize {
+    match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => number_size(n),
+        AttributeValue::B(b) => b.as_ref().len(),
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
+        AttributeValue::Ns(set) => set.iter().map(|n| number_size(n)).sum(),
+        AttributeValue::L(list) => 3 + list.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
+        _ => 0,
+    }
+}
+
+fn number_size(n: &str) -> usize {
+    let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+    let significant = digits
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .len()
+        .max(1);
+    significant.div_ceil(2) + 1 + usize::from(n.starts_with('-'))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The buyers.
+
+/// When each buyer heard back, and what.
+#[derive(Default)]
+struct Answers(Mutex<HashMap<String, Vec<(Instant, Answer)>>>);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Answer {
+    PayLink,
+    SoldOut,
+    Other,
+}
+
+impl Dispatch for Answers {
+    async fn reply(&self, bundle: &ReplyBundle) -> Result<(), PortError> {
+        let answer = if bundle
+            .replies
+            .iter()
+            .any(|r| matches!(r, Reply::Link { url, .. } if url.contains("/p/")))
+        {
+            Answer::PayLink
+        } else if bundle
+            .replies
+            .iter()
+            .any(|r| matches!(r, Reply::Text { body } if body == SOLD_OUT))
+        {
+            Answer::SoldOut
+        } else {
+            Answer::Other
+        };
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(bundle.conversation.customer.clone())
+            .or_default()
+            .push((Instant::now(), answer));
+        Ok(())
+    }
+
+    async fn hand_off(&self, _: Handler, _: &InboundMessage) -> Result<(), PortError> {
+        Ok(())
+    }
+}
+
+fn plain_bag() -> Vec<Selection> {
+    vec![
+        Selection::Option {
+            group: "colour".into(),
+            option: "black".into(),
+        },
+        Selection::Option {
+            group: "strap".into(),
+            option: "canvas".into(),
+        },
+        Selection::Skipped {
+            group: "charm".into(),
+        },
+        Selection::Skipped {
+            group: "engraving".into(),
+        },
+    ]
+}
+
+fn buyer(n: usize) -> ConversationId {
+    ConversationId::new(Channel::Whatsapp, format!("55119{n:08}"))
+}
+
+/// Gives `conversation` a session whose cart holds one plain Drop Bag (what the cart function
+/// leaves behind after "Add to cart").
+async fn seed_cart(store: &DynamoStore, conversation: &ConversationId) -> Result<(), Error> {
+    let mut cart = Cart::default();
+    cart.add(SKU, plain_bag(), 12_000)
+        .map_err(|e| format!("cart: {e:?}"))?;
+    let session = Session {
+        cart,
+        version: 1,
+        ..Session::default()
+    };
+    let key = MarkerKey {
+        handler: Handler::Cart,
+        identity: format!("seed#{}", conversation.key()),
+    };
+    store
+        .commit(conversation, Some(&session), &key, &Effect::Nothing)
+        .await?;
+    Ok(())
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn checkout_message(conversation: &ConversationId, n: usize) -> InboundMessage {
+    InboundMessage {
+        conversation: conversation.clone(),
+        event_id: format!("wamid.FLASH{n:08}"),
+        sent_at: unix_now(),
+        locale: None,
+        ack: None,
+        reply_token: None,
+        content: InboundContent::Action {
+            payload: "p:c".into(),
+            title: None,
+        },
+    }
+}
+
+/// One buyer's checkout as it went.
+struct Outcome {
+    /// From permit to the handler's return (the checkout's own latency).
+    service: Duration,
+    /// Handler errors retried (the queue would redeliver in production).
+    errors: u32,
+    calls: Vec<Call>,
+}
+
+/// Runs `jobs` futures with at most `in_flight` at once; returns their results in order.
+async fn bounded<T, F, Fut>(count: usize, in_flight: usize, job: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let gate = Arc::new(Semaphore::new(in_flight));
+    let mut tasks = Vec::with_capacity(count);
+    for i in 0..count {
+        let permit = gate.clone().acquire_owned();
+        let work = job(i);
+        tasks.push(tokio::spawn(async move {
+            let _permit = permit.await.expect("the gate is never closed");
+            work.await
+        }));
+    }
+    let mut out = Vec::with_capacity(count);
+    for t in tasks {
+        out.push(t.await.expect("a bench task panicked"));
+    }
+    out
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference runs.
+
+fn key(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_string(), AttributeValue::S(pk.into())),
+        ("sk".to_string(), AttributeValue::S(sk.into())),
+    ])
+}
+
+async fn put_stock(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    pk: &str,
+    available: u64,
+) -> Result<(), Error> {
+    let mut item = key(pk, "SKU#bench");
+    item.insert("available".into(), AttributeValue::N(available.to_string()));
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
+    Ok(())
+}
+
+/// The raw ceiling: `ops` bare conditional decrements of a fresh item, `in_flight` at once.
+async fn raw_ceiling(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    ops: usize,
+    in_flight: usize,
+) -> Result<(f64, usize), Error> {
+    put_stock(client, table, "BENCH#ceiling", ops as u64).await?;
+    let started = Instant::now();
+    let results = bounded(ops, in_flight, |_| {
+        let (client, table) = (client.clone(), table.to_string());
+        async move {
+            client
+                .update_item()
+                .table_name(table)
+                .set_key(Some(key("BENCH#ceiling", "SKU#bench")))
+                .update_expression("SET available = available - :q")
+                .condition_expression("available >= :q")
+                .expression_attribute_values(":q", AttributeValue::N("1".into()))
+                .send()
+                .await
+                .is_ok()
+        }
+    })
+    .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let ok = results.iter().filter(|ok| **ok).count();
+    Ok((ops as f64 / elapsed, ok))
+}
+
+/// The naive shop: read, and if a unit is left, decrement without a condition.
+/// Returns (buyers told yes, final counter, seconds).
+async fn naive(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    buyers: usize,
+    stock: u32,
+    in_flight: usize,
+) -> Result<(usize, i64, f64), Error> {
+    put_stock(client, table, "BENCH#naive", u64::from(stock)).await?;
+    let started = Instant::now();
+    let results = bounded(buyers, in_flight, |_| {
+        let (client, table) = (client.clone(), table.to_string());
+        async move {
+            let read = client
+                .get_item()
+                .table_name(&table)
+                .set_key(Some(key("BENCH#naive", "SKU#bench")))
+                .consistent_read(true)
+                .send()
+                .await
+                .ok()?;
+            let available: i64 = match read.item?.get("available") {
+                Some(AttributeValue::N(n)) => n.parse().ok()?,
+                _ => return None,
+            };
+            if available < 1 {
+                return Some(false);
+            }
+            client
+                .update_item()
+                .table_name(&table)
+                .set_key(Some(key("BENCH#naive", "SKU#bench")))
+                .update_expression("SET available = available - :q")
+                .expression_attribute_values(":q", AttributeValue::N("1".into()))
+                .send()
+                .await
+                .ok()?;
+            Some(true)
+        }
+    })
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    let yes = results.iter().filter(|r| **r == Some(true)).count();
+    let failed = results.iter().filter(|r| r.is_none()).count();
+    if failed > 0 {
+        return Err(format!("naive baseline: {failed} requests failed").into());
+    }
+    let item = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key("BENCH#naive", "SKU#bench")))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?
+        .item
+        .unwrap_or_default();
+    let left = match item.get("available") {
+        Some(AttributeValue::N(n)) => n.parse().unwrap_or(0),
+        _ => 0,
+    };
+    Ok((yes, left, seconds))
+}
+
+/// Write units one checkout's calls would consume on AWS, from the items as they are now.
+/// Returns the total and one line per written item.
+async fn write_units(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    calls: &[Call],
+) -> Result<(u64, Vec<String>), Error> {
+    let mut total = 0;
+    let mut lines = Vec::new();
+    for call in calls {
+        for w in &call.writes {
+            let item = client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(key(&w.pk, &w.sk)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?
+                .item;
+            // Absent: a write its transaction's failed condition cancelled (none of a
+            // checkout's writes delete). Billed as attempted, at the 1 KB minimum: DynamoDB
+            // charges a refused conditional write, and this assumes a cancelled transaction's
+            // items the same (an upper bound for the sold-out path).
+            let size = item.as_ref().map(item_size);
+            let kb = size.map_or(1, |s| s.div_ceil(1024).max(1)) as u64;
+            let units = kb * if w.transactional { 2 } else { 1 };
+            total += units;
+            let shown = size.map_or_else(|| "refused".to_string(), |s| format!("{s} B"));
+            lines.push(format!(
+                "{:<18} {:<56} {shown:>8}  {units} WCU",
+                call.op,
+                format!("{} / {}", short(&w.pk), short(&w.sk)),
+            ));
+        }
+    }
+    Ok((total, lines))
+}
+
+/// Keys abbreviated for print (hashes cut to 8 characters).
+fn short(k: &str) -> String {
+    k.split('#')
+        .map(|p| {
+            if p.len() > 12 {
+                format!("{}…", &p[..8])
+            } else {
+                p.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("#")
+}
+
+fn op_counts(calls: &[Call]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for c in calls {
+        *counts.entry(c.op.clone()).or_default() += 1;
+    }
+    counts
+}
+
+fn describe_counts(counts: &BTreeMap<String, usize>) -> String {
+    counts
+        .iter()
+        .map(|(op, n)| format!("{n} {op}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run.
+
+async fn run(args: Args) -> Result<(), Error> {
+    if args.buyers == 0 || args.in_flight == 0 || args.stock == 0 {
+        return Err("--buyers, --in-flight and --stock must be at least 1".into());
+    }
+    let whole = Instant::now();
+    let moto = Moto::start()?;
+    let (fakes_url, _fakes) = xtask::fakes::spawn("127.0.0.1:0").await?;
+    // Consumers off: the bench calls the payment logic directly, and idle long polls would
+    // cost moto CPU the measurement should not pay.
+    let mut options = StackOptions::new(&moto.endpoint, "", &fakes_url);
+    options.consumers = false;
+    let stack = LocalStack::start(options).await?;
+    let result = crowd(&args, &moto, &stack).await;
+    stack.stop().await;
+    drop(moto);
+    println!("whole run: {:.0} s", whole.elapsed().as_secs_f64());
+    result
+}
+
+async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error> {
+    let catalog_path = moto::repo_root().join("cli/catalogs/sample.toml");
+    let catalog = toml::from_str(&std::fs::read_to_string(catalog_path)?)?;
+    stack.load_catalog(&catalog).await?;
+    let table = stack.provisioned.table.clone();
+    let plain = aws_sdk_dynamodb::Client::new(&stack.aws);
+    let counter = Arc::new(CountCalls::default());
+    let counted = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::from(&stack.aws)
+            .to_builder()
+            .interceptor(CountedInterceptor(counter.clone()))
+            .build(),
+    );
+    let (buyers, stock, in_flight) = (args.buyers, args.stock, args.in_flight);
+    println!(
+        "flashcrowd: {buyers} buyers, {stock} units{}, {in_flight} checkouts in flight (moto {}, stack {})",
+        args.shards
+            .map(|n| format!(" over {n} shards"))
+            .unwrap_or_default(),
+        moto.endpoint,
+        stack.url
+    );
+
+    // (a) The raw ceiling, and (c) the naive baseline, on items of their own.
+    let (ceiling, ceiling_ok) = raw_ceiling(&plain, &table, buyers, in_flight).await?;
+    println!(
+        "raw ceiling: {buyers} conditional UpdateItems ({ceiling_ok} succeeded) at {ceiling:.0} ops/s"
+    );
+    let (naive_yes, naive_left, naive_secs) =
+        naive(&plain, &table, buyers, stock, in_flight).await?;
+    let naive_oversold = naive_yes.saturating_sub(stock as usize);
+    println!(
+        "naive read-then-write: {naive_yes} buyers told yes for {stock} units: oversold {naive_oversold} (counter ends at {naive_left}), {:.1} s",
+        naive_secs
+    );
+
+    // The drop, and every buyer's cart.
+    let drop = Drop {
+        id: DROP_ID.into(),
+        name: "Flash drop".into(),
+        starts_at: unix_now() - 60,
+        ends_at: None,
+        per_customer_limit: Some(1),
+        skus: vec![DropSku {
+            sku: SKU.into(),
+            stock,
+            per_customer_limit: None,
+            shards: args.shards,
+        }],
+        status: DropStatus::Open,
+    };
+    stack.open_drop(&drop).await?;
+    let seeding = Instant::now();
+    let seed_store = Arc::new(stack.store());
+    let seeded = bounded(buyers, in_flight, |n| {
+        let store = seed_store.clone();
+        async move {
+            seed_cart(&store, &buyer(n))
+                .await
+                .map_err(|e| e.to_string())
+        }
+    })
+    .await;
+    if let Some(Err(e)) = seeded.into_iter().find(Result::is_err) {
+        return Err(format!("seeding carts: {e}").into());
+    }
+    println!(
+        "seeded {buyers} carts in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    // The crowd.
+    let store = Arc::new(DynamoStore::new(counted, &table));
+    let gateway = Arc::new(stack.gateway()?);
+    let answers = Arc::new(Answers::default());
+    let settings = Arc::new(stack.config.checkout_settings());
+    let started = Instant::now();
+    let outcomes = bounded(buyers, in_flight, |n| {
+        let (store, gateway, answers, settings) = (
+            store.clone(),
+            gateway.clone(),
+            answers.clone(),
+            settings.clone(),
+        );
+        let message = checkout_message(&buyer(n), n);
+        async move {
+            let trace = Arc::new(Trace::default());
+            let begun = Instant::now();
+            let mut errors = 0;
+            let work = async {
+                let ports = PaymentPorts {
+                    sessions: store.as_ref(),
+                    catalogs: store.as_ref(),
+                    orders: store.as_ref(),
+                    gateway: gateway.as_ref(),
+                    dispatch: answers.as_ref(),
+                };
+                // A failed handler is retried by the queue in production; here, at once.
+                for _ in 0..5 {
+                    match checkout::handle(&message, &ports, &settings, unix_now()).await {
+                        Ok(_) => return true,
+                        Err(_) => errors += 1,
+                    }
+                }
+                false
+            };
+            let done = BUYER.scope(trace.clone(), work).await;
+            let service = begun.elapsed();
+            let calls = std::mem::take(&mut *trace.0.lock().unwrap_or_else(|e| e.into_inner()));
+            (
+                done,
+                Outcome {
+                    service,
+                    errors,
+                    calls,
+                },
+            )
+        }
+    })
+    .await;
+    let crowd_secs = started.elapsed().as_secs_f64();
+    let failed = outcomes.iter().filter(|(done, _)| !done).count();
+    if failed > 0 {
+        return Err(format!("{failed} checkouts kept failing").into());
+    }
+
+    // Who heard what, when.
+    let answered = std::mem::take(&mut *answers.0.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut first: Vec<(Duration, Answer)> = Vec::with_capacity(buyers);
+    let mut unanswered = 0;
+    let mut answer_of = vec![Answer::Other; buyers];
+    for (n, slot) in answer_of.iter_mut().enumerate() {
+        match answered.get(&buyer(n).customer).and_then(|a| a.first()) {
+            Some((at, answer)) => {
+                first.push((at.duration_since(started), *answer));
+                *slot = *answer;
+            }
+            None => unanswered += 1,
+        }
+    }
+    let repeated: usize = answered.values().map(|a| a.len().saturating_sub(1)).sum();
+    let links = first.iter().filter(|(_, a)| *a == Answer::PayLink).count();
+    let sold_out = first.iter().filter(|(_, a)| *a == Answer::SoldOut).count();
+    let other = first.iter().filter(|(_, a)| *a == Answer::Other).count();
+    let mut waits: Vec<Duration> = first.iter().map(|(t, _)| *t).collect();
+    waits.sort();
+    let all_answered = waits.last().copied().unwrap_or_default();
+    let mut reserved_at: Vec<Duration> = first
+        .iter()
+        .filter(|(_, a)| *a == Answer::PayLink)
+        .map(|(t, _)| *t)
+        .collect();
+    reserved_at.sort();
+    let last_reservation = reserved_at.last().copied().unwrap_or_default();
+    let mut service: Vec<Duration> = outcomes.iter().map(|(_, o)| o.service).collect();
+    service.sort();
+    let errors: u32 = outcomes.iter().map(|(_, o)| o.errors).sum();
+    let reservations_per_s = links as f64 / last_reservation.as_secs_f64().max(1e-9);
+    let checkouts_per_s = buyers as f64 / all_answered.as_secs_f64().max(1e-9);
+
+    let stock_now = stack.store().drop_stock(DROP_ID).await?;
+    let (_, available, reserved, sold_units) = stock_now
+        .first()
+        .cloned()
+        .ok_or("the drop has no stock counter")?;
+    let oversold_counter = (reserved + sold_units - i64::from(stock)).max(0);
+    let oversold_links = links.saturating_sub(stock as usize);
+    println!(
+        "crowd: {buyers} buyers answered in {:.2} s ({checkouts_per_s:.0} checkouts/s): {links} pay links, {sold_out} sold out, {other} other, {unanswered} unanswered; stock {available} available / {reserved} reserved / {sold_units} sold; oversold {oversold_links}",
+        all_answered.as_secs_f64()
+    );
+    println!(
+        "  reservations: {links} in {:.2} s = {reservations_per_s:.0} reservations/s = {:.1}% of the raw ceiling; checkouts {:.1}% of it",
+        last_reservation.as_secs_f64(),
+        100.0 * reservations_per_s / ceiling,
+        100.0 * checkouts_per_s / ceiling
+    );
+    println!(
+        "  checkout latency p50 {:.1} ms p99 {:.1} ms max {:.1} ms; time to answer (from the crowd's start) p50 {:.2} s p99 {:.2} s; {errors} handler errors retried, {repeated} repeated answers",
+        ms(percentile(&service, 0.50)),
+        ms(percentile(&service, 0.99)),
+        ms(service.last().copied().unwrap_or_default()),
+        percentile(&waits, 0.50).as_secs_f64(),
+        percentile(&waits, 0.99).as_secs_f64(),
+    );
+
+    // (b) What one checkout costs in DynamoDB calls and write units.
+    let sold_calls: Vec<&Outcome> = outcomes
+        .iter()
+        .zip(&answer_of)
+        .filter(|(_, a)| **a == Answer::PayLink)
+        .map(|((_, o), _)| o)
+        .collect();
+    let refused_calls: Vec<&Outcome> = outcomes
+        .iter()
+        .zip(&answer_of)
+        .filter(|(_, a)| **a == Answer::SoldOut)
+        .map(|((_, o), _)| o)
+        .collect();
+    let mean_calls = |set: &[&Outcome]| {
+        set.iter().map(|o| o.calls.len()).sum::<usize>() as f64 / set.len().max(1) as f64
+    };
+    let total_calls: usize = outcomes.iter().map(|(_, o)| o.calls.len()).sum();
+    let sample_sold = sold_calls
+        .first()
+        .map(|o| o.calls.clone())
+        .unwrap_or_default();
+    let sample_refused = refused_calls
+        .last()
+        .map(|o| o.calls.clone())
+        .unwrap_or_default();
+    let (sold_wcu, sold_lines) = write_units(&plain, &table, &sample_sold).await?;
+    let (refused_wcu, refused_lines) = write_units(&plain, &table, &sample_refused).await?;
+    println!(
+        "  DynamoDB calls (interceptor, per attempt): {total_calls} for {buyers} checkouts; a sale {:.2} on average ({}), a sold-out answer {:.2} ({})",
+        mean_calls(&sold_calls),
+        describe_counts(&op_counts(&sample_sold)),
+        mean_calls(&refused_calls),
+        describe_counts(&op_counts(&sample_refused)),
+    );
+    println!("  write units of one sale on AWS: {sold_wcu} WCU");
+    for line in &sold_lines {
+        println!("    {line}");
+    }
+    println!("  write units of one sold-out answer on AWS: {refused_wcu} WCU");
+    for line in &refused_lines {
+        println!("    {line}");
+    }
+    let unattributed = counter.unattributed.load(Ordering::Relaxed);
+
+    // Every reserved buyer pays; the drop ends sold.
+    let paying = Instant::now();
+    let sessions = stack.stripe.sessions().await?;
+    let paid_count = Arc::new(AtomicUsize::new(0));
+    let sold_times = bounded(sessions.len(), in_flight, |i| {
+        let (stripe, id, paid_count) = (
+            stack.stripe.clone(),
+            sessions[i].id.clone(),
+            paid_count.clone(),
+        );
+        async move {
+            let paid = stripe.pay(&id).await.ok()?;
+            paid.delivery.succeeded().then(|| {
+                paid_count.fetch_add(1, Ordering::Relaxed);
+                started.elapsed()
+            })
+        }
+    })
+    .await;
+    let pay_secs = paying.elapsed().as_secs_f64();
+    let mut sold_at: Vec<Duration> = sold_times.into_iter().flatten().collect();
+    sold_at.sort();
+    let final_stock = stack.store().drop_stock(DROP_ID).await?;
+    let (_, f_available, f_reserved, f_sold) = final_stock
+        .first()
+        .cloned()
+        .ok_or("the drop has no stock counter")?;
+    let oversold = oversold_links.max(oversold_counter as usize);
+    println!(
+        "payments: {} of {} sessions paid in {pay_secs:.1} s; stock {f_available} available / {f_reserved} reserved / {f_sold} sold; oversold {oversold}",
+        paid_count.load(Ordering::Relaxed),
+        sessions.len()
+    );
+
+    // The plot and the figures.
+    let plot = args
+        .plot
+        .clone()
+        .unwrap_or_else(|| moto::repo_root().join("target/flashcrowd.svg"));
+    if let Some(dir) = plot.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    draw(&plot, &reserved_at, &sold_at, &waits, stock, buyers)?;
+    let figures = json!({
+        "command": format!("cargo run --release -p xtask --bin flashcrowd -- --buyers {buyers} --stock {stock} --in-flight {in_flight}{}", args.shards.map(|n| format!(" --shards {n}")).unwrap_or_default()),
+        "buyers": buyers,
+        "stock": stock,
+        "shards": args.shards,
+        "in_flight": in_flight,
+        "answered": buyers - unanswered,
+        "pay_links": links,
+        "sold_out_answers": sold_out,
+        "other_answers": other,
+        "sold": f_sold,
+        "oversold": oversold,
+        "crowd_seconds": crowd_secs,
+        "all_answered_seconds": all_answered.as_secs_f64(),
+        "last_reservation_seconds": last_reservation.as_secs_f64(),
+        "reservations_per_second": reservations_per_s,
+        "checkouts_per_second": checkouts_per_s,
+        "checkout_latency_ms": {"p50": ms(percentile(&service, 0.5)), "p99": ms(percentile(&service, 0.99)), "max": ms(service.last().copied().unwrap_or_default())},
+        "answer_time_s": {"p50": percentile(&waits, 0.5).as_secs_f64(), "p99": percentile(&waits, 0.99).as_secs_f64()},
+        "handler_errors_retried": errors,
+        "raw_ceiling_ops_per_second": ceiling,
+        "reservations_fraction_of_ceiling": reservations_per_s / ceiling,
+        "checkouts_fraction_of_ceiling": checkouts_per_s / ceiling,
+        "dynamodb_calls": {
+            "total": total_calls,
+            "per_sale_mean": mean_calls(&sold_calls),
+            "per_sold_out_mean": mean_calls(&refused_calls),
+            "one_sale": op_counts(&sample_sold),
+            "one_sold_out": op_counts(&sample_refused),
+            "unattributed": unattributed,
+        },
+        "aws_write_units": {"one_sale": sold_wcu, "one_sold_out": refused_wcu, "one_sale_items": sold_lines, "one_sold_out_items": refused_lines},
+        "naive": {"told_yes": naive_yes, "oversold": naive_oversold, "counter_left": naive_left},
+        "payments_seconds": pay_secs,
+        "plot": plot.display().to_string(),
+    });
+    let json_path = plot.with_extension("json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&figures)?)?;
+    let md_path = plot.with_extension("md");
+    std::fs::write(&md_path, markdown(&figures))?;
+    println!(
+        "wrote {}, {} and {}",
+        plot.display(),
+        json_path.display(),
+        md_path.display()
+    );
+
+    if unanswered > 0 || other > 0 {
+        return Err(format!("{unanswered} buyers unanswered, {other} odd answers").into());
+    }
+    if links != stock as usize || f_sold != i64::from(stock) || oversold > 0 {
+        return Err(format!(
+            "the drop sold {f_sold} of {stock} ({links} pay links, oversold {oversold})"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// `Intercept` for a shared counter (the client keeps its own copy of the interceptor).
+#[derive(Debug)]
+struct CountedInterceptor(Arc<CountCalls>);
+
+impl Intercept for CountedInterceptor {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.read_before_transmit(context, components, cfg)
+    }
+}
+
+fn markdown(f: &Value) -> String {
+    let row = |what: &str, value: String| format!("| {what} | {value} |\n");
+    let mut out =
+        String::from("| flash crowd (moto, loopback, this machine) | figure |\n|---|---|\n");
+    out += &row(
+        "buyers / units / in flight",
+        format!(
+            "{} / {} / {}{}",
+            f["buyers"],
+            f["stock"],
+            f["in_flight"],
+            f["shards"]
+                .as_u64()
+                .map(|n| format!(" ({n} shards)"))
+                .unwrap_or_default()
+        ),
+    );
+    out += &row(
+        "answered (pay links + sold out)",
+        format!(
+            "{} ({} + {})",
+            f["answered"], f["pay_links"], f["sold_out_answers"]
+        ),
+    );
+    out += &row(
+        "sold / oversold",
+        format!("{} / {}", f["sold"], f["oversold"]),
+    );
+    out += &row(
+        "reservations/s",
+        format!(
+            "{:.0} ({:.0}% of the raw ceiling)",
+            f["reservations_per_second"].as_f64().unwrap_or(0.0),
+            100.0
+                * f["reservations_fraction_of_ceiling"]
+                    .as_f64()
+                    .unwrap_or(0.0)
+        ),
+    );
+    out += &row(
+        "checkouts answered/s",
+        format!("{:.0}", f["checkouts_per_second"].as_f64().unwrap_or(0.0)),
+    );
+    out += &row(
+        "raw ceiling (bare conditional UpdateItem)",
+        format!(
+            "{:.0} ops/s",
+            f["raw_ceiling_ops_per_second"].as_f64().unwrap_or(0.0)
+        ),
+    );
+    out += &row(
+        "checkout latency p50 / p99",
+        format!(
+            "{} ms / {} ms",
+            f["checkout_latency_ms"]["p50"], f["checkout_latency_ms"]["p99"]
+        ),
+    );
+    out += &row(
+        "every buyer answered after",
+        format!("{:.1} s", f["all_answered_seconds"].as_f64().unwrap_or(0.0)),
+    );
+    out += &row(
+        "DynamoDB calls per sale / per sold-out answer",
+        format!(
+            "{:.1} / {:.1}",
+            f["dynamodb_calls"]["per_sale_mean"].as_f64().unwrap_or(0.0),
+            f["dynamodb_calls"]["per_sold_out_mean"]
+                .as_f64()
+                .unwrap_or(0.0)
+        ),
+    );
+    out += &row(
+        "AWS write units per sale / per sold-out answer",
+        format!(
+            "{} / {}",
+            f["aws_write_units"]["one_sale"], f["aws_write_units"]["one_sold_out"]
+        ),
+    );
+    out += &row(
+        "naive read-then-write baseline: oversold",
+        format!(
+            "{} ({} told yes)",
+            f["naive"]["oversold"], f["naive"]["told_yes"]
+        ),
+    );
+    out += &format!("\nCommand: `{}`\n", f["command"].as_str().unwrap_or(""));
+    out
+}
+
+/// Reserved and sold units (left axis) and buyers answered (right axis) over time.
+fn draw(
+    path: &std::path::Path,
+    reserved_at: &[Duration],
+    sold_at: &[Duration],
+    answered_at: &[Duration],
+    stock: u32,
+    buyers: usize,
+) -> Result<(), Error> {
+    use plotters::prelude::*;
+    let last = |times: &[Duration]| times.last().copied().unwrap_or_default();
+    let end = last(sold_at)
+        .max(last(answered_at))
+        .as_secs_f64()
+        .max(0.001)
+        * 1.02;
+    let steps = |times: &[Duration]| -> Vec<(f64, f64)> {
+        let mut points = vec![(0.0, 0.0)];
+        for (i, t) in times.iter().enumerate() {
+            points.push((t.as_secs_f64(), i as f64));
+            points.push((t.as_secs_f64(), (i + 1) as f64));
+        }
+        points.push((end, times.len() as f64));
+        points
+    };
+    let root = SVGBackend::new(path, (960, 540)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("Flash crowd: {buyers} buyers for {stock} units"),
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .right_y_label_area_size(70)
+        .build_cartesian_2d(0.0..end, 0.0..f64::from(stock) * 1.1)
+        .map_err(|e| e.to_string())?
+        .set_secondary_coord(0.0..end, 0.0..buyers as f64 * 1.1);
+    chart
+        .configure_mesh()
+        .x_desc("seconds since the crowd pressed Checkout")
+        .y_desc("units")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_secondary_axes()
+        .y_desc("buyers answered")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(LineSeries::new(steps(reserved_at), BLUE.stroke_width(2)))
+        .map_err(|e| e.to_string())?
+        .label("units reserved (pay link sent)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(steps(sold_at), GREEN.stroke_width(2)))
+        .map_err(|e| e.to_string())?
+        .label("units sold (paid on Stripe)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN.stroke_width(2)));
+    chart
+        .draw_secondary_series(LineSeries::new(steps(answered_at), RED.stroke_width(1)))
+        .map_err(|e| e.to_string())?
+        .label("buyers answered (right axis)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(1)));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())?;
+    Ok(())
+}
