@@ -632,12 +632,11 @@ async fn play_through_outage(
 /// and none twice: the conversation reads exactly as it does on a healthy platform.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_platform_outage_delays_replies_but_never_repeats_one() {
-    let h = Harness::start("faults-platform").await;
-    let sqs = aws_sdk_sqs::Client::new(&h.stack.aws);
-    // notify's queue gives a failed bundle back after 270 s in AWS; 1 s here. One poller
-    // handles the queue at a time, so a short timeout cannot cause a concurrent second
-    // delivery.
-    set_visibility_timeout(&sqs, &h.stack.provisioned.queues.outbound, 1).await;
+    // notify retries a failed bundle after 30 s, doubling, in AWS; after 1 s, doubling, here.
+    // One poller handles the queue at a time, so a short delay cannot cause a concurrent
+    // second delivery.
+    let h =
+        Harness::start_with_env("faults-platform", &[("CHATDROP_RETRY_BASE_SECONDS", "1")]).await;
 
     let mut report = Vec::new();
     let channels = [

@@ -172,77 +172,105 @@ impl Notify {
 }
 
 pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    Ok(
-        process_in_order(event.payload, |bundle: ReplyBundle, record| {
-            let span = tracing::info_span!(
-                "delivery",
-                channel = %bundle.conversation.channel,
-                customer = %bundle.conversation.hashed(),
-                replies = bundle.replies.len(),
-                attempt = receive_count(record),
-            );
-            let receipt = record.receipt_handle.clone();
-            Box::pin(
-                async move {
-                    // The window and opt-out state come from the conversation's session.
-                    let session = match app.store.session(&bundle.conversation).await {
-                        Ok(session) => session,
-                        Err(e) => return RecordResult::Retry(e.to_string()),
-                    };
-                    let at = Moment {
-                        now: unix_now(),
-                        last_heard_at: session.last_heard_at,
-                        opted_out: session.opted_out,
-                    };
-                    match deliver(
-                        &bundle,
-                        &app.senders,
-                        app.store.as_ref(),
-                        app.policy,
-                        tokio::time::sleep,
-                        at,
-                    )
-                    .await
-                    {
-                        Ok(Delivered::All) => {
-                            tracing::info!("delivered");
-                            RecordResult::Done
-                        }
-                        Ok(Delivered::Undeliverable) => {
-                            tracing::warn!("undeliverable; recorded and dropped");
-                            RecordResult::Done
-                        }
-                        Ok(Delivered::Held(reason)) => {
-                            tracing::warn!(%reason, "held for ops: `chatdrop held list`");
-                            RecordResult::Done
-                        }
-                        Err(DeliveryError::Retry(SendFailure::RateLimited {
-                            retry_after, ..
-                        })) => {
-                            // Back after the platform's advised delay; not counted against the
-                            // retry budget.
-                            tracing::info!(
-                                ?retry_after,
-                                "rate limited; retried after the advised delay"
-                            );
-                            if let Some(handle) = receipt.as_deref()
-                                && let Err(e) = app.queues.delay_outbound(handle, retry_after).await
-                            {
-                                tracing::warn!(error = %e, "could not set the retry delay");
-                            }
-                            RecordResult::Retry("rate limited".to_string())
-                        }
-                        Err(DeliveryError::Retry(failure)) => {
-                            transient(app, &bundle, failure, receipt.as_deref()).await
-                        }
-                        Err(DeliveryError::Port(e)) => RecordResult::Retry(e.to_string()),
-                    }
-                }
-                .instrument(span),
+    // Records returned unprocessed behind a failure (FIFO: nothing after a failure runs) are
+    // given back at once; left alone they would wait out the queue's visibility timeout.
+    // Giving them back cannot reorder a conversation: SQS holds a message group while any of
+    // its messages is in flight, and the failed one is, until its own retry delay ends.
+    let handles: Vec<(String, Option<String>)> = event
+        .payload
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.message_id.clone().unwrap_or_default(),
+                r.receipt_handle.clone(),
             )
         })
-        .await,
-    )
+        .collect();
+    let attempted = std::sync::Mutex::new(std::collections::HashSet::new());
+    let response = process_in_order(event.payload, |bundle: ReplyBundle, record| {
+        if let Ok(mut seen) = attempted.lock() {
+            seen.insert(record.message_id.clone().unwrap_or_default());
+        }
+        let span = tracing::info_span!(
+            "delivery",
+            channel = %bundle.conversation.channel,
+            customer = %bundle.conversation.hashed(),
+            replies = bundle.replies.len(),
+            attempt = receive_count(record),
+        );
+        let receipt = record.receipt_handle.clone();
+        Box::pin(
+            async move {
+                // The window and opt-out state come from the conversation's session.
+                let session = match app.store.session(&bundle.conversation).await {
+                    Ok(session) => session,
+                    Err(e) => return RecordResult::Retry(e.to_string()),
+                };
+                let at = Moment {
+                    now: unix_now(),
+                    last_heard_at: session.last_heard_at,
+                    opted_out: session.opted_out,
+                };
+                match deliver(
+                    &bundle,
+                    &app.senders,
+                    app.store.as_ref(),
+                    app.policy,
+                    tokio::time::sleep,
+                    at,
+                )
+                .await
+                {
+                    Ok(Delivered::All) => {
+                        tracing::info!("delivered");
+                        RecordResult::Done
+                    }
+                    Ok(Delivered::Undeliverable) => {
+                        tracing::warn!("undeliverable; recorded and dropped");
+                        RecordResult::Done
+                    }
+                    Ok(Delivered::Held(reason)) => {
+                        tracing::warn!(%reason, "held for ops: `chatdrop held list`");
+                        RecordResult::Done
+                    }
+                    Err(DeliveryError::Retry(SendFailure::RateLimited { retry_after, .. })) => {
+                        // Back after the platform's advised delay; not counted against the
+                        // retry budget.
+                        tracing::info!(
+                            ?retry_after,
+                            "rate limited; retried after the advised delay"
+                        );
+                        if let Some(handle) = receipt.as_deref()
+                            && let Err(e) = app.queues.delay_outbound(handle, retry_after).await
+                        {
+                            tracing::warn!(error = %e, "could not set the retry delay");
+                        }
+                        RecordResult::Retry("rate limited".to_string())
+                    }
+                    Err(DeliveryError::Retry(failure)) => {
+                        transient(app, &bundle, failure, receipt.as_deref()).await
+                    }
+                    Err(DeliveryError::Port(e)) => RecordResult::Retry(e.to_string()),
+                }
+            }
+            .instrument(span),
+        )
+    })
+    .await;
+    let attempted = attempted.into_inner().unwrap_or_default();
+    for failure in &response.batch_item_failures {
+        let id = &failure.item_identifier;
+        if attempted.contains(id) {
+            continue;
+        }
+        if let Some((_, Some(handle))) = handles.iter().find(|(m, _)| m == id)
+            && let Err(e) = app.queues.delay_outbound(handle, Duration::ZERO).await
+        {
+            tracing::warn!(error = %e, "could not give back a record skipped behind a failure");
+        }
+    }
+    Ok(response)
 }
 
 fn unix_now() -> i64 {
