@@ -234,6 +234,27 @@ impl ChannelSender for Senders {
     }
 }
 
+/// A `Retry-After` header's delay in seconds, where a platform sends one.
+pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// The platform's error code a failure carries, for the log line.
+pub(crate) fn failure_code(f: &SendFailure) -> Option<i64> {
+    match f {
+        SendFailure::Permanent { code, .. }
+        | SendFailure::RateLimited { code, .. }
+        | SendFailure::Transient { code, .. } => *code,
+    }
+}
+
 /// Classifies a transport-level failure (no HTTP answer at all).
 pub(crate) fn transport_failure(e: &reqwest::Error) -> SendFailure {
     SendFailure::Transient {

@@ -730,7 +730,7 @@ impl LineSender {
             .await
             .map_err(|e| transport_failure(&e.without_url()))?;
         let status = response.status().as_u16();
-        let retry_after = retry_after_header(response.headers());
+        let retry_after = crate::retry_after_header(response.headers());
         // An unreadable body still has a status to go by.
         let body = response.bytes().await.unwrap_or_default().to_vec();
         Ok(Answer {
@@ -749,17 +749,6 @@ impl LineSender {
         );
         classify(answer.status, &answer.body, answer.retry_after)
     }
-}
-
-fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
 }
 
 #[derive(Deserialize, Default)]

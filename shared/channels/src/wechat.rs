@@ -642,7 +642,7 @@ impl WechatSender {
         let token = self.access_token().await?;
         match self.post(c, &token, body).await {
             Err(f) if is_token_error(&f) => {
-                tracing::info!(code = ?failure_code(&f), "WeChat refused the access token; refreshing");
+                tracing::info!(code = ?crate::failure_code(&f), "WeChat refused the access token; refreshing");
                 self.drop_token(&token).await;
                 let token = self.access_token().await?;
                 self.post(c, &token, body).await
@@ -674,7 +674,7 @@ impl WechatSender {
             tracing::warn!(
                 conversation = %c.hashed(),
                 status,
-                code = ?failure_code(f),
+                code = ?crate::failure_code(f),
                 "WeChat send failed"
             );
         })
@@ -748,7 +748,7 @@ impl WechatSender {
         let status = response.status().as_u16();
         let bytes = response.bytes().await.unwrap_or_default();
         classify(status, &bytes).inspect_err(|f| {
-            tracing::warn!(status, code = ?failure_code(f), "WeChat token fetch failed");
+            tracing::warn!(status, code = ?crate::failure_code(f), "WeChat token fetch failed");
         })?;
         let answer: TokenAnswer = serde_json::from_slice(&bytes).unwrap_or_default();
         if answer.access_token.is_empty() {
@@ -814,14 +814,6 @@ fn cache_failure(e: chatdrop_domain::ports::PortError) -> SendFailure {
 
 fn is_token_error(f: &SendFailure) -> bool {
     matches!(f, SendFailure::Transient { code: Some(c), .. } if TOKEN_CODES.contains(c))
-}
-
-fn failure_code(f: &SendFailure) -> Option<i64> {
-    match f {
-        SendFailure::Permanent { code, .. }
-        | SendFailure::RateLimited { code, .. }
-        | SendFailure::Transient { code, .. } => *code,
-    }
 }
 
 /// A pause that needs no async runtime (this crate does not depend on one): a helper thread

@@ -679,14 +679,14 @@ impl WhatsappSender {
             let answer: Value = response.json().await.unwrap_or(Value::Null);
             return Ok(answer["messages"][0]["id"].as_str().map(String::from));
         }
-        let retry_after = retry_after_header(response.headers());
+        let retry_after = crate::retry_after_header(response.headers());
         // An unreadable error body still has a status to classify by.
         let bytes = response.bytes().await.unwrap_or_default();
         let failure = classify(status.as_u16(), &bytes, retry_after);
         tracing::warn!(
             conversation = %c.hashed(),
             status = status.as_u16(),
-            code = ?failure_code(&failure),
+            code = ?crate::failure_code(&failure),
             "WhatsApp send failed"
         );
         Err(failure)
@@ -717,25 +717,6 @@ fn template_message(to: &str, template: &OrderUpdateTemplate, update: &OrderUpda
             }],
         },
     })
-}
-
-fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
-fn failure_code(f: &SendFailure) -> Option<i64> {
-    match f {
-        SendFailure::Permanent { code, .. }
-        | SendFailure::RateLimited { code, .. }
-        | SendFailure::Transient { code, .. } => *code,
-    }
 }
 
 #[derive(Deserialize, Default)]
