@@ -2,27 +2,6 @@
 //!
 //! | item | pk | sk |
 //! |---|---|---|
-//! | drop definition | `DROPS` | `DROP#id` |
-//! | stock of one SKU | `DROP#id` | `SKU#sku` (`available`, `reserved`, `sold`) |
-//! | a customer's units in a drop | `CUSTOMER#cid` | `LIMIT#drop` or `LIMIT#drop#sku` (`units`) |
-//! | a conversation-only customer linked to a phone | `CUSTOMER#conv:…` | `LINK` (`to`) |
-//! | order | `ORDER#id` | `ORDER` |
-//! | notice sent about an order | `ORDER#id` | `NOTICE#kind` |
-//! | pay link | `PAY#token` | `PAYLINK` |
-//! | an order of a conversation | `CONV#channel#customer` | `ORDER#created#id` |
-//! | open reservation, by expiry | `RESERVATIONS#shard` | `expires#id` |
-//! | processed provider event | `STRIPE#event` | `EVENT` |
-//!
-//! Stock moves only inside transactions whose conditions guard it: a reservation takes
-//! `available` only while `available >= quantity`, together with the limit counters and the
-//! order; a release or a sale moves the same units back or on, conditional on the order's
-//! status, so no event can apply twice. The reservation index is sharded so a flash crowd does
-//! not write one hot partition.
-
-//! Drops, stock, limits, orders and reservations.
-//!
-//! | item | pk | sk |
-//! |---|---|---|
 //! | drop definition (+ `stock_shards`, the layout) | `DROPS` | `DROP#id` |
 //! | stock of one unsharded SKU | `DROP#id` | `SKU#sku` (`available`, `reserved`, `sold`) |
 //! | stock shard k of a sharded SKU | `DROP#id#SHARD#k` | `SKU#sku#k` (same, + `sku`, `shard`) |
