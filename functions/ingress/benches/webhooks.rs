@@ -86,9 +86,6 @@ const PUBLIC_BASE_URL: &str = "https://abc123.execute-api.us-east-1.amazonaws.co
 /// What the customer types: a short question, the common case in a drop.
 const TEXT: &str = "hi! is the blue mug still available in large?";
 
-/// SQS accepts at most ten entries per batch call (`chatdrop_queue`'s `BATCH`).
-const BATCH: usize = 10;
-
 /// The six adapters, configured as `Ingress::new` configures them.
 struct Adapters {
     whatsapp: WhatsappWebhook,
@@ -421,34 +418,9 @@ fn typical_webhook(channel: Channel) -> Signed {
     }
 }
 
-/// The entries `SqsQueues::enqueue_inbound` sends, per queue, in the order it sends them: its
-/// loop and its `entry` function, without the `send_message_batch` call.
+/// The queue batch ingress would send (`chatdrop_queue::batch_entries`, the same code).
 fn batch_entries(messages: &[InboundMessage]) -> Vec<(Handler, Vec<SendMessageBatchRequestEntry>)> {
-    let mut batches = Vec::new();
-    for handler in [Handler::Catalog, Handler::Cart, Handler::Payment] {
-        let mine: Vec<&InboundMessage> = messages
-            .iter()
-            .filter(|m| chatdrop_queue::route(m) == handler)
-            .collect();
-        for chunk in mine.chunks(BATCH) {
-            let entries = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, m)| {
-                    let body = serde_json::to_string(m).expect("messages encode");
-                    SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(body)
-                        .message_group_id(m.conversation.hashed())
-                        .message_deduplication_id(chatdrop_queue::dedup_id(handler, m))
-                        .build()
-                        .expect("every required field is set")
-                })
-                .collect();
-            batches.push((handler, entries));
-        }
-    }
-    batches
+    chatdrop_queue::batch_entries(messages).expect("messages encode")
 }
 
 /// `ingress::handle` from the decoded request to the batch it would send: the signed URL,

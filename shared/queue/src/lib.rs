@@ -65,17 +65,8 @@ impl SqsQueues {
     /// Queues every message of one webhook. Fails if any entry was not accepted, so the
     /// platform redelivers and the queue's deduplication drops the ones that were.
     pub async fn enqueue_inbound(&self, messages: &[InboundMessage]) -> Result<(), PortError> {
-        for handler in [Handler::Catalog, Handler::Cart, Handler::Payment] {
-            let mine: Vec<&InboundMessage> =
-                messages.iter().filter(|m| route(m) == handler).collect();
-            for chunk in mine.chunks(BATCH) {
-                let entries = chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| entry(i, handler, m))
-                    .collect::<Result<Vec<_>, _>>()?;
-                self.send_batch(self.url(handler), entries).await?;
-            }
+        for (handler, entries) in batch_entries(messages)? {
+            self.send_batch(self.url(handler), entries).await?;
         }
         Ok(())
     }
@@ -161,6 +152,28 @@ impl SqsQueues {
         )
         .await
     }
+}
+
+/// The `SendMessageBatch` calls one webhook's messages become: per destination queue, in
+/// order, at most ten entries each (group = hashed conversation, dedup = the event's identity).
+/// Pure, so nothing is sent when any message fails to encode, and the bench measures exactly
+/// what ingress computes.
+pub fn batch_entries(
+    messages: &[InboundMessage],
+) -> Result<Vec<(Handler, Vec<SendMessageBatchRequestEntry>)>, PortError> {
+    let mut batches = Vec::new();
+    for handler in [Handler::Catalog, Handler::Cart, Handler::Payment] {
+        let mine: Vec<&InboundMessage> = messages.iter().filter(|m| route(m) == handler).collect();
+        for chunk in mine.chunks(BATCH) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, m)| entry(i, handler, m))
+                .collect::<Result<Vec<_>, _>>()?;
+            batches.push((handler, entries));
+        }
+    }
+    Ok(batches)
 }
 
 fn entry(
