@@ -237,7 +237,15 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
     // Ana reserves, lapses; the unit is still there when her payment arrives late.
     h.add_plain_bag(&ana).await;
     let (_, _, first) = checkout_parts(&h.tap(&ana, "p:c").await);
+    let before_sweep = h.stack.last_seq().await.unwrap();
     h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap();
+    // The lapse notice goes out first; the payment's answer is what comes after it.
+    let lapsed = h.stack.replies_after(&ana.id, before_sweep).await.unwrap();
+    assert!(
+        all_text(&lapsed).contains("has lapsed"),
+        "{}",
+        all_text(&lapsed)
+    );
     let paid = PaymentEvent::Paid {
         order_id: first.clone(),
     };
