@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::time::Duration;
 pub use xtask::customer::{Customer, Platform, Webhook};
 pub use xtask::fakes::OutboxEntry;
-use xtask::stack::{LocalStack, StackOptions};
+use xtask::stack::{Consumers, LocalStack, StackOptions};
 
 pub struct Harness {
     pub stack: LocalStack,
@@ -57,7 +57,11 @@ impl Harness {
             .subsec_nanos();
         let prefix = format!("{test}-{}-{nanos}-", std::process::id());
         let mut options = StackOptions::new(&endpoint, &prefix, &fakes_url);
-        options.consumers = consumers;
+        options.consumers = if consumers {
+            Consumers::All
+        } else {
+            Consumers::None
+        };
         options.env = env;
         let stack = LocalStack::start(options)
             .await

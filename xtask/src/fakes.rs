@@ -8,9 +8,12 @@
 //! - `/telegram/bot{token}/{method}`: the Telegram Bot API. Checks the token in the path and
 //!   answers `{"ok":true,…}` or Telegram's error object.
 //!
-//! Every request is recorded in order and `GET /outbox` returns them as JSON. A test can queue
+//! Every request is recorded in order, with the time it arrived, and `GET /outbox` returns them
+//! as JSON. A test can queue
 //! failures with `POST /_control/faults` (status and body to answer instead, per channel), to
-//! drive notify's error handling. The server runs in its own process under `cargo xtask serve`,
+//! drive notify's error handling. [`spawn_with_throughput`] gives the WhatsApp fake a throughput
+//! limit, answered as Graph does (error 130429) once a second's quota is spent, so a bench can
+//! play a business number's tier (80 or 1,000 messages a second). The server runs in its own process under `cargo xtask serve`,
 //! so the stack can be restarted while the record survives.
 
 use crate::Error;
@@ -29,6 +32,9 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct OutboxEntry {
     pub seq: usize,
+    /// When the request arrived, in milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub at_ms: u64,
     pub channel: String,
     /// The chat the request addresses (`to`, `chat_id`), or the callback query id.
     pub recipient: String,
@@ -51,6 +57,8 @@ pub struct Fault {
 struct Records {
     outbox: Vec<OutboxEntry>,
     faults: VecDeque<Fault>,
+    /// WhatsApp sends accepted in the current second: (the second, how many).
+    whatsapp_window: (u64, u32),
 }
 
 /// The fakes' shared state: the outbox and the queued faults, for every platform.
@@ -59,14 +67,22 @@ pub struct Fakes {
     records: Arc<Mutex<Records>>,
     whatsapp_token: String,
     telegram_token: String,
+    /// Messages a second the WhatsApp fake accepts (unlimited when `None`).
+    whatsapp_per_second: Option<u32>,
 }
 
 pub fn router() -> Router {
+    router_with_throughput(None)
+}
+
+/// The fakes, with WhatsApp accepting at most `whatsapp_per_second` messages a second.
+pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
     let secrets = dev::secrets();
     let state = Fakes {
         records: Arc::default(),
         whatsapp_token: secrets[chatdrop_config::secret_names::WHATSAPP_ACCESS_TOKEN].clone(),
         telegram_token: secrets[chatdrop_config::secret_names::TELEGRAM_BOT_TOKEN].clone(),
+        whatsapp_per_second,
     };
     Router::new()
         .route("/graph/{version}/{phone}/messages", post(graph_messages))
@@ -82,12 +98,27 @@ pub fn router() -> Router {
 
 /// Serves the fakes on `addr`; returns the base URL and the server task.
 pub async fn spawn(addr: &str) -> Result<(String, tokio::task::JoinHandle<()>), Error> {
+    spawn_with_throughput(addr, None).await
+}
+
+/// [`spawn`], with WhatsApp's throughput limited as for a business number's tier.
+pub async fn spawn_with_throughput(
+    addr: &str,
+    whatsapp_per_second: Option<u32>,
+) -> Result<(String, tokio::task::JoinHandle<()>), Error> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let app = router_with_throughput(whatsapp_per_second);
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router()).await;
+        let _ = axum::serve(listener, app).await;
     });
     Ok((url, task))
+}
+
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Fakes {
@@ -104,12 +135,31 @@ impl Fakes {
         let seq = records.outbox.len() + 1;
         records.outbox.push(OutboxEntry {
             seq,
+            at_ms: unix_millis(),
             channel: channel.into(),
             recipient,
             method: method.into(),
             body,
         });
         seq
+    }
+
+    /// Takes one message from this second's WhatsApp quota; `false` when it is spent.
+    fn whatsapp_quota(&self) -> bool {
+        let Some(limit) = self.whatsapp_per_second else {
+            return true;
+        };
+        let second = unix_millis() / 1000;
+        let mut records = self.records.lock().expect("records lock");
+        let window = &mut records.whatsapp_window;
+        if window.0 != second {
+            *window = (second, 0);
+        }
+        if window.1 >= limit {
+            return false;
+        }
+        window.1 += 1;
+        true
     }
 }
 
@@ -138,6 +188,10 @@ async fn graph_messages(
     }
     if let Some(f) = fakes.take_fault("whatsapp") {
         return fault_response(f);
+    }
+    if !fakes.whatsapp_quota() {
+        let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
+        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
     }
     // Only approved templates may be sent; an unknown name is Graph's error 132001.
     if body["type"] == "template" && body["template"]["name"] != dev::WHATSAPP_ORDER_TEMPLATE {

@@ -43,12 +43,24 @@ pub struct StackOptions {
     pub reservation_minutes: i64,
     /// How often the reservation sweep runs (every minute in AWS).
     pub sweep_every: Duration,
-    /// Run the queue consumers and the sweep (off for tests that drive the logic directly:
-    /// idle long polls cost moto CPU that a contention measurement should not pay).
-    pub consumers: bool,
+    /// Which queue consumers run (none for tests that drive the logic directly: idle long
+    /// polls cost moto CPU that a contention measurement should not pay).
+    pub consumers: Consumers,
     /// More environment for the functions (e.g. a short `CHATDROP_RETRY_BASE_SECONDS` for a
     /// test that waits out retries).
     pub env: Vec<(String, String)>,
+}
+
+/// The queue consumers a local stack runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consumers {
+    /// Every consumer and the reservation sweep.
+    All,
+    /// Only notify: a bench that drives the checkout logic itself but sends its replies
+    /// through the outbound queue to the fake platforms.
+    NotifyOnly,
+    /// None.
+    None,
 }
 
 impl StackOptions {
@@ -61,7 +73,7 @@ impl StackOptions {
             fakes_url: fakes_url.into(),
             reservation_minutes: 10,
             sweep_every: Duration::from_secs(2),
-            consumers: true,
+            consumers: Consumers::All,
             env: Vec::new(),
         }
     }
@@ -217,7 +229,7 @@ impl LocalStack {
                 .await;
         }));
 
-        if options.consumers {
+        if options.consumers == Consumers::All {
             let c = conversations.clone();
             tasks.push(tokio::spawn(poll(
                 sqs.clone(),
@@ -262,6 +274,8 @@ impl LocalStack {
                     }
                 }
             }));
+        }
+        if options.consumers != Consumers::None {
             tasks.push(tokio::spawn(poll(
                 sqs,
                 provisioned.queues.outbound.clone(),

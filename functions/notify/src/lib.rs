@@ -23,6 +23,7 @@ use chatdrop_domain::delivery::{
 };
 use chatdrop_domain::ports::{SendRate, SessionStore};
 use chatdrop_domain::reply::ReplyBundle;
+use chatdrop_queue::Source;
 use chatdrop_queue::SqsQueues;
 use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
 use chatdrop_store::DynamoStore;
@@ -172,26 +173,7 @@ impl Notify {
 }
 
 pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    // Records returned unprocessed behind a failure (FIFO: nothing after a failure runs) are
-    // given back at once; left alone they would wait out the queue's visibility timeout.
-    // Giving them back cannot reorder a conversation: SQS holds a message group while any of
-    // its messages is in flight, and the failed one is, until its own retry delay ends.
-    let handles: Vec<(String, Option<String>)> = event
-        .payload
-        .records
-        .iter()
-        .map(|r| {
-            (
-                r.message_id.clone().unwrap_or_default(),
-                r.receipt_handle.clone(),
-            )
-        })
-        .collect();
-    let attempted = std::sync::Mutex::new(std::collections::HashSet::new());
-    let response = process_in_order(event.payload, |bundle: ReplyBundle, record| {
-        if let Ok(mut seen) = attempted.lock() {
-            seen.insert(record.message_id.clone().unwrap_or_default());
-        }
+    let processed = process_in_order(event.payload, |bundle: ReplyBundle, record| {
         let span = tracing::info_span!(
             "delivery",
             channel = %bundle.conversation.channel,
@@ -258,19 +240,11 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
         )
     })
     .await;
-    let attempted = attempted.into_inner().unwrap_or_default();
-    for failure in &response.batch_item_failures {
-        let id = &failure.item_identifier;
-        if attempted.contains(id) {
-            continue;
-        }
-        if let Some((_, Some(handle))) = handles.iter().find(|(m, _)| m == id)
-            && let Err(e) = app.queues.delay_outbound(handle, Duration::ZERO).await
-        {
-            tracing::warn!(error = %e, "could not give back a record skipped behind a failure");
-        }
-    }
-    Ok(response)
+    // Records skipped behind a failure come back at once; see `chatdrop_queue::fifo`.
+    app.queues
+        .give_back(Source::Outbound, &processed.skipped)
+        .await;
+    Ok(processed.response)
 }
 
 fn unix_now() -> i64 {

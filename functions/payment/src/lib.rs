@@ -8,12 +8,13 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
+use chatdrop_domain::action::Handler;
 use chatdrop_domain::checkout::{self, CheckoutSettings, PaymentPorts};
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::process::Handled;
 use chatdrop_payments::stripe::StripeGateway;
-use chatdrop_queue::SqsQueues;
 use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
+use chatdrop_queue::{Source, SqsQueues};
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
 use tracing::Instrument;
@@ -69,28 +70,30 @@ pub async fn handle(
         dispatch: &app.queues,
     };
     let ports = &ports;
-    Ok(
-        process_in_order(event.payload, |message: InboundMessage, record| {
-            let span = tracing::info_span!(
-                "message",
-                handler = "payment",
-                channel = %message.conversation.channel,
-                customer = %message.conversation.hashed(),
-                attempt = receive_count(record),
-            );
-            Box::pin(
-                async move {
-                    match checkout::handle(&message, ports, &app.settings, now()).await {
-                        Ok(handled) => {
-                            tracing::info!(duplicate = handled == Handled::Duplicate, "processed");
-                            RecordResult::Done
-                        }
-                        Err(e) => RecordResult::Retry(e),
+    let processed = process_in_order(event.payload, |message: InboundMessage, record| {
+        let span = tracing::info_span!(
+            "message",
+            handler = "payment",
+            channel = %message.conversation.channel,
+            customer = %message.conversation.hashed(),
+            attempt = receive_count(record),
+        );
+        Box::pin(
+            async move {
+                match checkout::handle(&message, ports, &app.settings, now()).await {
+                    Ok(handled) => {
+                        tracing::info!(duplicate = handled == Handled::Duplicate, "processed");
+                        RecordResult::Done
                     }
+                    Err(e) => RecordResult::Retry(e),
                 }
-                .instrument(span),
-            )
-        })
-        .await,
-    )
+            }
+            .instrument(span),
+        )
+    })
+    .await;
+    app.queues
+        .give_back(Source::Conversation(Handler::Payment), &processed.skipped)
+        .await;
+    Ok(processed.response)
 }

@@ -12,6 +12,7 @@ use chatdrop_domain::delivery::DeliveryLog;
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::process::{Handled, process};
+use chatdrop_queue::Source;
 use chatdrop_queue::SqsQueues;
 use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
 use chatdrop_store::DynamoStore;
@@ -57,7 +58,7 @@ fn kind(content: &InboundContent) -> &'static str {
 
 /// Handles one SQS batch for `handler`.
 pub async fn consume(handler: Handler, app: &ConversationApp, event: SqsEvent) -> SqsBatchResponse {
-    process_in_order(event, |message: InboundMessage, record| {
+    let processed = process_in_order(event, |message: InboundMessage, record| {
         let span = tracing::info_span!(
             "message",
             handler = handler.as_str(),
@@ -109,5 +110,9 @@ pub async fn consume(handler: Handler, app: &ConversationApp, event: SqsEvent) -
         }
         .instrument(span))
     })
-    .await
+    .await;
+    app.queues
+        .give_back(Source::Conversation(handler), &processed.skipped)
+        .await;
+    processed.response
 }

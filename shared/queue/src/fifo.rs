@@ -6,6 +6,12 @@
 //! batch is reported failed too, unprocessed (AWS's guidance for FIFO sources), so no message
 //! overtakes an earlier one of the same customer.
 //!
+//! Those later records never ran, so there is no reason for them to wait out the queue's
+//! visibility timeout (minutes, sized for the slowest attempt): [`Processed::skipped`] names
+//! them and the consumer gives them back at once with [`crate::SqsQueues::give_back`]. That
+//! cannot reorder a conversation: SQS returns no message of a group while another message of
+//! that group is in flight, and the failed record is, until its own retry time.
+//!
 //! A record whose body cannot be decoded is logged and acknowledged: retrying cannot fix it,
 //! and a poison message must not block its customer's queue group until the dead-letter
 //! threshold.
@@ -22,8 +28,17 @@ pub enum RecordResult<E> {
     Retry(E),
 }
 
+/// A batch after [`process_in_order`].
+pub struct Processed {
+    /// The answer for Lambda: the records to return to the queue.
+    pub response: SqsBatchResponse,
+    /// Receipt handles of the returned records that never ran (behind a failure): nothing
+    /// about them needs a delay.
+    pub skipped: Vec<String>,
+}
+
 /// Decodes each record's body as `T` and runs `handle` on it in order; see the module docs.
-pub async fn process_in_order<T, E, F, Fut>(event: SqsEvent, mut handle: F) -> SqsBatchResponse
+pub async fn process_in_order<T, E, F, Fut>(event: SqsEvent, mut handle: F) -> Processed
 where
     T: DeserializeOwned,
     E: Display,
@@ -31,11 +46,13 @@ where
     Fut: Future<Output = RecordResult<E>>,
 {
     let mut failures = Vec::new();
+    let mut skipped = Vec::new();
     let mut failed = false;
     for record in &event.records {
         let id = record.message_id.clone().unwrap_or_default();
         if failed {
             failures.push(failure(id));
+            skipped.extend(record.receipt_handle.clone());
             continue;
         }
         let decoded = record
@@ -58,7 +75,7 @@ where
     }
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failures;
-    response
+    Processed { response, skipped }
 }
 
 fn failure(id: String) -> BatchItemFailure {
@@ -83,6 +100,7 @@ mod tests {
     fn record(id: &str, body: &str) -> SqsMessage {
         let mut m = SqsMessage::default();
         m.message_id = Some(id.into());
+        m.receipt_handle = Some(format!("receipt-{id}"));
         m.body = Some(body.into());
         m
     }
@@ -97,7 +115,7 @@ mod tests {
             record("d", "3"),
         ];
         let mut seen = Vec::new();
-        let response = process_in_order::<u32, String, _, _>(event, |n, _| {
+        let processed = process_in_order::<u32, String, _, _>(event, |n, _| {
             seen.push(n);
             async move {
                 if n == 2 {
@@ -108,12 +126,18 @@ mod tests {
             }
         })
         .await;
-        let failed: Vec<_> = response
+        let failed: Vec<_> = processed
+            .response
             .batch_item_failures
             .iter()
             .map(|f| f.item_identifier.as_str())
             .collect();
         assert_eq!(failed, ["c", "d"], "b is undecodable and acknowledged");
         assert_eq!(seen, [1, 2], "d never ran");
+        assert_eq!(
+            processed.skipped,
+            ["receipt-d"],
+            "only d is given back at once: c ran and failed"
+        );
     }
 }

@@ -15,7 +15,7 @@
 pub mod fifo;
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, SendMessageBatchRequestEntry};
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::action::{Handler, route_payload};
 use chatdrop_domain::channel::full_hash;
@@ -25,6 +25,15 @@ use chatdrop_domain::reply::ReplyBundle;
 
 /// SQS accepts at most ten entries per batch call.
 const BATCH: usize = 10;
+
+/// A queue a function consumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The catalog, cart or payment queue.
+    Conversation(Handler),
+    /// Replies on their way to the platforms (notify).
+    Outbound,
+}
 
 pub struct SqsQueues {
     client: Client,
@@ -115,6 +124,52 @@ impl SqsQueues {
             .await
             .map_err(|e| PortError::new("send message", sqs_message(e)))?;
         Ok(())
+    }
+
+    fn source_url(&self, source: Source) -> &str {
+        match source {
+            Source::Conversation(handler) => self.url(handler),
+            Source::Outbound => &self.urls.outbound,
+        }
+    }
+
+    /// Makes records returned unprocessed (see [`fifo::Processed::skipped`]) visible again at
+    /// once. Best effort: a record this misses comes back after the visibility timeout anyway.
+    pub async fn give_back(&self, source: Source, receipt_handles: &[String]) {
+        for chunk in receipt_handles.chunks(BATCH) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, handle)| {
+                    ChangeMessageVisibilityBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(handle)
+                        .visibility_timeout(0)
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>();
+            let result = match entries {
+                Ok(entries) => self
+                    .client
+                    .change_message_visibility_batch()
+                    .queue_url(self.source_url(source))
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                    .map_err(sqs_message)
+                    .map(|out| out.failed.len()),
+                Err(e) => Err(e.to_string()),
+            };
+            match result {
+                Ok(0) => {}
+                Ok(refused) => {
+                    tracing::warn!(refused, "some skipped records could not be given back");
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not give back records skipped behind a failure");
+                }
+            }
+        }
     }
 
     /// Makes an outbound message come back after `delay` instead of the queue's visibility

@@ -7,9 +7,12 @@
 //! checkout is the payment function's own logic (`checkout::handle`) on the real `DynamoStore`
 //! and the fake Stripe, as `tests/contention.rs` runs it; `K` of them are in flight at once,
 //! the rest wait their turn, which is how the buyers' wait adds up when the store is the
-//! bottleneck. The chat replies are captured by a dispatch that notes when each buyer had their
-//! answer (pay link or "sold out"): no reply goes through the outbound queue or notify, so the
-//! figures exclude sending, and the fakes' platform rate limits play no part.
+//! bottleneck. Each reply is noted when the checkout hands it over (pay link or "sold out": the
+//! checkout's own answer time) and then goes the production way: the outbound queue, the
+//! stack's `notify` (pacing at `--whatsapp-mps`), and the fake WhatsApp Cloud API, which
+//! accepts at most `--whatsapp-mps` messages a second (1,000: a top-tier business number) and
+//! answers Graph's 130429 beyond. The fake stamps every message it accepts, so the report gives
+//! the time until every buyer had their answer in the chat, and how many messages each got.
 //!
 //! After the crowd, every reserved buyer pays on the fake Stripe page (its signed webhook goes
 //! through the stack's `payment-webhook` function), so the drop ends with its stock sold.
@@ -56,7 +59,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use xtask::Error;
 use xtask::moto::{self, Moto};
-use xtask::stack::{LocalStack, StackOptions};
+use xtask::stack::{Consumers, LocalStack, StackOptions};
 
 #[derive(Parser)]
 #[command(about = "A limited drop under a flash crowd, through the real checkout path")]
@@ -74,6 +77,13 @@ struct Args {
     /// Stock shards of the drop's SKU (`DropSku.shards`); unsharded when absent.
     #[arg(long)]
     shards: Option<u32>,
+    /// Messages a second the fake WhatsApp accepts, and the pace notify keeps
+    /// (`CHATDROP_SEND_RATES`).
+    #[arg(long, default_value_t = 1_000)]
+    whatsapp_mps: u32,
+    /// How long to wait for the last answer to reach the chat after the crowd.
+    #[arg(long, default_value_t = 900)]
+    chat_timeout_seconds: u64,
     /// Where the SVG goes; the figures go next to it as `.json` and `.md`.
     #[arg(long)]
     plot: Option<PathBuf>,
@@ -262,9 +272,12 @@ fn number_size(n: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // The buyers.
 
-/// When each buyer heard back, and what.
-#[derive(Default)]
-struct Answers(Mutex<HashMap<String, Vec<(Instant, Answer)>>>);
+/// When each buyer's checkout answered, and what; the answer then goes on to the outbound
+/// queue.
+struct Answers {
+    given: Mutex<HashMap<String, Vec<(Instant, Answer)>>>,
+    outbound: chatdrop_queue::SqsQueues,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Answer {
@@ -290,13 +303,13 @@ impl Dispatch for Answers {
         } else {
             Answer::Other
         };
-        self.0
+        self.given
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .entry(bundle.conversation.customer.clone())
             .or_default()
             .push((Instant::now(), answer));
-        Ok(())
+        self.outbound.reply(bundle).await
     }
 
     async fn hand_off(&self, _: Handler, _: &InboundMessage) -> Result<(), PortError> {
@@ -346,6 +359,12 @@ async fn seed_cart(store: &DynamoStore, conversation: &ConversationId) -> Result
         .commit(conversation, Some(&session), &key, &Effect::Nothing)
         .await?;
     Ok(())
+}
+
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn unix_now() -> i64 {
@@ -614,11 +633,16 @@ async fn run(args: Args) -> Result<(), Error> {
     }
     let whole = Instant::now();
     let moto = Moto::start()?;
-    let (fakes_url, _fakes) = xtask::fakes::spawn("127.0.0.1:0").await?;
-    // Consumers off: the bench calls the payment logic directly, and idle long polls would
-    // cost moto CPU the measurement should not pay.
+    let (fakes_url, _fakes) =
+        xtask::fakes::spawn_with_throughput("127.0.0.1:0", Some(args.whatsapp_mps)).await?;
+    // Only notify consumes: the bench calls the payment logic directly, and idle long polls
+    // on the other queues would cost moto CPU the measurement should not pay.
     let mut options = StackOptions::new(&moto.endpoint, "", &fakes_url);
-    options.consumers = false;
+    options.consumers = Consumers::NotifyOnly;
+    options.env.push((
+        "CHATDROP_SEND_RATES".into(),
+        format!("whatsapp={}", args.whatsapp_mps),
+    ));
     let stack = LocalStack::start(options).await?;
     let result = crowd(&args, &moto, &stack).await;
     stack.stop().await;
@@ -701,9 +725,13 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     // The crowd.
     let store = Arc::new(DynamoStore::new(counted, &table));
     let gateway = Arc::new(stack.gateway()?);
-    let answers = Arc::new(Answers::default());
+    let answers = Arc::new(Answers {
+        given: Mutex::default(),
+        outbound: stack.queues(),
+    });
     let settings = Arc::new(stack.config.checkout_settings());
     let started = Instant::now();
+    let started_ms = unix_millis();
     let outcomes = bounded(buyers, in_flight, |n| {
         let (store, gateway, answers, settings) = (
             store.clone(),
@@ -754,7 +782,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     }
 
     // Who heard what, when.
-    let answered = std::mem::take(&mut *answers.0.lock().unwrap_or_else(|e| e.into_inner()));
+    let answered = std::mem::take(&mut *answers.given.lock().unwrap_or_else(|e| e.into_inner()));
     let mut first: Vec<(Duration, Answer)> = Vec::with_capacity(buyers);
     let mut unanswered = 0;
     let mut answer_of = vec![Answer::Other; buyers];
@@ -811,6 +839,26 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         ms(service.last().copied().unwrap_or_default()),
         percentile(&waits, 0.50).as_secs_f64(),
         percentile(&waits, 0.99).as_secs_f64(),
+    );
+
+    // The same answers in the chat, as notify delivered them to the fake WhatsApp.
+    let chat = chat_answers(
+        &stack.fakes_url,
+        buyers,
+        started_ms,
+        Duration::from_secs(args.chat_timeout_seconds),
+    )
+    .await?;
+    let chat_all = chat.first.last().copied().unwrap_or_default();
+    println!(
+        "  in the chat: {} of {buyers} buyers had their answer after {:.2} s (p50 {:.2} s, p99 {:.2} s); {} messages accepted by the fake WhatsApp at {} a second, {} sent twice",
+        chat.first.len(),
+        chat_all.as_secs_f64(),
+        percentile(&chat.first, 0.50).as_secs_f64(),
+        percentile(&chat.first, 0.99).as_secs_f64(),
+        chat.messages,
+        args.whatsapp_mps,
+        chat.duplicates,
     );
 
     // (b) What one checkout costs in DynamoDB calls and write units.
@@ -899,7 +947,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     if let Some(dir) = plot.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    draw(&plot, &reserved_at, &sold_at, &waits, stock, buyers)?;
+    draw(&plot, &reserved_at, &sold_at, &chat.first, stock, buyers)?;
     let figures = json!({
         "command": format!("cargo run --release -p xtask --bin flashcrowd -- --buyers {buyers} --stock {stock} --in-flight {in_flight}{}", args.shards.map(|n| format!(" --shards {n}")).unwrap_or_default()),
         "buyers": buyers,
@@ -919,6 +967,15 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         "checkouts_per_second": checkouts_per_s,
         "checkout_latency_ms": {"p50": ms(percentile(&service, 0.5)), "p99": ms(percentile(&service, 0.99)), "max": ms(service.last().copied().unwrap_or_default())},
         "answer_time_s": {"p50": percentile(&waits, 0.5).as_secs_f64(), "p99": percentile(&waits, 0.99).as_secs_f64()},
+        "whatsapp_messages_per_second": args.whatsapp_mps,
+        "in_chat": {
+            "answered": chat.first.len(),
+            "all_answered_seconds": chat_all.as_secs_f64(),
+            "p50_seconds": percentile(&chat.first, 0.5).as_secs_f64(),
+            "p99_seconds": percentile(&chat.first, 0.99).as_secs_f64(),
+            "messages": chat.messages,
+            "sent_twice": chat.duplicates,
+        },
         "handler_errors_retried": errors,
         "raw_ceiling_ops_per_second": ceiling,
         "reservations_fraction_of_ceiling": reservations_per_s / ceiling,
@@ -934,12 +991,17 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         "aws_write_units": {"one_sale": sold_wcu, "one_sold_out": refused_wcu, "one_sale_items": sold_lines, "one_sold_out_items": refused_lines},
         "naive": {"told_yes": naive_yes, "oversold": naive_oversold, "counter_left": naive_left},
         "payments_seconds": pay_secs,
+        "peak_rss_mib_bench_and_stack": peak_rss_mib(),
         "plot": plot.display().to_string(),
     });
     let json_path = plot.with_extension("json");
     std::fs::write(&json_path, serde_json::to_string_pretty(&figures)?)?;
     let md_path = plot.with_extension("md");
     std::fs::write(&md_path, markdown(&figures))?;
+    println!(
+        "peak RSS of this process (the bench's buyers and the whole stack, every function in one process): {:.1} MiB",
+        peak_rss_mib().unwrap_or(0.0)
+    );
     println!(
         "wrote {}, {} and {}",
         plot.display(),
@@ -950,6 +1012,14 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     if unanswered > 0 || other > 0 {
         return Err(format!("{unanswered} buyers unanswered, {other} odd answers").into());
     }
+    if chat.first.len() < buyers {
+        return Err(format!(
+            "{} of {buyers} buyers had no answer in the chat after {} s",
+            buyers - chat.first.len(),
+            args.chat_timeout_seconds
+        )
+        .into());
+    }
     if links != stock as usize || f_sold != i64::from(stock) || oversold > 0 {
         return Err(format!(
             "the drop sold {f_sold} of {stock} ({links} pay links, oversold {oversold})"
@@ -957,6 +1027,72 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         .into());
     }
     Ok(())
+}
+
+/// This process's peak resident set (`VmHWM`), in MiB: an upper bound for any one function
+/// under this load, since the stack runs all of them here beside the bench's own buyers.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The answers as they reached the chat.
+struct ChatAnswers {
+    /// Per buyer answered, the time of their first message from the crowd's start, sorted.
+    first: Vec<Duration>,
+    /// Messages the fake WhatsApp accepted for the buyers.
+    messages: usize,
+    /// Messages with the same recipient and body as an earlier one.
+    duplicates: usize,
+}
+
+/// Reads the fake WhatsApp's outbox until every buyer has a message or `timeout` passes.
+async fn chat_answers(
+    fakes_url: &str,
+    buyers: usize,
+    started_ms: u64,
+    timeout: Duration,
+) -> Result<ChatAnswers, Error> {
+    let http = reqwest::Client::new();
+    let wanted: std::collections::HashSet<String> =
+        (0..buyers).map(|n| buyer(n).customer).collect();
+    let deadline = Instant::now() + timeout;
+    loop {
+        let outbox: Vec<xtask::fakes::OutboxEntry> = http
+            .get(format!("{fakes_url}/outbox"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let mut first: HashMap<&str, u64> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        let (mut messages, mut duplicates) = (0, 0);
+        for entry in outbox
+            .iter()
+            .filter(|e| e.channel == "whatsapp" && wanted.contains(&e.recipient))
+        {
+            messages += 1;
+            if !seen.insert((entry.recipient.as_str(), entry.body.to_string())) {
+                duplicates += 1;
+            }
+            first.entry(entry.recipient.as_str()).or_insert(entry.at_ms);
+        }
+        if first.len() == buyers || Instant::now() >= deadline {
+            let mut times: Vec<Duration> = first
+                .values()
+                .map(|at| Duration::from_millis(at.saturating_sub(started_ms)))
+                .collect();
+            times.sort();
+            return Ok(ChatAnswers {
+                first: times,
+                messages,
+                duplicates,
+            });
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }
 
 /// `Intercept` for a shared counter (the client keeps its own copy of the interceptor).
@@ -1036,8 +1172,30 @@ fn markdown(f: &Value) -> String {
         ),
     );
     out += &row(
-        "every buyer answered after",
-        format!("{:.1} s", f["all_answered_seconds"].as_f64().unwrap_or(0.0)),
+        "every buyer answered after (checkout's answer / in the chat)",
+        format!(
+            "{:.1} s / {:.1} s",
+            f["all_answered_seconds"].as_f64().unwrap_or(0.0),
+            f["in_chat"]["all_answered_seconds"].as_f64().unwrap_or(0.0)
+        ),
+    );
+    out += &row(
+        "answer in the chat p50 / p99 (fake WhatsApp at N msg/s)",
+        format!(
+            "{:.2} s / {:.2} s ({} msg/s; {} messages, {} sent twice)",
+            f["in_chat"]["p50_seconds"].as_f64().unwrap_or(0.0),
+            f["in_chat"]["p99_seconds"].as_f64().unwrap_or(0.0),
+            f["whatsapp_messages_per_second"],
+            f["in_chat"]["messages"],
+            f["in_chat"]["sent_twice"]
+        ),
+    );
+    out += &row(
+        "peak RSS, bench + whole stack in one process (upper bound per function)",
+        format!(
+            "{:.1} MiB",
+            f["peak_rss_mib_bench_and_stack"].as_f64().unwrap_or(0.0)
+        ),
     );
     out += &row(
         "DynamoDB calls per sale / per sold-out answer",
@@ -1130,7 +1288,7 @@ fn draw(
     chart
         .draw_secondary_series(LineSeries::new(steps(answered_at), RED.stroke_width(1)))
         .map_err(|e| e.to_string())?
-        .label("buyers answered (right axis)")
+        .label("buyers answered in the chat (right axis)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(1)));
     chart
         .configure_series_labels()

@@ -27,7 +27,7 @@ use tokio::sync::Semaphore;
 use xtask::Error;
 use xtask::customer::{Customer, Webhook};
 use xtask::moto::Moto;
-use xtask::stack::{LocalStack, StackOptions};
+use xtask::stack::{Consumers, LocalStack, StackOptions};
 
 #[derive(Parser)]
 #[command(about = "Signed WhatsApp webhooks against the local stack's listener")]
@@ -68,7 +68,7 @@ async fn run(args: Args) -> Result<(), Error> {
     let moto = Moto::start()?;
     let (fakes_url, _fakes) = xtask::fakes::spawn("127.0.0.1:0").await?;
     let mut options = StackOptions::new(&moto.endpoint, "", &fakes_url);
-    options.consumers = false;
+    options.consumers = Consumers::None;
     let stack = LocalStack::start(options).await?;
     let result = load(&args, &stack).await;
     stack.stop().await;

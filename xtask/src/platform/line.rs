@@ -598,6 +598,7 @@ mod tests {
     fn entry(method: &str, body: Value) -> OutboxEntry {
         OutboxEntry {
             seq: 1,
+            at_ms: 0,
             channel: CHANNEL.into(),
             recipient: USER.into(),
             method: method.into(),

@@ -435,6 +435,7 @@ mod tests {
     fn entry(message: Value) -> OutboxEntry {
         OutboxEntry {
             seq: 1,
+            at_ms: 0,
             channel: "messenger".into(),
             recipient: PSID.into(),
             method: "messages".into(),

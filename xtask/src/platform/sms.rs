@@ -477,6 +477,7 @@ mod tests {
     fn choices_are_the_numbered_lines_of_the_last_list() {
         let entry = OutboxEntry {
             seq: 1,
+            at_ms: 0,
             channel: "sms".into(),
             recipient: ANA.into(),
             method: METHOD.into(),

@@ -411,6 +411,7 @@ mod tests {
     fn entry(content: &str) -> OutboxEntry {
         OutboxEntry {
             seq: 1,
+            at_ms: 0,
             channel: "wechat".into(),
             recipient: OPENID.into(),
             method: "message/custom/send".into(),
