@@ -46,6 +46,9 @@ pub struct StackOptions {
     /// Which queue consumers run (none for tests that drive the logic directly: idle long
     /// polls cost moto CPU that a contention measurement should not pay).
     pub consumers: Consumers,
+    /// Outbound batches notify works on at once (Lambda runs as many instances as there are
+    /// message groups with work; one keeps the tests' view of the order simple).
+    pub notify_pollers: usize,
     /// More environment for the functions (e.g. a short `CHATDROP_RETRY_BASE_SECONDS` for a
     /// test that waits out retries).
     pub env: Vec<(String, String)>,
@@ -74,6 +77,7 @@ impl StackOptions {
             reservation_minutes: 10,
             sweep_every: Duration::from_secs(2),
             consumers: Consumers::All,
+            notify_pollers: 1,
             env: Vec::new(),
         }
     }
@@ -276,15 +280,18 @@ impl LocalStack {
             }));
         }
         if options.consumers != Consumers::None {
-            tasks.push(tokio::spawn(poll(
-                sqs,
-                provisioned.queues.outbound.clone(),
-                stopped,
-                move |event| {
-                    let n = notify.clone();
-                    async move { notify::handle(&n, lambda_event(event)).await }
-                },
-            )));
+            for _ in 0..options.notify_pollers.max(1) {
+                let notify = notify.clone();
+                tasks.push(tokio::spawn(poll(
+                    sqs.clone(),
+                    provisioned.queues.outbound.clone(),
+                    stopped.clone(),
+                    move |event| {
+                        let n = notify.clone();
+                        async move { notify::handle(&n, lambda_event(event)).await }
+                    },
+                )));
+            }
         }
 
         Ok(LocalStack {

@@ -81,6 +81,9 @@ struct Args {
     /// (`CHATDROP_SEND_RATES`).
     #[arg(long, default_value_t = 1_000)]
     whatsapp_mps: u32,
+    /// Outbound batches the stack's notify works on at once (Lambda would scale out).
+    #[arg(long, default_value_t = 4)]
+    notify_pollers: usize,
     /// How long to wait for the last answer to reach the chat after the crowd.
     #[arg(long, default_value_t = 900)]
     chat_timeout_seconds: u64,
@@ -639,6 +642,7 @@ async fn run(args: Args) -> Result<(), Error> {
     // on the other queues would cost moto CPU the measurement should not pay.
     let mut options = StackOptions::new(&moto.endpoint, "", &fakes_url);
     options.consumers = Consumers::NotifyOnly;
+    options.notify_pollers = args.notify_pollers;
     options.env.push((
         "CHATDROP_SEND_RATES".into(),
         format!("whatsapp={}", args.whatsapp_mps),
@@ -905,6 +909,19 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     }
     let unattributed = counter.unattributed.load(Ordering::Relaxed);
 
+    // (d) With shards: how evenly the reservations spread, and what that means on AWS.
+    let spread = args.shards.map(|shards| ShardSpread::of(&sold_calls, shards));
+    if let Some(spread) = &spread {
+        println!(
+            "  shards: reservations per shard min {} / mean {:.1} / max {}; at {TARGET_RATE} reservations/s the busiest shard would take {:.0} WCU/s of a partition's {PARTITION_WCU} ({} shards needed at this spread)",
+            spread.min,
+            spread.mean,
+            spread.max,
+            spread.busiest_wcu_at(TARGET_RATE),
+            spread.needed_for(TARGET_RATE),
+        );
+    }
+
     // Every reserved buyer pays; the drop ends sold.
     let paying = Instant::now();
     let sessions = stack.stripe.sessions().await?;
@@ -949,7 +966,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     }
     draw(&plot, &reserved_at, &sold_at, &chat.first, stock, buyers)?;
     let figures = json!({
-        "command": format!("cargo run --release -p xtask --bin flashcrowd -- --buyers {buyers} --stock {stock} --in-flight {in_flight}{}", args.shards.map(|n| format!(" --shards {n}")).unwrap_or_default()),
+        "command": format!("cargo run --release -p xtask --bin flashcrowd -- --buyers {buyers} --stock {stock} --in-flight {in_flight} --whatsapp-mps {} --notify-pollers {}{}", args.whatsapp_mps, args.notify_pollers, args.shards.map(|n| format!(" --shards {n}")).unwrap_or_default()),
         "buyers": buyers,
         "stock": stock,
         "shards": args.shards,
@@ -991,6 +1008,11 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         "aws_write_units": {"one_sale": sold_wcu, "one_sold_out": refused_wcu, "one_sale_items": sold_lines, "one_sold_out_items": refused_lines},
         "naive": {"told_yes": naive_yes, "oversold": naive_oversold, "counter_left": naive_left},
         "payments_seconds": pay_secs,
+        "shard_spread": spread.as_ref().map(|s| json!({
+            "min": s.min, "mean": s.mean, "max": s.max,
+            "busiest_wcu_per_second_at_10000": s.busiest_wcu_at(TARGET_RATE),
+            "shards_needed_at_this_spread": s.needed_for(TARGET_RATE),
+        })),
         "peak_rss_mib_bench_and_stack": peak_rss_mib(),
         "plot": plot.display().to_string(),
     });
@@ -1027,6 +1049,60 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         .into());
     }
     Ok(())
+}
+
+/// The reservation rate per SKU the sharding model is checked against.
+const TARGET_RATE: f64 = 10_000.0;
+/// Write units a second one DynamoDB partition takes.
+const PARTITION_WCU: f64 = 1_000.0;
+/// Write units a reservation spends on its stock shard (one item in a transaction).
+const SHARD_WCU_PER_RESERVATION: f64 = 2.0;
+
+/// How the sales spread over the stock shards: the shard each sale's last (successful)
+/// transaction wrote.
+struct ShardSpread {
+    min: usize,
+    mean: f64,
+    max: usize,
+    shards: u32,
+}
+
+impl ShardSpread {
+    fn of(sales: &[&Outcome], shards: u32) -> ShardSpread {
+        let mut per_shard = vec![0usize; shards as usize];
+        for sale in sales {
+            let shard = sale
+                .calls
+                .iter()
+                .rev()
+                .find(|c| c.op == "TransactWriteItems")
+                .and_then(|c| c.writes.iter().find_map(|w| w.pk.split_once("#SHARD#")))
+                .and_then(|(_, k)| k.parse::<usize>().ok());
+            if let Some(slot) = shard.and_then(|k| per_shard.get_mut(k)) {
+                *slot += 1;
+            }
+        }
+        let total: usize = per_shard.iter().sum();
+        ShardSpread {
+            min: per_shard.iter().copied().min().unwrap_or(0),
+            mean: total as f64 / f64::from(shards.max(1)),
+            max: per_shard.iter().copied().max().unwrap_or(0),
+            shards,
+        }
+    }
+
+    /// Write units a second on the busiest shard when the SKU takes `rate` reservations a
+    /// second spread as measured.
+    fn busiest_wcu_at(&self, rate: f64) -> f64 {
+        let share = self.max as f64 / (self.mean * f64::from(self.shards)).max(1.0);
+        rate * share * SHARD_WCU_PER_RESERVATION
+    }
+
+    /// Shards needed for `rate` with the measured imbalance (busiest over mean) kept.
+    fn needed_for(&self, rate: f64) -> u32 {
+        let imbalance = self.max as f64 / self.mean.max(1e-9);
+        (rate * SHARD_WCU_PER_RESERVATION * imbalance / PARTITION_WCU).ceil() as u32
+    }
 }
 
 /// This process's peak resident set (`VmHWM`), in MiB: an upper bound for any one function
@@ -1221,6 +1297,27 @@ fn markdown(f: &Value) -> String {
             f["naive"]["oversold"], f["naive"]["told_yes"]
         ),
     );
+    if f["shard_spread"].is_object() {
+        out += &row(
+            "reservations per shard min / mean / max",
+            format!(
+                "{} / {:.1} / {}",
+                f["shard_spread"]["min"],
+                f["shard_spread"]["mean"].as_f64().unwrap_or(0.0),
+                f["shard_spread"]["max"]
+            ),
+        );
+        out += &row(
+            "busiest shard at 10,000 reservations/s (model from this spread)",
+            format!(
+                "{:.0} WCU/s of 1,000; {} shards needed at this spread",
+                f["shard_spread"]["busiest_wcu_per_second_at_10000"]
+                    .as_f64()
+                    .unwrap_or(0.0),
+                f["shard_spread"]["shards_needed_at_this_spread"]
+            ),
+        );
+    }
     out += &format!("\nCommand: `{}`\n", f["command"].as_str().unwrap_or(""));
     out
 }
