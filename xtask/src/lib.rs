@@ -10,6 +10,7 @@
 //!   poller per queue that calls the consumer function's handler with an `SqsEvent`, as Lambda's
 //!   event source mapping would.
 //! - [`customer`]: a scripted customer that signs webhooks as each platform does.
+//! - [`runtime_api`]: a fake Lambda Runtime API, to run the functions' real bootstraps.
 //! - [`dev`]: the development secrets that only the local stack and the tests apply.
 
 pub mod crowd;
@@ -21,6 +22,7 @@ pub mod infra;
 pub mod moto;
 pub mod platform;
 pub mod provision;
+pub mod runtime_api;
 pub mod stack;
 pub mod transcript;
 

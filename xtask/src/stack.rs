@@ -91,6 +91,8 @@ pub struct LocalStack {
     pub stripe: FakeStripe,
     /// The configuration every function of this stack runs with.
     pub config: Config,
+    /// The functions' environment (`CHATDROP_*`), as a deployment would set it for this stack.
+    pub env: HashMap<String, String>,
     pub provisioned: Provisioned,
     pub aws: aws_config::SdkConfig,
     stop: watch::Sender<bool>,
@@ -299,6 +301,7 @@ impl LocalStack {
             fakes_url: options.fakes_url,
             stripe,
             config,
+            env: vars,
             provisioned,
             aws,
             stop,

@@ -43,19 +43,15 @@
 //! The table is Markdown, ready to paste. The exit status is 2 when a median or a size misses
 //! its goal, 1 when a function fails to start.
 
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use clap::Parser;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
+use xtask::runtime_api::{
+    Api, Report, environment, executable, http_event, peak_rss, serve, summary,
+};
 use xtask::{Error, dev};
 
 /// Every function, in the order the table prints them.
@@ -94,237 +90,9 @@ struct Args {
     functions: Vec<String>,
 }
 
-/// What the fake Runtime API saw, in order.
-enum Report {
-    /// A `GET …/invocation/next`, at the moment its handler ran.
-    Next(Instant),
-    /// The function's answer to the served event.
-    Response(String),
-    /// The function reported the served event as failed.
-    InvocationError(String),
-    /// The function could not initialise.
-    InitError(String),
-    /// A request this program does not serve (a runtime feature it does not play).
-    Unexpected(String),
-}
-
-/// The fake Runtime API's state: where to report, and the event to hand the next `/next`.
-#[derive(Clone)]
-struct Api {
-    reports: mpsc::UnboundedSender<Report>,
-    event: Arc<Mutex<Option<String>>>,
-}
-
-impl Report {
-    /// For an error message: what arrived instead of what was expected.
-    fn describe(&self) -> String {
-        match self {
-            Report::Next(_) => "a request for the next event".into(),
-            Report::Response(body) => format!("a response: {}", summary(body)),
-            Report::InvocationError(body) => format!("an invocation error: {}", summary(body)),
-            Report::InitError(body) => format!("an init error: {}", summary(body)),
-            Report::Unexpected(request) => format!("an unexpected request: {request}"),
-        }
-    }
-}
-
-impl Api {
-    fn report(&self, report: Report) {
-        // The receiver lives as long as `main`; a closed channel means we are exiting anyway.
-        let _ = self.reports.send(report);
-    }
-}
-
-async fn next(State(api): State<Api>) -> Response {
-    api.report(Report::Next(Instant::now()));
-    let event = api.event.lock().map(|mut e| e.take()).unwrap_or(None);
-    match event {
-        Some(body) => {
-            let deadline = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() + 30_000);
-            (
-                [
-                    (
-                        "lambda-runtime-aws-request-id",
-                        "8476a536-e9f4-11e8-9739-2dfe598c3fcd".to_string(),
-                    ),
-                    ("lambda-runtime-deadline-ms", deadline.to_string()),
-                    (
-                        "lambda-runtime-invoked-function-arn",
-                        "arn:aws:lambda:us-east-1:123456789012:function:coldstart".to_string(),
-                    ),
-                    (
-                        "lambda-runtime-trace-id",
-                        "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1"
-                            .to_string(),
-                    ),
-                    ("content-type", "application/json".to_string()),
-                ],
-                body,
-            )
-                .into_response()
-        }
-        // Nothing to serve: hold the request, as Lambda does between events, until the process
-        // is killed and the connection closes.
-        None => std::future::pending().await,
-    }
-}
-
-async fn invocation_response(
-    State(api): State<Api>,
-    Path(_id): Path<String>,
-    body: String,
-) -> StatusCode {
-    api.report(Report::Response(body));
-    StatusCode::ACCEPTED
-}
-
-async fn invocation_error(
-    State(api): State<Api>,
-    Path(_id): Path<String>,
-    body: String,
-) -> StatusCode {
-    api.report(Report::InvocationError(body));
-    StatusCode::ACCEPTED
-}
-
-async fn init_error(State(api): State<Api>, body: String) -> StatusCode {
-    api.report(Report::InitError(body));
-    StatusCode::ACCEPTED
-}
-
-async fn unexpected(
-    State(api): State<Api>,
-    method: axum::http::Method,
-    uri: axum::http::Uri,
-    _headers: HeaderMap,
-) -> StatusCode {
-    api.report(Report::Unexpected(format!("{method} {uri}")));
-    StatusCode::NOT_FOUND
-}
-
-/// Starts the fake Runtime API on an ephemeral loopback port; returns `host:port`.
-async fn runtime_api(api: Api) -> Result<String, Error> {
-    let app = Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/response",
-            post(invocation_response),
-        )
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/error",
-            post(invocation_error),
-        )
-        .route("/2018-06-01/runtime/init/error", post(init_error))
-        .fallback(unexpected)
-        .with_state(api);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?.to_string();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok(addr)
-}
-
-/// The environment Lambda and the CDK app give a function, with dummy values that need no AWS:
-/// every channel served, secrets from the environment (no `CHATDROP_SECRET_ID`).
-fn environment(function: &str, runtime_api: &str, task_root: &str) -> BTreeMap<String, String> {
-    let queue = |name: &str| format!("https://sqs.us-east-1.amazonaws.com/123456789012/{name}");
-    let mut env: BTreeMap<String, String> = [
-        // Lambda's own variables (`lambda_runtime` requires the first four).
-        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string()),
-        ("AWS_LAMBDA_FUNCTION_NAME", format!("chatdrop-{function}")),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".into()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
-        (
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/chatdrop-{function}"),
-        ),
-        (
-            "AWS_LAMBDA_LOG_STREAM_NAME",
-            "2026/01/01/[$LATEST]coldstart".into(),
-        ),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
-        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".into()),
-        ("LAMBDA_TASK_ROOT", task_root.to_string()),
-        ("_HANDLER", "bootstrap".into()),
-        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
-        ("LANG", "en_US.UTF-8".into()),
-        ("TZ", ":UTC".into()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_DEFAULT_REGION", "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID", "ASIACOLDSTARTEXAMPLE".into()),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            "coldstart-dummy-secret-access-key".into(),
-        ),
-        ("AWS_SESSION_TOKEN", "coldstart-dummy-session-token".into()),
-        // Not in AWS: any SDK call (only sweep's served event makes one) goes to a closed
-        // loopback port and fails at once, without retries.
-        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".into()),
-        ("AWS_MAX_ATTEMPTS", "1".into()),
-        // The CDK app's configuration (infra/lib/chatdrop-stack.ts, xtask/src/stack.rs).
-        ("CHATDROP_TABLE", "chatdrop".into()),
-        ("CHATDROP_CATALOG_QUEUE_URL", queue("chatdrop-catalog.fifo")),
-        ("CHATDROP_CART_QUEUE_URL", queue("chatdrop-cart.fifo")),
-        ("CHATDROP_PAYMENT_QUEUE_URL", queue("chatdrop-payment.fifo")),
-        (
-            "CHATDROP_OUTBOUND_QUEUE_URL",
-            queue("chatdrop-outbound.fifo"),
-        ),
-        (
-            "CHATDROP_PUBLIC_BASE_URL",
-            "https://abc123.execute-api.us-east-1.amazonaws.com".into(),
-        ),
-        (
-            "CHATDROP_CHANNELS",
-            "whatsapp,telegram,messenger,line,wechat,sms".into(),
-        ),
-        (
-            "CHATDROP_WHATSAPP_PHONE_NUMBER_ID",
-            dev::WHATSAPP_PHONE_NUMBER_ID.into(),
-        ),
-        (
-            "CHATDROP_WHATSAPP_ORDER_TEMPLATE",
-            dev::WHATSAPP_ORDER_TEMPLATE.into(),
-        ),
-        ("CHATDROP_WECHAT_APP_ID", dev::WECHAT_APP_ID.into()),
-        (
-            "CHATDROP_TWILIO_ACCOUNT_SID",
-            dev::TWILIO_ACCOUNT_SID.into(),
-        ),
-        ("CHATDROP_SMS_FROM", dev::SMS_FROM.into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    // Every secret of every function: each reads only the ones it needs.
-    env.extend(dev::secrets());
-    env
-}
-
 /// An event `function` handles without the network (see the module docs).
 fn sample_event(function: &str) -> String {
-    let http = |method: &str, path: &str, query: &str| {
-        serde_json::json!({
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path,
-            "rawQueryString": query,
-            "headers": {"host": "abc123.execute-api.us-east-1.amazonaws.com", "user-agent": "coldstart"},
-            "requestContext": {
-                "accountId": "123456789012", "apiId": "abc123",
-                "domainName": "abc123.execute-api.us-east-1.amazonaws.com", "domainPrefix": "abc123",
-                "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
-                         "sourceIp": "198.51.100.7", "userAgent": "coldstart"},
-                "requestId": "JKJaXmPLvHcESHA=", "routeKey": "$default", "stage": "$default",
-                "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 1767225600000i64
-            },
-            "isBase64Encoded": false
-        })
-        .to_string()
-    };
+    let http = |method: &str, path: &str, query: &str| http_event(method, path, query, &[], None);
     match function {
         "ingress" => http(
             "GET",
@@ -345,15 +113,6 @@ fn sample_event(function: &str) -> String {
     }
 }
 
-/// `VmHWM` (peak resident set) of a live process, in bytes.
-fn peak_rss(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// One cold start's figures.
 struct Start {
     init: Duration,
     rss_at_init: Option<u64>,
@@ -386,7 +145,10 @@ impl Runner {
         event: Option<String>,
     ) -> Result<Start, Error> {
         while self.reports.try_recv().is_ok() {}
-        *self.api.event.lock().map_err(|_| "poisoned")? = event.clone();
+        self.api.clear();
+        if let Some(event) = &event {
+            self.api.preload(event.clone());
+        }
         let task_root = bin
             .parent()
             .map_or_else(String::new, |p| p.display().to_string());
@@ -447,32 +209,10 @@ impl Runner {
     }
 }
 
-/// The first line of a response body, short enough for the table.
-fn summary(body: &str) -> String {
-    let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    let text = match (value.get("statusCode"), value.get("errorType")) {
-        (Some(status), _) => format!("HTTP {status}"),
-        (None, Some(kind)) => value
-            .get("errorMessage")
-            .and_then(|m| m.as_str())
-            .unwrap_or_else(|| kind.as_str().unwrap_or_default())
-            .to_string(),
-        _ => body.to_string(),
-    };
-    text.chars().take(40).collect()
-}
-
 /// The nearest-rank percentile of sorted durations, in milliseconds.
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1].as_secs_f64() * 1000.0
-}
-
-/// Where the executable of `function` is under `dir`, in either layout.
-fn executable(dir: &std::path::Path, function: &str) -> Option<PathBuf> {
-    [dir.join(function).join("bootstrap"), dir.join(function)]
-        .into_iter()
-        .find(|p| p.is_file())
 }
 
 fn mb(bytes: u64) -> String {
@@ -497,12 +237,8 @@ async fn run(args: Args) -> Result<Outcome, Error> {
     if args.runs == 0 {
         return Err("--runs must be at least 1".into());
     }
-    let (tx, rx) = mpsc::unbounded_channel();
-    let api = Api {
-        reports: tx,
-        event: Arc::default(),
-    };
-    let runtime_api = runtime_api(api.clone()).await?;
+    let (api, rx) = Api::new();
+    let runtime_api = serve(api.clone()).await?;
     let log_dir = std::env::temp_dir().join("chatdrop-coldstart");
     std::fs::create_dir_all(&log_dir)?;
     let mut runner = Runner {

@@ -910,7 +910,9 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     let unattributed = counter.unattributed.load(Ordering::Relaxed);
 
     // (d) With shards: how evenly the reservations spread, and what that means on AWS.
-    let spread = args.shards.map(|shards| ShardSpread::of(&sold_calls, shards));
+    let spread = args
+        .shards
+        .map(|shards| ShardSpread::of(&sold_calls, shards));
     if let Some(spread) = &spread {
         println!(
             "  shards: reservations per shard min {} / mean {:.1} / max {}; at {TARGET_RATE} reservations/s the busiest shard would take {:.0} WCU/s of a partition's {PARTITION_WCU} ({} shards needed at this spread)",
@@ -1058,8 +1060,7 @@ const PARTITION_WCU: f64 = 1_000.0;
 /// Write units a reservation spends on its stock shard (one item in a transaction).
 const SHARD_WCU_PER_RESERVATION: f64 = 2.0;
 
-/// How the sales spread over the stock shards: the shard each sale's last (successful)
-/// transaction wrote.
+/// How the sales spread over the stock shards: the shard each sale's reservation took.
 struct ShardSpread {
     min: usize,
     mean: f64,
@@ -1071,12 +1072,13 @@ impl ShardSpread {
     fn of(sales: &[&Outcome], shards: u32) -> ShardSpread {
         let mut per_shard = vec![0usize; shards as usize];
         for sale in sales {
+            // The last transaction that wrote a stock shard: the reservation that held.
             let shard = sale
                 .calls
                 .iter()
                 .rev()
-                .find(|c| c.op == "TransactWriteItems")
-                .and_then(|c| c.writes.iter().find_map(|w| w.pk.split_once("#SHARD#")))
+                .filter(|c| c.op == "TransactWriteItems")
+                .find_map(|c| c.writes.iter().find_map(|w| w.pk.split_once("#SHARD#")))
                 .and_then(|(_, k)| k.parse::<usize>().ok());
             if let Some(slot) = shard.and_then(|k| per_shard.get_mut(k)) {
                 *slot += 1;
