@@ -910,12 +910,28 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     let unattributed = counter.unattributed.load(Ordering::Relaxed);
 
     // (d) With shards: how evenly the reservations spread, and what that means on AWS.
+    // Only the first half of the sales by time: later, shards run out and the spread is their
+    // stock's, not the random choice's.
+    let mut timed_sales: Vec<(Duration, &Outcome)> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(n, (_, outcome))| {
+            let (at, answer) = answered.get(&buyer(n).customer)?.first()?;
+            (*answer == Answer::PayLink).then(|| (at.duration_since(started), outcome))
+        })
+        .collect();
+    timed_sales.sort_by_key(|(at, _)| *at);
+    let early_sales: Vec<&Outcome> = timed_sales
+        .iter()
+        .take(timed_sales.len() / 2)
+        .map(|(_, outcome)| *outcome)
+        .collect();
     let spread = args
         .shards
-        .map(|shards| ShardSpread::of(&sold_calls, shards));
+        .map(|shards| ShardSpread::of(&early_sales, shards));
     if let Some(spread) = &spread {
         println!(
-            "  shards: reservations per shard min {} / mean {:.1} / max {}; at {TARGET_RATE} reservations/s the busiest shard would take {:.0} WCU/s of a partition's {PARTITION_WCU} ({} shards needed at this spread)",
+            "  shards (first half of the sales): reservations per shard min {} / mean {:.1} / max {}; at {TARGET_RATE} reservations/s the busiest shard would take {:.0} WCU/s of a partition's {PARTITION_WCU} ({} shards needed at this spread)",
             spread.min,
             spread.mean,
             spread.max,
@@ -1301,7 +1317,7 @@ fn markdown(f: &Value) -> String {
     );
     if f["shard_spread"].is_object() {
         out += &row(
-            "reservations per shard min / mean / max",
+            "reservations per shard, first half of the sales: min / mean / max",
             format!(
                 "{} / {:.1} / {}",
                 f["shard_spread"]["min"],
