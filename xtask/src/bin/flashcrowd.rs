@@ -39,14 +39,11 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::action::Handler;
-use chatdrop_domain::cart::Cart;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
-use chatdrop_domain::customization::Selection;
-use chatdrop_domain::dialogue::Session;
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
-use chatdrop_domain::ports::{Dispatch, Effect, MarkerKey, PortError, SessionStore};
+use chatdrop_domain::ports::{Dispatch, PortError};
 use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_store::DynamoStore;
 use clap::Parser;
@@ -320,48 +317,8 @@ impl Dispatch for Answers {
     }
 }
 
-fn plain_bag() -> Vec<Selection> {
-    vec![
-        Selection::Option {
-            group: "colour".into(),
-            option: "black".into(),
-        },
-        Selection::Option {
-            group: "strap".into(),
-            option: "canvas".into(),
-        },
-        Selection::Skipped {
-            group: "charm".into(),
-        },
-        Selection::Skipped {
-            group: "engraving".into(),
-        },
-    ]
-}
-
 fn buyer(n: usize) -> ConversationId {
     ConversationId::new(Channel::Whatsapp, format!("55119{n:08}"))
-}
-
-/// Gives `conversation` a session whose cart holds one plain Drop Bag (what the cart function
-/// leaves behind after "Add to cart").
-async fn seed_cart(store: &DynamoStore, conversation: &ConversationId) -> Result<(), Error> {
-    let mut cart = Cart::default();
-    cart.add(SKU, plain_bag(), 12_000)
-        .map_err(|e| format!("cart: {e:?}"))?;
-    let session = Session {
-        cart,
-        version: 1,
-        ..Session::default()
-    };
-    let key = MarkerKey {
-        handler: Handler::Cart,
-        identity: format!("seed#{}", conversation.key()),
-    };
-    store
-        .commit(conversation, Some(&session), &key, &Effect::Nothing)
-        .await?;
-    Ok(())
 }
 
 fn unix_millis() -> u64 {
@@ -712,9 +669,16 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     let seeded = bounded(buyers, in_flight, |n| {
         let store = seed_store.clone();
         async move {
-            seed_cart(&store, &buyer(n))
-                .await
-                .map_err(|e| e.to_string())
+            // What the cart function leaves behind after "Add to cart".
+            xtask::crowd::seed_cart(
+                store.as_ref(),
+                &buyer(n),
+                SKU,
+                xtask::crowd::plain_bag(),
+                None,
+            )
+            .await
+            .map_err(|e| e.to_string())
         }
     })
     .await;
