@@ -42,7 +42,7 @@ use chatdrop_domain::action::Handler;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
-use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::ports::{Dispatch, PortError};
 use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_store::DynamoStore;
@@ -331,21 +331,6 @@ fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
-}
-
-fn checkout_message(conversation: &ConversationId, n: usize) -> InboundMessage {
-    InboundMessage {
-        conversation: conversation.clone(),
-        event_id: format!("wamid.FLASH{n:08}"),
-        sent_at: unix_now(),
-        locale: None,
-        ack: None,
-        reply_token: None,
-        content: InboundContent::Action {
-            payload: "p:c".into(),
-            title: None,
-        },
-    }
 }
 
 /// One buyer's checkout as it went.
@@ -707,7 +692,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
             answers.clone(),
             settings.clone(),
         );
-        let message = checkout_message(&buyer(n), n);
+        let message = xtask::crowd::checkout_message(&buyer(n), n, unix_now());
         async move {
             let trace = Arc::new(Trace::default());
             let begun = Instant::now();
