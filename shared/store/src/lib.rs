@@ -16,6 +16,7 @@
 //! marker is created only if absent, and both go in one transaction. Items are mapped with
 //! `serde_dynamo`, so they read naturally in the console.
 
+pub mod capacity;
 mod catalog;
 mod delivery;
 mod orders;

@@ -408,42 +408,6 @@ async fn concurrent_buyers_with_random_conflicts_sell_exactly_the_stock() {
     );
 }
 
-/// DynamoDB's item size: attribute names plus values, as documented ("Item sizes and
-/// formats"): strings and binaries by their bytes, numbers by (significant digits / 2) + 1,
-/// null and booleans 1 byte, lists and maps 3 bytes plus 1 per element.
-fn value_size(v: &AttributeValue) -> usize {
-    match v {
-        AttributeValue::S(s) => s.len(),
-        AttributeValue::N(n) => number_size(n),
-        AttributeValue::B(b) => b.as_ref().len(),
-        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
-        AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
-        AttributeValue::Ns(set) => set.iter().map(|n| number_size(n)).sum(),
-        AttributeValue::L(list) => 3 + list.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
-        AttributeValue::M(map) => {
-            3 + map
-                .iter()
-                .map(|(k, v)| 1 + k.len() + value_size(v))
-                .sum::<usize>()
-        }
-        _ => 0,
-    }
-}
-
-fn number_size(n: &str) -> usize {
-    let digits: String = n.chars().filter(char::is_ascii_digit).collect();
-    let significant = digits
-        .trim_start_matches('0')
-        .trim_end_matches('0')
-        .len()
-        .max(1);
-    significant.div_ceil(2) + 1 + usize::from(n.starts_with('-'))
-}
-
-fn item_size(item: &Item) -> usize {
-    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
-}
-
 #[tokio::test]
 async fn the_items_of_one_reservation_and_what_they_cost() {
     let store = sharded("sizes", "hot", 100, 8).await;
@@ -462,7 +426,7 @@ async fn the_items_of_one_reservation_and_what_they_cost() {
     let mut transactional_wcu = 0;
     eprintln!("item sizes of one reservation (1 unit, drop limit, 8 shards):");
     for i in &written {
-        let size = item_size(i);
+        let size = chatdrop_store::capacity::item_size(i);
         let wcu = 2 * size.div_ceil(1024);
         transactional_wcu += wcu;
         eprintln!("  {:<60} {size:>5} B  {wcu} WCU", label(i));
@@ -478,7 +442,7 @@ async fn the_items_of_one_reservation_and_what_they_cost() {
         .into_iter()
         .find(|i| i.get("sk") == Some(&AttributeValue::S(format!("SKU#drop-bag#{shard}"))))
         .expect("the shard item");
-    let shard_size = item_size(&shard_item);
+    let shard_size = chatdrop_store::capacity::item_size(&shard_item);
     eprintln!(
         "  stock shard {} {shard_size} B: {} WCU per reservation, so 1000 / {} = {} reservations/s per shard",
         label(&shard_item),

@@ -233,42 +233,6 @@ fn written_keys(op: &str, body: &[u8]) -> Vec<Write> {
     }
 }
 
-/// DynamoDB's item size ("Item sizes and formats"): attribute names plus values; strings and
-/// binaries by their bytes, numbers by (significant digits / 2) + 1, null and booleans 1,
-/// lists and maps 3 plus 1 per element. The same rule as `shared/store/tests/sharded_stock.rs`.
-fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
-    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
-}
-
-fn value_size(v: &AttributeValue) -> usize {
-    match v {
-        AttributeValue::S(s) => s.len(),
-        AttributeValue::N(n) => number_size(n),
-        AttributeValue::B(b) => b.as_ref().len(),
-        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
-        AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
-        AttributeValue::Ns(set) => set.iter().map(|n| number_size(n)).sum(),
-        AttributeValue::L(list) => 3 + list.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
-        AttributeValue::M(map) => {
-            3 + map
-                .iter()
-                .map(|(k, v)| 1 + k.len() + value_size(v))
-                .sum::<usize>()
-        }
-        _ => 0,
-    }
-}
-
-fn number_size(n: &str) -> usize {
-    let digits: String = n.chars().filter(char::is_ascii_digit).collect();
-    let significant = digits
-        .trim_start_matches('0')
-        .trim_end_matches('0')
-        .len()
-        .max(1);
-    significant.div_ceil(2) + 1 + usize::from(n.starts_with('-'))
-}
-
 // ---------------------------------------------------------------------------------------------
 // The buyers.
 
@@ -524,7 +488,7 @@ async fn write_units(
             // checkout's writes delete). Billed as attempted, at the 1 KB minimum: DynamoDB
             // charges a refused conditional write, and this assumes a cancelled transaction's
             // items the same (an upper bound for the sold-out path).
-            let size = item.as_ref().map(item_size);
+            let size = item.as_ref().map(chatdrop_store::capacity::item_size);
             let kb = size.map_or(1, |s| s.div_ceil(1024).max(1)) as u64;
             let units = kb * if w.transactional { 2 } else { 1 };
             total += units;
