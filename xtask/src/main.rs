@@ -65,8 +65,8 @@ async fn run_async(task: Task) -> Result<ExitCode, Error> {
     }
 }
 
-/// The whole check: formatting and lints (unless narrowed to a package), every test against a
-/// fresh local moto (stopped afterwards), then the CDK app's offline checks.
+/// The whole check: formatting, lints and `cargo deny` (unless narrowed to a package), every
+/// test against a fresh local moto (stopped afterwards), then the CDK app's offline checks.
 fn test(args: Vec<String>) -> Result<ExitCode, Error> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = moto::repo_root();
@@ -96,6 +96,25 @@ fn test(args: Vec<String>) -> Result<ExitCode, Error> {
             {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        // Dependencies' licenses, duplicate and wildcard bans, and sources (`deny.toml`).
+        // Advisories need the RustSec database from the network, which CI does not have.
+        let tools = xtask::infra::ensure_tools()?;
+        eprintln!("xtask: cargo deny check bans licenses sources");
+        if !Command::new(tools.join("cargo-deny"))
+            .current_dir(root)
+            .args([
+                "--log-level",
+                "error",
+                "check",
+                "bans",
+                "licenses",
+                "sources",
+            ])
+            .status()?
+            .success()
+        {
+            return Ok(ExitCode::FAILURE);
         }
     }
     let moto = Moto::start()?;
