@@ -168,10 +168,11 @@ export class ChatdropStack extends Stack {
         'stage prod needs an alarm topic: set context alarmTopicArn (-c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic>); without it the alarms notify no one',
       );
     }
-    if (props.alarmTopicArn && !Token.isUnresolved(props.alarmTopicArn) && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/.test(props.alarmTopicArn)) {
+    const literal = (v: string | undefined): v is string => v !== undefined && !Token.isUnresolved(v);
+    if (literal(props.alarmTopicArn) && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/.test(props.alarmTopicArn)) {
       problems.push(`alarmTopicArn: \`${props.alarmTopicArn}\` is not an SNS topic ARN`);
     }
-    if (props.publicBaseUrl !== undefined && !Token.isUnresolved(props.publicBaseUrl) && !/^https?:\/\/[^/?#]+/.test(props.publicBaseUrl)) {
+    if (literal(props.publicBaseUrl) && !/^https?:\/\/[^/?#]+/.test(props.publicBaseUrl)) {
       // The functions refuse it at start (Config::from_vars); better at synth.
       problems.push(`publicBaseUrl: \`${props.publicBaseUrl}\` is not an http(s) URL`);
     }
