@@ -8,12 +8,12 @@
 // | `lambdaDir`             | cargo lambda's output dir (`<dir>/<function>/bootstrap`)  | `../target/lambda`   |
 // | `channels`              | `CHATDROP_CHANNELS`                                       | `whatsapp,telegram`  |
 // | `whatsappPhoneNumberId` | `CHATDROP_WHATSAPP_PHONE_NUMBER_ID`, required with WhatsApp | —                  |
-// | `publicBaseUrl`         | `CHATDROP_PUBLIC_BASE_URL`                                | the HTTP API's URL   |
+// | `publicBaseUrl`         | `CHATDROP_PUBLIC_BASE_URL`; a domain forwarding to the API (the webhook outputs use it) | the HTTP API's URL |
 // | `defaultLang`           | `CHATDROP_DEFAULT_LANG`                                   | the functions' (`en`) |
 // | `channelSettings`       | public channel settings, `NAME=value;NAME=value` (`CHATDROP_WECHAT_APP_ID`, `CHATDROP_TWILIO_ACCOUNT_SID`, `CHATDROP_SMS_FROM`, `CHATDROP_WHATSAPP_ORDER_TEMPLATE`, `CHATDROP_SEND_RATES`) | none |
 // | `rustLog`               | `RUST_LOG`                                                | `info`               |
 // | `logRetentionDays`      | days logs are kept (a CloudWatch retention value)         | 14 dev, 90 prod      |
-// | `alarmTopicArn`         | an SNS topic the alarms notify                            | none                 |
+// | `alarmTopicArn`         | an SNS topic the alarms notify                            | required for prod    |
 //
 // The stack is environment-agnostic (account and region come from the deploying credentials)
 // and makes no lookups, so `cdk synth` needs neither credentials nor network. cdk-nag's

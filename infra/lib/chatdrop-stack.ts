@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, Tags, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -21,7 +21,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FUNCTIONS, FunctionSpec, functionListProblems } from './functions';
+import { FUNCTIONS, FunctionSpec, RouteThrottle, functionListProblems } from './functions';
 import { QueueDef, Resources, functionCrates, loadResources, loadSecretNames } from './repo';
 
 export type Stage = 'dev' | 'prod';
@@ -38,7 +38,11 @@ export interface ChatdropStackProps extends StackProps {
   channels: string[];
   /** `CHATDROP_WHATSAPP_PHONE_NUMBER_ID`; required when WhatsApp is served. */
   whatsappPhoneNumberId?: string;
-  /** `CHATDROP_PUBLIC_BASE_URL`; default: the HTTP API's URL. */
+  /**
+   * `CHATDROP_PUBLIC_BASE_URL`; default: the HTTP API's URL. A domain set here must forward to
+   * the HTTP API: the links go through it, and ingress checks the signatures that cover the URL
+   * (Twilio's) against it, so the webhook outputs give URLs on it.
+   */
   publicBaseUrl?: string;
   /** `CHATDROP_DEFAULT_LANG`; default: unset (the functions' default, `en`). */
   defaultLang?: string;
@@ -53,7 +57,10 @@ export interface ChatdropStackProps extends StackProps {
   rustLog: string;
   /** How long logs are kept. */
   logRetention: logs.RetentionDays;
-  /** An existing SNS topic the alarms notify; default: alarms without actions. */
+  /**
+   * An existing SNS topic the alarms notify. Required for `prod` (the stack refuses to
+   * synthesize without it: alarms that tell no one are no alarms); `dev` may go without.
+   */
   alarmTopicArn?: string;
   /** Overrides for tests; default: the real map, crates and resources.json. */
   functions?: Record<string, FunctionSpec>;
@@ -62,8 +69,29 @@ export interface ChatdropStackProps extends StackProps {
   secretNames?: string[];
 }
 
-/** The HTTP API's throttle: far above what the platforms send, low enough to bound a flood. */
-const API_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
+/**
+ * The stage's default route throttle, for a route without settings of its own. Every route the
+ * map declares has its own (`RouteThrottle` in functions.ts, one bucket per route, so a flood
+ * of QR requests cannot spend the webhooks' budget); this is only the floor for a route added
+ * by hand, kept low so that one is noticed rather than left open.
+ */
+const DEFAULT_ROUTE_THROTTLE: RouteThrottle = { rateLimit: 10, burstLimit: 20 };
+
+/**
+ * The access log's fields. No `$context.path`: `/p/{token}` and `/qr/{token}.png` carry the
+ * bearer token of an unpaid order, and logs are kept 14 to 90 days. The route key names the
+ * route with its parameters unexpanded (`GET /p/{token}`).
+ */
+export const ACCESS_LOG_FIELDS: Record<string, string> = {
+  requestId: '$context.requestId',
+  time: '$context.requestTime',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  latencyMs: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+};
 
 /** `machine` field of an ELF header (little-endian), by architecture. */
 const ELF_MACHINE: Record<ArchName, number> = { x86_64: 0x3e, arm64: 0xb7 };
@@ -110,7 +138,12 @@ export class ChatdropStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly apiStage: apigw.HttpStage;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The public base URL without its trailing `/`: the API's URL or `publicBaseUrl`. */
+  readonly publicBaseUrl: string;
   private readonly specs: Record<string, FunctionSpec>;
+  /** Each route's throttle, by route key (`POST /webhooks/{channel}`). */
+  private readonly routeThrottles: Record<string, RouteThrottle> = {};
+  private readonly routes: apigw.HttpRoute[] = [];
 
   constructor(scope: Construct, id: string, props: ChatdropStackProps) {
     super(scope, id, props);
@@ -129,6 +162,19 @@ export class ChatdropStack extends Stack {
           `resources.json: queue ${q.id} is consumed by \`${q.consumer}\`, but infra/lib/functions.ts has no ${q.consumer} entry with trigger { kind: 'queue', queue: '${q.id}' }`,
         );
       }
+    }
+    if (prod && !props.alarmTopicArn) {
+      problems.push(
+        'stage prod needs an alarm topic: set context alarmTopicArn (-c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic>); without it the alarms notify no one',
+      );
+    }
+    const literal = (v: string | undefined): v is string => v !== undefined && !Token.isUnresolved(v);
+    if (literal(props.alarmTopicArn) && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+(\.fifo)?$/.test(props.alarmTopicArn)) {
+      problems.push(`alarmTopicArn: \`${props.alarmTopicArn}\` is not an SNS topic ARN`);
+    }
+    if (literal(props.publicBaseUrl) && !/^https?:\/\/[^/?#]+/.test(props.publicBaseUrl)) {
+      // The functions refuse it at start (Config::from_vars); better at synth.
+      problems.push(`publicBaseUrl: \`${props.publicBaseUrl}\` is not an http(s) URL`);
     }
     if (problems.length > 0) {
       throw new Error(problems.join('\n'));
@@ -205,25 +251,15 @@ export class ChatdropStack extends Stack {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: API_THROTTLE,
+      throttle: DEFAULT_ROUTE_THROTTLE,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTime',
-            method: '$context.httpMethod',
-            path: '$context.path',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            latencyMs: '$context.responseLatency',
-            integrationStatus: '$context.integrationStatus',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
-    const baseUrl = this.apiStage.url; // ends with '/'
+    // The stage URL ends with '/'; Config trims it, and so does this (one rule for the links,
+    // the URL ingress verifies signatures against, and the outputs).
+    this.publicBaseUrl = (props.publicBaseUrl ?? this.apiStage.url).replace(/\/+$/, '');
 
     const architecture = props.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
     if (props.channels.includes('whatsapp') && !props.whatsappPhoneNumberId) {
@@ -249,7 +285,7 @@ export class ChatdropStack extends Stack {
     const environment: Record<string, string> = {
       ...settings,
       CHATDROP_TABLE: this.table.tableName,
-      CHATDROP_PUBLIC_BASE_URL: props.publicBaseUrl ?? baseUrl,
+      CHATDROP_PUBLIC_BASE_URL: this.publicBaseUrl,
       CHATDROP_CHANNELS: props.channels.join(','),
       CHATDROP_SECRET_ID: this.secret.secretArn,
       RUST_LOG: props.rustLog,
@@ -286,6 +322,7 @@ export class ChatdropStack extends Stack {
       });
       this.functions[name] = fn;
     }
+    this.applyRouteThrottles();
 
     this.addAlarms(stage, props.alarmTopicArn);
     this.addOutputs(props.channels, secretNames);
@@ -374,15 +411,16 @@ export class ChatdropStack extends Stack {
     // the role resource itself, which the function already references. Harmless, and CDK's.
     (fn.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
 
-    switch (spec.table) {
-      case 'readWrite':
-        this.table.grantReadWriteData(fn);
-        break;
-      case 'read':
-        this.table.grantReadData(fn);
-        break;
-      case 'none':
-        break;
+    if (Array.isArray(spec.table)) {
+      // Only what the code calls; an empty list would be a typo for 'none'.
+      if (spec.table.length === 0) {
+        throw new Error(`function ${name}: table lists no action; say 'none'`);
+      }
+      this.table.grant(fn, ...[...new Set(spec.table)].sort().map((a) => `dynamodb:${a}`));
+    } else if (spec.table === 'readWrite') {
+      this.table.grantReadWriteData(fn);
+    } else if (spec.table === 'read') {
+      this.table.grantReadData(fn);
     }
     for (const queueId of spec.sendsTo) {
       const target = this.queues[queueId];
@@ -407,6 +445,10 @@ export class ChatdropStack extends Stack {
             methods: route.methods.map((m) => apigw.HttpMethod[m]),
             integration,
           });
+          for (const method of route.methods) {
+            this.routeThrottles[`${method} ${route.path}`] = route.throttle;
+          }
+          this.routes.push(...routes);
           for (const r of routes) {
             Validations.of(r).acknowledge({
               id: 'AwsSolutions-APIG4',
@@ -438,6 +480,24 @@ export class ChatdropStack extends Stack {
       }
     }
     return fn;
+  }
+
+  /**
+   * Gives every route its own throttle (the stage's `RouteSettings`, by route key). The stage
+   * waits for the routes: API Gateway refuses settings for a route key it does not know yet.
+   */
+  private applyRouteThrottles(): void {
+    const settings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const [key, t] of Object.entries(this.routeThrottles)) {
+      if (!(t.rateLimit > 0 && t.burstLimit >= 1 && Number.isInteger(t.burstLimit))) {
+        throw new Error(`route ${key}: a throttle needs a rate above 0 and a whole burst of at least 1`);
+      }
+      settings[key] = { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit };
+    }
+    (this.apiStage.node.defaultChild as apigw.CfnStage).routeSettings = settings;
+    for (const route of this.routes) {
+      this.apiStage.node.addDependency(route);
+    }
   }
 
   private addAlarms(stage: Stage, topicArn: string | undefined): void {
@@ -489,21 +549,24 @@ export class ChatdropStack extends Stack {
 
   private addOutputs(channels: string[], secretNames: string[]): void {
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    out('ApiUrl', this.apiStage.url, 'The HTTP API (the default public base URL for links)');
+    out('ApiUrl', this.apiStage.url, 'The HTTP API itself (a publicBaseUrl domain must forward to it)');
+    out('PublicBaseUrl', this.publicBaseUrl, 'CHATDROP_PUBLIC_BASE_URL: the base of every link, and of every URL below');
+    // On the public base, not the API's own URL: ingress checks a signature that covers the URL
+    // (Twilio's) against `CHATDROP_PUBLIC_BASE_URL/webhooks/<channel>`, so that is the URL a
+    // platform must call; with a custom domain the execute-api URL would answer 401.
+    const url = (routePath: string) => Fn.join('', [this.publicBaseUrl, routePath]);
     for (const channel of channels) {
-      out(
-        `WebhookUrl${pascal(channel)}`,
-        Fn.join('', [this.apiStage.url, `webhooks/${channel}`]),
-        `Point ${channel}'s webhook here`,
-      );
+      out(`WebhookUrl${pascal(channel)}`, url(`/webhooks/${channel}`), `Point ${channel}'s webhook here`);
     }
     // Every fixed HTTP route (no path parameter) gets its URL too: `/webhooks/stripe` →
     // `UrlWebhooksStripe`.
+    const fixed = new Set<string>();
     for (const spec of Object.values(this.specs)) {
       if (spec.trigger.kind !== 'http') continue;
       for (const route of spec.trigger.routes) {
-        if (!route.path.includes('{')) {
-          out(`Url${pascal(route.path)}`, Fn.join('', [this.apiStage.url, route.path.replace(/^\//, '')]), `${route.methods.join('/')} ${route.path}`);
+        if (!route.path.includes('{') && !fixed.has(route.path)) {
+          fixed.add(route.path);
+          out(`Url${pascal(route.path)}`, url(route.path), `${route.methods.join('/')} ${route.path}`);
         }
       }
     }

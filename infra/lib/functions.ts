@@ -10,19 +10,50 @@
 // - Queue consumers take their timeout from resources.json (`consumer_timeout_seconds`), beside
 //   the queue's visibility timeout it must stay under (AWS: visibility >= 6 x timeout). Only
 //   HTTP and scheduled functions set `timeoutSeconds` here.
-// - Concurrency is capped on the event source mapping (`maxConcurrency`: 2..1000), which holds
-//   messages in the queue instead of throttling the function. No function reserves concurrency:
-//   a reservation carves the account's pool (new accounts have 10, and a deploy that leaves
-//   fewer than 10 unreserved fails) and ingress must take a flash crowd; set
-//   `reservedConcurrency` on an entry when an account can spare it.
+// - Concurrency: no function reserves any (`reservedConcurrency` unset on every entry). A
+//   reservation carves the account's pool: new accounts have 10, a deploy that leaves fewer
+//   than 10 unreserved fails, and ingress must take a flash crowd. Each function is bounded
+//   elsewhere instead: a queue consumer by its event source mapping's `maxConcurrency`
+//   (2..1000), which holds messages in the queue rather than throttling the function; an HTTP
+//   function by its routes' throttles (about rate x duration instances); sweep by its schedule
+//   (one run a minute, under a minute long). Set `reservedConcurrency` on an entry when an
+//   account can spare it (README, Deploy, "Throttles and concurrency").
+// - Every HTTP route has its own throttle, so a flood on one (say QR images) spends its own
+//   budget and never the webhooks': API Gateway's route-level settings, one token bucket per
+//   route. The limits are far above what the platforms and a drop's buyers send, and low where
+//   a request costs more (a QR image is rendered per request) or comes rarely (subscription
+//   checks).
 
 export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS' | 'ANY';
+
+/** API Gateway's token bucket for one route: steady requests per second, and the burst. */
+export interface RouteThrottle {
+  rateLimit: number;
+  burstLimit: number;
+}
 
 export interface HttpRoute {
   /** An HTTP API route path, e.g. `/webhooks/{channel}`; the most specific route wins. */
   path: string;
   methods: HttpMethodName[];
+  /** This route's own throttle (each of `methods` gets one bucket of this size). */
+  throttle: RouteThrottle;
 }
+
+/**
+ * The DynamoDB actions a function may call on the table (`table.grant`). A transaction's
+ * `Put` needs `PutItem`, its `Update` `UpdateItem`: IAM has no TransactWriteItems action.
+ */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
 
 export type Trigger =
   /** Routes on the stack's one HTTP API. */
@@ -44,13 +75,26 @@ export interface FunctionSpec {
   /** Unset: no reservation (see above). */
   reservedConcurrency?: number;
   trigger: Trigger;
-  /** Access to the table: `readWrite` (`grantReadWriteData`), `read` (`grantReadData`) or none. */
-  table: 'none' | 'read' | 'readWrite';
+  /**
+   * Access to the table: `readWrite` (`grantReadWriteData`), `read` (`grantReadData`), none,
+   * or exactly the actions listed (what the function's code calls, no more).
+   */
+  table: 'none' | 'read' | 'readWrite' | TableAction[];
   /** Queue ids (resources.json) this function sends to (`grantSendMessages`). */
   sendsTo: string[];
   /** Whether it reads the secret at cold start (`grantRead`); every function gets its ARN. */
   readsSecrets: boolean;
 }
+
+/**
+ * The table actions of catalog and cart, exactly what `shared/conversation` calls through
+ * `shared/store`: GetItem (the marker and the session, `store/src/session.rs`), Query (the
+ * `CATALOG` partition, `store/src/catalog.rs`), TransactWriteItems of two conditional Puts (the
+ * marker and the session: PutItem), UpdateItem (`mark_done`, and a delivery report's status on
+ * the thread, `store/src/thread.rs`). No Scan, DeleteItem or batch call: these roles cannot
+ * list the whole table (orders, phone numbers) or delete from it.
+ */
+export const CONVERSATION_TABLE: TableAction[] = ['GetItem', 'Query', 'PutItem', 'UpdateItem'];
 
 export const FUNCTIONS: Record<string, FunctionSpec> = {
   ingress: {
@@ -58,7 +102,16 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     // Platforms want their 200 fast; the only call is SendMessageBatch.
     memoryMb: 256,
     timeoutSeconds: 10,
-    trigger: { kind: 'http', routes: [{ path: '/webhooks/{channel}', methods: ['GET', 'POST'] }] },
+    trigger: {
+      kind: 'http',
+      routes: [
+        // Every platform's messages and delivery reports: a drop's whole crowd comes this way,
+        // and ingress only verifies and enqueues.
+        { path: '/webhooks/{channel}', methods: ['POST'], throttle: { rateLimit: 500, burstLimit: 1000 } },
+        // Subscription checks (Meta's hub challenge, WeChat's echostr): a few per setup.
+        { path: '/webhooks/{channel}', methods: ['GET'], throttle: { rateLimit: 10, burstLimit: 20 } },
+      ],
+    },
     table: 'none',
     // Routed by payload prefix: `k:` cart, `p:` payment, everything else catalog.
     sendsTo: ['catalog', 'cart', 'payment'],
@@ -68,7 +121,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     description: 'Browsing: menu, categories, product detail, search; typed text',
     memoryMb: 512,
     trigger: { kind: 'queue', queue: 'catalog', maxConcurrency: 20, batchSize: 10 },
-    table: 'readWrite',
+    table: CONVERSATION_TABLE,
     // Replies, and hand-offs of cart and checkout actions.
     sendsTo: ['cart', 'payment', 'outbound'],
     readsSecrets: false,
@@ -77,7 +130,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     description: 'Customization walk and cart actions',
     memoryMb: 512,
     trigger: { kind: 'queue', queue: 'cart', maxConcurrency: 20, batchSize: 10 },
-    table: 'readWrite',
+    table: CONVERSATION_TABLE,
     // Replies, and hand-offs of browsing and checkout actions.
     sendsTo: ['catalog', 'payment', 'outbound'],
     readsSecrets: false,
@@ -113,12 +166,16 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       kind: 'http',
       routes: [
         // Beside ingress's /webhooks/{channel}: the most specific route wins.
-        { path: '/webhooks/stripe', methods: ['POST'] },
-        { path: '/p/{token}', methods: ['GET'] },
-        // `<token>.png`: a path parameter is a whole segment.
-        { path: '/qr/{file}', methods: ['GET'] },
-        { path: '/paid', methods: ['GET'] },
-        { path: '/cancelled', methods: ['GET'] },
+        // Stripe's events: a few per checkout, and checkouts are capped by payment's concurrency.
+        { path: '/webhooks/stripe', methods: ['POST'], throttle: { rateLimit: 100, burstLimit: 200 } },
+        // A buyer's tap on the pay link: one per checkout, and a reload or two.
+        { path: '/p/{token}', methods: ['GET'], throttle: { rateLimit: 100, burstLimit: 200 } },
+        // `<token>.png`: a path parameter is a whole segment. Rendered per request, fetched by
+        // the platform when the QR is sent: lower, so a flood here costs least.
+        { path: '/qr/{file}', methods: ['GET'], throttle: { rateLimit: 50, burstLimit: 100 } },
+        // Stripe's return pages: static text.
+        { path: '/paid', methods: ['GET'], throttle: { rateLimit: 50, burstLimit: 100 } },
+        { path: '/cancelled', methods: ['GET'], throttle: { rateLimit: 50, burstLimit: 100 } },
       ],
     },
     table: 'readWrite',

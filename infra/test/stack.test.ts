@@ -65,7 +65,8 @@ function synth(overrides: Partial<ChatdropStackProps> = {}): { stack: ChatdropSt
 // with the reason, while the function-list tests still say which entry is missing.
 const cached: Record<string, { stack: ChatdropStack; template: Template }> = {};
 const dev = () => (cached.dev ??= synth());
-const prod = () => (cached.prod ??= synth({ stage: 'prod' }));
+const TOPIC = 'arn:aws:sns:us-east-1:111111111111:ops';
+const prod = () => (cached.prod ??= synth({ stage: 'prod', alarmTopicArn: TOPIC }));
 
 function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
   return stack.getLogicalId(construct.node.defaultChild as CfnElement);
@@ -109,6 +110,50 @@ function functionStatements(stack: ChatdropStack, template: Template, fn: string
 }
 
 const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/**
+ * A template value as the string CloudFormation would make of it, with each reference left as
+ * a placeholder (`<HttpApiF5A9A8A7>`, `<AWS::Region>`): enough to compare two values built
+ * from the same references.
+ */
+function evaluate(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, any>;
+  if (v.Ref !== undefined) return `<${v.Ref}>`;
+  if (v['Fn::GetAtt'] !== undefined) return `<${v['Fn::GetAtt'].join('.')}>`;
+  if (v['Fn::Join'] !== undefined) {
+    const [separator, parts] = v['Fn::Join'];
+    return (parts as unknown[]).map(evaluate).join(separator);
+  }
+  throw new Error(`cannot evaluate ${JSON.stringify(value)}`);
+}
+
+/** Every route key (`POST /webhooks/{channel}`) of the map, with its throttle. */
+function routeThrottles(specs: Record<string, FunctionSpec>): Map<string, { fn: string; rateLimit: number; burstLimit: number }> {
+  const out = new Map<string, { fn: string; rateLimit: number; burstLimit: number }>();
+  for (const [fn, spec] of Object.entries(specs)) {
+    if (spec.trigger.kind !== 'http') continue;
+    for (const route of spec.trigger.routes) {
+      for (const method of route.methods) {
+        out.set(`${method} ${route.path}`, { fn, ...route.throttle });
+      }
+    }
+  }
+  return out;
+}
+
+/** The rows of the Markdown table in `text` whose header row starts with `| <first>`. */
+function markdownTable(text: string, first: string): string[][] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`| ${first}`));
+  assert.ok(start >= 0, `a table headed | ${first}`);
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+  }
+  return rows;
+}
 
 describe('the function list', () => {
   test('every crate under functions/ has an entry in infra/lib/functions.ts, and every entry a crate', () => {
@@ -390,7 +435,8 @@ describe('secrets and IAM', () => {
     for (const [name, spec] of Object.entries(FUNCTIONS)) {
       const s = functionStatements(dev().stack, dev().template, name);
       const actions = s.flatMap((st) => asList(st.Action));
-      assert.equal(actions.includes('dynamodb:PutItem'), spec.table === 'readWrite', `${name} writes the table`);
+      const writes = spec.table === 'readWrite' || (Array.isArray(spec.table) && spec.table.includes('PutItem'));
+      assert.equal(actions.includes('dynamodb:PutItem'), writes, `${name} writes the table`);
       assert.equal(actions.includes('dynamodb:GetItem'), spec.table !== 'none', `${name} reads the table`);
       const sendsTo = s
         .filter((st) => asList(st.Action).includes('sqs:SendMessage'))
@@ -490,7 +536,7 @@ describe('entry points, alarms and outputs', () => {
         memoryMb: 256,
         timeoutSeconds: 5,
         reservedConcurrency: 5,
-        trigger: { kind: 'http', routes: [{ path: '/l/{token}', methods: ['GET'] }] },
+        trigger: { kind: 'http', routes: [{ path: '/l/{token}', methods: ['GET'], throttle: { rateLimit: 5, burstLimit: 10 } }] },
         table: 'read',
         sendsTo: [],
         readsSecrets: true,
@@ -499,7 +545,7 @@ describe('entry points, alarms and outputs', () => {
         description: 'test: a webhook beside the channel ones',
         memoryMb: 256,
         timeoutSeconds: 10,
-        trigger: { kind: 'http', routes: [{ path: '/webhooks/partner', methods: ['POST'] }] },
+        trigger: { kind: 'http', routes: [{ path: '/webhooks/partner', methods: ['POST'], throttle: { rateLimit: 7, burstLimit: 14 } }] },
         table: 'readWrite',
         sendsTo: ['outbound'],
         readsSecrets: true,
@@ -524,9 +570,137 @@ describe('entry points, alarms and outputs', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'chatdrop-dev-link', ReservedConcurrentExecutions: 5 });
     const link = functionStatements(stack, template, 'link').flatMap((s) => asList(s.Action));
     assert.ok(link.includes('dynamodb:GetItem') && !link.includes('dynamodb:PutItem'));
+    // Each new route gets its own throttle.
+    const [stage] = Object.values(ofType(template, 'AWS::ApiGatewayV2::Stage'));
+    assert.deepEqual(stage.Properties.RouteSettings['GET /l/{token}'], { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    assert.deepEqual(stage.Properties.RouteSettings['POST /webhooks/partner'], { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 14 });
     // A queue consumer may not set its own timeout: resources.json has it.
     const clash = { ...FUNCTIONS, notify: { ...FUNCTIONS.notify, timeoutSeconds: 5 } };
     assert.throws(() => synth({ functions: clash }), /consumer_timeout_seconds in resources.json/);
+  });
+});
+
+describe('hardening: public URLs, route throttles, access logs, alarm topic, table actions', () => {
+  const smsSettings = { CHATDROP_TWILIO_ACCOUNT_SID: 'AC1', CHATDROP_SMS_FROM: '+15550002222' };
+  const channels = ['whatsapp', 'telegram', 'messenger', 'line', 'sms'];
+
+  test('every webhook and link output is the URL ingress verifies: the public base, custom or not', () => {
+    for (const publicBaseUrl of ['https://shop.example/', 'https://shop.example/chatdrop', undefined]) {
+      const { stack, template } = synth({ channels, channelSettings: smsSettings, publicBaseUrl });
+      const ingress = ofType(template, 'AWS::Lambda::Function')[logicalId(stack, stack.functions.ingress)];
+      // ingress: `format!("{}/webhooks/{name}", public_base_url)`, after Config trims the '/'.
+      const base = evaluate(ingress.Properties.Environment.Variables.CHATDROP_PUBLIC_BASE_URL).replace(/\/+$/, '');
+      if (publicBaseUrl) {
+        assert.equal(base, publicBaseUrl.replace(/\/+$/, ''));
+      } else {
+        assert.match(base, /^https:\/\/<HttpApi[0-9A-F]+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>$/);
+      }
+      const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+      for (const channel of channels) {
+        const id = `WebhookUrl${channel[0].toUpperCase()}${channel.slice(1)}`;
+        assert.equal(evaluate(outputs[id].Value), `${base}/webhooks/${channel}`, `${id} with publicBaseUrl ${publicBaseUrl}`);
+      }
+      for (const spec of Object.values(FUNCTIONS)) {
+        if (spec.trigger.kind !== 'http') continue;
+        for (const route of spec.trigger.routes.filter((r) => !r.path.includes('{'))) {
+          const id = `Url${route.path.split('/').filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`;
+          assert.equal(evaluate(outputs[id].Value), `${base}${route.path}`, `${id} with publicBaseUrl ${publicBaseUrl}`);
+        }
+      }
+      assert.equal(evaluate(outputs.PublicBaseUrl.Value), base);
+      // The API's own URL stays available, for the domain's forwarding.
+      assert.match(evaluate(outputs.ApiUrl.Value), /execute-api/);
+    }
+    assert.throws(() => synth({ publicBaseUrl: 'shop.example' }), /publicBaseUrl: `shop.example` is not an http\(s\) URL/);
+  });
+
+  test('every route has its own throttle; QR images and pay links cannot spend the webhooks\' budget', () => {
+    const [stage] = Object.values(ofType(dev().template, 'AWS::ApiGatewayV2::Stage'));
+    const settings = stage.Properties.RouteSettings as Record<string, any>;
+    const expected = routeThrottles(FUNCTIONS);
+    assert.deepEqual(Object.keys(settings).sort(), [...expected.keys()].sort(), 'one setting per route, none for a route that does not exist');
+    for (const [key, t] of expected) {
+      assert.deepEqual(settings[key], { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit }, key);
+    }
+    // The stage default only bounds a route without settings; below every declared route's.
+    const fallback = stage.Properties.DefaultRouteSettings;
+    for (const [key, t] of expected) {
+      assert.ok(fallback.ThrottlingRateLimit <= t.rateLimit && fallback.ThrottlingBurstLimit <= t.burstLimit, key);
+    }
+    // The costlier or less important routes get less than the platforms' webhooks.
+    const webhooks = settings['POST /webhooks/{channel}'];
+    for (const key of ['GET /qr/{file}', 'GET /p/{token}', 'GET /paid', 'GET /cancelled', 'GET /webhooks/{channel}']) {
+      assert.ok(settings[key].ThrottlingRateLimit < webhooks.ThrottlingRateLimit, key);
+      assert.ok(settings[key].ThrottlingBurstLimit < webhooks.ThrottlingBurstLimit, key);
+    }
+    // API Gateway refuses settings for a route it has not created yet: the stage waits.
+    const stageResource = dev().template.toJSON().Resources[logicalId(dev().stack, dev().stack.apiStage)];
+    const routes = Object.keys(ofType(dev().template, 'AWS::ApiGatewayV2::Route'));
+    for (const route of routes) {
+      assert.ok(asList(stageResource.DependsOn ?? []).includes(route), `the stage depends on ${route}`);
+    }
+    const paid: FunctionSpec = {
+      ...FUNCTIONS['payment-webhook'],
+      trigger: { kind: 'http', routes: [{ path: '/paid', methods: ['GET'], throttle: { rateLimit: 0, burstLimit: 0 } }] },
+    };
+    assert.throws(() => synth({ functions: { ...FUNCTIONS, 'payment-webhook': paid } }), /route GET \/paid: a throttle needs/);
+  });
+
+  test('README states each route\'s throttle and each function\'s reserved concurrency as functions.ts has them', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const throttles = routeThrottles(FUNCTIONS);
+    const rows = markdownTable(readme, 'route | function | rate');
+    assert.deepEqual(
+      rows.map((r) => r.slice(0, 4)).sort(),
+      [...throttles].map(([key, t]) => [`\`${key}\``, `\`${t.fn}\``, String(t.rateLimit), String(t.burstLimit)]).sort(),
+    );
+    const concurrency = markdownTable(readme, 'function | reserved concurrency');
+    assert.deepEqual(
+      concurrency.map((r) => r.slice(0, 2)).sort(),
+      Object.entries(FUNCTIONS).map(([name, spec]) => [`\`${name}\``, spec.reservedConcurrency === undefined ? 'none' : String(spec.reservedConcurrency)]).sort(),
+    );
+  });
+
+  test('access logs name the route, never the raw path (pay tokens)', () => {
+    const [stage] = Object.values(ofType(dev().template, 'AWS::ApiGatewayV2::Stage'));
+    const format = stage.Properties.AccessLogSettings.Format as string;
+    assert.equal(typeof format, 'string');
+    assert.doesNotMatch(format, /\$context\.path\b/, '$context.path holds /p/<token> and /qr/<token>.png');
+    assert.doesNotMatch(format, /\$context\.(resourcePath|requestOverride|pathParameters)/);
+    assert.match(format, /\$context\.routeKey\b/);
+    // Still one JSON object per request.
+    assert.equal(JSON.parse(format).routeKey, '$context.routeKey');
+  });
+
+  test('prod refuses to synthesize without an alarm topic, and names the context key', () => {
+    assert.throws(() => synth({ stage: 'prod' }), /stage prod needs an alarm topic: set context alarmTopicArn/);
+    assert.throws(() => synth({ stage: 'prod', alarmTopicArn: 'ops' }), /alarmTopicArn: `ops` is not an SNS topic ARN/);
+    for (const a of Object.values(ofType(prod().template, 'AWS::CloudWatch::Alarm'))) {
+      assert.deepEqual(a.Properties.AlarmActions, [TOPIC]);
+      assert.deepEqual(a.Properties.OKActions, [TOPIC]);
+    }
+    assert.doesNotThrow(() => dev(), 'dev may go without a topic');
+  });
+
+  test('catalog and cart may call exactly the table actions their code uses, on the table only', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(dev().stack, dev().stack.table), 'Arn'] };
+    // shared/conversation through shared/store: GetItem (marker, session), Query (the catalog
+    // partition), TransactWriteItems of conditional Puts (PutItem), UpdateItem (mark_done,
+    // delivery status).
+    const used = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+    for (const name of ['catalog', 'cart']) {
+      const onTable = functionStatements(dev().stack, dev().template, name).filter((st) =>
+        asList(st.Action).some((a: string) => a.startsWith('dynamodb:')),
+      );
+      const actions = [...new Set(onTable.flatMap((st) => asList(st.Action)))].sort();
+      assert.deepEqual(actions, used, name);
+      for (const st of onTable) {
+        assert.equal(st.Effect, 'Allow');
+        for (const resource of asList(st.Resource)) {
+          assert.deepEqual(resource, tableArn, `${name}: only the table`);
+        }
+      }
+    }
   });
 });
 
@@ -534,7 +708,7 @@ describe('cdk-nag', () => {
   test('AwsSolutions finds nothing unacknowledged, in dev and prod', () => {
     for (const stage of ['dev', 'prod'] as const) {
       const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'chatdrop-cdk-out-')) });
-      new ChatdropStack(app, `chatdrop-${stage}`, props({ stage }));
+      new ChatdropStack(app, `chatdrop-${stage}`, props({ stage, alarmTopicArn: stage === 'prod' ? TOPIC : undefined }));
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       assert.doesNotThrow(() => app.synth(), `cdk-nag, ${stage}`);
     }
