@@ -52,7 +52,7 @@ async fn a_thousand_concurrent_checkouts_sell_exactly_the_stock() {
     let store = Arc::new(h.stack.store());
     let gateway = Arc::new(h.stack.gateway().unwrap());
     let captured = Arc::new(Captured::default());
-    let settings = Arc::new(h.stack.config.checkout_settings());
+    let settings = Arc::new(h.stack.config.checkout_settings(xtask::dev::id_key()));
 
     let buyers: Vec<ConversationId> = (0..BUYERS)
         .map(|i| ConversationId::new(Channel::Whatsapp, format!("55118{i:08}")))
@@ -143,7 +143,7 @@ async fn one_phone_on_two_chats_gets_one_unit_under_a_limit_of_one() {
     let store = Arc::new(h.stack.store());
     let gateway = Arc::new(h.stack.gateway().unwrap());
     let captured = Arc::new(Captured::default());
-    let settings = h.stack.config.checkout_settings();
+    let settings = h.stack.config.checkout_settings(xtask::dev::id_key());
     for round in 0..5u32 {
         let drop_id = format!("limit{round}");
         h.stack
@@ -207,7 +207,7 @@ async fn units_reserved_before_a_phone_is_linked_count_after_it() {
     let store = h.stack.store();
     let gateway = h.stack.gateway().unwrap();
     let captured = Captured::default();
-    let settings = h.stack.config.checkout_settings();
+    let settings = h.stack.config.checkout_settings(xtask::dev::id_key());
     h.stack
         .open_drop(&bag_drop("prelink", 10, Some(1)))
         .await

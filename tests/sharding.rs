@@ -93,7 +93,7 @@ async fn flash_crowd(test: &str, conflict_percent: u64) {
         .unwrap();
     let gateway = Arc::new(h.stack.gateway().unwrap());
     let captured = Arc::new(Captured::default());
-    let settings = Arc::new(h.stack.config.checkout_settings());
+    let settings = Arc::new(h.stack.config.checkout_settings(xtask::dev::id_key()));
     let buyers: Vec<ConversationId> = (0..BUYERS)
         .map(|i| ConversationId::new(Channel::Whatsapp, format!("55119{i:08}")))
         .collect();

@@ -5,7 +5,8 @@
 //! settings, so the same commands work on the local stack (`AWS_ENDPOINT_URL`) and on AWS. The
 //! table is `--table` / `CHATDROP_TABLE`; commands that message customers need the outbound
 //! queue (`CHATDROP_OUTBOUND_QUEUE_URL`); refunds need the Stripe key
-//! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake).
+//! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake); commands that
+//! name customers need the identifier key (`CHATDROP_ID_KEY`, or `CHATDROP_SECRET_ID`).
 
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
@@ -294,6 +295,15 @@ fn outbound_only(url: String) -> QueueUrls {
 
 async fn run(cli: Cli) -> Fallible<String> {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // Customers are named by keyed pseudonyms (the export, held messages, queue group ids):
+    // `CHATDROP_ID_KEY`, or the deployment's secret when `CHATDROP_SECRET_ID` is set. Commands
+    // that name nobody run without it; the others stop saying which secret to set.
+    match chatdrop_config::Secrets::load_with_id_key(&chatdrop_config::secret_source(&aws), &[])
+        .await
+    {
+        Ok(_) | Err(chatdrop_config::ConfigError::MissingSecret(_)) => {}
+        Err(e) => return Err(e.to_string()),
+    }
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), &cli.table);
     let err = |e: chatdrop_domain::ports::PortError| e.to_string();
     match cli.command {

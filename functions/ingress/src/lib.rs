@@ -52,7 +52,8 @@ impl Ingress {
         secrets: &impl SecretSource,
         aws: &aws_config::SdkConfig,
     ) -> Result<Self, Error> {
-        let secrets = Secrets::load(secrets, &channel_secrets(config, true)).await?;
+        let (secrets, _) =
+            Secrets::load_with_id_key(secrets, &channel_secrets(config, true)).await?;
         let whatsapp = config.serves(Channel::Whatsapp).then(|| WhatsappWebhook {
             config: WhatsappConfig {
                 app_secret: secrets

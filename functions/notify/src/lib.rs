@@ -63,7 +63,8 @@ impl Notify {
         secrets: &impl SecretSource,
         aws: &aws_config::SdkConfig,
     ) -> Result<Self, Error> {
-        let secrets = Secrets::load(secrets, &channel_secrets(config, false)).await?;
+        let (secrets, _) =
+            Secrets::load_with_id_key(secrets, &channel_secrets(config, false)).await?;
         let client = http_client(Duration::from_secs(10));
         let whatsapp = config.serves(Channel::Whatsapp).then(|| WhatsappSender {
             client: client.clone(),

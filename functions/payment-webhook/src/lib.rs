@@ -29,7 +29,7 @@ impl PaymentWebhook {
         secrets: &impl SecretSource,
         aws: &aws_config::SdkConfig,
     ) -> Result<Self, Error> {
-        let secrets = Secrets::load(
+        let (secrets, ids) = Secrets::load_with_id_key(
             secrets,
             &[
                 secret_names::STRIPE_SECRET_KEY,
@@ -48,7 +48,7 @@ impl PaymentWebhook {
                 .get(secret_names::STRIPE_WEBHOOK_SECRET)
                 .expose()
                 .to_string(),
-            settings: config.checkout_settings(),
+            settings: config.checkout_settings(ids),
         })
     }
 
@@ -222,7 +222,7 @@ async fn qr(app: &PaymentWebhook, file: &str) -> Response<Body> {
     let Some(token) = file.strip_suffix(".png") else {
         return text(StatusCode::NOT_FOUND, "not found");
     };
-    match chatdrop_domain::ports::OrderStore::order_by_token(&app.store, token).await {
+    match checkout::order_by_pay_token(token, &app.store).await {
         Ok(Some(_)) => match chatdrop_payments::qr::qr_png(&app.settings.pay_link(token)) {
             Ok(png) => respond(StatusCode::OK, "image/png", Body::Binary(png)),
             Err(e) => {

@@ -32,7 +32,8 @@ impl Payment {
         secrets: &impl SecretSource,
         aws: &aws_config::SdkConfig,
     ) -> Result<Self, Error> {
-        let secrets = Secrets::load(secrets, &[secret_names::STRIPE_SECRET_KEY]).await?;
+        let (secrets, ids) =
+            Secrets::load_with_id_key(secrets, &[secret_names::STRIPE_SECRET_KEY]).await?;
         let gateway = StripeGateway::new(
             secrets.get(secret_names::STRIPE_SECRET_KEY).expose(),
             config.payments.stripe_api_base.as_deref(),
@@ -41,7 +42,7 @@ impl Payment {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
             queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
             gateway,
-            settings: config.checkout_settings(),
+            settings: config.checkout_settings(ids),
         })
     }
 

@@ -30,7 +30,8 @@ impl Sweep {
         secrets: &impl SecretSource,
         aws: &aws_config::SdkConfig,
     ) -> Result<Self, Error> {
-        let secrets = Secrets::load(secrets, &[secret_names::STRIPE_SECRET_KEY]).await?;
+        let (secrets, _) =
+            Secrets::load_with_id_key(secrets, &[secret_names::STRIPE_SECRET_KEY]).await?;
         Ok(Sweep {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
             queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),

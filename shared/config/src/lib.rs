@@ -7,9 +7,14 @@
 //! [`SecretSource`], environment variables locally and a parameter store read once in AWS, and
 //! are held in [`Secret`] values whose `Debug` output is redacted so they cannot reach a log.
 //!
+//! A deployed function (one whose secrets come from Secrets Manager, `CHATDROP_SECRET_ID`)
+//! refuses the public development secrets and plain-HTTP URLs at start: [`deployed`].
+//!
 //! [`resources`] is the single definition of the table and queues, shared with the local stack
 //! and the CDK app.
 
+pub mod deployed;
+pub mod dev;
 pub mod resources;
 mod secrets_manager;
 
@@ -17,6 +22,7 @@ pub use secrets_manager::{AnySecrets, SecretsManager, secret_source};
 
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::i18n::Lang;
+use chatdrop_domain::ids::{self, IdKey};
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -31,6 +37,12 @@ pub enum ConfigError {
     MissingSecret(String),
     #[error("could not read secrets: {0}")]
     SecretStore(String),
+    #[error(
+        "secret {0} holds a public development value (README); a deployed function needs a real one"
+    )]
+    PublicDevSecret(String),
+    #[error("secret {name} is unusable: {problem}")]
+    InvalidSecret { name: &'static str, problem: String },
 }
 
 /// Reads environment-like variables; a trait so tests need not mutate the process environment.
@@ -234,12 +246,13 @@ impl Config {
         let wechat_app_id = when(Channel::Wechat, "CHATDROP_WECHAT_APP_ID")?;
         let twilio_account_sid = when(Channel::Sms, "CHATDROP_TWILIO_ACCOUNT_SID")?;
         let sms_from = when(Channel::Sms, "CHATDROP_SMS_FROM")?;
+        let deployed = vars.var(deployed::SECRET_ID).is_some();
         let base = |name: &str, default: &str| {
             or_default(vars, name, default)
                 .trim_end_matches('/')
                 .to_string()
         };
-        Ok(Config {
+        let config = Config {
             table: required(vars, "CHATDROP_TABLE")?,
             queues: QueueUrls {
                 catalog: required(vars, "CHATDROP_CATALOG_QUEUE_URL")?,
@@ -326,21 +339,28 @@ impl Config {
                 .trim_end_matches('/')
                 .to_string(),
             },
-        })
+        };
+        if deployed {
+            deployed::check_urls(&config)?;
+        }
+        Ok(config)
     }
 
     pub fn serves(&self, channel: Channel) -> bool {
         self.channels.contains(&channel)
     }
 
-    /// What the payment-side functions share: reservation length, pay-link base, return URLs.
-    pub fn checkout_settings(&self) -> chatdrop_domain::checkout::CheckoutSettings {
+    /// What the payment-side functions share: reservation length, pay-link base, return URLs,
+    /// and the identifier key order ids and pay tokens are derived under
+    /// ([`Secrets::install_id_key`]).
+    pub fn checkout_settings(&self, ids: IdKey) -> chatdrop_domain::checkout::CheckoutSettings {
         chatdrop_domain::checkout::CheckoutSettings {
             hold_minutes: self.payments.reservation_minutes,
             public_base_url: self.public_base_url.clone(),
             success_url: self.payments.success_url.clone(),
             cancel_url: self.payments.cancel_url.clone(),
             default_lang: self.default_lang,
+            ids,
         }
     }
 }
@@ -382,6 +402,8 @@ pub mod secret_names {
     pub const TWILIO_AUTH_TOKEN: &str = "CHATDROP_TWILIO_AUTH_TOKEN";
     pub const STRIPE_SECRET_KEY: &str = "CHATDROP_STRIPE_SECRET_KEY";
     pub const STRIPE_WEBHOOK_SECRET: &str = "CHATDROP_STRIPE_WEBHOOK_SECRET";
+    /// Keys customer pseudonyms, order ids and pay tokens (`chatdrop_domain::ids`): every function.
+    pub const ID_KEY: &str = "CHATDROP_ID_KEY";
 }
 
 /// Where secrets come from: one batched read at cold start.
@@ -390,6 +412,12 @@ pub trait SecretSource: Send + Sync {
         &self,
         names: &[&str],
     ) -> impl Future<Output = Result<HashMap<String, String>, ConfigError>> + Send;
+
+    /// Whether these are a deployment's secrets (Secrets Manager), which must not be the public
+    /// development values.
+    fn deployed(&self) -> bool {
+        false
+    }
 }
 
 /// Secrets from environment variables (local stack and tests).
@@ -409,7 +437,8 @@ impl SecretSource for EnvSecrets {
 pub struct Secrets(HashMap<String, String>);
 
 impl Secrets {
-    /// Fetches `names` in one call; any missing one is an error naming it.
+    /// Fetches `names` in one call; any missing one is an error naming it, and so, from a
+    /// deployment's source, is any holding a public development value.
     pub async fn load(source: &impl SecretSource, names: &[&str]) -> Result<Secrets, ConfigError> {
         let values = source.fetch(names).await?;
         for name in names {
@@ -417,7 +446,44 @@ impl Secrets {
                 return Err(ConfigError::MissingSecret(name.to_string()));
             }
         }
+        if source.deployed() {
+            deployed::check_secrets(names.iter().filter_map(|n| values.get_key_value(*n)))?;
+        }
         Ok(Secrets(values))
+    }
+
+    /// [`load`](Secrets::load) of `names` and the identifier key, which it installs as this
+    /// process's pseudonym key ([`install_id_key`](Secrets::install_id_key)): what every function
+    /// does first at cold start.
+    pub async fn load_with_id_key(
+        source: &impl SecretSource,
+        names: &[&str],
+    ) -> Result<(Secrets, IdKey), ConfigError> {
+        let mut all = names.to_vec();
+        all.push(secret_names::ID_KEY);
+        let secrets = Secrets::load(source, &all).await?;
+        let key = secrets.install_id_key()?;
+        Ok((secrets, key))
+    }
+
+    /// The identifier key (`CHATDROP_ID_KEY`, which `load` must have been asked for), installed
+    /// as this process's pseudonym key (`chatdrop_domain::ids::install`) and returned for
+    /// [`Config::checkout_settings`]. At least 32 characters: `openssl rand -hex 32` makes one.
+    pub fn install_id_key(&self) -> Result<IdKey, ConfigError> {
+        let name = secret_names::ID_KEY;
+        let value = self.get(name);
+        if value.expose().len() < 32 {
+            return Err(ConfigError::InvalidSecret {
+                name,
+                problem: "shorter than 32 characters".into(),
+            });
+        }
+        let key = IdKey::new(value.expose().as_bytes());
+        ids::install(key.clone()).map_err(|e| ConfigError::InvalidSecret {
+            name,
+            problem: e.to_string(),
+        })?;
+        Ok(key)
     }
 
     pub fn get(&self, name: &str) -> Secret {

@@ -47,6 +47,9 @@ impl SecretSource for SecretsManager {
             .filter(|(k, _)| names.contains(&k.as_str()))
             .collect())
     }
+    fn deployed(&self) -> bool {
+        true
+    }
 }
 
 /// Where a function reads its secrets: Secrets Manager when `CHATDROP_SECRET_ID` is set,
@@ -69,5 +72,8 @@ impl SecretSource for AnySecrets {
             AnySecrets::Aws(s) => s.fetch(names).await,
             AnySecrets::Env(s) => s.fetch(names).await,
         }
+    }
+    fn deployed(&self) -> bool {
+        matches!(self, AnySecrets::Aws(_))
     }
 }

@@ -6,7 +6,7 @@
 //! here once and each function's `lib.rs` names its handler.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use chatdrop_config::Config;
+use chatdrop_config::{Config, Secrets};
 use chatdrop_domain::action::Handler;
 use chatdrop_domain::delivery::DeliveryLog;
 use chatdrop_domain::i18n::Lang;
@@ -34,11 +34,13 @@ impl ConversationApp {
         }
     }
 
-    /// Reads the configuration and builds the AWS clients (endpoint, region and credentials
-    /// come from the SDK's usual environment).
+    /// Reads the configuration and the identifier key (queue group ids and log fields name
+    /// customers by their keyed pseudonym, which must match ingress's) and builds the AWS
+    /// clients (endpoint, region and credentials come from the SDK's usual environment).
     pub async fn from_env() -> Result<Self, lambda_runtime::Error> {
         let config = Config::from_env()?;
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Secrets::load_with_id_key(&chatdrop_config::secret_source(&aws), &[]).await?;
         Ok(ConversationApp::new(&config, &aws))
     }
 }

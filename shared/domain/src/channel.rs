@@ -3,7 +3,8 @@
 //! A conversation is one customer on one channel. Its identity is the pair (channel, the
 //! platform's id for the customer): a WhatsApp number's wa_id, a Telegram chat id. Those ids can
 //! be phone numbers, so they never go into logs: [`ConversationId::hashed`] gives a stable,
-//! non-reversible stand-in for log fields and queue group ids.
+//! keyed stand-in for log fields and queue group ids ([`crate::ids`]: without the key, not even
+//! trying every number of a country recovers one).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -75,14 +76,17 @@ impl ConversationId {
         format!("{}#{}", self.channel, self.customer)
     }
 
-    /// A stable pseudonym for logs and queue group ids: the first 16 hex digits of SHA-256 over
-    /// the key. Enough to follow one customer through the logs, useless to recover the number.
+    /// A stable pseudonym for logs, queue group ids and stored `customer` attributes: 16 hex
+    /// digits of HMAC-SHA-256 over the key, under the process's identifier key
+    /// ([`ids::installed`](crate::ids::installed), which panics if the process installed none).
+    /// Enough to follow one customer through the logs, useless to recover the number.
     pub fn hashed(&self) -> String {
-        short_hash(&self.key())
+        crate::ids::installed().conversation(self)
     }
 }
 
-/// First 16 hex digits of SHA-256: a compact, deterministic identifier.
+/// First 16 hex digits of SHA-256: a compact, deterministic identifier of something public
+/// (a shard choice, a bundle id). Not for anything a person could be found from: see [`crate::ids`].
 pub fn short_hash(input: &str) -> String {
     let digest = Sha256::digest(input.as_bytes());
     hex::encode(&digest[..8])
@@ -104,6 +108,11 @@ mod tests {
         assert_eq!(id.hashed(), id.hashed());
         assert_eq!(id.hashed().len(), 16);
         assert!(!id.hashed().contains("5511987654321"));
+        assert_ne!(
+            id.hashed(),
+            short_hash(&id.key()),
+            "keyed, not the bare SHA-256"
+        );
         let other = ConversationId::new(Channel::Telegram, "5511987654321");
         assert_ne!(id.hashed(), other.hashed());
     }

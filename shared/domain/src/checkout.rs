@@ -2,9 +2,17 @@
 //!
 //! Checkout turns the cart into an order in one all-or-nothing reservation (stock of every drop
 //! SKU, the customer's limit counters, the order itself), then asks the payment provider for a
-//! checkout page and answers in the chat with our own pay link and its QR code. The order id is
-//! derived from the inbound event, so a redelivered "checkout" finds its order already reserved
-//! and carries on from there; the provider call is idempotent per order id.
+//! checkout page and answers in the chat with our own pay link and its QR code. The order id and
+//! the pay token are derived from the inbound event under the identifier key
+//! ([`CheckoutSettings::ids`], see [`crate::ids`]), so a redelivered "checkout" finds its order
+//! already reserved and carries on from there, while nobody without the key can compute another
+//! customer's link from the public, sequential event ids; the provider call is idempotent per
+//! order id.
+//!
+//! A pay link is looked up by [`order_by_pay_token`]: the token starts with its order id, so every
+//! well-formed token costs the same single order read, right or wrong, followed by a
+//! constant-time comparison with the order's stored token. A wrong token therefore costs no more
+//! than a right one, and neither the read nor the comparison tells a guesser how close it came.
 //!
 //! After checkout, three things move an order: the provider's events
 //! ([`apply_payment_event`]), our own expiry of lapsed reservations ([`expire_lapsed`], run by
@@ -15,11 +23,12 @@
 use crate::action::{Action, Handler};
 use crate::cart::Cart;
 use crate::catalog::Catalog;
-use crate::channel::{Channel, ConversationId, full_hash, short_hash};
+use crate::channel::{Channel, ConversationId, full_hash};
 use crate::customization;
 use crate::dialogue::{DialogueState, Session};
 use crate::drops::{self, Drop, DropWindow};
 use crate::i18n::{Lang, Msg, OrderState};
+use crate::ids::IdKey;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::orders::{LimitTake, Order, OrderLine, OrderStatus, StockTake};
 use crate::payment::{CheckoutLine, CheckoutRequest, ExpireOutcome, PaymentError, PaymentGateway};
@@ -30,6 +39,7 @@ use crate::ports::{
 use crate::process::{Handled, ProcessError};
 use crate::reply::{Choice, OrderUpdate, Reply, ReplyBundle};
 use std::collections::BTreeMap;
+use subtle::ConstantTimeEq;
 
 #[derive(Debug, Clone)]
 pub struct CheckoutSettings {
@@ -40,6 +50,9 @@ pub struct CheckoutSettings {
     pub success_url: String,
     pub cancel_url: String,
     pub default_lang: Lang,
+    /// The identifier key (`CHATDROP_ID_KEY`): order ids, pay tokens and the customer records
+    /// limits count against are derived under it.
+    pub ids: IdKey,
 }
 
 impl CheckoutSettings {
@@ -64,11 +77,18 @@ pub enum CheckoutProblem {
 /// The customer record limits count against: a verified phone number (WhatsApp ids and SMS
 /// senders are phone numbers; Telegram shares one through the contact button), else the
 /// conversation alone (Messenger, LINE and WeChat ids are app-scoped and say nothing of a phone).
-pub fn customer_id(conversation: &ConversationId, session: &Session) -> String {
+///
+/// Both are keyed pseudonyms; `k1` marks the keyed form, so records of the unkeyed form that came
+/// before it can be told apart and removed (ARCHITECTURE.md, Identifiers).
+pub fn customer_id(ids: &IdKey, conversation: &ConversationId, session: &Session) -> String {
     match phone_of(conversation, session) {
-        Some(phone) => format!("phone:{}", short_hash(&phone)),
-        None => format!("conv:{}", conversation.hashed()),
+        Some(phone) => format!("phone:k1:{}", ids.phone(&phone)),
+        None => conversation_customer(ids, conversation),
     }
+}
+
+fn conversation_customer(ids: &IdKey, conversation: &ConversationId) -> String {
+    format!("conv:k1:{}", ids.conversation(conversation))
 }
 
 fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
@@ -432,22 +452,22 @@ where
     D: Dispatch,
 {
     let conversation = &message.conversation;
-    let customer = customer_id(conversation, session);
+    let customer = customer_id(&settings.ids, conversation, session);
     // A chat that counted on its own until its phone was shared: its units join the phone's
     // record once, so a limit cannot be dodged by buying before linking.
     if conversation.channel != Channel::Whatsapp
         && customer.starts_with("phone:")
         && !session.linked
     {
-        let own = format!("conv:{}", conversation.hashed());
+        let own = conversation_customer(&settings.ids, conversation);
         ports.orders.link_customer(&own, &customer).await?;
         session.linked = true;
     }
     let catalog = ports.catalogs.catalog().await?;
     let drops_now = ports.orders.drops().await?;
     let identity = message.dedup_identity();
-    let order_id = short_hash(&format!("order#{identity}"));
-    let pay_token = full_hash(&format!("pay#{identity}"))[..32].to_string();
+    let order_id = settings.ids.order_id(&identity);
+    let pay_token = settings.ids.pay_token(&order_id, &identity);
     let planned = plan(
         &catalog,
         &drops_now,
@@ -865,6 +885,20 @@ pub enum PayLinkVisit {
     NotFound,
 }
 
+/// The order a pay link (or its QR code) names: one read of the order its token starts with,
+/// then a constant-time comparison with the token the order holds. Right or wrong, every
+/// well-formed token costs that same read; a malformed one costs none.
+pub async fn order_by_pay_token<O: OrderStore>(
+    token: &str,
+    orders: &O,
+) -> Result<Option<Order>, PortError> {
+    let Some(order_id) = crate::ids::order_id_in_token(token) else {
+        return Ok(None);
+    };
+    let order = orders.order(order_id).await?;
+    Ok(order.filter(|o| bool::from(o.pay_token.as_bytes().ct_eq(token.as_bytes()))))
+}
+
 /// Resolves a pay link, expiring the reservation on access when it has lapsed.
 pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     token: &str,
@@ -873,7 +907,7 @@ pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     gateway: &G,
     dispatch: &D,
 ) -> Result<PayLinkVisit, ProcessError> {
-    let Some(order) = orders.order_by_token(token).await? else {
+    let Some(order) = order_by_pay_token(token, orders).await? else {
         return Ok(PayLinkVisit::NotFound);
     };
     let number = order.number();

@@ -23,6 +23,7 @@ pub mod delivery;
 pub mod dialogue;
 pub mod drops;
 pub mod i18n;
+pub mod ids;
 pub mod inbound;
 pub mod money;
 pub mod orders;

@@ -646,7 +646,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         given: Mutex::default(),
         outbound: stack.queues(),
     });
-    let settings = Arc::new(stack.config.checkout_settings());
+    let settings = Arc::new(stack.config.checkout_settings(xtask::dev::id_key()));
     let started = Instant::now();
     let started_ms = unix_millis();
     let outcomes = bounded(buyers, in_flight, |n| {

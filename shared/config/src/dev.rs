@@ -1,0 +1,45 @@
+//! The development secrets: public on purpose (the README lists them) so anyone can sign a
+//! webhook with curl against the local stack.
+//!
+//! They are defined here, not only in the local stack (`xtask`), so that a deployed function can
+//! recognise and refuse them ([`crate::deployed`]): a copy of `infra/events/local.env` pasted
+//! into the production secret would otherwise let anyone forge webhooks and derive pay links.
+
+use crate::secret_names::*;
+
+pub const WHATSAPP_APP_SECRET_VALUE: &str = "dev-whatsapp-app-secret";
+pub const WHATSAPP_VERIFY_TOKEN_VALUE: &str = "dev-verify-token";
+pub const WHATSAPP_ACCESS_TOKEN_VALUE: &str = "dev-whatsapp-access-token";
+pub const TELEGRAM_SECRET_TOKEN_VALUE: &str = "dev-telegram-secret";
+pub const TELEGRAM_BOT_TOKEN_VALUE: &str = "123456:dev-telegram-bot-token";
+pub const MESSENGER_APP_SECRET_VALUE: &str = "dev-messenger-app-secret";
+pub const MESSENGER_VERIFY_TOKEN_VALUE: &str = "dev-messenger-verify-token";
+pub const MESSENGER_PAGE_TOKEN_VALUE: &str = "dev-messenger-page-token";
+pub const LINE_CHANNEL_SECRET_VALUE: &str = "dev-line-channel-secret";
+pub const LINE_ACCESS_TOKEN_VALUE: &str = "dev-line-access-token";
+pub const WECHAT_TOKEN_VALUE: &str = "devwechattoken";
+pub const WECHAT_APP_SECRET_VALUE: &str = "dev-wechat-app-secret";
+pub const TWILIO_AUTH_TOKEN_VALUE: &str = "dev-twilio-auth-token";
+pub const STRIPE_SECRET_KEY_VALUE: &str = "sk_test_chatdrop_dev";
+pub const STRIPE_WEBHOOK_SECRET_VALUE: &str = "whsec_chatdrop_dev";
+pub const ID_KEY_VALUE: &str = "dev-chatdrop-id-key-public-never-deploy-0123456789";
+
+/// Every secret with its development value.
+pub const SECRETS: [(&str, &str); 16] = [
+    (WHATSAPP_APP_SECRET, WHATSAPP_APP_SECRET_VALUE),
+    (WHATSAPP_VERIFY_TOKEN, WHATSAPP_VERIFY_TOKEN_VALUE),
+    (WHATSAPP_ACCESS_TOKEN, WHATSAPP_ACCESS_TOKEN_VALUE),
+    (TELEGRAM_SECRET_TOKEN, TELEGRAM_SECRET_TOKEN_VALUE),
+    (TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_VALUE),
+    (MESSENGER_APP_SECRET, MESSENGER_APP_SECRET_VALUE),
+    (MESSENGER_VERIFY_TOKEN, MESSENGER_VERIFY_TOKEN_VALUE),
+    (MESSENGER_PAGE_TOKEN, MESSENGER_PAGE_TOKEN_VALUE),
+    (LINE_CHANNEL_SECRET, LINE_CHANNEL_SECRET_VALUE),
+    (LINE_ACCESS_TOKEN, LINE_ACCESS_TOKEN_VALUE),
+    (WECHAT_TOKEN, WECHAT_TOKEN_VALUE),
+    (WECHAT_APP_SECRET, WECHAT_APP_SECRET_VALUE),
+    (TWILIO_AUTH_TOKEN, TWILIO_AUTH_TOKEN_VALUE),
+    (STRIPE_SECRET_KEY, STRIPE_SECRET_KEY_VALUE),
+    (STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET_VALUE),
+    (ID_KEY, ID_KEY_VALUE),
+];
