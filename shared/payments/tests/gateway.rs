@@ -84,7 +84,7 @@ fn session(id: &str, status: &str, payment_status: &str, payment_intent: Option<
         "submit_type": null,
         "subscription": null,
         "success_url": "https://shop.example/ok",
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",
         "url": null
     });
     if status == "open" {
