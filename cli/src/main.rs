@@ -7,6 +7,8 @@
 //! queue (`CHATDROP_OUTBOUND_QUEUE_URL`); refunds need the Stripe key
 //! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake).
 
+mod export;
+
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::checkout;
@@ -19,7 +21,6 @@ use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
 use clap::{Parser, Subcommand};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -139,7 +140,8 @@ enum OrdersAction {
         #[arg(long)]
         status: Option<String>,
     },
-    /// All orders as CSV, to a file or `-` for standard output.
+    /// All orders as CSV, to a file or `-` for standard output; cells a spreadsheet would run
+    /// as formulas (`=`, `+`, `-`, `@`, tab, CR first) start with `'`.
     Export {
         #[arg(default_value = "-")]
         file: String,
@@ -251,14 +253,6 @@ fn parse_sku(spec: &str) -> Fallible<DropSku> {
 
 fn money(order: &Order, minor: i64) -> String {
     Money::new(minor, order.currency).format(false)
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
 }
 
 /// Reads the order as it is now and sends the customer the message its state owes them.
@@ -435,36 +429,15 @@ async fn run(cli: Cli) -> Fallible<String> {
             }
             OrdersAction::Export { file } => {
                 let orders = store.all_orders().await.map_err(err)?;
-                let mut csv = String::from(
-                    "order_id,number,status,created_at,channel,customer,currency,total_minor,items,tracking\n",
-                );
-                for o in &orders {
-                    let items: Vec<String> = o
-                        .lines
-                        .iter()
-                        .map(|l| format!("{} x {}", l.quantity, l.item))
-                        .collect();
-                    csv.push_str(&format!(
-                        "{},{},{},{},{},{},{},{},{},{}\n",
-                        o.id,
-                        o.number(),
-                        o.status.as_str(),
-                        o.created_at,
-                        o.conversation.channel,
-                        o.conversation.hashed(),
-                        o.currency.code(),
-                        o.total,
-                        csv_field(&items.join("; ")),
-                        csv_field(o.tracking.as_deref().unwrap_or("")),
-                    ));
-                }
                 if file == "-" {
-                    std::io::stdout()
-                        .write_all(csv.as_bytes())
+                    export::write_orders(&orders, std::io::stdout().lock())
                         .map_err(|e| e.to_string())?;
                     Ok(String::new())
                 } else {
-                    std::fs::write(&file, csv).map_err(|e| format!("cannot write {file}: {e}"))?;
+                    let out = std::fs::File::create(&file)
+                        .map_err(|e| format!("cannot write {file}: {e}"))?;
+                    export::write_orders(&orders, std::io::BufWriter::new(out))
+                        .map_err(|e| format!("cannot write {file}: {e}"))?;
                     Ok(format!("wrote {} orders to {file}", orders.len()))
                 }
             }
