@@ -8,6 +8,7 @@
 //! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake).
 
 mod export;
+mod refund;
 
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
@@ -15,7 +16,6 @@ use chatdrop_domain::checkout;
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
 use chatdrop_domain::money::Money;
 use chatdrop_domain::orders::{Order, OrderStatus};
-use chatdrop_domain::payment::PaymentGateway;
 use chatdrop_domain::ports::OrderStore;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
@@ -154,7 +154,8 @@ enum OrdersAction {
         #[arg(long, env = "CHATDROP_OUTBOUND_QUEUE_URL")]
         outbound_queue_url: String,
     },
-    /// Refund an order in full through Stripe (idempotent) and tell the customer.
+    /// Refund a paid, shipped or paid_needs_attention order in full through Stripe (idempotent)
+    /// and tell the customer; any other order is refused before Stripe is asked.
     Refund {
         id: String,
         #[arg(long, env = "CHATDROP_OUTBOUND_QUEUE_URL")]
@@ -461,24 +462,11 @@ async fn run(cli: Cli) -> Fallible<String> {
                 stripe_secret_key,
                 stripe_api_base,
             } => {
-                let order = store
-                    .order(&id)
-                    .await
-                    .map_err(err)?
-                    .ok_or("no such order")?;
-                let session = order
-                    .checkout_session
-                    .clone()
-                    .ok_or("the order has no Stripe session")?;
                 let gateway = StripeGateway::new(&stripe_secret_key, stripe_api_base.as_deref())
                     .map_err(|e| e.to_string())?;
-                let refund = gateway.refund(&session).await.map_err(|e| e.to_string())?;
-                if !store.mark_refunded(&id).await.map_err(err)? {
-                    return Err(format!(
-                        "Stripe refund {refund} done, but order {id} is {} and was not marked refunded",
-                        order.status.as_str()
-                    ));
-                }
+                let (_, refund) = refund::refund(&store, &gateway, &id)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let order = tell_customer(&store, &aws, &id, outbound_queue_url).await?;
                 Ok(format!("order {} refunded ({refund})", order.number()))
             }
