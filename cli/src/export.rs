@@ -106,6 +106,7 @@ mod tests {
             checkout_session: None,
             checkout_url: None,
             tracking: tracking.map(str::to_string),
+            attention: Vec::new(),
         }
     }
 

@@ -165,7 +165,8 @@ enum OrdersAction {
         #[arg(long, env = "CHATDROP_STRIPE_API_BASE")]
         stripe_api_base: Option<String>,
     },
-    /// Orders paid after their reservation lapsed and their stock was resold.
+    /// Payments to look at: orders paid after their stock was resold, or by a payment that
+    /// does not match them (another Stripe page, amount or currency), with why.
     Attention,
 }
 
@@ -411,19 +412,21 @@ async fn run(cli: Cli) -> Fallible<String> {
                     .as_deref()
                     .map(|s| OrderStatus::parse(s).ok_or_else(|| format!("unknown status `{s}`")))
                     .transpose()?;
-                let mut out = String::from("order\tnumber\tstatus\ttotal\tchannel\tunits");
+                let mut out =
+                    String::from("order\tnumber\tstatus\ttotal\tchannel\tunits\tattention");
                 for o in store.all_orders().await.map_err(err)? {
                     if wanted.is_some_and(|w| w != o.status) {
                         continue;
                     }
                     out.push_str(&format!(
-                        "\n{}\t{}\t{}\t{}\t{}\t{}",
+                        "\n{}\t{}\t{}\t{}\t{}\t{}\t{}",
                         o.id,
                         o.number(),
                         o.status.as_str(),
                         money(&o, o.total),
                         o.conversation.channel,
-                        o.units()
+                        o.units(),
+                        o.attention.len()
                     ));
                 }
                 Ok(out)
@@ -471,13 +474,19 @@ async fn run(cli: Cli) -> Fallible<String> {
                 Ok(format!("order {} refunded ({refund})", order.number()))
             }
             OrdersAction::Attention => {
-                let mut out = String::from("order\tnumber\ttotal\tchannel");
+                let mut out = String::from("order\tnumber\tstatus\ttotal\tchannel\twhy");
                 for o in store.all_orders().await.map_err(err)? {
-                    if o.status == OrderStatus::PaidNeedsAttention {
+                    if o.status == OrderStatus::PaidNeedsAttention || !o.attention.is_empty() {
+                        let why = if o.attention.is_empty() {
+                            "paid after its reservation lapsed and the stock was resold".into()
+                        } else {
+                            o.attention.join(" | ")
+                        };
                         out.push_str(&format!(
-                            "\n{}\t{}\t{}\t{}",
+                            "\n{}\t{}\t{}\t{}\t{}\t{why}",
                             o.id,
                             o.number(),
+                            o.status.as_str(),
                             money(&o, o.total),
                             o.conversation.channel
                         ));

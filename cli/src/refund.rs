@@ -171,6 +171,7 @@ mod tests {
             checkout_session: Some("cs_test_1".into()),
             checkout_url: Some("https://checkout.example/cs_test_1".into()),
             tracking: None,
+            attention: Vec::new(),
         }
     }
 

@@ -1322,6 +1322,7 @@ mod tests {
                     order_id: Some("ord_100".into()),
                     paid: true,
                     amount_total: Some(15900),
+                    currency: Some("usd".into()),
                 },
             }
         );
