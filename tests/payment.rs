@@ -4,9 +4,22 @@
 //! number of Stripe's deliveries.
 
 use chatdrop_domain::checkout::{self, PaymentEvent};
-use chatdrop_domain::orders::OrderStatus;
+use chatdrop_domain::orders::{Order, OrderStatus};
+use chatdrop_domain::payment::PaidSession;
 use chatdrop_domain::ports::OrderStore;
 use chatdrop_e2e::{Harness, OutboxEntry, all_text, bag_drop, button_ids, unix_now};
+
+/// A payment of `order` in full on its own checkout page, as Stripe's event reports it.
+fn paid_in_full(order: &Order) -> PaymentEvent {
+    PaymentEvent::Paid {
+        order_id: order.id.clone(),
+        paid: PaidSession {
+            session_id: order.checkout_session.clone().expect("a checkout page"),
+            amount_total: Some(order.total),
+            currency: Some(order.currency.code().to_lowercase()),
+        },
+    }
+}
 
 /// The pay link, QR URL and order id from the replies to a checkout.
 fn checkout_parts(replies: &[OutboxEntry]) -> (String, String, String) {
@@ -231,6 +244,7 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
     h.stack.open_drop(&bag_drop("late", 1, None)).await.unwrap();
     let store = h.stack.store();
     let queues = h.stack.queues();
+    let gateway = h.stack.gateway().unwrap();
     let ana = h.whatsapp("5511900000401");
     let bob = h.whatsapp("5511900000402");
 
@@ -246,11 +260,9 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
         "{}",
         all_text(&lapsed)
     );
-    let paid = PaymentEvent::Paid {
-        order_id: first.clone(),
-    };
+    let paid = paid_in_full(&store.order(&first).await.unwrap().unwrap());
     let before = h.stack.last_seq().await.unwrap();
-    let status = checkout::apply_payment_event("evt_late_1", &paid, &store, &queues)
+    let status = checkout::apply_payment_event("evt_late_1", &paid, &store, &gateway, &queues)
         .await
         .unwrap();
     assert_eq!(status, Some(OrderStatus::Paid));
@@ -266,10 +278,10 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
     let lapsed = PaymentEvent::Lapsed {
         order_id: first.clone(),
     };
-    checkout::apply_payment_event("evt_late_0", &lapsed, &store, &queues)
+    checkout::apply_payment_event("evt_late_0", &lapsed, &store, &gateway, &queues)
         .await
         .unwrap();
-    checkout::apply_payment_event("evt_late_1", &paid, &store, &queues)
+    checkout::apply_payment_event("evt_late_1", &paid, &store, &gateway, &queues)
         .await
         .unwrap();
     assert_eq!(
@@ -303,10 +315,9 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
     let before = h.stack.last_seq().await.unwrap();
     let status = checkout::apply_payment_event(
         "evt_late_2",
-        &PaymentEvent::Paid {
-            order_id: bobs.clone(),
-        },
+        &paid_in_full(&store.order(&bobs).await.unwrap().unwrap()),
         &store,
+        &gateway,
         &queues,
     )
     .await
@@ -371,5 +382,129 @@ async fn telegram_chat_to_paid_order_to_confirmation() {
         "{}",
         all_text(&confirmation)
     );
+    h.stack.stop().await;
+}
+
+/// A signed `checkout.session.completed` naming a reserved order by `client_reference_id`, but
+/// for another Checkout Session and 1 cent: not the order's payment. It must neither sell the
+/// order's stock nor vanish: the order is kept as `paid_needs_attention` with the difference
+/// noted for ops, its own page is expired and its unit goes back on sale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_payment_of_another_page_and_amount_is_held_for_attention_not_sold() {
+    let h = Harness::start("pay-mismatch").await;
+    h.stack
+        .open_drop(&bag_drop("mismatch", 2, None))
+        .await
+        .unwrap();
+    let ana = h.whatsapp("5511900000601");
+    h.add_plain_bag(&ana).await;
+    let (link, _, order_id) = checkout_parts(&h.tap(&ana, "p:c").await);
+    let store = h.stack.store();
+    let order = store.order(&order_id).await.unwrap().unwrap();
+    let own_page = order.checkout_session.clone().unwrap();
+    assert_eq!(order.total, 12_000);
+    assert_eq!(
+        store.drop_stock("mismatch").await.unwrap(),
+        [("drop-bag".to_string(), 1, 1, 0)]
+    );
+
+    let body = serde_json::to_vec(&serde_json::json!({
+        "id": "evt_test_mismatch_1",
+        "object": "event",
+        "api_version": xtask::fake_stripe::API_VERSION,
+        "created": unix_now(),
+        "data": { "object": {
+            "id": "cs_test_not_the_orders_page",
+            "object": "checkout.session",
+            "amount_subtotal": 1,
+            "amount_total": 1,
+            "client_reference_id": order_id,
+            "currency": "usd",
+            "metadata": { "order_id": order_id },
+            "mode": "payment",
+            "payment_intent": "pi_test_elsewhere",
+            "payment_status": "paid",
+            "status": "complete"
+        }},
+        "livemode": false,
+        "pending_webhooks": 1,
+        "request": { "id": null, "idempotency_key": null },
+        "type": "checkout.session.completed"
+    }))
+    .unwrap();
+    let deliver = |body: Vec<u8>| {
+        let signature = chatdrop_payments::webhook::sign(
+            &body,
+            xtask::dev::STRIPE_WEBHOOK_SECRET_VALUE,
+            unix_now(),
+        );
+        let h = &h;
+        async move {
+            h.post_raw(
+                "/webhooks/stripe",
+                &[
+                    ("stripe-signature", signature.as_str()),
+                    ("content-type", "application/json"),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let before = h.stack.last_seq().await.unwrap();
+    let (status, answer) = deliver(body.clone()).await;
+    assert_eq!(status, 200, "{answer}");
+
+    let order = store.order(&order_id).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::PaidNeedsAttention);
+    assert_eq!(order.attention.len(), 1, "{:?}", order.attention);
+    assert!(
+        order.attention[0]
+            .starts_with("evt_test_mismatch_1: paid on checkout page cs_test_not_the_orders_page"),
+        "{:?}",
+        order.attention
+    );
+    // Not sold to it: the reserved unit is back on sale, nothing counts as sold.
+    assert_eq!(
+        store.drop_stock("mismatch").await.unwrap(),
+        [("drop-bag".to_string(), 2, 0, 0)]
+    );
+    // The order's own page was expired, so nobody can pay for the unit we gave back.
+    let sessions = h.stack.stripe.sessions().await.unwrap();
+    let own = sessions.iter().find(|s| s.id == own_page).unwrap();
+    assert_eq!(own.status, "expired");
+    // The customer hears a payment is being checked, never a confirmation.
+    let told = all_text(&h.stack.replies_after(&ana.id, before).await.unwrap());
+    assert!(told.contains("that we need to check"), "{told}");
+    assert!(!told.contains("Thank you"), "{told}");
+    // What ops read (`chatdrop orders attention` lists every order with a note).
+    let flagged: Vec<Order> = store
+        .all_orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| !o.attention.is_empty())
+        .collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0].id, order_id);
+
+    // Stripe delivers it again: nothing changes, nothing more is said.
+    let after = h.stack.last_seq().await.unwrap();
+    let (status, _) = deliver(body).await;
+    assert_eq!(status, 200);
+    h.assert_silence(&ana.id, after).await;
+    assert_eq!(
+        store
+            .order(&order_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .attention
+            .len(),
+        1
+    );
+    let (status, _, page) = h.get_raw(&link).await;
+    assert_eq!(status, 200);
+    assert!(!String::from_utf8(page).unwrap().contains("checkout.stripe"));
     h.stack.stop().await;
 }

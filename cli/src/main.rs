@@ -8,19 +8,20 @@
 //! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake); commands that
 //! name customers need the identifier key (`CHATDROP_ID_KEY`, or `CHATDROP_SECRET_ID`).
 
+mod export;
+mod refund;
+
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::checkout;
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
 use chatdrop_domain::money::Money;
 use chatdrop_domain::orders::{Order, OrderStatus};
-use chatdrop_domain::payment::PaymentGateway;
 use chatdrop_domain::ports::OrderStore;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
 use clap::{Parser, Subcommand};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -140,7 +141,8 @@ enum OrdersAction {
         #[arg(long)]
         status: Option<String>,
     },
-    /// All orders as CSV, to a file or `-` for standard output.
+    /// All orders as CSV, to a file or `-` for standard output; cells a spreadsheet would run
+    /// as formulas (`=`, `+`, `-`, `@`, tab, CR first) start with `'`.
     Export {
         #[arg(default_value = "-")]
         file: String,
@@ -153,7 +155,8 @@ enum OrdersAction {
         #[arg(long, env = "CHATDROP_OUTBOUND_QUEUE_URL")]
         outbound_queue_url: String,
     },
-    /// Refund an order in full through Stripe (idempotent) and tell the customer.
+    /// Refund a paid, shipped or paid_needs_attention order in full through Stripe (idempotent)
+    /// and tell the customer; any other order is refused before Stripe is asked.
     Refund {
         id: String,
         #[arg(long, env = "CHATDROP_OUTBOUND_QUEUE_URL")]
@@ -163,7 +166,8 @@ enum OrdersAction {
         #[arg(long, env = "CHATDROP_STRIPE_API_BASE")]
         stripe_api_base: Option<String>,
     },
-    /// Orders paid after their reservation lapsed and their stock was resold.
+    /// Payments to look at: orders paid after their stock was resold, or by a payment that
+    /// does not match them (another Stripe page, amount or currency), with why.
     Attention,
 }
 
@@ -252,14 +256,6 @@ fn parse_sku(spec: &str) -> Fallible<DropSku> {
 
 fn money(order: &Order, minor: i64) -> String {
     Money::new(minor, order.currency).format(false)
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
 }
 
 /// Reads the order as it is now and sends the customer the message its state owes them.
@@ -426,55 +422,36 @@ async fn run(cli: Cli) -> Fallible<String> {
                     .as_deref()
                     .map(|s| OrderStatus::parse(s).ok_or_else(|| format!("unknown status `{s}`")))
                     .transpose()?;
-                let mut out = String::from("order\tnumber\tstatus\ttotal\tchannel\tunits");
+                let mut out =
+                    String::from("order\tnumber\tstatus\ttotal\tchannel\tunits\tattention");
                 for o in store.all_orders().await.map_err(err)? {
                     if wanted.is_some_and(|w| w != o.status) {
                         continue;
                     }
                     out.push_str(&format!(
-                        "\n{}\t{}\t{}\t{}\t{}\t{}",
+                        "\n{}\t{}\t{}\t{}\t{}\t{}\t{}",
                         o.id,
                         o.number(),
                         o.status.as_str(),
                         money(&o, o.total),
                         o.conversation.channel,
-                        o.units()
+                        o.units(),
+                        o.attention.len()
                     ));
                 }
                 Ok(out)
             }
             OrdersAction::Export { file } => {
                 let orders = store.all_orders().await.map_err(err)?;
-                let mut csv = String::from(
-                    "order_id,number,status,created_at,channel,customer,currency,total_minor,items,tracking\n",
-                );
-                for o in &orders {
-                    let items: Vec<String> = o
-                        .lines
-                        .iter()
-                        .map(|l| format!("{} x {}", l.quantity, l.item))
-                        .collect();
-                    csv.push_str(&format!(
-                        "{},{},{},{},{},{},{},{},{},{}\n",
-                        o.id,
-                        o.number(),
-                        o.status.as_str(),
-                        o.created_at,
-                        o.conversation.channel,
-                        o.conversation.hashed(),
-                        o.currency.code(),
-                        o.total,
-                        csv_field(&items.join("; ")),
-                        csv_field(o.tracking.as_deref().unwrap_or("")),
-                    ));
-                }
                 if file == "-" {
-                    std::io::stdout()
-                        .write_all(csv.as_bytes())
+                    export::write_orders(&orders, std::io::stdout().lock())
                         .map_err(|e| e.to_string())?;
                     Ok(String::new())
                 } else {
-                    std::fs::write(&file, csv).map_err(|e| format!("cannot write {file}: {e}"))?;
+                    let out = std::fs::File::create(&file)
+                        .map_err(|e| format!("cannot write {file}: {e}"))?;
+                    export::write_orders(&orders, std::io::BufWriter::new(out))
+                        .map_err(|e| format!("cannot write {file}: {e}"))?;
                     Ok(format!("wrote {} orders to {file}", orders.len()))
                 }
             }
@@ -498,35 +475,28 @@ async fn run(cli: Cli) -> Fallible<String> {
                 stripe_secret_key,
                 stripe_api_base,
             } => {
-                let order = store
-                    .order(&id)
-                    .await
-                    .map_err(err)?
-                    .ok_or("no such order")?;
-                let session = order
-                    .checkout_session
-                    .clone()
-                    .ok_or("the order has no Stripe session")?;
                 let gateway = StripeGateway::new(&stripe_secret_key, stripe_api_base.as_deref())
                     .map_err(|e| e.to_string())?;
-                let refund = gateway.refund(&session).await.map_err(|e| e.to_string())?;
-                if !store.mark_refunded(&id).await.map_err(err)? {
-                    return Err(format!(
-                        "Stripe refund {refund} done, but order {id} is {} and was not marked refunded",
-                        order.status.as_str()
-                    ));
-                }
+                let (_, refund) = refund::refund(&store, &gateway, &id)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let order = tell_customer(&store, &aws, &id, outbound_queue_url).await?;
                 Ok(format!("order {} refunded ({refund})", order.number()))
             }
             OrdersAction::Attention => {
-                let mut out = String::from("order\tnumber\ttotal\tchannel");
+                let mut out = String::from("order\tnumber\tstatus\ttotal\tchannel\twhy");
                 for o in store.all_orders().await.map_err(err)? {
-                    if o.status == OrderStatus::PaidNeedsAttention {
+                    if o.status == OrderStatus::PaidNeedsAttention || !o.attention.is_empty() {
+                        let why = if o.attention.is_empty() {
+                            "paid after its reservation lapsed and the stock was resold".into()
+                        } else {
+                            o.attention.join(" | ")
+                        };
                         out.push_str(&format!(
-                            "\n{}\t{}\t{}\t{}",
+                            "\n{}\t{}\t{}\t{}\t{}\t{why}",
                             o.id,
                             o.number(),
+                            o.status.as_str(),
                             money(&o, o.total),
                             o.conversation.channel
                         ));

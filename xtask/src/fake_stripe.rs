@@ -528,7 +528,9 @@ fn session_json(s: &FakeSession) -> Value {
         "submit_type": null,
         "subscription": null,
         "success_url": s.success_url,
-        "ui_mode": "hosted",
+        // The current API's name for a Stripe-hosted page; `hosted` was its name before
+        // 2026-09-30.endive, and async-stripe logs it as an unknown value on every read.
+        "ui_mode": "hosted_page",
         "url": null
     });
     if let (Some(map), Value::Object(rest)) = (v.as_object_mut(), rest) {
@@ -1320,6 +1322,7 @@ mod tests {
                     order_id: Some("ord_100".into()),
                     paid: true,
                     amount_total: Some(15900),
+                    currency: Some("usd".into()),
                 },
             }
         );
@@ -1458,6 +1461,76 @@ mod tests {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["type"], "invalid_request_error");
         fake.abort();
+    }
+
+    /// A session in `status`, as the fake stores one after a create.
+    fn stored_session(status: &str, payment_status: &str) -> FakeSession {
+        FakeSession {
+            id: "cs_test_0000000000000001".into(),
+            status: status.into(),
+            payment_status: payment_status.into(),
+            url: "http://127.0.0.1:1/pay/cs_test_0000000000000001".into(),
+            client_reference_id: Some("ord_1".into()),
+            metadata: BTreeMap::from([("order_id".into(), "ord_1".into())]),
+            currency: "usd".into(),
+            amount_total: 12_000,
+            line_items: Vec::new(),
+            created: 1_767_225_000,
+            expires_at: 1_767_226_860,
+            success_url: Some("http://127.0.0.1:1/paid".into()),
+            cancel_url: Some("http://127.0.0.1:1/cancelled".into()),
+            allowed_payment_method_types: vec!["card".into()],
+            shipping_countries: Some(vec!["US".into()]),
+            payment_intent: (status == "complete").then(|| "pi_test_1".into()),
+            refund: None,
+            request: BTreeMap::new(),
+            idempotency_key: None,
+        }
+    }
+
+    /// A writer the test's subscriber logs into, to see what async-stripe complains about.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn session_json_reads_as_the_pinned_api_without_unknown_values() {
+        use stripe_shared::{CheckoutSession, CheckoutSessionStatus, CheckoutSessionUiMode};
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            for (status, payment_status) in [("open", "unpaid"), ("complete", "paid")] {
+                let text = session_json(&stored_session(status, payment_status)).to_string();
+                let session: CheckoutSession = miniserde::json::from_str(&text)
+                    .unwrap_or_else(|_| panic!("async-stripe reads the fake's {status} session"));
+                assert_eq!(session.ui_mode, Some(CheckoutSessionUiMode::HostedPage));
+                let expected = if status == "open" {
+                    CheckoutSessionStatus::Open
+                } else {
+                    CheckoutSessionStatus::Complete
+                };
+                assert_eq!(session.status, Some(expected));
+            }
+        });
+        let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            !logged.contains("Unknown value"),
+            "async-stripe met values the pinned API does not list: {logged}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::checkout::{self, CheckoutSettings, PayLinkVisit, PaymentEvent};
+use chatdrop_domain::payment::PaidSession;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_payments::webhook::{self, EventKind};
 use chatdrop_queue::SqsQueues;
@@ -140,15 +141,25 @@ async fn stripe_event(app: &PaymentWebhook, request: Request) -> Response<Body> 
     let _entered = span.enter();
     let domain_event = match &event.kind {
         EventKind::SessionCompleted {
+            session_id,
             order_id: Some(order_id),
             paid: true,
-            ..
+            amount_total,
+            currency,
         }
         | EventKind::AsyncPaymentSucceeded {
+            session_id,
             order_id: Some(order_id),
-            ..
+            amount_total,
+            currency,
         } => PaymentEvent::Paid {
             order_id: order_id.clone(),
+            // Compared with the order before it counts: the reference alone proves nothing.
+            paid: PaidSession {
+                session_id: session_id.clone(),
+                amount_total: *amount_total,
+                currency: currency.clone(),
+            },
         },
         EventKind::AsyncPaymentFailed {
             order_id: Some(order_id),
@@ -166,7 +177,15 @@ async fn stripe_event(app: &PaymentWebhook, request: Request) -> Response<Body> 
             return text(StatusCode::OK, "ignored");
         }
     };
-    match checkout::apply_payment_event(&event.id, &domain_event, &app.store, &app.queues).await {
+    match checkout::apply_payment_event(
+        &event.id,
+        &domain_event,
+        &app.store,
+        &app.gateway,
+        &app.queues,
+    )
+    .await
+    {
         Ok(status) => {
             tracing::info!(
                 order_status = status.map(|s| s.as_str()),

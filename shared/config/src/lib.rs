@@ -149,9 +149,43 @@ pub struct SmsEndpoint {
     pub from: String,
 }
 
+/// Stripe closes a Checkout Session at most this long after creating it (and refuses a longer
+/// `expires_at`).
+const STRIPE_MAX_SESSION_MINUTES: i64 = 24 * 60;
+/// How long chatdrop keeps a Stripe page open past the reservation's end: Stripe's 30-minute
+/// minimum plus one minute of margin (`chatdrop_payments::stripe::stripe_expires_at`).
+const SESSION_PAST_HOLD_MINUTES: i64 = 31;
+/// Between our clock and Stripe's, and for the create request's way there.
+const CLOCK_SKEW_MINUTES: i64 = 1;
+
+/// The longest reservation whose Stripe page Stripe still accepts: a checkout creates the page
+/// right after it reserves, asking for an `expires_at` of hold + 31 minutes from about now,
+/// which must stay within Stripe's 24 hours with a minute to spare:
+/// 1440 − 31 − 1 = 1408 minutes. Anything longer makes every checkout fail.
+pub const MAX_RESERVATION_MINUTES: i64 =
+    STRIPE_MAX_SESSION_MINUTES - SESSION_PAST_HOLD_MINUTES - CLOCK_SKEW_MINUTES;
+
+/// `CHATDROP_RESERVATION_MINUTES`: 1 to [`MAX_RESERVATION_MINUTES`], 10 when unset.
+fn reservation_minutes(vars: &impl Vars) -> Result<i64, ConfigError> {
+    let Some(v) = vars.var("CHATDROP_RESERVATION_MINUTES") else {
+        return Ok(10);
+    };
+    v.trim()
+        .parse()
+        .ok()
+        .filter(|m| (1..=MAX_RESERVATION_MINUTES).contains(m))
+        .ok_or(ConfigError::Invalid {
+            name: "CHATDROP_RESERVATION_MINUTES",
+            problem: format!(
+                "`{v}` is not a number of minutes from 1 to {MAX_RESERVATION_MINUTES} (Stripe closes a checkout page within 24 hours, and chatdrop keeps it open {SESSION_PAST_HOLD_MINUTES} minutes past the reservation)"
+            ),
+        })
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaymentSettings {
-    /// `CHATDROP_RESERVATION_MINUTES` (default 10): how long a checkout holds the stock.
+    /// `CHATDROP_RESERVATION_MINUTES` (default 10, at most [`MAX_RESERVATION_MINUTES`]): how
+    /// long a checkout holds the stock.
     pub reservation_minutes: i64,
     /// `CHATDROP_STRIPE_API_BASE`: unset in AWS (Stripe's own), the fake's URL locally.
     pub stripe_api_base: Option<String>,
@@ -313,15 +347,7 @@ impl Config {
                 },
             },
             payments: PaymentSettings {
-                reservation_minutes: match vars.var("CHATDROP_RESERVATION_MINUTES") {
-                    None => 10,
-                    Some(v) => v.parse().ok().filter(|m| (1..=1440).contains(m)).ok_or(
-                        ConfigError::Invalid {
-                            name: "CHATDROP_RESERVATION_MINUTES",
-                            problem: format!("`{v}` is not a number of minutes from 1 to 1440"),
-                        },
-                    )?,
-                },
+                reservation_minutes: reservation_minutes(vars)?,
                 stripe_api_base: vars.var("CHATDROP_STRIPE_API_BASE"),
                 success_url: vars
                     .var("CHATDROP_CHECKOUT_SUCCESS_URL")
@@ -633,6 +659,29 @@ mod tests {
         );
         v.insert("CHATDROP_CHANNELS".into(), "telegram".into());
         assert!(Config::from_vars(&v).is_ok(), "not needed without WhatsApp");
+    }
+
+    #[test]
+    fn reservation_minutes_stay_within_what_stripe_accepts() {
+        let with = |value: &str| {
+            let mut v = full();
+            v.insert("CHATDROP_RESERVATION_MINUTES".into(), value.into());
+            Config::from_vars(&v).map(|c| c.payments.reservation_minutes)
+        };
+        assert_eq!(MAX_RESERVATION_MINUTES, 1408);
+        assert_eq!(with("1"), Ok(1));
+        assert_eq!(with("1408"), Ok(1408));
+        assert_eq!(with(" 45 "), Ok(45));
+        // 1409 asks Stripe for an expiry 24 h 0 min after the reservation starts: refused.
+        for bad in ["0", "-5", "1409", "1440", "2000", "ten", ""] {
+            match with(bad) {
+                Err(ConfigError::Invalid { name, problem }) => {
+                    assert_eq!(name, "CHATDROP_RESERVATION_MINUTES", "{bad}");
+                    assert!(problem.contains("from 1 to 1408"), "{problem}");
+                }
+                other => panic!("`{bad}` gave {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -31,7 +31,10 @@ use crate::i18n::{Lang, Msg, OrderState};
 use crate::ids::IdKey;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::orders::{LimitTake, Order, OrderLine, OrderStatus, StockTake};
-use crate::payment::{CheckoutLine, CheckoutRequest, ExpireOutcome, PaymentError, PaymentGateway};
+use crate::payment::{
+    CheckoutLine, CheckoutRequest, ExpireOutcome, PaidSession, PaymentError, PaymentGateway,
+    check_payment,
+};
 use crate::ports::{
     CatalogSource, Dispatch, Effect, Marker, MarkerKey, OrderStore, PaidOutcome, PortError,
     ReserveError, SessionStore,
@@ -216,6 +219,7 @@ pub fn plan(
         checkout_session: None,
         checkout_url: None,
         tracking: None,
+        attention: Vec::new(),
     })
 }
 
@@ -729,27 +733,30 @@ fn lapsed_replies(order: &Order) -> Vec<Reply> {
 /// A payment-provider event about an order, in domain terms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaymentEvent {
-    Paid {
-        order_id: String,
-    },
+    /// Paid, on the page and for the amount in `paid`: a sale only if they are the order's.
+    Paid { order_id: String, paid: PaidSession },
     /// Failed or expired on the provider's side: the reservation ends.
-    Lapsed {
-        order_id: String,
-    },
+    Lapsed { order_id: String },
 }
 
 /// Applies a provider event once; duplicates and reordered events change nothing.
-pub async fn apply_payment_event<O: OrderStore, D: Dispatch>(
+///
+/// A payment that is not the order's (another checkout page, amount or currency; see
+/// [`check_payment`]) never makes a sale: the order becomes `paid_needs_attention` with the
+/// difference noted, for ops (`chatdrop orders attention`). A reservation it ends gives its
+/// stock back, after the order's own page is expired, so nobody pays for stock we returned.
+pub async fn apply_payment_event<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     event_id: &str,
     event: &PaymentEvent,
     orders: &O,
+    gateway: &G,
     dispatch: &D,
 ) -> Result<Option<OrderStatus>, PortError> {
     if orders.event_seen(event_id).await? {
         return Ok(None);
     }
     let order_id = match event {
-        PaymentEvent::Paid { order_id } | PaymentEvent::Lapsed { order_id } => order_id,
+        PaymentEvent::Paid { order_id, .. } | PaymentEvent::Lapsed { order_id } => order_id,
     };
     let Some(order) = orders.order(order_id).await? else {
         // Not ours (another environment sharing the provider account): recorded and ignored.
@@ -757,9 +764,39 @@ pub async fn apply_payment_event<O: OrderStore, D: Dispatch>(
         return Ok(None);
     };
     match event {
-        PaymentEvent::Paid { .. } => {
-            orders.mark_paid(&order).await?;
-        }
+        PaymentEvent::Paid { paid, .. } => match check_payment(&order, paid) {
+            Ok(()) => {
+                orders.mark_paid(&order).await?;
+            }
+            Err(mismatch) => {
+                tracing::error!(
+                    order = %order.id,
+                    event = event_id,
+                    %mismatch,
+                    "a payment does not match its order; kept for ops, not sold"
+                );
+                if order.status == OrderStatus::Reserved
+                    && let Some(own) = &order.checkout_session
+                    && *own != paid.session_id
+                {
+                    let outcome = gateway
+                        .expire_checkout(own)
+                        .await
+                        .map_err(|e| PortError::new("payment provider", e))?;
+                    if outcome == ExpireOutcome::AlreadyComplete {
+                        // The customer paid their own page meanwhile: its event makes the sale,
+                        // and this one, retried by the provider, is noted on the paid order.
+                        return Err(PortError::new(
+                            "apply payment",
+                            "the order's own page was paid meanwhile; retry after its event",
+                        ));
+                    }
+                }
+                orders
+                    .hold_for_attention(&order, &format!("{event_id}: {mismatch}"))
+                    .await?;
+            }
+        },
         PaymentEvent::Lapsed { .. } => {
             orders.release(&order, OrderStatus::Expired).await?;
         }
@@ -800,7 +837,12 @@ pub async fn tell_customer<O: OrderStore, D: Dispatch>(
             notify_once(orders, dispatch, order, "paid", replies).await
         }
         OrderStatus::PaidNeedsAttention => {
-            let replies = vec![text(Msg::LatePayment(&number).text(lang))];
+            let message = if order.attention.is_empty() {
+                Msg::LatePayment(&number)
+            } else {
+                Msg::PaymentUnderReview(&number)
+            };
+            let replies = vec![text(message.text(lang))];
             notify_once(orders, dispatch, order, "attention", replies).await
         }
         OrderStatus::Expired | OrderStatus::Cancelled => {

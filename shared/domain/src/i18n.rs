@@ -155,6 +155,8 @@ pub enum Msg<'a> {
     },
     Refunded(&'a str),
     LatePayment(&'a str),
+    /// A payment for the order that does not match it (amount, currency, checkout page).
+    PaymentUnderReview(&'a str),
     MyOrders,
 }
 
@@ -312,6 +314,9 @@ impl Msg<'_> {
             LatePayment(n) => format!(
                 "We received your payment for order {n} after its reservation lapsed. Our team will contact you here shortly; you will not lose your money."
             ),
+            PaymentUnderReview(n) => format!(
+                "We received a payment for order {n} that we need to check before we confirm it. Our team will contact you here shortly; you will not lose your money."
+            ),
             MyOrders => "My orders".into(),
         }
     }
@@ -441,6 +446,9 @@ impl Msg<'_> {
             Refunded(n) => format!("注文{n}を全額返金しました。"),
             LatePayment(n) => format!(
                 "注文{n}のお支払いをお取り置き期限後に受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。"
+            ),
+            PaymentUnderReview(n) => format!(
+                "注文{n}について確認が必要なお支払いを受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。"
             ),
             MyOrders => "注文履歴".into(),
         }

@@ -10,6 +10,10 @@
 //!                                           └  stock resold ──────▶ paid_needs_attention ─▶ refunded | paid
 //! ```
 //!
+//! A payment that is not the order's (another checkout page, amount or currency:
+//! [`crate::payment::check_payment`]) is never a sale: the order becomes `paid_needs_attention`
+//! with the difference in [`Order::attention`], releasing a reservation as a lapse would.
+//!
 //! Leaving `reserved` for `expired` or `cancelled` returns the stock and the customer's limit at
 //! once, in the same transaction that changes the status; `paid` turns the reservation into a
 //! sale. Every transition is conditional on the state it leaves, so duplicate or reordered
@@ -125,6 +129,11 @@ pub struct Order {
     pub checkout_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<String>,
+    /// Why ops must look at the order, one entry per payment that did not match it (another
+    /// checkout page, amount or currency): set with `paid_needs_attention`, or on an order
+    /// that was already paid when a second, odd payment arrived.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attention: Vec<String>,
 }
 
 impl Order {

@@ -198,6 +198,17 @@ pub trait OrderStore: Send + Sync {
         order: &crate::orders::Order,
     ) -> impl Future<Output = Result<PaidOutcome, PortError>> + Send;
 
+    /// A payment that does not match its order: the order becomes `paid_needs_attention` with
+    /// `reason` noted (once per reason). A reservation is released in the same step, as a lapse
+    /// releases it (no sale stands behind it); an expired or cancelled order only changes
+    /// state; a paid, shipped, refunded or already flagged order keeps its state and gets the
+    /// note. [`PaidOutcome::NeedsAttention`] when the state changed, else `Unchanged`.
+    fn hold_for_attention(
+        &self,
+        order: &crate::orders::Order,
+        reason: &str,
+    ) -> impl Future<Output = Result<PaidOutcome, PortError>> + Send;
+
     /// Ids of reserved orders whose reservation lapsed before `now`, oldest first.
     fn lapsed_reservations(
         &self,

@@ -132,12 +132,17 @@ pub enum EventKind {
         order_id: Option<String>,
         /// `payment_status` is `paid` or `no_payment_required`.
         paid: bool,
+        /// Minor units, to compare with the order's total before it counts as paid.
         amount_total: Option<i64>,
+        /// Lowercase ISO code, as Stripe writes it.
+        currency: Option<String>,
     },
     /// `checkout.session.async_payment_succeeded`: a delayed payment arrived.
     AsyncPaymentSucceeded {
         session_id: String,
         order_id: Option<String>,
+        amount_total: Option<i64>,
+        currency: Option<String>,
     },
     /// `checkout.session.async_payment_failed`: a delayed payment failed.
     AsyncPaymentFailed {
@@ -177,6 +182,8 @@ struct RawSession {
     payment_status: Option<String>,
     #[serde(default)]
     amount_total: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
 }
 
 impl RawSession {
@@ -211,6 +218,7 @@ pub fn parse_event(body: &[u8]) -> Result<StripeEvent, serde_json::Error> {
                 order_id: s.order_id(),
                 paid,
                 amount_total: s.amount_total,
+                currency: s.currency,
                 session_id: s.id,
             }
         }
@@ -218,6 +226,8 @@ pub fn parse_event(body: &[u8]) -> Result<StripeEvent, serde_json::Error> {
             let s = session(raw.data.object)?;
             EventKind::AsyncPaymentSucceeded {
                 order_id: s.order_id(),
+                amount_total: s.amount_total,
+                currency: s.currency,
                 session_id: s.id,
             }
         }
@@ -467,6 +477,7 @@ mod tests {
                 order_id: Some("ord_42".into()),
                 paid: true,
                 amount_total: Some(4200),
+                currency: Some("usd".into()),
             }
         );
     }
@@ -522,7 +533,9 @@ mod tests {
             parse_event(&body).unwrap().kind,
             EventKind::AsyncPaymentSucceeded {
                 session_id: "cs_test_a1B2c3D4".into(),
-                order_id: Some("ord_42".into())
+                order_id: Some("ord_42".into()),
+                amount_total: Some(4200),
+                currency: Some("usd".into()),
             }
         );
         let body = event(

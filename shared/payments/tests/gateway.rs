@@ -84,7 +84,7 @@ fn session(id: &str, status: &str, payment_status: &str, payment_intent: Option<
         "submit_type": null,
         "subscription": null,
         "success_url": "https://shop.example/ok",
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",
         "url": null
     });
     if status == "open" {
@@ -498,4 +498,18 @@ fn invalid_configuration_is_refused() {
         StripeGateway::new("sk_test_\u{7}bell", None),
         Err(PaymentError::Refused(_))
     ));
+}
+
+/// The longest reservation the config accepts still gets a page Stripe accepts: an
+/// `expires_at` within 24 hours of creation, with a minute to spare for clock skew.
+#[test]
+fn the_longest_configured_reservation_fits_stripes_24_hours() {
+    use chatdrop_config::MAX_RESERVATION_MINUTES;
+    use chatdrop_payments::stripe::stripe_expires_at;
+    let created = 1_767_225_600;
+    let longest = stripe_expires_at(created + MAX_RESERVATION_MINUTES * 60) - created;
+    assert!(longest <= 24 * 3600 - 60, "{longest} s");
+    // One minute more would leave no margin at all.
+    let over = stripe_expires_at(created + (MAX_RESERVATION_MINUTES + 1) * 60) - created;
+    assert!(over > 24 * 3600 - 60, "{over} s");
 }

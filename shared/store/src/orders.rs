@@ -315,6 +315,19 @@ fn sold_out(take: &chatdrop_domain::orders::StockTake) -> ReserveError {
     }
 }
 
+/// Appends `:note` to the order's attention list (see [`with_note`]).
+const ADD_NOTE: &str = "attention = list_append(if_not_exists(attention, :no_notes), :note)";
+
+/// The values [`ADD_NOTE`] needs, for `note`.
+fn with_note(
+    builder: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    note: &str,
+) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    builder
+        .expression_attribute_values(":no_notes", AttributeValue::L(Vec::new()))
+        .expression_attribute_values(":note", AttributeValue::L(vec![s(note)]))
+}
+
 fn refused(reason: &CancellationReason) -> bool {
     reason.code() == Some("ConditionalCheckFailed")
 }
@@ -884,20 +897,58 @@ impl DynamoStore {
         Ok(matches!(self.transact(vec![item]).await?, TxResult::Done))
     }
 
+    /// `reserved` → `to`, returning the order's stock and limit units, with `note` added to
+    /// its attention list when given; `Ok(false)` when the order had already left `reserved`.
+    async fn release_noting(
+        &self,
+        order: &Order,
+        to: OrderStatus,
+        note: Option<&str>,
+    ) -> Result<bool, PortError> {
+        // Fixed at reservation; only a late payment of a released order changes them, and this
+        // transaction requires `reserved`.
+        let shards = self.recorded_shards(order).await?;
+        for _ in 0..3 {
+            let customer = self.current_customer(&order.customer).await?;
+            let items = self.release_items(order, &shards, &customer, to, note)?;
+            match self.transact(items).await? {
+                TxResult::Done => return Ok(true),
+                TxResult::Refused(reasons) => {
+                    let order_refused = reasons
+                        .first()
+                        .is_some_and(|r| r.code() == Some("ConditionalCheckFailed"));
+                    if order_refused {
+                        return Ok(false); // Already left `reserved`.
+                    }
+                    // A limit counter moved to a linked record meanwhile: resolve again.
+                }
+            }
+        }
+        Err(PortError::new("release", "limit counters kept moving"))
+    }
+
     fn release_items(
         &self,
         order: &Order,
         shards: &[Option<u32>],
         customer: &str,
         to: OrderStatus,
+        note: Option<&str>,
     ) -> Result<Vec<TransactWriteItem>, PortError> {
+        let status = match note {
+            Some(note) => with_note(
+                update(
+                    order_key(&order.id),
+                    &format!("SET #status = :to, {ADD_NOTE}"),
+                ),
+                note,
+            ),
+            None => update(order_key(&order.id), "SET #status = :to"),
+        };
         let mut items = vec![tx_update(
             &self.table,
-            status_condition(
-                update(order_key(&order.id), "SET #status = :to"),
-                &[OrderStatus::Reserved],
-            )
-            .expression_attribute_values(":to", s(to.as_str())),
+            status_condition(status, &[OrderStatus::Reserved])
+                .expression_attribute_values(":to", s(to.as_str())),
         )?];
         for (take, shard) in order.stock.iter().zip(shards) {
             items.push(tx_update(
@@ -1174,26 +1225,48 @@ impl OrderStore for DynamoStore {
     }
 
     async fn release(&self, order: &Order, to: OrderStatus) -> Result<bool, PortError> {
-        // Fixed at reservation; only a late payment of a released order changes them, and this
-        // transaction requires `reserved`.
-        let shards = self.recorded_shards(order).await?;
-        for _ in 0..3 {
-            let customer = self.current_customer(&order.customer).await?;
-            let items = self.release_items(order, &shards, &customer, to)?;
-            match self.transact(items).await? {
-                TxResult::Done => return Ok(true),
-                TxResult::Refused(reasons) => {
-                    let order_refused = reasons
-                        .first()
-                        .is_some_and(|r| r.code() == Some("ConditionalCheckFailed"));
-                    if order_refused {
-                        return Ok(false); // Already left `reserved`.
-                    }
-                    // A limit counter moved to a linked record meanwhile: resolve again.
-                }
-            }
+        self.release_noting(order, to, None).await
+    }
+
+    async fn hold_for_attention(
+        &self,
+        order: &Order,
+        reason: &str,
+    ) -> Result<PaidOutcome, PortError> {
+        // A reservation: released as a lapse would release it, flagged instead of expired.
+        if self
+            .release_noting(order, OrderStatus::PaidNeedsAttention, Some(reason))
+            .await?
+        {
+            return Ok(PaidOutcome::NeedsAttention);
         }
-        Err(PortError::new("release", "limit counters kept moving"))
+        // Released already (lapsed, cancelled): no stock to move.
+        let flag = status_condition(
+            with_note(
+                update(
+                    order_key(&order.id),
+                    &format!("SET #status = :to, {ADD_NOTE}"),
+                ),
+                reason,
+            ),
+            &[OrderStatus::Expired, OrderStatus::Cancelled],
+        )
+        .expression_attribute_values(":to", s(OrderStatus::PaidNeedsAttention.as_str()));
+        if let TxResult::Done = self.transact(vec![tx_update(&self.table, flag)?]).await? {
+            return Ok(PaidOutcome::NeedsAttention);
+        }
+        // Paid, shipped, refunded or flagged: the state stands, the payment is noted once.
+        let note = with_note(
+            update(order_key(&order.id), &format!("SET {ADD_NOTE}")),
+            reason,
+        )
+        .condition_expression(
+            "attribute_exists(pk) AND (attribute_not_exists(attention) OR NOT contains(attention, :reason))",
+        )
+        .expression_attribute_values(":reason", s(reason));
+        // Refused: noted by an earlier delivery of the same event.
+        self.transact(vec![tx_update(&self.table, note)?]).await?;
+        Ok(PaidOutcome::Unchanged)
     }
 
     async fn link_customer(&self, from: &str, to: &str) -> Result<(), PortError> {

@@ -79,6 +79,7 @@ fn order(drop: &str, n: u32) -> Order {
         checkout_session: None,
         checkout_url: None,
         tracking: None,
+        attention: Vec::new(),
     }
 }
 
