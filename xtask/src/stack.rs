@@ -355,10 +355,20 @@ impl LocalStack {
 
     /// Runs the reservation sweep as if the clock read `now` (to test lapses without waiting).
     pub async fn sweep_at(&self, now: i64) -> Result<usize, Error> {
-        Ok(chatdrop_domain::checkout::expire_lapsed(
+        Ok(self.sweep_report_at(now).await?.expired)
+    }
+
+    /// [`LocalStack::sweep_at`], with everything the run did (failures, entries set aside).
+    pub async fn sweep_report_at(
+        &self,
+        now: i64,
+    ) -> Result<chatdrop_domain::sweep::SweepReport, Error> {
+        let store = self.store();
+        Ok(chatdrop_domain::sweep::sweep(
             now,
             200,
-            &self.store(),
+            &store,
+            &store,
             &self.gateway()?,
             &self.queues(),
         )
