@@ -16,6 +16,7 @@
 //! | `POST /_local/stripe/sessions/{id}/pay?delayed=true` | `open` → `complete`/`unpaid` (a delayed method), sends `checkout.session.completed` |
 //! | `POST /_local/stripe/sessions/{id}/async_payment_succeeded` / `…_failed` | settles a delayed payment, sends the matching event |
 //! | `POST /_local/stripe/sessions/{id}/expire` | as the API's expire |
+//! | `POST /_local/stripe/sessions/{id}/forget` | drops the session: every API call about it answers 404 from now on, as for a session made with another key or deleted |
 //! | `POST /_local/stripe/events/{event_id}/resend` | delivers a sent event again, as Stripe does on a retry |
 //! | `GET /_local/stripe/sessions` | every session with the create request's form fields and idempotency key |
 //! | `GET /_local/stripe/events` | every event with its deliveries' HTTP statuses |
@@ -239,6 +240,7 @@ fn router(fake: Fake) -> Router {
             "/_local/stripe/sessions/{id}/async_payment_failed",
             post(control_async_failed),
         )
+        .route("/_local/stripe/sessions/{id}/forget", post(control_forget))
         .route("/_local/stripe/events", get(list_events))
         .route("/_local/stripe/events/{id}/resend", post(control_resend))
         .with_state(fake)
@@ -309,6 +311,20 @@ impl FakeStripe {
     pub async fn resend(&self, event_id: &str) -> Result<Delivery, Error> {
         let path = format!("/_local/stripe/events/{event_id}/resend");
         self.control(Method::POST, &path).await
+    }
+
+    /// Forgets a session: the API answers 404 about it from now on (a session created with
+    /// another key, or deleted).
+    pub async fn forget(&self, session_id: &str) -> Result<(), Error> {
+        self.http
+            .post(format!(
+                "{}/_local/stripe/sessions/{session_id}/forget",
+                self.base
+            ))
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(())
     }
 
     pub async fn sessions(&self) -> Result<Vec<FakeSession>, Error> {
@@ -1033,6 +1049,17 @@ async fn control_pay(
 async fn control_expire(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
     let transition = expire_session(&fake, &id);
     emit_now(&fake, transition).await
+}
+
+async fn control_forget(State(fake): State<Fake>, Path(id): Path<String>) -> StatusCode {
+    let mut records = fake.records.lock().expect("records lock");
+    let before = records.sessions.len();
+    records.sessions.retain(|s| s.id != id);
+    if records.sessions.len() < before {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
 }
 
 async fn control_async_succeeded(State(fake): State<Fake>, Path(id): Path<String>) -> Response {

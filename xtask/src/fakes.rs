@@ -11,7 +11,10 @@
 //! Every request is recorded in order, with the time it arrived, and `GET /outbox` returns them
 //! as JSON. A test can queue
 //! failures with `POST /_control/faults` (status and body to answer instead, per channel), to
-//! drive notify's error handling. [`spawn_with_throughput`] gives the WhatsApp fake a throughput
+//! drive notify's error handling; `POST /_control/storm` makes a platform answer every call
+//! with its rate-limit error (and a `retry_after`) for a number of seconds, and
+//! `POST /_control/latency` makes it answer each call only after a delay (a slow platform).
+//! [`spawn_with_throughput`] gives the WhatsApp fake a throughput
 //! limit, answered as Graph does (error 130429) once a second's quota is spent, so a bench can
 //! play a business number's tier (80 or 1,000 messages a second). The server runs in its own process under `cargo xtask serve`,
 //! so the stack can be restarted while the record survives.
@@ -53,10 +56,33 @@ pub struct Fault {
     pub retry_after: Option<u64>,
 }
 
+/// A platform answering "slow down" to every call until a moment: `POST /_control/storm`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Storm {
+    pub channel: String,
+    /// How long from now.
+    pub seconds: u64,
+    /// The advised delay sent with each refusal, in seconds.
+    pub retry_after: u64,
+}
+
+/// A platform answering each call only after `ms` milliseconds: `POST /_control/latency`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Latency {
+    pub channel: String,
+    pub ms: u64,
+}
+
 #[derive(Default)]
 struct Records {
     outbox: Vec<OutboxEntry>,
     faults: VecDeque<Fault>,
+    /// Per channel: rate limited until (Unix ms), with this advised delay (s).
+    storms: std::collections::HashMap<String, (u64, u64)>,
+    /// Per channel: each answer's delay.
+    latency: std::collections::HashMap<String, u64>,
+    /// Calls refused by a storm, per channel.
+    refused: std::collections::HashMap<String, u64>,
     /// WhatsApp sends accepted in the current second: (the second, how many).
     whatsapp_window: (u64, u32),
 }
@@ -93,6 +119,9 @@ pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
         .merge(crate::platform::sms::routes())
         .route("/outbox", get(outbox))
         .route("/_control/faults", post(add_faults))
+        .route("/_control/storm", post(add_storm))
+        .route("/_control/latency", post(set_latency))
+        .route("/_control/refused", get(refused))
         .with_state(state)
 }
 
@@ -122,6 +151,31 @@ fn unix_millis() -> u64 {
 }
 
 impl Fakes {
+    /// Holds the answer for `channel`'s latency, if one is set.
+    pub async fn delay(&self, channel: &str) {
+        let ms = self
+            .records
+            .lock()
+            .expect("records lock")
+            .latency
+            .get(channel)
+            .copied();
+        if let Some(ms) = ms {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+    }
+
+    /// The advised delay when `channel` is in a storm now (and counts the refusal).
+    pub fn storming(&self, channel: &str) -> Option<u64> {
+        let mut records = self.records.lock().expect("records lock");
+        let (until, retry_after) = *records.storms.get(channel)?;
+        if unix_millis() >= until {
+            return None;
+        }
+        *records.refused.entry(channel.to_string()).or_default() += 1;
+        Some(retry_after)
+    }
+
     /// The next injected failure queued for `channel`, if any: answer it instead of success.
     pub fn take_fault(&self, channel: &str) -> Option<Fault> {
         let mut records = self.records.lock().expect("records lock");
@@ -186,8 +240,17 @@ async fn graph_messages(
         let error = json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
         return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
     }
+    fakes.delay("whatsapp").await;
     if let Some(f) = fakes.take_fault("whatsapp") {
         return fault_response(f);
+    }
+    if let Some(seconds) = fakes.storming("whatsapp") {
+        let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response();
+        response
+            .headers_mut()
+            .insert("retry-after", seconds.to_string().parse().expect("digits"));
+        return response;
     }
     if !fakes.whatsapp_quota() {
         let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
@@ -217,8 +280,15 @@ async fn telegram_method(
         let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
         return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
     }
+    fakes.delay("telegram").await;
     if let Some(f) = fakes.take_fault("telegram") {
         return fault_response(f);
+    }
+    if let Some(seconds) = fakes.storming("telegram") {
+        let error = json!({"ok": false, "error_code": 429,
+            "description": format!("Too Many Requests: retry after {seconds}"),
+            "parameters": {"retry_after": seconds}});
+        return (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response();
     }
     let recipient = match (&body["chat_id"], &body["callback_query_id"]) {
         (Value::Number(n), _) => n.to_string(),
@@ -247,4 +317,30 @@ async fn add_faults(State(fakes): State<Fakes>, Json(faults): Json<Vec<Fault>>) 
         .faults
         .extend(faults);
     StatusCode::NO_CONTENT
+}
+
+async fn add_storm(State(fakes): State<Fakes>, Json(storm): Json<Storm>) -> StatusCode {
+    let until = unix_millis() + storm.seconds * 1000;
+    fakes
+        .records
+        .lock()
+        .expect("records lock")
+        .storms
+        .insert(storm.channel, (until, storm.retry_after));
+    StatusCode::NO_CONTENT
+}
+
+async fn set_latency(State(fakes): State<Fakes>, Json(latency): Json<Latency>) -> StatusCode {
+    fakes
+        .records
+        .lock()
+        .expect("records lock")
+        .latency
+        .insert(latency.channel, latency.ms);
+    StatusCode::NO_CONTENT
+}
+
+/// Calls refused by storms so far, per channel.
+async fn refused(State(fakes): State<Fakes>) -> Json<std::collections::HashMap<String, u64>> {
+    Json(fakes.records.lock().expect("records lock").refused.clone())
 }

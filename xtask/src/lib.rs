@@ -11,6 +11,7 @@
 //!   event source mapping would.
 //! - [`customer`]: a scripted customer that signs webhooks as each platform does.
 //! - [`runtime_api`]: a fake Lambda Runtime API, to run the functions' real bootstraps.
+//! - [`storm`]: a platform's long rate limit against a backlog of replies (test and bench).
 //! - [`dev`]: the development secrets that only the local stack and the tests apply.
 
 pub mod crowd;
@@ -24,6 +25,7 @@ pub mod platform;
 pub mod provision;
 pub mod runtime_api;
 pub mod stack;
+pub mod storm;
 pub mod transcript;
 
 /// Errors of the developer tooling: plain messages, printed and exited on.

@@ -40,7 +40,8 @@ pub enum Report {
 #[derive(Clone)]
 pub struct Api {
     reports: mpsc::UnboundedSender<Report>,
-    events: Arc<Mutex<VecDeque<String>>>,
+    /// Each event with its deadline (Unix ms), when it has its own.
+    events: Arc<Mutex<VecDeque<(String, Option<u128>)>>>,
     queued: Arc<Notify>,
 }
 
@@ -69,10 +70,19 @@ impl Api {
         (api, received)
     }
 
-    /// Queues `event` for the next `/next`.
+    /// Queues `event` for the next `/next`, with a deadline 30 s after it is handed out.
     pub fn push(&self, event: String) {
         if let Ok(mut events) = self.events.lock() {
-            events.push_back(event);
+            events.push_back((event, None));
+        }
+        self.queued.notify_one();
+    }
+
+    /// Queues `event` with its own deadline (`Lambda-Runtime-Deadline-Ms`, Unix ms): a
+    /// function with little time left, as Lambda hands it a batch near its timeout.
+    pub fn push_with_deadline(&self, event: String, deadline_ms: u128) {
+        if let Ok(mut events) = self.events.lock() {
+            events.push_back((event, Some(deadline_ms)));
         }
         self.queued.notify_one();
     }
@@ -81,7 +91,7 @@ impl Api {
     /// left by a killed process may still be parked, and must not take it.
     pub fn preload(&self, event: String) {
         if let Ok(mut events) = self.events.lock() {
-            events.push_back(event);
+            events.push_back((event, None));
         }
     }
 
@@ -92,7 +102,7 @@ impl Api {
         }
     }
 
-    fn pop(&self) -> Option<String> {
+    fn pop(&self) -> Option<(String, Option<u128>)> {
         self.events.lock().ok()?.pop_front()
     }
 
@@ -104,18 +114,20 @@ impl Api {
 
 async fn next(State(api): State<Api>) -> Response {
     api.report(Report::Next(Instant::now()));
-    let body = loop {
-        if let Some(body) = api.pop() {
-            break body;
+    let (body, deadline) = loop {
+        if let Some(event) = api.pop() {
+            break event;
         }
         // Nothing queued: hold the request, as Lambda does between events.
         api.queued.notified().await;
     };
     {
         {
-            let deadline = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() + 30_000);
+            let deadline = deadline.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() + 30_000)
+            });
             (
                 [
                     (

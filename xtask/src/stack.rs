@@ -181,10 +181,6 @@ impl LocalStack {
                 dev::TWILIO_ACCOUNT_SID.into(),
             ),
             ("CHATDROP_SMS_FROM", dev::SMS_FROM.into()),
-            (
-                "CHATDROP_OUTBOUND_DLQ_URL",
-                provisioned.dead_letters["outbound"].clone(),
-            ),
             ("CHATDROP_STRIPE_API_BASE", stripe_base.clone()),
             (
                 "CHATDROP_RESERVATION_MINUTES",
@@ -195,6 +191,15 @@ impl LocalStack {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         let mut vars = vars;
+        // As the CDK app does: a consumer that dead-letters records itself is told where.
+        for q in chatdrop_config::resources::Resources::load().queues {
+            if q.self_dead_letters {
+                vars.insert(
+                    q.url_env.replace("_QUEUE_URL", "_DLQ_URL"),
+                    provisioned.dead_letters[&q.id].clone(),
+                );
+            }
+        }
         vars.extend(options.env.iter().cloned());
         let config = Config::from_vars(&vars)?;
         let secrets = FixedSecrets(secrets_map);
@@ -243,7 +248,7 @@ impl LocalStack {
                 stopped.clone(),
                 move |event| {
                     let c = c.clone();
-                    async move { catalog::handle(&c, lambda_event(event)).await }
+                    async move { catalog::handle(&c, lambda_event(event, "catalog")).await }
                 },
             )));
             let c = conversations.clone();
@@ -253,7 +258,7 @@ impl LocalStack {
                 stopped.clone(),
                 move |event| {
                     let c = c.clone();
-                    async move { cart::handle(&c, lambda_event(event)).await }
+                    async move { cart::handle(&c, lambda_event(event, "cart")).await }
                 },
             )));
             tasks.push(tokio::spawn(poll(
@@ -262,7 +267,7 @@ impl LocalStack {
                 stopped.clone(),
                 move |event| {
                     let p = payment.clone();
-                    async move { payment::handle(&p, lambda_event(event)).await }
+                    async move { payment::handle(&p, lambda_event(event, "payment")).await }
                 },
             )));
             let mut stopped_sweep = stopped.clone();
@@ -290,7 +295,7 @@ impl LocalStack {
                     stopped.clone(),
                     move |event| {
                         let n = notify.clone();
-                        async move { notify::handle(&n, lambda_event(event)).await }
+                        async move { notify::handle(&n, lambda_event(event, "outbound")).await }
                     },
                 )));
             }
@@ -350,10 +355,20 @@ impl LocalStack {
 
     /// Runs the reservation sweep as if the clock read `now` (to test lapses without waiting).
     pub async fn sweep_at(&self, now: i64) -> Result<usize, Error> {
-        Ok(chatdrop_domain::checkout::expire_lapsed(
+        Ok(self.sweep_report_at(now).await?.expired)
+    }
+
+    /// [`LocalStack::sweep_at`], with everything the run did (failures, entries set aside).
+    pub async fn sweep_report_at(
+        &self,
+        now: i64,
+    ) -> Result<chatdrop_domain::sweep::SweepReport, Error> {
+        let store = self.store();
+        Ok(chatdrop_domain::sweep::sweep(
             now,
             200,
-            &self.store(),
+            &store,
+            &store,
             &self.gateway()?,
             &self.queues(),
         )
@@ -426,8 +441,18 @@ pub async fn fetch_outbox(
         .await?)
 }
 
-fn lambda_event(event: SqsEvent) -> LambdaEvent<SqsEvent> {
-    LambdaEvent::new(event, Context::default())
+/// The invocation Lambda would make for `queue`'s consumer: its deadline is now plus the
+/// function's timeout (`resources.json`), which the consumers plan their batch against.
+fn lambda_event(event: SqsEvent, queue: &str) -> LambdaEvent<SqsEvent> {
+    let timeout = chatdrop_config::resources::Resources::load()
+        .queue(queue)
+        .map_or(60, |q| u64::from(q.consumer_timeout_seconds));
+    let mut context = Context::default();
+    context.deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+        + timeout * 1000;
+    LambdaEvent::new(event, context)
 }
 
 #[derive(Clone)]

@@ -12,5 +12,5 @@ pub async fn handle(
     app: &ConversationApp,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
-    Ok(consume(Handler::Cart, app, event.payload).await)
+    Ok(consume(Handler::Cart, app, event.payload, event.context.deadline).await)
 }

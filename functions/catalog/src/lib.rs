@@ -13,5 +13,5 @@ pub async fn handle(
     app: &ConversationApp,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
-    Ok(consume(Handler::Catalog, app, event.payload).await)
+    Ok(consume(Handler::Catalog, app, event.payload, event.context.deadline).await)
 }

@@ -3,10 +3,24 @@
 //!
 //! Each bundle goes through the domain's [`deliver`] with the conversation's session (when the
 //! customer last wrote, whether they opted out): bundles the platform's window or an opt-out do
-//! not allow are held for ops, replies already sent by an earlier attempt are skipped, rate limits are waited out in place up to a bound, permanent failures are
-//! recorded and dropped, and transient ones return the bundle to the queue, which retries it for
-//! about 30 minutes (`resources.json`: receive count × visibility timeout) and then moves it to
-//! the dead-letter queue for a redrive.
+//! not allow are held for ops, replies already sent by an earlier attempt are skipped, permanent
+//! failures are recorded and dropped.
+//!
+//! # Retries are counted here, not by the queue
+//!
+//! SQS counts every receive towards the queue's `maxReceiveCount`: a bundle returned after a
+//! rate limit, one given back unprocessed behind a failure or at the deadline, one paced out.
+//! A long platform rate limit with a backlog would reach any small count and dead-letter
+//! replies that only had to wait. So notify keeps its own accounts and the queue's count is
+//! only a guard against a consumer that crashes on a bundle every time (1,000 receives,
+//! `resources.json`):
+//!
+//! - rate limited: waited out in place for as long as the invocation's time allows (its
+//!   deadline less [`PER_RECORD`]), so a long limit costs one receive per invocation instead
+//!   of one per advised delay; then back after the advised delay; never counted, never
+//!   dead-lettered;
+//! - transient (5xx, timeouts): counted in the bundle's `PROGRESS` item; back after a backoff,
+//!   and dead-lettered by notify itself on the [`RETRY_BUDGET`]th failure (half an hour).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chatdrop_channels::line::{LineSendConfig, LineSender};
@@ -25,12 +39,18 @@ use chatdrop_domain::ports::{SendRate, SessionStore};
 use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_queue::Source;
 use chatdrop_queue::SqsQueues;
-use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
+use chatdrop_queue::fifo::{Deadline, RecordResult, process_in_order, receive_count};
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
+
+/// The longest one bundle may take besides waiting for the platform: its calls (10 s HTTP
+/// timeout each) and the store writes between them. A batch starts another bundle only while
+/// this much is left before the deadline, and a bundle waits in place only for the time left
+/// beyond it. The function's timeout is 45 s (`resources.json`).
+pub const PER_RECORD: Duration = Duration::from_secs(15);
 
 pub struct Notify {
     store: Arc<DynamoStore>,
@@ -134,7 +154,8 @@ impl Notify {
             },
         });
         Ok(Notify {
-            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
+            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone())
+                .with_dead_letters(config.dead_letters.clone()),
             senders: Senders {
                 whatsapp,
                 telegram,
@@ -174,72 +195,90 @@ impl Notify {
 }
 
 pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    let processed = process_in_order(event.payload, |bundle: ReplyBundle, record| {
-        let span = tracing::info_span!(
-            "delivery",
-            channel = %bundle.conversation.channel,
-            customer = %bundle.conversation.hashed(),
-            replies = bundle.replies.len(),
-            attempt = receive_count(record),
-        );
-        let receipt = record.receipt_handle.clone();
-        Box::pin(
-            async move {
-                // The window and opt-out state come from the conversation's session.
-                let session = match app.store.session(&bundle.conversation).await {
-                    Ok(session) => session,
-                    Err(e) => return RecordResult::Retry(e.to_string()),
-                };
-                let at = Moment {
-                    now: unix_now(),
-                    last_heard_at: session.last_heard_at,
-                    opted_out: session.opted_out,
-                };
-                match deliver(
-                    &bundle,
-                    &app.senders,
-                    app.store.as_ref(),
-                    app.policy,
-                    tokio::time::sleep,
-                    at,
-                )
-                .await
-                {
-                    Ok(Delivered::All) => {
-                        tracing::info!("delivered");
-                        RecordResult::Done
-                    }
-                    Ok(Delivered::Undeliverable) => {
-                        tracing::warn!("undeliverable; recorded and dropped");
-                        RecordResult::Done
-                    }
-                    Ok(Delivered::Held(reason)) => {
-                        tracing::warn!(%reason, "held for ops: `chatdrop held list`");
-                        RecordResult::Done
-                    }
-                    Err(DeliveryError::Retry(SendFailure::RateLimited { retry_after, .. })) => {
-                        // Back after the platform's advised delay; not counted against the
-                        // retry budget.
-                        tracing::info!(
-                            ?retry_after,
-                            "rate limited; retried after the advised delay"
-                        );
-                        if let Some(handle) = receipt.as_deref()
-                            && let Err(e) = app.queues.delay_outbound(handle, retry_after).await
-                        {
-                            tracing::warn!(error = %e, "could not set the retry delay");
+    let deadline = Deadline::new(event.context.deadline, PER_RECORD);
+    let poison = app.queues.poison_sink(Source::Outbound);
+    let deadline = &deadline;
+    let processed = process_in_order(
+        event.payload,
+        deadline,
+        &poison,
+        |bundle: ReplyBundle, record| {
+            let span = tracing::info_span!(
+                "delivery",
+                channel = %bundle.conversation.channel,
+                customer = %bundle.conversation.hashed(),
+                replies = bundle.replies.len(),
+                attempt = receive_count(record),
+            );
+            let receipt = record.receipt_handle.clone();
+            Box::pin(
+                async move {
+                    // The window and opt-out state come from the conversation's session.
+                    let session = match app.store.session(&bundle.conversation).await {
+                        Ok(session) => session,
+                        Err(e) => return RecordResult::Retry(e.to_string()),
+                    };
+                    let at = Moment {
+                        now: unix_now(),
+                        last_heard_at: session.last_heard_at,
+                        opted_out: session.opted_out,
+                    };
+                    // Wait for the platform in place while the invocation has time to spare.
+                    let policy = match deadline.spare() {
+                        Some(spare) => RetryPolicy {
+                            wait_budget: spare,
+                            ..app.policy
+                        },
+                        None => app.policy,
+                    };
+                    match deliver(
+                        &bundle,
+                        &app.senders,
+                        app.store.as_ref(),
+                        policy,
+                        tokio::time::sleep,
+                        at,
+                    )
+                    .await
+                    {
+                        Ok(Delivered::All) => {
+                            tracing::info!("delivered");
+                            RecordResult::Done
                         }
-                        RecordResult::Retry("rate limited".to_string())
+                        Ok(Delivered::Undeliverable) => {
+                            tracing::warn!("undeliverable; recorded and dropped");
+                            RecordResult::Done
+                        }
+                        Ok(Delivered::Held(reason)) => {
+                            tracing::warn!(%reason, "held for ops: `chatdrop held list`");
+                            RecordResult::Done
+                        }
+                        Err(DeliveryError::Retry(SendFailure::RateLimited {
+                            retry_after, ..
+                        })) => {
+                            // Waited in place as long as the deadline allowed; back after the
+                            // platform's advised delay, not counted against the retry budget.
+                            tracing::info!(
+                                ?retry_after,
+                                "rate limited; retried after the advised delay"
+                            );
+                            if let Some(handle) = receipt.as_deref()
+                                && let Err(e) = app.queues.delay_outbound(handle, retry_after).await
+                            {
+                                tracing::warn!(error = %e, "could not set the retry delay");
+                            }
+                            RecordResult::Retry("rate limited".to_string())
+                        }
+                        Err(DeliveryError::Retry(failure)) => {
+                            transient(app, &bundle, failure, receipt.as_deref()).await
+                        }
+                        Err(DeliveryError::Port(e)) => RecordResult::Retry(e.to_string()),
                     }
-                    Err(DeliveryError::Retry(failure)) => {
-                        transient(app, &bundle, failure, receipt.as_deref()).await
-                    }
-                    Err(DeliveryError::Port(e)) => RecordResult::Retry(e.to_string()),
                 }
-            }
-            .instrument(span),
-        )
-    })
+                .instrument(span),
+            )
+        },
+    )
     .await;
     // Records skipped behind a failure come back at once; see `chatdrop_queue::fifo`.
     app.queues

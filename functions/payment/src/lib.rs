@@ -13,7 +13,7 @@ use chatdrop_domain::checkout::{self, CheckoutSettings, PaymentPorts};
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::process::Handled;
 use chatdrop_payments::stripe::StripeGateway;
-use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
+use chatdrop_queue::fifo::{Deadline, RecordResult, process_in_order, receive_count};
 use chatdrop_queue::{Source, SqsQueues};
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
@@ -40,7 +40,8 @@ impl Payment {
         )?;
         Ok(Payment {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
-            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
+            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone())
+                .with_dead_letters(config.dead_letters.clone()),
             gateway,
             settings: config.checkout_settings(ids),
         })
@@ -59,6 +60,12 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// The longest one message may take: a Stripe call (20 s timeout per attempt,
+/// `chatdrop_payments::stripe`) and the reservation's store calls around it. The function's
+/// timeout is 30 s (`resources.json`), so a batch takes another record only while 25 s are
+/// left.
+pub const PER_RECORD: std::time::Duration = std::time::Duration::from_secs(25);
+
 pub async fn handle(
     app: &Payment,
     event: LambdaEvent<SqsEvent>,
@@ -71,30 +78,36 @@ pub async fn handle(
         dispatch: &app.queues,
     };
     let ports = &ports;
-    let processed = process_in_order(event.payload, |message: InboundMessage, record| {
-        let span = tracing::info_span!(
-            "message",
-            handler = "payment",
-            channel = %message.conversation.channel,
-            customer = %message.conversation.hashed(),
-            attempt = receive_count(record),
-        );
-        Box::pin(
-            async move {
-                match checkout::handle(&message, ports, &app.settings, now()).await {
-                    Ok(handled) => {
-                        tracing::info!(duplicate = handled == Handled::Duplicate, "processed");
-                        RecordResult::Done
+    let source = Source::Conversation(Handler::Payment);
+    let deadline = Deadline::new(event.context.deadline, PER_RECORD);
+    let poison = app.queues.poison_sink(source);
+    let processed = process_in_order(
+        event.payload,
+        &deadline,
+        &poison,
+        |message: InboundMessage, record| {
+            let span = tracing::info_span!(
+                "message",
+                handler = "payment",
+                channel = %message.conversation.channel,
+                customer = %message.conversation.hashed(),
+                attempt = receive_count(record),
+            );
+            Box::pin(
+                async move {
+                    match checkout::handle(&message, ports, &app.settings, now()).await {
+                        Ok(handled) => {
+                            tracing::info!(duplicate = handled == Handled::Duplicate, "processed");
+                            RecordResult::Done
+                        }
+                        Err(e) => RecordResult::Retry(e),
                     }
-                    Err(e) => RecordResult::Retry(e),
                 }
-            }
-            .instrument(span),
-        )
-    })
+                .instrument(span),
+            )
+        },
+    )
     .await;
-    app.queues
-        .give_back(Source::Conversation(Handler::Payment), &processed.skipped)
-        .await;
+    app.queues.give_back(source, &processed.skipped).await;
     Ok(processed.response)
 }

@@ -5,10 +5,12 @@
 //! visit to a lapsed pay link does the same on access. For each lapsed reservation the Stripe
 //! page is expired first (a customer must never pay for stock we gave back), then the stock and
 //! the limit units return in one transaction, and the customer is told with an offer to check
-//! out again.
+//! out again. A reservation that cannot be ended (its Stripe session answers 404, say) is
+//! logged, counted and moved later in the index, and the run goes on with the next one
+//! (`chatdrop_domain::sweep`).
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
-use chatdrop_domain::checkout;
+use chatdrop_domain::sweep;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
@@ -54,10 +56,30 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let expired =
-        checkout::expire_lapsed(now, PER_RUN, &app.store, &app.gateway, &app.queues).await?;
-    if expired > 0 {
-        tracing::info!(expired, "lapsed reservations released");
+    let report = sweep::sweep(
+        now,
+        PER_RUN,
+        &app.store,
+        &app.store,
+        &app.gateway,
+        &app.queues,
+    )
+    .await?;
+    if report != sweep::SweepReport::default() {
+        tracing::info!(
+            expired = report.expired,
+            failed = report.failed,
+            awaiting_payment = report.awaiting_payment,
+            set_aside = report.set_aside,
+            cleared = report.cleared,
+            "sweep"
+        );
     }
-    Ok(json!({ "expired": expired }))
+    Ok(json!({
+        "expired": report.expired,
+        "failed": report.failed,
+        "awaiting_payment": report.awaiting_payment,
+        "set_aside": report.set_aside,
+        "cleared": report.cleared,
+    }))
 }

@@ -120,6 +120,19 @@ pub struct Config {
     pub sms: SmsEndpoint,
     pub payments: PaymentSettings,
     pub delivery: DeliverySettings,
+    /// Each consumed queue's dead-letter queue, where a consumer puts a record it cannot read.
+    pub dead_letters: DeadLetterUrls,
+}
+
+/// `CHATDROP_{CATALOG,CART,PAYMENT,OUTBOUND}_DLQ_URL`: set for every queue whose
+/// `resources.json` entry says `self_dead_letters` (the CDK app grants the send too). A consumer
+/// without one returns an undecodable record to the queue instead, for the redrive policy.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeadLetterUrls {
+    pub catalog: Option<String>,
+    pub cart: Option<String>,
+    pub payment: Option<String>,
+    pub outbound: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -293,6 +306,12 @@ impl Config {
                 cart: required(vars, "CHATDROP_CART_QUEUE_URL")?,
                 payment: required(vars, "CHATDROP_PAYMENT_QUEUE_URL")?,
                 outbound: required(vars, "CHATDROP_OUTBOUND_QUEUE_URL")?,
+            },
+            dead_letters: DeadLetterUrls {
+                catalog: vars.var("CHATDROP_CATALOG_DLQ_URL"),
+                cart: vars.var("CHATDROP_CART_DLQ_URL"),
+                payment: vars.var("CHATDROP_PAYMENT_DLQ_URL"),
+                outbound: vars.var("CHATDROP_OUTBOUND_DLQ_URL"),
             },
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
             default_lang,

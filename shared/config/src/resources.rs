@@ -32,8 +32,9 @@ pub struct QueueDef {
     pub consumer_timeout_seconds: u32,
     pub visibility_timeout_seconds: u32,
     pub max_receive_count: u32,
-    /// The consumer counts its own retries and dead-letters itself (notify: rate limits do
-    /// not count); `max_receive_count` is then only the backstop for a crashing consumer.
+    /// The consumer is given this queue's dead-letter queue and sends there itself: records it
+    /// cannot decode (every consumer), bundles whose retry budget is spent (notify, which
+    /// counts its own retries; its `max_receive_count` is then only the crash guard).
     #[serde(default)]
     pub self_dead_letters: bool,
     pub url_env: String,

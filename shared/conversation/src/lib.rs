@@ -14,7 +14,7 @@ use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::process::{Handled, process};
 use chatdrop_queue::Source;
 use chatdrop_queue::SqsQueues;
-use chatdrop_queue::fifo::{RecordResult, process_in_order, receive_count};
+use chatdrop_queue::fifo::{Deadline, RecordResult, process_in_order, receive_count};
 use chatdrop_store::DynamoStore;
 use tracing::Instrument;
 
@@ -29,7 +29,8 @@ impl ConversationApp {
     pub fn new(config: &Config, aws: &aws_config::SdkConfig) -> Self {
         ConversationApp {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
-            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
+            queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone())
+                .with_dead_letters(config.dead_letters.clone()),
             default_lang: config.default_lang,
         }
     }
@@ -58,9 +59,24 @@ fn kind(content: &InboundContent) -> &'static str {
     }
 }
 
-/// Handles one SQS batch for `handler`.
-pub async fn consume(handler: Handler, app: &ConversationApp, event: SqsEvent) -> SqsBatchResponse {
-    let processed = process_in_order(event, |message: InboundMessage, record| {
+/// The longest one message may take: a few DynamoDB calls (a transaction retried on
+/// conflict: 6 attempts, up to 320 ms apart) and one SQS send, each under the SDK's own
+/// retries. A batch stops taking records when less than this is left before the deadline
+/// (the functions' timeout is 10 s, `resources.json`).
+pub const PER_RECORD: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Handles one SQS batch for `handler`; `deadline_ms` is the invocation's deadline
+/// (`lambda_runtime::Context::deadline`, 0 when unknown).
+pub async fn consume(
+    handler: Handler,
+    app: &ConversationApp,
+    event: SqsEvent,
+    deadline_ms: u64,
+) -> SqsBatchResponse {
+    let source = Source::Conversation(handler);
+    let deadline = Deadline::new(deadline_ms, PER_RECORD);
+    let poison = app.queues.poison_sink(source);
+    let processed = process_in_order(event, &deadline, &poison, |message: InboundMessage, record| {
         let span = tracing::info_span!(
             "message",
             handler = handler.as_str(),
@@ -113,8 +129,6 @@ pub async fn consume(handler: Handler, app: &ConversationApp, event: SqsEvent) -
         .instrument(span))
     })
     .await;
-    app.queues
-        .give_back(Source::Conversation(handler), &processed.skipped)
-        .await;
+    app.queues.give_back(source, &processed.skipped).await;
     processed.response
 }

@@ -17,8 +17,9 @@
 //!
 //! - permanent (bad recipient, blocked, outside the messaging window): recorded and dropped,
 //!   because retrying cannot help;
-//! - rate limited: wait the advised delay here, without spending the queue's retry budget, up
-//!   to a bound; past it, the queue retries later;
+//! - rate limited: wait the advised delay here, without spending the queue's retry budget, for
+//!   as long as [`RetryPolicy::wait_budget`] allows (notify gives it the time its invocation
+//!   has left); past it, the queue retries after the advised delay;
 //! - transient (5xx, timeouts): the queue retries, and dead-letters after the configured span.
 
 use crate::channel::{Channel, ConversationId, full_hash};
@@ -209,22 +210,26 @@ pub fn summary(reply: &Reply) -> String {
     }
 }
 
+/// How long a delivery may wait in place for the platform instead of going back to the queue.
+///
+/// Every return to the queue is a receive, and SQS counts receives towards the queue's
+/// `maxReceiveCount` whatever the reason; so the longer a delivery can wait out a platform's
+/// "slow down" inside one invocation, the fewer receives a long rate limit costs. notify sets
+/// [`RetryPolicy::wait_budget`] from the time its invocation has left.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// The longest advised delay waited in place; longer ones go back to the queue.
     pub max_wait: Duration,
-    /// How many rate-limit waits one call may take in place.
-    pub max_waits: u32,
-    /// How many one-second windows one call may wait for its turn under the send rate.
-    pub max_paces: u32,
+    /// The total time one delivery may spend waiting in place: advised delays and send-rate
+    /// windows together. Past it, the bundle goes back to the queue, rate limited.
+    pub wait_budget: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_wait: Duration::from_secs(10),
-            max_waits: 3,
-            max_paces: 20,
+            wait_budget: Duration::from_secs(20),
         }
     }
 }
@@ -326,6 +331,8 @@ where
     let mut first = already;
     // Groups that do not cover every reply leave the rest to go one by one.
     let mut sizes = sender.batches(channel, remaining, mode).into_iter();
+    // Time spent waiting in place so far, against the policy's budget.
+    let mut waited = Duration::ZERO;
     while first < bundle.replies.len() {
         let size = sizes.next().unwrap_or(1).max(1);
         let end = (first + size).min(bundle.replies.len());
@@ -338,25 +345,24 @@ where
         };
         // The platform's pace first, shared by every instance: waiting here is cheaper than
         // a rate-limit error, and a platform that keeps erroring may block the sender.
-        let mut paced = 0;
         while let Some(delay) = sender.pace(&bundle.conversation).await? {
-            if paced >= policy.max_paces {
+            if waited + delay > policy.wait_budget {
                 return Err(DeliveryError::Retry(SendFailure::RateLimited {
                     code: None,
                     retry_after: delay,
                 }));
             }
-            paced += 1;
+            waited += delay;
             wait(delay).await;
         }
-        let mut waits = 0;
         let sent = loop {
             match sender.send(&out).await {
                 Ok(sent) => break sent,
                 Err(SendFailure::RateLimited { retry_after, .. })
-                    if retry_after <= policy.max_wait && waits < policy.max_waits =>
+                    if retry_after <= policy.max_wait
+                        && waited + retry_after <= policy.wait_budget =>
                 {
-                    waits += 1;
+                    waited += retry_after;
                     wait(retry_after).await;
                 }
                 Err(failure @ SendFailure::Permanent { .. }) => {
@@ -605,6 +611,51 @@ mod tests {
             result,
             Err(DeliveryError::Retry(SendFailure::RateLimited { .. }))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_sustained_rate_limit_is_waited_in_place_for_the_whole_budget() {
+        // The platform says "2 s" twenty times: with 30 s to spare the delivery waits fifteen
+        // times in place (one receive of the queue), then goes back to the queue.
+        let platform = ScriptedPlatform::default();
+        platform.answers.lock().unwrap().extend((0..20).map(|_| {
+            Err(SendFailure::RateLimited {
+                code: Some(429),
+                retry_after: Duration::from_secs(2),
+            })
+        }));
+        let (waited, wait) = waits();
+        let policy = RetryPolicy {
+            wait_budget: Duration::from_secs(30),
+            ..RetryPolicy::default()
+        };
+        let result = deliver(
+            &bundle(1),
+            &platform,
+            &Progress::default(),
+            policy,
+            &wait,
+            heard(0),
+        )
+        .await;
+        assert!(matches!(
+            result,
+            Err(DeliveryError::Retry(SendFailure::RateLimited { .. }))
+        ));
+        assert_eq!(waited.lock().unwrap().len(), 15);
+        // The next attempt, with the rest of the storm and a fresh budget, gets through.
+        let result = deliver(
+            &bundle(1),
+            &platform,
+            &Progress::default(),
+            policy,
+            &wait,
+            heard(0),
+        )
+        .await;
+        assert_eq!(result.unwrap(), Delivered::All);
+        // The sixteenth "2 s" went back to the queue unwaited; the last four are waited here.
+        assert_eq!(waited.lock().unwrap().len(), 19);
     }
 
     #[tokio::test]

@@ -32,6 +32,7 @@ pub mod ports;
 pub mod process;
 pub mod reply;
 pub mod shopping;
+pub mod sweep;
 
 #[cfg(test)]
 pub(crate) mod testing;

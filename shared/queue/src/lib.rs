@@ -16,7 +16,7 @@ pub mod fifo;
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, SendMessageBatchRequestEntry};
-use chatdrop_config::QueueUrls;
+use chatdrop_config::{DeadLetterUrls, QueueUrls};
 use chatdrop_domain::action::{Handler, route_payload};
 use chatdrop_domain::channel::full_hash;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
@@ -38,6 +38,7 @@ pub enum Source {
 pub struct SqsQueues {
     client: Client,
     urls: QueueUrls,
+    dead_letters: DeadLetterUrls,
 }
 
 /// Where ingress sends a message, judged from the message alone (no state on this path).
@@ -60,7 +61,25 @@ pub fn dedup_id(handler: Handler, message: &InboundMessage) -> String {
 
 impl SqsQueues {
     pub fn new(client: Client, urls: QueueUrls) -> Self {
-        SqsQueues { client, urls }
+        SqsQueues {
+            client,
+            urls,
+            dead_letters: DeadLetterUrls::default(),
+        }
+    }
+
+    /// The same queues, with the dead-letter queues a consumer puts unreadable records on.
+    pub fn with_dead_letters(mut self, dead_letters: DeadLetterUrls) -> Self {
+        self.dead_letters = dead_letters;
+        self
+    }
+
+    /// Where undecodable records of `source` go: see [`fifo`]'s module docs.
+    pub fn poison_sink(&self, source: Source) -> PoisonQueue<'_> {
+        PoisonQueue {
+            queues: self,
+            source,
+        }
     }
 
     fn url(&self, handler: Handler) -> &str {
@@ -206,6 +225,54 @@ impl SqsQueues {
             bundle.id.clone(),
         )
         .await
+    }
+}
+
+/// The dead-letter queue of one source queue, as [`fifo::PoisonSink`].
+pub struct PoisonQueue<'a> {
+    queues: &'a SqsQueues,
+    source: Source,
+}
+
+impl fifo::PoisonSink for PoisonQueue<'_> {
+    async fn dead_letter(
+        &self,
+        record: &aws_lambda_events::event::sqs::SqsMessage,
+        reason: &str,
+    ) -> Result<(), String> {
+        let d = &self.queues.dead_letters;
+        let url = match self.source {
+            Source::Conversation(Handler::Catalog) => &d.catalog,
+            Source::Conversation(Handler::Cart) => &d.cart,
+            Source::Conversation(Handler::Payment) => &d.payment,
+            Source::Outbound => &d.outbound,
+        }
+        .as_deref()
+        .ok_or("no dead-letter queue configured")?;
+        let id = record.message_id.clone().unwrap_or_default();
+        // The original group keeps a redriven copy in its conversation's order; the message id
+        // makes a retried send of the same record one message.
+        let group = fifo::message_group(record).unwrap_or("undecodable");
+        let reason: String = reason.chars().take(1_000).collect();
+        self.queues
+            .client
+            .send_message()
+            .queue_url(url)
+            .message_body(record.body.clone().unwrap_or_default())
+            .message_group_id(group)
+            .message_deduplication_id(full_hash(&format!("poison#{id}")))
+            .message_attributes(
+                "reason",
+                aws_sdk_sqs::types::MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(reason)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            )
+            .send()
+            .await
+            .map_err(sqs_message)?;
+        Ok(())
     }
 }
 

@@ -21,6 +21,7 @@ mod catalog;
 mod delivery;
 mod orders;
 mod session;
+mod sweep;
 mod thread;
 
 use aws_sdk_dynamodb::Client;

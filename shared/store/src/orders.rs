@@ -118,7 +118,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 type Item = HashMap<String, AttributeValue>;
 
 /// Shards of the reservation index.
-const RESERVATION_SHARDS: u32 = 8;
+pub(crate) const RESERVATION_SHARDS: u32 = 8;
 /// Provider events and notices are kept long enough to outlast every redelivery.
 const EVENT_TTL: i64 = 30 * 24 * 3600;
 /// Attempts of a transaction that DynamoDB cancelled without deciding it (conflict, throttling).
