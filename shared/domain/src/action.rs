@@ -128,22 +128,28 @@ impl Action {
         })
     }
 
+    /// The function that handles this action: the letter its encoding starts with.
     pub fn handler(&self) -> Handler {
-        route_payload(&self.encode())
+        let encoded = self.encode();
+        if encoded.starts_with("k:") {
+            Handler::Cart
+        } else if encoded.starts_with("p:") {
+            Handler::Payment
+        } else {
+            Handler::Catalog
+        }
     }
 }
 
 /// Routing by payload alone, for ingress: taps on cart buttons go to the cart function, taps on
 /// payment buttons to the payment function, everything else to the catalog function (which
 /// hands typed text on when the session needs it).
+///
+/// A payload that does not decode goes to the catalog whatever its prefix (`k:` in a shape an
+/// older release used, another bot's `p:…`): the catalog answers it with an apology and the
+/// menu, where the cart or payment function could only show the cart or the orders.
 pub fn route_payload(payload: &str) -> Handler {
-    if payload.starts_with("k:") {
-        Handler::Cart
-    } else if payload.starts_with("p:") {
-        Handler::Payment
-    } else {
-        Handler::Catalog
-    }
+    Action::decode(payload).map_or(Handler::Catalog, |action| action.handler())
 }
 
 #[cfg(test)]
@@ -186,6 +192,20 @@ mod tests {
             assert!(encoded.len() <= MAX_PAYLOAD_BYTES, "{encoded} too long");
             assert_eq!(Action::decode(&encoded), Some(action.clone()));
             assert_eq!(route_payload(&encoded), action.handler());
+        }
+    }
+
+    #[test]
+    fn payloads_that_do_not_decode_route_to_the_catalog_whatever_their_prefix() {
+        for p in [
+            "k:w:drop-bag:2",
+            "k:q:l1:many",
+            "p:zz",
+            "p:c:extra",
+            "buy:blue_mug:1",
+            "",
+        ] {
+            assert_eq!(route_payload(p), Handler::Catalog, "{p}");
         }
     }
 

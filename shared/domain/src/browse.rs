@@ -128,10 +128,7 @@ fn act_on_payload(
     payload: &str,
 ) -> Outcome {
     let Some(action) = Action::decode(payload) else {
-        // A payload we never produced: answer with the menu rather than guess.
-        let mut replies = vec![text(Msg::StaleButton.text(lang))];
-        replies.extend(menu(catalog, lang, false));
-        return Outcome::Reply(replies);
+        return Outcome::Reply(unknown_tap(catalog, lang));
     };
     if action.handler() != Handler::Catalog {
         return hand_off_action(message, action);
@@ -151,6 +148,16 @@ fn act_on_payload(
             menu(catalog, lang, false)
         }
     })
+}
+
+/// The answer to a tap we cannot read (a button of an older catalog or release, another
+/// bot's payload on the same account): an apology and the menu, never a guess and never
+/// silence. Ingress routes every such payload here ([`crate::action::route_payload`]), and
+/// the cart flow answers the same way for one that reaches it from a queue written before.
+pub fn unknown_tap(catalog: &Catalog, lang: Lang) -> Vec<Reply> {
+    let mut replies = vec![text(Msg::UnknownTap.text(lang))];
+    replies.extend(menu(catalog, lang, false));
+    replies
 }
 
 fn text(body: String) -> Reply {

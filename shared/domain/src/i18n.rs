@@ -65,6 +65,9 @@ pub enum Msg<'a> {
     ImageReceived,
     Unsupported,
     StaleButton,
+    /// A tap whose payload we cannot use (an old catalog's button, another bot's payload):
+    /// said before the menu, so every tap gets an answer.
+    UnknownTap,
     AskOption {
         product: &'a str,
         group: &'a str,
@@ -218,6 +221,7 @@ impl Msg<'_> {
                 "Sorry, I can't read that kind of message. Type “menu” to browse the shop.".into()
             }
             StaleButton => "That button belongs to an earlier step.".into(),
+            UnknownTap => "Sorry, that button no longer works.".into(),
             AskOption {
                 product,
                 group,
@@ -359,6 +363,7 @@ impl Msg<'_> {
                 "申し訳ありません。その種類のメッセージには対応していません。「メニュー」と入力してください。".into()
             }
             StaleButton => "そのボタンは前の手順のものです。".into(),
+            UnknownTap => "申し訳ありません。そのボタンは使えなくなりました。".into(),
             AskOption {
                 product,
                 group,

@@ -329,8 +329,55 @@ mod tests {
         let r = run(&mem, tap("m2", "k:a:no-such-thing")).await;
         assert!(bodies(&r).contains("no longer available"));
         let r = run(&mem, tap("m3", "buy:blue_mug:1")).await;
-        assert!(bodies(&r).contains("earlier step"));
+        assert!(bodies(&r).contains("no longer works"));
         assert!(session(&mem).cart.is_empty());
+    }
+
+    /// Every tap gets an answer: a payload that does not decode, whatever function its prefix
+    /// names, and whether it arrives as a tap or as a typed number for a stale choice, gets
+    /// the apology and the menu.
+    #[tokio::test]
+    async fn taps_we_cannot_read_get_an_apology_and_the_menu() {
+        let mem = Memory::with_sample();
+        let payloads = [
+            "buy:blue_mug:1",
+            "c:old:7",
+            "k:w:drop-bag:2",
+            "p:zz",
+            "k:q:l1:x",
+        ];
+        for (i, payload) in payloads.iter().enumerate() {
+            let r = run(&mem, tap(&format!("t{i}"), payload)).await;
+            assert!(r.iter().any(is_menu), "{payload}: {r:?}");
+            assert!(bodies(&r).contains("no longer works"), "{payload}: {r:?}");
+        }
+        for (i, payload) in payloads.iter().enumerate() {
+            mem.sessions
+                .lock()
+                .unwrap()
+                .get_mut(&conversation().key())
+                .unwrap()
+                .offered = vec![payload.to_string()];
+            let r = run(&mem, text(&format!("n{i}"), "1")).await;
+            assert!(r.iter().any(is_menu), "typed 1 for {payload}: {r:?}");
+            assert!(
+                bodies(&r).contains("no longer works"),
+                "typed 1 for {payload}"
+            );
+        }
+        // A cart-prefixed payload queued to the cart function before routing changed.
+        let stale = tap("q1", "k:w:drop-bag:2");
+        let handled = process(Handler::Cart, &stale, &mem, &mem, &mem, Lang::En)
+            .await
+            .unwrap();
+        assert_eq!(handled, Handled::Replied);
+        let r = mem.replies.lock().unwrap().last().unwrap().replies.clone();
+        assert!(r.iter().any(is_menu), "{r:?}");
+        assert!(bodies(&r).contains("no longer works"));
+    }
+
+    fn is_menu(reply: &Reply) -> bool {
+        matches!(reply, Reply::Choices { choices, .. } if choices.iter().any(|c| c.id == "c:c:bags"))
     }
 
     #[tokio::test]

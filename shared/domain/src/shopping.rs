@@ -25,12 +25,13 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         message,
     } = turn;
     let action = match &message.content {
-        InboundContent::Action { payload, .. } => Action::decode(payload),
+        InboundContent::Action { payload, .. } => match Action::decode(payload) {
+            Some(action) => action,
+            // Ingress sends these to the catalog; one queued by an older release lands here.
+            None => return Outcome::Reply(crate::browse::unknown_tap(catalog, lang)),
+        },
         InboundContent::Text { body } => return typed(catalog, lang, session, body),
-        _ => None,
-    };
-    let Some(action) = action else {
-        return Outcome::Reply(cart_view(catalog, lang, session, None));
+        _ => return Outcome::Reply(cart_view(catalog, lang, session, None)),
     };
     if action.handler() != Handler::Cart {
         return Outcome::HandOff(action.handler(), message.clone());
