@@ -142,6 +142,10 @@ async fn neighbours_pay_links_cannot_be_derived_from_public_ids() {
     }
     let candidates = guesses(&public, &ken_seen, &mia_seen.order_id);
     assert!(candidates.len() > 300, "{}", candidates.len());
+    // What the unkeyed scheme gave Mia is among the guesses: before the key, this loop opened
+    // her Stripe page (so the test fails on that code, and checks something here).
+    let unkeyed_mia = full_hash(&format!("pay#telegram#{}", first + 1))[..32].to_string();
+    assert!(candidates.contains(&unkeyed_mia));
     for token in &candidates {
         let (status, _, _) = h.get_raw(&format!("{}/p/{token}", h.stack.url)).await;
         assert_eq!(status, 404, "/p/{token} must not open an order");

@@ -60,7 +60,7 @@ pub enum AnySecrets {
 }
 
 pub fn secret_source(aws: &aws_config::SdkConfig) -> AnySecrets {
-    match ProcessEnv.var("CHATDROP_SECRET_ID") {
+    match ProcessEnv.var(crate::deployed::SECRET_ID) {
         Some(id) => AnySecrets::Aws(SecretsManager::new(aws, id)),
         None => AnySecrets::Env(EnvSecrets),
     }
