@@ -124,7 +124,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     table: CONVERSATION_TABLE,
     // Replies, and hand-offs of cart and checkout actions.
     sendsTo: ['cart', 'payment', 'outbound'],
-    readsSecrets: false,
+    // CHATDROP_ID_KEY: the keyed pseudonyms in its logs, group ids and limit keys.
+    readsSecrets: true,
   },
   cart: {
     description: 'Customization walk and cart actions',
@@ -133,7 +134,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     table: CONVERSATION_TABLE,
     // Replies, and hand-offs of browsing and checkout actions.
     sendsTo: ['catalog', 'payment', 'outbound'],
-    readsSecrets: false,
+    // CHATDROP_ID_KEY, as catalog.
+    readsSecrets: true,
   },
   notify: {
     description: 'Sends reply bundles through the channel adapters, in order per conversation',

@@ -459,6 +459,14 @@ describe('secrets and IAM', () => {
       assert.equal(readsSecret, spec.readsSecrets, `${name} reads the secret`);
     }
   });
+
+  test('every function may read the secret: each installs CHATDROP_ID_KEY at cold start', () => {
+    // Config::from_env + Secrets::load_with_id_key in every function (shared/config): one
+    // without the grant would fail its first cold start in AWS, which no local test sees.
+    for (const [name, spec] of Object.entries(FUNCTIONS)) {
+      assert.equal(spec.readsSecrets, true, `${name} must read the secret for CHATDROP_ID_KEY`);
+    }
+  });
 });
 
 describe('entry points, alarms and outputs', () => {
