@@ -36,12 +36,14 @@ pub enum Report {
     Unexpected(String),
 }
 
+/// A queued event and its own deadline (Unix ms), when it has one.
+type Queued = (String, Option<u128>);
+
 /// The fake Runtime API's state: where to report, and the event to hand the next `/next`.
 #[derive(Clone)]
 pub struct Api {
     reports: mpsc::UnboundedSender<Report>,
-    /// Each event with its deadline (Unix ms), when it has its own.
-    events: Arc<Mutex<VecDeque<(String, Option<u128>)>>>,
+    events: Arc<Mutex<VecDeque<Queued>>>,
     queued: Arc<Notify>,
 }
 
@@ -102,7 +104,7 @@ impl Api {
         }
     }
 
-    fn pop(&self) -> Option<(String, Option<u128>)> {
+    fn pop(&self) -> Option<Queued> {
         self.events.lock().ok()?.pop_front()
     }
 

@@ -169,7 +169,7 @@ pub async fn run(stack: &LocalStack, plan: &Plan) -> Result<Outcome, Error> {
                 .extend((0..plan.replies_each).map(|r| reply_text(c, b, r)));
             let bundle = ReplyBundle {
                 id: format!("storm-{}-{c}-{b}", plan.first_chat),
-                conversation: ConversationId::new(Channel::Telegram, &chat(c)),
+                conversation: ConversationId::new(Channel::Telegram, chat(c)),
                 lang: Lang::En,
                 ack: None,
                 reply_token: None,

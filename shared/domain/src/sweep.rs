@@ -115,8 +115,14 @@ where
             Ok(Some(order)) if order.status == OrderStatus::Reserved => {
                 expire_order(&order, orders, gateway, dispatch).await
             }
-            Ok(Some(order)) => Ok(order.status),
-            Ok(None) => Ok(OrderStatus::Expired),
+            // Gone, or already paid, cancelled or released elsewhere: the entry is stale.
+            Ok(_) => {
+                report.cleared += 1;
+                if let Err(e) = index.forget(&entry).await {
+                    tracing::warn!(order = %entry.order_id, error = %e, "could not remove a stale reservation entry");
+                }
+                continue;
+            }
             Err(e) => Err(ProcessError::Port(e)),
         };
         let moved = match outcome {
@@ -133,20 +139,15 @@ where
                 )
                 .await
             }
-            Ok(status) => {
-                if status == OrderStatus::Expired && entry.failures == 0 {
-                    // Released: the release removed the entry with the order.
-                    report.expired += 1;
-                    Ok(())
-                } else {
-                    if status == OrderStatus::Expired {
-                        report.expired += 1;
-                    } else {
-                        report.cleared += 1;
-                    }
-                    // A moved entry is not where the order's own transitions delete it.
-                    index.forget(&entry).await
-                }
+            Ok(_) if entry.failures == 0 => {
+                // Released: the release deleted the entry with the order's own key.
+                report.expired += 1;
+                Ok(())
+            }
+            Ok(_) => {
+                // A moved entry is not where the order's own transitions delete it.
+                report.expired += 1;
+                index.forget(&entry).await
             }
             Err(e) => {
                 report.failed += 1;

@@ -18,10 +18,11 @@
 //! timeout, a platform's pace windows and advised waits) is a good part of the function's
 //! timeout. A batch that runs past the timeout fails as a whole: every record returns, the ones
 //! already done included, and a platform without an idempotency key gets those replies twice.
-//! So before each record [`Deadline::fits_another`] asks whether the time left (Lambda's
-//! invocation deadline, `lambda_runtime::Context::deadline`) still holds that function's
-//! per-record worst case; when it does not, this record and the rest are reported failed,
-//! unprocessed, and given back at once like the ones behind a failure.
+//! So before each record after the first [`Deadline::fits_another`] asks whether the time left
+//! (Lambda's invocation deadline, `lambda_runtime::Context::deadline`) still holds that
+//! function's per-record worst case; when it does not, this record and the rest are reported
+//! failed, unprocessed, and given back at once like the ones behind a failure. The first
+//! record always runs, so a timeout configured below the worst case still makes progress.
 //!
 //! # Records that do not decode
 //!
@@ -160,9 +161,10 @@ where
     let mut out_of_time = 0;
     // Set once a record failed (or the deadline came near): the rest are not run.
     let mut stopped: Option<Stop> = None;
-    for record in &event.records {
+    for (index, record) in event.records.iter().enumerate() {
         let id = record.message_id.clone().unwrap_or_default();
-        if stopped.is_none() && !deadline.fits_another() {
+        // The first record always runs: a batch that never starts one makes no progress.
+        if index > 0 && stopped.is_none() && !deadline.fits_another() {
             tracing::warn!(
                 left_ms = deadline.time_left().map(|d| d.as_millis() as u64),
                 per_record_ms = deadline.per_record.as_millis() as u64,

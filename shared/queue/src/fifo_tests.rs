@@ -90,7 +90,7 @@ async fn an_undecodable_record_goes_to_the_dead_letters_with_its_reason_not_away
         })
         .await;
     assert!(failed(&processed).is_empty(), "the group moves on");
-    let taken = sink.taken.lock().unwrap();
+    let taken = sink.taken.lock().unwrap().clone();
     assert_eq!(taken.len(), 1);
     assert_eq!(taken[0].0, r#"{"kind":"future"}"#, "the body, whole");
     assert!(taken[0].1.starts_with("undecodable: "), "{}", taken[0].1);
@@ -139,6 +139,23 @@ async fn records_stop_when_the_deadline_cannot_fit_another_worst_case() {
         "given back at once: they never ran"
     );
     assert_eq!(processed.out_of_time, 2);
+}
+
+#[tokio::test]
+async fn the_first_record_runs_even_when_the_deadline_is_short() {
+    // 5 s left and a 10 s worst case: the first record still runs, so the queue moves.
+    let deadline = Deadline::new(1_005_000, Duration::from_secs(10)).with_clock(|| 1_000_000);
+    let event = event(&[("a", "1"), ("b", "2")]);
+    let mut seen = Vec::new();
+    let processed =
+        process_in_order::<u32, String, _, _>(event, &deadline, &Sink::default(), |n, _| {
+            seen.push(n);
+            async { RecordResult::Done }
+        })
+        .await;
+    assert_eq!(seen, [1]);
+    assert_eq!(failed(&processed), ["b"]);
+    assert_eq!(processed.out_of_time, 1);
 }
 
 #[test]
