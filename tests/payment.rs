@@ -6,7 +6,7 @@
 use chatdrop_domain::checkout::{self, PaymentEvent};
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::payment::PaidSession;
-use chatdrop_domain::ports::OrderStore;
+use chatdrop_domain::ports::{OrderStore, PaidOutcome};
 use chatdrop_e2e::{Harness, OutboxEntry, all_text, bag_drop, button_ids, unix_now};
 
 /// A payment of `order` in full on its own checkout page, as Stripe's event reports it.
@@ -506,5 +506,21 @@ async fn a_signed_payment_of_another_page_and_amount_is_held_for_attention_not_s
     let (status, _, page) = h.get_raw(&link).await;
     assert_eq!(status, 200);
     assert!(!String::from_utf8(page).unwrap().contains("checkout.stripe"));
+
+    // Another odd payment for the flagged order keeps its state and is noted, once however
+    // often it is applied.
+    let flagged = store.order(&order_id).await.unwrap().unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            store
+                .hold_for_attention(&flagged, "evt_test_mismatch_2: another one")
+                .await
+                .unwrap(),
+            PaidOutcome::Unchanged
+        );
+    }
+    let order = store.order(&order_id).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::PaidNeedsAttention);
+    assert_eq!(order.attention.len(), 2, "{:?}", order.attention);
     h.stack.stop().await;
 }

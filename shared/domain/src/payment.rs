@@ -111,13 +111,16 @@ pub enum PaymentMismatch {
     },
 }
 
-/// Whether `paid` pays `order`: its own checkout page, its total, its currency. An order with
-/// no recorded page cannot have been paid through the pay link (the link redirects only once
-/// the page is recorded), so it matches nothing.
+/// Whether `paid` pays `order`: its own checkout page, its total, its currency. The page is
+/// compared once the order records it: checkout creates the page before it records its id, so
+/// a payment can overtake that write (the page is the one created for this order id, by its
+/// idempotency key); the amount and currency must match in any case.
 pub fn check_payment(order: &Order, paid: &PaidSession) -> Result<(), PaymentMismatch> {
-    if order.checkout_session.as_deref() != Some(paid.session_id.as_str()) {
+    if let Some(own) = &order.checkout_session
+        && *own != paid.session_id
+    {
         return Err(PaymentMismatch::Session {
-            expected: order.checkout_session.clone(),
+            expected: Some(own.clone()),
             paid: paid.session_id.clone(),
         });
     }
@@ -223,15 +226,27 @@ mod tests {
             check_payment(&o, &paid("cs_test_own", Some(12_000), None)),
             Err(PaymentMismatch::Currency { paid: None, .. })
         ));
+        assert_eq!(
+            check_payment(&o, &paid("cs_test_other", Some(1), Some("usd")))
+                .unwrap_err()
+                .to_string(),
+            "paid on checkout page cs_test_other, but the order's page is cs_test_own"
+        );
+    }
+
+    #[test]
+    fn before_the_page_is_recorded_the_amount_and_currency_still_decide() {
         let unrecorded = Order {
             checkout_session: None,
             ..order()
         };
-        let err = check_payment(&unrecorded, &paid("cs_test_own", Some(12_000), Some("usd")))
-            .unwrap_err();
         assert_eq!(
-            err.to_string(),
-            "paid on checkout page cs_test_own, but the order's page is not recorded"
+            check_payment(&unrecorded, &paid("cs_test_any", Some(12_000), Some("usd"))),
+            Ok(())
         );
+        assert!(matches!(
+            check_payment(&unrecorded, &paid("cs_test_any", Some(1), Some("usd"))),
+            Err(PaymentMismatch::Amount { .. })
+        ));
     }
 }

@@ -5,8 +5,9 @@
 //!
 //! | item                  | pk                              | sk          | expires |
 //! |-----------------------|---------------------------------|-------------|---------|
-//! | catalog header        | `CATALOG`                       | `META`      | never   |
-//! | product               | `CATALOG`                       | `PRODUCT#id`| never   |
+//! | catalog pointer       | `CATALOG`                       | `CURRENT`   | never   |
+//! | catalog header        | `CATALOG#v{n}`                  | `META`      | retired |
+//! | product               | `CATALOG#v{n}`                  | `PRODUCT#id`| retired |
 //! | session (state+cart)  | `CONV#channel#customer`         | `SESSION`   | 14 days |
 //! | processed marker      | `EVENT#handler#identity`        | `MARKER`    | 30 days |
 //! | delivery progress     | `OUTBOX#bundle`                 | `PROGRESS`  | 7 days  |
@@ -30,7 +31,7 @@ use chatdrop_domain::catalog::Catalog;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-pub use catalog::CatalogLoadError;
+pub use catalog::{CatalogLoadError, CatalogLoadHook};
 pub use thread::{HeldBundle, ThreadMessage, requeue_id};
 
 /// How long a warm function reuses the catalog it read before asking again.

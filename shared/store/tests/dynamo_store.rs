@@ -190,11 +190,22 @@ async fn catalog_round_trip_keeps_the_seed_and_its_product_order() {
     let read_ids: Vec<&str> = read.products.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(read_ids, ids);
 
-    // The layout of resources/lib.rs: one header and one item per product under CATALOG.
+    // The layout of catalog.rs: the pointer, and one header and one item per product under
+    // the version it points to.
     let items = all_items(&store).await;
-    assert_eq!(items.len(), 1 + sample.products.len());
-    assert!(items.iter().all(|i| s_attr(i, "pk") == "CATALOG"));
-    let product = raw_item(&store, "CATALOG", "PRODUCT#drop-bag")
+    assert_eq!(items.len(), 1 + 1 + sample.products.len());
+    let pointer = raw_item(&store, "CATALOG", "CURRENT")
+        .await
+        .expect("the pointer");
+    assert_eq!(n_attr(&pointer, "version"), 1);
+    assert_eq!(n_attr(&pointer, "products"), sample.products.len() as i64);
+    assert!(
+        items
+            .iter()
+            .filter(|i| s_attr(i, "sk") != "CURRENT")
+            .all(|i| s_attr(i, "pk") == "CATALOG#v1")
+    );
+    let product = raw_item(&store, "CATALOG#v1", "PRODUCT#drop-bag")
         .await
         .expect("drop-bag item");
     assert_eq!(n_attr(&product, "price"), 12_000);
@@ -214,11 +225,7 @@ async fn replacing_with_a_catalog_missing_a_product_deletes_it() {
     smaller.products[0].price += 100;
     assert_eq!(smaller.products.len(), sample.products.len() - 1);
     let written = store.replace_catalog(&smaller).await.expect("replace");
-    assert_eq!(
-        written,
-        1 + smaller.products.len() + 1,
-        "puts plus one delete"
-    );
+    assert_eq!(written, 1 + smaller.products.len(), "a whole new version");
 
     assert_eq!(
         *store.catalog().await.unwrap(),
@@ -227,12 +234,28 @@ async fn replacing_with_a_catalog_missing_a_product_deletes_it() {
     );
     assert_eq!(*reader(&store).catalog().await.unwrap(), smaller);
     assert!(
-        raw_item(&store, "CATALOG", "PRODUCT#drop-bag")
+        raw_item(&store, "CATALOG#v2", "PRODUCT#drop-bag")
             .await
             .is_none(),
-        "the dropped product's item is deleted"
+        "the dropped product is not in the new version"
     );
-    assert_eq!(all_items(&store).await.len(), 1 + smaller.products.len());
+    assert!(
+        raw_item(&store, "CATALOG#v1", "PRODUCT#drop-bag")
+            .await
+            .expect("the old version stays readable for a while")
+            .contains_key("expires_at"),
+        "and is deleted by the table's TTL"
+    );
+    assert_eq!(live_items(&store).await, 1 + 1 + smaller.products.len());
+}
+
+/// Items without the TTL attribute: the pointer and the live version.
+async fn live_items(store: &DynamoStore) -> usize {
+    all_items(store)
+        .await
+        .iter()
+        .filter(|i| !i.contains_key("expires_at"))
+        .count()
 }
 
 #[tokio::test]
@@ -299,7 +322,7 @@ async fn a_catalog_larger_than_a_batch_and_a_query_page_round_trips() {
         .query()
         .table_name(store.table())
         .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S("CATALOG".into()))
+        .expression_attribute_values(":pk", AttributeValue::S("CATALOG#v1".into()))
         .send()
         .await
         .expect("query");
@@ -309,12 +332,12 @@ async fn a_catalog_larger_than_a_batch_and_a_query_page_round_trips() {
     );
     assert_eq!(*reader(&store).catalog().await.unwrap(), large);
 
-    // Down to five products: 1 header + 5 puts + 55 deletes.
+    // Down to five products: a new version of 1 header + 5 products; the old one retired.
     let mut small = large.clone();
     small.products.truncate(5);
-    assert_eq!(store.replace_catalog(&small).await.expect("shrink"), 61);
+    assert_eq!(store.replace_catalog(&small).await.expect("shrink"), 6);
     assert_eq!(*reader(&store).catalog().await.unwrap(), small);
-    assert_eq!(all_items(&store).await.len(), 6);
+    assert_eq!(live_items(&store).await, 1 + 6);
 }
 
 // ---------------------------------------------------------------------------------------------
