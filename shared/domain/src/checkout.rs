@@ -15,8 +15,8 @@
 //! than a right one, and neither the read nor the comparison tells a guesser how close it came.
 //!
 //! After checkout, three things move an order: the provider's events
-//! ([`apply_payment_event`]), our own expiry of lapsed reservations ([`expire_lapsed`], run by
-//! the sweep and on access to a pay link), and the customer (cancel, reorder). Each transition is
+//! ([`apply_payment_event`]), our own expiry of lapsed reservations ([`expire_order`], run by
+//! the sweep, [`crate::sweep`], and on access to a pay link), and the customer (cancel, reorder). Each transition is
 //! conditional in the store; each message to the customer about an order is sent once
 //! ([`OrderStore::notice_sent`]).
 
@@ -890,25 +890,6 @@ pub async fn expire_order<O: OrderStore, G: PaymentGateway, D: Dispatch>(
         .ok_or_else(|| PortError::new("expire", "order vanished"))?;
     tell_customer(&now, orders, dispatch).await?;
     Ok(now.status)
-}
-
-/// The sweep: ends every reservation that lapsed before `now` (up to `limit` per run).
-pub async fn expire_lapsed<O: OrderStore, G: PaymentGateway, D: Dispatch>(
-    now: i64,
-    limit: usize,
-    orders: &O,
-    gateway: &G,
-    dispatch: &D,
-) -> Result<usize, ProcessError> {
-    let mut expired = 0;
-    for id in orders.lapsed_reservations(now, limit).await? {
-        if let Some(order) = orders.order(&id).await?
-            && expire_order(&order, orders, gateway, dispatch).await? == OrderStatus::Expired
-        {
-            expired += 1;
-        }
-    }
-    Ok(expired)
 }
 
 /// What a visit to a pay link leads to.
