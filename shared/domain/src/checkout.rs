@@ -16,9 +16,9 @@
 //!
 //! After checkout, three things move an order: the provider's events
 //! ([`apply_payment_event`]), our own expiry of lapsed reservations ([`expire_order`], run by
-//! the sweep, [`crate::sweep`], and on access to a pay link), and the customer (cancel, reorder). Each transition is
-//! conditional in the store; each message to the customer about an order is sent once
-//! ([`OrderStore::notice_sent`]).
+//! the sweep in [`crate::sweep`] and on access to a pay link), and the customer (cancel,
+//! reorder). Each transition is conditional in the store; each message to the customer about
+//! an order is sent once ([`OrderStore::notice_sent`]).
 
 use crate::action::{Action, Handler};
 use crate::cart::Cart;
