@@ -9,7 +9,8 @@
 
 use std::borrow::Cow;
 
-/// A serde_json error as its category and position, e.g. `data error at line 1 column 48`.
+/// A serde_json error as its category and position, e.g. `JSON data error at line 1 column
+/// 48` (no position for an error from a `Value`, which has none).
 pub fn json_error(e: &serde_json::Error) -> String {
     let category = match e.classify() {
         serde_json::error::Category::Io => "I/O",
@@ -17,6 +18,9 @@ pub fn json_error(e: &serde_json::Error) -> String {
         serde_json::error::Category::Data => "data",
         serde_json::error::Category::Eof => "truncated",
     };
+    if e.line() == 0 {
+        return format!("JSON {category} error");
+    }
     format!(
         "JSON {category} error at line {} column {}",
         e.line(),
@@ -65,6 +69,10 @@ mod tests {
         let truncated = serde_json::from_str::<Update>(r#"{"update_id": "+1555"#).unwrap_err();
         assert!(json_error(&truncated).starts_with("JSON truncated error at line 1"));
         assert!(!json_error(&truncated).contains("1555"));
+        let from_value =
+            serde_json::from_value::<Update>(serde_json::json!({"update_id": "+15551234567"}))
+                .unwrap_err();
+        assert_eq!(json_error(&from_value), "JSON data error");
     }
 
     #[test]
