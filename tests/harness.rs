@@ -9,7 +9,8 @@ use serde_json::Value;
 use std::time::Duration;
 pub use xtask::customer::{Customer, Platform, Webhook};
 pub use xtask::fakes::OutboxEntry;
-use xtask::stack::{Consumers, LocalStack, StackOptions};
+pub use xtask::stack::Consumers;
+use xtask::stack::{LocalStack, StackOptions};
 
 pub struct Harness {
     pub stack: LocalStack,
@@ -41,6 +42,21 @@ impl Harness {
     }
 
     async fn start_configured(test: &str, consumers: bool, env: Vec<(String, String)>) -> Harness {
+        let consumers = if consumers {
+            Consumers::All
+        } else {
+            Consumers::None
+        };
+        Harness::start_consuming(test, consumers, env).await
+    }
+
+    /// A stack running only `consumers` (a test that runs a queue's poller itself starts the
+    /// rest with [`Consumers::NotifyOnly`]).
+    pub async fn start_consuming(
+        test: &str,
+        consumers: Consumers,
+        env: Vec<(String, String)>,
+    ) -> Harness {
         // `RUST_LOG=info cargo xtask test …` shows every function's JSON logs.
         if std::env::var_os("RUST_LOG").is_some() {
             chatdrop_telemetry::init();
@@ -57,11 +73,7 @@ impl Harness {
             .subsec_nanos();
         let prefix = format!("{test}-{}-{nanos}-", std::process::id());
         let mut options = StackOptions::new(&endpoint, &prefix, &fakes_url);
-        options.consumers = if consumers {
-            Consumers::All
-        } else {
-            Consumers::None
-        };
+        options.consumers = consumers;
         options.env = env;
         let stack = LocalStack::start(options)
             .await

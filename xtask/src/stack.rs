@@ -5,6 +5,11 @@
 //! messages, calls its consumer function's handler with an `SqsEvent`, and deletes the records
 //! the handler did not report as failed, which is what Lambda's event source mapping does with
 //! `ReportBatchItemFailures`. The handlers are the same code the Lambda mains call.
+//!
+//! Each invocation runs in its own task, as each Lambda invocation is isolated: a handler that
+//! panics fails that one invocation (an HTTP 502, as API Gateway answers for a crashed
+//! function; a batch that returns to the queue whole) and the listener and pollers carry on.
+//! Without that, one panic would kill a poller for good while HTTP kept answering 200.
 
 use crate::Error;
 use crate::dev::{self, FixedSecrets};
@@ -280,8 +285,13 @@ impl LocalStack {
                         _ = tokio::time::sleep(every) => {}
                     }
                     let event = LambdaEvent::new(serde_json::json!({}), Context::default());
-                    if let Err(e) = sweep::handle(&sweep, event).await {
-                        tracing::warn!(error = %e, "sweep failed");
+                    let sweep = sweep.clone();
+                    match invoke(async move { sweep::handle(&sweep, event).await }).await {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::warn!(error = %e, "sweep failed"),
+                        Err(panic) => {
+                            tracing::error!(%panic, "sweep panicked; the next run retries")
+                        }
                     }
                 }
             }));
@@ -488,9 +498,11 @@ async fn webhook(
         return http::StatusCode::BAD_REQUEST.into_response();
     };
     let result = if stripe {
-        payment_webhook::handle(&state.payment_webhook, lambda_request).await
+        let app = state.payment_webhook.clone();
+        invoke(async move { payment_webhook::handle(&app, lambda_request).await }).await
     } else {
-        ingress::handle(&state.ingress, lambda_request).await
+        let app = state.ingress.clone();
+        invoke(async move { ingress::handle(&app, lambda_request).await }).await
     };
     to_axum(result)
 }
@@ -502,7 +514,8 @@ async fn payment_route(
     let Some(lambda_request) = lambda_request(request).await else {
         return http::StatusCode::BAD_REQUEST.into_response();
     };
-    to_axum(payment_webhook::handle(&state.payment_webhook, lambda_request).await)
+    let app = state.payment_webhook.clone();
+    to_axum(invoke(async move { payment_webhook::handle(&app, lambda_request).await }).await)
 }
 
 /// `/_local/stripe/…` on the stack's listener reaches the fake Stripe's control routes, so a
@@ -525,10 +538,15 @@ async fn stripe_control(
 }
 
 fn to_axum(
-    result: Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error>,
+    result: Result<Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error>, Panicked>,
 ) -> axum::response::Response {
     match result {
-        Ok(response) => {
+        Err(panic) => {
+            // What API Gateway answers when the function crashed; the platform retries.
+            tracing::error!(%panic, "HTTP handler panicked");
+            http::StatusCode::BAD_GATEWAY.into_response()
+        }
+        Ok(Ok(response)) => {
             let (parts, body) = response.into_parts();
             let bytes = match body {
                 lambda_http::Body::Empty => Vec::new(),
@@ -538,7 +556,7 @@ fn to_axum(
             };
             axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
         }
-        Err(e) => {
+        Ok(Err(e)) => {
             tracing::error!(error = %e, "HTTP handler failed");
             http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
@@ -552,15 +570,45 @@ async fn local_outbox(State(state): State<HttpState>) -> axum::response::Respons
     }
 }
 
-/// Lambda's SQS event source, locally: receive, invoke, delete what succeeded.
-async fn poll<F, Fut>(
+/// An invocation that panicked, with the panic's message.
+#[derive(Debug)]
+pub struct Panicked(String);
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "handler panicked: {}", self.0)
+    }
+}
+
+/// Runs one invocation on its own task, so a panic ends that invocation only (Lambda's
+/// runtime likewise reports a panicking handler as one failed invocation).
+pub async fn invoke<T: Send + 'static>(
+    invocation: impl Future<Output = T> + Send + 'static,
+) -> Result<T, Panicked> {
+    tokio::spawn(invocation).await.map_err(|e| {
+        let message = match e.try_into_panic() {
+            Ok(payload) => payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-text panic payload".into()),
+            Err(e) => e.to_string(),
+        };
+        Panicked(message)
+    })
+}
+
+/// Lambda's SQS event source, locally: receive, invoke, delete what succeeded. A failed
+/// invocation (an error or a panic) deletes nothing: its records return to the queue when
+/// their visibility timeout ends, as on Lambda, and the poller goes on receiving.
+pub async fn poll<F, Fut>(
     sqs: aws_sdk_sqs::Client,
     url: String,
     mut stopped: watch::Receiver<bool>,
     handler: F,
 ) where
     F: Fn(SqsEvent) -> Fut,
-    Fut: Future<Output = Result<SqsBatchResponse, lambda_runtime::Error>>,
+    Fut: Future<Output = Result<SqsBatchResponse, lambda_runtime::Error>> + Send + 'static,
 {
     loop {
         let receive = sqs
@@ -604,14 +652,18 @@ async fn poll<F, Fut>(
                 record
             })
             .collect();
-        let failed: HashSet<String> = match handler(event).await {
-            Ok(response) => response
+        let failed: HashSet<String> = match invoke(handler(event)).await {
+            Ok(Ok(response)) => response
                 .batch_item_failures
                 .into_iter()
                 .map(|f| f.item_identifier)
                 .collect(),
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, "handler failed; the whole batch returns to the queue");
+                continue;
+            }
+            Err(panic) => {
+                tracing::error!(%panic, "the whole batch returns to the queue");
                 continue;
             }
         };
@@ -637,5 +689,31 @@ async fn poll<F, Fut>(
         {
             tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "delete failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A crashed HTTP function is answered as API Gateway answers it, so the platform (or
+    /// Stripe) retries, instead of the connection closing with no answer.
+    #[tokio::test]
+    async fn a_panicking_http_handler_is_answered_502_and_the_next_request_is_served() {
+        let crashed = invoke(async {
+            if std::hint::black_box(true) {
+                panic!("boom");
+            }
+            Ok(lambda_http::Response::new(lambda_http::Body::Empty))
+        })
+        .await;
+        assert!(
+            matches!(&crashed, Err(Panicked(m)) if m == "boom"),
+            "{crashed:?}"
+        );
+        assert_eq!(to_axum(crashed).status(), http::StatusCode::BAD_GATEWAY);
+
+        let served = invoke(async { Ok(lambda_http::Response::new(lambda_http::Body::Empty)) });
+        assert_eq!(to_axum(served.await).status(), http::StatusCode::OK);
     }
 }

@@ -29,6 +29,7 @@ use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, secret_nam
 use chatdrop_domain::channel::Channel;
 use chatdrop_queue::SqsQueues;
 use lambda_http::{Body, Error, Request, Response, http::StatusCode};
+use tracing::Instrument;
 
 /// The largest webhook body read. WhatsApp and Telegram send a few kilobytes; anything near
 /// this is not a platform speaking.
@@ -156,9 +157,19 @@ pub async fn handle(app: &Ingress, request: Request) -> Result<Response<Body>, E
     let Some(webhook) = app.webhook(channel) else {
         return Ok(respond(StatusCode::NOT_FOUND, "channel not served here"));
     };
+    // The span follows the future (`.instrument`), never a guard across an `.await`: see
+    // `chatdrop_telemetry`'s module docs for the panic a guard causes on a multi-threaded runtime.
     let span = tracing::info_span!("webhook", channel = channel.as_str());
-    let _entered = span.enter();
+    receive(app, webhook, name, request).instrument(span).await
+}
 
+/// Verifies, parses and queues one webhook for the channel `name`, inside its span.
+async fn receive(
+    app: &Ingress,
+    webhook: &dyn Webhook,
+    name: &str,
+    request: Request,
+) -> Result<Response<Body>, Error> {
     let (parts, body) = request.into_parts();
     let body: &[u8] = body.as_ref();
     if body.len() > MAX_BODY_BYTES {

@@ -11,10 +11,11 @@ use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::checkout::{self, CheckoutSettings, PayLinkVisit, PaymentEvent};
 use chatdrop_domain::payment::PaidSession;
 use chatdrop_payments::stripe::StripeGateway;
-use chatdrop_payments::webhook::{self, EventKind};
+use chatdrop_payments::webhook::{self, EventKind, StripeEvent};
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
 use lambda_http::{Body, Error, Request, Response, http::StatusCode};
+use tracing::Instrument;
 
 pub struct PaymentWebhook {
     store: DynamoStore,
@@ -133,12 +134,21 @@ async fn stripe_event(app: &PaymentWebhook, request: Request) -> Response<Body> 
     let event = match webhook::parse_event(body) {
         Ok(event) => event,
         Err(e) => {
-            tracing::error!(error = %e, "authentic Stripe event we cannot read; acknowledged");
+            // serde_json's message quotes the value it could not read: log where, not what.
+            tracing::error!(
+                error = %chatdrop_telemetry::redact::json_error(&e),
+                "authentic Stripe event we cannot read; acknowledged"
+            );
             return text(StatusCode::OK, "ignored");
         }
     };
+    // `.instrument`, never a guard across an `.await` (see `chatdrop_telemetry`).
     let span = tracing::info_span!("stripe_event", event = %event.id);
-    let _entered = span.enter();
+    apply_event(app, &event).instrument(span).await
+}
+
+/// Applies one authentic Stripe event, inside its span.
+async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body> {
     let domain_event = match &event.kind {
         EventKind::SessionCompleted {
             session_id,

@@ -64,6 +64,7 @@ use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, S
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage, ReplyToken};
 use chatdrop_domain::reply::{Choice, Reply};
+use chatdrop_telemetry::redact;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -146,7 +147,7 @@ impl Webhook for LineWebhook {
             }
         }
         let callback: Callback = serde_json::from_slice(request.body)
-            .map_err(|e| WebhookError::Malformed(e.to_string()))?;
+            .map_err(|e| WebhookError::Malformed(redact::json_error(&e)))?;
         Ok(WebhookOutcome::Messages(
             callback.events.into_iter().filter_map(inbound).collect(),
         ))
@@ -203,7 +204,7 @@ fn inbound(raw: Value) -> Option<InboundMessage> {
     let event: Event = match serde_json::from_value(raw) {
         Ok(event) => event,
         Err(e) => {
-            tracing::warn!(error = %e, "skipping an unreadable LINE event");
+            tracing::warn!(error = %redact::json_error(&e), "skipping an unreadable LINE event");
             return None;
         }
     };

@@ -54,6 +54,7 @@ use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, S
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::inbound::{DeliveryStatus, InboundContent, InboundMessage};
 use chatdrop_domain::reply::{Choice, Reply};
+use chatdrop_telemetry::redact;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
@@ -242,11 +243,11 @@ fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 }
 
 fn parse_notification(body: &[u8]) -> Result<Vec<InboundMessage>, WebhookError> {
-    let notification: Notification =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let notification: Notification = serde_json::from_slice(body)
+        .map_err(|e| WebhookError::Malformed(redact::json_error(&e)))?;
     if notification.object != PAGE_OBJECT {
         // Instagram (`instagram`) or a Page feed subscription pointed at this URL by mistake.
-        tracing::info!(object = %notification.object, "ignoring a non-page Messenger notification");
+        tracing::info!(object = %redact::kind(&notification.object), "ignoring a non-page Messenger notification");
         return Ok(Vec::new());
     }
     Ok(notification

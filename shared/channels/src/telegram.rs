@@ -34,6 +34,7 @@ use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, S
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::reply::{Choice, Reply};
+use chatdrop_telemetry::redact;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Value, json};
@@ -98,7 +99,7 @@ impl Webhook for TelegramWebhook {
         }
         self.verify_secret(request.headers)?;
         let update: Update = serde_json::from_slice(request.body)
-            .map_err(|e| WebhookError::Malformed(e.to_string()))?;
+            .map_err(|e| WebhookError::Malformed(redact::json_error(&e)))?;
         Ok(WebhookOutcome::Messages(
             inbound(update).into_iter().collect(),
         ))

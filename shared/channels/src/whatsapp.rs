@@ -32,6 +32,7 @@ use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, S
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::inbound::{DeliveryStatus, InboundContent, InboundMessage};
 use chatdrop_domain::reply::{Choice, OrderUpdate, Reply};
+use chatdrop_telemetry::redact;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
@@ -234,10 +235,10 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
 ];
 
 fn parse_notification(body: &[u8]) -> Result<Vec<InboundMessage>, WebhookError> {
-    let notification: Notification =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let notification: Notification = serde_json::from_slice(body)
+        .map_err(|e| WebhookError::Malformed(redact::json_error(&e)))?;
     if notification.object != BUSINESS_ACCOUNT_OBJECT {
-        tracing::info!(object = %notification.object, "ignoring a non-WhatsApp notification");
+        tracing::info!(object = %redact::kind(&notification.object), "ignoring a non-WhatsApp notification");
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
@@ -259,7 +260,7 @@ fn parse_notification(body: &[u8]) -> Result<Vec<InboundMessage>, WebhookError> 
 fn inbound_message(m: WaMessage) -> Option<InboundMessage> {
     if m.from.is_empty() || m.id.is_empty() {
         // Without a sender there is nobody to answer, without an id nothing to deduplicate on.
-        tracing::warn!(kind = %m.kind, "skipping a WhatsApp message without sender or id");
+        tracing::warn!(kind = %redact::kind(&m.kind), "skipping a WhatsApp message without sender or id");
         return None;
     }
     let conversation = ConversationId::new(Channel::Whatsapp, m.from);
@@ -282,7 +283,7 @@ fn inbound_message(m: WaMessage) -> Option<InboundMessage> {
                 },
                 None => {
                     let kind = format!("interactive.{}", interactive.kind);
-                    tracing::info!(kind = %kind, "unknown WhatsApp interactive reply");
+                    tracing::info!(kind = %redact::kind(&kind), "unknown WhatsApp interactive reply");
                     InboundContent::Unsupported { kind }
                 }
             }
@@ -309,7 +310,7 @@ fn inbound_message(m: WaMessage) -> Option<InboundMessage> {
         }
         other => {
             if !KNOWN_UNSUPPORTED.contains(&other) {
-                tracing::info!(kind = %other, "unknown WhatsApp message type");
+                tracing::info!(kind = %redact::kind(other), "unknown WhatsApp message type");
             }
             unsupported(other)
         }
@@ -332,12 +333,12 @@ fn inbound_status(s: WaStatus) -> Option<InboundMessage> {
         "read" => DeliveryStatus::Read,
         "failed" => DeliveryStatus::Failed,
         other => {
-            tracing::info!(status = %other, "skipping an unknown WhatsApp status");
+            tracing::info!(status = %redact::kind(other), "skipping an unknown WhatsApp status");
             return None;
         }
     };
     if s.recipient_id.is_empty() || s.id.is_empty() {
-        tracing::warn!(status = %s.status, "skipping a WhatsApp status without recipient or id");
+        tracing::warn!(status = %redact::kind(&s.status), "skipping a WhatsApp status without recipient or id");
         return None;
     }
     Some(InboundMessage {
