@@ -180,15 +180,20 @@ where
             skipped.extend(record.receipt_handle.clone());
             continue;
         }
+        // The dead-letter reason keeps the parser's whole message (it travels with the body it
+        // quotes); the log gets only its category and position (`chatdrop_telemetry::redact`).
         let decoded = record
             .body
             .as_deref()
-            .ok_or_else(|| "record without a body".to_string())
-            .and_then(|b| serde_json::from_str::<T>(b).map_err(|e| e.to_string()));
+            .ok_or_else(|| ("record without a body".to_string(), "no body".to_string()))
+            .and_then(|b| {
+                serde_json::from_str::<T>(b)
+                    .map_err(|e| (e.to_string(), chatdrop_telemetry::redact::json_error(&e)))
+            });
         let value = match decoded {
             Ok(v) => v,
-            Err(e) => {
-                let reason = format!("undecodable: {e}");
+            Err((full, e)) => {
+                let reason = format!("undecodable: {full}");
                 match poison.dead_letter(record, &reason).await {
                     Ok(()) => {
                         tracing::error!(message_id = %id, error = %e, "undecodable queue record moved to the dead-letter queue");
