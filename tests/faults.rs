@@ -13,7 +13,7 @@
 //! queues' timeout with `SetQueueAttributes`. Both only move the moment SQS redelivers; the
 //! receive count, the redrive policy and the dead-letter move are SQS's (moto's) own.
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::SqsBatchResponse;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use chatdrop_conversation::ConversationApp;
@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use xtask::dev::FixedSecrets;
-use xtask::stack::LocalStack;
+use xtask::stack::{LocalStack, sqs_event};
 
 /// The queue-triggered functions after one cold start, built the way their Lambda mains build
 /// them, on the stack's table and queues.
@@ -90,30 +90,6 @@ fn queue_url(stack: &LocalStack, consumer: Consumer) -> String {
         Consumer::Payment => q.payment.clone(),
         Consumer::Notify => q.outbound.clone(),
     }
-}
-
-/// The event Lambda builds from received messages (what `stack.rs` builds too).
-fn sqs_event(messages: &[Message]) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = messages
-        .iter()
-        .map(|m| {
-            let mut record = SqsMessage::default();
-            record.message_id = m.message_id.clone();
-            record.receipt_handle = m.receipt_handle.clone();
-            record.body = m.body.clone();
-            record.event_source = Some("aws:sqs".into());
-            record.attributes = m
-                .attributes
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k.as_str().to_string(), v))
-                .collect();
-            record
-        })
-        .collect();
-    event
 }
 
 async fn receive(sqs: &aws_sdk_sqs::Client, url: &str, wait_seconds: i32) -> Vec<Message> {

@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use chatdrop_domain::channel::{Channel, ConversationId, full_hash, short_hash};
 use chatdrop_domain::checkout::{self, PayLinkVisit, PaymentPorts};
-use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_e2e::{Customer, Harness, OutboxEntry, all_text, bag_drop, button_ids, unix_now};
 use serde_json::json;
@@ -188,19 +188,13 @@ impl Intercept for Requests {
     }
 }
 
-/// Telegram's checkout tap as the payment function receives it.
+/// Telegram's checkout tap as the payment function receives it: the crowd's tap, with the
+/// update id as its event id, as Telegram's parser gives it.
 fn checkout_message(chat: &str, update_id: u64) -> InboundMessage {
+    let conversation = ConversationId::new(Channel::Telegram, chat);
     InboundMessage {
-        conversation: ConversationId::new(Channel::Telegram, chat),
         event_id: update_id.to_string(),
-        sent_at: unix_now(),
-        locale: None,
-        ack: None,
-        reply_token: None,
-        content: InboundContent::Action {
-            payload: "p:c".into(),
-            title: None,
-        },
+        ..xtask::crowd::checkout_message(&conversation, 0, unix_now())
     }
 }
 

@@ -6,12 +6,13 @@
 //! checks that the good ones go through in the same pass while the bad one is kept, counted
 //! and out of the way.
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::SqsBatchResponse;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use chatdrop_domain::orders::OrderStatus;
 use chatdrop_domain::ports::OrderStore;
 use chatdrop_domain::sweep::SET_ASIDE_AFTER;
 use chatdrop_e2e::{Customer, Harness, bag_drop, button_ids, unix_now};
+use xtask::stack::sqs_event;
 
 /// The order a checkout's replies name (its cancel button).
 fn order_of(replies: &[chatdrop_e2e::OutboxEntry]) -> String {
@@ -124,30 +125,6 @@ async fn a_long_rate_limit_with_a_backlog_dead_letters_nothing() {
     assert_eq!(outcome.dead_lettered, 0, "{}", outcome.summary());
     assert!(outcome.clean(), "{}", outcome.summary());
     h.stack.stop().await;
-}
-
-/// The event Lambda builds from received messages.
-fn sqs_event(messages: &[Message]) -> SqsEvent {
-    let mut event = SqsEvent::default();
-    event.records = messages
-        .iter()
-        .map(|m| {
-            let mut record = SqsMessage::default();
-            record.message_id = m.message_id.clone();
-            record.receipt_handle = m.receipt_handle.clone();
-            record.body = m.body.clone();
-            record.event_source = Some("aws:sqs".into());
-            record.attributes = m
-                .attributes
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k.as_str().to_string(), v))
-                .collect();
-            record
-        })
-        .collect();
-    event
 }
 
 async fn receive_all(sqs: &aws_sdk_sqs::Client, url: &str, count: usize) -> Vec<Message> {

@@ -633,25 +633,7 @@ pub async fn poll<F, Fut>(
         if messages.is_empty() {
             continue;
         }
-        let mut event = SqsEvent::default();
-        event.records = messages
-            .iter()
-            .map(|m| {
-                let mut record = SqsMessage::default();
-                record.message_id = m.message_id.clone();
-                record.receipt_handle = m.receipt_handle.clone();
-                record.body = m.body.clone();
-                record.event_source = Some("aws:sqs".into());
-                record.attributes = m
-                    .attributes
-                    .clone()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k.as_str().to_string(), v))
-                    .collect();
-                record
-            })
-            .collect();
+        let event = sqs_event(&messages);
         let failed: HashSet<String> = match invoke(handler(event)).await {
             Ok(Ok(response)) => response
                 .batch_item_failures
@@ -690,6 +672,31 @@ pub async fn poll<F, Fut>(
             tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "delete failed");
         }
     }
+}
+
+/// The event Lambda's SQS event source builds from received messages: what every local poller
+/// hands its consumer, and what tests that drive a consumer by hand build.
+pub fn sqs_event(messages: &[aws_sdk_sqs::types::Message]) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages
+        .iter()
+        .map(|m| {
+            let mut record = SqsMessage::default();
+            record.message_id = m.message_id.clone();
+            record.receipt_handle = m.receipt_handle.clone();
+            record.body = m.body.clone();
+            record.event_source = Some("aws:sqs".into());
+            record.attributes = m
+                .attributes
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k.as_str().to_string(), v))
+                .collect();
+            record
+        })
+        .collect();
+    event
 }
 
 #[cfg(test)]
