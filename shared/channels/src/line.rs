@@ -20,7 +20,8 @@
 //!
 //! Replyable events carry a `replyToken`. A reply with it is free, while a push counts toward
 //! the LINE Official Account plan's monthly message quota; but the token is single-use and good
-//! for about a minute (platform-facts §4.3). It travels with the message as a
+//! for about a minute (https://developers.line.biz/en/reference/messaging-api/#send-reply-message).
+//! It travels with the message as a
 //! [`ReplyToken`] valid for [`REPLY_TOKEN_SECONDS`] after the event, a margin under LINE's
 //! minute for clock skew and the reply's own flight time.
 //!
@@ -289,10 +290,10 @@ fn unsupported(kind: &str) -> InboundContent {
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-/// Messaging API limits the renderer applies. Sources: line/line-openapi `messaging-api.yml`
-/// (messages per call, quick-reply items, postback data, URI and image URL lengths) and the
-/// Messaging API reference on developers.line.biz (text, labels, `displayText`, `altText`),
-/// platform-facts §4.3.
+/// Messaging API limits the renderer applies. Sources: https://github.com/line/line-openapi
+/// `messaging-api.yml` (messages per call, quick-reply items, postback data, URI and image URL
+/// lengths) and https://developers.line.biz/en/reference/messaging-api/ (text, labels,
+/// `displayText`, `altText`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Messages in one reply or push call.
@@ -829,13 +830,13 @@ mod tests {
     const USER: &str = "Uaaaabbbbccccddddeeeeffff00001111";
     const ACCESS_TOKEN: &str = "line-access-token-not-for-logs";
 
-    // Published vector: line/line-bot-sdk-python `tests/test_signature.py` (commit 873e5496,
-    // platform-facts §4.1): secret `channel_secret`, body `bodybodybodybody`.
+    // Published vector: https://github.com/line/line-bot-sdk-python `tests/test_signature.py`
+    // (commit 873e5496): secret `channel_secret`, body `bodybodybodybody`.
     const VECTOR_SECRET: &str = "channel_secret";
     const VECTOR_BODY: &str = "bodybodybodybody";
     const VECTOR_SIGNATURE: &str = "/gg9a+LvFevTH1sd7XCQycD7tsWclCsInj7MhBHxN7k=";
 
-    // platform-facts §4.2, verbatim.
+    // Our own minimal examples in the shape of https://github.com/line/line-openapi `webhook.yml`.
     const TEXT: &str = r#"{"destination":"U0123456789abcdef0123456789abcdef","events":[{"type":"message","mode":"active","timestamp":1767225600000,
  "webhookEventId":"01JGXYZ8Q4N5P6R7S8T9V0W1X2","deliveryContext":{"isRedelivery":false},
  "source":{"type":"user","userId":"Uaaaabbbbccccddddeeeeffff00001111"},"replyToken":"b60d432864f44d079f6d8efe86cf404b",

@@ -84,7 +84,7 @@ pub struct MessengerSender {
 }
 
 /// The standard messaging window: a Page may message a customer freely within 24 hours of the
-/// customer's last message (platform-facts §2.4).
+/// customer's last message (https://developers.facebook.com/docs/messenger-platform/policy/).
 pub const WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// The message tag order updates carry outside the window. Meta deprecates tags from time to
@@ -408,9 +408,10 @@ pub struct Limits {
     pub button_title: usize,
 }
 
-/// Sources: platform-facts §2.3 (Meta's quick-replies and button-template docs; the quick-reply
-/// payload limit is assumed equal to the postback button's, unconfirmed) and the Send API's
-/// 2000-character text limit.
+/// Sources: https://developers.facebook.com/docs/messenger-platform/send-messages/quick-replies
+/// and .../send-messages/template/button (the quick-reply payload limit is assumed equal to the
+/// postback button's, unconfirmed) and the Send API's 2000-character text limit
+/// (https://developers.facebook.com/docs/messenger-platform/reference/send-api).
 pub const LIMITS: Limits = Limits {
     text: 2000,
     quick_replies: 13,
@@ -825,7 +826,7 @@ mod tests {
         })
     }
 
-    /// `items` as the `messaging` array of one entry, in the envelope of platform-facts §2.2.
+    /// `items` as the `messaging` array of one entry, in the `object: "page"` webhook envelope.
     fn notification(items: &[String]) -> String {
         format!(
             r#"{{"object":"page","entry":[{{"id":"{PAGE}","time":1767225600123,"messaging":[{}]}}]}}"#,
@@ -850,7 +851,8 @@ mod tests {
         ConversationId::new(Channel::Messenger, ANA)
     }
 
-    // platform-facts §2.2, verbatim.
+    // Our own minimal examples in the documented shape (Messenger webhook events:
+    // https://developers.facebook.com/docs/messenger-platform/webhooks).
     const QUICK_REPLY_EXAMPLE: &str = r#"{"object":"page","entry":[{"id":"102030405060708","time":1767225600123,"messaging":[{
  "sender":{"id":"6543210987654321"},"recipient":{"id":"102030405060708"},"timestamp":1767225600000,
  "message":{"mid":"m_AbCdEf123","text":"Blue mug","quick_reply":{"payload":"SKU:blue_mug"}}}]}]}"#;
@@ -864,9 +866,10 @@ mod tests {
     #[test]
     fn the_shared_meta_vector_verifies() {
         // Meta publishes no Messenger vector. Messenger signs exactly as WhatsApp does
-        // (platform-facts §0, §2.1), so the third-party WhatsApp vector applies: hexdocs
-        // whatsapp_sdk `compute_signature("test", "secret")`, recomputed with Python's `hmac`
-        // (platform-facts §1.1). The body "test" is authentic but not JSON: Malformed, which
+        // (https://developers.facebook.com/docs/messenger-platform/webhooks, "Validating
+        // Webhook Events"), so the third-party WhatsApp vector applies: hexdocs whatsapp_sdk
+        // `compute_signature("test", "secret")` (https://hexdocs.pm/whatsapp_sdk), recomputed
+        // with Python's `hmac`. The body "test" is authentic but not JSON: Malformed, which
         // proves the signature passed.
         let webhook = MessengerWebhook::new(MessengerConfig {
             app_secret: "secret".into(),

@@ -69,13 +69,15 @@ pub fn verify_hmac_sha256_hex(
 mod tests {
     use super::*;
 
-    // Third-party vector: hexdocs whatsapp_sdk `compute_signature("test", "secret")`, recomputed
-    // with Python's `hmac` (platform-facts §1.1). Meta publishes no official vector.
+    // Third-party vector: hexdocs whatsapp_sdk `compute_signature("test", "secret")`
+    // (https://hexdocs.pm/whatsapp_sdk), recomputed with Python's `hmac`. Meta publishes no
+    // official vector.
     const WHATSAPP_SDK_VECTOR: &str =
         "0329a06b62cd16b33eb6792be8c60b158d89a2ee3a876fce9a881ebb488c0914";
 
-    // arlyon/async-stripe `async-stripe-webhook/src/webhook.rs`, `test_webhook_construct_event`
-    // (platform-facts §7.1): Stripe signs "{t}.{raw body}" with HMAC-SHA256, hex-encoded.
+    // https://github.com/arlyon/async-stripe `async-stripe-webhook/src/webhook.rs`,
+    // `test_webhook_construct_event`: Stripe signs "{t}.{raw body}" with HMAC-SHA256, hex
+    // (https://github.com/stripe/stripe-go `webhook/client.go`).
     const STRIPE_SECRET: &str = "secret";
     const STRIPE_T: &str = "1533204620";
     const STRIPE_BODY: &str = r#"{"account":"acct_123","api_version":"2017-05-25","created":1533204620,"data":{"object":{"amount":1000,"currency":"usd","customer":"cus_123","date":1533204620,"description":"Test Invoice Item","discountable":false,"id":"ii_123","invoice":"in_123","livemode":false,"metadata":{},"object":"invoiceitem","period":{"end":1533204620,"start":1533204620},"proration":false,"quantity":3,"quantity_decimal":"0"}},"id":"evt_123","livemode":false,"object":"event","pending_webhooks":1,"request":{"id":"req_123","idempotency_key":"idempotency-key-123"},"type":"invoiceitem.created"}"#;

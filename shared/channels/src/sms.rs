@@ -424,7 +424,8 @@ fn inbound_status(params: &Params, sid: &str, status: &str, now: i64) -> Option<
 // ---------------------------------------------------------------------------------------------
 
 /// What the renderer keeps each reply within. Sources: Twilio's Messages API (`Body` at most
-/// 1600 characters, platform-facts §6.3); segment sizes from 3GPP TS 23.038 / 23.040 (a
+/// 1600 characters, https://www.twilio.com/docs/api/errors/21617); segment sizes from 3GPP
+/// TS 23.038 / 23.040 (a
 /// concatenated part gives 7 octets to its header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -897,8 +898,8 @@ mod tests {
     use crate::test_server::single;
 
     // -----------------------------------------------------------------------------------------
-    // Signature vectors: twilio/twilio-python `tests/unit/test_request_validator.py`, recomputed
-    // with Python's `hmac` (platform-facts §6.1). Token `12345`, URL below.
+    // Signature vectors: https://github.com/twilio/twilio-python
+    // `tests/unit/test_request_validator.py`, recomputed with Python's `hmac`. Token `12345`.
     // -----------------------------------------------------------------------------------------
 
     const TOKEN: &str = "12345";
@@ -1225,10 +1226,12 @@ mod tests {
         one(&text_form(body_param)).content
     }
 
-    // platform-facts §6.2, verbatim.
+    // Our own minimal example in the documented shape
+    // (https://www.twilio.com/docs/messaging/guides/webhook-request).
     const INBOUND_EXAMPLE: &str = "ToCountry=US&SmsMessageSid=SM5f1e0b6c2a3d4e5f60718293a4b5c6d7&NumMedia=0&SmsSid=SM5f1e0b6c2a3d4e5f60718293a4b5c6d7&SmsStatus=received&Body=BUY+1&To=%2B15550002222&NumSegments=1&MessageSid=SM5f1e0b6c2a3d4e5f60718293a4b5c6d7&AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15551234567&ApiVersion=2010-04-01";
 
-    // platform-facts §6.3, verbatim.
+    // Our own minimal example in the documented shape:
+    // https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks
     const DELIVERED_EXAMPLE: &str = "MessageSid=SM9a8b7c6d5e4f30211a2b3c4d5e6f7081&MessageStatus=delivered&AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15550002222&To=%2B15551234567&ApiVersion=2010-04-01&SmsStatus=delivered";
 
     #[test]

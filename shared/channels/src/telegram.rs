@@ -324,8 +324,8 @@ fn unsupported(kind: &str) -> InboundContent {
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-/// Bot API limits the renderer applies. Source: platform-facts §3.3 (Bot API reference as
-/// generated into teloxide-core and grammY).
+/// Bot API limits the renderer applies. Source: https://core.telegram.org/bots/api#sendmessage
+/// (as generated into teloxide-core and grammY).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// `sendMessage.text`, in characters.
@@ -636,7 +636,7 @@ mod tests {
         m.remove(0)
     }
 
-    // platform-facts §3.2, verbatim.
+    // Our own minimal examples in the shape of https://core.telegram.org/bots/api#update.
     const SHOP_COMMAND: &str = r#"{"update_id":912345678,"message":{"message_id":41,"from":{"id":7001234567,"is_bot":false,"first_name":"Ana"},
  "chat":{"id":7001234567,"type":"private","first_name":"Ana"},"date":1767225600,"text":"/shop"}}"#;
 
@@ -644,7 +644,7 @@ mod tests {
  "message":{"message_id":42,"from":{"id":8000000001,"is_bot":true,"first_name":"MugShop"},"chat":{"id":7001234567,"type":"private"},"date":1767225610,"text":"Blue mug — $12.00"},
  "chat_instance":"-1234567890123456789","data":"buy:blue_mug:1"}}"#;
 
-    /// A private-chat message update with `fields` as its content, in the shape of §3.2.
+    /// A private-chat message update with `fields` as its content, shaped like the above.
     fn private_message(fields: &str) -> String {
         format!(
             r#"{{"update_id":912345680,"message":{{"message_id":43,"from":{{"id":7001234567,"is_bot":false,"first_name":"Ana","language_code":"ja"}},"chat":{{"id":7001234567,"type":"private","first_name":"Ana"}},"date":1767225700,{fields}}}}}"#

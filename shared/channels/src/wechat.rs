@@ -414,8 +414,9 @@ pub struct Limits {
     pub text_bytes: usize,
 }
 
-/// Source: the customer-service message docs (platform-facts §5.3) state 2048 bytes for text;
-/// the figure is older than the current page and treated as the limit, not a target.
+/// Source: the customer-service message docs state 2048 bytes for text; the figure is older
+/// than the current page and treated as the limit, not a target.
+/// https://developers.weixin.qq.com/doc/service/en/api/customer/message/api_sendcustommessage
 pub const LIMITS: Limits = Limits { text_bytes: 2048 };
 
 /// What goes between two replies merged into one message.
@@ -994,7 +995,7 @@ mod tests {
 
     #[test]
     fn signature_matches_the_wechatpy_vector() {
-        // wechatpy/wechatpy tests/test_utils.py (platform-facts §5.1): sorted order is
+        // https://github.com/wechatpy/wechatpy tests/test_utils.py: sorted order is
         // ["1410685589", "test", "test"].
         assert_eq!(
             signature("test", "1410685589", "test"),
@@ -1004,7 +1005,7 @@ mod tests {
 
     #[test]
     fn signature_matches_the_silenceper_vector() {
-        // silenceper/wechat util/signature_test.go (platform-facts §5.1): sha1("abc"), and the
+        // https://github.com/silenceper/wechat util/signature_test.go: sha1("abc"), and the
         // order of the arguments does not matter because they are sorted first.
         assert_eq!(
             signature("a", "b", "c"),

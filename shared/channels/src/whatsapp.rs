@@ -391,8 +391,10 @@ pub struct Limits {
     pub template_parameter: usize,
 }
 
-/// Sources: platform-facts §1.3 (Meta's interactive-message docs; the list row limits are
-/// consistent across SDKs but not seen in a doc excerpt).
+/// Sources: Meta's interactive-message docs,
+/// https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/interactive-reply-buttons-messages
+/// and .../interactive-list-messages (the list row limits are consistent across SDKs, e.g.
+/// whatsapp-api-js, but not seen in a doc excerpt).
 pub const LIMITS: Limits = Limits {
     text_body: 4096,
     interactive_body: 1024,
@@ -875,7 +877,8 @@ mod tests {
         })
     }
 
-    /// Wraps `messages` and `statuses` arrays in Meta's envelope, as platform-facts §1.2 shows.
+    /// Wraps `messages` and `statuses` arrays in Meta's webhook envelope (shape: WhatsApp/
+    /// WhatsApp-Nodejs-SDK `src/types/webhooks.ts`, with `metadata` an object as the docs show).
     fn notification(messages: &str, statuses: &str) -> String {
         format!(
             r#"{{"object":"whatsapp_business_account","entry":[{{"id":"104000000000001","changes":[{{"field":"messages","value":{{
@@ -898,7 +901,8 @@ mod tests {
         m.remove(0).content
     }
 
-    // platform-facts §1.2, verbatim.
+    // Our own minimal examples in the documented shape:
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages
     const TEXT_EXAMPLE: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"104000000000001","changes":[{"field":"messages","value":{
  "messaging_product":"whatsapp",
  "metadata":{"display_phone_number":"15550001111","phone_number_id":"106000000000002"},

@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn self_made_vector_verifies() {
-        // platform-facts §7.1, computed locally (not published).
+        // Self-made: computed locally with Python's `hmac` (not published anywhere).
         let body = br#"{"id":"evt_test_webhook","object":"event"}"#;
         let header =
             "t=1700000000,v1=d95c6b7477fbd7e9f90b1b0ef5f9c7ac25abca5382460e0d988c2b2a5b71b990";

@@ -1,7 +1,8 @@
 //! The LINE side of the local stack: a customer who sends signed webhooks, and a fake
 //! Messaging API that records what chatdrop sends.
 //!
-//! The customer's webhooks are built the way LINE builds them (platform-facts §4.2): one
+//! The customer's webhooks are built the way LINE builds them (https://github.com/line/line-openapi
+//! `webhook.yml`): one
 //! `events[]` entry with a ULID-shaped `webhookEventId`, a millisecond `timestamp`, a `user`
 //! source and a `replyToken`, signed with `x-line-signature` (Base64 HMAC-SHA256 of the body
 //! under the channel secret). The signature is computed here independently of the adapter, so
@@ -205,8 +206,9 @@ fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<
     Ok(body)
 }
 
-/// The limits the adapter promises to keep (platform-facts §4.3 and the Messaging API
-/// reference), checked so a regression shows up as LINE would show it.
+/// The limits the adapter promises to keep (https://github.com/line/line-openapi
+/// `messaging-api.yml` and https://developers.line.biz/en/reference/messaging-api/), checked
+/// so a regression shows up as LINE would show it.
 fn check_messages(messages: &Value) -> Result<(), Box<Response>> {
     let list = messages.as_array().map(Vec::as_slice).unwrap_or_default();
     if !(1..=5).contains(&list.len()) {
@@ -513,7 +515,7 @@ mod tests {
 
     #[test]
     fn base64_matches_the_published_line_vector() {
-        // line/line-bot-sdk-python `tests/test_signature.py` (platform-facts §4.1).
+        // https://github.com/line/line-bot-sdk-python `tests/test_signature.py`.
         assert_eq!(
             signature("channel_secret", b"bodybodybodybody"),
             "/gg9a+LvFevTH1sd7XCQycD7tsWclCsInj7MhBHxN7k="
