@@ -36,3 +36,5 @@ pub mod sweep;
 
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+pub(crate) mod testing_orders;
