@@ -961,3 +961,7 @@ pub fn outcome_name(outcome: PaidOutcome) -> &'static str {
         PaidOutcome::Unchanged => "unchanged",
     }
 }
+
+#[cfg(test)]
+#[path = "checkout_tests.rs"]
+mod tests;
