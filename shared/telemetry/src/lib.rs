@@ -1,9 +1,12 @@
 //! Structured JSON logs, set up in one place, and what a log line may say.
 //!
 //! Every function calls [`init`] once at cold start. Logs are JSON lines (CloudWatch Logs
-//! Insights reads the fields), with the current span's fields on each line: the handlers open
-//! one span per message with `channel`, `customer` (the hashed conversation id, never a phone
-//! number) and, once the payment issue adds them, `order_id`. `RUST_LOG` sets the level.
+//! Insights reads the fields), with the current span's fields on each line. The queue handlers
+//! (conversation, payment, notify) open one span per record with `channel`, `customer` (the
+//! hashed conversation id, never a phone number) and `attempt` (the SQS receive count), plus
+//! `handler` and `kind` on the conversation handlers, `handler` on payment and `replies` on
+//! notify. Ingress's `webhook` span carries only `channel`; payment-webhook's `stripe_event`
+//! span carries the Stripe `event` id. No span carries an order id. `RUST_LOG` sets the level.
 //!
 //! Spans follow a future with `.instrument(span)`, never with a guard from `span.enter()`
 //! held across an `.await`: on a multi-threaded runtime the task can resume on another
