@@ -1,9 +1,10 @@
 //! The chatdrop domain: what a customer can do in a chat, with no AWS or platform types.
 //!
 //! A customer's message arrives as an [`InboundMessage`](inbound::InboundMessage): the channel
-//! adapters have already turned a WhatsApp or Telegram payload into plain Rust. The
-//! conversation flows ([`browse`] for the catalog, [`shopping`] for customization and the cart)
-//! are pure functions from (session, catalog, message) to (new session, replies). The replies are
+//! adapters have already turned a WhatsApp, Telegram, Messenger, LINE, WeChat or SMS payload
+//! (the six [`Channel`](channel::Channel)s) into plain Rust. The conversation flows
+//! ([`browse`] for the catalog, [`shopping`] for customization and the cart) are pure functions
+//! from (session, catalog, message) to (new session, replies). The replies are
 //! channel-neutral [`Reply`](reply::Reply) values that each adapter renders into its platform's
 //! richest fitting form.
 //!
