@@ -17,10 +17,15 @@
 //!
 //! - permanent (bad recipient, blocked, outside the messaging window): recorded and dropped,
 //!   because retrying cannot help;
-//! - rate limited: wait the advised delay here, without spending the queue's retry budget, for
-//!   as long as [`RetryPolicy::wait_budget`] allows (notify gives it the time its invocation
-//!   has left); past it, the queue retries after the advised delay;
-//! - transient (5xx, timeouts): the queue retries, and dead-letters after the configured span.
+//! - rate limited: wait the advised delay here for as long as [`RetryPolicy::wait_budget`]
+//!   allows (notify gives it the time its invocation has left); past it, the bundle goes back
+//!   to the queue and is retried after the advised delay. Never counted as a failure, never
+//!   dead-lettered;
+//! - transient (5xx, timeouts): returned to notify, which counts the failure in the bundle's
+//!   `PROGRESS` item, retries after a backoff and dead-letters the bundle itself after 10
+//!   failures (`RETRY_BUDGET`, about half an hour). The outbound queue's `maxReceiveCount`
+//!   (1000, `shared/config/resources.json`) only guards against a consumer that crashes on a
+//!   bundle every time.
 
 use crate::channel::{Channel, ConversationId, full_hash};
 use crate::i18n::Lang;
