@@ -20,10 +20,10 @@
 //!
 //! Replyable events carry a `replyToken`. A reply with it is free, while a push counts toward
 //! the LINE Official Account plan's monthly message quota; but the token is single-use and good
-//! for about a minute (https://developers.line.biz/en/reference/messaging-api/#send-reply-message).
-//! It travels with the message as a
-//! [`ReplyToken`] valid for [`REPLY_TOKEN_SECONDS`] after the event, a margin under LINE's
-//! minute for clock skew and the reply's own flight time.
+//! for about a minute
+//! (<https://developers.line.biz/en/reference/messaging-api/#send-reply-message>). It travels
+//! with the message as a [`ReplyToken`] valid for [`REPLY_TOKEN_SECONDS`] after the event, a
+//! margin under LINE's minute for clock skew and the reply's own flight time.
 //!
 //! **Outbound.** [`render`] maps a [`Reply`] to LINE message objects within [`LIMITS`]. Choices
 //! become quick-reply buttons whose postback `data` is the choice payload, so a tap comes back
@@ -290,9 +290,9 @@ fn unsupported(kind: &str) -> InboundContent {
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-/// Messaging API limits the renderer applies. Sources: https://github.com/line/line-openapi
+/// Messaging API limits the renderer applies. Sources: <https://github.com/line/line-openapi>
 /// `messaging-api.yml` (messages per call, quick-reply items, postback data, URI and image URL
-/// lengths) and https://developers.line.biz/en/reference/messaging-api/ (text, labels,
+/// lengths) and <https://developers.line.biz/en/reference/messaging-api/> (text, labels,
 /// `displayText`, `altText`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

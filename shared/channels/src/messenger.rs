@@ -84,7 +84,7 @@ pub struct MessengerSender {
 }
 
 /// The standard messaging window: a Page may message a customer freely within 24 hours of the
-/// customer's last message (https://developers.facebook.com/docs/messenger-platform/policy/).
+/// customer's last message (<https://developers.facebook.com/docs/messenger-platform/policy/>).
 pub const WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// The message tag order updates carry outside the window. Meta deprecates tags from time to
@@ -408,10 +408,10 @@ pub struct Limits {
     pub button_title: usize,
 }
 
-/// Sources: https://developers.facebook.com/docs/messenger-platform/send-messages/quick-replies
+/// Sources: <https://developers.facebook.com/docs/messenger-platform/send-messages/quick-replies>
 /// and .../send-messages/template/button (the quick-reply payload limit is assumed equal to the
 /// postback button's, unconfirmed) and the Send API's 2000-character text limit
-/// (https://developers.facebook.com/docs/messenger-platform/reference/send-api).
+/// (<https://developers.facebook.com/docs/messenger-platform/reference/send-api>).
 pub const LIMITS: Limits = Limits {
     text: 2000,
     quick_replies: 13,

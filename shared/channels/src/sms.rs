@@ -424,7 +424,7 @@ fn inbound_status(params: &Params, sid: &str, status: &str, now: i64) -> Option<
 // ---------------------------------------------------------------------------------------------
 
 /// What the renderer keeps each reply within. Sources: Twilio's Messages API (`Body` at most
-/// 1600 characters, https://www.twilio.com/docs/api/errors/21617); segment sizes from 3GPP
+/// 1600 characters, <https://www.twilio.com/docs/api/errors/21617>); segment sizes from 3GPP
 /// TS 23.038 / 23.040 (a
 /// concatenated part gives 7 octets to its header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

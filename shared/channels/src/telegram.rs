@@ -324,7 +324,7 @@ fn unsupported(kind: &str) -> InboundContent {
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-/// Bot API limits the renderer applies. Source: https://core.telegram.org/bots/api#sendmessage
+/// Bot API limits the renderer applies. Source: <https://core.telegram.org/bots/api#sendmessage>
 /// (as generated into teloxide-core and grammY).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

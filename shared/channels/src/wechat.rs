@@ -416,7 +416,7 @@ pub struct Limits {
 
 /// Source: the customer-service message docs state 2048 bytes for text; the figure is older
 /// than the current page and treated as the limit, not a target.
-/// https://developers.weixin.qq.com/doc/service/en/api/customer/message/api_sendcustommessage
+/// <https://developers.weixin.qq.com/doc/service/en/api/customer/message/api_sendcustommessage>
 pub const LIMITS: Limits = Limits { text_bytes: 2048 };
 
 /// What goes between two replies merged into one message.

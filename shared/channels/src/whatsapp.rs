@@ -392,7 +392,7 @@ pub struct Limits {
 }
 
 /// Sources: Meta's interactive-message docs,
-/// https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/interactive-reply-buttons-messages
+/// <https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/interactive-reply-buttons-messages>
 /// and .../interactive-list-messages (the list row limits are consistent across SDKs, e.g.
 /// whatsapp-api-js, but not seen in a doc excerpt).
 pub const LIMITS: Limits = Limits {

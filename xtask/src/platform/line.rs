@@ -1,10 +1,10 @@
 //! The LINE side of the local stack: a customer who sends signed webhooks, and a fake
 //! Messaging API that records what chatdrop sends.
 //!
-//! The customer's webhooks are built the way LINE builds them (https://github.com/line/line-openapi
-//! `webhook.yml`): one
-//! `events[]` entry with a ULID-shaped `webhookEventId`, a millisecond `timestamp`, a `user`
-//! source and a `replyToken`, signed with `x-line-signature` (Base64 HMAC-SHA256 of the body
+//! The customer's webhooks are built the way LINE builds them
+//! (<https://github.com/line/line-openapi> `webhook.yml`): one `events[]` entry with a
+//! ULID-shaped `webhookEventId`, a millisecond `timestamp`, a `user` source and a
+//! `replyToken`, signed with `x-line-signature` (Base64 HMAC-SHA256 of the body
 //! under the channel secret). The signature is computed here independently of the adapter, so
 //! the tests below prove the scheme round-trips rather than that the adapter agrees with itself.
 //!
@@ -206,8 +206,8 @@ fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<
     Ok(body)
 }
 
-/// The limits the adapter promises to keep (https://github.com/line/line-openapi
-/// `messaging-api.yml` and https://developers.line.biz/en/reference/messaging-api/), checked
+/// The limits the adapter promises to keep (<https://github.com/line/line-openapi>
+/// `messaging-api.yml` and <https://developers.line.biz/en/reference/messaging-api/>), checked
 /// so a regression shows up as LINE would show it.
 fn check_messages(messages: &Value) -> Result<(), Box<Response>> {
     let list = messages.as_array().map(Vec::as_slice).unwrap_or_default();

@@ -34,7 +34,7 @@ use std::sync::Arc;
 pub const PAGE_ID: &str = "102030405060708";
 
 /// Send API limits the fake enforces, as the real API does
-/// (https://developers.facebook.com/docs/messenger-platform/reference/send-api).
+/// (<https://developers.facebook.com/docs/messenger-platform/reference/send-api>).
 const MAX_TEXT: usize = 2000;
 const MAX_QUICK_REPLIES: usize = 13;
 const MAX_BUTTON_TEXT: usize = 640;
