@@ -1,8 +1,8 @@
 //! The reservation sweep: ends lapsed reservations without letting one bad order stall the rest.
 //!
 //! Every minute the sweep takes the reservations whose hold ran out, oldest first, from the
-//! reservation index, and ends each with [`checkout::expire_order`] (the payment page first,
-//! then the stock). One order can fail every time: its Stripe session answers 404 (created
+//! reservation index, and ends each with [`crate::checkout::expire_order`] (the payment page
+//! first, then the stock). One order can fail every time: its Stripe session answers 404 (created
 //! with another key, deleted), or Stripe says it completed at the last moment and the
 //! completed event never arrives. Such an entry must not be tried first again next minute,
 //! blocking or eating the per-run budget of everything behind it. So each failure is logged
