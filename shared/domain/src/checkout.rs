@@ -616,7 +616,12 @@ where
     {
         return Ok(vec![text(Msg::AlreadyPaid(&order.number()).text(lang))]);
     }
-    ports.orders.release(&order, OrderStatus::Cancelled).await?;
+    if !ports.orders.release(&order, OrderStatus::Cancelled).await? {
+        // It left `reserved` between the read and the release (the sweep, a payment): tell the
+        // customer where it is now, never "cancelled, nothing charged".
+        let now = ports.orders.order(&order.id).await?.unwrap_or(order);
+        return Ok(vec![order_line(&now)]);
+    }
     // The cancellation answers the customer here; no separate notice.
     ports.orders.record_notice(&order.id, "released").await?;
     Ok(vec![text(

@@ -453,6 +453,29 @@ async fn cancel_releases_the_reservation_in_its_own_chat_only() {
 }
 
 #[tokio::test]
+async fn a_cancel_that_loses_the_race_reports_the_order_as_it_is() {
+    let w = World::new();
+    w.add(&conversation(), BAG, Vec::new(), 1);
+    let m = tap("e1", "p:c");
+    w.send(&m).await;
+    let order = w.order_of(&m);
+    // The payment lands between the cancel's read of the order and its release.
+    *w.orders.moved_before_release.lock().unwrap() = Some(OrderStatus::Paid);
+    let replies = w.send(&tap("e2", &format!("p:x:{}", order.id))).await;
+    let said = text_of(&replies[0]);
+    assert_ne!(
+        said,
+        Msg::ReservationCancelled(&order.number()).text(Lang::En)
+    );
+    assert!(said.contains(&order.number()), "{said}");
+    assert_eq!(
+        w.orders.stored(&order.id).unwrap().status,
+        OrderStatus::Paid
+    );
+    assert!(!w.orders.notice_sent(&order.id, "released").await.unwrap());
+}
+
+#[tokio::test]
 async fn a_paid_page_cannot_be_cancelled() {
     let w = World::new();
     w.add(&conversation(), BAG, Vec::new(), 1);

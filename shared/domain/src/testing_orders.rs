@@ -101,6 +101,9 @@ impl OrdersState {
 #[derive(Default)]
 pub struct MemoryOrders {
     pub state: Mutex<OrdersState>,
+    /// When set, the next `release` finds its order already moved to this status, as when the
+    /// sweep or a payment wins the race between a reader's `order` and its `release`.
+    pub moved_before_release: Mutex<Option<OrderStatus>>,
 }
 
 impl MemoryOrders {
@@ -121,6 +124,7 @@ impl MemoryOrders {
         state.drops = drops;
         MemoryOrders {
             state: Mutex::new(state),
+            moved_before_release: Mutex::new(None),
         }
     }
 
@@ -275,7 +279,13 @@ impl OrderStore for MemoryOrders {
     }
 
     async fn release(&self, order: &Order, to: OrderStatus) -> Result<bool, PortError> {
-        self.state.lock().unwrap().release(order, to, None)
+        let mut state = self.state.lock().unwrap();
+        if let Some(moved) = self.moved_before_release.lock().unwrap().take()
+            && let Some(stored) = state.orders.get_mut(&order.id)
+        {
+            stored.status = moved;
+        }
+        state.release(order, to, None)
     }
 
     async fn mark_paid(&self, order: &Order) -> Result<PaidOutcome, PortError> {
