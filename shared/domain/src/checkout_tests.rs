@@ -119,6 +119,14 @@ impl World {
             .clone()
     }
 
+    /// `quantity` plain bags in the cart, checked out with the tap `e1`: the order it made.
+    async fn checked_out(&self, quantity: u32) -> Order {
+        self.add(&conversation(), BAG, Vec::new(), quantity);
+        let m = tap("e1", "p:c");
+        self.send(&m).await;
+        self.order_of(&m)
+    }
+
     fn order_of(&self, m: &InboundMessage) -> Order {
         let id = self.settings.ids.order_id(&m.dedup_identity());
         self.orders.stored(&id).expect("the order was reserved")
@@ -353,10 +361,7 @@ async fn a_sold_out_sku_takes_nothing() {
 #[tokio::test]
 async fn a_lapsed_reservation_expires_its_page_then_gives_the_stock_back() {
     let w = World::new();
-    w.add(&conversation(), BAG, Vec::new(), 1);
-    let m = tap("e1", "p:c");
-    w.send(&m).await;
-    let order = w.order_of(&m);
+    let order = w.checked_out(1).await;
     assert!(
         w.orders
             .lapsed_reservations(order.expires_at, 10)
@@ -411,10 +416,7 @@ async fn a_lapsed_reservation_expires_its_page_then_gives_the_stock_back() {
 #[tokio::test]
 async fn cancel_releases_the_reservation_in_its_own_chat_only() {
     let w = World::new();
-    w.add(&conversation(), BAG, Vec::new(), 2);
-    let m = tap("e1", "p:c");
-    w.send(&m).await;
-    let order = w.order_of(&m);
+    let order = w.checked_out(2).await;
     let cancel = format!("p:x:{}", order.id);
 
     let stranger = telegram("999");
@@ -455,10 +457,7 @@ async fn cancel_releases_the_reservation_in_its_own_chat_only() {
 #[tokio::test]
 async fn a_cancel_that_loses_the_race_reports_the_order_as_it_is() {
     let w = World::new();
-    w.add(&conversation(), BAG, Vec::new(), 1);
-    let m = tap("e1", "p:c");
-    w.send(&m).await;
-    let order = w.order_of(&m);
+    let order = w.checked_out(1).await;
     // The payment lands between the cancel's read of the order and its release.
     *w.orders.moved_before_release.lock().unwrap() = Some(OrderStatus::Paid);
     let replies = w.send(&tap("e2", &format!("p:x:{}", order.id))).await;
@@ -478,10 +477,7 @@ async fn a_cancel_that_loses_the_race_reports_the_order_as_it_is() {
 #[tokio::test]
 async fn a_paid_page_cannot_be_cancelled() {
     let w = World::new();
-    w.add(&conversation(), BAG, Vec::new(), 1);
-    let m = tap("e1", "p:c");
-    w.send(&m).await;
-    let order = w.order_of(&m);
+    let order = w.checked_out(1).await;
     w.gateway
         .complete
         .lock()
@@ -537,10 +533,7 @@ async fn reorder_checks_a_released_order_out_again() {
 #[tokio::test]
 async fn a_payment_makes_the_sale_once() {
     let w = World::new();
-    w.add(&conversation(), BAG, Vec::new(), 1);
-    let m = tap("e1", "p:c");
-    w.send(&m).await;
-    let order = w.order_of(&m);
+    let order = w.checked_out(1).await;
     let event = paid_event(&order);
     let status = apply_payment_event("evt_1", &event, &w.orders, &w.gateway, &w.mem).await;
     assert_eq!(status.unwrap(), Some(OrderStatus::Paid));
@@ -558,10 +551,7 @@ async fn a_payment_makes_the_sale_once() {
 #[tokio::test]
 async fn a_late_payment_is_a_sale_while_the_stock_is_there() {
     let w = World::new();
-    w.add(&conversation(), BAG, Vec::new(), 1);
-    let m = tap("e1", "p:c");
-    w.send(&m).await;
-    let order = w.order_of(&m);
+    let order = w.checked_out(1).await;
     expire_order(&order, &w.orders, &w.gateway, &w.mem)
         .await
         .unwrap();
@@ -580,10 +570,7 @@ async fn a_late_payment_is_a_sale_while_the_stock_is_there() {
 #[tokio::test]
 async fn a_late_payment_without_stock_is_kept_for_a_person() {
     let w = World::new();
-    w.add(&conversation(), BAG, Vec::new(), 1);
-    let m = tap("e1", "p:c");
-    w.send(&m).await;
-    let order = w.order_of(&m);
+    let order = w.checked_out(1).await;
     expire_order(&order, &w.orders, &w.gateway, &w.mem)
         .await
         .unwrap();
@@ -606,10 +593,7 @@ async fn a_late_payment_without_stock_is_kept_for_a_person() {
 #[tokio::test]
 async fn a_payment_on_another_page_is_held_and_releases_the_reservation() {
     let w = World::new();
-    w.add(&conversation(), BAG, Vec::new(), 1);
-    let m = tap("e1", "p:c");
-    w.send(&m).await;
-    let order = w.order_of(&m);
+    let order = w.checked_out(1).await;
     let event = PaymentEvent::Paid {
         order_id: order.id.clone(),
         paid: PaidSession {
