@@ -280,7 +280,7 @@ async fn the_added_channels_refuse_forgeries_and_bodies_no_platform_sends() {
     // subscription check.
     let verify = br#"{"destination":"U0123456789abcdef0123456789abcdef","events":[]}"#.to_vec();
     let signature = xtask::platform::line::signature(
-        &xtask::dev::secrets()[chatdrop_config::secret_names::LINE_CHANNEL_SECRET],
+        &xtask::dev::secrets()[chatdrop_domain::channel_spec::vars::LINE_CHANNEL_SECRET],
         &verify,
     );
     let (status, _) = h
@@ -305,7 +305,7 @@ async fn the_added_channels_refuse_forgeries_and_bodies_no_platform_sends() {
 
     // WeChat's server check echoes `echostr` when signed, and only then.
     let timestamp = unix_now().to_string();
-    let token = &xtask::dev::secrets()[chatdrop_config::secret_names::WECHAT_TOKEN];
+    let token = &xtask::dev::secrets()[chatdrop_domain::channel_spec::vars::WECHAT_TOKEN];
     let signature = chatdrop_channels::wechat::signature(token, &timestamp, "n1");
     let (status, body) = h
         .get(&format!(

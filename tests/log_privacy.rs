@@ -9,6 +9,7 @@
 //! for every id; lines below info (the SDK's request traces) may carry them and are not
 //! shipped at the production level.
 
+use chatdrop_domain::channel_spec::vars;
 use chatdrop_e2e::{Harness, Platform, Webhook, unix_now};
 use serde_json::Value;
 use std::io::Write;
@@ -61,24 +62,20 @@ const STRIPE_VALUE: &str = "5551237777";
 
 /// `webhook` with its body replaced by `body`, signed again as its platform signs.
 fn resigned(platform: Platform, webhook: &Webhook, body: &str) -> Webhook {
-    use chatdrop_config::secret_names;
     let secrets = xtask::dev::secrets();
     let body = body.as_bytes().to_vec();
     let (header, value) = match platform {
         Platform::Whatsapp => (
             "x-hub-signature-256",
-            xtask::customer::whatsapp_signature(&secrets[secret_names::WHATSAPP_APP_SECRET], &body),
+            xtask::customer::whatsapp_signature(&secrets[vars::WHATSAPP_APP_SECRET], &body),
         ),
         Platform::Messenger => (
             "x-hub-signature-256",
-            xtask::customer::whatsapp_signature(
-                &secrets[secret_names::MESSENGER_APP_SECRET],
-                &body,
-            ),
+            xtask::customer::whatsapp_signature(&secrets[vars::MESSENGER_APP_SECRET], &body),
         ),
         Platform::Line => (
             "x-line-signature",
-            xtask::platform::line::signature(&secrets[secret_names::LINE_CHANNEL_SECRET], &body),
+            xtask::platform::line::signature(&secrets[vars::LINE_CHANNEL_SECRET], &body),
         ),
         // Telegram's secret header and WeChat's signed query do not cover the body.
         Platform::Telegram | Platform::Wechat => ("", String::new()),

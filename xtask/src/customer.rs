@@ -3,7 +3,7 @@
 
 use crate::Error;
 use crate::dev;
-use chatdrop_config::secret_names;
+use chatdrop_domain::channel_spec::vars;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -220,7 +220,7 @@ impl Customer {
                     ("content-type", "application/json".into()),
                     (
                         "x-hub-signature-256",
-                        whatsapp_signature(&secrets[secret_names::WHATSAPP_APP_SECRET], &body),
+                        whatsapp_signature(&secrets[vars::WHATSAPP_APP_SECRET], &body),
                     ),
                 ],
                 body,
@@ -231,7 +231,7 @@ impl Customer {
                     ("content-type", "application/json".into()),
                     (
                         "x-telegram-bot-api-secret-token",
-                        secrets[secret_names::TELEGRAM_SECRET_TOKEN].clone(),
+                        secrets[vars::TELEGRAM_SECRET_TOKEN].clone(),
                     ),
                 ],
                 body,

@@ -106,8 +106,8 @@ pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
     let secrets = dev::secrets();
     let state = Fakes {
         records: Arc::default(),
-        whatsapp_token: secrets[chatdrop_config::secret_names::WHATSAPP_ACCESS_TOKEN].clone(),
-        telegram_token: secrets[chatdrop_config::secret_names::TELEGRAM_BOT_TOKEN].clone(),
+        whatsapp_token: secrets[chatdrop_domain::channel_spec::vars::WHATSAPP_ACCESS_TOKEN].clone(),
+        telegram_token: secrets[chatdrop_domain::channel_spec::vars::TELEGRAM_BOT_TOKEN].clone(),
         whatsapp_per_second,
     };
     Router::new()

@@ -18,17 +18,14 @@
 //! | body over [`MAX_BODY_BYTES`]              | 413, not read further |
 //! | queue unavailable                         | 500: the platform redelivers, the queue deduplicates |
 
-use chatdrop_channels::line::{LineConfig, LineWebhook};
-use chatdrop_channels::messenger::{MessengerConfig, MessengerWebhook};
-use chatdrop_channels::sms::{SmsConfig, SmsWebhook};
-use chatdrop_channels::telegram::{TelegramConfig, TelegramWebhook};
-use chatdrop_channels::wechat::{WechatConfig, WechatWebhook};
-use chatdrop_channels::whatsapp::{WhatsappConfig, WhatsappWebhook};
+use chatdrop_channels::registry::{self, Values};
 use chatdrop_channels::{Webhook, WebhookError, WebhookOutcome, WebhookRequest};
-use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, secret_names};
+use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, channel_values};
 use chatdrop_domain::channel::Channel;
+use chatdrop_domain::channel_spec::Side;
 use chatdrop_queue::SqsQueues;
 use lambda_http::{Body, Error, Request, Response, http::StatusCode};
+use std::collections::HashMap;
 use tracing::Instrument;
 
 /// The largest webhook body read. WhatsApp and Telegram send a few kilobytes; anything near
@@ -36,12 +33,8 @@ use tracing::Instrument;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub struct Ingress {
-    whatsapp: Option<WhatsappWebhook>,
-    telegram: Option<TelegramWebhook>,
-    messenger: Option<MessengerWebhook>,
-    line: Option<LineWebhook>,
-    wechat: Option<WechatWebhook>,
-    sms: Option<SmsWebhook>,
+    /// The webhook of each channel this deployment serves.
+    webhooks: HashMap<Channel, Box<dyn Webhook>>,
     /// Where the platforms call us from outside: Twilio signs the full URL it called.
     public_base_url: String,
     queues: SqsQueues,
@@ -54,56 +47,17 @@ impl Ingress {
         aws: &aws_config::SdkConfig,
     ) -> Result<Self, Error> {
         let (secrets, _) =
-            Secrets::load_with_id_key(secrets, &channel_secrets(config, true)).await?;
-        let whatsapp = config.serves(Channel::Whatsapp).then(|| WhatsappWebhook {
-            config: WhatsappConfig {
-                app_secret: secrets
-                    .get(secret_names::WHATSAPP_APP_SECRET)
-                    .expose()
-                    .into(),
-                verify_token: secrets
-                    .get(secret_names::WHATSAPP_VERIFY_TOKEN)
-                    .expose()
-                    .into(),
-            },
-        });
-        let telegram = config.serves(Channel::Telegram).then(|| TelegramWebhook {
-            config: TelegramConfig {
-                secret_token: secrets
-                    .get(secret_names::TELEGRAM_SECRET_TOKEN)
-                    .expose()
-                    .into(),
-            },
-        });
-        let secret = |name: &str| secrets.get(name).expose().to_string();
-        let messenger = config.serves(Channel::Messenger).then(|| MessengerWebhook {
-            config: MessengerConfig {
-                app_secret: secret(secret_names::MESSENGER_APP_SECRET),
-                verify_token: secret(secret_names::MESSENGER_VERIFY_TOKEN),
-            },
-        });
-        let line = config.serves(Channel::Line).then(|| LineWebhook {
-            config: LineConfig {
-                channel_secret: secret(secret_names::LINE_CHANNEL_SECRET),
-            },
-        });
-        let wechat = config.serves(Channel::Wechat).then(|| WechatWebhook {
-            config: WechatConfig {
-                token: secret(secret_names::WECHAT_TOKEN),
-            },
-        });
-        let sms = config.serves(Channel::Sms).then(|| SmsWebhook {
-            config: SmsConfig {
-                auth_token: secret(secret_names::TWILIO_AUTH_TOKEN),
-            },
-        });
+            Secrets::load_with_id_key(secrets, &channel_secrets(config, Side::Inbound)).await?;
+        let webhooks = config
+            .channels
+            .iter()
+            .map(|&channel| {
+                let values = Values::new(channel_values(config, &secrets, channel, Side::Inbound));
+                (channel, registry::webhook(channel, &values))
+            })
+            .collect();
         Ok(Ingress {
-            whatsapp,
-            telegram,
-            messenger,
-            line,
-            wechat,
-            sms,
+            webhooks,
             public_base_url: config.public_base_url.clone(),
             queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone()),
         })
@@ -116,14 +70,7 @@ impl Ingress {
     }
 
     fn webhook(&self, channel: Channel) -> Option<&dyn Webhook> {
-        match channel {
-            Channel::Whatsapp => self.whatsapp.as_ref().map(|w| w as &dyn Webhook),
-            Channel::Telegram => self.telegram.as_ref().map(|w| w as &dyn Webhook),
-            Channel::Messenger => self.messenger.as_ref().map(|w| w as &dyn Webhook),
-            Channel::Line => self.line.as_ref().map(|w| w as &dyn Webhook),
-            Channel::Wechat => self.wechat.as_ref().map(|w| w as &dyn Webhook),
-            Channel::Sms => self.sms.as_ref().map(|w| w as &dyn Webhook),
-        }
+        self.webhooks.get(&channel).map(|w| w.as_ref())
     }
 }
 

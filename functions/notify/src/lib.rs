@@ -23,19 +23,14 @@
 //!   and dead-lettered by notify itself on the [`RETRY_BUDGET`]th failure (half an hour).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use chatdrop_channels::line::{LineSendConfig, LineSender};
-use chatdrop_channels::messenger::{MessengerSendConfig, MessengerSender};
-use chatdrop_channels::sms::{SmsSendConfig, SmsSender};
-use chatdrop_channels::telegram::{TelegramSendConfig, TelegramSender};
-use chatdrop_channels::wechat::{WechatSendConfig, WechatSender};
-use chatdrop_channels::whatsapp::{OrderUpdateTemplate, WhatsappSendConfig, WhatsappSender};
-use chatdrop_channels::{Senders, default_rate, http_client};
-use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, secret_names};
-use chatdrop_domain::channel::Channel;
+use chatdrop_channels::registry::{self, SenderDeps, Values};
+use chatdrop_channels::{Senders, http_client};
+use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, channel_values};
+use chatdrop_domain::channel_spec::Side;
 use chatdrop_domain::delivery::{
     Delivered, DeliveryError, Moment, RetryPolicy, SendFailure, deliver,
 };
-use chatdrop_domain::ports::{SendRate, SessionStore};
+use chatdrop_domain::ports::SessionStore;
 use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_queue::Source;
 use chatdrop_queue::SqsQueues;
@@ -84,102 +79,24 @@ impl Notify {
         aws: &aws_config::SdkConfig,
     ) -> Result<Self, Error> {
         let (secrets, _) =
-            Secrets::load_with_id_key(secrets, &channel_secrets(config, false)).await?;
-        let client = http_client(Duration::from_secs(10));
-        let whatsapp = config.serves(Channel::Whatsapp).then(|| WhatsappSender {
-            client: client.clone(),
-            config: WhatsappSendConfig {
-                graph_base: config.whatsapp.graph_base.clone(),
-                api_version: config.whatsapp.api_version.clone(),
-                phone_number_id: config.whatsapp.phone_number_id.clone(),
-                access_token: secrets
-                    .get(secret_names::WHATSAPP_ACCESS_TOKEN)
-                    .expose()
-                    .into(),
-                order_update_template: config
-                    .whatsapp
-                    .order_template
-                    .clone()
-                    .map(|(name, language)| OrderUpdateTemplate { name, language }),
-            },
-        });
-        let telegram = config.serves(Channel::Telegram).then(|| TelegramSender {
-            client: client.clone(),
-            config: TelegramSendConfig {
-                api_base: config.telegram.api_base.clone(),
-                bot_token: secrets
-                    .get(secret_names::TELEGRAM_BOT_TOKEN)
-                    .expose()
-                    .into(),
-            },
-        });
-        let secret = |name: &str| secrets.get(name).expose().to_string();
+            Secrets::load_with_id_key(secrets, &channel_secrets(config, Side::Outbound)).await?;
         let store = Arc::new(DynamoStore::new(
             aws_sdk_dynamodb::Client::new(aws),
             &config.table,
         ));
-        let messenger = config.serves(Channel::Messenger).then(|| MessengerSender {
-            client: client.clone(),
-            config: MessengerSendConfig {
-                graph_base: config.messenger.graph_base.clone(),
-                api_version: config.messenger.api_version.clone(),
-                page_access_token: secret(secret_names::MESSENGER_PAGE_TOKEN),
-            },
-        });
-        let line = config.serves(Channel::Line).then(|| LineSender {
-            client: client.clone(),
-            config: LineSendConfig {
-                api_base: config.line.api_base.clone(),
-                channel_access_token: secret(secret_names::LINE_ACCESS_TOKEN),
-            },
-        });
-        let wechat = config.serves(Channel::Wechat).then(|| {
-            WechatSender::new(
-                client.clone(),
-                WechatSendConfig {
-                    api_base: config.wechat.api_base.clone(),
-                    app_id: config.wechat.app_id.clone(),
-                    app_secret: secret(secret_names::WECHAT_APP_SECRET),
-                },
-                store.clone(),
-            )
-        });
-        let sms = config.serves(Channel::Sms).then(|| SmsSender {
-            client: client.clone(),
-            config: SmsSendConfig {
-                api_base: config.sms.api_base.clone(),
-                account_sid: config.sms.account_sid.clone(),
-                auth_token: secret(secret_names::TWILIO_AUTH_TOKEN),
-                from: config.sms.from.clone(),
-            },
+        let deps = SenderDeps {
+            client: http_client(Duration::from_secs(10)),
+            tokens: store.clone(),
+        };
+        let senders = config.channels.iter().map(|&channel| {
+            let values = Values::new(channel_values(config, &secrets, channel, Side::Outbound));
+            registry::sender(channel, &values, &deps)
         });
         Ok(Notify {
             queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone())
                 .with_dead_letters(config.dead_letters.clone()),
-            senders: Senders {
-                whatsapp,
-                telegram,
-                messenger,
-                line,
-                wechat,
-                sms,
-                throttle: Some(store.clone()),
-                rates: config
-                    .delivery
-                    .send_rates
-                    .iter()
-                    .map(|&(channel, per_second)| {
-                        let default = default_rate(channel);
-                        (
-                            channel,
-                            SendRate {
-                                per_second,
-                                ..default
-                            },
-                        )
-                    })
-                    .collect(),
-            },
+            senders: Senders::new(senders)
+                .paced(store.clone(), config.delivery.send_rates.iter().copied()),
             store,
             policy: RetryPolicy::default(),
             dead_letter_url: config.delivery.dead_letter_url.clone(),

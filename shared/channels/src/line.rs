@@ -54,6 +54,7 @@
 //! 403, a bad channel access token or a plan without the API, kept for a redrive).
 
 use crate::signature;
+use crate::text::{Hint, numbered_text};
 use crate::{
     Webhook, WebhookError, WebhookOutcome, WebhookRequest, media_type, numbered_line, split_text,
     transport_failure, truncate_chars,
@@ -412,7 +413,10 @@ fn render_choices(body: &str, menu_label: &str, choices: &[Choice], lang: Lang) 
     let fits = choices.len() <= LIMITS.quick_reply_items
         && choices.iter().all(|c| fits_postback_data(&c.id));
     if !fits {
-        return text_messages(&numbered_text(body, choices, lang), None);
+        return text_messages(
+            &numbered_text(body, choices, lang, Hint::ReplyWithNumber),
+            None,
+        );
     }
     let items: Vec<Value> = choices
         .iter()
@@ -467,24 +471,6 @@ fn quick_reply_item(n: usize, c: &Choice) -> Value {
             "displayText": truncate_chars(&title, LIMITS.display_text),
         },
     })
-}
-
-/// The form that always fits: the body, one numbered line per choice, and how to answer.
-fn numbered_text(body: &str, choices: &[Choice], lang: Lang) -> String {
-    let lines: Vec<String> = choices
-        .iter()
-        .enumerate()
-        .map(|(i, c)| numbered_line(i + 1, &c.title, c.description.as_deref()))
-        .collect();
-    let mut text = String::new();
-    if !body.trim().is_empty() {
-        text.push_str(body);
-        text.push_str("\n\n");
-    }
-    text.push_str(&lines.join("\n"));
-    text.push_str("\n\n");
-    text.push_str(&Msg::ReplyWithNumber.text(lang));
-    text
 }
 
 fn render_image(url: &str, caption: Option<&str>) -> Vec<Value> {
@@ -817,6 +803,57 @@ fn describe(status: u16, error: &ErrorBody, body: &[u8]) -> String {
         detail.push_str(&format!("; {} {}", d.property, d.message));
     }
     truncate_chars(&detail, 500)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry's entry points
+
+/// The webhook, from its inbound secrets ([`chatdrop_domain::channel_spec::LINE`]).
+pub fn webhook(values: &crate::registry::Values) -> LineWebhook {
+    use chatdrop_domain::channel_spec::vars;
+    LineWebhook {
+        config: LineConfig {
+            channel_secret: values.get(vars::LINE_CHANNEL_SECRET),
+        },
+    }
+}
+
+/// The sender, from its settings and outbound secrets.
+pub fn sender(values: &crate::registry::Values, deps: &crate::registry::SenderDeps) -> LineSender {
+    use chatdrop_domain::channel_spec::vars;
+    LineSender {
+        client: deps.client.clone(),
+        config: LineSendConfig {
+            api_base: values.get(vars::LINE_API_BASE),
+            channel_access_token: values.get(vars::LINE_ACCESS_TOKEN),
+        },
+    }
+}
+
+impl crate::outbound::Outbound for LineSender {
+    fn spec(&self) -> &'static chatdrop_domain::channel_spec::ChannelSpec {
+        &chatdrop_domain::channel_spec::LINE
+    }
+
+    fn rules(&self) -> SendingRules {
+        LineSender::rules(self)
+    }
+
+    fn batches(&self, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        LineSender::batches(self, replies, mode)
+    }
+
+    fn acknowledge<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        token: &'a str,
+    ) -> crate::outbound::SendFuture<'a, ()> {
+        Box::pin(LineSender::acknowledge(self, conversation, token))
+    }
+
+    fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> crate::outbound::SendFuture<'a, Sent> {
+        Box::pin(LineSender::send(self, out))
+    }
 }
 
 #[cfg(test)]

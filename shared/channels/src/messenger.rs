@@ -45,8 +45,9 @@
 //! the first.
 
 use crate::meta;
+use crate::text::{Hint, numbered_text};
 use crate::{
-    Webhook, WebhookError, WebhookOutcome, WebhookRequest, media_type, numbered_line, split_text,
+    Webhook, WebhookError, WebhookOutcome, WebhookRequest, media_type, split_text,
     transport_failure, truncate_chars,
 };
 use chatdrop_domain::channel::{Channel, ConversationId};
@@ -461,7 +462,7 @@ fn render_choices(body: &str, menu_label: &str, choices: &[Choice], lang: Lang) 
                 && seen.insert(c.id.as_str())
         });
     if !tappable {
-        return text_messages(&numbered_text(body, choices, lang, true));
+        return text_messages(&numbered_text(body, choices, lang, Hint::ReplyWithNumber));
     }
     // When a title would be cut or a choice carries a description, the full list goes in the
     // text and each quick reply bears its number, so the customer can match the two.
@@ -472,7 +473,7 @@ fn render_choices(body: &str, menu_label: &str, choices: &[Choice], lang: Lang) 
                 .is_some_and(|d| !d.trim().is_empty())
     });
     let text = if detailed {
-        numbered_text(body, choices, lang, false)
+        numbered_text(body, choices, lang, Hint::None)
     } else if body.trim().is_empty() {
         // Quick replies must hang off a non-empty text.
         if menu_label.trim().is_empty() {
@@ -507,27 +508,6 @@ fn render_choices(body: &str, menu_label: &str, choices: &[Choice], lang: Lang) 
             .push(json!({ "text": Msg::ChooseLabel.text(lang), "quick_replies": quick_replies })),
     }
     parts
-}
-
-/// The body and one numbered line per choice; with `hint`, also how to answer (for the form
-/// without buttons, where typing the number is the only way).
-fn numbered_text(body: &str, choices: &[Choice], lang: Lang, hint: bool) -> String {
-    let lines: Vec<String> = choices
-        .iter()
-        .enumerate()
-        .map(|(i, c)| numbered_line(i + 1, &c.title, c.description.as_deref()))
-        .collect();
-    let mut text = String::new();
-    if !body.trim().is_empty() {
-        text.push_str(body);
-        text.push_str("\n\n");
-    }
-    text.push_str(&lines.join("\n"));
-    if hint {
-        text.push_str("\n\n");
-        text.push_str(&Msg::ReplyWithNumber.text(lang));
-    }
-    text
 }
 
 fn render_image(url: &str, caption: Option<&str>) -> Vec<Value> {
@@ -741,6 +721,62 @@ fn describe(status: u16, error: &GraphError, body: &[u8]) -> String {
         detail.push_str(&format!(" (subcode {sub})"));
     }
     truncate_chars(&detail, 500)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry's entry points
+
+/// The webhook, from its inbound secrets ([`chatdrop_domain::channel_spec::MESSENGER`]).
+pub fn webhook(values: &crate::registry::Values) -> MessengerWebhook {
+    use chatdrop_domain::channel_spec::vars;
+    MessengerWebhook {
+        config: MessengerConfig {
+            app_secret: values.get(vars::MESSENGER_APP_SECRET),
+            verify_token: values.get(vars::MESSENGER_VERIFY_TOKEN),
+        },
+    }
+}
+
+/// The sender, from its settings and outbound secrets.
+pub fn sender(
+    values: &crate::registry::Values,
+    deps: &crate::registry::SenderDeps,
+) -> MessengerSender {
+    use chatdrop_domain::channel_spec::vars;
+    MessengerSender {
+        client: deps.client.clone(),
+        config: MessengerSendConfig {
+            graph_base: values.get(vars::MESSENGER_GRAPH_BASE),
+            api_version: values.get(vars::MESSENGER_API_VERSION),
+            page_access_token: values.get(vars::MESSENGER_PAGE_TOKEN),
+        },
+    }
+}
+
+impl crate::outbound::Outbound for MessengerSender {
+    fn spec(&self) -> &'static chatdrop_domain::channel_spec::ChannelSpec {
+        &chatdrop_domain::channel_spec::MESSENGER
+    }
+
+    fn rules(&self) -> SendingRules {
+        MessengerSender::rules(self)
+    }
+
+    fn batches(&self, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        MessengerSender::batches(self, replies, mode)
+    }
+
+    fn acknowledge<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        token: &'a str,
+    ) -> crate::outbound::SendFuture<'a, ()> {
+        Box::pin(MessengerSender::acknowledge(self, conversation, token))
+    }
+
+    fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> crate::outbound::SendFuture<'a, Sent> {
+        Box::pin(MessengerSender::send(self, out))
+    }
 }
 
 #[cfg(test)]

@@ -892,6 +892,59 @@ fn mask_numbers(text: &str) -> String {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// The registry's entry points
+
+/// The webhook, from its inbound secrets ([`chatdrop_domain::channel_spec::SMS`]).
+pub fn webhook(values: &crate::registry::Values) -> SmsWebhook {
+    use chatdrop_domain::channel_spec::vars;
+    SmsWebhook {
+        config: SmsConfig {
+            auth_token: values.get(vars::TWILIO_AUTH_TOKEN),
+        },
+    }
+}
+
+/// The sender, from its settings and outbound secrets.
+pub fn sender(values: &crate::registry::Values, deps: &crate::registry::SenderDeps) -> SmsSender {
+    use chatdrop_domain::channel_spec::vars;
+    SmsSender {
+        client: deps.client.clone(),
+        config: SmsSendConfig {
+            api_base: values.get(vars::TWILIO_API_BASE),
+            account_sid: values.get(vars::TWILIO_ACCOUNT_SID),
+            auth_token: values.get(vars::TWILIO_AUTH_TOKEN),
+            from: values.get(vars::SMS_FROM),
+        },
+    }
+}
+
+impl crate::outbound::Outbound for SmsSender {
+    fn spec(&self) -> &'static chatdrop_domain::channel_spec::ChannelSpec {
+        &chatdrop_domain::channel_spec::SMS
+    }
+
+    fn rules(&self) -> SendingRules {
+        SmsSender::rules(self)
+    }
+
+    fn batches(&self, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        SmsSender::batches(self, replies, mode)
+    }
+
+    fn acknowledge<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        token: &'a str,
+    ) -> crate::outbound::SendFuture<'a, ()> {
+        Box::pin(SmsSender::acknowledge(self, conversation, token))
+    }
+
+    fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> crate::outbound::SendFuture<'a, Sent> {
+        Box::pin(SmsSender::send(self, out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

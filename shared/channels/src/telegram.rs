@@ -27,7 +27,7 @@
 use crate::signature;
 use crate::{
     Webhook, WebhookError, WebhookOutcome, WebhookRequest, numbered_line, split_text,
-    transport_failure, truncate_chars,
+    truncate_chars,
 };
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, Sent};
@@ -527,28 +527,13 @@ impl TelegramSender {
             self.config.bot_token,
             method
         );
-        let response = self
-            .client
-            .post(url)
-            .json(params)
-            .send()
-            .await
-            .map_err(|e| transport_failure(&e.without_url()))?;
-        let status = response.status();
-        if status.is_success() {
-            let answer: Value = response.json().await.unwrap_or(Value::Null);
-            return Ok(answer["result"].clone());
-        }
-        // An unreadable error body still has a status to classify by.
-        let bytes = response.bytes().await.unwrap_or_default();
-        let failure = classify(status.as_u16(), &bytes);
-        tracing::warn!(
-            conversation = %c.hashed(),
-            method,
-            status = status.as_u16(),
-            "Telegram call failed"
-        );
-        Err(failure)
+        let request = self.client.post(url).json(params);
+        let answer =
+            crate::http_send::call(request, c, &format!("Telegram {method}"), |s, b, _| {
+                classify(s, b)
+            })
+            .await?;
+        Ok(answer["result"].clone())
     }
 }
 
@@ -591,6 +576,60 @@ pub fn classify(status: u16, body: &[u8]) -> SendFailure {
         500..=599 => SendFailure::Transient { code, detail },
         400..=499 => SendFailure::Permanent { code, detail },
         _ => SendFailure::Transient { code, detail },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry's entry points
+
+/// The webhook, from its inbound secrets ([`chatdrop_domain::channel_spec::TELEGRAM`]).
+pub fn webhook(values: &crate::registry::Values) -> TelegramWebhook {
+    use chatdrop_domain::channel_spec::vars;
+    TelegramWebhook {
+        config: TelegramConfig {
+            secret_token: values.get(vars::TELEGRAM_SECRET_TOKEN),
+        },
+    }
+}
+
+/// The sender, from its settings and outbound secrets.
+pub fn sender(
+    values: &crate::registry::Values,
+    deps: &crate::registry::SenderDeps,
+) -> TelegramSender {
+    use chatdrop_domain::channel_spec::vars;
+    TelegramSender {
+        client: deps.client.clone(),
+        config: TelegramSendConfig {
+            api_base: values.get(vars::TELEGRAM_API_BASE),
+            bot_token: values.get(vars::TELEGRAM_BOT_TOKEN),
+        },
+    }
+}
+
+impl crate::outbound::Outbound for TelegramSender {
+    fn spec(&self) -> &'static chatdrop_domain::channel_spec::ChannelSpec {
+        &chatdrop_domain::channel_spec::TELEGRAM
+    }
+
+    fn rules(&self) -> SendingRules {
+        TelegramSender::rules(self)
+    }
+
+    fn batches(&self, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        TelegramSender::batches(self, replies, mode)
+    }
+
+    fn acknowledge<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        token: &'a str,
+    ) -> crate::outbound::SendFuture<'a, ()> {
+        Box::pin(TelegramSender::acknowledge(self, conversation, token))
+    }
+
+    fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> crate::outbound::SendFuture<'a, Sent> {
+        Box::pin(TelegramSender::send(self, out))
     }
 }
 

@@ -50,16 +50,17 @@
 //! says nothing; [`classify`] reads the code.
 
 use crate::signature;
+use crate::text::{Hint, numbered_text};
 use crate::{
     Acknowledgement, Webhook, WebhookError, WebhookOutcome, WebhookRequest, media_type,
-    numbered_line, transport_failure, truncate_chars,
+    transport_failure, truncate_chars,
 };
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, Sent};
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::ports::{CachedToken, TokenCache};
-use chatdrop_domain::reply::{Choice, Reply};
+use chatdrop_domain::reply::Reply;
 use chatdrop_telemetry::redact;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -426,9 +427,10 @@ const MERGE_SEPARATOR: &str = "\n\n";
 pub fn render(lang: Lang, reply: &Reply) -> Vec<String> {
     match reply {
         Reply::Text { body } => split_bytes(body, LIMITS.text_bytes),
-        Reply::Choices { body, choices, .. } => {
-            split_bytes(&numbered_text(body, choices, lang), LIMITS.text_bytes)
-        }
+        Reply::Choices { body, choices, .. } => split_bytes(
+            &numbered_text(body, choices, lang, Hint::ReplyWithNumber),
+            LIMITS.text_bytes,
+        ),
         Reply::Image { url, caption } => {
             let mut parts: Vec<String> = caption
                 .as_deref()
@@ -443,27 +445,6 @@ pub fn render(lang: Lang, reply: &Reply) -> Vec<String> {
             parts
         }
     }
-}
-
-/// The body, one numbered line per choice, and how to answer: WeChat has no buttons in a chat.
-fn numbered_text(body: &str, choices: &[Choice], lang: Lang) -> String {
-    if choices.is_empty() {
-        return body.to_string();
-    }
-    let lines: Vec<String> = choices
-        .iter()
-        .enumerate()
-        .map(|(i, c)| numbered_line(i + 1, &c.title, c.description.as_deref()))
-        .collect();
-    let mut text = String::new();
-    if !body.trim().is_empty() {
-        text.push_str(body);
-        text.push_str("\n\n");
-    }
-    text.push_str(&lines.join("\n"));
-    text.push_str("\n\n");
-    text.push_str(&Msg::ReplyWithNumber.text(lang));
-    text
 }
 
 /// A link WeChat shows as tappable text. A label or URL that would break the tag is shown as
@@ -981,10 +962,67 @@ pub fn classify(status: u16, body: &[u8]) -> Result<Option<String>, SendFailure>
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The registry's entry points
+
+/// The webhook, from its inbound secrets ([`chatdrop_domain::channel_spec::WECHAT`]).
+pub fn webhook(values: &crate::registry::Values) -> WechatWebhook {
+    use chatdrop_domain::channel_spec::vars;
+    WechatWebhook {
+        config: WechatConfig {
+            token: values.get(vars::WECHAT_TOKEN),
+        },
+    }
+}
+
+/// The sender, from its settings and outbound secrets.
+pub fn sender(
+    values: &crate::registry::Values,
+    deps: &crate::registry::SenderDeps,
+) -> WechatSender {
+    use chatdrop_domain::channel_spec::vars;
+    WechatSender::new(
+        deps.client.clone(),
+        WechatSendConfig {
+            api_base: values.get(vars::WECHAT_API_BASE),
+            app_id: values.get(vars::WECHAT_APP_ID),
+            app_secret: values.get(vars::WECHAT_APP_SECRET),
+        },
+        deps.tokens.clone(),
+    )
+}
+
+impl crate::outbound::Outbound for WechatSender {
+    fn spec(&self) -> &'static chatdrop_domain::channel_spec::ChannelSpec {
+        &chatdrop_domain::channel_spec::WECHAT
+    }
+
+    fn rules(&self) -> SendingRules {
+        WechatSender::rules(self)
+    }
+
+    fn batches(&self, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        WechatSender::batches(self, replies, mode)
+    }
+
+    fn acknowledge<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        token: &'a str,
+    ) -> crate::outbound::SendFuture<'a, ()> {
+        Box::pin(WechatSender::acknowledge(self, conversation, token))
+    }
+
+    fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> crate::outbound::SendFuture<'a, Sent> {
+        Box::pin(WechatSender::send(self, out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chatdrop_domain::ports::{PortError, PortFuture};
+    use chatdrop_domain::reply::Choice;
     use std::collections::{HashMap, VecDeque};
 
     const TOKEN: &str = "chatdrop-token";

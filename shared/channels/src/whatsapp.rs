@@ -23,10 +23,8 @@
 //! for "slow down" (130429), and retrying the first is as wrong as dropping the second.
 
 use crate::meta;
-use crate::{
-    Webhook, WebhookError, WebhookOutcome, WebhookRequest, numbered_line, split_text,
-    transport_failure, truncate_chars,
-};
+use crate::text::{Hint, numbered_text};
+use crate::{Webhook, WebhookError, WebhookOutcome, WebhookRequest, split_text, truncate_chars};
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, Sent};
 use chatdrop_domain::i18n::{Lang, Msg};
@@ -525,7 +523,7 @@ fn render_choices(body: &str, menu_label: &str, choices: &[Choice], lang: Lang) 
         )];
     }
 
-    text_messages(&numbered_text(body, choices, lang))
+    text_messages(&numbered_text(body, choices, lang, Hint::ReplyWithNumber))
 }
 
 fn list_row(choice: &Choice) -> Value {
@@ -544,24 +542,6 @@ fn list_row(choice: &Choice) -> Value {
         row["description"] = json!(truncate_chars(&d, LIMITS.row_description));
     }
     row
-}
-
-/// The form that always fits: the body, one numbered line per choice, and how to answer.
-fn numbered_text(body: &str, choices: &[Choice], lang: Lang) -> String {
-    let lines: Vec<String> = choices
-        .iter()
-        .enumerate()
-        .map(|(i, c)| numbered_line(i + 1, &c.title, c.description.as_deref()))
-        .collect();
-    let mut text = String::new();
-    if !body.trim().is_empty() {
-        text.push_str(body);
-        text.push_str("\n\n");
-    }
-    text.push_str(&lines.join("\n"));
-    text.push_str("\n\n");
-    text.push_str(&Msg::ReplyWithNumber.text(lang));
-    text
 }
 
 fn render_image(url: &str, caption: Option<&str>) -> Vec<Content> {
@@ -669,30 +649,13 @@ impl WhatsappSender {
         c: &ConversationId,
         body: &Value,
     ) -> Result<Option<String>, SendFailure> {
-        let response = self
+        let request = self
             .client
             .post(url)
             .bearer_auth(&self.config.access_token)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| transport_failure(&e.without_url()))?;
-        let status = response.status();
-        if status.is_success() {
-            let answer: Value = response.json().await.unwrap_or(Value::Null);
-            return Ok(answer["messages"][0]["id"].as_str().map(String::from));
-        }
-        let retry_after = crate::retry_after_header(response.headers());
-        // An unreadable error body still has a status to classify by.
-        let bytes = response.bytes().await.unwrap_or_default();
-        let failure = classify(status.as_u16(), &bytes, retry_after);
-        tracing::warn!(
-            conversation = %c.hashed(),
-            status = status.as_u16(),
-            code = ?crate::failure_code(&failure),
-            "WhatsApp send failed"
-        );
-        Err(failure)
+            .json(body);
+        let answer = crate::http_send::call(request, c, "WhatsApp send", classify).await?;
+        Ok(answer["messages"][0]["id"].as_str().map(String::from))
     }
 }
 
@@ -813,6 +776,69 @@ fn describe(status: u16, error: &GraphError, body: &[u8]) -> String {
         detail.push_str(&error.error_data.details);
     }
     truncate_chars(&detail, 500)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry's entry points
+
+/// The webhook, from its inbound secrets ([`chatdrop_domain::channel_spec::WHATSAPP`]).
+pub fn webhook(values: &crate::registry::Values) -> WhatsappWebhook {
+    use chatdrop_domain::channel_spec::vars;
+    WhatsappWebhook {
+        config: WhatsappConfig {
+            app_secret: values.get(vars::WHATSAPP_APP_SECRET),
+            verify_token: values.get(vars::WHATSAPP_VERIFY_TOKEN),
+        },
+    }
+}
+
+/// The sender, from its settings and outbound secrets.
+pub fn sender(
+    values: &crate::registry::Values,
+    deps: &crate::registry::SenderDeps,
+) -> WhatsappSender {
+    use chatdrop_domain::channel_spec::vars;
+    WhatsappSender {
+        client: deps.client.clone(),
+        config: WhatsappSendConfig {
+            graph_base: values.get(vars::WHATSAPP_GRAPH_BASE),
+            api_version: values.get(vars::WHATSAPP_API_VERSION),
+            phone_number_id: values.get(vars::WHATSAPP_PHONE_NUMBER_ID),
+            access_token: values.get(vars::WHATSAPP_ACCESS_TOKEN),
+            order_update_template: values.optional(vars::WHATSAPP_ORDER_TEMPLATE).map(|name| {
+                OrderUpdateTemplate {
+                    name,
+                    language: values.get(vars::WHATSAPP_ORDER_TEMPLATE_LANG),
+                }
+            }),
+        },
+    }
+}
+
+impl crate::outbound::Outbound for WhatsappSender {
+    fn spec(&self) -> &'static chatdrop_domain::channel_spec::ChannelSpec {
+        &chatdrop_domain::channel_spec::WHATSAPP
+    }
+
+    fn rules(&self) -> SendingRules {
+        WhatsappSender::rules(self)
+    }
+
+    fn batches(&self, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        WhatsappSender::batches(self, replies, mode)
+    }
+
+    fn acknowledge<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        token: &'a str,
+    ) -> crate::outbound::SendFuture<'a, ()> {
+        Box::pin(WhatsappSender::acknowledge(self, conversation, token))
+    }
+
+    fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> crate::outbound::SendFuture<'a, Sent> {
+        Box::pin(WhatsappSender::send(self, out))
+    }
 }
 
 #[cfg(test)]

@@ -17,38 +17,35 @@ use crate::{Config, ConfigError, dev};
 /// The variable that marks a deployed function (the ARN of its secret).
 pub const SECRET_ID: &str = "CHATDROP_SECRET_ID";
 
-/// Every URL setting a deployed function must reach over HTTPS, by variable name.
+/// Every URL setting a deployed function must reach over HTTPS, by variable name: the public
+/// base and return pages, the Stripe base, and each served channel's API base (the settings
+/// its registry entry marks `url`).
 fn urls(config: &Config) -> Vec<(&'static str, Option<&str>)> {
-    vec![
-        ("CHATDROP_PUBLIC_BASE_URL", Some(&config.public_base_url)),
+    let mut urls = vec![
+        (
+            "CHATDROP_PUBLIC_BASE_URL",
+            Some(config.public_base_url.as_str()),
+        ),
         (
             "CHATDROP_CHECKOUT_SUCCESS_URL",
-            Some(&config.payments.success_url),
+            Some(config.payments.success_url.as_str()),
         ),
         (
             "CHATDROP_CHECKOUT_CANCEL_URL",
-            Some(&config.payments.cancel_url),
+            Some(config.payments.cancel_url.as_str()),
         ),
-        (
-            "CHATDROP_WHATSAPP_GRAPH_BASE",
-            Some(&config.whatsapp.graph_base),
-        ),
-        (
-            "CHATDROP_TELEGRAM_API_BASE",
-            Some(&config.telegram.api_base),
-        ),
-        (
-            "CHATDROP_MESSENGER_GRAPH_BASE",
-            Some(&config.messenger.graph_base),
-        ),
-        ("CHATDROP_LINE_API_BASE", Some(&config.line.api_base)),
-        ("CHATDROP_WECHAT_API_BASE", Some(&config.wechat.api_base)),
-        ("CHATDROP_TWILIO_API_BASE", Some(&config.sms.api_base)),
         (
             "CHATDROP_STRIPE_API_BASE",
             config.payments.stripe_api_base.as_deref(),
         ),
-    ]
+    ];
+    for &channel in &config.channels {
+        let settings = config.settings(channel);
+        for setting in channel.spec().settings.iter().filter(|s| s.url) {
+            urls.push((setting.env, settings.get(setting.env)));
+        }
+    }
+    urls
 }
 
 /// The first URL of a deployed configuration that is not `https://`.

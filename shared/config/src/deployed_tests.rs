@@ -87,6 +87,14 @@ fn a_deployed_function_refuses_each_http_url_by_name() {
         v.insert(name.into(), "http://shop.example".into());
         assert_eq!(refused_name(&v), Some(name));
     }
+    // A channel the deployment does not serve is never called: its URL does not matter.
+    let mut v = deployed();
+    v.insert("CHATDROP_CHANNELS".into(), "telegram".into());
+    v.insert(
+        "CHATDROP_LINE_API_BASE".into(),
+        "http://shop.example".into(),
+    );
+    assert_eq!(refused_name(&v), None);
     // The public base reaches the return pages' defaults too: still named as itself.
     let mut v = deployed();
     v.insert(
@@ -99,7 +107,11 @@ fn a_deployed_function_refuses_each_http_url_by_name() {
     v.remove("CHATDROP_LINE_API_BASE");
     v.remove("CHATDROP_STRIPE_API_BASE");
     let c = Config::from_vars(&v).unwrap();
-    assert_eq!(c.line.api_base, "https://api.line.me");
+    assert_eq!(
+        c.settings(chatdrop_domain::channel::Channel::Line)
+            .get("CHATDROP_LINE_API_BASE"),
+        Some("https://api.line.me")
+    );
     assert!(v.var(SECRET_ID).is_some());
 }
 

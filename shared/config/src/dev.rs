@@ -6,6 +6,7 @@
 //! into the production secret would otherwise let anyone forge webhooks and derive pay links.
 
 use crate::secret_names::*;
+use chatdrop_domain::channel_spec::vars::*;
 
 pub const WHATSAPP_APP_SECRET_VALUE: &str = "dev-whatsapp-app-secret";
 pub const WHATSAPP_VERIFY_TOKEN_VALUE: &str = "dev-verify-token";
@@ -43,3 +44,18 @@ pub const SECRETS: [(&str, &str); 16] = [
     (STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET_VALUE),
     (ID_KEY, ID_KEY_VALUE),
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_secret_has_one_development_value() {
+        let names = crate::all_secret_names();
+        assert_eq!(names.len(), super::SECRETS.len());
+        for name in names {
+            assert!(
+                super::SECRETS.iter().any(|(n, _)| *n == name),
+                "{name} has no development value"
+            );
+        }
+    }
+}

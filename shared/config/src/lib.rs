@@ -21,9 +21,10 @@ mod secrets_manager;
 pub use secrets_manager::{AnySecrets, SecretsManager, secret_source};
 
 use chatdrop_domain::channel::Channel;
+use chatdrop_domain::channel_spec::{ChannelSpec, SettingValue, Side};
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::ids::{self, IdKey};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 
@@ -112,12 +113,9 @@ pub struct Config {
     pub default_lang: Lang,
     /// `CHATDROP_CHANNELS` (default `whatsapp,telegram`): the channels this deployment serves.
     pub channels: Vec<Channel>,
-    pub whatsapp: WhatsappEndpoint,
-    pub telegram: TelegramEndpoint,
-    pub messenger: MessengerEndpoint,
-    pub line: LineEndpoint,
-    pub wechat: WechatEndpoint,
-    pub sms: SmsEndpoint,
+    /// Each served channel's public settings, as its registry entry lists them
+    /// ([`ChannelSpec::settings`]).
+    pub channel_settings: HashMap<Channel, ChannelSettings>,
     pub payments: PaymentSettings,
     pub delivery: DeliverySettings,
     /// Each consumed queue's dead-letter queue, where a consumer puts a record it cannot read.
@@ -133,33 +131,6 @@ pub struct DeadLetterUrls {
     pub cart: Option<String>,
     pub payment: Option<String>,
     pub outbound: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessengerEndpoint {
-    pub graph_base: String,
-    pub api_version: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct LineEndpoint {
-    pub api_base: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct WechatEndpoint {
-    pub api_base: String,
-    /// The Official Account's AppID (public; its AppSecret is a secret).
-    pub app_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SmsEndpoint {
-    pub api_base: String,
-    /// The Twilio Account SID (public; its auth token is a secret).
-    pub account_sid: String,
-    /// The sending number in E.164, or a Messaging Service SID (`MG…`).
-    pub from: String,
 }
 
 /// Stripe closes a Checkout Session at most this long after creating it (and refuses a longer
@@ -233,24 +204,41 @@ pub struct DeliverySettings {
     pub retry_base_seconds: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct WhatsappEndpoint {
-    /// `CHATDROP_WHATSAPP_GRAPH_BASE` (default `https://graph.facebook.com`).
-    pub graph_base: String,
-    /// `CHATDROP_WHATSAPP_API_VERSION` (default `v21.0`).
-    pub api_version: String,
-    /// `CHATDROP_WHATSAPP_PHONE_NUMBER_ID`, required when WhatsApp is enabled.
-    pub phone_number_id: String,
-    /// The approved template for order updates outside the 24-hour window, and its language
-    /// (`CHATDROP_WHATSAPP_ORDER_TEMPLATE`, `CHATDROP_WHATSAPP_ORDER_TEMPLATE_LANG`, default
-    /// `en_US`). Without one, such updates are held for ops.
-    pub order_template: Option<(String, String)>,
-}
+/// One served channel's public settings, by variable name: each [`Setting`] of its
+/// [`ChannelSpec`] that has a value (a required one always does; a default fills an unset one).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChannelSettings(BTreeMap<&'static str, String>);
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct TelegramEndpoint {
-    /// `CHATDROP_TELEGRAM_API_BASE` (default `https://api.telegram.org`).
-    pub api_base: String,
+impl ChannelSettings {
+    /// Reads `spec`'s settings; a required one missing is an error naming its variable.
+    fn from_vars(spec: &ChannelSpec, vars: &impl Vars) -> Result<Self, ConfigError> {
+        let mut values = BTreeMap::new();
+        for setting in spec.settings {
+            let value = match (vars.var(setting.env), setting.value) {
+                (Some(v), _) => v,
+                (None, SettingValue::Default(d)) => d.to_string(),
+                (None, SettingValue::Optional) => continue,
+                (None, SettingValue::Required) => return Err(ConfigError::Missing(setting.env)),
+            };
+            let value = if setting.url {
+                value.trim_end_matches('/').to_string()
+            } else {
+                value
+            };
+            values.insert(setting.env, value);
+        }
+        Ok(ChannelSettings(values))
+    }
+
+    /// The value of the setting named `env`, if it has one.
+    pub fn get(&self, env: &str) -> Option<&str> {
+        self.0.get(env).map(String::as_str)
+    }
+
+    /// Every setting with its value, by variable name.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(k, v)| (*k, v.as_str()))
+    }
 }
 
 impl Config {
@@ -282,23 +270,11 @@ impl Config {
                 problem: "must start with https:// (or http:// locally)".into(),
             });
         }
-        let when = |channel: Channel, name: &'static str| {
-            if channels.contains(&channel) {
-                required(vars, name)
-            } else {
-                Ok(String::new())
-            }
-        };
-        let phone_number_id = when(Channel::Whatsapp, "CHATDROP_WHATSAPP_PHONE_NUMBER_ID")?;
-        let wechat_app_id = when(Channel::Wechat, "CHATDROP_WECHAT_APP_ID")?;
-        let twilio_account_sid = when(Channel::Sms, "CHATDROP_TWILIO_ACCOUNT_SID")?;
-        let sms_from = when(Channel::Sms, "CHATDROP_SMS_FROM")?;
+        let channel_settings = channels
+            .iter()
+            .map(|&c| Ok((c, ChannelSettings::from_vars(c.spec(), vars)?)))
+            .collect::<Result<HashMap<_, _>, ConfigError>>()?;
         let deployed = vars.var(deployed::SECRET_ID).is_some();
-        let base = |name: &str, default: &str| {
-            or_default(vars, name, default)
-                .trim_end_matches('/')
-                .to_string()
-        };
         let config = Config {
             table: required(vars, "CHATDROP_TABLE")?,
             queues: QueueUrls {
@@ -316,42 +292,7 @@ impl Config {
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
             default_lang,
             channels,
-            whatsapp: WhatsappEndpoint {
-                graph_base: or_default(
-                    vars,
-                    "CHATDROP_WHATSAPP_GRAPH_BASE",
-                    "https://graph.facebook.com",
-                )
-                .trim_end_matches('/')
-                .to_string(),
-                api_version: or_default(vars, "CHATDROP_WHATSAPP_API_VERSION", "v21.0"),
-                phone_number_id,
-                order_template: vars.var("CHATDROP_WHATSAPP_ORDER_TEMPLATE").map(|name| {
-                    (
-                        name,
-                        or_default(vars, "CHATDROP_WHATSAPP_ORDER_TEMPLATE_LANG", "en_US"),
-                    )
-                }),
-            },
-            messenger: MessengerEndpoint {
-                graph_base: base(
-                    "CHATDROP_MESSENGER_GRAPH_BASE",
-                    "https://graph.facebook.com",
-                ),
-                api_version: or_default(vars, "CHATDROP_MESSENGER_API_VERSION", "v21.0"),
-            },
-            line: LineEndpoint {
-                api_base: base("CHATDROP_LINE_API_BASE", "https://api.line.me"),
-            },
-            wechat: WechatEndpoint {
-                api_base: base("CHATDROP_WECHAT_API_BASE", "https://api.weixin.qq.com"),
-                app_id: wechat_app_id,
-            },
-            sms: SmsEndpoint {
-                api_base: base("CHATDROP_TWILIO_API_BASE", "https://api.twilio.com"),
-                account_sid: twilio_account_sid,
-                from: sms_from,
-            },
+            channel_settings,
             delivery: DeliverySettings {
                 dead_letter_url: vars.var("CHATDROP_OUTBOUND_DLQ_URL"),
                 send_rates: parse_rates(vars.var("CHATDROP_SEND_RATES").as_deref())?,
@@ -375,15 +316,6 @@ impl Config {
                     format!("{}/cancelled", public_base_url.trim_end_matches('/'))
                 }),
             },
-            telegram: TelegramEndpoint {
-                api_base: or_default(
-                    vars,
-                    "CHATDROP_TELEGRAM_API_BASE",
-                    "https://api.telegram.org",
-                )
-                .trim_end_matches('/')
-                .to_string(),
-            },
         };
         if deployed {
             deployed::check_urls(&config)?;
@@ -393,6 +325,14 @@ impl Config {
 
     pub fn serves(&self, channel: Channel) -> bool {
         self.channels.contains(&channel)
+    }
+
+    /// A served channel's settings; empty for a channel this deployment does not serve.
+    pub fn settings(&self, channel: Channel) -> &ChannelSettings {
+        static NONE: std::sync::OnceLock<ChannelSettings> = std::sync::OnceLock::new();
+        self.channel_settings
+            .get(&channel)
+            .unwrap_or_else(|| NONE.get_or_init(ChannelSettings::default))
     }
 
     /// What the payment-side functions share: reservation length, pay-link base, return URLs,
@@ -430,25 +370,27 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The names of every secret, as environment variables and parameter names.
+/// The names of the secrets that belong to no channel, as environment variables and keys of
+/// the deployment's secret. Each channel's own are in its registry entry
+/// ([`ChannelSpec::secrets`], names in `chatdrop_domain::channel_spec::vars`).
 pub mod secret_names {
-    pub const WHATSAPP_APP_SECRET: &str = "CHATDROP_WHATSAPP_APP_SECRET";
-    pub const WHATSAPP_VERIFY_TOKEN: &str = "CHATDROP_WHATSAPP_VERIFY_TOKEN";
-    pub const WHATSAPP_ACCESS_TOKEN: &str = "CHATDROP_WHATSAPP_ACCESS_TOKEN";
-    pub const TELEGRAM_SECRET_TOKEN: &str = "CHATDROP_TELEGRAM_SECRET_TOKEN";
-    pub const TELEGRAM_BOT_TOKEN: &str = "CHATDROP_TELEGRAM_BOT_TOKEN";
-    pub const MESSENGER_APP_SECRET: &str = "CHATDROP_MESSENGER_APP_SECRET";
-    pub const MESSENGER_VERIFY_TOKEN: &str = "CHATDROP_MESSENGER_VERIFY_TOKEN";
-    pub const MESSENGER_PAGE_TOKEN: &str = "CHATDROP_MESSENGER_PAGE_TOKEN";
-    pub const LINE_CHANNEL_SECRET: &str = "CHATDROP_LINE_CHANNEL_SECRET";
-    pub const LINE_ACCESS_TOKEN: &str = "CHATDROP_LINE_ACCESS_TOKEN";
-    pub const WECHAT_TOKEN: &str = "CHATDROP_WECHAT_TOKEN";
-    pub const WECHAT_APP_SECRET: &str = "CHATDROP_WECHAT_APP_SECRET";
-    pub const TWILIO_AUTH_TOKEN: &str = "CHATDROP_TWILIO_AUTH_TOKEN";
     pub const STRIPE_SECRET_KEY: &str = "CHATDROP_STRIPE_SECRET_KEY";
     pub const STRIPE_WEBHOOK_SECRET: &str = "CHATDROP_STRIPE_WEBHOOK_SECRET";
     /// Keys customer pseudonyms, order ids and pay tokens (`chatdrop_domain::ids`): every function.
     pub const ID_KEY: &str = "CHATDROP_ID_KEY";
+
+    /// The secrets of no channel.
+    pub const GENERAL: [&str; 3] = [STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, ID_KEY];
+}
+
+/// Every secret a deployment's secret may hold: each channel's, then the general ones. The CDK
+/// app lists these as the secret's keys (through `cargo xtask channels`).
+pub fn all_secret_names() -> Vec<&'static str> {
+    Channel::ALL
+        .iter()
+        .flat_map(|c| c.spec().secrets.iter().map(|s| s.name))
+        .chain(secret_names::GENERAL)
+        .collect()
 }
 
 /// Where secrets come from: one batched read at cold start.
@@ -542,55 +484,38 @@ impl Secrets {
     }
 }
 
-/// The secrets a function needs for the channels this deployment serves.
-pub fn channel_secrets(config: &Config, inbound: bool) -> Vec<&'static str> {
-    use secret_names::*;
-    let mut names = Vec::new();
-    if config.serves(Channel::Whatsapp) {
-        if inbound {
-            names.extend([WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN]);
-        } else {
-            names.push(WHATSAPP_ACCESS_TOKEN);
-        }
-    }
-    if config.serves(Channel::Telegram) {
-        names.push(if inbound {
-            TELEGRAM_SECRET_TOKEN
-        } else {
-            TELEGRAM_BOT_TOKEN
-        });
-    }
-    if config.serves(Channel::Messenger) {
-        if inbound {
-            names.extend([MESSENGER_APP_SECRET, MESSENGER_VERIFY_TOKEN]);
-        } else {
-            names.push(MESSENGER_PAGE_TOKEN);
-        }
-    }
-    if config.serves(Channel::Line) {
-        names.push(if inbound {
-            LINE_CHANNEL_SECRET
-        } else {
-            LINE_ACCESS_TOKEN
-        });
-    }
-    if config.serves(Channel::Wechat) {
-        names.push(if inbound {
-            WECHAT_TOKEN
-        } else {
-            WECHAT_APP_SECRET
-        });
-    }
-    if config.serves(Channel::Sms) {
-        // Twilio signs webhooks and authenticates API calls with the same auth token.
-        names.push(TWILIO_AUTH_TOKEN);
-    }
-    names
+/// What a channel's adapter is built from on `side`: the channel's settings and the secrets
+/// that side needs, by variable name (`chatdrop_channels::registry::Values`).
+pub fn channel_values(
+    config: &Config,
+    secrets: &Secrets,
+    channel: Channel,
+    side: Side,
+) -> Vec<(&'static str, String)> {
+    let settings = config
+        .settings(channel)
+        .iter()
+        .map(|(k, v)| (k, v.to_string()));
+    let secrets = channel
+        .spec()
+        .secrets_for(side)
+        .map(|name| (name, secrets.get(name).expose().to_string()));
+    settings.chain(secrets).collect()
+}
+
+/// The secrets a function playing `side` needs for the channels this deployment serves.
+pub fn channel_secrets(config: &Config, side: Side) -> Vec<&'static str> {
+    config
+        .channels
+        .iter()
+        .flat_map(|c| c.spec().secrets_for(side))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chatdrop_domain::channel_spec::vars;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
@@ -617,7 +542,20 @@ mod tests {
         assert_eq!(c.public_base_url, "https://shop.example");
         assert_eq!(c.default_lang, Lang::En);
         assert_eq!(c.channels, vec![Channel::Whatsapp, Channel::Telegram]);
-        assert_eq!(c.whatsapp.graph_base, "https://graph.facebook.com");
+        assert_eq!(
+            c.settings(Channel::Whatsapp).get(vars::WHATSAPP_GRAPH_BASE),
+            Some("https://graph.facebook.com")
+        );
+        assert_eq!(
+            c.settings(Channel::Whatsapp)
+                .get(vars::WHATSAPP_ORDER_TEMPLATE),
+            None
+        );
+        assert_eq!(
+            c.settings(Channel::Line).get(vars::LINE_API_BASE),
+            None,
+            "not served"
+        );
         assert_eq!(c.payments.reservation_minutes, 10);
         assert_eq!(c.payments.success_url, "https://shop.example/paid");
     }
@@ -625,7 +563,7 @@ mod tests {
     #[test]
     fn each_added_channel_names_what_it_needs_and_rates_parse() {
         let mut v = full();
-        v.insert("CHATDROP_CHANNELS".into(), "whatsapp,sms,wechat".into());
+        v.insert("CHATDROP_CHANNELS".into(), "whatsapp,wechat,sms".into());
         assert_eq!(
             Config::from_vars(&v),
             Err(ConfigError::Missing("CHATDROP_WECHAT_APP_ID"))
@@ -646,7 +584,10 @@ mod tests {
             c.delivery.send_rates,
             [(Channel::Whatsapp, 1000), (Channel::Sms, 3)]
         );
-        assert_eq!(c.line.api_base, "https://api.line.me");
+        assert_eq!(
+            c.settings(Channel::Wechat).get(vars::WECHAT_API_BASE),
+            Some("https://api.weixin.qq.com")
+        );
         for bad in ["whatsapp", "fax=3", "sms=0", "sms=x"] {
             v.insert("CHATDROP_SEND_RATES".into(), bad.into());
             assert!(

@@ -23,7 +23,7 @@
 use crate::action::{Action, Handler};
 use crate::cart::Cart;
 use crate::catalog::Catalog;
-use crate::channel::{Channel, ConversationId, full_hash};
+use crate::channel::{ConversationId, full_hash};
 use crate::customization;
 use crate::dialogue::{DialogueState, Session};
 use crate::drops::{self, Drop, DropWindow};
@@ -95,11 +95,12 @@ fn conversation_customer(ids: &IdKey, conversation: &ConversationId) -> String {
 }
 
 fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
-    let raw = match conversation.channel {
-        Channel::Whatsapp | Channel::Sms => Some(conversation.customer.clone()),
-        Channel::Telegram | Channel::Messenger | Channel::Line | Channel::Wechat => {
-            session.verified_phone.clone()
-        }
+    // The registry says which platforms' customer ids are phone numbers; elsewhere a phone is
+    // known only once the platform vouched for one (a shared contact).
+    let raw = if conversation.channel.spec().customer_id_is_phone {
+        Some(conversation.customer.clone())
+    } else {
+        session.verified_phone.clone()
     }?;
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     (!digits.is_empty()).then(|| format!("+{digits}"))
@@ -459,7 +460,7 @@ where
     let customer = customer_id(&settings.ids, conversation, session);
     // A chat that counted on its own until its phone was shared: its units join the phone's
     // record once, so a limit cannot be dodged by buying before linking.
-    if conversation.channel != Channel::Whatsapp
+    if !conversation.channel.spec().customer_id_is_phone
         && customer.starts_with("phone:")
         && !session.linked
     {

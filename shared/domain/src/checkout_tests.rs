@@ -2,6 +2,7 @@
 //! driven through [`handle`] and the event functions as the payment function drives them.
 
 use super::*;
+use crate::channel::Channel;
 use crate::customization::Selection;
 use crate::drops::{Drop, DropSku, DropStatus};
 use crate::ids::{IdKey, TEST_KEY};

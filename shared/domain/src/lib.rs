@@ -18,6 +18,7 @@ pub mod browse;
 pub mod cart;
 pub mod catalog;
 pub mod channel;
+pub mod channel_spec;
 pub mod checkout;
 pub mod customization;
 pub mod delivery;

@@ -25,7 +25,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, body::Bytes};
-use chatdrop_config::secret_names;
+use chatdrop_domain::channel_spec::vars;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -99,7 +99,7 @@ fn signed_event(customer: &Customer, id: u64, kind: &str, detail: (&str, Value))
     event[detail.0] = detail.1;
     let body = serde_json::to_vec(&json!({ "destination": BOT_USER_ID, "events": [event] }))
         .expect("JSON values serialize");
-    let secret = &dev::secrets()[secret_names::LINE_CHANNEL_SECRET];
+    let secret = &dev::secrets()[vars::LINE_CHANNEL_SECRET];
     Webhook {
         path: "/webhooks/line".into(),
         headers: vec![
@@ -186,7 +186,7 @@ fn invalid_property(property: &str, message: &str) -> Response {
 /// whose messages LINE would take. `Err` is the answer to give instead.
 /// Boxed: a `Response` is large, and the happy path should not carry its size.
 fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
-    let expected = format!("Bearer {}", dev::secrets()[secret_names::LINE_ACCESS_TOKEN]);
+    let expected = format!("Bearer {}", dev::secrets()[vars::LINE_ACCESS_TOKEN]);
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
         return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
@@ -494,7 +494,7 @@ mod tests {
     fn receive(webhook: &Webhook) -> Vec<chatdrop_domain::inbound::InboundMessage> {
         let adapter = LineWebhook {
             config: LineConfig {
-                channel_secret: dev::secrets()[secret_names::LINE_CHANNEL_SECRET].clone(),
+                channel_secret: dev::secrets()[vars::LINE_CHANNEL_SECRET].clone(),
             },
         };
         let mut headers = http::HeaderMap::new();
@@ -577,7 +577,7 @@ mod tests {
             .into_bytes();
         let adapter = LineWebhook {
             config: LineConfig {
-                channel_secret: dev::secrets()[secret_names::LINE_CHANNEL_SECRET].clone(),
+                channel_secret: dev::secrets()[vars::LINE_CHANNEL_SECRET].clone(),
             },
         };
         let mut headers = http::HeaderMap::new();
@@ -741,7 +741,7 @@ mod tests {
     #[tokio::test]
     async fn the_fake_api_answers_the_adapter_as_line_does() {
         let (base, _server) = crate::fakes::spawn("127.0.0.1:0").await.expect("fakes");
-        let good = sender(&base, &dev::secrets()[secret_names::LINE_ACCESS_TOKEN]);
+        let good = sender(&base, &dev::secrets()[vars::LINE_ACCESS_TOKEN]);
         let token = receive(&text_webhook(&customer(), 11, "hi"))[0]
             .reply_token
             .clone();

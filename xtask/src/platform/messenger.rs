@@ -25,7 +25,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use chatdrop_config::secret_names;
+use chatdrop_domain::channel_spec::vars;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,9 +42,7 @@ const MAX_BUTTONS: usize = 3;
 
 /// Routes of the fake API, merged into the fakes server (paths under `/messenger/`).
 pub fn routes() -> Router<Fakes> {
-    let token: Arc<str> = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN]
-        .as_str()
-        .into();
+    let token: Arc<str> = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].as_str().into();
     Router::new().route(
         // `me` is how the adapter names the Page; the Page's own id works too.
         "/messenger/{version}/{node}/messages",
@@ -188,7 +186,7 @@ fn signed_event(customer: &Customer, event: Value) -> Webhook {
     let payload =
         json!({"object": "page", "entry": [{"id": PAGE_ID, "time": ms, "messaging": [item]}]});
     let body = serde_json::to_vec(&payload).expect("JSON values serialize");
-    let secret = &dev::secrets()[secret_names::MESSENGER_APP_SECRET];
+    let secret = &dev::secrets()[vars::MESSENGER_APP_SECRET];
     Webhook {
         path: "/webhooks/messenger".into(),
         headers: vec![
@@ -346,8 +344,8 @@ mod tests {
     fn receive(webhook: &Webhook) -> Vec<InboundMessage> {
         let secrets = dev::secrets();
         let adapter = MessengerWebhook::new(MessengerConfig {
-            app_secret: secrets[secret_names::MESSENGER_APP_SECRET].clone(),
-            verify_token: secrets[secret_names::MESSENGER_VERIFY_TOKEN].clone(),
+            app_secret: secrets[vars::MESSENGER_APP_SECRET].clone(),
+            verify_token: secrets[vars::MESSENGER_VERIFY_TOKEN].clone(),
         });
         let mut headers = http::HeaderMap::new();
         for (name, value) in &webhook.headers {
@@ -410,7 +408,7 @@ mod tests {
             .into_bytes();
         let secrets = dev::secrets();
         let adapter = MessengerWebhook::new(MessengerConfig {
-            app_secret: secrets[secret_names::MESSENGER_APP_SECRET].clone(),
+            app_secret: secrets[vars::MESSENGER_APP_SECRET].clone(),
             verify_token: String::new(),
         });
         let mut headers = http::HeaderMap::new();
@@ -574,7 +572,7 @@ mod tests {
     #[tokio::test]
     async fn the_fake_records_accepted_sends_and_answers_with_message_ids() {
         let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
-        let token = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN].clone();
+        let token = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].clone();
         let b = bundle(vec![menu(&["Tee", "Mug"])]);
         let sent = sender(&base, &token).send(&out(&b)).await.expect("sent");
         assert_eq!(sent.message_ids, vec!["m_FAKE00000001".to_string()]);
@@ -615,7 +613,7 @@ mod tests {
             .send()
             .await
             .unwrap();
-        let token = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN].clone();
+        let token = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].clone();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
         let f = sender(&base, &token).send(&out(&b)).await;
         assert_eq!(

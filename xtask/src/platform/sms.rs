@@ -33,7 +33,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chatdrop_channels::sms::{compute_signature, segments};
-use chatdrop_config::secret_names;
+use chatdrop_domain::channel_spec::vars;
 use serde_json::{Map, Value, json};
 
 /// The webhook path the ingress serves SMS on.
@@ -147,7 +147,7 @@ pub fn signed_text_webhook(
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let url = format!("{}{WEBHOOK_PATH}", public_base_url.trim_end_matches('/'));
-    let token = &dev::secrets()[secret_names::TWILIO_AUTH_TOKEN];
+    let token = &dev::secrets()[vars::TWILIO_AUTH_TOKEN];
     Webhook {
         path: WEBHOOK_PATH.to_string(),
         headers: vec![
@@ -248,7 +248,7 @@ fn twilio_error(status: StatusCode, code: i64, message: &str) -> Response {
 
 /// The `Authorization` header a client with the dev account's credentials sends.
 fn expected_authorization() -> Option<String> {
-    let token = &dev::secrets()[secret_names::TWILIO_AUTH_TOKEN];
+    let token = &dev::secrets()[vars::TWILIO_AUTH_TOKEN];
     let request = reqwest::Client::new()
         .post("http://twilio.invalid/")
         .basic_auth(dev::TWILIO_ACCOUNT_SID, Some(token))
@@ -396,7 +396,7 @@ mod tests {
     fn receive_at(url: &str, webhook: &Webhook) -> Result<WebhookOutcome, WebhookError> {
         let hook = SmsWebhook {
             config: SmsConfig {
-                auth_token: dev::secrets()[secret_names::TWILIO_AUTH_TOKEN].clone(),
+                auth_token: dev::secrets()[vars::TWILIO_AUTH_TOKEN].clone(),
             },
         };
         let mut headers = axum::http::HeaderMap::new();
@@ -516,7 +516,7 @@ mod tests {
     }
 
     fn dev_token() -> String {
-        dev::secrets()[secret_names::TWILIO_AUTH_TOKEN].clone()
+        dev::secrets()[vars::TWILIO_AUTH_TOKEN].clone()
     }
 
     fn bundle(replies: Vec<Reply>) -> ReplyBundle {

@@ -31,7 +31,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, http::StatusCode};
-use chatdrop_config::secret_names;
+use chatdrop_domain::channel_spec::vars;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,7 +71,7 @@ fn cdata(text: &str) -> String {
 
 /// A push from `customer`, signed as WeChat signs it: `fields` follow the common header.
 fn signed_push(customer: &Customer, id: u64, fields: &str) -> Webhook {
-    let token = &dev::secrets()[secret_names::WECHAT_TOKEN];
+    let token = &dev::secrets()[vars::WECHAT_TOKEN];
     let timestamp = now().to_string();
     let nonce = format!("{}", 100_000_000 + id % 900_000_000);
     let signature = chatdrop_channels::wechat::signature(token, &timestamp, &nonce);
@@ -225,7 +225,7 @@ fn wx_error(code: i64, message: &str) -> Response {
 }
 
 async fn token(State(fakes): State<Fakes>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let secret = &dev::secrets()[secret_names::WECHAT_APP_SECRET];
+    let secret = &dev::secrets()[vars::WECHAT_APP_SECRET];
     let param = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
     if param("grant_type") != "client_credential" {
         return wx_error(40002, "invalid grant_type");
@@ -318,7 +318,7 @@ mod tests {
     fn receive(webhook: &crate::customer::Webhook) -> InboundContent {
         let hook = WechatWebhook {
             config: WechatConfig {
-                token: dev::secrets()[secret_names::WECHAT_TOKEN].clone(),
+                token: dev::secrets()[vars::WECHAT_TOKEN].clone(),
             },
         };
         let mut headers = http::HeaderMap::new();
@@ -364,7 +364,7 @@ mod tests {
         let tampered = query.replace("nonce=", "nonce=1");
         let hook = WechatWebhook {
             config: WechatConfig {
-                token: dev::secrets()[secret_names::WECHAT_TOKEN].clone(),
+                token: dev::secrets()[vars::WECHAT_TOKEN].clone(),
             },
         };
         let outcome = hook.receive(&WebhookRequest {
@@ -519,7 +519,7 @@ mod tests {
         let tokens = Arc::new(MemoryTokens::default());
         let s = sender(
             &base,
-            &dev::secrets()[secret_names::WECHAT_APP_SECRET],
+            &dev::secrets()[vars::WECHAT_APP_SECRET],
             tokens.clone(),
         );
         let b = bundle(vec![
@@ -607,11 +607,7 @@ mod tests {
             )
             .await
             .unwrap();
-        let s = sender(
-            &base,
-            &dev::secrets()[secret_names::WECHAT_APP_SECRET],
-            tokens,
-        );
+        let s = sender(&base, &dev::secrets()[vars::WECHAT_APP_SECRET], tokens);
         s.send(&out(&bundle(vec![Reply::Text { body: "hi".into() }])))
             .await
             .expect("sent after a fresh token");

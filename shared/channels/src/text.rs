@@ -1,0 +1,163 @@
+//! Text every renderer needs: cutting to a platform's length, and the numbered-choice fallback.
+//!
+//! Every platform can show plain text, and the domain resolves a typed number against the
+//! choices offered last, so a numbered list is the one rendering of a choice that works
+//! everywhere: what a renderer falls back to when buttons cannot carry the choice (too many,
+//! too long, or a platform without them). It lives here once so it reads the same on every
+//! channel.
+
+use chatdrop_domain::i18n::{Lang, Msg};
+use chatdrop_domain::reply::Choice;
+
+/// Splits text into pieces of at most `max_chars` characters, for platforms that cap a message's
+/// length. Cuts prefer a line break, then a space, in the second half of the window, so a long
+/// list is split between lines rather than inside a word; a run without either is cut hard.
+/// Whitespace-only text yields nothing: every platform rejects an empty message, and sending
+/// nothing is the only faithful rendering of it.
+pub(crate) fn split_text(text: &str, max_chars: usize) -> Vec<String> {
+    let max_chars = max_chars.max(1);
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    if text.chars().count() <= max_chars {
+        return vec![text.to_string()];
+    }
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let Some((cut, _)) = rest.char_indices().nth(max_chars) else {
+            parts.push(rest.to_string());
+            break;
+        };
+        let window = &rest[..cut];
+        let half = window.len() / 2;
+        let at = window
+            .rfind('\n')
+            .filter(|&i| i >= half && i > 0)
+            .or_else(|| {
+                window
+                    .rfind(char::is_whitespace)
+                    .filter(|&i| i >= half && i > 0)
+            })
+            .unwrap_or(cut);
+        let (head, tail) = rest.split_at(at);
+        parts.push(head.trim_end().to_string());
+        rest = tail.trim_start();
+    }
+    parts
+}
+
+/// Shortens `text` to at most `max_chars` characters, marking a cut with `…` so the reader
+/// knows there was more.
+pub(crate) fn truncate_chars(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    if max_chars > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// One line of a numbered choice list: what a customer reads when a platform's buttons cannot
+/// carry the choice. `n` is the choice's position among all offered choices, because that is
+/// the number the domain resolves a typed answer against.
+pub(crate) fn numbered_line(n: usize, title: &str, description: Option<&str>) -> String {
+    match description.filter(|d| !d.trim().is_empty()) {
+        Some(d) => format!("{n}. {title} — {d}"),
+        None => format!("{n}. {title}"),
+    }
+}
+
+/// Whether a numbered list ends with "reply with a number". Leave it off only where the
+/// same message still offers tappable buttons for the same choices (Messenger's quick
+/// replies under a list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hint {
+    ReplyWithNumber,
+    None,
+}
+
+/// The body, a blank line, the choices numbered from 1, and the hint in the customer's
+/// language. Without choices it is the body alone: there is nothing to number.
+pub(crate) fn numbered_text(body: &str, choices: &[Choice], lang: Lang, hint: Hint) -> String {
+    if choices.is_empty() {
+        return body.to_string();
+    }
+    let lines: Vec<String> = choices
+        .iter()
+        .enumerate()
+        .map(|(i, c)| numbered_line(i + 1, &c.title, c.description.as_deref()))
+        .collect();
+    let mut text = String::new();
+    if !body.trim().is_empty() {
+        text.push_str(body);
+        text.push_str("\n\n");
+    }
+    text.push_str(&lines.join("\n"));
+    if hint == Hint::ReplyWithNumber {
+        text.push_str("\n\n");
+        text.push_str(&Msg::ReplyWithNumber.text(lang));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_kept_as_is_and_blank_text_dropped() {
+        assert_eq!(split_text(" hi ", 10), vec![" hi ".to_string()]);
+        assert!(split_text("  \n ", 10).is_empty());
+        assert!(split_text("", 10).is_empty());
+    }
+
+    #[test]
+    fn long_text_splits_on_lines_then_spaces_then_hard() {
+        assert_eq!(split_text("aaaa\nbbbb\ncc", 10), vec!["aaaa\nbbbb", "cc"]);
+        assert_eq!(split_text("aaaa bbbb cc", 10), vec!["aaaa bbbb", "cc"]);
+        assert_eq!(split_text("abcdefghijkl", 5), vec!["abcde", "fghij", "kl"]);
+        // Characters, not bytes: multibyte text is cut on character boundaries.
+        let parts = split_text(&"é".repeat(11), 5);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.chars().count() <= 5));
+    }
+
+    #[test]
+    fn truncation_counts_characters_and_marks_the_cut() {
+        assert_eq!(truncate_chars("abc", 3), "abc");
+        assert_eq!(truncate_chars("abcd", 3), "ab…");
+        assert_eq!(truncate_chars("ééééé", 4), "ééé…");
+        assert_eq!(truncate_chars("abc", 0), "");
+    }
+
+    fn choice(title: &str, description: Option<&str>) -> Choice {
+        Choice {
+            id: format!("p:{title}"),
+            title: title.into(),
+            description: description.map(String::from),
+        }
+    }
+
+    #[test]
+    fn numbered_text_numbers_from_one_with_descriptions_and_the_hint() {
+        let choices = [choice("Tote", Some("$12.00")), choice("Mug", None)];
+        assert_eq!(
+            numbered_text("Pick one", &choices, Lang::En, Hint::ReplyWithNumber),
+            format!(
+                "Pick one\n\n1. Tote — $12.00\n2. Mug\n\n{}",
+                Msg::ReplyWithNumber.text(Lang::En)
+            )
+        );
+        assert_eq!(
+            numbered_text(" ", &choices, Lang::En, Hint::None),
+            "1. Tote — $12.00\n2. Mug"
+        );
+        assert_eq!(
+            numbered_text("Hi", &[], Lang::En, Hint::ReplyWithNumber),
+            "Hi"
+        );
+    }
+}
