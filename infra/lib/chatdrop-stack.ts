@@ -22,7 +22,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS, FunctionSpec, RouteThrottle, functionListProblems } from './functions';
-import { QueueDef, Resources, functionCrates, loadResources, loadSecretNames } from './repo';
+import {
+  ChannelRegistry,
+  QueueDef,
+  Resources,
+  functionCrates,
+  loadChannelRegistry,
+  loadResources,
+  loadSecretNames,
+} from './repo';
 
 export type Stage = 'dev' | 'prod';
 export type ArchName = 'arm64' | 'x86_64';
@@ -47,10 +55,10 @@ export interface ChatdropStackProps extends StackProps {
   /** `CHATDROP_DEFAULT_LANG`; default: unset (the functions' default, `en`). */
   defaultLang?: string;
   /**
-   * The channels' public (non-secret) settings, by environment variable name:
-   * `CHATDROP_WECHAT_APP_ID` (required with WeChat), `CHATDROP_TWILIO_ACCOUNT_SID` and
-   * `CHATDROP_SMS_FROM` (required with SMS), `CHATDROP_WHATSAPP_ORDER_TEMPLATE`(`_LANG`),
-   * `CHATDROP_SEND_RATES`.
+   * The channels' public (non-secret) settings, by environment variable name: each served
+   * channel's required settings in `channels.generated.json` (`CHATDROP_WECHAT_APP_ID` with
+   * WeChat, `CHATDROP_TWILIO_ACCOUNT_SID` and `CHATDROP_SMS_FROM` with SMS), the optional ones
+   * (`CHATDROP_WHATSAPP_ORDER_TEMPLATE`(`_LANG`)), and `CHATDROP_SEND_RATES`.
    */
   channelSettings?: Record<string, string>;
   /** `RUST_LOG`. */
@@ -67,6 +75,7 @@ export interface ChatdropStackProps extends StackProps {
   crates?: string[];
   resources?: Resources;
   secretNames?: string[];
+  channelRegistry?: ChannelRegistry;
 }
 
 /**
@@ -266,14 +275,25 @@ export class ChatdropStack extends Stack {
       throw new Error('whatsappPhoneNumberId (context) is required when the channels include whatsapp');
     }
     const settings = props.channelSettings ?? {};
-    const needed: Record<string, string[]> = {
-      wechat: ['CHATDROP_WECHAT_APP_ID'],
-      sms: ['CHATDROP_TWILIO_ACCOUNT_SID', 'CHATDROP_SMS_FROM'],
+    // What each served channel requires comes from the Rust registry (channels.generated.json),
+    // so a channel added there is checked here without a change to this file.
+    const registry = props.channelRegistry ?? loadChannelRegistry();
+    const known = registry.channels.map((c) => c.name);
+    for (const channel of props.channels) {
+      if (!known.includes(channel)) {
+        throw new Error(`unknown channel ${channel}: the registry has ${known.join(', ')}`);
+      }
+    }
+    const given: Record<string, string | undefined> = {
+      ...settings,
+      CHATDROP_WHATSAPP_PHONE_NUMBER_ID: props.whatsappPhoneNumberId,
     };
-    for (const [channel, names] of Object.entries(needed)) {
-      for (const name of names) {
-        if (props.channels.includes(channel) && !settings[name]) {
-          throw new Error(`${name} (context channelSettings) is required when the channels include ${channel}`);
+    for (const channel of registry.channels.filter((c) => props.channels.includes(c.name))) {
+      for (const setting of channel.settings.filter((s) => s.required)) {
+        if (!given[setting.env]) {
+          throw new Error(
+            `${setting.env} (context channelSettings) is required when the channels include ${channel.name}`,
+          );
         }
       }
     }

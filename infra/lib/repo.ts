@@ -2,7 +2,9 @@
 //
 // - `shared/config/resources.json`: the one definition of the table and queues (the local stack
 //   creates the same resources from it, and the store and queue crates use its names and keys);
-// - `shared/config/src/lib.rs`: the secret names in `pub mod secret_names`;
+// - `infra/lib/channels.generated.json`: the channel registry (each channel's secrets and
+//   settings), written by `cargo xtask channels --write` from the Rust registry; a Rust test
+//   fails when the file is stale, so it is never parsed out of Rust source;
 // - `functions/*/Cargo.toml`: the function crates (one Lambda each).
 
 import * as fs from 'node:fs';
@@ -94,19 +96,35 @@ export function loadResources(root: string = REPO_ROOT): Resources {
   return { table, queues };
 }
 
-/** The names in `pub mod secret_names { ... }` of `shared/config/src/lib.rs`. */
+/** One channel's entry in the registry (`shared/domain/src/channel_spec.rs`). */
+export interface ChannelDef {
+  name: string;
+  display_name: string;
+  secrets: { name: string; side: 'inbound' | 'outbound' | 'both' }[];
+  settings: { env: string; required: boolean; default: string | null; url: boolean }[];
+  customer_id_is_phone: boolean;
+}
+
+export interface ChannelRegistry {
+  channels: ChannelDef[];
+  /** Secrets that belong to no channel (Stripe, the identifier key). */
+  general_secrets: string[];
+}
+
+/** The channel registry, as `cargo xtask channels --write` generated it. */
+export function loadChannelRegistry(root: string = REPO_ROOT): ChannelRegistry {
+  const file = path.join(root, 'infra', 'lib', 'channels.generated.json');
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as ChannelRegistry;
+  if (!Array.isArray(raw.channels) || raw.channels.length === 0 || !Array.isArray(raw.general_secrets)) {
+    throw new Error(`${file}: not a channel registry (run \`cargo xtask channels --write\`)`);
+  }
+  return raw;
+}
+
+/** Every key the deployment's secret may hold: each channel's secrets, then the general ones. */
 export function loadSecretNames(root: string = REPO_ROOT): string[] {
-  const file = path.join(root, 'shared', 'config', 'src', 'lib.rs');
-  const source = fs.readFileSync(file, 'utf8');
-  const module = /pub mod secret_names\s*\{([^}]*)\}/.exec(source);
-  if (!module) {
-    throw new Error(`${file}: no \`pub mod secret_names\``);
-  }
-  const names = [...module[1].matchAll(/pub const \w+\s*:\s*&str\s*=\s*"([^"]+)"/g)].map((m) => m[1]);
-  if (names.length === 0) {
-    throw new Error(`${file}: \`secret_names\` declares no name`);
-  }
-  return names;
+  const registry = loadChannelRegistry(root);
+  return [...registry.channels.flatMap((c) => c.secrets.map((s) => s.name)), ...registry.general_secrets];
 }
 
 /**

@@ -16,7 +16,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ArchName, ChatdropStack, ChatdropStackProps, elfArchitecture } from '../lib/chatdrop-stack';
 import { FUNCTIONS, FunctionSpec, functionListProblems } from '../lib/functions';
-import { REPO_ROOT, functionCrates, loadResources, loadSecretNames } from '../lib/repo';
+import { REPO_ROOT, functionCrates, loadChannelRegistry, loadResources, loadSecretNames } from '../lib/repo';
 
 const resources = loadResources();
 const crates = functionCrates();
@@ -328,6 +328,7 @@ describe('functions', () => {
       /CHATDROP_SMS_FROM/,
     );
     assert.throws(() => synth({ channelSettings: { AWS_REGION: 'x' } }), /not a CHATDROP_\* variable/);
+    assert.throws(() => synth({ channels: ['fax'] }), /unknown channel fax: the registry has whatsapp/);
     const settings = {
       CHATDROP_WECHAT_APP_ID: 'wx1',
       CHATDROP_TWILIO_ACCOUNT_SID: 'AC1',
@@ -767,6 +768,12 @@ describe('sample events (infra/events)', () => {
     const configSource = fs.readFileSync(path.join(REPO_ROOT, 'shared', 'config', 'src', 'lib.rs'), 'utf8');
     for (const m of configSource.matchAll(/required\(vars, "([A-Z0-9_]+)"\)/g)) {
       assert.ok(vars.has(m[1]), `local.env lacks ${m[1]}`);
+    }
+    // local.env serves every channel, so it sets every channel's required settings.
+    for (const channel of loadChannelRegistry().channels) {
+      for (const setting of channel.settings.filter((s) => s.required)) {
+        assert.ok(vars.has(setting.env), `local.env lacks ${setting.env} (${channel.name})`);
+      }
     }
     for (const q of resources.queues) {
       assert.ok(vars.get(q.url_env)?.endsWith(`/${q.name}`), `local.env: ${q.url_env} names ${q.name}`);

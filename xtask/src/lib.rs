@@ -12,8 +12,10 @@
 //! - [`customer`]: a scripted customer that signs webhooks as each platform does.
 //! - [`runtime_api`]: a fake Lambda Runtime API, to run the functions' real bootstraps.
 //! - [`storm`]: a platform's long rate limit against a backlog of replies (test and bench).
+//! - [`channels`]: the channel registry as JSON, for the CDK app.
 //! - [`dev`]: the development secrets that only the local stack and the tests apply.
 
+pub mod channels;
 pub mod crowd;
 pub mod customer;
 pub mod dev;

@@ -32,12 +32,19 @@ enum Task {
         #[arg(long, default_value = "127.0.0.1:0")]
         addr: String,
     },
+    /// Print the channel registry as JSON (`--write`: into infra/lib/channels.generated.json,
+    /// which the CDK app reads).
+    Channels {
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Test { args } => test(args),
+        Task::Channels { write } => channels(write),
         task => tokio::runtime::Runtime::new()
             .map_err(Error::from)
             .and_then(|rt| rt.block_on(run_async(task))),
@@ -61,8 +68,21 @@ async fn run_async(task: Task) -> Result<ExitCode, Error> {
             let _ = server.await;
             Ok(ExitCode::SUCCESS)
         }
-        Task::Test { .. } => unreachable!("handled without a runtime"),
+        Task::Test { .. } | Task::Channels { .. } => unreachable!("handled without a runtime"),
     }
+}
+
+/// Prints the channel registry, or writes it where the CDK app reads it.
+fn channels(write: bool) -> Result<ExitCode, Error> {
+    let text = xtask::channels::registry_text();
+    if write {
+        let path = xtask::channels::generated_path(&moto::repo_root());
+        std::fs::write(&path, text)?;
+        println!("wrote {}", path.display());
+    } else {
+        print!("{text}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The whole check: formatting, lints and `cargo deny` (unless narrowed to a package), every
