@@ -76,7 +76,7 @@ async fn run_async(task: Task) -> Result<ExitCode, Error> {
 fn channels(write: bool) -> Result<ExitCode, Error> {
     let text = xtask::channels::registry_text();
     if write {
-        let path = xtask::channels::generated_path(&moto::repo_root());
+        let path = xtask::channels::generated_path(moto::repo_root());
         std::fs::write(&path, text)?;
         println!("wrote {}", path.display());
     } else {
