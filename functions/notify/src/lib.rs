@@ -27,6 +27,7 @@ use chatdrop_channels::registry::{self, SenderDeps, Values};
 use chatdrop_channels::{Senders, http_client};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, channel_values};
 use chatdrop_domain::channel_spec::Side;
+use chatdrop_domain::clock::Clock;
 use chatdrop_domain::delivery::{
     Delivered, DeliveryError, Moment, RetryPolicy, SendFailure, deliver,
 };
@@ -48,6 +49,8 @@ use tracing::Instrument;
 pub const PER_RECORD: Duration = Duration::from_secs(15);
 
 pub struct Notify {
+    /// What time it is (a test steps it).
+    clock: Arc<dyn Clock>,
     store: Arc<DynamoStore>,
     queues: SqsQueues,
     senders: Senders,
@@ -101,7 +104,14 @@ impl Notify {
             policy: RetryPolicy::default(),
             dead_letter_url: config.delivery.dead_letter_url.clone(),
             retry_base: Duration::from_secs(config.delivery.retry_base_seconds),
+            clock: chatdrop_domain::clock::system(),
         })
+    }
+
+    /// The function with another clock, for tests of windows and reply-token expiry.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn from_env() -> Result<Self, Error> {
@@ -136,7 +146,7 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                         Err(e) => return RecordResult::Retry(e.to_string()),
                     };
                     let at = Moment {
-                        now: unix_now(),
+                        now: app.clock.now(),
                         last_heard_at: session.last_heard_at,
                         opted_out: session.opted_out,
                     };
@@ -202,12 +212,6 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
         .give_back(Source::Outbound, &processed.skipped)
         .await;
     Ok(processed.response)
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Counts a transient failure: past the budget the bundle goes to the dead-letter queue for a

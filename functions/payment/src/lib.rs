@@ -10,6 +10,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::action::Handler;
 use chatdrop_domain::checkout::{self, CheckoutSettings, PaymentPorts};
+use chatdrop_domain::clock::Clock;
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::process::Handled;
 use chatdrop_payments::stripe::StripeGateway;
@@ -17,9 +18,12 @@ use chatdrop_queue::fifo::{Deadline, RecordResult, process_in_order, receive_cou
 use chatdrop_queue::{Source, SqsQueues};
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
+use std::sync::Arc;
 use tracing::Instrument;
 
 pub struct Payment {
+    /// What time it is (a test steps it).
+    clock: Arc<dyn Clock>,
     store: DynamoStore,
     queues: SqsQueues,
     gateway: StripeGateway,
@@ -44,7 +48,14 @@ impl Payment {
                 .with_dead_letters(config.dead_letters.clone()),
             gateway,
             settings: config.checkout_settings(ids),
+            clock: chatdrop_domain::clock::system(),
         })
+    }
+
+    /// The function with another clock, for tests that step past a lapse.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn from_env() -> Result<Self, Error> {
@@ -52,12 +63,6 @@ impl Payment {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Payment::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The longest one message may take: a Stripe call (20 s timeout per attempt,
@@ -95,7 +100,7 @@ pub async fn handle(
             );
             Box::pin(
                 async move {
-                    match checkout::handle(&message, ports, &app.settings, now()).await {
+                    match checkout::handle(&message, ports, &app.settings, app.clock.now()).await {
                         Ok(handled) => {
                             tracing::info!(duplicate = handled == Handled::Duplicate, "processed");
                             RecordResult::Done

@@ -10,17 +10,21 @@
 //! (`chatdrop_domain::sweep`).
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
+use chatdrop_domain::clock::Clock;
 use chatdrop_domain::sweep;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Reservations ended per run; the next minute's run takes the rest.
 const PER_RUN: usize = 200;
 
 pub struct Sweep {
+    /// What time it is (a test steps it).
+    clock: Arc<dyn Clock>,
     store: DynamoStore,
     queues: SqsQueues,
     gateway: StripeGateway,
@@ -41,7 +45,14 @@ impl Sweep {
                 secrets.get(secret_names::STRIPE_SECRET_KEY).expose(),
                 config.payments.stripe_api_base.as_deref(),
             )?,
+            clock: chatdrop_domain::clock::system(),
         })
+    }
+
+    /// The function with another clock, for tests that step past a lapse.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn from_env() -> Result<Self, Error> {
@@ -53,11 +64,8 @@ impl Sweep {
 
 /// Runs one sweep; the scheduled event's content does not matter.
 pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Error> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
     let report = sweep::sweep(
-        now,
+        app.clock.now(),
         PER_RUN,
         &app.store,
         &app.store,

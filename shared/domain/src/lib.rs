@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod channel;
 pub mod channel_spec;
 pub mod checkout;
+pub mod clock;
 pub mod customization;
 pub mod delivery;
 pub mod dialogue;

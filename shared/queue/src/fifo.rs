@@ -39,6 +39,7 @@
 //! acknowledged unseen.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use chatdrop_domain::clock::Clock;
 use serde::de::DeserializeOwned;
 use std::fmt::Display;
 use std::future::Future;
@@ -73,16 +74,14 @@ pub trait PoisonSink: Sync {
     ) -> impl Future<Output = Result<(), String>> + Send;
 }
 
-/// Milliseconds since the Unix epoch, as Lambda states deadlines.
-type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
 /// The invocation's deadline and the time one more record may need at worst.
 #[derive(Clone)]
 pub struct Deadline {
     /// Unix milliseconds; `None` when unknown (a test's `Context::default()` says 0).
     at_ms: Option<u64>,
     per_record: Duration,
-    clock: Clock,
+    /// Read in milliseconds, as Lambda states deadlines.
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Deadline {
@@ -94,12 +93,6 @@ impl std::fmt::Debug for Deadline {
     }
 }
 
-fn system_millis() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 impl Deadline {
     /// `deadline_ms` is `lambda_runtime::Context::deadline` (0: none known, run everything);
     /// `per_record` the function's worst case for one record.
@@ -107,20 +100,21 @@ impl Deadline {
         Deadline {
             at_ms: (deadline_ms > 0).then_some(deadline_ms),
             per_record,
-            clock: Arc::new(system_millis),
+            clock: chatdrop_domain::clock::system(),
         }
     }
 
     /// The same deadline read against another clock (tests).
-    pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Deadline {
-        self.clock = Arc::new(clock);
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Deadline {
+        self.clock = clock;
         self
     }
 
     /// Time left before the deadline; `None` when no deadline is known.
     pub fn time_left(&self) -> Option<Duration> {
         let at = self.at_ms?;
-        Some(Duration::from_millis(at.saturating_sub((self.clock)())))
+        let now = u64::try_from(self.clock.now_millis()).unwrap_or(0);
+        Some(Duration::from_millis(at.saturating_sub(now)))
     }
 
     /// Time left after one record's worst case: what a handler may spend on waiting (notify's

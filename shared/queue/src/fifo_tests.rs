@@ -1,6 +1,6 @@
 use super::*;
+use chatdrop_domain::clock::ManualClock;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 fn record(id: &str, body: &str) -> SqsMessage {
     let mut m = SqsMessage::default();
@@ -117,16 +117,14 @@ async fn an_undecodable_record_goes_to_the_dead_letters_with_its_reason_not_away
 #[tokio::test]
 async fn records_stop_when_the_deadline_cannot_fit_another_worst_case() {
     // A clock the handler moves: each record takes 7 s; the worst case is 10 s; 30 s left.
-    let now = Arc::new(AtomicU64::new(1_000_000));
-    let clock = now.clone();
-    let deadline = Deadline::new(1_030_000, Duration::from_secs(10))
-        .with_clock(move || clock.load(Ordering::SeqCst));
+    let now = ManualClock::at(1_000);
+    let deadline = Deadline::new(1_030_000, Duration::from_secs(10)).with_clock(now.clone());
     let event = event(&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"), ("e", "5")]);
     let mut seen = Vec::new();
     let processed =
         process_in_order::<u32, String, _, _>(event, &deadline, &Sink::default(), |n, _| {
             seen.push(n);
-            now.fetch_add(7_000, Ordering::SeqCst);
+            now.advance(7);
             async { RecordResult::Done }
         })
         .await;
@@ -144,7 +142,8 @@ async fn records_stop_when_the_deadline_cannot_fit_another_worst_case() {
 #[tokio::test]
 async fn the_first_record_runs_even_when_the_deadline_is_short() {
     // 5 s left and a 10 s worst case: the first record still runs, so the queue moves.
-    let deadline = Deadline::new(1_005_000, Duration::from_secs(10)).with_clock(|| 1_000_000);
+    let deadline =
+        Deadline::new(1_005_000, Duration::from_secs(10)).with_clock(ManualClock::at(1_000));
     let event = event(&[("a", "1"), ("b", "2")]);
     let mut seen = Vec::new();
     let processed =
@@ -163,10 +162,10 @@ fn an_unknown_deadline_runs_everything_and_spare_time_is_what_is_left_after_one_
     let deadline = Deadline::new(0, Duration::from_secs(10));
     assert!(deadline.fits_another());
     assert_eq!(deadline.time_left(), None);
-    let deadline = Deadline::new(50_000, Duration::from_secs(10)).with_clock(|| 20_000);
+    let deadline = Deadline::new(50_000, Duration::from_secs(10)).with_clock(ManualClock::at(20));
     assert_eq!(deadline.time_left(), Some(Duration::from_secs(30)));
     assert_eq!(deadline.spare(), Some(Duration::from_secs(20)));
-    let past = Deadline::new(50_000, Duration::from_secs(10)).with_clock(|| 60_000);
+    let past = Deadline::new(50_000, Duration::from_secs(10)).with_clock(ManualClock::at(60));
     assert!(!past.fits_another());
     assert_eq!(past.spare(), Some(Duration::ZERO));
 }

@@ -27,7 +27,7 @@
 //! cached in the warm function for a short while: browsing must not cost a query per tap.
 //! Writes come only from the CLI's `catalog load`.
 
-use crate::{CATALOG_CACHE, DynamoStore, n, now_secs, s, sdk_message};
+use crate::{CATALOG_CACHE, DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
 use chatdrop_domain::catalog::{Catalog, CatalogError, Category, Product};
 use chatdrop_domain::money::Currency;
@@ -279,7 +279,7 @@ impl DynamoStore {
             .update_expression("SET version = :v, products = :p, loaded_at = :t")
             .expression_attribute_values(":v", n(version))
             .expression_attribute_values(":p", n(products))
-            .expression_attribute_values(":t", n(now_secs()));
+            .expression_attribute_values(":t", n(self.now_secs()));
         let request = match from {
             Some(live) => request
                 .condition_expression("version = :live")
@@ -303,7 +303,7 @@ impl DynamoStore {
 
     /// Gives the items of partition `pk` the TTL attribute, so DynamoDB deletes them later.
     async fn retire(&self, pk: &str, keep: &[&str]) -> Result<(), PortError> {
-        let expires_at = n(now_secs() + RETIRED_TTL_SECS);
+        let expires_at = n(self.now_secs() + RETIRED_TTL_SECS);
         let items = self
             .partition(pk)
             .await?

@@ -1,6 +1,6 @@
 //! Delivery progress of reply bundles, so a redelivered bundle resumes where it stopped.
 
-use crate::{DynamoStore, n, now_secs, s, sdk_message};
+use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::delivery::{DeliveryLog, Outgoing, SendFailure, Sent};
@@ -30,7 +30,7 @@ impl DynamoStore {
             .set_key(Some(key(bundle_id)))
             .update_expression("ADD failures :one SET expires_at = :e")
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":e", n(now_secs() + PROGRESS_TTL))
+            .expression_attribute_values(":e", n(self.now_secs() + PROGRESS_TTL))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
             .send()
             .await
@@ -68,7 +68,7 @@ impl DeliveryLog for DynamoStore {
             .set_key(Some(key(bundle_id)))
             .update_expression("SET sent = :c, expires_at = :e")
             .expression_attribute_values(":c", n(count))
-            .expression_attribute_values(":e", n(now_secs() + PROGRESS_TTL))
+            .expression_attribute_values(":e", n(self.now_secs() + PROGRESS_TTL))
             .send()
             .await
             .map_err(|e| PortError::new("record delivery progress", sdk_message(e)))?;
@@ -96,7 +96,7 @@ impl DeliveryLog for DynamoStore {
             .expression_attribute_values(":f", s(failure.to_string()))
             .expression_attribute_values(":ch", s(bundle.conversation.channel.as_str()))
             .expression_attribute_values(":cu", s(bundle.conversation.hashed()))
-            .expression_attribute_values(":e", n(now_secs() + PROGRESS_TTL));
+            .expression_attribute_values(":e", n(self.now_secs() + PROGRESS_TTL));
         if let Some(code) = code {
             update = update
                 .update_expression(

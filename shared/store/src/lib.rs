@@ -28,8 +28,9 @@ mod thread;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::catalog::Catalog;
+use chatdrop_domain::clock::Clock;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 pub use catalog::{CatalogLoadError, CatalogLoadHook};
 pub use thread::{HeldBundle, ThreadMessage, requeue_id};
@@ -42,6 +43,8 @@ pub struct DynamoStore {
     client: Client,
     table: String,
     catalog_cache: Mutex<Option<(Instant, Arc<Catalog>)>>,
+    /// What time it is, for expiries and TTLs written to the table.
+    clock: Arc<dyn Clock>,
 }
 
 impl DynamoStore {
@@ -50,7 +53,19 @@ impl DynamoStore {
             client,
             table: table.into(),
             catalog_cache: Mutex::new(None),
+            clock: chatdrop_domain::clock::system(),
         }
+    }
+
+    /// The store with another clock (tests step time past an expiry).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Unix seconds now, by the store's clock.
+    pub(crate) fn now_secs(&self) -> i64 {
+        self.clock.now()
     }
 
     pub fn client(&self) -> &Client {
@@ -60,12 +75,6 @@ impl DynamoStore {
     pub fn table(&self) -> &str {
         &self.table
     }
-}
-
-pub(crate) fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {

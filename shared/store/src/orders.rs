@@ -99,7 +99,7 @@
 //! 10,000: at that rate it must be cached for a moment per warm function (safe by the argument
 //! above: a stale hint costs one attempt or one momentary sold-out).
 
-use crate::{DynamoStore, n, now_secs, s, sdk_message};
+use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
@@ -1463,7 +1463,7 @@ impl OrderStore for DynamoStore {
 
     async fn record_event(&self, event_id: &str) -> Result<(), PortError> {
         let mut item = key(format!("STRIPE#{event_id}"), "EVENT");
-        item.insert("expires_at".into(), n(now_secs() + EVENT_TTL));
+        item.insert("expires_at".into(), n(self.now_secs() + EVENT_TTL));
         // Unconditional: recording twice (a concurrent duplicate) is harmless once the order's
         // own transitions are conditional.
         self.client
@@ -1485,7 +1485,7 @@ impl OrderStore for DynamoStore {
 
     async fn record_notice(&self, order_id: &str, kind: &str) -> Result<(), PortError> {
         let mut item = key(format!("ORDER#{order_id}"), format!("NOTICE#{kind}"));
-        item.insert("at".into(), n(now_secs()));
+        item.insert("at".into(), n(self.now_secs()));
         self.client
             .put_item()
             .table_name(&self.table)

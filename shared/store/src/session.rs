@@ -1,6 +1,6 @@
 //! Sessions and processed-message markers: the conversation functions' state.
 
-use crate::{DynamoStore, n, now_secs, s, sdk_message};
+use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -84,7 +84,7 @@ impl SessionStore for DynamoStore {
         key: &MarkerKey,
         effect: &Effect,
     ) -> Result<(), CommitError> {
-        let now = now_secs();
+        let now = self.now_secs();
         let effect_json =
             serde_json::to_string(effect).map_err(|e| PortError::new("encode effect", e))?;
         let mut marker = marker_key(key);

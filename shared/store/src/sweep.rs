@@ -13,7 +13,7 @@
 //! removes it itself once the order has left `reserved`.
 
 use crate::orders::RESERVATION_SHARDS;
-use crate::{DynamoStore, n, now_secs, s, sdk_message};
+use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use chatdrop_domain::ports::PortError;
 use chatdrop_domain::sweep::{IndexEntry, ReservationIndex};
@@ -174,7 +174,7 @@ impl ReservationIndex for DynamoStore {
             "reason".into(),
             s(reason.chars().take(500).collect::<String>()),
         );
-        item.insert("at".into(), n(now_secs()));
+        item.insert("at".into(), n(self.now_secs()));
         self.move_entry(entry, item).await.map(|_| ())
     }
 

@@ -17,7 +17,7 @@
 //! carries; the thread is read in `at` order. Held bundles share one partition: ops list them
 //! all, and there are few (a backlog here means a template or tag is missing).
 
-use crate::{DynamoStore, n, now_secs, s, sdk_message};
+use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::{ConversationId, full_hash};
 use chatdrop_domain::delivery::{Outgoing, Sent, summary};
@@ -85,7 +85,7 @@ impl DynamoStore {
     ) -> Result<(), PortError> {
         let json =
             serde_json::to_string(bundle).map_err(|e| PortError::new("encode held bundle", e))?;
-        let now = now_secs();
+        let now = self.now_secs();
         self.client
             .put_item()
             .table_name(&self.table)
@@ -207,7 +207,7 @@ impl DynamoStore {
         } else {
             sent.message_ids.clone()
         };
-        let now = now_secs();
+        let now = self.now_secs();
         for id in ids {
             self.client
                 .put_item()
@@ -336,7 +336,7 @@ impl TokenCache for DynamoStore {
                 )
                 .expression_attribute_values(":h", s(holder))
                 .expression_attribute_values(":u", n(until))
-                .expression_attribute_values(":now", n(now_secs()))
+                .expression_attribute_values(":now", n(self.now_secs()))
                 .send()
                 .await;
             match result {
@@ -383,9 +383,8 @@ impl SendThrottle for DynamoStore {
         limit: u32,
     ) -> PortFuture<'a, Option<std::time::Duration>> {
         Box::pin(async move {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
+            let now_ms = self.clock.now_millis().max(0) as u64;
+            let now = std::time::Duration::from_millis(now_ms);
             let second = now.as_secs();
             let result = self
                 .client
