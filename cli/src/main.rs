@@ -14,6 +14,7 @@ mod refund;
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::checkout;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
 use chatdrop_domain::money::Money;
 use chatdrop_domain::orders::{Order, OrderStatus};
@@ -195,15 +196,9 @@ fn read_catalog(file: &Path) -> Fallible<Catalog> {
     Ok(catalog)
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 fn parse_time(value: &str) -> Fallible<i64> {
     if value == "now" {
-        return Ok(now());
+        return Ok(SystemClock.now());
     }
     if let Some(rest) = value.strip_prefix('+') {
         let (digits, unit) = rest.split_at(rest.len().saturating_sub(1));
@@ -217,7 +212,7 @@ fn parse_time(value: &str) -> Fallible<i64> {
             "d" => n * 86_400,
             _ => return Err(format!("bad offset unit in `{value}` (s, m, h, d)")),
         };
-        return Ok(now() + seconds);
+        return Ok(SystemClock.now() + seconds);
     }
     value
         .parse()

@@ -58,12 +58,13 @@ use chatdrop_channels::whatsapp::{WhatsappConfig, WhatsappWebhook};
 use chatdrop_channels::{Webhook, WebhookOutcome, WebhookRequest};
 use chatdrop_domain::action::Handler;
 use chatdrop_domain::channel::Channel;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::inbound::InboundMessage;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::json;
 use std::hint::black_box;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 // The local stack's development secrets and ids (`xtask/src/dev.rs`).
 const WHATSAPP_APP_SECRET: &str = "dev-whatsapp-app-secret";
@@ -229,12 +230,6 @@ impl Signed {
     }
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 fn hmac_sha256_hex(secret: &str, body: &[u8]) -> String {
     format!(
         "sha256={}",
@@ -260,7 +255,7 @@ fn form_encode(value: &str) -> String {
 /// customer on that platform does it.
 fn typical_webhook(channel: Channel) -> Signed {
     let id: u64 = 1_764_000_000_123;
-    let now = now();
+    let now = SystemClock.now();
     let json_body = |value: serde_json::Value| serde_json::to_vec(&value).expect("JSON values");
     match channel {
         Channel::Whatsapp => {

@@ -33,6 +33,7 @@ use chatdrop_channels::wechat::{WechatConfig, WechatWebhook};
 use chatdrop_channels::whatsapp::{WhatsappConfig, WhatsappWebhook};
 use chatdrop_channels::{Webhook, WebhookError, WebhookOutcome, WebhookRequest};
 use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::inbound::InboundContent;
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -40,7 +41,6 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 const CASES: u32 = 256;
 
@@ -167,13 +167,6 @@ fn form(params: &[(String, String)]) -> Vec<u8> {
         serializer.append_pair(name, value);
     }
     serializer.finish().into_bytes()
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -623,7 +616,7 @@ proptest! {
     /// WeChat signs the query, so any body under a genuine query passes the signature check.
     #[test]
     fn wechat_genuine_signature_verifies(nonce in any::<String>(), body in body()) {
-        let timestamp = now().to_string();
+        let timestamp = SystemClock.now().to_string();
         let signature = wechat_signature(WECHAT_TOKEN, &timestamp, &nonce);
         let query = wechat_query(&signature, &timestamp, &nonce);
         let result = post(&wechat(), &[("content-type", XML)], Some(&query), URL, &body);
@@ -649,7 +642,7 @@ proptest! {
              <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>\
              <Content>{escaped}</Content><MsgId>{msg_id}</MsgId></xml>"
         );
-        let timestamp = now().to_string();
+        let timestamp = SystemClock.now().to_string();
         let signature = wechat_signature(WECHAT_TOKEN, &timestamp, &nonce);
         let query = wechat_query(&signature, &timestamp, &nonce);
         let result = post(&wechat(), &[("content-type", XML)], Some(&query), URL, body.as_bytes());
@@ -842,7 +835,7 @@ proptest! {
         at in any::<Index>(),
         bits in any::<u8>(),
     ) {
-        let timestamp = now().to_string();
+        let timestamp = SystemClock.now().to_string();
         let signature = wechat_signature(WECHAT_TOKEN, &timestamp, &nonce);
         let replacement = char::from(other_printable(0, bits));
         let (signature2, timestamp2, nonce2) = match which {
@@ -885,7 +878,7 @@ proptest! {
     #[test]
     fn wechat_another_token_is_unauthorized(token in "[A-Za-z0-9]{1,32}", nonce in "[0-9]{1,10}") {
         prop_assume!(token != WECHAT_TOKEN);
-        let timestamp = now().to_string();
+        let timestamp = SystemClock.now().to_string();
         let query = wechat_query(&wechat_signature(&token, &timestamp, &nonce), &timestamp, &nonce);
         let result = post(&wechat(), &[("content-type", XML)], Some(&query), URL, b"<xml/>");
         prop_assert!(is_unauthorized(&result), "{result:?}");

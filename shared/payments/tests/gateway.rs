@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::money::Currency;
 use chatdrop_domain::payment::{
     CheckoutLine, CheckoutRequest, ExpireOutcome, PaymentError, PaymentGateway,
@@ -35,13 +36,6 @@ impl Stub {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 /// A Checkout Session as Stripe returns it (the fields async-stripe requires, and more).
 fn session(id: &str, status: &str, payment_status: &str, payment_intent: Option<&str>) -> Value {
     let mut s = json!({
@@ -57,7 +51,7 @@ fn session(id: &str, status: &str, payment_status: &str, payment_intent: Option<
         "cancel_url": "https://shop.example/cancel",
         "client_reference_id": "ord_1",
         "client_secret": null,
-        "created": now(),
+        "created": SystemClock.now(),
         "currency": "usd",
         "custom_fields": [],
         "custom_text": { "after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null },
@@ -65,7 +59,7 @@ fn session(id: &str, status: &str, payment_status: &str, payment_intent: Option<
         "customer_creation": "if_required",
         "customer_details": null,
         "customer_email": null,
-        "expires_at": now() + 3600,
+        "expires_at": SystemClock.now() + 3600,
         "invoice": null,
         "livemode": false,
         "locale": null,
@@ -204,7 +198,7 @@ async fn handle(
             "amount": 2400,
             "balance_transaction": null,
             "charge": "ch_3Abc",
-            "created": now(),
+            "created": SystemClock.now(),
             "currency": "usd",
             "metadata": {},
             "payment_intent": form.get("payment_intent"),
@@ -251,7 +245,7 @@ fn request(order_id: &str, collect_shipping: bool) -> CheckoutRequest {
                 quantity: 2,
             },
         ],
-        expires_at: now() + 600,
+        expires_at: SystemClock.now() + 600,
         success_url: "https://shop.example/ok?session_id={CHECKOUT_SESSION_ID}".into(),
         cancel_url: "https://shop.example/cancel".into(),
         collect_shipping,
@@ -317,8 +311,14 @@ async fn create_sends_the_checkout_form_with_an_order_idempotency_key() {
             .any(|k| k.starts_with("shipping_address_collection"))
     );
     let expires_at: i64 = f["expires_at"].parse().unwrap();
-    assert!(expires_at >= now() + 1800, "Stripe's 30-minute minimum");
-    assert!(expires_at <= now() + 24 * 3600, "Stripe's 24-hour maximum");
+    assert!(
+        expires_at >= SystemClock.now() + 1800,
+        "Stripe's 30-minute minimum"
+    );
+    assert!(
+        expires_at <= SystemClock.now() + 24 * 3600,
+        "Stripe's 24-hour maximum"
+    );
     assert_eq!(expires_at, req.expires_at + 1800 + 60);
     assert_eq!(created.expires_at, expires_at);
 
