@@ -4,7 +4,9 @@
 //! [`Msg::text`] picks the words for the customer's language. Adding a language means adding a
 //! [`Lang`] variant and one arm per message, and the compiler lists every message still missing.
 //! The language comes from the platform's locale when it gives one (Telegram's
-//! `language_code`), else from the retailer's default.
+//! `language_code`), else from the retailer's default. The pages a browser opens from the chat
+//! (the `…Page…` messages, served by the payment-webhook function) speak the order's language
+//! when they know the order, else the browser's ([`Lang::from_accept_language`]).
 
 use crate::customization::ChoiceError;
 use serde::{Deserialize, Serialize};
@@ -219,6 +221,25 @@ pub enum Msg<'a> {
     /// A payment for the order that does not match it (amount, currency, checkout page).
     PaymentUnderReview(&'a str),
     MyOrders,
+    // The pages a browser shows, each a title and a sentence.
+    /// `/paid`: Stripe sends the customer back after paying.
+    PaidPageTitle,
+    PaidPageText,
+    /// `/cancelled`: the customer left Stripe's page without paying.
+    CancelledPageTitle,
+    CancelledPageText,
+    /// A pay link of an order that is paid (or shipped, refunded, under review).
+    AlreadyPaidPageTitle,
+    AlreadyPaidPageText(&'a str),
+    /// A pay link whose reservation lapsed or was cancelled.
+    LapsedPageTitle,
+    LapsedPageText(&'a str),
+    /// A pay link that names no order.
+    UnknownLinkPageTitle,
+    UnknownLinkPageText,
+    /// A pay link we could not resolve just now (the store or Stripe failed).
+    PayLinkFailedPageTitle,
+    PayLinkFailedPageText,
 }
 
 /// An order's state as the customer reads it.
@@ -380,6 +401,20 @@ impl Msg<'_> {
                 "We received a payment for order {n} that we need to check before we confirm it. Our team will contact you here shortly; you will not lose your money."
             ),
             MyOrders => "My orders".into(),
+            PaidPageTitle => "Thank you".into(),
+            PaidPageText => "Your payment is being confirmed. You can go back to the chat: the confirmation arrives there.".into(),
+            CancelledPageTitle => "Payment not completed".into(),
+            CancelledPageText => "Nothing was charged. Go back to the chat to pay while your reservation holds.".into(),
+            AlreadyPaidPageTitle => "Already paid".into(),
+            AlreadyPaidPageText(n) => format!("Order {n} is paid. Its updates arrive in your chat."),
+            LapsedPageTitle => "This reservation has ended".into(),
+            LapsedPageText(n) => format!(
+                "Reservation {n} lapsed, so its items went back on sale and nothing was charged. Go back to the chat to check out again while stock remains."
+            ),
+            UnknownLinkPageTitle => "Link not found".into(),
+            UnknownLinkPageText => "This pay link does not exist. Go back to the chat for a fresh one.".into(),
+            PayLinkFailedPageTitle => "Please try again".into(),
+            PayLinkFailedPageText => "We could not open the payment page just now. Nothing was charged.".into(),
         }
     }
 
@@ -514,6 +549,20 @@ impl Msg<'_> {
                 "注文{n}について確認が必要なお支払いを受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。"
             ),
             MyOrders => "注文履歴".into(),
+            PaidPageTitle => "ありがとうございます".into(),
+            PaidPageText => "お支払いを確認しています。チャットにお戻りください。確認のお知らせはチャットに届きます。".into(),
+            CancelledPageTitle => "お支払いは完了していません".into(),
+            CancelledPageText => "請求は発生していません。お取り置きの期限内であれば、チャットに戻ってお支払いいただけます。".into(),
+            AlreadyPaidPageTitle => "お支払い済みです".into(),
+            AlreadyPaidPageText(n) => format!("注文{n}はお支払い済みです。今後のお知らせはチャットに届きます。"),
+            LapsedPageTitle => "お取り置きの期限が切れました".into(),
+            LapsedPageText(n) => format!(
+                "お取り置き{n}の期限が切れたため、商品は販売に戻りました。請求は発生していません。在庫があるうちに、チャットに戻ってもう一度購入手続きをしてください。"
+            ),
+            UnknownLinkPageTitle => "リンクが見つかりません".into(),
+            UnknownLinkPageText => "この支払いリンクは存在しません。チャットに戻って新しいリンクを受け取ってください。".into(),
+            PayLinkFailedPageTitle => "もう一度お試しください".into(),
+            PayLinkFailedPageText => "ただいまお支払いページを開けませんでした。請求は発生していません。".into(),
         }
     }
 }
