@@ -219,12 +219,12 @@ async fn pay_link(app: &PaymentWebhook, token: &str) -> Response<Body> {
             .header("cache-control", "no-store")
             .body(Body::Empty)
             .expect("static response parts are valid"),
-        Ok(PayLinkVisit::AlreadyPaid { number }) => page(
+        Ok(PayLinkVisit::AlreadyPaid { number, .. }) => page(
             StatusCode::OK,
             "Already paid",
             &format!("Order {number} is paid. Its updates arrive in your chat."),
         ),
-        Ok(PayLinkVisit::Lapsed { number }) => page(
+        Ok(PayLinkVisit::Lapsed { number, .. }) => page(
             StatusCode::GONE,
             "This reservation has ended",
             &format!(

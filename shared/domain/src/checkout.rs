@@ -897,7 +897,7 @@ pub async fn expire_order<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     Ok(now.status)
 }
 
-/// What a visit to a pay link leads to.
+/// What a visit to a pay link leads to. A page about an order speaks the order's language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PayLinkVisit {
     /// The reservation holds: go to the provider's page.
@@ -905,10 +905,12 @@ pub enum PayLinkVisit {
     /// The order is paid (or shipped): nothing to pay.
     AlreadyPaid {
         number: String,
+        lang: Lang,
     },
     /// The reservation lapsed or was cancelled: the stock went back on sale.
     Lapsed {
         number: String,
+        lang: Lang,
     },
     NotFound,
 }
@@ -938,7 +940,7 @@ pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     let Some(order) = order_by_pay_token(token, orders).await? else {
         return Ok(PayLinkVisit::NotFound);
     };
-    let number = order.number();
+    let (number, lang) = (order.number(), order.lang);
     let status = if order.status == OrderStatus::Reserved && now >= order.expires_at {
         expire_order(&order, orders, gateway, dispatch).await?
     } else {
@@ -947,13 +949,13 @@ pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     Ok(match status {
         OrderStatus::Reserved => match order.checkout_url {
             Some(url) => PayLinkVisit::Redirect(url),
-            None => PayLinkVisit::Lapsed { number },
+            None => PayLinkVisit::Lapsed { number, lang },
         },
         OrderStatus::Paid
         | OrderStatus::Shipped
         | OrderStatus::PaidNeedsAttention
-        | OrderStatus::Refunded => PayLinkVisit::AlreadyPaid { number },
-        OrderStatus::Expired | OrderStatus::Cancelled => PayLinkVisit::Lapsed { number },
+        | OrderStatus::Refunded => PayLinkVisit::AlreadyPaid { number, lang },
+        OrderStatus::Expired | OrderStatus::Cancelled => PayLinkVisit::Lapsed { number, lang },
     })
 }
 

@@ -408,7 +408,8 @@ async fn a_lapsed_reservation_expires_its_page_then_gives_the_stock_back() {
             .await
             .unwrap(),
         PayLinkVisit::Lapsed {
-            number: order.number()
+            number: order.number(),
+            lang: Lang::En,
         }
     );
 }
@@ -546,6 +547,31 @@ async fn a_payment_makes_the_sale_once() {
     assert_eq!(other.unwrap(), Some(OrderStatus::Paid));
     assert_eq!(w.orders.stock(DROP, BAG).sold, 1);
     assert_eq!(w.notices("paid"), 1);
+}
+
+#[tokio::test]
+async fn a_pay_link_page_speaks_the_order_language() {
+    let w = World::new();
+    w.add(&conversation(), BAG, Vec::new(), 1);
+    let m = InboundMessage {
+        locale: Some("ja-JP".into()),
+        ..tap("e1", "p:c")
+    };
+    w.send(&m).await;
+    let order = w.order_of(&m);
+    assert_eq!(order.lang, Lang::Ja);
+    let visit = || visit_pay_link(&order.pay_token, NOW, &w.orders, &w.gateway, &w.mem);
+    let event = paid_event(&order);
+    apply_payment_event("evt_1", &event, &w.orders, &w.gateway, &w.mem)
+        .await
+        .unwrap();
+    assert_eq!(
+        visit().await.unwrap(),
+        PayLinkVisit::AlreadyPaid {
+            number: order.number(),
+            lang: Lang::Ja,
+        }
+    );
 }
 
 #[tokio::test]
