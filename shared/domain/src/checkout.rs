@@ -68,6 +68,38 @@ impl CheckoutSettings {
     }
 }
 
+/// The query parameter of the return pages that names the order's language (`?lang=ja`).
+pub const RETURN_LANG_PARAM: &str = "lang";
+
+/// A return page's URL (`success_url`, `cancel_url`) with the order's language added as
+/// `lang=…` (before any fragment), so the page Stripe sends the customer back to speaks the
+/// chat's language.
+///
+/// Why the language rides in the URL: Stripe sends the browser back to these URLs as given,
+/// bar the `{CHECKOUT_SESSION_ID}` placeholder, and the page needs nothing else about the
+/// order. Carrying the session id instead would cost a lookup on every visit (Stripe's API, or
+/// an index on sessions we do not keep) to learn the same two letters. The language is no
+/// secret, and the page only uses the value to pick one of the languages we ship.
+pub fn return_url(url: &str, lang: Lang) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (url, None),
+    };
+    let separator = if !base.contains('?') {
+        "?"
+    } else if base.ends_with(['?', '&']) {
+        ""
+    } else {
+        "&"
+    };
+    let mut with_lang = format!("{base}{separator}{RETURN_LANG_PARAM}={}", lang.code());
+    if let Some(fragment) = fragment {
+        with_lang.push('#');
+        with_lang.push_str(fragment);
+    }
+    with_lang
+}
+
 /// Why a cart cannot be checked out as it is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckoutProblem {
@@ -524,8 +556,8 @@ where
                 })
                 .collect(),
             expires_at: order.expires_at,
-            success_url: settings.success_url.clone(),
-            cancel_url: settings.cancel_url.clone(),
+            success_url: return_url(&settings.success_url, order.lang),
+            cancel_url: return_url(&settings.cancel_url, order.lang),
             collect_shipping: true,
         };
         match ports.gateway.create_checkout(&request).await {
