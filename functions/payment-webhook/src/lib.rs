@@ -6,10 +6,21 @@
 //! | `GET /p/{token}` | the pay link: 303 to the Stripe page while the reservation holds; a clear page once it lapsed (expiring it on access) or was paid |
 //! | `GET /qr/{token}.png` | the pay link's QR code, rendered on request (nothing stored: the token is the only secret and the image is derived from it) |
 //! | `GET /paid`, `GET /cancelled` | where Stripe sends the customer back: "return to the chat" |
+//!
+//! Every page's words come from the messages module ([`chatdrop_domain::i18n`], the `…Page…`
+//! messages), in one language:
+//!
+//! - a pay link about an order: the order's (the chat's) language;
+//! - `/paid` and `/cancelled`: the `lang=` our checkout put in the return URLs
+//!   ([`checkout::return_url`]), read only to pick one of the languages we ship;
+//! - otherwise (an unknown or failing pay link, a return URL without `lang=`): the browser's
+//!   `Accept-Language`, matched against the languages we ship, else the deployment's default.
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::checkout::{self, CheckoutSettings, PayLinkVisit, PaymentEvent};
+use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::payment::PaidSession;
+use chatdrop_domain::process::ProcessError;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_payments::webhook::{self, EventKind, StripeEvent};
 use chatdrop_queue::SqsQueues;
@@ -80,12 +91,103 @@ fn text(status: StatusCode, body: &str) -> Response<Body> {
     respond(status, "text/plain; charset=utf-8", Body::Text(body.into()))
 }
 
-/// A small page for a person who followed a link from the chat.
-fn page(status: StatusCode, title: &str, message: &str) -> Response<Body> {
+/// The pages a person who followed a link from the chat may see.
+#[derive(Clone, Copy, Debug)]
+enum Page<'a> {
+    Paid,
+    Cancelled,
+    /// The order's number.
+    AlreadyPaid(&'a str),
+    /// The order's number.
+    Lapsed(&'a str),
+    UnknownLink,
+    PayLinkFailed,
+}
+
+impl<'a> Page<'a> {
+    fn status(self) -> StatusCode {
+        match self {
+            Page::Paid | Page::Cancelled | Page::AlreadyPaid(_) => StatusCode::OK,
+            Page::Lapsed(_) => StatusCode::GONE,
+            Page::UnknownLink => StatusCode::NOT_FOUND,
+            Page::PayLinkFailed => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn title(self) -> Msg<'a> {
+        match self {
+            Page::Paid => Msg::PaidPageTitle,
+            Page::Cancelled => Msg::CancelledPageTitle,
+            Page::AlreadyPaid(_) => Msg::AlreadyPaidPageTitle,
+            Page::Lapsed(_) => Msg::LapsedPageTitle,
+            Page::UnknownLink => Msg::UnknownLinkPageTitle,
+            Page::PayLinkFailed => Msg::PayLinkFailedPageTitle,
+        }
+    }
+
+    fn text(self) -> Msg<'a> {
+        match self {
+            Page::Paid => Msg::PaidPageText,
+            Page::Cancelled => Msg::CancelledPageText,
+            Page::AlreadyPaid(number) => Msg::AlreadyPaidPageText(number),
+            Page::Lapsed(number) => Msg::LapsedPageText(number),
+            Page::UnknownLink => Msg::UnknownLinkPageText,
+            Page::PayLinkFailed => Msg::PayLinkFailedPageText,
+        }
+    }
+}
+
+/// A small page for a person who followed a link from the chat, in `lang`.
+fn page(page: Page, lang: Lang) -> Response<Body> {
+    let title = escape(&page.title().text(lang));
+    let text = escape(&page.text().text(lang));
     let html = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em\"><h1>{title}</h1><p>{message}</p></body></html>"
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em\"><h1>{title}</h1><p>{text}</p></body></html>",
+        lang = lang.code(),
     );
-    respond(status, "text/html; charset=utf-8", Body::Text(html))
+    respond(page.status(), "text/html; charset=utf-8", Body::Text(html))
+}
+
+/// `text` as HTML element content or a quoted attribute value.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// The language of a page that knows no order: the browser's preference among the languages
+/// we ship (every `Accept-Language` header, read as one list), else the deployment's default.
+fn browser_lang(request: &Request, default: Lang) -> Lang {
+    let accepted = request
+        .headers()
+        .get_all("accept-language")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    Lang::from_accept_language(&accepted).unwrap_or(default)
+}
+
+/// The language of a return page (`/paid`, `/cancelled`): the first `lang=` of the URL when it
+/// names a language we ship (our checkout puts the order's there, see
+/// [`checkout::return_url`]; anyone can type another, which at most changes the words), else
+/// the browser's.
+fn return_lang(request: &Request, default: Lang) -> Lang {
+    let from_url = request.uri().query().and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == checkout::RETURN_LANG_PARAM)
+            .and_then(|(_, value)| Lang::parse(&value))
+    });
+    from_url.unwrap_or_else(|| browser_lang(request, default))
 }
 
 pub async fn handle(app: &PaymentWebhook, request: Request) -> Result<Response<Body>, Error> {
@@ -99,24 +201,21 @@ pub async fn handle(app: &PaymentWebhook, request: Request) -> Result<Response<B
         return Ok(stripe_event(app, request).await);
     }
     if let Some(token) = path.split("/p/").nth(1) {
-        return Ok(pay_link(app, token.trim_end_matches('/')).await);
+        let fallback = browser_lang(&request, app.settings.default_lang);
+        return Ok(pay_link(app, token.trim_end_matches('/'), fallback).await);
     }
     if let Some(file) = path.split("/qr/").nth(1) {
         return Ok(qr(app, file).await);
     }
-    Ok(match path.rsplit('/').next() {
-        Some("paid") => page(
-            StatusCode::OK,
-            "Thank you",
-            "Your payment is being confirmed. You can go back to the chat: the confirmation arrives there.",
-        ),
-        Some("cancelled") => page(
-            StatusCode::OK,
-            "Payment not completed",
-            "Nothing was charged. Go back to the chat to pay while your reservation holds.",
-        ),
-        _ => text(StatusCode::NOT_FOUND, "not found"),
-    })
+    let returned = match path.rsplit('/').next() {
+        Some("paid") => Page::Paid,
+        Some("cancelled") => Page::Cancelled,
+        _ => return Ok(text(StatusCode::NOT_FOUND, "not found")),
+    };
+    Ok(page(
+        returned,
+        return_lang(&request, app.settings.default_lang),
+    ))
 }
 
 async fn stripe_event(app: &PaymentWebhook, request: Request) -> Response<Body> {
@@ -211,38 +310,26 @@ async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body
     }
 }
 
-async fn pay_link(app: &PaymentWebhook, token: &str) -> Response<Body> {
-    match checkout::visit_pay_link(token, now(), &app.store, &app.gateway, &app.queues).await {
+/// A pay link: `fallback` is the language of the pages that know no order.
+async fn pay_link(app: &PaymentWebhook, token: &str, fallback: Lang) -> Response<Body> {
+    let visit = checkout::visit_pay_link(token, now(), &app.store, &app.gateway, &app.queues).await;
+    pay_link_response(visit, fallback)
+}
+
+fn pay_link_response(visit: Result<PayLinkVisit, ProcessError>, fallback: Lang) -> Response<Body> {
+    match visit {
         Ok(PayLinkVisit::Redirect(url)) => Response::builder()
             .status(StatusCode::SEE_OTHER)
             .header("location", url)
             .header("cache-control", "no-store")
             .body(Body::Empty)
             .expect("static response parts are valid"),
-        Ok(PayLinkVisit::AlreadyPaid { number }) => page(
-            StatusCode::OK,
-            "Already paid",
-            &format!("Order {number} is paid. Its updates arrive in your chat."),
-        ),
-        Ok(PayLinkVisit::Lapsed { number }) => page(
-            StatusCode::GONE,
-            "This reservation has ended",
-            &format!(
-                "Reservation {number} lapsed, so its items went back on sale and nothing was charged. Go back to the chat to check out again while stock remains."
-            ),
-        ),
-        Ok(PayLinkVisit::NotFound) => page(
-            StatusCode::NOT_FOUND,
-            "Link not found",
-            "This pay link does not exist. Go back to the chat for a fresh one.",
-        ),
+        Ok(PayLinkVisit::AlreadyPaid { number, lang }) => page(Page::AlreadyPaid(&number), lang),
+        Ok(PayLinkVisit::Lapsed { number, lang }) => page(Page::Lapsed(&number), lang),
+        Ok(PayLinkVisit::NotFound) => page(Page::UnknownLink, fallback),
         Err(e) => {
             tracing::error!(error = %e, "pay link failed");
-            page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Please try again",
-                "We could not open the payment page just now. Nothing was charged.",
-            )
+            page(Page::PayLinkFailed, fallback)
         }
     }
 }
@@ -264,5 +351,239 @@ async fn qr(app: &PaymentWebhook, file: &str) -> Response<Body> {
             tracing::error!(error = %e, "QR lookup failed");
             text(StatusCode::SERVICE_UNAVAILABLE, "try again")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatdrop_config::QueueUrls;
+    use chatdrop_domain::ids::IdKey;
+    use chatdrop_domain::ports::PortError;
+
+    const NUMBER: &str = "3F2A9C01";
+    const PAGES: [Page<'static>; 6] = [
+        Page::Paid,
+        Page::Cancelled,
+        Page::AlreadyPaid(NUMBER),
+        Page::Lapsed(NUMBER),
+        Page::UnknownLink,
+        Page::PayLinkFailed,
+    ];
+
+    /// The function with clients that are never called: the routes tested here make no call.
+    fn webhook(default_lang: Lang) -> PaymentWebhook {
+        let aws = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let queue = || "http://127.0.0.1:9/queue".to_string();
+        PaymentWebhook {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), "chatdrop"),
+            queues: SqsQueues::new(
+                aws_sdk_sqs::Client::new(&aws),
+                QueueUrls {
+                    catalog: queue(),
+                    cart: queue(),
+                    payment: queue(),
+                    outbound: queue(),
+                },
+            ),
+            gateway: StripeGateway::new("sk_test_unused", Some("http://127.0.0.1:9")).unwrap(),
+            webhook_secret: "whsec_unused".into(),
+            settings: CheckoutSettings {
+                hold_minutes: 10,
+                public_base_url: "https://shop.example".into(),
+                success_url: "https://shop.example/paid".into(),
+                cancel_url: "https://shop.example/cancelled".into(),
+                default_lang,
+                ids: IdKey::new(b"payment-webhook unit tests"),
+            },
+        }
+    }
+
+    async fn get(app: &PaymentWebhook, uri: &str, accept_language: Option<&str>) -> Response<Body> {
+        let mut request = lambda_http::http::Request::builder().uri(uri);
+        if let Some(accepted) = accept_language {
+            request = request.header("accept-language", accepted);
+        }
+        handle(app, request.body(Body::Empty).unwrap())
+            .await
+            .unwrap()
+    }
+
+    fn html(response: &Response<Body>) -> &str {
+        match response.body() {
+            Body::Text(html) => html,
+            other => panic!("not a page: {other:?}"),
+        }
+    }
+
+    /// The language a page declares, from `<html lang="…">`.
+    fn lang_of(response: &Response<Body>) -> Lang {
+        let html = html(response);
+        let code = html
+            .split("<html lang=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("<html lang> is set");
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .expect("a shipped language")
+    }
+
+    /// What a reader sees: the text outside the tags.
+    fn visible(html: &str) -> String {
+        let mut in_tag = false;
+        html.chars()
+            .filter(|&c| match c {
+                '<' => {
+                    in_tag = true;
+                    false
+                }
+                '>' => {
+                    in_tag = false;
+                    false
+                }
+                _ => !in_tag,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_page_says_only_what_the_messages_module_says() {
+        for lang in Lang::ALL {
+            for p in PAGES {
+                let response = page(p, lang);
+                assert_eq!(lang_of(&response), lang);
+                let title = escape(&p.title().text(lang));
+                let text = escape(&p.text().text(lang));
+                assert!(!title.is_empty() && !text.is_empty(), "{p:?} in {lang:?}");
+                // `<title>` and `<h1>` hold the title, `<p>` the sentence; nothing else shows.
+                assert_eq!(visible(html(&response)), format!("{title}{title}{text}"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_page_is_translated() {
+        for p in PAGES {
+            for lang in Lang::ALL.into_iter().filter(|&l| l != Lang::En) {
+                assert_ne!(p.title().text(lang), p.title().text(Lang::En), "{p:?}");
+                assert_ne!(p.text().text(lang), p.text().text(Lang::En), "{p:?}");
+            }
+        }
+        let lapsed = visible(html(&page(Page::Lapsed(NUMBER), Lang::Ja)));
+        assert!(
+            lapsed.starts_with("お取り置きの期限が切れました"),
+            "{lapsed}"
+        );
+        assert!(lapsed.contains(NUMBER), "{lapsed}");
+    }
+
+    #[test]
+    fn statuses_are_those_the_routes_always_had() {
+        let statuses: Vec<u16> = PAGES.iter().map(|p| p.status().as_u16()).collect();
+        assert_eq!(statuses, [200, 200, 200, 410, 404, 503]);
+        for p in PAGES {
+            let response = page(p, Lang::Ja);
+            assert_eq!(response.status(), p.status());
+            assert_eq!(
+                response.headers()["content-type"],
+                "text/html; charset=utf-8"
+            );
+        }
+    }
+
+    #[test]
+    fn interpolated_values_are_escaped() {
+        let response = page(Page::AlreadyPaid("<b>\"A&B'</b>"), Lang::En);
+        let html = html(&response);
+        assert!(
+            html.contains("&lt;b&gt;&quot;A&amp;B&#39;&lt;/b&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<b>"), "{html}");
+    }
+
+    #[tokio::test]
+    async fn return_pages_speak_the_language_in_their_url_else_the_browsers() {
+        let app = webhook(Lang::En);
+        // Our checkout's `lang=` wins over the browser's preference.
+        let paid = get(&app, "/paid?lang=ja", Some("en-US,en;q=0.9")).await;
+        assert_eq!(paid.status(), StatusCode::OK);
+        assert_eq!(html(&paid), html(&page(Page::Paid, Lang::Ja)));
+        let cancelled = get(&app, "/cancelled?session=x&lang=ja", None).await;
+        assert_eq!(html(&cancelled), html(&page(Page::Cancelled, Lang::Ja)));
+        // A value we do not ship is ignored: the browser's preference decides.
+        let typed = get(
+            &app,
+            "/paid?lang=%3Cscript%3E",
+            Some("fr, ja-JP;q=0.8, en;q=0.5"),
+        )
+        .await;
+        assert_eq!(html(&typed), html(&page(Page::Paid, Lang::Ja)));
+        let unknown = get(&app, "/cancelled?lang=fr", Some("en;q=0.2, ja;q=0.1")).await;
+        assert_eq!(lang_of(&unknown), Lang::En);
+        // Neither: the deployment's default.
+        assert_eq!(lang_of(&get(&app, "/paid", Some("fr-FR")).await), Lang::En);
+        let japanese_shop = webhook(Lang::Ja);
+        assert_eq!(lang_of(&get(&japanese_shop, "/paid", None).await), Lang::Ja);
+        assert_eq!(
+            lang_of(&get(&japanese_shop, "/cancelled", Some("*")).await),
+            Lang::Ja
+        );
+        // Other paths stay what they were.
+        let other = get(&app, "/elsewhere?lang=ja", None).await;
+        assert_eq!(other.status(), StatusCode::NOT_FOUND);
+        assert_eq!(html(&other), "not found");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_pay_link_speaks_the_browsers_language() {
+        let app = webhook(Lang::En);
+        // Not a pay token's shape: answered without a read.
+        let response = get(&app, "/p/not-a-token", Some("ja-JP,ja;q=0.9,en;q=0.8")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(html(&response), html(&page(Page::UnknownLink, Lang::Ja)));
+        let response = get(&app, "/p/not-a-token?lang=ja", Some("de")).await;
+        assert_eq!(html(&response), html(&page(Page::UnknownLink, Lang::En)));
+    }
+
+    #[test]
+    fn a_pay_link_about_an_order_speaks_the_orders_language() {
+        let number = NUMBER.to_string();
+        let paid = pay_link_response(
+            Ok(PayLinkVisit::AlreadyPaid {
+                number: number.clone(),
+                lang: Lang::Ja,
+            }),
+            Lang::En,
+        );
+        assert_eq!(paid.status(), StatusCode::OK);
+        assert_eq!(
+            html(&paid),
+            html(&page(Page::AlreadyPaid(NUMBER), Lang::Ja))
+        );
+        let lapsed = pay_link_response(
+            Ok(PayLinkVisit::Lapsed {
+                number,
+                lang: Lang::Ja,
+            }),
+            Lang::En,
+        );
+        assert_eq!(lapsed.status(), StatusCode::GONE);
+        assert_eq!(html(&lapsed), html(&page(Page::Lapsed(NUMBER), Lang::Ja)));
+        // No order at hand: the browser's language, as the caller worked it out.
+        let failed = pay_link_response(Err(PortError::new("order", "down").into()), Lang::Ja);
+        assert_eq!(failed.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(html(&failed), html(&page(Page::PayLinkFailed, Lang::Ja)));
+        let redirect = pay_link_response(
+            Ok(PayLinkVisit::Redirect("https://pay.example/c".into())),
+            Lang::Ja,
+        );
+        assert_eq!(redirect.status(), StatusCode::SEE_OTHER);
+        assert_eq!(redirect.headers()["location"], "https://pay.example/c");
     }
 }

@@ -173,9 +173,10 @@ pub struct PaymentSettings {
     pub reservation_minutes: i64,
     /// `CHATDROP_STRIPE_API_BASE`: unset in AWS (Stripe's own), the fake's URL locally.
     pub stripe_api_base: Option<String>,
-    /// `CHATDROP_CHECKOUT_SUCCESS_URL` (default `{public}/paid`).
+    /// `CHATDROP_CHECKOUT_SUCCESS_URL` (default `{public}/paid`). Each checkout adds the
+    /// order's language to it as `lang=…` (`chatdrop_domain::checkout::return_url`).
     pub success_url: String,
-    /// `CHATDROP_CHECKOUT_CANCEL_URL` (default `{public}/cancelled`).
+    /// `CHATDROP_CHECKOUT_CANCEL_URL` (default `{public}/cancelled`), with `lang=…` likewise.
     pub cancel_url: String,
 }
 

@@ -68,6 +68,38 @@ impl CheckoutSettings {
     }
 }
 
+/// The query parameter of the return pages that names the order's language (`?lang=ja`).
+pub const RETURN_LANG_PARAM: &str = "lang";
+
+/// A return page's URL (`success_url`, `cancel_url`) with the order's language added as
+/// `lang=…` (before any fragment), so the page Stripe sends the customer back to speaks the
+/// chat's language.
+///
+/// Why the language rides in the URL: Stripe sends the browser back to these URLs as given,
+/// bar the `{CHECKOUT_SESSION_ID}` placeholder, and the page needs nothing else about the
+/// order. Carrying the session id instead would cost a lookup on every visit (Stripe's API, or
+/// an index on sessions we do not keep) to learn the same two letters. The language is no
+/// secret, and the page only uses the value to pick one of the languages we ship.
+pub fn return_url(url: &str, lang: Lang) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (url, None),
+    };
+    let separator = if !base.contains('?') {
+        "?"
+    } else if base.ends_with(['?', '&']) {
+        ""
+    } else {
+        "&"
+    };
+    let mut with_lang = format!("{base}{separator}{RETURN_LANG_PARAM}={}", lang.code());
+    if let Some(fragment) = fragment {
+        with_lang.push('#');
+        with_lang.push_str(fragment);
+    }
+    with_lang
+}
+
 /// Why a cart cannot be checked out as it is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckoutProblem {
@@ -525,8 +557,8 @@ where
                 })
                 .collect(),
             expires_at: order.expires_at,
-            success_url: settings.success_url.clone(),
-            cancel_url: settings.cancel_url.clone(),
+            success_url: return_url(&settings.success_url, order.lang),
+            cancel_url: return_url(&settings.cancel_url, order.lang),
             collect_shipping: true,
         };
         match ports.gateway.create_checkout(&request).await {
@@ -898,7 +930,7 @@ pub async fn expire_order<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     Ok(now.status)
 }
 
-/// What a visit to a pay link leads to.
+/// What a visit to a pay link leads to. A page about an order speaks the order's language.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PayLinkVisit {
     /// The reservation holds: go to the provider's page.
@@ -906,10 +938,12 @@ pub enum PayLinkVisit {
     /// The order is paid (or shipped): nothing to pay.
     AlreadyPaid {
         number: String,
+        lang: Lang,
     },
     /// The reservation lapsed or was cancelled: the stock went back on sale.
     Lapsed {
         number: String,
+        lang: Lang,
     },
     NotFound,
 }
@@ -939,7 +973,7 @@ pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     let Some(order) = order_by_pay_token(token, orders).await? else {
         return Ok(PayLinkVisit::NotFound);
     };
-    let number = order.number();
+    let (number, lang) = (order.number(), order.lang);
     let status = if order.status == OrderStatus::Reserved && now >= order.expires_at {
         expire_order(&order, orders, gateway, dispatch).await?
     } else {
@@ -948,13 +982,13 @@ pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     Ok(match status {
         OrderStatus::Reserved => match order.checkout_url {
             Some(url) => PayLinkVisit::Redirect(url),
-            None => PayLinkVisit::Lapsed { number },
+            None => PayLinkVisit::Lapsed { number, lang },
         },
         OrderStatus::Paid
         | OrderStatus::Shipped
         | OrderStatus::PaidNeedsAttention
-        | OrderStatus::Refunded => PayLinkVisit::AlreadyPaid { number },
-        OrderStatus::Expired | OrderStatus::Cancelled => PayLinkVisit::Lapsed { number },
+        | OrderStatus::Refunded => PayLinkVisit::AlreadyPaid { number, lang },
+        OrderStatus::Expired | OrderStatus::Cancelled => PayLinkVisit::Lapsed { number, lang },
     })
 }
 

@@ -409,7 +409,8 @@ async fn a_lapsed_reservation_expires_its_page_then_gives_the_stock_back() {
             .await
             .unwrap(),
         PayLinkVisit::Lapsed {
-            number: order.number()
+            number: order.number(),
+            lang: Lang::En,
         }
     );
 }
@@ -547,6 +548,60 @@ async fn a_payment_makes_the_sale_once() {
     assert_eq!(other.unwrap(), Some(OrderStatus::Paid));
     assert_eq!(w.orders.stock(DROP, BAG).sold, 1);
     assert_eq!(w.notices("paid"), 1);
+}
+
+#[test]
+fn return_urls_carry_the_language_beside_what_they_had() {
+    let url = |u: &str| return_url(u, Lang::Ja);
+    assert_eq!(
+        url("https://shop.example/paid"),
+        "https://shop.example/paid?lang=ja"
+    );
+    assert_eq!(
+        url("https://shop.example/ok?session_id={CHECKOUT_SESSION_ID}"),
+        "https://shop.example/ok?session_id={CHECKOUT_SESSION_ID}&lang=ja"
+    );
+    assert_eq!(
+        url("https://shop.example/ok?"),
+        "https://shop.example/ok?lang=ja"
+    );
+    assert_eq!(
+        url("https://shop.example/ok#done"),
+        "https://shop.example/ok?lang=ja#done"
+    );
+    assert_eq!(
+        return_url("https://shop.example/ok?a=1#x?y", Lang::En),
+        "https://shop.example/ok?a=1&lang=en#x?y"
+    );
+}
+
+#[tokio::test]
+async fn a_pay_link_page_speaks_the_order_language() {
+    let w = World::new();
+    w.add(&conversation(), BAG, Vec::new(), 1);
+    let m = InboundMessage {
+        locale: Some("ja-JP".into()),
+        ..tap("e1", "p:c")
+    };
+    w.send(&m).await;
+    let order = w.order_of(&m);
+    assert_eq!(order.lang, Lang::Ja);
+    // Stripe's return pages learn it from their URLs.
+    let request = w.gateway.requests.lock().unwrap()[0].clone();
+    assert_eq!(request.success_url, "https://shop.example/thanks?lang=ja");
+    assert_eq!(request.cancel_url, "https://shop.example/back?lang=ja");
+    let visit = || visit_pay_link(&order.pay_token, NOW, &w.orders, &w.gateway, &w.mem);
+    let event = paid_event(&order);
+    apply_payment_event("evt_1", &event, &w.orders, &w.gateway, &w.mem)
+        .await
+        .unwrap();
+    assert_eq!(
+        visit().await.unwrap(),
+        PayLinkVisit::AlreadyPaid {
+            number: order.number(),
+            lang: Lang::Ja,
+        }
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,9 @@
 //! [`Msg::text`] picks the words for the customer's language. Adding a language means adding a
 //! [`Lang`] variant and one arm per message, and the compiler lists every message still missing.
 //! The language comes from the platform's locale when it gives one (Telegram's
-//! `language_code`), else from the retailer's default.
+//! `language_code`), else from the retailer's default. The pages a browser opens from the chat
+//! (the `…Page…` messages, served by the payment-webhook function) speak the order's language
+//! when they know the order, else the browser's ([`Lang::from_accept_language`]).
 
 use crate::customization::ChoiceError;
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,17 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language we ship.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
+
+    /// The language's code: its serialized name, and its tag in `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
     /// `ja`, `ja-JP`, `ja_JP` → Japanese; other known prefixes likewise; else `None`.
     pub fn from_locale(locale: &str) -> Option<Lang> {
         let primary = locale
@@ -34,6 +47,53 @@ impl Lang {
 
     pub fn parse(code: &str) -> Option<Lang> {
         Lang::from_locale(code)
+    }
+
+    /// The shipped language a browser's `Accept-Language` header prefers, if it names one.
+    ///
+    /// Ranges count by weight (`q`, 1 when absent; a tie keeps the header's order) and by their
+    /// primary tag only, so `ja-JP` is Japanese. A range with `q=0` ("not this one"), a malformed
+    /// weight, or no shipped language (`*` included) is skipped. `None` leaves the choice to the
+    /// caller's default.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(u16, Lang)> = None;
+        for range in header.split(',') {
+            let mut params = range.split(';');
+            let tag = params.next().unwrap_or("").trim();
+            let mut weight = Some(1000);
+            for param in params {
+                if let Some((name, value)) = param.split_once('=')
+                    && name.trim().eq_ignore_ascii_case("q")
+                {
+                    weight = qvalue(value.trim());
+                }
+            }
+            let (Some(weight), Some(lang)) = (weight, Lang::from_locale(tag)) else {
+                continue;
+            };
+            if weight > 0 && best.is_none_or(|(top, _)| weight > top) {
+                best = Some((weight, lang));
+            }
+        }
+        best.map(|(_, lang)| lang)
+    }
+}
+
+/// An HTTP weight (RFC 9110 `qvalue`: `0` to `1`, at most three decimals) in thousandths.
+fn qvalue(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
     }
 }
 
@@ -161,6 +221,25 @@ pub enum Msg<'a> {
     /// A payment for the order that does not match it (amount, currency, checkout page).
     PaymentUnderReview(&'a str),
     MyOrders,
+    // The pages a browser shows, each a title and a sentence.
+    /// `/paid`: Stripe sends the customer back after paying.
+    PaidPageTitle,
+    PaidPageText,
+    /// `/cancelled`: the customer left Stripe's page without paying.
+    CancelledPageTitle,
+    CancelledPageText,
+    /// A pay link of an order that is paid (or shipped, refunded, under review).
+    AlreadyPaidPageTitle,
+    AlreadyPaidPageText(&'a str),
+    /// A pay link whose reservation lapsed or was cancelled.
+    LapsedPageTitle,
+    LapsedPageText(&'a str),
+    /// A pay link that names no order.
+    UnknownLinkPageTitle,
+    UnknownLinkPageText,
+    /// A pay link we could not resolve just now (the store or Stripe failed).
+    PayLinkFailedPageTitle,
+    PayLinkFailedPageText,
 }
 
 /// An order's state as the customer reads it.
@@ -322,6 +401,20 @@ impl Msg<'_> {
                 "We received a payment for order {n} that we need to check before we confirm it. Our team will contact you here shortly; you will not lose your money."
             ),
             MyOrders => "My orders".into(),
+            PaidPageTitle => "Thank you".into(),
+            PaidPageText => "Your payment is being confirmed. You can go back to the chat: the confirmation arrives there.".into(),
+            CancelledPageTitle => "Payment not completed".into(),
+            CancelledPageText => "Nothing was charged. Go back to the chat to pay while your reservation holds.".into(),
+            AlreadyPaidPageTitle => "Already paid".into(),
+            AlreadyPaidPageText(n) => format!("Order {n} is paid. Its updates arrive in your chat."),
+            LapsedPageTitle => "This reservation has ended".into(),
+            LapsedPageText(n) => format!(
+                "Reservation {n} lapsed, so its items went back on sale and nothing was charged. Go back to the chat to check out again while stock remains."
+            ),
+            UnknownLinkPageTitle => "Link not found".into(),
+            UnknownLinkPageText => "This pay link does not exist. Go back to the chat for a fresh one.".into(),
+            PayLinkFailedPageTitle => "Please try again".into(),
+            PayLinkFailedPageText => "We could not open the payment page just now. Nothing was charged.".into(),
         }
     }
 
@@ -456,6 +549,20 @@ impl Msg<'_> {
                 "注文{n}について確認が必要なお支払いを受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。"
             ),
             MyOrders => "注文履歴".into(),
+            PaidPageTitle => "ありがとうございます".into(),
+            PaidPageText => "お支払いを確認しています。チャットにお戻りください。確認のお知らせはチャットに届きます。".into(),
+            CancelledPageTitle => "お支払いは完了していません".into(),
+            CancelledPageText => "請求は発生していません。お取り置きの期限内であれば、チャットに戻ってお支払いいただけます。".into(),
+            AlreadyPaidPageTitle => "お支払い済みです".into(),
+            AlreadyPaidPageText(n) => format!("注文{n}はお支払い済みです。今後のお知らせはチャットに届きます。"),
+            LapsedPageTitle => "お取り置きの期限が切れました".into(),
+            LapsedPageText(n) => format!(
+                "お取り置き{n}の期限が切れたため、商品は販売に戻りました。請求は発生していません。在庫があるうちに、チャットに戻ってもう一度購入手続きをしてください。"
+            ),
+            UnknownLinkPageTitle => "リンクが見つかりません".into(),
+            UnknownLinkPageText => "この支払いリンクは存在しません。チャットに戻って新しいリンクを受け取ってください。".into(),
+            PayLinkFailedPageTitle => "もう一度お試しください".into(),
+            PayLinkFailedPageText => "ただいまお支払いページを開けませんでした。請求は発生していません。".into(),
         }
     }
 }
@@ -532,5 +639,48 @@ mod tests {
         assert_eq!(Lang::from_locale("ja-JP"), Some(Lang::Ja));
         assert_eq!(Lang::from_locale("en_GB"), Some(Lang::En));
         assert_eq!(Lang::from_locale("pt-BR"), None);
+    }
+
+    #[test]
+    fn every_language_round_trips_through_its_code() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::parse(lang.code()), Some(lang));
+            assert_eq!(
+                serde_json::to_string(&lang).unwrap(),
+                format!("\"{}\"", lang.code())
+            );
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_shipped_language() {
+        let pick = Lang::from_accept_language;
+        // Region and script subtags and case do not matter.
+        assert_eq!(pick("ja-JP"), Some(Lang::Ja));
+        assert_eq!(pick("JA-jp,en;q=0.5"), Some(Lang::Ja));
+        assert_eq!(pick("en-GB"), Some(Lang::En));
+        // The first language we ship, in the header's order when weights are equal.
+        assert_eq!(pick("fr-FR, ja, en"), Some(Lang::Ja));
+        assert_eq!(
+            pick("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5"),
+            Some(Lang::En)
+        );
+        // Weights beat order; spaces around the parameters are allowed.
+        assert_eq!(pick("en;q=0.5, ja-JP;q=0.8"), Some(Lang::Ja));
+        assert_eq!(pick("en-US ; q=0.9 , ja ; Q=0.95"), Some(Lang::Ja));
+        assert_eq!(pick("ja;q=0.333,en;q=0.3"), Some(Lang::Ja));
+        assert_eq!(pick("en;q=1.0,ja;q=0.999"), Some(Lang::En));
+        // q=0 refuses a language; a malformed weight drops its range.
+        assert_eq!(pick("ja;q=0, en;q=0.1"), Some(Lang::En));
+        assert_eq!(pick("ja;q=0.000"), None);
+        assert_eq!(pick("ja;q=2, en;q=0.1"), Some(Lang::En));
+        assert_eq!(pick("ja;q=0.1234, en;q=0.1"), Some(Lang::En));
+        assert_eq!(pick("ja;q=abc, en;q=0.1"), Some(Lang::En));
+        assert_eq!(pick("ja;q=, en;q=0.1"), Some(Lang::En));
+        // Nothing we ship: the caller's default applies.
+        assert_eq!(pick("fr-FR, de;q=0.9"), None);
+        assert_eq!(pick("*"), None);
+        assert_eq!(pick(""), None);
+        assert_eq!(pick(",;,q=1"), None);
     }
 }
