@@ -18,6 +18,7 @@
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::checkout::{self, CheckoutSettings, PayLinkVisit, PaymentEvent};
+use chatdrop_domain::clock::Clock;
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::payment::PaidSession;
 use chatdrop_domain::process::ProcessError;
@@ -26,6 +27,7 @@ use chatdrop_payments::webhook::{self, EventKind, StripeEvent};
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
 use lambda_http::{Body, Error, Request, Response, http::StatusCode};
+use std::sync::Arc;
 use tracing::Instrument;
 
 pub struct PaymentWebhook {
@@ -34,6 +36,8 @@ pub struct PaymentWebhook {
     gateway: StripeGateway,
     webhook_secret: String,
     settings: CheckoutSettings,
+    /// What time it is: Stripe's signature tolerance and a pay link's expiry count from it.
+    clock: Arc<dyn Clock>,
 }
 
 impl PaymentWebhook {
@@ -62,7 +66,14 @@ impl PaymentWebhook {
                 .expose()
                 .to_string(),
             settings: config.checkout_settings(ids),
+            clock: chatdrop_domain::clock::system(),
         })
+    }
+
+    /// The function with another clock, for tests of signature age and link expiry.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn from_env() -> Result<Self, Error> {
@@ -70,12 +81,6 @@ impl PaymentWebhook {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         PaymentWebhook::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn respond(status: StatusCode, content_type: &str, body: Body) -> Response<Body> {
@@ -225,7 +230,12 @@ async fn stripe_event(app: &PaymentWebhook, request: Request) -> Response<Body> 
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let body: &[u8] = request.body().as_ref();
-    if let Err(e) = webhook::verify(signature.as_deref(), body, &app.webhook_secret, now()) {
+    if let Err(e) = webhook::verify(
+        signature.as_deref(),
+        body,
+        &app.webhook_secret,
+        app.clock.now(),
+    ) {
         tracing::warn!(reason = %e, "Stripe webhook refused");
         // Stripe's convention: 400 for a delivery we will not accept.
         return text(StatusCode::BAD_REQUEST, "invalid signature");
@@ -312,7 +322,14 @@ async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body
 
 /// A pay link: `fallback` is the language of the pages that know no order.
 async fn pay_link(app: &PaymentWebhook, token: &str, fallback: Lang) -> Response<Body> {
-    let visit = checkout::visit_pay_link(token, now(), &app.store, &app.gateway, &app.queues).await;
+    let visit = checkout::visit_pay_link(
+        token,
+        app.clock.now(),
+        &app.store,
+        &app.gateway,
+        &app.queues,
+    )
+    .await;
     pay_link_response(visit, fallback)
 }
 
@@ -399,6 +416,7 @@ mod tests {
                 default_lang,
                 ids: IdKey::new(b"payment-webhook unit tests"),
             },
+            clock: chatdrop_domain::clock::ManualClock::at(1_767_225_600),
         }
     }
 
