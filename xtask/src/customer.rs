@@ -25,9 +25,7 @@ fn next_id() -> u64 {
 /// Unix seconds now: webhooks carry the time the customer wrote, and the customer-service
 /// windows (WhatsApp, Messenger, WeChat) count from it, so a simulated customer writes now.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    (crate::fakes::now_millis() / 1000) as i64
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

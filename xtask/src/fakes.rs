@@ -23,7 +23,7 @@ use crate::Error;
 use crate::dev;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -144,15 +144,36 @@ pub async fn spawn_with_throughput(
     Ok((url, task))
 }
 
-fn unix_millis() -> u64 {
+/// Milliseconds since the Unix epoch: the one clock of the fakes and of the simulated
+/// customers, so a recorded arrival, a storm's end and a webhook's timestamp agree.
+pub fn now_millis() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Fakes {
+    /// What a test has set up to go wrong for the next call on `channel`, applied in the order
+    /// a real platform would show it: the answer waits out the channel's latency, then a queued
+    /// fault is answered, then a storm refuses the call with `rate_limited(retry_after)`, the
+    /// platform's own "slow down". `Some` is the answer to give instead of handling the call.
+    ///
+    /// Every fake calls this once it has checked the caller's credentials (a wrong token is
+    /// refused however the platform is faring) and before it checks the request itself.
+    pub async fn injected(
+        &self,
+        channel: &str,
+        rate_limited: impl FnOnce(u64) -> Response,
+    ) -> Option<Response> {
+        self.delay(channel).await;
+        if let Some(f) = self.take_fault(channel) {
+            return Some(fault_response(f));
+        }
+        self.storming(channel).map(rate_limited)
+    }
+
     /// Holds the answer for `channel`'s latency, if one is set.
-    pub async fn delay(&self, channel: &str) {
+    async fn delay(&self, channel: &str) {
         let ms = self
             .records
             .lock()
@@ -166,10 +187,10 @@ impl Fakes {
     }
 
     /// The advised delay when `channel` is in a storm now (and counts the refusal).
-    pub fn storming(&self, channel: &str) -> Option<u64> {
+    fn storming(&self, channel: &str) -> Option<u64> {
         let mut records = self.records.lock().expect("records lock");
         let (until, retry_after) = *records.storms.get(channel)?;
-        if unix_millis() >= until {
+        if now_millis() >= until {
             return None;
         }
         *records.refused.entry(channel.to_string()).or_default() += 1;
@@ -177,7 +198,7 @@ impl Fakes {
     }
 
     /// The next injected failure queued for `channel`, if any: answer it instead of success.
-    pub fn take_fault(&self, channel: &str) -> Option<Fault> {
+    fn take_fault(&self, channel: &str) -> Option<Fault> {
         let mut records = self.records.lock().expect("records lock");
         let index = records.faults.iter().position(|f| f.channel == channel)?;
         records.faults.remove(index)
@@ -189,7 +210,7 @@ impl Fakes {
         let seq = records.outbox.len() + 1;
         records.outbox.push(OutboxEntry {
             seq,
-            at_ms: unix_millis(),
+            at_ms: now_millis(),
             channel: channel.into(),
             recipient,
             method: method.into(),
@@ -203,7 +224,7 @@ impl Fakes {
         let Some(limit) = self.whatsapp_per_second else {
             return true;
         };
-        let second = unix_millis() / 1000;
+        let second = now_millis() / 1000;
         let mut records = self.records.lock().expect("records lock");
         let window = &mut records.whatsapp_window;
         if window.0 != second {
@@ -218,7 +239,7 @@ impl Fakes {
 }
 
 /// The injected failure as an HTTP answer (status, JSON body, `Retry-After`).
-pub fn fault_response(f: Fault) -> axum::response::Response {
+fn fault_response(f: Fault) -> Response {
     let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(f.body)).into_response();
     if let Some(seconds) = f.retry_after {
@@ -227,6 +248,25 @@ pub fn fault_response(f: Fault) -> axum::response::Response {
             .insert("retry-after", seconds.to_string().parse().expect("digits"));
     }
     response
+}
+
+/// Graph's throttling error, with the storm's advised delay.
+fn graph_rate_limited(retry_after: u64) -> Response {
+    let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response();
+    response.headers_mut().insert(
+        "retry-after",
+        retry_after.to_string().parse().expect("digits"),
+    );
+    response
+}
+
+/// The Bot API's flood-control error, which carries the delay in the body.
+fn telegram_rate_limited(retry_after: u64) -> Response {
+    let error = json!({"ok": false, "error_code": 429,
+        "description": format!("Too Many Requests: retry after {retry_after}"),
+        "parameters": {"retry_after": retry_after}});
+    (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response()
 }
 
 async fn graph_messages(
@@ -240,17 +280,8 @@ async fn graph_messages(
         let error = json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
         return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
     }
-    fakes.delay("whatsapp").await;
-    if let Some(f) = fakes.take_fault("whatsapp") {
-        return fault_response(f);
-    }
-    if let Some(seconds) = fakes.storming("whatsapp") {
-        let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
-        let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response();
-        response
-            .headers_mut()
-            .insert("retry-after", seconds.to_string().parse().expect("digits"));
-        return response;
+    if let Some(answer) = fakes.injected("whatsapp", graph_rate_limited).await {
+        return answer;
     }
     if !fakes.whatsapp_quota() {
         let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
@@ -280,15 +311,8 @@ async fn telegram_method(
         let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
         return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
     }
-    fakes.delay("telegram").await;
-    if let Some(f) = fakes.take_fault("telegram") {
-        return fault_response(f);
-    }
-    if let Some(seconds) = fakes.storming("telegram") {
-        let error = json!({"ok": false, "error_code": 429,
-            "description": format!("Too Many Requests: retry after {seconds}"),
-            "parameters": {"retry_after": seconds}});
-        return (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response();
+    if let Some(answer) = fakes.injected("telegram", telegram_rate_limited).await {
+        return answer;
     }
     let recipient = match (&body["chat_id"], &body["callback_query_id"]) {
         (Value::Number(n), _) => n.to_string(),
@@ -320,7 +344,7 @@ async fn add_faults(State(fakes): State<Fakes>, Json(faults): Json<Vec<Fault>>) 
 }
 
 async fn add_storm(State(fakes): State<Fakes>, Json(storm): Json<Storm>) -> StatusCode {
-    let until = unix_millis() + storm.seconds * 1000;
+    let until = now_millis() + storm.seconds * 1000;
     fakes
         .records
         .lock()

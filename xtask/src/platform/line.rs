@@ -9,7 +9,8 @@
 //! the tests below prove the scheme round-trips rather than that the adapter agrees with itself.
 //!
 //! The fake API behaves as LINE does where chatdrop depends on it: it checks the bearer token
-//! (401 with LINE's message otherwise), takes a reply token once and only for a minute (400
+//! (401 with LINE's message otherwise), then answers what a test injected for `line` (a delay,
+//! a fault, a storm's 429: see [`crate::fakes`]), takes a reply token once and only for a minute (400
 //! "Invalid reply token" otherwise, which drives the adapter's fallback to a push), refuses more
 //! than five messages or over-limit quick replies, and deduplicates pushes on
 //! `X-Line-Retry-Key` (409 for a key already accepted, nothing recorded twice). The fakes may
@@ -18,7 +19,7 @@
 
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use crate::fakes::{Fakes, OutboxEntry, now_millis};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -72,14 +73,8 @@ pub fn signature(channel_secret: &str, body: &[u8]) -> String {
     base64(&mac.finalize().into_bytes())
 }
 
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// A reply token the fake API can check on its own: `<id>.<issued, unix s>.<user id>`.
-fn reply_token(customer: &Customer, id: u64, issued_at: i64) -> String {
+fn reply_token(customer: &Customer, id: u64, issued_at: u64) -> String {
     format!("{id:x}.{issued_at}.{}", customer.id)
 }
 
@@ -182,10 +177,18 @@ fn invalid_property(property: &str, message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
-/// The checks every send call passes first: the token, an injected fault, a readable body
+/// LINE's answer to too many calls: a 429 with no advised delay (the adapter waits a second).
+fn rate_limited(_retry_after: u64) -> Response {
+    error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "The API rate limit has been exceeded. Try again later.",
+    )
+}
+
+/// The checks every send call passes first: the token, what a test injected, a readable body
 /// whose messages LINE would take. `Err` is the answer to give instead.
 /// Boxed: a `Response` is large, and the happy path should not carry its size.
-fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
+async fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
     let expected = format!("Bearer {}", dev::secrets()[secret_names::LINE_ACCESS_TOKEN]);
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
         return Err(Box::new(error(
@@ -193,8 +196,8 @@ fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<
             "Authentication failed. Confirm that the access token in the authorization header is valid.",
         )));
     }
-    if let Some(f) = fakes.take_fault(CHANNEL) {
-        return Err(Box::new(fault_response(f)));
+    if let Some(answer) = fakes.injected(CHANNEL, rate_limited).await {
+        return Err(Box::new(answer));
     }
     let body: Value = serde_json::from_slice(body).map_err(|_| {
         Box::new(error(
@@ -281,7 +284,7 @@ async fn reply(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match admit(&fakes, &headers, &body) {
+    let body = match admit(&fakes, &headers, &body).await {
         Ok(body) => body,
         Err(answer) => return *answer,
     };
@@ -294,7 +297,7 @@ async fn reply(
         }
         _ => return error(StatusCode::BAD_REQUEST, "Invalid reply token"),
     };
-    let expired = now_millis() / 1000 - issued > REPLY_TOKEN_SECONDS;
+    let expired = crate::customer::now() - issued > REPLY_TOKEN_SECONDS;
     {
         let mut memory = memory.lock().expect("LINE fake lock");
         // Single use, whether or not it had expired.
@@ -322,7 +325,7 @@ async fn push(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match admit(&fakes, &headers, &body) {
+    let body = match admit(&fakes, &headers, &body).await {
         Ok(body) => body,
         Err(answer) => return *answer,
     };
@@ -725,7 +728,7 @@ mod tests {
             first: 0,
             replies: &b.replies,
             mode: SendMode::Session,
-            now: now_millis() / 1000,
+            now: crate::customer::now(),
         }
     }
 

@@ -13,13 +13,13 @@
 //! Graph's error 2500 and a wrong one error 190, both HTTP 400 with an `OAuthException`;
 //! a request the real Send API refuses (no recipient, an unknown messaging type, a tagged
 //! message without its tag, past a documented limit) is error 100; success is
-//! `{recipient_id, message_id}`. An injected fault for `messenger` is answered after the token
-//! check, as a real outage would be, and only accepted requests are recorded, with the PSID as
-//! the recipient.
+//! `{recipient_id, message_id}`. What a test injected for `messenger` (a delay, a fault, a
+//! storm's error 613: see [`crate::fakes`]) is answered after the token check, as a real outage
+//! would be, and only accepted requests are recorded, with the PSID as the recipient.
 
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use crate::fakes::{Fakes, OutboxEntry, now_millis};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -64,6 +64,14 @@ fn graph_error(code: i64, message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(error)).into_response()
 }
 
+/// Graph's "too many calls" for a Page (error 613); Meta advises no delay.
+fn rate_limited(_retry_after: u64) -> Response {
+    graph_error(
+        613,
+        "(#613) Calls to this api have exceeded the rate limit.",
+    )
+}
+
 async fn send_api(
     token: Arc<str>,
     State(fakes): State<Fakes>,
@@ -92,8 +100,8 @@ async fn send_api(
             "(#100) Unsupported post request. Object does not exist or does not support this operation",
         );
     }
-    if let Some(f) = fakes.take_fault("messenger") {
-        return fault_response(f);
+    if let Some(answer) = fakes.injected("messenger", rate_limited).await {
+        return answer;
     }
     if let Err(why) = validate(&body) {
         return graph_error(100, &format!("(#100) {why}"));
@@ -168,15 +176,9 @@ fn validate(body: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// One Page event from `customer`, in the envelope a Page subscription delivers, signed.
 fn signed_event(customer: &Customer, event: Value) -> Webhook {
-    let ms = now_ms();
+    let ms = now_millis();
     let mut item = json!({
         "sender": {"id": customer.id},
         "recipient": {"id": PAGE_ID},

@@ -14,7 +14,8 @@
 //!
 //! - HTTP Basic auth must be the dev account SID and auth token, or 401 with Twilio's error
 //!   20003 ("Authenticate"); a path naming another account is 20404;
-//! - an injected `sms` fault is answered next;
+//! - what a test injected for `sms` is answered next (a delay, a fault, a storm's 20429: see
+//!   [`crate::fakes`]);
 //! - the form is checked as Twilio checks it: `To` (21604, 21211 when not E.164), `From` or
 //!   `MessagingServiceSid` (21603; a `From` that is not the account's number is 21606), `Body`
 //!   (21602, at most 1600 characters: 21617);
@@ -24,7 +25,7 @@
 
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use crate::fakes::{Fakes, OutboxEntry};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -246,6 +247,11 @@ fn twilio_error(status: StatusCode, code: i64, message: &str) -> Response {
     response
 }
 
+/// Twilio's answer past the account's concurrency or rate: 429, error 20429.
+fn rate_limited(_retry_after: u64) -> Response {
+    twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests")
+}
+
 /// The `Authorization` header a client with the dev account's credentials sends.
 fn expected_authorization() -> Option<String> {
     let token = &dev::secrets()[secret_names::TWILIO_AUTH_TOKEN];
@@ -286,8 +292,8 @@ async fn create_message(
             ),
         );
     }
-    if let Some(f) = fakes.take_fault("sms") {
-        return fault_response(f);
+    if let Some(answer) = fakes.injected("sms", rate_limited).await {
+        return answer;
     }
     let params = parse_form(&body);
     let param = |name: &str| {

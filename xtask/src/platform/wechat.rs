@@ -15,7 +15,8 @@
 //!   (method `token`, no customer, no secret), so a test can count them: the adapter must share
 //!   one token, not fetch one per invocation.
 //! - `POST /wechat/cgi-bin/message/custom/send?access_token=…`: refuses a token this fake never
-//!   issued (40001) or a missing one (41001), answers an injected `wechat` fault, checks the
+//!   issued (40001) or a missing one (41001), answers what a test injected for `wechat` (a
+//!   delay, a fault, a storm's 45011: see [`crate::fakes`]), checks the
 //!   message as WeChat does (recipient, type, 2048-byte text), records it under the OpenID
 //!   and answers `{"errcode":0,"errmsg":"ok"}` (the customer-service API returns no message id).
 //!
@@ -24,7 +25,7 @@
 
 use crate::customer::{Customer, Webhook, now};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use crate::fakes::{Fakes, OutboxEntry};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -224,6 +225,14 @@ fn wx_error(code: i64, message: &str) -> Response {
     Json(json!({"errcode": code, "errmsg": format!("{message} rid: fake-{code}")})).into_response()
 }
 
+/// WeChat's per-minute call limit (45011), which the adapter waits out; it advises no delay.
+fn rate_limited(_retry_after: u64) -> Response {
+    wx_error(
+        45011,
+        "api minute-quota reach limit mustslower retry next minute",
+    )
+}
+
 async fn token(State(fakes): State<Fakes>, Query(q): Query<HashMap<String, String>>) -> Response {
     let secret = &dev::secrets()[secret_names::WECHAT_APP_SECRET];
     let param = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
@@ -269,8 +278,8 @@ async fn custom_send(
             "invalid credential, access_token is invalid or not latest",
         );
     }
-    if let Some(f) = fakes.take_fault("wechat") {
-        return fault_response(f);
+    if let Some(answer) = fakes.injected("wechat", rate_limited).await {
+        return answer;
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return wx_error(47001, "data format error");
