@@ -20,6 +20,7 @@
 use crate::customer::{Customer, Webhook};
 use crate::dev;
 use crate::fakes::{Fakes, OutboxEntry, now_millis};
+use crate::platform::s;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -362,10 +363,6 @@ async fn push(
 // What the customer sees
 // ---------------------------------------------------------------------------------------------
 
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
-}
-
 fn messages(entry: &OutboxEntry) -> &[Value] {
     entry.body["messages"]
         .as_array()
@@ -482,9 +479,8 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 mod tests {
     use super::*;
     use crate::customer::Platform;
-    use chatdrop_channels::Webhook as _;
+    use crate::platform::harness::{self, BASE_URL, receive, receive_at};
     use chatdrop_channels::line::{LineConfig, LineWebhook};
-    use chatdrop_channels::{WebhookOutcome, WebhookRequest};
     use chatdrop_domain::inbound::InboundContent;
 
     const USER: &str = "Uaaaabbbbccccddddeeeeffff00001111";
@@ -494,25 +490,11 @@ mod tests {
     }
 
     /// The adapter as the ingress function configures it with the dev secrets.
-    fn receive(webhook: &Webhook) -> Vec<chatdrop_domain::inbound::InboundMessage> {
-        let adapter = LineWebhook {
+    fn adapter() -> LineWebhook {
+        LineWebhook {
             config: LineConfig {
                 channel_secret: dev::secrets()[secret_names::LINE_CHANNEL_SECRET].clone(),
             },
-        };
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().expect("header value"));
-        }
-        match adapter.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: None,
-            url: "http://127.0.0.1/webhooks/line",
-            body: &webhook.body,
-        }) {
-            Ok(WebhookOutcome::Messages(m)) => m,
-            other => panic!("the adapter refused the webhook: {other:?}"),
         }
     }
 
@@ -541,7 +523,7 @@ mod tests {
     fn the_adapter_accepts_a_text_webhook() {
         let webhook = text_webhook(&customer(), 7, "show menu");
         assert_eq!(webhook.path, "/webhooks/line");
-        let m = receive(&webhook);
+        let m = receive(&adapter(), &webhook);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].conversation.customer, USER);
         assert_eq!(
@@ -554,14 +536,14 @@ mod tests {
         let token = m[0].reply_token.as_ref().expect("a reply token");
         assert!(token.token.ends_with(USER));
         // Another id is another event.
-        let other = receive(&text_webhook(&customer(), 8, "show menu"));
+        let other = receive(&adapter(), &text_webhook(&customer(), 8, "show menu"));
         assert_ne!(other[0].event_id, m[0].event_id);
     }
 
     #[test]
     fn the_adapter_reads_a_tap_as_its_payload() {
         let webhook = tap_webhook(&customer(), 9, "c:p:tee", "Tee").expect("LINE has buttons");
-        let m = receive(&webhook);
+        let m = receive(&adapter(), &webhook);
         assert_eq!(
             m[0].content,
             InboundContent::Action {
@@ -578,22 +560,7 @@ mod tests {
             .unwrap()
             .replace("hi", "ho")
             .into_bytes();
-        let adapter = LineWebhook {
-            config: LineConfig {
-                channel_secret: dev::secrets()[secret_names::LINE_CHANNEL_SECRET].clone(),
-            },
-        };
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().unwrap());
-        }
-        let r = adapter.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: None,
-            url: "http://127.0.0.1/webhooks/line",
-            body: &webhook.body,
-        });
+        let r = receive_at(&adapter(), BASE_URL, &webhook);
         assert!(matches!(
             r,
             Err(chatdrop_channels::WebhookError::Unauthorized(_))
@@ -693,10 +660,10 @@ mod tests {
 
     // --- the fake API, driven by the real adapter ----------------------------------------
 
+    use crate::platform::harness::session;
     use chatdrop_channels::line::{LineSendConfig, LineSender};
-    use chatdrop_domain::channel::{Channel, ConversationId};
-    use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
-    use chatdrop_domain::i18n::Lang;
+    use chatdrop_domain::channel::Channel;
+    use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::inbound::ReplyToken;
     use chatdrop_domain::reply::{Reply, ReplyBundle};
 
@@ -711,54 +678,33 @@ mod tests {
     }
 
     fn bundle(id: &str, token: Option<ReplyToken>) -> ReplyBundle {
+        let replies = vec![Reply::Text { body: "hi".into() }];
         ReplyBundle {
-            id: id.into(),
-            conversation: ConversationId::new(Channel::Line, USER),
-            lang: Lang::En,
-            ack: None,
             reply_token: token,
-            update: None,
-            replies: vec![Reply::Text { body: "hi".into() }],
+            ..harness::bundle(Channel::Line, USER, id, replies)
         }
-    }
-
-    fn out(b: &ReplyBundle) -> Outgoing<'_> {
-        Outgoing {
-            bundle: b,
-            first: 0,
-            replies: &b.replies,
-            mode: SendMode::Session,
-            now: crate::customer::now(),
-        }
-    }
-
-    async fn outbox(base: &str) -> Vec<OutboxEntry> {
-        reqwest::get(format!("{base}/outbox"))
-            .await
-            .expect("outbox")
-            .json()
-            .await
-            .expect("outbox JSON")
     }
 
     #[tokio::test]
     async fn the_fake_api_answers_the_adapter_as_line_does() {
         let (base, _server) = crate::fakes::spawn("127.0.0.1:0").await.expect("fakes");
         let good = sender(&base, &dev::secrets()[secret_names::LINE_ACCESS_TOKEN]);
-        let token = receive(&text_webhook(&customer(), 11, "hi"))[0]
+        let token = receive(&adapter(), &text_webhook(&customer(), 11, "hi"))[0]
             .reply_token
             .clone();
 
         // A fresh token: a reply, recorded under the customer, with LINE's message ids.
         let first = bundle("b-1", token.clone());
-        let sent = good.send(&out(&first)).await.expect("replied");
+        let sent = good.send(&session(&first)).await.expect("replied");
         assert_eq!(sent.message_ids.len(), 1);
         // The same token again: LINE refuses it and the adapter pushes instead.
         let second = bundle("b-2", token);
-        good.send(&out(&second)).await.expect("pushed");
+        good.send(&session(&second)).await.expect("pushed");
         // A retried push under the same key: 409, counted as sent, not recorded twice.
-        good.send(&out(&second)).await.expect("already accepted");
-        let recorded = outbox(&base).await;
+        good.send(&session(&second))
+            .await
+            .expect("already accepted");
+        let recorded = harness::outbox(&base).await;
         let methods: Vec<&str> = recorded.iter().map(|e| e.method.as_str()).collect();
         assert_eq!(methods, vec!["reply", "push"]);
         assert!(recorded.iter().all(|e| e.recipient == USER));
@@ -766,7 +712,7 @@ mod tests {
 
         // A wrong channel access token: LINE's 401, kept for a redrive.
         let f = sender(&base, "wrong")
-            .send(&out(&bundle("b-3", None)))
+            .send(&session(&bundle("b-3", None)))
             .await;
         assert!(
             matches!(
@@ -780,15 +726,29 @@ mod tests {
         );
 
         // An injected fault is answered once, then the push goes through.
-        reqwest::Client::new()
-            .post(format!("{base}/_control/faults"))
-            .json(&json!([{ "channel": "line", "status": 429, "body": { "message": "Too many requests" } }]))
-            .send()
-            .await
-            .expect("fault queued");
-        let f = good.send(&out(&bundle("b-4", None))).await;
+        harness::queue_faults(
+            &base,
+            json!([{ "channel": "line", "status": 429, "body": { "message": "Too many requests" } }]),
+        )
+        .await;
+        let f = good.send(&session(&bundle("b-4", None))).await;
         assert!(matches!(f, Err(SendFailure::RateLimited { .. })), "{f:?}");
-        good.send(&out(&bundle("b-4", None))).await.expect("pushed");
-        assert_eq!(outbox(&base).await.len(), 3);
+        good.send(&session(&bundle("b-4", None)))
+            .await
+            .expect("pushed");
+        assert_eq!(harness::outbox(&base).await.len(), 3);
+
+        // In a storm every call is LINE's 429, which advises no delay: the adapter waits a
+        // second, and nothing is recorded.
+        harness::storm(&base, CHANNEL, 7).await;
+        let f = good.send(&session(&bundle("b-5", None))).await;
+        assert_eq!(
+            f,
+            Err(SendFailure::RateLimited {
+                code: Some(429),
+                retry_after: std::time::Duration::from_secs(1)
+            })
+        );
+        assert_eq!(harness::outbox(&base).await.len(), 3);
     }
 }

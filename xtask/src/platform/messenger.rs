@@ -20,6 +20,7 @@
 use crate::customer::{Customer, Webhook};
 use crate::dev;
 use crate::fakes::{Fakes, OutboxEntry, now_millis};
+use crate::platform::{numbered_titles, s};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -223,10 +224,6 @@ pub fn tap_webhook(customer: &Customer, id: u64, payload: &str, title: &str) -> 
     ))
 }
 
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
-}
-
 /// One recorded request as the chat lines the customer sees: the text, then the quick replies
 /// or the template's buttons as `[title]` (a link button with where it goes).
 pub fn render(entry: &OutboxEntry) -> Option<String> {
@@ -276,30 +273,12 @@ pub fn shown_text(entry: &OutboxEntry) -> String {
         .join("\n")
 }
 
-/// The numbered lines of a text (`1. Title — description`), as titles, in order.
-fn numbered_titles(text: &str) -> Vec<String> {
-    let mut titles = Vec::new();
-    for line in text.lines() {
-        // A text may hold more than one numbered list (a cart's lines, then the choices):
-        // the choices are the last one, so a new "1. " starts over.
-        if line.starts_with("1. ") {
-            titles.clear();
-        }
-        let Some(rest) = line.strip_prefix(&format!("{}. ", titles.len() + 1)) else {
-            continue;
-        };
-        let title = rest.split(" — ").next().unwrap_or(rest);
-        titles.push(title.to_string());
-    }
-    titles
-}
-
 /// The choices a recorded request offers: quick replies are tappable; numbered lines without
 /// them must be typed. When the adapter lists the choices in full above numbered quick
 /// replies (titles too long for a button), the full titles are returned with the payloads.
 pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
     let message = &entry.body["message"];
-    let listed = numbered_titles(s(&message["text"]));
+    let listed = numbered_titles(s(&message["text"]), &[" — "]);
     let replies: Vec<&Value> = message["quick_replies"]
         .as_array()
         .into_iter()
@@ -327,14 +306,14 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 mod tests {
     use super::*;
     use crate::customer::Platform;
+    use crate::platform::harness::{self, BASE_URL, receive, receive_at, session};
     use chatdrop_channels::messenger::{
         MessengerConfig, MessengerSendConfig, MessengerSender, MessengerWebhook,
     };
-    use chatdrop_channels::{Webhook as _, WebhookOutcome, WebhookRequest};
     use chatdrop_domain::channel::{Channel, ConversationId};
-    use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
+    use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::i18n::Lang;
-    use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+    use chatdrop_domain::inbound::InboundContent;
     use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
     use std::time::Duration;
 
@@ -344,35 +323,20 @@ mod tests {
         Customer::on(Platform::Messenger, "http://127.0.0.1:9", PSID, "Ana")
     }
 
-    /// What the ingress function's Messenger webhook makes of a simulated request.
-    fn receive(webhook: &Webhook) -> Vec<InboundMessage> {
+    /// The ingress function's Messenger webhook, with the dev secrets.
+    fn adapter() -> MessengerWebhook {
         let secrets = dev::secrets();
-        let adapter = MessengerWebhook::new(MessengerConfig {
+        MessengerWebhook::new(MessengerConfig {
             app_secret: secrets[secret_names::MESSENGER_APP_SECRET].clone(),
             verify_token: secrets[secret_names::MESSENGER_VERIFY_TOKEN].clone(),
-        });
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().unwrap());
-        }
-        let outcome = adapter.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: None,
-            url: "http://127.0.0.1/webhooks/messenger",
-            body: &webhook.body,
-        });
-        match outcome {
-            Ok(WebhookOutcome::Messages(m)) => m,
-            other => panic!("{other:?}"),
-        }
+        })
     }
 
     #[test]
     fn the_adapter_accepts_the_simulated_text_webhook() {
         let webhook = text_webhook(&ana(), 41, "hello");
         assert_eq!(webhook.path, "/webhooks/messenger");
-        let m = receive(&webhook);
+        let m = receive(&adapter(), &webhook);
         assert_eq!(m.len(), 1);
         assert_eq!(
             m[0].conversation,
@@ -392,7 +356,7 @@ mod tests {
     #[test]
     fn the_adapter_reads_the_simulated_tap_as_the_action() {
         let webhook = tap_webhook(&ana(), 42, "c:p:tee", "Tee").expect("Messenger has taps");
-        let m = receive(&webhook);
+        let m = receive(&adapter(), &webhook);
         assert_eq!(m[0].event_id, "m_SIM42");
         assert_eq!(
             m[0].content,
@@ -410,22 +374,7 @@ mod tests {
             .unwrap()
             .replace("hello", "hullo")
             .into_bytes();
-        let secrets = dev::secrets();
-        let adapter = MessengerWebhook::new(MessengerConfig {
-            app_secret: secrets[secret_names::MESSENGER_APP_SECRET].clone(),
-            verify_token: String::new(),
-        });
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().unwrap());
-        }
-        let outcome = adapter.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: None,
-            url: "http://127.0.0.1/webhooks/messenger",
-            body: &webhook.body,
-        });
+        let outcome = receive_at(&adapter(), BASE_URL, &webhook);
         assert!(
             matches!(
                 outcome,
@@ -543,34 +492,7 @@ mod tests {
     }
 
     fn bundle(replies: Vec<Reply>) -> ReplyBundle {
-        ReplyBundle {
-            id: "bundle-1".into(),
-            conversation: ConversationId::new(Channel::Messenger, PSID),
-            lang: Lang::En,
-            ack: None,
-            reply_token: None,
-            update: None,
-            replies,
-        }
-    }
-
-    fn out(b: &ReplyBundle) -> Outgoing<'_> {
-        Outgoing {
-            bundle: b,
-            first: 0,
-            replies: &b.replies,
-            mode: SendMode::Session,
-            now: 0,
-        }
-    }
-
-    async fn outbox(base: &str) -> Vec<OutboxEntry> {
-        reqwest::get(format!("{base}/outbox"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        harness::bundle(Channel::Messenger, PSID, "bundle-1", replies)
     }
 
     #[tokio::test]
@@ -578,9 +500,12 @@ mod tests {
         let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let token = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN].clone();
         let b = bundle(vec![menu(&["Tee", "Mug"])]);
-        let sent = sender(&base, &token).send(&out(&b)).await.expect("sent");
+        let sent = sender(&base, &token)
+            .send(&session(&b))
+            .await
+            .expect("sent");
         assert_eq!(sent.message_ids, vec!["m_FAKE00000001".to_string()]);
-        let recorded = outbox(&base).await;
+        let recorded = harness::outbox(&base).await;
         assert_eq!(recorded.len(), 1);
         assert_eq!(recorded[0].channel, "messenger");
         assert_eq!(recorded[0].recipient, PSID);
@@ -591,7 +516,7 @@ mod tests {
     async fn the_fake_refuses_a_wrong_token_as_graph_does() {
         let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
-        let f = sender(&base, "not-the-page-token").send(&out(&b)).await;
+        let f = sender(&base, "not-the-page-token").send(&session(&b)).await;
         assert!(
             matches!(
                 f,
@@ -602,7 +527,7 @@ mod tests {
             ),
             "{f:?}"
         );
-        assert!(outbox(&base).await.is_empty());
+        assert!(harness::outbox(&base).await.is_empty());
     }
 
     #[tokio::test]
@@ -611,15 +536,10 @@ mod tests {
         let fault = json!([{"channel": "messenger", "status": 400, "retry_after": 3, "body": {"error": {
             "message": "(#613) Calls to this api have exceeded the rate limit.", "type": "OAuthException", "code": 613
         }}}]);
-        reqwest::Client::new()
-            .post(format!("{base}/_control/faults"))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
+        harness::queue_faults(&base, fault).await;
         let token = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN].clone();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
-        let f = sender(&base, &token).send(&out(&b)).await;
+        let f = sender(&base, &token).send(&session(&b)).await;
         assert_eq!(
             f,
             Err(SendFailure::RateLimited {
@@ -628,10 +548,30 @@ mod tests {
             })
         );
         sender(&base, &token)
-            .send(&out(&b))
+            .send(&session(&b))
             .await
             .expect("the fault is spent");
-        assert_eq!(outbox(&base).await.len(), 1);
+        assert_eq!(harness::outbox(&base).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_storm_is_graphs_rate_limit_error() {
+        let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
+        harness::storm(&base, "messenger", 7).await;
+        let token = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN].clone();
+        let b = bundle(vec![Reply::Text { body: "hi".into() }]);
+        let f = sender(&base, &token).send(&session(&b)).await;
+        assert!(
+            matches!(
+                f,
+                Err(SendFailure::RateLimited {
+                    code: Some(613),
+                    ..
+                })
+            ),
+            "{f:?}"
+        );
+        assert!(harness::outbox(&base).await.is_empty());
     }
 
     #[test]

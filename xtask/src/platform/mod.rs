@@ -5,3 +5,142 @@ pub mod line;
 pub mod messenger;
 pub mod sms;
 pub mod wechat;
+
+use serde_json::Value;
+
+/// A JSON string's text, or `""` for anything else: what a renderer reads where a field may be
+/// absent.
+pub(crate) fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+/// The titles of the last numbered list in a text (`1. Title — description`), in order: how a
+/// platform offers choices to type when it has no buttons, or too many choices for them.
+///
+/// A line numbered `1` starts the list afresh, since a text may hold more than one (a cart's
+/// lines, then the choices) and the domain resolves a typed number against the last one
+/// offered; a line numbered out of turn is not a choice. A title ends at the first of
+/// `separators`.
+pub(crate) fn numbered_titles(text: &str, separators: &[&str]) -> Vec<String> {
+    let mut titles: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let Some((number, rest)) = line.split_once(". ") else {
+            continue;
+        };
+        let Ok(n) = number.trim().parse::<usize>() else {
+            continue;
+        };
+        if n == 1 {
+            titles.clear();
+        } else if n != titles.len() + 1 {
+            continue;
+        }
+        let title = separators.iter().fold(rest, |title, separator| {
+            title.split(separator).next().unwrap_or(title)
+        });
+        titles.push(title.to_string());
+    }
+    titles
+}
+
+/// What every platform's tests do alike: hand a simulated webhook to the real adapter, send a
+/// bundle through the real sender, read the fakes' record and set up their trouble.
+#[cfg(test)]
+pub(crate) mod harness {
+    use crate::customer::Webhook;
+    use crate::fakes::OutboxEntry;
+    use chatdrop_channels::{WebhookError, WebhookOutcome, WebhookRequest};
+    use chatdrop_domain::channel::{Channel, ConversationId};
+    use chatdrop_domain::delivery::{Outgoing, SendMode};
+    use chatdrop_domain::i18n::Lang;
+    use chatdrop_domain::inbound::InboundMessage;
+    use chatdrop_domain::reply::{Reply, ReplyBundle};
+    use serde_json::{Value, json};
+
+    /// Where the adapters think the simulated webhooks were posted, unless a test says.
+    pub const BASE_URL: &str = "http://127.0.0.1";
+
+    /// What `adapter` makes of `webhook` as the ingress function hands it over, posted to
+    /// `base_url` (the query, where the path has one, is passed apart as well).
+    pub fn receive_at(
+        adapter: &impl chatdrop_channels::Webhook,
+        base_url: &str,
+        webhook: &Webhook,
+    ) -> Result<WebhookOutcome, WebhookError> {
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in &webhook.headers {
+            headers.insert(*name, value.parse().expect("a header value"));
+        }
+        adapter.receive(&WebhookRequest {
+            method: &http::Method::POST,
+            headers: &headers,
+            query: webhook.path.split_once('?').map(|(_, query)| query),
+            url: &format!("{base_url}{}", webhook.path),
+            body: &webhook.body,
+        })
+    }
+
+    /// The messages `adapter` reads in `webhook`; panics if it refuses it.
+    pub fn receive(
+        adapter: &impl chatdrop_channels::Webhook,
+        webhook: &Webhook,
+    ) -> Vec<InboundMessage> {
+        match receive_at(adapter, BASE_URL, webhook) {
+            Ok(WebhookOutcome::Messages(m)) => m,
+            other => panic!("the adapter refused the webhook: {other:?}"),
+        }
+    }
+
+    /// A bundle of `replies` to `customer` on `channel`, as the domain hands notify one.
+    pub fn bundle(channel: Channel, customer: &str, id: &str, replies: Vec<Reply>) -> ReplyBundle {
+        ReplyBundle {
+            id: id.into(),
+            conversation: ConversationId::new(channel, customer),
+            lang: Lang::En,
+            ack: None,
+            reply_token: None,
+            update: None,
+            replies,
+        }
+    }
+
+    /// All of `bundle` sent now, inside the customer-service window.
+    pub fn session(bundle: &ReplyBundle) -> Outgoing<'_> {
+        Outgoing {
+            bundle,
+            first: 0,
+            replies: &bundle.replies,
+            mode: SendMode::Session,
+            now: crate::customer::now(),
+        }
+    }
+
+    /// What the fakes at `base` have recorded.
+    pub async fn outbox(base: &str) -> Vec<OutboxEntry> {
+        crate::stack::fetch_outbox(&reqwest::Client::new(), base)
+            .await
+            .expect("the outbox")
+    }
+
+    /// Queues `faults` (a JSON array of [`crate::fakes::Fault`]s) on the fakes at `base`.
+    pub async fn queue_faults(base: &str, faults: Value) {
+        control(base, "faults", faults).await;
+    }
+
+    /// Makes `channel` refuse every call for a minute, advising a wait of `retry_after` seconds.
+    pub async fn storm(base: &str, channel: &str, retry_after: u64) {
+        let storm = json!({"channel": channel, "seconds": 60, "retry_after": retry_after});
+        control(base, "storm", storm).await;
+    }
+
+    async fn control(base: &str, what: &str, body: Value) {
+        let status = reqwest::Client::new()
+            .post(format!("{base}/_control/{what}"))
+            .json(&body)
+            .send()
+            .await
+            .expect("the fakes answer")
+            .status();
+        assert_eq!(status, 204, "POST /_control/{what}");
+    }
+}
