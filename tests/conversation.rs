@@ -4,6 +4,7 @@
 
 use chatdrop_e2e::{Harness, all_text, button_ids, unix_now};
 use serde_json::json;
+use xtask::platform::whatsapp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whatsapp_hi_to_a_cart_with_a_customized_bag_and_a_sticker_pack() {
@@ -194,16 +195,19 @@ async fn a_redelivered_webhook_is_answered_once() {
 async fn several_messages_in_one_post_are_all_answered_in_order() {
     let h = Harness::start("batch").await;
     let ana = h.whatsapp("5511900000002");
-    let mut envelope = ana.whatsapp_envelope(json!({
-        "from": ana.id, "id": "wamid.BATCH1", "timestamp": unix_now().to_string(),
-        "type": "text", "text": {"body": "hi"}
-    }));
+    let mut envelope = whatsapp::envelope(
+        &ana,
+        json!({
+            "from": ana.id, "id": "wamid.BATCH1", "timestamp": unix_now().to_string(),
+            "type": "text", "text": {"body": "hi"}
+        }),
+    );
     let messages = &mut envelope["entry"][0]["changes"][0]["value"]["messages"];
     messages.as_array_mut().unwrap().push(json!({
         "from": ana.id, "id": "wamid.BATCH2", "timestamp": (unix_now() + 1).to_string(),
         "type": "text", "text": {"body": "tote"}
     }));
-    let webhook = ana.sign(envelope);
+    let webhook = whatsapp::sign(envelope);
     let before = h.stack.last_seq().await.unwrap();
     assert_eq!(ana.post(&webhook).await.unwrap(), 200);
     let mut replies = Vec::new();

@@ -67,11 +67,14 @@ fn resigned(platform: Platform, webhook: &Webhook, body: &str) -> Webhook {
     let (header, value) = match platform {
         Platform::Whatsapp => (
             "x-hub-signature-256",
-            xtask::customer::whatsapp_signature(&secrets[secret_names::WHATSAPP_APP_SECRET], &body),
+            xtask::platform::whatsapp::signature(
+                &secrets[secret_names::WHATSAPP_APP_SECRET],
+                &body,
+            ),
         ),
         Platform::Messenger => (
             "x-hub-signature-256",
-            xtask::customer::whatsapp_signature(
+            xtask::platform::whatsapp::signature(
                 &secrets[secret_names::MESSENGER_APP_SECRET],
                 &body,
             ),

@@ -4,9 +4,7 @@
 use crate::Error;
 use crate::dev;
 use chatdrop_config::secret_names;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Event ids unique across every customer in the process (and across runs, seeded by time).
@@ -56,13 +54,6 @@ pub struct Customer {
     http: reqwest::Client,
 }
 
-/// `sha256=` + hex HMAC-SHA256 of the body with the app secret, as Meta signs.
-pub fn whatsapp_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
 impl Customer {
     pub fn whatsapp(base_url: &str, wa_id: &str, name: &str) -> Self {
         Customer {
@@ -104,16 +95,6 @@ impl Customer {
         &self.base_url
     }
 
-    /// A Cloud API webhook envelope around one `messages[]` entry from this customer.
-    pub fn whatsapp_envelope(&self, message: Value) -> Value {
-        json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550001111", "phone_number_id": dev::WHATSAPP_PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": self.name}, "wa_id": self.id}],
-            "messages": [message]
-        }}]}]})
-    }
-
     /// The Bot API `User` object of this customer.
     pub fn telegram_user(&self) -> Value {
         let mut user = json!({"id": self.id.parse::<i64>().unwrap_or_default(), "is_bot": false, "first_name": self.name});
@@ -127,10 +108,7 @@ impl Customer {
     pub fn text_webhook(&self, text: &str) -> Webhook {
         let id = next_id();
         match self.platform {
-            Platform::Whatsapp => self.sign(self.whatsapp_envelope(json!({
-                "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": now().to_string(),
-                "type": "text", "text": {"body": text}
-            }))),
+            Platform::Whatsapp => crate::platform::whatsapp::text_webhook(self, id, text),
             Platform::Telegram => self.sign(json!({"update_id": id, "message": {
                 "message_id": id % 1_000_000, "from": self.telegram_user(),
                 "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private", "first_name": self.name},
@@ -186,16 +164,9 @@ impl Customer {
         let id = next_id();
         match self.platform {
             Platform::Whatsapp => {
-                let interactive = if from_list {
-                    json!({"type": "list_reply", "list_reply": {"id": payload, "title": title}})
-                } else {
-                    json!({"type": "button_reply", "button_reply": {"id": payload, "title": title}})
-                };
-                self.sign(self.whatsapp_envelope(json!({
-                    "context": {"from": "15550001111", "id": "wamid.OUTBOUND"},
-                    "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": now().to_string(),
-                    "type": "interactive", "interactive": interactive
-                })))
+                let _ = from_list;
+                crate::platform::whatsapp::tap_webhook(self, id, payload, title)
+                    .expect("WhatsApp has buttons")
             }
             Platform::Telegram => self.sign(json!({"update_id": id, "callback_query": {
                 "id": format!("cb{id}"), "from": self.telegram_user(),
@@ -212,17 +183,7 @@ impl Customer {
         let body = serde_json::to_vec(&payload).expect("JSON values serialize");
         let secrets = dev::secrets();
         match self.platform {
-            Platform::Whatsapp => Webhook {
-                path: "/webhooks/whatsapp".into(),
-                headers: vec![
-                    ("content-type", "application/json".into()),
-                    (
-                        "x-hub-signature-256",
-                        whatsapp_signature(&secrets[secret_names::WHATSAPP_APP_SECRET], &body),
-                    ),
-                ],
-                body,
-            },
+            Platform::Whatsapp => crate::platform::whatsapp::sign(payload),
             Platform::Telegram => Webhook {
                 path: "/webhooks/telegram".into(),
                 headers: vec![

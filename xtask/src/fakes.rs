@@ -22,7 +22,7 @@
 use crate::Error;
 use crate::dev;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -83,18 +83,13 @@ struct Records {
     latency: std::collections::HashMap<String, u64>,
     /// Calls refused by a storm, per channel.
     refused: std::collections::HashMap<String, u64>,
-    /// WhatsApp sends accepted in the current second: (the second, how many).
-    whatsapp_window: (u64, u32),
 }
 
 /// The fakes' shared state: the outbox and the queued faults, for every platform.
 #[derive(Clone)]
 pub struct Fakes {
     records: Arc<Mutex<Records>>,
-    whatsapp_token: String,
     telegram_token: String,
-    /// Messages a second the WhatsApp fake accepts (unlimited when `None`).
-    whatsapp_per_second: Option<u32>,
 }
 
 pub fn router() -> Router {
@@ -106,12 +101,10 @@ pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
     let secrets = dev::secrets();
     let state = Fakes {
         records: Arc::default(),
-        whatsapp_token: secrets[chatdrop_config::secret_names::WHATSAPP_ACCESS_TOKEN].clone(),
         telegram_token: secrets[chatdrop_config::secret_names::TELEGRAM_BOT_TOKEN].clone(),
-        whatsapp_per_second,
     };
     Router::new()
-        .route("/graph/{version}/{phone}/messages", post(graph_messages))
+        .merge(crate::platform::whatsapp::routes(whatsapp_per_second))
         .route("/telegram/{bot}/{method}", post(telegram_method))
         .merge(crate::platform::messenger::routes())
         .merge(crate::platform::line::routes())
@@ -218,24 +211,6 @@ impl Fakes {
         });
         seq
     }
-
-    /// Takes one message from this second's WhatsApp quota; `false` when it is spent.
-    fn whatsapp_quota(&self) -> bool {
-        let Some(limit) = self.whatsapp_per_second else {
-            return true;
-        };
-        let second = now_millis() / 1000;
-        let mut records = self.records.lock().expect("records lock");
-        let window = &mut records.whatsapp_window;
-        if window.0 != second {
-            *window = (second, 0);
-        }
-        if window.1 >= limit {
-            return false;
-        }
-        window.1 += 1;
-        true
-    }
 }
 
 /// The injected failure as an HTTP answer (status, JSON body, `Retry-After`).
@@ -250,56 +225,12 @@ fn fault_response(f: Fault) -> Response {
     response
 }
 
-/// Graph's throttling error, with the storm's advised delay.
-fn graph_rate_limited(retry_after: u64) -> Response {
-    let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response();
-    response.headers_mut().insert(
-        "retry-after",
-        retry_after.to_string().parse().expect("digits"),
-    );
-    response
-}
-
 /// The Bot API's flood-control error, which carries the delay in the body.
 fn telegram_rate_limited(retry_after: u64) -> Response {
     let error = json!({"ok": false, "error_code": 429,
         "description": format!("Too Many Requests: retry after {retry_after}"),
         "parameters": {"retry_after": retry_after}});
     (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response()
-}
-
-async fn graph_messages(
-    State(fakes): State<Fakes>,
-    Path((_version, _phone)): Path<(String, String)>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> axum::response::Response {
-    let expected = format!("Bearer {}", fakes.whatsapp_token);
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-        let error = json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
-        return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
-    }
-    if let Some(answer) = fakes.injected("whatsapp", graph_rate_limited).await {
-        return answer;
-    }
-    if !fakes.whatsapp_quota() {
-        let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
-        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
-    }
-    // Only approved templates may be sent; an unknown name is Graph's error 132001.
-    if body["type"] == "template" && body["template"]["name"] != dev::WHATSAPP_ORDER_TEMPLATE {
-        let error = json!({"error": {"message": "(#132001) Template name does not exist in the translation", "type": "OAuthException", "code": 132001}});
-        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
-    }
-    let to = body["to"].as_str().unwrap_or_default().to_string();
-    let seq = fakes.record("whatsapp", to.clone(), "messages", body);
-    Json(json!({
-        "messaging_product": "whatsapp",
-        "contacts": [{"input": to, "wa_id": to}],
-        "messages": [{"id": format!("wamid.FAKE{seq:08}")}],
-    }))
-    .into_response()
 }
 
 async fn telegram_method(

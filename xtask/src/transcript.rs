@@ -12,51 +12,7 @@ fn s(v: &Value) -> &str {
 pub fn render(entry: &OutboxEntry) -> Option<String> {
     let b = &entry.body;
     match (entry.channel.as_str(), entry.method.as_str()) {
-        ("whatsapp", _) => Some(match s(&b["type"]) {
-            "text" => s(&b["text"]["body"]).to_string(),
-            "image" => format!(
-                "[image {}] {}",
-                s(&b["image"]["link"]),
-                s(&b["image"]["caption"])
-            ),
-            "interactive" => {
-                let i = &b["interactive"];
-                let body = s(&i["body"]["text"]);
-                match s(&i["type"]) {
-                    "button" => {
-                        let buttons: Vec<String> = i["action"]["buttons"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .map(|btn| format!("[{}]", s(&btn["reply"]["title"])))
-                            .collect();
-                        format!("{body}\n  {}", buttons.join(" "))
-                    }
-                    "list" => {
-                        let mut out = format!("{body}\n  ≡ {}", s(&i["action"]["button"]));
-                        for row in i["action"]["sections"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .flat_map(|sec| sec["rows"].as_array().into_iter().flatten())
-                        {
-                            out.push_str(&format!("\n    • {}", s(&row["title"])));
-                            if let Some(d) = row["description"].as_str() {
-                                out.push_str(&format!(" ({d})"));
-                            }
-                        }
-                        out
-                    }
-                    "cta_url" => format!(
-                        "{body}\n  [{} → {}]",
-                        s(&i["action"]["parameters"]["display_text"]),
-                        s(&i["action"]["parameters"]["url"])
-                    ),
-                    other => format!("({other} message)"),
-                }
-            }
-            other => format!("({other} message)"),
-        }),
+        ("whatsapp", _) => crate::platform::whatsapp::render(entry),
         ("messenger", _) => crate::platform::messenger::render(entry),
         ("line", _) => crate::platform::line::render(entry),
         ("wechat", _) => crate::platform::wechat::render(entry),
@@ -94,6 +50,7 @@ pub fn shown_text(entry: &OutboxEntry) -> String {
         "line" => crate::platform::line::shown_text(entry),
         "wechat" => crate::platform::wechat::shown_text(entry),
         "sms" => crate::platform::sms::shown_text(entry),
+        "whatsapp" => crate::platform::whatsapp::shown_text(entry),
         _ => [
             &b["text"]["body"],
             &b["interactive"]["body"]["text"],
@@ -117,28 +74,7 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
         "line" => crate::platform::line::choices(entry),
         "wechat" => crate::platform::wechat::choices(entry),
         "sms" => crate::platform::sms::choices(entry),
-        "whatsapp" => {
-            let action = &b["interactive"]["action"];
-            let buttons = action["buttons"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|btn| &btn["reply"]);
-            let rows = action["sections"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|sec| sec["rows"].as_array().into_iter().flatten());
-            buttons
-                .chain(rows)
-                .map(|c| {
-                    (
-                        s(&c["title"]).to_string(),
-                        c["id"].as_str().map(String::from),
-                    )
-                })
-                .collect()
-        }
+        "whatsapp" => crate::platform::whatsapp::choices(entry),
         "telegram" => b["reply_markup"]["inline_keyboard"]
             .as_array()
             .into_iter()

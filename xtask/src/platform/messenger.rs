@@ -20,7 +20,7 @@
 use crate::customer::{Customer, Webhook};
 use crate::dev;
 use crate::fakes::{Fakes, OutboxEntry, now_millis};
-use crate::platform::{numbered_titles, s};
+use crate::platform::{numbered_titles, s, whatsapp};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -196,10 +196,8 @@ fn signed_event(customer: &Customer, event: Value) -> Webhook {
         path: "/webhooks/messenger".into(),
         headers: vec![
             ("content-type", "application/json".into()),
-            (
-                "x-hub-signature-256",
-                crate::customer::whatsapp_signature(secret, &body),
-            ),
+            // Meta signs every webhook alike: Messenger's are WhatsApp's scheme.
+            ("x-hub-signature-256", whatsapp::signature(secret, &body)),
         ],
         body,
     }

@@ -5,6 +5,7 @@ pub mod line;
 pub mod messenger;
 pub mod sms;
 pub mod wechat;
+pub mod whatsapp;
 
 use serde_json::Value;
 
