@@ -3,7 +3,7 @@
 
 use chatdrop_e2e::{Harness, all_text, unix_now};
 use serde_json::json;
-use xtask::platform::whatsapp;
+use xtask::platform::{telegram, whatsapp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_and_missing_signatures_are_refused_with_no_side_effect() {
@@ -165,8 +165,8 @@ async fn telegram_contact_is_linked_only_when_it_is_the_senders_own() {
     let h = Harness::start("contact").await;
     let ken = h.telegram(7000000020, None);
     let share = |user_id: i64| {
-        ken.sign(json!({"update_id": 880000000 + user_id % 1000, "message": {
-            "message_id": 77, "from": ken.telegram_user(),
+        telegram::sign(json!({"update_id": 880000000 + user_id % 1000, "message": {
+            "message_id": 77, "from": telegram::user(&ken),
             "chat": {"id": 7000000020i64, "type": "private"}, "date": unix_now(),
             "contact": {"phone_number": "+81 90 1234 5678", "first_name": "Ken", "user_id": user_id}
         }}))

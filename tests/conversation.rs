@@ -122,7 +122,7 @@ async fn telegram_customer_in_japanese_fills_a_cart_and_every_tap_is_acknowledge
 
     // A tap: the callback query is answered (the spinner stops) before the reply goes out.
     let before = h.stack.last_seq().await.unwrap();
-    let tap = ken.tap_webhook("c:c:bags", "ドロップバッグ", false);
+    let tap = ken.tap_webhook("c:c:bags", "ドロップバッグ");
     assert_eq!(ken.post(&tap).await.unwrap(), 200);
     let replies = h.stack.replies_after("7001234567", before).await.unwrap();
     let outbox = h.stack.outbox().await.unwrap();
@@ -176,7 +176,7 @@ async fn a_redelivered_webhook_is_answered_once() {
     let ken = h.telegram(7009999999, None);
 
     for customer in [&ana, &ken] {
-        let webhook = customer.tap_webhook("k:a:sticker-pack", "Add to cart", false);
+        let webhook = customer.tap_webhook("k:a:sticker-pack", "Add to cart");
         let first = h.exchange(customer, &webhook).await;
         assert!(all_text(&first).contains("Added to your cart"));
         let after = h.stack.last_seq().await.unwrap();

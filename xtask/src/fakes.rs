@@ -1,33 +1,37 @@
-//! Fake platform APIs: the other side of `notify`, for the local stack and the tests.
+//! The fake platforms' server and the recorder they share: the other side of `notify`, for
+//! the local stack and the tests.
 //!
-//! One HTTP server plays every platform, each under its own path prefix (the four added later
-//! live in [`crate::platform`]):
+//! One HTTP server plays every platform, each under its own path prefix and each from its own
+//! file of [`crate::platform`], which holds both sides of it (the customer's webhooks, the fake
+//! API): `/graph/` WhatsApp, `/telegram/` Telegram, `/messenger/` Messenger, `/line/` LINE,
+//! `/wechat/` WeChat, `/twilio/` SMS. The [`router`] mounts each platform's `routes()` on one
+//! [`Fakes`], which is all the platforms have in common:
 //!
-//! - `/graph/{version}/{phone_number_id}/messages`: WhatsApp's Cloud API. Checks the bearer
-//!   token and answers as Graph does (a `wamid`, or a Graph error with code 190).
-//! - `/telegram/bot{token}/{method}`: the Telegram Bot API. Checks the token in the path and
-//!   answers `{"ok":true,…}` or Telegram's error object.
+//! - **The record.** Every request a fake accepts is recorded in order ([`Fakes::record`]: an
+//!   [`OutboxEntry`] with a sequence number across platforms and the time it arrived), and
+//!   `GET /outbox` returns them as JSON.
+//! - **Trouble a test sets up, per channel.** `POST /_control/faults` queues failures (status
+//!   and body to answer instead, once each), to drive notify's error handling;
+//!   `POST /_control/storm` makes a platform refuse every call with its own rate-limit error
+//!   (and a `retry_after` where the platform advises one) for a number of seconds, and
+//!   `GET /_control/refused` counts those refusals; `POST /_control/latency` makes it answer
+//!   each call only after a delay (a slow platform). Every fake applies them through
+//!   [`Fakes::injected`] once the caller's credentials check out, so all six behave alike.
 //!
-//! Every request is recorded in order, with the time it arrived, and `GET /outbox` returns them
-//! as JSON. A test can queue
-//! failures with `POST /_control/faults` (status and body to answer instead, per channel), to
-//! drive notify's error handling; `POST /_control/storm` makes a platform answer every call
-//! with its rate-limit error (and a `retry_after`) for a number of seconds, and
-//! `POST /_control/latency` makes it answer each call only after a delay (a slow platform).
-//! [`spawn_with_throughput`] gives the WhatsApp fake a throughput
-//! limit, answered as Graph does (error 130429) once a second's quota is spent, so a bench can
-//! play a business number's tier (80 or 1,000 messages a second). The server runs in its own process under `cargo xtask serve`,
-//! so the stack can be restarted while the record survives.
+//! [`spawn_with_throughput`] also gives the WhatsApp fake a business number's throughput tier
+//! (80 or 1,000 messages a second; see [`crate::platform::whatsapp`]), for the benches. The
+//! server runs in its own process under `cargo xtask serve`, so the stack can be restarted
+//! while the record survives.
 
 use crate::Error;
-use crate::dev;
-use axum::extract::{Path, State};
+use crate::platform;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -39,9 +43,12 @@ pub struct OutboxEntry {
     #[serde(default)]
     pub at_ms: u64,
     pub channel: String,
-    /// The chat the request addresses (`to`, `chat_id`), or the callback query id.
+    /// The customer the request addresses (`to`, `chat_id`, PSID, OpenID), or Telegram's
+    /// callback query id; empty for a call that addresses no one (WeChat's token fetch).
     pub recipient: String,
-    /// The API method: `messages` for WhatsApp, the Bot API method for Telegram.
+    /// The API method, as each platform names its calls: `messages` (WhatsApp, Messenger), the
+    /// Bot API method (Telegram), `reply` or `push` (LINE), `token` or `message/custom/send`
+    /// (WeChat), `Messages` (SMS).
     pub method: String,
     pub body: Value,
 }
@@ -85,37 +92,33 @@ struct Records {
     refused: std::collections::HashMap<String, u64>,
 }
 
-/// The fakes' shared state: the outbox and the queued faults, for every platform.
-#[derive(Clone)]
+/// The fakes' shared state, the recorder every platform's routes are handed: the outbox, and
+/// the trouble tests set up per channel.
+#[derive(Clone, Default)]
 pub struct Fakes {
     records: Arc<Mutex<Records>>,
-    telegram_token: String,
 }
 
+/// Every platform's fake API on one recorder.
 pub fn router() -> Router {
     router_with_throughput(None)
 }
 
-/// The fakes, with WhatsApp accepting at most `whatsapp_per_second` messages a second.
+/// [`router`], with WhatsApp accepting at most `whatsapp_per_second` messages a second.
 pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
-    let secrets = dev::secrets();
-    let state = Fakes {
-        records: Arc::default(),
-        telegram_token: secrets[chatdrop_config::secret_names::TELEGRAM_BOT_TOKEN].clone(),
-    };
     Router::new()
-        .merge(crate::platform::whatsapp::routes(whatsapp_per_second))
-        .route("/telegram/{bot}/{method}", post(telegram_method))
-        .merge(crate::platform::messenger::routes())
-        .merge(crate::platform::line::routes())
-        .merge(crate::platform::wechat::routes())
-        .merge(crate::platform::sms::routes())
+        .merge(platform::whatsapp::routes(whatsapp_per_second))
+        .merge(platform::telegram::routes())
+        .merge(platform::messenger::routes())
+        .merge(platform::line::routes())
+        .merge(platform::wechat::routes())
+        .merge(platform::sms::routes())
         .route("/outbox", get(outbox))
         .route("/_control/faults", post(add_faults))
         .route("/_control/storm", post(add_storm))
         .route("/_control/latency", post(set_latency))
         .route("/_control/refused", get(refused))
-        .with_state(state)
+        .with_state(Fakes::default())
 }
 
 /// Serves the fakes on `addr`; returns the base URL and the server task.
@@ -223,41 +226,6 @@ fn fault_response(f: Fault) -> Response {
             .insert("retry-after", seconds.to_string().parse().expect("digits"));
     }
     response
-}
-
-/// The Bot API's flood-control error, which carries the delay in the body.
-fn telegram_rate_limited(retry_after: u64) -> Response {
-    let error = json!({"ok": false, "error_code": 429,
-        "description": format!("Too Many Requests: retry after {retry_after}"),
-        "parameters": {"retry_after": retry_after}});
-    (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response()
-}
-
-async fn telegram_method(
-    State(fakes): State<Fakes>,
-    Path((bot, method)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> axum::response::Response {
-    if bot.strip_prefix("bot") != Some(fakes.telegram_token.as_str()) {
-        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
-        return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
-    }
-    if let Some(answer) = fakes.injected("telegram", telegram_rate_limited).await {
-        return answer;
-    }
-    let recipient = match (&body["chat_id"], &body["callback_query_id"]) {
-        (Value::Number(n), _) => n.to_string(),
-        (Value::String(s), _) => s.clone(),
-        (_, Value::String(s)) => s.clone(),
-        _ => String::new(),
-    };
-    let seq = fakes.record("telegram", recipient, &method, body.clone());
-    let result = if method == "answerCallbackQuery" {
-        json!(true)
-    } else {
-        json!({"message_id": seq, "date": 1767225600, "chat": {"id": body["chat_id"], "type": "private"}})
-    };
-    Json(json!({"ok": true, "result": result})).into_response()
 }
 
 async fn outbox(State(fakes): State<Fakes>) -> Json<Vec<OutboxEntry>> {

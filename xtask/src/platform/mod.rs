@@ -1,9 +1,29 @@
-//! The four platforms added after WhatsApp and Telegram, each in one file holding both sides
-//! of it for the local stack: the customer's signed webhooks and the fake API.
+//! The six chat platforms of the local stack, one file each holding both sides of it: the
+//! customer's signed webhooks and the fake API that records what chatdrop sends.
+//!
+//! Every file reads alike, in three parts:
+//!
+//! - **The customer's webhooks**: `text_webhook(customer, id, text)` and
+//!   `tap_webhook(customer, id, payload, title)` (`None` where the platform has no buttons and
+//!   a choice is typed by its number), built as the platform builds them and signed as it
+//!   signs them, for [`crate::customer::Customer`] to post; plus what else the platform sends
+//!   that a test needs (WhatsApp's [`whatsapp::envelope`], WeChat's
+//!   [`wechat::event_webhook`], each scheme's `signature` or `sign`).
+//! - **The fake API**: `routes()`, mounted by [`crate::fakes::router`] on the one recorder,
+//!   [`crate::fakes::Fakes`]. Each handler checks credentials as the platform does, then lets
+//!   [`crate::fakes::Fakes::injected`] answer what a test set up (latency, a fault, a storm,
+//!   answered with the platform's own `rate_limited` error), then checks the request against
+//!   the platform's documented limits and [`crate::fakes::Fakes::record`]s what it accepts.
+//! - **What the customer sees**: `render`, `shown_text` and `choices` of a recorded request,
+//!   which [`crate::transcript`] picks by channel.
+//!
+//! Each file's tests drive both sides with the real adapter from `chatdrop_channels`, so a
+//! fake that drifts from the platform, or an adapter that drifts from the fake, shows up here.
 
 pub mod line;
 pub mod messenger;
 pub mod sms;
+pub mod telegram;
 pub mod wechat;
 pub mod whatsapp;
 
@@ -52,10 +72,10 @@ pub(crate) mod harness {
     use crate::fakes::OutboxEntry;
     use chatdrop_channels::{WebhookError, WebhookOutcome, WebhookRequest};
     use chatdrop_domain::channel::{Channel, ConversationId};
-    use chatdrop_domain::delivery::{Outgoing, SendMode};
+    use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
     use chatdrop_domain::i18n::Lang;
     use chatdrop_domain::inbound::InboundMessage;
-    use chatdrop_domain::reply::{Reply, ReplyBundle};
+    use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
     use serde_json::{Value, json};
 
     /// Where the adapters think the simulated webhooks were posted, unless a test says.
@@ -92,6 +112,14 @@ pub(crate) mod harness {
         }
     }
 
+    /// Whether `adapter` refuses `webhook` as not coming from the platform.
+    pub fn refused(adapter: &impl chatdrop_channels::Webhook, webhook: &Webhook) -> bool {
+        matches!(
+            receive_at(adapter, BASE_URL, webhook),
+            Err(WebhookError::Unauthorized(_))
+        )
+    }
+
     /// A bundle of `replies` to `customer` on `channel`, as the domain hands notify one.
     pub fn bundle(channel: Channel, customer: &str, id: &str, replies: Vec<Reply>) -> ReplyBundle {
         ReplyBundle {
@@ -113,6 +141,36 @@ pub(crate) mod harness {
             replies: &bundle.replies,
             mode: SendMode::Session,
             now: crate::customer::now(),
+        }
+    }
+
+    /// A failed send as its kind and code, to compare without the detail or the wait; panics
+    /// if the send went through.
+    pub fn failure<T: std::fmt::Debug>(
+        sent: &Result<T, SendFailure>,
+    ) -> (&'static str, Option<i64>) {
+        match sent {
+            Err(SendFailure::Permanent { code, .. }) => ("permanent", *code),
+            Err(SendFailure::Transient { code, .. }) => ("transient", *code),
+            Err(SendFailure::RateLimited { code, .. }) => ("rate limited", *code),
+            Ok(sent) => panic!("the send went through: {sent:?}"),
+        }
+    }
+
+    /// A menu offering `titles`, the choices' ids `c:p:0`, `c:p:1`, … in order.
+    pub fn menu(titles: &[&str]) -> Reply {
+        Reply::Choices {
+            body: "Pick one".into(),
+            menu_label: "Menu".into(),
+            choices: titles
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Choice {
+                    id: format!("c:p:{i}"),
+                    title: (*t).into(),
+                    description: None,
+                })
+                .collect(),
         }
     }
 
