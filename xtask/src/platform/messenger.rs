@@ -304,7 +304,7 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 mod tests {
     use super::*;
     use crate::customer::Platform;
-    use crate::platform::harness::{self, BASE_URL, receive, receive_at, session};
+    use crate::platform::harness::{self, failure, menu, receive, refused, session, tampered};
     use chatdrop_channels::messenger::{
         MessengerConfig, MessengerSendConfig, MessengerSender, MessengerWebhook,
     };
@@ -312,7 +312,7 @@ mod tests {
     use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::i18n::Lang;
     use chatdrop_domain::inbound::InboundContent;
-    use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
+    use chatdrop_domain::reply::{Reply, ReplyBundle};
     use std::time::Duration;
 
     const PSID: &str = "6543210987654321";
@@ -367,19 +367,8 @@ mod tests {
 
     #[test]
     fn a_tampered_simulated_webhook_is_refused() {
-        let mut webhook = text_webhook(&ana(), 43, "hello");
-        webhook.body = String::from_utf8(webhook.body)
-            .unwrap()
-            .replace("hello", "hullo")
-            .into_bytes();
-        let outcome = receive_at(&adapter(), BASE_URL, &webhook);
-        assert!(
-            matches!(
-                outcome,
-                Err(chatdrop_channels::WebhookError::Unauthorized(_))
-            ),
-            "{outcome:?}"
-        );
+        let webhook = text_webhook(&ana(), 43, "hello");
+        assert!(refused(&adapter(), &tampered(&webhook, "hello", "hullo")));
     }
 
     fn entry(message: Value) -> OutboxEntry {
@@ -398,22 +387,6 @@ mod tests {
             .into_iter()
             .map(entry)
             .collect()
-    }
-
-    fn menu(titles: &[&str]) -> Reply {
-        Reply::Choices {
-            body: "Pick one".into(),
-            menu_label: "Menu".into(),
-            choices: titles
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Choice {
-                    id: format!("c:p:{i}"),
-                    title: (*t).into(),
-                    description: None,
-                })
-                .collect(),
-        }
     }
 
     #[test]
@@ -515,16 +488,7 @@ mod tests {
         let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
         let f = sender(&base, "not-the-page-token").send(&session(&b)).await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::Transient {
-                    code: Some(190),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
+        assert_eq!(failure(&f), ("transient", Some(190)));
         assert!(harness::outbox(&base).await.is_empty());
     }
 
@@ -559,16 +523,7 @@ mod tests {
         let token = dev::secrets()[secret_names::MESSENGER_PAGE_TOKEN].clone();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
         let f = sender(&base, &token).send(&session(&b)).await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::RateLimited {
-                    code: Some(613),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
+        assert_eq!(failure(&f), ("rate limited", Some(613)));
         assert!(harness::outbox(&base).await.is_empty());
     }
 

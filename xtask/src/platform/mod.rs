@@ -120,6 +120,16 @@ pub(crate) mod harness {
         )
     }
 
+    /// `webhook` with `from` changed to `to` in its body and its signature left alone, as a
+    /// forger would change it.
+    pub fn tampered(webhook: &Webhook, from: &str, to: &str) -> Webhook {
+        let body = String::from_utf8_lossy(&webhook.body).replace(from, to);
+        Webhook {
+            body: body.into_bytes(),
+            ..webhook.clone()
+        }
+    }
+
     /// A bundle of `replies` to `customer` on `channel`, as the domain hands notify one.
     pub fn bundle(channel: Channel, customer: &str, id: &str, replies: Vec<Reply>) -> ReplyBundle {
         ReplyBundle {

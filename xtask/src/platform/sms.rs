@@ -115,9 +115,6 @@ fn parse_form(body: &[u8]) -> Vec<(String, String)> {
 
 /// The public base URL the ingress signs against: the stack's base URL, which the customer
 /// posts to.
-///
-/// `Customer` keeps that URL private; until it exposes it (`Customer::base_url`), the address
-/// `cargo xtask serve` listens on stands in (`CHATDROP_HTTP_ADDR`, default `127.0.0.1:8080`).
 fn public_base_url(customer: &Customer) -> String {
     customer.base_url().to_string()
 }
@@ -365,7 +362,7 @@ async fn create_message(
 mod tests {
     use super::*;
     use crate::customer::Platform;
-    use crate::platform::harness::{self, receive_at, session};
+    use crate::platform::harness::{self, failure, receive_at, session};
     use chatdrop_channels::sms::{SmsConfig, SmsSendConfig, SmsSender, SmsWebhook};
     use chatdrop_channels::{WebhookError, WebhookOutcome};
     use chatdrop_domain::channel::{Channel, ConversationId};
@@ -564,16 +561,7 @@ mod tests {
         let f = sender(&url, "wrong-token", dev::SMS_FROM)
             .send(&session(&b))
             .await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::Transient {
-                    code: Some(20003),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
+        assert_eq!(failure(&f), ("transient", Some(20003)));
         assert!(harness::outbox(&url).await.is_empty());
     }
 
@@ -604,16 +592,7 @@ mod tests {
         let f = sender(&url, &dev_token(), dev::SMS_FROM)
             .send(&session(&b))
             .await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::RateLimited {
-                    code: Some(20429),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
+        assert_eq!(failure(&f), ("rate limited", Some(20429)));
         assert!(harness::outbox(&url).await.is_empty());
     }
 

@@ -310,7 +310,7 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platform::harness::{self, BASE_URL, receive, receive_at, session};
+    use crate::platform::harness::{self, failure, menu, receive, refused, session, tampered};
     use chatdrop_channels::whatsapp::{
         WhatsappConfig, WhatsappSendConfig, WhatsappSender, WhatsappWebhook,
     };
@@ -318,7 +318,7 @@ mod tests {
     use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::i18n::Lang;
     use chatdrop_domain::inbound::InboundContent;
-    use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
+    use chatdrop_domain::reply::{Reply, ReplyBundle};
     use std::time::Duration;
 
     const WA_ID: &str = "5511987654321";
@@ -373,19 +373,8 @@ mod tests {
 
     #[test]
     fn a_tampered_simulated_webhook_is_refused() {
-        let mut webhook = text_webhook(&ana(), 43, "hello");
-        webhook.body = String::from_utf8(webhook.body)
-            .unwrap()
-            .replace("hello", "hullo")
-            .into_bytes();
-        let outcome = receive_at(&adapter(), BASE_URL, &webhook);
-        assert!(
-            matches!(
-                outcome,
-                Err(chatdrop_channels::WebhookError::Unauthorized(_))
-            ),
-            "{outcome:?}"
-        );
+        let webhook = text_webhook(&ana(), 43, "hello");
+        assert!(refused(&adapter(), &tampered(&webhook, "hello", "hullo")));
     }
 
     fn rendered(reply: &Reply) -> Vec<OutboxEntry> {
@@ -400,22 +389,6 @@ mod tests {
                 body,
             })
             .collect()
-    }
-
-    fn menu(titles: &[&str]) -> Reply {
-        Reply::Choices {
-            body: "Pick one".into(),
-            menu_label: "Menu".into(),
-            choices: titles
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Choice {
-                    id: format!("c:p:{i}"),
-                    title: (*t).into(),
-                    description: None,
-                })
-                .collect(),
-        }
     }
 
     #[test]
@@ -515,16 +488,7 @@ mod tests {
     async fn the_fake_refuses_a_wrong_token_as_graph_does() {
         let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let f = sender(&base, "not-the-token").send(&session(&hi())).await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::Transient {
-                    code: Some(190),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
+        assert_eq!(failure(&f), ("transient", Some(190)));
         assert!(harness::outbox(&base).await.is_empty());
     }
 
@@ -550,16 +514,7 @@ mod tests {
             .await
             .unwrap();
         let f = sender(&base, &dev_token()).send(&session(&hi())).await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::RateLimited {
-                    code: Some(130429),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
+        assert_eq!(failure(&f), ("rate limited", Some(130429)));
         assert!(harness::outbox(&base).await.is_empty());
     }
 
