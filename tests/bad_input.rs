@@ -3,6 +3,7 @@
 
 use chatdrop_e2e::{Harness, all_text, unix_now};
 use serde_json::json;
+use xtask::platform::{telegram, whatsapp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_and_missing_signatures_are_refused_with_no_side_effect() {
@@ -72,7 +73,7 @@ async fn malformed_json_and_huge_bodies_get_a_status_and_no_reply() {
 
     // Authentic (correctly signed) but not JSON: acknowledged, since a redelivery cannot fix it.
     let broken = b"{\"object\":\"whatsapp_business_account\",\"entry\":[".to_vec();
-    let signature = xtask::customer::whatsapp_signature("dev-whatsapp-app-secret", &broken);
+    let signature = whatsapp::signature("dev-whatsapp-app-secret", &broken);
     let (status, _) = h
         .post_raw(
             "/webhooks/whatsapp",
@@ -84,7 +85,7 @@ async fn malformed_json_and_huge_bodies_get_a_status_and_no_reply() {
 
     // Ten megabytes: refused before anything is read further.
     let huge = vec![b'a'; 10 * 1024 * 1024];
-    let signature = xtask::customer::whatsapp_signature("dev-whatsapp-app-secret", &huge);
+    let signature = whatsapp::signature("dev-whatsapp-app-secret", &huge);
     let (status, _) = h
         .post_raw(
             "/webhooks/whatsapp",
@@ -106,10 +107,13 @@ async fn unknown_types_products_and_rule_breaking_choices_get_polite_replies() {
     let ana = h.whatsapp("5511900000012");
 
     // A voice note: a kind we cannot read.
-    let audio = ana.sign(ana.whatsapp_envelope(json!({
-        "from": ana.id, "id": "wamid.AUDIO1", "timestamp": unix_now().to_string(),
-        "type": "audio", "audio": {"id": "1234", "mime_type": "audio/ogg; codecs=opus"}
-    })));
+    let audio = whatsapp::sign(whatsapp::envelope(
+        &ana,
+        json!({
+            "from": ana.id, "id": "wamid.AUDIO1", "timestamp": unix_now().to_string(),
+            "type": "audio", "audio": {"id": "1234", "mime_type": "audio/ogg; codecs=opus"}
+        }),
+    ));
     let replies = h.exchange(&ana, &audio).await;
     assert_eq!(
         all_text(&replies),
@@ -144,11 +148,13 @@ async fn unknown_types_products_and_rule_breaking_choices_get_polite_replies() {
 
     // A delivery report is recorded and answered with silence.
     let before = h.stack.last_seq().await.unwrap();
-    let status = ana.sign(json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106000000000002"},
-        "statuses": [{"id": "wamid.FAKE00000001", "status": "read", "timestamp": "1767312100", "recipient_id": ana.id}]
-    }}]}]}));
+    let status = whatsapp::sign(
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106000000000002"},
+            "statuses": [{"id": "wamid.FAKE00000001", "status": "read", "timestamp": "1767312100", "recipient_id": ana.id}]
+        }}]}]}),
+    );
     assert_eq!(ana.post(&status).await.unwrap(), 200);
     h.assert_silence(&ana.id, before).await;
     h.stack.stop().await;
@@ -159,8 +165,8 @@ async fn telegram_contact_is_linked_only_when_it_is_the_senders_own() {
     let h = Harness::start("contact").await;
     let ken = h.telegram(7000000020, None);
     let share = |user_id: i64| {
-        ken.sign(json!({"update_id": 880000000 + user_id % 1000, "message": {
-            "message_id": 77, "from": ken.telegram_user(),
+        telegram::sign(json!({"update_id": 880000000 + user_id % 1000, "message": {
+            "message_id": 77, "from": telegram::user(&ken),
             "chat": {"id": 7000000020i64, "type": "private"}, "date": unix_now(),
             "contact": {"phone_number": "+81 90 1234 5678", "first_name": "Ken", "user_id": user_id}
         }}))

@@ -4,6 +4,7 @@
 
 use chatdrop_e2e::{Harness, all_text, button_ids, unix_now};
 use serde_json::json;
+use xtask::platform::whatsapp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whatsapp_hi_to_a_cart_with_a_customized_bag_and_a_sticker_pack() {
@@ -121,7 +122,7 @@ async fn telegram_customer_in_japanese_fills_a_cart_and_every_tap_is_acknowledge
 
     // A tap: the callback query is answered (the spinner stops) before the reply goes out.
     let before = h.stack.last_seq().await.unwrap();
-    let tap = ken.tap_webhook("c:c:bags", "ドロップバッグ", false);
+    let tap = ken.tap_webhook("c:c:bags", "ドロップバッグ");
     assert_eq!(ken.post(&tap).await.unwrap(), 200);
     let replies = h.stack.replies_after("7001234567", before).await.unwrap();
     let outbox = h.stack.outbox().await.unwrap();
@@ -175,7 +176,7 @@ async fn a_redelivered_webhook_is_answered_once() {
     let ken = h.telegram(7009999999, None);
 
     for customer in [&ana, &ken] {
-        let webhook = customer.tap_webhook("k:a:sticker-pack", "Add to cart", false);
+        let webhook = customer.tap_webhook("k:a:sticker-pack", "Add to cart");
         let first = h.exchange(customer, &webhook).await;
         assert!(all_text(&first).contains("Added to your cart"));
         let after = h.stack.last_seq().await.unwrap();
@@ -194,16 +195,19 @@ async fn a_redelivered_webhook_is_answered_once() {
 async fn several_messages_in_one_post_are_all_answered_in_order() {
     let h = Harness::start("batch").await;
     let ana = h.whatsapp("5511900000002");
-    let mut envelope = ana.whatsapp_envelope(json!({
-        "from": ana.id, "id": "wamid.BATCH1", "timestamp": unix_now().to_string(),
-        "type": "text", "text": {"body": "hi"}
-    }));
+    let mut envelope = whatsapp::envelope(
+        &ana,
+        json!({
+            "from": ana.id, "id": "wamid.BATCH1", "timestamp": unix_now().to_string(),
+            "type": "text", "text": {"body": "hi"}
+        }),
+    );
     let messages = &mut envelope["entry"][0]["changes"][0]["value"]["messages"];
     messages.as_array_mut().unwrap().push(json!({
         "from": ana.id, "id": "wamid.BATCH2", "timestamp": (unix_now() + 1).to_string(),
         "type": "text", "text": {"body": "tote"}
     }));
-    let webhook = ana.sign(envelope);
+    let webhook = whatsapp::sign(envelope);
     let before = h.stack.last_seq().await.unwrap();
     assert_eq!(ana.post(&webhook).await.unwrap(), 200);
     let mut replies = Vec::new();

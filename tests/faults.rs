@@ -266,7 +266,7 @@ async fn post(customer: &Customer, webhook: &Webhook) {
 }
 
 fn tap(customer: &Customer, payload: &str) -> Webhook {
-    customer.tap_webhook(payload, "tap", false)
+    customer.tap_webhook(payload, "tap")
 }
 
 /// What the fakes sent `recipient` after sequence number `after`.

@@ -138,7 +138,7 @@ impl Harness {
     }
 
     pub async fn tap(&self, customer: &Customer, payload: &str) -> Vec<OutboxEntry> {
-        self.exchange(customer, &customer.tap_webhook(payload, "tap", false))
+        self.exchange(customer, &customer.tap_webhook(payload, "tap"))
             .await
     }
 

@@ -62,16 +62,22 @@ const STRIPE_VALUE: &str = "5551237777";
 
 /// `webhook` with its body replaced by `body`, signed again as its platform signs.
 fn resigned(platform: Platform, webhook: &Webhook, body: &str) -> Webhook {
-    let secrets = xtask::dev::secrets();
+        let secrets = xtask::dev::secrets();
     let body = body.as_bytes().to_vec();
     let (header, value) = match platform {
         Platform::Whatsapp => (
             "x-hub-signature-256",
-            xtask::customer::whatsapp_signature(&secrets[vars::WHATSAPP_APP_SECRET], &body),
+            xtask::platform::whatsapp::signature(
+                &secrets[vars::WHATSAPP_APP_SECRET],
+                &body,
+            ),
         ),
         Platform::Messenger => (
             "x-hub-signature-256",
-            xtask::customer::whatsapp_signature(&secrets[vars::MESSENGER_APP_SECRET], &body),
+            xtask::platform::whatsapp::signature(
+                &secrets[vars::MESSENGER_APP_SECRET],
+                &body,
+            ),
         ),
         Platform::Line => (
             "x-line-signature",

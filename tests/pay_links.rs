@@ -30,7 +30,7 @@ use xtask::crowd::Captured;
 /// The checkout tap of a Telegram customer, with the `update_id` the platform would give it.
 fn checkout_tap(customer: &Customer, update_id: u64) -> chatdrop_e2e::Webhook {
     let chat: i64 = customer.id.parse().unwrap();
-    customer.sign(json!({"update_id": update_id, "callback_query": {
+    xtask::platform::telegram::sign(json!({"update_id": update_id, "callback_query": {
         "id": format!("cb{update_id}"),
         "from": {"id": chat, "is_bot": false, "first_name": "Ken"},
         "message": {"message_id": 42, "from": {"id": 8000000001i64, "is_bot": true, "first_name": "Shop"},

@@ -73,7 +73,7 @@ fn tap(customer: &Customer, payload: &str, n: u64) -> chatdrop_e2e::Webhook {
             xtask::platform::wechat::event_webhook(customer, n, "CLICK", Some(payload))
         }
         Platform::Sms => panic!("SMS has no buttons: a choice is typed"),
-        _ => customer.tap_webhook(payload, "Old button", false),
+        _ => customer.tap_webhook(payload, "Old button"),
     }
 }
 

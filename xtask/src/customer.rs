@@ -1,12 +1,14 @@
-//! A scripted customer: builds each platform's real webhook payloads and signs them as the
-//! platform does, so the local stack is driven exactly as WhatsApp and Telegram drive it.
+//! A scripted customer, the same on every platform: who they are ([`Customer`]: the platform,
+//! the id it knows them by, a name), what they do (type text, tap a button, choose from what
+//! they were offered) and the [`Webhook`] that carries it, posted to the stack.
+//!
+//! How a platform builds and signs its webhooks is that platform's own business, in its file of
+//! [`crate::platform`] (`text_webhook`, `tap_webhook`, and whatever else it has); a customer
+//! only picks the file by [`Platform`]. So the local stack is driven exactly as the real
+//! platforms drive it, and a test reads the same whatever app its customer uses.
 
 use crate::Error;
-use crate::dev;
-use chatdrop_domain::channel_spec::vars;
-use hmac::{Hmac, Mac};
-use serde_json::{Value, json};
-use sha2::Sha256;
+use crate::platform::{line, messenger, sms, telegram, wechat, whatsapp};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Event ids unique across every customer in the process (and across runs, seeded by time).
@@ -25,11 +27,10 @@ fn next_id() -> u64 {
 /// Unix seconds now: webhooks carry the time the customer wrote, and the customer-service
 /// windows (WhatsApp, Messenger, WeChat) count from it, so a simulated customer writes now.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    (crate::fakes::now_millis() / 1000) as i64
 }
 
+/// The chat app a customer writes from: one file of [`crate::platform`] each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
     Whatsapp,
@@ -40,7 +41,8 @@ pub enum Platform {
     Sms,
 }
 
-/// A signed webhook, ready to post (kept whole so a test can post it twice).
+/// A signed webhook, ready to post (kept whole so a test can post it twice): the path (with
+/// its query, where the platform signs that), the headers and the exact body bytes.
 #[derive(Clone, Debug)]
 pub struct Webhook {
     pub path: String,
@@ -48,21 +50,17 @@ pub struct Webhook {
     pub body: Vec<u8>,
 }
 
+/// One simulated customer of the shop, on one platform.
 pub struct Customer {
     pub platform: Platform,
-    /// wa_id or Telegram chat id: the recipient the fakes record replies under.
+    /// The id the platform knows the customer by (wa_id, Telegram chat id, PSID, LINE user id,
+    /// OpenID, phone number): the recipient the fakes record replies under.
     pub id: String,
     pub name: String,
+    /// The language the customer's app is set to, where the platform tells (Telegram).
     pub language_code: Option<String>,
     base_url: String,
     http: reqwest::Client,
-}
-
-/// `sha256=` + hex HMAC-SHA256 of the body with the app secret, as Meta signs.
-pub fn whatsapp_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 impl Customer {
@@ -88,8 +86,7 @@ impl Customer {
         }
     }
 
-    /// A customer on one of the platforms in [`crate::platform`], known there by `id` (PSID,
-    /// LINE user id, OpenID, phone number).
+    /// A customer on `platform`, known there by `id`.
     pub fn on(platform: Platform, base_url: &str, id: &str, name: &str) -> Self {
         Customer {
             platform,
@@ -106,62 +103,38 @@ impl Customer {
         &self.base_url
     }
 
-    /// A Cloud API webhook envelope around one `messages[]` entry from this customer.
-    pub fn whatsapp_envelope(&self, message: Value) -> Value {
-        json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550001111", "phone_number_id": dev::WHATSAPP_PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": self.name}, "wa_id": self.id}],
-            "messages": [message]
-        }}]}]})
-    }
-
-    /// The Bot API `User` object of this customer.
-    pub fn telegram_user(&self) -> Value {
-        let mut user = json!({"id": self.id.parse::<i64>().unwrap_or_default(), "is_bot": false, "first_name": self.name});
-        if let Some(code) = &self.language_code {
-            user["language_code"] = json!(code);
-        }
-        user
-    }
-
     /// The webhook for typed text.
     pub fn text_webhook(&self, text: &str) -> Webhook {
         let id = next_id();
         match self.platform {
-            Platform::Whatsapp => self.sign(self.whatsapp_envelope(json!({
-                "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": now().to_string(),
-                "type": "text", "text": {"body": text}
-            }))),
-            Platform::Telegram => self.sign(json!({"update_id": id, "message": {
-                "message_id": id % 1_000_000, "from": self.telegram_user(),
-                "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private", "first_name": self.name},
-                "date": now(), "text": text
-            }})),
-            Platform::Messenger => crate::platform::messenger::text_webhook(self, id, text),
-            Platform::Line => crate::platform::line::text_webhook(self, id, text),
-            Platform::Wechat => crate::platform::wechat::text_webhook(self, id, text),
-            Platform::Sms => crate::platform::sms::text_webhook(self, id, text),
+            Platform::Whatsapp => whatsapp::text_webhook(self, id, text),
+            Platform::Telegram => telegram::text_webhook(self, id, text),
+            Platform::Messenger => messenger::text_webhook(self, id, text),
+            Platform::Line => line::text_webhook(self, id, text),
+            Platform::Wechat => wechat::text_webhook(self, id, text),
+            Platform::Sms => sms::text_webhook(self, id, text),
+        }
+    }
+
+    /// The webhook for a tap on the button whose payload is `payload`, titled `title`; `None`
+    /// where the platform has no buttons.
+    fn tapped(&self, payload: &str, title: &str) -> Option<Webhook> {
+        let id = next_id();
+        match self.platform {
+            Platform::Whatsapp => whatsapp::tap_webhook(self, id, payload, title),
+            Platform::Telegram => telegram::tap_webhook(self, id, payload, title),
+            Platform::Messenger => messenger::tap_webhook(self, id, payload, title),
+            Platform::Line => line::tap_webhook(self, id, payload, title),
+            Platform::Wechat => wechat::tap_webhook(self, id, payload, title),
+            Platform::Sms => sms::tap_webhook(self, id, payload, title),
         }
     }
 
     /// The webhook for choosing `payload` (titled `title`, numbered `number` in the list the
     /// customer saw): a tap where the platform has buttons, the number typed where it has not.
     pub fn choose_webhook(&self, payload: &str, title: &str, number: usize) -> Webhook {
-        let tapped = match self.platform {
-            Platform::Whatsapp | Platform::Telegram => {
-                Some(self.tap_webhook(payload, title, false))
-            }
-            Platform::Messenger => {
-                crate::platform::messenger::tap_webhook(self, next_id(), payload, title)
-            }
-            Platform::Line => crate::platform::line::tap_webhook(self, next_id(), payload, title),
-            Platform::Wechat => {
-                crate::platform::wechat::tap_webhook(self, next_id(), payload, title)
-            }
-            Platform::Sms => crate::platform::sms::tap_webhook(self, next_id(), payload, title),
-        };
-        tapped.unwrap_or_else(|| self.text_webhook(&number.to_string()))
+        self.tapped(payload, title)
+            .unwrap_or_else(|| self.text_webhook(&number.to_string()))
     }
 
     /// The webhook choosing the choice whose title contains `title` (ignoring case) from the
@@ -183,61 +156,11 @@ impl Customer {
         })
     }
 
-    /// The webhook for a tap on a button or list row whose id is `payload`.
-    pub fn tap_webhook(&self, payload: &str, title: &str, from_list: bool) -> Webhook {
-        let id = next_id();
-        match self.platform {
-            Platform::Whatsapp => {
-                let interactive = if from_list {
-                    json!({"type": "list_reply", "list_reply": {"id": payload, "title": title}})
-                } else {
-                    json!({"type": "button_reply", "button_reply": {"id": payload, "title": title}})
-                };
-                self.sign(self.whatsapp_envelope(json!({
-                    "context": {"from": "15550001111", "id": "wamid.OUTBOUND"},
-                    "from": self.id, "id": format!("wamid.SIM{id}"), "timestamp": now().to_string(),
-                    "type": "interactive", "interactive": interactive
-                })))
-            }
-            Platform::Telegram => self.sign(json!({"update_id": id, "callback_query": {
-                "id": format!("cb{id}"), "from": self.telegram_user(),
-                "message": {"message_id": 42, "from": {"id": 8000000001i64, "is_bot": true, "first_name": "Shop"},
-                    "chat": {"id": self.id.parse::<i64>().unwrap_or_default(), "type": "private"}, "date": now(), "text": "…"},
-                "chat_instance": "-1234567890123456789", "data": payload
-            }})),
-            _ => self.choose_webhook(payload, title, 0),
-        }
-    }
-
-    /// Signs a payload as the platform would.
-    pub fn sign(&self, payload: Value) -> Webhook {
-        let body = serde_json::to_vec(&payload).expect("JSON values serialize");
-        let secrets = dev::secrets();
-        match self.platform {
-            Platform::Whatsapp => Webhook {
-                path: "/webhooks/whatsapp".into(),
-                headers: vec![
-                    ("content-type", "application/json".into()),
-                    (
-                        "x-hub-signature-256",
-                        whatsapp_signature(&secrets[vars::WHATSAPP_APP_SECRET], &body),
-                    ),
-                ],
-                body,
-            },
-            Platform::Telegram => Webhook {
-                path: "/webhooks/telegram".into(),
-                headers: vec![
-                    ("content-type", "application/json".into()),
-                    (
-                        "x-telegram-bot-api-secret-token",
-                        secrets[vars::TELEGRAM_SECRET_TOKEN].clone(),
-                    ),
-                ],
-                body,
-            },
-            other => panic!("{other:?} webhooks are signed by crate::platform, not here"),
-        }
+    /// The webhook for a tap on a button whose id is `payload`, whether or not the customer was
+    /// offered it (a stale or forged tap). Where the platform has no buttons, the customer
+    /// types `0`, which no list offers.
+    pub fn tap_webhook(&self, payload: &str, title: &str) -> Webhook {
+        self.choose_webhook(payload, title, 0)
     }
 
     /// Posts a webhook; returns the HTTP status.
@@ -257,6 +180,6 @@ impl Customer {
     }
 
     pub async fn tap(&self, payload: &str, title: &str) -> Result<u16, Error> {
-        self.post(&self.tap_webhook(payload, title, false)).await
+        self.post(&self.tap_webhook(payload, title)).await
     }
 }

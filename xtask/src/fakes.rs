@@ -1,33 +1,37 @@
-//! Fake platform APIs: the other side of `notify`, for the local stack and the tests.
+//! The fake platforms' server and the recorder they share: the other side of `notify`, for
+//! the local stack and the tests.
 //!
-//! One HTTP server plays every platform, each under its own path prefix (the four added later
-//! live in [`crate::platform`]):
+//! One HTTP server plays every platform, each under its own path prefix and each from its own
+//! file of [`crate::platform`], which holds both sides of it (the customer's webhooks, the fake
+//! API): `/graph/` WhatsApp, `/telegram/` Telegram, `/messenger/` Messenger, `/line/` LINE,
+//! `/wechat/` WeChat, `/twilio/` SMS. The [`router`] mounts each platform's `routes()` on one
+//! [`Fakes`], which is all the platforms have in common:
 //!
-//! - `/graph/{version}/{phone_number_id}/messages`: WhatsApp's Cloud API. Checks the bearer
-//!   token and answers as Graph does (a `wamid`, or a Graph error with code 190).
-//! - `/telegram/bot{token}/{method}`: the Telegram Bot API. Checks the token in the path and
-//!   answers `{"ok":true,…}` or Telegram's error object.
+//! - **The record.** Every request a fake accepts is recorded in order ([`Fakes::record`]: an
+//!   [`OutboxEntry`] with a sequence number across platforms and the time it arrived), and
+//!   `GET /outbox` returns them as JSON.
+//! - **Trouble a test sets up, per channel.** `POST /_control/faults` queues failures (status
+//!   and body to answer instead, once each), to drive notify's error handling;
+//!   `POST /_control/storm` makes a platform refuse every call with its own rate-limit error
+//!   (and a `retry_after` where the platform advises one) for a number of seconds, and
+//!   `GET /_control/refused` counts those refusals; `POST /_control/latency` makes it answer
+//!   each call only after a delay (a slow platform). Every fake applies them through
+//!   [`Fakes::injected`] once the caller's credentials check out, so all six behave alike.
 //!
-//! Every request is recorded in order, with the time it arrived, and `GET /outbox` returns them
-//! as JSON. A test can queue
-//! failures with `POST /_control/faults` (status and body to answer instead, per channel), to
-//! drive notify's error handling; `POST /_control/storm` makes a platform answer every call
-//! with its rate-limit error (and a `retry_after`) for a number of seconds, and
-//! `POST /_control/latency` makes it answer each call only after a delay (a slow platform).
-//! [`spawn_with_throughput`] gives the WhatsApp fake a throughput
-//! limit, answered as Graph does (error 130429) once a second's quota is spent, so a bench can
-//! play a business number's tier (80 or 1,000 messages a second). The server runs in its own process under `cargo xtask serve`,
-//! so the stack can be restarted while the record survives.
+//! [`spawn_with_throughput`] also gives the WhatsApp fake a business number's throughput tier
+//! (80 or 1,000 messages a second; see [`crate::platform::whatsapp`]), for the benches. The
+//! server runs in its own process under `cargo xtask serve`, so the stack can be restarted
+//! while the record survives.
 
 use crate::Error;
-use crate::dev;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use crate::platform;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -39,9 +43,12 @@ pub struct OutboxEntry {
     #[serde(default)]
     pub at_ms: u64,
     pub channel: String,
-    /// The chat the request addresses (`to`, `chat_id`), or the callback query id.
+    /// The customer the request addresses (`to`, `chat_id`, PSID, OpenID), or Telegram's
+    /// callback query id; empty for a call that addresses no one (WeChat's token fetch).
     pub recipient: String,
-    /// The API method: `messages` for WhatsApp, the Bot API method for Telegram.
+    /// The API method, as each platform names its calls: `messages` (WhatsApp, Messenger), the
+    /// Bot API method (Telegram), `reply` or `push` (LINE), `token` or `message/custom/send`
+    /// (WeChat), `Messages` (SMS).
     pub method: String,
     pub body: Value,
 }
@@ -83,46 +90,35 @@ struct Records {
     latency: std::collections::HashMap<String, u64>,
     /// Calls refused by a storm, per channel.
     refused: std::collections::HashMap<String, u64>,
-    /// WhatsApp sends accepted in the current second: (the second, how many).
-    whatsapp_window: (u64, u32),
 }
 
-/// The fakes' shared state: the outbox and the queued faults, for every platform.
-#[derive(Clone)]
+/// The fakes' shared state, the recorder every platform's routes are handed: the outbox, and
+/// the trouble tests set up per channel.
+#[derive(Clone, Default)]
 pub struct Fakes {
     records: Arc<Mutex<Records>>,
-    whatsapp_token: String,
-    telegram_token: String,
-    /// Messages a second the WhatsApp fake accepts (unlimited when `None`).
-    whatsapp_per_second: Option<u32>,
 }
 
+/// Every platform's fake API on one recorder.
 pub fn router() -> Router {
     router_with_throughput(None)
 }
 
-/// The fakes, with WhatsApp accepting at most `whatsapp_per_second` messages a second.
+/// [`router`], with WhatsApp accepting at most `whatsapp_per_second` messages a second.
 pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
-    let secrets = dev::secrets();
-    let state = Fakes {
-        records: Arc::default(),
-        whatsapp_token: secrets[chatdrop_domain::channel_spec::vars::WHATSAPP_ACCESS_TOKEN].clone(),
-        telegram_token: secrets[chatdrop_domain::channel_spec::vars::TELEGRAM_BOT_TOKEN].clone(),
-        whatsapp_per_second,
-    };
     Router::new()
-        .route("/graph/{version}/{phone}/messages", post(graph_messages))
-        .route("/telegram/{bot}/{method}", post(telegram_method))
-        .merge(crate::platform::messenger::routes())
-        .merge(crate::platform::line::routes())
-        .merge(crate::platform::wechat::routes())
-        .merge(crate::platform::sms::routes())
+        .merge(platform::whatsapp::routes(whatsapp_per_second))
+        .merge(platform::telegram::routes())
+        .merge(platform::messenger::routes())
+        .merge(platform::line::routes())
+        .merge(platform::wechat::routes())
+        .merge(platform::sms::routes())
         .route("/outbox", get(outbox))
         .route("/_control/faults", post(add_faults))
         .route("/_control/storm", post(add_storm))
         .route("/_control/latency", post(set_latency))
         .route("/_control/refused", get(refused))
-        .with_state(state)
+        .with_state(Fakes::default())
 }
 
 /// Serves the fakes on `addr`; returns the base URL and the server task.
@@ -144,15 +140,36 @@ pub async fn spawn_with_throughput(
     Ok((url, task))
 }
 
-fn unix_millis() -> u64 {
+/// Milliseconds since the Unix epoch: the one clock of the fakes and of the simulated
+/// customers, so a recorded arrival, a storm's end and a webhook's timestamp agree.
+pub fn now_millis() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Fakes {
+    /// What a test has set up to go wrong for the next call on `channel`, applied in the order
+    /// a real platform would show it: the answer waits out the channel's latency, then a queued
+    /// fault is answered, then a storm refuses the call with `rate_limited(retry_after)`, the
+    /// platform's own "slow down". `Some` is the answer to give instead of handling the call.
+    ///
+    /// Every fake calls this once it has checked the caller's credentials (a wrong token is
+    /// refused however the platform is faring) and before it checks the request itself.
+    pub async fn injected(
+        &self,
+        channel: &str,
+        rate_limited: impl FnOnce(u64) -> Response,
+    ) -> Option<Response> {
+        self.delay(channel).await;
+        if let Some(f) = self.take_fault(channel) {
+            return Some(fault_response(f));
+        }
+        self.storming(channel).map(rate_limited)
+    }
+
     /// Holds the answer for `channel`'s latency, if one is set.
-    pub async fn delay(&self, channel: &str) {
+    async fn delay(&self, channel: &str) {
         let ms = self
             .records
             .lock()
@@ -166,10 +183,10 @@ impl Fakes {
     }
 
     /// The advised delay when `channel` is in a storm now (and counts the refusal).
-    pub fn storming(&self, channel: &str) -> Option<u64> {
+    fn storming(&self, channel: &str) -> Option<u64> {
         let mut records = self.records.lock().expect("records lock");
         let (until, retry_after) = *records.storms.get(channel)?;
-        if unix_millis() >= until {
+        if now_millis() >= until {
             return None;
         }
         *records.refused.entry(channel.to_string()).or_default() += 1;
@@ -177,7 +194,7 @@ impl Fakes {
     }
 
     /// The next injected failure queued for `channel`, if any: answer it instead of success.
-    pub fn take_fault(&self, channel: &str) -> Option<Fault> {
+    fn take_fault(&self, channel: &str) -> Option<Fault> {
         let mut records = self.records.lock().expect("records lock");
         let index = records.faults.iter().position(|f| f.channel == channel)?;
         records.faults.remove(index)
@@ -189,7 +206,7 @@ impl Fakes {
         let seq = records.outbox.len() + 1;
         records.outbox.push(OutboxEntry {
             seq,
-            at_ms: unix_millis(),
+            at_ms: now_millis(),
             channel: channel.into(),
             recipient,
             method: method.into(),
@@ -197,28 +214,10 @@ impl Fakes {
         });
         seq
     }
-
-    /// Takes one message from this second's WhatsApp quota; `false` when it is spent.
-    fn whatsapp_quota(&self) -> bool {
-        let Some(limit) = self.whatsapp_per_second else {
-            return true;
-        };
-        let second = unix_millis() / 1000;
-        let mut records = self.records.lock().expect("records lock");
-        let window = &mut records.whatsapp_window;
-        if window.0 != second {
-            *window = (second, 0);
-        }
-        if window.1 >= limit {
-            return false;
-        }
-        window.1 += 1;
-        true
-    }
 }
 
 /// The injected failure as an HTTP answer (status, JSON body, `Retry-After`).
-pub fn fault_response(f: Fault) -> axum::response::Response {
+fn fault_response(f: Fault) -> Response {
     let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(f.body)).into_response();
     if let Some(seconds) = f.retry_after {
@@ -227,82 +226,6 @@ pub fn fault_response(f: Fault) -> axum::response::Response {
             .insert("retry-after", seconds.to_string().parse().expect("digits"));
     }
     response
-}
-
-async fn graph_messages(
-    State(fakes): State<Fakes>,
-    Path((_version, _phone)): Path<(String, String)>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> axum::response::Response {
-    let expected = format!("Bearer {}", fakes.whatsapp_token);
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-        let error = json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}});
-        return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
-    }
-    fakes.delay("whatsapp").await;
-    if let Some(f) = fakes.take_fault("whatsapp") {
-        return fault_response(f);
-    }
-    if let Some(seconds) = fakes.storming("whatsapp") {
-        let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
-        let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response();
-        response
-            .headers_mut()
-            .insert("retry-after", seconds.to_string().parse().expect("digits"));
-        return response;
-    }
-    if !fakes.whatsapp_quota() {
-        let error = json!({"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429}});
-        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
-    }
-    // Only approved templates may be sent; an unknown name is Graph's error 132001.
-    if body["type"] == "template" && body["template"]["name"] != dev::WHATSAPP_ORDER_TEMPLATE {
-        let error = json!({"error": {"message": "(#132001) Template name does not exist in the translation", "type": "OAuthException", "code": 132001}});
-        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
-    }
-    let to = body["to"].as_str().unwrap_or_default().to_string();
-    let seq = fakes.record("whatsapp", to.clone(), "messages", body);
-    Json(json!({
-        "messaging_product": "whatsapp",
-        "contacts": [{"input": to, "wa_id": to}],
-        "messages": [{"id": format!("wamid.FAKE{seq:08}")}],
-    }))
-    .into_response()
-}
-
-async fn telegram_method(
-    State(fakes): State<Fakes>,
-    Path((bot, method)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> axum::response::Response {
-    if bot.strip_prefix("bot") != Some(fakes.telegram_token.as_str()) {
-        let error = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
-        return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
-    }
-    fakes.delay("telegram").await;
-    if let Some(f) = fakes.take_fault("telegram") {
-        return fault_response(f);
-    }
-    if let Some(seconds) = fakes.storming("telegram") {
-        let error = json!({"ok": false, "error_code": 429,
-            "description": format!("Too Many Requests: retry after {seconds}"),
-            "parameters": {"retry_after": seconds}});
-        return (StatusCode::TOO_MANY_REQUESTS, Json(error)).into_response();
-    }
-    let recipient = match (&body["chat_id"], &body["callback_query_id"]) {
-        (Value::Number(n), _) => n.to_string(),
-        (Value::String(s), _) => s.clone(),
-        (_, Value::String(s)) => s.clone(),
-        _ => String::new(),
-    };
-    let seq = fakes.record("telegram", recipient, &method, body.clone());
-    let result = if method == "answerCallbackQuery" {
-        json!(true)
-    } else {
-        json!({"message_id": seq, "date": 1767225600, "chat": {"id": body["chat_id"], "type": "private"}})
-    };
-    Json(json!({"ok": true, "result": result})).into_response()
 }
 
 async fn outbox(State(fakes): State<Fakes>) -> Json<Vec<OutboxEntry>> {
@@ -320,7 +243,7 @@ async fn add_faults(State(fakes): State<Fakes>, Json(faults): Json<Vec<Fault>>) 
 }
 
 async fn add_storm(State(fakes): State<Fakes>, Json(storm): Json<Storm>) -> StatusCode {
-    let until = unix_millis() + storm.seconds * 1000;
+    let until = now_millis() + storm.seconds * 1000;
     fakes
         .records
         .lock()

@@ -4,12 +4,14 @@
 //!   DynamoDB requests serialized (see `moto/serve_moto.py` for why).
 //! - [`provision`]: creates the table and queues from `resources.json`, the same definition the
 //!   code and the CDK app use.
-//! - [`fakes`]: local HTTP servers that play the WhatsApp Graph API and the Telegram Bot API and
-//!   record every request they receive.
+//! - [`fakes`]: the local HTTP server that plays every platform's API and records every request
+//!   it receives; the platforms themselves live in [`platform`], one file each (WhatsApp,
+//!   Telegram, Messenger, LINE, WeChat, SMS).
 //! - [`stack`]: every function in one process: the HTTP handlers behind one listener, and a
 //!   poller per queue that calls the consumer function's handler with an `SqsEvent`, as Lambda's
 //!   event source mapping would.
-//! - [`customer`]: a scripted customer that signs webhooks as each platform does.
+//! - [`customer`]: a scripted customer on any platform, posting the webhooks its platform's file
+//!   builds and signs.
 //! - [`runtime_api`]: a fake Lambda Runtime API, to run the functions' real bootstraps.
 //! - [`storm`]: a platform's long rate limit against a backlog of replies (test and bench).
 //! - [`channels`]: the channel registry as JSON, for the CDK app.

@@ -1,154 +1,49 @@
 //! Renders what the fake platforms received as the customer would see it in the chat.
+//!
+//! Each platform reads its own requests (`render`, `shown_text`, `choices` in its file of
+//! [`crate::platform`]); this module picks the platform by the channel an entry was recorded
+//! under, so a transcript or a test reads any platform's replies alike.
 
 use crate::fakes::OutboxEntry;
-use serde_json::Value;
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
-}
+use crate::platform::{line, messenger, sms, telegram, wechat, whatsapp};
 
 /// One outbound request as chat lines; `None` for requests the customer does not see
-/// (Telegram's callback acknowledgements).
+/// (Telegram's callback acknowledgements, WeChat's token fetches).
 pub fn render(entry: &OutboxEntry) -> Option<String> {
-    let b = &entry.body;
-    match (entry.channel.as_str(), entry.method.as_str()) {
-        ("whatsapp", _) => Some(match s(&b["type"]) {
-            "text" => s(&b["text"]["body"]).to_string(),
-            "image" => format!(
-                "[image {}] {}",
-                s(&b["image"]["link"]),
-                s(&b["image"]["caption"])
-            ),
-            "interactive" => {
-                let i = &b["interactive"];
-                let body = s(&i["body"]["text"]);
-                match s(&i["type"]) {
-                    "button" => {
-                        let buttons: Vec<String> = i["action"]["buttons"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .map(|btn| format!("[{}]", s(&btn["reply"]["title"])))
-                            .collect();
-                        format!("{body}\n  {}", buttons.join(" "))
-                    }
-                    "list" => {
-                        let mut out = format!("{body}\n  ≡ {}", s(&i["action"]["button"]));
-                        for row in i["action"]["sections"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .flat_map(|sec| sec["rows"].as_array().into_iter().flatten())
-                        {
-                            out.push_str(&format!("\n    • {}", s(&row["title"])));
-                            if let Some(d) = row["description"].as_str() {
-                                out.push_str(&format!(" ({d})"));
-                            }
-                        }
-                        out
-                    }
-                    "cta_url" => format!(
-                        "{body}\n  [{} → {}]",
-                        s(&i["action"]["parameters"]["display_text"]),
-                        s(&i["action"]["parameters"]["url"])
-                    ),
-                    other => format!("({other} message)"),
-                }
-            }
-            other => format!("({other} message)"),
-        }),
-        ("messenger", _) => crate::platform::messenger::render(entry),
-        ("line", _) => crate::platform::line::render(entry),
-        ("wechat", _) => crate::platform::wechat::render(entry),
-        ("sms", _) => crate::platform::sms::render(entry),
-        ("telegram", "answerCallbackQuery") => None,
-        ("telegram", "sendPhoto") => {
-            Some(format!("[photo {}] {}", s(&b["photo"]), s(&b["caption"])))
-        }
-        ("telegram", _) => {
-            let mut out = s(&b["text"]).to_string();
-            for row in b["reply_markup"]["inline_keyboard"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                let buttons: Vec<String> = row
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|btn| format!("[{}]", s(&btn["text"])))
-                    .collect();
-                out.push_str(&format!("\n  {}", buttons.join(" ")));
-            }
-            Some(out)
-        }
+    match entry.channel.as_str() {
+        "whatsapp" => whatsapp::render(entry),
+        "telegram" => telegram::render(entry),
+        "messenger" => messenger::render(entry),
+        "line" => line::render(entry),
+        "wechat" => wechat::render(entry),
+        "sms" => sms::render(entry),
         _ => None,
     }
 }
 
 /// The text a recorded request shows the customer, on any platform.
 pub fn shown_text(entry: &OutboxEntry) -> String {
-    let b = &entry.body;
     match entry.channel.as_str() {
-        "messenger" => crate::platform::messenger::shown_text(entry),
-        "line" => crate::platform::line::shown_text(entry),
-        "wechat" => crate::platform::wechat::shown_text(entry),
-        "sms" => crate::platform::sms::shown_text(entry),
-        _ => [
-            &b["text"]["body"],
-            &b["interactive"]["body"]["text"],
-            &b["text"],
-            &b["caption"],
-            &b["image"]["caption"],
-        ]
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect::<Vec<_>>()
-        .join("\n"),
+        "whatsapp" => whatsapp::shown_text(entry),
+        "telegram" => telegram::shown_text(entry),
+        "messenger" => messenger::shown_text(entry),
+        "line" => line::shown_text(entry),
+        "wechat" => wechat::shown_text(entry),
+        "sms" => sms::shown_text(entry),
+        _ => String::new(),
     }
 }
 
 /// The choices a recorded request offers, in the order shown: the title, and the payload a
 /// tap sends where the platform has buttons (`None`: the customer types the choice's number).
 pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
-    let b = &entry.body;
     match entry.channel.as_str() {
-        "messenger" => crate::platform::messenger::choices(entry),
-        "line" => crate::platform::line::choices(entry),
-        "wechat" => crate::platform::wechat::choices(entry),
-        "sms" => crate::platform::sms::choices(entry),
-        "whatsapp" => {
-            let action = &b["interactive"]["action"];
-            let buttons = action["buttons"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|btn| &btn["reply"]);
-            let rows = action["sections"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|sec| sec["rows"].as_array().into_iter().flatten());
-            buttons
-                .chain(rows)
-                .map(|c| {
-                    (
-                        s(&c["title"]).to_string(),
-                        c["id"].as_str().map(String::from),
-                    )
-                })
-                .collect()
-        }
-        "telegram" => b["reply_markup"]["inline_keyboard"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|row| row.as_array().into_iter().flatten())
-            .filter_map(|btn| {
-                let data = btn["callback_data"].as_str()?;
-                Some((s(&btn["text"]).to_string(), Some(data.to_string())))
-            })
-            .collect(),
+        "whatsapp" => whatsapp::choices(entry),
+        "telegram" => telegram::choices(entry),
+        "messenger" => messenger::choices(entry),
+        "line" => line::choices(entry),
+        "wechat" => wechat::choices(entry),
+        "sms" => sms::choices(entry),
         _ => Vec::new(),
     }
 }

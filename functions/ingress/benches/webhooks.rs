@@ -21,7 +21,7 @@
 //!   (WeChat), HMAC-SHA1 over the URL and the sorted form parameters (SMS, Twilio).
 //!
 //! The payloads are built and signed the way the local stack's simulated customers do it
-//! (`xtask/src/customer.rs`, `xtask/src/platform/*.rs`), with the development secrets; each
+//! (`xtask/src/platform/*.rs`, one file per platform), with the development secrets; each
 //! one is checked to verify and yield exactly one message before it is measured, so a bench
 //! can never time a fast rejection.
 //!

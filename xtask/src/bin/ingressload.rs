@@ -4,7 +4,7 @@
 //! Starts moto and the local stack (queue consumers off, so every accepted message stays on its
 //! queue to be counted), pre-signs `M` distinct WhatsApp text webhooks, each with its own
 //! `wamid`, signed with the development app secret exactly as Meta signs
-//! (`X-Hub-Signature-256`, see `xtask/src/customer.rs`), and posts them to the stack's listener
+//! (`X-Hub-Signature-256`, see `xtask/src/platform/whatsapp.rs`), and posts them to the stack's listener
 //! on loopback, `K` in flight, with one pooled HTTP client. A tenth of them are posted a second
 //! time later in the run, as a platform redelivers a webhook it did not see answered: the catalog
 //! queue is FIFO with the message's platform id as its deduplication key, so a redelivery must

@@ -9,23 +9,25 @@
 //! the tests below prove the scheme round-trips rather than that the adapter agrees with itself.
 //!
 //! The fake API behaves as LINE does where chatdrop depends on it: it checks the bearer token
-//! (401 with LINE's message otherwise), takes a reply token once and only for a minute (400
+//! (401 with LINE's message otherwise), then answers what a test injected for `line` (a delay,
+//! a fault, a storm's 429: see [`crate::fakes`]), takes a reply token once and only for a minute (400
 //! "Invalid reply token" otherwise, which drives the adapter's fallback to a push), refuses more
 //! than five messages or over-limit quick replies, and deduplicates pushes on
 //! `X-Line-Retry-Key` (409 for a key already accepted, nothing recorded twice). The fakes may
 //! run in a process of their own, so a reply token carries what the fake needs to know: the
 //! customer it answers and when it was issued.
 
+use chatdrop_domain::channel_spec::vars;
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use crate::fakes::{Fakes, OutboxEntry, now_millis};
+use crate::platform::s;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, body::Bytes};
-use chatdrop_domain::channel_spec::vars;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -72,14 +74,8 @@ pub fn signature(channel_secret: &str, body: &[u8]) -> String {
     base64(&mac.finalize().into_bytes())
 }
 
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// A reply token the fake API can check on its own: `<id>.<issued, unix s>.<user id>`.
-fn reply_token(customer: &Customer, id: u64, issued_at: i64) -> String {
+fn reply_token(customer: &Customer, id: u64, issued_at: u64) -> String {
     format!("{id:x}.{issued_at}.{}", customer.id)
 }
 
@@ -182,10 +178,18 @@ fn invalid_property(property: &str, message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
-/// The checks every send call passes first: the token, an injected fault, a readable body
+/// LINE's answer to too many calls: a 429 with no advised delay (the adapter waits a second).
+fn rate_limited(_retry_after: u64) -> Response {
+    error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "The API rate limit has been exceeded. Try again later.",
+    )
+}
+
+/// The checks every send call passes first: the token, what a test injected, a readable body
 /// whose messages LINE would take. `Err` is the answer to give instead.
 /// Boxed: a `Response` is large, and the happy path should not carry its size.
-fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
+async fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<Response>> {
     let expected = format!("Bearer {}", dev::secrets()[vars::LINE_ACCESS_TOKEN]);
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
         return Err(Box::new(error(
@@ -193,8 +197,8 @@ fn admit(fakes: &Fakes, headers: &HeaderMap, body: &Bytes) -> Result<Value, Box<
             "Authentication failed. Confirm that the access token in the authorization header is valid.",
         )));
     }
-    if let Some(f) = fakes.take_fault(CHANNEL) {
-        return Err(Box::new(fault_response(f)));
+    if let Some(answer) = fakes.injected(CHANNEL, rate_limited).await {
+        return Err(Box::new(answer));
     }
     let body: Value = serde_json::from_slice(body).map_err(|_| {
         Box::new(error(
@@ -281,7 +285,7 @@ async fn reply(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match admit(&fakes, &headers, &body) {
+    let body = match admit(&fakes, &headers, &body).await {
         Ok(body) => body,
         Err(answer) => return *answer,
     };
@@ -294,7 +298,7 @@ async fn reply(
         }
         _ => return error(StatusCode::BAD_REQUEST, "Invalid reply token"),
     };
-    let expired = now_millis() / 1000 - issued > REPLY_TOKEN_SECONDS;
+    let expired = crate::customer::now() - issued > REPLY_TOKEN_SECONDS;
     {
         let mut memory = memory.lock().expect("LINE fake lock");
         // Single use, whether or not it had expired.
@@ -322,7 +326,7 @@ async fn push(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match admit(&fakes, &headers, &body) {
+    let body = match admit(&fakes, &headers, &body).await {
         Ok(body) => body,
         Err(answer) => return *answer,
     };
@@ -358,10 +362,6 @@ async fn push(
 // ---------------------------------------------------------------------------------------------
 // What the customer sees
 // ---------------------------------------------------------------------------------------------
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
-}
 
 fn messages(entry: &OutboxEntry) -> &[Value] {
     entry.body["messages"]
@@ -479,9 +479,8 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 mod tests {
     use super::*;
     use crate::customer::Platform;
-    use chatdrop_channels::Webhook as _;
+    use crate::platform::harness::{self, failure, receive, refused, tampered};
     use chatdrop_channels::line::{LineConfig, LineWebhook};
-    use chatdrop_channels::{WebhookOutcome, WebhookRequest};
     use chatdrop_domain::inbound::InboundContent;
 
     const USER: &str = "Uaaaabbbbccccddddeeeeffff00001111";
@@ -491,25 +490,11 @@ mod tests {
     }
 
     /// The adapter as the ingress function configures it with the dev secrets.
-    fn receive(webhook: &Webhook) -> Vec<chatdrop_domain::inbound::InboundMessage> {
-        let adapter = LineWebhook {
+    fn adapter() -> LineWebhook {
+        LineWebhook {
             config: LineConfig {
                 channel_secret: dev::secrets()[vars::LINE_CHANNEL_SECRET].clone(),
             },
-        };
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().expect("header value"));
-        }
-        match adapter.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: None,
-            url: "http://127.0.0.1/webhooks/line",
-            body: &webhook.body,
-        }) {
-            Ok(WebhookOutcome::Messages(m)) => m,
-            other => panic!("the adapter refused the webhook: {other:?}"),
         }
     }
 
@@ -538,7 +523,7 @@ mod tests {
     fn the_adapter_accepts_a_text_webhook() {
         let webhook = text_webhook(&customer(), 7, "show menu");
         assert_eq!(webhook.path, "/webhooks/line");
-        let m = receive(&webhook);
+        let m = receive(&adapter(), &webhook);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].conversation.customer, USER);
         assert_eq!(
@@ -551,14 +536,14 @@ mod tests {
         let token = m[0].reply_token.as_ref().expect("a reply token");
         assert!(token.token.ends_with(USER));
         // Another id is another event.
-        let other = receive(&text_webhook(&customer(), 8, "show menu"));
+        let other = receive(&adapter(), &text_webhook(&customer(), 8, "show menu"));
         assert_ne!(other[0].event_id, m[0].event_id);
     }
 
     #[test]
     fn the_adapter_reads_a_tap_as_its_payload() {
         let webhook = tap_webhook(&customer(), 9, "c:p:tee", "Tee").expect("LINE has buttons");
-        let m = receive(&webhook);
+        let m = receive(&adapter(), &webhook);
         assert_eq!(
             m[0].content,
             InboundContent::Action {
@@ -570,31 +555,8 @@ mod tests {
 
     #[test]
     fn a_tampered_webhook_is_refused() {
-        let mut webhook = text_webhook(&customer(), 10, "hi");
-        webhook.body = String::from_utf8(webhook.body)
-            .unwrap()
-            .replace("hi", "ho")
-            .into_bytes();
-        let adapter = LineWebhook {
-            config: LineConfig {
-                channel_secret: dev::secrets()[vars::LINE_CHANNEL_SECRET].clone(),
-            },
-        };
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().unwrap());
-        }
-        let r = adapter.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: None,
-            url: "http://127.0.0.1/webhooks/line",
-            body: &webhook.body,
-        });
-        assert!(matches!(
-            r,
-            Err(chatdrop_channels::WebhookError::Unauthorized(_))
-        ));
+        let webhook = text_webhook(&customer(), 10, "hi");
+        assert!(refused(&adapter(), &tampered(&webhook, "hi", "ho")));
     }
 
     fn entry(method: &str, body: Value) -> OutboxEntry {
@@ -690,10 +652,10 @@ mod tests {
 
     // --- the fake API, driven by the real adapter ----------------------------------------
 
+    use crate::platform::harness::session;
     use chatdrop_channels::line::{LineSendConfig, LineSender};
-    use chatdrop_domain::channel::{Channel, ConversationId};
-    use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
-    use chatdrop_domain::i18n::Lang;
+    use chatdrop_domain::channel::Channel;
+    use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::inbound::ReplyToken;
     use chatdrop_domain::reply::{Reply, ReplyBundle};
 
@@ -708,54 +670,33 @@ mod tests {
     }
 
     fn bundle(id: &str, token: Option<ReplyToken>) -> ReplyBundle {
+        let replies = vec![Reply::Text { body: "hi".into() }];
         ReplyBundle {
-            id: id.into(),
-            conversation: ConversationId::new(Channel::Line, USER),
-            lang: Lang::En,
-            ack: None,
             reply_token: token,
-            update: None,
-            replies: vec![Reply::Text { body: "hi".into() }],
+            ..harness::bundle(Channel::Line, USER, id, replies)
         }
-    }
-
-    fn out(b: &ReplyBundle) -> Outgoing<'_> {
-        Outgoing {
-            bundle: b,
-            first: 0,
-            replies: &b.replies,
-            mode: SendMode::Session,
-            now: now_millis() / 1000,
-        }
-    }
-
-    async fn outbox(base: &str) -> Vec<OutboxEntry> {
-        reqwest::get(format!("{base}/outbox"))
-            .await
-            .expect("outbox")
-            .json()
-            .await
-            .expect("outbox JSON")
     }
 
     #[tokio::test]
     async fn the_fake_api_answers_the_adapter_as_line_does() {
         let (base, _server) = crate::fakes::spawn("127.0.0.1:0").await.expect("fakes");
         let good = sender(&base, &dev::secrets()[vars::LINE_ACCESS_TOKEN]);
-        let token = receive(&text_webhook(&customer(), 11, "hi"))[0]
+        let token = receive(&adapter(), &text_webhook(&customer(), 11, "hi"))[0]
             .reply_token
             .clone();
 
         // A fresh token: a reply, recorded under the customer, with LINE's message ids.
         let first = bundle("b-1", token.clone());
-        let sent = good.send(&out(&first)).await.expect("replied");
+        let sent = good.send(&session(&first)).await.expect("replied");
         assert_eq!(sent.message_ids.len(), 1);
         // The same token again: LINE refuses it and the adapter pushes instead.
         let second = bundle("b-2", token);
-        good.send(&out(&second)).await.expect("pushed");
+        good.send(&session(&second)).await.expect("pushed");
         // A retried push under the same key: 409, counted as sent, not recorded twice.
-        good.send(&out(&second)).await.expect("already accepted");
-        let recorded = outbox(&base).await;
+        good.send(&session(&second))
+            .await
+            .expect("already accepted");
+        let recorded = harness::outbox(&base).await;
         let methods: Vec<&str> = recorded.iter().map(|e| e.method.as_str()).collect();
         assert_eq!(methods, vec!["reply", "push"]);
         assert!(recorded.iter().all(|e| e.recipient == USER));
@@ -763,29 +704,34 @@ mod tests {
 
         // A wrong channel access token: LINE's 401, kept for a redrive.
         let f = sender(&base, "wrong")
-            .send(&out(&bundle("b-3", None)))
+            .send(&session(&bundle("b-3", None)))
             .await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::Transient {
-                    code: Some(401),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
+        assert_eq!(failure(&f), ("transient", Some(401)));
 
         // An injected fault is answered once, then the push goes through.
-        reqwest::Client::new()
-            .post(format!("{base}/_control/faults"))
-            .json(&json!([{ "channel": "line", "status": 429, "body": { "message": "Too many requests" } }]))
-            .send()
-            .await
-            .expect("fault queued");
-        let f = good.send(&out(&bundle("b-4", None))).await;
+        harness::queue_faults(
+            &base,
+            json!([{ "channel": "line", "status": 429, "body": { "message": "Too many requests" } }]),
+        )
+        .await;
+        let f = good.send(&session(&bundle("b-4", None))).await;
         assert!(matches!(f, Err(SendFailure::RateLimited { .. })), "{f:?}");
-        good.send(&out(&bundle("b-4", None))).await.expect("pushed");
-        assert_eq!(outbox(&base).await.len(), 3);
+        good.send(&session(&bundle("b-4", None)))
+            .await
+            .expect("pushed");
+        assert_eq!(harness::outbox(&base).await.len(), 3);
+
+        // In a storm every call is LINE's 429, which advises no delay: the adapter waits a
+        // second, and nothing is recorded.
+        harness::storm(&base, CHANNEL, 7).await;
+        let f = good.send(&session(&bundle("b-5", None))).await;
+        assert_eq!(
+            f,
+            Err(SendFailure::RateLimited {
+                code: Some(429),
+                retry_after: std::time::Duration::from_secs(1)
+            })
+        );
+        assert_eq!(harness::outbox(&base).await.len(), 3);
     }
 }

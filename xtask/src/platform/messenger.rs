@@ -13,19 +13,20 @@
 //! Graph's error 2500 and a wrong one error 190, both HTTP 400 with an `OAuthException`;
 //! a request the real Send API refuses (no recipient, an unknown messaging type, a tagged
 //! message without its tag, past a documented limit) is error 100; success is
-//! `{recipient_id, message_id}`. An injected fault for `messenger` is answered after the token
-//! check, as a real outage would be, and only accepted requests are recorded, with the PSID as
-//! the recipient.
+//! `{recipient_id, message_id}`. What a test injected for `messenger` (a delay, a fault, a
+//! storm's error 613: see [`crate::fakes`]) is answered after the token check, as a real outage
+//! would be, and only accepted requests are recorded, with the PSID as the recipient.
 
+use chatdrop_domain::channel_spec::vars;
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use crate::fakes::{Fakes, OutboxEntry, now_millis};
+use crate::platform::{numbered_titles, s, whatsapp};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use chatdrop_domain::channel_spec::vars;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,7 +43,9 @@ const MAX_BUTTONS: usize = 3;
 
 /// Routes of the fake API, merged into the fakes server (paths under `/messenger/`).
 pub fn routes() -> Router<Fakes> {
-    let token: Arc<str> = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].as_str().into();
+    let token: Arc<str> = dev::secrets()[vars::MESSENGER_PAGE_TOKEN]
+        .as_str()
+        .into();
     Router::new().route(
         // `me` is how the adapter names the Page; the Page's own id works too.
         "/messenger/{version}/{node}/messages",
@@ -60,6 +63,14 @@ fn graph_error(code: i64, message: &str) -> Response {
         "message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AFakeTrace1"
     }});
     (StatusCode::BAD_REQUEST, Json(error)).into_response()
+}
+
+/// Graph's "too many calls" for a Page (error 613); Meta advises no delay.
+fn rate_limited(_retry_after: u64) -> Response {
+    graph_error(
+        613,
+        "(#613) Calls to this api have exceeded the rate limit.",
+    )
 }
 
 async fn send_api(
@@ -90,8 +101,8 @@ async fn send_api(
             "(#100) Unsupported post request. Object does not exist or does not support this operation",
         );
     }
-    if let Some(f) = fakes.take_fault("messenger") {
-        return fault_response(f);
+    if let Some(answer) = fakes.injected("messenger", rate_limited).await {
+        return answer;
     }
     if let Err(why) = validate(&body) {
         return graph_error(100, &format!("(#100) {why}"));
@@ -166,15 +177,9 @@ fn validate(body: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// One Page event from `customer`, in the envelope a Page subscription delivers, signed.
 fn signed_event(customer: &Customer, event: Value) -> Webhook {
-    let ms = now_ms();
+    let ms = now_millis();
     let mut item = json!({
         "sender": {"id": customer.id},
         "recipient": {"id": PAGE_ID},
@@ -191,10 +196,8 @@ fn signed_event(customer: &Customer, event: Value) -> Webhook {
         path: "/webhooks/messenger".into(),
         headers: vec![
             ("content-type", "application/json".into()),
-            (
-                "x-hub-signature-256",
-                crate::customer::whatsapp_signature(secret, &body),
-            ),
+            // Meta signs every webhook alike: Messenger's are WhatsApp's scheme.
+            ("x-hub-signature-256", whatsapp::signature(secret, &body)),
         ],
         body,
     }
@@ -217,10 +220,6 @@ pub fn tap_webhook(customer: &Customer, id: u64, payload: &str, title: &str) -> 
             "mid": format!("m_SIM{id}"), "text": title, "quick_reply": {"payload": payload}
         }}),
     ))
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
 }
 
 /// One recorded request as the chat lines the customer sees: the text, then the quick replies
@@ -272,30 +271,12 @@ pub fn shown_text(entry: &OutboxEntry) -> String {
         .join("\n")
 }
 
-/// The numbered lines of a text (`1. Title — description`), as titles, in order.
-fn numbered_titles(text: &str) -> Vec<String> {
-    let mut titles = Vec::new();
-    for line in text.lines() {
-        // A text may hold more than one numbered list (a cart's lines, then the choices):
-        // the choices are the last one, so a new "1. " starts over.
-        if line.starts_with("1. ") {
-            titles.clear();
-        }
-        let Some(rest) = line.strip_prefix(&format!("{}. ", titles.len() + 1)) else {
-            continue;
-        };
-        let title = rest.split(" — ").next().unwrap_or(rest);
-        titles.push(title.to_string());
-    }
-    titles
-}
-
 /// The choices a recorded request offers: quick replies are tappable; numbered lines without
 /// them must be typed. When the adapter lists the choices in full above numbered quick
 /// replies (titles too long for a button), the full titles are returned with the payloads.
 pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
     let message = &entry.body["message"];
-    let listed = numbered_titles(s(&message["text"]));
+    let listed = numbered_titles(s(&message["text"]), &[" — "]);
     let replies: Vec<&Value> = message["quick_replies"]
         .as_array()
         .into_iter()
@@ -323,15 +304,15 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 mod tests {
     use super::*;
     use crate::customer::Platform;
+    use crate::platform::harness::{self, failure, menu, receive, refused, session, tampered};
     use chatdrop_channels::messenger::{
         MessengerConfig, MessengerSendConfig, MessengerSender, MessengerWebhook,
     };
-    use chatdrop_channels::{Webhook as _, WebhookOutcome, WebhookRequest};
     use chatdrop_domain::channel::{Channel, ConversationId};
-    use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
+    use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::i18n::Lang;
-    use chatdrop_domain::inbound::{InboundContent, InboundMessage};
-    use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
+    use chatdrop_domain::inbound::InboundContent;
+    use chatdrop_domain::reply::{Reply, ReplyBundle};
     use std::time::Duration;
 
     const PSID: &str = "6543210987654321";
@@ -340,35 +321,20 @@ mod tests {
         Customer::on(Platform::Messenger, "http://127.0.0.1:9", PSID, "Ana")
     }
 
-    /// What the ingress function's Messenger webhook makes of a simulated request.
-    fn receive(webhook: &Webhook) -> Vec<InboundMessage> {
+    /// The ingress function's Messenger webhook, with the dev secrets.
+    fn adapter() -> MessengerWebhook {
         let secrets = dev::secrets();
-        let adapter = MessengerWebhook::new(MessengerConfig {
+        MessengerWebhook::new(MessengerConfig {
             app_secret: secrets[vars::MESSENGER_APP_SECRET].clone(),
             verify_token: secrets[vars::MESSENGER_VERIFY_TOKEN].clone(),
-        });
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().unwrap());
-        }
-        let outcome = adapter.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: None,
-            url: "http://127.0.0.1/webhooks/messenger",
-            body: &webhook.body,
-        });
-        match outcome {
-            Ok(WebhookOutcome::Messages(m)) => m,
-            other => panic!("{other:?}"),
-        }
+        })
     }
 
     #[test]
     fn the_adapter_accepts_the_simulated_text_webhook() {
         let webhook = text_webhook(&ana(), 41, "hello");
         assert_eq!(webhook.path, "/webhooks/messenger");
-        let m = receive(&webhook);
+        let m = receive(&adapter(), &webhook);
         assert_eq!(m.len(), 1);
         assert_eq!(
             m[0].conversation,
@@ -388,7 +354,7 @@ mod tests {
     #[test]
     fn the_adapter_reads_the_simulated_tap_as_the_action() {
         let webhook = tap_webhook(&ana(), 42, "c:p:tee", "Tee").expect("Messenger has taps");
-        let m = receive(&webhook);
+        let m = receive(&adapter(), &webhook);
         assert_eq!(m[0].event_id, "m_SIM42");
         assert_eq!(
             m[0].content,
@@ -401,34 +367,8 @@ mod tests {
 
     #[test]
     fn a_tampered_simulated_webhook_is_refused() {
-        let mut webhook = text_webhook(&ana(), 43, "hello");
-        webhook.body = String::from_utf8(webhook.body)
-            .unwrap()
-            .replace("hello", "hullo")
-            .into_bytes();
-        let secrets = dev::secrets();
-        let adapter = MessengerWebhook::new(MessengerConfig {
-            app_secret: secrets[vars::MESSENGER_APP_SECRET].clone(),
-            verify_token: String::new(),
-        });
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().unwrap());
-        }
-        let outcome = adapter.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: None,
-            url: "http://127.0.0.1/webhooks/messenger",
-            body: &webhook.body,
-        });
-        assert!(
-            matches!(
-                outcome,
-                Err(chatdrop_channels::WebhookError::Unauthorized(_))
-            ),
-            "{outcome:?}"
-        );
+        let webhook = text_webhook(&ana(), 43, "hello");
+        assert!(refused(&adapter(), &tampered(&webhook, "hello", "hullo")));
     }
 
     fn entry(message: Value) -> OutboxEntry {
@@ -447,22 +387,6 @@ mod tests {
             .into_iter()
             .map(entry)
             .collect()
-    }
-
-    fn menu(titles: &[&str]) -> Reply {
-        Reply::Choices {
-            body: "Pick one".into(),
-            menu_label: "Menu".into(),
-            choices: titles
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Choice {
-                    id: format!("c:p:{i}"),
-                    title: (*t).into(),
-                    description: None,
-                })
-                .collect(),
-        }
     }
 
     #[test]
@@ -539,34 +463,7 @@ mod tests {
     }
 
     fn bundle(replies: Vec<Reply>) -> ReplyBundle {
-        ReplyBundle {
-            id: "bundle-1".into(),
-            conversation: ConversationId::new(Channel::Messenger, PSID),
-            lang: Lang::En,
-            ack: None,
-            reply_token: None,
-            update: None,
-            replies,
-        }
-    }
-
-    fn out(b: &ReplyBundle) -> Outgoing<'_> {
-        Outgoing {
-            bundle: b,
-            first: 0,
-            replies: &b.replies,
-            mode: SendMode::Session,
-            now: 0,
-        }
-    }
-
-    async fn outbox(base: &str) -> Vec<OutboxEntry> {
-        reqwest::get(format!("{base}/outbox"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        harness::bundle(Channel::Messenger, PSID, "bundle-1", replies)
     }
 
     #[tokio::test]
@@ -574,9 +471,12 @@ mod tests {
         let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let token = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].clone();
         let b = bundle(vec![menu(&["Tee", "Mug"])]);
-        let sent = sender(&base, &token).send(&out(&b)).await.expect("sent");
+        let sent = sender(&base, &token)
+            .send(&session(&b))
+            .await
+            .expect("sent");
         assert_eq!(sent.message_ids, vec!["m_FAKE00000001".to_string()]);
-        let recorded = outbox(&base).await;
+        let recorded = harness::outbox(&base).await;
         assert_eq!(recorded.len(), 1);
         assert_eq!(recorded[0].channel, "messenger");
         assert_eq!(recorded[0].recipient, PSID);
@@ -587,18 +487,9 @@ mod tests {
     async fn the_fake_refuses_a_wrong_token_as_graph_does() {
         let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
-        let f = sender(&base, "not-the-page-token").send(&out(&b)).await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::Transient {
-                    code: Some(190),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
-        assert!(outbox(&base).await.is_empty());
+        let f = sender(&base, "not-the-page-token").send(&session(&b)).await;
+        assert_eq!(failure(&f), ("transient", Some(190)));
+        assert!(harness::outbox(&base).await.is_empty());
     }
 
     #[tokio::test]
@@ -607,15 +498,10 @@ mod tests {
         let fault = json!([{"channel": "messenger", "status": 400, "retry_after": 3, "body": {"error": {
             "message": "(#613) Calls to this api have exceeded the rate limit.", "type": "OAuthException", "code": 613
         }}}]);
-        reqwest::Client::new()
-            .post(format!("{base}/_control/faults"))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
+        harness::queue_faults(&base, fault).await;
         let token = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].clone();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
-        let f = sender(&base, &token).send(&out(&b)).await;
+        let f = sender(&base, &token).send(&session(&b)).await;
         assert_eq!(
             f,
             Err(SendFailure::RateLimited {
@@ -624,10 +510,21 @@ mod tests {
             })
         );
         sender(&base, &token)
-            .send(&out(&b))
+            .send(&session(&b))
             .await
             .expect("the fault is spent");
-        assert_eq!(outbox(&base).await.len(), 1);
+        assert_eq!(harness::outbox(&base).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_storm_is_graphs_rate_limit_error() {
+        let (base, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
+        harness::storm(&base, "messenger", 7).await;
+        let token = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].clone();
+        let b = bundle(vec![Reply::Text { body: "hi".into() }]);
+        let f = sender(&base, &token).send(&session(&b)).await;
+        assert_eq!(failure(&f), ("rate limited", Some(613)));
+        assert!(harness::outbox(&base).await.is_empty());
     }
 
     #[test]

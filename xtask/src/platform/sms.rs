@@ -14,7 +14,8 @@
 //!
 //! - HTTP Basic auth must be the dev account SID and auth token, or 401 with Twilio's error
 //!   20003 ("Authenticate"); a path naming another account is 20404;
-//! - an injected `sms` fault is answered next;
+//! - what a test injected for `sms` is answered next (a delay, a fault, a storm's 20429: see
+//!   [`crate::fakes`]);
 //! - the form is checked as Twilio checks it: `To` (21604, 21211 when not E.164), `From` or
 //!   `MessagingServiceSid` (21603; a `From` that is not the account's number is 21606), `Body`
 //!   (21602, at most 1600 characters: 21617);
@@ -24,7 +25,8 @@
 
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use crate::fakes::{Fakes, OutboxEntry};
+use crate::platform::numbered_titles;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -113,9 +115,6 @@ fn parse_form(body: &[u8]) -> Vec<(String, String)> {
 
 /// The public base URL the ingress signs against: the stack's base URL, which the customer
 /// posts to.
-///
-/// `Customer` keeps that URL private; until it exposes it (`Customer::base_url`), the address
-/// `cargo xtask serve` listens on stands in (`CHATDROP_HTTP_ADDR`, default `127.0.0.1:8080`).
 fn public_base_url(customer: &Customer) -> String {
     customer.base_url().to_string()
 }
@@ -192,28 +191,10 @@ pub fn shown_text(entry: &OutboxEntry) -> String {
 /// The numbered lines of the last choice list in a message (`1. Title - description`; ` — `
 /// in text that is UCS-2 anyway): every choice is typed by its number.
 pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
-    let mut found: Vec<(String, Option<String>)> = Vec::new();
-    for line in shown_text(entry).lines() {
-        let Some((number, rest)) = line.split_once(". ") else {
-            continue;
-        };
-        let Ok(n) = number.trim().parse::<usize>() else {
-            continue;
-        };
-        if n == 1 {
-            // A new list starts: the domain resolves numbers against the last one offered.
-            found.clear();
-        } else if n != found.len() + 1 {
-            continue;
-        }
-        let title = rest
-            .split(" - ")
-            .next()
-            .and_then(|t| t.split(" — ").next())
-            .unwrap_or(rest);
-        found.push((title.to_string(), None));
-    }
-    found
+    numbered_titles(&shown_text(entry), &[" - ", " — "])
+        .into_iter()
+        .map(|title| (title, None))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,6 +225,11 @@ fn twilio_error(status: StatusCode, code: i64, message: &str) -> Response {
         );
     }
     response
+}
+
+/// Twilio's answer past the account's concurrency or rate: 429, error 20429.
+fn rate_limited(_retry_after: u64) -> Response {
+    twilio_error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests")
 }
 
 /// The `Authorization` header a client with the dev account's credentials sends.
@@ -286,8 +272,8 @@ async fn create_message(
             ),
         );
     }
-    if let Some(f) = fakes.take_fault("sms") {
-        return fault_response(f);
+    if let Some(answer) = fakes.injected("sms", rate_limited).await {
+        return answer;
     }
     let params = parse_form(&body);
     let param = |name: &str| {
@@ -376,11 +362,11 @@ async fn create_message(
 mod tests {
     use super::*;
     use crate::customer::Platform;
+    use crate::platform::harness::{self, failure, receive_at, session};
     use chatdrop_channels::sms::{SmsConfig, SmsSendConfig, SmsSender, SmsWebhook};
-    use chatdrop_channels::{Webhook as _, WebhookError, WebhookOutcome, WebhookRequest};
+    use chatdrop_channels::{WebhookError, WebhookOutcome};
     use chatdrop_domain::channel::{Channel, ConversationId};
-    use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
-    use chatdrop_domain::i18n::Lang;
+    use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::inbound::{InboundContent, InboundMessage};
     use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
     use std::time::Duration;
@@ -392,28 +378,17 @@ mod tests {
         Customer::on(Platform::Sms, BASE, ANA, "Ana")
     }
 
-    /// What the ingress function would make of the webhook, called at `url`.
-    fn receive_at(url: &str, webhook: &Webhook) -> Result<WebhookOutcome, WebhookError> {
-        let hook = SmsWebhook {
+    /// The ingress function's SMS webhook, with the dev auth token.
+    fn adapter() -> SmsWebhook {
+        SmsWebhook {
             config: SmsConfig {
                 auth_token: dev::secrets()[vars::TWILIO_AUTH_TOKEN].clone(),
             },
-        };
-        let mut headers = axum::http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().unwrap());
         }
-        hook.receive(&WebhookRequest {
-            method: &axum::http::Method::POST,
-            headers: &headers,
-            query: None,
-            url,
-            body: &webhook.body,
-        })
     }
 
     fn one(webhook: &Webhook) -> InboundMessage {
-        match receive_at(&format!("{BASE}/webhooks/sms"), webhook) {
+        match receive_at(&adapter(), BASE, webhook) {
             Ok(WebhookOutcome::Messages(mut m)) if m.len() == 1 => m.remove(0),
             other => panic!("{other:?}"),
         }
@@ -447,11 +422,11 @@ mod tests {
             .replace("Body=one", "Body=two")
             .into_bytes();
         assert_eq!(
-            receive_at(&format!("{BASE}/webhooks/sms"), &tampered),
+            receive_at(&adapter(), BASE, &tampered),
             Err(WebhookError::Unauthorized("signature mismatch"))
         );
         assert_eq!(
-            receive_at("http://127.0.0.1:4568/webhooks/sms", &webhook),
+            receive_at(&adapter(), "http://127.0.0.1:4568", &webhook),
             Err(WebhookError::Unauthorized("signature mismatch"))
         );
     }
@@ -520,34 +495,7 @@ mod tests {
     }
 
     fn bundle(replies: Vec<Reply>) -> ReplyBundle {
-        ReplyBundle {
-            id: "b1".into(),
-            conversation: ConversationId::new(Channel::Sms, ANA),
-            lang: Lang::En,
-            ack: None,
-            reply_token: None,
-            update: None,
-            replies,
-        }
-    }
-
-    fn out(b: &ReplyBundle) -> Outgoing<'_> {
-        Outgoing {
-            bundle: b,
-            first: 0,
-            replies: &b.replies,
-            mode: SendMode::Session,
-            now: 0,
-        }
-    }
-
-    async fn outbox(fakes_url: &str) -> Vec<OutboxEntry> {
-        reqwest::get(format!("{fakes_url}/outbox"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        harness::bundle(Channel::Sms, ANA, "b1", replies)
     }
 
     fn menu() -> Reply {
@@ -570,11 +518,11 @@ mod tests {
         let (url, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let b = bundle(vec![menu()]);
         let sent = sender(&url, &dev_token(), dev::SMS_FROM)
-            .send(&out(&b))
+            .send(&session(&b))
             .await
             .expect("sent");
         assert_eq!(sent.message_ids, vec![format!("SM{:032x}", 1)]);
-        let entries = outbox(&url).await;
+        let entries = harness::outbox(&url).await;
         assert_eq!(entries.len(), 1);
         let e = &entries[0];
         assert_eq!(
@@ -597,11 +545,11 @@ mod tests {
         let (url, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
         sender(&url, &dev_token(), "MG0123456789abcdef0123456789abcdef")
-            .send(&out(&b))
+            .send(&session(&b))
             .await
             .expect("sent");
         assert_eq!(
-            outbox(&url).await[0].body["MessagingServiceSid"],
+            harness::outbox(&url).await[0].body["MessagingServiceSid"],
             json!("MG0123456789abcdef0123456789abcdef")
         );
     }
@@ -611,19 +559,10 @@ mod tests {
         let (url, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
         let f = sender(&url, "wrong-token", dev::SMS_FROM)
-            .send(&out(&b))
+            .send(&session(&b))
             .await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::Transient {
-                    code: Some(20003),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
-        assert!(outbox(&url).await.is_empty());
+        assert_eq!(failure(&f), ("transient", Some(20003)));
+        assert!(harness::outbox(&url).await.is_empty());
     }
 
     #[tokio::test]
@@ -631,25 +570,30 @@ mod tests {
         let (url, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let fault = json!([{"channel": "sms", "status": 429, "retry_after": 2,
             "body": {"code": 20429, "message": "Too Many Requests", "status": 429}}]);
-        let status = reqwest::Client::new()
-            .post(format!("{url}/_control/faults"))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert_eq!(status, 204);
+        harness::queue_faults(&url, fault).await;
         let b = bundle(vec![Reply::Text { body: "hi".into() }]);
         let s = sender(&url, &dev_token(), dev::SMS_FROM);
         assert_eq!(
-            s.send(&out(&b)).await,
+            s.send(&session(&b)).await,
             Err(SendFailure::RateLimited {
                 code: Some(20429),
                 retry_after: Duration::from_secs(2)
             })
         );
-        assert!(s.send(&out(&b)).await.is_ok());
-        assert_eq!(outbox(&url).await.len(), 1);
+        assert!(s.send(&session(&b)).await.is_ok());
+        assert_eq!(harness::outbox(&url).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_storm_is_twilios_20429() {
+        let (url, _task) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
+        harness::storm(&url, "sms", 7).await;
+        let b = bundle(vec![Reply::Text { body: "hi".into() }]);
+        let f = sender(&url, &dev_token(), dev::SMS_FROM)
+            .send(&session(&b))
+            .await;
+        assert_eq!(failure(&f), ("rate limited", Some(20429)));
+        assert!(harness::outbox(&url).await.is_empty());
     }
 
     #[tokio::test]
@@ -697,6 +641,6 @@ mod tests {
             (400, Some(21617))
         );
         assert_eq!(post(vec![to(), from(), body()]).await, (201, None));
-        assert_eq!(outbox(&url).await.len(), 1);
+        assert_eq!(harness::outbox(&url).await.len(), 1);
     }
 }

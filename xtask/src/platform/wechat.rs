@@ -15,23 +15,25 @@
 //!   (method `token`, no customer, no secret), so a test can count them: the adapter must share
 //!   one token, not fetch one per invocation.
 //! - `POST /wechat/cgi-bin/message/custom/send?access_token=…`: refuses a token this fake never
-//!   issued (40001) or a missing one (41001), answers an injected `wechat` fault, checks the
+//!   issued (40001) or a missing one (41001), answers what a test injected for `wechat` (a
+//!   delay, a fault, a storm's 45011: see [`crate::fakes`]), checks the
 //!   message as WeChat does (recipient, type, 2048-byte text), records it under the OpenID
 //!   and answers `{"errcode":0,"errmsg":"ok"}` (the customer-service API returns no message id).
 //!
 //! Issued tokens live in this process, so a restarted fakes server refuses the tokens the stack
 //! still has cached: exactly the case the adapter handles by fetching again.
 
+use chatdrop_domain::channel_spec::vars;
 use crate::customer::{Customer, Webhook, now};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, fault_response};
+use crate::fakes::{Fakes, OutboxEntry};
+use crate::platform::numbered_titles;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, http::StatusCode};
-use chatdrop_domain::channel_spec::vars;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -86,8 +88,7 @@ fn signed_push(customer: &Customer, id: u64, fields: &str) -> Webhook {
         cdata(&customer.id)
     );
     Webhook {
-        // `Webhook::path` is `&'static str` and WeChat's signature lives in the query, so each
-        // signed path is leaked: a few hundred bytes per simulated message in a dev tool.
+        // WeChat signs the query, not the body: the signature travels in the path.
         path,
         headers: vec![("content-type", "text/xml".into())],
         body: body.into_bytes(),
@@ -188,24 +189,10 @@ pub fn shown_text(entry: &OutboxEntry) -> String {
 /// The numbered lines of the last choice list in a send (`1. Title — description`): WeChat has
 /// no buttons, so every choice is typed by its number.
 pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
-    let mut found: Vec<(String, Option<String>)> = Vec::new();
-    for line in shown_text(entry).lines() {
-        let Some((number, rest)) = line.split_once(". ") else {
-            continue;
-        };
-        let Ok(n) = number.trim().parse::<usize>() else {
-            continue;
-        };
-        if n == 1 {
-            // A new list starts: the domain resolves numbers against the last one offered.
-            found.clear();
-        } else if n != found.len() + 1 {
-            continue;
-        }
-        let title = rest.split(" — ").next().unwrap_or(rest);
-        found.push((title.to_string(), None));
-    }
-    found
+    numbered_titles(&shown_text(entry), &[" — "])
+        .into_iter()
+        .map(|title| (title, None))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,6 +209,14 @@ pub fn routes() -> Router<Fakes> {
 /// WeChat answers errors with HTTP 200 and an `errcode`.
 fn wx_error(code: i64, message: &str) -> Response {
     Json(json!({"errcode": code, "errmsg": format!("{message} rid: fake-{code}")})).into_response()
+}
+
+/// WeChat's per-minute call limit (45011), which the adapter waits out; it advises no delay.
+fn rate_limited(_retry_after: u64) -> Response {
+    wx_error(
+        45011,
+        "api minute-quota reach limit mustslower retry next minute",
+    )
 }
 
 async fn token(State(fakes): State<Fakes>, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -269,8 +264,8 @@ async fn custom_send(
             "invalid credential, access_token is invalid or not latest",
         );
     }
-    if let Some(f) = fakes.take_fault("wechat") {
-        return fault_response(f);
+    if let Some(answer) = fakes.injected("wechat", rate_limited).await {
+        return answer;
     }
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return wx_error(47001, "data format error");
@@ -297,11 +292,11 @@ async fn custom_send(
 mod tests {
     use super::*;
     use crate::customer::Platform;
+    use crate::platform::harness::{self, failure, receive_at, refused, session};
+    use chatdrop_channels::WebhookOutcome;
     use chatdrop_channels::wechat::{WechatConfig, WechatSendConfig, WechatSender, WechatWebhook};
-    use chatdrop_channels::{Webhook as _, WebhookOutcome, WebhookRequest};
     use chatdrop_domain::channel::{Channel, ConversationId};
-    use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
-    use chatdrop_domain::i18n::Lang;
+    use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::inbound::InboundContent;
     use chatdrop_domain::ports::{CachedToken, PortError, PortFuture, TokenCache};
     use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
@@ -314,27 +309,18 @@ mod tests {
         Customer::on(Platform::Wechat, "http://127.0.0.1:1", OPENID, "Wei")
     }
 
-    /// What the ingress function would make of the webhook.
-    fn receive(webhook: &crate::customer::Webhook) -> InboundContent {
-        let hook = WechatWebhook {
+    /// The ingress function's WeChat webhook, with the dev token.
+    fn adapter() -> WechatWebhook {
+        WechatWebhook {
             config: WechatConfig {
                 token: dev::secrets()[vars::WECHAT_TOKEN].clone(),
             },
-        };
-        let mut headers = http::HeaderMap::new();
-        for (name, value) in &webhook.headers {
-            headers.insert(*name, value.parse().unwrap());
         }
-        let (_, query) = webhook.path.split_once('?').expect("a signed query");
-        let url = format!("https://shop.example{}", webhook.path);
-        let outcome = hook.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &headers,
-            query: Some(query),
-            url: &url,
-            body: &webhook.body,
-        });
-        match outcome {
+    }
+
+    /// What the ingress function would make of the webhook.
+    fn receive(webhook: &Webhook) -> InboundContent {
+        match receive_at(&adapter(), "https://shop.example", webhook) {
             Ok(WebhookOutcome::Messages(mut m)) if m.len() == 1 => {
                 let m = m.remove(0);
                 assert_eq!(m.conversation, ConversationId::new(Channel::Wechat, OPENID));
@@ -359,28 +345,9 @@ mod tests {
 
     #[test]
     fn a_tampered_query_is_refused() {
-        let webhook = text_webhook(&customer(), 43, "hi");
-        let (_, query) = webhook.path.split_once('?').unwrap();
-        let tampered = query.replace("nonce=", "nonce=1");
-        let hook = WechatWebhook {
-            config: WechatConfig {
-                token: dev::secrets()[vars::WECHAT_TOKEN].clone(),
-            },
-        };
-        let outcome = hook.receive(&WebhookRequest {
-            method: &http::Method::POST,
-            headers: &http::HeaderMap::new(),
-            query: Some(&tampered),
-            url: "https://shop.example/webhooks/wechat",
-            body: &webhook.body,
-        });
-        assert!(
-            matches!(
-                outcome,
-                Err(chatdrop_channels::WebhookError::Unauthorized(_))
-            ),
-            "{outcome:?}"
-        );
+        let mut webhook = text_webhook(&customer(), 43, "hi");
+        webhook.path = webhook.path.replace("nonce=", "nonce=1");
+        assert!(refused(&adapter(), &webhook));
     }
 
     #[test]
@@ -470,15 +437,6 @@ mod tests {
         }
     }
 
-    async fn outbox(base: &str) -> Vec<OutboxEntry> {
-        reqwest::get(format!("{base}/outbox"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
     fn sender(base: &str, secret: &str, tokens: Arc<MemoryTokens>) -> WechatSender {
         WechatSender::new(
             chatdrop_channels::http_client(Duration::from_secs(5)),
@@ -492,25 +450,7 @@ mod tests {
     }
 
     fn bundle(replies: Vec<Reply>) -> ReplyBundle {
-        ReplyBundle {
-            id: "b1".into(),
-            conversation: ConversationId::new(Channel::Wechat, OPENID),
-            lang: Lang::En,
-            ack: None,
-            reply_token: None,
-            update: None,
-            replies,
-        }
-    }
-
-    fn out(b: &ReplyBundle) -> Outgoing<'_> {
-        Outgoing {
-            bundle: b,
-            first: 0,
-            replies: &b.replies,
-            mode: SendMode::Session,
-            now: now(),
-        }
+        harness::bundle(Channel::Wechat, OPENID, "b1", replies)
     }
 
     #[tokio::test]
@@ -543,9 +483,9 @@ mod tests {
                 ],
             },
         ]);
-        s.send(&out(&b)).await.expect("sent");
-        s.send(&out(&b)).await.expect("sent again");
-        let entries = outbox(&base).await;
+        s.send(&session(&b)).await.expect("sent");
+        s.send(&session(&b)).await.expect("sent again");
+        let entries = harness::outbox(&base).await;
         let methods: Vec<&str> = entries.iter().map(|e| e.method.as_str()).collect();
         assert_eq!(
             methods,
@@ -559,42 +499,31 @@ mod tests {
         assert!(shown_text(&entries[1]).starts_with("Added.\n\nPick one\n\n1. Tee — $25.00"));
 
         // A fault injected for the channel is answered instead of success.
-        reqwest::Client::new()
-            .post(format!("{base}/_control/faults"))
-            .json(&json!([{"channel": "wechat", "status": 200, "body": {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}}]))
-            .send()
-            .await
-            .unwrap();
-        let f = s.send(&out(&b)).await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::Permanent {
-                    code: Some(45015),
-                    ..
-                })
-            ),
-            "{f:?}"
+        harness::queue_faults(&base, json!([{"channel": "wechat", "status": 200, "body": {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}}])).await;
+        let f = s.send(&session(&b)).await;
+        assert_eq!(failure(&f), ("permanent", Some(45015)));
+        assert_eq!(harness::outbox(&base).await.len(), 3);
+
+        // In a storm every send is WeChat's per-minute limit, which the adapter waits out.
+        harness::storm(&base, "wechat", 7).await;
+        let f = s.send(&session(&b)).await;
+        assert_eq!(
+            f,
+            Err(SendFailure::RateLimited {
+                code: Some(45011),
+                retry_after: Duration::from_secs(1)
+            })
         );
-        assert_eq!(outbox(&base).await.len(), 3);
+        assert_eq!(harness::outbox(&base).await.len(), 3);
     }
 
     #[tokio::test]
     async fn the_fake_checks_credentials_as_wechat_does() {
         let (base, _server) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
         let f = sender(&base, "wrong", Arc::new(MemoryTokens::default()))
-            .send(&out(&bundle(vec![Reply::Text { body: "hi".into() }])))
+            .send(&session(&bundle(vec![Reply::Text { body: "hi".into() }])))
             .await;
-        assert!(
-            matches!(
-                f,
-                Err(SendFailure::Transient {
-                    code: Some(40125),
-                    ..
-                })
-            ),
-            "{f:?}"
-        );
+        assert_eq!(failure(&f), ("transient", Some(40125)));
         // A token it never issued is refused with 40001; the adapter fetches one and retries.
         let tokens = Arc::new(MemoryTokens::default());
         tokens
@@ -607,11 +536,19 @@ mod tests {
             )
             .await
             .unwrap();
-        let s = sender(&base, &dev::secrets()[vars::WECHAT_APP_SECRET], tokens);
-        s.send(&out(&bundle(vec![Reply::Text { body: "hi".into() }])))
+        let s = sender(
+            &base,
+            &dev::secrets()[vars::WECHAT_APP_SECRET],
+            tokens,
+        );
+        s.send(&session(&bundle(vec![Reply::Text { body: "hi".into() }])))
             .await
             .expect("sent after a fresh token");
-        let methods: Vec<String> = outbox(&base).await.into_iter().map(|e| e.method).collect();
+        let methods: Vec<String> = harness::outbox(&base)
+            .await
+            .into_iter()
+            .map(|e| e.method)
+            .collect();
         assert_eq!(methods, vec!["token", "message/custom/send"]);
 
         let answer: Value = reqwest::Client::new()
