@@ -1,7 +1,8 @@
 //! Bad input gets a clear outcome (a status code or a polite chat reply), no panic, and nothing
 //! half-written.
 
-use chatdrop_e2e::{Harness, all_text, unix_now};
+use chatdrop_domain::clock::{Clock, SystemClock};
+use chatdrop_e2e::{Harness, all_text};
 use serde_json::json;
 use xtask::platform::{telegram, whatsapp};
 
@@ -110,7 +111,7 @@ async fn unknown_types_products_and_rule_breaking_choices_get_polite_replies() {
     let audio = whatsapp::sign(whatsapp::envelope(
         &ana,
         json!({
-            "from": ana.id, "id": "wamid.AUDIO1", "timestamp": unix_now().to_string(),
+            "from": ana.id, "id": "wamid.AUDIO1", "timestamp": SystemClock.now().to_string(),
             "type": "audio", "audio": {"id": "1234", "mime_type": "audio/ogg; codecs=opus"}
         }),
     ));
@@ -167,7 +168,7 @@ async fn telegram_contact_is_linked_only_when_it_is_the_senders_own() {
     let share = |user_id: i64| {
         telegram::sign(json!({"update_id": 880000000 + user_id % 1000, "message": {
             "message_id": 77, "from": telegram::user(&ken),
-            "chat": {"id": 7000000020i64, "type": "private"}, "date": unix_now(),
+            "chat": {"id": 7000000020i64, "type": "private"}, "date": SystemClock.now(),
             "contact": {"phone_number": "+81 90 1234 5678", "first_name": "Ken", "user_id": user_id}
         }}))
     };
@@ -310,7 +311,7 @@ async fn the_added_channels_refuse_forgeries_and_bodies_no_platform_sends() {
     assert_eq!(status, 403);
 
     // WeChat's server check echoes `echostr` when signed, and only then.
-    let timestamp = unix_now().to_string();
+    let timestamp = SystemClock.now().to_string();
     let token = &xtask::dev::secrets()[chatdrop_domain::channel_spec::vars::WECHAT_TOKEN];
     let signature = chatdrop_channels::wechat::signature(token, &timestamp, "n1");
     let (status, body) = h

@@ -8,13 +8,14 @@
 
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::customization::Selection;
 use chatdrop_domain::drops::DropStatus;
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::orders::OrderStatus;
 use chatdrop_domain::ports::{OrderStore, SessionStore};
 use chatdrop_domain::reply::ReplyBundle;
-use chatdrop_e2e::{Harness, bag_drop, unix_now};
+use chatdrop_e2e::{Harness, bag_drop};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
@@ -39,7 +40,7 @@ async fn seed_cart(
 }
 
 fn checkout_message(conversation: &ConversationId, n: usize) -> InboundMessage {
-    crowd::checkout_message(conversation, n, unix_now())
+    crowd::checkout_message(conversation, n, SystemClock.now())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -85,7 +86,7 @@ async fn a_thousand_concurrent_checkouts_sell_exactly_the_stock() {
             let begun = Instant::now();
             // A conflicting transaction is retried by the queue in production; here, at once.
             for _ in 0..5 {
-                if checkout::handle(&message, &ports, &settings, unix_now())
+                if checkout::handle(&message, &ports, &settings, SystemClock.now())
                     .await
                     .is_ok()
                 {
@@ -176,8 +177,8 @@ async fn one_phone_on_two_chats_gets_one_unit_under_a_limit_of_one() {
             checkout_message(&telegram, 1),
         );
         let (a, b) = tokio::join!(
-            checkout::handle(&from_whatsapp, &ports, &settings, unix_now()),
-            checkout::handle(&from_telegram, &ports, &settings, unix_now()),
+            checkout::handle(&from_whatsapp, &ports, &settings, SystemClock.now()),
+            checkout::handle(&from_telegram, &ports, &settings, SystemClock.now()),
         );
         a.unwrap();
         b.unwrap();
@@ -229,7 +230,7 @@ async fn units_reserved_before_a_phone_is_linked_count_after_it() {
         &checkout_message(&telegram, 1),
         &ports,
         &settings,
-        unix_now(),
+        SystemClock.now(),
     )
     .await
     .unwrap();
@@ -248,7 +249,7 @@ async fn units_reserved_before_a_phone_is_linked_count_after_it() {
         &checkout_message(&telegram, 2),
         &ports,
         &settings,
-        unix_now(),
+        SystemClock.now(),
     )
     .await
     .unwrap();
@@ -257,7 +258,7 @@ async fn units_reserved_before_a_phone_is_linked_count_after_it() {
         &checkout_message(&whatsapp, 1),
         &ports,
         &settings,
-        unix_now(),
+        SystemClock.now(),
     )
     .await
     .unwrap();
@@ -282,7 +283,7 @@ async fn units_reserved_before_a_phone_is_linked_count_after_it() {
         &checkout_message(&whatsapp, 2),
         &ports,
         &settings,
-        unix_now(),
+        SystemClock.now(),
     )
     .await
     .unwrap();

@@ -2,7 +2,8 @@
 //! each channel, through ingress, catalog, cart and notify on the local stack. The assertions
 //! are on the exact requests the fake platforms received.
 
-use chatdrop_e2e::{Harness, all_text, button_ids, unix_now};
+use chatdrop_domain::clock::{Clock, SystemClock};
+use chatdrop_e2e::{Harness, all_text, button_ids};
 use serde_json::json;
 use xtask::platform::whatsapp;
 
@@ -198,13 +199,13 @@ async fn several_messages_in_one_post_are_all_answered_in_order() {
     let mut envelope = whatsapp::envelope(
         &ana,
         json!({
-            "from": ana.id, "id": "wamid.BATCH1", "timestamp": unix_now().to_string(),
+            "from": ana.id, "id": "wamid.BATCH1", "timestamp": SystemClock.now().to_string(),
             "type": "text", "text": {"body": "hi"}
         }),
     );
     let messages = &mut envelope["entry"][0]["changes"][0]["value"]["messages"];
     messages.as_array_mut().unwrap().push(json!({
-        "from": ana.id, "id": "wamid.BATCH2", "timestamp": (unix_now() + 1).to_string(),
+        "from": ana.id, "id": "wamid.BATCH2", "timestamp": (SystemClock.now() + 1).to_string(),
         "type": "text", "text": {"body": "tote"}
     }));
     let webhook = whatsapp::sign(envelope);

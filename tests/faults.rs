@@ -17,6 +17,7 @@ use aws_lambda_events::event::sqs::SqsBatchResponse;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use chatdrop_conversation::ConversationApp;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::drops::Drop;
 use chatdrop_domain::orders::OrderStatus;
 use chatdrop_domain::ports::OrderStore;
@@ -804,11 +805,7 @@ async fn a_stack_killed_mid_drop_and_restarted_loses_no_paid_order() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     payer.abort();
-    let released = h
-        .stack
-        .sweep_at(chatdrop_e2e::unix_now() + 11 * 60)
-        .await
-        .unwrap();
+    let released = h.stack.sweep_at(SystemClock.now() + 11 * 60).await.unwrap();
 
     let store = h.stack.store();
     let sessions = h.stack.stripe.sessions().await.unwrap();

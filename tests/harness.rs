@@ -5,6 +5,7 @@
 //! posts signed webhooks to the stack's listener, exactly as the platforms would, and reads what
 //! the fake platforms received.
 
+use chatdrop_domain::clock::{Clock, SystemClock};
 use serde_json::Value;
 use std::time::Duration;
 pub use xtask::customer::{Customer, Platform, Webhook};
@@ -250,10 +251,7 @@ pub fn json(entry: &OutboxEntry) -> &Value {
 /// A drop of the sample's Drop Bag: `stock` units, `limit` per customer, open since an hour.
 pub fn bag_drop(id: &str, stock: u32, limit: Option<u32>) -> chatdrop_domain::drops::Drop {
     use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = SystemClock.now();
     Drop {
         id: id.into(),
         name: "Winter drop".into(),
@@ -268,13 +266,6 @@ pub fn bag_drop(id: &str, stock: u32, limit: Option<u32>) -> chatdrop_domain::dr
         }],
         status: DropStatus::Open,
     }
-}
-
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 impl Harness {

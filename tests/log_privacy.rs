@@ -10,7 +10,8 @@
 //! shipped at the production level.
 
 use chatdrop_domain::channel_spec::vars;
-use chatdrop_e2e::{Harness, Platform, Webhook, unix_now};
+use chatdrop_domain::clock::{Clock, SystemClock};
+use chatdrop_e2e::{Harness, Platform, Webhook};
 use serde_json::Value;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -62,22 +63,16 @@ const STRIPE_VALUE: &str = "5551237777";
 
 /// `webhook` with its body replaced by `body`, signed again as its platform signs.
 fn resigned(platform: Platform, webhook: &Webhook, body: &str) -> Webhook {
-        let secrets = xtask::dev::secrets();
+    let secrets = xtask::dev::secrets();
     let body = body.as_bytes().to_vec();
     let (header, value) = match platform {
         Platform::Whatsapp => (
             "x-hub-signature-256",
-            xtask::platform::whatsapp::signature(
-                &secrets[vars::WHATSAPP_APP_SECRET],
-                &body,
-            ),
+            xtask::platform::whatsapp::signature(&secrets[vars::WHATSAPP_APP_SECRET], &body),
         ),
         Platform::Messenger => (
             "x-hub-signature-256",
-            xtask::platform::whatsapp::signature(
-                &secrets[vars::MESSENGER_APP_SECRET],
-                &body,
-            ),
+            xtask::platform::whatsapp::signature(&secrets[vars::MESSENGER_APP_SECRET], &body),
         ),
         Platform::Line => (
             "x-line-signature",
@@ -172,7 +167,7 @@ async fn no_customer_id_or_quoted_payload_value_reaches_the_logs_at_info_or_abov
             &[
                 (
                     chatdrop_payments::webhook::SIGNATURE_HEADER,
-                    &chatdrop_payments::webhook::sign(&body, secret, unix_now()),
+                    &chatdrop_payments::webhook::sign(&body, secret, SystemClock.now()),
                 ),
                 ("content-type", "application/json"),
             ],

@@ -21,6 +21,7 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::QueueAttributeName;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_e2e::{Consumers, Customer, Harness, OutboxEntry, Platform};
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -153,7 +154,7 @@ fn stripe_event(round: usize, n: usize) -> (Vec<u8>, String) {
     .to_string()
     .into_bytes();
     let secret = &xtask::dev::secrets()[chatdrop_config::secret_names::STRIPE_WEBHOOK_SECRET];
-    let signature = chatdrop_payments::webhook::sign(&body, secret, chatdrop_e2e::unix_now());
+    let signature = chatdrop_payments::webhook::sign(&body, secret, SystemClock.now());
     (body, signature)
 }
 

@@ -20,9 +20,10 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use chatdrop_domain::channel::{Channel, ConversationId, full_hash, short_hash};
 use chatdrop_domain::checkout::{self, PayLinkVisit, PaymentPorts};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::reply::{Reply, ReplyBundle};
-use chatdrop_e2e::{Customer, Harness, OutboxEntry, all_text, bag_drop, button_ids, unix_now};
+use chatdrop_e2e::{Customer, Harness, OutboxEntry, all_text, bag_drop, button_ids};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use xtask::crowd::Captured;
@@ -34,7 +35,7 @@ fn checkout_tap(customer: &Customer, update_id: u64) -> chatdrop_e2e::Webhook {
         "id": format!("cb{update_id}"),
         "from": {"id": chat, "is_bot": false, "first_name": "Ken"},
         "message": {"message_id": 42, "from": {"id": 8000000001i64, "is_bot": true, "first_name": "Shop"},
-            "chat": {"id": chat, "type": "private"}, "date": unix_now(), "text": "…"},
+            "chat": {"id": chat, "type": "private"}, "date": SystemClock.now(), "text": "…"},
         "chat_instance": "-1234567890123456789", "data": "p:c"
     }}))
 }
@@ -194,7 +195,7 @@ fn checkout_message(chat: &str, update_id: u64) -> InboundMessage {
     let conversation = ConversationId::new(Channel::Telegram, chat);
     InboundMessage {
         event_id: update_id.to_string(),
-        ..xtask::crowd::checkout_message(&conversation, 0, unix_now())
+        ..xtask::crowd::checkout_message(&conversation, 0, SystemClock.now())
     }
 }
 
@@ -249,7 +250,7 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
     };
     seed().await;
     let message = checkout_message(chat, 700_000_001);
-    checkout::handle(&message, &ports, &settings, unix_now())
+    checkout::handle(&message, &ports, &settings, SystemClock.now())
         .await
         .unwrap();
     let link = link_of(&captured.0.lock().unwrap()[0]);
@@ -273,7 +274,7 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
         .await
         .unwrap();
     seed().await;
-    checkout::handle(&message, &ports, &settings, unix_now())
+    checkout::handle(&message, &ports, &settings, SystemClock.now())
         .await
         .unwrap();
     assert_eq!(link_of(&captured.0.lock().unwrap()[1]), link, "same link");
@@ -323,12 +324,12 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
 
     // The whole visit, as `/p/` runs it: the right token and a wrong one cost the same.
     let queues = h.stack.queues();
-    let visit = checkout::visit_pay_link(&token, unix_now(), &store, &gateway, &queues)
+    let visit = checkout::visit_pay_link(&token, SystemClock.now(), &store, &gateway, &queues)
         .await
         .unwrap();
     assert!(matches!(visit, PayLinkVisit::Redirect(_)), "{visit:?}");
     let right_visit = requests.take().len();
-    let visit = checkout::visit_pay_link(&one_off, unix_now(), &store, &gateway, &queues)
+    let visit = checkout::visit_pay_link(&one_off, SystemClock.now(), &store, &gateway, &queues)
         .await
         .unwrap();
     assert_eq!(visit, PayLinkVisit::NotFound);

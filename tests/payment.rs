@@ -4,10 +4,11 @@
 //! number of Stripe's deliveries.
 
 use chatdrop_domain::checkout::{self, PaymentEvent};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::payment::PaidSession;
 use chatdrop_domain::ports::{OrderStore, PaidOutcome};
-use chatdrop_e2e::{Harness, OutboxEntry, all_text, bag_drop, button_ids, unix_now};
+use chatdrop_e2e::{Harness, OutboxEntry, all_text, bag_drop, button_ids};
 
 /// A payment of `order` in full on its own checkout page, as Stripe's event reports it.
 fn paid_in_full(order: &Order) -> PaymentEvent {
@@ -118,7 +119,7 @@ async fn whatsapp_chat_to_paid_order_to_confirmation() {
         Some("Drop Bag (Black, Canvas strap)")
     );
     assert!(
-        session.expires_at >= unix_now() + 30 * 60 - 5,
+        session.expires_at >= SystemClock.now() + 30 * 60 - 5,
         "Stripe's minimum"
     );
     let (status, location, _) = h.get_raw(&link).await;
@@ -200,7 +201,10 @@ async fn telegram_reservation_lapses_the_stock_returns_and_checking_out_again_wo
 
     // Ten minutes pass without payment: the sweep expires the Stripe page, then releases.
     let before = h.stack.last_seq().await.unwrap();
-    assert_eq!(h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap(), 1);
+    assert_eq!(
+        h.stack.sweep_at(SystemClock.now() + 11 * 60).await.unwrap(),
+        1
+    );
     let told = h.stack.replies_after(&ken.id, before).await.unwrap();
     let order = store.order(&order_id).await.unwrap().unwrap();
     assert_eq!(order.status, OrderStatus::Expired);
@@ -225,7 +229,10 @@ async fn telegram_reservation_lapses_the_stock_returns_and_checking_out_again_wo
     assert_eq!(status, 410, "a lapsed pay link refuses");
 
     // A duplicate sweep changes nothing; "check out again" reserves anew.
-    assert_eq!(h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap(), 0);
+    assert_eq!(
+        h.stack.sweep_at(SystemClock.now() + 11 * 60).await.unwrap(),
+        0
+    );
     let replies = h.tap(&ken, &format!("p:r:{order_id}")).await;
     let (_, _, second) = checkout_parts(&replies);
     assert_ne!(second, order_id);
@@ -252,7 +259,7 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
     h.add_plain_bag(&ana).await;
     let (_, _, first) = checkout_parts(&h.tap(&ana, "p:c").await);
     let before_sweep = h.stack.last_seq().await.unwrap();
-    h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap();
+    h.stack.sweep_at(SystemClock.now() + 11 * 60).await.unwrap();
     // The lapse notice goes out first; the payment's answer is what comes after it.
     let lapsed = h.stack.replies_after(&ana.id, before_sweep).await.unwrap();
     assert!(
@@ -305,7 +312,7 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
         .unwrap();
     h.tap(&bob, "k:a:canvas-tote").await;
     let (_, _, bobs) = checkout_parts(&h.tap(&bob, "p:c").await);
-    h.stack.sweep_at(unix_now() + 11 * 60).await.unwrap();
+    h.stack.sweep_at(SystemClock.now() + 11 * 60).await.unwrap();
     h.tap(&ana, "k:a:canvas-tote").await;
     let (_, _, anas) = checkout_parts(&h.tap(&ana, "p:c").await);
     assert_eq!(
@@ -412,7 +419,7 @@ async fn a_signed_payment_of_another_page_and_amount_is_held_for_attention_not_s
         "id": "evt_test_mismatch_1",
         "object": "event",
         "api_version": xtask::fake_stripe::API_VERSION,
-        "created": unix_now(),
+        "created": SystemClock.now(),
         "data": { "object": {
             "id": "cs_test_not_the_orders_page",
             "object": "checkout.session",
@@ -436,7 +443,7 @@ async fn a_signed_payment_of_another_page_and_amount_is_held_for_attention_not_s
         let signature = chatdrop_payments::webhook::sign(
             &body,
             xtask::dev::STRIPE_WEBHOOK_SECRET_VALUE,
-            unix_now(),
+            SystemClock.now(),
         );
         let h = &h;
         async move {

@@ -12,11 +12,12 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::drops::StockShards;
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::ports::{OrderStore, PaidOutcome, SessionStore};
-use chatdrop_e2e::{Harness, bag_drop, unix_now};
+use chatdrop_e2e::{Harness, bag_drop};
 use chatdrop_store::DynamoStore;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::Arc;
@@ -41,7 +42,7 @@ async fn seed_cart(store: &impl SessionStore, conversation: &ConversationId) {
 }
 
 fn checkout_message(conversation: &ConversationId, n: usize) -> InboundMessage {
-    crowd::checkout_message(conversation, n, unix_now())
+    crowd::checkout_message(conversation, n, SystemClock.now())
 }
 
 async fn shards(store: &DynamoStore, drop: &str) -> Vec<(i64, i64, i64)> {
@@ -163,7 +164,7 @@ async fn flash_crowd(test: &str, conflict_percent: u64) {
             let begun = Instant::now();
             // A transaction that stays undecided is a port error: the queue would redeliver.
             for _ in 0..5 {
-                if checkout::handle(&message, &ports, &settings, unix_now())
+                if checkout::handle(&message, &ports, &settings, SystemClock.now())
                     .await
                     .is_ok()
                 {

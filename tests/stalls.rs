@@ -8,10 +8,11 @@
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::orders::OrderStatus;
 use chatdrop_domain::ports::OrderStore;
 use chatdrop_domain::sweep::SET_ASIDE_AFTER;
-use chatdrop_e2e::{Customer, Harness, bag_drop, button_ids, unix_now};
+use chatdrop_e2e::{Customer, Harness, bag_drop, button_ids};
 use xtask::stack::sqs_event;
 
 /// The order a checkout's replies name (its cancel button).
@@ -59,7 +60,7 @@ async fn a_reservation_stripe_does_not_know_does_not_block_the_sweep() {
         .await
         .unwrap();
 
-    let lapse = unix_now() + 11 * 60;
+    let lapse = SystemClock.now() + 11 * 60;
     let report = h.stack.sweep_report_at(lapse).await.unwrap();
     println!("sweep with a 404 first: {report:?}");
     assert_eq!(report.failed, 1, "{report:?}");
@@ -331,7 +332,7 @@ async fn a_message_from_a_newer_producer_is_dead_lettered_not_lost() {
         "conversation": {"channel": "whatsapp", "customer": "5511900000960"},
         "content": {"type": "sticker", "sticker_id": "st-1"},
         "event_id": "wamid.FUTURE1",
-        "sent_at": unix_now(),
+        "sent_at": SystemClock.now(),
     })
     .to_string();
     sqs.send_message()

@@ -24,12 +24,6 @@ fn next_id() -> u64 {
     NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Unix seconds now: webhooks carry the time the customer wrote, and the customer-service
-/// windows (WhatsApp, Messenger, WeChat) count from it, so a simulated customer writes now.
-pub fn now() -> i64 {
-    (crate::fakes::now_millis() / 1000) as i64
-}
-
 /// The chat app a customer writes from: one file of [`crate::platform`] each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {

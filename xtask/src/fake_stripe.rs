@@ -56,6 +56,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -334,13 +335,6 @@ impl FakeStripe {
     pub async fn events(&self) -> Result<Vec<FakeEvent>, Error> {
         self.control(Method::GET, "/_local/stripe/events").await
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
 }
 
 /// Parses an `application/x-www-form-urlencoded` body into its pairs, in order.
@@ -642,7 +636,7 @@ fn validate_create(form: &[(String, String)]) -> Result<Parsed, String> {
     if line_items.is_empty() {
         return Err("You must provide at least one line item.".into());
     }
-    let created = now();
+    let created = SystemClock.now();
     let expires_at = match get("expires_at") {
         None => created + 24 * 3600,
         Some(raw) => {
@@ -782,7 +776,7 @@ struct PendingEvent {
 /// Records an event for `session` (the data snapshot is the session now).
 fn record_event(records: &mut Records, event_type: &str, session: &FakeSession) -> PendingEvent {
     let id = records.new_id("evt");
-    let created = now();
+    let created = SystemClock.now();
     let body = json!({
         "id": id,
         "object": "event",
@@ -835,7 +829,7 @@ fn complete_session(fake: &Fake, id: &str, delayed: bool) -> Transition {
     let session = records
         .session_mut(id)
         .ok_or_else(|| no_such("checkout.session", id))?;
-    if session.status == "open" && session.expires_at <= now() {
+    if session.status == "open" && session.expires_at <= SystemClock.now() {
         // Stripe would have expired it already; do it now, and refuse the payment.
         session.status = "expired".into();
         let session = session.clone();
@@ -882,8 +876,11 @@ fn settle_session(fake: &Fake, id: &str, succeeded: bool) -> Transition {
 
 /// Posts an event to the webhook URL, signed now, and records how it went.
 async fn deliver(fake: &Fake, event: PendingEvent) -> Delivery {
-    let signature =
-        chatdrop_payments::webhook::sign(event.body.as_bytes(), &fake.webhook_secret, now());
+    let signature = chatdrop_payments::webhook::sign(
+        event.body.as_bytes(),
+        &fake.webhook_secret,
+        SystemClock.now(),
+    );
     let result = fake
         .http
         .post(&fake.webhook_url)
@@ -1004,7 +1001,7 @@ async fn api_refund(State(fake): State<Fake>, headers: HeaderMap, body: Bytes) -
                 "amount": session.amount_total,
                 "balance_transaction": null,
                 "charge": charge,
-                "created": now(),
+                "created": SystemClock.now(),
                 "currency": session.currency,
                 "destination_details": null,
                 "metadata": {},
@@ -1154,7 +1151,7 @@ async fn page(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
         "</ul><p><strong>Total {}</strong></p>",
         amount(s.amount_total, &s.currency)
     ));
-    if s.status == "open" && s.expires_at > now() {
+    if s.status == "open" && s.expires_at > SystemClock.now() {
         html.push_str(&format!(
             "<form method=\"post\" action=\"/pay/{}\"><button type=\"submit\">Pay with test card 4242</button></form>",
             escape(&s.id)
@@ -1194,7 +1191,7 @@ async fn expire_lapsed_sessions(fake: Fake) {
         tick.tick().await;
         let pending: Vec<PendingEvent> = {
             let mut records = fake.records.lock().expect("records lock");
-            let t = now();
+            let t = SystemClock.now();
             let lapsed: Vec<FakeSession> = records
                 .sessions
                 .iter_mut()
@@ -1241,7 +1238,7 @@ mod tests {
         let header = headers
             .get(webhook::SIGNATURE_HEADER)
             .and_then(|v| v.to_str().ok());
-        if webhook::verify(header, &body, SECRET, now()).is_err() {
+        if webhook::verify(header, &body, SECRET, SystemClock.now()).is_err() {
             return StatusCode::BAD_REQUEST;
         }
         let event = webhook::parse_event(&body).expect("a verified event parses");
@@ -1278,7 +1275,7 @@ mod tests {
                     quantity: 2,
                 },
             ],
-            expires_at: now() + 600,
+            expires_at: SystemClock.now() + 600,
             success_url: "http://127.0.0.1:1/ok?session_id={CHECKOUT_SESSION_ID}".into(),
             cancel_url: "http://127.0.0.1:1/cancel".into(),
             collect_shipping: true,
@@ -1308,7 +1305,7 @@ mod tests {
         let session = gateway.create_checkout(&request).await.unwrap();
         assert!(session.id.starts_with("cs_test_"), "{}", session.id);
         assert_eq!(session.url, format!("{base}/pay/{}", session.id));
-        assert!(session.expires_at >= now() + 1800);
+        assert!(session.expires_at >= SystemClock.now() + 1800);
         // A retried checkout replays the first session.
         let again = gateway.create_checkout(&request).await.unwrap();
         assert_eq!(again, session);
@@ -1465,7 +1462,7 @@ mod tests {
         }
         // A reservation that already lapsed cannot get a page.
         let mut lapsed = checkout("ord_2");
-        lapsed.expires_at = now() - 3600;
+        lapsed.expires_at = SystemClock.now() - 3600;
         assert!(matches!(
             gateway.create_checkout(&lapsed).await,
             Err(PaymentError::Refused(_))

@@ -143,9 +143,8 @@ pub async fn spawn_with_throughput(
 /// Milliseconds since the Unix epoch: the one clock of the fakes and of the simulated
 /// customers, so a recorded arrival, a storm's end and a webhook's timestamp agree.
 pub fn now_millis() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    use chatdrop_domain::clock::{Clock, SystemClock};
+    SystemClock.now_millis().max(0) as u64
 }
 
 impl Fakes {

@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`: the developer tasks. See the README for what each one does.
 
+use chatdrop_domain::clock::{Clock, SystemClock};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -298,12 +299,6 @@ async fn show_replies(stack: &LocalStack, customer: &Customer, before: usize) ->
     Ok(())
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// The pay link's token from the last checkout reply sent to `customer`.
 async fn last_pay_token(stack: &LocalStack, customer: &Customer) -> Result<String, Error> {
     let outbox = stack.outbox().await?;
@@ -346,7 +341,7 @@ async fn run_drop(stack: &LocalStack) -> Result<(), Error> {
     let launch = Drop {
         id: "launch".into(),
         name: "Drop Bag launch".into(),
-        starts_at: now() - 60,
+        starts_at: SystemClock.now() - 60,
         ends_at: None,
         per_customer_limit: Some(1),
         skus: vec![DropSku {
@@ -454,7 +449,7 @@ The “{}” drop is open: 2 Drop Bags, 1 per customer.",
 === Ken's 10-minute reservation lapses (the sweep runs as if 11 minutes passed) ==="
     );
     let before = stack.last_seq().await?;
-    stack.sweep_at(now() + 11 * 60).await?;
+    stack.sweep_at(SystemClock.now() + 11 * 60).await?;
     show_replies(stack, &ken, before).await?;
 
     let stock = store.drop_stock("launch").await?;
@@ -482,7 +477,7 @@ async fn other_channels(stack: &LocalStack) -> Result<(), Error> {
     let totes = Drop {
         id: "totes".into(),
         name: "Canvas Tote restock".into(),
-        starts_at: now() - 60,
+        starts_at: SystemClock.now() - 60,
         ends_at: None,
         per_customer_limit: Some(1),
         skus: vec![DropSku {

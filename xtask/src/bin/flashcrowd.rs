@@ -41,6 +41,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::action::Handler;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::ports::{Dispatch, PortError};
@@ -289,12 +290,6 @@ fn unix_millis() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// One buyer's checkout as it went.
@@ -601,7 +596,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     let drop = Drop {
         id: DROP_ID.into(),
         name: "Flash drop".into(),
-        starts_at: unix_now() - 60,
+        starts_at: SystemClock.now() - 60,
         ends_at: None,
         per_customer_limit: Some(1),
         skus: vec![DropSku {
@@ -656,7 +651,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
             answers.clone(),
             settings.clone(),
         );
-        let message = xtask::crowd::checkout_message(&buyer(n), n, unix_now());
+        let message = xtask::crowd::checkout_message(&buyer(n), n, SystemClock.now());
         async move {
             let trace = Arc::new(Trace::default());
             let begun = Instant::now();
@@ -671,7 +666,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
                 };
                 // A failed handler is retried by the queue in production; here, at once.
                 for _ in 0..5 {
-                    match checkout::handle(&message, &ports, &settings, unix_now()).await {
+                    match checkout::handle(&message, &ports, &settings, SystemClock.now()).await {
                         Ok(_) => return true,
                         Err(_) => errors += 1,
                     }

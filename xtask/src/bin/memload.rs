@@ -23,6 +23,7 @@
 
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::clock::Clock;
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
 use clap::Parser;
 use serde_json::{Value, json};
@@ -359,7 +360,7 @@ async fn load(
         .open_drop(&Drop {
             id: DROP_ID.into(),
             name: "Memory drop".into(),
-            starts_at: xtask::customer::now() - 60,
+            starts_at: chatdrop_domain::clock::SystemClock.now() - 60,
             ends_at: None,
             per_customer_limit: Some(1),
             skus: vec![DropSku {
@@ -396,7 +397,7 @@ async fn load(
                 let message = xtask::crowd::checkout_message(
                     conversation,
                     k * 10 + i,
-                    xtask::customer::now(),
+                    chatdrop_domain::clock::SystemClock.now(),
                 );
                 let body = serde_json::to_string(&message).unwrap_or_default();
                 (

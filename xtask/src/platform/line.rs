@@ -17,7 +17,6 @@
 //! run in a process of their own, so a reply token carries what the fake needs to know: the
 //! customer it answers and when it was issued.
 
-use chatdrop_domain::channel_spec::vars;
 use crate::customer::{Customer, Webhook};
 use crate::dev;
 use crate::fakes::{Fakes, OutboxEntry, now_millis};
@@ -28,6 +27,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, body::Bytes};
+use chatdrop_domain::channel_spec::vars;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -298,7 +299,7 @@ async fn reply(
         }
         _ => return error(StatusCode::BAD_REQUEST, "Invalid reply token"),
     };
-    let expired = crate::customer::now() - issued > REPLY_TOKEN_SECONDS;
+    let expired = SystemClock.now() - issued > REPLY_TOKEN_SECONDS;
     {
         let mut memory = memory.lock().expect("LINE fake lock");
         // Single use, whether or not it had expired.

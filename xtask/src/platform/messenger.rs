@@ -17,7 +17,6 @@
 //! storm's error 613: see [`crate::fakes`]) is answered after the token check, as a real outage
 //! would be, and only accepted requests are recorded, with the PSID as the recipient.
 
-use chatdrop_domain::channel_spec::vars;
 use crate::customer::{Customer, Webhook};
 use crate::dev;
 use crate::fakes::{Fakes, OutboxEntry, now_millis};
@@ -27,6 +26,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use chatdrop_domain::channel_spec::vars;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,9 +43,7 @@ const MAX_BUTTONS: usize = 3;
 
 /// Routes of the fake API, merged into the fakes server (paths under `/messenger/`).
 pub fn routes() -> Router<Fakes> {
-    let token: Arc<str> = dev::secrets()[vars::MESSENGER_PAGE_TOKEN]
-        .as_str()
-        .into();
+    let token: Arc<str> = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].as_str().into();
     Router::new().route(
         // `me` is how the adapter names the Page; the Page's own id works too.
         "/messenger/{version}/{node}/messages",
@@ -347,7 +345,8 @@ mod tests {
                 body: "hello".into()
             }
         );
-        let age = crate::customer::now() - m[0].sent_at;
+        let age =
+            chatdrop_domain::clock::Clock::now(&chatdrop_domain::clock::SystemClock) - m[0].sent_at;
         assert!((0..5).contains(&age), "{age}");
     }
 

@@ -150,7 +150,7 @@ pub(crate) mod harness {
             first: 0,
             replies: &bundle.replies,
             mode: SendMode::Session,
-            now: crate::customer::now(),
+            now: chatdrop_domain::clock::Clock::now(&chatdrop_domain::clock::SystemClock),
         }
     }
 

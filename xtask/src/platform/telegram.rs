@@ -18,8 +18,7 @@
 //!   acknowledged callback, otherwise a `Message` whose `message_id` is the record's sequence
 //!   number.
 
-use chatdrop_domain::channel_spec::vars;
-use crate::customer::{Customer, Webhook, now};
+use crate::customer::{Customer, Webhook};
 use crate::dev;
 use crate::fakes::{Fakes, OutboxEntry};
 use crate::platform::s;
@@ -28,6 +27,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use chatdrop_domain::channel_spec::vars;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -73,7 +74,7 @@ pub fn text_webhook(customer: &Customer, id: u64, text: &str) -> Webhook {
     sign(json!({"update_id": id, "message": {
         "message_id": id % 1_000_000, "from": user(customer),
         "chat": {"id": chat_id(customer), "type": "private", "first_name": customer.name},
-        "date": now(), "text": text
+        "date": SystemClock.now(), "text": text
     }}))
 }
 
@@ -84,7 +85,7 @@ pub fn tap_webhook(customer: &Customer, id: u64, payload: &str, title: &str) -> 
     Some(sign(json!({"update_id": id, "callback_query": {
         "id": format!("cb{id}"), "from": user(customer),
         "message": {"message_id": 42, "from": {"id": 8000000001i64, "is_bot": true, "first_name": "Shop"},
-            "chat": {"id": chat_id(customer), "type": "private"}, "date": now(), "text": "…"},
+            "chat": {"id": chat_id(customer), "type": "private"}, "date": SystemClock.now(), "text": "…"},
         "chat_instance": "-1234567890123456789", "data": payload
     }})))
 }
@@ -95,9 +96,7 @@ pub fn tap_webhook(customer: &Customer, id: u64, payload: &str, title: &str) -> 
 
 /// Routes of the fake API, merged into the fakes server (paths under `/telegram/`).
 pub fn routes() -> Router<Fakes> {
-    let token: Arc<str> = dev::secrets()[vars::TELEGRAM_BOT_TOKEN]
-        .as_str()
-        .into();
+    let token: Arc<str> = dev::secrets()[vars::TELEGRAM_BOT_TOKEN].as_str().into();
     Router::new().route(
         // `bot{token}` is one path segment, as the Bot API spells it.
         "/telegram/{bot}/{method}",

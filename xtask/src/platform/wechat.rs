@@ -23,8 +23,7 @@
 //! Issued tokens live in this process, so a restarted fakes server refuses the tokens the stack
 //! still has cached: exactly the case the adapter handles by fetching again.
 
-use chatdrop_domain::channel_spec::vars;
-use crate::customer::{Customer, Webhook, now};
+use crate::customer::{Customer, Webhook};
 use crate::dev;
 use crate::fakes::{Fakes, OutboxEntry};
 use crate::platform::numbered_titles;
@@ -34,6 +33,8 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, http::StatusCode};
+use chatdrop_domain::channel_spec::vars;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,7 +75,7 @@ fn cdata(text: &str) -> String {
 /// A push from `customer`, signed as WeChat signs it: `fields` follow the common header.
 fn signed_push(customer: &Customer, id: u64, fields: &str) -> Webhook {
     let token = &dev::secrets()[vars::WECHAT_TOKEN];
-    let timestamp = now().to_string();
+    let timestamp = SystemClock.now().to_string();
     let nonce = format!("{}", 100_000_000 + id % 900_000_000);
     let signature = chatdrop_channels::wechat::signature(token, &timestamp, &nonce);
     let path = format!(
@@ -232,7 +233,7 @@ async fn token(State(fakes): State<Fakes>, Query(q): Query<HashMap<String, Strin
         return wx_error(40125, "invalid appsecret");
     }
     let n = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
-    let access_token = format!("fake-wechat-token-{}-{n}", now());
+    let access_token = format!("fake-wechat-token-{}-{n}", SystemClock.now());
     ISSUED
         .lock()
         .expect("issued tokens lock")
@@ -324,7 +325,7 @@ mod tests {
             Ok(WebhookOutcome::Messages(mut m)) if m.len() == 1 => {
                 let m = m.remove(0);
                 assert_eq!(m.conversation, ConversationId::new(Channel::Wechat, OPENID));
-                assert!((now() - m.sent_at).abs() < 5);
+                assert!((SystemClock.now() - m.sent_at).abs() < 5);
                 m.content
             }
             other => panic!("{other:?}"),
@@ -531,16 +532,12 @@ mod tests {
                 &format!("wechat#{}", dev::WECHAT_APP_ID),
                 &CachedToken {
                     token: "never-issued".into(),
-                    expires_at: now() + 3600,
+                    expires_at: SystemClock.now() + 3600,
                 },
             )
             .await
             .unwrap();
-        let s = sender(
-            &base,
-            &dev::secrets()[vars::WECHAT_APP_SECRET],
-            tokens,
-        );
+        let s = sender(&base, &dev::secrets()[vars::WECHAT_APP_SECRET], tokens);
         s.send(&session(&bundle(vec![Reply::Text { body: "hi".into() }])))
             .await
             .expect("sent after a fresh token");

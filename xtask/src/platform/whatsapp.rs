@@ -20,8 +20,7 @@
 //! - the message is recorded under its `to` (method `messages`) and answered with the contact
 //!   and a `wamid`.
 
-use chatdrop_domain::channel_spec::vars;
-use crate::customer::{Customer, Webhook, now};
+use crate::customer::{Customer, Webhook};
 use crate::dev;
 use crate::fakes::{Fakes, OutboxEntry, now_millis};
 use crate::platform::s;
@@ -30,6 +29,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
+use chatdrop_domain::channel_spec::vars;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -78,7 +79,7 @@ pub fn sign(payload: Value) -> Webhook {
 /// One `messages[]` entry from `customer` of type `kind`; `id` makes its `wamid`.
 fn message(customer: &Customer, id: u64, kind: &str, detail: Value) -> Value {
     let mut message = json!({
-        "from": customer.id, "id": format!("wamid.SIM{id}"), "timestamp": now().to_string(),
+        "from": customer.id, "id": format!("wamid.SIM{id}"), "timestamp": SystemClock.now().to_string(),
         "type": kind,
     });
     message[kind] = detail;
@@ -138,10 +139,7 @@ struct Api {
 /// most `per_second` sends a second when set.
 pub fn routes(per_second: Option<u32>) -> Router<Fakes> {
     let api = Arc::new(Api {
-        authorization: format!(
-            "Bearer {}",
-            dev::secrets()[vars::WHATSAPP_ACCESS_TOKEN]
-        ),
+        authorization: format!("Bearer {}", dev::secrets()[vars::WHATSAPP_ACCESS_TOKEN]),
         throughput: per_second.map(|limit| Throughput {
             limit,
             window: Mutex::default(),
@@ -353,7 +351,7 @@ mod tests {
                 body: "hello".into()
             }
         );
-        let age = now() - m[0].sent_at;
+        let age = SystemClock.now() - m[0].sent_at;
         assert!((0..5).contains(&age), "{age}");
     }
 
