@@ -690,6 +690,7 @@ mod tests {
 
     // --- the fake API, driven by the real adapter ----------------------------------------
 
+    use chatdrop_channels::Outbound as _;
     use chatdrop_channels::line::{LineSendConfig, LineSender};
     use chatdrop_domain::channel::{Channel, ConversationId};
     use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
