@@ -12,6 +12,8 @@
 //! - the failure is logged once, with the customer as a pseudonym, never the body (it may quote
 //!   what the customer wrote).
 
+use crate::text::truncate_chars;
+use bytes::Bytes;
 use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::delivery::SendFailure;
 use serde_json::Value;
@@ -28,25 +30,77 @@ pub(crate) async fn call(
     what: &str,
     classify: Classify,
 ) -> Result<Value, SendFailure> {
+    let answer = answer(request).await?;
+    if answer.is_success() {
+        return Ok(serde_json::from_slice(&answer.body).unwrap_or(Value::Null));
+    }
+    Err(answer.failure(conversation, what, classify))
+}
+
+/// A platform's answer, read but not yet judged. For the calls where [`call`]'s "success or
+/// classified failure" is too coarse: a status that still means the message went out (LINE's
+/// 409 to a retried push), or one that asks for another kind of call (LINE's refused reply
+/// token).
+pub(crate) struct Answer {
+    pub status: u16,
+    /// The `Retry-After` header's delay, where the platform sent one.
+    pub retry_after: Option<Duration>,
+    /// The raw body; empty when unreadable, since the status still tells what happened.
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// This answer as the call's failure: classified, and logged once as [`call`] logs it.
+    pub(crate) fn failure(
+        &self,
+        conversation: &ConversationId,
+        what: &str,
+        classify: Classify,
+    ) -> SendFailure {
+        let failure = classify(self.status, &self.body, self.retry_after);
+        tracing::warn!(
+            conversation = %conversation.hashed(),
+            status = self.status,
+            code = ?failure_code(&failure),
+            "{what} failed"
+        );
+        failure
+    }
+}
+
+/// Sends `request` and reads the answer, whatever its status; only a transport error (no
+/// answer at all) fails here.
+pub(crate) async fn answer(request: reqwest::RequestBuilder) -> Result<Answer, SendFailure> {
     let response = request
         .send()
         .await
         .map_err(|e| transport_failure(&e.without_url()))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(response.json().await.unwrap_or(Value::Null));
-    }
+    let status = response.status().as_u16();
     let retry_after = retry_after_header(response.headers());
-    // An unreadable error body still has a status to classify by.
-    let bytes = response.bytes().await.unwrap_or_default();
-    let failure = classify(status.as_u16(), &bytes, retry_after);
-    tracing::warn!(
-        conversation = %conversation.hashed(),
-        status = status.as_u16(),
-        code = ?failure_code(&failure),
-        "{what} failed"
-    );
-    Err(failure)
+    let body = response.bytes().await.unwrap_or_default();
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// A failed call's detail, for the log and the kept message: the status and what the platform
+/// said (`said`, empty when its error body said nothing readable), or else the start of the raw
+/// body (a proxy's HTML page, say), so there is more to go on than the status.
+pub(crate) fn error_detail(status: u16, said: &str, body: &[u8]) -> String {
+    if !said.is_empty() {
+        return truncate_chars(&format!("HTTP {status}: {said}"), 500);
+    }
+    if body.is_empty() {
+        return format!("HTTP {status}");
+    }
+    let start = truncate_chars(&String::from_utf8_lossy(body), 200);
+    format!("HTTP {status}: {start}")
 }
 
 /// A `Retry-After` header's delay in seconds, where a platform sends one.
@@ -79,5 +133,34 @@ pub(crate) fn transport_failure(e: &reqwest::Error) -> SendFailure {
         } else {
             format!("transport error: {e}")
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_detail_gives_the_platforms_words_or_else_the_start_of_the_body() {
+        assert_eq!(
+            error_detail(400, "Invalid reply token", b"{}"),
+            "HTTP 400: Invalid reply token"
+        );
+        assert_eq!(
+            error_detail(502, "", b"<html>Bad Gateway</html>"),
+            "HTTP 502: <html>Bad Gateway</html>"
+        );
+        assert_eq!(error_detail(503, "", b""), "HTTP 503");
+        // A long message or body is cut: the detail is a log line, not a copy of the answer.
+        assert_eq!(
+            error_detail(400, &"m".repeat(600), b"").chars().count(),
+            500
+        );
+        assert_eq!(
+            error_detail(502, "", "b".repeat(600).as_bytes())
+                .chars()
+                .count(),
+            "HTTP 502: ".len() + 200
+        );
     }
 }

@@ -13,6 +13,8 @@
 //! - [`registry`] builds both from a channel's settings and secrets, as the domain's channel
 //!   registry (`chatdrop_domain::channel_spec`) lists them.
 
+#[cfg(test)]
+mod fixtures;
 mod http_send;
 pub mod line;
 pub mod messenger;

@@ -654,6 +654,7 @@ mod tests {
     // --- the fake API, driven by the real adapter ----------------------------------------
 
     use crate::platform::harness::session;
+    use chatdrop_channels::Outbound as _;
     use chatdrop_channels::line::{LineSendConfig, LineSender};
     use chatdrop_domain::channel::Channel;
     use chatdrop_domain::delivery::SendFailure;

@@ -204,6 +204,7 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 mod tests {
     use super::*;
     use crate::platform::harness::{self, failure, menu, receive, refused, session};
+    use chatdrop_channels::Outbound as _;
     use chatdrop_channels::telegram::{
         TelegramConfig, TelegramSendConfig, TelegramSender, TelegramWebhook,
     };
