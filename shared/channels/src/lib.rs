@@ -1,7 +1,7 @@
 //! Channel adapters: everything platform-specific, behind one shape.
 //!
-//! Each platform module owns its webhook verification, its payload parsing into the domain's
-//! channel-neutral [`InboundMessage`], its rendering of the domain's [`Reply`] into the
+//! Each platform folder owns its webhook verification, its payload parsing into the domain's
+//! channel-neutral [`InboundMessage`], its rendering of the domain's [`Reply`](chatdrop_domain::reply::Reply) into the
 //! platform's richest fitting message (with the platform's limits as data next to the
 //! renderer), and its sending with failures classified by the platform's error codes.
 //!

@@ -8,7 +8,7 @@
 //! adapter must be added.
 //!
 //! Functions never build an adapter by hand: they load the config and secrets, then call
-//! [`webhooks`] or [`senders`] for the channels the deployment serves.
+//! [`webhook`] or [`sender`] for the channels the deployment serves.
 
 use crate::outbound::Outbound;
 use crate::{Webhook, line, messenger, sms, telegram, wechat, whatsapp};
