@@ -28,25 +28,57 @@ pub(crate) async fn call(
     what: &str,
     classify: Classify,
 ) -> Result<Value, SendFailure> {
+    let answer = exchange(request).await?;
+    if (200..300).contains(&answer.status) {
+        return Ok(serde_json::from_slice(&answer.body).unwrap_or(Value::Null));
+    }
+    let failure = classify(answer.status, &answer.body, answer.retry_after);
+    log_failure(conversation, answer.status, &failure, what);
+    Err(failure)
+}
+
+/// What a platform answered, before anything is made of it.
+pub(crate) struct Answer {
+    pub status: u16,
+    /// The `Retry-After` header's delay, where the platform sent one.
+    pub retry_after: Option<Duration>,
+    /// The raw body; empty if it could not be read (the status is still there to go by).
+    pub body: bytes::Bytes,
+}
+
+/// Sends `request` and reads its answer whatever the status, with a transport failure
+/// classified (and its URL left out) as in [`call`]. For a platform whose answer must be read
+/// before sent can be told from failed (WeChat says `errcode` in an HTTP 200), or a call made
+/// for no one conversation (fetching an access token); otherwise use [`call`].
+pub(crate) async fn exchange(request: reqwest::RequestBuilder) -> Result<Answer, SendFailure> {
     let response = request
         .send()
         .await
         .map_err(|e| transport_failure(&e.without_url()))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(response.json().await.unwrap_or(Value::Null));
-    }
+    let status = response.status().as_u16();
     let retry_after = retry_after_header(response.headers());
-    // An unreadable error body still has a status to classify by.
-    let bytes = response.bytes().await.unwrap_or_default();
-    let failure = classify(status.as_u16(), &bytes, retry_after);
+    let body = response.bytes().await.unwrap_or_default();
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// The one log line of a failed send: the customer as a pseudonym, the status and the
+/// platform's code, never the body.
+pub(crate) fn log_failure(
+    conversation: &ConversationId,
+    status: u16,
+    failure: &SendFailure,
+    what: &str,
+) {
     tracing::warn!(
         conversation = %conversation.hashed(),
-        status = status.as_u16(),
-        code = ?failure_code(&failure),
+        status,
+        code = ?failure_code(failure),
         "{what} failed"
     );
-    Err(failure)
 }
 
 /// A `Retry-After` header's delay in seconds, where a platform sends one.

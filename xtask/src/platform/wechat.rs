@@ -298,7 +298,7 @@ mod tests {
     use super::*;
     use crate::customer::Platform;
     use chatdrop_channels::wechat::{WechatConfig, WechatSendConfig, WechatSender, WechatWebhook};
-    use chatdrop_channels::{Webhook as _, WebhookOutcome, WebhookRequest};
+    use chatdrop_channels::{Outbound as _, Webhook as _, WebhookOutcome, WebhookRequest};
     use chatdrop_domain::channel::{Channel, ConversationId};
     use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
     use chatdrop_domain::i18n::Lang;
