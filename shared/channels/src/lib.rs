@@ -164,6 +164,8 @@ pub(crate) mod test_server {
         pub path: String,
         pub headers: http::HeaderMap,
         pub body: serde_json::Value,
+        /// The body as sent, for what is not JSON (Twilio's form posts).
+        pub raw: Bytes,
     }
 
     #[derive(Clone)]
@@ -198,6 +200,7 @@ pub(crate) mod test_server {
             path: uri.path().to_string(),
             headers,
             body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+            raw: body,
         };
         if let Ok(mut requests) = shared.requests.lock() {
             requests.push(recorded);

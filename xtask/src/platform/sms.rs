@@ -377,7 +377,9 @@ mod tests {
     use super::*;
     use crate::customer::Platform;
     use chatdrop_channels::sms::{SmsConfig, SmsSendConfig, SmsSender, SmsWebhook};
-    use chatdrop_channels::{Webhook as _, WebhookError, WebhookOutcome, WebhookRequest};
+    use chatdrop_channels::{
+        Outbound as _, Webhook as _, WebhookError, WebhookOutcome, WebhookRequest,
+    };
     use chatdrop_domain::channel::{Channel, ConversationId};
     use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
     use chatdrop_domain::i18n::Lang;
