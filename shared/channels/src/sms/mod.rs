@@ -21,8 +21,9 @@
 //! Twilio stamps no time on either, and calls within seconds, so the time of receipt stands in.
 //! US carriers (CTIA) require the opt-out and help keywords to work on every message stream:
 //! a message that is, apart from surrounding spaces and case, exactly `STOP` or a synonym is an
-//! [`InboundContent::OptOut`]; `START`/`YES`/`UNSTOP` opt back in; `HELP`/`INFO` become the text
-//! `help`, which the domain answers with its menu. "stop please" is ordinary text: carriers
+//! [`InboundContent::OptOut`](chatdrop_domain::inbound::InboundContent::OptOut);
+//! `START`/`YES`/`UNSTOP` opt back in; `HELP`/`INFO` become the text `help`, which the domain
+//! answers with its menu. "stop please" is ordinary text: carriers
 //! match whole messages only, and so must we, or a customer saying "don't stop" is unsubscribed.
 //!
 //! Twilio expects TwiML as the answer to a webhook; an empty `<Response>` says "nothing to send
@@ -53,7 +54,7 @@
 //!
 //! **Where things are.** `inbound.rs` verifies and reads Twilio's forms ([`SmsWebhook`],
 //! [`compute_signature`]), `render.rs` counts segments and renders within [`LIMITS`]
-//! ([`segments`], [`render`]), and `send.rs` posts the messages ([`SmsSender`], [`classify`]).
+//! ([`segments`], [`render()`]), and `send.rs` posts the messages ([`SmsSender`], [`classify`]).
 //! This file holds the configuration and the registry's entry points.
 
 mod inbound;

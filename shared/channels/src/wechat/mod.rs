@@ -51,7 +51,7 @@
 //! says nothing; [`classify`] reads the code.
 //!
 //! **Where things are.** `inbound.rs` verifies and reads webhook calls ([`WechatWebhook`]),
-//! `render.rs` turns replies into texts within [`LIMITS`] and packs them ([`render`],
+//! `render.rs` turns replies into texts within [`LIMITS`] and packs them ([`render()`],
 //! [`messages`]), `send.rs` posts them ([`WechatSender`], [`classify`]), and `token.rs` keeps
 //! the access token. This file holds the configuration and the registry's entry points.
 
