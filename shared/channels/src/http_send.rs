@@ -30,17 +30,17 @@ pub(crate) async fn call(
     what: &str,
     classify: Classify,
 ) -> Result<Value, SendFailure> {
-    let answer = answer(request).await?;
+    let answer = exchange(request).await?;
     if answer.is_success() {
         return Ok(serde_json::from_slice(&answer.body).unwrap_or(Value::Null));
     }
     Err(answer.failure(conversation, what, classify))
 }
 
-/// A platform's answer, read but not yet judged. For the calls where [`call`]'s "success or
-/// classified failure" is too coarse: a status that still means the message went out (LINE's
-/// 409 to a retried push), or one that asks for another kind of call (LINE's refused reply
-/// token).
+/// What a platform answered, before anything is made of it. For the calls where [`call`]'s
+/// "success or classified failure" is too coarse: a status that still means the message went
+/// out (LINE's 409 to a retried push), one that asks for another kind of call (LINE's refused
+/// reply token), or an error inside an HTTP 200 (WeChat's `errcode`).
 pub(crate) struct Answer {
     pub status: u16,
     /// The `Retry-After` header's delay, where the platform sent one.
@@ -62,19 +62,15 @@ impl Answer {
         classify: Classify,
     ) -> SendFailure {
         let failure = classify(self.status, &self.body, self.retry_after);
-        tracing::warn!(
-            conversation = %conversation.hashed(),
-            status = self.status,
-            code = ?failure_code(&failure),
-            "{what} failed"
-        );
+        log_failure(conversation, self.status, &failure, what);
         failure
     }
 }
 
-/// Sends `request` and reads the answer, whatever its status; only a transport error (no
-/// answer at all) fails here.
-pub(crate) async fn answer(request: reqwest::RequestBuilder) -> Result<Answer, SendFailure> {
+/// Sends `request` and reads its answer whatever the status; only a transport error (no answer
+/// at all) fails here, classified with its URL left out as in [`call`]. Also for a call made for
+/// no one conversation (fetching an access token).
+pub(crate) async fn exchange(request: reqwest::RequestBuilder) -> Result<Answer, SendFailure> {
     let response = request
         .send()
         .await
@@ -101,6 +97,22 @@ pub(crate) fn error_detail(status: u16, said: &str, body: &[u8]) -> String {
     }
     let start = truncate_chars(&String::from_utf8_lossy(body), 200);
     format!("HTTP {status}: {start}")
+}
+
+/// The one log line of a failed send: the customer as a pseudonym, the status and the
+/// platform's code, never the body.
+pub(crate) fn log_failure(
+    conversation: &ConversationId,
+    status: u16,
+    failure: &SendFailure,
+    what: &str,
+) {
+    tracing::warn!(
+        conversation = %conversation.hashed(),
+        status,
+        code = ?failure_code(failure),
+        "{what} failed"
+    );
 }
 
 /// A `Retry-After` header's delay in seconds, where a platform sends one.

@@ -118,7 +118,7 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 
 pub(crate) use http_send::{failure_code, retry_after_header, transport_failure};
 pub use outbound::{Outbound, SendFuture, Senders};
-pub(crate) use text::{numbered_line, split_text, truncate_chars};
+pub(crate) use text::{split_text, truncate_chars};
 
 /// A local HTTP server for the senders' tests: records every request and answers each with one
 /// canned response, so the tests see exactly what would go over the wire.
@@ -166,6 +166,8 @@ pub(crate) mod test_server {
         pub path: String,
         pub headers: http::HeaderMap,
         pub body: serde_json::Value,
+        /// The body as sent, for what is not JSON (Twilio's form posts).
+        pub raw: Bytes,
     }
 
     #[derive(Clone)]
@@ -200,6 +202,7 @@ pub(crate) mod test_server {
             path: uri.path().to_string(),
             headers,
             body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+            raw: body,
         };
         if let Ok(mut requests) = shared.requests.lock() {
             requests.push(recorded);

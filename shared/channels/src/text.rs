@@ -1,4 +1,5 @@
-//! Text every renderer needs: cutting to a platform's length, and the numbered-choice fallback.
+//! Text every renderer needs: cutting to a platform's length (in characters or in bytes), and
+//! the numbered-choice fallback.
 //!
 //! Every platform can show plain text, and the domain resolves a typed number against the
 //! choices offered last, so a numbered list is the one rendering of a choice that works
@@ -16,16 +17,34 @@ use chatdrop_domain::reply::Choice;
 /// nothing is the only faithful rendering of it.
 pub(crate) fn split_text(text: &str, max_chars: usize) -> Vec<String> {
     let max_chars = max_chars.max(1);
+    split_where(text, |rest| {
+        rest.char_indices().nth(max_chars).map(|(cut, _)| cut)
+    })
+}
+
+/// [`split_text`] for a platform that counts UTF-8 **bytes** (WeChat: a Chinese character is
+/// three): pieces of at most `max_bytes` bytes, cut the same way, and never inside a character.
+pub(crate) fn split_bytes(text: &str, max_bytes: usize) -> Vec<String> {
+    // Room for the widest character, so that every hard cut makes progress.
+    let max_bytes = max_bytes.max(4);
+    split_where(text, |rest| {
+        (rest.len() > max_bytes).then(|| floor_char_boundary(rest, max_bytes))
+    })
+}
+
+/// The splitting both measures share. `hard_cut` says where a piece must end at the latest (a
+/// byte offset past zero), or `None` when the rest fits whole.
+fn split_where(text: &str, hard_cut: impl Fn(&str) -> Option<usize>) -> Vec<String> {
     if text.trim().is_empty() {
         return Vec::new();
     }
-    if text.chars().count() <= max_chars {
+    if hard_cut(text).is_none() {
         return vec![text.to_string()];
     }
     let mut parts = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
-        let Some((cut, _)) = rest.char_indices().nth(max_chars) else {
+        let Some(cut) = hard_cut(rest) else {
             parts.push(rest.to_string());
             break;
         };
@@ -45,6 +64,16 @@ pub(crate) fn split_text(text: &str, max_chars: usize) -> Vec<String> {
         rest = tail.trim_start();
     }
     parts
+}
+
+/// The largest char boundary of `s` at or below `max` bytes (`str::floor_char_boundary`, which
+/// is newer than this crate's minimum Rust).
+fn floor_char_boundary(s: &str, max: usize) -> usize {
+    let mut at = max.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// Shortens `text` to at most `max_chars` characters, marking a cut with `…` so the reader
@@ -123,6 +152,16 @@ mod tests {
         let parts = split_text(&"é".repeat(11), 5);
         assert_eq!(parts.len(), 3);
         assert!(parts.iter().all(|p| p.chars().count() <= 5));
+    }
+
+    #[test]
+    fn byte_splits_cut_the_same_way_and_never_inside_a_character() {
+        assert_eq!(split_bytes("aaaa\nbbbb\ncc", 10), vec!["aaaa\nbbbb", "cc"]);
+        assert_eq!(split_bytes("  \n ", 10), Vec::<String>::new());
+        // Three bytes a character: ten bytes hold three of them.
+        assert_eq!(split_bytes(&"好".repeat(4), 10), vec!["好好好", "好"]);
+        // Below four bytes the widest character would never fit: four it is.
+        assert_eq!(split_bytes("好好", 1), vec!["好", "好"]);
     }
 
     #[test]

@@ -364,7 +364,7 @@ mod tests {
     use crate::customer::Platform;
     use crate::platform::harness::{self, failure, receive_at, session};
     use chatdrop_channels::sms::{SmsConfig, SmsSendConfig, SmsSender, SmsWebhook};
-    use chatdrop_channels::{WebhookError, WebhookOutcome};
+    use chatdrop_channels::{Outbound as _, WebhookError, WebhookOutcome};
     use chatdrop_domain::channel::{Channel, ConversationId};
     use chatdrop_domain::delivery::SendFailure;
     use chatdrop_domain::inbound::{InboundContent, InboundMessage};

@@ -294,6 +294,7 @@ mod tests {
     use super::*;
     use crate::customer::Platform;
     use crate::platform::harness::{self, failure, receive_at, refused, session};
+    use chatdrop_channels::Outbound as _;
     use chatdrop_channels::WebhookOutcome;
     use chatdrop_channels::wechat::{WechatConfig, WechatSendConfig, WechatSender, WechatWebhook};
     use chatdrop_domain::channel::{Channel, ConversationId};

@@ -79,7 +79,7 @@ impl LineSender {
         messages: &[Value],
     ) -> Result<Option<Vec<String>>, SendFailure> {
         let body = json!({ "replyToken": token, "messages": messages });
-        let answer = http_send::answer(self.post(REPLY_PATH, &body)).await?;
+        let answer = http_send::exchange(self.post(REPLY_PATH, &body)).await?;
         if answer.is_success() {
             return Ok(Some(sent_ids(&answer.body)));
         }
@@ -99,7 +99,7 @@ impl LineSender {
         let request = self
             .post(PUSH_PATH, &body)
             .header(RETRY_KEY_HEADER, retry_key);
-        let answer = http_send::answer(request).await?;
+        let answer = http_send::exchange(request).await?;
         if answer.is_success() {
             return Ok(sent_ids(&answer.body));
         }
