@@ -74,7 +74,8 @@ pub use send::{classify, retry_key};
 use crate::registry::{SenderDeps, Values};
 use chatdrop_domain::channel_spec::vars;
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct LineConfig {
     pub channel_secret: String,
 }
@@ -84,7 +85,8 @@ pub struct LineWebhook {
     pub config: LineConfig,
 }
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct LineSendConfig {
     pub api_base: String,
     pub channel_access_token: String,

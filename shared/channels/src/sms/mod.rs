@@ -70,12 +70,14 @@ pub use send::{SmsSender, classify};
 use crate::registry::{SenderDeps, Values};
 use chatdrop_domain::channel_spec::vars;
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct SmsConfig {
     pub auth_token: String,
 }
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct SmsSendConfig {
     pub api_base: String,
     pub account_sid: String,

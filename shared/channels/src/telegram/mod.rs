@@ -41,7 +41,8 @@ pub use send::classify;
 use crate::registry::{SenderDeps, Values};
 use chatdrop_domain::channel_spec::vars;
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct TelegramConfig {
     pub secret_token: String,
 }
@@ -51,7 +52,8 @@ pub struct TelegramWebhook {
     pub config: TelegramConfig,
 }
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct TelegramSendConfig {
     pub api_base: String,
     pub bot_token: String,
