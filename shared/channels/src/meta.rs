@@ -5,7 +5,9 @@
 //! HMAC-SHA256 of the raw body under the app secret>`. Only the SHA-256 header is accepted:
 //! Meta still sends the legacy SHA-1 `X-Hub-Signature` alongside, and accepting it would let
 //! the weaker hash stand in for the stronger. [`receive`] is that flow; each adapter brings
-//! only the parser of its own payload.
+//! only the parser of its own payload, which starts from the `{"object", "entry": [...]}`
+//! envelope every notification comes in ([`entries`]) and reads its timestamps leniently
+//! ([`timestamp`]).
 //!
 //! **Sending.** Both Send APIs post to `<graph>/<version>/<node>/messages` ([`messages_url`])
 //! and answer a failure with the same error object, which [`classify`] reads by code and
@@ -18,6 +20,7 @@ use crate::signature::{self, SignatureError};
 use crate::{WebhookError, WebhookOutcome, WebhookRequest, truncate_chars};
 use chatdrop_domain::delivery::SendFailure;
 use chatdrop_domain::inbound::InboundMessage;
+use chatdrop_telemetry::redact;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -101,6 +104,31 @@ pub(crate) fn verify_signature(
         SignatureError::Encoding => WebhookError::Unauthorized("signature is not hex"),
         SignatureError::Mismatch => WebhookError::Unauthorized("signature mismatch"),
     })
+}
+
+/// Every Meta notification: which product it is about, and its entries.
+#[derive(Deserialize, Default)]
+#[serde(default, bound = "E: Deserialize<'de> + Default")]
+struct Notification<E> {
+    object: String,
+    entry: Vec<E>,
+}
+
+/// The entries of a notification about `object` (`whatsapp_business_account`, `page`). A
+/// notification about another product, subscribed to this URL by mistake, has nothing for us:
+/// it is logged with `ignoring` as the message, and yields no entries.
+pub(crate) fn entries<E: DeserializeOwned + Default>(
+    body: &[u8],
+    object: &str,
+    ignoring: &str,
+) -> Result<Vec<E>, WebhookError> {
+    let notification: Notification<E> = serde_json::from_slice(body)
+        .map_err(|e| WebhookError::Malformed(redact::json_error(&e)))?;
+    if notification.object != object {
+        tracing::info!(object = %redact::kind(&notification.object), "{ignoring}");
+        return Ok(Vec::new());
+    }
+    Ok(notification.entry)
 }
 
 /// A payload timestamp, for `#[serde(deserialize_with)]`. WhatsApp sends unix seconds as
@@ -245,10 +273,14 @@ fn describe<D: ErrorData>(status: u16, error: &GraphError<D>, body: &[u8]) -> St
     truncate_chars(&detail, 500)
 }
 
-/// Requests to a Meta webhook as Meta makes them, for the tests of both adapters.
+/// Requests to a Meta webhook as Meta makes them, and the checks every Meta webhook must pass,
+/// for the tests of both adapters.
 #[cfg(test)]
 pub(crate) mod test_requests {
     use crate::{Webhook, WebhookError, WebhookOutcome, WebhookRequest};
+
+    /// The verify token the tests configure, so the checks below know what is right.
+    pub(crate) const VERIFY_TOKEN: &str = "verify-me";
 
     /// `X-Hub-Signature-256` as Meta computes it: `body` under `secret`.
     pub(crate) fn signature_for(secret: &str, body: &[u8]) -> String {
@@ -310,5 +342,123 @@ pub(crate) mod test_requests {
             query,
             b"",
         )
+    }
+
+    /// The subscription check echoes the challenge to a caller with our token, however the
+    /// query orders and encodes it.
+    pub(crate) fn assert_echoes_the_challenge(webhook: &dyn Webhook) {
+        assert_eq!(
+            get(
+                webhook,
+                Some("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=verify-me")
+            ),
+            Ok(WebhookOutcome::Challenge("1158201444".into()))
+        );
+        // Percent-encoding is decoded before comparing.
+        assert_eq!(
+            get(
+                webhook,
+                Some("hub.verify_token=verify%2Dme&hub.mode=subscribe&hub.challenge=abc")
+            ),
+            Ok(WebhookOutcome::Challenge("abc".into()))
+        );
+    }
+
+    /// Any other subscription check is forbidden.
+    pub(crate) fn assert_refuses_wrong_subscriptions(webhook: &dyn Webhook) {
+        for query in [
+            "hub.mode=subscribe&hub.challenge=1&hub.verify_token=wrong",
+            "hub.mode=subscribe&hub.challenge=1",
+            "hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=verify-me",
+            "hub.challenge=1&hub.verify_token=verify-me",
+            "hub.mode=subscribe&hub.verify_token=verify-me",
+            // A repeated parameter cannot override the first, checked one.
+            "hub.mode=subscribe&hub.challenge=1&hub.verify_token=wrong&hub.verify_token=verify-me",
+            "",
+        ] {
+            assert!(
+                matches!(get(webhook, Some(query)), Err(WebhookError::Forbidden(_))),
+                "{query}"
+            );
+        }
+        assert!(matches!(
+            get(webhook, None),
+            Err(WebhookError::Forbidden(_))
+        ));
+    }
+
+    /// A signature that is not `sha256=<hex>` is refused, even the right HMAC under the legacy
+    /// `sha1=` prefix or without a prefix.
+    pub(crate) fn assert_refuses_malformed_signatures(
+        webhook: &dyn Webhook,
+        secret: &str,
+        body: &[u8],
+    ) {
+        let hex_part = signature_for(secret, body)[7..].to_string();
+        for sig in [
+            format!("sha1={hex_part}"),
+            hex_part.clone(),
+            "sha256=not-hex".to_string(),
+            "sha256=".to_string(),
+        ] {
+            assert!(
+                matches!(
+                    post(webhook, Some(&sig), Some("application/json"), body),
+                    Err(WebhookError::Unauthorized(_))
+                ),
+                "{sig}"
+            );
+        }
+    }
+
+    /// A webhook serves GET and POST only.
+    pub(crate) fn assert_serves_only_get_and_post(webhook: &dyn Webhook) {
+        for method in [http::Method::PUT, http::Method::DELETE, http::Method::PATCH] {
+            assert_eq!(
+                request(
+                    webhook,
+                    method.clone(),
+                    &http::HeaderMap::new(),
+                    None,
+                    b"{}"
+                ),
+                Err(WebhookError::MethodNotAllowed),
+                "{method}"
+            );
+        }
+    }
+}
+
+/// What every Meta sender's classifier does with an answer that is not a Graph error it knows,
+/// for the tests of both adapters.
+#[cfg(test)]
+pub(crate) mod test_failures {
+    use crate::http_send::Classify;
+    use chatdrop_domain::delivery::SendFailure;
+
+    /// Without a code in `classify`'s table the status decides: a server error is worth
+    /// retrying, any other 4xx can never succeed, and a 429 means later. `unknown` is a Graph
+    /// error body with a code no table lists.
+    pub(crate) fn assert_the_status_decides(classify: Classify, unknown: &[u8]) {
+        assert!(matches!(
+            classify(500, b"", None),
+            SendFailure::Transient { code: None, .. }
+        ));
+        assert!(matches!(
+            classify(503, unknown, None),
+            SendFailure::Transient { code: Some(_), .. }
+        ));
+        assert!(matches!(
+            classify(400, unknown, None),
+            SendFailure::Permanent { code: Some(_), .. }
+        ));
+        assert!(matches!(
+            classify(404, b"<html>not found</html>", None),
+            SendFailure::Permanent { code: None, .. }
+        ));
+        assert!(matches!(
+            classify(429, b"", None),
+            SendFailure::RateLimited { code: None, .. }
+        ));
     }
 }

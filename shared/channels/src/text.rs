@@ -66,6 +66,12 @@ pub(crate) fn char_count(text: &str) -> usize {
     text.chars().count()
 }
 
+/// A payload's text field where empty means absent (a tapped button's title): `None` rather
+/// than an empty string the domain would show.
+pub(crate) fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
 /// One line of a numbered choice list: what a customer reads when a platform's buttons cannot
 /// carry the choice. `n` is the choice's position among all offered choices, because that is
 /// the number the domain resolves a typed answer against.

@@ -8,6 +8,7 @@
 
 use super::{WhatsappConfig, WhatsappWebhook};
 use crate::meta;
+use crate::text::non_empty;
 use crate::{Webhook, WebhookError, WebhookOutcome, WebhookRequest};
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::inbound::{DeliveryStatus, InboundContent, InboundMessage};
@@ -33,13 +34,6 @@ impl Webhook for WhatsappWebhook {
             parse_notification(r.body)
         })
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Notification {
-    object: String,
-    entry: Vec<Entry>,
 }
 
 #[derive(Deserialize, Default)]
@@ -145,14 +139,13 @@ const KNOWN_UNSUPPORTED: &[&str] = &[
 ];
 
 fn parse_notification(body: &[u8]) -> Result<Vec<InboundMessage>, WebhookError> {
-    let notification: Notification = serde_json::from_slice(body)
-        .map_err(|e| WebhookError::Malformed(redact::json_error(&e)))?;
-    if notification.object != BUSINESS_ACCOUNT_OBJECT {
-        tracing::info!(object = %redact::kind(&notification.object), "ignoring a non-WhatsApp notification");
-        return Ok(Vec::new());
-    }
+    let entries: Vec<Entry> = meta::entries(
+        body,
+        BUSINESS_ACCOUNT_OBJECT,
+        "ignoring a non-WhatsApp notification",
+    )?;
     let mut out = Vec::new();
-    for change in notification.entry.into_iter().flat_map(|e| e.changes) {
+    for change in entries.into_iter().flat_map(|e| e.changes) {
         if change.field != "messages" {
             tracing::debug!(field = %change.field, "ignoring a non-messages change");
             continue;
@@ -270,10 +263,6 @@ fn unsupported(kind: &str) -> InboundContent {
     InboundContent::Unsupported {
         kind: kind.to_string(),
     }
-}
-
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
 }
 
 #[cfg(test)]

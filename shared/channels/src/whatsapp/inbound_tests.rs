@@ -1,14 +1,13 @@
 use super::*;
-use crate::meta::test_requests::{self, signature_for};
+use crate::meta::test_requests::{self, VERIFY_TOKEN, signature_for};
 
 const SECRET: &str = "app-secret";
-const VERIFY: &str = "verify-me";
 const ANA: &str = "5511987654321";
 
 fn webhook() -> WhatsappWebhook {
     WhatsappWebhook::new(WhatsappConfig {
         app_secret: SECRET.into(),
-        verify_token: VERIFY.into(),
+        verify_token: VERIFY_TOKEN.into(),
     })
 }
 
@@ -25,10 +24,6 @@ fn messages(body: &str) -> Vec<InboundMessage> {
         Ok(WebhookOutcome::Messages(m)) => m,
         other => panic!("expected messages, got {other:?}"),
     }
-}
-
-fn get(query: &str) -> Result<WebhookOutcome, WebhookError> {
-    test_requests::get(&webhook(), Some(query))
 }
 
 /// Wraps `messages` and `statuses` arrays in Meta's webhook envelope (shape: WhatsApp/
@@ -120,28 +115,14 @@ fn a_signature_under_another_secret_is_unauthorized() {
 
 #[test]
 fn the_legacy_sha1_prefix_and_bad_hex_are_unauthorized() {
-    let hex_part = signature_for(SECRET, TEXT_EXAMPLE.as_bytes())[7..].to_string();
-    for sig in [
-        format!("sha1={hex_part}"),
-        hex_part.clone(),
-        "sha256=not-hex".to_string(),
-        "sha256=".to_string(),
-    ] {
-        assert!(
-            matches!(
-                post_with(Some(&sig), TEXT_EXAMPLE),
-                Err(WebhookError::Unauthorized(_))
-            ),
-            "{sig}"
-        );
-    }
+    test_requests::assert_refuses_malformed_signatures(&webhook(), SECRET, TEXT_EXAMPLE.as_bytes());
 }
 
 #[test]
 fn an_unset_app_secret_authenticates_nothing() {
     let webhook = WhatsappWebhook::new(WhatsappConfig {
         app_secret: String::new(),
-        verify_token: VERIFY.into(),
+        verify_token: VERIFY_TOKEN.into(),
     });
     let sig = signature_for("", TEXT_EXAMPLE.as_bytes());
     assert!(matches!(
@@ -152,46 +133,17 @@ fn an_unset_app_secret_authenticates_nothing() {
 
 #[test]
 fn subscription_check_echoes_the_challenge_for_the_right_token() {
-    assert_eq!(
-        get("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=verify-me"),
-        Ok(WebhookOutcome::Challenge("1158201444".into()))
-    );
-    // Percent-encoding is decoded before comparing.
-    assert_eq!(
-        get("hub.verify_token=verify%2Dme&hub.mode=subscribe&hub.challenge=abc"),
-        Ok(WebhookOutcome::Challenge("abc".into()))
-    );
+    test_requests::assert_echoes_the_challenge(&webhook());
 }
 
 #[test]
 fn subscription_check_rejects_a_wrong_token_or_mode() {
-    for query in [
-        "hub.mode=subscribe&hub.challenge=1&hub.verify_token=wrong",
-        "hub.mode=subscribe&hub.challenge=1",
-        "hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=verify-me",
-        "hub.challenge=1&hub.verify_token=verify-me",
-        "hub.mode=subscribe&hub.verify_token=verify-me",
-        "",
-    ] {
-        assert!(
-            matches!(get(query), Err(WebhookError::Forbidden(_))),
-            "{query}"
-        );
-    }
-    let none = test_requests::get(&webhook(), None);
-    assert!(matches!(none, Err(WebhookError::Forbidden(_))));
+    test_requests::assert_refuses_wrong_subscriptions(&webhook());
 }
 
 #[test]
 fn other_methods_are_not_allowed() {
-    let r = test_requests::request(
-        &webhook(),
-        http::Method::PUT,
-        &http::HeaderMap::new(),
-        None,
-        b"",
-    );
-    assert_eq!(r, Err(WebhookError::MethodNotAllowed));
+    test_requests::assert_serves_only_get_and_post(&webhook());
 }
 
 // --- parsing --------------------------------------------------------------------------

@@ -1,35 +1,33 @@
 //! WhatsApp Cloud API adapter.
 //!
-//! **Inbound** ([`inbound`]). Meta calls one webhook URL two ways. A GET is the subscription
-//! check made when the webhook is configured: it proves we own the URL by echoing
-//! `hub.challenge`, but only if the caller knows the verify token we chose, or anyone could
-//! point our endpoint at their app. A POST carries notifications and is signed:
-//! `X-Hub-Signature-256` is HMAC-SHA256 of the raw body under the app secret. The signature is
-//! checked on the bytes as received, before any parsing, so an unauthenticated request never
-//! reaches the JSON parser. Messenger authenticates the same way, so both use `crate::meta`.
+//! **Inbound** (`inbound.rs`). Meta calls one webhook URL two ways. A GET is the subscription check
+//! made when the webhook is configured: it proves we own the URL by echoing `hub.challenge`, but
+//! only if the caller knows the verify token we chose, or anyone could point our endpoint at their
+//! app. A POST carries notifications and is signed: `X-Hub-Signature-256` is HMAC-SHA256 of the raw
+//! body under the app secret. The signature is checked on the bytes as received, before any
+//! parsing, so an unauthenticated request never reaches the JSON parser. Messenger authenticates
+//! the same way, so both use `crate::meta`.
 //!
-//! One POST can carry several entries, changes, messages and delivery statuses, and Meta
-//! redelivers and reorders them freely; every one is returned in payload order with the
-//! platform's id as `event_id`, and the queue deduplicates. The payload structs default every
-//! field, because Meta adds fields and message types without notice and a new one must degrade
-//! to "unsupported", not to a failed webhook that Meta keeps retrying.
+//! One POST can carry several entries, changes, messages and delivery statuses, and Meta redelivers
+//! and reorders them freely; every one is returned in payload order with the platform's id as
+//! `event_id`, and the queue deduplicates. The payload structs default every field, because Meta
+//! adds fields and message types without notice and a new one must degrade to "unsupported", not to
+//! a failed webhook that Meta keeps retrying.
 //!
 //! **Rendering** ([`render()`]) turns a channel-neutral [`Reply`](chatdrop_domain::reply::Reply)
-//! into the richest message that fits WhatsApp's limits ([`LIMITS`]): up to three reply
-//! buttons, else a list of up to ten rows, else numbered text, which always works because the
-//! domain accepts a typed number for any offered choice. Rendering is pure so every limit is
-//! tested without a network.
+//! into the richest message that fits WhatsApp's limits ([`LIMITS`]): up to three reply buttons,
+//! else a list of up to ten rows, else numbered text, which always works because the domain accepts
+//! a typed number for any offered choice. Rendering is pure so every limit is tested without a
+//! network.
 //!
-//! **Sending** ([`WhatsappSender`]) posts each rendered part in order. Free-form messages may
-//! only go out within 24 hours of the customer's last message (the window is in
-//! `chatdrop_domain::channel_spec::WHATSAPP`); after it, an order update can only be an
-//! approved template ([`OrderUpdateTemplate`]), and without one configured such updates are
-//! held for ops.
+//! **Sending** ([`WhatsappSender`]) posts each rendered part in order. Free-form messages may only
+//! go out within 24 hours of the customer's last message (the window is in
+//! `chatdrop_domain::channel_spec::WHATSAPP`); after it, an order update can only be an approved
+//! template ([`OrderUpdateTemplate`]), and without one configured such updates are held for ops.
 //!
-//! **Failures** are classified by the Graph error code, not the HTTP status ([`classify`]):
-//! Meta answers 400 both for "this recipient can never get this message" (131047, outside the
-//! 24-hour window) and for "slow down" (130429), and retrying the first is as wrong as dropping
-//! the second.
+//! **Failures** are classified by the Graph error code, not the HTTP status ([`classify`]): Meta
+//! answers 400 both for "this recipient can never get this message" (131047, outside the 24-hour
+//! window) and for "slow down" (130429), and retrying the first is as wrong as dropping the second.
 
 mod inbound;
 mod render;

@@ -12,7 +12,6 @@ use super::{WhatsappSendConfig, WhatsappSender};
 use crate::http_send;
 use crate::meta::{self, ErrorCodes};
 use crate::outbound::{Outbound, SendFuture};
-use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::channel_spec::{self, ChannelSpec};
 use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, SendingRules, Sent};
 use chatdrop_domain::reply::Reply;
@@ -43,22 +42,6 @@ impl WhatsappSender {
                 .collect(),
         }
     }
-
-    /// Posts one body; the platform's id for the message it became.
-    async fn post(
-        &self,
-        url: &str,
-        c: &ConversationId,
-        body: Value,
-    ) -> Result<Option<String>, SendFailure> {
-        let request = self
-            .client
-            .post(url)
-            .bearer_auth(&self.config.access_token)
-            .json(&body);
-        let answer = http_send::call(request, c, "WhatsApp send", classify).await?;
-        Ok(answer["messages"][0]["id"].as_str().map(String::from))
-    }
 }
 
 impl Outbound for WhatsappSender {
@@ -88,10 +71,15 @@ impl Outbound for WhatsappSender {
             &config.phone_number_id,
         );
         let c = out.conversation();
+        let token = &config.access_token;
         // Every part in order; the first failure stops the rest.
-        Box::pin(async move {
-            http_send::in_order(self.bodies(out), |body| self.post(&url, c, body)).await
-        })
+        Box::pin(http_send::in_order(self.bodies(out), move |body| {
+            let request = self.client.post(&url).bearer_auth(token).json(&body);
+            async move {
+                let answer = http_send::call(request, c, "WhatsApp send", classify).await?;
+                Ok(answer["messages"][0]["id"].as_str().map(String::from))
+            }
+        }))
     }
 }
 
