@@ -48,7 +48,7 @@ pub(crate) fn receive(
 }
 
 /// The GET subscription check: echo the challenge only to someone who knows our token.
-pub(crate) fn verify_subscription(
+fn verify_subscription(
     query: Option<&str>,
     verify_token: &str,
 ) -> Result<WebhookOutcome, WebhookError> {
@@ -83,7 +83,7 @@ pub(crate) fn verify_subscription(
 }
 
 /// Checks `X-Hub-Signature-256` over the raw body.
-pub(crate) fn verify_signature(
+fn verify_signature(
     headers: &http::HeaderMap,
     body: &[u8],
     app_secret: &str,

@@ -326,7 +326,7 @@ mod tests {
     use chatdrop_channels::messenger::{
         MessengerConfig, MessengerSendConfig, MessengerSender, MessengerWebhook,
     };
-    use chatdrop_channels::{Webhook as _, WebhookOutcome, WebhookRequest};
+    use chatdrop_channels::{Outbound as _, Webhook as _, WebhookOutcome, WebhookRequest};
     use chatdrop_domain::channel::{Channel, ConversationId};
     use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode};
     use chatdrop_domain::i18n::Lang;
