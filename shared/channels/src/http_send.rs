@@ -15,8 +15,9 @@
 use crate::text::truncate_chars;
 use bytes::Bytes;
 use chatdrop_domain::channel::ConversationId;
-use chatdrop_domain::delivery::SendFailure;
+use chatdrop_domain::delivery::{SendFailure, Sent};
 use serde_json::Value;
+use std::future::Future;
 use std::time::Duration;
 
 /// A platform's error classifier: status, raw error body and any `Retry-After` delay.
@@ -113,6 +114,24 @@ pub(crate) fn log_failure(
         code = ?failure_code(failure),
         "{what} failed"
     );
+}
+
+/// Sends `parts` one at a time with `send`, collecting the message id each call answers with.
+/// The first failure stops the rest, so the customer never gets a later part without an
+/// earlier one.
+pub(crate) async fn in_order<P, F, Fut>(
+    parts: impl IntoIterator<Item = P>,
+    mut send: F,
+) -> Result<Sent, SendFailure>
+where
+    F: FnMut(P) -> Fut,
+    Fut: Future<Output = Result<Option<String>, SendFailure>>,
+{
+    let mut ids = Vec::new();
+    for part in parts {
+        ids.extend(send(part).await?);
+    }
+    Ok(Sent::ids(ids))
 }
 
 /// A `Retry-After` header's delay in seconds, where a platform sends one.

@@ -116,7 +116,6 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .expect("the HTTP client builds with static settings")
 }
 
-pub(crate) use http_send::{failure_code, retry_after_header, transport_failure};
 pub use outbound::{Outbound, SendFuture, Senders};
 pub(crate) use text::{split_text, truncate_chars};
 

@@ -89,6 +89,18 @@ pub(crate) fn truncate_chars(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// The length platforms count their limits in: characters, not bytes (a 20-character title
+/// in Japanese is 60 bytes and still fits).
+pub(crate) fn char_count(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// A payload's text field where empty means absent (a tapped button's title): `None` rather
+/// than an empty string the domain would show.
+pub(crate) fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
 /// One line of a numbered choice list: what a customer reads when a platform's buttons cannot
 /// carry the choice. `n` is the choice's position among all offered choices, because that is
 /// the number the domain resolves a typed answer against.

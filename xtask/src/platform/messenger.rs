@@ -303,6 +303,7 @@ mod tests {
     use super::*;
     use crate::customer::Platform;
     use crate::platform::harness::{self, failure, menu, receive, refused, session, tampered};
+    use chatdrop_channels::Outbound as _;
     use chatdrop_channels::messenger::{
         MessengerConfig, MessengerSendConfig, MessengerSender, MessengerWebhook,
     };

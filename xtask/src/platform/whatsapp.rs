@@ -309,6 +309,7 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 mod tests {
     use super::*;
     use crate::platform::harness::{self, failure, menu, receive, refused, session, tampered};
+    use chatdrop_channels::Outbound as _;
     use chatdrop_channels::whatsapp::{
         WhatsappConfig, WhatsappSendConfig, WhatsappSender, WhatsappWebhook,
     };

@@ -1,0 +1,276 @@
+//! Messenger's webhook: the subscription check and signature (as every Meta webhook has them,
+//! `crate::meta`), the content type, then the `page` notification read into the domain's
+//! inbound messages.
+
+use super::{MessengerConfig, MessengerWebhook};
+use crate::meta;
+use crate::text::non_empty;
+use crate::{Webhook, WebhookError, WebhookOutcome, WebhookRequest, media_type};
+use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::inbound::{DeliveryStatus, InboundContent, InboundMessage};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use std::collections::BTreeMap;
+
+const PAGE_OBJECT: &str = "page";
+
+impl MessengerWebhook {
+    pub fn new(config: MessengerConfig) -> Self {
+        MessengerWebhook { config }
+    }
+}
+
+/// Meta posts `application/json`; a form or XML body did not come from Messenger, signature
+/// or not. A missing header is let through to the parser, which decides.
+fn check_media_type(headers: &http::HeaderMap) -> Result<(), WebhookError> {
+    match media_type(headers) {
+        Some(m) if m != "application/json" && !m.ends_with("+json") => {
+            Err(WebhookError::UnsupportedMediaType(m))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl Webhook for MessengerWebhook {
+    fn channel(&self) -> Channel {
+        Channel::Messenger
+    }
+
+    fn receive(&self, request: &WebhookRequest<'_>) -> Result<WebhookOutcome, WebhookError> {
+        let config = &self.config;
+        meta::receive(request, &config.app_secret, &config.verify_token, |r| {
+            check_media_type(r.headers)?;
+            parse_notification(r.body)
+        })
+    }
+}
+
+// Every field defaults: Meta adds fields and event kinds without notice, and a new one must
+// degrade to "ignored" or "unsupported", not to a failed webhook Meta keeps redelivering.
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Entry {
+    /// Handover-protocol `standby` events (another app owns the thread) sit beside
+    /// `messaging` and are deliberately not read: they are not ours to answer.
+    messaging: Vec<Messaging>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Messaging {
+    sender: Party,
+    /// Unix milliseconds.
+    #[serde(deserialize_with = "meta::timestamp")]
+    timestamp: i64,
+    message: Option<MsgEvent>,
+    postback: Option<Postback>,
+    delivery: Option<Watermark>,
+    read: Option<Watermark>,
+    /// Every other key, by name only, so the log can say which event kind was skipped
+    /// (reaction, referral, optin, account_linking, …).
+    #[serde(flatten)]
+    other: BTreeMap<String, IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Party {
+    id: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MsgEvent {
+    mid: String,
+    text: Option<String>,
+    is_echo: bool,
+    quick_reply: Option<QuickReplyTap>,
+    attachments: Option<Vec<Attachment>>,
+    /// Set when the "attachment" is a sticker (the thumbs-up among them), which arrives as an
+    /// image.
+    sticker_id: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct QuickReplyTap {
+    payload: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Attachment {
+    #[serde(rename = "type")]
+    kind: String,
+    payload: Option<AttachmentPayload>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AttachmentPayload {
+    url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Postback {
+    mid: String,
+    title: String,
+    payload: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Watermark {
+    mids: Vec<String>,
+    /// Unix milliseconds: everything sent before it is delivered (or read).
+    #[serde(deserialize_with = "meta::timestamp")]
+    watermark: i64,
+}
+
+fn parse_notification(body: &[u8]) -> Result<Vec<InboundMessage>, WebhookError> {
+    // Another object is Instagram (`instagram`) or a Page feed subscription pointed at this
+    // URL by mistake.
+    let entries: Vec<Entry> = meta::entries(
+        body,
+        PAGE_OBJECT,
+        "ignoring a non-page Messenger notification",
+    )?;
+    Ok(entries
+        .into_iter()
+        .flat_map(|e| e.messaging)
+        .flat_map(inbound_events)
+        .collect())
+}
+
+/// One `messaging[]` event as zero or more inbound messages (a delivery receipt covers several
+/// of our messages).
+fn inbound_events(m: Messaging) -> Vec<InboundMessage> {
+    if m.sender.id.is_empty() {
+        // Without a sender there is nobody to answer.
+        tracing::warn!("skipping a Messenger event without a sender");
+        return Vec::new();
+    }
+    let conversation = ConversationId::new(Channel::Messenger, m.sender.id);
+    let ms = m.timestamp;
+    let event = |event_id: String, content: InboundContent| InboundMessage {
+        conversation: conversation.clone(),
+        event_id,
+        sent_at: ms.div_euclid(1000),
+        locale: None,
+        ack: None,
+        reply_token: None,
+        content,
+    };
+    // Meta gives every message and postback a `mid`; older Get Started postbacks lack one, and
+    // then the sender and the millisecond identify the event well enough to deduplicate a
+    // redelivery. The sender goes in hashed, since event ids may be logged.
+    let id_or_fallback = |mid: String, kind: &str| {
+        if mid.is_empty() {
+            format!("{kind}:{}:{ms}", conversation.hashed())
+        } else {
+            mid
+        }
+    };
+
+    if let Some(message) = m.message {
+        if message.is_echo {
+            tracing::debug!(kind = "echo", conversation = %conversation.hashed(), "ignored");
+            return Vec::new();
+        }
+        let content = message_content(&message, &conversation);
+        return vec![event(id_or_fallback(message.mid, "message"), content)];
+    }
+    if let Some(postback) = m.postback {
+        let content = if postback.payload.is_empty() {
+            unsupported("postback_without_payload")
+        } else {
+            InboundContent::Action {
+                payload: postback.payload,
+                title: non_empty(postback.title),
+            }
+        };
+        return vec![event(id_or_fallback(postback.mid, "postback"), content)];
+    }
+    if let Some(delivery) = m.delivery {
+        if delivery.mids.is_empty() {
+            // A bare watermark: the same shape a read receipt gets.
+            let id = format!("watermark:{}", delivery.watermark);
+            return vec![event(id.clone(), status(id, DeliveryStatus::Delivered))];
+        }
+        return delivery
+            .mids
+            .into_iter()
+            .filter(|mid| !mid.is_empty())
+            .map(|mid| event(mid.clone(), status(mid, DeliveryStatus::Delivered)))
+            .collect();
+    }
+    if let Some(read) = m.read {
+        let id = format!("watermark:{}", read.watermark);
+        return vec![event(id.clone(), status(id, DeliveryStatus::Read))];
+    }
+    let kind = m
+        .other
+        .keys()
+        .find(|k| !matches!(k.as_str(), "recipient"))
+        .map(String::as_str)
+        .unwrap_or("unknown");
+    tracing::debug!(kind = %kind, conversation = %conversation.hashed(), "ignoring a Messenger event kind we do not serve");
+    Vec::new()
+}
+
+fn message_content(message: &MsgEvent, conversation: &ConversationId) -> InboundContent {
+    // A quick-reply tap also carries the tapped title as `text`; the payload is what counts.
+    if let Some(tap) = message
+        .quick_reply
+        .as_ref()
+        .filter(|q| !q.payload.is_empty())
+    {
+        return InboundContent::Action {
+            payload: tap.payload.clone(),
+            title: message.text.clone().and_then(non_empty),
+        };
+    }
+    // A shared link arrives as text plus a `fallback` attachment: the text is what was said.
+    if let Some(text) = message.text.as_ref().filter(|t| !t.is_empty()) {
+        return InboundContent::Text { body: text.clone() };
+    }
+    if message.sticker_id.is_some() {
+        return unsupported("sticker");
+    }
+    // Several pictures sent at once share one `mid`; the first stands for them all.
+    let Some(first) = message.attachments.as_ref().and_then(|a| a.first()) else {
+        tracing::info!(conversation = %conversation.hashed(), "Messenger message without text or attachments");
+        return unsupported("message");
+    };
+    let url = first.payload.as_ref().and_then(|p| p.url.clone());
+    match (first.kind.as_str(), url) {
+        // Messenger hands out no media id, only a signed CDN URL (valid for a while): that URL
+        // is the handle to fetch the picture by.
+        ("image", Some(url)) if !url.is_empty() => InboundContent::Image {
+            media_id: url,
+            caption: None,
+        },
+        ("", _) => unsupported("attachment"),
+        (kind, _) => unsupported(kind),
+    }
+}
+
+fn status(message_id: String, status: DeliveryStatus) -> InboundContent {
+    InboundContent::Status {
+        message_id,
+        status,
+        error_code: None,
+    }
+}
+
+fn unsupported(kind: &str) -> InboundContent {
+    InboundContent::Unsupported {
+        kind: kind.to_string(),
+    }
+}
+
+#[cfg(test)]
+#[path = "inbound_tests.rs"]
+mod tests;
