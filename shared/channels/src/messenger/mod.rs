@@ -56,7 +56,8 @@ pub use send::{ORDER_UPDATE_TAG, classify};
 use crate::registry::{SenderDeps, Values};
 use chatdrop_domain::channel_spec::vars;
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct MessengerConfig {
     pub app_secret: String,
     pub verify_token: String,
@@ -66,7 +67,8 @@ pub struct MessengerWebhook {
     pub config: MessengerConfig,
 }
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct MessengerSendConfig {
     pub graph_base: String,
     pub api_version: String,

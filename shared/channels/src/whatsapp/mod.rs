@@ -39,7 +39,8 @@ pub use send::classify;
 use crate::registry::{SenderDeps, Values};
 use chatdrop_domain::channel_spec::vars;
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct WhatsappConfig {
     pub app_secret: String,
     pub verify_token: String,
@@ -49,7 +50,8 @@ pub struct WhatsappWebhook {
     pub config: WhatsappConfig,
 }
 
-#[derive(Clone, Debug)]
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
 pub struct WhatsappSendConfig {
     pub graph_base: String,
     pub api_version: String,
