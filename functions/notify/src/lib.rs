@@ -87,9 +87,11 @@ impl Notify {
             aws_sdk_dynamodb::Client::new(aws),
             &config.table,
         ));
+        let clock = chatdrop_domain::clock::system();
         let deps = SenderDeps {
             client: http_client(Duration::from_secs(10)),
             tokens: store.clone(),
+            clock: clock.clone(),
         };
         let senders = config.channels.iter().map(|&channel| {
             let values = Values::new(channel_values(config, &secrets, channel, Side::Outbound));
@@ -104,7 +106,7 @@ impl Notify {
             policy: RetryPolicy::default(),
             dead_letter_url: config.delivery.dead_letter_url.clone(),
             retry_base: Duration::from_secs(config.delivery.retry_base_seconds),
-            clock: chatdrop_domain::clock::system(),
+            clock,
         })
     }
 

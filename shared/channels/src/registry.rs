@@ -13,6 +13,7 @@
 use crate::outbound::Outbound;
 use crate::{Webhook, line, messenger, sms, telegram, wechat, whatsapp};
 use chatdrop_domain::channel::Channel;
+use chatdrop_domain::clock::Clock;
 use chatdrop_domain::ports::TokenCache;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,10 +40,13 @@ impl Values {
 }
 
 /// What a sender is built with besides its values: the one HTTP client whose connection pools
-/// every platform shares, and the token cache for platforms whose access tokens expire (WeChat).
+/// every platform shares, and the token cache and clock for platforms whose access tokens
+/// expire (WeChat).
 pub struct SenderDeps {
     pub client: reqwest::Client,
     pub tokens: Arc<dyn TokenCache>,
+    /// What time it is, for platforms whose tokens expire.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The webhook of `channel`, from its inbound secrets.

@@ -12,10 +12,10 @@ use crate::{Acknowledgement, Webhook, WebhookError, WebhookOutcome, WebhookReque
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::inbound::{DeliveryStatus, InboundContent, InboundMessage};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub struct SmsWebhook {
     pub config: SmsConfig,
@@ -82,7 +82,7 @@ impl Webhook for SmsWebhook {
         let params = parse_form(request.body)?;
         self.verify(request.url, &params, presented)?;
         Ok(WebhookOutcome::Messages(
-            inbound(&params, unix_now()).into_iter().collect(),
+            inbound(&params, SystemClock.now()).into_iter().collect(),
         ))
     }
 
@@ -92,13 +92,6 @@ impl Webhook for SmsWebhook {
             body: EMPTY_TWIML,
         }
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// HMAC-SHA1 of `message` under `key`, as Twilio signs.

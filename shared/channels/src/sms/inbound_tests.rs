@@ -333,7 +333,7 @@ const DELIVERED_EXAMPLE: &str = "MessageSid=SM9a8b7c6d5e4f30211a2b3c4d5e6f7081&M
 
 #[test]
 fn an_incoming_sms_is_text_from_the_sender() {
-    let before = unix_now();
+    let before = SystemClock.now();
     let m = one(INBOUND_EXAMPLE);
     assert_eq!(m.conversation, ConversationId::new(Channel::Sms, ANA));
     assert_eq!(m.event_id, "SM5f1e0b6c2a3d4e5f60718293a4b5c6d7");
@@ -345,7 +345,7 @@ fn an_incoming_sms_is_text_from_the_sender() {
     );
     // Twilio stamps no time: the time of receipt stands in.
     assert!(
-        m.sent_at >= before && m.sent_at <= unix_now(),
+        m.sent_at >= before && m.sent_at <= SystemClock.now(),
         "{}",
         m.sent_at
     );

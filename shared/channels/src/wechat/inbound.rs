@@ -6,10 +6,11 @@
 //! about our clock), and the body is refused outright if it declares a document type, before
 //! any XML parser sees it.
 
-use super::{WechatConfig, unix_now};
+use super::WechatConfig;
 use crate::signature;
 use crate::{Acknowledgement, Webhook, WebhookError, WebhookOutcome, WebhookRequest, media_type};
 use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_telemetry::redact;
 use serde::Deserialize;
@@ -142,7 +143,7 @@ impl Webhook for WechatWebhook {
     }
 
     fn receive(&self, request: &WebhookRequest<'_>) -> Result<WebhookOutcome, WebhookError> {
-        self.receive_at(request, unix_now())
+        self.receive_at(request, SystemClock.now())
     }
 
     /// WeChat retries unless it reads `success` (or nothing) within five seconds.

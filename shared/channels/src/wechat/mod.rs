@@ -68,7 +68,6 @@ pub use send::{WechatSender, classify};
 
 use crate::registry::{SenderDeps, Values};
 use chatdrop_domain::channel_spec::vars;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Clone)]
 pub struct WechatConfig {
@@ -103,13 +102,6 @@ impl std::fmt::Debug for WechatSendConfig {
     }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// The webhook, from its inbound secrets ([`chatdrop_domain::channel_spec::WECHAT`]).
 pub fn webhook(values: &Values) -> WechatWebhook {
     WechatWebhook {
@@ -130,4 +122,5 @@ pub fn sender(values: &Values, deps: &SenderDeps) -> WechatSender {
         },
         deps.tokens.clone(),
     )
+    .with_clock(deps.clock.clone())
 }

@@ -15,6 +15,7 @@ use crate::outbound::{Outbound, SendFuture};
 use crate::text::truncate_chars;
 use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::channel_spec::{self, ChannelSpec};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, Sent};
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::ports::{CachedToken, TokenCache};
@@ -23,7 +24,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub struct WechatSender {
     pub client: reqwest::Client,
@@ -34,6 +35,8 @@ pub struct WechatSender {
     pub(super) memo: Mutex<Option<CachedToken>>,
     /// Who this instance is when it takes the refresh lease.
     pub(super) holder: String,
+    /// Tells when a token expires.
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 /// The token errors: invalid (40001, also "not the latest"), expired (42001), not-a-token
@@ -48,10 +51,8 @@ impl WechatSender {
         tokens: Arc<dyn TokenCache>,
     ) -> Self {
         static INSTANCES: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
+        // Only to tell instances apart, not to tell the time.
+        let nanos = SystemClock.now_millis();
         let holder = format!(
             "{}-{}-{nanos:x}",
             std::process::id(),
@@ -63,7 +64,14 @@ impl WechatSender {
             tokens,
             memo: Mutex::new(None),
             holder,
+            clock: chatdrop_domain::clock::system(),
         }
+    }
+
+    /// The sender with another clock (tests step past a token's expiry).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The URL of an API path; `query` carries the token or the app secret, so the URL never

@@ -2,7 +2,7 @@ use super::*;
 use crate::wechat::testing::{
     ANA, FakeWechat, MemoryTokens, ana, choice, offline_sender, send_one, sender_for, text,
 };
-use crate::wechat::unix_now;
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::delivery::SendingRules;
 
 #[test]
@@ -125,7 +125,7 @@ async fn sends_customer_service_text_with_one_token_fetch_across_sends() {
     // Shared under the app's key, with five minutes' margin on WeChat's two hours.
     let shared = tokens.token("wechat#wx123").expect("shared");
     assert_eq!(shared.token, "TOKEN1");
-    let left = shared.expires_at - unix_now();
+    let left = shared.expires_at - SystemClock.now();
     assert!((6890..=6900).contains(&left), "{left}");
 
     // Another instance reads the shared token instead of fetching (which would invalidate

@@ -1,9 +1,10 @@
 //! What this folder's tests share: a fake WeChat API, an in-memory token cache, senders
 //! pointed at either, and the replies they send.
 
-use super::{WechatSendConfig, WechatSender, unix_now};
+use super::{WechatSendConfig, WechatSender};
 use crate::outbound::Outbound;
 use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::delivery::{SendFailure, Sent};
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::ports::{CachedToken, PortError, PortFuture, TokenCache};
@@ -59,7 +60,7 @@ pub(super) fn offline_sender() -> WechatSender {
 pub(super) async fn share(tokens: &MemoryTokens, token: &str, seconds: i64) {
     let token = CachedToken {
         token: token.into(),
-        expires_at: unix_now() + seconds,
+        expires_at: SystemClock.now() + seconds,
     };
     tokens.put("wechat#wx123", &token).await.unwrap();
 }
@@ -91,7 +92,7 @@ impl TokenCache for MemoryTokens {
         let mut entries = self.entries.lock().unwrap();
         let entry = entries.entry(key.to_string()).or_default();
         let taken = match &entry.1 {
-            Some((h, u)) if *u > unix_now() && h != holder => false,
+            Some((h, u)) if *u > SystemClock.now() && h != holder => false,
             _ => {
                 entry.1 = Some((holder.to_string(), until));
                 true
@@ -112,7 +113,7 @@ impl TokenCache for MemoryTokens {
 /// Takes the refresh lease as another caller would, for the next 30 seconds.
 pub(super) async fn lease_elsewhere(tokens: &MemoryTokens) -> bool {
     tokens
-        .lease("wechat#wx123", "someone-else", unix_now() + 30)
+        .lease("wechat#wx123", "someone-else", SystemClock.now() + 30)
         .await
         .unwrap()
 }

@@ -8,8 +8,8 @@
 //! token WeChat refuses is dropped here and in the cache (unless someone already replaced it),
 //! and the next read fetches anew.
 
+use super::WechatSender;
 use super::send::classify;
-use super::{WechatSender, unix_now};
 use crate::http_send::{self, failure_code};
 use chatdrop_domain::delivery::SendFailure;
 use chatdrop_domain::ports::CachedToken;
@@ -38,7 +38,7 @@ impl WechatSender {
     /// A token good for at least [`REFRESH_MARGIN`] more seconds: this instance's copy, the
     /// shared one, or a fresh one fetched under the lease.
     pub(super) async fn access_token(&self) -> Result<String, SendFailure> {
-        let now = unix_now();
+        let now = self.clock.now();
         let fresh = |t: &CachedToken| !t.token.is_empty() && t.expires_at - now > REFRESH_MARGIN;
         if let Some(t) = self.memo().filter(|t| fresh(t)) {
             return Ok(t.token);
@@ -113,7 +113,7 @@ impl WechatSender {
         let expires_in = fetched.expires_in.unwrap_or(7200);
         let token = CachedToken {
             token: fetched.access_token,
-            expires_at: unix_now() + expires_in - EXPIRY_MARGIN,
+            expires_at: self.clock.now() + expires_in - EXPIRY_MARGIN,
         };
         tracing::info!(expires_in, "fetched a WeChat access token");
         if let Err(e) = self.tokens.put(key, &token).await {

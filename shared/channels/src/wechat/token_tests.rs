@@ -112,3 +112,21 @@ async fn a_wrong_app_secret_is_transient_and_sends_nothing() {
     assert!(!detail.contains("wrong-secret"), "{detail}");
     assert!(fake.sends().is_empty());
 }
+
+#[tokio::test]
+async fn a_token_is_refetched_once_the_senders_clock_passes_its_margin() {
+    use chatdrop_domain::clock::{Clock, ManualClock, SystemClock};
+    let (fake, base) = FakeWechat::serve().await;
+    fake.accept("SHARED");
+    let tokens = Arc::new(MemoryTokens::default());
+    share(&tokens, "SHARED", 3600).await;
+    let clock = ManualClock::at(SystemClock.now());
+    let s = sender_for(&base, tokens.clone()).with_clock(clock.clone());
+    send_one(&s, &text("one")).await.expect("sent");
+    // 200 seconds left: inside the refresh margin, so the next send fetches a new token.
+    clock.advance(3400);
+    send_one(&s, &text("two")).await.expect("sent");
+    let used: Vec<String> = fake.sends().into_iter().map(|(t, _)| t).collect();
+    assert_eq!(used, vec!["SHARED", "TOKEN1"]);
+    assert_eq!(fake.fetches(), 1);
+}
