@@ -154,3 +154,17 @@ fn no_channel_adapter_imports_another() {
         }
     }
 }
+
+/// Adapter files stay small enough to read in one sitting: a platform's inbound, render and
+/// send code each in its own file, tests beside them, none over 600 lines.
+#[test]
+fn no_channel_source_file_is_over_600_lines() {
+    for file in rust_files(&root().join("shared/channels/src")) {
+        let lines = fs::read_to_string(&file).unwrap().lines().count();
+        assert!(
+            lines <= 600,
+            "{} has {lines} lines: split it by concern (ARCHITECTURE.md, Channels)",
+            file.display()
+        );
+    }
+}
