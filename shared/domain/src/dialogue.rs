@@ -24,40 +24,195 @@ pub enum DialogueState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "Stored", into = "Stored")]
 pub struct Session {
-    #[serde(default)]
     pub state: DialogueState,
-    #[serde(default)]
     pub cart: Cart,
     /// The customer's language once known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
     /// Payloads of the choices offered last: a typed number picks one of them.
-    #[serde(default)]
     pub offered: Vec<String>,
     /// A phone number the platform vouched for as the customer's own (see the payment issue's
     /// customer linking).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_phone: Option<String>,
     /// The conversation's own customer record was merged into the phone's (see checkout).
-    #[serde(default)]
     pub linked: bool,
     /// When the customer last wrote (the platform's timestamp, Unix seconds): platforms with a
     /// customer-service window (WhatsApp and Messenger 24 h, WeChat 48 h) count from it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_heard_at: Option<i64>,
     /// The customer opted out (SMS `STOP`, a WeChat unsubscribe): nothing is sent until they
     /// opt back in.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub opted_out: bool,
     /// Bumped on every save; 0 means never saved.
-    #[serde(default)]
     pub version: u64,
+}
+
+/// A session as it is stored: one flat item, the shape every release so far has read and
+/// written.
+///
+/// The functions deploy one at a time and a rollback reads what the newer release wrote, so
+/// for a while releases on either side of a change read each other's sessions. The shape
+/// therefore stays put however [`Session`] models its states in memory: an older notify
+/// function that found no `opted_out` where it looks would read "not opted out" and write to a
+/// customer who said `STOP`. Missing fields take their defaults, so items from before a field
+/// existed load too.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    #[serde(default)]
+    state: DialogueState,
+    #[serde(default)]
+    cart: Cart,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lang: Option<Lang>,
+    #[serde(default)]
+    offered: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verified_phone: Option<String>,
+    #[serde(default)]
+    linked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_heard_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    opted_out: bool,
+    #[serde(default)]
+    version: u64,
+}
+
+impl From<Stored> for Session {
+    fn from(s: Stored) -> Self {
+        Session {
+            state: s.state,
+            cart: s.cart,
+            lang: s.lang,
+            offered: s.offered,
+            verified_phone: s.verified_phone,
+            linked: s.linked,
+            last_heard_at: s.last_heard_at,
+            opted_out: s.opted_out,
+            version: s.version,
+        }
+    }
+}
+
+impl From<Session> for Stored {
+    fn from(s: Session) -> Self {
+        Stored {
+            state: s.state,
+            cart: s.cart,
+            lang: s.lang,
+            offered: s.offered,
+            verified_phone: s.verified_phone,
+            linked: s.linked,
+            last_heard_at: s.last_heard_at,
+            opted_out: s.opted_out,
+            version: s.version,
+        }
+    }
 }
 
 impl Session {
     /// Notes that the customer wrote at `sent_at`; a late redelivery never moves it back.
     pub fn heard_from(&mut self, sent_at: i64) {
         self.last_heard_at = Some(self.last_heard_at.map_or(sent_at, |t| t.max(sent_at)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cart::CartLine;
+    use serde_json::json;
+
+    /// A session item as releases before the named states wrote it, every field set.
+    fn stored_json() -> serde_json::Value {
+        json!({
+            "state": {
+                "step": "customizing",
+                "product": "drop-bag",
+                "selections": [{ "type": "option", "group": "colour", "option": "black" }],
+            },
+            "cart": {
+                "lines": [{
+                    "id": "l1",
+                    "product": "sticker-pack",
+                    "selections": [],
+                    "unit_price": 600,
+                    "quantity": 2,
+                }],
+                "next_line": 2,
+            },
+            "lang": "ja",
+            "offered": ["k:o:drop-bag:strap:canvas", "k:x"],
+            "verified_phone": "+5511987654321",
+            "linked": true,
+            "last_heard_at": 1_767_225_600,
+            "opted_out": true,
+            "version": 7,
+        })
+    }
+
+    fn colour_black() -> Vec<Selection> {
+        vec![Selection::Option {
+            group: "colour".into(),
+            option: "black".into(),
+        }]
+    }
+
+    #[test]
+    fn a_stored_session_loads_with_every_field() {
+        let s: Session = serde_json::from_value(stored_json()).unwrap();
+        assert_eq!(
+            s.state,
+            DialogueState::Customizing {
+                product: "drop-bag".into(),
+                selections: colour_black(),
+            }
+        );
+        assert_eq!(
+            s.cart,
+            Cart {
+                lines: vec![CartLine {
+                    id: "l1".into(),
+                    product: "sticker-pack".into(),
+                    selections: Vec::new(),
+                    unit_price: 600,
+                    quantity: 2,
+                }],
+                next_line: 2,
+            }
+        );
+        assert_eq!(s.lang, Some(Lang::Ja));
+        assert_eq!(s.offered, ["k:o:drop-bag:strap:canvas", "k:x"]);
+        assert_eq!(s.verified_phone.as_deref(), Some("+5511987654321"));
+        assert!(s.linked);
+        assert_eq!(s.last_heard_at, Some(1_767_225_600));
+        assert!(s.opted_out);
+        assert_eq!(s.version, 7);
+    }
+
+    #[test]
+    fn a_session_is_written_in_the_stored_shape_and_reads_back() {
+        let s: Session = serde_json::from_value(stored_json()).unwrap();
+        assert_eq!(serde_json::to_value(&s).unwrap(), stored_json());
+        let back: Session = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+    }
+
+    /// An item from before any of the optional fields: every one takes its default, and a
+    /// fresh session writes nothing it does not need.
+    #[test]
+    fn a_bare_item_is_a_fresh_session() {
+        let s: Session = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(s, Session::default());
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            json!({
+                "state": { "step": "browsing" },
+                "cart": { "lines": [], "next_line": 0 },
+                "offered": [],
+                "linked": false,
+                "version": 0,
+            })
+        );
     }
 }
