@@ -420,10 +420,7 @@ where
         update: None,
         replies,
     };
-    let offered = bundle.offered();
-    if !offered.is_empty() {
-        session.offered = offered;
-    }
+    session.offer(bundle.offered());
     let changed = session != before;
     if changed {
         session.version = before.version + 1;

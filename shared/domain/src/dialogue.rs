@@ -30,8 +30,8 @@ pub struct Session {
     pub cart: Cart,
     /// The customer's language once known.
     pub lang: Option<Lang>,
-    /// Payloads of the choices offered last: a typed number picks one of them.
-    pub offered: Vec<String>,
+    /// The choices shown last: what a typed number picks from.
+    pub offered: Offered,
     /// A phone number the platform vouched for as the customer's own (see the payment issue's
     /// customer linking).
     pub verified_phone: Option<String>,
@@ -45,6 +45,36 @@ pub struct Session {
     pub opted_out: bool,
     /// Bumped on every save; 0 means never saved.
     pub version: u64,
+}
+
+/// The choices the customer was shown last, in the order shown: a typed number picks one.
+///
+/// Some platforms show choices only as numbered text (WeChat, SMS) and every platform falls
+/// back to it, so "2" has to mean the second choice of the menu the customer sees. That menu
+/// may come from any function (the catalog, the cart, the payment function's order list) and
+/// stays answerable under a reply without choices, so it sits beside the [`DialogueState`],
+/// not inside one of its steps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Offered(Vec<String>);
+
+impl Offered {
+    /// Choices by their payloads, in the order the customer sees them numbered.
+    pub fn new(payloads: Vec<String>) -> Self {
+        Offered(payloads)
+    }
+
+    /// The payload of the `n`th choice, counting from 1 as the customer does.
+    pub fn pick(&self, n: usize) -> Option<&str> {
+        self.0.get(n.checked_sub(1)?).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn payloads(&self) -> &[String] {
+        &self.0
+    }
 }
 
 /// A session as it is stored: one flat item, the shape every release so far has read and
@@ -84,7 +114,7 @@ impl From<Stored> for Session {
             state: s.state,
             cart: s.cart,
             lang: s.lang,
-            offered: s.offered,
+            offered: Offered(s.offered),
             verified_phone: s.verified_phone,
             linked: s.linked,
             last_heard_at: s.last_heard_at,
@@ -100,7 +130,7 @@ impl From<Session> for Stored {
             state: s.state,
             cart: s.cart,
             lang: s.lang,
-            offered: s.offered,
+            offered: s.offered.0,
             verified_phone: s.verified_phone,
             linked: s.linked,
             last_heard_at: s.last_heard_at,
@@ -111,6 +141,15 @@ impl From<Session> for Stored {
 }
 
 impl Session {
+    /// Notes the choices a reply showed: from now on a typed number picks from them. A reply
+    /// with none (a confirmation, an apology) leaves the earlier ones standing, because the
+    /// menu above it on screen is still the one the customer answers.
+    pub fn offer(&mut self, choices: Offered) {
+        if !choices.is_empty() {
+            self.offered = choices;
+        }
+    }
+
     /// Notes that the customer wrote at `sent_at`; a late redelivery never moves it back.
     pub fn heard_from(&mut self, sent_at: i64) {
         self.last_heard_at = Some(self.last_heard_at.map_or(sent_at, |t| t.max(sent_at)));
@@ -182,7 +221,7 @@ mod tests {
             }
         );
         assert_eq!(s.lang, Some(Lang::Ja));
-        assert_eq!(s.offered, ["k:o:drop-bag:strap:canvas", "k:x"]);
+        assert_eq!(s.offered.payloads(), ["k:o:drop-bag:strap:canvas", "k:x"]);
         assert_eq!(s.verified_phone.as_deref(), Some("+5511987654321"));
         assert!(s.linked);
         assert_eq!(s.last_heard_at, Some(1_767_225_600));
@@ -196,6 +235,26 @@ mod tests {
         assert_eq!(serde_json::to_value(&s).unwrap(), stored_json());
         let back: Session = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn a_typed_number_picks_counting_from_one() {
+        let offered = Offered::new(vec!["c:c:bags".into(), "k:v".into()]);
+        assert_eq!(offered.pick(1), Some("c:c:bags"));
+        assert_eq!(offered.pick(2), Some("k:v"));
+        assert_eq!(offered.pick(0), None);
+        assert_eq!(offered.pick(3), None);
+        assert_eq!(Offered::default().pick(1), None);
+    }
+
+    #[test]
+    fn a_reply_without_choices_leaves_the_last_ones_standing() {
+        let mut s = Session::default();
+        s.offer(Offered::new(vec!["c:c:bags".into()]));
+        s.offer(Offered::default());
+        assert_eq!(s.offered.pick(1), Some("c:c:bags"));
+        s.offer(Offered::new(vec!["k:v".into()]));
+        assert_eq!(s.offered.payloads(), ["k:v"]);
     }
 
     /// An item from before any of the optional fields: every one takes its default, and a

@@ -15,7 +15,7 @@ use chatdrop_domain::catalog::{Catalog, CatalogError};
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::customization::Selection;
 use chatdrop_domain::delivery::{DeliveryLog, SendFailure};
-use chatdrop_domain::dialogue::{DialogueState, Session};
+use chatdrop_domain::dialogue::{DialogueState, Offered, Session};
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::ports::{CatalogSource, CommitError, Effect, Marker, MarkerKey, SessionStore};
@@ -111,7 +111,7 @@ fn session_at(version: u64, offered: &str) -> Session {
     Session {
         version,
         lang: Some(Lang::En),
-        offered: vec![offered.to_string()],
+        offered: Offered::new(vec![offered.to_string()]),
         ..Session::default()
     }
 }
@@ -462,7 +462,7 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
             next_line: 3,
         },
         lang: Some(Lang::Ja),
-        offered: vec!["k:o:drop-bag:strap:canvas".into(), "k:x".into()],
+        offered: Offered::new(vec!["k:o:drop-bag:strap:canvas".into(), "k:x".into()]),
         verified_phone: Some("+5511987654321".into()),
         linked: true,
         last_heard_at: Some(1_767_225_600),
