@@ -86,7 +86,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             }
         },
         InboundContent::Contact { phone } => {
-            session.verified_phone = Some(phone.clone());
+            session.verify_phone(phone.clone());
             Outcome::Reply(vec![text(Msg::ContactLinked.text(lang))])
         }
         InboundContent::Unsupported { .. } => {

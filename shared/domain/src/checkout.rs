@@ -96,11 +96,11 @@ fn conversation_customer(ids: &IdKey, conversation: &ConversationId) -> String {
 
 fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
     let raw = match conversation.channel {
-        Channel::Whatsapp | Channel::Sms => Some(conversation.customer.clone()),
+        Channel::Whatsapp | Channel::Sms => &conversation.customer,
         Channel::Telegram | Channel::Messenger | Channel::Line | Channel::Wechat => {
-            session.verified_phone.clone()
+            session.identity.verified_phone()?
         }
-    }?;
+    };
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     (!digits.is_empty()).then(|| format!("+{digits}"))
 }
@@ -458,11 +458,11 @@ where
     // record once, so a limit cannot be dodged by buying before linking.
     if conversation.channel != Channel::Whatsapp
         && customer.starts_with("phone:")
-        && !session.linked
+        && !session.identity.is_linked()
     {
         let own = conversation_customer(&settings.ids, conversation);
         ports.orders.link_customer(&own, &customer).await?;
-        session.linked = true;
+        session.link_to_phone();
     }
     let catalog = ports.catalogs.catalog().await?;
     let drops_now = ports.orders.drops().await?;

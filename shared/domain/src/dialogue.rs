@@ -32,11 +32,8 @@ pub struct Session {
     pub lang: Option<Lang>,
     /// The choices shown last: what a typed number picks from.
     pub offered: Offered,
-    /// A phone number the platform vouched for as the customer's own (see the payment issue's
-    /// customer linking).
-    pub verified_phone: Option<String>,
-    /// The conversation's own customer record was merged into the phone's (see checkout).
-    pub linked: bool,
+    /// Who the customer is beyond the chat: what purchase limits count against.
+    pub identity: Identity,
     /// When the customer last wrote (the platform's timestamp, Unix seconds): platforms with a
     /// customer-service window (WhatsApp and Messenger 24 h, WeChat 48 h) count from it.
     pub last_heard_at: Option<i64>,
@@ -74,6 +71,49 @@ impl Offered {
 
     pub fn payloads(&self) -> &[String] {
         &self.0
+    }
+}
+
+/// Who the customer is beyond the chat, for the purchase limits that hold across chats
+/// ([`crate::checkout::customer_id`]).
+///
+/// A limit counts against a customer record: the phone's when the chat id is a phone number
+/// (WhatsApp, SMS) or the platform vouched for one, else the chat's own. A chat that bought
+/// before its phone was known holds units on its own record; the first checkout after that
+/// merges them into the phone's, once, so a limit cannot be dodged by buying before sharing.
+///
+/// ```text
+///             phone shared              checkout merges the chat's record
+///  ChatOnly ───────────────▶ PhoneVerified ─────────────────────────────▶ Linked
+///     │                                                                     ▲
+///     └──────────── checkout on SMS (the chat id is the phone) ─────────────┘
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Identity {
+    /// Nothing vouched for beyond the chat id (which on WhatsApp and SMS is a phone number).
+    #[default]
+    ChatOnly,
+    /// The platform vouched for `phone` as the customer's own (Telegram's contact button):
+    /// limits count against it from now on, and the next checkout merges the chat's record.
+    PhoneVerified { phone: String },
+    /// The chat's own record was merged into its phone's. `phone` is the number the platform
+    /// vouched for; none where the chat id itself is the number (SMS).
+    Linked { phone: Option<String> },
+}
+
+impl Identity {
+    /// The phone number the platform vouched for as the customer's own, if any.
+    pub fn verified_phone(&self) -> Option<&str> {
+        match self {
+            Identity::ChatOnly => None,
+            Identity::PhoneVerified { phone } => Some(phone),
+            Identity::Linked { phone } => phone.as_deref(),
+        }
+    }
+
+    /// Whether the chat's own record was merged into its phone's already.
+    pub fn is_linked(&self) -> bool {
+        matches!(self, Identity::Linked { .. })
     }
 }
 
@@ -115,8 +155,11 @@ impl From<Stored> for Session {
             cart: s.cart,
             lang: s.lang,
             offered: Offered(s.offered),
-            verified_phone: s.verified_phone,
-            linked: s.linked,
+            identity: match (s.verified_phone, s.linked) {
+                (phone, true) => Identity::Linked { phone },
+                (Some(phone), false) => Identity::PhoneVerified { phone },
+                (None, false) => Identity::ChatOnly,
+            },
             last_heard_at: s.last_heard_at,
             opted_out: s.opted_out,
             version: s.version,
@@ -126,13 +169,18 @@ impl From<Stored> for Session {
 
 impl From<Session> for Stored {
     fn from(s: Session) -> Self {
+        let (verified_phone, linked) = match s.identity {
+            Identity::ChatOnly => (None, false),
+            Identity::PhoneVerified { phone } => (Some(phone), false),
+            Identity::Linked { phone } => (phone, true),
+        };
         Stored {
             state: s.state,
             cart: s.cart,
             lang: s.lang,
             offered: s.offered.0,
-            verified_phone: s.verified_phone,
-            linked: s.linked,
+            verified_phone,
+            linked,
             last_heard_at: s.last_heard_at,
             opted_out: s.opted_out,
             version: s.version,
@@ -148,6 +196,28 @@ impl Session {
         if !choices.is_empty() {
             self.offered = choices;
         }
+    }
+
+    /// The platform vouched for `phone` as the customer's own. A chat already linked stays
+    /// linked: its record was merged once, and its purchases from now on count against the
+    /// new phone.
+    pub fn verify_phone(&mut self, phone: String) {
+        self.identity = match self.identity {
+            Identity::Linked { .. } => Identity::Linked { phone: Some(phone) },
+            Identity::ChatOnly | Identity::PhoneVerified { .. } => {
+                Identity::PhoneVerified { phone }
+            }
+        };
+    }
+
+    /// Notes that the chat's own customer record was merged into its phone's (the caller
+    /// moved the units), so no later checkout merges it again.
+    pub fn link_to_phone(&mut self) {
+        self.identity = match std::mem::take(&mut self.identity) {
+            Identity::ChatOnly => Identity::Linked { phone: None },
+            Identity::PhoneVerified { phone } => Identity::Linked { phone: Some(phone) },
+            linked @ Identity::Linked { .. } => linked,
+        };
     }
 
     /// Notes that the customer wrote at `sent_at`; a late redelivery never moves it back.
@@ -222,8 +292,12 @@ mod tests {
         );
         assert_eq!(s.lang, Some(Lang::Ja));
         assert_eq!(s.offered.payloads(), ["k:o:drop-bag:strap:canvas", "k:x"]);
-        assert_eq!(s.verified_phone.as_deref(), Some("+5511987654321"));
-        assert!(s.linked);
+        assert_eq!(
+            s.identity,
+            Identity::Linked {
+                phone: Some("+5511987654321".into())
+            }
+        );
         assert_eq!(s.last_heard_at, Some(1_767_225_600));
         assert!(s.opted_out);
         assert_eq!(s.version, 7);
@@ -255,6 +329,68 @@ mod tests {
         assert_eq!(s.offered.pick(1), Some("c:c:bags"));
         s.offer(Offered::new(vec!["k:v".into()]));
         assert_eq!(s.offered.payloads(), ["k:v"]);
+    }
+
+    /// Each identity is one combination of the stored `verified_phone` and `linked`, and back.
+    #[test]
+    fn every_identity_has_its_stored_form() {
+        let phone = "+818012345678";
+        let cases = [
+            (json!({}), Identity::ChatOnly),
+            (
+                json!({ "verified_phone": phone }),
+                Identity::PhoneVerified {
+                    phone: phone.into(),
+                },
+            ),
+            (
+                json!({ "verified_phone": phone, "linked": true }),
+                Identity::Linked {
+                    phone: Some(phone.into()),
+                },
+            ),
+            (json!({ "linked": true }), Identity::Linked { phone: None }),
+        ];
+        for (stored, identity) in cases {
+            let s: Session = serde_json::from_value(stored.clone()).unwrap();
+            assert_eq!(s.identity, identity, "{stored}");
+            let written = serde_json::to_value(&s).unwrap();
+            assert_eq!(written.get("verified_phone"), stored.get("verified_phone"));
+            assert_eq!(
+                written["linked"],
+                stored.get("linked").cloned().unwrap_or(json!(false))
+            );
+        }
+    }
+
+    #[test]
+    fn a_shared_phone_is_linked_once() {
+        let mut s = Session::default();
+        s.verify_phone("+818012345678".into());
+        assert_eq!(s.identity.verified_phone(), Some("+818012345678"));
+        assert!(!s.identity.is_linked());
+        s.link_to_phone();
+        assert_eq!(
+            s.identity,
+            Identity::Linked {
+                phone: Some("+818012345678".into())
+            }
+        );
+        // Another phone shared later: purchases count against it, the merge is not redone.
+        s.verify_phone("+818087654321".into());
+        assert_eq!(
+            s.identity,
+            Identity::Linked {
+                phone: Some("+818087654321".into())
+            }
+        );
+        s.link_to_phone();
+        assert_eq!(s.identity.verified_phone(), Some("+818087654321"));
+
+        // SMS: the chat id is the phone, so nothing was shared before the merge.
+        let mut sms = Session::default();
+        sms.link_to_phone();
+        assert_eq!(sms.identity, Identity::Linked { phone: None });
     }
 
     /// An item from before any of the optional fields: every one takes its default, and a
