@@ -96,11 +96,11 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         // The platform or carrier confirms an opt-out itself; a reply would be a message the
         // customer just said they do not want.
         InboundContent::OptOut => {
-            session.opted_out = true;
+            session.opt_out();
             Outcome::Silent
         }
         InboundContent::OptIn => {
-            session.opted_out = false;
+            session.opt_in();
             Outcome::Reply(menu(catalog, lang, true))
         }
     }

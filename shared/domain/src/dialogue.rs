@@ -37,9 +37,8 @@ pub struct Session {
     /// When the customer last wrote (the platform's timestamp, Unix seconds): platforms with a
     /// customer-service window (WhatsApp and Messenger 24 h, WeChat 48 h) count from it.
     pub last_heard_at: Option<i64>,
-    /// The customer opted out (SMS `STOP`, a WeChat unsubscribe): nothing is sent until they
-    /// opt back in.
-    pub opted_out: bool,
+    /// Whether the customer lets us write to them at all.
+    pub reachability: Reachability,
     /// Bumped on every save; 0 means never saved.
     pub version: u64,
 }
@@ -117,6 +116,31 @@ impl Identity {
     }
 }
 
+/// Whether the customer lets us write to them at all: read for every bundle sent, answers and
+/// order updates alike. The platforms' customer-service windows are another rule, checked at
+/// sending against `last_heard_at`.
+///
+/// ```text
+///              STOP, unsubscribe
+///  Reachable ────────────────────▶ OptedOut
+///      ▲                              │
+///      └────── START, subscribe ──────┘
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reachability {
+    #[default]
+    Reachable,
+    /// The customer opted out (SMS `STOP`, a WeChat unsubscribe): nothing is sent until they
+    /// opt back in.
+    OptedOut,
+}
+
+impl Reachability {
+    pub fn is_opted_out(self) -> bool {
+        self == Reachability::OptedOut
+    }
+}
+
 /// A session as it is stored: one flat item, the shape every release so far has read and
 /// written.
 ///
@@ -161,7 +185,11 @@ impl From<Stored> for Session {
                 (None, false) => Identity::ChatOnly,
             },
             last_heard_at: s.last_heard_at,
-            opted_out: s.opted_out,
+            reachability: if s.opted_out {
+                Reachability::OptedOut
+            } else {
+                Reachability::Reachable
+            },
             version: s.version,
         }
     }
@@ -182,7 +210,7 @@ impl From<Session> for Stored {
             verified_phone,
             linked,
             last_heard_at: s.last_heard_at,
-            opted_out: s.opted_out,
+            opted_out: s.reachability.is_opted_out(),
             version: s.version,
         }
     }
@@ -218,6 +246,16 @@ impl Session {
             Identity::PhoneVerified { phone } => Identity::Linked { phone: Some(phone) },
             linked @ Identity::Linked { .. } => linked,
         };
+    }
+
+    /// The customer opted out (SMS `STOP`, a WeChat unsubscribe).
+    pub fn opt_out(&mut self) {
+        self.reachability = Reachability::OptedOut;
+    }
+
+    /// The customer opted back in (SMS `START`, a WeChat follow).
+    pub fn opt_in(&mut self) {
+        self.reachability = Reachability::Reachable;
     }
 
     /// Notes that the customer wrote at `sent_at`; a late redelivery never moves it back.
@@ -299,7 +337,7 @@ mod tests {
             }
         );
         assert_eq!(s.last_heard_at, Some(1_767_225_600));
-        assert!(s.opted_out);
+        assert_eq!(s.reachability, Reachability::OptedOut);
         assert_eq!(s.version, 7);
     }
 
@@ -391,6 +429,19 @@ mod tests {
         let mut sms = Session::default();
         sms.link_to_phone();
         assert_eq!(sms.identity, Identity::Linked { phone: None });
+    }
+
+    #[test]
+    fn stop_and_start_move_between_reachable_and_opted_out() {
+        let mut s = Session::default();
+        assert_eq!(s.reachability, Reachability::Reachable);
+        s.opt_out();
+        assert!(s.reachability.is_opted_out());
+        assert_eq!(serde_json::to_value(&s).unwrap()["opted_out"], json!(true));
+        s.opt_in();
+        assert_eq!(s.reachability, Reachability::Reachable);
+        // Reachable is the default and is not written, as before.
+        assert_eq!(serde_json::to_value(&s).unwrap().get("opted_out"), None);
     }
 
     /// An item from before any of the optional fields: every one takes its default, and a

@@ -15,7 +15,7 @@ use chatdrop_domain::catalog::{Catalog, CatalogError};
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::customization::Selection;
 use chatdrop_domain::delivery::{DeliveryLog, SendFailure};
-use chatdrop_domain::dialogue::{DialogueState, Identity, Offered, Session};
+use chatdrop_domain::dialogue::{DialogueState, Identity, Offered, Reachability, Session};
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::ports::{CatalogSource, CommitError, Effect, Marker, MarkerKey, SessionStore};
@@ -467,7 +467,7 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
             phone: Some("+5511987654321".into()),
         },
         last_heard_at: Some(1_767_225_600),
-        opted_out: true,
+        reachability: Reachability::OptedOut,
         version: 1,
     };
     store
