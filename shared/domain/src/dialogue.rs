@@ -1,21 +1,79 @@
-//! A conversation's session: where the customer is in the dialogue, and their cart.
+//! A conversation's session: what the functions remember of one chat between two messages.
 //!
-//! The dialogue is a small state machine (as in teloxide's dialogues): `Browsing` or
-//! `Customizing` a product, each variant carrying what its step needs. State and cart live in
-//! one session item because they change together (finishing a customization adds a cart line)
-//! and must never be half-written; the `version` makes every save conditional, so two messages
-//! of one customer handled at once cannot overwrite each other's session.
+//! Every message arrives on its own, and most mean something only against what came before:
+//! "2" picks from a menu, "gold" answers an option group or searches the catalog, `START`
+//! undoes a `STOP`. The session is that before. It is a few small state machines, in the manner
+//! of teloxide's dialogues: each is a type whose variants carry what that state needs. The
+//! flows build the step's variants themselves, since each is made with the data it needs; the
+//! other parts change through methods named for what happened in the chat, so a flow says
+//! `session.opt_out()` rather than setting a flag.
+//!
+//! | part | states | moved by |
+//! |---|---|---|
+//! | [`DialogueState`]: the step | `Browsing`, `Customizing` | the flows (below) |
+//! | [`Offered`]: the numbered menu | the choices shown last | [`Session::offer`] |
+//! | [`Identity`]: who buys | `ChatOnly`, `PhoneVerified`, `Linked` | [`Session::verify_phone`], [`Session::link_to_phone`] |
+//! | [`Reachability`]: may we write | `Reachable`, `OptedOut` | [`Session::opt_out`], [`Session::opt_in`] |
+//!
+//! Beside them sit plain facts: the [`Cart`], the customer's language and when they last wrote
+//! ([`Session::heard_from`]).
+//!
+//! # The step
+//!
+//! ```text
+//!             add a product that has option groups
+//!  Browsing ──────────────────────────────────────▶ Customizing { product, selections }
+//!     ▲                                              │    ▲                 │
+//!     │                                              │    └─────────────────┘
+//!     │                                              │  a group answered: one more selection
+//!     └──────────────────────────────────────────────┘
+//!       the last group answered (the line goes into the cart),
+//!       cancel, a greeting, the menu, a checkout
+//! ```
+//!
+//! The step decides what typed text means. While customizing, text is the answer to the group
+//! asked (an engraving, an option's name), checked against the selections so far; a rejected
+//! answer changes nothing and the group is asked again. While browsing, text is a search. A tap
+//! on a button of an earlier step is answered with the current one (see [`crate::shopping`]).
+//!
+//! # What a number picks
+//!
+//! Where a platform can show choices only as numbered text (WeChat, SMS, and every platform's
+//! fallback), the customer answers with a number. [`Offered`] is the menu that number refers
+//! to: the last choices any function showed. It is not part of a step: both steps show menus,
+//! so does the payment function (the order list), and a reply without choices leaves the menu
+//! above it answerable, whichever step showed it.
+//!
+//! # Identity and reachability
+//!
+//! [`Identity`] records whether the platform vouched for a phone number and whether the chat's
+//! own purchase record was merged into that phone's, which checkout does once so a limit cannot
+//! be dodged by buying before sharing the phone. [`Reachability`] is the customer's opt-out,
+//! which delivery reads before sending anything. Their diagrams are on the types.
+//!
+//! # Storage
+//!
+//! A session is one item, keyed by conversation: the step and the cart change together
+//! (finishing a customization adds a cart line) and must never be half-written. Its `version`
+//! makes every save conditional, so two messages of one customer handled at once cannot
+//! overwrite each other's session. The item keeps the flat shape it had before these states had
+//! names (`offered`, `verified_phone`, `linked`, `opted_out`), so releases on either side of
+//! the change read each other's sessions during a deploy or a rollback.
 
 use crate::cart::Cart;
 use crate::customization::Selection;
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 
+/// Where the customer is in the dialogue: the step that decides what typed text means.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum DialogueState {
+    /// Looking around: text searches the catalog.
     #[default]
     Browsing,
+    /// Answering the option groups of `product` one by one: text answers the group asked.
+    /// `selections` are the groups answered so far, in the product's order.
     Customizing {
         product: String,
         #[serde(default)]
@@ -23,6 +81,7 @@ pub enum DialogueState {
     },
 }
 
+/// One conversation's state between messages; see the module documentation for its parts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(from = "Stored", into = "Stored")]
 pub struct Session {
