@@ -495,6 +495,17 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
     );
     assert_eq!(n_attr(&item, "version"), 1);
     assert!(n_attr(&item, "expires_at") > 0, "sessions expire by TTL");
+    // The named sub-states keep the flat attributes every release reads (`dialogue::Stored`).
+    let Some(AttributeValue::L(offered)) = item.get("offered") else {
+        panic!("offered is not a list: {:?}", item.get("offered"));
+    };
+    assert_eq!(offered.len(), 2);
+    assert_eq!(
+        item.get("verified_phone"),
+        Some(&AttributeValue::S("+5511987654321".into()))
+    );
+    assert_eq!(item.get("linked"), Some(&AttributeValue::Bool(true)));
+    assert_eq!(item.get("opted_out"), Some(&AttributeValue::Bool(true)));
 
     // A plain browsing session round-trips too (the unit variant of the tagged enum).
     let browsing = Session {
