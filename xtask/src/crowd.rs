@@ -7,7 +7,7 @@ use chatdrop_domain::action::Handler;
 use chatdrop_domain::cart::Cart;
 use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::customization::Selection;
-use chatdrop_domain::dialogue::Session;
+use chatdrop_domain::dialogue::{Identity, Session};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::ports::{Dispatch, Effect, MarkerKey, PortError, SessionStore};
 use chatdrop_domain::reply::{Reply, ReplyBundle};
@@ -63,11 +63,19 @@ pub async fn seed_cart(
     cart.add(product, selections, 12_000)
         .map_err(|e| format!("seeding a cart: {e:?}"))?;
     let stored = store.session(conversation).await?;
+    // A chat linked before stays linked, as a checkout would leave it.
+    let identity = match (
+        verified_phone.map(String::from),
+        stored.identity.is_linked(),
+    ) {
+        (phone, true) => Identity::Linked { phone },
+        (Some(phone), false) => Identity::PhoneVerified { phone },
+        (None, false) => Identity::ChatOnly,
+    };
     let session = Session {
         cart,
-        verified_phone: verified_phone.map(String::from),
+        identity,
         version: stored.version + 1,
-        linked: stored.linked,
         ..Session::default()
     };
     let key = MarkerKey {

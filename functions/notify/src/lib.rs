@@ -150,7 +150,7 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                     let at = Moment {
                         now: app.clock.now(),
                         last_heard_at: session.last_heard_at,
-                        opted_out: session.opted_out,
+                        reachability: session.reachability,
                     };
                     // Wait for the platform in place while the invocation has time to spare.
                     let policy = match deadline.spare() {

@@ -63,7 +63,8 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             if ORDER_WORDS.contains(&lower.as_str()) {
                 return hand_off_action(message, Action::ListOrders);
             }
-            if let Some(payload) = numbered_choice(text, &session.offered) {
+            let picked = typed_number(text).and_then(|n| session.offered.pick(n));
+            if let Some(payload) = picked.map(str::to_owned) {
                 return act_on_payload(catalog, lang, session, message, &payload);
             }
             if matches!(session.state, DialogueState::Customizing { .. }) {
@@ -85,7 +86,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             }
         },
         InboundContent::Contact { phone } => {
-            session.verified_phone = Some(phone.clone());
+            session.verify_phone(phone.clone());
             Outcome::Reply(vec![text(Msg::ContactLinked.text(lang))])
         }
         InboundContent::Unsupported { .. } => {
@@ -95,20 +96,19 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         // The platform or carrier confirms an opt-out itself; a reply would be a message the
         // customer just said they do not want.
         InboundContent::OptOut => {
-            session.opted_out = true;
+            session.opt_out();
             Outcome::Silent
         }
         InboundContent::OptIn => {
-            session.opted_out = false;
+            session.opt_in();
             Outcome::Reply(menu(catalog, lang, true))
         }
     }
 }
 
-/// "2" → the second choice offered last, if there is one.
-fn numbered_choice(text: &str, offered: &[String]) -> Option<String> {
-    let n: usize = text.trim_end_matches('.').parse().ok()?;
-    offered.get(n.checked_sub(1)?).cloned()
+/// "2" or "2." → 2: how a customer types the number of a choice.
+fn typed_number(text: &str) -> Option<usize> {
+    text.trim_end_matches('.').parse().ok()
 }
 
 fn hand_off_action(message: &InboundMessage, action: Action) -> Outcome {

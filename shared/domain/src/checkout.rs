@@ -130,10 +130,10 @@ fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> 
     // The registry says which platforms' customer ids are phone numbers; elsewhere a phone is
     // known only once the platform vouched for one (a shared contact).
     let raw = if conversation.channel.spec().customer_id_is_phone {
-        Some(conversation.customer.clone())
+        &conversation.customer
     } else {
-        session.verified_phone.clone()
-    }?;
+        session.identity.verified_phone()?
+    };
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     (!digits.is_empty()).then(|| format!("+{digits}"))
 }
@@ -453,10 +453,7 @@ where
         update: None,
         replies,
     };
-    let offered = bundle.offered();
-    if !offered.is_empty() {
-        session.offered = offered;
-    }
+    session.offer(bundle.offered());
     let changed = session != before;
     if changed {
         session.version = before.version + 1;
@@ -494,11 +491,11 @@ where
     // record once, so a limit cannot be dodged by buying before linking.
     if !conversation.channel.spec().customer_id_is_phone
         && customer.starts_with("phone:")
-        && !session.linked
+        && !session.identity.is_linked()
     {
         let own = conversation_customer(&settings.ids, conversation);
         ports.orders.link_customer(&own, &customer).await?;
-        session.linked = true;
+        session.link_to_phone();
     }
     let catalog = ports.catalogs.catalog().await?;
     let drops_now = ports.orders.drops().await?;

@@ -683,16 +683,18 @@ async fn a_chat_linked_to_a_phone_brings_its_units_along() {
     assert_eq!(w.orders.units(&before.customer, DROP, None), 1);
 
     // The customer shares the phone that also buys on WhatsApp.
-    w.edit(&chat, |s| {
-        s.verified_phone = Some(conversation().customer.clone())
-    });
+    w.edit(&chat, |s| s.verify_phone(conversation().customer.clone()));
     let phone = w.customer(&chat);
     assert_eq!(phone, w.customer(&conversation()));
     w.add(&chat, BAG, Vec::new(), 2);
     let replies = w.send(&tap_in(&chat, "e2", "p:c")).await;
     // The chat's unit moved to the phone, so two more break the limit of two.
     assert_eq!(text_of(&replies[0]), Msg::OverLimit(2).text(Lang::En));
-    assert!(w.mem.sessions.lock().unwrap()[&chat.key()].linked);
+    assert!(
+        w.mem.sessions.lock().unwrap()[&chat.key()]
+            .identity
+            .is_linked()
+    );
     assert_eq!(w.orders.units(&before.customer, DROP, None), 0);
     assert_eq!(w.orders.units(&phone, DROP, None), 1);
 

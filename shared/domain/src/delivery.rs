@@ -28,6 +28,7 @@
 //!   bundle every time.
 
 use crate::channel::{Channel, ConversationId, full_hash};
+use crate::dialogue::Reachability;
 use crate::i18n::Lang;
 use crate::inbound::DeliveryStatus;
 use crate::ports::PortError;
@@ -265,8 +266,9 @@ pub struct Moment {
     pub now: i64,
     /// When the customer last wrote, if ever (the session's `last_heard_at`).
     pub last_heard_at: Option<i64>,
-    /// The customer opted out (SMS `STOP`): nothing goes out, order updates included.
-    pub opted_out: bool,
+    /// Whether the customer lets us write (the session's `reachability`): once they opted out
+    /// (SMS `STOP`), nothing goes out, order updates included.
+    pub reachability: Reachability,
 }
 
 /// The mode a bundle may go out in now, or why it may not.
@@ -275,7 +277,7 @@ pub fn sending_mode(
     bundle: &ReplyBundle,
     at: Moment,
 ) -> Result<SendMode, String> {
-    if at.opted_out {
+    if at.reachability.is_opted_out() {
         return Err("the customer opted out of messages".into());
     }
     let Some(window) = rules.window else {
@@ -486,7 +488,7 @@ mod tests {
         Moment {
             now: NOW,
             last_heard_at: Some(NOW - hours_ago * 3600),
-            opted_out: false,
+            reachability: Reachability::Reachable,
         }
     }
 
@@ -691,6 +693,29 @@ mod tests {
         assert!(platform.sent.lock().unwrap().is_empty());
     }
 
+    /// An opt-out outranks every window rule: not even an order update goes out.
+    #[test]
+    fn an_opted_out_customer_is_sent_nothing() {
+        let mut update = bundle(1);
+        update.update = Some(crate::reply::OrderUpdate {
+            order_number: "#A1".into(),
+            kind: "shipped".into(),
+            summary: "Order #A1 shipped".into(),
+        });
+        let at = Moment {
+            reachability: Reachability::OptedOut,
+            ..heard(1)
+        };
+        for rules in [SendingRules::NO_WINDOW, windowed()] {
+            for b in [&bundle(1), &update] {
+                assert_eq!(
+                    sending_mode(rules, b, at),
+                    Err("the customer opted out of messages".to_string())
+                );
+            }
+        }
+    }
+
     fn windowed() -> SendingRules {
         SendingRules {
             window: Some(Duration::from_secs(24 * 3600)),
@@ -757,7 +782,7 @@ mod tests {
         let never = Moment {
             now: NOW,
             last_heard_at: None,
-            opted_out: false,
+            reachability: Reachability::Reachable,
         };
         let progress = Progress::default();
         let result = deliver(

@@ -1,21 +1,79 @@
-//! A conversation's session: where the customer is in the dialogue, and their cart.
+//! A conversation's session: what the functions remember of one chat between two messages.
 //!
-//! The dialogue is a small state machine (as in teloxide's dialogues): `Browsing` or
-//! `Customizing` a product, each variant carrying what its step needs. State and cart live in
-//! one session item because they change together (finishing a customization adds a cart line)
-//! and must never be half-written; the `version` makes every save conditional, so two messages
-//! of one customer handled at once cannot overwrite each other's session.
+//! Every message arrives on its own, and most mean something only against what came before:
+//! "2" picks from a menu, "gold" answers an option group or searches the catalog, `START`
+//! undoes a `STOP`. The session is that before. It is a few small state machines, in the manner
+//! of teloxide's dialogues: each is a type whose variants carry what that state needs. The
+//! flows build the step's variants themselves, since each is made with the data it needs; the
+//! other parts change through methods named for what happened in the chat, so a flow says
+//! `session.opt_out()` rather than setting a flag.
+//!
+//! | part | states | moved by |
+//! |---|---|---|
+//! | [`DialogueState`]: the step | `Browsing`, `Customizing` | the flows (below) |
+//! | [`Offered`]: the numbered menu | the choices shown last | [`Session::offer`] |
+//! | [`Identity`]: who buys | `ChatOnly`, `PhoneVerified`, `Linked` | [`Session::verify_phone`], [`Session::link_to_phone`] |
+//! | [`Reachability`]: may we write | `Reachable`, `OptedOut` | [`Session::opt_out`], [`Session::opt_in`] |
+//!
+//! Beside them sit plain facts: the [`Cart`], the customer's language and when they last wrote
+//! ([`Session::heard_from`]).
+//!
+//! # The step
+//!
+//! ```text
+//!             add a product that has option groups
+//!  Browsing ──────────────────────────────────────▶ Customizing { product, selections }
+//!     ▲                                              │    ▲                 │
+//!     │                                              │    └─────────────────┘
+//!     │                                              │  a group answered: one more selection
+//!     └──────────────────────────────────────────────┘
+//!       the last group answered (the line goes into the cart),
+//!       cancel, a greeting, the menu, a checkout
+//! ```
+//!
+//! The step decides what typed text means. While customizing, text is the answer to the group
+//! asked (an engraving, an option's name), checked against the selections so far; a rejected
+//! answer changes nothing and the group is asked again. While browsing, text is a search. A tap
+//! on a button of an earlier step is answered with the current one (see [`crate::shopping`]).
+//!
+//! # What a number picks
+//!
+//! Where a platform can show choices only as numbered text (WeChat, SMS, and every platform's
+//! fallback), the customer answers with a number. [`Offered`] is the menu that number refers
+//! to: the last choices any function showed. It is not part of a step: both steps show menus,
+//! so does the payment function (the order list), and a reply without choices leaves the menu
+//! above it answerable, whichever step showed it.
+//!
+//! # Identity and reachability
+//!
+//! [`Identity`] records whether the platform vouched for a phone number and whether the chat's
+//! own purchase record was merged into that phone's, which checkout does once so a limit cannot
+//! be dodged by buying before sharing the phone. [`Reachability`] is the customer's opt-out,
+//! which delivery reads before sending anything. Their diagrams are on the types.
+//!
+//! # Storage
+//!
+//! A session is one item, keyed by conversation: the step and the cart change together
+//! (finishing a customization adds a cart line) and must never be half-written. Its `version`
+//! makes every save conditional, so two messages of one customer handled at once cannot
+//! overwrite each other's session. The item keeps the flat shape it had before these states had
+//! names (`offered`, `verified_phone`, `linked`, `opted_out`), so releases on either side of
+//! the change read each other's sessions during a deploy or a rollback.
 
 use crate::cart::Cart;
 use crate::customization::Selection;
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 
+/// Where the customer is in the dialogue: the step that decides what typed text means.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum DialogueState {
+    /// Looking around: text searches the catalog.
     #[default]
     Browsing,
+    /// Answering the option groups of `product` one by one: text answers the group asked.
+    /// `selections` are the groups answered so far, in the product's order.
     Customizing {
         product: String,
         #[serde(default)]
@@ -23,41 +81,443 @@ pub enum DialogueState {
     },
 }
 
+/// One conversation's state between messages; see the module documentation for its parts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "Stored", into = "Stored")]
 pub struct Session {
-    #[serde(default)]
     pub state: DialogueState,
-    #[serde(default)]
     pub cart: Cart,
     /// The customer's language once known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
-    /// Payloads of the choices offered last: a typed number picks one of them.
-    #[serde(default)]
-    pub offered: Vec<String>,
-    /// A phone number the platform vouched for as the customer's own (see the payment issue's
-    /// customer linking).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verified_phone: Option<String>,
-    /// The conversation's own customer record was merged into the phone's (see checkout).
-    #[serde(default)]
-    pub linked: bool,
+    /// The choices shown last: what a typed number picks from.
+    pub offered: Offered,
+    /// Who the customer is beyond the chat: what purchase limits count against.
+    pub identity: Identity,
     /// When the customer last wrote (the platform's timestamp, Unix seconds): platforms with a
     /// customer-service window (WhatsApp and Messenger 24 h, WeChat 48 h) count from it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_heard_at: Option<i64>,
-    /// The customer opted out (SMS `STOP`, a WeChat unsubscribe): nothing is sent until they
-    /// opt back in.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub opted_out: bool,
+    /// Whether the customer lets us write to them at all.
+    pub reachability: Reachability,
     /// Bumped on every save; 0 means never saved.
-    #[serde(default)]
     pub version: u64,
 }
 
+/// The choices the customer was shown last, in the order shown: a typed number picks one.
+///
+/// Some platforms show choices only as numbered text (WeChat, SMS) and every platform falls
+/// back to it, so "2" has to mean the second choice of the menu the customer sees. That menu
+/// may come from any function (the catalog, the cart, the payment function's order list) and
+/// stays answerable under a reply without choices, so it sits beside the [`DialogueState`],
+/// not inside one of its steps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Offered(Vec<String>);
+
+impl Offered {
+    /// Choices by their payloads, in the order the customer sees them numbered.
+    pub fn new(payloads: Vec<String>) -> Self {
+        Offered(payloads)
+    }
+
+    /// The payload of the `n`th choice, counting from 1 as the customer does.
+    pub fn pick(&self, n: usize) -> Option<&str> {
+        self.0.get(n.checked_sub(1)?).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn payloads(&self) -> &[String] {
+        &self.0
+    }
+}
+
+/// Who the customer is beyond the chat, for the purchase limits that hold across chats
+/// ([`crate::checkout::customer_id`]).
+///
+/// A limit counts against a customer record: the phone's when the chat id is a phone number
+/// (WhatsApp, SMS) or the platform vouched for one, else the chat's own. A chat that bought
+/// before its phone was known holds units on its own record; the first checkout after that
+/// merges them into the phone's, once, so a limit cannot be dodged by buying before sharing.
+///
+/// ```text
+///             phone shared              checkout merges the chat's record
+///  ChatOnly ───────────────▶ PhoneVerified ─────────────────────────────▶ Linked
+///     │                                                                     ▲
+///     └──────────── checkout on SMS (the chat id is the phone) ─────────────┘
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Identity {
+    /// Nothing vouched for beyond the chat id (which on WhatsApp and SMS is a phone number).
+    #[default]
+    ChatOnly,
+    /// The platform vouched for `phone` as the customer's own (Telegram's contact button):
+    /// limits count against it from now on, and the next checkout merges the chat's record.
+    PhoneVerified { phone: String },
+    /// The chat's own record was merged into its phone's. `phone` is the number the platform
+    /// vouched for; none where the chat id itself is the number (SMS).
+    Linked { phone: Option<String> },
+}
+
+impl Identity {
+    /// The phone number the platform vouched for as the customer's own, if any.
+    pub fn verified_phone(&self) -> Option<&str> {
+        match self {
+            Identity::ChatOnly => None,
+            Identity::PhoneVerified { phone } => Some(phone),
+            Identity::Linked { phone } => phone.as_deref(),
+        }
+    }
+
+    /// Whether the chat's own record was merged into its phone's already.
+    pub fn is_linked(&self) -> bool {
+        matches!(self, Identity::Linked { .. })
+    }
+}
+
+/// Whether the customer lets us write to them at all: read for every bundle sent, answers and
+/// order updates alike. The platforms' customer-service windows are another rule, checked at
+/// sending against `last_heard_at`.
+///
+/// ```text
+///              STOP, unsubscribe
+///  Reachable ────────────────────▶ OptedOut
+///      ▲                              │
+///      └────── START, subscribe ──────┘
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reachability {
+    #[default]
+    Reachable,
+    /// The customer opted out (SMS `STOP`, a WeChat unsubscribe): nothing is sent until they
+    /// opt back in.
+    OptedOut,
+}
+
+impl Reachability {
+    pub fn is_opted_out(self) -> bool {
+        self == Reachability::OptedOut
+    }
+}
+
+/// A session as it is stored: one flat item, the shape every release so far has read and
+/// written.
+///
+/// The functions deploy one at a time and a rollback reads what the newer release wrote, so
+/// for a while releases on either side of a change read each other's sessions. The shape
+/// therefore stays put however [`Session`] models its states in memory: an older notify
+/// function that found no `opted_out` where it looks would read "not opted out" and write to a
+/// customer who said `STOP`. Missing fields take their defaults, so items from before a field
+/// existed load too.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    #[serde(default)]
+    state: DialogueState,
+    #[serde(default)]
+    cart: Cart,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lang: Option<Lang>,
+    #[serde(default)]
+    offered: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verified_phone: Option<String>,
+    #[serde(default)]
+    linked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_heard_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    opted_out: bool,
+    #[serde(default)]
+    version: u64,
+}
+
+impl From<Stored> for Session {
+    fn from(s: Stored) -> Self {
+        Session {
+            state: s.state,
+            cart: s.cart,
+            lang: s.lang,
+            offered: Offered(s.offered),
+            identity: match (s.verified_phone, s.linked) {
+                (phone, true) => Identity::Linked { phone },
+                (Some(phone), false) => Identity::PhoneVerified { phone },
+                (None, false) => Identity::ChatOnly,
+            },
+            last_heard_at: s.last_heard_at,
+            reachability: if s.opted_out {
+                Reachability::OptedOut
+            } else {
+                Reachability::Reachable
+            },
+            version: s.version,
+        }
+    }
+}
+
+impl From<Session> for Stored {
+    fn from(s: Session) -> Self {
+        let (verified_phone, linked) = match s.identity {
+            Identity::ChatOnly => (None, false),
+            Identity::PhoneVerified { phone } => (Some(phone), false),
+            Identity::Linked { phone } => (phone, true),
+        };
+        Stored {
+            state: s.state,
+            cart: s.cart,
+            lang: s.lang,
+            offered: s.offered.0,
+            verified_phone,
+            linked,
+            last_heard_at: s.last_heard_at,
+            opted_out: s.reachability.is_opted_out(),
+            version: s.version,
+        }
+    }
+}
+
 impl Session {
+    /// Notes the choices a reply showed: from now on a typed number picks from them. A reply
+    /// with none (a confirmation, an apology) leaves the earlier ones standing, because the
+    /// menu above it on screen is still the one the customer answers.
+    pub fn offer(&mut self, choices: Offered) {
+        if !choices.is_empty() {
+            self.offered = choices;
+        }
+    }
+
+    /// The platform vouched for `phone` as the customer's own. A chat already linked stays
+    /// linked: its record was merged once, and its purchases from now on count against the
+    /// new phone.
+    pub fn verify_phone(&mut self, phone: String) {
+        self.identity = match self.identity {
+            Identity::Linked { .. } => Identity::Linked { phone: Some(phone) },
+            Identity::ChatOnly | Identity::PhoneVerified { .. } => {
+                Identity::PhoneVerified { phone }
+            }
+        };
+    }
+
+    /// Notes that the chat's own customer record was merged into its phone's (the caller
+    /// moved the units), so no later checkout merges it again.
+    pub fn link_to_phone(&mut self) {
+        self.identity = match std::mem::take(&mut self.identity) {
+            Identity::ChatOnly => Identity::Linked { phone: None },
+            Identity::PhoneVerified { phone } => Identity::Linked { phone: Some(phone) },
+            linked @ Identity::Linked { .. } => linked,
+        };
+    }
+
+    /// The customer opted out (SMS `STOP`, a WeChat unsubscribe).
+    pub fn opt_out(&mut self) {
+        self.reachability = Reachability::OptedOut;
+    }
+
+    /// The customer opted back in (SMS `START`, a WeChat follow).
+    pub fn opt_in(&mut self) {
+        self.reachability = Reachability::Reachable;
+    }
+
     /// Notes that the customer wrote at `sent_at`; a late redelivery never moves it back.
     pub fn heard_from(&mut self, sent_at: i64) {
         self.last_heard_at = Some(self.last_heard_at.map_or(sent_at, |t| t.max(sent_at)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cart::CartLine;
+    use serde_json::json;
+
+    /// A session item as releases before the named states wrote it, every field set.
+    fn stored_json() -> serde_json::Value {
+        json!({
+            "state": {
+                "step": "customizing",
+                "product": "drop-bag",
+                "selections": [{ "type": "option", "group": "colour", "option": "black" }],
+            },
+            "cart": {
+                "lines": [{
+                    "id": "l1",
+                    "product": "sticker-pack",
+                    "selections": [],
+                    "unit_price": 600,
+                    "quantity": 2,
+                }],
+                "next_line": 2,
+            },
+            "lang": "ja",
+            "offered": ["k:o:drop-bag:strap:canvas", "k:x"],
+            "verified_phone": "+5511987654321",
+            "linked": true,
+            "last_heard_at": 1_767_225_600,
+            "opted_out": true,
+            "version": 7,
+        })
+    }
+
+    fn colour_black() -> Vec<Selection> {
+        vec![Selection::Option {
+            group: "colour".into(),
+            option: "black".into(),
+        }]
+    }
+
+    #[test]
+    fn a_stored_session_loads_with_every_field() {
+        let s: Session = serde_json::from_value(stored_json()).unwrap();
+        assert_eq!(
+            s.state,
+            DialogueState::Customizing {
+                product: "drop-bag".into(),
+                selections: colour_black(),
+            }
+        );
+        assert_eq!(
+            s.cart,
+            Cart {
+                lines: vec![CartLine {
+                    id: "l1".into(),
+                    product: "sticker-pack".into(),
+                    selections: Vec::new(),
+                    unit_price: 600,
+                    quantity: 2,
+                }],
+                next_line: 2,
+            }
+        );
+        assert_eq!(s.lang, Some(Lang::Ja));
+        assert_eq!(s.offered.payloads(), ["k:o:drop-bag:strap:canvas", "k:x"]);
+        assert_eq!(
+            s.identity,
+            Identity::Linked {
+                phone: Some("+5511987654321".into())
+            }
+        );
+        assert_eq!(s.last_heard_at, Some(1_767_225_600));
+        assert_eq!(s.reachability, Reachability::OptedOut);
+        assert_eq!(s.version, 7);
+    }
+
+    #[test]
+    fn a_session_is_written_in_the_stored_shape_and_reads_back() {
+        let s: Session = serde_json::from_value(stored_json()).unwrap();
+        assert_eq!(serde_json::to_value(&s).unwrap(), stored_json());
+        let back: Session = serde_json::from_value(serde_json::to_value(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn a_typed_number_picks_counting_from_one() {
+        let offered = Offered::new(vec!["c:c:bags".into(), "k:v".into()]);
+        assert_eq!(offered.pick(1), Some("c:c:bags"));
+        assert_eq!(offered.pick(2), Some("k:v"));
+        assert_eq!(offered.pick(0), None);
+        assert_eq!(offered.pick(3), None);
+        assert_eq!(Offered::default().pick(1), None);
+    }
+
+    #[test]
+    fn a_reply_without_choices_leaves_the_last_ones_standing() {
+        let mut s = Session::default();
+        s.offer(Offered::new(vec!["c:c:bags".into()]));
+        s.offer(Offered::default());
+        assert_eq!(s.offered.pick(1), Some("c:c:bags"));
+        s.offer(Offered::new(vec!["k:v".into()]));
+        assert_eq!(s.offered.payloads(), ["k:v"]);
+    }
+
+    /// Each identity is one combination of the stored `verified_phone` and `linked`, and back.
+    #[test]
+    fn every_identity_has_its_stored_form() {
+        let phone = "+818012345678";
+        let cases = [
+            (json!({}), Identity::ChatOnly),
+            (
+                json!({ "verified_phone": phone }),
+                Identity::PhoneVerified {
+                    phone: phone.into(),
+                },
+            ),
+            (
+                json!({ "verified_phone": phone, "linked": true }),
+                Identity::Linked {
+                    phone: Some(phone.into()),
+                },
+            ),
+            (json!({ "linked": true }), Identity::Linked { phone: None }),
+        ];
+        for (stored, identity) in cases {
+            let s: Session = serde_json::from_value(stored.clone()).unwrap();
+            assert_eq!(s.identity, identity, "{stored}");
+            let written = serde_json::to_value(&s).unwrap();
+            assert_eq!(written.get("verified_phone"), stored.get("verified_phone"));
+            assert_eq!(
+                written["linked"],
+                stored.get("linked").cloned().unwrap_or(json!(false))
+            );
+        }
+    }
+
+    #[test]
+    fn a_shared_phone_is_linked_once() {
+        let mut s = Session::default();
+        s.verify_phone("+818012345678".into());
+        assert_eq!(s.identity.verified_phone(), Some("+818012345678"));
+        assert!(!s.identity.is_linked());
+        s.link_to_phone();
+        assert_eq!(
+            s.identity,
+            Identity::Linked {
+                phone: Some("+818012345678".into())
+            }
+        );
+        // Another phone shared later: purchases count against it, the merge is not redone.
+        s.verify_phone("+818087654321".into());
+        assert_eq!(
+            s.identity,
+            Identity::Linked {
+                phone: Some("+818087654321".into())
+            }
+        );
+        s.link_to_phone();
+        assert_eq!(s.identity.verified_phone(), Some("+818087654321"));
+
+        // SMS: the chat id is the phone, so nothing was shared before the merge.
+        let mut sms = Session::default();
+        sms.link_to_phone();
+        assert_eq!(sms.identity, Identity::Linked { phone: None });
+    }
+
+    #[test]
+    fn stop_and_start_move_between_reachable_and_opted_out() {
+        let mut s = Session::default();
+        assert_eq!(s.reachability, Reachability::Reachable);
+        s.opt_out();
+        assert!(s.reachability.is_opted_out());
+        assert_eq!(serde_json::to_value(&s).unwrap()["opted_out"], json!(true));
+        s.opt_in();
+        assert_eq!(s.reachability, Reachability::Reachable);
+        // Reachable is the default and is not written, as before.
+        assert_eq!(serde_json::to_value(&s).unwrap().get("opted_out"), None);
+    }
+
+    /// An item from before any of the optional fields: every one takes its default, and a
+    /// fresh session writes nothing it does not need.
+    #[test]
+    fn a_bare_item_is_a_fresh_session() {
+        let s: Session = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(s, Session::default());
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            json!({
+                "state": { "step": "browsing" },
+                "cart": { "lines": [], "next_line": 0 },
+                "offered": [],
+                "linked": false,
+                "version": 0,
+            })
+        );
     }
 }

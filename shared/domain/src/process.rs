@@ -142,10 +142,7 @@ where
                 update: None,
                 replies,
             };
-            let offered = bundle.offered();
-            if !offered.is_empty() {
-                session.offered = offered;
-            }
+            session.offer(bundle.offered());
             Effect::Reply { bundle }
         }
         Outcome::HandOff(to, message) => Effect::HandOff { to, message },
@@ -187,7 +184,7 @@ async fn dispatch_effect<D: Dispatch>(effect: &Effect, dispatch: &D) -> Result<H
 mod tests {
     use super::*;
     use crate::customization::Selection;
-    use crate::dialogue::DialogueState;
+    use crate::dialogue::{DialogueState, Offered};
     use crate::inbound::{DeliveryStatus, InboundContent};
     use crate::testing::{Memory, conversation, message, tap, text};
 
@@ -357,7 +354,7 @@ mod tests {
                 .unwrap()
                 .get_mut(&conversation().key())
                 .unwrap()
-                .offered = vec![payload.to_string()];
+                .offered = Offered::new(vec![payload.to_string()]);
             let r = run(&mem, text(&format!("n{i}"), "1")).await;
             assert!(r.iter().any(is_menu), "typed 1 for {payload}: {r:?}");
             assert!(

@@ -7,6 +7,7 @@
 //! number, on every channel, because the session remembers what was offered.
 
 use crate::channel::ConversationId;
+use crate::dialogue::Offered;
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 
@@ -85,14 +86,14 @@ pub struct OrderUpdate {
 }
 
 impl ReplyBundle {
-    /// Payloads of the last set of choices in the bundle: what a typed number refers to.
-    pub fn offered(&self) -> Vec<String> {
+    /// The last set of choices in the bundle: what a typed number refers to.
+    pub fn offered(&self) -> Offered {
         self.replies
             .iter()
             .rev()
             .find_map(|r| match r {
                 Reply::Choices { choices, .. } => {
-                    Some(choices.iter().map(|c| c.id.clone()).collect())
+                    Some(Offered::new(choices.iter().map(|c| c.id.clone()).collect()))
                 }
                 _ => None,
             })

@@ -15,7 +15,7 @@ use chatdrop_domain::catalog::{Catalog, CatalogError};
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::customization::Selection;
 use chatdrop_domain::delivery::{DeliveryLog, SendFailure};
-use chatdrop_domain::dialogue::{DialogueState, Session};
+use chatdrop_domain::dialogue::{DialogueState, Identity, Offered, Reachability, Session};
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::ports::{CatalogSource, CommitError, Effect, Marker, MarkerKey, SessionStore};
@@ -111,7 +111,7 @@ fn session_at(version: u64, offered: &str) -> Session {
     Session {
         version,
         lang: Some(Lang::En),
-        offered: vec![offered.to_string()],
+        offered: Offered::new(vec![offered.to_string()]),
         ..Session::default()
     }
 }
@@ -462,11 +462,12 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
             next_line: 3,
         },
         lang: Some(Lang::Ja),
-        offered: vec!["k:o:drop-bag:strap:canvas".into(), "k:x".into()],
-        verified_phone: Some("+5511987654321".into()),
-        linked: true,
+        offered: Offered::new(vec!["k:o:drop-bag:strap:canvas".into(), "k:x".into()]),
+        identity: Identity::Linked {
+            phone: Some("+5511987654321".into()),
+        },
         last_heard_at: Some(1_767_225_600),
-        opted_out: true,
+        reachability: Reachability::OptedOut,
         version: 1,
     };
     store
@@ -494,6 +495,17 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
     );
     assert_eq!(n_attr(&item, "version"), 1);
     assert!(n_attr(&item, "expires_at") > 0, "sessions expire by TTL");
+    // The named sub-states keep the flat attributes every release reads (`dialogue::Stored`).
+    let Some(AttributeValue::L(offered)) = item.get("offered") else {
+        panic!("offered is not a list: {:?}", item.get("offered"));
+    };
+    assert_eq!(offered.len(), 2);
+    assert_eq!(
+        item.get("verified_phone"),
+        Some(&AttributeValue::S("+5511987654321".into()))
+    );
+    assert_eq!(item.get("linked"), Some(&AttributeValue::Bool(true)));
+    assert_eq!(item.get("opted_out"), Some(&AttributeValue::Bool(true)));
 
     // A plain browsing session round-trips too (the unit variant of the tagged enum).
     let browsing = Session {
