@@ -398,9 +398,7 @@ impl LocalStack {
         after: usize,
     ) -> Result<Vec<OutboxEntry>, Error> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        // Longer than one send-rate window: Telegram takes one message per second per chat,
-        // and an SMS number one per second, so a reply's parts arrive a second apart there.
-        let quiet = Duration::from_millis(1_150);
+        let mut quiet = Duration::from_millis(1_150);
         let mut seen = 0;
         let mut last_change = tokio::time::Instant::now();
         loop {
@@ -413,6 +411,7 @@ impl LocalStack {
             if fresh.len() != seen {
                 seen = fresh.len();
                 last_change = tokio::time::Instant::now();
+                quiet = quiet_after(&fresh[0].channel);
             } else if seen > 0 && last_change.elapsed() >= quiet {
                 return Ok(fresh);
             }
@@ -697,6 +696,18 @@ pub fn sqs_event(messages: &[aws_sdk_sqs::types::Message]) -> SqsEvent {
         })
         .collect();
     event
+}
+
+/// How long a reply must stay silent to be complete: longer than one send-rate window of the
+/// channel's pace. Where the registry paces a chat (Telegram) or a sender (an SMS number) at one
+/// message a second, a reply's parts arrive a second apart, plus whatever the shared send-rate
+/// count costs on a busy machine; elsewhere they follow each other at once.
+fn quiet_after(channel: &str) -> Duration {
+    let one_a_second = chatdrop_domain::channel::Channel::parse(channel).is_some_and(|c| {
+        let rate = c.spec().default_rate;
+        rate.per_second <= 1 || rate.per_chat_per_second.is_some_and(|r| r <= 1)
+    });
+    Duration::from_millis(if one_a_second { 2_000 } else { 1_150 })
 }
 
 #[cfg(test)]
