@@ -66,6 +66,13 @@ pub enum InboundContent {
     Unsupported { kind: String },
 }
 
+impl InboundContent {
+    /// A message of a kind we do not handle, named as the platform names it.
+    pub fn unsupported(kind: impl Into<String>) -> Self {
+        InboundContent::Unsupported { kind: kind.into() }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {

@@ -146,7 +146,7 @@ fn inbound(raw: Value) -> Option<InboundMessage> {
                 payload: p.data,
                 title: None,
             },
-            _ => unsupported("postback_without_data"),
+            _ => InboundContent::unsupported("postback_without_data"),
         },
         "follow" => InboundContent::OptIn,
         "unfollow" => InboundContent::OptOut,
@@ -176,7 +176,7 @@ fn inbound(raw: Value) -> Option<InboundMessage> {
 
 fn message_content(message: Option<EventMessage>) -> InboundContent {
     let Some(m) = message else {
-        return unsupported("unknown");
+        return InboundContent::unsupported("unknown");
     };
     match m.kind.as_str() {
         "text" => InboundContent::Text {
@@ -187,15 +187,9 @@ fn message_content(message: Option<EventMessage>) -> InboundContent {
             media_id: m.id,
             caption: None,
         },
-        "" => unsupported("unknown"),
+        "" => InboundContent::unsupported("unknown"),
         // sticker, location, audio, video, file: named as LINE names them.
-        other => unsupported(other),
-    }
-}
-
-fn unsupported(kind: &str) -> InboundContent {
-    InboundContent::Unsupported {
-        kind: kind.to_string(),
+        other => InboundContent::unsupported(other),
     }
 }
 

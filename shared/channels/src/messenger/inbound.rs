@@ -184,7 +184,7 @@ fn inbound_events(m: Messaging) -> Vec<InboundMessage> {
     }
     if let Some(postback) = m.postback {
         let content = if postback.payload.is_empty() {
-            unsupported("postback_without_payload")
+            InboundContent::unsupported("postback_without_payload")
         } else {
             InboundContent::Action {
                 payload: postback.payload,
@@ -237,12 +237,12 @@ fn message_content(message: &MsgEvent, conversation: &ConversationId) -> Inbound
         return InboundContent::Text { body: text.clone() };
     }
     if message.sticker_id.is_some() {
-        return unsupported("sticker");
+        return InboundContent::unsupported("sticker");
     }
     // Several pictures sent at once share one `mid`; the first stands for them all.
     let Some(first) = message.attachments.as_ref().and_then(|a| a.first()) else {
         tracing::info!(conversation = %conversation.hashed(), "Messenger message without text or attachments");
-        return unsupported("message");
+        return InboundContent::unsupported("message");
     };
     let url = first.payload.as_ref().and_then(|p| p.url.clone());
     match (first.kind.as_str(), url) {
@@ -252,8 +252,8 @@ fn message_content(message: &MsgEvent, conversation: &ConversationId) -> Inbound
             media_id: url,
             caption: None,
         },
-        ("", _) => unsupported("attachment"),
-        (kind, _) => unsupported(kind),
+        ("", _) => InboundContent::unsupported("attachment"),
+        (kind, _) => InboundContent::unsupported(kind),
     }
 }
 
@@ -262,12 +262,6 @@ fn status(message_id: String, status: DeliveryStatus) -> InboundContent {
         message_id,
         status,
         error_code: None,
-    }
-}
-
-fn unsupported(kind: &str) -> InboundContent {
-    InboundContent::Unsupported {
-        kind: kind.to_string(),
     }
 }
 

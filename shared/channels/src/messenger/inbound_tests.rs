@@ -385,17 +385,23 @@ fn images_carry_their_url_and_other_attachments_are_unsupported() {
         1767225600000,
         r#""message":{"mid":"m_vid","attachments":[{"type":"video","payload":{"url":"https://video.xx.fbcdn.net/v.mp4"}}]}"#,
     )]);
-    assert_eq!(one(&video).content, unsupported("video"));
+    assert_eq!(one(&video).content, InboundContent::unsupported("video"));
     let sticker = notification(&[event(
         1767225600000,
         r#""message":{"mid":"m_st","sticker_id":369239263222822,"attachments":[{"type":"image","payload":{"url":"https://scontent.xx.fbcdn.net/like.png","sticker_id":369239263222822}}]}"#,
     )]);
-    assert_eq!(one(&sticker).content, unsupported("sticker"));
+    assert_eq!(
+        one(&sticker).content,
+        InboundContent::unsupported("sticker")
+    );
     let fallback = notification(&[event(
         1767225600000,
         r#""message":{"mid":"m_fb","attachments":[{"type":"fallback","payload":null}]}"#,
     )]);
-    assert_eq!(one(&fallback).content, unsupported("fallback"));
+    assert_eq!(
+        one(&fallback).content,
+        InboundContent::unsupported("fallback")
+    );
 }
 
 #[test]

@@ -178,9 +178,9 @@ fn inbound_message(event_id: String, m: TgMessage) -> Option<InboundMessage> {
         match (contact.user_id, sender_id) {
             (Some(owner), Some(sender)) if owner == sender => match normalize_phone(&contact) {
                 Some(phone) => InboundContent::Contact { phone },
-                None => unsupported("contact"),
+                None => InboundContent::unsupported("contact"),
             },
-            _ => unsupported("foreign_contact"),
+            _ => InboundContent::unsupported("foreign_contact"),
         }
     } else if let Some(photo) = m.photo {
         // Sizes come smallest first; the last is the original resolution.
@@ -189,7 +189,7 @@ fn inbound_message(event_id: String, m: TgMessage) -> Option<InboundMessage> {
                 media_id: largest.file_id,
                 caption: m.caption.filter(|c| !c.is_empty()),
             },
-            None => unsupported("photo"),
+            None => InboundContent::unsupported("photo"),
         }
     } else {
         let kind = UNSUPPORTED_KINDS
@@ -200,7 +200,7 @@ fn inbound_message(event_id: String, m: TgMessage) -> Option<InboundMessage> {
         if kind == "unknown" {
             tracing::info!(conversation = %conversation.hashed(), "unknown Telegram message kind");
         }
-        unsupported(kind)
+        InboundContent::unsupported(kind)
     };
     Some(InboundMessage {
         conversation,
@@ -230,7 +230,7 @@ fn inbound_callback(event_id: String, q: CallbackQuery) -> Option<InboundMessage
             title: None,
         },
         // A game button: nothing to do, but the answer still has to stop the spinner.
-        _ => unsupported("callback_without_data"),
+        _ => InboundContent::unsupported("callback_without_data"),
     };
     Some(InboundMessage {
         conversation: ConversationId::new(Channel::Telegram, chat_id.to_string()),
@@ -258,12 +258,6 @@ fn normalize_phone(contact: &Contact) -> Option<String> {
         .filter(char::is_ascii_digit)
         .collect();
     (!digits.is_empty()).then(|| format!("+{digits}"))
-}
-
-fn unsupported(kind: &str) -> InboundContent {
-    InboundContent::Unsupported {
-        kind: kind.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -170,7 +170,7 @@ fn inbound_message(m: WaMessage) -> Option<InboundMessage> {
     let content = match m.kind.as_str() {
         "text" => match m.text {
             Some(t) => InboundContent::Text { body: t.body },
-            None => unsupported("text"),
+            None => InboundContent::unsupported("text"),
         },
         "interactive" => {
             let interactive = m.interactive.unwrap_or_default();
@@ -197,14 +197,14 @@ fn inbound_message(m: WaMessage) -> Option<InboundMessage> {
                 payload: b.payload,
                 title: non_empty(b.text),
             },
-            None => unsupported("button"),
+            None => InboundContent::unsupported("button"),
         },
         "image" => match m.image {
             Some(i) if !i.id.is_empty() => InboundContent::Image {
                 media_id: i.id,
                 caption: i.caption.filter(|c| !c.is_empty()),
             },
-            _ => unsupported("image"),
+            _ => InboundContent::unsupported("image"),
         },
         // A 👍 on one of our messages, or "the customer changed number": nothing to answer.
         "reaction" | "system" => {
@@ -215,7 +215,7 @@ fn inbound_message(m: WaMessage) -> Option<InboundMessage> {
             if !KNOWN_UNSUPPORTED.contains(&other) {
                 tracing::info!(kind = %redact::kind(other), "unknown WhatsApp message type");
             }
-            unsupported(other)
+            InboundContent::unsupported(other)
         }
     };
     Some(InboundMessage {
@@ -257,12 +257,6 @@ fn inbound_status(s: WaStatus) -> Option<InboundMessage> {
             error_code: s.errors.first().and_then(|e| e.code),
         },
     })
-}
-
-fn unsupported(kind: &str) -> InboundContent {
-    InboundContent::Unsupported {
-        kind: kind.to_string(),
-    }
 }
 
 #[cfg(test)]
