@@ -42,6 +42,13 @@ pub struct OrdersState {
 }
 
 impl OrdersState {
+    /// A SKU's stock in a drop, as every stock move reads and writes it.
+    fn shelf(&mut self, drop: &str, sku: &str) -> &mut Stock {
+        self.stock
+            .entry((drop.to_string(), sku.to_string()))
+            .or_default()
+    }
+
     fn current_customer(&self, customer: &str) -> String {
         self.links
             .get(customer)
@@ -80,10 +87,7 @@ impl OrdersState {
                 .or_default() -= l.quantity;
         }
         for t in &order.stock {
-            let s = self
-                .stock
-                .entry((t.drop.clone(), t.sku.clone()))
-                .or_default();
+            let s = self.shelf(&t.drop, &t.sku);
             s.available += t.quantity;
             s.reserved = s.reserved.saturating_sub(t.quantity);
         }
@@ -209,10 +213,7 @@ impl OrderStore for MemoryOrders {
             }
         }
         for t in &order.stock {
-            let s = state
-                .stock
-                .get_mut(&(t.drop.clone(), t.sku.clone()))
-                .expect("checked above");
+            let s = state.shelf(&t.drop, &t.sku);
             s.available -= t.quantity;
             s.reserved += t.quantity;
         }
@@ -295,10 +296,7 @@ impl OrderStore for MemoryOrders {
         };
         if current == OrderStatus::Reserved {
             for t in &order.stock {
-                let s = state
-                    .stock
-                    .entry((t.drop.clone(), t.sku.clone()))
-                    .or_default();
+                let s = state.shelf(&t.drop, &t.sku);
                 s.reserved = s.reserved.saturating_sub(t.quantity);
                 s.sold += t.quantity;
             }
@@ -325,10 +323,7 @@ impl OrderStore for MemoryOrders {
         }
         let customer = state.current_customer(&order.customer);
         for t in &order.stock {
-            let s = state
-                .stock
-                .get_mut(&(t.drop.clone(), t.sku.clone()))
-                .expect("checked above");
+            let s = state.shelf(&t.drop, &t.sku);
             s.available -= t.quantity;
             s.sold += t.quantity;
         }
