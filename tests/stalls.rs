@@ -212,7 +212,7 @@ async fn a_batch_stops_at_the_deadline_under_the_real_bootstrap() {
                 chatdrop_domain::channel::Channel::Telegram,
                 chat,
             ),
-            lang: chatdrop_domain::i18n::Lang::En,
+            lang: chatdrop_domain::i18n::Lang::EN,
             ack: None,
             reply_token: None,
             update: None,

@@ -82,7 +82,7 @@ mod tests {
         Order {
             id: id.into(),
             conversation: ConversationId::new(Channel::Whatsapp, "819012345678"),
-            lang: Lang::En,
+            lang: Lang::EN,
             customer: "phone:abc".into(),
             lines: vec![OrderLine {
                 product: "drop-bag".into(),

@@ -157,7 +157,7 @@ mod tests {
         Order {
             id: "ord7f3a9c".into(),
             conversation: ConversationId::new(Channel::Telegram, "7000000301"),
-            lang: Lang::En,
+            lang: Lang::EN,
             customer: "conv:x".into(),
             lines: Vec::new(),
             currency: Currency::Usd,

@@ -170,7 +170,7 @@ pub async fn run(stack: &LocalStack, plan: &Plan) -> Result<Outcome, Error> {
             let bundle = ReplyBundle {
                 id: format!("storm-{}-{c}-{b}", plan.first_chat),
                 conversation: ConversationId::new(Channel::Telegram, chat(c)),
-                lang: Lang::En,
+                lang: Lang::EN,
                 ack: None,
                 reply_token: None,
                 update: None,

@@ -196,18 +196,18 @@ mod tests {
     fn numbered_text_numbers_from_one_with_descriptions_and_the_hint() {
         let choices = [choice("Tote", Some("$12.00")), choice("Mug", None)];
         assert_eq!(
-            numbered_text("Pick one", &choices, Lang::En, Hint::ReplyWithNumber),
+            numbered_text("Pick one", &choices, Lang::EN, Hint::ReplyWithNumber),
             format!(
                 "Pick one\n\n1. Tote — $12.00\n2. Mug\n\n{}",
-                Msg::ReplyWithNumber.text(Lang::En)
+                Msg::ReplyWithNumber.text(Lang::EN)
             )
         );
         assert_eq!(
-            numbered_text(" ", &choices, Lang::En, Hint::None),
+            numbered_text(" ", &choices, Lang::EN, Hint::None),
             "1. Tote — $12.00\n2. Mug"
         );
         assert_eq!(
-            numbered_text("Hi", &[], Lang::En, Hint::ReplyWithNumber),
+            numbered_text("Hi", &[], Lang::EN, Hint::ReplyWithNumber),
             "Hi"
         );
     }

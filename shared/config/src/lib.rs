@@ -260,10 +260,22 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let lang_code = or_default(vars, "CHATDROP_DEFAULT_LANG", "en");
-        let default_lang = Lang::parse(&lang_code).ok_or_else(|| ConfigError::Invalid {
-            name: "CHATDROP_DEFAULT_LANG",
-            problem: format!("unsupported language `{lang_code}`"),
-        })?;
+        // The default closes every fallback chain, so it must be a language we ship whole.
+        let default_lang = Lang::parse(&lang_code)
+            .map_err(|e| e.to_string())
+            .and_then(|lang| {
+                Lang::SHIPPED
+                    .contains(&lang)
+                    .then_some(lang)
+                    .ok_or_else(|| {
+                        let shipped: Vec<&str> = Lang::SHIPPED.iter().map(Lang::code).collect();
+                        format!("`{lang}` is not one of {}", shipped.join(", "))
+                    })
+            })
+            .map_err(|problem| ConfigError::Invalid {
+                name: "CHATDROP_DEFAULT_LANG",
+                problem,
+            })?;
         let public_base_url = required(vars, "CHATDROP_PUBLIC_BASE_URL")?;
         if !public_base_url.starts_with("https://") && !public_base_url.starts_with("http://") {
             return Err(ConfigError::Invalid {
@@ -541,7 +553,7 @@ mod tests {
     fn parses_with_defaults() {
         let c = Config::from_vars(&full()).unwrap();
         assert_eq!(c.public_base_url, "https://shop.example");
-        assert_eq!(c.default_lang, Lang::En);
+        assert_eq!(c.default_lang, Lang::EN);
         assert_eq!(c.channels, vec![Channel::Whatsapp, Channel::Telegram]);
         assert_eq!(
             c.settings(Channel::Whatsapp).get(vars::WHATSAPP_GRAPH_BASE),

@@ -22,9 +22,9 @@ pub struct Localized {
 
 impl Localized {
     pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Ja => self.ja.as_deref().unwrap_or(&self.en),
+        match lang.primary() {
+            "ja" => self.ja.as_deref().unwrap_or(&self.en),
+            _ => &self.en,
         }
     }
 

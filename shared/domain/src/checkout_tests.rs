@@ -20,7 +20,7 @@ fn settings() -> CheckoutSettings {
         public_base_url: "https://shop.example".into(),
         success_url: "https://shop.example/thanks".into(),
         cancel_url: "https://shop.example/back".into(),
-        default_lang: Lang::En,
+        default_lang: Lang::EN,
         ids: IdKey::new(TEST_KEY.as_bytes()),
     }
 }
@@ -198,7 +198,7 @@ fn plan_prices_the_cart_now_and_lists_stock_and_limits() {
             cart,
             &c,
             "phone:x",
-            Lang::En,
+            Lang::EN,
             NOW,
             10,
             "o1",
@@ -322,7 +322,7 @@ async fn per_customer_limits_hold_per_drop_and_per_sku() {
     w.add(&c, BAG, Vec::new(), 1);
     let over = tap("e2", "p:c");
     let replies = w.send(&over).await;
-    assert_eq!(text_of(&replies[0]), Msg::OverLimit(2).text(Lang::En));
+    assert_eq!(text_of(&replies[0]), Msg::OverLimit(2).text(Lang::EN));
     assert!(
         w.orders
             .stored(&w.settings.ids.order_id(&over.dedup_identity()))
@@ -347,7 +347,7 @@ async fn a_sold_out_sku_takes_nothing() {
     let replies = w.send(&m).await;
     assert_eq!(
         text_of(&replies[0]),
-        Msg::SoldOut("Drop Bag").text(Lang::En)
+        Msg::SoldOut("Drop Bag").text(Lang::EN)
     );
     assert!(
         w.orders
@@ -410,7 +410,7 @@ async fn a_lapsed_reservation_expires_its_page_then_gives_the_stock_back() {
             .unwrap(),
         PayLinkVisit::Lapsed {
             number: order.number(),
-            lang: Lang::En,
+            lang: Lang::EN,
         }
     );
 }
@@ -423,7 +423,7 @@ async fn cancel_releases_the_reservation_in_its_own_chat_only() {
 
     let stranger = telegram("999");
     let replies = w.send(&tap_in(&stranger, "e2", &cancel)).await;
-    assert_eq!(text_of(&replies[0]), Msg::NotYourOrder.text(Lang::En));
+    assert_eq!(text_of(&replies[0]), Msg::NotYourOrder.text(Lang::EN));
     assert_eq!(
         w.orders.stored(&order.id).unwrap().status,
         OrderStatus::Reserved
@@ -432,7 +432,7 @@ async fn cancel_releases_the_reservation_in_its_own_chat_only() {
     let replies = w.send(&tap("e3", &cancel)).await;
     assert_eq!(
         text_of(&replies[0]),
-        Msg::ReservationCancelled(&order.number()).text(Lang::En)
+        Msg::ReservationCancelled(&order.number()).text(Lang::EN)
     );
     assert_eq!(
         w.orders.stored(&order.id).unwrap().status,
@@ -466,7 +466,7 @@ async fn a_cancel_that_loses_the_race_reports_the_order_as_it_is() {
     let said = text_of(&replies[0]);
     assert_ne!(
         said,
-        Msg::ReservationCancelled(&order.number()).text(Lang::En)
+        Msg::ReservationCancelled(&order.number()).text(Lang::EN)
     );
     assert!(said.contains(&order.number()), "{said}");
     assert_eq!(
@@ -488,7 +488,7 @@ async fn a_paid_page_cannot_be_cancelled() {
     let replies = w.send(&tap("e2", &format!("p:x:{}", order.id))).await;
     assert_eq!(
         text_of(&replies[0]),
-        Msg::AlreadyPaid(&order.number()).text(Lang::En)
+        Msg::AlreadyPaid(&order.number()).text(Lang::EN)
     );
     assert_eq!(
         w.orders.stored(&order.id).unwrap().status,
@@ -529,7 +529,7 @@ async fn reorder_checks_a_released_order_out_again() {
     // Another chat cannot reorder it.
     let stranger = telegram("999");
     let replies = w.send(&tap_in(&stranger, "e4", &reorder)).await;
-    assert_eq!(text_of(&replies[0]), Msg::NotYourOrder.text(Lang::En));
+    assert_eq!(text_of(&replies[0]), Msg::NotYourOrder.text(Lang::EN));
 }
 
 #[tokio::test]
@@ -552,7 +552,7 @@ async fn a_payment_makes_the_sale_once() {
 
 #[test]
 fn return_urls_carry_the_language_beside_what_they_had() {
-    let url = |u: &str| return_url(u, Lang::Ja);
+    let url = |u: &str| return_url(u, Lang::JA);
     assert_eq!(
         url("https://shop.example/paid"),
         "https://shop.example/paid?lang=ja"
@@ -570,7 +570,7 @@ fn return_urls_carry_the_language_beside_what_they_had() {
         "https://shop.example/ok?lang=ja#done"
     );
     assert_eq!(
-        return_url("https://shop.example/ok?a=1#x?y", Lang::En),
+        return_url("https://shop.example/ok?a=1#x?y", Lang::EN),
         "https://shop.example/ok?a=1&lang=en#x?y"
     );
 }
@@ -585,7 +585,7 @@ async fn a_pay_link_page_speaks_the_order_language() {
     };
     w.send(&m).await;
     let order = w.order_of(&m);
-    assert_eq!(order.lang, Lang::Ja);
+    assert_eq!(order.lang, Lang::JA);
     // Stripe's return pages learn it from their URLs.
     let request = w.gateway.requests.lock().unwrap()[0].clone();
     assert_eq!(request.success_url, "https://shop.example/thanks?lang=ja");
@@ -599,7 +599,7 @@ async fn a_pay_link_page_speaks_the_order_language() {
         visit().await.unwrap(),
         PayLinkVisit::AlreadyPaid {
             number: order.number(),
-            lang: Lang::Ja,
+            lang: Lang::JA,
         }
     );
 }
@@ -642,7 +642,7 @@ async fn a_late_payment_without_stock_is_kept_for_a_person() {
     let replies = w.last_replies();
     assert_eq!(
         text_of(&replies[0]),
-        Msg::LatePayment(&order.number()).text(Lang::En)
+        Msg::LatePayment(&order.number()).text(Lang::EN)
     );
 }
 
@@ -689,7 +689,7 @@ async fn a_chat_linked_to_a_phone_brings_its_units_along() {
     w.add(&chat, BAG, Vec::new(), 2);
     let replies = w.send(&tap_in(&chat, "e2", "p:c")).await;
     // The chat's unit moved to the phone, so two more break the limit of two.
-    assert_eq!(text_of(&replies[0]), Msg::OverLimit(2).text(Lang::En));
+    assert_eq!(text_of(&replies[0]), Msg::OverLimit(2).text(Lang::EN));
     assert!(
         w.mem.sessions.lock().unwrap()[&chat.key()]
             .identity
@@ -760,7 +760,7 @@ async fn a_refused_checkout_releases_the_reservation() {
     let m = tap("e1", "p:c");
     *w.gateway.fail_next.lock().unwrap() = Some(PaymentError::Refused("bad".into()));
     let replies = w.send(&m).await;
-    assert_eq!(text_of(&replies[0]), Msg::PaymentUnavailable.text(Lang::En));
+    assert_eq!(text_of(&replies[0]), Msg::PaymentUnavailable.text(Lang::EN));
     assert_eq!(w.order_of(&m).status, OrderStatus::Cancelled);
     assert_eq!(w.orders.stock(DROP, BAG).available, 3);
     assert_eq!(w.orders.units(&w.customer(&conversation()), DROP, None), 0);

@@ -139,7 +139,7 @@ pub fn compatible_options<'p>(
     match &group.kind {
         GroupKind::Choice { options } => options
             .iter()
-            .filter(|o| check_option(product, group, o, selections, Lang::En).is_ok())
+            .filter(|o| check_option(product, group, o, selections, Lang::EN).is_ok())
             .collect(),
         GroupKind::Text { .. } => Vec::new(),
     }

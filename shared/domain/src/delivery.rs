@@ -496,7 +496,7 @@ mod tests {
         ReplyBundle {
             id: "b1".into(),
             conversation: ConversationId::new(Channel::Telegram, "42"),
-            lang: Lang::En,
+            lang: Lang::EN,
             ack: Some("cb1".into()),
             reply_token: None,
             update: None,

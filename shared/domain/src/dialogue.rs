@@ -387,7 +387,7 @@ mod tests {
                 next_line: 2,
             }
         );
-        assert_eq!(s.lang, Some(Lang::Ja));
+        assert_eq!(s.lang, Some(Lang::JA));
         assert_eq!(s.offered.payloads(), ["k:o:drop-bag:strap:canvas", "k:x"]);
         assert_eq!(
             s.identity,

@@ -9,93 +9,7 @@
 //! when they know the order, else the browser's ([`Lang::from_accept_language`]).
 
 use crate::customization::ChoiceError;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    En,
-    Ja,
-}
-
-impl Lang {
-    /// Every language we ship.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
-
-    /// The language's code: its serialized name, and its tag in `<html lang>`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ja => "ja",
-        }
-    }
-
-    /// `ja`, `ja-JP`, `ja_JP` → Japanese; other known prefixes likewise; else `None`.
-    pub fn from_locale(locale: &str) -> Option<Lang> {
-        let primary = locale
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        match primary.as_str() {
-            "en" => Some(Lang::En),
-            "ja" => Some(Lang::Ja),
-            _ => None,
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Lang> {
-        Lang::from_locale(code)
-    }
-
-    /// The shipped language a browser's `Accept-Language` header prefers, if it names one.
-    ///
-    /// Ranges count by weight (`q`, 1 when absent; a tie keeps the header's order) and by their
-    /// primary tag only, so `ja-JP` is Japanese. A range with `q=0` ("not this one"), a malformed
-    /// weight, or no shipped language (`*` included) is skipped. `None` leaves the choice to the
-    /// caller's default.
-    pub fn from_accept_language(header: &str) -> Option<Lang> {
-        let mut best: Option<(u16, Lang)> = None;
-        for range in header.split(',') {
-            let mut params = range.split(';');
-            let tag = params.next().unwrap_or("").trim();
-            let mut weight = Some(1000);
-            for param in params {
-                if let Some((name, value)) = param.split_once('=')
-                    && name.trim().eq_ignore_ascii_case("q")
-                {
-                    weight = qvalue(value.trim());
-                }
-            }
-            let (Some(weight), Some(lang)) = (weight, Lang::from_locale(tag)) else {
-                continue;
-            };
-            if weight > 0 && best.is_none_or(|(top, _)| weight > top) {
-                best = Some((weight, lang));
-            }
-        }
-        best.map(|(_, lang)| lang)
-    }
-}
-
-/// An HTTP weight (RFC 9110 `qvalue`: `0` to `1`, at most three decimals) in thousandths.
-fn qvalue(value: &str) -> Option<u16> {
-    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
-    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let thousandths = fraction
-        .bytes()
-        .chain(std::iter::repeat(b'0'))
-        .take(3)
-        .fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
-    match whole {
-        "0" => Some(thousandths),
-        "1" if thousandths == 0 => Some(1000),
-        _ => None,
-    }
-}
+pub use crate::lang::{Lang, LangError};
 
 /// A customer-facing message and the values it needs.
 #[derive(Clone, Debug)]
@@ -256,9 +170,11 @@ pub enum OrderState {
 
 impl Msg<'_> {
     pub fn text(&self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.en(),
-            Lang::Ja => self.ja(),
+        // Until the message files land, Japanese has its own words and every other language
+        // reads English.
+        match lang.primary() {
+            "ja" => self.ja(),
+            _ => self.en(),
         }
     }
 
@@ -626,61 +542,5 @@ fn choice_error_ja(e: &ChoiceError) -> String {
         ChoiceError::TextCharacter(c) => {
             format!("「{c}」は使えません。英数字、スペース、. , ' & - ! が使えます。")
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locale_maps_to_language() {
-        assert_eq!(Lang::from_locale("ja"), Some(Lang::Ja));
-        assert_eq!(Lang::from_locale("ja-JP"), Some(Lang::Ja));
-        assert_eq!(Lang::from_locale("en_GB"), Some(Lang::En));
-        assert_eq!(Lang::from_locale("pt-BR"), None);
-    }
-
-    #[test]
-    fn every_language_round_trips_through_its_code() {
-        for lang in Lang::ALL {
-            assert_eq!(Lang::parse(lang.code()), Some(lang));
-            assert_eq!(
-                serde_json::to_string(&lang).unwrap(),
-                format!("\"{}\"", lang.code())
-            );
-        }
-    }
-
-    #[test]
-    fn accept_language_picks_the_preferred_shipped_language() {
-        let pick = Lang::from_accept_language;
-        // Region and script subtags and case do not matter.
-        assert_eq!(pick("ja-JP"), Some(Lang::Ja));
-        assert_eq!(pick("JA-jp,en;q=0.5"), Some(Lang::Ja));
-        assert_eq!(pick("en-GB"), Some(Lang::En));
-        // The first language we ship, in the header's order when weights are equal.
-        assert_eq!(pick("fr-FR, ja, en"), Some(Lang::Ja));
-        assert_eq!(
-            pick("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5"),
-            Some(Lang::En)
-        );
-        // Weights beat order; spaces around the parameters are allowed.
-        assert_eq!(pick("en;q=0.5, ja-JP;q=0.8"), Some(Lang::Ja));
-        assert_eq!(pick("en-US ; q=0.9 , ja ; Q=0.95"), Some(Lang::Ja));
-        assert_eq!(pick("ja;q=0.333,en;q=0.3"), Some(Lang::Ja));
-        assert_eq!(pick("en;q=1.0,ja;q=0.999"), Some(Lang::En));
-        // q=0 refuses a language; a malformed weight drops its range.
-        assert_eq!(pick("ja;q=0, en;q=0.1"), Some(Lang::En));
-        assert_eq!(pick("ja;q=0.000"), None);
-        assert_eq!(pick("ja;q=2, en;q=0.1"), Some(Lang::En));
-        assert_eq!(pick("ja;q=0.1234, en;q=0.1"), Some(Lang::En));
-        assert_eq!(pick("ja;q=abc, en;q=0.1"), Some(Lang::En));
-        assert_eq!(pick("ja;q=, en;q=0.1"), Some(Lang::En));
-        // Nothing we ship: the caller's default applies.
-        assert_eq!(pick("fr-FR, de;q=0.9"), None);
-        assert_eq!(pick("*"), None);
-        assert_eq!(pick(""), None);
-        assert_eq!(pick(",;,q=1"), None);
     }
 }

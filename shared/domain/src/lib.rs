@@ -28,6 +28,7 @@ pub mod drops;
 pub mod i18n;
 pub mod ids;
 pub mod inbound;
+pub mod lang;
 pub mod money;
 pub mod orders;
 pub mod payment;

@@ -155,7 +155,7 @@ mod tests {
         Order {
             id: "o1".into(),
             conversation: ConversationId::new(Channel::Whatsapp, "819012345678"),
-            lang: Lang::En,
+            lang: Lang::EN,
             customer: "phone:x".into(),
             lines: Vec::new(),
             currency: Currency::Usd,

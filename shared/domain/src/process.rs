@@ -196,13 +196,13 @@ mod tests {
             _ => Handler::Catalog,
         };
         let before = mem.replies.lock().unwrap().len();
-        process(handler, &msg, mem, mem, mem, Lang::En)
+        process(handler, &msg, mem, mem, mem, Lang::EN)
             .await
             .unwrap();
         loop {
             let next = mem.handoffs.lock().unwrap().pop();
             let Some((to, m)) = next else { break };
-            process(to, &m, mem, mem, mem, Lang::En).await.unwrap();
+            process(to, &m, mem, mem, mem, Lang::EN).await.unwrap();
         }
         let replies = mem.replies.lock().unwrap();
         replies[before..]
@@ -364,7 +364,7 @@ mod tests {
         }
         // A cart-prefixed payload queued to the cart function before routing changed.
         let stale = tap("q1", "k:w:drop-bag:2");
-        let handled = process(Handler::Cart, &stale, &mem, &mem, &mem, Lang::En)
+        let handled = process(Handler::Cart, &stale, &mem, &mem, &mem, Lang::EN)
             .await
             .unwrap();
         assert_eq!(handled, Handled::Replied);
@@ -410,12 +410,12 @@ mod tests {
         *mem.fail_dispatch.lock().unwrap() = true;
         let msg = tap("m1", "k:a:sticker-pack");
         assert!(
-            process(Handler::Cart, &msg, &mem, &mem, &mem, Lang::En)
+            process(Handler::Cart, &msg, &mem, &mem, &mem, Lang::EN)
                 .await
                 .is_err()
         );
         assert!(mem.replies.lock().unwrap().is_empty());
-        let handled = process(Handler::Cart, &msg, &mem, &mem, &mem, Lang::En)
+        let handled = process(Handler::Cart, &msg, &mem, &mem, &mem, Lang::EN)
             .await
             .unwrap();
         assert_eq!(handled, Handled::Replied);
@@ -435,7 +435,7 @@ mod tests {
             },
         );
         assert_eq!(
-            process(Handler::Catalog, &status, &mem, &mem, &mem, Lang::En)
+            process(Handler::Catalog, &status, &mem, &mem, &mem, Lang::EN)
                 .await
                 .unwrap(),
             Handled::Recorded

@@ -289,7 +289,7 @@ fn bundle(c: &ConversationId, id: &str) -> ReplyBundle {
     ReplyBundle {
         id: id.into(),
         conversation: c.clone(),
-        lang: Lang::Ja,
+        lang: Lang::JA,
         ack: Some("cbq-1".into()),
         reply_token: None,
         update: None,

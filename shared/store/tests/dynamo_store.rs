@@ -110,7 +110,7 @@ fn marker_key(handler: Handler, event: &str) -> MarkerKey {
 fn session_at(version: u64, offered: &str) -> Session {
     Session {
         version,
-        lang: Some(Lang::En),
+        lang: Some(Lang::EN),
         offered: Offered::new(vec![offered.to_string()]),
         ..Session::default()
     }
@@ -121,7 +121,7 @@ fn reply_effect(c: &ConversationId, id: &str) -> Effect {
         bundle: ReplyBundle {
             id: id.into(),
             conversation: c.clone(),
-            lang: Lang::Ja,
+            lang: Lang::JA,
             ack: Some("cbq-77".into()),
             reply_token: None,
             update: None,
@@ -461,7 +461,7 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
             ],
             next_line: 3,
         },
-        lang: Some(Lang::Ja),
+        lang: Some(Lang::JA),
         offered: Offered::new(vec!["k:o:drop-bag:strap:canvas".into(), "k:x".into()]),
         identity: Identity::Linked {
             phone: Some("+5511987654321".into()),

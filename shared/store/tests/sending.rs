@@ -16,7 +16,7 @@ fn bundle(id: &str, text: &str) -> ReplyBundle {
     ReplyBundle {
         id: id.into(),
         conversation: ConversationId::new(Channel::Messenger, "6543210987654321"),
-        lang: Lang::En,
+        lang: Lang::EN,
         ack: None,
         reply_token: None,
         update: None,

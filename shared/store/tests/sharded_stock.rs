@@ -49,7 +49,7 @@ fn order(drop: &str, n: u32) -> Order {
     Order {
         id: format!("order-{drop}-{n:05}"),
         conversation: ConversationId::new(Channel::Whatsapp, format!("55110{n:07}")),
-        lang: Lang::En,
+        lang: Lang::EN,
         customer: format!("55110{n:07}"),
         lines: vec![OrderLine {
             product: "drop-bag".into(),

@@ -383,7 +383,7 @@ mod tests {
     }
 
     fn rendered(reply: &Reply) -> Vec<OutboxEntry> {
-        chatdrop_channels::messenger::render(Lang::En, reply)
+        chatdrop_channels::messenger::render(Lang::EN, reply)
             .into_iter()
             .map(entry)
             .collect()

@@ -135,7 +135,7 @@ pub(crate) mod harness {
         ReplyBundle {
             id: id.into(),
             conversation: ConversationId::new(channel, customer),
-            lang: Lang::En,
+            lang: Lang::EN,
             ack: None,
             reply_token: None,
             update: None,

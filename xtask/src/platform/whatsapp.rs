@@ -377,7 +377,7 @@ mod tests {
     }
 
     fn rendered(reply: &Reply) -> Vec<OutboxEntry> {
-        chatdrop_channels::whatsapp::render(WA_ID, Lang::En, reply)
+        chatdrop_channels::whatsapp::render(WA_ID, Lang::EN, reply)
             .into_iter()
             .map(|body| OutboxEntry {
                 seq: 1,

@@ -15,17 +15,17 @@ fn single(mut v: Vec<Value>) -> Value {
 #[test]
 fn text_is_a_text_message() {
     assert_eq!(
-        single(render(Lang::En, &Reply::Text { body: "hi".into() })),
+        single(render(Lang::EN, &Reply::Text { body: "hi".into() })),
         json!({ "type": "text", "text": "hi" })
     );
-    assert!(render(Lang::En, &Reply::Text { body: " ".into() }).is_empty());
+    assert!(render(Lang::EN, &Reply::Text { body: " ".into() }).is_empty());
 }
 
 #[test]
 fn long_text_is_split_at_5000_utf16_units() {
     assert_eq!(
         render(
-            Lang::En,
+            Lang::EN,
             &Reply::Text {
                 body: "a".repeat(5000)
             }
@@ -35,7 +35,7 @@ fn long_text_is_split_at_5000_utf16_units() {
     );
     assert_eq!(
         render(
-            Lang::En,
+            Lang::EN,
             &Reply::Text {
                 body: "a".repeat(5001)
             }
@@ -45,7 +45,7 @@ fn long_text_is_split_at_5000_utf16_units() {
     );
     // 2,501 emoji are 2,501 characters but 5,002 UTF-16 units: over LINE's limit.
     let emoji = render(
-        Lang::En,
+        Lang::EN,
         &Reply::Text {
             body: "🍎".repeat(2501),
         },
@@ -59,7 +59,7 @@ fn long_text_is_split_at_5000_utf16_units() {
 #[test]
 fn choices_are_quick_reply_postbacks_carrying_the_payload() {
     let m = single(render(
-        Lang::En,
+        Lang::EN,
         &choices_reply(
             "Pick one",
             vec![choice("c:p:tee", "Tee"), choice("k:v", "View cart")],
@@ -80,10 +80,10 @@ fn choices_are_quick_reply_postbacks_carrying_the_payload() {
 
 #[test]
 fn thirteen_choices_fit_and_fourteen_are_numbered_text() {
-    let m = single(render(Lang::En, &choices_reply("Pick", choices(13))));
+    let m = single(render(Lang::EN, &choices_reply("Pick", choices(13))));
     assert_eq!(m["quickReply"]["items"].as_array().unwrap().len(), 13);
 
-    let m = single(render(Lang::En, &choices_reply("Pick", choices(14))));
+    let m = single(render(Lang::EN, &choices_reply("Pick", choices(14))));
     assert!(m.get("quickReply").is_none());
     let text = m["text"].as_str().unwrap();
     assert!(text.starts_with("Pick\n\n1. Item 1\n"), "{text}");
@@ -97,7 +97,7 @@ fn thirteen_choices_fit_and_fourteen_are_numbered_text() {
 fn labels_are_cut_to_20_characters_and_the_full_title_listed() {
     let title = "Organic cotton tee, heather grey"; // 32 characters
     let m = single(render(
-        Lang::En,
+        Lang::EN,
         &choices_reply(
             "Pick",
             vec![choice("c:p:tee", title), choice("c:m", "Menu")],
@@ -117,7 +117,7 @@ fn labels_are_cut_to_20_characters_and_the_full_title_listed() {
 fn descriptions_are_listed_in_the_text() {
     let mut list = vec![choice("c:p:mug", "Blue mug"), choice("k:v", "View cart")];
     list[0].description = Some("$12.00".into());
-    let m = single(render(Lang::En, &choices_reply("Mugs", list)));
+    let m = single(render(Lang::EN, &choices_reply("Mugs", list)));
     assert_eq!(
         m["text"],
         json!("Mugs\n\n1. Blue mug — $12.00\n2. View cart")
@@ -132,14 +132,14 @@ fn descriptions_are_listed_in_the_text() {
 fn a_payload_over_300_characters_makes_numbered_text() {
     let fits = "x".repeat(300);
     let m = single(render(
-        Lang::En,
+        Lang::EN,
         &choices_reply("Pick", vec![choice(&fits, "One")]),
     ));
     assert_eq!(m["quickReply"]["items"][0]["action"]["data"], json!(fits));
 
     let long = "x".repeat(301);
     let m = single(render(
-        Lang::Ja,
+        Lang::JA,
         &choices_reply("選んで", vec![choice("c:m", "Menu"), choice(&long, "Two")]),
     ));
     assert!(m.get("quickReply").is_none());
@@ -147,7 +147,7 @@ fn a_payload_over_300_characters_makes_numbered_text() {
         m["text"],
         json!(format!(
             "選んで\n\n1. Menu\n2. Two\n\n{}",
-            Msg::ReplyWithNumber.text(Lang::Ja)
+            Msg::ReplyWithNumber.text(Lang::JA)
         ))
     );
     assert!(!m.to_string().contains(&long));
@@ -156,7 +156,7 @@ fn a_payload_over_300_characters_makes_numbered_text() {
 #[test]
 fn a_quick_reply_always_rides_on_text() {
     let m = single(render(
-        Lang::En,
+        Lang::EN,
         &choices_reply("", vec![choice("c:m", "Menu")]),
     ));
     assert_eq!(m["text"], json!("Menu"));
@@ -165,15 +165,15 @@ fn a_quick_reply_always_rides_on_text() {
         menu_label: String::new(),
         choices: vec![choice("c:m", "")],
     };
-    let m = single(render(Lang::En, &unlabelled));
-    assert_eq!(m["text"], json!(Msg::ChooseLabel.text(Lang::En)));
+    let m = single(render(Lang::EN, &unlabelled));
+    assert_eq!(m["text"], json!(Msg::ChooseLabel.text(Lang::EN)));
     assert_eq!(m["quickReply"]["items"][0]["action"]["label"], json!("1"));
 }
 
 #[test]
 fn a_long_body_carries_the_quick_reply_on_its_last_part() {
     let body = format!("{}\n{}", "a".repeat(4900), "b".repeat(200));
-    let v = render(Lang::En, &choices_reply(&body, vec![choice("c:m", "Menu")]));
+    let v = render(Lang::EN, &choices_reply(&body, vec![choice("c:m", "Menu")]));
     assert_eq!(v.len(), 2);
     assert!(v[0].get("quickReply").is_none());
     assert!(v[1].get("quickReply").is_some());
@@ -182,7 +182,7 @@ fn a_long_body_carries_the_quick_reply_on_its_last_part() {
 #[test]
 fn an_image_is_an_image_message_then_its_caption() {
     let v = render(
-        Lang::En,
+        Lang::EN,
         &Reply::Image {
             url: "https://cdn.example/mug.jpg".into(),
             caption: Some("Blue mug".into()),
@@ -196,7 +196,7 @@ fn an_image_is_an_image_message_then_its_caption() {
         ]
     );
     let bare = render(
-        Lang::En,
+        Lang::EN,
         &Reply::Image {
             url: "https://cdn.example/mug.jpg".into(),
             caption: None,
@@ -208,7 +208,7 @@ fn an_image_is_an_image_message_then_its_caption() {
 #[test]
 fn a_link_is_a_flex_bubble_with_a_uri_button() {
     let m = single(render(
-        Lang::En,
+        Lang::EN,
         &Reply::Link {
             body: "Ready to pay.".into(),
             label: "Pay with card or wallet".into(),
@@ -235,7 +235,7 @@ fn a_link_is_a_flex_bubble_with_a_uri_button() {
 fn a_link_too_long_for_a_button_is_text() {
     let url = format!("https://shop.example/{}", "p".repeat(1000));
     let m = single(render(
-        Lang::En,
+        Lang::EN,
         &Reply::Link {
             body: "Ready to pay.".into(),
             label: "Pay".into(),

@@ -137,7 +137,7 @@ impl Outbound for LineSender {
         let mut groups = Vec::new();
         let (mut replies_in_group, mut messages_in_group) = (0, 0);
         for reply in replies {
-            let messages = render(Lang::En, reply).len();
+            let messages = render(Lang::EN, reply).len();
             if replies_in_group > 0 && messages_in_group + messages > LIMITS.messages_per_call {
                 groups.push(replies_in_group);
                 (replies_in_group, messages_in_group) = (0, 0);

@@ -62,7 +62,7 @@ fn bundle(replies: Vec<Reply>, token: Option<ReplyToken>) -> ReplyBundle {
     ReplyBundle {
         id: "bundle-1".into(),
         conversation: ana(),
-        lang: Lang::En,
+        lang: Lang::EN,
         ack: None,
         reply_token: token,
         update: None,

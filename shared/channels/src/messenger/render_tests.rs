@@ -16,7 +16,7 @@ fn choices(n: usize) -> Vec<Choice> {
 
 fn menu(body: &str, list: Vec<Choice>) -> Vec<Value> {
     render(
-        Lang::En,
+        Lang::EN,
         &Reply::Choices {
             body: body.into(),
             menu_label: "Menu".into(),
@@ -51,7 +51,7 @@ fn fourteen_choices_are_numbered_text() {
     assert!(
         text.ends_with(&format!(
             "\n14. Item 14\n\n{}",
-            Msg::ReplyWithNumber.text(Lang::En)
+            Msg::ReplyWithNumber.text(Lang::EN)
         )),
         "{text}"
     );
@@ -108,14 +108,14 @@ fn quick_replies_need_text_so_an_empty_body_gets_the_menu_label() {
     let m = menu("  ", choices(2));
     assert_eq!(m[0]["text"], json!("Menu"));
     let m = render(
-        Lang::En,
+        Lang::EN,
         &Reply::Choices {
             body: String::new(),
             menu_label: String::new(),
             choices: choices(2),
         },
     );
-    assert_eq!(m[0]["text"], json!(Msg::ChooseLabel.text(Lang::En)));
+    assert_eq!(m[0]["text"], json!(Msg::ChooseLabel.text(Lang::EN)));
 }
 
 #[test]
@@ -131,27 +131,27 @@ fn a_long_menu_body_is_split_with_the_buttons_on_the_last_part() {
 #[test]
 fn text_is_split_at_two_thousand_characters() {
     let exact = render(
-        Lang::En,
+        Lang::EN,
         &Reply::Text {
             body: "é".repeat(2000),
         },
     );
     assert_eq!(exact, vec![json!({ "text": "é".repeat(2000) })]);
     let over = render(
-        Lang::En,
+        Lang::EN,
         &Reply::Text {
             body: "é".repeat(2001),
         },
     );
     assert_eq!(over.len(), 2);
     assert_eq!(over[1], json!({ "text": "é" }));
-    assert!(render(Lang::En, &Reply::Text { body: " ".into() }).is_empty());
+    assert!(render(Lang::EN, &Reply::Text { body: " ".into() }).is_empty());
 }
 
 #[test]
 fn images_are_reusable_attachments_followed_by_their_caption() {
     let m = render(
-        Lang::En,
+        Lang::EN,
         &Reply::Image {
             url: "https://cdn.example/mug.jpg".into(),
             caption: Some("Blue mug".into()),
@@ -165,7 +165,7 @@ fn images_are_reusable_attachments_followed_by_their_caption() {
         ]
     );
     let bare = render(
-        Lang::En,
+        Lang::EN,
         &Reply::Image {
             url: "https://cdn.example/mug.jpg".into(),
             caption: None,
@@ -181,7 +181,7 @@ fn links_are_a_button_template_with_one_web_url_button() {
         label: "Pay securely with Stripe".into(),
         url: "https://checkout.stripe.com/c/pay/cs_test".into(),
     };
-    let m = render(Lang::En, &link("Your order is ready to pay."));
+    let m = render(Lang::EN, &link("Your order is ready to pay."));
     assert_eq!(
         m,
         vec![json!({
@@ -199,12 +199,12 @@ fn links_are_a_button_template_with_one_web_url_button() {
             },
         })]
     );
-    let exact = render(Lang::En, &link(&"b".repeat(640)));
+    let exact = render(Lang::EN, &link(&"b".repeat(640)));
     assert_eq!(
         exact[0]["attachment"]["payload"]["template_type"],
         json!("button")
     );
-    let over = render(Lang::En, &link(&"b".repeat(641)));
+    let over = render(Lang::EN, &link(&"b".repeat(641)));
     assert_eq!(
         over,
         vec![

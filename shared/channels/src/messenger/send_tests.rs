@@ -161,13 +161,13 @@ async fn send_posts_each_part_with_the_token_in_the_query() {
         caption: Some("Blue mug".into()),
     };
     let sent = sender(&base)
-        .send(&test_server::single(&ana(), Lang::En, &reply).out())
+        .send(&test_server::single(&ana(), Lang::EN, &reply).out())
         .await
         .expect("sent");
     assert_eq!(sent.message_ids, vec!["m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM"; 2]);
     let seen = log.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
-    for (request, message) in seen.iter().zip(render(Lang::En, &reply)) {
+    for (request, message) in seen.iter().zip(render(Lang::EN, &reply)) {
         assert_eq!(request.path, "/v21.0/me/messages");
         assert_eq!(request.query, "access_token=EAAGpage%2Btoken%2Fsecret");
         assert_eq!(
@@ -187,7 +187,7 @@ async fn an_order_update_outside_the_window_carries_the_tag() {
     let reply = Reply::Text {
         body: "Order 1042 has shipped.".into(),
     };
-    let single = test_server::single(&ana(), Lang::En, &reply);
+    let single = test_server::single(&ana(), Lang::EN, &reply);
     let out = Outgoing {
         mode: SendMode::OrderUpdate,
         ..single.out()
@@ -217,7 +217,7 @@ async fn send_classifies_graph_errors_and_stops_at_the_first() {
         body: format!("{}\n{}", "a".repeat(1990), "b".repeat(100)),
     };
     let f = sender(&server.base)
-        .send(&test_server::single(&ana(), Lang::En, &reply).out())
+        .send(&test_server::single(&ana(), Lang::EN, &reply).out())
         .await;
     assert!(
         matches!(f, Err(SendFailure::Permanent { code: Some(10), .. })),
@@ -232,7 +232,7 @@ async fn send_classifies_graph_errors_and_stops_at_the_first() {
     )
     .await;
     let f = sender(&server.base)
-        .send(&test_server::single(&ana(), Lang::En, &Reply::Text { body: "hi".into() }).out())
+        .send(&test_server::single(&ana(), Lang::EN, &Reply::Text { body: "hi".into() }).out())
         .await;
     assert_eq!(
         f,
@@ -249,7 +249,7 @@ async fn an_unreachable_graph_is_transient_and_never_shows_the_token() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let f = sender(&base)
-        .send(&test_server::single(&ana(), Lang::En, &Reply::Text { body: "hi".into() }).out())
+        .send(&test_server::single(&ana(), Lang::EN, &Reply::Text { body: "hi".into() }).out())
         .await;
     let Err(failure @ SendFailure::Transient { code: None, .. }) = f else {
         panic!("{f:?}")

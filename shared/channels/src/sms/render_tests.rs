@@ -81,7 +81,7 @@ fn only(mut bodies: Vec<String>) -> String {
 #[test]
 fn choices_are_a_numbered_gsm7_menu() {
     let text = only(render(
-        Lang::En,
+        Lang::EN,
         &menu(
             "Pick a size:",
             vec![
@@ -101,12 +101,12 @@ fn choices_are_a_numbered_gsm7_menu() {
 #[test]
 fn a_japanese_menu_answers_in_japanese() {
     let text = only(render(
-        Lang::Ja,
+        Lang::JA,
         &menu("サイズ", vec![choice("c:s", "S", None)]),
     ));
     assert_eq!(
         text,
-        format!("サイズ\n1. S\n{}", Msg::ReplyWithNumber.text(Lang::Ja))
+        format!("サイズ\n1. S\n{}", Msg::ReplyWithNumber.text(Lang::JA))
     );
 }
 
@@ -117,7 +117,7 @@ fn descriptions_give_way_first_then_titles_then_the_body() {
         .map(|i| choice(&format!("c:{i}"), &format!("Item {i}"), Some(&long)))
         .collect();
     // Cut descriptions fit: every line keeps 40 characters of its description.
-    let text = only(render(Lang::En, &menu("Pick:", choices.clone())));
+    let text = only(render(Lang::EN, &menu("Pick:", choices.clone())));
     assert!(segments(&text).1 <= LIMITS.segment_budget, "{text}");
     assert!(
         text.contains(&format!("1. Item 1 - {}...", "d".repeat(39))),
@@ -128,7 +128,7 @@ fn descriptions_give_way_first_then_titles_then_the_body() {
     let many: Vec<Choice> = (1..=12)
         .map(|i| choice(&format!("c:{i}"), &format!("Item {i}"), Some(&long)))
         .collect();
-    let text = only(render(Lang::En, &menu("Pick:", many)));
+    let text = only(render(Lang::EN, &menu("Pick:", many)));
     assert!(segments(&text).1 <= LIMITS.segment_budget, "{text}");
     assert!(
         text.contains("\n12. Item 12\n") && !text.contains("ddd"),
@@ -139,7 +139,7 @@ fn descriptions_give_way_first_then_titles_then_the_body() {
     let titled: Vec<Choice> = (1..=12)
         .map(|i| choice(&format!("c:{i}"), &format!("{i} {}", "t".repeat(60)), None))
         .collect();
-    let text = only(render(Lang::En, &menu("Pick:", titled)));
+    let text = only(render(Lang::EN, &menu("Pick:", titled)));
     assert!(segments(&text).1 <= LIMITS.segment_budget, "{text}");
     assert!(
         text.contains(&format!("\n1. 1 {}...\n", "t".repeat(27))),
@@ -149,7 +149,7 @@ fn descriptions_give_way_first_then_titles_then_the_body() {
     // A long body is shortened, the menu kept whole.
     let body = "b".repeat(700);
     let text = only(render(
-        Lang::En,
+        Lang::EN,
         &menu(&body, vec![choice("c:a", "Add to cart", None)]),
     ));
     assert!(segments(&text).1 <= LIMITS.segment_budget, "{text}");
@@ -164,7 +164,7 @@ fn every_choice_is_listed_even_over_budget() {
     let choices: Vec<Choice> = (1..=60)
         .map(|i| choice(&format!("c:{i}"), &format!("Choice number {i}"), None))
         .collect();
-    let bodies = render(Lang::En, &menu("Pick:", choices));
+    let bodies = render(Lang::EN, &menu("Pick:", choices));
     let all = bodies.join("\n");
     assert!(all.contains("\n60. Choice number 60"), "{all}");
     assert!(
@@ -178,7 +178,7 @@ fn every_choice_is_listed_even_over_budget() {
 fn links_keep_the_url_whole() {
     let url = "https://shop.example/p/Ab3dE";
     let text = only(render(
-        Lang::En,
+        Lang::EN,
         &Reply::Link {
             body: "Reserved for you for 15 minutes. Total $24.00.\nPay securely with Stripe:"
                 .into(),
@@ -191,7 +191,7 @@ fn links_keep_the_url_whole() {
         format!("Reserved for you for 15 minutes. Total $24.00.\nPay securely with Stripe: {url}")
     );
     let long = only(render(
-        Lang::En,
+        Lang::EN,
         &Reply::Link {
             body: "x".repeat(1000),
             label: "Pay".into(),
@@ -207,7 +207,7 @@ fn images_are_their_caption_and_url() {
     let url = "https://cdn.example/mug.jpg";
     assert_eq!(
         render(
-            Lang::En,
+            Lang::EN,
             &Reply::Image {
                 url: url.into(),
                 caption: Some("Blue mug".into())
@@ -217,7 +217,7 @@ fn images_are_their_caption_and_url() {
     );
     assert_eq!(
         render(
-            Lang::En,
+            Lang::EN,
             &Reply::Image {
                 url: url.into(),
                 caption: None
@@ -230,8 +230,8 @@ fn images_are_their_caption_and_url() {
 #[test]
 fn text_over_1600_characters_is_split_and_empty_text_is_nothing() {
     let body = format!("{}\n{}", "a".repeat(1500), "b".repeat(300));
-    let parts = render(Lang::En, &Reply::Text { body });
+    let parts = render(Lang::EN, &Reply::Text { body });
     assert_eq!(parts.len(), 2);
     assert!(parts.iter().all(|p| p.chars().count() <= 1600));
-    assert!(render(Lang::En, &Reply::Text { body: " ".into() }).is_empty());
+    assert!(render(Lang::EN, &Reply::Text { body: " ".into() }).is_empty());
 }

@@ -133,7 +133,7 @@ fn bundle(replies: Vec<Reply>) -> chatdrop_domain::reply::ReplyBundle {
     chatdrop_domain::reply::ReplyBundle {
         id: "bundle-1".into(),
         conversation: ana(),
-        lang: Lang::En,
+        lang: Lang::EN,
         ack: None,
         reply_token: None,
         update: None,
@@ -154,7 +154,7 @@ fn outgoing(b: &chatdrop_domain::reply::ReplyBundle) -> Outgoing<'_> {
 /// Sends one reply from our number, the way `deliver` does.
 async fn send_one(base: &str, reply: &Reply) -> Result<Sent, SendFailure> {
     sender(base, FROM)
-        .send(&single(&ana(), Lang::En, reply).out())
+        .send(&single(&ana(), Lang::EN, reply).out())
         .await
 }
 
@@ -206,7 +206,7 @@ async fn a_messaging_service_sends_as_messaging_service_sid() {
     let api = serve(201, vec![], CREATED).await;
     let service = "MG0123456789abcdef0123456789abcdef";
     sender(&api.base, service)
-        .send(&single(&ana(), Lang::En, &hi()).out())
+        .send(&single(&ana(), Lang::EN, &hi()).out())
         .await
         .expect("sent");
     assert_eq!(

@@ -10,12 +10,12 @@ fn single(mut calls: Vec<Call>) -> Call {
 
 #[test]
 fn text_is_send_message_with_a_numeric_chat_id() {
-    let (method, params) = single(render(CHAT, Lang::En, &Reply::Text { body: "hi".into() }));
+    let (method, params) = single(render(CHAT, Lang::EN, &Reply::Text { body: "hi".into() }));
     assert_eq!(method, "sendMessage");
     assert_eq!(params, json!({ "chat_id": 7001234567_i64, "text": "hi" }));
     let (_, params) = single(render(
         "@mugshop",
-        Lang::En,
+        Lang::EN,
         &Reply::Text { body: "hi".into() },
     ));
     assert_eq!(params["chat_id"], json!("@mugshop"));
@@ -25,7 +25,7 @@ fn text_is_send_message_with_a_numeric_chat_id() {
 fn long_text_is_split_at_4096_characters() {
     let exact = render(
         CHAT,
-        Lang::En,
+        Lang::EN,
         &Reply::Text {
             body: "é".repeat(4096),
         },
@@ -33,7 +33,7 @@ fn long_text_is_split_at_4096_characters() {
     assert_eq!(exact.len(), 1);
     let over = render(
         CHAT,
-        Lang::En,
+        Lang::EN,
         &Reply::Text {
             body: "é".repeat(4097),
         },
@@ -49,7 +49,7 @@ fn choices_are_an_inline_keyboard_one_button_per_row() {
         choice("k:v", "View cart"),
     ];
     list[0].description = Some("$12.00".into());
-    let (method, params) = single(render(CHAT, Lang::En, &choices_reply("Pick one", list)));
+    let (method, params) = single(render(CHAT, Lang::EN, &choices_reply("Pick one", list)));
     assert_eq!(method, "sendMessage");
     assert_eq!(
         params,
@@ -74,7 +74,7 @@ fn callback_data_is_limited_in_bytes_not_characters() {
         choice(&bytes_65, "Too long"),
         choice("k:v", "View cart"),
     ];
-    let (_, params) = single(render(CHAT, Lang::En, &choices_reply("Pick one", list)));
+    let (_, params) = single(render(CHAT, Lang::EN, &choices_reply("Pick one", list)));
     let rows = params["reply_markup"]["inline_keyboard"]
         .as_array()
         .unwrap();
@@ -93,13 +93,13 @@ fn callback_data_is_limited_in_bytes_not_characters() {
 fn when_no_payload_fits_the_reply_is_plain_numbered_text() {
     let long = "x".repeat(65);
     let list = vec![choice(&long, "One"), choice(&format!("{long}2"), "Two")];
-    let (_, params) = single(render(CHAT, Lang::Ja, &choices_reply("選んで", list)));
+    let (_, params) = single(render(CHAT, Lang::JA, &choices_reply("選んで", list)));
     assert!(params.get("reply_markup").is_none());
     assert_eq!(
         params["text"],
         json!(format!(
             "選んで\n\n1. One\n2. Two\n\n{}",
-            Msg::ReplyWithNumber.text(Lang::Ja)
+            Msg::ReplyWithNumber.text(Lang::JA)
         ))
     );
 }
@@ -108,7 +108,7 @@ fn when_no_payload_fits_the_reply_is_plain_numbered_text() {
 fn button_text_is_cut_to_64_characters() {
     let mut c = choice("c:p:x", &"t".repeat(50));
     c.description = Some("d".repeat(50));
-    let (_, params) = single(render(CHAT, Lang::En, &choices_reply("Pick", vec![c])));
+    let (_, params) = single(render(CHAT, Lang::EN, &choices_reply("Pick", vec![c])));
     let text = params["reply_markup"]["inline_keyboard"][0][0]["text"]
         .as_str()
         .unwrap();
@@ -120,7 +120,7 @@ fn button_text_is_cut_to_64_characters() {
 fn a_keyboard_always_has_text() {
     let (_, params) = single(render(
         CHAT,
-        Lang::En,
+        Lang::EN,
         &choices_reply("", vec![choice("c:m", "Menu")]),
     ));
     assert_eq!(params["text"], json!("Menu"));
@@ -131,7 +131,7 @@ fn a_long_body_carries_the_keyboard_on_its_last_part() {
     let body = format!("{}\n{}", "a".repeat(4000), "b".repeat(200));
     let calls = render(
         CHAT,
-        Lang::En,
+        Lang::EN,
         &choices_reply(&body, vec![choice("c:m", "Menu")]),
     );
     assert_eq!(calls.len(), 2);
@@ -143,7 +143,7 @@ fn a_long_body_carries_the_keyboard_on_its_last_part() {
 fn images_are_send_photo_with_caption() {
     let (method, params) = single(render(
         CHAT,
-        Lang::En,
+        Lang::EN,
         &Reply::Image {
             url: "https://cdn.example/mug.jpg".into(),
             caption: Some("Blue mug".into()),
@@ -156,7 +156,7 @@ fn images_are_send_photo_with_caption() {
     );
     let calls = render(
         CHAT,
-        Lang::En,
+        Lang::EN,
         &Reply::Image {
             url: "https://cdn.example/mug.jpg".into(),
             caption: Some("c".repeat(1025)),
@@ -171,7 +171,7 @@ fn images_are_send_photo_with_caption() {
 fn links_are_url_buttons() {
     let (method, params) = single(render(
         CHAT,
-        Lang::En,
+        Lang::EN,
         &Reply::Link {
             body: "Ready to pay.".into(),
             label: "Pay".into(),

@@ -92,7 +92,7 @@ async fn send_posts_each_call_to_its_method() {
         caption: Some("c".repeat(1025)),
     };
     sender(&server.base)
-        .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+        .send(&crate::test_server::single(&ana(), Lang::EN, &reply).out())
         .await
         .expect("sent");
     let requests = server.requests();
@@ -100,7 +100,7 @@ async fn send_posts_each_call_to_its_method() {
     assert_eq!(requests[0].method, http::Method::POST);
     assert_eq!(requests[0].path, format!("/bot{BOT_TOKEN}/sendPhoto"));
     assert_eq!(requests[1].path, format!("/bot{BOT_TOKEN}/sendMessage"));
-    for (request, (_, params)) in requests.iter().zip(render(CHAT, Lang::En, &reply)) {
+    for (request, (_, params)) in requests.iter().zip(render(CHAT, Lang::EN, &reply)) {
         assert_eq!(request.body, params);
         assert_eq!(
             request.headers.get("content-type").unwrap(),
@@ -139,7 +139,7 @@ async fn send_classifies_api_errors() {
     .await;
     assert_eq!(
         sender(&server.base)
-            .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+            .send(&crate::test_server::single(&ana(), Lang::EN, &reply).out())
             .await,
         Err(SendFailure::RateLimited {
             code: Some(429),
@@ -154,7 +154,7 @@ async fn send_classifies_api_errors() {
     )
     .await;
     let f = sender(&server.base)
-        .send(&crate::test_server::single(&ana(), Lang::En, &reply).out())
+        .send(&crate::test_server::single(&ana(), Lang::EN, &reply).out())
         .await;
     assert!(
         matches!(
@@ -173,7 +173,7 @@ async fn transport_failures_are_transient_and_never_reveal_the_token() {
     let base = crate::fixtures::unreachable().await;
     let f = sender(&base)
         .send(
-            &crate::test_server::single(&ana(), Lang::En, &Reply::Text { body: "hi".into() }).out(),
+            &crate::test_server::single(&ana(), Lang::EN, &Reply::Text { body: "hi".into() }).out(),
         )
         .await;
     let Err(SendFailure::Transient { code: None, detail }) = f else {

@@ -14,12 +14,12 @@ fn choices_are_numbered_lines() {
         choices: vec![tee, choice("c:p:mug", "Mug")],
     };
     assert_eq!(
-        render(Lang::En, &reply),
+        render(Lang::EN, &reply),
         vec!["Pick one\n\n1. Tee — $25.00\n2. Mug\n\nReply with a number.".to_string()]
     );
-    let ja = render(Lang::Ja, &reply);
+    let ja = render(Lang::JA, &reply);
     assert!(
-        ja[0].ends_with(&Msg::ReplyWithNumber.text(Lang::Ja)),
+        ja[0].ends_with(&Msg::ReplyWithNumber.text(Lang::JA)),
         "{ja:?}"
     );
 }
@@ -32,7 +32,7 @@ fn links_are_anchors_and_images_their_url() {
         url: "https://checkout.stripe.com/c/pay/cs_test".into(),
     };
     assert_eq!(
-        messages(Lang::En, &[link]),
+        messages(Lang::EN, &[link]),
         vec![
             "Your order is ready to pay.\n\n<a href=\"https://checkout.stripe.com/c/pay/cs_test\">Pay now</a>"
                 .to_string()
@@ -45,7 +45,7 @@ fn links_are_anchors_and_images_their_url() {
         url: "https://pay.example/x".into(),
     };
     assert_eq!(
-        messages(Lang::En, &[odd]),
+        messages(Lang::EN, &[odd]),
         vec!["Pay\n\n<b>Pay</b>: https://pay.example/x".to_string()]
     );
     let image = Reply::Image {
@@ -53,7 +53,7 @@ fn links_are_anchors_and_images_their_url() {
         caption: Some("Blue mug".into()),
     };
     assert_eq!(
-        messages(Lang::En, &[image]),
+        messages(Lang::EN, &[image]),
         vec!["Blue mug\n\nhttps://cdn.example/mug.jpg".to_string()]
     );
 }
@@ -61,7 +61,7 @@ fn links_are_anchors_and_images_their_url() {
 #[test]
 fn long_text_is_split_by_bytes_not_characters() {
     // 1,000 three-byte characters: 3,000 bytes, so two messages, each within 2,048 bytes.
-    let parts = render(Lang::En, &text(&"好".repeat(1000)));
+    let parts = render(Lang::EN, &text(&"好".repeat(1000)));
     assert_eq!(parts.len(), 2);
     assert!(
         parts.iter().all(|p| p.len() <= LIMITS.text_bytes),
@@ -69,15 +69,15 @@ fn long_text_is_split_by_bytes_not_characters() {
     );
     assert_eq!(parts.concat(), "好".repeat(1000));
     // Exactly at the limit is one message.
-    assert_eq!(render(Lang::En, &text(&"a".repeat(2048))).len(), 1);
-    assert_eq!(render(Lang::En, &text(&"a".repeat(2049))).len(), 2);
+    assert_eq!(render(Lang::EN, &text(&"a".repeat(2048))).len(), 1);
+    assert_eq!(render(Lang::EN, &text(&"a".repeat(2049))).len(), 2);
     // Line breaks are preferred cut points.
     let lines = format!("{}\n{}", "a".repeat(1500), "b".repeat(1000));
     assert_eq!(
-        render(Lang::En, &text(&lines)),
+        render(Lang::EN, &text(&lines)),
         vec!["a".repeat(1500), "b".repeat(1000)]
     );
-    assert!(render(Lang::En, &text("  \n ")).is_empty());
+    assert!(render(Lang::EN, &text("  \n ")).is_empty());
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn batches_merge_consecutive_replies_that_fit_one_message() {
         },
     ];
     assert_eq!(s.batches(&replies, SendMode::Session), vec![3]);
-    assert_eq!(messages(Lang::En, &replies).len(), 1);
+    assert_eq!(messages(Lang::EN, &replies).len(), 1);
 
     // Replies that do not fit together start a new message.
     let big = text(&"x".repeat(1500));
@@ -103,7 +103,7 @@ fn batches_merge_consecutive_replies_that_fit_one_message() {
     assert_eq!(groups, vec![1, 2, 1]);
     let mut at = 0;
     for g in groups {
-        let sent = messages(Lang::En, &replies[at..at + g]);
+        let sent = messages(Lang::EN, &replies[at..at + g]);
         assert_eq!(sent.len(), 1);
         assert!(sent[0].len() <= LIMITS.text_bytes);
         at += g;
@@ -141,13 +141,13 @@ fn japanese_groups_fit_one_message_too() {
         let mut at = 0;
         for &g in &groups {
             let group = &replies[at..at + g];
-            let ja = messages(Lang::Ja, group).len();
-            let en = messages(Lang::En, group).len();
+            let ja = messages(Lang::JA, group).len();
+            let en = messages(Lang::EN, group).len();
             // Never more messages than planned, and a merged group is one message unless
             // its first reply alone needs more.
             assert!(en <= ja, "{n}: {groups:?}");
             if g > 1 {
-                assert_eq!(ja, messages(Lang::Ja, &group[..1]).len().max(1), "{n}");
+                assert_eq!(ja, messages(Lang::JA, &group[..1]).len().max(1), "{n}");
             }
             at += g;
         }

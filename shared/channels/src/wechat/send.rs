@@ -130,7 +130,7 @@ impl Outbound for WechatSender {
         // Grouping with the language whose line is longest in bytes keeps every group within
         // one message's worth in the customer's language too (packing in order is monotone:
         // shorter pieces never need more messages).
-        let longest = [Lang::En, Lang::Ja]
+        let longest = [Lang::EN, Lang::JA]
             .into_iter()
             .max_by_key(|l| Msg::ReplyWithNumber.text(*l).len())
             .unwrap_or_default();

@@ -142,7 +142,7 @@ async fn a_group_goes_out_as_one_merged_message() {
     let bundle = chatdrop_domain::reply::ReplyBundle {
         id: "b1".into(),
         conversation: ana(),
-        lang: Lang::En,
+        lang: Lang::EN,
         ack: None,
         reply_token: None,
         update: None,

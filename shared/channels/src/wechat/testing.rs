@@ -47,7 +47,7 @@ pub(super) fn sender_for(base: &str, tokens: Arc<dyn TokenCache>) -> WechatSende
 
 /// Sends one reply the way `deliver` does.
 pub(super) async fn send_one(s: &WechatSender, reply: &Reply) -> Result<Sent, SendFailure> {
-    s.send(&crate::test_server::single(&ana(), Lang::En, reply).out())
+    s.send(&crate::test_server::single(&ana(), Lang::EN, reply).out())
         .await
 }
 

@@ -25,7 +25,7 @@ fn choices(n: usize, title_len: usize) -> Vec<Choice> {
 fn render_choices_with(body: &str, list: Vec<Choice>) -> Vec<Value> {
     render(
         ANA,
-        Lang::En,
+        Lang::EN,
         &Reply::Choices {
             body: body.into(),
             menu_label: "Menu".into(),
@@ -45,7 +45,7 @@ fn interactive_type(v: &Value) -> &str {
 
 #[test]
 fn every_message_carries_the_envelope() {
-    let m = single(render(ANA, Lang::En, &Reply::Text { body: "hi".into() }));
+    let m = single(render(ANA, Lang::EN, &Reply::Text { body: "hi".into() }));
     assert_eq!(
         m,
         json!({
@@ -61,13 +61,13 @@ fn every_message_carries_the_envelope() {
 #[test]
 fn long_text_is_split_at_the_limit() {
     let body = format!("{}\n{}", "a".repeat(4000), "b".repeat(200));
-    let parts = render(ANA, Lang::En, &Reply::Text { body });
+    let parts = render(ANA, Lang::EN, &Reply::Text { body });
     assert_eq!(parts.len(), 2);
     assert_eq!(parts[0]["text"]["body"], json!("a".repeat(4000)));
     assert_eq!(parts[1]["text"]["body"], json!("b".repeat(200)));
     let exact = render(
         ANA,
-        Lang::En,
+        Lang::EN,
         &Reply::Text {
             body: "é".repeat(4096),
         },
@@ -75,13 +75,13 @@ fn long_text_is_split_at_the_limit() {
     assert_eq!(exact.len(), 1);
     let over = render(
         ANA,
-        Lang::En,
+        Lang::EN,
         &Reply::Text {
             body: "é".repeat(4097),
         },
     );
     assert_eq!(over.len(), 2);
-    assert!(render(ANA, Lang::En, &Reply::Text { body: " ".into() }).is_empty());
+    assert!(render(ANA, Lang::EN, &Reply::Text { body: " ".into() }).is_empty());
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn numbered_text_includes_descriptions_and_the_language_hint() {
     list[0].description = Some("$12.00".into());
     let m = single(render(
         ANA,
-        Lang::Ja,
+        Lang::JA,
         &Reply::Choices {
             body: "選んでください".into(),
             menu_label: "メニュー".into(),
@@ -174,7 +174,7 @@ fn numbered_text_includes_descriptions_and_the_language_hint() {
     let text = m["text"]["body"].as_str().unwrap();
     assert!(text.contains("1. 1xxxx — $12.00\n"), "{text}");
     assert!(
-        text.ends_with(&Msg::ReplyWithNumber.text(Lang::Ja)),
+        text.ends_with(&Msg::ReplyWithNumber.text(Lang::JA)),
         "{text}"
     );
 }
@@ -203,13 +203,13 @@ fn a_long_menu_label_is_cut_and_an_empty_one_replaced() {
         menu_label: label.into(),
         choices: choices(4, 3),
     };
-    let m = single(render(ANA, Lang::En, &reply("Browse the whole catalog")));
+    let m = single(render(ANA, Lang::EN, &reply("Browse the whole catalog")));
     let label = m["interactive"]["action"]["button"].as_str().unwrap();
     assert_eq!(label.chars().count(), 20);
-    let m = single(render(ANA, Lang::En, &reply("")));
+    let m = single(render(ANA, Lang::EN, &reply("")));
     assert_eq!(
         m["interactive"]["action"]["button"],
-        json!(Msg::ChooseLabel.text(Lang::En))
+        json!(Msg::ChooseLabel.text(Lang::EN))
     );
 }
 
@@ -233,7 +233,7 @@ fn no_choices_is_just_the_body() {
 fn images_carry_their_caption_when_it_fits() {
     let m = single(render(
         ANA,
-        Lang::En,
+        Lang::EN,
         &Reply::Image {
             url: "https://cdn.example/mug.jpg".into(),
             caption: Some("Blue mug".into()),
@@ -246,7 +246,7 @@ fn images_carry_their_caption_when_it_fits() {
     );
     let parts = render(
         ANA,
-        Lang::En,
+        Lang::EN,
         &Reply::Image {
             url: "https://cdn.example/mug.jpg".into(),
             caption: Some("c".repeat(1025)),
@@ -264,7 +264,7 @@ fn images_carry_their_caption_when_it_fits() {
 fn links_are_cta_url_messages() {
     let m = single(render(
         ANA,
-        Lang::En,
+        Lang::EN,
         &Reply::Link {
             body: "Your order is ready to pay.".into(),
             label: "Pay securely with Stripe".into(),

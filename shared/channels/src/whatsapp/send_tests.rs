@@ -114,7 +114,7 @@ fn ana() -> ConversationId {
 async fn send_text(base: &str, body: &str) -> Result<Sent, SendFailure> {
     let reply = Reply::Text { body: body.into() };
     sender(base)
-        .send(&test_server::single(&ana(), Lang::En, &reply).out())
+        .send(&test_server::single(&ana(), Lang::EN, &reply).out())
         .await
 }
 
@@ -142,7 +142,7 @@ async fn send_posts_each_part_with_the_bearer_token() {
     assert_eq!(requests.len(), 2);
     for (request, expected) in requests
         .iter()
-        .zip(render(ANA, Lang::En, &Reply::Text { body }))
+        .zip(render(ANA, Lang::EN, &Reply::Text { body }))
     {
         assert_eq!(request.method, http::Method::POST);
         assert_eq!(request.path, "/v21.0/106000000000002/messages");
@@ -250,7 +250,7 @@ async fn an_order_update_outside_the_window_is_the_template_with_flattened_param
     let bundle = chatdrop_domain::reply::ReplyBundle {
         id: "bundle-1".into(),
         conversation: ana(),
-        lang: Lang::En,
+        lang: Lang::EN,
         ack: None,
         reply_token: None,
         update: Some(OrderUpdate {
