@@ -8,6 +8,7 @@
 //! customer's chat.
 
 use crate::i18n::Lang;
+use crate::market::Market;
 use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -35,7 +36,13 @@ impl Localized {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Catalog {
+    /// The currency of `price` and `price_delta`: the implicit market's, or the first market's
+    /// when markets are declared.
     pub currency: Currency,
+    /// Where the catalog sells; empty means one implicit market in `currency` (see
+    /// [`crate::market`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub markets: Vec<Market>,
     pub categories: Vec<Category>,
     pub products: Vec<Product>,
 }
@@ -158,6 +165,17 @@ impl Catalog {
 
     pub fn products_in(&self, category: &str) -> impl Iterator<Item = &Product> {
         self.products.iter().filter(move |p| p.category == category)
+    }
+
+    /// The market serving a channel: the first that lists it, else the first declared, else
+    /// the implicit one.
+    pub fn market_for(&self, channel: crate::channel::Channel) -> Market {
+        self.markets
+            .iter()
+            .find(|m| m.channels.contains(&channel))
+            .or(self.markets.first())
+            .cloned()
+            .unwrap_or_else(|| Market::implicit(self.currency))
     }
 
     pub fn money(&self, minor: i64) -> Money {

@@ -30,6 +30,7 @@
 use crate::{CATALOG_CACHE, DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
 use chatdrop_domain::catalog::{Catalog, CatalogError, Category, Product};
+use chatdrop_domain::market::Market;
 use chatdrop_domain::money::Currency;
 use chatdrop_domain::ports::{CatalogSource, PortError};
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,9 @@ fn version_pk(version: i64) -> String {
 struct Header {
     currency: Currency,
     categories: Vec<Category>,
+    /// Absent in headers written before markets existed: one implicit market.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    markets: Vec<Market>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +201,7 @@ impl DynamoStore {
         Ok(Catalog {
             currency: header.currency,
             categories: header.categories,
+            markets: header.markets,
             products: products.into_iter().map(|p| p.product).collect(),
         })
     }
@@ -330,6 +335,7 @@ impl DynamoStore {
         let header = Header {
             currency: catalog.currency,
             categories: catalog.categories.clone(),
+            markets: catalog.markets.clone(),
         };
         let mut items = vec![item_with_key(&header, &pk, "META")?];
         for (position, p) in catalog.products.iter().enumerate() {
