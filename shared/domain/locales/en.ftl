@@ -1,0 +1,181 @@
+### chatdrop's customer-facing text, English: the source every other locale translates.
+###
+### Syntax: https://projectfluent.org/fluent/guide/
+### Each message id is the kebab-case name of a `Msg` variant (shared/domain/src/i18n.rs);
+### a translation keeps every id and uses the same variables as this file. Amounts, prices
+### and dates arrive already formatted as text; counts ($units, $quantity, $max, …) are
+### numbers, so plural selectors work on them. Keep messages short: they are chat messages
+### and button labels (a Telegram button shows about 20 characters on a phone).
+
+## Browsing
+
+welcome = Hi! Welcome to our shop. What would you like to see?
+# Button label.
+menu-label = Menu
+# Button label: opens a list to choose from.
+choose-label = Choose
+choose-category = Choose a category:
+# $category: the category's name.
+products-in = { $category }: choose a product.
+category-empty = { $category } has nothing in it right now.
+# The value: $name, $price, $description of a product.
+# .options: added on a new line when the product has options; $options lists them.
+product-detail =
+    { $name } — { $price }
+    { $description }
+    .options = You choose: { $options }.
+# Button label.
+customize-and-add = Customize & add
+# Button label.
+add-to-cart = Add to cart
+# Button label.
+back = Back
+# Button label.
+view-cart = View cart
+# Button label.
+menu = Menu
+# $query: what the customer typed.
+search-results = Here is what I found for “{ $query }”:
+nothing-found = I found nothing for “{ $query }”. Here is the menu:
+unknown-product = Sorry, that product is no longer available.
+unknown-category = Sorry, that category is no longer available.
+contact-linked = Thanks! Your phone number is now linked to this chat.
+image-received = Thanks for the picture! I can only read text and buttons. Here is the menu:
+unsupported = Sorry, I can't read that kind of message. Type “menu” to browse the shop.
+stale-button = That button belongs to an earlier step.
+unknown-tap = Sorry, that button no longer works.
+
+## Customizing a product: $product is its name, $group the option group ("size"),
+## $step of $steps the position in the questions.
+
+ask-option = { $product } ({ $step }/{ $steps }): choose the { $group }.
+# $max: the longest text allowed, in characters.
+ask-text = { $product } ({ $step }/{ $steps }): type the { $group }, up to { $max } characters.
+# Button label.
+skip = Skip
+# Button label.
+cancel = Cancel
+try-again = Please choose again.
+cancelled = Customization cancelled; nothing was added.
+
+## Why a choice was refused
+
+choice-wrong-step = That choice is for another step.
+choice-unknown-option = I couldn't find that option.
+# $option cannot go with $other, an option already chosen.
+choice-excluded = { $option } can't be combined with { $other }.
+# $needed: the options $option needs (one of them).
+choice-requires = { $option } is only available with { $needed }.
+choice-not-optional = This step can't be skipped.
+choice-text-empty = The text is empty.
+choice-text-too-long = That is longer than { $max } characters.
+# $character: the character that cannot be used.
+choice-text-character = “{ $character }” can't be used here: use letters, digits, spaces and . , ' & - !
+
+## The cart
+
+# $item and $price: what was added; $units: items now in the cart; $total: the cart's total.
+added =
+    Added to your cart: { $item } — { $price }.
+    Your cart: { $units ->
+        [one] { $units } item
+       *[other] { $units } items
+    }, { $total }.
+cart-header = Your cart:
+# One line of the cart: $n is its number in the list, $amount its price.
+cart-line = { $n }. { $item } × { $quantity } — { $amount }
+cart-total = Total: { $total }
+cart-empty = Your cart is empty.
+# Button label.
+keep-shopping = Keep shopping
+# Button label.
+empty-cart = Empty cart
+# Button label: change one line of the cart.
+change = Change { $item }
+line-view = { $item } × { $quantity }. What would you like to change?
+# Button label.
+one-more = One more
+# Button label.
+one-less = One less
+# Button label.
+remove = Remove
+removed = Removed from your cart.
+emptied = Your cart is now empty.
+quantity-set = Quantity set to { $quantity }.
+unknown-line = That item is no longer in your cart.
+too-many = You can have at most { $max } of one item.
+too-many-lines = Your cart can hold at most { $max } different items.
+# Under a list of numbered choices, when the chat has no buttons (SMS).
+reply-with-number = Reply with a number.
+
+## Checkout
+
+# Button label.
+checkout = Checkout
+checkout-empty = Your cart is empty, so there is nothing to check out.
+# $minutes: how long the items are held; $total: the amount to pay.
+reserved =
+    Reserved for you for { $minutes } minutes. Total { $total }.
+    Pay securely with Stripe:
+# Button label.
+pay-now = Pay now
+qr-caption = Or scan this code to pay on another device.
+# Button label.
+cancel-reservation = Cancel reservation
+sold-out = Sorry, { $item } is sold out. Your cart is unchanged.
+# $limit: how many one customer may buy.
+over-limit = Sorry, this drop allows { $limit } per customer, and that includes your other orders and chats. Your cart is unchanged.
+# A drop is a sale that opens and closes at set times. $drop: its name; $when: its opening time.
+drop-not-yet = { $drop } opens at { $when }. Your cart will wait for you.
+drop-over = Sorry, { $drop } has ended.
+payment-unavailable = Sorry, payment is unavailable right now. Nothing was charged; please try again later.
+
+## Orders: $number is the order's number.
+
+reservation-cancelled = Order { $number } is cancelled and nothing was charged.
+already-paid = Order { $number } is already paid.
+not-your-order = I can't find that order in this chat.
+orders-header = Your orders:
+# $status: one of the order-state-* messages below.
+order-summary = #{ $number } — { $status } — { $total }
+order-state-awaiting-payment = awaiting payment
+order-state-paid = paid
+order-state-lapsed = lapsed
+order-state-cancelled = cancelled
+order-state-under-review = under review
+order-state-shipped = shipped
+order-state-refunded = refunded
+no-orders = You have no orders yet.
+# $items: the order's lines, one per line.
+confirmation =
+    Thank you! Order { $number } is paid.
+    { $items }
+    Total: { $total }
+    We'll message you here when it ships.
+lapsed = Your reservation { $number } has lapsed, so the items went back on sale. Nothing was charged.
+# Button label.
+checkout-again = Check out again
+shipped = Good news: order { $number } has shipped. Tracking number: { $tracking }
+refunded = Order { $number } has been refunded in full.
+late-payment = We received your payment for order { $number } after its reservation lapsed. Our team will contact you here shortly; you will not lose your money.
+# A payment that does not match the order (amount, currency, page).
+payment-under-review = We received a payment for order { $number } that we need to check before we confirm it. Our team will contact you here shortly; you will not lose your money.
+# Button label.
+my-orders = My orders
+
+## Web pages the customer opens from the chat: a title and a sentence each.
+
+# After paying on Stripe's page.
+paid-page-title = Thank you
+paid-page-text = Your payment is being confirmed. You can go back to the chat: the confirmation arrives there.
+# The customer left Stripe's page without paying.
+cancelled-page-title = Payment not completed
+cancelled-page-text = Nothing was charged. Go back to the chat to pay while your reservation holds.
+already-paid-page-title = Already paid
+already-paid-page-text = Order { $number } is paid. Its updates arrive in your chat.
+lapsed-page-title = This reservation has ended
+lapsed-page-text = Reservation { $number } lapsed, so its items went back on sale and nothing was charged. Go back to the chat to check out again while stock remains.
+unknown-link-page-title = Link not found
+unknown-link-page-text = This pay link does not exist. Go back to the chat for a fresh one.
+pay-link-failed-page-title = Please try again
+pay-link-failed-page-text = We could not open the payment page just now. Nothing was charged.
