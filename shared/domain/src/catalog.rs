@@ -9,9 +9,10 @@
 
 use crate::i18n::Lang;
 use crate::market::Market;
+use crate::messages::{CompiledMessages, Messages, MessagesError};
 use crate::money::{Currency, Money};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// Text in each supported language; English is required and is the fallback.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +46,13 @@ pub struct Catalog {
     pub markets: Vec<Market>,
     pub categories: Vec<Category>,
     pub products: Vec<Product>,
+    /// The retailer's message files (Fluent source) by locale: rewordings of shipped messages,
+    /// or whole added languages (see [`crate::messages`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages: BTreeMap<Lang, String>,
+    /// `messages` built into bundles, once per loaded catalog ([`Catalog::voice`]).
+    #[serde(skip)]
+    pub compiled_messages: CompiledMessages,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -144,6 +152,8 @@ pub enum CatalogError {
         group: String,
         problem: &'static str,
     },
+    #[error("message files:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Messages(Vec<MessagesError>),
 }
 
 /// Catalog ids appear inside button payloads, so they are short and plain.
@@ -223,6 +233,10 @@ impl Catalog {
                 });
             }
             validate_groups(p)?;
+        }
+        if !self.messages.is_empty() {
+            Messages::with_overrides(&self.messages, self.default_lang())
+                .map_err(CatalogError::Messages)?;
         }
         Ok(())
     }

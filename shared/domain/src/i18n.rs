@@ -1,15 +1,31 @@
-//! Every customer-facing sentence, per language.
+//! Every customer-facing sentence, named in code and worded in message files.
 //!
 //! The flows never write a sentence inline: they name a [`Msg`] and its values, and
-//! [`Msg::text`] picks the words for the customer's language. Adding a language means adding a
-//! [`Lang`] variant and one arm per message, and the compiler lists every message still missing.
+//! [`Msg::text`] asks a [`Voice`] (a language and a set of [`Messages`]) for the words. The words
+//! live in [Project Fluent](https://projectfluent.org/fluent/guide/) files, one per locale
+//! (`shared/domain/locales/<tag>.ftl`), so a translator edits text, not Rust, and plurals are
+//! the language's own (`1 item`, `2 items` in English; one form in Japanese).
+//!
+//! Each variant is one message id, its name in kebab case (`ProductsIn` → `products-in`); its
+//! fields are the message's variables (`$name`, `$price`), and a tuple variant's value gets a
+//! name saying what it holds (`$category`, `$number`). Counts travel as numbers so Fluent's
+//! plural selectors can pick a form; prices and dates arrive formatted. Two variants fan out:
+//! [`Msg::Rejected`] speaks one `choice-…` message per [`ChoiceError`], and an order's status
+//! is its own `order-state-…` message placed into `order-summary`.
+//!
 //! The language comes from the platform's locale when it gives one (Telegram's
 //! `language_code`), else from the retailer's default. The pages a browser opens from the chat
 //! (the `…Page…` messages, served by the payment-webhook function) speak the order's language
 //! when they know the order, else the browser's ([`Lang::from_accept_language`]).
+//!
+//! A `Lang` alone is a voice with chatdrop's shipped text; the conversation flows speak with the
+//! catalog's voice ([`Catalog::voice`](crate::catalog::Catalog::voice)), which carries the
+//! retailer's overrides (see [`crate::messages`]).
 
 use crate::customization::ChoiceError;
 pub use crate::lang::{Lang, LangError};
+pub use crate::messages::{Messages, Voice};
+use fluent_bundle::FluentArgs;
 
 /// A customer-facing message and the values it needs.
 #[derive(Clone, Debug)]
@@ -169,378 +185,282 @@ pub enum OrderState {
 }
 
 impl Msg<'_> {
-    pub fn text(&self, lang: Lang) -> String {
-        // Until the message files land, Japanese has its own words and every other language
-        // reads English.
-        match lang.primary() {
-            "ja" => self.ja(),
-            _ => self.en(),
-        }
-    }
-
-    fn en(&self) -> String {
-        use Msg::*;
+    /// The words for this message in `voice`'s language: a [`Lang`] for the shipped text, or a
+    /// [`Voice`] carrying a retailer's overrides.
+    pub fn text<'v>(&self, voice: impl Into<Voice<'v>>) -> String {
+        let voice = voice.into();
+        let mut args = FluentArgs::new();
         match self {
-            Welcome => "Hi! Welcome to our shop. What would you like to see?".into(),
-            MenuLabel => "Menu".into(),
-            ChooseLabel => "Choose".into(),
-            ChooseCategory => "Choose a category:".into(),
-            ProductsIn(c) => format!("{c}: choose a product."),
-            CategoryEmpty(c) => format!("{c} has nothing in it right now."),
-            ProductDetail {
+            Msg::ProductDetail {
                 name,
                 price,
                 description,
                 options,
             } => {
-                let mut s = format!("{name} — {price}\n{description}");
+                args.set("name", *name);
+                args.set("price", *price);
+                args.set("description", *description);
+                args.set("options", *options);
+                let mut text = voice.say(self.id(), Some(&args));
                 if !options.is_empty() {
-                    s.push_str(&format!("\nYou choose: {options}."));
+                    text.push('\n');
+                    text.push_str(&voice.say_attribute(self.id(), "options", Some(&args)));
                 }
-                s
+                text
             }
-            CustomizeAndAdd => "Customize & add".into(),
-            AddToCart => "Add to cart".into(),
-            Back => "Back".into(),
-            ViewCart => "View cart".into(),
-            Menu => "Menu".into(),
-            SearchResults(q) => format!("Here is what I found for “{q}”:"),
-            NothingFound(q) => format!("I found nothing for “{q}”. Here is the menu:"),
-            UnknownProduct => "Sorry, that product is no longer available.".into(),
-            UnknownCategory => "Sorry, that category is no longer available.".into(),
-            ContactLinked => "Thanks! Your phone number is now linked to this chat.".into(),
-            ImageReceived => {
-                "Thanks for the picture! I can only read text and buttons. Here is the menu:".into()
+            Msg::OrderSummary {
+                number,
+                status,
+                total,
+            } => {
+                args.set("number", *number);
+                args.set("status", voice.say(status.id(), None));
+                args.set("total", *total);
+                voice.say(self.id(), Some(&args))
             }
-            Unsupported => {
-                "Sorry, I can't read that kind of message. Type “menu” to browse the shop.".into()
+            _ => {
+                self.fill(&mut args);
+                voice.say(self.id(), Some(&args))
             }
-            StaleButton => "That button belongs to an earlier step.".into(),
-            UnknownTap => "Sorry, that button no longer works.".into(),
+        }
+    }
+
+    /// The message's id in the `.ftl` files.
+    pub fn id(&self) -> &'static str {
+        use Msg::*;
+        match self {
+            Welcome => "welcome",
+            MenuLabel => "menu-label",
+            ChooseLabel => "choose-label",
+            ChooseCategory => "choose-category",
+            ProductsIn(_) => "products-in",
+            CategoryEmpty(_) => "category-empty",
+            ProductDetail { .. } => "product-detail",
+            CustomizeAndAdd => "customize-and-add",
+            AddToCart => "add-to-cart",
+            Back => "back",
+            ViewCart => "view-cart",
+            Menu => "menu",
+            SearchResults(_) => "search-results",
+            NothingFound(_) => "nothing-found",
+            UnknownProduct => "unknown-product",
+            UnknownCategory => "unknown-category",
+            ContactLinked => "contact-linked",
+            ImageReceived => "image-received",
+            Unsupported => "unsupported",
+            StaleButton => "stale-button",
+            UnknownTap => "unknown-tap",
+            AskOption { .. } => "ask-option",
+            AskText { .. } => "ask-text",
+            Skip => "skip",
+            Cancel => "cancel",
+            Rejected(e) => choice_error_id(e),
+            TryAgain => "try-again",
+            Added { .. } => "added",
+            CartHeader => "cart-header",
+            CartLine { .. } => "cart-line",
+            CartTotal(_) => "cart-total",
+            CartEmpty => "cart-empty",
+            KeepShopping => "keep-shopping",
+            EmptyCart => "empty-cart",
+            Change(_) => "change",
+            LineView { .. } => "line-view",
+            OneMore => "one-more",
+            OneLess => "one-less",
+            Remove => "remove",
+            Removed => "removed",
+            Emptied => "emptied",
+            QuantitySet(_) => "quantity-set",
+            UnknownLine => "unknown-line",
+            TooMany(_) => "too-many",
+            TooManyLines(_) => "too-many-lines",
+            Cancelled => "cancelled",
+            ReplyWithNumber => "reply-with-number",
+            Checkout => "checkout",
+            CheckoutEmpty => "checkout-empty",
+            Reserved { .. } => "reserved",
+            PayNow => "pay-now",
+            QrCaption => "qr-caption",
+            CancelReservation => "cancel-reservation",
+            SoldOut(_) => "sold-out",
+            OverLimit(_) => "over-limit",
+            DropNotYet { .. } => "drop-not-yet",
+            DropOver(_) => "drop-over",
+            PaymentUnavailable => "payment-unavailable",
+            ReservationCancelled(_) => "reservation-cancelled",
+            AlreadyPaid(_) => "already-paid",
+            NotYourOrder => "not-your-order",
+            OrdersHeader => "orders-header",
+            OrderSummary { .. } => "order-summary",
+            NoOrders => "no-orders",
+            Confirmation { .. } => "confirmation",
+            Lapsed(_) => "lapsed",
+            CheckoutAgain => "checkout-again",
+            Shipped { .. } => "shipped",
+            Refunded(_) => "refunded",
+            LatePayment(_) => "late-payment",
+            PaymentUnderReview(_) => "payment-under-review",
+            MyOrders => "my-orders",
+            PaidPageTitle => "paid-page-title",
+            PaidPageText => "paid-page-text",
+            CancelledPageTitle => "cancelled-page-title",
+            CancelledPageText => "cancelled-page-text",
+            AlreadyPaidPageTitle => "already-paid-page-title",
+            AlreadyPaidPageText(_) => "already-paid-page-text",
+            LapsedPageTitle => "lapsed-page-title",
+            LapsedPageText(_) => "lapsed-page-text",
+            UnknownLinkPageTitle => "unknown-link-page-title",
+            UnknownLinkPageText => "unknown-link-page-text",
+            PayLinkFailedPageTitle => "pay-link-failed-page-title",
+            PayLinkFailedPageText => "pay-link-failed-page-text",
+        }
+    }
+
+    /// Sets the message's variables (the two variants `text` handles itself set none here).
+    fn fill<'s>(&'s self, args: &mut FluentArgs<'s>) {
+        use Msg::*;
+        match self {
+            ProductsIn(category) | CategoryEmpty(category) => args.set("category", *category),
+            SearchResults(query) | NothingFound(query) => args.set("query", *query),
             AskOption {
                 product,
                 group,
                 step,
                 steps,
-            } => format!("{product} ({step}/{steps}): choose the {group}."),
+            } => {
+                args.set("product", *product);
+                args.set("group", *group);
+                args.set("step", *step);
+                args.set("steps", *steps);
+            }
             AskText {
                 product,
                 group,
                 step,
                 steps,
                 max,
-            } => format!("{product} ({step}/{steps}): type the {group}, up to {max} characters."),
-            Skip => "Skip".into(),
-            Cancel => "Cancel".into(),
-            Rejected(e) => choice_error_en(e),
-            TryAgain => "Please choose again.".into(),
+            } => {
+                args.set("product", *product);
+                args.set("group", *group);
+                args.set("step", *step);
+                args.set("steps", *steps);
+                args.set("max", *max);
+            }
+            Rejected(e) => choice_error_args(e, args),
             Added {
                 item,
                 price,
                 units,
                 total,
-            } => format!(
-                "Added to your cart: {item} — {price}.\nYour cart: {units} item(s), {total}."
-            ),
-            CartHeader => "Your cart:".into(),
+            } => {
+                args.set("item", *item);
+                args.set("price", *price);
+                args.set("units", *units);
+                args.set("total", *total);
+            }
             CartLine {
                 n,
                 item,
                 quantity,
                 amount,
-            } => format!("{n}. {item} × {quantity} — {amount}"),
-            CartTotal(t) => format!("Total: {t}"),
-            CartEmpty => "Your cart is empty.".into(),
-            KeepShopping => "Keep shopping".into(),
-            EmptyCart => "Empty cart".into(),
-            Change(item) => format!("Change {item}"),
+            } => {
+                args.set("n", *n);
+                args.set("item", *item);
+                args.set("quantity", *quantity);
+                args.set("amount", *amount);
+            }
+            CartTotal(total) => args.set("total", *total),
+            Change(item) | SoldOut(item) => args.set("item", *item),
             LineView { item, quantity } => {
-                format!("{item} × {quantity}. What would you like to change?")
+                args.set("item", *item);
+                args.set("quantity", *quantity);
             }
-            OneMore => "One more".into(),
-            OneLess => "One less".into(),
-            Remove => "Remove".into(),
-            Removed => "Removed from your cart.".into(),
-            Emptied => "Your cart is now empty.".into(),
-            QuantitySet(q) => format!("Quantity set to {q}."),
-            UnknownLine => "That item is no longer in your cart.".into(),
-            TooMany(max) => format!("You can have at most {max} of one item."),
-            TooManyLines(max) => format!("Your cart can hold at most {max} different items."),
-            Cancelled => "Customization cancelled; nothing was added.".into(),
-            ReplyWithNumber => "Reply with a number.".into(),
-            Checkout => "Checkout".into(),
-            CheckoutEmpty => "Your cart is empty, so there is nothing to check out.".into(),
-            Reserved { minutes, total } => format!(
-                "Reserved for you for {minutes} minutes. Total {total}.\nPay securely with Stripe:"
-            ),
-            PayNow => "Pay now".into(),
-            QrCaption => "Or scan this code to pay on another device.".into(),
-            CancelReservation => "Cancel reservation".into(),
-            SoldOut(item) => format!("Sorry, {item} is sold out. Your cart is unchanged."),
-            OverLimit(limit) => format!(
-                "Sorry, this drop allows {limit} per customer, and that includes your other orders and chats. Your cart is unchanged."
-            ),
-            DropNotYet { drop, when } => format!("{drop} opens at {when}. Your cart will wait for you."),
-            DropOver(drop) => format!("Sorry, {drop} has ended."),
-            PaymentUnavailable => {
-                "Sorry, payment is unavailable right now. Nothing was charged; please try again later.".into()
-            }
-            ReservationCancelled(n) => format!("Order {n} is cancelled and nothing was charged."),
-            AlreadyPaid(n) => format!("Order {n} is already paid."),
-            NotYourOrder => "I can't find that order in this chat.".into(),
-            OrdersHeader => "Your orders:".into(),
-            OrderSummary {
-                number,
-                status,
-                total,
-            } => format!("#{number} — {} — {total}", order_state_en(*status)),
-            NoOrders => "You have no orders yet.".into(),
-            Confirmation {
-                number,
-                items,
-                total,
-            } => format!(
-                "Thank you! Order {number} is paid.\n{items}\nTotal: {total}\nWe'll message you here when it ships."
-            ),
-            Lapsed(n) => format!(
-                "Your reservation {n} has lapsed, so the items went back on sale. Nothing was charged."
-            ),
-            CheckoutAgain => "Check out again".into(),
-            Shipped { number, tracking } => {
-                format!("Good news: order {number} has shipped. Tracking number: {tracking}")
-            }
-            Refunded(n) => format!("Order {n} has been refunded in full."),
-            LatePayment(n) => format!(
-                "We received your payment for order {n} after its reservation lapsed. Our team will contact you here shortly; you will not lose your money."
-            ),
-            PaymentUnderReview(n) => format!(
-                "We received a payment for order {n} that we need to check before we confirm it. Our team will contact you here shortly; you will not lose your money."
-            ),
-            MyOrders => "My orders".into(),
-            PaidPageTitle => "Thank you".into(),
-            PaidPageText => "Your payment is being confirmed. You can go back to the chat: the confirmation arrives there.".into(),
-            CancelledPageTitle => "Payment not completed".into(),
-            CancelledPageText => "Nothing was charged. Go back to the chat to pay while your reservation holds.".into(),
-            AlreadyPaidPageTitle => "Already paid".into(),
-            AlreadyPaidPageText(n) => format!("Order {n} is paid. Its updates arrive in your chat."),
-            LapsedPageTitle => "This reservation has ended".into(),
-            LapsedPageText(n) => format!(
-                "Reservation {n} lapsed, so its items went back on sale and nothing was charged. Go back to the chat to check out again while stock remains."
-            ),
-            UnknownLinkPageTitle => "Link not found".into(),
-            UnknownLinkPageText => "This pay link does not exist. Go back to the chat for a fresh one.".into(),
-            PayLinkFailedPageTitle => "Please try again".into(),
-            PayLinkFailedPageText => "We could not open the payment page just now. Nothing was charged.".into(),
-        }
-    }
-
-    fn ja(&self) -> String {
-        use Msg::*;
-        match self {
-            Welcome => "こんにちは！ショップへようこそ。何をご覧になりますか？".into(),
-            MenuLabel => "メニュー".into(),
-            ChooseLabel => "選ぶ".into(),
-            ChooseCategory => "カテゴリーを選んでください：".into(),
-            ProductsIn(c) => format!("{c}：商品を選んでください。"),
-            CategoryEmpty(c) => format!("{c}には現在商品がありません。"),
-            ProductDetail {
-                name,
-                price,
-                description,
-                options,
-            } => {
-                let mut s = format!("{name} — {price}\n{description}");
-                if !options.is_empty() {
-                    s.push_str(&format!("\n選べる項目：{options}"));
-                }
-                s
-            }
-            CustomizeAndAdd => "カスタマイズして追加".into(),
-            AddToCart => "カートに追加".into(),
-            Back => "戻る".into(),
-            ViewCart => "カートを見る".into(),
-            Menu => "メニュー".into(),
-            SearchResults(q) => format!("「{q}」の検索結果："),
-            NothingFound(q) => format!("「{q}」は見つかりませんでした。メニューはこちら："),
-            UnknownProduct => "申し訳ありません。その商品は現在お取り扱いがありません。".into(),
-            UnknownCategory => "申し訳ありません。そのカテゴリーは現在ありません。".into(),
-            ContactLinked => "ありがとうございます。電話番号がこのチャットに登録されました。".into(),
-            ImageReceived => {
-                "画像をありがとうございます。テキストとボタンのみ対応しています。メニューはこちら：".into()
-            }
-            Unsupported => {
-                "申し訳ありません。その種類のメッセージには対応していません。「メニュー」と入力してください。".into()
-            }
-            StaleButton => "そのボタンは前の手順のものです。".into(),
-            UnknownTap => "申し訳ありません。そのボタンは使えなくなりました。".into(),
-            AskOption {
-                product,
-                group,
-                step,
-                steps,
-            } => format!("{product}（{step}/{steps}）：{group}を選んでください。"),
-            AskText {
-                product,
-                group,
-                step,
-                steps,
-                max,
-            } => format!("{product}（{step}/{steps}）：{group}を{max}文字以内で入力してください。"),
-            Skip => "スキップ".into(),
-            Cancel => "キャンセル".into(),
-            Rejected(e) => choice_error_ja(e),
-            TryAgain => "もう一度お選びください。".into(),
-            Added {
-                item,
-                price,
-                units,
-                total,
-            } => format!("カートに追加しました：{item} — {price}\nカート：{units}点、{total}"),
-            CartHeader => "カートの中身：".into(),
-            CartLine {
-                n,
-                item,
-                quantity,
-                amount,
-            } => format!("{n}. {item} × {quantity} — {amount}"),
-            CartTotal(t) => format!("合計：{t}"),
-            CartEmpty => "カートは空です。".into(),
-            KeepShopping => "買い物を続ける".into(),
-            EmptyCart => "カートを空にする".into(),
-            Change(item) => format!("{item}を変更"),
-            LineView { item, quantity } => format!("{item} × {quantity}。どう変更しますか？"),
-            OneMore => "1つ増やす".into(),
-            OneLess => "1つ減らす".into(),
-            Remove => "削除".into(),
-            Removed => "カートから削除しました。".into(),
-            Emptied => "カートを空にしました。".into(),
-            QuantitySet(q) => format!("数量を{q}にしました。"),
-            UnknownLine => "その商品はカートにありません。".into(),
-            TooMany(max) => format!("1つの商品は{max}点までです。"),
-            TooManyLines(max) => format!("カートに入れられる商品は{max}種類までです。"),
-            Cancelled => "カスタマイズを取り消しました。カートには追加されていません。".into(),
-            ReplyWithNumber => "番号で返信してください。".into(),
-            Checkout => "購入手続きへ".into(),
-            CheckoutEmpty => "カートが空のため、購入手続きできません。".into(),
+            QuantitySet(quantity) => args.set("quantity", *quantity),
+            TooMany(max) => args.set("max", *max),
+            TooManyLines(max) => args.set("max", *max),
             Reserved { minutes, total } => {
-                format!("{minutes}分間お取り置きしました。合計{total}。\nStripeで安全にお支払いください：")
+                args.set("minutes", *minutes);
+                args.set("total", *total);
             }
-            PayNow => "支払う".into(),
-            QrCaption => "別の端末で支払う場合はこのコードを読み取ってください。".into(),
-            CancelReservation => "取り置きをキャンセル".into(),
-            SoldOut(item) => format!("申し訳ありません。{item}は売り切れです。カートはそのままです。"),
-            OverLimit(limit) => format!(
-                "申し訳ありません。このドロップはお一人様{limit}点までです（他の注文・チャットを含みます）。カートはそのままです。"
-            ),
-            DropNotYet { drop, when } => format!("{drop}は{when}に開始します。カートはそのままお待ちしています。"),
-            DropOver(drop) => format!("申し訳ありません。{drop}は終了しました。"),
-            PaymentUnavailable => {
-                "申し訳ありません。現在お支払いができません。請求は発生していません。後ほどお試しください。".into()
+            OverLimit(limit) => args.set("limit", *limit),
+            DropNotYet { drop, when } => {
+                args.set("drop", *drop);
+                args.set("when", *when);
             }
-            ReservationCancelled(n) => format!("注文{n}をキャンセルしました。請求は発生していません。"),
-            AlreadyPaid(n) => format!("注文{n}はお支払い済みです。"),
-            NotYourOrder => "このチャットにその注文は見つかりません。".into(),
-            OrdersHeader => "ご注文：".into(),
-            OrderSummary {
-                number,
-                status,
-                total,
-            } => format!("#{number} — {} — {total}", order_state_ja(*status)),
-            NoOrders => "まだ注文はありません。".into(),
+            DropOver(drop) => args.set("drop", *drop),
+            ReservationCancelled(number)
+            | AlreadyPaid(number)
+            | Lapsed(number)
+            | Refunded(number)
+            | LatePayment(number)
+            | PaymentUnderReview(number)
+            | AlreadyPaidPageText(number)
+            | LapsedPageText(number) => args.set("number", *number),
             Confirmation {
                 number,
                 items,
                 total,
-            } => format!(
-                "ありがとうございます！注文{number}のお支払いが完了しました。\n{items}\n合計：{total}\n発送時にこちらでお知らせします。"
-            ),
-            Lapsed(n) => format!("お取り置き{n}の期限が切れたため、商品は販売に戻りました。請求は発生していません。"),
-            CheckoutAgain => "もう一度購入手続き".into(),
-            Shipped { number, tracking } => format!("注文{number}を発送しました。追跡番号：{tracking}"),
-            Refunded(n) => format!("注文{n}を全額返金しました。"),
-            LatePayment(n) => format!(
-                "注文{n}のお支払いをお取り置き期限後に受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。"
-            ),
-            PaymentUnderReview(n) => format!(
-                "注文{n}について確認が必要なお支払いを受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。"
-            ),
-            MyOrders => "注文履歴".into(),
-            PaidPageTitle => "ありがとうございます".into(),
-            PaidPageText => "お支払いを確認しています。チャットにお戻りください。確認のお知らせはチャットに届きます。".into(),
-            CancelledPageTitle => "お支払いは完了していません".into(),
-            CancelledPageText => "請求は発生していません。お取り置きの期限内であれば、チャットに戻ってお支払いいただけます。".into(),
-            AlreadyPaidPageTitle => "お支払い済みです".into(),
-            AlreadyPaidPageText(n) => format!("注文{n}はお支払い済みです。今後のお知らせはチャットに届きます。"),
-            LapsedPageTitle => "お取り置きの期限が切れました".into(),
-            LapsedPageText(n) => format!(
-                "お取り置き{n}の期限が切れたため、商品は販売に戻りました。請求は発生していません。在庫があるうちに、チャットに戻ってもう一度購入手続きをしてください。"
-            ),
-            UnknownLinkPageTitle => "リンクが見つかりません".into(),
-            UnknownLinkPageText => "この支払いリンクは存在しません。チャットに戻って新しいリンクを受け取ってください。".into(),
-            PayLinkFailedPageTitle => "もう一度お試しください".into(),
-            PayLinkFailedPageText => "ただいまお支払いページを開けませんでした。請求は発生していません。".into(),
+            } => {
+                args.set("number", *number);
+                args.set("items", *items);
+                args.set("total", *total);
+            }
+            Shipped { number, tracking } => {
+                args.set("number", *number);
+                args.set("tracking", *tracking);
+            }
+            _ => {}
         }
     }
 }
 
-fn order_state_en(s: OrderState) -> &'static str {
-    match s {
-        OrderState::AwaitingPayment => "awaiting payment",
-        OrderState::Paid => "paid",
-        OrderState::Lapsed => "lapsed",
-        OrderState::Cancelled => "cancelled",
-        OrderState::UnderReview => "under review",
-        OrderState::Shipped => "shipped",
-        OrderState::Refunded => "refunded",
+impl OrderState {
+    /// The state's message id: `order-state-paid`.
+    pub fn id(self) -> &'static str {
+        match self {
+            OrderState::AwaitingPayment => "order-state-awaiting-payment",
+            OrderState::Paid => "order-state-paid",
+            OrderState::Lapsed => "order-state-lapsed",
+            OrderState::Cancelled => "order-state-cancelled",
+            OrderState::UnderReview => "order-state-under-review",
+            OrderState::Shipped => "order-state-shipped",
+            OrderState::Refunded => "order-state-refunded",
+        }
     }
 }
 
-fn order_state_ja(s: OrderState) -> &'static str {
-    match s {
-        OrderState::AwaitingPayment => "お支払い待ち",
-        OrderState::Paid => "支払い済み",
-        OrderState::Lapsed => "期限切れ",
-        OrderState::Cancelled => "キャンセル済み",
-        OrderState::UnderReview => "確認中",
-        OrderState::Shipped => "発送済み",
-        OrderState::Refunded => "返金済み",
-    }
-}
-
-fn choice_error_en(e: &ChoiceError) -> String {
+fn choice_error_id(e: &ChoiceError) -> &'static str {
     match e {
-        ChoiceError::WrongStep => "That choice is for another step.".into(),
-        ChoiceError::UnknownOption => "I couldn't find that option.".into(),
+        ChoiceError::WrongStep => "choice-wrong-step",
+        ChoiceError::UnknownOption => "choice-unknown-option",
+        ChoiceError::Excluded { .. } => "choice-excluded",
+        ChoiceError::Requires { .. } => "choice-requires",
+        ChoiceError::NotOptional => "choice-not-optional",
+        ChoiceError::TextEmpty => "choice-text-empty",
+        ChoiceError::TextTooLong { .. } => "choice-text-too-long",
+        ChoiceError::TextCharacter(_) => "choice-text-character",
+    }
+}
+
+fn choice_error_args<'s>(e: &'s ChoiceError, args: &mut FluentArgs<'s>) {
+    match e {
         ChoiceError::Excluded { option, other } => {
-            format!("{option} can't be combined with {other}.")
+            args.set("option", option.as_str());
+            args.set("other", other.as_str());
         }
         ChoiceError::Requires { option, needed } => {
-            format!("{option} is only available with {needed}.")
+            args.set("option", option.as_str());
+            args.set("needed", needed.as_str());
         }
-        ChoiceError::NotOptional => "This step can't be skipped.".into(),
-        ChoiceError::TextEmpty => "The text is empty.".into(),
-        ChoiceError::TextTooLong { max } => format!("That is longer than {max} characters."),
-        ChoiceError::TextCharacter(c) => {
-            format!("“{c}” can't be used here: use letters, digits, spaces and . , ' & - !")
-        }
+        ChoiceError::TextTooLong { max } => args.set("max", *max),
+        ChoiceError::TextCharacter(c) => args.set("character", c.to_string()),
+        ChoiceError::WrongStep
+        | ChoiceError::UnknownOption
+        | ChoiceError::NotOptional
+        | ChoiceError::TextEmpty => {}
     }
 }
 
-fn choice_error_ja(e: &ChoiceError) -> String {
-    match e {
-        ChoiceError::WrongStep => "その選択は別の手順のものです。".into(),
-        ChoiceError::UnknownOption => "その選択肢が見つかりませんでした。".into(),
-        ChoiceError::Excluded { option, other } => {
-            format!("{option}は{other}と組み合わせられません。")
-        }
-        ChoiceError::Requires { option, needed } => {
-            format!("{option}は{needed}と一緒の場合のみ選べます。")
-        }
-        ChoiceError::NotOptional => "この手順はスキップできません。".into(),
-        ChoiceError::TextEmpty => "文字が入力されていません。".into(),
-        ChoiceError::TextTooLong { max } => format!("{max}文字を超えています。"),
-        ChoiceError::TextCharacter(c) => {
-            format!("「{c}」は使えません。英数字、スペース、. , ' & - ! が使えます。")
-        }
-    }
-}
+#[cfg(test)]
+#[path = "i18n_tests.rs"]
+mod tests;

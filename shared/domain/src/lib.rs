@@ -30,6 +30,7 @@ pub mod ids;
 pub mod inbound;
 pub mod lang;
 pub mod market;
+pub mod messages;
 pub mod money;
 pub mod orders;
 pub mod payment;

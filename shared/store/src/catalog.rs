@@ -30,11 +30,12 @@
 use crate::{CATALOG_CACHE, DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
 use chatdrop_domain::catalog::{Catalog, CatalogError, Category, Product};
+use chatdrop_domain::lang::Lang;
 use chatdrop_domain::market::Market;
 use chatdrop_domain::money::Currency;
 use chatdrop_domain::ports::{CatalogSource, PortError};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, LazyLock, RwLock};
@@ -60,6 +61,10 @@ struct Header {
     /// Absent in headers written before markets existed: one implicit market.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     markets: Vec<Market>,
+    /// The retailer's message files (Fluent source by locale), stored with the catalog so its
+    /// wording switches with its products. Absent when the retailer overrides nothing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    messages: BTreeMap<Lang, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +208,8 @@ impl DynamoStore {
             categories: header.categories,
             markets: header.markets,
             products: products.into_iter().map(|p| p.product).collect(),
+            messages: header.messages,
+            compiled_messages: Default::default(),
         })
     }
 
@@ -336,6 +343,7 @@ impl DynamoStore {
             currency: catalog.currency,
             categories: catalog.categories.clone(),
             markets: catalog.markets.clone(),
+            messages: catalog.messages.clone(),
         };
         let mut items = vec![item_with_key(&header, &pk, "META")?];
         for (position, p) in catalog.products.iter().enumerate() {

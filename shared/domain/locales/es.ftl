@@ -1,0 +1,135 @@
+### Textos de chatdrop para el cliente, en español. Traducción de en.ftl.
+### Sintaxis: https://projectfluent.org/fluent/guide/
+
+## Navegar
+
+welcome = ¡Hola! Te damos la bienvenida a nuestra tienda. ¿Qué quieres ver?
+menu-label = Menú
+choose-label = Elegir
+choose-category = Elige una categoría:
+products-in = { $category }: elige un producto.
+category-empty = Por ahora no hay nada en { $category }.
+product-detail =
+    { $name } — { $price }
+    { $description }
+    .options = Puedes elegir: { $options }.
+customize-and-add = Personalizar y añadir
+add-to-cart = Añadir al carrito
+back = Volver
+view-cart = Ver carrito
+menu = Menú
+search-results = Esto es lo que encontré para «{ $query }»:
+nothing-found = No encontré nada para «{ $query }». Este es el menú:
+unknown-product = Lo siento, ese producto ya no está disponible.
+unknown-category = Lo siento, esa categoría ya no está disponible.
+contact-linked = ¡Gracias! Tu número de teléfono ya está vinculado a este chat.
+image-received = ¡Gracias por la imagen! Solo puedo leer texto y botones. Este es el menú:
+unsupported = Lo siento, no puedo leer ese tipo de mensaje. Escribe «menú» para ver la tienda.
+stale-button = Ese botón es de un paso anterior.
+unknown-tap = Lo siento, ese botón ya no funciona.
+
+## Personalizar un producto
+
+ask-option = { $product } ({ $step }/{ $steps }): elige { $group }.
+ask-text = { $product } ({ $step }/{ $steps }): escribe { $group }, hasta { $max } caracteres.
+skip = Omitir
+cancel = Cancelar
+try-again = Elige de nuevo, por favor.
+cancelled = Personalización cancelada; no se añadió nada.
+
+## Por qué no se aceptó una opción
+
+choice-wrong-step = Esa opción es de otro paso.
+choice-unknown-option = No encontré esa opción.
+choice-excluded = { $option } no se puede combinar con { $other }.
+choice-requires = { $option } solo está disponible con { $needed }.
+choice-not-optional = Este paso no se puede omitir.
+choice-text-empty = El texto está vacío.
+choice-text-too-long = El texto tiene más de { $max } caracteres.
+choice-text-character = No se puede usar «{ $character }»: usa letras, números, espacios y . , ' & - !
+
+## El carrito
+
+added =
+    Añadido al carrito: { $item } — { $price }.
+    Tu carrito: { $units ->
+        [one] { $units } artículo
+       *[other] { $units } artículos
+    }, { $total }.
+cart-header = Tu carrito:
+cart-line = { $n }. { $item } × { $quantity } — { $amount }
+cart-total = Total: { $total }
+cart-empty = Tu carrito está vacío.
+keep-shopping = Seguir comprando
+empty-cart = Vaciar carrito
+change = Cambiar { $item }
+line-view = { $item } × { $quantity }. ¿Qué quieres cambiar?
+one-more = Uno más
+one-less = Uno menos
+remove = Quitar
+removed = Se quitó del carrito.
+emptied = Tu carrito ahora está vacío.
+quantity-set = Cantidad: { $quantity }.
+unknown-line = Ese artículo ya no está en tu carrito.
+too-many = Puedes tener como máximo { $max } de un mismo artículo.
+too-many-lines = Tu carrito admite como máximo { $max } artículos distintos.
+reply-with-number = Responde con un número.
+
+## Pago
+
+checkout = Pagar
+checkout-empty = Tu carrito está vacío, así que no hay nada que pagar.
+reserved =
+    Lo reservamos para ti durante { $minutes } minutos. Total: { $total }.
+    Paga de forma segura con Stripe:
+pay-now = Pagar ahora
+qr-caption = O escanea este código para pagar en otro dispositivo.
+cancel-reservation = Cancelar reserva
+sold-out = Lo siento, { $item } está agotado. Tu carrito no ha cambiado.
+over-limit = Lo siento, esta venta permite { $limit } por cliente, contando tus otros pedidos y chats. Tu carrito no ha cambiado.
+drop-not-yet = { $drop } abre el { $when }. Tu carrito te esperará.
+drop-over = Lo siento, { $drop } ha terminado.
+payment-unavailable = Lo siento, ahora no se puede pagar. No se cobró nada; inténtalo más tarde.
+
+## Pedidos
+
+reservation-cancelled = El pedido { $number } está cancelado y no se cobró nada.
+already-paid = El pedido { $number } ya está pagado.
+not-your-order = No encuentro ese pedido en este chat.
+orders-header = Tus pedidos:
+order-summary = #{ $number } — { $status } — { $total }
+order-state-awaiting-payment = pendiente de pago
+order-state-paid = pagado
+order-state-lapsed = vencido
+order-state-cancelled = cancelado
+order-state-under-review = en revisión
+order-state-shipped = enviado
+order-state-refunded = reembolsado
+no-orders = Todavía no tienes pedidos.
+confirmation =
+    ¡Gracias! El pedido { $number } está pagado.
+    { $items }
+    Total: { $total }
+    Te avisaremos aquí cuando lo enviemos.
+lapsed = Tu reserva { $number } venció y los artículos volvieron a la venta. No se cobró nada.
+checkout-again = Volver a pagar
+shipped = Buenas noticias: el pedido { $number } fue enviado. Número de seguimiento: { $tracking }
+refunded = El pedido { $number } fue reembolsado por completo.
+late-payment = Recibimos tu pago del pedido { $number } después de que venciera la reserva. Nuestro equipo te escribirá aquí pronto; no perderás tu dinero.
+payment-under-review = Recibimos un pago del pedido { $number } que debemos revisar antes de confirmarlo. Nuestro equipo te escribirá aquí pronto; no perderás tu dinero.
+my-orders = Mis pedidos
+
+## Páginas web que se abren desde el chat
+
+paid-page-title = Gracias
+paid-page-text = Estamos confirmando tu pago. Puedes volver al chat: allí llegará la confirmación.
+cancelled-page-title = Pago no completado
+cancelled-page-text = No se cobró nada. Vuelve al chat para pagar mientras dure tu reserva.
+already-paid-page-title = Ya está pagado
+already-paid-page-text = El pedido { $number } está pagado. Las novedades llegarán a tu chat.
+lapsed-page-title = Esta reserva terminó
+lapsed-page-text = La reserva { $number } venció: sus artículos volvieron a la venta y no se cobró nada. Vuelve al chat para pagar de nuevo mientras haya existencias.
+unknown-link-page-title = Enlace no encontrado
+unknown-link-page-text = Este enlace de pago no existe. Vuelve al chat para recibir uno nuevo.
+pay-link-failed-page-title = Inténtalo de nuevo
+pay-link-failed-page-text = No pudimos abrir la página de pago. No se cobró nada.

@@ -1,0 +1,132 @@
+### chatdrop の顧客向けテキスト（日本語）。en.ftl の翻訳です。
+### 構文: https://projectfluent.org/fluent/guide/
+
+## 閲覧
+
+welcome = こんにちは！ショップへようこそ。何をご覧になりますか？
+menu-label = メニュー
+choose-label = 選ぶ
+choose-category = カテゴリーを選んでください：
+products-in = { $category }：商品を選んでください。
+category-empty = { $category }には現在商品がありません。
+product-detail =
+    { $name } — { $price }
+    { $description }
+    .options = 選べる項目：{ $options }
+customize-and-add = カスタマイズして追加
+add-to-cart = カートに追加
+back = 戻る
+view-cart = カートを見る
+menu = メニュー
+search-results = 「{ $query }」の検索結果：
+nothing-found = 「{ $query }」は見つかりませんでした。メニューはこちら：
+unknown-product = 申し訳ありません。その商品は現在お取り扱いがありません。
+unknown-category = 申し訳ありません。そのカテゴリーは現在ありません。
+contact-linked = ありがとうございます。電話番号がこのチャットに登録されました。
+image-received = 画像をありがとうございます。テキストとボタンのみ対応しています。メニューはこちら：
+unsupported = 申し訳ありません。その種類のメッセージには対応していません。「メニュー」と入力してください。
+stale-button = そのボタンは前の手順のものです。
+unknown-tap = 申し訳ありません。そのボタンは使えなくなりました。
+
+## カスタマイズ
+
+ask-option = { $product }（{ $step }/{ $steps }）：{ $group }を選んでください。
+ask-text = { $product }（{ $step }/{ $steps }）：{ $group }を{ $max }文字以内で入力してください。
+skip = スキップ
+cancel = キャンセル
+try-again = もう一度お選びください。
+cancelled = カスタマイズを取り消しました。カートには追加されていません。
+
+## 選択できない理由
+
+choice-wrong-step = その選択は別の手順のものです。
+choice-unknown-option = その選択肢が見つかりませんでした。
+choice-excluded = { $option }は{ $other }と組み合わせられません。
+choice-requires = { $option }は{ $needed }と一緒の場合のみ選べます。
+choice-not-optional = この手順はスキップできません。
+choice-text-empty = 文字が入力されていません。
+choice-text-too-long = { $max }文字を超えています。
+choice-text-character = 「{ $character }」は使えません。英数字、スペース、. , ' & - ! が使えます。
+
+## カート
+
+added =
+    カートに追加しました：{ $item } — { $price }
+    カート：{ $units }点、{ $total }
+cart-header = カートの中身：
+cart-line = { $n }. { $item } × { $quantity } — { $amount }
+cart-total = 合計：{ $total }
+cart-empty = カートは空です。
+keep-shopping = 買い物を続ける
+empty-cart = カートを空にする
+change = { $item }を変更
+line-view = { $item } × { $quantity }。どう変更しますか？
+one-more = 1つ増やす
+one-less = 1つ減らす
+remove = 削除
+removed = カートから削除しました。
+emptied = カートを空にしました。
+quantity-set = 数量を{ $quantity }にしました。
+unknown-line = その商品はカートにありません。
+too-many = 1つの商品は{ $max }点までです。
+too-many-lines = カートに入れられる商品は{ $max }種類までです。
+reply-with-number = 番号で返信してください。
+
+## 購入手続き
+
+checkout = 購入手続きへ
+checkout-empty = カートが空のため、購入手続きできません。
+reserved =
+    { $minutes }分間お取り置きしました。合計{ $total }。
+    Stripeで安全にお支払いください：
+pay-now = 支払う
+qr-caption = 別の端末で支払う場合はこのコードを読み取ってください。
+cancel-reservation = 取り置きをキャンセル
+sold-out = 申し訳ありません。{ $item }は売り切れです。カートはそのままです。
+over-limit = 申し訳ありません。このドロップはお一人様{ $limit }点までです（他の注文・チャットを含みます）。カートはそのままです。
+drop-not-yet = { $drop }は{ $when }に開始します。カートはそのままお待ちしています。
+drop-over = 申し訳ありません。{ $drop }は終了しました。
+payment-unavailable = 申し訳ありません。現在お支払いができません。請求は発生していません。後ほどお試しください。
+
+## 注文
+
+reservation-cancelled = 注文{ $number }をキャンセルしました。請求は発生していません。
+already-paid = 注文{ $number }はお支払い済みです。
+not-your-order = このチャットにその注文は見つかりません。
+orders-header = ご注文：
+order-summary = #{ $number } — { $status } — { $total }
+order-state-awaiting-payment = お支払い待ち
+order-state-paid = 支払い済み
+order-state-lapsed = 期限切れ
+order-state-cancelled = キャンセル済み
+order-state-under-review = 確認中
+order-state-shipped = 発送済み
+order-state-refunded = 返金済み
+no-orders = まだ注文はありません。
+confirmation =
+    ありがとうございます！注文{ $number }のお支払いが完了しました。
+    { $items }
+    合計：{ $total }
+    発送時にこちらでお知らせします。
+lapsed = お取り置き{ $number }の期限が切れたため、商品は販売に戻りました。請求は発生していません。
+checkout-again = もう一度購入手続き
+shipped = 注文{ $number }を発送しました。追跡番号：{ $tracking }
+refunded = 注文{ $number }を全額返金しました。
+late-payment = 注文{ $number }のお支払いをお取り置き期限後に受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。
+payment-under-review = 注文{ $number }について確認が必要なお支払いを受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。
+my-orders = 注文履歴
+
+## チャットから開くウェブページ
+
+paid-page-title = ありがとうございます
+paid-page-text = お支払いを確認しています。チャットにお戻りください。確認のお知らせはチャットに届きます。
+cancelled-page-title = お支払いは完了していません
+cancelled-page-text = 請求は発生していません。お取り置きの期限内であれば、チャットに戻ってお支払いいただけます。
+already-paid-page-title = お支払い済みです
+already-paid-page-text = 注文{ $number }はお支払い済みです。今後のお知らせはチャットに届きます。
+lapsed-page-title = お取り置きの期限が切れました
+lapsed-page-text = お取り置き{ $number }の期限が切れたため、商品は販売に戻りました。請求は発生していません。在庫があるうちに、チャットに戻ってもう一度購入手続きをしてください。
+unknown-link-page-title = リンクが見つかりません
+unknown-link-page-text = この支払いリンクは存在しません。チャットに戻って新しいリンクを受け取ってください。
+pay-link-failed-page-title = もう一度お試しください
+pay-link-failed-page-text = ただいまお支払いページを開けませんでした。請求は発生していません。

@@ -1,0 +1,135 @@
+### Textos do chatdrop para o cliente, em português do Brasil. Tradução de en.ftl.
+### Sintaxe: https://projectfluent.org/fluent/guide/
+
+## Navegação
+
+welcome = Olá! Boas-vindas à nossa loja. O que você quer ver?
+menu-label = Menu
+choose-label = Escolher
+choose-category = Escolha uma categoria:
+products-in = { $category }: escolha um produto.
+category-empty = No momento não há nada em { $category }.
+product-detail =
+    { $name } — { $price }
+    { $description }
+    .options = Você escolhe: { $options }.
+customize-and-add = Personalizar e adicionar
+add-to-cart = Adicionar ao carrinho
+back = Voltar
+view-cart = Ver carrinho
+menu = Menu
+search-results = Veja o que encontrei para “{ $query }”:
+nothing-found = Não encontrei nada para “{ $query }”. Veja o menu:
+unknown-product = Desculpe, esse produto não está mais disponível.
+unknown-category = Desculpe, essa categoria não está mais disponível.
+contact-linked = Obrigado! Seu número de telefone agora está ligado a este chat.
+image-received = Obrigado pela imagem! Só consigo ler texto e botões. Veja o menu:
+unsupported = Desculpe, não consigo ler esse tipo de mensagem. Digite “menu” para ver a loja.
+stale-button = Esse botão é de uma etapa anterior.
+unknown-tap = Desculpe, esse botão não funciona mais.
+
+## Personalizar um produto
+
+ask-option = { $product } ({ $step }/{ $steps }): escolha { $group }.
+ask-text = { $product } ({ $step }/{ $steps }): digite { $group }, até { $max } caracteres.
+skip = Pular
+cancel = Cancelar
+try-again = Escolha de novo, por favor.
+cancelled = Personalização cancelada; nada foi adicionado.
+
+## Por que uma escolha foi recusada
+
+choice-wrong-step = Essa escolha é de outra etapa.
+choice-unknown-option = Não encontrei essa opção.
+choice-excluded = { $option } não pode ser combinado com { $other }.
+choice-requires = { $option } só está disponível com { $needed }.
+choice-not-optional = Esta etapa não pode ser pulada.
+choice-text-empty = O texto está vazio.
+choice-text-too-long = O texto tem mais de { $max } caracteres.
+choice-text-character = Não é possível usar “{ $character }”: use letras, números, espaços e . , ' & - !
+
+## O carrinho
+
+added =
+    Adicionado ao carrinho: { $item } — { $price }.
+    Seu carrinho: { $units ->
+        [one] { $units } item
+       *[other] { $units } itens
+    }, { $total }.
+cart-header = Seu carrinho:
+cart-line = { $n }. { $item } × { $quantity } — { $amount }
+cart-total = Total: { $total }
+cart-empty = Seu carrinho está vazio.
+keep-shopping = Continuar comprando
+empty-cart = Esvaziar carrinho
+change = Alterar { $item }
+line-view = { $item } × { $quantity }. O que você quer alterar?
+one-more = Mais um
+one-less = Menos um
+remove = Remover
+removed = Removido do carrinho.
+emptied = Seu carrinho agora está vazio.
+quantity-set = Quantidade: { $quantity }.
+unknown-line = Esse item não está mais no seu carrinho.
+too-many = Você pode ter no máximo { $max } de um mesmo item.
+too-many-lines = Seu carrinho aceita no máximo { $max } itens diferentes.
+reply-with-number = Responda com um número.
+
+## Pagamento
+
+checkout = Finalizar compra
+checkout-empty = Seu carrinho está vazio, então não há nada para pagar.
+reserved =
+    Reservado para você por { $minutes } minutos. Total: { $total }.
+    Pague com segurança pelo Stripe:
+pay-now = Pagar agora
+qr-caption = Ou leia este código para pagar em outro aparelho.
+cancel-reservation = Cancelar reserva
+sold-out = Desculpe, { $item } esgotou. Seu carrinho não mudou.
+over-limit = Desculpe, esta venda permite { $limit } por cliente, contando seus outros pedidos e chats. Seu carrinho não mudou.
+drop-not-yet = { $drop } abre em { $when }. Seu carrinho vai esperar por você.
+drop-over = Desculpe, { $drop } terminou.
+payment-unavailable = Desculpe, o pagamento não está disponível agora. Nada foi cobrado; tente de novo mais tarde.
+
+## Pedidos
+
+reservation-cancelled = O pedido { $number } foi cancelado e nada foi cobrado.
+already-paid = O pedido { $number } já está pago.
+not-your-order = Não encontro esse pedido neste chat.
+orders-header = Seus pedidos:
+order-summary = #{ $number } — { $status } — { $total }
+order-state-awaiting-payment = aguardando pagamento
+order-state-paid = pago
+order-state-lapsed = expirado
+order-state-cancelled = cancelado
+order-state-under-review = em análise
+order-state-shipped = enviado
+order-state-refunded = reembolsado
+no-orders = Você ainda não tem pedidos.
+confirmation =
+    Obrigado! O pedido { $number } está pago.
+    { $items }
+    Total: { $total }
+    Vamos avisar aqui quando for enviado.
+lapsed = Sua reserva { $number } expirou e os itens voltaram à venda. Nada foi cobrado.
+checkout-again = Finalizar de novo
+shipped = Boa notícia: o pedido { $number } foi enviado. Código de rastreio: { $tracking }
+refunded = O pedido { $number } foi reembolsado por completo.
+late-payment = Recebemos seu pagamento do pedido { $number } depois que a reserva expirou. Nossa equipe vai falar com você aqui em breve; você não vai perder seu dinheiro.
+payment-under-review = Recebemos um pagamento do pedido { $number } que precisamos verificar antes de confirmar. Nossa equipe vai falar com você aqui em breve; você não vai perder seu dinheiro.
+my-orders = Meus pedidos
+
+## Páginas da web abertas pelo chat
+
+paid-page-title = Obrigado
+paid-page-text = Estamos confirmando seu pagamento. Você pode voltar ao chat: a confirmação chega lá.
+cancelled-page-title = Pagamento não concluído
+cancelled-page-text = Nada foi cobrado. Volte ao chat para pagar enquanto a reserva vale.
+already-paid-page-title = Já está pago
+already-paid-page-text = O pedido { $number } está pago. As novidades chegam no seu chat.
+lapsed-page-title = Esta reserva terminou
+lapsed-page-text = A reserva { $number } expirou: os itens voltaram à venda e nada foi cobrado. Volte ao chat para finalizar de novo enquanto houver estoque.
+unknown-link-page-title = Link não encontrado
+unknown-link-page-text = Este link de pagamento não existe. Volte ao chat para receber um novo.
+pay-link-failed-page-title = Tente de novo
+pay-link-failed-page-text = Não conseguimos abrir a página de pagamento agora. Nada foi cobrado.
