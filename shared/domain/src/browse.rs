@@ -49,6 +49,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         session,
         message,
     } = turn;
+    let voice = catalog.voice(lang);
     match &message.content {
         InboundContent::Text { body } => {
             let text = body.trim();
@@ -80,17 +81,17 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
                 Outcome::Reply(search(catalog, lang, c))
             }
             _ => {
-                let mut replies = vec![text(Msg::ImageReceived.text(lang))];
+                let mut replies = vec![text(Msg::ImageReceived.text(voice))];
                 replies.extend(menu(catalog, lang, false));
                 Outcome::Reply(replies)
             }
         },
         InboundContent::Contact { phone } => {
             session.verify_phone(phone.clone());
-            Outcome::Reply(vec![text(Msg::ContactLinked.text(lang))])
+            Outcome::Reply(vec![text(Msg::ContactLinked.text(voice))])
         }
         InboundContent::Unsupported { .. } => {
-            Outcome::Reply(vec![text(Msg::Unsupported.text(lang))])
+            Outcome::Reply(vec![text(Msg::Unsupported.text(voice))])
         }
         InboundContent::Status { .. } => Outcome::Silent,
         // The platform or carrier confirms an opt-out itself; a reply would be a message the
@@ -127,6 +128,7 @@ fn act_on_payload(
     message: &InboundMessage,
     payload: &str,
 ) -> Outcome {
+    let voice = catalog.voice(lang);
     let Some(action) = Action::decode(payload) else {
         return Outcome::Reply(unknown_tap(catalog, lang));
     };
@@ -138,7 +140,7 @@ fn act_on_payload(
         Action::Product(id) => match catalog.product(&id) {
             Some(p) => product_detail(catalog, lang, p),
             None => {
-                let mut r = vec![text(Msg::UnknownProduct.text(lang))];
+                let mut r = vec![text(Msg::UnknownProduct.text(voice))];
                 r.extend(menu(catalog, lang, false));
                 r
             }
@@ -155,7 +157,8 @@ fn act_on_payload(
 /// silence. Ingress routes every such payload here ([`crate::action::route_payload`]), and
 /// the cart flow answers the same way for one that reaches it from a queue written before.
 pub fn unknown_tap(catalog: &Catalog, lang: Lang) -> Vec<Reply> {
-    let mut replies = vec![text(Msg::UnknownTap.text(lang))];
+    let voice = catalog.voice(lang);
+    let mut replies = vec![text(Msg::UnknownTap.text(voice))];
     replies.extend(menu(catalog, lang, false));
     replies
 }
@@ -174,14 +177,15 @@ fn choice(action: Action, title: String, description: Option<String>) -> Choice 
 
 /// The categories, with a greeting when the customer said hello.
 pub fn menu(catalog: &Catalog, lang: Lang, greet: bool) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let body = if greet {
         format!(
             "{}\n{}",
-            Msg::Welcome.text(lang),
-            Msg::ChooseCategory.text(lang)
+            Msg::Welcome.text(voice),
+            Msg::ChooseCategory.text(voice)
         )
     } else {
-        Msg::ChooseCategory.text(lang)
+        Msg::ChooseCategory.text(voice)
     };
     let mut choices: Vec<Choice> = catalog
         .categories
@@ -194,10 +198,10 @@ pub fn menu(catalog: &Catalog, lang: Lang, greet: bool) -> Vec<Reply> {
             )
         })
         .collect();
-    choices.push(choice(Action::ViewCart, Msg::ViewCart.text(lang), None));
+    choices.push(choice(Action::ViewCart, Msg::ViewCart.text(voice), None));
     vec![Reply::Choices {
         body,
-        menu_label: Msg::MenuLabel.text(lang),
+        menu_label: Msg::MenuLabel.text(voice),
         choices,
     }]
 }
@@ -211,8 +215,9 @@ fn product_choice(catalog: &Catalog, lang: Lang, p: &Product) -> Choice {
 }
 
 fn category(catalog: &Catalog, lang: Lang, id: &str) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let Some(cat) = catalog.category(id) else {
-        let mut r = vec![text(Msg::UnknownCategory.text(lang))];
+        let mut r = vec![text(Msg::UnknownCategory.text(voice))];
         r.extend(menu(catalog, lang, false));
         return r;
     };
@@ -222,20 +227,21 @@ fn category(catalog: &Catalog, lang: Lang, id: &str) -> Vec<Reply> {
         .map(|p| product_choice(catalog, lang, p))
         .collect();
     let body = if choices.is_empty() {
-        Msg::CategoryEmpty(name).text(lang)
+        Msg::CategoryEmpty(name).text(voice)
     } else {
-        Msg::ProductsIn(name).text(lang)
+        Msg::ProductsIn(name).text(voice)
     };
-    choices.push(choice(Action::Menu, Msg::Back.text(lang), None));
+    choices.push(choice(Action::Menu, Msg::Back.text(voice), None));
     vec![Reply::Choices {
         body,
-        menu_label: Msg::ChooseLabel.text(lang),
+        menu_label: Msg::ChooseLabel.text(voice),
         choices,
     }]
 }
 
 /// A product's picture, its description with price and options, and what to do next.
 pub fn product_detail(catalog: &Catalog, lang: Lang, p: &Product) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let name = p.name.get(lang);
     let options: Vec<&str> = p.option_groups.iter().map(|g| g.name.get(lang)).collect();
     let price = if p.option_groups.iter().any(|g| match &g.kind {
@@ -265,27 +271,28 @@ pub fn product_detail(catalog: &Catalog, lang: Lang, p: &Product) -> Vec<Reply> 
             description: p.description.get(lang),
             options: &options.join(", "),
         }
-        .text(lang),
-        menu_label: Msg::ChooseLabel.text(lang),
+        .text(voice),
+        menu_label: Msg::ChooseLabel.text(voice),
         choices: vec![
-            choice(Action::Add(p.id.clone()), add_label.text(lang), None),
+            choice(Action::Add(p.id.clone()), add_label.text(voice), None),
             choice(
                 Action::Category(p.category.clone()),
-                Msg::Back.text(lang),
+                Msg::Back.text(voice),
                 None,
             ),
-            choice(Action::ViewCart, Msg::ViewCart.text(lang), None),
+            choice(Action::ViewCart, Msg::ViewCart.text(voice), None),
         ],
     });
     replies
 }
 
 fn search(catalog: &Catalog, lang: Lang, query: &str) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let found = catalog.search(query);
     if found.is_empty() {
         let mut r = menu(catalog, lang, false);
         if let Some(Reply::Choices { body, .. }) = r.first_mut() {
-            *body = Msg::NothingFound(query).text(lang);
+            *body = Msg::NothingFound(query).text(voice);
         }
         return r;
     }
@@ -297,10 +304,10 @@ fn search(catalog: &Catalog, lang: Lang, query: &str) -> Vec<Reply> {
         .take(MAX_RESULTS - 1)
         .map(|p| product_choice(catalog, lang, p))
         .collect();
-    choices.push(choice(Action::Menu, Msg::Menu.text(lang), None));
+    choices.push(choice(Action::Menu, Msg::Menu.text(voice), None));
     vec![Reply::Choices {
-        body: Msg::SearchResults(query).text(lang),
-        menu_label: Msg::ChooseLabel.text(lang),
+        body: Msg::SearchResults(query).text(voice),
+        menu_label: Msg::ChooseLabel.text(voice),
         choices,
     }]
 }

@@ -27,7 +27,7 @@ use crate::channel::{ConversationId, full_hash};
 use crate::customization;
 use crate::dialogue::{DialogueState, Session};
 use crate::drops::{self, Drop, DropWindow};
-use crate::i18n::{Lang, Msg, OrderState};
+use crate::i18n::{Lang, Msg, OrderState, Voice};
 use crate::ids::IdKey;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::orders::{LimitTake, Order, OrderLine, OrderStatus, StockTake};
@@ -300,9 +300,13 @@ fn order_state(status: OrderStatus) -> OrderState {
     }
 }
 
-/// The replies to a successful reservation: pay link, QR code, and what else can be done.
-pub fn reserved_replies(order: &Order, settings: &CheckoutSettings) -> Vec<Reply> {
-    let lang = order.lang;
+/// The replies to a successful reservation: pay link, QR code, and what else can be done,
+/// spoken in the order's language with the catalog's wording (`catalog.voice(order.lang)`).
+pub fn reserved_replies(
+    order: &Order,
+    settings: &CheckoutSettings,
+    voice: Voice<'_>,
+) -> Vec<Reply> {
     let minutes = ((order.expires_at - order.created_at) / 60).max(1);
     vec![
         Reply::Link {
@@ -313,24 +317,24 @@ pub fn reserved_replies(order: &Order, settings: &CheckoutSettings) -> Vec<Reply
                     minutes,
                     total: &money(order, order.total),
                 }
-                .text(lang)
+                .text(voice)
             ),
-            label: Msg::PayNow.text(lang),
+            label: Msg::PayNow.text(voice),
             url: settings.pay_link(&order.pay_token),
         },
         Reply::Image {
             url: settings.qr_url(&order.pay_token),
-            caption: Some(Msg::QrCaption.text(lang)),
+            caption: Some(Msg::QrCaption.text(voice)),
         },
         Reply::Choices {
             body: format!("#{}", order.number()),
-            menu_label: Msg::ChooseLabel.text(lang),
+            menu_label: Msg::ChooseLabel.text(voice),
             choices: vec![
                 choice(
                     Action::CancelOrder(order.id.clone()),
-                    Msg::CancelReservation.text(lang),
+                    Msg::CancelReservation.text(voice),
                 ),
-                choice(Action::Menu, Msg::KeepShopping.text(lang)),
+                choice(Action::Menu, Msg::KeepShopping.text(voice)),
             ],
         },
     ]
@@ -338,12 +342,12 @@ pub fn reserved_replies(order: &Order, settings: &CheckoutSettings) -> Vec<Reply
 
 fn problem_reply(
     problem: &CheckoutProblem,
-    lang: Lang,
+    voice: Voice<'_>,
     conversation: &ConversationId,
     session: &Session,
 ) -> Reply {
     let body = match problem {
-        CheckoutProblem::EmptyCart => Msg::CheckoutEmpty.text(lang),
+        CheckoutProblem::EmptyCart => Msg::CheckoutEmpty.text(voice),
         CheckoutProblem::NotYet { drop, starts_at } => {
             let offset = phone_of(conversation, session)
                 .and_then(|p| drops::offset_for_phone(&p))
@@ -352,10 +356,10 @@ fn problem_reply(
                 drop,
                 when: &drops::format_time(*starts_at, offset),
             }
-            .text(lang)
+            .text(voice)
         }
-        CheckoutProblem::Over { drop } => Msg::DropOver(drop).text(lang),
-        CheckoutProblem::OverLimit { limit } => Msg::OverLimit(*limit).text(lang),
+        CheckoutProblem::Over { drop } => Msg::DropOver(drop).text(voice),
+        CheckoutProblem::OverLimit { limit } => Msg::OverLimit(*limit).text(voice),
     };
     text(body)
 }
@@ -498,6 +502,7 @@ where
         session.link_to_phone();
     }
     let catalog = ports.catalogs.catalog().await?;
+    let voice = catalog.voice(lang);
     let drops_now = ports.orders.drops().await?;
     let identity = message.dedup_identity();
     let order_id = settings.ids.order_id(&identity);
@@ -516,7 +521,7 @@ where
     );
     let mut order = match planned {
         Ok(order) => order,
-        Err(problem) => return Ok(vec![problem_reply(&problem, lang, conversation, session)]),
+        Err(problem) => return Ok(vec![problem_reply(&problem, voice, conversation, session)]),
     };
     match ports.orders.reserve(&order).await {
         Ok(()) => {}
@@ -529,10 +534,10 @@ where
         }
         Err(ReserveError::SoldOut { sku, .. }) => {
             let label = sku_label(&catalog, &sku, lang);
-            return Ok(vec![text(Msg::SoldOut(&label).text(lang))]);
+            return Ok(vec![text(Msg::SoldOut(&label).text(voice))]);
         }
         Err(ReserveError::OverLimit { limit, .. }) => {
-            return Ok(vec![text(Msg::OverLimit(limit).text(lang))]);
+            return Ok(vec![text(Msg::OverLimit(limit).text(voice))]);
         }
         Err(ReserveError::Port(e)) => return Err(e.into()),
     }
@@ -570,7 +575,7 @@ where
             Err(PaymentError::Refused(why)) => {
                 tracing::error!(order = %order.id, reason = %why, "payment provider refused the checkout; reservation released");
                 ports.orders.release(&order, OrderStatus::Cancelled).await?;
-                return Ok(vec![text(Msg::PaymentUnavailable.text(lang))]);
+                return Ok(vec![text(Msg::PaymentUnavailable.text(voice))]);
             }
             // The reservation stands; the queue retries this message and finds it.
             Err(e @ PaymentError::Unavailable(_)) => return Err(e.into()),
@@ -579,7 +584,11 @@ where
     // The cart's lines now live in the order.
     session.cart.clear();
     session.state = DialogueState::Browsing;
-    Ok(reserved_replies(&order, settings))
+    Ok(reserved_replies(
+        &order,
+        settings,
+        catalog.voice(order.lang),
+    ))
 }
 
 async fn reorder<S, C, O, G, D>(

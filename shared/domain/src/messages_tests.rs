@@ -189,3 +189,34 @@ fn a_missing_language_falls_back_to_the_default_then_english() {
         "no-such-id"
     );
 }
+
+#[test]
+fn the_flows_speak_with_the_catalogs_wording() {
+    let mut catalog = crate::testing::sample_catalog();
+    catalog.messages = files(&[("en", "welcome = Welcome to Kumo Coffee!\n")]);
+    catalog.validate().unwrap();
+    let [crate::reply::Reply::Choices { body, .. }] =
+        &crate::browse::menu(&catalog, Lang::EN, true)[..]
+    else {
+        panic!("the menu is one list of choices");
+    };
+    assert!(body.starts_with("Welcome to Kumo Coffee!\n"), "{body}");
+    // The same catalog's Japanese stays shipped.
+    assert_eq!(
+        Msg::Welcome.text(catalog.voice(Lang::JA)),
+        Msg::Welcome.text(Lang::JA)
+    );
+}
+
+#[test]
+fn a_catalog_with_a_broken_message_file_is_refused() {
+    let mut catalog = crate::testing::sample_catalog();
+    catalog.messages = files(&[("ja", "cart-total = 合計\n")]);
+    let Err(crate::catalog::CatalogError::Messages(found)) = catalog.validate() else {
+        panic!("a dropped variable must fail validation");
+    };
+    assert!(
+        matches!(&found[..], [MessagesError::Placeables { key, .. }] if key == "cart-total"),
+        "{found:?}"
+    );
+}

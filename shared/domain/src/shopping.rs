@@ -12,7 +12,7 @@ use crate::cart::{CartError, MAX_LINES, MAX_QUANTITY};
 use crate::catalog::{Catalog, GroupKind, Product};
 use crate::customization::{self, ChoiceError, Selection};
 use crate::dialogue::{DialogueState, Session};
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, Voice};
 use crate::inbound::InboundContent;
 use crate::process::{Outcome, Turn};
 use crate::reply::{Choice, Reply};
@@ -24,6 +24,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         session,
         message,
     } = turn;
+    let voice = catalog.voice(lang);
     let action = match &message.content {
         InboundContent::Action { payload, .. } => match Action::decode(payload) {
             Some(action) => action,
@@ -50,28 +51,28 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         }),
         Action::CancelCustomizing => {
             session.state = DialogueState::Browsing;
-            cart_view(catalog, lang, session, Some(Msg::Cancelled.text(lang)))
+            cart_view(catalog, lang, session, Some(Msg::Cancelled.text(voice)))
         }
         Action::ViewCart => cart_view(catalog, lang, session, None),
         Action::EditLine(line) => edit_line(catalog, lang, session, &line),
         Action::SetQuantity { line, quantity } => {
             let note = match session.cart.set_quantity(&line, quantity) {
-                Ok(()) if quantity == 0 => Msg::Removed.text(lang),
-                Ok(()) => Msg::QuantitySet(quantity).text(lang),
-                Err(e) => cart_error(&e, lang),
+                Ok(()) if quantity == 0 => Msg::Removed.text(voice),
+                Ok(()) => Msg::QuantitySet(quantity).text(voice),
+                Err(e) => cart_error(&e, voice),
             };
             cart_view(catalog, lang, session, Some(note))
         }
         Action::Remove(line) => {
             let note = match session.cart.remove(&line) {
-                Ok(()) => Msg::Removed.text(lang),
-                Err(e) => cart_error(&e, lang),
+                Ok(()) => Msg::Removed.text(voice),
+                Err(e) => cart_error(&e, voice),
             };
             cart_view(catalog, lang, session, Some(note))
         }
         Action::Empty => {
             session.cart.clear();
-            cart_view(catalog, lang, session, Some(Msg::Emptied.text(lang)))
+            cart_view(catalog, lang, session, Some(Msg::Emptied.text(voice)))
         }
         Action::Menu
         | Action::Category(_)
@@ -83,11 +84,11 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
     })
 }
 
-fn cart_error(e: &CartError, lang: Lang) -> String {
+fn cart_error(e: &CartError, voice: Voice<'_>) -> String {
     match e {
-        CartError::UnknownLine(_) => Msg::UnknownLine.text(lang),
-        CartError::TooMany => Msg::TooMany(MAX_QUANTITY).text(lang),
-        CartError::TooManyLines => Msg::TooManyLines(MAX_LINES).text(lang),
+        CartError::UnknownLine(_) => Msg::UnknownLine.text(voice),
+        CartError::TooMany => Msg::TooMany(MAX_QUANTITY).text(voice),
+        CartError::TooManyLines => Msg::TooManyLines(MAX_LINES).text(voice),
     }
 }
 
@@ -100,9 +101,10 @@ fn choice(action: Action, title: String, description: Option<String>) -> Choice 
 }
 
 fn unknown_product(catalog: &Catalog, lang: Lang, session: &mut Session) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     session.state = DialogueState::Browsing;
     let mut replies = vec![Reply::Text {
-        body: Msg::UnknownProduct.text(lang),
+        body: Msg::UnknownProduct.text(voice),
     }];
     replies.extend(crate::browse::menu(catalog, lang, false));
     replies
@@ -127,6 +129,7 @@ fn answer(
     product_id: &str,
     decide: impl FnOnce(&Product, &[Selection]) -> Result<Selection, ChoiceError>,
 ) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let DialogueState::Customizing {
         product,
         selections,
@@ -150,8 +153,8 @@ fn answer(
         Err(e) => {
             let why = format!(
                 "{} {}",
-                Msg::Rejected(&e).text(lang),
-                Msg::TryAgain.text(lang)
+                Msg::Rejected(&e).text(voice),
+                Msg::TryAgain.text(voice)
             );
             advance(catalog, lang, session, p, selections, Some(why))
         }
@@ -170,7 +173,8 @@ fn typed(catalog: &Catalog, lang: Lang, session: &mut Session, body: &str) -> Ou
 
 /// A button from an earlier step: say so, and show where the customer is now.
 fn stale(catalog: &Catalog, lang: Lang, session: &mut Session) -> Vec<Reply> {
-    let note = Msg::StaleButton.text(lang);
+    let voice = catalog.voice(lang);
+    let note = Msg::StaleButton.text(voice);
     match session.state.clone() {
         DialogueState::Customizing {
             product,
@@ -192,6 +196,7 @@ fn advance(
     selections: Vec<Selection>,
     note: Option<String>,
 ) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let steps = product.option_groups.len();
     let Some(group) = customization::next_group(product, &selections) else {
         session.state = DialogueState::Browsing;
@@ -199,7 +204,7 @@ fn advance(
         let item = customization::describe(product, &selections, lang);
         return match session.cart.add(&product.id, selections, unit) {
             Ok(_) => added(catalog, lang, session, &item, unit),
-            Err(e) => cart_view(catalog, lang, session, Some(cart_error(&e, lang))),
+            Err(e) => cart_view(catalog, lang, session, Some(cart_error(&e, voice))),
         };
     };
     let step = selections.len() + 1;
@@ -231,7 +236,7 @@ fn advance(
                 step,
                 steps,
             }
-            .text(lang)
+            .text(voice)
         }
         GroupKind::Text {
             max_chars,
@@ -245,7 +250,7 @@ fn advance(
                 steps,
                 max: *max_chars,
             }
-            .text(lang);
+            .text(voice);
             if *price_delta != 0 {
                 ask.push_str(&format!(" ({})", catalog.money(*price_delta).format(true)));
             }
@@ -258,13 +263,13 @@ fn advance(
                 product: product.id.clone(),
                 group: group.id.clone(),
             },
-            Msg::Skip.text(lang),
+            Msg::Skip.text(voice),
             None,
         ));
     }
     choices.push(choice(
         Action::CancelCustomizing,
-        Msg::Cancel.text(lang),
+        Msg::Cancel.text(voice),
         None,
     ));
     session.state = DialogueState::Customizing {
@@ -277,25 +282,26 @@ fn advance(
     };
     vec![Reply::Choices {
         body,
-        menu_label: Msg::ChooseLabel.text(lang),
+        menu_label: Msg::ChooseLabel.text(voice),
         choices,
     }]
 }
 
 fn added(catalog: &Catalog, lang: Lang, session: &Session, item: &str, unit: i64) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let body = Msg::Added {
         item,
         price: &catalog.money(unit).format(false),
         units: session.cart.units(),
         total: &catalog.money(session.cart.total()).format(false),
     }
-    .text(lang);
+    .text(voice);
     vec![Reply::Choices {
         body,
-        menu_label: Msg::ChooseLabel.text(lang),
+        menu_label: Msg::ChooseLabel.text(voice),
         choices: vec![
-            choice(Action::ViewCart, Msg::ViewCart.text(lang), None),
-            choice(Action::Menu, Msg::KeepShopping.text(lang), None),
+            choice(Action::ViewCart, Msg::ViewCart.text(voice), None),
+            choice(Action::Menu, Msg::KeepShopping.text(voice), None),
         ],
     }]
 }
@@ -309,13 +315,14 @@ fn line_item(catalog: &Catalog, lang: Lang, product: &str, selections: &[Selecti
 
 /// The cart with totals, and what can be done with it.
 fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<String>) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let cart = &session.cart;
     let mut body = note.map(|n| format!("{n}\n")).unwrap_or_default();
     let mut choices = Vec::new();
     if cart.is_empty() {
-        body.push_str(&Msg::CartEmpty.text(lang));
+        body.push_str(&Msg::CartEmpty.text(voice));
     } else {
-        body.push_str(&Msg::CartHeader.text(lang));
+        body.push_str(&Msg::CartHeader.text(voice));
         for (i, line) in cart.lines.iter().enumerate() {
             let item = line_item(catalog, lang, &line.product, &line.selections);
             let amount = catalog
@@ -329,37 +336,38 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
                     quantity: line.quantity,
                     amount: &amount,
                 }
-                .text(lang),
+                .text(voice),
             );
             let short = catalog
                 .product(&line.product)
                 .map_or(line.product.as_str(), |p| p.name.get(lang));
             choices.push(choice(
                 Action::EditLine(line.id.clone()),
-                Msg::Change(short).text(lang),
+                Msg::Change(short).text(voice),
                 Some(item),
             ));
         }
         body.push('\n');
-        body.push_str(&Msg::CartTotal(&catalog.money(cart.total()).format(false)).text(lang));
+        body.push_str(&Msg::CartTotal(&catalog.money(cart.total()).format(false)).text(voice));
     }
     if !cart.is_empty() {
-        choices.insert(0, choice(Action::Checkout, Msg::Checkout.text(lang), None));
+        choices.insert(0, choice(Action::Checkout, Msg::Checkout.text(voice), None));
     }
-    choices.push(choice(Action::Menu, Msg::KeepShopping.text(lang), None));
+    choices.push(choice(Action::Menu, Msg::KeepShopping.text(voice), None));
     if !cart.is_empty() {
-        choices.push(choice(Action::Empty, Msg::EmptyCart.text(lang), None));
+        choices.push(choice(Action::Empty, Msg::EmptyCart.text(voice), None));
     }
     vec![Reply::Choices {
         body,
-        menu_label: Msg::ChooseLabel.text(lang),
+        menu_label: Msg::ChooseLabel.text(voice),
         choices,
     }]
 }
 
 fn edit_line(catalog: &Catalog, lang: Lang, session: &Session, line_id: &str) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
     let Some(line) = session.cart.line(line_id) else {
-        return cart_view(catalog, lang, session, Some(Msg::UnknownLine.text(lang)));
+        return cart_view(catalog, lang, session, Some(Msg::UnknownLine.text(voice)));
     };
     let item = line_item(catalog, lang, &line.product, &line.selections);
     let mut choices = Vec::new();
@@ -369,7 +377,7 @@ fn edit_line(catalog: &Catalog, lang: Lang, session: &Session, line_id: &str) ->
                 line: line.id.clone(),
                 quantity: line.quantity + 1,
             },
-            Msg::OneMore.text(lang),
+            Msg::OneMore.text(voice),
             None,
         ));
     }
@@ -379,23 +387,23 @@ fn edit_line(catalog: &Catalog, lang: Lang, session: &Session, line_id: &str) ->
                 line: line.id.clone(),
                 quantity: line.quantity - 1,
             },
-            Msg::OneLess.text(lang),
+            Msg::OneLess.text(voice),
             None,
         ));
     }
     choices.push(choice(
         Action::Remove(line.id.clone()),
-        Msg::Remove.text(lang),
+        Msg::Remove.text(voice),
         None,
     ));
-    choices.push(choice(Action::ViewCart, Msg::Back.text(lang), None));
+    choices.push(choice(Action::ViewCart, Msg::Back.text(voice), None));
     vec![Reply::Choices {
         body: Msg::LineView {
             item: &item,
             quantity: line.quantity,
         }
-        .text(lang),
-        menu_label: Msg::ChooseLabel.text(lang),
+        .text(voice),
+        menu_label: Msg::ChooseLabel.text(voice),
         choices,
     }]
 }
