@@ -9,6 +9,7 @@
 //! name customers need the identifier key (`CHATDROP_ID_KEY`, or `CHATDROP_SECRET_ID`).
 
 mod export;
+mod messages;
 mod refund;
 
 use chatdrop_config::QueueUrls;
@@ -94,9 +95,10 @@ enum HeldAction {
 
 #[derive(Subcommand)]
 enum CatalogAction {
-    /// Validate a seed file (TOML) without touching any table.
+    /// Validate a seed file (TOML) and its `messages/<tag>.ftl` files without touching any
+    /// table.
     Check { file: PathBuf },
-    /// Validate a seed file and replace the stored catalog with it.
+    /// Validate a seed file and its message files, and replace the stored catalog with them.
     Load { file: PathBuf },
 }
 
@@ -185,15 +187,44 @@ enum DlqAction {
 
 type Fallible<T> = Result<T, String>;
 
+/// Reads a seed file and the message files of its `messages/` folder, and validates both;
+/// every problem of the message files is listed, one per line, with its file and line.
 fn read_catalog(file: &Path) -> Fallible<Catalog> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let catalog: Catalog =
+    let mut catalog: Catalog =
         toml::from_str(&text).map_err(|e| format!("{} is not a catalog: {e}", file.display()))?;
-    catalog
-        .validate()
-        .map_err(|e| format!("{} is invalid: {e}", file.display()))?;
+    let folder = messages::folder(file);
+    let files = messages::read(&folder).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        lines.join("\n")
+    })?;
+    if !files.is_empty() && !catalog.messages.is_empty() {
+        return Err(format!(
+            "{} has [messages] and {} exists: keep the message files in one place",
+            file.display(),
+            folder.display()
+        ));
+    }
+    catalog.messages.extend(files);
+    catalog.validate().map_err(|e| {
+        format!(
+            "{} is invalid: {}",
+            file.display(),
+            messages::explain(&e, &folder)
+        )
+    })?;
     Ok(catalog)
+}
+
+/// ", 2 message files (en, ja)" when the catalog has any, so `check` says what it read.
+fn message_files(catalog: &Catalog) -> String {
+    if catalog.messages.is_empty() {
+        return String::new();
+    }
+    let tags: Vec<&str> = catalog.messages.keys().map(|l| l.code()).collect();
+    let noun = if tags.len() == 1 { "file" } else { "files" };
+    format!(", {} message {noun} ({})", tags.len(), tags.join(", "))
 }
 
 fn parse_time(value: &str) -> Fallible<i64> {
@@ -302,10 +333,11 @@ async fn run(cli: Cli) -> Fallible<String> {
             CatalogAction::Check { file } => {
                 let c = read_catalog(&file)?;
                 Ok(format!(
-                    "{}: {} categories, {} products, valid",
+                    "{}: {} categories, {} products{}, valid",
                     file.display(),
                     c.categories.len(),
-                    c.products.len()
+                    c.products.len(),
+                    message_files(&c)
                 ))
             }
             CatalogAction::Load { file } => {
@@ -315,9 +347,10 @@ async fn run(cli: Cli) -> Fallible<String> {
                     .await
                     .map_err(|e| format!("loading into {} failed: {e}", cli.table))?;
                 Ok(format!(
-                    "loaded {} products in {} categories into {} ({writes} writes)",
+                    "loaded {} products in {} categories{} into {} ({writes} writes)",
                     c.products.len(),
                     c.categories.len(),
+                    message_files(&c),
                     cli.table
                 ))
             }

@@ -89,7 +89,8 @@ pub enum MessagesError {
         key: String,
     },
     #[error(
-        "{lang}.ftl line {line}: `{key}` must use the variables {expected:?} as in en.ftl; missing {missing:?}, unknown {unknown:?}"
+        "{lang}.ftl line {line}: `{key}` must use the variables of en.ftl ({}); missing: {}; unknown: {}",
+        variables_list(.expected), variables_list(.missing), variables_list(.unknown)
     )]
     Placeables {
         lang: Lang,
@@ -110,6 +111,15 @@ pub enum MessagesError {
         key: String,
         missing: Vec<String>,
     },
+}
+
+/// `$a, $b`, or `none`.
+fn variables_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none".into();
+    }
+    let dollars: Vec<String> = names.iter().map(|n| format!("${n}")).collect();
+    dollars.join(", ")
 }
 
 /// A language and the messages to speak it with: what [`Msg::text`](crate::i18n::Msg::text)
@@ -364,10 +374,11 @@ fn collect_inline(inline: &ast::InlineExpression<&str>, found: &mut BTreeSet<Str
 
 /// Parses a retailer's file and checks it against English.
 fn check(lang: Lang, source: &str) -> Result<FluentResource, Vec<MessagesError>> {
-    let resource = match FluentResource::try_new(source.to_string()) {
-        Ok(resource) => resource,
-        Err((_, errors)) => {
-            return Err(errors
+    // What parsed is still checked, so one run lists every problem of the file.
+    let (resource, mut problems) = match FluentResource::try_new(source.to_string()) {
+        Ok(resource) => (resource, Vec::new()),
+        Err((resource, errors)) => {
+            let syntax = errors
                 .into_iter()
                 .map(|e| {
                     // The entry that failed (its slice) starts the line a person would look at;
@@ -379,12 +390,12 @@ fn check(lang: Lang, source: &str) -> Result<FluentResource, Vec<MessagesError>>
                         problem: e.to_string(),
                     }
                 })
-                .collect());
+                .collect();
+            (resource, syntax)
         }
     };
     let english = english_parts();
     let theirs = parts(&resource, source);
-    let mut problems = Vec::new();
     for (key, (line, used)) in &theirs {
         let Some((_, expected)) = english.get(key) else {
             problems.push(MessagesError::UnknownKey {
