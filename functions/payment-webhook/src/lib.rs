@@ -8,7 +8,8 @@
 //! | `GET /paid`, `GET /cancelled` | where Stripe sends the customer back: "return to the chat" |
 //!
 //! Every page's words come from the messages module ([`chatdrop_domain::i18n`], the `…Page…`
-//! messages), in one language:
+//! messages), in chatdrop's shipped wording (the pages do not load the catalog, so a retailer's
+//! message files do not reach them), in one language:
 //!
 //! - a pay link about an order: the order's (the chat's) language;
 //! - `/paid` and `/cancelled`: the `lang=` our checkout put in the return URLs
@@ -486,11 +487,19 @@ mod tests {
 
     #[test]
     fn every_page_is_translated() {
-        for p in PAGES {
-            // Until the message files land only Japanese is translated.
-            for lang in [Lang::JA] {
-                assert_ne!(p.title().text(lang), p.title().text(Lang::EN), "{p:?}");
-                assert_ne!(p.text().text(lang), p.text().text(Lang::EN), "{p:?}");
+        for lang in Lang::SHIPPED.into_iter().filter(|l| *l != Lang::EN) {
+            // A locale whose translator has not delivered yet reads English, on purpose.
+            if !chatdrop_domain::messages::Messages::is_shipped(lang) {
+                eprintln!("skipping {lang}: no shared/domain/locales/{lang}.ftl yet");
+                continue;
+            }
+            for p in PAGES {
+                assert_ne!(
+                    p.title().text(lang),
+                    p.title().text(Lang::EN),
+                    "{lang} {p:?}"
+                );
+                assert_ne!(p.text().text(lang), p.text().text(Lang::EN), "{lang} {p:?}");
             }
         }
         let lapsed = visible(html(&page(Page::Lapsed(NUMBER), Lang::JA)));

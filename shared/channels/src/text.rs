@@ -6,6 +6,10 @@
 //! everywhere: what a renderer falls back to when buttons cannot carry the choice (too many,
 //! too long, or a platform without them). It lives here once so it reads the same on every
 //! channel.
+//!
+//! Renderers speak chatdrop's shipped text (a `Lang` is the shipped voice): they see a reply
+//! bundle, not the catalog, so a retailer's override of `reply-with-number` or `choose-label`
+//! does not reach them.
 
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::reply::Choice;

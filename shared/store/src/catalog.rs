@@ -407,3 +407,32 @@ impl CatalogSource for DynamoStore {
         Ok(catalog)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header item carries the retailer's message files and reads them back; a header
+    /// written before message files existed reads as none.
+    #[test]
+    fn message_files_ride_in_the_header_item() {
+        let messages = BTreeMap::from([(Lang::JA, "back = もどる\n".to_string())]);
+        let header = Header {
+            currency: Currency::Jpy,
+            categories: Vec::new(),
+            markets: Vec::new(),
+            messages: messages.clone(),
+        };
+        let item = item_with_key(&header, "CATALOG#v1", "META").unwrap();
+        let AttributeValue::M(stored) = &item["messages"] else {
+            panic!("messages is a map: {item:?}");
+        };
+        assert_eq!(stored["ja"], s("back = もどる\n"));
+        let read: Header = serde_dynamo::from_item(item.clone()).unwrap();
+        assert_eq!(read.messages, messages);
+        let mut older = item;
+        older.remove("messages");
+        let read: Header = serde_dynamo::from_item(older).unwrap();
+        assert!(read.messages.is_empty());
+    }
+}
