@@ -73,7 +73,7 @@ async fn whatsapp_hi_to_a_cart_with_a_customized_bag_and_a_sticker_pack() {
     let replies = h.say(&ana, "ANA").await;
     assert_eq!(
         all_text(&replies),
-        "Added to your cart: Drop Bag (Signal red, Leather strap, Gold charm, engraving “ANA”) — $195.00.\nYour cart: 1 item(s), $195.00."
+        "Added to your cart: Drop Bag (Signal red, Leather strap, Gold charm, engraving “ANA”) — $195.00.\nYour cart: 1 item, $195.00."
     );
 
     // A second product, found by search, added without options.
