@@ -1,0 +1,181 @@
+### chatdrop's customer-facing text, Korean (ko): translated from en.ftl, polite 해요체.
+###
+### Syntax: https://projectfluent.org/fluent/guide/
+### Each message id is the kebab-case name of a `Msg` variant (shared/domain/src/i18n.rs);
+### a translation keeps every id and uses the same variables as this file. Amounts, prices
+### and dates arrive already formatted as text; counts ($units, $quantity, $max, …) are
+### numbers, so plural selectors work on them. Keep messages short: they are chat messages
+### and button labels (a Telegram button shows about 20 characters on a phone).
+### Korean has only the CLDR plural category `other`, so no message selects on a number.
+### A variable's last sound is unknown, so no particle (은/는, 이/가, 을/를) follows one
+### directly: a noun comes between (“{ $option } 옵션은”), or the particle follows brackets.
+
+## Browsing
+
+welcome = 안녕하세요! 저희 샵에 오신 것을 환영해요. 어떤 상품을 보여 드릴까요?
+# Button label.
+menu-label = 메뉴
+# Button label: opens a list to choose from.
+choose-label = 선택하기
+choose-category = 카테고리를 선택해 주세요:
+# $category: the category's name.
+products-in = { $category }: 상품을 선택해 주세요.
+category-empty = 지금은 { $category } 카테고리에 상품이 없어요.
+# The value: $name, $price, $description of a product.
+# .options: added on a new line when the product has options; $options lists them.
+product-detail =
+    { $name } — { $price }
+    { $description }
+    .options = 선택 옵션: { $options }
+# Button label.
+customize-and-add = 옵션 선택 후 담기
+# Button label.
+add-to-cart = 장바구니 담기
+# Button label.
+back = 뒤로
+# Button label.
+view-cart = 장바구니 보기
+# Button label.
+menu = 메뉴
+# $query: what the customer typed.
+search-results = “{ $query }” 검색 결과예요:
+nothing-found = “{ $query }” 검색 결과가 없어요. 메뉴를 보여 드릴게요:
+unknown-product = 죄송해요, 이 상품은 더 이상 판매하지 않아요.
+unknown-category = 죄송해요, 이 카테고리는 더 이상 없어요.
+contact-linked = 감사합니다! 휴대폰 번호가 이 채팅에 연결되었어요.
+image-received = 사진 감사합니다! 이 채팅에서는 텍스트와 버튼만 읽을 수 있어요. 메뉴를 보여 드릴게요:
+unsupported = 죄송해요, 이런 종류의 메시지는 읽을 수 없어요. “menu”라고 입력하시면 상품을 둘러보실 수 있어요.
+stale-button = 이전 단계의 버튼이에요.
+unknown-tap = 죄송해요, 이 버튼은 더 이상 사용할 수 없어요.
+
+## Customizing a product: $product is its name, $group the option group ("size"),
+## $step of $steps the position in the questions.
+
+ask-option = { $product } ({ $step }/{ $steps }): { $group } 선택해 주세요.
+# $max: the longest text allowed, in characters.
+ask-text = { $product } ({ $step }/{ $steps }): { $group } 입력해 주세요. 최대 { $max }자까지 가능해요.
+# Button label.
+skip = 건너뛰기
+# Button label.
+cancel = 취소
+try-again = 다시 선택해 주세요.
+cancelled = 옵션 선택을 취소해서 장바구니에 담지 않았어요.
+
+## Why a choice was refused
+
+choice-wrong-step = 다른 단계의 선택이에요.
+choice-unknown-option = 해당 옵션을 찾을 수 없어요.
+# $option cannot go with $other, an option already chosen.
+choice-excluded = { $option } 옵션은 { $other } 옵션과 함께 선택할 수 없어요.
+# $needed: the options $option needs (one of them).
+choice-requires = { $option } 옵션은 { $needed } 옵션을 선택한 경우에만 가능해요.
+choice-not-optional = 이 단계는 건너뛸 수 없어요.
+choice-text-empty = 입력된 내용이 없어요.
+choice-text-too-long = { $max }자를 넘었어요.
+# $character: the character that cannot be used.
+choice-text-character = “{ $character }” 문자는 사용할 수 없어요. 영문, 숫자, 띄어쓰기와 . , ' & - ! 만 사용할 수 있어요.
+
+## The cart
+
+# $item and $price: what was added; $units: items now in the cart; $total: the cart's total.
+added =
+    장바구니에 담았어요: { $item } — { $price }
+    장바구니: 상품 { $units }개, { $total }
+cart-header = 장바구니:
+# One line of the cart: $n is its number in the list, $amount its price.
+cart-line = { $n }. { $item } × { $quantity } — { $amount }
+cart-total = 합계: { $total }
+cart-empty = 장바구니가 비어 있어요.
+# Button label.
+keep-shopping = 계속 쇼핑하기
+# Button label.
+empty-cart = 장바구니 비우기
+# Button label: change one line of the cart.
+change = { $item } 변경
+line-view = { $item } × { $quantity }. 어떻게 변경할까요?
+# Button label.
+one-more = 1개 추가
+# Button label.
+one-less = 1개 빼기
+# Button label.
+remove = 삭제
+removed = 장바구니에서 삭제했어요.
+emptied = 장바구니를 비웠어요.
+quantity-set = 수량을 { $quantity }개로 변경했어요.
+unknown-line = 이 상품은 장바구니에 없어요.
+too-many = 한 상품은 최대 { $max }개까지 담을 수 있어요.
+too-many-lines = 장바구니에는 최대 { $max }가지 상품까지 담을 수 있어요.
+# Under a list of numbered choices, when the chat has no buttons (SMS).
+reply-with-number = 번호로 답장해 주세요.
+
+## Checkout
+
+# Button label.
+checkout = 주문하기
+checkout-empty = 장바구니가 비어 있어서 주문할 상품이 없어요.
+# $minutes: how long the items are held; $total: the amount to pay.
+reserved =
+    { $minutes }분 동안 상품을 예약해 두었어요. 합계 { $total }.
+    Stripe로 안전하게 결제해 주세요:
+# Button label.
+pay-now = 결제하기
+qr-caption = 다른 기기에서 결제하시려면 이 코드를 스캔해 주세요.
+# Button label.
+cancel-reservation = 예약 취소
+sold-out = 죄송해요, { $item } 상품은 품절되었어요. 장바구니는 그대로예요.
+# $limit: how many one customer may buy.
+over-limit = 죄송해요, 이번 판매는 1인당 { $limit }개까지 구매할 수 있어요. 다른 주문과 채팅에서 담은 수량도 포함돼요. 장바구니는 그대로예요.
+# A drop is a sale that opens and closes at set times. $drop: its name; $when: its opening time.
+drop-not-yet = { $drop } 판매는 { $when }에 시작돼요. 장바구니는 그대로 유지돼요.
+drop-over = 죄송해요, { $drop } 판매가 종료되었어요.
+payment-unavailable = 죄송해요, 지금은 결제할 수 없어요. 결제된 금액은 없어요. 잠시 후 다시 시도해 주세요.
+
+## Orders: $number is the order's number.
+
+reservation-cancelled = 주문({ $number })이 취소되었어요. 결제된 금액은 없어요.
+already-paid = 주문({ $number })은 이미 결제되었어요.
+not-your-order = 이 채팅에서 해당 주문을 찾을 수 없어요.
+orders-header = 주문 내역:
+# $status: one of the order-state-* messages below.
+order-summary = #{ $number } — { $status } — { $total }
+order-state-awaiting-payment = 결제 대기
+order-state-paid = 결제 완료
+order-state-lapsed = 예약 만료
+order-state-cancelled = 취소 완료
+order-state-under-review = 확인 중
+order-state-shipped = 발송 완료
+order-state-refunded = 환불 완료
+no-orders = 아직 주문 내역이 없어요.
+# $items: the order's lines, one per line.
+confirmation =
+    감사합니다! 주문({ $number }) 결제가 완료되었어요.
+    { $items }
+    합계: { $total }
+    상품이 발송되면 이 채팅으로 알려 드릴게요.
+lapsed = 예약({ $number }) 시간이 지나서 상품이 다시 판매 중이에요. 결제된 금액은 없어요.
+# Button label.
+checkout-again = 다시 주문하기
+shipped = 좋은 소식이에요! 주문({ $number })이 발송되었어요. 운송장 번호: { $tracking }
+refunded = 주문({ $number }) 금액이 전액 환불되었어요.
+late-payment = 예약 시간이 지난 후에 주문({ $number }) 결제가 들어왔어요. 담당자가 곧 이 채팅으로 연락드릴게요. 결제하신 금액은 안전하게 처리되니 안심하세요.
+# A payment that does not match the order (amount, currency, page).
+payment-under-review = 주문({ $number }) 결제가 들어왔는데, 확정하기 전에 확인이 필요해요. 담당자가 곧 이 채팅으로 연락드릴게요. 결제하신 금액은 안전하게 처리되니 안심하세요.
+# Button label.
+my-orders = 내 주문
+
+## Web pages the customer opens from the chat: a title and a sentence each.
+
+# After paying on Stripe's page.
+paid-page-title = 감사합니다
+paid-page-text = 결제를 확인하고 있어요. 채팅으로 돌아가셔도 돼요. 확인 메시지는 채팅으로 보내 드려요.
+# The customer left Stripe's page without paying.
+cancelled-page-title = 결제가 완료되지 않았어요
+cancelled-page-text = 결제된 금액은 없어요. 예약 시간이 지나기 전에 채팅으로 돌아가서 결제해 주세요.
+already-paid-page-title = 이미 결제된 주문이에요
+already-paid-page-text = 주문({ $number })은 결제가 완료되었어요. 진행 상황은 채팅으로 알려 드려요.
+lapsed-page-title = 예약 시간이 지났어요
+lapsed-page-text = 예약({ $number }) 시간이 지나서 상품이 다시 판매 중이에요. 결제된 금액은 없어요. 재고가 남아 있다면 채팅으로 돌아가서 다시 주문해 주세요.
+unknown-link-page-title = 링크를 찾을 수 없어요
+unknown-link-page-text = 존재하지 않는 결제 링크예요. 채팅으로 돌아가서 새 링크를 받아 주세요.
+pay-link-failed-page-title = 다시 시도해 주세요
+pay-link-failed-page-text = 지금 결제 페이지를 열지 못했어요. 결제된 금액은 없어요.

@@ -1,0 +1,182 @@
+### chatdrop's customer-facing text, Thai (th): translated from en.ftl, polite, ending in ค่ะ/คะ.
+###
+### Syntax: https://projectfluent.org/fluent/guide/
+### Each message id is the kebab-case name of a `Msg` variant (shared/domain/src/i18n.rs);
+### a translation keeps every id and uses the same variables as this file. Amounts, prices
+### and dates arrive already formatted as text; counts ($units, $quantity, $max, …) are
+### numbers, so plural selectors work on them. Keep messages short: they are chat messages
+### and button labels (a Telegram button shows about 20 characters on a phone).
+### Thai has only the CLDR plural category `other`, so no message selects on a number.
+### Sentences speak as a shop's staff: ค่ะ ends statements, คะ questions (นะคะ); button labels,
+### titles and order states have no particle. Words run together; a space separates phrases and
+### sentences and stands either side of every variable.
+
+## Browsing
+
+welcome = สวัสดีค่ะ ยินดีต้อนรับสู่ร้านของเรา สนใจดูสินค้าอะไรคะ
+# Button label.
+menu-label = เมนู
+# Button label: opens a list to choose from.
+choose-label = เลือก
+choose-category = เลือกหมวดหมู่ได้เลยค่ะ
+# $category: the category's name.
+products-in = { $category }: เลือกสินค้าได้เลยค่ะ
+category-empty = ตอนนี้ยังไม่มีสินค้าในหมวด { $category } ค่ะ
+# The value: $name, $price, $description of a product.
+# .options: added on a new line when the product has options; $options lists them.
+product-detail =
+    { $name } — { $price }
+    { $description }
+    .options = ตัวเลือก: { $options }
+# Button label.
+customize-and-add = เลือกแบบแล้วใส่ตะกร้า
+# Button label.
+add-to-cart = ใส่ตะกร้า
+# Button label.
+back = ย้อนกลับ
+# Button label.
+view-cart = ดูตะกร้า
+# Button label.
+menu = เมนู
+# $query: what the customer typed.
+search-results = ผลการค้นหา “{ $query }” ค่ะ
+nothing-found = ไม่พบสินค้าสำหรับ “{ $query }” ค่ะ ลองดูจากเมนูนี้นะคะ
+unknown-product = ขออภัยค่ะ สินค้านี้ไม่มีจำหน่ายแล้ว
+unknown-category = ขออภัยค่ะ หมวดหมู่นี้ไม่มีแล้ว
+contact-linked = ขอบคุณค่ะ เบอร์โทรศัพท์ของคุณเชื่อมกับแชทนี้เรียบร้อยแล้ว
+image-received = ขอบคุณสำหรับรูปภาพค่ะ แชทนี้อ่านได้เฉพาะข้อความและปุ่มเท่านั้น ลองดูจากเมนูนี้นะคะ
+unsupported = ขออภัยค่ะ แชทนี้อ่านข้อความประเภทนี้ไม่ได้ พิมพ์ “menu” เพื่อดูสินค้าในร้านได้เลยค่ะ
+stale-button = ปุ่มนี้เป็นของขั้นตอนก่อนหน้าค่ะ
+unknown-tap = ขออภัยค่ะ ปุ่มนี้ใช้งานไม่ได้แล้ว
+
+## Customizing a product: $product is its name, $group the option group ("size"),
+## $step of $steps the position in the questions.
+
+ask-option = { $product } ({ $step }/{ $steps }): กรุณาเลือก { $group } ค่ะ
+# $max: the longest text allowed, in characters.
+ask-text = { $product } ({ $step }/{ $steps }): กรุณาพิมพ์ { $group } ไม่เกิน { $max } ตัวอักษรค่ะ
+# Button label.
+skip = ข้าม
+# Button label.
+cancel = ยกเลิก
+try-again = กรุณาเลือกอีกครั้งค่ะ
+cancelled = ยกเลิกการเลือกแบบแล้วค่ะ ไม่มีสินค้าเพิ่มลงตะกร้า
+
+## Why a choice was refused
+
+choice-wrong-step = ตัวเลือกนี้เป็นของขั้นตอนอื่นค่ะ
+choice-unknown-option = ไม่พบตัวเลือกนี้ค่ะ
+# $option cannot go with $other, an option already chosen.
+choice-excluded = { $option } เลือกคู่กับ { $other } ไม่ได้ค่ะ
+# $needed: the options $option needs (one of them).
+choice-requires = { $option } เลือกได้เฉพาะเมื่อเลือก { $needed } ด้วยค่ะ
+choice-not-optional = ขั้นตอนนี้ข้ามไม่ได้ค่ะ
+choice-text-empty = ยังไม่ได้พิมพ์ข้อความค่ะ
+choice-text-too-long = ข้อความยาวเกิน { $max } ตัวอักษรค่ะ
+# $character: the character that cannot be used.
+choice-text-character = ใช้ “{ $character }” ไม่ได้ค่ะ ใช้ได้เฉพาะตัวอักษรภาษาอังกฤษ ตัวเลข ช่องว่าง และ . , ' & - !
+
+## The cart
+
+# $item and $price: what was added; $units: items now in the cart; $total: the cart's total.
+added =
+    ใส่ตะกร้าแล้วค่ะ: { $item } — { $price }
+    ในตะกร้ามี { $units } ชิ้น ยอดรวม { $total }
+cart-header = ตะกร้าของคุณ:
+# One line of the cart: $n is its number in the list, $amount its price.
+cart-line = { $n }. { $item } × { $quantity } — { $amount }
+cart-total = ยอดรวม: { $total }
+cart-empty = ตะกร้าของคุณยังว่างอยู่ค่ะ
+# Button label.
+keep-shopping = เลือกซื้อต่อ
+# Button label.
+empty-cart = ล้างตะกร้า
+# Button label: change one line of the cart.
+change = แก้ไข { $item }
+line-view = { $item } × { $quantity } ต้องการแก้ไขอย่างไรคะ
+# Button label.
+one-more = เพิ่ม 1 ชิ้น
+# Button label.
+one-less = ลด 1 ชิ้น
+# Button label.
+remove = ลบ
+removed = ลบออกจากตะกร้าแล้วค่ะ
+emptied = ล้างตะกร้าเรียบร้อยแล้วค่ะ
+quantity-set = เปลี่ยนจำนวนเป็น { $quantity } ชิ้นแล้วค่ะ
+unknown-line = สินค้านี้ไม่อยู่ในตะกร้าแล้วค่ะ
+too-many = สินค้าแต่ละรายการสั่งได้ไม่เกิน { $max } ชิ้นค่ะ
+too-many-lines = ตะกร้าใส่สินค้าได้ไม่เกิน { $max } รายการค่ะ
+# Under a list of numbered choices, when the chat has no buttons (SMS).
+reply-with-number = กรุณาตอบกลับเป็นตัวเลขค่ะ
+
+## Checkout
+
+# Button label.
+checkout = สั่งซื้อ
+checkout-empty = ตะกร้าของคุณยังว่างอยู่ จึงยังสั่งซื้อไม่ได้ค่ะ
+# $minutes: how long the items are held; $total: the amount to pay.
+reserved =
+    จองสินค้าไว้ให้แล้ว { $minutes } นาที ยอดรวม { $total } ค่ะ
+    ชำระเงินอย่างปลอดภัยผ่าน Stripe ได้ที่นี่:
+# Button label.
+pay-now = ชำระเงิน
+qr-caption = หรือสแกนโค้ดนี้เพื่อชำระเงินบนอุปกรณ์อื่นค่ะ
+# Button label.
+cancel-reservation = ยกเลิกการจอง
+sold-out = ขออภัยค่ะ { $item } หมดแล้ว ตะกร้าของคุณยังเหมือนเดิม
+# $limit: how many one customer may buy.
+over-limit = ขออภัยค่ะ รอบนี้จำกัด { $limit } ชิ้นต่อท่าน นับรวมคำสั่งซื้อและแชทอื่นของคุณด้วย ตะกร้าของคุณยังเหมือนเดิม
+# A drop is a sale that opens and closes at set times. $drop: its name; $when: its opening time.
+drop-not-yet = { $drop } จะเปิดขาย { $when } ค่ะ สินค้าในตะกร้ายังเก็บไว้ให้นะคะ
+drop-over = ขออภัยค่ะ { $drop } ปิดการขายแล้ว
+payment-unavailable = ขออภัยค่ะ ขณะนี้ยังชำระเงินไม่ได้ และยังไม่มีการเรียกเก็บเงิน กรุณาลองใหม่ภายหลังนะคะ
+
+## Orders: $number is the order's number.
+
+reservation-cancelled = ยกเลิกคำสั่งซื้อ { $number } แล้ว และไม่มีการเรียกเก็บเงินค่ะ
+already-paid = คำสั่งซื้อ { $number } ชำระเงินแล้วค่ะ
+not-your-order = ไม่พบคำสั่งซื้อนี้ในแชทนี้ค่ะ
+orders-header = คำสั่งซื้อของคุณ:
+# $status: one of the order-state-* messages below.
+order-summary = #{ $number } — { $status } — { $total }
+order-state-awaiting-payment = รอชำระเงิน
+order-state-paid = ชำระเงินแล้ว
+order-state-lapsed = หมดเวลาจอง
+order-state-cancelled = ยกเลิกแล้ว
+order-state-under-review = กำลังตรวจสอบ
+order-state-shipped = จัดส่งแล้ว
+order-state-refunded = คืนเงินแล้ว
+no-orders = คุณยังไม่มีคำสั่งซื้อค่ะ
+# $items: the order's lines, one per line.
+confirmation =
+    ขอบคุณค่ะ คำสั่งซื้อ { $number } ชำระเงินเรียบร้อยแล้ว
+    { $items }
+    ยอดรวม: { $total }
+    เมื่อจัดส่งสินค้าแล้ว เราจะแจ้งในแชทนี้ค่ะ
+lapsed = การจอง { $number } หมดเวลาแล้ว สินค้าจึงกลับมาวางขายอีกครั้ง และไม่มีการเรียกเก็บเงินค่ะ
+# Button label.
+checkout-again = สั่งซื้ออีกครั้ง
+shipped = ข่าวดีค่ะ คำสั่งซื้อ { $number } จัดส่งแล้ว เลขพัสดุ: { $tracking }
+refunded = คืนเงินเต็มจำนวนสำหรับคำสั่งซื้อ { $number } แล้วค่ะ
+late-payment = เราได้รับการชำระเงินสำหรับคำสั่งซื้อ { $number } หลังจากหมดเวลาจองแล้ว ทีมงานจะติดต่อกลับในแชทนี้โดยเร็ว เงินของคุณจะไม่สูญหายค่ะ
+# A payment that does not match the order (amount, currency, page).
+payment-under-review = เราได้รับการชำระเงินสำหรับคำสั่งซื้อ { $number } ซึ่งต้องตรวจสอบก่อนยืนยัน ทีมงานจะติดต่อกลับในแชทนี้โดยเร็ว เงินของคุณจะไม่สูญหายค่ะ
+# Button label.
+my-orders = คำสั่งซื้อของฉัน
+
+## Web pages the customer opens from the chat: a title and a sentence each.
+
+# After paying on Stripe's page.
+paid-page-title = ขอบคุณค่ะ
+paid-page-text = กำลังยืนยันการชำระเงิน กลับไปที่แชทได้เลยค่ะ ผลการยืนยันจะส่งไปที่แชท
+# The customer left Stripe's page without paying.
+cancelled-page-title = ยังชำระเงินไม่สำเร็จ
+cancelled-page-text = ไม่มีการเรียกเก็บเงินค่ะ กลับไปที่แชทเพื่อชำระเงินได้ ภายในเวลาที่จองไว้
+already-paid-page-title = ชำระเงินแล้ว
+already-paid-page-text = คำสั่งซื้อ { $number } ชำระเงินแล้วค่ะ ความคืบหน้าจะแจ้งในแชทของคุณ
+lapsed-page-title = การจองนี้หมดเวลาแล้ว
+lapsed-page-text = การจอง { $number } หมดเวลาแล้ว สินค้าจึงกลับมาวางขายอีกครั้ง และไม่มีการเรียกเก็บเงินค่ะ กลับไปที่แชทเพื่อสั่งซื้ออีกครั้งได้ ขณะที่ยังมีสินค้าอยู่
+unknown-link-page-title = ไม่พบลิงก์
+unknown-link-page-text = ไม่มีลิงก์ชำระเงินนี้ค่ะ กรุณากลับไปที่แชทเพื่อรับลิงก์ใหม่
+pay-link-failed-page-title = กรุณาลองอีกครั้ง
+pay-link-failed-page-text = ขณะนี้เปิดหน้าชำระเงินไม่ได้ และไม่มีการเรียกเก็บเงินค่ะ

@@ -1,0 +1,179 @@
+### chatdrop's customer-facing text, Simplified Chinese (mainland China), translated from en.ftl.
+###
+### Syntax: https://projectfluent.org/fluent/guide/
+### Each message id is the kebab-case name of a `Msg` variant (shared/domain/src/i18n.rs);
+### a translation keeps every id and uses the same variables as en.ftl. Amounts, prices
+### and dates arrive already formatted as text; counts ($units, $quantity, $max, …) are
+### numbers. Chinese has only the `other` plural category, so no message needs a plural selector.
+### Terms: 购物车 (cart), 结算 (checkout), 订单 (order), 菜单 (menu), 保留 (reservation),
+### 发售 (drop), 定制 (customize). Quotes are “ ” as in mainland text.
+
+## Browsing
+
+welcome = 您好！欢迎光临本店，请问想看看什么？
+# Button label.
+menu-label = 菜单
+# Button label: opens a list to choose from.
+choose-label = 选择
+choose-category = 请选择分类：
+# $category: the category's name.
+products-in = { $category }：请选择商品。
+category-empty = { $category }暂时没有商品。
+# The value: $name, $price, $description of a product.
+# .options: added on a new line when the product has options; $options lists them.
+product-detail =
+    { $name } — { $price }
+    { $description }
+    .options = 可选项：{ $options }
+# Button label.
+customize-and-add = 定制并加入
+# Button label.
+add-to-cart = 加入购物车
+# Button label.
+back = 返回
+# Button label.
+view-cart = 查看购物车
+# Button label.
+menu = 菜单
+# $query: what the customer typed.
+search-results = 以下是“{ $query }”的搜索结果：
+nothing-found = 没有找到“{ $query }”的相关商品。以下是菜单：
+unknown-product = 抱歉，该商品已下架。
+unknown-category = 抱歉，该分类已不存在。
+contact-linked = 谢谢！您的手机号码已与此聊天绑定。
+image-received = 谢谢您发来的图片！目前只能识别文字和按钮。以下是菜单：
+unsupported = 抱歉，暂不支持此类消息。输入“菜单”即可浏览商品。
+stale-button = 该按钮属于之前的步骤。
+unknown-tap = 抱歉，该按钮已失效。
+
+## Customizing a product: $product is its name, $group the option group ("size"),
+## $step of $steps the position in the questions.
+
+ask-option = { $product }（{ $step }/{ $steps }）：请选择{ $group }。
+# $max: the longest text allowed, in characters.
+ask-text = { $product }（{ $step }/{ $steps }）：请输入{ $group }，最多{ $max }个字符。
+# Button label.
+skip = 跳过
+# Button label.
+cancel = 取消
+try-again = 请重新选择。
+cancelled = 已取消定制，未加入任何商品。
+
+## Why a choice was refused
+
+choice-wrong-step = 该选项属于其他步骤。
+choice-unknown-option = 没有找到该选项。
+# $option cannot go with $other, an option already chosen.
+choice-excluded = { $option }不能与{ $other }同时选择。
+# $needed: the options $option needs (one of them).
+choice-requires = { $option }需搭配{ $needed }才能选择。
+choice-not-optional = 此步骤不能跳过。
+choice-text-empty = 文字不能为空。
+choice-text-too-long = 内容超过了{ $max }个字符。
+# $character: the character that cannot be used.
+choice-text-character = 此处不能使用“{ $character }”。只能使用英文字母、数字、空格和 . , ' & - !
+
+## The cart
+
+# $item and $price: what was added; $units: items now in the cart; $total: the cart's total.
+added =
+    已加入购物车：{ $item } — { $price }。
+    购物车共{ $units }件商品，合计{ $total }。
+cart-header = 您的购物车：
+# One line of the cart: $n is its number in the list, $amount its price.
+cart-line = { $n }. { $item } × { $quantity } — { $amount }
+cart-total = 合计：{ $total }
+cart-empty = 您的购物车是空的。
+# Button label.
+keep-shopping = 继续购物
+# Button label.
+empty-cart = 清空购物车
+# Button label: change one line of the cart.
+change = 修改{ $item }
+line-view = { $item } × { $quantity }。请问要如何修改？
+# Button label.
+one-more = 加一件
+# Button label.
+one-less = 减一件
+# Button label.
+remove = 删除
+removed = 已从购物车中删除。
+emptied = 购物车已清空。
+quantity-set = 数量已改为{ $quantity }。
+unknown-line = 该商品已不在购物车中。
+too-many = 同一商品最多可购买{ $max }件。
+too-many-lines = 购物车最多可放{ $max }种不同商品。
+# Under a list of numbered choices, when the chat has no buttons (SMS).
+reply-with-number = 请回复对应的数字。
+
+## Checkout
+
+# Button label.
+checkout = 去结算
+checkout-empty = 购物车是空的，无法结算。
+# $minutes: how long the items are held; $total: the amount to pay.
+reserved =
+    已为您保留{ $minutes }分钟，合计{ $total }。
+    请通过Stripe安全支付：
+# Button label.
+pay-now = 立即支付
+qr-caption = 您也可以用其他设备扫描此二维码付款。
+# Button label.
+cancel-reservation = 取消保留
+sold-out = 抱歉，{ $item }已售罄。您的购物车保持不变。
+# $limit: how many one customer may buy.
+over-limit = 抱歉，本次发售每人限购{ $limit }件（包括您在其他订单和聊天中购买的数量）。您的购物车保持不变。
+# A drop is a sale that opens and closes at set times. $drop: its name; $when: its opening time.
+drop-not-yet = { $drop }将于{ $when }开售，购物车会为您保存。
+drop-over = 抱歉，{ $drop }已结束。
+payment-unavailable = 抱歉，暂时无法付款。本次未扣款，请稍后再试。
+
+## Orders: $number is the order's number.
+
+reservation-cancelled = 订单{ $number }已取消，未扣款。
+already-paid = 订单{ $number }已付款。
+not-your-order = 在此聊天中找不到该订单。
+orders-header = 您的订单：
+# $status: one of the order-state-* messages below.
+order-summary = #{ $number } — { $status } — { $total }
+order-state-awaiting-payment = 待付款
+order-state-paid = 已付款
+order-state-lapsed = 已过期
+order-state-cancelled = 已取消
+order-state-under-review = 审核中
+order-state-shipped = 已发货
+order-state-refunded = 已退款
+no-orders = 您还没有订单。
+# $items: the order's lines, one per line.
+confirmation =
+    谢谢！订单{ $number }支付成功。
+    { $items }
+    合计：{ $total }
+    发货后我们会在这里通知您。
+lapsed = 订单{ $number }已超过保留时间，商品已重新开放购买。未扣款。
+# Button label.
+checkout-again = 重新结算
+shipped = 好消息！订单{ $number }已发货，物流单号：{ $tracking }
+refunded = 订单{ $number }已全额退款。
+late-payment = 我们在订单{ $number }的保留时间过后才收到您的付款。客服会尽快在这里联系您，您不会因此损失任何款项。
+# A payment that does not match the order (amount, currency, page).
+payment-under-review = 我们收到了订单{ $number }的一笔付款，需要核实后才能确认。客服会尽快在这里联系您，您不会因此损失任何款项。
+# Button label.
+my-orders = 我的订单
+
+## Web pages the customer opens from the chat: a title and a sentence each.
+
+# After paying on Stripe's page.
+paid-page-title = 谢谢您
+paid-page-text = 正在确认您的付款。您可以返回聊天，确认消息会发送到那里。
+# The customer left Stripe's page without paying.
+cancelled-page-title = 付款未完成
+cancelled-page-text = 未扣款。请在保留时间内返回聊天完成付款。
+already-paid-page-title = 已付款
+already-paid-page-text = 订单{ $number }已付款，后续通知会发送到您的聊天中。
+lapsed-page-title = 保留时间已结束
+lapsed-page-text = 订单{ $number }已超过保留时间，商品已重新开放购买，未扣款。如仍有库存，可返回聊天重新结算。
+unknown-link-page-title = 链接不存在
+unknown-link-page-text = 此付款链接不存在。请返回聊天获取新的链接。
+pay-link-failed-page-title = 请重试
+pay-link-failed-page-text = 暂时无法打开付款页面。未扣款。

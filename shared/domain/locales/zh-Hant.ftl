@@ -1,0 +1,180 @@
+### chatdrop's customer-facing text, Traditional Chinese (Taiwan vocabulary, also read in
+### Hong Kong), translated from en.ftl.
+###
+### Syntax: https://projectfluent.org/fluent/guide/
+### Each message id is the kebab-case name of a `Msg` variant (shared/domain/src/i18n.rs);
+### a translation keeps every id and uses the same variables as en.ftl. Amounts, prices
+### and dates arrive already formatted as text; counts ($units, $quantity, $max, …) are
+### numbers. Chinese has only the `other` plural category, so no message needs a plural selector.
+### Terms: 購物車 (cart), 結帳 (checkout), 訂單 (order), 選單 (menu), 保留 (reservation),
+### 發售 (drop), 客製化 (customize), 聊天室 (chat). Quotes are 「」.
+
+## Browsing
+
+welcome = 您好！歡迎光臨本店，請問想看看什麼？
+# Button label.
+menu-label = 選單
+# Button label: opens a list to choose from.
+choose-label = 選擇
+choose-category = 請選擇分類：
+# $category: the category's name.
+products-in = { $category }：請選擇商品。
+category-empty = { $category }目前沒有商品。
+# The value: $name, $price, $description of a product.
+# .options: added on a new line when the product has options; $options lists them.
+product-detail =
+    { $name } — { $price }
+    { $description }
+    .options = 可選項目：{ $options }
+# Button label.
+customize-and-add = 客製化並加入
+# Button label.
+add-to-cart = 加入購物車
+# Button label.
+back = 返回
+# Button label.
+view-cart = 查看購物車
+# Button label.
+menu = 選單
+# $query: what the customer typed.
+search-results = 以下是「{ $query }」的搜尋結果：
+nothing-found = 找不到「{ $query }」的相關商品。以下是選單：
+unknown-product = 抱歉，此商品已下架。
+unknown-category = 抱歉，此分類已不存在。
+contact-linked = 謝謝！您的手機號碼已與此聊天室綁定。
+image-received = 謝謝您傳來的圖片！目前只能讀取文字和按鈕。以下是選單：
+unsupported = 抱歉，目前不支援這類訊息。輸入「選單」即可瀏覽商品。
+stale-button = 這個按鈕屬於先前的步驟。
+unknown-tap = 抱歉，這個按鈕已失效。
+
+## Customizing a product: $product is its name, $group the option group ("size"),
+## $step of $steps the position in the questions.
+
+ask-option = { $product }（{ $step }/{ $steps }）：請選擇{ $group }。
+# $max: the longest text allowed, in characters.
+ask-text = { $product }（{ $step }/{ $steps }）：請輸入{ $group }，最多{ $max }個字元。
+# Button label.
+skip = 跳過
+# Button label.
+cancel = 取消
+try-again = 請重新選擇。
+cancelled = 已取消客製化，未加入任何商品。
+
+## Why a choice was refused
+
+choice-wrong-step = 此選項屬於其他步驟。
+choice-unknown-option = 找不到此選項。
+# $option cannot go with $other, an option already chosen.
+choice-excluded = { $option }無法與{ $other }同時選擇。
+# $needed: the options $option needs (one of them).
+choice-requires = { $option }需搭配{ $needed }才能選擇。
+choice-not-optional = 此步驟無法跳過。
+choice-text-empty = 文字不能空白。
+choice-text-too-long = 內容超過了{ $max }個字元。
+# $character: the character that cannot be used.
+choice-text-character = 此處不能使用「{ $character }」。只能使用英文字母、數字、空格及 . , ' & - !
+
+## The cart
+
+# $item and $price: what was added; $units: items now in the cart; $total: the cart's total.
+added =
+    已加入購物車：{ $item } — { $price }。
+    購物車共{ $units }件商品，合計{ $total }。
+cart-header = 您的購物車：
+# One line of the cart: $n is its number in the list, $amount its price.
+cart-line = { $n }. { $item } × { $quantity } — { $amount }
+cart-total = 合計：{ $total }
+cart-empty = 您的購物車是空的。
+# Button label.
+keep-shopping = 繼續購物
+# Button label.
+empty-cart = 清空購物車
+# Button label: change one line of the cart.
+change = 修改{ $item }
+line-view = { $item } × { $quantity }。請問要如何修改？
+# Button label.
+one-more = 加一件
+# Button label.
+one-less = 減一件
+# Button label.
+remove = 移除
+removed = 已從購物車移除。
+emptied = 購物車已清空。
+quantity-set = 數量已改為{ $quantity }。
+unknown-line = 此商品已不在購物車中。
+too-many = 同一商品最多可購買{ $max }件。
+too-many-lines = 購物車最多可放{ $max }種不同商品。
+# Under a list of numbered choices, when the chat has no buttons (SMS).
+reply-with-number = 請回覆對應的數字。
+
+## Checkout
+
+# Button label.
+checkout = 結帳
+checkout-empty = 購物車是空的，無法結帳。
+# $minutes: how long the items are held; $total: the amount to pay.
+reserved =
+    已為您保留{ $minutes }分鐘，合計{ $total }。
+    請透過Stripe安全付款：
+# Button label.
+pay-now = 立即付款
+qr-caption = 您也可以用其他裝置掃描此QR碼付款。
+# Button label.
+cancel-reservation = 取消保留
+sold-out = 抱歉，{ $item }已售完。您的購物車維持不變。
+# $limit: how many one customer may buy.
+over-limit = 抱歉，本次發售每人限購{ $limit }件（包含您在其他訂單及聊天室中購買的數量）。您的購物車維持不變。
+# A drop is a sale that opens and closes at set times. $drop: its name; $when: its opening time.
+drop-not-yet = { $drop }將於{ $when }開賣，購物車會為您保存。
+drop-over = 抱歉，{ $drop }已結束。
+payment-unavailable = 抱歉，目前無法付款。本次並未扣款，請稍後再試。
+
+## Orders: $number is the order's number.
+
+reservation-cancelled = 訂單{ $number }已取消，並未扣款。
+already-paid = 訂單{ $number }已付款。
+not-your-order = 在此聊天室中找不到這筆訂單。
+orders-header = 您的訂單：
+# $status: one of the order-state-* messages below.
+order-summary = #{ $number } — { $status } — { $total }
+order-state-awaiting-payment = 待付款
+order-state-paid = 已付款
+order-state-lapsed = 已逾期
+order-state-cancelled = 已取消
+order-state-under-review = 審核中
+order-state-shipped = 已出貨
+order-state-refunded = 已退款
+no-orders = 您目前沒有訂單。
+# $items: the order's lines, one per line.
+confirmation =
+    謝謝！訂單{ $number }付款成功。
+    { $items }
+    合計：{ $total }
+    出貨後我們會在這裡通知您。
+lapsed = 訂單{ $number }已超過保留時間，商品已重新開放購買。並未扣款。
+# Button label.
+checkout-again = 重新結帳
+shipped = 好消息！訂單{ $number }已出貨，物流追蹤編號：{ $tracking }
+refunded = 訂單{ $number }已全額退款。
+late-payment = 我們在訂單{ $number }的保留時間結束後才收到您的付款。客服人員會盡快在這裡與您聯絡，您不會因此損失任何款項。
+# A payment that does not match the order (amount, currency, page).
+payment-under-review = 我們收到了訂單{ $number }的一筆付款，需要先核對才能確認。客服人員會盡快在這裡與您聯絡，您不會因此損失任何款項。
+# Button label.
+my-orders = 我的訂單
+
+## Web pages the customer opens from the chat: a title and a sentence each.
+
+# After paying on Stripe's page.
+paid-page-title = 謝謝您
+paid-page-text = 正在確認您的付款。您可以回到聊天室，確認通知會傳送到那裡。
+# The customer left Stripe's page without paying.
+cancelled-page-title = 付款未完成
+cancelled-page-text = 並未扣款。請在保留時間內回到聊天室完成付款。
+already-paid-page-title = 已付款
+already-paid-page-text = 訂單{ $number }已付款，後續通知會傳送到您的聊天室。
+lapsed-page-title = 保留時間已結束
+lapsed-page-text = 訂單{ $number }已超過保留時間，商品已重新開放購買，並未扣款。如仍有庫存，可回到聊天室重新結帳。
+unknown-link-page-title = 找不到連結
+unknown-link-page-text = 此付款連結不存在。請回到聊天室取得新的連結。
+pay-link-failed-page-title = 請再試一次
+pay-link-failed-page-text = 目前無法開啟付款頁面。並未扣款。
