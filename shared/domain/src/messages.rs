@@ -46,7 +46,12 @@ pub const SHIPPED_FILES: &[(Lang, &str)] = &[
     (Lang::EN, include_str!("../locales/en.ftl")),
     (Lang::ES, include_str!("../locales/es.ftl")),
     (Lang::PT_BR, include_str!("../locales/pt-BR.ftl")),
+    (Lang::ZH_HANS, include_str!("../locales/zh-Hans.ftl")),
+    (Lang::ZH_HANT, include_str!("../locales/zh-Hant.ftl")),
     (Lang::JA, include_str!("../locales/ja.ftl")),
+    (Lang::KO, include_str!("../locales/ko.ftl")),
+    (Lang::TH, include_str!("../locales/th.ftl")),
+    (Lang::ID, include_str!("../locales/id.ftl")),
 ];
 
 type Bundle = FluentBundle<Arc<FluentResource>>;
