@@ -214,7 +214,8 @@ fn advance(
                 fitting = options.iter().collect();
             }
             for o in fitting {
-                let delta = (o.price_delta != 0).then(|| catalog.money(o.price_delta).format(true));
+                let delta =
+                    (o.price_delta != 0).then(|| catalog.money(o.price_delta).format(lang, true));
                 choices.push(choice(
                     Action::Pick {
                         product: product.id.clone(),
@@ -247,7 +248,10 @@ fn advance(
             }
             .text(lang);
             if *price_delta != 0 {
-                ask.push_str(&format!(" ({})", catalog.money(*price_delta).format(true)));
+                ask.push_str(&format!(
+                    " ({})",
+                    catalog.money(*price_delta).format(lang, true)
+                ));
             }
             ask
         }
@@ -285,9 +289,9 @@ fn advance(
 fn added(catalog: &Catalog, lang: Lang, session: &Session, item: &str, unit: i64) -> Vec<Reply> {
     let body = Msg::Added {
         item,
-        price: &catalog.money(unit).format(false),
+        price: &catalog.money(unit).format(lang, false),
         units: session.cart.units(),
-        total: &catalog.money(session.cart.total()).format(false),
+        total: &catalog.money(session.cart.total()).format(lang, false),
     }
     .text(lang);
     vec![Reply::Choices {
@@ -320,7 +324,7 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
             let item = line_item(catalog, lang, &line.product, &line.selections);
             let amount = catalog
                 .money(line.unit_price * i64::from(line.quantity))
-                .format(false);
+                .format(lang, false);
             body.push('\n');
             body.push_str(
                 &Msg::CartLine {
@@ -341,7 +345,7 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
             ));
         }
         body.push('\n');
-        body.push_str(&Msg::CartTotal(&catalog.money(cart.total()).format(false)).text(lang));
+        body.push_str(&Msg::CartTotal(&catalog.money(cart.total()).format(lang, false)).text(lang));
     }
     if !cart.is_empty() {
         choices.insert(0, choice(Action::Checkout, Msg::Checkout.text(lang), None));

@@ -230,7 +230,7 @@ async fn stripe_stub() -> (StripeGateway, Stub) {
 fn request(order_id: &str, collect_shipping: bool) -> CheckoutRequest {
     CheckoutRequest {
         order_id: order_id.into(),
-        currency: Currency::Usd,
+        currency: Currency::USD,
         lines: vec![
             CheckoutLine {
                 name: "Drop 07 watch".into(),
