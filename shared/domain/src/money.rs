@@ -150,6 +150,13 @@ impl Money {
     pub fn format(self, lang: Lang, signed: bool) -> String {
         cldr::format(self, lang, signed)
     }
+
+    /// [`Money::format`] with a formatter built for this call alone and dropped after: what the
+    /// first call for a (language, currency) pair costs. For the benchmark; use `format`.
+    #[doc(hidden)]
+    pub fn format_uncached(self, lang: Lang, signed: bool) -> String {
+        cldr::format_uncached(self, lang, signed)
+    }
 }
 
 #[cfg(test)]
