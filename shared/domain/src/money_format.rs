@@ -46,14 +46,23 @@ pub(super) fn format(money: Money, lang: Lang, signed: bool) -> String {
         let formatter = cache
             .entry((lang, money.currency))
             .or_insert_with(|| build(lang, money.currency));
-        match formatter {
-            Some(f) => f
-                .format_fixed_decimal(&value)
-                .write_to_string()
-                .into_owned(),
-            None => fallback(&value, money.currency),
-        }
+        write(formatter.as_ref(), &value, money)
     })
+}
+
+pub(super) fn format_uncached(money: Money, lang: Lang, signed: bool) -> String {
+    write(
+        build(lang, money.currency).as_ref(),
+        &decimal(money, signed),
+        money,
+    )
+}
+
+fn write(formatter: Option<&Formatter>, value: &Decimal, money: Money) -> String {
+    match formatter {
+        Some(f) => f.format_fixed_decimal(value).write_to_string().into_owned(),
+        None => fallback(value, money.currency),
+    }
 }
 
 /// The amount as a decimal number: minor units shifted by the currency's exponent, signed
