@@ -501,6 +501,23 @@ mod tests {
         );
     }
 
+    /// Stripe reports ISK with two extra zeros (<https://docs.stripe.com/currencies#special-cases>):
+    /// 5,000 ISK arrives as 500000 and is handed on as the order counts it, 5000.
+    #[test]
+    fn amount_total_is_read_back_into_iso_minor_units() {
+        let mut object = session("complete", "paid");
+        object["amount_total"] = 500_000.into();
+        object["currency"] = "isk".into();
+        let body = event("checkout.session.completed", object);
+        assert!(matches!(
+            parse_event(&body).unwrap().kind,
+            EventKind::SessionCompleted {
+                amount_total: Some(5_000),
+                ..
+            }
+        ));
+    }
+
     #[test]
     fn completed_unpaid_and_no_payment_required() {
         let body = event("checkout.session.completed", session("complete", "unpaid"));
