@@ -18,6 +18,11 @@
 //! data payloads are not `Send` without its `sync` feature, which is why the cache is per thread
 //! rather than a process-wide `Mutex`: a Lambda instance runs a few threads, each builds the few
 //! pairs it meets once.
+//!
+//! Measured (`cargo bench -p chatdrop-domain --bench money`, release profile, 2-core machine):
+//! building and using a formatter 5 µs (ja, JPY) to 18 µs (pt-BR, BRL); a cached call 1.0 µs.
+//! The compiled CLDR data and ICU4X code add about 145 kB to a release function binary
+//! (catalog: 8,111,568 → 8,256,296 bytes); LTO keeps only the data this formatter reads.
 
 use super::Money;
 use crate::lang::Lang;
