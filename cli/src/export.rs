@@ -95,7 +95,7 @@ mod tests {
                 unit_price: 12_000,
                 quantity: 1,
             }],
-            currency: Currency::Usd,
+            currency: Currency::USD,
             total: 12_000,
             status: OrderStatus::Shipped,
             created_at: 1_767_225_600,

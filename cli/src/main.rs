@@ -281,7 +281,7 @@ fn parse_sku(spec: &str) -> Fallible<DropSku> {
 }
 
 fn money(order: &Order, minor: i64) -> String {
-    Money::new(minor, order.currency).format(false)
+    Money::new(minor, order.currency).format(order.lang, false)
 }
 
 /// Reads the order as it is now and sends the customer the message its state owes them.

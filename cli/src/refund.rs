@@ -160,7 +160,7 @@ mod tests {
             lang: Lang::EN,
             customer: "conv:x".into(),
             lines: Vec::new(),
-            currency: Currency::Usd,
+            currency: Currency::USD,
             total: 12_000,
             status,
             created_at: 1_767_225_600,

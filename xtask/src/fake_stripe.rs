@@ -1260,7 +1260,7 @@ mod tests {
     fn checkout(order_id: &str) -> CheckoutRequest {
         CheckoutRequest {
             order_id: order_id.into(),
-            currency: Currency::Usd,
+            currency: Currency::USD,
             lines: vec![
                 CheckoutLine {
                     name: "Drop 07 watch".into(),

@@ -210,7 +210,7 @@ fn product_choice(catalog: &Catalog, lang: Lang, p: &Product) -> Choice {
     choice(
         Action::Product(p.id.clone()),
         p.name.get(lang).into(),
-        Some(catalog.money(p.price).format(false)),
+        Some(catalog.money(p.price).format(lang, false)),
     )
 }
 
@@ -248,9 +248,9 @@ pub fn product_detail(catalog: &Catalog, lang: Lang, p: &Product) -> Vec<Reply> 
         GroupKind::Choice { options } => options.iter().any(|o| o.price_delta != 0),
         GroupKind::Text { price_delta, .. } => *price_delta != 0,
     }) {
-        format!("{}~", catalog.money(p.price).format(false))
+        format!("{}~", catalog.money(p.price).format(lang, false))
     } else {
-        catalog.money(p.price).format(false)
+        catalog.money(p.price).format(lang, false)
     };
     let mut replies = Vec::new();
     if let Some(url) = &p.image_url {

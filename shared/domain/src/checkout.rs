@@ -269,7 +269,7 @@ fn choice(action: Action, title: String) -> Choice {
 }
 
 fn money(order: &Order, minor: i64) -> String {
-    crate::money::Money::new(minor, order.currency).format(false)
+    crate::money::Money::new(minor, order.currency).format(order.lang, false)
 }
 
 fn items(order: &Order) -> String {

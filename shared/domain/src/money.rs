@@ -1,46 +1,132 @@
-//! Money as integer minor units with a currency, never floats.
+//! Money as integer minor units of an ISO 4217 currency, never floats.
 //!
-//! A retailer's catalog has one currency; amounts are `i64` minor units (cents, yen). Formatting
-//! knows each supported currency's exponent and symbol, so `1200 JPY` prints as `¥1,200` and
-//! `1200 USD` as `$12.00`.
+//! # Minor units
+//!
+//! An amount is an `i64` count of the currency's *minor unit*: cents for USD, yen for JPY (which
+//! has none smaller), fils for KWD (a thousandth of a dinar). How many decimal digits a currency
+//! has is its ISO 4217 *exponent* ("minor unit" column of the ISO list): 0 for JPY, KRW, VND, CLP;
+//! 3 for KWD, BHD, JOD; 2 for most others. The list is maintained by SIX for ISO
+//! (<https://www.six-group.com/en/products-services/financial-information/data-standards.html>);
+//! we read it through the `iso_currency` crate (<https://docs.rs/iso_currency>), whose table
+//! follows that list, instead of keeping our own.
+//!
+//! Some ISO codes have no minor unit at all ("N.A." in the list): precious metals (XAU, XAG),
+//! units of account (XDR, XUA, XSU), the testing and no-currency codes (XTS, XXX). Others are
+//! *funds* (BOV, CLF, COU, USN, UYW): bookkeeping units, not money a shopper pays in. Neither
+//! can price goods, so [`Currency::parse`] refuses both with a [`CurrencyError`] that says why;
+//! a [`Currency`] value is therefore always a currency with a minor unit.
+//!
+//! # Stored form
+//!
+//! A currency is stored and serialized as its uppercase code (`"USD"`), as it always was;
+//! reading accepts any case (`"usd"`, Stripe's spelling). Payment providers add their own rules
+//! on top of ISO (Stripe's zero-decimal list, minimum charges): those live with the provider
+//! (`chatdrop-payments`), not here.
+//!
+//! # Formatting
+//!
+//! [`Money::format`] writes an amount the way a reader of a language expects it, from the
+//! Unicode CLDR data that ICU4X compiles in: `¥12,000` or `￥12,000` (see the tests for which),
+//! `R$ 120,00`, `12.000 ₫`. See the `cldr` submodule (money_format.rs).
 
-use serde::{Deserialize, Serialize};
+use crate::lang::Lang;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
 
-/// ISO 4217 code of a supported currency.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Currency {
-    Usd,
-    Eur,
-    Gbp,
-    Jpy,
+#[path = "money_format.rs"]
+mod cldr;
+
+/// An ISO 4217 currency that has a minor unit: small enough to copy like an integer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency(iso_currency::Currency);
+
+/// Why a code is not a currency we can price in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CurrencyError {
+    #[error("`{0}` is not an ISO 4217 currency code (three letters, e.g. USD, JPY, BRL)")]
+    Unknown(String),
+    #[error(
+        "{code} ({name}) has no minor unit in ISO 4217 (a metal, a unit of account or a \
+         reserved code), so nothing can be priced in it"
+    )]
+    NoMinorUnit { code: &'static str, name: String },
+    #[error("{code} ({name}) is an ISO 4217 fund code, a unit for bookkeeping, not for sales")]
+    Fund { code: &'static str, name: String },
 }
 
 impl Currency {
-    /// Digits after the decimal point (ISO 4217 exponent).
-    pub fn exponent(self) -> u32 {
-        match self {
-            Currency::Jpy => 0,
-            Currency::Usd | Currency::Eur | Currency::Gbp => 2,
+    pub const USD: Currency = Currency(iso_currency::Currency::USD);
+    pub const EUR: Currency = Currency(iso_currency::Currency::EUR);
+    pub const GBP: Currency = Currency(iso_currency::Currency::GBP);
+    pub const JPY: Currency = Currency(iso_currency::Currency::JPY);
+
+    /// The currency for an ISO 4217 code, in any case (`"USD"`, `"usd"`).
+    pub fn parse(code: &str) -> Result<Currency, CurrencyError> {
+        let code = code.trim();
+        let iso = iso_currency::Currency::from_code(&code.to_ascii_uppercase())
+            .ok_or_else(|| CurrencyError::Unknown(code.to_string()))?;
+        if iso.exponent().is_none() {
+            return Err(CurrencyError::NoMinorUnit {
+                code: iso.code(),
+                name: iso.name().to_string(),
+            });
         }
+        if iso.is_fund() {
+            return Err(CurrencyError::Fund {
+                code: iso.code(),
+                name: iso.name().to_string(),
+            });
+        }
+        Ok(Currency(iso))
     }
 
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Currency::Usd => "$",
-            Currency::Eur => "€",
-            Currency::Gbp => "£",
-            Currency::Jpy => "¥",
-        }
-    }
-
+    /// The uppercase ISO 4217 code: the stored form.
     pub fn code(self) -> &'static str {
-        match self {
-            Currency::Usd => "USD",
-            Currency::Eur => "EUR",
-            Currency::Gbp => "GBP",
-            Currency::Jpy => "JPY",
-        }
+        self.0.code()
+    }
+
+    /// Digits after the decimal point: the ISO 4217 minor unit (0 for JPY, 3 for KWD).
+    pub fn exponent(self) -> u32 {
+        // `parse` admits only currencies with a minor unit.
+        self.0.exponent().map_or(0, u32::from)
+    }
+
+    /// The English name ISO gives the currency (`US dollar`), for operators and logs.
+    pub fn name(self) -> String {
+        self.0.name().to_string()
+    }
+}
+
+impl FromStr for Currency {
+    type Err = CurrencyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Currency::parse(s)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Currency({})", self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Currency::parse(&code).map_err(serde::de::Error::custom)
     }
 }
 
@@ -56,56 +142,23 @@ impl Money {
         Money { minor, currency }
     }
 
-    /// `$12.00`, `-$3.50`, `¥1,200`, `+$5.00` when `signed` and positive (for price deltas).
-    pub fn format(self, signed: bool) -> String {
-        let sign = if self.minor < 0 {
-            "-"
-        } else if signed {
-            "+"
-        } else {
-            ""
-        };
-        let abs = self.minor.unsigned_abs();
-        let exp = self.currency.exponent();
-        let scale = 10u64.pow(exp);
-        let whole = group_thousands(abs / scale);
-        let symbol = self.currency.symbol();
-        if exp == 0 {
-            format!("{sign}{symbol}{whole}")
-        } else {
-            let frac = abs % scale;
-            format!("{sign}{symbol}{whole}.{frac:0width$}", width = exp as usize)
-        }
+    /// The amount as a reader of `lang` expects it (`$12.00`, `¥1,200`, `R$ 120,00`), with a
+    /// `+` before a positive amount when `signed` (price deltas: `+$5.00`; `-$3.50` either way).
+    ///
+    /// The symbol, its place, the separators and the digits shown come from CLDR; a currency or
+    /// language CLDR cannot format falls back to the amount and the ISO code (`12.00 XYZ`).
+    pub fn format(self, lang: Lang, signed: bool) -> String {
+        cldr::format(self, lang, signed)
     }
-}
 
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
+    /// [`Money::format`] with a formatter built for this call alone and dropped after: what the
+    /// first call for a (language, currency) pair costs. For the benchmark; use `format`.
+    #[doc(hidden)]
+    pub fn format_uncached(self, lang: Lang, signed: bool) -> String {
+        cldr::format_uncached(self, lang, signed)
     }
-    out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_each_exponent() {
-        assert_eq!(Money::new(1200, Currency::Usd).format(false), "$12.00");
-        assert_eq!(Money::new(5, Currency::Eur).format(false), "€0.05");
-        assert_eq!(Money::new(1200, Currency::Jpy).format(false), "¥1,200");
-        assert_eq!(
-            Money::new(123456789, Currency::Gbp).format(false),
-            "£1,234,567.89"
-        );
-        assert_eq!(Money::new(500, Currency::Usd).format(true), "+$5.00");
-        assert_eq!(Money::new(-350, Currency::Usd).format(true), "-$3.50");
-        assert_eq!(Money::new(0, Currency::Jpy).format(false), "¥0");
-    }
-}
+#[path = "money_tests.rs"]
+mod tests;

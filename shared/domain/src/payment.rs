@@ -158,7 +158,7 @@ mod tests {
             lang: Lang::EN,
             customer: "phone:x".into(),
             lines: Vec::new(),
-            currency: Currency::Usd,
+            currency: Currency::USD,
             total: 12_000,
             status: OrderStatus::Reserved,
             created_at: 0,

@@ -219,7 +219,8 @@ fn advance(
                 fitting = options.iter().collect();
             }
             for o in fitting {
-                let delta = (o.price_delta != 0).then(|| catalog.money(o.price_delta).format(true));
+                let delta =
+                    (o.price_delta != 0).then(|| catalog.money(o.price_delta).format(lang, true));
                 choices.push(choice(
                     Action::Pick {
                         product: product.id.clone(),
@@ -252,7 +253,10 @@ fn advance(
             }
             .text(voice);
             if *price_delta != 0 {
-                ask.push_str(&format!(" ({})", catalog.money(*price_delta).format(true)));
+                ask.push_str(&format!(
+                    " ({})",
+                    catalog.money(*price_delta).format(lang, true)
+                ));
             }
             ask
         }
@@ -291,9 +295,9 @@ fn added(catalog: &Catalog, lang: Lang, session: &Session, item: &str, unit: i64
     let voice = catalog.voice(lang);
     let body = Msg::Added {
         item,
-        price: &catalog.money(unit).format(false),
+        price: &catalog.money(unit).format(lang, false),
         units: session.cart.units(),
-        total: &catalog.money(session.cart.total()).format(false),
+        total: &catalog.money(session.cart.total()).format(lang, false),
     }
     .text(voice);
     vec![Reply::Choices {
@@ -327,7 +331,7 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
             let item = line_item(catalog, lang, &line.product, &line.selections);
             let amount = catalog
                 .money(line.unit_price * i64::from(line.quantity))
-                .format(false);
+                .format(lang, false);
             body.push('\n');
             body.push_str(
                 &Msg::CartLine {
@@ -348,7 +352,9 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
             ));
         }
         body.push('\n');
-        body.push_str(&Msg::CartTotal(&catalog.money(cart.total()).format(false)).text(voice));
+        body.push_str(
+            &Msg::CartTotal(&catalog.money(cart.total()).format(lang, false)).text(voice),
+        );
     }
     if !cart.is_empty() {
         choices.insert(0, choice(Action::Checkout, Msg::Checkout.text(voice), None));

@@ -9,6 +9,7 @@
 
 pub mod qr;
 pub mod stripe;
+pub mod stripe_amounts;
 pub mod webhook;
 
 pub use qr::{QrError, qr_png};

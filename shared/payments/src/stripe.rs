@@ -1,7 +1,8 @@
 //! [`PaymentGateway`] on Stripe Checkout, with async-stripe.
 //!
 //! - **Create**: a hosted page in `payment` mode with inline prices (`price_data`: lowercase
-//!   currency, minor units, the product name and its customization as the description), the
+//!   currency, amounts in Stripe's units as [`crate::stripe_amounts`] converts and checks them
+//!   before anything is sent, the product name and its customization as the description), the
 //!   order id as `client_reference_id` and `metadata[order_id]`, card-only payment methods
 //!   (Apple Pay and Google Pay ride on `card`; delayed methods such as bank debits would let a
 //!   payment outlive the reservation) through `allowed_payment_method_types[]=card`, since API
@@ -29,6 +30,7 @@
 //! [`PaymentError::Refused`]. Requests are sent once (no hidden retries); the caller retries,
 //! and the idempotency keys make that safe.
 
+use crate::stripe_amounts::stripe_line_amounts;
 use ::stripe::{IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use chatdrop_domain::payment::{
     CheckoutRequest, CheckoutSession, ExpireOutcome, PaymentError, PaymentGateway,
@@ -118,14 +120,25 @@ impl StripeGateway {
         self
     }
 
-    fn create_request(&self, request: &CheckoutRequest) -> CreateCheckoutSession {
+    /// The create call for `request`, or [`PaymentError::Refused`] before any call when Stripe
+    /// could not take its amounts (see [`crate::stripe_amounts`]).
+    fn create_request(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<CreateCheckoutSession, PaymentError> {
+        let unit_amounts = stripe_line_amounts(
+            request.currency,
+            request.lines.iter().map(|l| (l.unit_amount, l.quantity)),
+        )
+        .map_err(|e| PaymentError::Refused(e.to_string()))?;
         let currency =
             stripe_types::Currency::from_str(&request.currency.code().to_ascii_lowercase())
                 .unwrap_or_else(|never| match never {});
         let line_items: Vec<CreateCheckoutSessionLineItems> = request
             .lines
             .iter()
-            .map(|line| {
+            .zip(unit_amounts)
+            .map(|(line, unit_amount)| {
                 let mut product = ProductData::new(line.name.clone());
                 product.description = line
                     .description
@@ -135,7 +148,7 @@ impl StripeGateway {
                     .map(str::to_owned);
                 let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency.clone());
                 price.product_data = Some(product);
-                price.unit_amount = Some(line.unit_amount);
+                price.unit_amount = Some(unit_amount);
                 let mut item = CreateCheckoutSessionLineItems::new();
                 item.price_data = Some(price);
                 item.quantity = Some(u64::from(line.quantity));
@@ -167,7 +180,7 @@ impl StripeGateway {
                 CreateCheckoutSessionShippingAddressCollection::new(countries),
             );
         }
-        create
+        Ok(create)
     }
 
     async fn session_status(&self, session_id: &str) -> Result<SessionState, PaymentError> {
@@ -254,7 +267,7 @@ impl PaymentGateway for StripeGateway {
     ) -> Result<CheckoutSession, PaymentError> {
         let strategy = idempotent(checkout_idempotency_key(&request.order_id))?;
         let session = self
-            .create_request(request)
+            .create_request(request)?
             .customize()
             .request_strategy(strategy)
             .send(&self.client)

@@ -9,6 +9,8 @@
 //! delivery cannot be replayed later. Verification comes before any parsing: a request that
 //! fails it must have no effect.
 
+use crate::stripe_amounts::minor_from_stripe;
+use chatdrop_domain::money::Currency;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -200,6 +202,23 @@ impl RawSession {
             })
             .map(str::to_owned)
     }
+
+    /// `amount_total` in the currency's ISO minor units, which the order counts in: Stripe sends
+    /// ISK and UGX with two extra zeros and MGA without ISO's decimals
+    /// ([`crate::stripe_amounts`]). An amount with no exact counterpart is kept as sent, so the
+    /// payment check reports the mismatch.
+    fn iso_amount_total(&self) -> Option<i64> {
+        let amount = self.amount_total?;
+        let currency = self
+            .currency
+            .as_deref()
+            .and_then(|c| Currency::parse(c).ok());
+        Some(
+            currency
+                .and_then(|c| minor_from_stripe(c, amount))
+                .unwrap_or(amount),
+        )
+    }
 }
 
 /// Parses a verified event body. Checkout Session events must carry a session object;
@@ -217,7 +236,7 @@ pub fn parse_event(body: &[u8]) -> Result<StripeEvent, serde_json::Error> {
             EventKind::SessionCompleted {
                 order_id: s.order_id(),
                 paid,
-                amount_total: s.amount_total,
+                amount_total: s.iso_amount_total(),
                 currency: s.currency,
                 session_id: s.id,
             }
@@ -226,7 +245,7 @@ pub fn parse_event(body: &[u8]) -> Result<StripeEvent, serde_json::Error> {
             let s = session(raw.data.object)?;
             EventKind::AsyncPaymentSucceeded {
                 order_id: s.order_id(),
-                amount_total: s.amount_total,
+                amount_total: s.iso_amount_total(),
                 currency: s.currency,
                 session_id: s.id,
             }
@@ -480,6 +499,23 @@ mod tests {
                 currency: Some("usd".into()),
             }
         );
+    }
+
+    /// Stripe reports ISK with two extra zeros (<https://docs.stripe.com/currencies#special-cases>):
+    /// 5,000 ISK arrives as 500000 and is handed on as the order counts it, 5000.
+    #[test]
+    fn amount_total_is_read_back_into_iso_minor_units() {
+        let mut object = session("complete", "paid");
+        object["amount_total"] = 500_000.into();
+        object["currency"] = "isk".into();
+        let body = event("checkout.session.completed", object);
+        assert!(matches!(
+            parse_event(&body).unwrap().kind,
+            EventKind::SessionCompleted {
+                amount_total: Some(5_000),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -230,7 +230,7 @@ async fn stripe_stub() -> (StripeGateway, Stub) {
 fn request(order_id: &str, collect_shipping: bool) -> CheckoutRequest {
     CheckoutRequest {
         order_id: order_id.into(),
-        currency: Currency::Usd,
+        currency: Currency::USD,
         lines: vec![
             CheckoutLine {
                 name: "Drop 07 watch".into(),
@@ -512,4 +512,43 @@ fn the_longest_configured_reservation_fits_stripes_24_hours() {
     // One minute more would leave no margin at all.
     let over = stripe_expires_at(created + (MAX_RESERVATION_MINUTES + 1) * 60) - created;
     assert!(over > 24 * 3600 - 60, "{over} s");
+}
+
+/// Stripe's units differ from ISO's for ISK (two extra zeros,
+/// <https://docs.stripe.com/currencies#special-cases>): the form carries Stripe's.
+#[tokio::test]
+async fn create_sends_amounts_in_stripe_units() {
+    let (gateway, stub) = stripe_stub().await;
+    let mut req = request("ord_isk", false);
+    req.currency = Currency::parse("ISK").unwrap();
+    req.lines.truncate(1);
+    req.lines[0].unit_amount = 5_000;
+    gateway.create_checkout(&req).await.unwrap();
+    let seen = stub.seen();
+    assert_eq!(seen[0].form["line_items[0][price_data][currency]"], "isk");
+    assert_eq!(
+        seen[0].form["line_items[0][price_data][unit_amount]"],
+        "500000"
+    );
+}
+
+/// An amount Stripe cannot take is refused here, before any request: 5.124 KWD is not a whole
+/// ten of fils (<https://docs.stripe.com/currencies#three-decimal>), and $0.25 is under the
+/// minimum charge (<https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts>).
+#[tokio::test]
+async fn create_refuses_an_amount_stripe_cannot_take_without_calling_it() {
+    let (gateway, stub) = stripe_stub().await;
+    let mut kwd = request("ord_kwd", false);
+    kwd.currency = Currency::parse("KWD").unwrap();
+    kwd.lines[0].unit_amount = 5_124;
+    let mut small = request("ord_small", false);
+    small.lines.truncate(1);
+    small.lines[0].unit_amount = 25;
+    for (req, says) in [(kwd, "5.124"), (small, "minimum")] {
+        match gateway.create_checkout(&req).await {
+            Err(PaymentError::Refused(why)) => assert!(why.contains(says), "{why}"),
+            other => panic!("{}: expected a refusal, got {other:?}", req.order_id),
+        }
+    }
+    assert!(stub.seen().is_empty(), "no request reached Stripe");
 }

@@ -418,7 +418,7 @@ mod tests {
     fn message_files_ride_in_the_header_item() {
         let messages = BTreeMap::from([(Lang::JA, "back = もどる\n".to_string())]);
         let header = Header {
-            currency: Currency::Jpy,
+            currency: Currency::JPY,
             categories: Vec::new(),
             markets: Vec::new(),
             messages: messages.clone(),

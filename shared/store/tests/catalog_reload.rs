@@ -54,8 +54,8 @@ async fn cold_read(store: &DynamoStore) -> Catalog {
 #[tokio::test]
 async fn a_reload_paused_between_batches_shows_readers_the_old_catalog_whole() {
     let store = common::fresh_store("catalog_reload_atomic").await;
-    let dollars = catalog(Currency::Usd, 1_000, 40);
-    let yen = catalog(Currency::Jpy, 150_000, 30);
+    let dollars = catalog(Currency::USD, 1_000, 40);
+    let yen = catalog(Currency::JPY, 150_000, 30);
     store.replace_catalog(&dollars).await.expect("first load");
     assert_eq!(cold_read(&store).await, dollars);
 
@@ -79,7 +79,7 @@ async fn a_reload_paused_between_batches_shows_readers_the_old_catalog_whole() {
         seen.push(written);
         // Mid-load, and after the last batch but before the switch: the old catalog, whole.
         let read = cold_read(&store).await;
-        assert_eq!(read.currency, Currency::Usd, "after {written} items");
+        assert_eq!(read.currency, Currency::USD, "after {written} items");
         assert_eq!(read, dollars, "after {written} items");
         go.send(()).unwrap();
         if written == 31 {
@@ -111,7 +111,7 @@ async fn a_reload_paused_between_batches_shows_readers_the_old_catalog_whole() {
 #[tokio::test]
 async fn of_two_overlapping_reloads_the_later_switch_fails_instead_of_undoing_the_first() {
     let store = common::fresh_store("catalog_reload_race").await;
-    let first = catalog(Currency::Usd, 1_000, 3);
+    let first = catalog(Currency::USD, 1_000, 3);
     store.replace_catalog(&first).await.expect("first load");
 
     // Load A stops after its only batch; load B runs whole meanwhile.
@@ -129,11 +129,11 @@ async fn of_two_overlapping_reloads_the_later_switch_fails_instead_of_undoing_th
             Box::pin(async {})
         }
     })));
-    let a = catalog(Currency::Eur, 2_000, 3);
+    let a = catalog(Currency::EUR, 2_000, 3);
     let loader = DynamoStore::new(store.client().clone(), store.table());
     let a_load = tokio::spawn(async move { loader.replace_catalog(&a).await });
     let go = rx.recv().await.expect("load A is held");
-    let b = catalog(Currency::Gbp, 3_000, 4);
+    let b = catalog(Currency::GBP, 3_000, 4);
     store.replace_catalog(&b).await.expect("load B");
     go.send(()).unwrap();
     let err = a_load.await.unwrap().expect_err("load A must not switch");

@@ -59,7 +59,7 @@ fn order(drop: &str, n: u32) -> Order {
             unit_price: 12_000,
             quantity: 1,
         }],
-        currency: Currency::Usd,
+        currency: Currency::USD,
         total: 12_000,
         status: OrderStatus::Reserved,
         created_at: NOW,
