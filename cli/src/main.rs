@@ -227,27 +227,46 @@ fn message_files(catalog: &Catalog) -> String {
     format!(", {} message {noun} ({})", tags.len(), tags.join(", "))
 }
 
+/// A time from the command line, as Unix seconds: `now`; `+30m`, `+2h`, `+1d`, `+1h30m` from
+/// now; Unix seconds; or an instant with its offset or zone, read by jiff
+/// (`2026-12-01T10:00Z`, `2026-12-01T19:00+09:00`, `2026-12-01T19:00[Asia/Tokyo]`), so an
+/// operator can give a drop's start in the market's own wall-clock time.
 fn parse_time(value: &str) -> Fallible<i64> {
+    parse_time_at(value, SystemClock.now())
+}
+
+fn parse_time_at(value: &str, now: i64) -> Fallible<i64> {
     if value == "now" {
-        return Ok(SystemClock.now());
+        return Ok(now);
     }
     if let Some(rest) = value.strip_prefix('+') {
-        let (digits, unit) = rest.split_at(rest.len().saturating_sub(1));
-        let n: i64 = digits
+        // jiff's friendly durations; days count as 24 hours, as they do for a start time.
+        let span: jiff::Span = rest
             .parse()
-            .map_err(|_| format!("bad offset `{value}`"))?;
-        let seconds = match unit {
-            "s" => n,
-            "m" => n * 60,
-            "h" => n * 3600,
-            "d" => n * 86_400,
-            _ => return Err(format!("bad offset unit in `{value}` (s, m, h, d)")),
-        };
-        return Ok(SystemClock.now() + seconds);
+            .map_err(|e| format!("bad offset `{value}`: {e}"))?;
+        let seconds = span
+            .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+            .map_err(|e| format!("bad offset `{value}`: {e}"))?
+            .as_secs();
+        return Ok(now + seconds);
+    }
+    if let Ok(unix) = value.parse::<i64>() {
+        return Ok(unix);
     }
     value
-        .parse()
-        .map_err(|_| format!("`{value}` is not unix seconds, `now` or `+30m`"))
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.as_second())
+        .or_else(|_| {
+            value
+                .parse::<jiff::ZonedDateTime>()
+                .map(|z| z.timestamp().as_second())
+        })
+        .map_err(|e| {
+            format!(
+                "`{value}` is not `now`, `+30m`, unix seconds or a time like \
+                 2026-12-01T19:00+09:00 / 2026-12-01T19:00[Asia/Tokyo]: {e}"
+            )
+        })
 }
 
 fn parse_sku(spec: &str) -> Fallible<DropSku> {
@@ -621,5 +640,28 @@ async fn main() -> ExitCode {
             eprintln!("chatdrop: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time_at;
+
+    #[test]
+    fn times_are_read_in_every_form_an_operator_writes() {
+        // 2026-12-01T10:00:00Z; Tokyo is UTC+9 with no DST (tz database `asia`).
+        let t = 1_796_119_200;
+        let now = t - 3600;
+        assert_eq!(parse_time_at("now", now), Ok(now));
+        assert_eq!(parse_time_at("+1h", now), Ok(t));
+        assert_eq!(parse_time_at("+30m", now), Ok(now + 1800));
+        assert_eq!(parse_time_at("+1d", now), Ok(now + 86_400));
+        assert_eq!(parse_time_at("+1h30m", now), Ok(now + 5400));
+        assert_eq!(parse_time_at("1796119200", now), Ok(t));
+        assert_eq!(parse_time_at("2026-12-01T10:00Z", now), Ok(t));
+        assert_eq!(parse_time_at("2026-12-01T19:00+09:00", now), Ok(t));
+        assert_eq!(parse_time_at("2026-12-01T19:00[Asia/Tokyo]", now), Ok(t));
+        assert!(parse_time_at("tomorrow", now).is_err());
+        assert!(parse_time_at("+soon", now).is_err());
     }
 }

@@ -41,6 +41,7 @@ use crate::ports::{
 };
 use crate::process::{Handled, ProcessError};
 use crate::reply::{Choice, OrderUpdate, Reply, ReplyBundle};
+use crate::time_zone::CustomerZone;
 use std::collections::BTreeMap;
 use subtle::ConstantTimeEq;
 
@@ -345,16 +346,16 @@ fn problem_reply(
     voice: Voice<'_>,
     conversation: &ConversationId,
     session: &Session,
+    market_zone: Option<&str>,
 ) -> Reply {
     let body = match problem {
         CheckoutProblem::EmptyCart => Msg::CheckoutEmpty.text(voice),
         CheckoutProblem::NotYet { drop, starts_at } => {
-            let offset = phone_of(conversation, session)
-                .and_then(|p| drops::offset_for_phone(&p))
-                .unwrap_or(0);
+            let phone = phone_of(conversation, session);
+            let zone = CustomerZone::resolve(phone.as_deref(), market_zone, *starts_at);
             Msg::DropNotYet {
                 drop,
-                when: &drops::format_time(*starts_at, offset),
+                when: &zone.format(*starts_at, voice.lang),
             }
             .text(voice)
         }
@@ -521,7 +522,17 @@ where
     );
     let mut order = match planned {
         Ok(order) => order,
-        Err(problem) => return Ok(vec![problem_reply(&problem, voice, conversation, session)]),
+        Err(problem) => {
+            let market = catalog.market_for(conversation.channel);
+            let zone = market.time_zone.as_deref();
+            return Ok(vec![problem_reply(
+                &problem,
+                voice,
+                conversation,
+                session,
+                zone,
+            )]);
+        }
     };
     match ports.orders.reserve(&order).await {
         Ok(()) => {}

@@ -765,3 +765,36 @@ async fn a_refused_checkout_releases_the_reservation() {
     assert_eq!(w.orders.stock(DROP, BAG).available, 3);
     assert_eq!(w.orders.units(&w.customer(&conversation()), DROP, None), 0);
 }
+
+#[tokio::test]
+async fn a_drop_not_yet_open_is_announced_on_the_customers_clock() {
+    // One hour after NOW (2026-01-01T00:00Z): 10:00 in Tokyo; Brazil has several zones, so a
+    // Brazilian number reads the market's zone (Sao Paulo, UTC-3 all year).
+    let mut catalog = crate::testing::sample_catalog();
+    let mut market = crate::market::Market::implicit(catalog.currency);
+    market.time_zone = Some("America/Sao_Paulo".into());
+    catalog.markets = vec![market];
+    let w = World {
+        mem: Memory {
+            catalog: Some(std::sync::Arc::new(catalog)),
+            ..Default::default()
+        },
+        orders: MemoryOrders::with_drops(vec![Drop {
+            status: DropStatus::Scheduled,
+            starts_at: NOW + 3600,
+            ..spring()
+        }]),
+        ..World::new()
+    };
+    for (customer, when) in [
+        ("819012345678", "Jan 1, 2026, 10:00\u{202f}AM GMT+9"),
+        ("5511987654321", "Dec 31, 2025, 10:00\u{202f}PM GMT-3"),
+    ] {
+        let c = ConversationId::new(Channel::Whatsapp, customer);
+        w.add(&c, BAG, Vec::new(), 1);
+        let mut m = tap(&format!("e-{customer}"), "p:c");
+        m.conversation = c;
+        let replies = w.send(&m).await;
+        assert!(text_of(&replies[0]).contains(when), "{replies:?}");
+    }
+}

@@ -174,65 +174,6 @@ pub fn drop_for<'d>(drops: &'d [Drop], line: &CartLine) -> Option<&'d Drop> {
         .find(|d| !d.skus_of(&line.product, &line.selections).is_empty())
 }
 
-/// Civil date and time for a Unix timestamp at a UTC offset: `2026-12-01 19:00 (UTC+9)`.
-pub fn format_time(unix: i64, offset_minutes: i32) -> String {
-    let local = unix + i64::from(offset_minutes) * 60;
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let zone = match offset_minutes {
-        0 => "UTC".to_string(),
-        m if m % 60 == 0 => format!("UTC{:+}", m / 60),
-        m => format!(
-            "UTC{}{}:{:02}",
-            if m < 0 { '-' } else { '+' },
-            m.abs() / 60,
-            m.abs() % 60
-        ),
-    };
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} ({zone})",
-        secs / 3600,
-        secs % 3600 / 60
-    )
-}
-
-/// A customer's UTC offset guessed from their phone's country code, for countries with one
-/// time zone and no daylight saving time; `None` elsewhere (times are then shown in UTC).
-pub fn offset_for_phone(e164: &str) -> Option<i32> {
-    let digits = e164.trim_start_matches('+');
-    const ZONES: &[(&str, i32)] = &[
-        ("81", 540),  // Japan
-        ("82", 540),  // South Korea
-        ("86", 480),  // China
-        ("852", 480), // Hong Kong
-        ("886", 480), // Taiwan
-        ("65", 480),  // Singapore
-        ("63", 480),  // Philippines
-        ("66", 420),  // Thailand
-        ("84", 420),  // Vietnam
-        ("91", 330),  // India
-        ("971", 240), // United Arab Emirates
-        ("254", 180), // Kenya
-        ("27", 120),  // South Africa
-        ("234", 60),  // Nigeria
-    ];
-    ZONES
-        .iter()
-        .filter(|(prefix, _)| digits.starts_with(prefix))
-        .max_by_key(|(prefix, _)| prefix.len())
-        .map(|(_, offset)| *offset)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,17 +276,5 @@ mod tests {
         // Stored as a plain map next to the drop: `{"drop-bag": 8}`.
         let json = serde_json::to_string(&StockShards::default().with("drop-bag", 8)).unwrap();
         assert_eq!(json, r#"{"drop-bag":8}"#);
-    }
-
-    #[test]
-    fn times_are_shown_in_the_customers_zone() {
-        // 2026-12-01 10:00 UTC
-        let t = 1_764_583_200;
-        assert_eq!(format_time(t, 0), "2025-12-01 10:00 (UTC)");
-        assert_eq!(format_time(t, 540), "2025-12-01 19:00 (UTC+9)");
-        assert_eq!(format_time(t, 330), "2025-12-01 15:30 (UTC+5:30)");
-        assert_eq!(offset_for_phone("+819012345678"), Some(540));
-        assert_eq!(offset_for_phone("85291234567"), Some(480));
-        assert_eq!(offset_for_phone("+15551234567"), None);
     }
 }

@@ -29,6 +29,7 @@ pub mod i18n;
 pub mod ids;
 pub mod inbound;
 pub mod lang;
+pub mod local_time;
 pub mod market;
 pub mod messages;
 pub mod money;
@@ -40,6 +41,7 @@ pub mod process;
 pub mod reply;
 pub mod shopping;
 pub mod sweep;
+pub mod time_zone;
 
 #[cfg(test)]
 pub(crate) mod testing;
