@@ -29,6 +29,7 @@ pub mod i18n;
 pub mod ids;
 pub mod inbound;
 pub mod lang;
+pub mod localized;
 pub mod market;
 pub mod money;
 pub mod orders;

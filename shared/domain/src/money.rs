@@ -14,6 +14,9 @@ pub enum Currency {
     Eur,
     Gbp,
     Jpy,
+    Cny,
+    Thb,
+    Brl,
 }
 
 impl Currency {
@@ -21,7 +24,12 @@ impl Currency {
     pub fn exponent(self) -> u32 {
         match self {
             Currency::Jpy => 0,
-            Currency::Usd | Currency::Eur | Currency::Gbp => 2,
+            Currency::Usd
+            | Currency::Eur
+            | Currency::Gbp
+            | Currency::Cny
+            | Currency::Thb
+            | Currency::Brl => 2,
         }
     }
 
@@ -31,6 +39,9 @@ impl Currency {
             Currency::Eur => "€",
             Currency::Gbp => "£",
             Currency::Jpy => "¥",
+            Currency::Cny => "CN¥",
+            Currency::Thb => "฿",
+            Currency::Brl => "R$",
         }
     }
 
@@ -40,6 +51,9 @@ impl Currency {
             Currency::Eur => "EUR",
             Currency::Gbp => "GBP",
             Currency::Jpy => "JPY",
+            Currency::Cny => "CNY",
+            Currency::Thb => "THB",
+            Currency::Brl => "BRL",
         }
     }
 }

@@ -30,6 +30,7 @@
 use crate::{CATALOG_CACHE, DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, ReturnValue, WriteRequest};
 use chatdrop_domain::catalog::{Catalog, CatalogError, Category, Product};
+use chatdrop_domain::lang::Lang;
 use chatdrop_domain::market::Market;
 use chatdrop_domain::money::Currency;
 use chatdrop_domain::ports::{CatalogSource, PortError};
@@ -56,6 +57,9 @@ fn version_pk(version: i64) -> String {
 #[derive(Serialize, Deserialize)]
 struct Header {
     currency: Currency,
+    /// Absent in headers written before catalogs chose one: English.
+    #[serde(default)]
+    default_lang: Lang,
     categories: Vec<Category>,
     /// Absent in headers written before markets existed: one implicit market.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -198,12 +202,15 @@ impl DynamoStore {
         }
         // The seed's order is the shop's order; keys sort by id, so restore it.
         products.sort_by_key(|p| p.position);
+        // Assembled from parts, so the texts learn the default language here.
         Ok(Catalog {
             currency: header.currency,
+            default_lang: header.default_lang,
             categories: header.categories,
             markets: header.markets,
             products: products.into_iter().map(|p| p.product).collect(),
-        })
+        }
+        .with_default_lang(header.default_lang))
     }
 
     /// Claims a version number no other load has or will have.
@@ -334,6 +341,7 @@ impl DynamoStore {
         let pk = version_pk(version);
         let header = Header {
             currency: catalog.currency,
+            default_lang: catalog.default_lang,
             categories: catalog.categories.clone(),
             markets: catalog.markets.clone(),
         };
