@@ -454,3 +454,7 @@ fn validate_groups(p: &Product) -> Result<(), CatalogError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "catalog_tests.rs"]
+mod tests;

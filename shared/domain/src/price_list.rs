@@ -205,3 +205,7 @@ impl Catalog {
         Some(base + deltas)
     }
 }
+
+#[cfg(test)]
+#[path = "price_list_tests.rs"]
+mod tests;
