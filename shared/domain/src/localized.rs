@@ -61,6 +61,11 @@ impl Localized {
         self.texts.get(&lang).map(String::as_str)
     }
 
+    /// Sets the text for `lang`, replacing any there was.
+    pub fn insert(&mut self, lang: Lang, text: impl Into<String>) {
+        self.texts.insert(lang, text.into());
+    }
+
     /// The languages this text is written in, in tag order.
     pub fn langs(&self) -> impl Iterator<Item = Lang> + '_ {
         self.texts.keys().copied()
