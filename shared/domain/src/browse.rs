@@ -11,6 +11,7 @@ use crate::catalog::{Catalog, GroupKind, Product};
 use crate::dialogue::DialogueState;
 use crate::i18n::{Lang, Msg};
 use crate::inbound::{InboundContent, InboundMessage};
+use crate::market::Market;
 use crate::process::{Outcome, Turn};
 use crate::reply::{Choice, Reply};
 
@@ -50,6 +51,8 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         message,
     } = turn;
     let voice = catalog.voice(lang);
+    // Prices are the market's of this conversation's channel.
+    let market = &catalog.market_for(message.conversation.channel);
     match &message.content {
         InboundContent::Text { body } => {
             let text = body.trim();
@@ -71,14 +74,14 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             if matches!(session.state, DialogueState::Customizing { .. }) {
                 return Outcome::HandOff(Handler::Cart, message.clone());
             }
-            Outcome::Reply(search(catalog, lang, text))
+            Outcome::Reply(search(catalog, market, lang, text))
         }
         InboundContent::Action { payload, .. } => {
             act_on_payload(catalog, lang, session, message, payload)
         }
         InboundContent::Image { caption, .. } => match caption.as_deref().map(str::trim) {
             Some(c) if !c.is_empty() && !catalog.search(c).is_empty() => {
-                Outcome::Reply(search(catalog, lang, c))
+                Outcome::Reply(search(catalog, market, lang, c))
             }
             _ => {
                 let mut replies = vec![text(Msg::ImageReceived.text(voice))];
@@ -135,10 +138,11 @@ fn act_on_payload(
     if action.handler() != Handler::Catalog {
         return hand_off_action(message, action);
     }
+    let market = &catalog.market_for(message.conversation.channel);
     Outcome::Reply(match action {
-        Action::Category(id) => category(catalog, lang, &id),
+        Action::Category(id) => category(catalog, market, lang, &id),
         Action::Product(id) => match catalog.product(&id) {
-            Some(p) => product_detail(catalog, lang, p),
+            Some(p) => product_detail(catalog, market, lang, p),
             None => {
                 let mut r = vec![text(Msg::UnknownProduct.text(voice))];
                 r.extend(menu(catalog, lang, false));
@@ -206,15 +210,15 @@ pub fn menu(catalog: &Catalog, lang: Lang, greet: bool) -> Vec<Reply> {
     }]
 }
 
-fn product_choice(catalog: &Catalog, lang: Lang, p: &Product) -> Choice {
+fn product_choice(catalog: &Catalog, market: &Market, lang: Lang, p: &Product) -> Choice {
     choice(
         Action::Product(p.id.clone()),
         p.name.get(lang).into(),
-        Some(catalog.money(p.price).format(lang, false)),
+        catalog.price(market, p).map(|m| m.format(lang, false)),
     )
 }
 
-fn category(catalog: &Catalog, lang: Lang, id: &str) -> Vec<Reply> {
+fn category(catalog: &Catalog, market: &Market, lang: Lang, id: &str) -> Vec<Reply> {
     let voice = catalog.voice(lang);
     let Some(cat) = catalog.category(id) else {
         let mut r = vec![text(Msg::UnknownCategory.text(voice))];
@@ -224,7 +228,7 @@ fn category(catalog: &Catalog, lang: Lang, id: &str) -> Vec<Reply> {
     let name = cat.name.get(lang);
     let mut choices: Vec<Choice> = catalog
         .products_in(id)
-        .map(|p| product_choice(catalog, lang, p))
+        .map(|p| product_choice(catalog, market, lang, p))
         .collect();
     let body = if choices.is_empty() {
         Msg::CategoryEmpty(name).text(voice)
@@ -240,17 +244,22 @@ fn category(catalog: &Catalog, lang: Lang, id: &str) -> Vec<Reply> {
 }
 
 /// A product's picture, its description with price and options, and what to do next.
-pub fn product_detail(catalog: &Catalog, lang: Lang, p: &Product) -> Vec<Reply> {
+pub fn product_detail(catalog: &Catalog, market: &Market, lang: Lang, p: &Product) -> Vec<Reply> {
     let voice = catalog.voice(lang);
     let name = p.name.get(lang);
     let options: Vec<&str> = p.option_groups.iter().map(|g| g.name.get(lang)).collect();
+    let base = catalog
+        .price(market, p)
+        .map_or_else(String::new, |m| m.format(lang, false));
     let price = if p.option_groups.iter().any(|g| match &g.kind {
-        GroupKind::Choice { options } => options.iter().any(|o| o.price_delta != 0),
-        GroupKind::Text { price_delta, .. } => *price_delta != 0,
+        GroupKind::Choice { options } => {
+            options.iter().any(|o| catalog.option_delta(market, o) != 0)
+        }
+        GroupKind::Text { .. } => catalog.text_delta(market, g) != 0,
     }) {
-        format!("{}~", catalog.money(p.price).format(lang, false))
+        format!("{base}~")
     } else {
-        catalog.money(p.price).format(lang, false)
+        base
     };
     let mut replies = Vec::new();
     if let Some(url) = &p.image_url {
@@ -286,7 +295,7 @@ pub fn product_detail(catalog: &Catalog, lang: Lang, p: &Product) -> Vec<Reply> 
     replies
 }
 
-fn search(catalog: &Catalog, lang: Lang, query: &str) -> Vec<Reply> {
+fn search(catalog: &Catalog, market: &Market, lang: Lang, query: &str) -> Vec<Reply> {
     let voice = catalog.voice(lang);
     let found = catalog.search(query);
     if found.is_empty() {
@@ -297,12 +306,12 @@ fn search(catalog: &Catalog, lang: Lang, query: &str) -> Vec<Reply> {
         return r;
     }
     if let [only] = found.as_slice() {
-        return product_detail(catalog, lang, only);
+        return product_detail(catalog, market, lang, only);
     }
     let mut choices: Vec<Choice> = found
         .iter()
         .take(MAX_RESULTS - 1)
-        .map(|p| product_choice(catalog, lang, p))
+        .map(|p| product_choice(catalog, market, lang, p))
         .collect();
     choices.push(choice(Action::Menu, Msg::Menu.text(voice), None));
     vec![Reply::Choices {

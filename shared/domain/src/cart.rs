@@ -27,7 +27,8 @@ pub struct CartLine {
     pub product: String,
     #[serde(default)]
     pub selections: Vec<Selection>,
-    /// Minor units, options included.
+    /// Minor units of the conversation's market currency (`Catalog::unit_price`), options
+    /// included.
     pub unit_price: i64,
     pub quantity: u32,
 }

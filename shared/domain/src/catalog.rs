@@ -1,45 +1,60 @@
 //! The retailer's catalog: categories, products and their option groups.
 //!
 //! A catalog is data: the retailer writes it as a seed file (TOML) and the CLI loads it into the
-//! table. Prices are minor units of the catalog's one currency. A product's option groups are
-//! walked in order during customization; an option may carry a price delta and compatibility
-//! rules (`excludes`, `requires`) naming other options as `group.option`. [`Catalog::validate`]
-//! rejects a catalog whose rules point nowhere, so a broken seed fails at load time, not in a
-//! customer's chat.
+//! table. A product's option groups are walked in order during customization; an option may carry
+//! a price delta and compatibility rules (`excludes`, `requires`) naming other options as
+//! `group.option`. [`Catalog::validate`] rejects a catalog whose rules point nowhere, so a broken
+//! seed fails at load time, not in a customer's chat.
+//!
+//! **Text.** Every name and description is a [`Localized`]: text by BCP 47 tag (`en`, `ja`,
+//! `"zh-Hans"`, `"pt-BR"`), answered along a fallback chain that ends in the catalog's
+//! `default_lang` (English unless the seed says otherwise). Validation checks that every text has
+//! the default language and that no text is written in a language the catalog cannot speak, so a
+//! typo such as `"pt-RB"` is caught at load instead of silently never shown.
+//!
+//! **Prices.** Amounts are integer minor units (see [`crate::money`]). `price` and `price_delta`
+//! are in `currency`, the currency of the *first* market (or of the one implicit market when the
+//! seed declares none). Every other market has its own price list beside them, keyed by market id,
+//! in that market's currency; nothing converts currencies:
+//!
+//! ```toml
+//! currency = "CNY"          # the first market's
+//! [[products]]
+//! price = 880000            # in cn, the first market
+//! prices = { th = 420000 }  # every other market
+//! [[products.option_groups.kind.options]]
+//! price_delta = 50000
+//! price_deltas = { th = 24000 }
+//! ```
+//!
+//! What a customer pays is asked of the catalog with the market of their conversation
+//! ([`Catalog::market_for`], then [`Catalog::price`] and [`Catalog::unit_price`], in
+//! `price_list.rs`); validation guarantees every market has a price for every product.
 
 use crate::i18n::Lang;
 use crate::market::Market;
 use crate::messages::{CompiledMessages, Messages, MessagesError};
 use crate::money::{Currency, Money};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeMap, HashSet};
 
-/// Text in each supported language; English is required and is the fallback.
+pub use crate::localized::Localized;
+
+#[path = "price_list.rs"]
+mod price_list;
+
+/// A catalog. Built from a seed or the store; either way its texts know its default language
+/// (see [`Localized`]): deserializing sets it, and code that assembles a catalog from parts calls
+/// [`Catalog::with_default_lang`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Localized {
-    pub en: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ja: Option<String>,
-}
-
-impl Localized {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang.primary() {
-            "ja" => self.ja.as_deref().unwrap_or(&self.en),
-            _ => &self.en,
-        }
-    }
-
-    fn all(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.en.as_str()).chain(self.ja.as_deref())
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Catalog {
     /// The currency of `price` and `price_delta`: the implicit market's, or the first market's
     /// when markets are declared.
     pub currency: Currency,
+    /// The language every text must have, and the last fallback of every other.
+    #[serde(default)]
+    pub default_lang: Lang,
     /// Where the catalog sells; empty means one implicit market in `currency` (see
     /// [`crate::market`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -55,6 +70,21 @@ pub struct Catalog {
     pub compiled_messages: CompiledMessages,
 }
 
+impl Serialize for Catalog {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Catalog::serialize(self, s)
+    }
+}
+
+// The derived deserializer (`remote = "Self"`), then the default language handed to every text.
+impl<'de> Deserialize<'de> for Catalog {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let catalog = Catalog::deserialize(d)?;
+        let lang = catalog.default_lang;
+        Ok(catalog.with_default_lang(lang))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Category {
     pub id: String,
@@ -67,8 +97,11 @@ pub struct Product {
     pub category: String,
     pub name: Localized,
     pub description: Localized,
-    /// Base price in minor units.
+    /// Base price in minor units of `Catalog.currency`: the price in the first market.
     pub price: i64,
+    /// Base price in every other market, by market id, in minor units of that market's currency.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices: BTreeMap<String, i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     #[serde(default)]
@@ -100,8 +133,12 @@ pub enum GroupKind {
         max_chars: usize,
         #[serde(default)]
         charset: Charset,
+        /// In the first market's currency.
         #[serde(default)]
         price_delta: i64,
+        /// In every other market, by market id.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        price_deltas: BTreeMap<String, i64>,
     },
 }
 
@@ -120,8 +157,12 @@ pub enum Charset {
 pub struct ProductOption {
     pub id: String,
     pub name: Localized,
+    /// In the first market's currency.
     #[serde(default)]
     pub price_delta: i64,
+    /// In every other market, by market id; required in every market once any is non-zero.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub price_deltas: BTreeMap<String, i64>,
     /// `group.option` references that cannot be combined with this option.
     #[serde(default)]
     pub excludes: Vec<String>,
@@ -144,8 +185,48 @@ pub enum CatalogError {
     BadReference { product: String, reference: String },
     #[error("product `{product}`: rule reference `{reference}` names no option")]
     UnknownReference { product: String, reference: String },
-    #[error("product `{0}`: a price or price delta makes a negative price")]
-    NegativePrice(String),
+    #[error(
+        "product `{product}`: a price or price delta makes a negative price in market `{market}`"
+    )]
+    NegativePrice { product: String, market: String },
+    #[error("{owner}: {field} has no text in \"{lang}\", the catalog's default language")]
+    MissingDefaultText {
+        owner: String,
+        field: &'static str,
+        lang: Lang,
+    },
+    #[error("{owner}: {field} has text in \"{lang}\", which is not a language this catalog speaks")]
+    UnspokenLanguage {
+        owner: String,
+        field: &'static str,
+        lang: Lang,
+    },
+    #[error("product `{product}` has no price in market `{market}`")]
+    MissingPrice { product: String, market: String },
+    #[error(
+        "product `{product}` option `{option}` has a price delta in one market but none in `{market}`"
+    )]
+    MissingDelta {
+        product: String,
+        option: String,
+        market: String,
+    },
+    #[error(
+        "product `{product}`: a price names market `{market}`, which the catalog does not declare"
+    )]
+    UnknownMarket { product: String, market: String },
+    #[error(
+        "product `{product}`: the price in market `{market}` (the first) is given twice, differently"
+    )]
+    TwoFirstPrices { product: String, market: String },
+    #[error(
+        "market `{market}` is first, so its currency must be the catalog's {expected}, not {found}"
+    )]
+    FirstMarketCurrency {
+        market: String,
+        expected: &'static str,
+        found: &'static str,
+    },
     #[error("product `{product}` group `{group}`: {problem}")]
     BadGroup {
         product: String,
@@ -165,6 +246,83 @@ pub fn valid_id(id: &str) -> bool {
 }
 
 impl Catalog {
+    /// This catalog with `lang` as its default language, handed to every text.
+    pub fn with_default_lang(mut self, lang: Lang) -> Catalog {
+        self.default_lang = lang;
+        let texts = self.categories.iter_mut().map(|c| &mut c.name).chain(
+            self.products.iter_mut().flat_map(|p| {
+                let mut texts = vec![&mut p.name, &mut p.description];
+                for g in &mut p.option_groups {
+                    texts.push(&mut g.name);
+                    if let GroupKind::Choice { options } = &mut g.kind {
+                        texts.extend(options.iter_mut().map(|o| &mut o.name));
+                    }
+                }
+                texts
+            }),
+        );
+        for text in texts {
+            text.set_default_lang(lang);
+        }
+        self
+    }
+
+    /// The languages a customer of this catalog may be answered in.
+    ///
+    /// The shipped languages, then those the retailer added by message file (a complete
+    /// `messages/<tag>.ftl`, checked at load).
+    pub fn languages(&self) -> Vec<Lang> {
+        let mut langs = Lang::SHIPPED.to_vec();
+        langs.extend(self.messages.keys().filter(|l| !Lang::SHIPPED.contains(l)));
+        langs
+    }
+
+    /// Whether text in `tag` can ever be shown: `tag` is a language the catalog speaks, or a
+    /// shorter tag one of them falls back to (`zh` text serves `zh-Hans` customers).
+    pub fn speaks(&self, tag: Lang) -> bool {
+        self.languages()
+            .into_iter()
+            .any(|l| l.fallbacks().any(|f| f == tag))
+    }
+
+    /// Every text of the catalog, with what it belongs to and which field it is.
+    fn texts(&self) -> Vec<(String, &'static str, &Localized)> {
+        let mut texts = Vec::new();
+        for c in &self.categories {
+            texts.push((format!("category {}", c.id), "name", &c.name));
+        }
+        for p in &self.products {
+            let owner = format!("product {}", p.id);
+            texts.push((owner.clone(), "name", &p.name));
+            texts.push((owner.clone(), "description", &p.description));
+            for g in &p.option_groups {
+                texts.push((format!("{owner} group {}", g.id), "name", &g.name));
+                if let GroupKind::Choice { options } = &g.kind {
+                    for o in options {
+                        texts.push((format!("{owner} option {}.{}", g.id, o.id), "name", &o.name));
+                    }
+                }
+            }
+        }
+        texts
+    }
+
+    fn validate_texts(&self) -> Result<(), CatalogError> {
+        for (owner, field, text) in self.texts() {
+            if let Some(lang) = text.langs().find(|l| !self.speaks(*l)) {
+                return Err(CatalogError::UnspokenLanguage { owner, field, lang });
+            }
+            if text.exact(self.default_lang).is_none() {
+                return Err(CatalogError::MissingDefaultText {
+                    owner,
+                    field,
+                    lang: self.default_lang,
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn product(&self, id: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.id == id)
     }
@@ -217,8 +375,10 @@ impl Catalog {
             .collect()
     }
 
-    /// Checks ids, references and prices; call before storing a seed.
+    /// Checks ids, references, texts, markets and prices; call before storing a seed.
     pub fn validate(&self) -> Result<(), CatalogError> {
+        self.validate_markets()?;
+        self.validate_texts()?;
         let mut seen = HashSet::new();
         for c in &self.categories {
             check_id(&c.id, &mut seen, "category")?;
@@ -233,6 +393,7 @@ impl Catalog {
                 });
             }
             validate_groups(p)?;
+            self.validate_prices(p)?;
         }
         if !self.messages.is_empty() {
             Messages::with_overrides(&self.messages, self.default_lang())
@@ -266,7 +427,6 @@ fn validate_groups(p: &Product) -> Result<(), CatalogError> {
             GroupKind::Text { .. } => Vec::new(),
         })
         .collect();
-    let mut cheapest = p.price;
     for g in &p.option_groups {
         check_id(&g.id, &mut groups, "group")?;
         let bad = |problem| CatalogError::BadGroup {
@@ -299,32 +459,18 @@ fn validate_groups(p: &Product) -> Result<(), CatalogError> {
                         }
                     }
                 }
-                if g.required {
-                    cheapest += options.iter().map(|o| o.price_delta).min().unwrap_or(0);
-                } else {
-                    cheapest += options
-                        .iter()
-                        .map(|o| o.price_delta)
-                        .min()
-                        .unwrap_or(0)
-                        .min(0);
-                }
                 earlier.extend(options.iter().map(|o| format!("{}.{}", g.id, o.id)));
             }
-            GroupKind::Text {
-                max_chars,
-                price_delta,
-                ..
-            } => {
+            GroupKind::Text { max_chars, .. } => {
                 if *max_chars == 0 {
                     return Err(bad("a text group needs max_chars of at least 1"));
                 }
-                cheapest += (*price_delta).min(0);
             }
         }
     }
-    if p.price < 0 || cheapest < 0 {
-        return Err(CatalogError::NegativePrice(p.id.clone()));
-    }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "catalog_tests.rs"]
+mod tests;

@@ -160,10 +160,17 @@ pub fn plan(
     let mut drop_units: BTreeMap<String, u32> = BTreeMap::new();
     let mut lines = Vec::new();
     let mut total = 0;
+    // The conversation's market sets the currency and which price list applies.
+    let market = catalog.market_for(conversation.channel);
     for line in &cart.lines {
         let Some(product) = catalog.product(&line.product) else {
             continue; // Removed from the catalog since: not for sale any more.
         };
+        // The price is the catalog's now: a cart kept for days must not pay an old price.
+        let Some(unit_price) = catalog.unit_price(&market, product, &line.selections) else {
+            continue; // No price in this market: not for sale here.
+        };
+        let unit_price = unit_price.minor;
         if let Some(d) = drops::drop_for(drops_now, line) {
             match d.window(now) {
                 DropWindow::NotYet { starts_at } => {
@@ -184,8 +191,6 @@ pub fn plan(
             }
             *drop_units.entry(d.id.clone()).or_default() += line.quantity;
         }
-        // The price is the catalog's now: a cart kept for days must not pay an old price.
-        let unit_price = customization::unit_price(product, &line.selections);
         total += unit_price * i64::from(line.quantity);
         lines.push(OrderLine {
             product: product.id.clone(),
@@ -235,7 +240,7 @@ pub fn plan(
         lang,
         customer: customer.to_string(),
         lines,
-        currency: catalog.currency,
+        currency: market.currency,
         total,
         status: OrderStatus::Reserved,
         created_at: now,

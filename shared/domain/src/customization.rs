@@ -202,11 +202,8 @@ pub fn answer_text(
             let wanted = text.trim().to_lowercase();
             let option = options
                 .iter()
-                .find(|o| {
-                    o.name.en.to_lowercase() == wanted
-                        || o.name.ja.as_deref() == Some(text.trim())
-                        || o.id == wanted
-                })
+                // A typed name in any of the catalog's languages picks the option.
+                .find(|o| o.name.all().any(|n| n.to_lowercase() == wanted) || o.id == wanted)
                 .ok_or(ChoiceError::UnknownOption)?;
             choose(product, selections, &group.id, &option.id, lang)
         }
@@ -238,25 +235,46 @@ fn allowed(charset: Charset, c: char) -> bool {
     }
 }
 
-/// Base price plus every chosen option's delta, in minor units.
+/// What a customization adds to the base price: each chosen option, and each text group
+/// answered. Its price deltas are read per market by [`crate::catalog::Catalog::unit_price`].
+#[derive(Clone, Copy, Debug)]
+pub enum Priced<'p> {
+    Option(&'p ProductOption),
+    Text(&'p OptionGroup),
+}
+
+/// The priced parts of `selections`, in order.
+pub fn priced<'p>(
+    product: &'p Product,
+    selections: &'p [Selection],
+) -> impl Iterator<Item = Priced<'p>> + 'p {
+    selections.iter().filter_map(move |s| match s {
+        Selection::Option { .. } => s
+            .option_ref()
+            .and_then(|r| find_option(product, &r))
+            .map(Priced::Option),
+        Selection::Text { group, .. } => product
+            .option_groups
+            .iter()
+            .find(|g| &g.id == group)
+            .filter(|g| matches!(g.kind, GroupKind::Text { .. }))
+            .map(Priced::Text),
+        Selection::Skipped { .. } => None,
+    })
+}
+
+/// Base price plus every chosen option's delta, in minor units of the first market's currency
+/// (`Catalog.currency`). What a customer pays is [`crate::catalog::Catalog::unit_price`], in the
+/// market of their conversation.
 pub fn unit_price(product: &Product, selections: &[Selection]) -> i64 {
     product.price
-        + selections
-            .iter()
-            .map(|s| match s {
-                Selection::Option { .. } => s
-                    .option_ref()
-                    .and_then(|r| find_option(product, &r))
-                    .map_or(0, |o| o.price_delta),
-                Selection::Text { group, .. } => product
-                    .option_groups
-                    .iter()
-                    .find(|g| &g.id == group)
-                    .map_or(0, |g| match g.kind {
-                        GroupKind::Text { price_delta, .. } => price_delta,
-                        GroupKind::Choice { .. } => 0,
-                    }),
-                Selection::Skipped { .. } => 0,
+        + priced(product, selections)
+            .map(|p| match p {
+                Priced::Option(o) => o.price_delta,
+                Priced::Text(g) => match g.kind {
+                    GroupKind::Text { price_delta, .. } => price_delta,
+                    GroupKind::Choice { .. } => 0,
+                },
             })
             .sum::<i64>()
 }

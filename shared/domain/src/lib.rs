@@ -30,6 +30,7 @@ pub mod ids;
 pub mod inbound;
 pub mod lang;
 pub mod local_time;
+pub mod localized;
 pub mod market;
 pub mod messages;
 pub mod money;

@@ -12,7 +12,7 @@
 
 use crate::channel::Channel;
 use crate::lang::Lang;
-use crate::money::Currency;
+use crate::money::{Currency, Money};
 use crate::payment_method::PaymentMethod;
 use serde::{Deserialize, Serialize};
 
@@ -50,5 +50,10 @@ impl Market {
             payment_methods: Vec::new(),
             channels: Vec::new(),
         }
+    }
+
+    /// An amount of this market's currency: how cart totals (kept in minor units) are shown.
+    pub fn money(&self, minor: i64) -> Money {
+        Money::new(minor, self.currency)
     }
 }

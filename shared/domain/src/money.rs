@@ -60,6 +60,9 @@ impl Currency {
     pub const EUR: Currency = Currency(iso_currency::Currency::EUR);
     pub const GBP: Currency = Currency(iso_currency::Currency::GBP);
     pub const JPY: Currency = Currency(iso_currency::Currency::JPY);
+    pub const CNY: Currency = Currency(iso_currency::Currency::CNY);
+    pub const THB: Currency = Currency(iso_currency::Currency::THB);
+    pub const BRL: Currency = Currency(iso_currency::Currency::BRL);
 
     /// The currency for an ISO 4217 code, in any case (`"USD"`, `"usd"`).
     pub fn parse(code: &str) -> Result<Currency, CurrencyError> {

@@ -14,6 +14,8 @@ use crate::customization::{self, ChoiceError, Selection};
 use crate::dialogue::{DialogueState, Session};
 use crate::i18n::{Lang, Msg, Voice};
 use crate::inbound::InboundContent;
+use crate::market::Market;
+use crate::money::Money;
 use crate::process::{Outcome, Turn};
 use crate::reply::{Choice, Reply};
 
@@ -25,54 +27,70 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         message,
     } = turn;
     let voice = catalog.voice(lang);
+    // Prices are the market's of this conversation's channel.
+    let market = &catalog.market_for(message.conversation.channel);
     let action = match &message.content {
         InboundContent::Action { payload, .. } => match Action::decode(payload) {
             Some(action) => action,
             // Ingress sends these to the catalog; one queued by an older release lands here.
             None => return Outcome::Reply(crate::browse::unknown_tap(catalog, lang)),
         },
-        InboundContent::Text { body } => return typed(catalog, lang, session, body),
-        _ => return Outcome::Reply(cart_view(catalog, lang, session, None)),
+        InboundContent::Text { body } => return typed(catalog, market, lang, session, body),
+        _ => return Outcome::Reply(cart_view(catalog, market, lang, session, None)),
     };
     if action.handler() != Handler::Cart {
         return Outcome::HandOff(action.handler(), message.clone());
     }
     Outcome::Reply(match action {
-        Action::Add(product) => add(catalog, lang, session, &product),
+        Action::Add(product) => add(catalog, market, lang, session, &product),
         Action::Pick {
             product,
             group,
             option,
-        } => answer(catalog, lang, session, &product, |p, sel| {
+        } => answer(catalog, market, lang, session, &product, |p, sel| {
             customization::choose(p, sel, &group, &option, lang)
         }),
-        Action::Skip { product, group } => answer(catalog, lang, session, &product, |p, sel| {
-            customization::skip(p, sel, &group)
-        }),
+        Action::Skip { product, group } => {
+            answer(catalog, market, lang, session, &product, |p, sel| {
+                customization::skip(p, sel, &group)
+            })
+        }
         Action::CancelCustomizing => {
             session.state = DialogueState::Browsing;
-            cart_view(catalog, lang, session, Some(Msg::Cancelled.text(voice)))
+            cart_view(
+                catalog,
+                market,
+                lang,
+                session,
+                Some(Msg::Cancelled.text(voice)),
+            )
         }
-        Action::ViewCart => cart_view(catalog, lang, session, None),
-        Action::EditLine(line) => edit_line(catalog, lang, session, &line),
+        Action::ViewCart => cart_view(catalog, market, lang, session, None),
+        Action::EditLine(line) => edit_line(catalog, market, lang, session, &line),
         Action::SetQuantity { line, quantity } => {
             let note = match session.cart.set_quantity(&line, quantity) {
                 Ok(()) if quantity == 0 => Msg::Removed.text(voice),
                 Ok(()) => Msg::QuantitySet(quantity).text(voice),
                 Err(e) => cart_error(&e, voice),
             };
-            cart_view(catalog, lang, session, Some(note))
+            cart_view(catalog, market, lang, session, Some(note))
         }
         Action::Remove(line) => {
             let note = match session.cart.remove(&line) {
                 Ok(()) => Msg::Removed.text(voice),
                 Err(e) => cart_error(&e, voice),
             };
-            cart_view(catalog, lang, session, Some(note))
+            cart_view(catalog, market, lang, session, Some(note))
         }
         Action::Empty => {
             session.cart.clear();
-            cart_view(catalog, lang, session, Some(Msg::Emptied.text(voice)))
+            cart_view(
+                catalog,
+                market,
+                lang,
+                session,
+                Some(Msg::Emptied.text(voice)),
+            )
         }
         Action::Menu
         | Action::Category(_)
@@ -110,7 +128,13 @@ fn unknown_product(catalog: &Catalog, lang: Lang, session: &mut Session) -> Vec<
     replies
 }
 
-fn add(catalog: &Catalog, lang: Lang, session: &mut Session, product_id: &str) -> Vec<Reply> {
+fn add(
+    catalog: &Catalog,
+    market: &Market,
+    lang: Lang,
+    session: &mut Session,
+    product_id: &str,
+) -> Vec<Reply> {
     let Some(product) = catalog.product(product_id) else {
         return unknown_product(catalog, lang, session);
     };
@@ -118,12 +142,13 @@ fn add(catalog: &Catalog, lang: Lang, session: &mut Session, product_id: &str) -
         product: product.id.clone(),
         selections: Vec::new(),
     };
-    advance(catalog, lang, session, product, Vec::new(), None)
+    advance(catalog, market, lang, session, product, Vec::new(), None)
 }
 
 /// Applies one answer for `product_id` if the session is customizing that product.
 fn answer(
     catalog: &Catalog,
+    market: &Market,
     lang: Lang,
     session: &mut Session,
     product_id: &str,
@@ -135,10 +160,10 @@ fn answer(
         selections,
     } = session.state.clone()
     else {
-        return stale(catalog, lang, session);
+        return stale(catalog, market, lang, session);
     };
     if product != product_id {
-        return stale(catalog, lang, session);
+        return stale(catalog, market, lang, session);
     }
     let Some(p) = catalog.product(&product) else {
         return unknown_product(catalog, lang, session);
@@ -147,32 +172,43 @@ fn answer(
         Ok(selection) => {
             let mut selections = selections;
             selections.push(selection);
-            advance(catalog, lang, session, p, selections, None)
+            advance(catalog, market, lang, session, p, selections, None)
         }
-        Err(ChoiceError::WrongStep) => stale(catalog, lang, session),
+        Err(ChoiceError::WrongStep) => stale(catalog, market, lang, session),
         Err(e) => {
             let why = format!(
                 "{} {}",
                 Msg::Rejected(&e).text(voice),
                 Msg::TryAgain.text(voice)
             );
-            advance(catalog, lang, session, p, selections, Some(why))
+            advance(catalog, market, lang, session, p, selections, Some(why))
         }
     }
 }
 
 /// Text typed while customizing: the engraving, or an option's name.
-fn typed(catalog: &Catalog, lang: Lang, session: &mut Session, body: &str) -> Outcome {
+fn typed(
+    catalog: &Catalog,
+    market: &Market,
+    lang: Lang,
+    session: &mut Session,
+    body: &str,
+) -> Outcome {
     let DialogueState::Customizing { product, .. } = session.state.clone() else {
-        return Outcome::Reply(cart_view(catalog, lang, session, None));
+        return Outcome::Reply(cart_view(catalog, market, lang, session, None));
     };
-    Outcome::Reply(answer(catalog, lang, session, &product, |p, sel| {
-        customization::answer_text(p, sel, body, lang)
-    }))
+    Outcome::Reply(answer(
+        catalog,
+        market,
+        lang,
+        session,
+        &product,
+        |p, sel| customization::answer_text(p, sel, body, lang),
+    ))
 }
 
 /// A button from an earlier step: say so, and show where the customer is now.
-fn stale(catalog: &Catalog, lang: Lang, session: &mut Session) -> Vec<Reply> {
+fn stale(catalog: &Catalog, market: &Market, lang: Lang, session: &mut Session) -> Vec<Reply> {
     let voice = catalog.voice(lang);
     let note = Msg::StaleButton.text(voice);
     match session.state.clone() {
@@ -180,16 +216,17 @@ fn stale(catalog: &Catalog, lang: Lang, session: &mut Session) -> Vec<Reply> {
             product,
             selections,
         } => match catalog.product(&product) {
-            Some(p) => advance(catalog, lang, session, p, selections, Some(note)),
+            Some(p) => advance(catalog, market, lang, session, p, selections, Some(note)),
             None => unknown_product(catalog, lang, session),
         },
-        DialogueState::Browsing => cart_view(catalog, lang, session, Some(note)),
+        DialogueState::Browsing => cart_view(catalog, market, lang, session, Some(note)),
     }
 }
 
 /// Stores the selections and asks the next group, or puts the finished line into the cart.
 fn advance(
     catalog: &Catalog,
+    market: &Market,
     lang: Lang,
     session: &mut Session,
     product: &Product,
@@ -200,11 +237,14 @@ fn advance(
     let steps = product.option_groups.len();
     let Some(group) = customization::next_group(product, &selections) else {
         session.state = DialogueState::Browsing;
-        let unit = customization::unit_price(product, &selections);
+        let Some(unit) = catalog.unit_price(market, product, &selections) else {
+            // No price in this market (a catalog that skipped validation): not for sale here.
+            return unknown_product(catalog, lang, session);
+        };
         let item = customization::describe(product, &selections, lang);
-        return match session.cart.add(&product.id, selections, unit) {
-            Ok(_) => added(catalog, lang, session, &item, unit),
-            Err(e) => cart_view(catalog, lang, session, Some(cart_error(&e, voice))),
+        return match session.cart.add(&product.id, selections, unit.minor) {
+            Ok(_) => added(catalog, market, lang, session, &item, unit),
+            Err(e) => cart_view(catalog, market, lang, session, Some(cart_error(&e, voice))),
         };
     };
     let step = selections.len() + 1;
@@ -219,8 +259,8 @@ fn advance(
                 fitting = options.iter().collect();
             }
             for o in fitting {
-                let delta =
-                    (o.price_delta != 0).then(|| catalog.money(o.price_delta).format(lang, true));
+                let delta = catalog.option_delta(market, o);
+                let delta = (delta != 0).then(|| market.money(delta).format(lang, true));
                 choices.push(choice(
                     Action::Pick {
                         product: product.id.clone(),
@@ -239,11 +279,7 @@ fn advance(
             }
             .text(voice)
         }
-        GroupKind::Text {
-            max_chars,
-            price_delta,
-            ..
-        } => {
+        GroupKind::Text { max_chars, .. } => {
             let mut ask = Msg::AskText {
                 product: name,
                 group: group_name,
@@ -252,10 +288,11 @@ fn advance(
                 max: *max_chars,
             }
             .text(voice);
-            if *price_delta != 0 {
+            let price_delta = catalog.text_delta(market, group);
+            if price_delta != 0 {
                 ask.push_str(&format!(
                     " ({})",
-                    catalog.money(*price_delta).format(lang, true)
+                    market.money(price_delta).format(lang, true)
                 ));
             }
             ask
@@ -291,13 +328,20 @@ fn advance(
     }]
 }
 
-fn added(catalog: &Catalog, lang: Lang, session: &Session, item: &str, unit: i64) -> Vec<Reply> {
+fn added(
+    catalog: &Catalog,
+    market: &Market,
+    lang: Lang,
+    session: &Session,
+    item: &str,
+    unit: Money,
+) -> Vec<Reply> {
     let voice = catalog.voice(lang);
     let body = Msg::Added {
         item,
-        price: &catalog.money(unit).format(lang, false),
+        price: &unit.format(lang, false),
         units: session.cart.units(),
-        total: &catalog.money(session.cart.total()).format(lang, false),
+        total: &market.money(session.cart.total()).format(lang, false),
     }
     .text(voice);
     vec![Reply::Choices {
@@ -318,7 +362,13 @@ fn line_item(catalog: &Catalog, lang: Lang, product: &str, selections: &[Selecti
 }
 
 /// The cart with totals, and what can be done with it.
-fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<String>) -> Vec<Reply> {
+fn cart_view(
+    catalog: &Catalog,
+    market: &Market,
+    lang: Lang,
+    session: &Session,
+    note: Option<String>,
+) -> Vec<Reply> {
     let voice = catalog.voice(lang);
     let cart = &session.cart;
     let mut body = note.map(|n| format!("{n}\n")).unwrap_or_default();
@@ -329,7 +379,7 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
         body.push_str(&Msg::CartHeader.text(voice));
         for (i, line) in cart.lines.iter().enumerate() {
             let item = line_item(catalog, lang, &line.product, &line.selections);
-            let amount = catalog
+            let amount = market
                 .money(line.unit_price * i64::from(line.quantity))
                 .format(lang, false);
             body.push('\n');
@@ -352,9 +402,7 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
             ));
         }
         body.push('\n');
-        body.push_str(
-            &Msg::CartTotal(&catalog.money(cart.total()).format(lang, false)).text(voice),
-        );
+        body.push_str(&Msg::CartTotal(&market.money(cart.total()).format(lang, false)).text(voice));
     }
     if !cart.is_empty() {
         choices.insert(0, choice(Action::Checkout, Msg::Checkout.text(voice), None));
@@ -370,10 +418,22 @@ fn cart_view(catalog: &Catalog, lang: Lang, session: &Session, note: Option<Stri
     }]
 }
 
-fn edit_line(catalog: &Catalog, lang: Lang, session: &Session, line_id: &str) -> Vec<Reply> {
+fn edit_line(
+    catalog: &Catalog,
+    market: &Market,
+    lang: Lang,
+    session: &Session,
+    line_id: &str,
+) -> Vec<Reply> {
     let voice = catalog.voice(lang);
     let Some(line) = session.cart.line(line_id) else {
-        return cart_view(catalog, lang, session, Some(Msg::UnknownLine.text(voice)));
+        return cart_view(
+            catalog,
+            market,
+            lang,
+            session,
+            Some(Msg::UnknownLine.text(voice)),
+        );
     };
     let item = line_item(catalog, lang, &line.product, &line.selections);
     let mut choices = Vec::new();

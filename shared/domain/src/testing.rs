@@ -19,6 +19,14 @@ pub fn sample_catalog() -> Catalog {
     catalog
 }
 
+/// The luxury house's catalog: four markets, nine languages (`cli/catalogs/maison.toml`).
+pub fn maison_catalog() -> Catalog {
+    let catalog: Catalog =
+        toml::from_str(include_str!("../../../cli/catalogs/maison.toml")).expect("maison parses");
+    catalog.validate().expect("maison is valid");
+    catalog
+}
+
 pub fn conversation() -> ConversationId {
     ConversationId::new(Channel::Whatsapp, "5511987654321")
 }
@@ -62,8 +70,12 @@ pub struct Memory {
 
 impl Memory {
     pub fn with_sample() -> Self {
+        Memory::with_catalog(sample_catalog())
+    }
+
+    pub fn with_catalog(catalog: Catalog) -> Self {
         Memory {
-            catalog: Some(Arc::new(sample_catalog())),
+            catalog: Some(Arc::new(catalog)),
             ..Default::default()
         }
     }

@@ -57,6 +57,9 @@ fn version_pk(version: i64) -> String {
 #[derive(Serialize, Deserialize)]
 struct Header {
     currency: Currency,
+    /// Absent in headers written before catalogs chose one: English.
+    #[serde(default)]
+    default_lang: Lang,
     categories: Vec<Category>,
     /// Absent in headers written before markets existed: one implicit market.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -203,14 +206,17 @@ impl DynamoStore {
         }
         // The seed's order is the shop's order; keys sort by id, so restore it.
         products.sort_by_key(|p| p.position);
+        // Assembled from parts, so the texts learn the default language here.
         Ok(Catalog {
             currency: header.currency,
+            default_lang: header.default_lang,
             categories: header.categories,
             markets: header.markets,
             products: products.into_iter().map(|p| p.product).collect(),
             messages: header.messages,
             compiled_messages: Default::default(),
-        })
+        }
+        .with_default_lang(header.default_lang))
     }
 
     /// Claims a version number no other load has or will have.
@@ -341,6 +347,7 @@ impl DynamoStore {
         let pk = version_pk(version);
         let header = Header {
             currency: catalog.currency,
+            default_lang: catalog.default_lang,
             categories: catalog.categories.clone(),
             markets: catalog.markets.clone(),
             messages: catalog.messages.clone(),
@@ -421,6 +428,7 @@ mod tests {
             currency: Currency::JPY,
             categories: Vec::new(),
             markets: Vec::new(),
+            default_lang: Lang::EN,
             messages: messages.clone(),
         };
         let item = item_with_key(&header, "CATALOG#v1", "META").unwrap();

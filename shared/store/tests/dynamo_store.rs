@@ -309,7 +309,10 @@ async fn a_catalog_larger_than_a_batch_and_a_query_page_round_trips() {
             let mut p = template.clone();
             p.id = format!("p-{i:02}");
             p.price = 1_000 + i;
-            p.description.en = format!("{i:02} {}", "x".repeat(25_000));
+            p.description.insert(
+                chatdrop_domain::lang::Lang::EN,
+                format!("{i:02} {}", "x".repeat(25_000)),
+            );
             p
         })
         .collect();
