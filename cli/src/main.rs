@@ -352,6 +352,7 @@ async fn run(cli: Cli) -> Fallible<String> {
                     per_customer_limit: limit,
                     skus,
                     status: DropStatus::Scheduled,
+                    delayed_payment_days: None,
                 };
                 store.create_drop(&drop).await.map_err(err)?;
                 Ok(format!(

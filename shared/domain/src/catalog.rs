@@ -144,6 +144,8 @@ pub enum CatalogError {
         group: String,
         problem: &'static str,
     },
+    #[error(transparent)]
+    Market(#[from] crate::market::MarketError),
 }
 
 /// Catalog ids appear inside button payloads, so they are short and plain.
@@ -209,6 +211,7 @@ impl Catalog {
 
     /// Checks ids, references and prices; call before storing a seed.
     pub fn validate(&self) -> Result<(), CatalogError> {
+        self.markets.iter().try_for_each(Market::check)?;
         let mut seen = HashSet::new();
         for c in &self.categories {
             check_id(&c.id, &mut seen, "category")?;

@@ -135,6 +135,16 @@ pub enum Msg<'a> {
     /// A payment for the order that does not match it (amount, currency, checkout page).
     PaymentUnderReview(&'a str),
     MyOrders,
+    // --- Delayed payments (issue 14, wallets): begin ---
+    /// The customer chose a method that settles later (a Konbini voucher, Pix): pay by
+    /// `deadline`; the order is held until then.
+    AwaitingDelayedPayment {
+        number: &'a str,
+        deadline: &'a str,
+    },
+    /// A payment that settles later did not arrive in time: released, nothing charged.
+    DelayedPaymentFailed(&'a str),
+    // --- Delayed payments: end ---
     // The pages a browser shows, each a title and a sentence.
     /// `/paid`: Stripe sends the customer back after paying.
     PaidPageTitle,
@@ -317,6 +327,14 @@ impl Msg<'_> {
                 "We received a payment for order {n} that we need to check before we confirm it. Our team will contact you here shortly; you will not lose your money."
             ),
             MyOrders => "My orders".into(),
+            // --- Delayed payments (issue 14, wallets): begin ---
+            AwaitingDelayedPayment { number, deadline } => format!(
+                "Thank you! Order {number} is held for you until {deadline}. Please pay by then as the payment page showed you. We will confirm here when the payment arrives."
+            ),
+            DelayedPaymentFailed(n) => format!(
+                "The payment for order {n} did not arrive in time, so its items went back on sale. Nothing was charged."
+            ),
+            // --- Delayed payments: end ---
             PaidPageTitle => "Thank you".into(),
             PaidPageText => "Your payment is being confirmed. You can go back to the chat: the confirmation arrives there.".into(),
             CancelledPageTitle => "Payment not completed".into(),
@@ -465,6 +483,14 @@ impl Msg<'_> {
                 "注文{n}について確認が必要なお支払いを受け取りました。担当者からこちらにご連絡します。代金が失われることはありません。"
             ),
             MyOrders => "注文履歴".into(),
+            // --- Delayed payments (issue 14, wallets): begin ---
+            AwaitingDelayedPayment { number, deadline } => format!(
+                "ありがとうございます。注文{number}は{deadline}までお取り置きします。お支払いページの案内に従って、期限までにお支払いください。入金を確認しましたら、こちらでお知らせします。"
+            ),
+            DelayedPaymentFailed(n) => format!(
+                "注文{n}のお支払いが期限までに確認できなかったため、商品は販売に戻りました。請求は発生していません。"
+            ),
+            // --- Delayed payments: end ---
             PaidPageTitle => "ありがとうございます".into(),
             PaidPageText => "お支払いを確認しています。チャットにお戻りください。確認のお知らせはチャットに届きます。".into(),
             CancelledPageTitle => "お支払いは完了していません".into(),
