@@ -1341,6 +1341,7 @@ mod tests {
             events[0],
             StripeEvent {
                 id: paid.event_id.clone(),
+                created: events[0].created,
                 kind: EventKind::SessionCompleted {
                     session_id: session.id.clone(),
                     order_id: Some("ord_100".into()),

@@ -127,3 +127,7 @@ pub fn failed_replies(order: &Order) -> Vec<Reply> {
         ],
     }]
 }
+
+#[cfg(test)]
+#[path = "delayed_payment_tests.rs"]
+mod tests;
