@@ -249,9 +249,7 @@ pub fn plan(
         &market.payment_methods,
         crate::delayed_payment::pay_within_days(drops_here),
     );
-    check_currency(payment_offer.methods(), catalog.currency.code())
-        .map_err(CheckoutProblem::PaymentMethodCurrency)?;
-    Ok(Order {
+    let order = Order {
         id: order_id.to_string(),
         conversation: conversation.clone(),
         lang,
@@ -277,7 +275,11 @@ pub fn plan(
         tracking: None,
         attention: Vec::new(),
         payment_offer,
-    })
+    };
+    // Stripe would refuse the page; refused here, before anything is reserved.
+    check_currency(order.payment_offer.methods(), order.currency.code())
+        .map_err(CheckoutProblem::PaymentMethodCurrency)?;
+    Ok(order)
 }
 
 fn text(body: String) -> Reply {
