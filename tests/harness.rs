@@ -265,6 +265,7 @@ pub fn bag_drop(id: &str, stock: u32, limit: Option<u32>) -> chatdrop_domain::dr
             shards: None,
         }],
         status: DropStatus::Open,
+        delayed_payment_days: None,
     }
 }
 

@@ -107,6 +107,7 @@ mod tests {
             checkout_url: None,
             tracking: tracking.map(str::to_string),
             attention: Vec::new(),
+            payment_offer: Default::default(),
         }
     }
 

@@ -123,6 +123,10 @@ enum DropAction {
         /// `product.group.option`.
         #[arg(long = "sku", required = true)]
         skus: Vec<String>,
+        /// Days a customer may take to pay by a method that settles later (a Konbini voucher,
+        /// Pix; 1 to 60), the units held that long; without it such methods are not offered.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=60))]
+        delayed_payment_days: Option<u32>,
     },
     Open {
         id: String,
@@ -382,6 +386,7 @@ async fn run(cli: Cli) -> Fallible<String> {
                 ends_at,
                 limit,
                 skus,
+                delayed_payment_days,
             } => {
                 let skus = skus
                     .iter()
@@ -404,6 +409,7 @@ async fn run(cli: Cli) -> Fallible<String> {
                     per_customer_limit: limit,
                     skus,
                     status: DropStatus::Scheduled,
+                    delayed_payment_days,
                 };
                 store.create_drop(&drop).await.map_err(err)?;
                 Ok(format!(

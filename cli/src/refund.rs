@@ -172,6 +172,7 @@ mod tests {
             checkout_url: Some("https://checkout.example/cs_test_1".into()),
             tracking: None,
             attention: Vec::new(),
+            payment_offer: Default::default(),
         }
     }
 

@@ -11,9 +11,11 @@
 //! | `GET /v1/checkout/sessions/{id}` | the session |
 //! | `POST /v1/checkout/sessions/{id}/expire` | `open` → `expired` and a `checkout.session.expired` event; otherwise Stripe's 400 |
 //! | `POST /v1/refunds` | a full refund of a paid session's `payment_intent` |
-//! | `GET /pay/{id}`, `POST /pay/{id}` | a payment page the demo can open; its button pays with a "test card" and redirects to `success_url` |
+//! | `GET /pay/{id}`, `POST /pay/{id}` | a payment page the demo can open: a button per allowed method; one that pays at once redirects to `success_url`, one that settles later (Konbini, Pix) completes `unpaid` and shows a voucher page |
+//! | `POST /pay/{id}/settle` (`outcome=succeeded` or `failed`) | the voucher page's buttons: the async event Stripe would send days later |
 //! | `POST /_local/stripe/sessions/{id}/pay` | `open` → `complete`/`paid`, sends `checkout.session.completed` |
 //! | `POST /_local/stripe/sessions/{id}/pay?delayed=true` | `open` → `complete`/`unpaid` (a delayed method), sends `checkout.session.completed` |
+//! | `POST /_local/stripe/sessions/{id}/pay?method=konbini` | pays with that allowed method: `paid`, or `unpaid` for one that settles later |
 //! | `POST /_local/stripe/sessions/{id}/async_payment_succeeded` / `…_failed` | settles a delayed payment, sends the matching event |
 //! | `POST /_local/stripe/sessions/{id}/expire` | as the API's expire |
 //! | `POST /_local/stripe/sessions/{id}/forget` | drops the session: every API call about it answers 404 from now on, as for a session made with another key or deleted |
@@ -31,7 +33,8 @@
 //! `currency`, `unit_amount` and `product_data[name|description]`, `line_items[i][quantity]`,
 //! `client_reference_id`, `metadata[…]`, `expires_at` (30 minutes to 24 hours from now, as
 //! Stripe requires; 24 hours when absent), `success_url`, `cancel_url`,
-//! `allowed_payment_method_types[…]`, `shipping_address_collection[allowed_countries][…]`;
+//! `allowed_payment_method_types[…]` with `payment_method_options[…][…]` (checked as Stripe
+//! checks them: `crate::fake_stripe_methods`), `shipping_address_collection[allowed_countries][…]`;
 //! other fields are stored and echoed in the recorded request but have no effect.
 //!
 //! Events are posted to the webhook URL with `Stripe-Signature: t=…,v1=…` over the exact body
@@ -50,6 +53,7 @@
 //! serialized). Idempotent results are kept for the process's life, only for successes.
 
 use crate::Error;
+use crate::fake_stripe_methods::{self as methods, MethodOptions};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -91,6 +95,12 @@ pub struct FakeSession {
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
     pub allowed_payment_method_types: Vec<String>,
+    /// `payment_method_options`, per method, as sent.
+    #[serde(default)]
+    pub payment_method_options: MethodOptions,
+    /// The method the customer paid (or chose to pay later) with.
+    #[serde(default)]
+    pub paid_with: Option<String>,
     /// `None` when no shipping address is collected.
     pub shipping_countries: Option<Vec<String>>,
     pub payment_intent: Option<String>,
@@ -230,6 +240,7 @@ fn router(fake: Fake) -> Router {
         .route("/v1/checkout/sessions/{id}/expire", post(api_expire))
         .route("/v1/refunds", post(api_refund))
         .route("/pay/{id}", get(page).post(page_pay))
+        .route("/pay/{id}/settle", post(page_settle))
         .route("/_local/stripe/sessions", get(list_sessions))
         .route("/_local/stripe/sessions/{id}/pay", post(control_pay))
         .route("/_local/stripe/sessions/{id}/expire", post(control_expire))
@@ -287,6 +298,13 @@ impl FakeStripe {
     /// `checkout.session.completed` whose payment is still pending.
     pub async fn pay_delayed(&self, session_id: &str) -> Result<Emitted, Error> {
         let path = format!("/_local/stripe/sessions/{session_id}/pay?delayed=true");
+        self.control(Method::POST, &path).await
+    }
+
+    /// Pays an open session with `method` (a Stripe name among its allowed types): `paid`, or
+    /// `unpaid` with the payment pending for a method that settles later (Konbini, Pix).
+    pub async fn pay_with(&self, session_id: &str, method: &str) -> Result<Emitted, Error> {
+        let path = format!("/_local/stripe/sessions/{session_id}/pay?method={method}");
         self.control(Method::POST, &path).await
     }
 
@@ -527,8 +545,8 @@ fn session_json(s: &FakeSession) -> Value {
         "payment_intent": s.payment_intent,
         "payment_link": null,
         "payment_method_collection": "if_required",
-        "payment_method_options": {},
-        "payment_method_types": ["card"],
+        "payment_method_options": methods::options_json(&s.payment_method_options),
+        "payment_method_types": s.allowed_payment_method_types,
         "payment_status": s.payment_status,
         "recovered_from": null,
         "setup_intent": null,
@@ -675,6 +693,17 @@ fn validate_create(form: &[(String, String)]) -> Result<Parsed, String> {
             .collect::<Vec<_>>()
     };
     let allowed = list("allowed_payment_method_types[");
+    let allowed = if allowed.is_empty() {
+        vec!["card".into()]
+    } else {
+        allowed
+    };
+    let payment_method_options = methods::parse_options(form);
+    methods::check(
+        &allowed,
+        &payment_method_options,
+        currency.as_deref().unwrap_or_default(),
+    )?;
     let countries = list("shipping_address_collection[allowed_countries][");
     let amount_total = line_items.iter().map(|l| l.unit_amount * l.quantity).sum();
     Ok(Parsed {
@@ -687,11 +716,8 @@ fn validate_create(form: &[(String, String)]) -> Result<Parsed, String> {
         metadata,
         success_url: get("success_url"),
         cancel_url: get("cancel_url"),
-        allowed_payment_method_types: if allowed.is_empty() {
-            vec!["card".into()]
-        } else {
-            allowed
-        },
+        allowed_payment_method_types: allowed,
+        payment_method_options,
         shipping_countries: (!countries.is_empty()).then_some(countries),
     })
 }
@@ -707,6 +733,7 @@ struct Parsed {
     success_url: Option<String>,
     cancel_url: Option<String>,
     allowed_payment_method_types: Vec<String>,
+    payment_method_options: MethodOptions,
     shipping_countries: Option<Vec<String>>,
 }
 
@@ -737,6 +764,8 @@ async fn api_create(State(fake): State<Fake>, headers: HeaderMap, body: Bytes) -
             success_url: parsed.success_url,
             cancel_url: parsed.cancel_url,
             allowed_payment_method_types: parsed.allowed_payment_method_types,
+            payment_method_options: parsed.payment_method_options,
+            paid_with: None,
             shipping_countries: parsed.shipping_countries,
             payment_intent: None,
             refund: None,
@@ -822,8 +851,9 @@ fn expire_session(fake: &Fake, id: &str) -> Transition {
     Ok((session_json(&session), event))
 }
 
-/// `open` → `complete`; `delayed` leaves the payment pending.
-fn complete_session(fake: &Fake, id: &str, delayed: bool) -> Transition {
+/// `open` → `complete` with `method` (card when `None`); `delayed`, or a method that settles
+/// later, leaves the payment pending.
+fn complete_session(fake: &Fake, id: &str, method: Option<&str>, delayed: bool) -> Transition {
     let mut records = fake.records.lock().expect("records lock");
     let payment_intent = records.new_id("pi");
     let session = records
@@ -844,6 +874,18 @@ fn complete_session(fake: &Fake, id: &str, delayed: bool) -> Transition {
             session.status
         )));
     }
+    let method = method.unwrap_or("card");
+    if !session
+        .allowed_payment_method_types
+        .iter()
+        .any(|m| m == method)
+    {
+        return Err(invalid(&format!(
+            "The payment method type `{method}` is not allowed on this Checkout Session."
+        )));
+    }
+    let delayed = delayed || methods::settles_later(method);
+    session.paid_with = Some(method.to_owned());
     session.status = "complete".into();
     session.payment_status = if delayed { "unpaid" } else { "paid" }.into();
     session.payment_intent = Some(payment_intent);
@@ -1032,6 +1074,9 @@ async fn emit_now(fake: &Fake, transition: Transition) -> Response {
 struct PayQuery {
     #[serde(default)]
     delayed: bool,
+    /// The method to pay with (card when absent).
+    #[serde(default)]
+    method: Option<String>,
 }
 
 async fn control_pay(
@@ -1039,7 +1084,7 @@ async fn control_pay(
     Path(id): Path<String>,
     Query(query): Query<PayQuery>,
 ) -> Response {
-    let transition = complete_session(&fake, &id, query.delayed);
+    let transition = complete_session(&fake, &id, query.method.as_deref(), query.delayed);
     emit_now(&fake, transition).await
 }
 
@@ -1152,10 +1197,7 @@ async fn page(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
         amount(s.amount_total, &s.currency)
     ));
     if s.status == "open" && s.expires_at > SystemClock.now() {
-        html.push_str(&format!(
-            "<form method=\"post\" action=\"/pay/{}\"><button type=\"submit\">Pay with test card 4242</button></form>",
-            escape(&s.id)
-        ));
+        html.push_str(&methods::method_buttons(&s));
         if let Some(cancel) = &s.cancel_url {
             html.push_str(&format!("<p><a href=\"{}\">Cancel</a></p>", escape(cancel)));
         }
@@ -1169,16 +1211,45 @@ async fn page(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
     Html(html).into_response()
 }
 
-async fn page_pay(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
-    match complete_session(&fake, &id, false) {
+async fn page_pay(State(fake): State<Fake>, Path(id): Path<String>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let method = form
+        .iter()
+        .find(|(k, _)| k == "method")
+        .map(|(_, v)| v.as_str());
+    match complete_session(&fake, &id, method, false) {
         Ok((session, event)) => {
             deliver(&fake, event).await;
+            if session["payment_status"] == "unpaid" {
+                let records = fake.records.lock().expect("records lock");
+                if let Some(s) = records.sessions.iter().find(|s| s.id == id) {
+                    return Html(methods::voucher_page(s)).into_response();
+                }
+            }
             match session["success_url"].as_str() {
                 Some(url) => {
                     Redirect::to(&url.replace("{CHECKOUT_SESSION_ID}", &id)).into_response()
                 }
                 None => Html("<h1>Paid</h1><p>You can close this page.</p>").into_response(),
             }
+        }
+        Err(failure) => failure.into_response(),
+    }
+}
+
+/// The voucher page's buttons: the delayed payment's outcome, delivered before the answer.
+async fn page_settle(State(fake): State<Fake>, Path(id): Path<String>, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let succeeded = form.iter().any(|(k, v)| k == "outcome" && v == "succeeded");
+    match settle_session(&fake, &id, succeeded) {
+        Ok((_, event)) => {
+            deliver(&fake, event).await;
+            let said = if succeeded {
+                "Paid at the store. The confirmation arrives in the chat."
+            } else {
+                "The voucher lapsed unpaid."
+            };
+            Html(format!("<h1>{said}</h1><p>You can close this page.</p>")).into_response()
         }
         Err(failure) => failure.into_response(),
     }
@@ -1279,6 +1350,7 @@ mod tests {
             success_url: "http://127.0.0.1:1/ok?session_id={CHECKOUT_SESSION_ID}".into(),
             cancel_url: "http://127.0.0.1:1/cancel".into(),
             collect_shipping: true,
+            payment_offer: Default::default(),
         }
     }
 
@@ -1341,6 +1413,7 @@ mod tests {
             events[0],
             StripeEvent {
                 id: paid.event_id.clone(),
+                created: events[0].created,
                 kind: EventKind::SessionCompleted {
                     session_id: session.id.clone(),
                     order_id: Some("ord_100".into()),
@@ -1445,6 +1518,98 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn wallets_are_recorded_and_a_voucher_settles_later() {
+        use chatdrop_domain::payment_method::{PaymentMethod, PaymentOffer};
+        let (webhook_url, receiver) = receiver().await;
+        let (base, fake) = spawn("127.0.0.1:0", webhook_url, SECRET.into())
+            .await
+            .unwrap();
+        let gateway = StripeGateway::new("sk_test_local", Some(&base)).unwrap();
+
+        let mut wechat = checkout("ord_wechat");
+        wechat.payment_offer =
+            PaymentOffer::new(&[PaymentMethod::WechatPay, PaymentMethod::Card], None);
+        let first = gateway.create_checkout(&wechat).await.unwrap();
+        let mut konbini = checkout("ord_konbini");
+        konbini.currency = Currency::JPY;
+        konbini.payment_offer =
+            PaymentOffer::new(&[PaymentMethod::Card, PaymentMethod::Konbini], Some(3));
+        let second = gateway.create_checkout(&konbini).await.unwrap();
+
+        let sessions = fake.sessions().await.unwrap();
+        assert_eq!(
+            sessions[0].allowed_payment_method_types,
+            ["wechat_pay", "card"]
+        );
+        assert_eq!(
+            sessions[0].payment_method_options["wechat_pay"]["client"],
+            "web"
+        );
+        assert_eq!(
+            sessions[1].allowed_payment_method_types,
+            ["card", "konbini"]
+        );
+        assert_eq!(
+            sessions[1].payment_method_options["konbini"]["expires_after_days"],
+            "3"
+        );
+        // The page offers each allowed method.
+        let page = reqwest::get(&second.url)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("value=\"konbini\"") && page.contains("value=\"card\""));
+
+        // WeChat Pay pays at once; Konbini completes unpaid, and the store payment follows.
+        fake.pay_with(&first.id, "wechat_pay").await.unwrap();
+        assert!(
+            fake.pay_with(&second.id, "alipay").await.is_err(),
+            "not allowed"
+        );
+        let voucher = reqwest::Client::new()
+            .post(&second.url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("method=konbini")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(voucher.contains("within 3 days"), "{voucher}");
+        let settled = reqwest::Client::new()
+            .post(format!("{}/settle", second.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("outcome=succeeded")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(settled.status(), 200);
+        let events = wait_for(&receiver, 3).await;
+        assert!(matches!(
+            events[0].kind,
+            EventKind::SessionCompleted { paid: true, .. }
+        ));
+        assert!(matches!(
+            events[1].kind,
+            EventKind::SessionCompleted { paid: false, ref order_id, .. } if order_id.as_deref() == Some("ord_konbini")
+        ));
+        assert!(matches!(
+            events[2].kind,
+            EventKind::AsyncPaymentSucceeded {
+                amount_total: Some(15900),
+                ..
+            }
+        ));
+        let sessions = fake.sessions().await.unwrap();
+        assert_eq!(sessions[1].paid_with.as_deref(), Some("konbini"));
+        assert_eq!(sessions[1].payment_status, "paid");
+        fake.abort();
+    }
+
+    #[tokio::test]
     async fn refusals_look_like_stripes() {
         let (webhook_url, _receiver) = receiver().await;
         let (base, fake) = spawn("127.0.0.1:0", webhook_url, "whsec_wrong".into())
@@ -1504,6 +1669,8 @@ mod tests {
             success_url: Some("http://127.0.0.1:1/paid".into()),
             cancel_url: Some("http://127.0.0.1:1/cancelled".into()),
             allowed_payment_method_types: vec!["card".into()],
+            payment_method_options: MethodOptions::new(),
+            paid_with: None,
             shipping_countries: Some(vec!["US".into()]),
             payment_intent: (status == "complete").then(|| "pi_test_1".into()),
             refund: None,
@@ -1538,7 +1705,25 @@ mod tests {
             .finish();
         tracing::subscriber::with_default(subscriber, || {
             for (status, payment_status) in [("open", "unpaid"), ("complete", "paid")] {
-                let text = session_json(&stored_session(status, payment_status)).to_string();
+                let mut stored = stored_session(status, payment_status);
+                // With every option chatdrop sends, as the session echoes them.
+                stored.allowed_payment_method_types =
+                    vec!["card".into(), "wechat_pay".into(), "konbini".into()];
+                stored.payment_method_options = methods::parse_options(&[
+                    (
+                        "payment_method_options[wechat_pay][client]".into(),
+                        "web".into(),
+                    ),
+                    (
+                        "payment_method_options[konbini][expires_after_days]".into(),
+                        "3".into(),
+                    ),
+                    (
+                        "payment_method_options[pix][expires_after_seconds]".into(),
+                        "86400".into(),
+                    ),
+                ]);
+                let text = session_json(&stored).to_string();
                 let session: CheckoutSession = miniserde::json::from_str(&text)
                     .unwrap_or_else(|_| panic!("async-stripe reads the fake's {status} session"));
                 assert_eq!(session.ui_mode, Some(CheckoutSessionUiMode::HostedPage));
@@ -1548,6 +1733,12 @@ mod tests {
                     CheckoutSessionStatus::Complete
                 };
                 assert_eq!(session.status, Some(expected));
+                let options = session.payment_method_options.expect("options read");
+                assert_eq!(options.konbini.and_then(|k| k.expires_after_days), Some(3));
+                assert_eq!(
+                    options.pix.and_then(|p| p.expires_after_seconds),
+                    Some(86_400)
+                );
             }
         });
         let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();

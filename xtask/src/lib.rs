@@ -22,6 +22,7 @@ pub mod crowd;
 pub mod customer;
 pub mod dev;
 pub mod fake_stripe;
+pub mod fake_stripe_methods;
 pub mod fakes;
 pub mod infra;
 pub mod moto;

@@ -351,6 +351,7 @@ async fn run_drop(stack: &LocalStack) -> Result<(), Error> {
             shards: None,
         }],
         status: DropStatus::Open,
+        delayed_payment_days: None,
     };
     stack.open_drop(&launch).await?;
     println!(
@@ -487,6 +488,7 @@ async fn other_channels(stack: &LocalStack) -> Result<(), Error> {
             shards: Some(2),
         }],
         status: DropStatus::Open,
+        delayed_payment_days: None,
     };
     stack.open_drop(&totes).await?;
     println!(

@@ -281,17 +281,35 @@ async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body
                 currency: currency.clone(),
             },
         },
+        // The customer chose a method that settles later: held to its deadline, counted from
+        // the event's creation (the same on every redelivery).
+        EventKind::SessionCompleted {
+            session_id,
+            order_id: Some(order_id),
+            paid: false,
+            ..
+        } => PaymentEvent::AwaitingPayment {
+            order_id: order_id.clone(),
+            session_id: session_id.clone(),
+            chosen_at: if event.created > 0 {
+                event.created
+            } else {
+                app.clock.now()
+            },
+        },
         EventKind::AsyncPaymentFailed {
             order_id: Some(order_id),
             ..
-        }
-        | EventKind::SessionExpired {
+        } => PaymentEvent::PaymentFailed {
+            order_id: order_id.clone(),
+        },
+        EventKind::SessionExpired {
             order_id: Some(order_id),
             ..
         } => PaymentEvent::Lapsed {
             order_id: order_id.clone(),
         },
-        // Completed but unpaid: a delayed method; its async event decides. Others: not ours.
+        // Not ours (no order reference) or not acted on.
         other => {
             tracing::info!(kind = ?other, "Stripe event acknowledged without action");
             return text(StatusCode::OK, "ignored");

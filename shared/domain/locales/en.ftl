@@ -160,6 +160,10 @@ refunded = Order { $number } has been refunded in full.
 late-payment = We received your payment for order { $number } after its reservation lapsed. Our team will contact you here shortly; you will not lose your money.
 # A payment that does not match the order (amount, currency, page).
 payment-under-review = We received a payment for order { $number } that we need to check before we confirm it. Our team will contact you here shortly; you will not lose your money.
+# A method that settles later (a Konbini voucher, Pix) was chosen; $deadline is a local time.
+awaiting-delayed-payment = Thank you! Order { $number } is held for you until { $deadline }. Please pay by then as the payment page showed you. We will confirm here when the payment arrives.
+# That payment did not arrive by its deadline.
+delayed-payment-failed = The payment for order { $number } did not arrive in time, so its items went back on sale. Nothing was charged.
 # Button label.
 my-orders = My orders
 

@@ -117,6 +117,8 @@ shipped = Buenas noticias: el pedido { $number } fue enviado. Número de seguimi
 refunded = El pedido { $number } fue reembolsado por completo.
 late-payment = Recibimos tu pago del pedido { $number } después de que venciera la reserva. Nuestro equipo te escribirá aquí pronto; no perderás tu dinero.
 payment-under-review = Recibimos un pago del pedido { $number } que debemos revisar antes de confirmarlo. Nuestro equipo te escribirá aquí pronto; no perderás tu dinero.
+awaiting-delayed-payment = ¡Gracias! Guardamos el pedido { $number } hasta el { $deadline }. Paga antes de esa hora como te indicó la página de pago. Te confirmaremos aquí cuando llegue el pago.
+delayed-payment-failed = El pago del pedido { $number } no llegó a tiempo, así que los artículos volvieron a la venta. No se cobró nada.
 my-orders = Mis pedidos
 
 ## Páginas web que se abren desde el chat

@@ -158,6 +158,8 @@ refunded = Dana pesanan { $number } sudah dikembalikan sepenuhnya.
 late-payment = Kami menerima pembayaran Anda untuk pesanan { $number } setelah reservasinya kedaluwarsa. Tim kami akan segera menghubungi Anda di sini; uang Anda tidak akan hilang.
 # A payment that does not match the order (amount, currency, page).
 payment-under-review = Kami menerima pembayaran untuk pesanan { $number } yang perlu kami periksa sebelum dikonfirmasi. Tim kami akan segera menghubungi Anda di sini; uang Anda tidak akan hilang.
+awaiting-delayed-payment = Terima kasih! Pesanan { $number } kami simpan untuk Anda sampai { $deadline }. Silakan bayar sebelum waktu itu sesuai petunjuk di halaman pembayaran. Kami akan mengonfirmasi di sini setelah pembayaran diterima.
+delayed-payment-failed = Pembayaran untuk pesanan { $number } tidak diterima tepat waktu, jadi barangnya dijual kembali. Tidak ada biaya yang ditagih.
 # Button label.
 my-orders = Pesanan saya
 

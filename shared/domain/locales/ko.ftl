@@ -160,6 +160,8 @@ refunded = 주문({ $number }) 금액이 전액 환불되었어요.
 late-payment = 예약 시간이 지난 후에 주문({ $number }) 결제가 들어왔어요. 담당자가 곧 이 채팅으로 연락드릴게요. 결제하신 금액은 안전하게 처리되니 안심하세요.
 # A payment that does not match the order (amount, currency, page).
 payment-under-review = 주문({ $number }) 결제가 들어왔는데, 확정하기 전에 확인이 필요해요. 담당자가 곧 이 채팅으로 연락드릴게요. 결제하신 금액은 안전하게 처리되니 안심하세요.
+awaiting-delayed-payment = 감사합니다! 주문({ $number })을 { $deadline }까지 보관해 드려요. 결제 페이지 안내대로 그때까지 결제해 주세요. 결제가 확인되면 이 채팅으로 알려 드릴게요.
+delayed-payment-failed = 주문({ $number }) 결제가 기한 안에 들어오지 않아 상품이 다시 판매 중이에요. 결제된 금액은 없어요.
 # Button label.
 my-orders = 내 주문
 

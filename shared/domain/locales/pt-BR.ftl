@@ -117,6 +117,8 @@ shipped = Boa notícia: o pedido { $number } foi enviado. Código de rastreio: {
 refunded = O pedido { $number } foi reembolsado por completo.
 late-payment = Recebemos seu pagamento do pedido { $number } depois que a reserva expirou. Nossa equipe vai falar com você aqui em breve; você não vai perder seu dinheiro.
 payment-under-review = Recebemos um pagamento do pedido { $number } que precisamos verificar antes de confirmar. Nossa equipe vai falar com você aqui em breve; você não vai perder seu dinheiro.
+awaiting-delayed-payment = Obrigado! O pedido { $number } fica reservado para você até { $deadline }. Pague até lá como a página de pagamento mostrou. Confirmaremos aqui quando o pagamento chegar.
+delayed-payment-failed = O pagamento do pedido { $number } não chegou a tempo, então os itens voltaram à venda. Nada foi cobrado.
 my-orders = Meus pedidos
 
 ## Páginas da web abertas pelo chat

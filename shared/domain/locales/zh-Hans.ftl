@@ -158,6 +158,8 @@ refunded = 订单{ $number }已全额退款。
 late-payment = 我们在订单{ $number }的保留时间过后才收到您的付款。客服会尽快在这里联系您，您不会因此损失任何款项。
 # A payment that does not match the order (amount, currency, page).
 payment-under-review = 我们收到了订单{ $number }的一笔付款，需要核实后才能确认。客服会尽快在这里联系您，您不会因此损失任何款项。
+awaiting-delayed-payment = 谢谢！订单{ $number }为您保留至{ $deadline }。请按付款页面的说明在此之前付款。收到付款后，我们会在这里确认。
+delayed-payment-failed = 订单{ $number }的付款未在期限内到账，商品已重新开放购买。未扣款。
 # Button label.
 my-orders = 我的订单
 

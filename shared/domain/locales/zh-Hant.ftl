@@ -159,6 +159,8 @@ refunded = 訂單{ $number }已全額退款。
 late-payment = 我們在訂單{ $number }的保留時間結束後才收到您的付款。客服人員會盡快在這裡與您聯絡，您不會因此損失任何款項。
 # A payment that does not match the order (amount, currency, page).
 payment-under-review = 我們收到了訂單{ $number }的一筆付款，需要先核對才能確認。客服人員會盡快在這裡與您聯絡，您不會因此損失任何款項。
+awaiting-delayed-payment = 謝謝！訂單{ $number }為您保留至{ $deadline }。請依付款頁面的說明在此之前付款。收到付款後，我們會在這裡確認。
+delayed-payment-failed = 訂單{ $number }的付款未在期限內入帳，商品已重新開放購買。並未扣款。
 # Button label.
 my-orders = 我的訂單
 

@@ -235,6 +235,8 @@ pub enum CatalogError {
     },
     #[error("message files:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Messages(Vec<MessagesError>),
+    #[error(transparent)]
+    Market(#[from] crate::market::MarketError),
 }
 
 /// Catalog ids appear inside button payloads, so they are short and plain.

@@ -35,6 +35,7 @@ use crate::payment::{
     CheckoutLine, CheckoutRequest, ExpireOutcome, PaidSession, PaymentError, PaymentGateway,
     check_payment,
 };
+use crate::payment_method::{CurrencyNotAccepted, PaymentOffer, check_currency};
 use crate::ports::{
     CatalogSource, Dispatch, Effect, Marker, MarkerKey, OrderStore, PaidOutcome, PortError,
     ReserveError, SessionStore,
@@ -105,9 +106,19 @@ pub fn return_url(url: &str, lang: Lang) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckoutProblem {
     EmptyCart,
-    NotYet { drop: String, starts_at: i64 },
-    Over { drop: String },
-    OverLimit { limit: u32 },
+    NotYet {
+        drop: String,
+        starts_at: i64,
+    },
+    Over {
+        drop: String,
+    },
+    OverLimit {
+        limit: u32,
+    },
+    /// The market offers a payment method Stripe does not take in the order's currency: a
+    /// configuration error, refused before anything is reserved or sent to Stripe.
+    PaymentMethodCurrency(CurrencyNotAccepted),
 }
 
 /// The customer record limits count against: a verified phone number (WhatsApp ids and SMS
@@ -234,7 +245,17 @@ pub fn plan(
     if let Some(l) = limits.iter().find(|l| l.quantity > l.limit) {
         return Err(CheckoutProblem::OverLimit { limit: l.limit });
     }
-    Ok(Order {
+    // What Stripe offers: the market's methods, those that settle later only if every drop
+    // here may wait for them (see `crate::delayed_payment`).
+    let market = catalog.market_for(conversation.channel);
+    let drops_here = drop_units
+        .keys()
+        .filter_map(|id| drops_now.iter().find(|d| &d.id == id));
+    let payment_offer = PaymentOffer::new(
+        &market.payment_methods,
+        crate::delayed_payment::pay_within_days(drops_here),
+    );
+    let order = Order {
         id: order_id.to_string(),
         conversation: conversation.clone(),
         lang,
@@ -259,7 +280,12 @@ pub fn plan(
         checkout_url: None,
         tracking: None,
         attention: Vec::new(),
-    })
+        payment_offer,
+    };
+    // Stripe would refuse the page; refused here, before anything is reserved.
+    check_currency(order.payment_offer.methods(), order.currency.code())
+        .map_err(CheckoutProblem::PaymentMethodCurrency)?;
+    Ok(order)
 }
 
 fn text(body: String) -> Reply {
@@ -366,6 +392,7 @@ fn problem_reply(
         }
         CheckoutProblem::Over { drop } => Msg::DropOver(drop).text(voice),
         CheckoutProblem::OverLimit { limit } => Msg::OverLimit(*limit).text(voice),
+        CheckoutProblem::PaymentMethodCurrency(_) => Msg::PaymentUnavailable.text(voice),
     };
     text(body)
 }
@@ -528,6 +555,9 @@ where
     let mut order = match planned {
         Ok(order) => order,
         Err(problem) => {
+            if let CheckoutProblem::PaymentMethodCurrency(why) = &problem {
+                tracing::error!(channel = ?conversation.channel, reason = %why, "the market's payment methods do not fit its currency; nothing reserved, nothing sent to Stripe");
+            }
             let market = catalog.market_for(conversation.channel);
             let zone = market.time_zone.as_deref();
             return Ok(vec![problem_reply(
@@ -578,6 +608,7 @@ where
             success_url: return_url(&settings.success_url, order.lang),
             cancel_url: return_url(&settings.cancel_url, order.lang),
             collect_shipping: true,
+            payment_offer: order.payment_offer.clone(),
         };
         match ports.gateway.create_checkout(&request).await {
             Ok(checkout) => {
@@ -736,7 +767,7 @@ where
 }
 
 /// Sends a message about an order once, to the chat the order came from.
-async fn notify_once<O: OrderStore, D: Dispatch>(
+pub(crate) async fn notify_once<O: OrderStore, D: Dispatch>(
     orders: &O,
     dispatch: &D,
     order: &Order,
@@ -797,6 +828,17 @@ pub enum PaymentEvent {
     Paid { order_id: String, paid: PaidSession },
     /// Failed or expired on the provider's side: the reservation ends.
     Lapsed { order_id: String },
+    /// The customer chose a method that settles later on page `session_id` at `chosen_at`
+    /// (Unix seconds): the reservation is held to its deadline (see
+    /// [`crate::delayed_payment`]).
+    AwaitingPayment {
+        order_id: String,
+        session_id: String,
+        chosen_at: i64,
+    },
+    /// A payment that settles later did not arrive: the reservation ends, and the customer is
+    /// told why.
+    PaymentFailed { order_id: String },
 }
 
 /// Applies a provider event once; duplicates and reordered events change nothing.
@@ -816,7 +858,10 @@ pub async fn apply_payment_event<O: OrderStore, G: PaymentGateway, D: Dispatch>(
         return Ok(None);
     }
     let order_id = match event {
-        PaymentEvent::Paid { order_id, .. } | PaymentEvent::Lapsed { order_id } => order_id,
+        PaymentEvent::Paid { order_id, .. }
+        | PaymentEvent::Lapsed { order_id }
+        | PaymentEvent::AwaitingPayment { order_id, .. }
+        | PaymentEvent::PaymentFailed { order_id } => order_id,
     };
     let Some(order) = orders.order(order_id).await? else {
         // Not ours (another environment sharing the provider account): recorded and ignored.
@@ -859,6 +904,25 @@ pub async fn apply_payment_event<O: OrderStore, G: PaymentGateway, D: Dispatch>(
         },
         PaymentEvent::Lapsed { .. } => {
             orders.release(&order, OrderStatus::Expired).await?;
+        }
+        PaymentEvent::AwaitingPayment {
+            session_id,
+            chosen_at,
+            ..
+        } => {
+            crate::delayed_payment::hold_for_payment(
+                &order, session_id, *chosen_at, orders, dispatch,
+            )
+            .await?;
+        }
+        PaymentEvent::PaymentFailed { .. } => {
+            orders.release(&order, OrderStatus::Expired).await?;
+            let now = orders.order(order_id).await?.unwrap_or(order);
+            if now.status == OrderStatus::Expired {
+                // Said instead of the plain lapse: the same notice kind, sent once.
+                let replies = crate::delayed_payment::failed_replies(&now);
+                notify_once(orders, dispatch, &now, "released", replies).await?;
+            }
         }
     }
     // Tell the customer from the order's state now, so a retry after a crash still tells them.

@@ -48,6 +48,7 @@ fn spring() -> Drop {
             },
         ],
         status: DropStatus::Open,
+        delayed_payment_days: None,
     }
 }
 

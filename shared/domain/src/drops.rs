@@ -33,6 +33,12 @@ pub struct Drop {
     pub skus: Vec<DropSku>,
     #[serde(default)]
     pub status: DropStatus,
+    /// Days a customer may take to pay by a method that settles later (a Konbini voucher,
+    /// Pix), the drop's units held for them that long once they chose one; absent, such
+    /// methods are not offered for this drop, so its stock is never held past the
+    /// reservation. See [`crate::payment_method::PaymentOffer`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delayed_payment_days: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -200,6 +206,7 @@ mod tests {
                 },
             ],
             status,
+            delayed_payment_days: None,
         }
     }
 

@@ -151,6 +151,14 @@ pub enum Msg<'a> {
     /// A payment for the order that does not match it (amount, currency, checkout page).
     PaymentUnderReview(&'a str),
     MyOrders,
+    /// The customer chose a method that settles later (a Konbini voucher, Pix): pay by
+    /// `deadline`; the order is held until then.
+    AwaitingDelayedPayment {
+        number: &'a str,
+        deadline: &'a str,
+    },
+    /// A payment that settles later did not arrive in time: released, nothing charged.
+    DelayedPaymentFailed(&'a str),
     // The pages a browser shows, each a title and a sentence.
     /// `/paid`: Stripe sends the customer back after paying.
     PaidPageTitle,
@@ -313,6 +321,8 @@ impl Msg<'_> {
             UnknownLinkPageText => "unknown-link-page-text",
             PayLinkFailedPageTitle => "pay-link-failed-page-title",
             PayLinkFailedPageText => "pay-link-failed-page-text",
+            AwaitingDelayedPayment { .. } => "awaiting-delayed-payment",
+            DelayedPaymentFailed(_) => "delayed-payment-failed",
         }
     }
 
@@ -395,7 +405,12 @@ impl Msg<'_> {
             | LatePayment(number)
             | PaymentUnderReview(number)
             | AlreadyPaidPageText(number)
-            | LapsedPageText(number) => args.set("number", *number),
+            | LapsedPageText(number)
+            | DelayedPaymentFailed(number) => args.set("number", *number),
+            AwaitingDelayedPayment { number, deadline } => {
+                args.set("number", *number);
+                args.set("deadline", *deadline);
+            }
             Confirmation {
                 number,
                 items,

@@ -120,9 +120,11 @@ fn ordinal(msg: &Msg) -> usize {
         UnknownLinkPageText => 81,
         PayLinkFailedPageTitle => 82,
         PayLinkFailedPageText => 83,
+        AwaitingDelayedPayment { .. } => 84,
+        DelayedPaymentFailed(_) => 85,
     }
 }
-const VARIANTS: usize = 84;
+const VARIANTS: usize = 86;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -238,6 +240,11 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         },
         Refunded("A1"),
         LatePayment("A1"),
+        AwaitingDelayedPayment {
+            number: "A1",
+            deadline: "Dec 3, 2026, 23:59 JST",
+        },
+        DelayedPaymentFailed("A1"),
         PaymentUnderReview("A1"),
         MyOrders,
         PaidPageTitle,

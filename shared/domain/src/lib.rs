@@ -22,6 +22,7 @@ pub mod channel_spec;
 pub mod checkout;
 pub mod clock;
 pub mod customization;
+pub mod delayed_payment;
 pub mod delivery;
 pub mod dialogue;
 pub mod drops;

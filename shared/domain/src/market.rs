@@ -13,7 +13,7 @@
 use crate::channel::Channel;
 use crate::lang::Lang;
 use crate::money::{Currency, Money};
-use crate::payment_method::PaymentMethod;
+use crate::payment_method::{CurrencyNotAccepted, PaymentMethod, check_currency};
 use serde::{Deserialize, Serialize};
 
 /// The id of the implicit market of a catalog that declares none.
@@ -39,7 +39,42 @@ pub struct Market {
     pub channels: Vec<Channel>,
 }
 
+/// A market Stripe could not sell in as configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MarketError {
+    #[error("market `{market}`: {problem}")]
+    Currency {
+        market: String,
+        problem: CurrencyNotAccepted,
+    },
+    #[error("market `{market}` lists payment method {method} twice")]
+    DuplicateMethod {
+        market: String,
+        method: PaymentMethod,
+    },
+}
+
 impl Market {
+    /// Checks that Stripe takes every listed payment method in the market's currency (see
+    /// [`crate::payment_method`]), so a market Stripe would refuse fails when the catalog
+    /// loads, not at a customer's checkout.
+    pub fn check(&self) -> Result<(), MarketError> {
+        for (i, method) in self.payment_methods.iter().enumerate() {
+            if self.payment_methods[..i].contains(method) {
+                return Err(MarketError::DuplicateMethod {
+                    market: self.id.clone(),
+                    method: *method,
+                });
+            }
+        }
+        check_currency(&self.payment_methods, self.currency.code()).map_err(|problem| {
+            MarketError::Currency {
+                market: self.id.clone(),
+                problem,
+            }
+        })
+    }
+
     /// The implicit market of a catalog without markets.
     pub fn implicit(currency: Currency) -> Market {
         Market {
@@ -55,5 +90,44 @@ impl Market {
     /// An amount of this market's currency: how cart totals (kept in minor units) are shown.
     pub fn money(&self, minor: i64) -> Money {
         Money::new(minor, self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn market(currency: Currency, payment_methods: Vec<PaymentMethod>) -> Market {
+        Market {
+            id: "jp".into(),
+            payment_methods,
+            ..Market::implicit(currency)
+        }
+    }
+
+    #[test]
+    fn every_method_must_take_the_markets_currency() {
+        use PaymentMethod::*;
+        assert_eq!(
+            market(Currency::JPY, vec![Card, Konbini, WechatPay]).check(),
+            Ok(())
+        );
+        assert_eq!(market(Currency::USD, Vec::new()).check(), Ok(()));
+        let err = market(Currency::USD, vec![Card, Konbini])
+            .check()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "market `jp`: Stripe does not take konbini in USD: it takes konbini in JPY"
+        );
+        let err = market(Currency::EUR, vec![KakaoPay]).check().unwrap_err();
+        assert!(matches!(err, MarketError::Currency { .. }), "{err}");
+        assert_eq!(
+            market(Currency::JPY, vec![Card, Card]).check(),
+            Err(MarketError::DuplicateMethod {
+                market: "jp".into(),
+                method: Card
+            })
+        );
     }
 }

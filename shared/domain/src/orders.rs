@@ -23,6 +23,7 @@ use crate::channel::ConversationId;
 use crate::customization::Selection;
 use crate::i18n::Lang;
 use crate::money::Currency;
+use crate::payment_method::PaymentOffer;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -134,6 +135,10 @@ pub struct Order {
     /// that was already paid when a second, odd payment arrived.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attention: Vec<String>,
+    /// The payment methods the checkout offered, and the days a method that settles later
+    /// leaves the customer (see [`crate::payment_method`]).
+    #[serde(default, skip_serializing_if = "PaymentOffer::is_unset")]
+    pub payment_offer: PaymentOffer,
 }
 
 impl Order {

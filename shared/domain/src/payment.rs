@@ -12,6 +12,7 @@
 
 use crate::money::Currency;
 use crate::orders::Order;
+use crate::payment_method::PaymentOffer;
 use std::future::Future;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,9 @@ pub struct CheckoutRequest {
     pub cancel_url: String,
     /// Physical goods need a shipping address.
     pub collect_shipping: bool,
+    /// The payment methods to offer (empty: cards), and the days a method that settles later
+    /// gives the customer: the order's own [`Order::payment_offer`].
+    pub payment_offer: PaymentOffer,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +174,7 @@ mod tests {
             checkout_url: None,
             tracking: None,
             attention: Vec::new(),
+            payment_offer: Default::default(),
         }
     }
 

@@ -192,6 +192,16 @@ pub trait OrderStore: Send + Sync {
         to: crate::orders::OrderStatus,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
 
+    /// Holds a reserved order's units until `until` (Unix seconds), for a customer paying by
+    /// a method that settles later: the order's `expires_at` and its reservation index entry
+    /// move together, only later, and only while the order is `reserved`. `Ok(false)` when
+    /// nothing changed (not reserved, or already held as long).
+    fn hold_until(
+        &self,
+        order: &crate::orders::Order,
+        until: i64,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
     /// Applies a payment; see [`PaidOutcome`].
     fn mark_paid(
         &self,

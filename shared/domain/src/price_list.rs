@@ -87,6 +87,8 @@ impl Catalog {
         let mut seen = HashSet::new();
         for m in &self.markets {
             check_id(&m.id, &mut seen, "market")?;
+            // Each payment method takes the market's currency (Stripe's facts).
+            m.check()?;
         }
         if let Some(first) = self.markets.first()
             && first.currency != self.currency

@@ -15,8 +15,9 @@
 //!   list for ops ([`ReservationIndex::set_aside`]): its stock stays reserved until someone
 //!   looks (`ATTENTION#sweep` in the table), which is safer than releasing stock a customer
 //!   may have paid for;
-//! - an entry whose order already left `reserved` (paid, cancelled, released elsewhere) or
-//!   is gone is removed ([`ReservationIndex::forget`]).
+//! - an entry whose order already left `reserved` (paid, cancelled, released elsewhere), is
+//!   gone, or is held past now (a delayed payment, [`OrderStore::hold_until`]) is removed
+//!   ([`ReservationIndex::forget`]).
 //!
 //! The failure goes on with the run: the reservations behind it are released in the same run.
 
@@ -112,8 +113,18 @@ where
     let mut report = SweepReport::default();
     for entry in index.due(now, limit).await? {
         let outcome = match orders.order(&entry.order_id).await {
-            Ok(Some(order)) if order.status == OrderStatus::Reserved => {
+            Ok(Some(order)) if order.status == OrderStatus::Reserved && order.expires_at <= now => {
                 expire_order(&order, orders, gateway, dispatch).await
+            }
+            // Held longer since the entry was read or moved (a customer paying by a method
+            // that settles later, `OrderStore::hold_until`): its own entry is at the new
+            // expiry, so this one is stale.
+            Ok(Some(order)) if order.status == OrderStatus::Reserved => {
+                report.cleared += 1;
+                if let Err(e) = index.forget(&entry).await {
+                    tracing::warn!(order = %entry.order_id, error = %e, "could not remove a stale reservation entry");
+                }
+                continue;
             }
             // Gone, or already paid, cancelled or released elsewhere: the entry is stale.
             Ok(_) => {

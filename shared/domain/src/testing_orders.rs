@@ -289,6 +289,20 @@ impl OrderStore for MemoryOrders {
         state.release(order, to, None)
     }
 
+    async fn hold_until(&self, order: &Order, until: i64) -> Result<bool, PortError> {
+        let mut state = self.state.lock().unwrap();
+        let Some(stored) = state.orders.get_mut(&order.id) else {
+            return Ok(false);
+        };
+        if stored.status != OrderStatus::Reserved || stored.expires_at >= until {
+            return Ok(false);
+        }
+        let before = std::mem::replace(&mut stored.expires_at, until);
+        state.reservations.remove(&(before, order.id.clone()));
+        state.reservations.insert((until, order.id.clone()));
+        Ok(true)
+    }
+
     async fn mark_paid(&self, order: &Order) -> Result<PaidOutcome, PortError> {
         let mut state = self.state.lock().unwrap();
         let Some(current) = state.orders.get(&order.id).map(|o| o.status) else {

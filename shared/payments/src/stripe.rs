@@ -3,13 +3,17 @@
 //! - **Create**: a hosted page in `payment` mode with inline prices (`price_data`: lowercase
 //!   currency, amounts in Stripe's units as [`crate::stripe_amounts`] converts and checks them
 //!   before anything is sent, the product name and its customization as the description), the
-//!   order id as `client_reference_id` and `metadata[order_id]`, card-only payment methods
-//!   (Apple Pay and Google Pay ride on `card`; delayed methods such as bank debits would let a
-//!   payment outlive the reservation) through `allowed_payment_method_types[]=card`, since API
-//!   version 2026-09-30.endive (the one async-stripe 1.0.0-rc.10 sends) removed
-//!   `payment_method_types` from create, shipping address collection for physical goods, and the
-//!   idempotency key `checkout-{order id}`, so a retried checkout replays the first session
-//!   instead of making a second one.
+//!   order id as `client_reference_id` and `metadata[order_id]`, the order's payment methods
+//!   ([`PaymentOffer`]: the market's, those that settle later only where the reservation may
+//!   wait for them; cards when none, and Apple Pay and Google Pay ride on `card`) as
+//!   `allowed_payment_method_types[]`, since API version 2026-09-30.endive (the one
+//!   async-stripe 1.0.0-rc.10 sends) removed `payment_method_types` from create, with the
+//!   options each method needs ([`payment_method_options`]: WeChat Pay's `client=web`,
+//!   Konbini's `expires_after_days`, Pix's `expires_after_seconds`), shipping address
+//!   collection for physical goods, and the idempotency key `checkout-{order id}`, so a
+//!   retried checkout replays the first session instead of making a second one. A method
+//!   Stripe does not take in the order's currency is refused here, before any request
+//!   ([`check_currency`]; `docs/payment-methods.md`).
 //! - **Expiry**: Stripe accepts `expires_at` only 30 minutes to 24 hours after creation, and our
 //!   reservations are shorter, so the caller expires the session itself when the reservation
 //!   lapses; Stripe's own expiry is the safety net. The value sent is a function of the request
@@ -35,12 +39,17 @@ use ::stripe::{IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use chatdrop_domain::payment::{
     CheckoutRequest, CheckoutSession, ExpireOutcome, PaymentError, PaymentGateway,
 };
+use chatdrop_domain::payment_method::{PaymentMethod, PaymentOffer, check_currency};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionAllowedPaymentMethodTypes,
     CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSessionPaymentMethodOptions, CreateCheckoutSessionPaymentMethodOptionsKonbini,
+    CreateCheckoutSessionPaymentMethodOptionsPix,
+    CreateCheckoutSessionPaymentMethodOptionsWechatPay,
+    CreateCheckoutSessionPaymentMethodOptionsWechatPayClient,
     CreateCheckoutSessionShippingAddressCollection,
     CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ExpireCheckoutSession,
     ProductData, RetrieveCheckoutSession,
@@ -164,9 +173,10 @@ impl StripeGateway {
             .expires_at(stripe_expires_at(request.expires_at))
             .success_url(request.success_url.clone())
             .cancel_url(request.cancel_url.clone())
-            .allowed_payment_method_types(vec![
-                CreateCheckoutSessionAllowedPaymentMethodTypes::Card,
-            ]);
+            .allowed_payment_method_types(allowed_payment_method_types(&request.payment_offer));
+        if let Some(options) = payment_method_options(&request.payment_offer) {
+            create = create.payment_method_options(options);
+        }
         if request.collect_shipping {
             let countries = self
                 .shipping_countries
@@ -198,6 +208,52 @@ impl StripeGateway {
 struct SessionState {
     status: Option<CheckoutSessionStatus>,
     payment_intent: Option<String>,
+}
+
+/// `allowed_payment_method_types[]`: the offer's methods by Stripe's names, in its order.
+pub fn allowed_payment_method_types(
+    offer: &PaymentOffer,
+) -> Vec<CreateCheckoutSessionAllowedPaymentMethodTypes> {
+    offer
+        .methods()
+        .iter()
+        .map(|m| {
+            CreateCheckoutSessionAllowedPaymentMethodTypes::from_str(m.stripe_name())
+                .unwrap_or_else(|never| match never {})
+        })
+        .collect()
+}
+
+/// `payment_method_options`: what the offered methods need, `None` when none needs anything.
+///
+/// - WeChat Pay: `client=web`, the client Checkout's hosted page pays from (Stripe requires a
+///   client for WeChat Pay; `ios` and `android` are for apps with their own app id);
+/// - Konbini: `expires_after_days`, the voucher's deadline the reservation is held to;
+/// - Pix: `expires_after_seconds`, the same for its QR code.
+pub fn payment_method_options(
+    offer: &PaymentOffer,
+) -> Option<CreateCheckoutSessionPaymentMethodOptions> {
+    let mut options = CreateCheckoutSessionPaymentMethodOptions::new();
+    let mut any = false;
+    if offer.has(PaymentMethod::WechatPay) {
+        options.wechat_pay = Some(CreateCheckoutSessionPaymentMethodOptionsWechatPay::new(
+            CreateCheckoutSessionPaymentMethodOptionsWechatPayClient::Web,
+        ));
+        any = true;
+    }
+    if let Some(days) = offer.konbini_expires_after_days() {
+        let mut konbini = CreateCheckoutSessionPaymentMethodOptionsKonbini::new();
+        konbini.expires_after_days = Some(days);
+        options.konbini = Some(konbini);
+        any = true;
+    }
+    if let Some(seconds) = offer.pix_expires_after_seconds() {
+        let mut pix = CreateCheckoutSessionPaymentMethodOptionsPix::new();
+        pix.expires_after_seconds = Some(seconds);
+        options.pix = Some(pix);
+        any = true;
+    }
+    any.then_some(options)
 }
 
 /// The `expires_at` sent to Stripe for a reservation ending at `reservation_expires_at`: see the
@@ -265,6 +321,11 @@ impl PaymentGateway for StripeGateway {
         &self,
         request: &CheckoutRequest,
     ) -> Result<CheckoutSession, PaymentError> {
+        // Stripe would refuse it too, but only after a request: refused here, with the reason.
+        if let Err(why) = check_currency(request.payment_offer.methods(), request.currency.code()) {
+            tracing::error!(order = %request.order_id, reason = %why, "checkout refused before calling Stripe");
+            return Err(PaymentError::Refused(why.to_string()));
+        }
         let strategy = idempotent(checkout_idempotency_key(&request.order_id))?;
         let session = self
             .create_request(request)?

@@ -121,6 +121,9 @@ pub fn sign(body: &[u8], secret: &str, t: i64) -> String {
 pub struct StripeEvent {
     /// `evt_…`: the key for processing each event once.
     pub id: String,
+    /// When Stripe created the event (Unix seconds; 0 if the body did not say): a delayed
+    /// payment's deadline counts from it, so every redelivery computes the same one.
+    pub created: i64,
     pub kind: EventKind,
 }
 
@@ -165,6 +168,8 @@ struct RawEvent {
     id: String,
     #[serde(rename = "type")]
     event_type: String,
+    #[serde(default)]
+    created: i64,
     data: RawData,
 }
 
@@ -268,7 +273,11 @@ pub fn parse_event(body: &[u8]) -> Result<StripeEvent, serde_json::Error> {
             event_type: raw.event_type,
         },
     };
-    Ok(StripeEvent { id: raw.id, kind })
+    Ok(StripeEvent {
+        id: raw.id,
+        created: raw.created,
+        kind,
+    })
 }
 
 #[cfg(test)]
@@ -489,6 +498,7 @@ mod tests {
         let body = event("checkout.session.completed", session("complete", "paid"));
         let parsed = parse_event(&body).unwrap();
         assert_eq!(parsed.id, "evt_1QxYzAbCdEfGhIjK");
+        assert_eq!(parsed.created, 1767225600);
         assert_eq!(
             parsed.kind,
             EventKind::SessionCompleted {

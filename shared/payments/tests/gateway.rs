@@ -11,6 +11,7 @@ use chatdrop_domain::money::Currency;
 use chatdrop_domain::payment::{
     CheckoutLine, CheckoutRequest, ExpireOutcome, PaymentError, PaymentGateway,
 };
+use chatdrop_domain::payment_method::{PaymentMethod, PaymentOffer};
 use chatdrop_payments::StripeGateway;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -249,6 +250,7 @@ fn request(order_id: &str, collect_shipping: bool) -> CheckoutRequest {
         success_url: "https://shop.example/ok?session_id={CHECKOUT_SESSION_ID}".into(),
         cancel_url: "https://shop.example/cancel".into(),
         collect_shipping,
+        payment_offer: PaymentOffer::default(),
     }
 }
 
@@ -551,4 +553,111 @@ async fn create_refuses_an_amount_stripe_cannot_take_without_calling_it() {
         }
     }
     assert!(stub.seen().is_empty(), "no request reached Stripe");
+}
+
+/// The form fields of the one create request `stub` saw.
+fn create_form(stub: &Stub) -> HashMap<String, String> {
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 1, "one create request");
+    seen[0].form.clone()
+}
+
+fn listed(form: &HashMap<String, String>, prefix: &str) -> Vec<String> {
+    (0..)
+        .map_while(|i| form.get(&format!("{prefix}[{i}]")).cloned())
+        .collect()
+}
+
+#[tokio::test]
+async fn create_offers_wechat_pay_from_the_web_client() {
+    let (gateway, stub) = stripe_stub().await;
+    let mut req = request("ord_wechat", false);
+    req.payment_offer = PaymentOffer::new(&[PaymentMethod::WechatPay, PaymentMethod::Card], None);
+    gateway.create_checkout(&req).await.unwrap();
+    let form = create_form(&stub);
+    assert_eq!(
+        listed(&form, "allowed_payment_method_types"),
+        ["wechat_pay", "card"]
+    );
+    assert_eq!(form["payment_method_options[wechat_pay][client]"], "web");
+    let options: Vec<&String> = form
+        .keys()
+        .filter(|k| k.starts_with("payment_method_options"))
+        .collect();
+    assert_eq!(options.len(), 1, "{options:?}");
+}
+
+#[tokio::test]
+async fn create_gives_a_konbini_voucher_the_orders_days() {
+    let (gateway, stub) = stripe_stub().await;
+    let mut req = request("ord_konbini", false);
+    req.currency = Currency::JPY;
+    req.payment_offer = PaymentOffer::new(&[PaymentMethod::Card, PaymentMethod::Konbini], Some(4));
+    gateway.create_checkout(&req).await.unwrap();
+    let form = create_form(&stub);
+    assert_eq!(
+        listed(&form, "allowed_payment_method_types"),
+        ["card", "konbini"]
+    );
+    assert_eq!(
+        form["payment_method_options[konbini][expires_after_days]"],
+        "4"
+    );
+    assert_eq!(form["line_items[0][price_data][currency]"], "jpy");
+}
+
+#[tokio::test]
+async fn cards_alone_need_no_options() {
+    let (gateway, stub) = stripe_stub().await;
+    gateway
+        .create_checkout(&request("ord_cards", false))
+        .await
+        .unwrap();
+    let form = create_form(&stub);
+    assert_eq!(listed(&form, "allowed_payment_method_types"), ["card"]);
+    assert!(!form.keys().any(|k| k.starts_with("payment_method_options")));
+}
+
+#[tokio::test]
+async fn a_currency_stripe_does_not_take_for_a_method_is_refused_before_any_request() {
+    let (gateway, stub) = stripe_stub().await;
+    for (method, currency) in [
+        (PaymentMethod::Pix, Currency::USD),
+        (PaymentMethod::Konbini, Currency::EUR),
+        (PaymentMethod::KakaoPay, Currency::JPY),
+    ] {
+        let mut req = request("ord_wrong_currency", false);
+        req.currency = currency;
+        req.payment_offer = PaymentOffer::new(&[PaymentMethod::Card, method], Some(3));
+        match gateway.create_checkout(&req).await {
+            Err(PaymentError::Refused(why)) => {
+                assert!(why.contains(method.stripe_name()), "{why}");
+                assert!(why.contains(currency.code()), "{why}");
+            }
+            other => panic!("{method}: {other:?}"),
+        }
+    }
+    assert!(stub.seen().is_empty(), "nothing was sent to Stripe");
+}
+
+#[test]
+fn pix_gets_its_code_lifetime_in_seconds() {
+    let offer = PaymentOffer::new(&[PaymentMethod::Pix], Some(2));
+    let options = chatdrop_payments::stripe::payment_method_options(&offer).unwrap();
+    let pix = options.pix.expect("pix options");
+    assert_eq!(pix.expires_after_seconds, Some(2 * 86_400));
+    assert!(options.konbini.is_none() && options.wechat_pay.is_none());
+    let types = chatdrop_payments::stripe::allowed_payment_method_types(&offer);
+    assert_eq!(
+        types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        ["pix"]
+    );
+    // Not allowed to wait: Pix is not offered, and cards take its place.
+    let offer = PaymentOffer::new(&[PaymentMethod::Pix], None);
+    assert!(chatdrop_payments::stripe::payment_method_options(&offer).is_none());
+    let types = chatdrop_payments::stripe::allowed_payment_method_types(&offer);
+    assert_eq!(
+        types.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        ["card"]
+    );
 }

@@ -1228,6 +1228,30 @@ impl OrderStore for DynamoStore {
         self.release_noting(order, to, None).await
     }
 
+    async fn hold_until(&self, order: &Order, until: i64) -> Result<bool, PortError> {
+        // The order's expiry and its index entry move in one transaction, so the entry is
+        // always where the order's own sale or release deletes it (`reservation_key`).
+        let extend = status_condition(
+            update(order_key(&order.id), "SET expires_at = :until"),
+            &[OrderStatus::Reserved],
+        )
+        .condition_expression("#status = :from0 AND expires_at = :before AND expires_at < :until")
+        .expression_attribute_values(":until", n(until))
+        .expression_attribute_values(":before", n(order.expires_at));
+        let held = Order {
+            expires_at: until,
+            ..order.clone()
+        };
+        let mut entry = reservation_key(&held);
+        entry.insert("order".into(), s(&order.id));
+        let items = vec![
+            tx_update(&self.table, extend)?,
+            tx_delete(&self.table, reservation_key(order))?,
+            tx_put(&self.table, entry, None)?,
+        ];
+        Ok(matches!(self.transact(items).await?, TxResult::Done))
+    }
+
     async fn hold_for_attention(
         &self,
         order: &Order,

@@ -41,6 +41,7 @@ fn drop_of(id: &str, stock: u32) -> Drop {
             shards: None,
         }],
         status: DropStatus::Open,
+        delayed_payment_days: None,
     }
 }
 
@@ -80,6 +81,7 @@ fn order(drop: &str, n: u32) -> Order {
         checkout_url: None,
         tracking: None,
         attention: Vec::new(),
+        payment_offer: Default::default(),
     }
 }
 

@@ -606,6 +606,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
             shards: args.shards,
         }],
         status: DropStatus::Open,
+        delayed_payment_days: None,
     };
     stack.open_drop(&drop).await?;
     let seeding = Instant::now();

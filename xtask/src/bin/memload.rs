@@ -370,6 +370,7 @@ async fn load(
                 shards: None,
             }],
             status: DropStatus::Open,
+            delayed_payment_days: None,
         })
         .await?;
     let store = stack.store();
