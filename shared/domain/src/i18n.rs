@@ -154,6 +154,16 @@ pub enum Msg<'a> {
     /// A pay link we could not resolve just now (the store or Stripe failed).
     PayLinkFailedPageTitle,
     PayLinkFailedPageText,
+    // --- Language choice (issue 14, helper "words"): begin ---
+    /// The main menu's entry that opens the language list; the globe reads in any language.
+    LanguageEntry,
+    /// Above the language list.
+    ChooseLanguage,
+    /// The button that opens the language list where a platform shows lists behind one.
+    LanguagesLabel,
+    /// After a tap on a language, in that language; the value is its name in itself.
+    LanguageSet(&'a str),
+    // --- Language choice: end ---
 }
 
 /// An order's state as the customer reads it.
@@ -331,6 +341,12 @@ impl Msg<'_> {
             UnknownLinkPageText => "This pay link does not exist. Go back to the chat for a fresh one.".into(),
             PayLinkFailedPageTitle => "Please try again".into(),
             PayLinkFailedPageText => "We could not open the payment page just now. Nothing was charged.".into(),
+            // --- Language choice: begin ---
+            LanguageEntry => "🌐 Language".into(),
+            ChooseLanguage => "Choose your language:".into(),
+            LanguagesLabel => "Languages".into(),
+            LanguageSet(name) => format!("I'll speak {name} from now on."),
+            // --- Language choice: end ---
         }
     }
 
@@ -479,6 +495,12 @@ impl Msg<'_> {
             UnknownLinkPageText => "この支払いリンクは存在しません。チャットに戻って新しいリンクを受け取ってください。".into(),
             PayLinkFailedPageTitle => "もう一度お試しください".into(),
             PayLinkFailedPageText => "ただいまお支払いページを開けませんでした。請求は発生していません。".into(),
+            // --- Language choice: begin ---
+            LanguageEntry => "🌐 言語 / Language".into(),
+            ChooseLanguage => "言語を選んでください：".into(),
+            LanguagesLabel => "言語".into(),
+            LanguageSet(name) => format!("これからは{name}でお話しします。"),
+            // --- Language choice: end ---
         }
     }
 }
