@@ -88,7 +88,16 @@ impl<'a> Clues<'a> {
                 Some(Action::SetLang(lang)) => (Some(lang), None),
                 _ => (None, None),
             },
-            InboundContent::Text { body } => (None, Some(body.as_str())),
+            // A number typed for the language list is a tap on it, as the catalog flow reads it.
+            InboundContent::Text { body } => {
+                let tapped = keywords::typed_number(body)
+                    .and_then(|n| session.offered.pick(n))
+                    .and_then(Action::decode);
+                match tapped {
+                    Some(Action::SetLang(lang)) => (Some(lang), None),
+                    _ => (None, Some(body.as_str())),
+                }
+            }
             _ => (None, None),
         };
         Clues {
@@ -248,3 +257,7 @@ pub fn autonym(lang: Lang) -> Option<&'static str> {
 #[cfg(test)]
 #[path = "language_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "language_flow_tests.rs"]
+mod flow_tests;
