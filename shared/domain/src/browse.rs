@@ -13,6 +13,7 @@
 
 use crate::action::{Action, Handler};
 use crate::catalog::{Catalog, GroupKind, Product};
+use crate::customization;
 use crate::dialogue::DialogueState;
 use crate::i18n::{Lang, Msg};
 use crate::inbound::{InboundContent, InboundMessage};
@@ -34,7 +35,10 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
     match &message.content {
         InboundContent::Text { body } => {
             let text = body.trim();
-            match keywords::understand(text).map(|heard| heard.meaning) {
+            // An engraving is whatever the customer types ("HOLA" included): no keyword
+            // interrupts it; the buttons under the question still lead out.
+            let heard = keywords::understand(text).filter(|_| !asked_for_text(catalog, session));
+            match heard.map(|heard| heard.meaning) {
                 Some(Meaning::Greeting | Meaning::Menu) => {
                     session.state = DialogueState::Browsing;
                     return Outcome::Reply(menu(catalog, lang, true));
@@ -85,6 +89,21 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             Outcome::Reply(menu(catalog, lang, true))
         }
     }
+}
+
+/// Whether the customer is being asked for free text (an engraving) right now.
+fn asked_for_text(catalog: &Catalog, session: &crate::dialogue::Session) -> bool {
+    let DialogueState::Customizing {
+        product,
+        selections,
+    } = &session.state
+    else {
+        return false;
+    };
+    catalog
+        .product(product)
+        .and_then(|p| customization::next_group(p, selections))
+        .is_some_and(|g| matches!(g.kind, GroupKind::Text { .. }))
 }
 
 fn hand_off_action(message: &InboundMessage, action: Action) -> Outcome {

@@ -28,7 +28,7 @@
 //! [`LangSource`], which is how firmly it holds next time.
 
 use crate::action::Action;
-use crate::dialogue::Session;
+use crate::dialogue::{DialogueState, Session};
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::keywords;
 use crate::lang::Lang;
@@ -93,8 +93,12 @@ impl<'a> Clues<'a> {
                 let tapped = keywords::typed_number(body)
                     .and_then(|n| session.offered.pick(n))
                     .and_then(Action::decode);
+                // While customizing, text answers an option group in the catalog's words (an
+                // option's name, an engraving): it says nothing of the customer's language.
+                let customizing = matches!(session.state, DialogueState::Customizing { .. });
                 match tapped {
                     Some(Action::SetLang(lang)) => (Some(lang), None),
+                    _ if customizing => (None, None),
                     _ => (None, Some(body.as_str())),
                 }
             }

@@ -199,3 +199,31 @@ async fn a_stranger_without_words_gets_the_markets_language() {
     let sent = run(&mem, text("m2", "hello")).await;
     assert_eq!(langs(&sent), [Lang::EN]);
 }
+
+/// An engraving is the customer's text, not a greeting and not a clue to their language.
+#[tokio::test]
+async fn an_engraving_that_is_a_greeting_is_engraved() {
+    let mem = Memory::with_sample();
+    run(&mem, text("m0", "hi")).await;
+    for (i, payload) in [
+        "k:a:drop-bag",
+        "k:o:drop-bag:colour:red",
+        "k:o:drop-bag:strap:leather",
+        "k:o:drop-bag:charm:gold",
+    ]
+    .iter()
+    .enumerate()
+    {
+        run(&mem, tap(&format!("m{}", i + 1), payload)).await;
+    }
+    let sent = run(&mem, text("m5", "HOLA")).await;
+    assert!(
+        bodies(&sent).contains("Added to your cart"),
+        "{}",
+        bodies(&sent)
+    );
+    assert_eq!(langs(&sent), [Lang::EN]);
+    let s = session(&mem);
+    assert_eq!(s.cart.lines.len(), 1);
+    assert_eq!(s.lang_source, Some(LangSource::Words));
+}
