@@ -26,6 +26,7 @@
 
 use crate::lang::Lang;
 use icu_normalizer::{ComposingNormalizerBorrowed, DecomposingNormalizerBorrowed};
+use std::sync::LazyLock;
 
 /// What a keyword asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,6 +210,27 @@ impl Words {
     }
 }
 
+/// Every listed word in its folded form, with what it means and whose word it is: folded once,
+/// not for every message.
+static FOLDED: LazyLock<Vec<(String, Meaning, Lang)>> = LazyLock::new(|| {
+    WORDS
+        .iter()
+        .flat_map(|words| {
+            words.lists().into_iter().flat_map(move |(meaning, list)| {
+                list.iter().map(move |w| (fold(w), meaning, words.lang))
+            })
+        })
+        .collect()
+});
+
+/// Every politeness particle, folded.
+static PARTICLES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    WORDS
+        .iter()
+        .flat_map(|w| w.particles.iter().map(|p| fold(p)))
+        .collect()
+});
+
 /// What a message means when it is one of the keywords; `None` for anything else (a search,
 /// an answer to an option group).
 pub fn understand(text: &str) -> Option<Heard> {
@@ -217,40 +239,24 @@ pub fn understand(text: &str) -> Option<Heard> {
         return None;
     }
     let without_particle = strip_particle(&folded);
-    let mut heard: Option<Heard> = None;
-    for words in &WORDS {
-        for candidate in [Some(folded.as_str()), without_particle.as_deref()]
-            .into_iter()
-            .flatten()
-        {
-            let Some(meaning) = words
-                .lists()
-                .into_iter()
-                .find(|(_, list)| list.iter().any(|w| fold(w) == candidate))
-                .map(|(meaning, _)| meaning)
-            else {
-                continue;
-            };
-            match &mut heard {
-                None => {
-                    heard = Some(Heard {
-                        meaning,
-                        langs: vec![words.lang],
-                    })
+    [Some(folded.as_str()), without_particle.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|candidate| {
+            let mut matches = FOLDED.iter().filter(|(word, ..)| word == candidate);
+            let (_, meaning, first) = matches.next()?;
+            let mut langs = vec![*first];
+            // A word listed in several languages means the same in each (a test keeps it so).
+            for (_, _, lang) in matches {
+                if !langs.contains(lang) {
+                    langs.push(*lang);
                 }
-                Some(h) if h.meaning == meaning => {
-                    if !h.langs.contains(&words.lang) {
-                        h.langs.push(words.lang);
-                    }
-                }
-                // The same word meaning different things in two languages: the first listed
-                // wins (none do today; the tests keep it so).
-                Some(_) => {}
             }
-            break;
-        }
-    }
-    heard
+            Some(Heard {
+                meaning: *meaning,
+                langs,
+            })
+        })
 }
 
 /// A typed choice number: `2`, `2.`, full-width `２`, Thai `๒`, CJK `二` or `十二`, and the
@@ -323,10 +329,10 @@ fn is_edge_punctuation(c: char) -> bool {
 /// The folded text without a trailing politeness particle, if it ends with one and something
 /// is left.
 fn strip_particle(folded: &str) -> Option<String> {
-    WORDS.iter().flat_map(|w| w.particles.iter()).find_map(|p| {
-        let rest = folded.strip_suffix(&fold(p))?.trim_end();
-        let rest = rest.trim_end_matches(|c: char| is_edge_punctuation(c) && c != '/');
-        (!rest.is_empty()).then(|| rest.trim().to_string())
+    PARTICLES.iter().find_map(|particle| {
+        let rest = folded.strip_suffix(particle.as_str())?;
+        let rest = rest.trim_end_matches(|c: char| c.is_whitespace() || is_edge_punctuation(c));
+        (!rest.is_empty()).then(|| rest.to_string())
     })
 }
 
