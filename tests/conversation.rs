@@ -23,13 +23,19 @@ async fn whatsapp_hi_to_a_cart_with_a_customized_bag_and_a_sticker_pack() {
             "to": "5511987654321",
             "type": "interactive",
             "interactive": {
-                "type": "button",
+                // Four choices (the categories, the cart, the languages) are more than
+                // WhatsApp's three reply buttons: a list.
+                "type": "list",
                 "body": {"text": "Hi! Welcome to our shop. What would you like to see?\nChoose a category:"},
-                "action": {"buttons": [
-                    {"type": "reply", "reply": {"id": "c:c:bags", "title": "Drop bags"}},
-                    {"type": "reply", "reply": {"id": "c:c:accessories", "title": "Accessories"}},
-                    {"type": "reply", "reply": {"id": "k:v", "title": "View cart"}}
-                ]}
+                "action": {
+                    "button": "Menu",
+                    "sections": [{"rows": [
+                        {"id": "c:c:bags", "title": "Drop bags"},
+                        {"id": "c:c:accessories", "title": "Accessories"},
+                        {"id": "k:v", "title": "View cart"},
+                        {"id": "c:l", "title": "🌐 Language"}
+                    ]}]
+                }
             }
         })
     );
@@ -116,7 +122,8 @@ async fn telegram_customer_in_japanese_fills_a_cart_and_every_tap_is_acknowledge
             "reply_markup": {"inline_keyboard": [
                 [{"text": "ドロップバッグ", "callback_data": "c:c:bags"}],
                 [{"text": "アクセサリー", "callback_data": "c:c:accessories"}],
-                [{"text": "カートを見る", "callback_data": "k:v"}]
+                [{"text": "カートを見る", "callback_data": "k:v"}],
+                [{"text": "🌐 言語 / Language", "callback_data": "c:l"}]
             ]}
         })
     );

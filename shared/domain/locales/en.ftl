@@ -183,3 +183,13 @@ unknown-link-page-title = Link not found
 unknown-link-page-text = This pay link does not exist. Go back to the chat for a fresh one.
 pay-link-failed-page-title = Please try again
 pay-link-failed-page-text = We could not open the payment page just now. Nothing was charged.
+
+# Language choice. The menu entry that opens the list; other locales add " / Language" so a
+# reader who cannot read the current language still finds it.
+language-entry = 🌐 Language
+# Above the language list.
+choose-language = Choose your language:
+# The button that opens the list where a platform shows lists behind one.
+languages-label = Languages
+# After a tap on a language, in that language; $name is its name in itself.
+language-set = I'll speak { $name } from now on.

@@ -135,3 +135,8 @@ unknown-link-page-title = Enlace no encontrado
 unknown-link-page-text = Este enlace de pago no existe. Vuelve al chat para recibir uno nuevo.
 pay-link-failed-page-title = Inténtalo de nuevo
 pay-link-failed-page-text = No pudimos abrir la página de pago. No se cobró nada.
+
+language-entry = 🌐 Idioma / Language
+choose-language = Elige tu idioma:
+languages-label = Idiomas
+language-set = A partir de ahora te hablaré en { $name }.

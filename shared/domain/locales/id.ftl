@@ -179,3 +179,8 @@ unknown-link-page-title = Tautan tidak ditemukan
 unknown-link-page-text = Tautan pembayaran ini tidak ada. Kembali ke chat untuk mendapatkan tautan baru.
 pay-link-failed-page-title = Silakan coba lagi
 pay-link-failed-page-text = Halaman pembayaran tidak bisa dibuka saat ini. Tidak ada biaya yang ditagih.
+
+language-entry = 🌐 Bahasa / Language
+choose-language = Pilih bahasa Anda:
+languages-label = Bahasa
+language-set = Mulai sekarang saya akan memakai { $name }.

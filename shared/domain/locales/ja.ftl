@@ -132,3 +132,8 @@ unknown-link-page-title = リンクが見つかりません
 unknown-link-page-text = この支払いリンクは存在しません。チャットに戻って新しいリンクを受け取ってください。
 pay-link-failed-page-title = もう一度お試しください
 pay-link-failed-page-text = ただいまお支払いページを開けませんでした。請求は発生していません。
+
+language-entry = 🌐 言語 / Language
+choose-language = 言語を選んでください：
+languages-label = 言語
+language-set = これからは{ $name }でお話しします。

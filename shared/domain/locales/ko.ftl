@@ -44,7 +44,7 @@ unknown-product = 죄송해요, 이 상품은 더 이상 판매하지 않아요.
 unknown-category = 죄송해요, 이 카테고리는 더 이상 없어요.
 contact-linked = 감사합니다! 휴대폰 번호가 이 채팅에 연결되었어요.
 image-received = 사진 감사합니다! 이 채팅에서는 텍스트와 버튼만 읽을 수 있어요. 메뉴를 보여 드릴게요:
-unsupported = 죄송해요, 이런 종류의 메시지는 읽을 수 없어요. “menu”라고 입력하시면 상품을 둘러보실 수 있어요.
+unsupported = 죄송해요, 이런 종류의 메시지는 읽을 수 없어요. “메뉴”라고 입력하시면 상품을 둘러보실 수 있어요.
 stale-button = 이전 단계의 버튼이에요.
 unknown-tap = 죄송해요, 이 버튼은 더 이상 사용할 수 없어요.
 
@@ -181,3 +181,8 @@ unknown-link-page-title = 링크를 찾을 수 없어요
 unknown-link-page-text = 존재하지 않는 결제 링크예요. 채팅으로 돌아가서 새 링크를 받아 주세요.
 pay-link-failed-page-title = 다시 시도해 주세요
 pay-link-failed-page-text = 지금 결제 페이지를 열지 못했어요. 결제된 금액은 없어요.
+
+language-entry = 🌐 언어 / Language
+choose-language = 언어를 선택해 주세요:
+languages-label = 언어
+language-set = 이제부터 { $name }(으)로 안내해 드릴게요.

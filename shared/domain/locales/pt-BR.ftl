@@ -135,3 +135,8 @@ unknown-link-page-title = Link não encontrado
 unknown-link-page-text = Este link de pagamento não existe. Volte ao chat para receber um novo.
 pay-link-failed-page-title = Tente de novo
 pay-link-failed-page-text = Não conseguimos abrir a página de pagamento agora. Nada foi cobrado.
+
+language-entry = 🌐 Idioma / Language
+choose-language = Escolha seu idioma:
+languages-label = Idiomas
+language-set = A partir de agora vou falar em { $name }.

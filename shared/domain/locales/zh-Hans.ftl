@@ -179,3 +179,8 @@ unknown-link-page-title = 链接不存在
 unknown-link-page-text = 此付款链接不存在。请返回聊天获取新的链接。
 pay-link-failed-page-title = 请重试
 pay-link-failed-page-text = 暂时无法打开付款页面。未扣款。
+
+language-entry = 🌐 语言 / Language
+choose-language = 请选择语言：
+languages-label = 语言
+language-set = 接下来我会用{ $name }和您交流。

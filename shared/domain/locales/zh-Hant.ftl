@@ -180,3 +180,8 @@ unknown-link-page-title = 找不到連結
 unknown-link-page-text = 此付款連結不存在。請回到聊天室取得新的連結。
 pay-link-failed-page-title = 請再試一次
 pay-link-failed-page-text = 目前無法開啟付款頁面。並未扣款。
+
+language-entry = 🌐 語言 / Language
+choose-language = 請選擇語言：
+languages-label = 語言
+language-set = 接下來我會用{ $name }與您交流。

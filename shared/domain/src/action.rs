@@ -6,6 +6,7 @@
 //! without reading any state. Ids in the catalog are limited to 16 characters of `[a-z0-9_-]`
 //! ([`crate::catalog::valid_id`]), which keeps the longest payload at 56 bytes.
 
+use crate::lang::Lang;
 use serde::{Deserialize, Serialize};
 
 /// The conversation function that handles a message.
@@ -62,6 +63,10 @@ pub enum Action {
     /// Put a lapsed order's items back in the cart and check out again.
     Reorder(String),
     ListOrders,
+    /// Show the languages the customer can switch to.
+    Languages,
+    /// Speak this language from now on (a tag of at most 16 bytes: the payload stays short).
+    SetLang(Lang),
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -90,6 +95,8 @@ impl Action {
             Action::CancelOrder(id) => format!("p:x:{id}"),
             Action::Reorder(id) => format!("p:r:{id}"),
             Action::ListOrders => "p:l".into(),
+            Action::Languages => "c:l".into(),
+            Action::SetLang(lang) => format!("c:g:{lang}"),
         }
     }
 
@@ -124,6 +131,8 @@ impl Action {
             ["p", "x", id] => Action::CancelOrder(owned(id)),
             ["p", "r", id] => Action::Reorder(owned(id)),
             ["p", "l"] => Action::ListOrders,
+            ["c", "l"] => Action::Languages,
+            ["c", "g", tag] => Action::SetLang(Lang::parse(tag).ok()?),
             _ => return None,
         })
     }
@@ -186,6 +195,9 @@ mod tests {
             Action::CancelOrder("0123456789abcdef".into()),
             Action::Reorder("0123456789abcdef".into()),
             Action::ListOrders,
+            Action::Languages,
+            Action::SetLang(Lang::ZH_HANT),
+            Action::SetLang(Lang::parse("ca-ES-valencia").unwrap()),
         ];
         for action in actions {
             let encoded = action.encode();
@@ -211,7 +223,16 @@ mod tests {
 
     #[test]
     fn foreign_payloads_are_rejected() {
-        for p in ["", "buy:blue_mug:1", "c:p", "k:q:l1:many", "k:o:a:b", "x:m"] {
+        for p in [
+            "",
+            "buy:blue_mug:1",
+            "c:p",
+            "k:q:l1:many",
+            "k:o:a:b",
+            "x:m",
+            "c:g:",
+            "c:g:not a tag",
+        ] {
             assert_eq!(Action::decode(p), None, "{p}");
         }
     }

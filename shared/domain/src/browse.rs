@@ -5,41 +5,24 @@
 //! reads typed text for what it means in the session: a number picks one of the choices offered
 //! last, "cart" opens the cart, and any other text typed while customizing is handed to the cart
 //! function. What remains is browsing: keywords open the menu, other words search the catalog.
+//! The keywords and numbers are understood in every shipped language ([`crate::keywords`]).
+//!
+//! The language list lives here too: a menu entry and the typed word "language" open it, and a
+//! tap on a language answers in that language ([`crate::process`] already decided it from the
+//! tap, [`crate::language`]).
 
 use crate::action::{Action, Handler};
 use crate::catalog::{Catalog, GroupKind, Product};
+use crate::customization;
 use crate::dialogue::DialogueState;
 use crate::i18n::{Lang, Msg};
 use crate::inbound::{InboundContent, InboundMessage};
+use crate::keywords::{self, Meaning, typed_number};
+use crate::language;
 use crate::market::Market;
 use crate::process::{Outcome, Turn};
 use crate::reply::{Choice, Reply};
 
-const GREETINGS: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "menu",
-    "start",
-    "/start",
-    "/menu",
-    "help",
-    "/help",
-    "shop",
-    "こんにちは",
-    "メニュー",
-    "はじめる",
-];
-const CART_WORDS: &[&str] = &["cart", "/cart", "basket", "カート"];
-const ORDER_WORDS: &[&str] = &[
-    "orders",
-    "order",
-    "/orders",
-    "status",
-    "my orders",
-    "注文",
-    "注文履歴",
-];
 /// Most search results offered at once.
 const MAX_RESULTS: usize = 10;
 
@@ -56,16 +39,18 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
     match &message.content {
         InboundContent::Text { body } => {
             let text = body.trim();
-            let lower = text.to_lowercase();
-            if GREETINGS.contains(&lower.as_str()) {
-                session.state = DialogueState::Browsing;
-                return Outcome::Reply(menu(catalog, lang, true));
-            }
-            if CART_WORDS.contains(&lower.as_str()) {
-                return hand_off_action(message, Action::ViewCart);
-            }
-            if ORDER_WORDS.contains(&lower.as_str()) {
-                return hand_off_action(message, Action::ListOrders);
+            // An engraving is whatever the customer types ("HOLA" included): no keyword
+            // interrupts it; the buttons under the question still lead out.
+            let heard = keywords::understand(text).filter(|_| !asked_for_text(catalog, session));
+            match heard.map(|heard| heard.meaning) {
+                Some(Meaning::Greeting | Meaning::Menu) => {
+                    session.state = DialogueState::Browsing;
+                    return Outcome::Reply(menu(catalog, lang, true));
+                }
+                Some(Meaning::Cart) => return hand_off_action(message, Action::ViewCart),
+                Some(Meaning::Orders) => return hand_off_action(message, Action::ListOrders),
+                Some(Meaning::Language) => return Outcome::Reply(languages(catalog, lang)),
+                None => {}
             }
             let picked = typed_number(text).and_then(|n| session.offered.pick(n));
             if let Some(payload) = picked.map(str::to_owned) {
@@ -110,9 +95,19 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
     }
 }
 
-/// "2" or "2." → 2: how a customer types the number of a choice.
-fn typed_number(text: &str) -> Option<usize> {
-    text.trim_end_matches('.').parse().ok()
+/// Whether the customer is being asked for free text (an engraving) right now.
+fn asked_for_text(catalog: &Catalog, session: &crate::dialogue::Session) -> bool {
+    let DialogueState::Customizing {
+        product,
+        selections,
+    } = &session.state
+    else {
+        return false;
+    };
+    catalog
+        .product(product)
+        .and_then(|p| customization::next_group(p, selections))
+        .is_some_and(|g| matches!(g.kind, GroupKind::Text { .. }))
 }
 
 fn hand_off_action(message: &InboundMessage, action: Action) -> Outcome {
@@ -149,6 +144,13 @@ fn act_on_payload(
                 r
             }
         },
+        Action::Languages => languages(catalog, lang),
+        Action::SetLang(picked) => {
+            let name = language::autonym(picked).unwrap_or(picked.code());
+            let mut replies = vec![text(Msg::LanguageSet(name).text(lang))];
+            replies.extend(menu(catalog, lang, false));
+            replies
+        }
         _ => {
             session.state = DialogueState::Browsing;
             menu(catalog, lang, false)
@@ -203,9 +205,37 @@ pub fn menu(catalog: &Catalog, lang: Lang, greet: bool) -> Vec<Reply> {
         })
         .collect();
     choices.push(choice(Action::ViewCart, Msg::ViewCart.text(voice), None));
+    choices.push(choice(
+        Action::Languages,
+        Msg::LanguageEntry.text(voice),
+        None,
+    ));
     vec![Reply::Choices {
         body,
         menu_label: Msg::MenuLabel.text(voice),
+        choices,
+    }]
+}
+
+/// The languages the customer can switch to, each in its own name, the current one marked.
+fn languages(catalog: &Catalog, lang: Lang) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
+    let choices = catalog
+        .languages()
+        .into_iter()
+        .map(|offered| {
+            let name = language::autonym(offered).unwrap_or(offered.code());
+            let title = if offered == lang {
+                format!("✓ {name}")
+            } else {
+                name.to_string()
+            };
+            choice(Action::SetLang(offered), title, None)
+        })
+        .collect();
+    vec![Reply::Choices {
+        body: Msg::ChooseLanguage.text(voice),
+        menu_label: Msg::LanguagesLabel.text(voice),
         choices,
     }]
 }

@@ -63,6 +63,7 @@
 use crate::cart::Cart;
 use crate::customization::Selection;
 use crate::i18n::Lang;
+use crate::language::{Decision, LangSource};
 use serde::{Deserialize, Serialize};
 
 /// Where the customer is in the dialogue: the step that decides what typed text means.
@@ -89,6 +90,9 @@ pub struct Session {
     pub cart: Cart,
     /// The customer's language once known.
     pub lang: Option<Lang>,
+    /// Where `lang` came from, which decides what may change it ([`crate::language`]); none in
+    /// sessions saved before it was recorded.
+    pub lang_source: Option<LangSource>,
     /// The choices shown last: what a typed number picks from.
     pub offered: Offered,
     /// Who the customer is beyond the chat: what purchase limits count against.
@@ -217,6 +221,8 @@ struct Stored {
     cart: Cart,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lang: Option<Lang>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lang_source: Option<LangSource>,
     #[serde(default)]
     offered: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -237,6 +243,7 @@ impl From<Stored> for Session {
             state: s.state,
             cart: s.cart,
             lang: s.lang,
+            lang_source: s.lang_source,
             offered: Offered(s.offered),
             identity: match (s.verified_phone, s.linked) {
                 (phone, true) => Identity::Linked { phone },
@@ -265,6 +272,7 @@ impl From<Session> for Stored {
             state: s.state,
             cart: s.cart,
             lang: s.lang,
+            lang_source: s.lang_source,
             offered: s.offered.0,
             verified_phone,
             linked,
@@ -317,6 +325,13 @@ impl Session {
         self.reachability = Reachability::Reachable;
     }
 
+    /// Notes the language decided for this message ([`crate::language::decide`]) and where it
+    /// came from, so a choice the customer made outlasts any later clue.
+    pub fn speak(&mut self, decision: Decision) {
+        self.lang = Some(decision.lang);
+        self.lang_source = Some(decision.source);
+    }
+
     /// Notes that the customer wrote at `sent_at`; a late redelivery never moves it back.
     pub fn heard_from(&mut self, sent_at: i64) {
         self.last_heard_at = Some(self.last_heard_at.map_or(sent_at, |t| t.max(sent_at)));
@@ -348,6 +363,7 @@ mod tests {
                 "next_line": 2,
             },
             "lang": "ja",
+            "lang_source": "chosen",
             "offered": ["k:o:drop-bag:strap:canvas", "k:x"],
             "verified_phone": "+5511987654321",
             "linked": true,
@@ -388,6 +404,7 @@ mod tests {
             }
         );
         assert_eq!(s.lang, Some(Lang::JA));
+        assert_eq!(s.lang_source, Some(LangSource::Chosen));
         assert_eq!(s.offered.payloads(), ["k:o:drop-bag:strap:canvas", "k:x"]);
         assert_eq!(
             s.identity,
@@ -501,6 +518,17 @@ mod tests {
         assert_eq!(s.reachability, Reachability::Reachable);
         // Reachable is the default and is not written, as before.
         assert_eq!(serde_json::to_value(&s).unwrap().get("opted_out"), None);
+    }
+
+    /// A language saved before its source was recorded loads without one (the decision then
+    /// treats it as a default) and is written back the same way.
+    #[test]
+    fn a_language_saved_before_its_source_loads_without_one() {
+        let s: Session = serde_json::from_value(json!({ "lang": "th" })).unwrap();
+        assert_eq!((s.lang, s.lang_source), (Some(Lang::TH), None));
+        let written = serde_json::to_value(&s).unwrap();
+        assert_eq!(written["lang"], json!("th"));
+        assert_eq!(written.get("lang_source"), None);
     }
 
     /// An item from before any of the optional fields: every one takes its default, and a

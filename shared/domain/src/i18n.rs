@@ -178,6 +178,14 @@ pub enum Msg<'a> {
     /// A pay link we could not resolve just now (the store or Stripe failed).
     PayLinkFailedPageTitle,
     PayLinkFailedPageText,
+    /// The main menu's entry that opens the language list; the globe reads in any language.
+    LanguageEntry,
+    /// Above the language list.
+    ChooseLanguage,
+    /// The button that opens the language list where a platform shows lists behind one.
+    LanguagesLabel,
+    /// After a tap on a language, in that language; the value is its name in itself.
+    LanguageSet(&'a str),
 }
 
 /// An order's state as the customer reads it.
@@ -323,6 +331,10 @@ impl Msg<'_> {
             PayLinkFailedPageText => "pay-link-failed-page-text",
             AwaitingDelayedPayment { .. } => "awaiting-delayed-payment",
             DelayedPaymentFailed(_) => "delayed-payment-failed",
+            LanguageEntry => "language-entry",
+            ChooseLanguage => "choose-language",
+            LanguagesLabel => "languages-label",
+            LanguageSet(_) => "language-set",
         }
     }
 
@@ -398,6 +410,7 @@ impl Msg<'_> {
                 args.set("when", *when);
             }
             DropOver(drop) => args.set("drop", *drop),
+            LanguageSet(name) => args.set("name", *name),
             ReservationCancelled(number)
             | AlreadyPaid(number)
             | Lapsed(number)

@@ -122,9 +122,13 @@ fn ordinal(msg: &Msg) -> usize {
         PayLinkFailedPageText => 83,
         AwaitingDelayedPayment { .. } => 84,
         DelayedPaymentFailed(_) => 85,
+        LanguageEntry => 86,
+        ChooseLanguage => 87,
+        LanguagesLabel => 88,
+        LanguageSet(_) => 89,
     }
 }
-const VARIANTS: usize = 86;
+const VARIANTS: usize = 90;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -245,6 +249,10 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
             deadline: "Dec 3, 2026, 23:59 JST",
         },
         DelayedPaymentFailed("A1"),
+        LanguageEntry,
+        ChooseLanguage,
+        LanguagesLabel,
+        LanguageSet("日本語"),
         PaymentUnderReview("A1"),
         MyOrders,
         PaidPageTitle,

@@ -22,6 +22,7 @@ use crate::channel::full_hash;
 use crate::dialogue::Session;
 use crate::i18n::Lang;
 use crate::inbound::{InboundContent, InboundMessage};
+use crate::language::{self, Clues};
 use crate::ports::{
     CatalogSource, CommitError, Dispatch, Effect, Marker, MarkerKey, PortError, SessionStore,
 };
@@ -107,13 +108,10 @@ where
     let catalog = catalogs.catalog().await?;
     let mut session = store.session(&message.conversation).await?;
     let before = session.clone();
-    let lang = message
-        .locale
-        .as_deref()
-        .and_then(Lang::from_locale)
-        .or(session.lang)
-        .unwrap_or(default_lang);
-    session.lang = Some(lang);
+    let market_lang = catalog.market_for(message.conversation.channel).lang;
+    let decision = language::decide(&Clues::of(message, &session, market_lang, default_lang));
+    let lang = decision.lang;
+    session.speak(decision);
     session.heard_from(message.sent_at);
 
     let outcome = {

@@ -95,6 +95,8 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         Action::Menu
         | Action::Category(_)
         | Action::Product(_)
+        | Action::Languages
+        | Action::SetLang(_)
         | Action::Checkout
         | Action::CancelOrder(_)
         | Action::Reorder(_)

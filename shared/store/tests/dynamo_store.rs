@@ -18,6 +18,7 @@ use chatdrop_domain::delivery::{DeliveryLog, SendFailure};
 use chatdrop_domain::dialogue::{DialogueState, Identity, Offered, Reachability, Session};
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+use chatdrop_domain::language::LangSource;
 use chatdrop_domain::ports::{CatalogSource, CommitError, Effect, Marker, MarkerKey, SessionStore};
 use chatdrop_domain::reply::{Choice, Reply, ReplyBundle};
 use chatdrop_store::{CatalogLoadError, DynamoStore};
@@ -465,6 +466,7 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
             next_line: 3,
         },
         lang: Some(Lang::JA),
+        lang_source: Some(LangSource::Chosen),
         offered: Offered::new(vec!["k:o:drop-bag:strap:canvas".into(), "k:x".into()]),
         identity: Identity::Linked {
             phone: Some("+5511987654321".into()),
