@@ -39,9 +39,12 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
     match &message.content {
         InboundContent::Text { body } => {
             let text = body.trim();
-            // An engraving is whatever the customer types ("HOLA" included): no keyword
-            // interrupts it; the buttons under the question still lead out.
-            let heard = keywords::understand(text).filter(|_| !asked_for_text(catalog, session));
+            // An engraving is what the customer types, a greeting included ("HOLA" is a fine
+            // engraving); the words that go somewhere ("menu", "cart", "orders", "language")
+            // still lead out, as the buttons under the question do.
+            let heard = keywords::understand(text).filter(|heard| {
+                heard.meaning != Meaning::Greeting || !asked_for_text(catalog, session)
+            });
             match heard.map(|heard| heard.meaning) {
                 Some(Meaning::Greeting | Meaning::Menu) => {
                     session.state = DialogueState::Browsing;
