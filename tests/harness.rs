@@ -343,7 +343,7 @@ impl Harness {
             .await
             .unwrap()
             .unwrap();
-        chatdrop_domain::checkout::tell_customer(&order, &store, &self.stack.queues())
+        chatdrop_domain::order_events::tell_customer(&order, &store, &self.stack.queues())
             .await
             .unwrap();
     }

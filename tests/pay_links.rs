@@ -19,9 +19,10 @@
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use chatdrop_domain::channel::{Channel, ConversationId, full_hash, short_hash};
-use chatdrop_domain::checkout::{self, PayLinkVisit, PaymentPorts};
+use chatdrop_domain::checkout::{self, PaymentPorts};
 use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::inbound::InboundMessage;
+use chatdrop_domain::pay_link::{self, PayLinkVisit};
 use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_e2e::{Customer, Harness, OutboxEntry, all_text, bag_drop, button_ids};
 use serde_json::json;
@@ -291,7 +292,7 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
     let old_scheme = full_hash(&format!("pay#{}", message.dedup_identity()))[..32].to_string();
 
     requests.take();
-    let right = checkout::order_by_pay_token(&token, &store).await.unwrap();
+    let right = pay_link::order_by_pay_token(&token, &store).await.unwrap();
     assert!(right.is_some());
     let right_requests = requests.take();
     assert_eq!(right_requests.len(), 1, "{right_requests:?}");
@@ -300,7 +301,7 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
 
     for wrong in [&wrong_tag, &one_off, &no_such_order] {
         assert!(
-            checkout::order_by_pay_token(wrong, &store)
+            pay_link::order_by_pay_token(wrong, &store)
                 .await
                 .unwrap()
                 .is_none()
@@ -315,7 +316,7 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
     }
     // Not shaped like a token (the old scheme's 32 digits, say): no read at all.
     assert!(
-        checkout::order_by_pay_token(&old_scheme, &store)
+        pay_link::order_by_pay_token(&old_scheme, &store)
             .await
             .unwrap()
             .is_none()
@@ -324,12 +325,12 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
 
     // The whole visit, as `/p/` runs it: the right token and a wrong one cost the same.
     let queues = h.stack.queues();
-    let visit = checkout::visit_pay_link(&token, SystemClock.now(), &store, &gateway, &queues)
+    let visit = pay_link::visit_pay_link(&token, SystemClock.now(), &store, &gateway, &queues)
         .await
         .unwrap();
     assert!(matches!(visit, PayLinkVisit::Redirect(_)), "{visit:?}");
     let right_visit = requests.take().len();
-    let visit = checkout::visit_pay_link(&one_off, SystemClock.now(), &store, &gateway, &queues)
+    let visit = pay_link::visit_pay_link(&one_off, SystemClock.now(), &store, &gateway, &queues)
         .await
         .unwrap();
     assert_eq!(visit, PayLinkVisit::NotFound);

@@ -3,8 +3,8 @@
 //! outcome in the same chat; the stock and the order end consistent, whatever the order and
 //! number of Stripe's deliveries.
 
-use chatdrop_domain::checkout::{self, PaymentEvent};
 use chatdrop_domain::clock::{Clock, SystemClock};
+use chatdrop_domain::order_events::{self, PaymentEvent};
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::payment::PaidSession;
 use chatdrop_domain::ports::{OrderStore, PaidOutcome};
@@ -269,7 +269,7 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
     );
     let paid = paid_in_full(&store.order(&first).await.unwrap().unwrap());
     let before = h.stack.last_seq().await.unwrap();
-    let status = checkout::apply_payment_event("evt_late_1", &paid, &store, &gateway, &queues)
+    let status = order_events::apply_payment_event("evt_late_1", &paid, &store, &gateway, &queues)
         .await
         .unwrap();
     assert_eq!(status, Some(OrderStatus::Paid));
@@ -285,10 +285,10 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
     let lapsed = PaymentEvent::Lapsed {
         order_id: first.clone(),
     };
-    checkout::apply_payment_event("evt_late_0", &lapsed, &store, &gateway, &queues)
+    order_events::apply_payment_event("evt_late_0", &lapsed, &store, &gateway, &queues)
         .await
         .unwrap();
-    checkout::apply_payment_event("evt_late_1", &paid, &store, &gateway, &queues)
+    order_events::apply_payment_event("evt_late_1", &paid, &store, &gateway, &queues)
         .await
         .unwrap();
     assert_eq!(
@@ -320,7 +320,7 @@ async fn a_payment_after_the_lapse_is_sold_if_stock_remains_and_flagged_if_it_wa
         OrderStatus::Reserved
     );
     let before = h.stack.last_seq().await.unwrap();
-    let status = checkout::apply_payment_event(
+    let status = order_events::apply_payment_event(
         "evt_late_2",
         &paid_in_full(&store.order(&bobs).await.unwrap().unwrap()),
         &store,

@@ -14,10 +14,10 @@ mod refund;
 
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
-use chatdrop_domain::checkout;
 use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
 use chatdrop_domain::money::Money;
+use chatdrop_domain::order_events;
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::ports::OrderStore;
 use chatdrop_payments::stripe::StripeGateway;
@@ -323,7 +323,7 @@ async fn tell_customer(
         aws_sdk_sqs::Client::new(aws),
         outbound_only(outbound_queue_url),
     );
-    checkout::tell_customer(&order, store, &queues)
+    order_events::tell_customer(&order, store, &queues)
         .await
         .map_err(|e| e.to_string())?;
     Ok(order)

@@ -18,9 +18,11 @@
 //!   `Accept-Language`, matched against the languages we ship, else the deployment's default.
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
-use chatdrop_domain::checkout::{self, CheckoutSettings, PayLinkVisit, PaymentEvent};
+use chatdrop_domain::checkout::{self, CheckoutSettings};
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::i18n::{Lang, Msg};
+use chatdrop_domain::order_events::{self, PaymentEvent};
+use chatdrop_domain::pay_link::{self, PayLinkVisit};
 use chatdrop_domain::payment::PaidSession;
 use chatdrop_domain::process::ProcessError;
 use chatdrop_payments::stripe::StripeGateway;
@@ -315,7 +317,7 @@ async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body
             return text(StatusCode::OK, "ignored");
         }
     };
-    match checkout::apply_payment_event(
+    match order_events::apply_payment_event(
         &event.id,
         &domain_event,
         &app.store,
@@ -341,7 +343,7 @@ async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body
 
 /// A pay link: `fallback` is the language of the pages that know no order.
 async fn pay_link(app: &PaymentWebhook, token: &str, fallback: Lang) -> Response<Body> {
-    let visit = checkout::visit_pay_link(
+    let visit = pay_link::visit_pay_link(
         token,
         app.clock.now(),
         &app.store,
@@ -374,7 +376,7 @@ async fn qr(app: &PaymentWebhook, file: &str) -> Response<Body> {
     let Some(token) = file.strip_suffix(".png") else {
         return text(StatusCode::NOT_FOUND, "not found");
     };
-    match checkout::order_by_pay_token(token, &app.store).await {
+    match pay_link::order_by_pay_token(token, &app.store).await {
         Ok(Some(_)) => match chatdrop_payments::qr::qr_png(&app.settings.pay_link(token)) {
             Ok(png) => respond(StatusCode::OK, "image/png", Body::Binary(png)),
             Err(e) => {

@@ -1,4 +1,4 @@
-//! Checkout, reservations and what follows a payment: the payment function's logic.
+//! Checkout, reservations and the customer's own orders: the payment function's logic.
 //!
 //! Checkout turns the cart into an order in one all-or-nothing reservation (stock of every drop
 //! SKU, the customer's limit counters, the order itself), then asks the payment provider for a
@@ -9,16 +9,8 @@
 //! customer's link from the public, sequential event ids; the provider call is idempotent per
 //! order id.
 //!
-//! A pay link is looked up by [`order_by_pay_token`]: the token starts with its order id, so every
-//! well-formed token costs the same single order read, right or wrong, followed by a
-//! constant-time comparison with the order's stored token. A wrong token therefore costs no more
-//! than a right one, and neither the read nor the comparison tells a guesser how close it came.
-//!
-//! After checkout, three things move an order: the provider's events
-//! ([`apply_payment_event`]), our own expiry of lapsed reservations ([`expire_order`], run by
-//! the sweep in [`crate::sweep`] and on access to a pay link), and the customer (cancel,
-//! reorder). Each transition is conditional in the store; each message to the customer about
-//! an order is sent once ([`OrderStore::notice_sent`]).
+//! The pay link itself is [`crate::pay_link`]; what moves an order after checkout (payment
+//! events, expiry, the messages about it) is [`crate::order_events`].
 
 use crate::action::{Action, Handler};
 use crate::cart::Cart;
@@ -31,20 +23,16 @@ use crate::i18n::{Lang, Msg, OrderState, Voice};
 use crate::ids::IdKey;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::orders::{LimitTake, Order, OrderLine, OrderStatus, StockTake};
-use crate::payment::{
-    CheckoutLine, CheckoutRequest, ExpireOutcome, PaidSession, PaymentError, PaymentGateway,
-    check_payment,
-};
+use crate::payment::{CheckoutLine, CheckoutRequest, ExpireOutcome, PaymentError, PaymentGateway};
 use crate::payment_method::{CurrencyNotAccepted, PaymentOffer, check_currency};
 use crate::ports::{
-    CatalogSource, Dispatch, Effect, Marker, MarkerKey, OrderStore, PaidOutcome, PortError,
-    ReserveError, SessionStore,
+    CatalogSource, Dispatch, Effect, Marker, MarkerKey, OrderStore, PortError, ReserveError,
+    SessionStore,
 };
 use crate::process::{Handled, ProcessError};
-use crate::reply::{Choice, OrderUpdate, Reply, ReplyBundle};
+use crate::reply::{Choice, Reply, ReplyBundle};
 use crate::time_zone::CustomerZone;
 use std::collections::BTreeMap;
-use subtle::ConstantTimeEq;
 
 #[derive(Debug, Clone)]
 pub struct CheckoutSettings {
@@ -288,11 +276,11 @@ pub fn plan(
     Ok(order)
 }
 
-fn text(body: String) -> Reply {
+pub(crate) fn text(body: String) -> Reply {
     Reply::Text { body }
 }
 
-fn choice(action: Action, title: String) -> Choice {
+pub(crate) fn choice(action: Action, title: String) -> Choice {
     Choice {
         id: action.encode(),
         title,
@@ -300,11 +288,11 @@ fn choice(action: Action, title: String) -> Choice {
     }
 }
 
-fn money(order: &Order, minor: i64) -> String {
+pub(crate) fn money(order: &Order, minor: i64) -> String {
     crate::money::Money::new(minor, order.currency).format(order.lang, false)
 }
 
-fn items(order: &Order) -> String {
+pub(crate) fn items(order: &Order) -> String {
     order
         .lines
         .iter()
@@ -764,328 +752,6 @@ where
         });
     }
     Ok(replies)
-}
-
-/// Sends a message about an order once, to the chat the order came from.
-pub(crate) async fn notify_once<O: OrderStore, D: Dispatch>(
-    orders: &O,
-    dispatch: &D,
-    order: &Order,
-    kind: &str,
-    replies: Vec<Reply>,
-) -> Result<(), PortError> {
-    if orders.notice_sent(&order.id, kind).await? {
-        return Ok(());
-    }
-    let summary = replies
-        .iter()
-        .find_map(|r| match r {
-            Reply::Text { body } | Reply::Choices { body, .. } => Some(body.as_str()),
-            _ => None,
-        })
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ");
-    let bundle = ReplyBundle {
-        id: full_hash(&format!("notice#{}#{kind}", order.id)),
-        conversation: order.conversation.clone(),
-        lang: order.lang,
-        ack: None,
-        reply_token: None,
-        update: Some(OrderUpdate {
-            order_number: order.number(),
-            kind: kind.to_string(),
-            summary,
-        }),
-        replies,
-    };
-    dispatch.reply(&bundle).await?;
-    orders.record_notice(&order.id, kind).await
-}
-
-fn lapsed_replies(order: &Order) -> Vec<Reply> {
-    let lang = order.lang;
-    vec![Reply::Choices {
-        body: Msg::Lapsed(&order.number()).text(lang),
-        menu_label: Msg::ChooseLabel.text(lang),
-        choices: vec![
-            choice(
-                Action::Reorder(order.id.clone()),
-                Msg::CheckoutAgain.text(lang),
-            ),
-            choice(Action::Menu, Msg::KeepShopping.text(lang)),
-        ],
-    }]
-}
-
-/// A payment-provider event about an order, in domain terms.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PaymentEvent {
-    /// Paid, on the page and for the amount in `paid`: a sale only if they are the order's.
-    Paid { order_id: String, paid: PaidSession },
-    /// Failed or expired on the provider's side: the reservation ends.
-    Lapsed { order_id: String },
-    /// The customer chose a method that settles later on page `session_id` at `chosen_at`
-    /// (Unix seconds): the reservation is held to its deadline (see
-    /// [`crate::delayed_payment`]).
-    AwaitingPayment {
-        order_id: String,
-        session_id: String,
-        chosen_at: i64,
-    },
-    /// A payment that settles later did not arrive: the reservation ends, and the customer is
-    /// told why.
-    PaymentFailed { order_id: String },
-}
-
-/// Applies a provider event once; duplicates and reordered events change nothing.
-///
-/// A payment that is not the order's (another checkout page, amount or currency; see
-/// [`check_payment`]) never makes a sale: the order becomes `paid_needs_attention` with the
-/// difference noted, for ops (`chatdrop orders attention`). A reservation it ends gives its
-/// stock back, after the order's own page is expired, so nobody pays for stock we returned.
-pub async fn apply_payment_event<O: OrderStore, G: PaymentGateway, D: Dispatch>(
-    event_id: &str,
-    event: &PaymentEvent,
-    orders: &O,
-    gateway: &G,
-    dispatch: &D,
-) -> Result<Option<OrderStatus>, PortError> {
-    if orders.event_seen(event_id).await? {
-        return Ok(None);
-    }
-    let order_id = match event {
-        PaymentEvent::Paid { order_id, .. }
-        | PaymentEvent::Lapsed { order_id }
-        | PaymentEvent::AwaitingPayment { order_id, .. }
-        | PaymentEvent::PaymentFailed { order_id } => order_id,
-    };
-    let Some(order) = orders.order(order_id).await? else {
-        // Not ours (another environment sharing the provider account): recorded and ignored.
-        orders.record_event(event_id).await?;
-        return Ok(None);
-    };
-    match event {
-        PaymentEvent::Paid { paid, .. } => match check_payment(&order, paid) {
-            Ok(()) => {
-                orders.mark_paid(&order).await?;
-            }
-            Err(mismatch) => {
-                tracing::error!(
-                    order = %order.id,
-                    event = event_id,
-                    %mismatch,
-                    "a payment does not match its order; kept for ops, not sold"
-                );
-                if order.status == OrderStatus::Reserved
-                    && let Some(own) = &order.checkout_session
-                    && *own != paid.session_id
-                {
-                    let outcome = gateway
-                        .expire_checkout(own)
-                        .await
-                        .map_err(|e| PortError::new("payment provider", e))?;
-                    if outcome == ExpireOutcome::AlreadyComplete {
-                        // The customer paid their own page meanwhile: its event makes the sale,
-                        // and this one, retried by the provider, is noted on the paid order.
-                        return Err(PortError::new(
-                            "apply payment",
-                            "the order's own page was paid meanwhile; retry after its event",
-                        ));
-                    }
-                }
-                orders
-                    .hold_for_attention(&order, &format!("{event_id}: {mismatch}"))
-                    .await?;
-            }
-        },
-        PaymentEvent::Lapsed { .. } => {
-            orders.release(&order, OrderStatus::Expired).await?;
-        }
-        PaymentEvent::AwaitingPayment {
-            session_id,
-            chosen_at,
-            ..
-        } => {
-            crate::delayed_payment::hold_for_payment(
-                &order, session_id, *chosen_at, orders, dispatch,
-            )
-            .await?;
-        }
-        PaymentEvent::PaymentFailed { .. } => {
-            orders.release(&order, OrderStatus::Expired).await?;
-            let now = orders.order(order_id).await?.unwrap_or(order);
-            if now.status == OrderStatus::Expired {
-                // Said instead of the plain lapse: the same notice kind, sent once.
-                let replies = crate::delayed_payment::failed_replies(&now);
-                notify_once(orders, dispatch, &now, "released", replies).await?;
-            }
-        }
-    }
-    // Tell the customer from the order's state now, so a retry after a crash still tells them.
-    let now = orders
-        .order(order_id)
-        .await?
-        .ok_or_else(|| PortError::new("apply payment", "order vanished"))?;
-    tell_customer(&now, orders, dispatch).await?;
-    orders.record_event(event_id).await?;
-    Ok(Some(now.status))
-}
-
-/// The one message each state owes the customer.
-pub async fn tell_customer<O: OrderStore, D: Dispatch>(
-    order: &Order,
-    orders: &O,
-    dispatch: &D,
-) -> Result<(), PortError> {
-    let lang = order.lang;
-    let number = order.number();
-    match order.status {
-        OrderStatus::Paid => {
-            let replies = vec![Reply::Choices {
-                body: Msg::Confirmation {
-                    number: &number,
-                    items: &items(order),
-                    total: &money(order, order.total),
-                }
-                .text(lang),
-                menu_label: Msg::ChooseLabel.text(lang),
-                choices: vec![
-                    choice(Action::ListOrders, Msg::MyOrders.text(lang)),
-                    choice(Action::Menu, Msg::KeepShopping.text(lang)),
-                ],
-            }];
-            notify_once(orders, dispatch, order, "paid", replies).await
-        }
-        OrderStatus::PaidNeedsAttention => {
-            let message = if order.attention.is_empty() {
-                Msg::LatePayment(&number)
-            } else {
-                Msg::PaymentUnderReview(&number)
-            };
-            let replies = vec![text(message.text(lang))];
-            notify_once(orders, dispatch, order, "attention", replies).await
-        }
-        OrderStatus::Expired | OrderStatus::Cancelled => {
-            notify_once(orders, dispatch, order, "released", lapsed_replies(order)).await
-        }
-        OrderStatus::Shipped => {
-            let tracking = order.tracking.clone().unwrap_or_default();
-            let replies = vec![text(
-                Msg::Shipped {
-                    number: &number,
-                    tracking: &tracking,
-                }
-                .text(lang),
-            )];
-            notify_once(orders, dispatch, order, "shipped", replies).await
-        }
-        OrderStatus::Refunded => {
-            let replies = vec![text(Msg::Refunded(&number).text(lang))];
-            notify_once(orders, dispatch, order, "refunded", replies).await
-        }
-        OrderStatus::Reserved => Ok(()),
-    }
-}
-
-/// Ends one lapsed reservation: the provider's page first, then the stock.
-pub async fn expire_order<O: OrderStore, G: PaymentGateway, D: Dispatch>(
-    order: &Order,
-    orders: &O,
-    gateway: &G,
-    dispatch: &D,
-) -> Result<OrderStatus, ProcessError> {
-    if order.status != OrderStatus::Reserved {
-        return Ok(order.status);
-    }
-    if let Some(session_id) = &order.checkout_session
-        && gateway.expire_checkout(session_id).await? == ExpireOutcome::AlreadyComplete
-    {
-        // Paid at the last moment: the completed event will turn it into a sale.
-        return Ok(order.status);
-    }
-    orders.release(order, OrderStatus::Expired).await?;
-    let now = orders
-        .order(&order.id)
-        .await?
-        .ok_or_else(|| PortError::new("expire", "order vanished"))?;
-    tell_customer(&now, orders, dispatch).await?;
-    Ok(now.status)
-}
-
-/// What a visit to a pay link leads to. A page about an order speaks the order's language.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PayLinkVisit {
-    /// The reservation holds: go to the provider's page.
-    Redirect(String),
-    /// The order is paid (or shipped): nothing to pay.
-    AlreadyPaid {
-        number: String,
-        lang: Lang,
-    },
-    /// The reservation lapsed or was cancelled: the stock went back on sale.
-    Lapsed {
-        number: String,
-        lang: Lang,
-    },
-    NotFound,
-}
-
-/// The order a pay link (or its QR code) names: one read of the order its token starts with,
-/// then a constant-time comparison with the token the order holds. Right or wrong, every
-/// well-formed token costs that same read; a malformed one costs none.
-pub async fn order_by_pay_token<O: OrderStore>(
-    token: &str,
-    orders: &O,
-) -> Result<Option<Order>, PortError> {
-    let Some(order_id) = crate::ids::order_id_in_token(token) else {
-        return Ok(None);
-    };
-    let order = orders.order(order_id).await?;
-    Ok(order.filter(|o| bool::from(o.pay_token.as_bytes().ct_eq(token.as_bytes()))))
-}
-
-/// Resolves a pay link, expiring the reservation on access when it has lapsed.
-pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
-    token: &str,
-    now: i64,
-    orders: &O,
-    gateway: &G,
-    dispatch: &D,
-) -> Result<PayLinkVisit, ProcessError> {
-    let Some(order) = order_by_pay_token(token, orders).await? else {
-        return Ok(PayLinkVisit::NotFound);
-    };
-    let (number, lang) = (order.number(), order.lang);
-    let status = if order.status == OrderStatus::Reserved && now >= order.expires_at {
-        expire_order(&order, orders, gateway, dispatch).await?
-    } else {
-        order.status
-    };
-    Ok(match status {
-        OrderStatus::Reserved => match order.checkout_url {
-            Some(url) => PayLinkVisit::Redirect(url),
-            None => PayLinkVisit::Lapsed { number, lang },
-        },
-        OrderStatus::Paid
-        | OrderStatus::Shipped
-        | OrderStatus::PaidNeedsAttention
-        | OrderStatus::Refunded => PayLinkVisit::AlreadyPaid { number, lang },
-        OrderStatus::Expired | OrderStatus::Cancelled => PayLinkVisit::Lapsed { number, lang },
-    })
-}
-
-/// Re-exported for the functions' logs.
-pub fn outcome_name(outcome: PaidOutcome) -> &'static str {
-    match outcome {
-        PaidOutcome::Paid => "paid",
-        PaidOutcome::PaidAfterLapse => "paid_after_lapse",
-        PaidOutcome::NeedsAttention => "paid_needs_attention",
-        PaidOutcome::Unchanged => "unchanged",
-    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@ use crate::channel::Channel;
 use crate::customization::Selection;
 use crate::drops::{Drop, DropSku, DropStatus};
 use crate::ids::{IdKey, TEST_KEY};
+use crate::order_events::*;
+use crate::pay_link::*;
+use crate::payment::PaidSession;
 use crate::testing::{Memory, conversation, tap};
 use crate::testing_orders::{MemoryGateway, MemoryOrders};
 

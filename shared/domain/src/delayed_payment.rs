@@ -18,9 +18,9 @@
 //!   payment did not arrive ([`failed_replies`]).
 
 use crate::action::Action;
-use crate::checkout::notify_once;
 use crate::drops::Drop;
 use crate::i18n::Msg;
+use crate::order_events::notify_once;
 use crate::orders::{Order, OrderStatus};
 use crate::payment_method::PaymentMethod;
 use crate::ports::{Dispatch, OrderStore, PortError};

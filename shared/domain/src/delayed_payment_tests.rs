@@ -3,13 +3,14 @@
 
 use super::*;
 use crate::channel::ConversationId;
-use crate::checkout::{CheckoutSettings, PaymentEvent, PaymentPorts, apply_payment_event, handle};
+use crate::checkout::{CheckoutSettings, PaymentPorts, handle};
 use crate::drops::{DropSku, DropStatus};
 use crate::i18n::Lang;
 use crate::ids::{IdKey, TEST_KEY};
 use crate::inbound::InboundMessage;
 use crate::market::Market;
 use crate::money::Currency;
+use crate::order_events::{PaymentEvent, apply_payment_event};
 use crate::payment::PaidSession;
 use crate::payment_method::{PaymentMethod, PaymentOffer};
 use crate::process::Handled;

@@ -163,7 +163,7 @@ pub trait OrderStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<crate::orders::Order>, PortError>> + Send;
 
     /// The order behind a stored pay link (two reads). Customer-facing lookups use
-    /// [`checkout::order_by_pay_token`](crate::checkout::order_by_pay_token) instead: one read
+    /// [`pay_link::order_by_pay_token`](crate::pay_link::order_by_pay_token) instead: one read
     /// whatever the token, and a constant-time comparison.
     fn order_by_token(
         &self,

@@ -1,7 +1,7 @@
 //! The reservation sweep: ends lapsed reservations without letting one bad order stall the rest.
 //!
 //! Every minute the sweep takes the reservations whose hold ran out, oldest first, from the
-//! reservation index, and ends each with [`crate::checkout::expire_order`] (the payment page
+//! reservation index, and ends each with [`crate::order_events::expire_order`] (the payment page
 //! first, then the stock). One order can fail every time: its Stripe session answers 404 (created
 //! with another key, deleted), or Stripe says it completed at the last moment and the
 //! completed event never arrives. Such an entry must not be tried first again next minute,
@@ -21,7 +21,7 @@
 //!
 //! The failure goes on with the run: the reservations behind it are released in the same run.
 
-use crate::checkout::expire_order;
+use crate::order_events::expire_order;
 use crate::orders::OrderStatus;
 use crate::payment::PaymentGateway;
 use crate::ports::{Dispatch, OrderStore, PortError};
