@@ -17,14 +17,13 @@
 //! - **on `async_payment_failed`**: the reservation is released and the customer told that the
 //!   payment did not arrive ([`failed_replies`]).
 
-use crate::action::Action;
 use crate::drops::Drop;
 use crate::i18n::Msg;
-use crate::order_events::notify_once;
+use crate::order_events::{notify_once, released_replies};
 use crate::orders::{Order, OrderStatus};
 use crate::payment_method::PaymentMethod;
 use crate::ports::{Dispatch, OrderStore, PortError};
-use crate::reply::{Choice, Reply};
+use crate::reply::Reply;
 use crate::time_zone::CustomerZone;
 
 /// Days to pay for an order with no drop in it: Stripe's own default for a Konbini voucher
@@ -109,23 +108,10 @@ pub fn deadline_text(order: &Order, at: i64) -> String {
 
 /// What the customer hears when a delayed payment failed: nothing charged, and the way back.
 pub fn failed_replies(order: &Order) -> Vec<Reply> {
-    let lang = order.lang;
-    let choice = |action: Action, title: String| Choice {
-        id: action.encode(),
-        title,
-        description: None,
-    };
-    vec![Reply::Choices {
-        body: Msg::DelayedPaymentFailed(&order.number()).text(lang),
-        menu_label: Msg::ChooseLabel.text(lang),
-        choices: vec![
-            choice(
-                Action::Reorder(order.id.clone()),
-                Msg::CheckoutAgain.text(lang),
-            ),
-            choice(Action::Menu, Msg::KeepShopping.text(lang)),
-        ],
-    }]
+    released_replies(
+        order,
+        Msg::DelayedPaymentFailed(&order.number()).text(order.lang),
+    )
 }
 
 #[cfg(test)]

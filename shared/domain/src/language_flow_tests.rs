@@ -1,33 +1,17 @@
 //! The language through whole conversations: the in-memory ports, the catalog and cart flows.
 
-use crate::action::{Action, Handler, route_payload};
+use crate::action::Action;
 use crate::dialogue::Session;
-use crate::inbound::{InboundContent, InboundMessage};
+use crate::inbound::InboundMessage;
 use crate::lang::Lang;
 use crate::language::LangSource;
 use crate::market::Market;
-use crate::process::process;
 use crate::reply::{Reply, ReplyBundle};
 use crate::testing::{Memory, conversation, sample_catalog, tap, text};
 use std::sync::Arc;
 
-/// Runs a message as the deployed functions do (see `process`'s own tests) and returns the
-/// bundles it sent.
 async fn run(mem: &Memory, msg: InboundMessage) -> Vec<ReplyBundle> {
-    let handler = match &msg.content {
-        InboundContent::Action { payload, .. } => route_payload(payload),
-        _ => Handler::Catalog,
-    };
-    let before = mem.replies.lock().unwrap().len();
-    process(handler, &msg, mem, mem, mem, Lang::EN)
-        .await
-        .unwrap();
-    loop {
-        let next = mem.handoffs.lock().unwrap().pop();
-        let Some((to, m)) = next else { break };
-        process(to, &m, mem, mem, mem, Lang::EN).await.unwrap();
-    }
-    mem.replies.lock().unwrap()[before..].to_vec()
+    mem.run(msg).await
 }
 
 fn session(mem: &Memory) -> Session {

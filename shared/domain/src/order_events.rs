@@ -63,9 +63,15 @@ pub(crate) async fn notify_once<O: OrderStore, D: Dispatch>(
 }
 
 fn lapsed_replies(order: &Order) -> Vec<Reply> {
+    released_replies(order, Msg::Lapsed(&order.number()).text(order.lang))
+}
+
+/// An order's stock went back on sale: `body` says why, then the way back (check out the same
+/// items again, or keep shopping).
+pub(crate) fn released_replies(order: &Order, body: String) -> Vec<Reply> {
     let lang = order.lang;
     vec![Reply::Choices {
-        body: Msg::Lapsed(&order.number()).text(lang),
+        body,
         menu_label: Msg::ChooseLabel.text(lang),
         choices: vec![
             choice(

@@ -2,14 +2,13 @@
 //! the same bag, customized the same way, costs what its market's price list says, in that
 //! market's currency.
 
-use crate::action::Handler;
 use crate::channel::{Channel, ConversationId};
 use crate::checkout::{self, CheckoutSettings, PaymentPorts};
 use crate::i18n::Lang;
 use crate::ids::{IdKey, TEST_KEY};
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::money::{Currency, Money};
-use crate::process::{Handled, process};
+use crate::process::Handled;
 use crate::reply::Reply;
 use crate::testing::{Memory, maison_catalog, message};
 use crate::testing_orders::{MemoryGateway, MemoryOrders};
@@ -40,20 +39,8 @@ fn typed(c: &ConversationId, event: &str, body: &str) -> InboundMessage {
 
 /// Runs a message as ingress and the queues would: routed by payload, hand-offs followed.
 async fn run(mem: &Memory, msg: InboundMessage) -> String {
-    let handler = match &msg.content {
-        InboundContent::Action { payload, .. } => crate::action::route_payload(payload),
-        _ => Handler::Catalog,
-    };
-    let before = mem.replies.lock().unwrap().len();
-    process(handler, &msg, mem, mem, mem, Lang::EN)
+    mem.run(msg)
         .await
-        .unwrap();
-    loop {
-        let next = mem.handoffs.lock().unwrap().pop();
-        let Some((to, m)) = next else { break };
-        process(to, &m, mem, mem, mem, Lang::EN).await.unwrap();
-    }
-    mem.replies.lock().unwrap()[before..]
         .iter()
         .flat_map(|b| b.replies.clone())
         .map(|r| match r {

@@ -186,26 +186,11 @@ mod tests {
     use crate::inbound::{DeliveryStatus, InboundContent};
     use crate::testing::{Memory, conversation, message, tap, text};
 
-    /// Runs a message the way the deployed functions do: ingress routes by payload, and a
-    /// hand-off is processed by the other handler, as its queue would deliver it.
     async fn run(mem: &Memory, msg: InboundMessage) -> Vec<Reply> {
-        let handler = match &msg.content {
-            InboundContent::Action { payload, .. } => crate::action::route_payload(payload),
-            _ => Handler::Catalog,
-        };
-        let before = mem.replies.lock().unwrap().len();
-        process(handler, &msg, mem, mem, mem, Lang::EN)
+        mem.run(msg)
             .await
-            .unwrap();
-        loop {
-            let next = mem.handoffs.lock().unwrap().pop();
-            let Some((to, m)) = next else { break };
-            process(to, &m, mem, mem, mem, Lang::EN).await.unwrap();
-        }
-        let replies = mem.replies.lock().unwrap();
-        replies[before..]
-            .iter()
-            .flat_map(|b| b.replies.clone())
+            .into_iter()
+            .flat_map(|b| b.replies)
             .collect()
     }
 

@@ -69,6 +69,28 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// Runs a message the way the deployed functions do: ingress routes by payload, and a
+    /// hand-off is processed by the other handler, as its queue would deliver it. Returns the
+    /// bundles sent meanwhile.
+    pub async fn run(&self, msg: InboundMessage) -> Vec<ReplyBundle> {
+        let handler = match &msg.content {
+            InboundContent::Action { payload, .. } => crate::action::route_payload(payload),
+            _ => Handler::Catalog,
+        };
+        let before = self.replies.lock().unwrap().len();
+        crate::process::process(handler, &msg, self, self, self, crate::lang::Lang::EN)
+            .await
+            .unwrap();
+        loop {
+            let next = self.handoffs.lock().unwrap().pop();
+            let Some((to, m)) = next else { break };
+            crate::process::process(to, &m, self, self, self, crate::lang::Lang::EN)
+                .await
+                .unwrap();
+        }
+        self.replies.lock().unwrap()[before..].to_vec()
+    }
+
     pub fn with_sample() -> Self {
         Memory::with_catalog(sample_catalog())
     }
