@@ -70,7 +70,7 @@ async fn a_konbini_voucher_holds_the_drop_until_it_is_paid_or_lapses() {
         told.contains(&format!(
             "Order {} is held for you until",
             reserved.number()
-        )) && told.contains("(UTC+9)"),
+        )) && told.contains("GMT+9"),
         "{told}"
     );
     let held = store.order(&order_id).await.unwrap().unwrap();
