@@ -108,6 +108,7 @@ mod tests {
             tracking: tracking.map(str::to_string),
             attention: Vec::new(),
             payment_offer: Default::default(),
+            market_zone: None,
         }
     }
 

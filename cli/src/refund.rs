@@ -173,6 +173,7 @@ mod tests {
             tracking: None,
             attention: Vec::new(),
             payment_offer: Default::default(),
+            market_zone: None,
         }
     }
 

@@ -269,6 +269,7 @@ pub fn plan(
         tracking: None,
         attention: Vec::new(),
         payment_offer,
+        market_zone: market.time_zone.clone(),
     };
     // Stripe would refuse the page; refused here, before anything is reserved.
     check_currency(order.payment_offer.methods(), order.currency.code())

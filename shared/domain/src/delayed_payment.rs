@@ -89,8 +89,10 @@ pub async fn hold_for_payment<O: OrderStore, D: Dispatch>(
     notify_once(orders, dispatch, order, AWAITING_NOTICE, replies).await
 }
 
-/// A deadline as the customer reads it, in their language: in their phone's zone when it tells
-/// one, else in Japan's for a Konbini voucher (whose deadline Stripe counts in JST), else in UTC.
+/// A deadline as the customer reads it, in their language and zone: their phone's when it
+/// tells one; Japan's for a Konbini voucher (paid at a Japanese store, its deadline counted in
+/// JST); else the zone of the market the order sold in (São Paulo for a Brazilian number, whose
+/// country spans four zones); else UTC.
 pub fn deadline_text(order: &Order, at: i64) -> String {
     let conversation = &order.conversation;
     // WhatsApp and SMS ids are the phone's digits; the parser wants the international form.
@@ -99,10 +101,11 @@ pub fn deadline_text(order: &Order, at: i64) -> String {
         .spec()
         .customer_id_is_phone
         .then(|| format!("+{}", conversation.customer.trim_start_matches('+')));
-    let fallback = order
-        .payment_offer
-        .has(PaymentMethod::Konbini)
-        .then_some("Asia/Tokyo");
+    let fallback = if order.payment_offer.has(PaymentMethod::Konbini) {
+        Some("Asia/Tokyo")
+    } else {
+        order.market_zone.as_deref()
+    };
     CustomerZone::resolve(phone.as_deref(), fallback, at).format(at, order.lang)
 }
 

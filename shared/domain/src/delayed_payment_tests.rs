@@ -331,6 +331,14 @@ async fn the_deadline_is_shown_in_the_customers_zone_when_their_phone_tells_it()
         deadline_text(&order, deadline),
         "Jan 3, 2026, 2:59\u{202f}PM UTC"
     );
+    // A Brazilian number: Brazil spans four zones, so the phone does not settle it and the
+    // market's zone does (São Paulo, UTC−3 since Brazil dropped DST in 2019).
+    order.conversation = ConversationId::new(crate::channel::Channel::Whatsapp, "5511987654321");
+    order.market_zone = Some("America/Sao_Paulo".into());
+    assert_eq!(
+        deadline_text(&order, deadline),
+        "Jan 3, 2026, 11:59\u{202f}AM GMT-3"
+    );
 }
 
 /// A reservation index holding entries read before a hold moved the order's own.

@@ -139,6 +139,11 @@ pub struct Order {
     /// leaves the customer (see [`crate::payment_method`]).
     #[serde(default, skip_serializing_if = "PaymentOffer::is_unset")]
     pub payment_offer: PaymentOffer,
+    /// The time zone of the market the order sold in (IANA name), for the times the customer
+    /// reads about it when their phone does not tell their own (see [`crate::time_zone`]).
+    /// Absent in orders written before markets had zones, and for markets without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market_zone: Option<String>,
 }
 
 impl Order {

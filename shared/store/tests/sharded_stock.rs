@@ -82,6 +82,7 @@ fn order(drop: &str, n: u32) -> Order {
         tracking: None,
         attention: Vec::new(),
         payment_offer: Default::default(),
+        market_zone: None,
     }
 }
 
