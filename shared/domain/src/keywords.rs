@@ -238,8 +238,27 @@ pub fn understand(text: &str) -> Option<Heard> {
     if folded.is_empty() {
         return None;
     }
-    let without_particle = strip_particle(&folded);
-    [Some(folded.as_str()), without_particle.as_deref()]
+    whole(&folded).or_else(|| leading_greeting(&folded))
+}
+
+/// A short message that opens with a greeting is a greeting: "Olá, boa tarde", "hi there",
+/// "你好，在吗" — the greeting and then one word, or another greeting. Anything longer is a
+/// question ("hola, quiero un bolso") and goes on to search.
+fn leading_greeting(folded: &str) -> Option<Heard> {
+    let split = folded.find(|c: char| c.is_whitespace() || is_edge_punctuation(c) || c == '，')?;
+    let (first, rest) = folded.split_at(split);
+    let rest =
+        rest.trim_matches(|c: char| c.is_whitespace() || is_edge_punctuation(c) || c == '，');
+    let greeting = whole(first).filter(|heard| heard.meaning == Meaning::Greeting)?;
+    let courtesy = rest.split_whitespace().count() <= 1
+        || whole(rest).is_some_and(|heard| heard.meaning == Meaning::Greeting);
+    courtesy.then_some(greeting)
+}
+
+/// The folded message as one keyword, with or without a trailing politeness particle.
+fn whole(folded: &str) -> Option<Heard> {
+    let without_particle = strip_particle(folded);
+    [Some(folded), without_particle.as_deref()]
         .into_iter()
         .flatten()
         .find_map(|candidate| {

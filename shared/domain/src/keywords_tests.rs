@@ -249,3 +249,36 @@ fn typed_numbers_in_every_script() {
         assert_eq!(typed_number(typed), n, "`{typed}`");
     }
 }
+
+/// People greet with more than the word: a greeting and one word or another greeting is one;
+/// a question after a hello is not (it goes on to search).
+#[test]
+fn a_greeting_with_a_few_words_after_it_is_a_greeting() {
+    for text in [
+        "Olá, boa tarde",
+        "hola buenas tardes",
+        "hi there!",
+        "Hello, good evening :)",
+        "你好，在吗",
+        "สวัสดีค่ะ ขอดูเมนู",
+        "Halo kak",
+    ] {
+        assert_eq!(
+            understand(text).map(|h| h.meaning),
+            Some(Meaning::Greeting),
+            "{text}"
+        );
+    }
+    for text in [
+        "hi, do you have the bag in red?",
+        "menu of the day is what",
+        "cart is missing a bag",
+        "hello kitty bag",
+        "hola quiero un bolso",
+    ] {
+        let meaning = understand(text).map(|h| h.meaning);
+        assert_ne!(meaning, Some(Meaning::Menu), "{text}");
+        assert_ne!(meaning, Some(Meaning::Cart), "{text}");
+    }
+    assert_eq!(understand("hi, do you have the bag in red?"), None);
+}
