@@ -59,6 +59,8 @@ struct Case {
     methods: &'static [&'static str],
     /// What the customer pays with on Stripe's page.
     pays_with: &'static str,
+    /// For a method that settles later: words of the "pay by" message in the market's language.
+    held: Option<&'static str>,
     /// Words of the confirmation in the market's language.
     confirmation: &'static str,
 }
@@ -110,11 +112,15 @@ async fn buy(case: &Case) -> (Harness, Customer, Order) {
         .unwrap();
     assert!(chosen.delivery.succeeded(), "{chosen:?}");
     let mut told = h.stack.replies_after(&customer.id, before).await.unwrap();
-    if PaymentMethod::from_stripe_name(case.pays_with).is_some_and(PaymentMethod::settles_later) {
+    let settles_later =
+        PaymentMethod::from_stripe_name(case.pays_with).is_some_and(PaymentMethod::settles_later);
+    assert_eq!(settles_later, case.held.is_some(), "{}", case.pays_with);
+    if let Some(words) = case.held {
         // The code is shown; the money comes later. The customer is told by when to pay, in
         // their language, and the reservation waits.
         let held = text_of(&told);
         assert!(held.contains(&order.number()), "{held}");
+        assert!(held.contains(words), "{held}");
         let waiting = store.order(&order_id).await.unwrap().unwrap();
         assert_eq!(waiting.status, OrderStatus::Reserved);
         let before = h.stack.last_seq().await.unwrap();
@@ -167,6 +173,7 @@ async fn wechat_in_shanghai_reads_simplified_chinese_and_pays_cny_with_wechat_pa
         total_text: "¥42,800.00",
         methods: &["wechat_pay", "alipay", "card"],
         pays_with: "wechat_pay",
+        held: None,
         confirmation: "支付成功",
     })
     .await;
@@ -202,6 +209,7 @@ async fn line_in_bangkok_reads_thai_and_pays_thb_with_promptpay() {
         total_text: "฿243,000.00",
         methods: &["promptpay", "card"],
         pays_with: "promptpay",
+        held: None,
         confirmation: "ชำระเงินเรียบร้อยแล้ว",
     })
     .await;
@@ -237,6 +245,7 @@ async fn whatsapp_in_sao_paulo_reads_portuguese_and_pays_brl_with_pix() {
         total_text: "R$\u{a0}31.150,00",
         methods: &["pix", "card"],
         pays_with: "pix",
+        held: Some("fica reservado para você até"),
         confirmation: "está pago",
     })
     .await;

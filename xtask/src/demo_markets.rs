@@ -73,7 +73,11 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
             .iter()
             .map(|m| m.stripe_name())
             .collect();
-        let channels: Vec<String> = market.channels.iter().map(|c| format!("{c:?}")).collect();
+        let channels: Vec<&str> = market
+            .channels
+            .iter()
+            .map(|c| c.spec().display_name)
+            .collect();
         println!(
             "market {}: {} in {}, {}, pays with {}",
             market.id,
