@@ -18,8 +18,6 @@ use crate::{Step, catalog_file, play, show_replies};
 use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
-use chatdrop_domain::lang::Lang;
-use chatdrop_domain::money::{Currency, Money};
 use chatdrop_domain::payment_method::PaymentMethod;
 use xtask::Error;
 use xtask::customer::{Customer, Platform};
@@ -169,15 +167,20 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
 async fn pay(stack: &LocalStack, buyer: &Buyer<'_>) -> Result<(), Error> {
     let sessions = stack.stripe.sessions().await?;
     let session = sessions.last().ok_or("no Stripe session")?;
-    let amount = Money::new(session.amount_total, Currency::parse(&session.currency)?);
+    // As Stripe's API has them: the amount in minor units, the currency in lower case.
     println!(
         "\n=== {} pays on the Stripe page with {} ===\n\
-         (Stripe was asked for {} with allowed_payment_method_types = [{}])",
+         (Stripe was asked for amount_total={} currency={} allowed_payment_method_types=[{}])",
         buyer.customer.name,
         buyer.pays_with,
-        amount.format(Lang::EN, false),
+        session.amount_total,
+        session.currency,
         session.allowed_payment_method_types.join(", ")
     );
+    for (method, options) in &session.payment_method_options {
+        let options: Vec<String> = options.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        println!("(payment_method_options[{method}]: {})", options.join(", "));
+    }
     let before = stack.last_seq().await?;
     let chosen = stack.stripe.pay_with(&session.id, buyer.pays_with).await?;
     if !chosen.delivery.succeeded() {
