@@ -5,6 +5,7 @@
 //! posts signed webhooks to the stack's listener, exactly as the platforms would, and reads what
 //! the fake platforms received.
 
+use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::clock::{Clock, SystemClock};
 use serde_json::Value;
 use std::time::Duration;
@@ -58,6 +59,21 @@ impl Harness {
         consumers: Consumers,
         env: Vec<(String, String)>,
     ) -> Harness {
+        let catalog: Catalog = toml::from_str(include_str!("../cli/catalogs/sample.toml")).unwrap();
+        Harness::start_selling(test, consumers, env, &catalog).await
+    }
+
+    /// A stack selling `catalog` instead of the sample (see [`maison_catalog`]).
+    pub async fn start_with_catalog(test: &str, catalog: &Catalog) -> Harness {
+        Harness::start_selling(test, Consumers::All, Vec::new(), catalog).await
+    }
+
+    async fn start_selling(
+        test: &str,
+        consumers: Consumers,
+        env: Vec<(String, String)>,
+        catalog: &Catalog,
+    ) -> Harness {
         // `RUST_LOG=info cargo xtask test …` shows every function's JSON logs.
         if std::env::var_os("RUST_LOG").is_some() {
             chatdrop_telemetry::init();
@@ -79,8 +95,7 @@ impl Harness {
         let stack = LocalStack::start(options)
             .await
             .expect("local stack starts");
-        let catalog = toml::from_str(include_str!("../cli/catalogs/sample.toml")).unwrap();
-        stack.load_catalog(&catalog).await.expect("catalog loads");
+        stack.load_catalog(catalog).await.expect("catalog loads");
         Harness {
             stack,
             http: reqwest::Client::new(),
@@ -267,6 +282,27 @@ pub fn bag_drop(id: &str, stock: u32, limit: Option<u32>) -> chatdrop_domain::dr
         status: DropStatus::Open,
         delayed_payment_days: None,
     }
+}
+
+/// The benchmark catalog of issue 14 (`cli/catalogs/maison.toml`): one limited-edition bag
+/// and a scarf, sold in China (CNY, WeChat), Thailand (THB, LINE), Brazil (BRL, WhatsApp) and
+/// the US.
+pub fn maison_catalog() -> Catalog {
+    toml::from_str(include_str!("../cli/catalogs/maison.toml")).expect("maison.toml is a catalog")
+}
+
+/// A drop of maison's Atelier Bag: `stock` units, one per customer, open since an hour; a
+/// method that settles later (Pix) may take `pay_within_days`.
+pub fn atelier_drop(
+    id: &str,
+    stock: u32,
+    pay_within_days: Option<u32>,
+) -> chatdrop_domain::drops::Drop {
+    let mut drop = bag_drop(id, stock, Some(1));
+    drop.name = "Atelier Bag, Limited Edition".into();
+    drop.skus[0].sku = "atelier-bag".into();
+    drop.delayed_payment_days = pay_within_days;
+    drop
 }
 
 impl Harness {

@@ -651,7 +651,7 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_time_at;
+    use super::{parse_time_at, read_catalog};
 
     #[test]
     fn times_are_read_in_every_form_an_operator_writes() {
@@ -669,5 +669,36 @@ mod tests {
         assert_eq!(parse_time_at("2026-12-01T19:00[Asia/Tokyo]", now), Ok(t));
         assert!(parse_time_at("tomorrow", now).is_err());
         assert!(parse_time_at("+soon", now).is_err());
+    }
+
+    /// `catalog check` on the benchmark catalog, and on a copy whose scarf has no Brazilian
+    /// price: refused, naming the product and the market, before any table is touched.
+    #[test]
+    fn catalog_check_refuses_a_price_missing_in_one_market() {
+        let maison = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogs/maison.toml");
+        let catalog = read_catalog(&maison).expect("maison.toml is valid");
+        assert_eq!(catalog.markets.len(), 4);
+
+        let text = std::fs::read_to_string(&maison).unwrap();
+        let scarf = "prices = { th = 1650000, br = 260000, us = 48000 }";
+        assert!(text.contains(scarf), "the scarf's price list moved");
+        let folder =
+            std::env::temp_dir().join(format!("chatdrop-cli-check-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let broken = folder.join("maison.toml");
+        std::fs::write(
+            &broken,
+            text.replace(scarf, "prices = { th = 1650000, us = 48000 }"),
+        )
+        .unwrap();
+        let refused = read_catalog(&broken);
+        std::fs::remove_dir_all(&folder).unwrap();
+        assert_eq!(
+            refused.unwrap_err(),
+            format!(
+                "{} is invalid: product `silk-scarf` has no price in market `br`",
+                broken.display()
+            )
+        );
     }
 }

@@ -2,6 +2,8 @@
 
 use chatdrop_domain::clock::{Clock, SystemClock};
 use clap::{Parser, Subcommand};
+
+mod demo_markets;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitCode, Stdio};
 use xtask::customer::Customer;
@@ -210,13 +212,14 @@ async fn start_stack(http_addr: &str) -> Result<(Moto, FakesProcess, LocalStack)
     let mut options = StackOptions::new(&moto.endpoint, "", &fakes.url);
     options.http_addr = http_addr.into();
     let stack = LocalStack::start(options).await?;
-    let catalog = sample_catalog()?;
+    let catalog = catalog_file("sample.toml")?;
     stack.load_catalog(&catalog).await?;
     Ok((moto, fakes, stack))
 }
 
-fn sample_catalog() -> Result<chatdrop_domain::catalog::Catalog, Error> {
-    let path = moto::repo_root().join("cli/catalogs/sample.toml");
+/// A catalog of `cli/catalogs/`.
+fn catalog_file(name: &str) -> Result<chatdrop_domain::catalog::Catalog, Error> {
+    let path = moto::repo_root().join("cli/catalogs").join(name);
     Ok(toml::from_str(&std::fs::read_to_string(path)?)?)
 }
 
@@ -329,9 +332,18 @@ async fn demo() -> Result<ExitCode, Error> {
     );
     let result = run_drop(&stack).await;
     stack.stop().await;
+    // Act 2 on a stack of its own (see `demo_markets`), once act 1's has stopped polling.
+    let result = match result {
+        Ok(()) => demo_markets::run(&moto.endpoint, &fakes.url).await,
+        Err(e) => Err(e),
+    };
     drop(fakes);
     drop(moto);
     result?;
+    println!(
+        "\ndemo finished: one drop on WhatsApp and Telegram, one on Messenger, LINE, WeChat and SMS, \
+         and one limited edition sold in yuan, baht and reais."
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -464,9 +476,6 @@ drop status: {sku}: {available} available, {reserved} reserved, {sold} sold"
         "Ana paid and got her confirmation, Ken's lapsed reservation went back on sale, Mia was told it was sold out."
     );
     other_channels(stack).await?;
-    println!(
-        "\ndemo finished: one drop on WhatsApp and Telegram, one on Messenger, LINE, WeChat and SMS."
-    );
     Ok(())
 }
 
