@@ -333,3 +333,79 @@ async fn the_added_channels_refuse_forgeries_and_bodies_no_platform_sends() {
     }
     h.stack.stop().await;
 }
+
+/// Viber: a forged or missing `X-Viber-Content-Signature` is 401 with nothing queued or sent; a
+/// signed body that is not JSON is acknowledged (a redelivery cannot fix it); an oversized body
+/// is 413; Viber's set-up check is answered 200; a redelivered message (same `message_token`)
+/// is answered once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viber_refuses_forgeries_and_answers_a_redelivery_once() {
+    use chatdrop_e2e::Platform;
+    use xtask::platform::viber;
+    let h = Harness::start("bad-viber").await;
+    let olena = h.customer_on(Platform::Viber, "BadInputViber00000000A==");
+    let token =
+        xtask::dev::secrets()[chatdrop_domain::channel_spec::vars::VIBER_AUTH_TOKEN].clone();
+    let before = h.stack.last_seq().await.unwrap();
+
+    let genuine = olena.text_webhook("hi");
+    let forged = "0".repeat(64);
+    let wrong_key = viber::signature("not-the-auth-token", &genuine.body);
+    for signature in [
+        Some(forged.as_str()),
+        Some(wrong_key.as_str()),
+        Some("zz"),
+        None,
+    ] {
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(s) = signature {
+            headers.push(("x-viber-content-signature", s));
+        }
+        let (status, _) = h
+            .post_raw("/webhooks/viber", &headers, genuine.body.clone())
+            .await;
+        assert_eq!(status, 401, "signature {signature:?}");
+    }
+    // A body changed after signing.
+    let mut tampered = olena.text_webhook("hi");
+    tampered.body = String::from_utf8(tampered.body)
+        .unwrap()
+        .replace("\"hi\"", "\"yo\"")
+        .into_bytes();
+    assert_eq!(olena.post(&tampered).await.unwrap(), 401);
+
+    // Signed but not JSON: acknowledged, nothing queued.
+    let broken = b"{\"event\":\"message\",".to_vec();
+    let signature = viber::signature(&token, &broken);
+    let (status, _) = h
+        .post_raw(
+            "/webhooks/viber",
+            &[("x-viber-content-signature", signature.as_str())],
+            broken,
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Ten megabytes: refused before anything is read further.
+    let huge = vec![b'a'; 10 * 1024 * 1024];
+    let signature = viber::signature(&token, &huge);
+    let (status, _) = h
+        .post_raw(
+            "/webhooks/viber",
+            &[("x-viber-content-signature", signature.as_str())],
+            huge,
+        )
+        .await;
+    assert_eq!(status, 413);
+    // The set-up check.
+    assert_eq!(olena.post(&viber::setup_webhook(1)).await.unwrap(), 200);
+    h.assert_silence(&olena.id, before).await;
+
+    // A redelivery: Viber retries an unanswered callback with the same token; one answer.
+    let hi = olena.text_webhook("hi");
+    let replies = h.exchange(&olena, &hi).await;
+    assert!(all_text(&replies).contains("Welcome"));
+    let after = h.stack.last_seq().await.unwrap();
+    assert_eq!(olena.post(&hi).await.unwrap(), 200);
+    h.assert_silence(&olena.id, after).await;
+    h.stack.stop().await;
+}

@@ -1,5 +1,5 @@
 //! Every channel, from the greeting to the paid order's confirmation, on the local stack: the
-//! customer chooses as the platform lets them (a tap on WhatsApp, Telegram, Messenger and LINE;
+//! customer chooses as the platform lets them (a tap on WhatsApp, Telegram, Messenger, LINE and Viber;
 //! the number typed on WeChat and SMS), checks out, pays on the (fake) Stripe page, and reads
 //! the confirmation in the same chat. Then the sending rules: a message outside the platform's
 //! customer-service window goes out as the approved template or is held for ops, and a
@@ -133,6 +133,65 @@ async fn wechat_greeting_to_paid_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sms_greeting_to_paid_order() {
     greeting_to_paid_order(Platform::Sms, "sms-six", "+15551234567").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viber_greeting_to_paid_order() {
+    let (h, olena) =
+        greeting_to_paid_order(Platform::Viber, "viber-seven", "5TfrBcnNLSpt8IpzW0pqbA==").await;
+    // The confirmation went out through send_message, as a subscriber's messages do.
+    let sent = h.stack.replies_after(&olena.id, 0).await.unwrap();
+    assert!(sent.iter().all(|r| r.method == "send_message"), "{sent:#?}");
+}
+
+/// Viber: opening the chat is answered with the welcome message in the HTTP response (the
+/// customer is no subscriber yet, so nothing may be sent), nothing is queued; its button opens
+/// the menu; unsubscribing is recorded and silences the shop until the customer writes again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viber_welcome_then_consent() {
+    let h = Harness::start("viber-welcome").await;
+    h.stack
+        .open_drop(&bag_drop("winter", 5, Some(2)))
+        .await
+        .unwrap();
+    let olena = h.customer_on(Platform::Viber, "0lenaViberId000000000A==");
+    let before = h.stack.last_seq().await.unwrap();
+    let started = xtask::platform::viber::conversation_started_webhook(&olena, 1);
+    let headers: Vec<(&str, &str)> = started
+        .headers
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    let (status, body) = h
+        .post_raw(&started.path, &headers, started.body.clone())
+        .await;
+    assert_eq!(status, 200);
+    let welcome: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        welcome["text"].as_str().unwrap().contains("Welcome"),
+        "{body}"
+    );
+    assert!(welcome.get("receiver").is_none());
+    let menu = welcome["keyboard"]["Buttons"][0]["ActionBody"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.assert_silence(&olena.id, before).await;
+
+    // The welcome's button: the first message, which subscribes, opens the menu.
+    let r = h.tap(&olena, &menu).await;
+    let offered: Vec<String> = r
+        .iter()
+        .flat_map(xtask::transcript::choices)
+        .map(|(title, _)| title)
+        .collect();
+    assert!(offered.iter().any(|t| t == "Drop bags"), "{offered:?}");
+
+    // Unsubscribed: recorded, and nothing is answered.
+    let before = h.stack.last_seq().await.unwrap();
+    let unsubscribed = xtask::platform::viber::subscription_webhook(&olena, 2, false);
+    assert_eq!(olena.post(&unsubscribed).await.unwrap(), 200);
+    h.assert_silence(&olena.id, before).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -78,6 +78,10 @@ fn resigned(platform: Platform, webhook: &Webhook, body: &str) -> Webhook {
             "x-line-signature",
             xtask::platform::line::signature(&secrets[vars::LINE_CHANNEL_SECRET], &body),
         ),
+        Platform::Viber => (
+            "x-viber-content-signature",
+            xtask::platform::viber::signature(&secrets[vars::VIBER_AUTH_TOKEN], &body),
+        ),
         // Telegram's secret header and WeChat's signed query do not cover the body.
         Platform::Telegram | Platform::Wechat => ("", String::new()),
         Platform::Sms => panic!("Twilio's signature covers the parameters: build them signed"),

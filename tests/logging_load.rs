@@ -128,6 +128,7 @@ fn customer_id(platform: Platform, round: usize, n: usize) -> String {
         Platform::Line => format!("U{k:032x}"),
         Platform::Wechat => format!("oLogLoad_{k:019}"),
         Platform::Sms => format!("+1555{k:07}"),
+        Platform::Viber => format!("LogLoad{k:017}=="),
     }
 }
 

@@ -27,6 +27,7 @@ pub const TELEGRAM_SECRET: &str = "telegram-secret-for-fuzzing";
 pub const LINE_SECRET: &str = "line-channel-secret-for-fuzzing";
 pub const WECHAT_TOKEN: &str = "wechat-token-for-fuzzing";
 pub const TWILIO_TOKEN: &str = "twilio-auth-token-for-fuzzing";
+pub const VIBER_TOKEN: &str = "viber-auth-token-for-fuzzing";
 pub const STRIPE_SECRET: &str = "whsec_fuzzing";
 
 pub const URL: &str = "https://shop.example.com/webhooks/fuzz";
@@ -143,6 +144,12 @@ pub fn meta_signature(secret: &str, body: &[u8]) -> String {
 /// LINE's `x-line-signature`: the Base64 HMAC-SHA256 of the raw body under the channel secret.
 pub fn line_signature(secret: &str, body: &[u8]) -> String {
     BASE64.encode(hmac_sha256(secret, body))
+}
+
+/// Viber's `X-Viber-Content-Signature`: the lowercase hex HMAC-SHA256 of the raw body under the
+/// bot's auth token.
+pub fn viber_signature(token: &str, body: &[u8]) -> String {
+    hex::encode(hmac_sha256(token, body))
 }
 
 /// WeChat's `signature`: the hex SHA-1 of the token, timestamp and nonce, sorted and

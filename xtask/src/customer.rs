@@ -8,7 +8,7 @@
 //! platforms drive it, and a test reads the same whatever app its customer uses.
 
 use crate::Error;
-use crate::platform::{line, messenger, sms, telegram, wechat, whatsapp};
+use crate::platform::{line, messenger, sms, telegram, viber, wechat, whatsapp};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Event ids unique across every customer in the process (and across runs, seeded by time).
@@ -33,6 +33,7 @@ pub enum Platform {
     Line,
     Wechat,
     Sms,
+    Viber,
 }
 
 /// A signed webhook, ready to post (kept whole so a test can post it twice): the path (with
@@ -107,6 +108,7 @@ impl Customer {
             Platform::Line => line::text_webhook(self, id, text),
             Platform::Wechat => wechat::text_webhook(self, id, text),
             Platform::Sms => sms::text_webhook(self, id, text),
+            Platform::Viber => viber::text_webhook(self, id, text),
         }
     }
 
@@ -121,6 +123,7 @@ impl Customer {
             Platform::Line => line::tap_webhook(self, id, payload, title),
             Platform::Wechat => wechat::tap_webhook(self, id, payload, title),
             Platform::Sms => sms::tap_webhook(self, id, payload, title),
+            Platform::Viber => viber::tap_webhook(self, id, payload, title),
         }
     }
 

@@ -158,7 +158,7 @@ impl LocalStack {
             ),
             (
                 "CHATDROP_CHANNELS",
-                "whatsapp,telegram,messenger,line,wechat,sms".into(),
+                "whatsapp,telegram,messenger,line,wechat,sms,viber".into(),
             ),
             (
                 "CHATDROP_WHATSAPP_ORDER_TEMPLATE",
@@ -186,6 +186,10 @@ impl LocalStack {
                 dev::TWILIO_ACCOUNT_SID.into(),
             ),
             ("CHATDROP_SMS_FROM", dev::SMS_FROM.into()),
+            (
+                "CHATDROP_VIBER_API_BASE",
+                format!("{}/viber", options.fakes_url),
+            ),
             ("CHATDROP_STRIPE_API_BASE", stripe_base.clone()),
             (
                 "CHATDROP_RESERVATION_MINUTES",

@@ -5,7 +5,7 @@
 //! under, so a transcript or a test reads any platform's replies alike.
 
 use crate::fakes::OutboxEntry;
-use crate::platform::{line, messenger, sms, telegram, wechat, whatsapp};
+use crate::platform::{line, messenger, sms, telegram, viber, wechat, whatsapp};
 
 /// One outbound request as chat lines; `None` for requests the customer does not see
 /// (Telegram's callback acknowledgements, WeChat's token fetches).
@@ -17,6 +17,7 @@ pub fn render(entry: &OutboxEntry) -> Option<String> {
         "line" => line::render(entry),
         "wechat" => wechat::render(entry),
         "sms" => sms::render(entry),
+        "viber" => viber::render(entry),
         _ => None,
     }
 }
@@ -30,6 +31,7 @@ pub fn shown_text(entry: &OutboxEntry) -> String {
         "line" => line::shown_text(entry),
         "wechat" => wechat::shown_text(entry),
         "sms" => sms::shown_text(entry),
+        "viber" => viber::shown_text(entry),
         _ => String::new(),
     }
 }
@@ -44,6 +46,7 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
         "line" => line::choices(entry),
         "wechat" => wechat::choices(entry),
         "sms" => sms::choices(entry),
+        "viber" => viber::choices(entry),
         _ => Vec::new(),
     }
 }

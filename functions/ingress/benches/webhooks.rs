@@ -18,7 +18,7 @@
 //! - `<channel>/signature`: the raw cost of the platform's authentication alone, as the adapter
 //!   does it: HMAC-SHA256 of the body (WhatsApp, Messenger: hex; LINE: Base64), a constant-time
 //!   compare of the secret token (Telegram), SHA-1 over the sorted token, timestamp and nonce
-//!   (WeChat), HMAC-SHA1 over the URL and the sorted form parameters (SMS, Twilio).
+//!   (WeChat), HMAC-SHA1 over the URL and the sorted form parameters (SMS, Twilio), HMAC-SHA256 of the body in hex (Viber).
 //!
 //! The payloads are built and signed the way the local stack's simulated customers do it
 //! (`xtask/src/platform/*.rs`, one file per platform), with the development secrets; each
@@ -35,7 +35,7 @@
 //! to `$CARGO_TARGET_DIR/criterion/<channel>/<bench>/new/estimates.json` (nanoseconds):
 //!
 //! ```sh
-//! cd "$CARGO_TARGET_DIR/criterion" && for c in whatsapp telegram messenger line wechat sms; do
+//! cd "$CARGO_TARGET_DIR/criterion" && for c in whatsapp telegram messenger line wechat sms viber; do
 //!   for b in handler event+handler signature; do
 //!     jq -r --arg n "$c/$b" '"\($n)\t\(.median.point_estimate / 1000) µs"' "$c/$b/new/estimates.json"
 //!   done; done
@@ -53,6 +53,7 @@ use chatdrop_channels::messenger::{MessengerConfig, MessengerWebhook};
 use chatdrop_channels::signature::{constant_time_eq, hmac_sha256, verify_hmac_sha256_hex};
 use chatdrop_channels::sms::{SmsConfig, SmsWebhook};
 use chatdrop_channels::telegram::{TelegramConfig, TelegramWebhook};
+use chatdrop_channels::viber::{ViberConfig, ViberWebhook};
 use chatdrop_channels::wechat::{WechatConfig, WechatWebhook};
 use chatdrop_channels::whatsapp::{WhatsappConfig, WhatsappWebhook};
 use chatdrop_channels::{Webhook, WebhookOutcome, WebhookRequest};
@@ -79,6 +80,7 @@ const LINE_BOT_USER_ID: &str = "U0123456789abcdef0123456789abcdef";
 const WECHAT_TOKEN: &str = "devwechattoken";
 const WECHAT_ACCOUNT_ID: &str = "gh_chatdrop_dev";
 const TWILIO_AUTH_TOKEN: &str = "dev-twilio-auth-token";
+const VIBER_AUTH_TOKEN: &str = chatdrop_config::dev::VIBER_AUTH_TOKEN_VALUE;
 const TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 const SMS_FROM: &str = "+15550002222";
 
@@ -95,6 +97,7 @@ struct Adapters {
     line: LineWebhook,
     wechat: WechatWebhook,
     sms: SmsWebhook,
+    viber: ViberWebhook,
 }
 
 impl Adapters {
@@ -132,6 +135,12 @@ impl Adapters {
                     auth_token: TWILIO_AUTH_TOKEN.into(),
                 },
             },
+            viber: ViberWebhook {
+                config: ViberConfig {
+                    auth_token: VIBER_AUTH_TOKEN.into(),
+                    sender_name: "chatdrop".into(),
+                },
+            },
         }
     }
 
@@ -143,6 +152,7 @@ impl Adapters {
             Channel::Line => &self.line,
             Channel::Wechat => &self.wechat,
             Channel::Sms => &self.sms,
+            Channel::Viber => &self.viber,
         }
     }
 }
@@ -410,6 +420,24 @@ fn typical_webhook(channel: Channel) -> Signed {
                 body.into_bytes(),
             )
         }
+        Channel::Viber => {
+            let body = json_body(json!({
+                "event": "message", "timestamp": now * 1000, "chat_hostname": "SN-376_",
+                "message_token": id, "silent": false,
+                "sender": {"id": "01234567890A=", "name": "Jane", "language": "en", "country": "GB", "api_version": 10},
+                "message": {"type": "text", "text": TEXT}
+            }));
+            let signature = hmac_sha256_hex(VIBER_AUTH_TOKEN, &body);
+            Signed::new(
+                channel,
+                None,
+                &[
+                    ("content-type", "application/json".into()),
+                    ("x-viber-content-signature", signature),
+                ],
+                body,
+            )
+        }
     }
 }
 
@@ -512,6 +540,12 @@ fn signature_only(signed: &Signed) -> bool {
             .unwrap_or_default();
             constant_time_eq(&expected, &presented)
         }
+        Channel::Viber => verify_hmac_sha256_hex(
+            VIBER_AUTH_TOKEN.as_bytes(),
+            &signed.body,
+            header("x-viber-content-signature"),
+        )
+        .is_ok(),
         Channel::Sms => {
             // The form is decoded before the signature is checked; that part is parsing.
             let params = sms_params(&signed.body);

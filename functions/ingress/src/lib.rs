@@ -9,6 +9,7 @@
 //! |-------------------------------------------|--------|
 //! | messages queued (or nothing to queue)     | 200 with the platform's acknowledgement (`ok`, WeChat's `success`, empty TwiML) |
 //! | subscription check passed (WhatsApp, Messenger, WeChat GET) | 200 with the challenge |
+//! | an event the platform wants answered in the response (Viber's `conversation_started`) | 200 with the adapter's body (the welcome message), nothing queued |
 //! | authentic but unreadable payload          | 200, logged: a redelivery cannot fix it |
 //! | missing or wrong signature / secret token | 401, nothing queued |
 //! | wrong verify token                        | 403    |
@@ -142,6 +143,11 @@ async fn receive(
             return Ok(respond(StatusCode::OK, challenge));
         }
         Ok(WebhookOutcome::Messages(messages)) => messages,
+        Ok(WebhookOutcome::Respond { content_type, body }) => {
+            // The answer is the platform's to read (Viber's welcome message): nothing queued.
+            tracing::info!("answered in the response");
+            return Ok(respond_as(StatusCode::OK, content_type, body));
+        }
         Err(WebhookError::Unauthorized(why)) => {
             tracing::warn!(reason = why, "webhook refused");
             return Ok(respond(StatusCode::UNAUTHORIZED, "unauthorized"));

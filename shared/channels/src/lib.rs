@@ -25,6 +25,7 @@ pub mod signature;
 pub mod sms;
 pub mod telegram;
 mod text;
+pub mod viber;
 pub mod wechat;
 pub mod whatsapp;
 
@@ -65,6 +66,12 @@ pub enum WebhookOutcome {
     Challenge(String),
     /// Zero or more customer events, in the order the platform sent them.
     Messages(Vec<InboundMessage>),
+    /// An answer the platform reads from the HTTP response itself (Viber's welcome message to
+    /// a `conversation_started`): 200 with this body, nothing queued.
+    Respond {
+        content_type: &'static str,
+        body: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -29,6 +29,7 @@ use chatdrop_channels::line::{LineConfig, LineWebhook};
 use chatdrop_channels::messenger::{MessengerConfig, MessengerWebhook};
 use chatdrop_channels::sms::{SmsConfig, SmsWebhook};
 use chatdrop_channels::telegram::{TelegramConfig, TelegramWebhook};
+use chatdrop_channels::viber::{ViberConfig, ViberWebhook};
 use chatdrop_channels::wechat::{WechatConfig, WechatWebhook};
 use chatdrop_channels::whatsapp::{WhatsappConfig, WhatsappWebhook};
 use chatdrop_channels::{Webhook, WebhookError, WebhookOutcome, WebhookRequest};
@@ -52,6 +53,7 @@ const TELEGRAM_SECRET: &str = "telegram-secret-token-for-properties";
 const LINE_SECRET: &str = "line-channel-secret-for-properties";
 const WECHAT_TOKEN: &str = "wechat-token-for-properties";
 const TWILIO_TOKEN: &str = "twilio-auth-token-for-properties";
+const VIBER_TOKEN: &str = "viber-auth-token-for-properties";
 
 const URL: &str = "https://shop.example.com/webhooks/test";
 const JSON: &[u8] = b"application/json";
@@ -82,6 +84,17 @@ fn line() -> LineWebhook {
     LineWebhook::new(LineConfig {
         channel_secret: LINE_SECRET.into(),
     })
+}
+
+fn viber() -> ViberWebhook {
+    ViberWebhook::new(ViberConfig {
+        auth_token: VIBER_TOKEN.into(),
+        sender_name: "shop".into(),
+    })
+}
+
+fn viber_signature(body: &[u8]) -> String {
+    hex::encode(hmac_sha256(VIBER_TOKEN, body))
 }
 
 fn wechat() -> WechatWebhook {
@@ -476,6 +489,11 @@ proptest! {
     }
 
     #[test]
+    fn viber_refuses_garbage(g in garbage()) {
+        garbage_is_refused(&viber(), &g)?;
+    }
+
+    #[test]
     fn wechat_refuses_garbage(g in garbage()) {
         garbage_is_refused(&wechat(), &g)?;
     }
@@ -610,6 +628,38 @@ proptest! {
         let m = only_message(post(&line(), &pairs, None, URL, &body));
         prop_assert_eq!(m.conversation, ConversationId::new(Channel::Line, user));
         prop_assert_eq!(m.event_id, event_id);
+        prop_assert_eq!(m.content, InboundContent::Text { body: text });
+    }
+
+    #[test]
+    fn viber_genuine_signature_verifies(body in body()) {
+        let signature = viber_signature(&body);
+        let pairs = [("x-viber-content-signature", signature.as_bytes()), ("content-type", JSON)];
+        let result = post(&viber(), &pairs, None, URL, &body);
+        prop_assert!(!is_unauthorized(&result), "{result:?}");
+    }
+
+    /// Any text, any user id, any 64-bit token: what the customer typed arrives as typed (a
+    /// text starting with the tap prefix is a tap, by design), under the token as its id.
+    #[test]
+    fn viber_signed_text_arrives_intact(
+        user in "[A-Za-z0-9+/]{22}==",
+        token in any::<u64>(),
+        text in any::<String>(),
+    ) {
+        prop_assume!(!text.starts_with(chatdrop_channels::viber::TAP_PREFIX));
+        let body = serde_json::to_vec(&json!({
+            "event": "message", "timestamp": 1700000000000_i64, "chat_hostname": "SN-1_",
+            "message_token": token,
+            "sender": {"id": user, "name": "N", "language": "en", "api_version": 10},
+            "message": {"type": "text", "text": text},
+            "silent": false,
+        })).unwrap();
+        let signature = viber_signature(&body);
+        let pairs = [("x-viber-content-signature", signature.as_bytes()), ("content-type", JSON)];
+        let m = only_message(post(&viber(), &pairs, None, URL, &body));
+        prop_assert_eq!(m.conversation, ConversationId::new(Channel::Viber, user));
+        prop_assert_eq!(m.event_id, token.to_string());
         prop_assert_eq!(m.content, InboundContent::Text { body: text });
     }
 
@@ -803,6 +853,24 @@ proptest! {
         let (signature, body) = mutated.unwrap();
         let pairs = [("x-line-signature", signature.as_bytes()), ("content-type", JSON)];
         let result = post(&line(), &pairs, None, URL, &body);
+        prop_assert!(is_unauthorized(&result), "{part:?}: {result:?}");
+    }
+
+    #[test]
+    fn viber_any_change_is_unauthorized(
+        body in prop::collection::vec(any::<u8>(), 1..300),
+        part in part(),
+        at in any::<Index>(),
+        bits in any::<u8>(),
+    ) {
+        let encode = |mac: &[u8]| hex::encode(mac);
+        let mutated = mutated_hmac_request(
+            &body, part, at, bits, |b| hmac_sha256(VIBER_TOKEN, b), encode, Some(0),
+        );
+        prop_assume!(mutated.is_some());
+        let (signature, body) = mutated.unwrap();
+        let pairs = [("x-viber-content-signature", signature.as_bytes()), ("content-type", JSON)];
+        let result = post(&viber(), &pairs, None, URL, &body);
         prop_assert!(is_unauthorized(&result), "{part:?}: {result:?}");
     }
 

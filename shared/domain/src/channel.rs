@@ -20,16 +20,18 @@ pub enum Channel {
     Line,
     Wechat,
     Sms,
+    Viber,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 6] = [
+    pub const ALL: [Channel; 7] = [
         Channel::Whatsapp,
         Channel::Telegram,
         Channel::Messenger,
         Channel::Line,
         Channel::Wechat,
         Channel::Sms,
+        Channel::Viber,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +42,7 @@ impl Channel {
             Channel::Line => "line",
             Channel::Wechat => "wechat",
             Channel::Sms => "sms",
+            Channel::Viber => "viber",
         }
     }
 
@@ -59,7 +62,7 @@ impl fmt::Display for Channel {
 pub struct ConversationId {
     pub channel: Channel,
     /// The platform's id for the customer (wa_id, Telegram chat id, Messenger PSID, LINE user
-    /// id, WeChat OpenID, the SMS sender's number). May be a phone number.
+    /// id, WeChat OpenID, the SMS sender's number, the Viber user id). May be a phone number.
     pub customer: String,
 }
 

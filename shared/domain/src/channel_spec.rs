@@ -1,6 +1,6 @@
 //! The channel registry: every fact about a chat platform that is data rather than code.
 //!
-//! chatdrop speaks six platforms, and each one brings a handful of facts that several parts of
+//! chatdrop speaks seven platforms, and each one brings a handful of facts that several parts of
 //! the system need: the secrets a function must load to verify its webhooks or call its API,
 //! the public settings a deployment gives it (an API base, a sender number), the pace its API
 //! takes, whether the id it gives a customer is a phone number, and its rules for writing to a
@@ -121,6 +121,9 @@ pub mod vars {
     pub const TWILIO_API_BASE: &str = "CHATDROP_TWILIO_API_BASE";
     pub const TWILIO_ACCOUNT_SID: &str = "CHATDROP_TWILIO_ACCOUNT_SID";
     pub const SMS_FROM: &str = "CHATDROP_SMS_FROM";
+    pub const VIBER_AUTH_TOKEN: &str = "CHATDROP_VIBER_AUTH_TOKEN";
+    pub const VIBER_API_BASE: &str = "CHATDROP_VIBER_API_BASE";
+    pub const VIBER_SENDER_NAME: &str = "CHATDROP_VIBER_SENDER_NAME";
 }
 
 const fn rate(per_second: u32, per_chat_per_second: Option<u32>) -> SendRate {
@@ -293,6 +296,32 @@ pub const SMS: ChannelSpec = ChannelSpec {
     sending: SendingRules::NO_WINDOW,
 };
 
+// Viber: `send_message` allows at most 100 messages to one user per hour without a reply
+// (the adapter's `classify` reads status 12 as a rate limit), and publishes no per-second
+// figure for one-to-one sends; `broadcast_message` takes 500 requests per 10 s, so 50/s is a
+// pace Viber's own numbers bear. There is no window: a subscriber may be written to at any
+// time; messages outside a 24-hour session are billed, not refused.
+// <https://developers.viber.com/docs/api/rest-bot-api/#send-message>
+// <https://help.viber.com/hc/en-us/articles/15247629658525-Bot-commercial-model>
+pub const VIBER: ChannelSpec = ChannelSpec {
+    channel: Channel::Viber,
+    display_name: "Viber",
+    // One token does both: Viber signs callbacks with the auth token the API takes.
+    secrets: &[secret(vars::VIBER_AUTH_TOKEN, Side::Both)],
+    settings: &[
+        url(vars::VIBER_API_BASE, "https://chatapi.viber.com"),
+        // `sender.name` is required on every message, at most 28 characters.
+        Setting {
+            env: vars::VIBER_SENDER_NAME,
+            value: SettingValue::Default("chatdrop"),
+            url: false,
+        },
+    ],
+    default_rate: rate(50, None),
+    customer_id_is_phone: false,
+    sending: SendingRules::NO_WINDOW,
+};
+
 impl Channel {
     /// This platform's entry in the registry.
     pub const fn spec(self) -> &'static ChannelSpec {
@@ -303,6 +332,7 @@ impl Channel {
             Channel::Line => &LINE,
             Channel::Wechat => &WECHAT,
             Channel::Sms => &SMS,
+            Channel::Viber => &VIBER,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The six chat platforms of the local stack, one file each holding both sides of it: the
+//! The seven chat platforms of the local stack, one file each holding both sides of it: the
 //! customer's signed webhooks and the fake API that records what chatdrop sends.
 //!
 //! Every file reads alike, in three parts:
@@ -24,6 +24,7 @@ pub mod line;
 pub mod messenger;
 pub mod sms;
 pub mod telegram;
+pub mod viber;
 pub mod wechat;
 pub mod whatsapp;
 
