@@ -8,13 +8,14 @@
 //! adapter must be added.
 //!
 //! Functions never build an adapter by hand: they load the config and secrets, then call
-//! [`webhook`] or [`sender`] for the channels the deployment serves.
+//! [`webhook`] or [`sender`] for the channels the deployment serves, and the conversation
+//! functions [`profiles`] for the channels whose profile API tells a customer's language.
 
 use crate::outbound::Outbound;
 use crate::{Webhook, line, messenger, sms, telegram, wechat, whatsapp};
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::clock::Clock;
-use chatdrop_domain::ports::TokenCache;
+use chatdrop_domain::ports::{CustomerProfiles, TokenCache};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -70,5 +71,21 @@ pub fn sender(channel: Channel, values: &Values, deps: &SenderDeps) -> Box<dyn O
         Channel::Line => Box::new(line::sender(values, deps)),
         Channel::Wechat => Box::new(wechat::sender(values, deps)),
         Channel::Sms => Box::new(sms::sender(values, deps)),
+    }
+}
+
+/// The profile lookup of `channel`, from the same settings and outbound secrets as its sender;
+/// `None` for a platform whose webhook already says the customer's language (Telegram's
+/// `language_code`) or whose API has no profile language (WhatsApp, SMS).
+pub fn profiles(
+    channel: Channel,
+    values: &Values,
+    deps: &SenderDeps,
+) -> Option<Box<dyn CustomerProfiles>> {
+    match channel {
+        Channel::Line => Some(Box::new(line::profiles(values, deps))),
+        Channel::Messenger => Some(Box::new(messenger::profiles(values, deps))),
+        Channel::Wechat => Some(Box::new(wechat::profiles(values, deps))),
+        Channel::Whatsapp | Channel::Telegram | Channel::Sms => None,
     }
 }
