@@ -89,3 +89,23 @@ pub fn profiles(
         Channel::Whatsapp | Channel::Telegram | Channel::Sms => None,
     }
 }
+
+/// Every profile lookup of `channels` (each with its outbound values, by variable name), on one
+/// HTTP client of their own and the shared token cache: what a conversation function asks a new
+/// customer's locale of. Channels without a profile API answer "unknown".
+pub fn profile_lookups(
+    channels: Vec<(Channel, Vec<(&'static str, String)>)>,
+    tokens: Arc<dyn TokenCache>,
+) -> Arc<dyn CustomerProfiles> {
+    let deps = SenderDeps {
+        // Each lookup has its own shorter limit (`profiles::PROFILE_TIMEOUT`).
+        client: crate::http_client(std::time::Duration::from_secs(10)),
+        tokens,
+        clock: chatdrop_domain::clock::system(),
+    };
+    Arc::new(crate::Profiles::new(channels.into_iter().filter_map(
+        |(channel, values)| {
+            profiles(channel, &Values::new(values), &deps).map(|lookup| (channel, lookup))
+        },
+    )))
+}
