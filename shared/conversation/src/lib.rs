@@ -218,3 +218,46 @@ impl CustomerProfiles for Bounded {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A platform that takes `delay` to answer `locale`.
+    struct Slow {
+        delay: Duration,
+        locale: &'static str,
+    }
+
+    impl CustomerProfiles for Slow {
+        fn locale<'a>(&'a self, _: &'a ConversationId) -> ProfileFuture<'a> {
+            Box::pin(async move {
+                tokio::time::sleep(self.delay).await;
+                Ok(Some(self.locale.to_string()))
+            })
+        }
+    }
+
+    // Real time (tokio's paused clock needs its `test-util` feature, which every workspace
+    // build would then compile in): a second and a half.
+    #[tokio::test]
+    async fn a_lookup_past_the_deadline_is_a_timeout() {
+        let line = ConversationId::new(Channel::Line, "U1");
+        let quick = Bounded(Arc::new(Slow {
+            delay: Duration::from_millis(200),
+            locale: "th",
+        }));
+        assert_eq!(quick.locale(&line).await, Ok(Some("th".into())));
+        let stuck = Bounded(Arc::new(Slow {
+            delay: PROFILE_DEADLINE * 10,
+            locale: "th",
+        }));
+        let started = std::time::Instant::now();
+        assert_eq!(stuck.locale(&line).await, Err(ProfileError::TimedOut));
+        let took = started.elapsed();
+        assert!(
+            took >= PROFILE_DEADLINE && took < PROFILE_DEADLINE * 2,
+            "{took:?}"
+        );
+    }
+}
