@@ -5,7 +5,7 @@
 
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_e2e::{Harness, OutboxEntry, Platform};
-use serde_json::json;
+use xtask::fakes::Profile;
 use xtask::transcript::shown_text;
 
 fn text_of(replies: &[OutboxEntry]) -> String {
@@ -25,14 +25,15 @@ async fn maison(test: &str) -> Harness {
 
 /// Sets what `channel`'s profile API says of `user` on the stack's fakes.
 async fn set_profile(h: &Harness, channel: &str, user: &str, locale: Option<&str>, fail: bool) {
-    let status = reqwest::Client::new()
-        .post(format!("{}/_control/profile", h.stack.fakes_url))
-        .json(&json!({"channel": channel, "user": user, "locale": locale, "fail": fail}))
-        .send()
+    let profile = Profile {
+        channel: channel.into(),
+        user: user.into(),
+        locale: locale.map(str::to_string),
+        fail,
+    };
+    xtask::fakes::set_profile(&reqwest::Client::new(), &h.stack.fakes_url, &profile)
         .await
-        .unwrap()
-        .status();
-    assert_eq!(status, 204);
+        .expect("the fakes take the profile");
 }
 
 /// Greets with "hi" and expects the welcome in `lang`.

@@ -147,7 +147,7 @@ pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
         .route("/_control/storm", post(add_storm))
         .route("/_control/latency", post(set_latency))
         .route("/_control/refused", get(refused))
-        .route("/_control/profile", post(set_profile))
+        .route("/_control/profile", post(profile_control))
         .with_state(Fakes::default())
 }
 
@@ -259,7 +259,22 @@ impl Fakes {
     }
 }
 
-async fn set_profile(State(fakes): State<Fakes>, Json(profile): Json<Profile>) -> StatusCode {
+/// Sets a customer's profile on the fakes at `fakes_url` (`POST /_control/profile`): how a
+/// test or the demo gives a LINE customer in Bangkok an app set to Thai.
+pub async fn set_profile(
+    http: &reqwest::Client,
+    fakes_url: &str,
+    profile: &Profile,
+) -> Result<(), Error> {
+    http.post(format!("{fakes_url}/_control/profile"))
+        .json(profile)
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+async fn profile_control(State(fakes): State<Fakes>, Json(profile): Json<Profile>) -> StatusCode {
     let answer = if profile.fail {
         ProfileAnswer::Failed
     } else {
