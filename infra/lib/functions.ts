@@ -91,7 +91,8 @@ export interface FunctionSpec {
  * `shared/store`: GetItem (the marker and the session, `store/src/session.rs`), Query (the
  * `CATALOG` partition, `store/src/catalog.rs`), TransactWriteItems of two conditional Puts (the
  * marker and the session: PutItem), UpdateItem (`mark_done`, and a delivery report's status on
- * the thread, `store/src/thread.rs`). No Scan, DeleteItem or batch call: these roles cannot
+ * the thread, `store/src/thread.rs`), and the WeChat access token a profile lookup shares with
+ * notify (GetItem, a conditional UpdateItem lease, PutItem: `TokenCache` in `thread.rs`). No Scan, DeleteItem or batch call: these roles cannot
  * list the whole table (orders, phone numbers) or delete from it.
  */
 export const CONVERSATION_TABLE: TableAction[] = ['GetItem', 'Query', 'PutItem', 'UpdateItem'];

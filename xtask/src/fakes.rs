@@ -17,6 +17,12 @@
 //!   `GET /_control/refused` counts those refusals; `POST /_control/latency` makes it answer
 //!   each call only after a delay (a slow platform). Every fake applies them through
 //!   [`Fakes::injected`] once the caller's credentials check out, so all six behave alike.
+//! - **Customers' profiles.** `POST /_control/profile` sets the language a customer's app is
+//!   set to ([`Profile`]: `"th"` on LINE, `"pt_BR"` on Messenger, `"zh_CN"` on WeChat), which
+//!   the LINE, Messenger and WeChat fakes serve from their profile APIs in the platform's own
+//!   shape ([`Fakes::profile_locale`]). A customer no test set has no language there, so the
+//!   stack answers as it would without profiles. Profile lookups are not recorded and take no
+//!   injected trouble: a fault queued for a channel is meant for its sends.
 //!
 //! [`spawn_with_throughput`] also gives the WhatsApp fake a business number's throughput tier
 //! (80 or 1,000 messages a second; see [`crate::platform::whatsapp`]), for the benches. The
@@ -80,6 +86,27 @@ pub struct Latency {
     pub ms: u64,
 }
 
+/// A customer's language on their platform's profile: `POST /_control/profile`. `locale`
+/// `None` forgets it; `fail` makes the platform answer the lookup with its error instead.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Profile {
+    pub channel: String,
+    /// The platform's id of the customer (LINE user id, PSID, OpenID).
+    pub user: String,
+    pub locale: Option<String>,
+    #[serde(default)]
+    pub fail: bool,
+}
+
+/// What a fake's profile API answers for one customer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProfileAnswer {
+    /// The profile, with the customer's language if a test set one.
+    Found(Option<String>),
+    /// The platform's error, as a test asked.
+    Failed,
+}
+
 #[derive(Default)]
 struct Records {
     outbox: Vec<OutboxEntry>,
@@ -90,6 +117,8 @@ struct Records {
     latency: std::collections::HashMap<String, u64>,
     /// Calls refused by a storm, per channel.
     refused: std::collections::HashMap<String, u64>,
+    /// Per (channel, user): what their profile says.
+    profiles: std::collections::HashMap<(String, String), ProfileAnswer>,
 }
 
 /// The fakes' shared state, the recorder every platform's routes are handed: the outbox, and
@@ -119,6 +148,7 @@ pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
         .route("/_control/storm", post(add_storm))
         .route("/_control/latency", post(set_latency))
         .route("/_control/refused", get(refused))
+        .route("/_control/profile", post(profile_control))
         .with_state(Fakes::default())
 }
 
@@ -214,6 +244,50 @@ impl Fakes {
         });
         seq
     }
+}
+
+impl Fakes {
+    /// What `channel`'s profile API answers for `user`: their language as a test set it, or a
+    /// profile without one.
+    pub fn profile_locale(&self, channel: &str, user: &str) -> ProfileAnswer {
+        self.records
+            .lock()
+            .expect("records lock")
+            .profiles
+            .get(&(channel.to_string(), user.to_string()))
+            .cloned()
+            .unwrap_or(ProfileAnswer::Found(None))
+    }
+}
+
+/// Sets a customer's profile on the fakes at `fakes_url` (`POST /_control/profile`): how a
+/// test or the demo gives a LINE customer in Bangkok an app set to Thai.
+pub async fn set_profile(
+    http: &reqwest::Client,
+    fakes_url: &str,
+    profile: &Profile,
+) -> Result<(), Error> {
+    http.post(format!("{fakes_url}/_control/profile"))
+        .json(profile)
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+async fn profile_control(State(fakes): State<Fakes>, Json(profile): Json<Profile>) -> StatusCode {
+    let answer = if profile.fail {
+        ProfileAnswer::Failed
+    } else {
+        ProfileAnswer::Found(profile.locale)
+    };
+    fakes
+        .records
+        .lock()
+        .expect("records lock")
+        .profiles
+        .insert((profile.channel, profile.user), answer);
+    StatusCode::NO_CONTENT
 }
 
 /// The injected failure as an HTTP answer (status, JSON body, `Retry-After`).

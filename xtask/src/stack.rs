@@ -213,7 +213,18 @@ impl LocalStack {
         let config = Config::from_vars(&vars)?;
         let secrets = FixedSecrets(secrets_map);
         let ingress = Arc::new(ingress::Ingress::new(&config, &secrets, &aws).await?);
-        let conversations = Arc::new(ConversationApp::new(&config, &aws));
+        // As the deployed catalog and cart functions: a new customer's locale from the LINE,
+        // Messenger and WeChat fakes' profile APIs.
+        let conversations = Arc::new(
+            ConversationApp::new(&config, &aws)
+                .with_platform_profiles(
+                    &config,
+                    &aws,
+                    &secrets,
+                    chatdrop_channels::registry::profile_lookups,
+                )
+                .await?,
+        );
         let notify = Arc::new(notify::Notify::new(&config, &secrets, &aws).await?);
         let payment = Arc::new(payment::Payment::new(&config, &secrets, &aws).await?);
         let payment_webhook =

@@ -10,7 +10,9 @@
 //!   [`WebhookError::Unauthorized`] and nothing else happens.
 //! - Outbound: each module's sender implements [`Outbound`]; [`Senders`] holds the enabled
 //!   ones and dispatches on the conversation's channel.
-//! - [`registry`] builds both from a channel's settings and secrets, as the domain's channel
+//! - Profiles: each platform with a profile API answers the domain's `CustomerProfiles` port
+//!   (the customer's language); [`Profiles`] holds the enabled ones ([`profiles`]).
+//! - [`registry`] builds all three from a channel's settings and secrets, as the domain's channel
 //!   registry (`chatdrop_domain::channel_spec`) lists them.
 
 #[cfg(test)]
@@ -20,6 +22,7 @@ pub mod line;
 pub mod messenger;
 mod meta;
 pub mod outbound;
+pub mod profiles;
 pub mod registry;
 pub mod signature;
 pub mod sms;
@@ -124,6 +127,7 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
 }
 
 pub use outbound::{Outbound, SendFuture, Senders};
+pub use profiles::Profiles;
 pub(crate) use text::{split_text, truncate_chars};
 
 /// A local HTTP server for the senders' tests: records every request and answers each with one
@@ -170,6 +174,8 @@ pub(crate) mod test_server {
     pub(crate) struct Recorded {
         pub method: http::Method,
         pub path: String,
+        /// The raw query string, without `?`.
+        pub query: Option<String>,
         pub headers: http::HeaderMap,
         pub body: serde_json::Value,
         /// The body as sent, for what is not JSON (Twilio's form posts).
@@ -206,6 +212,7 @@ pub(crate) mod test_server {
         let recorded = Recorded {
             method,
             path: uri.path().to_string(),
+            query: uri.query().map(str::to_string),
             headers,
             body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
             raw: body,

@@ -8,13 +8,14 @@
 //! adapter must be added.
 //!
 //! Functions never build an adapter by hand: they load the config and secrets, then call
-//! [`webhook`] or [`sender`] for the channels the deployment serves.
+//! [`webhook`] or [`sender`] for the channels the deployment serves, and the conversation
+//! functions [`profiles`] for the channels whose profile API tells a customer's language.
 
 use crate::outbound::Outbound;
 use crate::{Webhook, line, messenger, sms, telegram, viber, wechat, whatsapp};
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::clock::Clock;
-use chatdrop_domain::ports::TokenCache;
+use chatdrop_domain::ports::{CustomerProfiles, TokenCache};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -73,4 +74,40 @@ pub fn sender(channel: Channel, values: &Values, deps: &SenderDeps) -> Box<dyn O
         Channel::Sms => Box::new(sms::sender(values, deps)),
         Channel::Viber => Box::new(viber::sender(values, deps)),
     }
+}
+
+/// The profile lookup of `channel`, from the same settings and outbound secrets as its sender;
+/// `None` for a platform whose webhook already says the customer's language (Telegram's
+/// `language_code`) or whose API has no profile language (WhatsApp, SMS).
+pub fn profiles(
+    channel: Channel,
+    values: &Values,
+    deps: &SenderDeps,
+) -> Option<Box<dyn CustomerProfiles>> {
+    match channel {
+        Channel::Line => Some(Box::new(line::profiles(values, deps))),
+        Channel::Messenger => Some(Box::new(messenger::profiles(values, deps))),
+        Channel::Wechat => Some(Box::new(wechat::profiles(values, deps))),
+        Channel::Whatsapp | Channel::Telegram | Channel::Sms => None,
+    }
+}
+
+/// Every profile lookup of `channels` (each with its outbound values, by variable name), on one
+/// HTTP client of their own and the shared token cache: what a conversation function asks a new
+/// customer's locale of. Channels without a profile API answer "unknown".
+pub fn profile_lookups(
+    channels: Vec<(Channel, Vec<(&'static str, String)>)>,
+    tokens: Arc<dyn TokenCache>,
+) -> Arc<dyn CustomerProfiles> {
+    let deps = SenderDeps {
+        // Each lookup has its own shorter limit (`profiles::PROFILE_TIMEOUT`).
+        client: crate::http_client(std::time::Duration::from_secs(10)),
+        tokens,
+        clock: chatdrop_domain::clock::system(),
+    };
+    Arc::new(crate::Profiles::new(channels.into_iter().filter_map(
+        |(channel, values)| {
+            profiles(channel, &Values::new(values), &deps).map(|lookup| (channel, lookup))
+        },
+    )))
 }

@@ -4,18 +4,33 @@
 //! [`InboundMessage`], run it through the domain's idempotent [`process`] with their
 //! [`Handler`], and report partial batch failures. Only the handler differs, so the code lives
 //! here once and each function's `lib.rs` names its handler.
+//!
+//! A new customer's language may come from their platform profile (LINE, Messenger, WeChat):
+//! the lookups are channel adapters, which this crate does not depend on, so a function hands
+//! in the builder ([`ConversationApp::from_env_with_profiles`]) and this crate bounds every
+//! lookup by [`PROFILE_DEADLINE`] on top of the adapters' own HTTP limit (a WeChat lookup may
+//! first wait for another caller refreshing the access token).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use chatdrop_config::{Config, Secrets};
+use chatdrop_config::{
+    Config, ConfigError, SecretSource, Secrets, channel_secrets, channel_values,
+};
 use chatdrop_domain::action::Handler;
+use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::channel_spec::Side;
 use chatdrop_domain::delivery::DeliveryLog;
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
-use chatdrop_domain::process::{Handled, process};
+use chatdrop_domain::ports::{
+    CustomerProfiles, NoProfiles, ProfileError, ProfileFuture, TokenCache,
+};
+use chatdrop_domain::process::{Handled, process_with_profiles};
 use chatdrop_queue::Source;
 use chatdrop_queue::SqsQueues;
 use chatdrop_queue::fifo::{Deadline, RecordResult, process_in_order, receive_count};
 use chatdrop_store::DynamoStore;
+use std::sync::Arc;
+use std::time::Duration;
 use tracing::Instrument;
 
 /// A conversation function's adapters, built once per cold start.
@@ -23,7 +38,19 @@ pub struct ConversationApp {
     pub store: DynamoStore,
     pub queues: SqsQueues,
     pub default_lang: Lang,
+    /// Where a new customer's locale is looked up; [`NoProfiles`] unless a function adds them.
+    pub profiles: Arc<dyn CustomerProfiles>,
 }
+
+/// Builds the profile lookups from the served channels with their outbound values (by variable
+/// name) and the shared token cache: `chatdrop_channels::registry::profile_lookups`.
+pub type ProfileBuilder = fn(
+    Vec<(Channel, Vec<(&'static str, String)>)>,
+    Arc<dyn TokenCache>,
+) -> Arc<dyn CustomerProfiles>;
+
+/// The longest a profile lookup may hold up a first answer, whatever the adapter does inside.
+pub const PROFILE_DEADLINE: Duration = Duration::from_millis(1500);
 
 impl ConversationApp {
     pub fn new(config: &Config, aws: &aws_config::SdkConfig) -> Self {
@@ -32,7 +59,52 @@ impl ConversationApp {
             queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone())
                 .with_dead_letters(config.dead_letters.clone()),
             default_lang: config.default_lang,
+            profiles: Arc::new(NoProfiles),
         }
+    }
+
+    /// The app asking `profiles` for new customers' locales, each lookup within
+    /// [`PROFILE_DEADLINE`].
+    pub fn with_profiles(mut self, profiles: Arc<dyn CustomerProfiles>) -> Self {
+        self.profiles = Arc::new(Bounded(profiles));
+        self
+    }
+
+    /// The app with the profile lookups `build` makes from the served channels' settings and
+    /// outbound secrets (the same ones `notify` sends with), read from `secrets`.
+    pub async fn with_platform_profiles(
+        self,
+        config: &Config,
+        aws: &aws_config::SdkConfig,
+        secrets: &impl SecretSource,
+        build: ProfileBuilder,
+    ) -> Result<Self, ConfigError> {
+        let (secrets, _) =
+            Secrets::load_with_id_key(secrets, &channel_secrets(config, Side::Outbound)).await?;
+        let channels = config
+            .channels
+            .iter()
+            .map(|&c| (c, channel_values(config, &secrets, c, Side::Outbound)))
+            .collect();
+        // The token cache is the table's, as notify's is: a WeChat token fetched by either
+        // function serves both.
+        let tokens: Arc<dyn TokenCache> = Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(aws),
+            &config.table,
+        ));
+        Ok(self.with_profiles(build(channels, tokens)))
+    }
+
+    /// [`ConversationApp::from_env`] with the platforms' profile lookups.
+    pub async fn from_env_with_profiles(
+        build: ProfileBuilder,
+    ) -> Result<Self, lambda_runtime::Error> {
+        let config = Config::from_env()?;
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let source = chatdrop_config::secret_source(&aws);
+        Ok(ConversationApp::new(&config, &aws)
+            .with_platform_profiles(&config, &aws, &source, build)
+            .await?)
     }
 
     /// Reads the configuration and the identifier key (queue group ids and log fields name
@@ -103,12 +175,13 @@ pub async fn consume(
                     return RecordResult::Retry(e.into());
                 }
             }
-            match process(
+            match process_with_profiles(
                 handler,
                 &message,
                 &app.store,
                 &app.store,
                 &app.queues,
+                app.profiles.as_ref(),
                 app.default_lang,
             )
             .await
@@ -131,4 +204,60 @@ pub async fn consume(
     .await;
     app.queues.give_back(source, &processed.skipped).await;
     processed.response
+}
+
+/// Profile lookups cut off at [`PROFILE_DEADLINE`].
+struct Bounded(Arc<dyn CustomerProfiles>);
+
+impl CustomerProfiles for Bounded {
+    fn locale<'a>(&'a self, conversation: &'a ConversationId) -> ProfileFuture<'a> {
+        Box::pin(async move {
+            tokio::time::timeout(PROFILE_DEADLINE, self.0.locale(conversation))
+                .await
+                .unwrap_or(Err(ProfileError::TimedOut))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A platform that takes `delay` to answer `locale`.
+    struct Slow {
+        delay: Duration,
+        locale: &'static str,
+    }
+
+    impl CustomerProfiles for Slow {
+        fn locale<'a>(&'a self, _: &'a ConversationId) -> ProfileFuture<'a> {
+            Box::pin(async move {
+                tokio::time::sleep(self.delay).await;
+                Ok(Some(self.locale.to_string()))
+            })
+        }
+    }
+
+    // Real time (tokio's paused clock needs its `test-util` feature, which every workspace
+    // build would then compile in): a second and a half.
+    #[tokio::test]
+    async fn a_lookup_past_the_deadline_is_a_timeout() {
+        let line = ConversationId::new(Channel::Line, "U1");
+        let quick = Bounded(Arc::new(Slow {
+            delay: Duration::from_millis(200),
+            locale: "th",
+        }));
+        assert_eq!(quick.locale(&line).await, Ok(Some("th".into())));
+        let stuck = Bounded(Arc::new(Slow {
+            delay: PROFILE_DEADLINE * 10,
+            locale: "th",
+        }));
+        let started = std::time::Instant::now();
+        assert_eq!(stuck.locale(&line).await, Err(ProfileError::TimedOut));
+        let took = started.elapsed();
+        assert!(
+            took >= PROFILE_DEADLINE && took < PROFILE_DEADLINE * 2,
+            "{took:?}"
+        );
+    }
 }

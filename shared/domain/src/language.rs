@@ -6,7 +6,9 @@
 //!    message or any earlier one. It is remembered in the session and nothing overrides it: a
 //!    customer who picked English on a phone set to Japanese reads English.
 //! 2. **The platform's signal**: the locale the platform sends with the message (Telegram's
-//!    `language_code`), or one it told us earlier for this customer.
+//!    `language_code`), the one its profile API gives for a new customer (LINE's profile
+//!    `language`, Messenger's and WeChat's user profile, asked once per conversation: see
+//!    [`asks_profile`]), or one it told us earlier for this customer.
 //! 3. **The customer's words**: a keyword that belongs to one language ("hola", "สวัสดี",
 //!    "哈囉") at any time, or, while nothing better is known, the language a detector finds in
 //!    the first words (`whatlang`, <https://docs.rs/whatlang/0.18>) when it is sure: its
@@ -113,6 +115,26 @@ impl<'a> Clues<'a> {
             deployment,
         }
     }
+}
+
+/// Whether to ask the platform's profile of the customer for their locale before deciding:
+/// only on the conversation's first message (a session never saved, so the lookup is made once
+/// and its answer remembered with the session as [`LangSource::Platform`]), only when the
+/// message brings no locale and picks no language itself, and never for a customer leaving.
+///
+/// A profile with no usable locale, or a lookup that failed, is not asked again: the language
+/// then comes from the customer's words and the market, as it would on a platform without
+/// profiles.
+pub fn asks_profile(message: &InboundMessage, session: &Session, clues: &Clues<'_>) -> bool {
+    let firm = matches!(
+        clues.remembered,
+        Some((_, Some(LangSource::Chosen | LangSource::Platform)))
+    );
+    session.version == 0
+        && !firm
+        && clues.picked.is_none()
+        && clues.platform_locale.is_none()
+        && !matches!(message.content, InboundContent::OptOut)
 }
 
 /// The language for this message; see the module documentation for the order.
@@ -265,3 +287,7 @@ mod tests;
 #[cfg(test)]
 #[path = "language_flow_tests.rs"]
 mod flow_tests;
+
+#[cfg(test)]
+#[path = "profile_language_tests.rs"]
+mod profile_tests;

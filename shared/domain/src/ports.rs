@@ -294,3 +294,43 @@ pub trait SendThrottle: Send + Sync {
     fn admit<'a>(&'a self, key: &'a str, limit: u32)
     -> PortFuture<'a, Option<std::time::Duration>>;
 }
+
+/// Why a platform's profile of a customer could not be read. Nothing waits on a profile: the
+/// caller logs it and goes on as if the platform had said nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// The platform did not answer within the lookup's time limit.
+    #[error("the profile lookup timed out")]
+    TimedOut,
+    /// The platform answered with an error (a token it refused, a permission the page lacks),
+    /// or could not be reached.
+    #[error("the profile lookup failed: {0}")]
+    Failed(String),
+}
+
+/// A profile lookup's future: boxed, so the port can be held as a trait object over every
+/// enabled channel, as [`TokenCache`] is.
+pub type ProfileFuture<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Result<Option<String>, ProfileError>> + Send + 'a>>;
+
+/// What a platform's profile API tells about a customer that their messages do not: their
+/// language, on the platforms whose webhooks carry none (LINE, Messenger, WeChat).
+///
+/// A lookup is an HTTP call on the way to an answer, so [`crate::process`] makes it once per
+/// conversation (its first message) and remembers the result in the session.
+pub trait CustomerProfiles: Send + Sync {
+    /// The customer's locale in the platform's own spelling (`th`, `pt_BR`, `zh_CN`), or
+    /// `Ok(None)` when the platform has none for them (no consent, or no profile API).
+    fn locale<'a>(&'a self, conversation: &'a ConversationId) -> ProfileFuture<'a>;
+}
+
+/// No profile API anywhere: every customer's locale is unknown. For deployments and callers
+/// that do not look profiles up.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProfiles;
+
+impl CustomerProfiles for NoProfiles {
+    fn locale<'a>(&'a self, _conversation: &'a ConversationId) -> ProfileFuture<'a> {
+        Box::pin(async { Ok(None) })
+    }
+}

@@ -5,7 +5,10 @@
 //!
 //! 1. Look up the marker for (handler, event). Done: a redelivery, drop it. Present but not done:
 //!    an earlier attempt crashed after committing, so dispatch the stored effect again.
-//! 2. Otherwise load the session and the catalog and run the flow, a pure function.
+//! 2. Otherwise load the session and the catalog and run the flow, a pure function. On a
+//!    conversation's first message, the platform's profile of the customer is asked for their
+//!    locale first ([`CustomerProfiles`], see [`crate::language::asks_profile`]); a lookup that
+//!    fails only leaves the language to the other clues.
 //! 3. Commit the new session and the marker (holding the effect) in one transaction, conditional
 //!    on the session version and on the marker's absence.
 //! 4. Dispatch the effect (queue the reply, or hand the message to the other function); the
@@ -24,7 +27,8 @@ use crate::i18n::Lang;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::language::{self, Clues};
 use crate::ports::{
-    CatalogSource, CommitError, Dispatch, Effect, Marker, MarkerKey, PortError, SessionStore,
+    CatalogSource, CommitError, CustomerProfiles, Dispatch, Effect, Marker, MarkerKey, NoProfiles,
+    PortError, SessionStore,
 };
 use crate::reply::{Reply, ReplyBundle};
 use crate::shopping;
@@ -74,7 +78,8 @@ impl From<CommitError> for ProcessError {
     }
 }
 
-/// Runs `message` through `handler`'s flow with the sequence described above.
+/// Runs `message` through `handler`'s flow with the sequence described above, with no
+/// platform profiles to ask ([`process_with_profiles`] has them).
 pub async fn process<S, C, D>(
     handler: Handler,
     message: &InboundMessage,
@@ -87,6 +92,34 @@ where
     S: SessionStore,
     C: CatalogSource,
     D: Dispatch,
+{
+    process_with_profiles(
+        handler,
+        message,
+        store,
+        catalogs,
+        dispatch,
+        &NoProfiles,
+        default_lang,
+    )
+    .await
+}
+
+/// [`process`], asking `profiles` for a new customer's locale where the platform has one.
+pub async fn process_with_profiles<S, C, D, P>(
+    handler: Handler,
+    message: &InboundMessage,
+    store: &S,
+    catalogs: &C,
+    dispatch: &D,
+    profiles: &P,
+    default_lang: Lang,
+) -> Result<Handled, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    D: Dispatch,
+    P: CustomerProfiles + ?Sized,
 {
     // Delivery reports change nothing and answer nothing; the log line is their record.
     if let InboundContent::Status { .. } = message.content {
@@ -109,7 +142,16 @@ where
     let mut session = store.session(&message.conversation).await?;
     let before = session.clone();
     let market_lang = catalog.market_for(message.conversation.channel).lang;
-    let decision = language::decide(&Clues::of(message, &session, market_lang, default_lang));
+    let mut clues = Clues::of(message, &session, market_lang, default_lang);
+    let profile_locale = if language::asks_profile(message, &session, &clues) {
+        profile_locale(profiles, message).await
+    } else {
+        None
+    };
+    if clues.platform_locale.is_none() {
+        clues.platform_locale = profile_locale.as_deref();
+    }
+    let decision = language::decide(&clues);
     let lang = decision.lang;
     session.speak(decision);
     session.heard_from(message.sent_at);
@@ -162,6 +204,26 @@ where
     let handled = dispatch_effect(&effect, dispatch).await?;
     store.mark_done(&key).await?;
     Ok(handled)
+}
+
+/// The customer's locale from the platform's profile; a failed lookup is logged (the customer
+/// by pseudonym) and counts as no locale, so the answer goes out in the next clue's language.
+async fn profile_locale<P: CustomerProfiles + ?Sized>(
+    profiles: &P,
+    message: &InboundMessage,
+) -> Option<String> {
+    match profiles.locale(&message.conversation).await {
+        Ok(locale) => locale,
+        Err(e) => {
+            tracing::warn!(
+                channel = %message.conversation.channel,
+                customer = %message.conversation.hashed(),
+                error = %e,
+                "profile lookup failed; the language comes from the other clues"
+            );
+            None
+        }
+    }
 }
 
 async fn dispatch_effect<D: Dispatch>(effect: &Effect, dispatch: &D) -> Result<Handled, PortError> {

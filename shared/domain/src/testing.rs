@@ -6,7 +6,8 @@ use crate::channel::{Channel, ConversationId};
 use crate::dialogue::Session;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::ports::{
-    CatalogSource, CommitError, Dispatch, Effect, Marker, MarkerKey, PortError, SessionStore,
+    CatalogSource, CommitError, CustomerProfiles, Dispatch, Effect, Marker, MarkerKey, PortError,
+    ProfileError, ProfileFuture, SessionStore,
 };
 use crate::reply::ReplyBundle;
 use std::collections::HashMap;
@@ -188,5 +189,56 @@ impl Dispatch for Memory {
     async fn hand_off(&self, to: Handler, message: &InboundMessage) -> Result<(), PortError> {
         self.handoffs.lock().unwrap().push((to, message.clone()));
         Ok(())
+    }
+}
+
+/// Platform profiles in memory: a locale per conversation, or a failure for everyone, and a
+/// count of the lookups made (the domain asks once per conversation).
+#[derive(Default)]
+pub struct ProfileBook {
+    /// Locales by [`ConversationId::key`], in the platform's spelling.
+    pub locales: Mutex<HashMap<String, String>>,
+    /// Every lookup fails with this (a timeout, a refused token).
+    pub failure: Mutex<Option<ProfileError>>,
+    /// Lookups made so far.
+    pub lookups: Mutex<usize>,
+}
+
+impl ProfileBook {
+    /// A book where `conversation`'s profile says `locale`.
+    pub fn with(conversation: &ConversationId, locale: &str) -> Self {
+        let book = ProfileBook::default();
+        book.locales
+            .lock()
+            .unwrap()
+            .insert(conversation.key(), locale.into());
+        book
+    }
+
+    /// A book whose every lookup fails with `error`.
+    pub fn failing(error: ProfileError) -> Self {
+        let book = ProfileBook::default();
+        *book.failure.lock().unwrap() = Some(error);
+        book
+    }
+
+    pub fn lookups(&self) -> usize {
+        *self.lookups.lock().unwrap()
+    }
+}
+
+impl CustomerProfiles for ProfileBook {
+    fn locale<'a>(&'a self, conversation: &'a ConversationId) -> ProfileFuture<'a> {
+        *self.lookups.lock().unwrap() += 1;
+        let answer = match self.failure.lock().unwrap().clone() {
+            Some(error) => Err(error),
+            None => Ok(self
+                .locales
+                .lock()
+                .unwrap()
+                .get(&conversation.key())
+                .cloned()),
+        };
+        Box::pin(async move { answer })
     }
 }

@@ -19,13 +19,13 @@
 
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, now_millis};
+use crate::fakes::{Fakes, OutboxEntry, ProfileAnswer, now_millis};
 use crate::platform::s;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, body::Bytes};
 use chatdrop_domain::channel_spec::vars;
 use chatdrop_domain::clock::{Clock, SystemClock};
@@ -165,6 +165,40 @@ pub fn routes() -> Router<Fakes> {
                 },
             ),
         )
+        .route("/line/v2/bot/profile/{user}", get(profile))
+}
+
+/// `GET /v2/bot/profile/{userId}`
+/// (<https://developers.line.biz/en/reference/messaging-api/#get-profile>): the profile LINE
+/// documents, with `language` only when a test set one (LINE leaves it out without the user's
+/// consent), or LINE's 404 for a lookup a test made fail.
+async fn profile(
+    State(fakes): State<Fakes>,
+    Path(user): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let expected = format!("Bearer {}", dev::secrets()[vars::LINE_ACCESS_TOKEN]);
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "Authentication failed. Confirm that the access token in the authorization header is valid.",
+        );
+    }
+    match fakes.profile_locale(CHANNEL, &user) {
+        ProfileAnswer::Failed => error(StatusCode::NOT_FOUND, "Not found"),
+        ProfileAnswer::Found(language) => {
+            let mut body = json!({
+                "displayName": "Ana",
+                "userId": user,
+                "pictureUrl": "https://profile.line-scdn.net/0hFakeProfilePicture",
+                "statusMessage": "",
+            });
+            if let Some(language) = language {
+                body["language"] = json!(language);
+            }
+            Json(body).into_response()
+        }
+    }
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -735,5 +769,32 @@ mod tests {
             })
         );
         assert_eq!(harness::outbox(&base).await.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn the_fake_profile_api_answers_the_adapter_as_line_does() {
+        use chatdrop_domain::channel::ConversationId;
+        use chatdrop_domain::ports::CustomerProfiles as _;
+        let (base, _server) = crate::fakes::spawn("127.0.0.1:0").await.expect("fakes");
+        let lookup = |token: &str| chatdrop_channels::line::LineProfiles {
+            client: chatdrop_channels::http_client(std::time::Duration::from_secs(5)),
+            config: LineSendConfig {
+                api_base: format!("{base}/line"),
+                channel_access_token: token.into(),
+            },
+        };
+        let good = lookup(&dev::secrets()[vars::LINE_ACCESS_TOKEN]);
+        let ana = ConversationId::new(Channel::Line, USER);
+        // Nobody set a language: LINE's profile without one.
+        assert_eq!(good.locale(&ana).await, Ok(None));
+        harness::set_profile(&base, CHANNEL, USER, Some("th"), false).await;
+        assert_eq!(good.locale(&ana).await, Ok(Some("th".into())));
+        harness::set_profile(&base, CHANNEL, USER, None, true).await;
+        assert!(good.locale(&ana).await.is_err());
+        assert!(lookup("wrong").locale(&ana).await.is_err());
+        assert!(
+            harness::outbox(&base).await.is_empty(),
+            "lookups are not sends"
+        );
     }
 }

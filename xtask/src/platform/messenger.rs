@@ -19,12 +19,12 @@
 
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry, now_millis};
+use crate::fakes::{Fakes, OutboxEntry, ProfileAnswer, now_millis};
 use crate::platform::{numbered_titles, s, whatsapp};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chatdrop_domain::channel_spec::vars;
 use serde_json::{Value, json};
@@ -44,16 +44,69 @@ const MAX_BUTTONS: usize = 3;
 /// Routes of the fake API, merged into the fakes server (paths under `/messenger/`).
 pub fn routes() -> Router<Fakes> {
     let token: Arc<str> = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].as_str().into();
-    Router::new().route(
-        // `me` is how the adapter names the Page; the Page's own id works too.
-        "/messenger/{version}/{node}/messages",
-        post(
-            move |state: State<Fakes>,
-                  path: Path<(String, String)>,
-                  query: Query<HashMap<String, String>>,
-                  body: Json<Value>| send_api(token.clone(), state, path, query, body),
+    let for_profile = token.clone();
+    Router::new()
+        .route(
+            // `me` is how the adapter names the Page; the Page's own id works too.
+            "/messenger/{version}/{node}/messages",
+            post(
+                move |state: State<Fakes>,
+                      path: Path<(String, String)>,
+                      query: Query<HashMap<String, String>>,
+                      body: Json<Value>| {
+                    send_api(token.clone(), state, path, query, body)
+                },
+            ),
+        )
+        .route(
+            "/messenger/{version}/{psid}",
+            get(
+                move |state: State<Fakes>,
+                      path: Path<(String, String)>,
+                      query: Query<HashMap<String, String>>| {
+                    user_profile(for_profile.clone(), state, path, query)
+                },
+            ),
+        )
+}
+
+/// `GET /{version}/{PSID}?fields=locale`
+/// (<https://developers.facebook.com/docs/messenger-platform/identity/user-profile>): the
+/// fields asked for that the fake knows (`locale` when a test set one, `first_name`), with the
+/// `id`; Graph's error 100 for a lookup a test made fail, as a Page without advanced access
+/// gets it.
+async fn user_profile(
+    token: Arc<str>,
+    State(fakes): State<Fakes>,
+    Path((_version, psid)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if query.get("access_token").map(String::as_str) != Some(&*token) {
+        return graph_error(
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+        );
+    }
+    let fields: Vec<&str> = query
+        .get("fields")
+        .map(|f| f.split(',').collect())
+        .unwrap_or_default();
+    match fakes.profile_locale("messenger", &psid) {
+        ProfileAnswer::Failed => graph_error(
+            100,
+            "(#100) Tried accessing nonexisting field (locale) on node type (User)",
         ),
-    )
+        ProfileAnswer::Found(locale) => {
+            let mut body = json!({ "id": psid });
+            if fields.contains(&"first_name") {
+                body["first_name"] = json!("Ana");
+            }
+            if let (true, Some(locale)) = (fields.contains(&"locale"), locale) {
+                body["locale"] = json!(locale);
+            }
+            Json(body).into_response()
+        }
+    }
 }
 
 fn graph_error(code: i64, message: &str) -> Response {
@@ -548,5 +601,25 @@ mod tests {
         let mut nobody = ok;
         nobody["recipient"] = json!({});
         assert!(validate(&nobody).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_fake_profile_api_answers_the_adapter_as_graph_does() {
+        use chatdrop_channels::messenger::MessengerProfiles;
+        use chatdrop_domain::channel::ConversationId;
+        use chatdrop_domain::ports::CustomerProfiles as _;
+        let (base, _server) = crate::fakes::spawn("127.0.0.1:0").await.expect("fakes");
+        let lookup = |token: &str| MessengerProfiles {
+            client: chatdrop_channels::http_client(Duration::from_secs(5)),
+            config: sender(&base, token).config,
+        };
+        let good = lookup(&dev::secrets()[vars::MESSENGER_PAGE_TOKEN]);
+        let ana = ConversationId::new(Channel::Messenger, PSID);
+        assert_eq!(good.locale(&ana).await, Ok(None));
+        harness::set_profile(&base, "messenger", PSID, Some("pt_BR"), false).await;
+        assert_eq!(good.locale(&ana).await, Ok(Some("pt_BR".into())));
+        harness::set_profile(&base, "messenger", PSID, None, true).await;
+        assert!(good.locale(&ana).await.is_err());
+        assert!(lookup("wrong").locale(&ana).await.is_err());
     }
 }

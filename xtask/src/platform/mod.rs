@@ -203,6 +203,19 @@ pub(crate) mod harness {
         control(base, "storm", storm).await;
     }
 
+    /// Sets what `channel`'s profile API says of `user`: `Some(locale)`, `None` (no language),
+    /// or a failed lookup (`fail`).
+    pub async fn set_profile(
+        base: &str,
+        channel: &str,
+        user: &str,
+        locale: Option<&str>,
+        fail: bool,
+    ) {
+        let profile = json!({"channel": channel, "user": user, "locale": locale, "fail": fail});
+        control(base, "profile", profile).await;
+    }
+
     async fn control(base: &str, what: &str, body: Value) {
         let status = reqwest::Client::new()
             .post(format!("{base}/_control/{what}"))

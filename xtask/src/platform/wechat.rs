@@ -25,7 +25,7 @@
 
 use crate::customer::{Customer, Webhook};
 use crate::dev;
-use crate::fakes::{Fakes, OutboxEntry};
+use crate::fakes::{Fakes, OutboxEntry, ProfileAnswer};
 use crate::platform::numbered_titles;
 use axum::Router;
 use axum::body::Bytes;
@@ -205,6 +205,51 @@ pub fn routes() -> Router<Fakes> {
     Router::new()
         .route("/wechat/cgi-bin/token", get(token))
         .route("/wechat/cgi-bin/message/custom/send", post(custom_send))
+        .route("/wechat/cgi-bin/user/info", get(user_info))
+}
+
+/// `GET /cgi-bin/user/info?access_token=…&openid=…&lang=zh_CN`
+/// (<https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html>):
+/// a subscribed user's information, with `language` when a test set one; 40003 ("invalid
+/// openid") for a lookup a test made fail. Tokens are checked as the send checks them.
+async fn user_info(
+    State(fakes): State<Fakes>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(access_token) = q.get("access_token").filter(|t| !t.is_empty()) else {
+        return wx_error(41001, "access_token missing");
+    };
+    if !ISSUED
+        .lock()
+        .expect("issued tokens lock")
+        .contains(access_token)
+    {
+        return wx_error(
+            40001,
+            "invalid credential, access_token is invalid or not latest",
+        );
+    }
+    let openid = q.get("openid").cloned().unwrap_or_default();
+    match fakes.profile_locale("wechat", &openid) {
+        ProfileAnswer::Failed => wx_error(40003, "invalid openid"),
+        ProfileAnswer::Found(language) => {
+            let mut body = json!({
+                "subscribe": 1,
+                "openid": openid,
+                "subscribe_time": 1_767_225_600,
+                "remark": "",
+                "groupid": 0,
+                "tagid_list": [],
+                "subscribe_scene": "ADD_SCENE_QR_CODE",
+                "qr_scene": 0,
+                "qr_scene_str": "",
+            });
+            if let Some(language) = language {
+                body["language"] = json!(language);
+            }
+            Json(body).into_response()
+        }
+    }
 }
 
 /// WeChat answers errors with HTTP 200 and an `errcode`.
@@ -559,5 +604,33 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(answer["errcode"], 41001);
+    }
+
+    #[tokio::test]
+    async fn the_fake_user_info_answers_the_adapter_as_wechat_does() {
+        use chatdrop_channels::wechat::WechatProfiles;
+        use chatdrop_domain::channel::ConversationId;
+        use chatdrop_domain::ports::CustomerProfiles as _;
+        let (base, _server) = crate::fakes::spawn("127.0.0.1:0").await.unwrap();
+        let tokens = Arc::new(MemoryTokens::default());
+        let profiles = WechatProfiles {
+            sender: sender(&base, &dev::secrets()[vars::WECHAT_APP_SECRET], tokens),
+        };
+        let ana = ConversationId::new(Channel::Wechat, OPENID);
+        assert_eq!(profiles.locale(&ana).await, Ok(None));
+        harness::set_profile(&base, "wechat", OPENID, Some("zh_CN"), false).await;
+        assert_eq!(profiles.locale(&ana).await, Ok(Some("zh_CN".into())));
+        harness::set_profile(&base, "wechat", OPENID, None, true).await;
+        assert!(profiles.locale(&ana).await.is_err());
+        let methods: Vec<String> = harness::outbox(&base)
+            .await
+            .into_iter()
+            .map(|e| e.method)
+            .collect();
+        assert_eq!(
+            methods,
+            ["token"],
+            "one token for every lookup; lookups not recorded"
+        );
     }
 }

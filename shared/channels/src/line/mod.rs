@@ -64,10 +64,12 @@
 //! [`SendingRules::NO_WINDOW`]: chatdrop_domain::delivery::SendingRules::NO_WINDOW
 
 mod inbound;
+mod profile;
 mod render;
 mod send;
 
 pub use inbound::REPLY_TOKEN_SECONDS;
+pub use profile::LineProfiles;
 pub use render::{LIMITS, Limits, render};
 pub use send::{classify, retry_key};
 
@@ -114,4 +116,12 @@ pub fn sender(values: &Values, deps: &SenderDeps) -> LineSender {
             channel_access_token: values.get(vars::LINE_ACCESS_TOKEN),
         },
     )
+}
+
+/// The profile lookup, from the sender's settings and outbound secrets.
+pub fn profiles(values: &Values, deps: &SenderDeps) -> LineProfiles {
+    LineProfiles {
+        client: deps.client.clone(),
+        config: sender(values, deps).config,
+    }
 }

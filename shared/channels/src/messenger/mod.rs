@@ -47,9 +47,11 @@
 //! dropping the first.
 
 mod inbound;
+mod profile;
 mod render;
 mod send;
 
+pub use profile::MessengerProfiles;
 pub use render::{LIMITS, Limits, render};
 pub use send::{ORDER_UPDATE_TAG, classify};
 
@@ -98,4 +100,12 @@ pub fn sender(values: &Values, deps: &SenderDeps) -> MessengerSender {
             page_access_token: values.get(vars::MESSENGER_PAGE_TOKEN),
         },
     )
+}
+
+/// The profile lookup, from the sender's settings and outbound secrets.
+pub fn profiles(values: &Values, deps: &SenderDeps) -> MessengerProfiles {
+    MessengerProfiles {
+        client: deps.client.clone(),
+        config: sender(values, deps).config,
+    }
 }

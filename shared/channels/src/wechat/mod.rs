@@ -56,6 +56,7 @@
 //! the access token. This file holds the configuration and the registry's entry points.
 
 mod inbound;
+mod profile;
 mod render;
 mod send;
 #[cfg(test)]
@@ -63,6 +64,7 @@ mod testing;
 mod token;
 
 pub use inbound::{MAX_CLOCK_SKEW, WechatWebhook, signature};
+pub use profile::WechatProfiles;
 pub use render::{LIMITS, Limits, messages, render};
 pub use send::{WechatSender, classify};
 
@@ -123,4 +125,12 @@ pub fn sender(values: &Values, deps: &SenderDeps) -> WechatSender {
         deps.tokens.clone(),
     )
     .with_clock(deps.clock.clone())
+}
+
+/// The profile lookup, from the sender's settings and outbound secrets: a sender of its own,
+/// sharing the access token through `deps.tokens`.
+pub fn profiles(values: &Values, deps: &SenderDeps) -> WechatProfiles {
+    WechatProfiles {
+        sender: sender(values, deps),
+    }
 }

@@ -41,7 +41,7 @@ pub struct WechatSender {
 
 /// The token errors: invalid (40001, also "not the latest"), expired (42001), not-a-token
 /// (40014). The token is dropped and fetched again.
-const TOKEN_CODES: &[i64] = &[40001, 42001, 40014];
+pub(super) const TOKEN_CODES: &[i64] = &[40001, 42001, 40014];
 
 impl WechatSender {
     /// Builds a sender; `tokens` is the cache shared by every function and instance.

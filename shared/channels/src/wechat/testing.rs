@@ -172,6 +172,21 @@ async fn fake_send(
     )
 }
 
+async fn fake_user_info(
+    axum::extract::State(fake): axum::extract::State<FakeWechat>,
+    axum::extract::Query(q): Params,
+) -> axum::Json<Value> {
+    let s = fake.0.lock().unwrap();
+    if q.get("access_token") != Some(&s.valid) {
+        return axum::Json(json!({
+            "errcode": 40001,
+            "errmsg": "invalid credential, access_token is invalid or not latest"
+        }));
+    }
+    let openid = q.get("openid").cloned().unwrap_or_default();
+    axum::Json(json!({"subscribe": 1, "openid": openid, "language": "zh_CN"}))
+}
+
 impl FakeWechat {
     pub(super) async fn serve() -> (FakeWechat, String) {
         let fake = FakeWechat::default();
@@ -181,6 +196,7 @@ impl FakeWechat {
                 "/cgi-bin/message/custom/send",
                 axum::routing::post(fake_send),
             )
+            .route("/cgi-bin/user/info", axum::routing::get(fake_user_info))
             .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
