@@ -21,6 +21,7 @@ use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
 use chatdrop_domain::payment_method::PaymentMethod;
 use xtask::Error;
 use xtask::customer::{Customer, Platform};
+use xtask::fakes::{Profile, set_profile};
 use xtask::stack::{LocalStack, StackOptions};
 
 /// One customer of the act: who, the conversation, and the method chosen on Stripe's page.
@@ -118,8 +119,10 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
                 "Ubangkok0000000000000000000000001",
                 "Somchai (Bangkok)",
             ),
+            // He greets in English, but his LINE profile says Thai: the bot asks LINE once
+            // (`GET /v2/bot/profile/{userId}`) and answers in Thai from the first message.
             steps: vec![
-                Step::Say("สวัสดีครับ"),
+                Step::Say("Hello"),
                 Step::Choose("กระเป๋า"),
                 Step::Choose("อาเตอลิเย่"),
                 Step::Choose("เลือกแบบแล้วใส่ตะกร้า"),
@@ -151,6 +154,14 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
             pays_with: "pix",
         },
     ];
+    let http = reqwest::Client::new();
+    let somchai = Profile {
+        channel: "line".into(),
+        user: "Ubangkok0000000000000000000000001".into(),
+        locale: Some("th".into()),
+        fail: false,
+    };
+    set_profile(&http, &stack.fakes_url, &somchai).await?;
     for buyer in &buyers {
         play(stack, &buyer.customer, &buyer.steps).await?;
         pay(stack, buyer).await?;

@@ -88,7 +88,8 @@ pub fn profiles(
         Channel::Line => Some(Box::new(line::profiles(values, deps))),
         Channel::Messenger => Some(Box::new(messenger::profiles(values, deps))),
         Channel::Wechat => Some(Box::new(wechat::profiles(values, deps))),
-        Channel::Whatsapp | Channel::Telegram | Channel::Sms => None,
+        // Viber's callbacks carry the sender's `language` themselves.
+        Channel::Whatsapp | Channel::Telegram | Channel::Sms | Channel::Viber => None,
     }
 }
 
