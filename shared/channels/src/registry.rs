@@ -11,7 +11,7 @@
 //! [`webhook`] or [`sender`] for the channels the deployment serves.
 
 use crate::outbound::Outbound;
-use crate::{Webhook, line, messenger, sms, telegram, wechat, whatsapp};
+use crate::{Webhook, kakao, line, messenger, sms, telegram, wechat, whatsapp};
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::ports::TokenCache;
@@ -58,6 +58,7 @@ pub fn webhook(channel: Channel, values: &Values) -> Box<dyn Webhook> {
         Channel::Line => Box::new(line::webhook(values)),
         Channel::Wechat => Box::new(wechat::webhook(values)),
         Channel::Sms => Box::new(sms::webhook(values)),
+        Channel::Kakao => Box::new(kakao::webhook(values)),
     }
 }
 
@@ -70,5 +71,6 @@ pub fn sender(channel: Channel, values: &Values, deps: &SenderDeps) -> Box<dyn O
         Channel::Line => Box::new(line::sender(values, deps)),
         Channel::Wechat => Box::new(wechat::sender(values, deps)),
         Channel::Sms => Box::new(sms::sender(values, deps)),
+        Channel::Kakao => Box::new(kakao::sender(values, deps)),
     }
 }

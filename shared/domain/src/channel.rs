@@ -20,16 +20,20 @@ pub enum Channel {
     Line,
     Wechat,
     Sms,
+    /// KakaoTalk through a Kakao i Open Builder skill: answered in the skill call's own HTTP
+    /// response, not through notify.
+    Kakao,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 6] = [
+    pub const ALL: [Channel; 7] = [
         Channel::Whatsapp,
         Channel::Telegram,
         Channel::Messenger,
         Channel::Line,
         Channel::Wechat,
         Channel::Sms,
+        Channel::Kakao,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +44,7 @@ impl Channel {
             Channel::Line => "line",
             Channel::Wechat => "wechat",
             Channel::Sms => "sms",
+            Channel::Kakao => "kakao",
         }
     }
 
