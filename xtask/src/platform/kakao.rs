@@ -58,6 +58,23 @@ pub struct SkillAnswer {
     pub body: Value,
     pub bytes: usize,
     pub elapsed: Duration,
+    /// The skill's own account of where the time went (its `Server-Timing` header): `parse`,
+    /// `turn`, `render`, in milliseconds.
+    pub server_timing: Vec<(String, f64)>,
+}
+
+/// `Server-Timing: parse;dur=0.021, turn;dur=35.2` as (name, milliseconds) pairs.
+fn server_timing(header: Option<&str>) -> Vec<(String, f64)> {
+    header
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|metric| {
+            let mut parts = metric.trim().split(';');
+            let name = parts.next()?.trim().to_string();
+            let dur = parts.find_map(|p| p.trim().strip_prefix("dur=")?.parse().ok())?;
+            Some((name, dur))
+        })
+        .collect()
 }
 
 /// What a customer can tap in an answer: its label as shown, the `messageText` it sends and the
@@ -158,6 +175,12 @@ impl OpenBuilder {
         let started = Instant::now();
         let response = request.send().await.expect("the skill answers within 5 s");
         let status = response.status().as_u16();
+        let timing = server_timing(
+            response
+                .headers()
+                .get("server-timing")
+                .and_then(|v| v.to_str().ok()),
+        );
         let bytes = response.bytes().await.expect("the skill's body reads");
         let elapsed = started.elapsed();
         SkillAnswer {
@@ -165,6 +188,7 @@ impl OpenBuilder {
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             bytes: bytes.len(),
             elapsed,
+            server_timing: timing,
         }
     }
 }
@@ -365,7 +389,12 @@ mod tests {
             bytes: body.to_string().len(),
             body,
             elapsed: Duration::from_millis(20),
+            server_timing: server_timing(Some("parse;dur=0.021, turn;dur=35.2")),
         };
+        assert_eq!(
+            answer.server_timing,
+            [("parse".to_string(), 0.021), ("turn".to_string(), 35.2)]
+        );
         assert_eq!(answer.check(), Ok(()));
         assert_eq!(answer.web_links(), ["https://shop.example/p/tok"]);
         let tap = answer.tap_labelled("예약 취소");
