@@ -119,6 +119,11 @@ async fn kakao_greeting_to_paid_order() {
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].bundle.conversation, order.conversation);
     assert!(
+        held[0].reason.contains("kakao takes no message outside"),
+        "{}",
+        held[0].reason
+    );
+    assert!(
         held[0]
             .bundle
             .replies
