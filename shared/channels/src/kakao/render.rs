@@ -7,8 +7,9 @@
 //! degrades until it fits:
 //!
 //! - text is a `simpleText` (split at 1,000 characters; adjacent texts merged);
-//! - a link is a `basicCard` whose one button is a `webLink`; the QR image that follows a pay
-//!   link becomes the same card's thumbnail, so the pay link and its QR are one output;
+//! - a link is a `basicCard` whose one button is a `webLink` (a body over the card's 230
+//!   characters goes before it as text); the QR image that follows a pay link becomes the same
+//!   card's thumbnail, so the pay link and its QR are one output;
 //! - an image is a `simpleImage` (HTTPS only: anything else is shown as its address);
 //! - the turn's last choices are `quickReplies` (≤ 10, labels cut to 14 characters and listed
 //!   in full in the text when cut, as LINE's renderer does) going back to the calling block with
@@ -112,7 +113,21 @@ pub fn render_response(lang: Lang, block_id: Option<&str>, replies: &[Reply]) ->
     while i < replies.len() {
         match &replies[i] {
             Reply::Text { body } => outputs.push(Output::Text(body.clone())),
+            Reply::Link { body, label, url } if url.is_empty() => {
+                // No address, no button: the words alone.
+                outputs.push(Output::Text(
+                    format!("{body}\n\n{label}").trim().to_string(),
+                ));
+            }
             Reply::Link { body, label, url } => {
+                // A card cuts its description at 230 characters; a longer body (a cart of many
+                // lines above the total) is its own text, and the card carries the button.
+                let description = if body.chars().count() > LIMITS.card_description {
+                    outputs.push(Output::Text(body.clone()));
+                    label.clone()
+                } else {
+                    body.clone()
+                };
                 // The pay link's QR follows it: one card, the code as its picture.
                 let thumbnail = match replies.get(i + 1) {
                     Some(Reply::Image { url: image, .. }) if is_https(image) => {
@@ -122,7 +137,7 @@ pub fn render_response(lang: Lang, block_id: Option<&str>, replies: &[Reply]) ->
                     _ => None,
                 };
                 outputs.push(Output::Link {
-                    description: body.clone(),
+                    description,
                     label: label.clone(),
                     url: url.clone(),
                     thumbnail,

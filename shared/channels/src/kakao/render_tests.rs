@@ -218,18 +218,20 @@ fn an_image_is_a_simple_image_over_https_only() {
 }
 
 #[test]
-fn description_and_button_label_are_cut_to_the_card_limits() {
+fn a_body_over_230_characters_goes_before_the_card_and_labels_are_cut_at_14() {
+    let body = "가".repeat(231);
     let r = render_response(
         Lang::KO,
         BLOCK,
         &[Reply::Link {
-            body: "가".repeat(300),
-            label: "가".repeat(20),
+            body: body.clone(),
+            label: "나".repeat(20),
             url: "https://x.example".into(),
         }],
     );
-    let card = &outputs(&r)[0]["basicCard"];
-    assert_eq!(card["description"].as_str().unwrap().chars().count(), 230);
+    assert_eq!(outputs(&r)[0]["simpleText"]["text"], body.as_str());
+    let card = &outputs(&r)[1]["basicCard"];
+    assert!(card["description"].as_str().unwrap().chars().count() <= 230);
     assert_eq!(
         card["buttons"][0]["label"]
             .as_str()
@@ -238,6 +240,39 @@ fn description_and_button_label_are_cut_to_the_card_limits() {
             .count(),
         14
     );
+    // 230 characters still fit the card (basicCard description ≤ 230).
+    let r = render_response(
+        Lang::KO,
+        BLOCK,
+        &[Reply::Link {
+            body: "가".repeat(230),
+            label: "결제".into(),
+            url: "https://x.example".into(),
+        }],
+    );
+    assert_eq!(outputs(&r).len(), 1);
+    assert_eq!(
+        outputs(&r)[0]["basicCard"]["description"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .count(),
+        230
+    );
+}
+
+#[test]
+fn a_link_without_an_address_is_its_words() {
+    let r = render_response(
+        Lang::KO,
+        BLOCK,
+        &[Reply::Link {
+            body: "결제 준비 중".into(),
+            label: "결제".into(),
+            url: String::new(),
+        }],
+    );
+    assert_eq!(outputs(&r)[0]["simpleText"]["text"], "결제 준비 중\n\n결제");
 }
 
 #[test]
