@@ -15,6 +15,7 @@
 //! | body over [`MAX_BODY_BYTES`]              | 413, not read |
 //! | not JSON, or not a skill request          | 400 / 415 |
 //! | not POST                                  | 405 |
+//! | KakaoTalk not in `CHATDROP_CHANNELS`      | 404 |
 //! | the store or Stripe failing               | 500: nothing half-applied (the marker and the session commit together); Kakao shows its fallback |
 //!
 //! Every refusal happens before any store call, so it has no side effect.
@@ -41,7 +42,8 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 pub struct Kakao {
-    webhook: KakaoWebhook,
+    /// `None` when this deployment does not serve KakaoTalk.
+    webhook: Option<KakaoWebhook>,
     store: DynamoStore,
     gateway: StripeGateway,
     settings: CheckoutSettings,
@@ -56,24 +58,29 @@ impl Kakao {
         secrets: &impl SecretSource,
         aws: &aws_config::SdkConfig,
     ) -> Result<Self, Error> {
-        if !config.channels.contains(&Channel::Kakao) {
-            return Err("the kakao function needs `kakao` in CHATDROP_CHANNELS".into());
+        // The CDK app deploys every function; a deployment that does not serve KakaoTalk
+        // still starts this one, which then answers 404 and loads no Kakao secret.
+        let served = config.channels.contains(&Channel::Kakao);
+        let mut names: Vec<&str> = Vec::new();
+        if served {
+            names.extend(KAKAO.secrets_for(Side::Inbound));
         }
-        let mut names: Vec<&str> = KAKAO.secrets_for(Side::Inbound).collect();
         names.push(secret_names::STRIPE_SECRET_KEY);
         let (secrets, ids) = Secrets::load_with_id_key(secrets, &names).await?;
-        let values = Values::new(channel_values(
-            config,
-            &secrets,
-            Channel::Kakao,
-            Side::Inbound,
-        ));
+        let webhook = served.then(|| {
+            kakao::webhook(&Values::new(channel_values(
+                config,
+                &secrets,
+                Channel::Kakao,
+                Side::Inbound,
+            )))
+        });
         let gateway = StripeGateway::new(
             secrets.get(secret_names::STRIPE_SECRET_KEY).expose(),
             config.payments.stripe_api_base.as_deref(),
         )?;
         Ok(Kakao {
-            webhook: kakao::webhook(&values),
+            webhook,
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
             gateway,
             settings: config.checkout_settings(ids),
@@ -115,6 +122,9 @@ pub async fn handle(app: &Kakao, request: Request) -> Result<Response<Body>, Err
 }
 
 async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> {
+    let Some(webhook) = &app.webhook else {
+        return Ok(respond(StatusCode::NOT_FOUND, "channel not served here"));
+    };
     let (parts, body) = request.into_parts();
     let body: &[u8] = body.as_ref();
     if body.len() > MAX_BODY_BYTES {
@@ -130,7 +140,7 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     };
     let now = app.clock.now();
     let started = Instant::now();
-    let call: SkillCall = match kakao::parse(&app.webhook, &webhook_request, now) {
+    let call: SkillCall = match kakao::parse(webhook, &webhook_request, now) {
         Ok(call) => call,
         Err(e) => return Ok(refusal(e)),
     };
