@@ -677,10 +677,10 @@ mod tests {
     fn catalog_check_refuses_a_price_missing_in_one_market() {
         let maison = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogs/maison.toml");
         let catalog = read_catalog(&maison).expect("maison.toml is valid");
-        assert_eq!(catalog.markets.len(), 4);
+        assert_eq!(catalog.markets.len(), 5);
 
         let text = std::fs::read_to_string(&maison).unwrap();
-        let scarf = "prices = { th = 1650000, br = 260000, us = 48000 }";
+        let scarf = "prices = { th = 1650000, br = 260000, us = 48000, kr = 690000 }";
         assert!(text.contains(scarf), "the scarf's price list moved");
         let folder =
             std::env::temp_dir().join(format!("chatdrop-cli-check-{}", std::process::id()));
@@ -688,7 +688,7 @@ mod tests {
         let broken = folder.join("maison.toml");
         std::fs::write(
             &broken,
-            text.replace(scarf, "prices = { th = 1650000, us = 48000 }"),
+            text.replace(scarf, "prices = { th = 1650000, us = 48000, kr = 690000 }"),
         )
         .unwrap();
         let refused = read_catalog(&broken);

@@ -28,6 +28,9 @@ pub const LINE_SECRET: &str = "line-channel-secret-for-fuzzing";
 pub const WECHAT_TOKEN: &str = "wechat-token-for-fuzzing";
 pub const TWILIO_TOKEN: &str = "twilio-auth-token-for-fuzzing";
 pub const VIBER_TOKEN: &str = "viber-auth-token-for-fuzzing";
+pub const KAKAO_SECRET: &str = "kakao-skill-secret-for-fuzzing";
+/// The bot id the Kakao seeds carry, so the fuzzer starts past the bot check.
+pub const KAKAO_BOT: &str = "5f0c0de0a1b2c3d4e5f60718";
 pub const STRIPE_SECRET: &str = "whsec_fuzzing";
 
 pub const URL: &str = "https://shop.example.com/webhooks/fuzz";

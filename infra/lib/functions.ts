@@ -187,6 +187,28 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     // CHATDROP_STRIPE_SECRET_KEY, CHATDROP_STRIPE_WEBHOOK_SECRET.
     readsSecrets: true,
   },
+  kakao: {
+    description: 'KakaoTalk skill: authenticate, run the turn in-process, answer in the response',
+    // Runs the whole turn (catalog, cart, checkout with its Stripe call) inside Kakao's 5 s.
+    memoryMb: 512,
+    // Kakao gives up after 5 s; a turn still running then is cut here rather than left to
+    // run on after nobody is waiting (its writes are one transaction either way).
+    timeoutSeconds: 6,
+    trigger: {
+      kind: 'http',
+      routes: [
+        // Beside ingress's /webhooks/{channel}: the most specific route wins. One call per
+        // customer turn, like a platform's webhooks, but each does the turn's work.
+        { path: '/webhooks/kakao', methods: ['POST'], throttle: { rateLimit: 200, burstLimit: 400 } },
+      ],
+    },
+    // Sessions, markers, catalog (as catalog and cart) and the reservation (as payment).
+    table: 'readWrite',
+    // Nothing is queued: the answer is the HTTP response.
+    sendsTo: [],
+    // CHATDROP_KAKAO_SKILL_SECRET, CHATDROP_STRIPE_SECRET_KEY, CHATDROP_ID_KEY.
+    readsSecrets: true,
+  },
   sweep: {
     description: 'Ends lapsed reservations: expires the Stripe page, returns the stock, tells the customer',
     memoryMb: 256,

@@ -158,7 +158,7 @@ impl LocalStack {
             ),
             (
                 "CHATDROP_CHANNELS",
-                "whatsapp,telegram,messenger,line,wechat,sms,viber".into(),
+                "whatsapp,telegram,messenger,line,wechat,sms,viber,kakao".into(),
             ),
             (
                 "CHATDROP_WHATSAPP_ORDER_TEMPLATE",
@@ -190,6 +190,7 @@ impl LocalStack {
                 "CHATDROP_VIBER_API_BASE",
                 format!("{}/viber", options.fakes_url),
             ),
+            ("CHATDROP_KAKAO_BOT_ID", dev::KAKAO_BOT_ID.into()),
             ("CHATDROP_STRIPE_API_BASE", stripe_base.clone()),
             (
                 "CHATDROP_RESERVATION_MINUTES",
@@ -230,6 +231,7 @@ impl LocalStack {
         let payment_webhook =
             Arc::new(payment_webhook::PaymentWebhook::new(&config, &secrets, &aws).await?);
         let sweep = Arc::new(sweep::Sweep::new(&config, &secrets, &aws).await?);
+        let kakao = Arc::new(kakao::Kakao::new(&config, &secrets, &aws).await?);
 
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -247,6 +249,7 @@ impl LocalStack {
             .with_state(HttpState {
                 ingress,
                 payment_webhook,
+                kakao,
                 fakes_url: options.fakes_url.clone(),
                 stripe_url: stripe_base,
                 http: reqwest::Client::new(),
@@ -483,6 +486,8 @@ fn lambda_event(event: SqsEvent, queue: &str) -> LambdaEvent<SqsEvent> {
 struct HttpState {
     ingress: Arc<ingress::Ingress>,
     payment_webhook: Arc<payment_webhook::PaymentWebhook>,
+    /// KakaoTalk's skill, on `/webhooks/kakao` as API Gateway routes it in the CDK app.
+    kakao: Arc<kakao::Kakao>,
     fakes_url: String,
     stripe_url: String,
     http: reqwest::Client,
@@ -503,17 +508,18 @@ async fn webhook(
     State(state): State<HttpState>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    let stripe = request
-        .uri()
-        .path()
-        .trim_end_matches('/')
-        .ends_with("/webhooks/stripe");
+    let path = request.uri().path().trim_end_matches('/');
+    let stripe = path.ends_with("/webhooks/stripe");
+    let kakao = path.ends_with("/webhooks/kakao");
     let Some(lambda_request) = lambda_request(request).await else {
         return http::StatusCode::BAD_REQUEST.into_response();
     };
     let result = if stripe {
         let app = state.payment_webhook.clone();
         invoke(async move { payment_webhook::handle(&app, lambda_request).await }).await
+    } else if kakao {
+        let app = state.kakao.clone();
+        invoke(async move { kakao::handle(&app, lambda_request).await }).await
     } else {
         let app = state.ingress.clone();
         invoke(async move { ingress::handle(&app, lambda_request).await }).await

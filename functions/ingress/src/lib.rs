@@ -70,8 +70,13 @@ impl Ingress {
         Ingress::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
 
+    /// The channel's webhook, unless the platform waits for the answer in the response
+    /// (KakaoTalk): queueing such a call would answer nothing, so its own function serves it.
     fn webhook(&self, channel: Channel) -> Option<&dyn Webhook> {
-        self.webhooks.get(&channel).map(|w| w.as_ref())
+        self.webhooks
+            .get(&channel)
+            .map(|w| w.as_ref())
+            .filter(|w| !w.answers_in_response())
     }
 }
 

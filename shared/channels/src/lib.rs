@@ -18,6 +18,7 @@
 #[cfg(test)]
 mod fixtures;
 mod http_send;
+pub mod kakao;
 pub mod line;
 pub mod messenger;
 mod meta;
@@ -108,6 +109,11 @@ pub trait Webhook: Send + Sync {
     /// What to answer once the messages are queued (WeChat wants `success`, Twilio TwiML).
     fn acknowledgement(&self) -> Acknowledgement {
         Acknowledgement::OK
+    }
+    /// Whether the platform waits for the conversation's answer in the HTTP response (Kakao's
+    /// skill calls): such a channel is served by its own function, never by ingress's queue.
+    fn answers_in_response(&self) -> bool {
+        false
     }
 }
 

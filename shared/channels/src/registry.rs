@@ -12,7 +12,7 @@
 //! functions [`profiles`] for the channels whose profile API tells a customer's language.
 
 use crate::outbound::Outbound;
-use crate::{Webhook, line, messenger, sms, telegram, viber, wechat, whatsapp};
+use crate::{Webhook, kakao, line, messenger, sms, telegram, viber, wechat, whatsapp};
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::ports::{CustomerProfiles, TokenCache};
@@ -60,6 +60,7 @@ pub fn webhook(channel: Channel, values: &Values) -> Box<dyn Webhook> {
         Channel::Wechat => Box::new(wechat::webhook(values)),
         Channel::Sms => Box::new(sms::webhook(values)),
         Channel::Viber => Box::new(viber::webhook(values)),
+        Channel::Kakao => Box::new(kakao::webhook(values)),
     }
 }
 
@@ -73,6 +74,7 @@ pub fn sender(channel: Channel, values: &Values, deps: &SenderDeps) -> Box<dyn O
         Channel::Wechat => Box::new(wechat::sender(values, deps)),
         Channel::Sms => Box::new(sms::sender(values, deps)),
         Channel::Viber => Box::new(viber::sender(values, deps)),
+        Channel::Kakao => Box::new(kakao::sender(values, deps)),
     }
 }
 
@@ -89,7 +91,10 @@ pub fn profiles(
         Channel::Messenger => Some(Box::new(messenger::profiles(values, deps))),
         Channel::Wechat => Some(Box::new(wechat::profiles(values, deps))),
         // Viber's callbacks carry the sender's `language` themselves.
-        Channel::Whatsapp | Channel::Telegram | Channel::Sms | Channel::Viber => None,
+        // A Kakao skill request carries no language, and Open Builder offers no profile lookup.
+        Channel::Whatsapp | Channel::Telegram | Channel::Sms | Channel::Viber | Channel::Kakao => {
+            None
+        }
     }
 }
 

@@ -251,6 +251,7 @@ const HEADER_NAMES: &[&str] = &[
     "x-line-retry-key",
     "x-telegram-bot-api-secret-token",
     "x-twilio-signature",
+    "x-chatdrop-skill-secret",
     "content-type",
 ];
 
@@ -1006,5 +1007,85 @@ proptest! {
         let pairs = [("x-twilio-signature", signature2.as_bytes()), ("content-type", FORM)];
         let result = post(&sms(), &pairs, None, &url2, &body2);
         prop_assert!(is_unauthorized(&result), "{result:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// KakaoTalk: a static secret header and the bot id (Kakao signs nothing)
+// ---------------------------------------------------------------------------------------------
+
+const KAKAO_SECRET: &str = "kakao-skill-secret-for-properties";
+const KAKAO_BOT: &str = "5f0c0de0a1b2c3d4e5f60718";
+
+fn kakao() -> chatdrop_channels::kakao::KakaoWebhook {
+    chatdrop_channels::kakao::KakaoWebhook::new(chatdrop_channels::kakao::KakaoConfig {
+        skill_secret: KAKAO_SECRET.into(),
+        bot_id: KAKAO_BOT.into(),
+    })
+}
+
+fn kakao_request(user: &str, utterance: &str, bot: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "intent": {"id": "blk", "name": "fallback"},
+        "userRequest": {
+            "timezone": "Asia/Seoul", "lang": "ko", "utterance": utterance,
+            "block": {"id": "blk", "name": "fallback"}, "params": {},
+            "user": {"id": user, "type": "botUserKey", "properties": {}},
+        },
+        "bot": {"id": bot, "name": "shop"},
+        "action": {"id": "s", "name": "chatdrop", "params": {}, "detailParams": {}, "clientExtra": null},
+    }))
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn kakao_refuses_garbage(g in garbage()) {
+        garbage_is_refused(&kakao(), &g)?;
+    }
+
+    #[test]
+    fn kakao_right_secret_is_let_through(body in body()) {
+        let pairs = [("x-chatdrop-skill-secret", KAKAO_SECRET.as_bytes()), ("content-type", JSON)];
+        let result = post(&kakao(), &pairs, None, URL, &body);
+        prop_assert!(!is_unauthorized(&result), "{result:?}");
+    }
+
+    #[test]
+    fn kakao_utterance_arrives_trimmed_from_its_user(
+        user in "[A-Za-z0-9_-]{1,70}",
+        utterance in any::<String>(),
+    ) {
+        let body = kakao_request(&user, &utterance, KAKAO_BOT);
+        let pairs = [("x-chatdrop-skill-secret", KAKAO_SECRET.as_bytes()), ("content-type", JSON)];
+        let m = only_message(post(&kakao(), &pairs, None, URL, &body));
+        prop_assert_eq!(m.conversation, ConversationId::new(Channel::Kakao, user));
+        let trimmed = utterance.trim();
+        if trimmed.is_empty() {
+            prop_assert_eq!(m.content, InboundContent::unsupported("empty"));
+        } else {
+            prop_assert_eq!(m.content, InboundContent::Text { body: trimmed.to_string() });
+        }
+    }
+
+    #[test]
+    fn kakao_any_other_secret_or_bot_is_refused(
+        presented in prop::collection::vec(any::<u8>(), 0..80),
+        bot in "[a-z0-9]{1,30}",
+    ) {
+        let body = kakao_request("u1", "hi", KAKAO_BOT);
+        if presented != KAKAO_SECRET.as_bytes() {
+            let pairs = [("x-chatdrop-skill-secret", presented.as_slice()), ("content-type", JSON)];
+            let result = post(&kakao(), &pairs, None, URL, &body);
+            prop_assert!(is_unauthorized(&result), "{result:?}");
+        }
+        if bot != KAKAO_BOT {
+            let foreign = kakao_request("u1", "hi", &bot);
+            let pairs = [("x-chatdrop-skill-secret", KAKAO_SECRET.as_bytes()), ("content-type", JSON)];
+            let result = post(&kakao(), &pairs, None, URL, &foreign);
+            prop_assert!(matches!(result, Err(WebhookError::Forbidden(_))), "{result:?}");
+        }
     }
 }

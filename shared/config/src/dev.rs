@@ -22,12 +22,13 @@ pub const WECHAT_TOKEN_VALUE: &str = "devwechattoken";
 pub const WECHAT_APP_SECRET_VALUE: &str = "dev-wechat-app-secret";
 pub const TWILIO_AUTH_TOKEN_VALUE: &str = "dev-twilio-auth-token";
 pub const VIBER_AUTH_TOKEN_VALUE: &str = "dev0viber0auth00-0token0000000000-00000000000000dev";
+pub const KAKAO_SKILL_SECRET_VALUE: &str = "dev-kakao-skill-secret";
 pub const STRIPE_SECRET_KEY_VALUE: &str = "sk_test_chatdrop_dev";
 pub const STRIPE_WEBHOOK_SECRET_VALUE: &str = "whsec_chatdrop_dev";
 pub const ID_KEY_VALUE: &str = "dev-chatdrop-id-key-public-never-deploy-0123456789";
 
 /// Every secret with its development value.
-pub const SECRETS: [(&str, &str); 17] = [
+pub const SECRETS: [(&str, &str); 18] = [
     (WHATSAPP_APP_SECRET, WHATSAPP_APP_SECRET_VALUE),
     (WHATSAPP_VERIFY_TOKEN, WHATSAPP_VERIFY_TOKEN_VALUE),
     (WHATSAPP_ACCESS_TOKEN, WHATSAPP_ACCESS_TOKEN_VALUE),
@@ -42,6 +43,7 @@ pub const SECRETS: [(&str, &str); 17] = [
     (WECHAT_APP_SECRET, WECHAT_APP_SECRET_VALUE),
     (TWILIO_AUTH_TOKEN, TWILIO_AUTH_TOKEN_VALUE),
     (VIBER_AUTH_TOKEN, VIBER_AUTH_TOKEN_VALUE),
+    (KAKAO_SKILL_SECRET, KAKAO_SKILL_SECRET_VALUE),
     (STRIPE_SECRET_KEY, STRIPE_SECRET_KEY_VALUE),
     (STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET_VALUE),
     (ID_KEY, ID_KEY_VALUE),

@@ -21,10 +21,13 @@ pub enum Channel {
     Wechat,
     Sms,
     Viber,
+    /// KakaoTalk through a Kakao i Open Builder skill: answered in the skill call's own HTTP
+    /// response, not through notify.
+    Kakao,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 7] = [
+    pub const ALL: [Channel; 8] = [
         Channel::Whatsapp,
         Channel::Telegram,
         Channel::Messenger,
@@ -32,6 +35,7 @@ impl Channel {
         Channel::Wechat,
         Channel::Sms,
         Channel::Viber,
+        Channel::Kakao,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +47,7 @@ impl Channel {
             Channel::Wechat => "wechat",
             Channel::Sms => "sms",
             Channel::Viber => "viber",
+            Channel::Kakao => "kakao",
         }
     }
 

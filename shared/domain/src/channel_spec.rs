@@ -124,6 +124,8 @@ pub mod vars {
     pub const VIBER_AUTH_TOKEN: &str = "CHATDROP_VIBER_AUTH_TOKEN";
     pub const VIBER_API_BASE: &str = "CHATDROP_VIBER_API_BASE";
     pub const VIBER_SENDER_NAME: &str = "CHATDROP_VIBER_SENDER_NAME";
+    pub const KAKAO_SKILL_SECRET: &str = "CHATDROP_KAKAO_SKILL_SECRET";
+    pub const KAKAO_BOT_ID: &str = "CHATDROP_KAKAO_BOT_ID";
 }
 
 const fn rate(per_second: u32, per_chat_per_second: Option<u32>) -> SendRate {
@@ -322,6 +324,29 @@ pub const VIBER: ChannelSpec = ChannelSpec {
     sending: SendingRules::NO_WINDOW,
 };
 
+// KakaoTalk (Kakao i Open Builder). Kakao calls the skill and waits at most 5 s for the answer
+// in the HTTP response itself (<https://kakaobusiness.gitbook.io/main/tool/chatbot/skill_guide/ai_chatbot_callback_guide>,
+// "skill timeout: 5sec"); there is no API to write to the chat afterwards except the paid
+// Event API and AlimTalk (approved templates through a dealer). So the conversation never goes
+// through notify: the `kakao` function answers in the response, and whatever reaches notify
+// for a Kakao conversation (payment confirmed, lapsed) is outside a zero-length window with no
+// sanctioned form built yet, i.e. held for ops until an AlimTalk sender exists.
+// Skill requests carry no signature: the secret is the static header set in the skill's
+// "헤더값 입력" field, and the bot id the one bot allowed to call. The one secret serves both
+// sides, since the answer travels in the same authenticated exchange (as Twilio's auth token
+// does for SMS); `notify` loads it and never uses it.
+pub const KAKAO: ChannelSpec = ChannelSpec {
+    channel: Channel::Kakao,
+    display_name: "KakaoTalk",
+    secrets: &[secret(vars::KAKAO_SKILL_SECRET, Side::Both)],
+    // The Open Builder bot's id (public: every skill request carries it in `bot.id`).
+    settings: &[required(vars::KAKAO_BOT_ID)],
+    // No pushed messages: the pace only bounds notify's (held) attempts.
+    default_rate: rate(1, None),
+    customer_id_is_phone: false,
+    sending: window(0, false),
+};
+
 impl Channel {
     /// This platform's entry in the registry.
     pub const fn spec(self) -> &'static ChannelSpec {
@@ -333,6 +358,7 @@ impl Channel {
             Channel::Wechat => &WECHAT,
             Channel::Sms => &SMS,
             Channel::Viber => &VIBER,
+            Channel::Kakao => &KAKAO,
         }
     }
 }

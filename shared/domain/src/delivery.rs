@@ -290,6 +290,13 @@ pub fn sending_mode(
         Ok(SendMode::Session)
     } else if bundle.update.is_some() && rules.updates_after_window {
         Ok(SendMode::OrderUpdate)
+    } else if window.is_zero() {
+        // A platform answered only inside the conversation's own request (KakaoTalk's skill):
+        // nothing may be pushed, and ops should read why rather than "a 0 h window".
+        Err(format!(
+            "{} takes no message outside the conversation's own answer, and no sanctioned form (a template) is built for it",
+            bundle.conversation.channel
+        ))
     } else {
         let hours = window.as_secs() / 3600;
         Err(match bundle.update {

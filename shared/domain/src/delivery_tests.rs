@@ -328,6 +328,32 @@ fn an_opted_out_customer_is_sent_nothing() {
     }
 }
 
+/// A platform answered only inside the conversation's own request (KakaoTalk's registry entry:
+/// a zero-length window, no sanctioned form): every bundle is held, answers and order updates
+/// alike, even a second after the customer spoke, and the reason says why.
+#[test]
+fn a_zero_window_holds_everything_and_says_why() {
+    let rules = crate::channel_spec::KAKAO.sending;
+    let mut update = bundle(1);
+    update.update = Some(crate::reply::OrderUpdate {
+        order_number: "#A1".into(),
+        kind: "paid".into(),
+        summary: "Order #A1 is paid".into(),
+    });
+    let at = Moment {
+        now: NOW,
+        last_heard_at: Some(NOW - 1),
+        reachability: Reachability::Reachable,
+    };
+    for b in [&bundle(1), &update] {
+        let why = sending_mode(rules, b, at).unwrap_err();
+        assert!(
+            why.contains("takes no message outside the conversation's own answer"),
+            "{why}"
+        );
+    }
+}
+
 fn windowed() -> SendingRules {
     SendingRules {
         window: Some(Duration::from_secs(24 * 3600)),

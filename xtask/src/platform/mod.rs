@@ -20,6 +20,7 @@
 //! Each file's tests drive both sides with the real adapter from `chatdrop_channels`, so a
 //! fake that drifts from the platform, or an adapter that drifts from the fake, shows up here.
 
+pub mod kakao;
 pub mod line;
 pub mod messenger;
 pub mod sms;

@@ -1,0 +1,214 @@
+//! The `kakao` function: KakaoTalk's Open Builder skill, answered in the HTTP response.
+//!
+//! Kakao calls the skill and waits at most 5 seconds for the conversation's answer in the
+//! response body, so this function does in one invocation what ingress, the conversation
+//! functions and notify do across queues for the other channels: authenticate and read the
+//! skill request (`chatdrop_channels::kakao`), run the turn through the same domain code
+//! against the same table ([`turn`]), and render the replies as the skill response. Why this
+//! design and not "queue and wait" is in ARCHITECTURE.md ("KakaoTalk: a synchronous channel").
+//!
+//! | outcome                                   | status |
+//! |-------------------------------------------|--------|
+//! | a turn answered (or replayed for a retry) | 200, `{"version":"2.0","template":…}` |
+//! | missing or wrong skill secret header      | 401, nothing read further |
+//! | another bot's request                     | 403 |
+//! | body over [`MAX_BODY_BYTES`]              | 413, not read |
+//! | not JSON, or not a skill request          | 400 / 415 |
+//! | not POST                                  | 405 |
+//! | KakaoTalk not in `CHATDROP_CHANNELS`      | 404 |
+//! | the store or Stripe failing               | 500: nothing half-applied (the marker and the session commit together); Kakao shows its fallback |
+//!
+//! Every refusal happens before any store call, so it has no side effect.
+
+pub mod turn;
+
+pub use chatdrop_channels::kakao::MAX_BODY_BYTES;
+use chatdrop_channels::kakao::{self, KakaoWebhook, SkillCall};
+use chatdrop_channels::registry::Values;
+use chatdrop_channels::{WebhookError, WebhookRequest};
+use chatdrop_config::{Config, SecretSource, Secrets, channel_values, secret_names};
+use chatdrop_domain::channel::Channel;
+use chatdrop_domain::channel_spec::{KAKAO, Side};
+use chatdrop_domain::checkout::CheckoutSettings;
+use chatdrop_domain::clock::Clock;
+use chatdrop_domain::i18n::Lang;
+use chatdrop_domain::process::ProcessError;
+use chatdrop_domain::reply::Reply;
+use chatdrop_payments::stripe::StripeGateway;
+use chatdrop_store::DynamoStore;
+use lambda_http::{Body, Error, Request, Response, http::StatusCode};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+pub struct Kakao {
+    /// `None` when this deployment does not serve KakaoTalk.
+    webhook: Option<KakaoWebhook>,
+    store: DynamoStore,
+    gateway: StripeGateway,
+    settings: CheckoutSettings,
+    default_lang: Lang,
+    /// What time it is (a test steps it).
+    clock: Arc<dyn Clock>,
+}
+
+impl Kakao {
+    pub async fn new(
+        config: &Config,
+        secrets: &impl SecretSource,
+        aws: &aws_config::SdkConfig,
+    ) -> Result<Self, Error> {
+        // The CDK app deploys every function; a deployment that does not serve KakaoTalk
+        // still starts this one, which then answers 404 and loads no Kakao secret.
+        let served = config.channels.contains(&Channel::Kakao);
+        let mut names: Vec<&str> = Vec::new();
+        if served {
+            names.extend(KAKAO.secrets_for(Side::Inbound));
+        }
+        names.push(secret_names::STRIPE_SECRET_KEY);
+        let (secrets, ids) = Secrets::load_with_id_key(secrets, &names).await?;
+        let webhook = served.then(|| {
+            kakao::webhook(&Values::new(channel_values(
+                config,
+                &secrets,
+                Channel::Kakao,
+                Side::Inbound,
+            )))
+        });
+        let gateway = StripeGateway::new(
+            secrets.get(secret_names::STRIPE_SECRET_KEY).expose(),
+            config.payments.stripe_api_base.as_deref(),
+        )?;
+        Ok(Kakao {
+            webhook,
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.table),
+            gateway,
+            settings: config.checkout_settings(ids),
+            default_lang: config.default_lang,
+            clock: chatdrop_domain::clock::system(),
+        })
+    }
+
+    /// The function with another clock, for tests that step past a lapse.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub async fn from_env() -> Result<Self, Error> {
+        let config = Config::from_env()?;
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Kakao::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
+    }
+}
+
+fn respond(status: StatusCode, body: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(Body::Text(body.to_string()))
+        .expect("static response parts are valid")
+}
+
+/// A turn that lost a race with another call of the same conversation (Kakao's retry arriving
+/// while the first call still runs) is run again: the second run finds the winner's marker and
+/// replays its answer. Three tries, a short pause between, well inside Kakao's 5 s.
+const CONFLICT_TRIES: usize = 3;
+const CONFLICT_PAUSE: Duration = Duration::from_millis(50);
+
+pub async fn handle(app: &Kakao, request: Request) -> Result<Response<Body>, Error> {
+    let span = tracing::info_span!("skill", channel = "kakao");
+    answer(app, request).instrument(span).await
+}
+
+async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> {
+    let Some(webhook) = &app.webhook else {
+        return Ok(respond(StatusCode::NOT_FOUND, "channel not served here"));
+    };
+    let (parts, body) = request.into_parts();
+    let body: &[u8] = body.as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        tracing::warn!(bytes = body.len(), "skill request too large; refused");
+        return Ok(respond(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"));
+    }
+    let webhook_request = WebhookRequest {
+        method: &parts.method,
+        headers: &parts.headers,
+        query: parts.uri.query(),
+        url: parts.uri.path(),
+        body,
+    };
+    let now = app.clock.now();
+    let started = Instant::now();
+    let call: SkillCall = match kakao::parse(webhook, &webhook_request, now) {
+        Ok(call) => call,
+        Err(e) => return Ok(refusal(e)),
+    };
+    let message = &call.message;
+    let customer = message.conversation.hashed();
+    let first = chatdrop_queue::route(message);
+    let ports = turn::Ports {
+        sessions: &app.store,
+        catalogs: &app.store,
+        orders: &app.store,
+        gateway: &app.gateway,
+    };
+    let parsed = started.elapsed();
+    let mut tries = 0;
+    let bundles = loop {
+        tries += 1;
+        match turn::run(first, message, &ports, &app.settings, app.default_lang, now).await {
+            Ok(bundles) => break bundles,
+            Err(ProcessError::Conflict) if tries < CONFLICT_TRIES => {
+                tokio::time::sleep(CONFLICT_PAUSE).await;
+            }
+            Err(e) => {
+                tracing::error!(%customer, error = %e, "turn failed; nothing half-applied");
+                return Ok(respond(StatusCode::INTERNAL_SERVER_ERROR, "try again"));
+            }
+        }
+    };
+    let turned = started.elapsed();
+    let lang = bundles.last().map(|b| b.lang).unwrap_or(app.default_lang);
+    let replies: Vec<Reply> = bundles.into_iter().flat_map(|b| b.replies).collect();
+    let response = kakao::render_response(lang, call.block_id.as_deref(), &replies);
+    let rendered = started.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    tracing::info!(
+        %customer,
+        route = first.as_str(),
+        replies = replies.len(),
+        turn_ms = ms(turned - parsed),
+        "answered"
+    );
+    // Where the answer's time went (W3C Server Timing; Kakao ignores it, the bench reads it).
+    let timing = format!(
+        "parse;dur={:.3}, turn;dur={:.3}, render;dur={:.3}",
+        ms(parsed),
+        ms(turned - parsed),
+        ms(rendered - turned)
+    );
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("server-timing", timing)
+        .body(Body::Text(response.to_string()))
+        .expect("static response parts are valid"))
+}
+
+/// The status of a refused skill call; logged by category, never the payload.
+fn refusal(e: WebhookError) -> Response<Body> {
+    let (status, body) = match &e {
+        WebhookError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        WebhookError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        WebhookError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+        WebhookError::UnsupportedMediaType(_) => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported media type")
+        }
+        WebhookError::BadRequest(_) | WebhookError::Malformed(_) => {
+            (StatusCode::BAD_REQUEST, "bad request")
+        }
+    };
+    tracing::warn!(status = status.as_u16(), reason = %e, "skill call refused");
+    respond(status, body)
+}

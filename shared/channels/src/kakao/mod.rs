@@ -1,0 +1,95 @@
+//! KakaoTalk adapter: a Kakao i Open Builder skill server.
+//!
+//! **The first synchronous channel.** On every other platform chatdrop acknowledges a webhook
+//! at once and writes to the customer later through the platform's send API. Kakao has no such
+//! API for a chatbot conversation: Open Builder calls the skill URL and waits at most 5 seconds
+//! for the answer *in the HTTP response itself*, `{"version":"2.0","template":{"outputs":[…],
+//! "quickReplies":[…]}}` (skill timeout 5 s:
+//! <https://kakaobusiness.gitbook.io/main/tool/chatbot/skill_guide/ai_chatbot_callback_guide>;
+//! response format: <https://kakaobusiness.gitbook.io/main/tool/chatbot/skill_guide/answer_json_format>).
+//! So this adapter has the usual inbound half ([`KakaoWebhook`]: authenticate, parse into the
+//! channel-neutral `InboundMessage`) and, instead of a sender, a renderer ([`render_response`])
+//! that turns the domain's reply bundles into that response body. The `kakao` function runs
+//! the conversation in between (see its crate docs and ARCHITECTURE.md).
+//!
+//! **Authentication.** Skill requests carry no signature; what Open Builder offers is a static
+//! header configured in the skill's settings ("헤더값 입력"), sent with every call. chatdrop puts
+//! a shared secret in [`SECRET_HEADER`] and checks it in constant time before reading the body
+//! (401 when missing or wrong), then checks that `bot.id` is the configured bot's (403): the
+//! secret proves the caller knows our configuration, the bot id that the call is for our bot.
+//!
+//! **Identity.** The customer is `userRequest.user.id`, the `botUserKey` (scoped to the bot).
+//! A request has no message id, so the event id is derived (see [`inbound`]'s docs).
+//!
+//! **Taps.** Quick replies and list items are `block` actions back to the block that called
+//! the skill, carrying the choice's payload in `extra`; Kakao returns it as
+//! `action.clientExtra`, and the button's label as the utterance, so a tap comes back as exactly
+//! the payload chatdrop issued and the chat shows the customer's choice in words.
+//!
+//! **After the conversation** (payment confirmed, lapsed, shipped) Kakao takes only AlimTalk
+//! (approved templates through a registered dealer) or the paid Event API, neither built yet:
+//! the registry's zero-length window holds such bundles for ops, and [`KakaoSender`] refuses
+//! anything that still reaches it as permanent, never sending free text.
+
+mod inbound;
+mod render;
+
+pub use inbound::{MAX_BODY_BYTES, REQUEST_ID_HEADER, SECRET_HEADER, SkillCall, parse};
+pub use render::{LIMITS, Limits, render_response};
+
+use crate::SendFuture;
+use crate::outbound::Outbound;
+use crate::registry::{SenderDeps, Values};
+use chatdrop_domain::channel_spec::{ChannelSpec, KAKAO, vars};
+use chatdrop_domain::delivery::{Outgoing, SendFailure, Sent};
+
+/// No `Debug`: it holds a secret, which must never reach a log line.
+#[derive(Clone)]
+pub struct KakaoConfig {
+    /// The value of [`SECRET_HEADER`] configured in the skill's settings.
+    pub skill_secret: String,
+    /// The Open Builder bot allowed to call (`bot.id`).
+    pub bot_id: String,
+}
+
+/// Kakao's skill endpoint: the secret header, the bot id, then the skill request.
+pub struct KakaoWebhook {
+    pub config: KakaoConfig,
+}
+
+/// The webhook, from its secret and setting ([`chatdrop_domain::channel_spec::KAKAO`]).
+pub fn webhook(values: &Values) -> KakaoWebhook {
+    KakaoWebhook::new(KakaoConfig {
+        skill_secret: values.get(vars::KAKAO_SKILL_SECRET),
+        bot_id: values.get(vars::KAKAO_BOT_ID),
+    })
+}
+
+/// What notify holds for a Kakao conversation: nothing can be pushed into a Kakao chat without
+/// AlimTalk, which is not built. The registry's window already holds every such bundle for ops
+/// before a send is tried; this sender is the backstop, refusing permanently rather than
+/// pretending to deliver.
+pub struct KakaoSender;
+
+/// The sender (see [`KakaoSender`]); it needs no settings.
+pub fn sender(values: &Values, deps: &SenderDeps) -> KakaoSender {
+    let _ = (values, deps);
+    KakaoSender
+}
+
+impl Outbound for KakaoSender {
+    fn spec(&self) -> &'static ChannelSpec {
+        &KAKAO
+    }
+
+    fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> SendFuture<'a, Sent> {
+        let _ = out;
+        Box::pin(async {
+            Err(SendFailure::Permanent {
+                code: None,
+                detail: "KakaoTalk answers only inside the skill response; AlimTalk is not built"
+                    .into(),
+            })
+        })
+    }
+}

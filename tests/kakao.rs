@@ -1,0 +1,214 @@
+//! KakaoTalk end to end on the local stack: a Korean customer greets the shop through the fake
+//! Open Builder, customizes the Atelier Bag by tapping quick replies and list rows, checks out
+//! in KRW, pays with Kakao Pay on the fake Stripe, and the order is paid. Every answer is checked
+//! as Kakao takes it (shape, size, the 5-second timeout) and timed.
+//!
+//! Then what Kakao's synchronous skill must also get right: a retried call answered with the
+//! same response and nothing applied twice, and every bad input (missing or wrong secret,
+//! another bot, an oversized or malformed body) refused with no side effect.
+
+use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::orders::OrderStatus;
+use chatdrop_domain::ports::{OrderStore, SessionStore};
+use chatdrop_e2e::{Harness, atelier_drop, maison_catalog};
+use serde_json::Value;
+use std::time::Duration;
+use xtask::platform::kakao::{KakaoUser, OpenBuilder, SkillAnswer};
+
+/// Asserts the answer is what Kakao takes, showing it when not.
+fn checked(answer: SkillAnswer) -> SkillAnswer {
+    if let Err(why) = answer.check() {
+        panic!("{why}: {:#}", answer.body);
+    }
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kakao_greeting_to_paid_order() {
+    let h = Harness::start_with_catalog("kakao-seoul", &maison_catalog()).await;
+    h.stack
+        .open_drop(&atelier_drop("atelier", 3, None))
+        .await
+        .unwrap();
+    let bot = OpenBuilder::local(&h.stack.url);
+    let user = KakaoUser::korean("3a9f0c2b7d1e4f5a8b6c");
+    let mut times: Vec<Duration> = Vec::new();
+
+    let mut r = checked(bot.say(&user, "안녕하세요").await);
+    times.push(r.elapsed);
+    assert!(r.shown_text().contains("환영해요"), "{}", r.shown_text());
+    // Calfskin, black, gold-plated hardware, the star charm (it needs the gold), no initials:
+    // ₩7,200,000 + ₩600,000 + ₩350,000 (cli/catalogs/maison.toml's kr prices).
+    for label in [
+        "가방",
+        "아틀리에",
+        "옵션 선택 후 담기",
+        "송아지 가죽",
+        "블랙",
+        "금도금",
+        "별 참",
+        "건너뛰기",
+        "장바구니 보기",
+    ] {
+        let tap = r.tap_labelled(label);
+        r = checked(bot.tap(&user, &tap).await);
+        times.push(r.elapsed);
+    }
+    assert!(r.shown_text().contains("₩8,150,000"), "{}", r.shown_text());
+
+    // Checkout, then Kakao's retry of the very same call (same bytes, same request id).
+    let tap = r.tap_labelled("주문하기");
+    let body = bot.request_body(&user, &tap.message_text, &tap.block_id, tap.extra.clone());
+    let request_id = bot.request_id();
+    let reserved = checked(bot.call(&body, Some(&request_id), Some(&bot.secret)).await);
+    times.push(reserved.elapsed);
+    assert!(
+        reserved.shown_text().contains("₩8,150,000"),
+        "{}",
+        reserved.shown_text()
+    );
+    let links = reserved.web_links();
+    assert_eq!(links.len(), 1, "{:#}", reserved.body);
+    let link = &links[0];
+    assert!(link.starts_with(&format!("{}/p/", h.stack.url)), "{link}");
+    let retried = checked(bot.call(&body, Some(&request_id), Some(&bot.secret)).await);
+    assert_eq!(retried.body, reserved.body, "a retry is answered the same");
+
+    // Reserved once: one Stripe page, one unit held.
+    let sessions = h.stack.stripe.sessions().await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    let session = &sessions[0];
+    assert_eq!(session.currency, "krw");
+    assert_eq!(session.amount_total, 8_150_000);
+    assert_eq!(session.allowed_payment_method_types, ["kakao_pay", "card"]);
+    let store = h.stack.store();
+    assert_eq!(
+        store.drop_stock("atelier").await.unwrap()[0].1,
+        2,
+        "one unit reserved, not two"
+    );
+    let (status, location, _) = h.get_raw(link).await;
+    assert_eq!(status, 303, "{link}");
+    assert_eq!(location.as_deref(), Some(session.url.as_str()));
+
+    let paid = h
+        .stack
+        .stripe
+        .pay_with(&session.id, "kakao_pay")
+        .await
+        .unwrap();
+    assert!(paid.delivery.succeeded(), "{paid:?}");
+    let order_id = session.client_reference_id.clone().unwrap();
+    let order = store.order(&order_id).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(
+        order.conversation,
+        ConversationId::new(Channel::Kakao, &user.id)
+    );
+    assert_eq!(order.lines[0].name, "아틀리에 백 한정판");
+    let stock = store.drop_stock("atelier").await.unwrap();
+    assert_eq!((stock[0].1, stock[0].2, stock[0].3), (2, 0, 1), "one sold");
+
+    // Kakao takes nothing pushed but AlimTalk templates (not built): the confirmation waits
+    // for ops on the held list, never sent as free text.
+    let held = chatdrop_e2e::eventually(|| async {
+        let held = store.held().await.unwrap();
+        (!held.is_empty()).then_some(held)
+    })
+    .await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].bundle.conversation, order.conversation);
+    assert!(
+        held[0].reason.contains("kakao takes no message outside"),
+        "{}",
+        held[0].reason
+    );
+    assert!(
+        held[0]
+            .bundle
+            .replies
+            .iter()
+            .any(|r| format!("{r:?}").contains(&order.number())),
+        "{:?}",
+        held[0].bundle
+    );
+
+    times.sort();
+    println!(
+        "kakao skill calls: {} answered, median {:?}, slowest {:?}",
+        times.len(),
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+    h.stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kakao_bad_inputs_are_refused_with_no_side_effect() {
+    let h = Harness::start_with_catalog("kakao-bad", &maison_catalog()).await;
+    let bot = OpenBuilder::local(&h.stack.url);
+    let user = KakaoUser::korean("bad0input0user0000001");
+    let body = bot.request_body(&user, "안녕하세요", "blk", Value::Null);
+    let id = bot.request_id();
+
+    assert_eq!(
+        bot.call(&body, Some(&id), None).await.status,
+        401,
+        "missing secret"
+    );
+    assert_eq!(
+        bot.call(&body, Some(&id), Some("dev-kakao-skill-secreT"))
+            .await
+            .status,
+        401,
+        "wrong secret"
+    );
+    let mut other = OpenBuilder::local(&h.stack.url);
+    other.bot_id = "another-bot-0000".into();
+    let foreign = other.request_body(&user, "안녕하세요", "blk", Value::Null);
+    assert_eq!(
+        bot.call(&foreign, Some(&id), Some(&bot.secret))
+            .await
+            .status,
+        403
+    );
+    let oversized = vec![b' '; chatdrop_channels::kakao::MAX_BODY_BYTES + 1];
+    assert_eq!(
+        bot.call(&oversized, Some(&id), Some(&bot.secret))
+            .await
+            .status,
+        413
+    );
+    assert_eq!(
+        bot.call(b"{\"userRequest\":", Some(&id), Some(&bot.secret))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        bot.call(b"{\"bot\":{\"id\":\"x\"}}", Some(&id), Some(&bot.secret))
+            .await
+            .status,
+        400
+    );
+
+    // Nothing was applied: no session, no marker for the event the refused calls carried.
+    let store = h.stack.store();
+    let conversation = ConversationId::new(Channel::Kakao, &user.id);
+    assert_eq!(store.session(&conversation).await.unwrap().version, 0);
+    let key = chatdrop_domain::ports::MarkerKey {
+        handler: chatdrop_domain::action::Handler::Catalog,
+        identity: format!("kakao#r:{id}"),
+    };
+    assert!(store.marker(&key).await.unwrap().is_none());
+
+    // The same call, authenticated, is answered, and then its marker exists.
+    let answered = checked(bot.call(&body, Some(&id), Some(&bot.secret)).await);
+    assert!(
+        answered.shown_text().contains("환영해요"),
+        "{}",
+        answered.shown_text()
+    );
+    assert!(store.marker(&key).await.unwrap().is_some());
+    h.stack.stop().await;
+}
