@@ -126,9 +126,16 @@ fn ordinal(msg: &Msg) -> usize {
         ChooseLanguage => 87,
         LanguagesLabel => 88,
         LanguageSet(_) => 89,
+        WaitlistJoinButton => 90,
+        WaitlistJoined(_) => 91,
+        WaitlistOffer { .. } => 92,
+        WaitlistTakeButton => 93,
+        WaitlistPassButton => 94,
+        WaitlistPassed => 95,
+        WaitlistOfferGone => 96,
     }
 }
-const VARIANTS: usize = 90;
+const VARIANTS: usize = 97;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -253,6 +260,20 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         ChooseLanguage,
         LanguagesLabel,
         LanguageSet("日本語"),
+        WaitlistJoinButton,
+        WaitlistJoined("Atelier Bag"),
+        WaitlistOffer {
+            item: "Atelier Bag",
+            minutes: 10,
+        },
+        WaitlistOffer {
+            item: "Atelier Bag",
+            minutes: 1,
+        },
+        WaitlistTakeButton,
+        WaitlistPassButton,
+        WaitlistPassed,
+        WaitlistOfferGone,
         PaymentUnderReview("A1"),
         MyOrders,
         PaidPageTitle,

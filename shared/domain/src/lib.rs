@@ -48,8 +48,11 @@ pub mod reply;
 pub mod shopping;
 pub mod sweep;
 pub mod time_zone;
+pub mod waitlist;
 
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 pub(crate) mod testing_orders;
+#[cfg(test)]
+pub(crate) mod testing_waitlist;

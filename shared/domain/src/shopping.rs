@@ -100,7 +100,10 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         | Action::Checkout
         | Action::CancelOrder(_)
         | Action::Reorder(_)
-        | Action::ListOrders => unreachable!("routed above"),
+        | Action::ListOrders
+        | Action::WaitlistJoin { .. }
+        | Action::WaitlistTake { .. }
+        | Action::WaitlistPass { .. } => unreachable!("routed above"),
     })
 }
 
