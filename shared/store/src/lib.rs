@@ -24,6 +24,7 @@ mod orders;
 mod session;
 mod sweep;
 mod thread;
+mod waitlist;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
