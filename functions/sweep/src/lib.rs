@@ -8,10 +8,17 @@
 //! out again. A reservation that cannot be ended (its Stripe session answers 404, say) is
 //! logged, counted and moved later in the index, and the run goes on with the next one
 //! (`chatdrop_domain::sweep`).
+//!
+//! Then the waitlists (`chatdrop_domain::waitlist`): holds that ran out pass to the next in
+//! line, offers not yet told are told, and every unit waiting in `available` for a line is held
+//! for its first customer and offered, including the units this run's lapses returned. The
+//! hold lasts `CHATDROP_WAITLIST_HOLD_MINUTES` (default 10).
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::clock::Clock;
+use chatdrop_domain::ports::OrderStore;
 use chatdrop_domain::sweep;
+use chatdrop_domain::waitlist::{self, WaitlistSettings};
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
@@ -28,6 +35,23 @@ pub struct Sweep {
     store: DynamoStore,
     queues: SqsQueues,
     gateway: StripeGateway,
+    waitlist: WaitlistSettings,
+}
+
+/// The waitlist's hold, from `CHATDROP_WAITLIST_HOLD_MINUTES` (minutes, 1 to 1440).
+pub fn waitlist_settings(value: Option<&str>) -> Result<WaitlistSettings, Error> {
+    match value {
+        None => Ok(WaitlistSettings::default()),
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(minutes) if (1..=1440).contains(&minutes) => Ok(WaitlistSettings {
+                hold_minutes: minutes,
+            }),
+            _ => Err(format!(
+                "CHATDROP_WAITLIST_HOLD_MINUTES: `{v}` is not a number of minutes from 1 to 1440"
+            )
+            .into()),
+        },
+    }
 }
 
 impl Sweep {
@@ -46,6 +70,11 @@ impl Sweep {
                 config.payments.stripe_api_base.as_deref(),
             )?,
             clock: chatdrop_domain::clock::system(),
+            waitlist: waitlist_settings(
+                std::env::var("CHATDROP_WAITLIST_HOLD_MINUTES")
+                    .ok()
+                    .as_deref(),
+            )?,
         })
     }
 
@@ -73,6 +102,19 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         &app.queues,
     )
     .await?;
+    let now = app.clock.now();
+    let drops = app.store.drops().await?;
+    let waitlist =
+        waitlist::sweep_waitlist(now, &drops, &app.store, &app.queues, app.waitlist).await?;
+    if waitlist != waitlist::WaitlistReport::default() {
+        tracing::info!(
+            offered = waitlist.offered,
+            lapsed = waitlist.lapsed,
+            told_late = waitlist.told_late,
+            failed = waitlist.failed,
+            "waitlist"
+        );
+    }
     if report != sweep::SweepReport::default() {
         tracing::info!(
             expired = report.expired,
@@ -89,5 +131,7 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         "awaiting_payment": report.awaiting_payment,
         "set_aside": report.set_aside,
         "cleared": report.cleared,
+        "waitlist_offered": waitlist.offered,
+        "waitlist_lapsed": waitlist.lapsed,
     }))
 }

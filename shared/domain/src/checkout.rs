@@ -32,6 +32,7 @@ use crate::ports::{
 use crate::process::{Handled, ProcessError};
 use crate::reply::{Choice, Reply, ReplyBundle};
 use crate::time_zone::CustomerZone;
+use crate::waitlist::WaitlistStore;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
@@ -361,7 +362,7 @@ pub fn reserved_replies(
     ]
 }
 
-fn problem_reply(
+pub(crate) fn problem_reply(
     problem: &CheckoutProblem,
     voice: Voice<'_>,
     conversation: &ConversationId,
@@ -387,7 +388,7 @@ fn problem_reply(
 }
 
 /// The name a customer knows a SKU by.
-fn sku_label(catalog: &Catalog, sku: &str, lang: Lang) -> String {
+pub(crate) fn sku_label(catalog: &Catalog, sku: &str, lang: Lang) -> String {
     let mut parts = sku.split('.');
     let product = parts.next().and_then(|p| catalog.product(p));
     match (product, parts.next(), parts.next()) {
@@ -428,7 +429,7 @@ pub async fn handle<S, C, O, G, D>(
 where
     S: SessionStore,
     C: CatalogSource,
-    O: OrderStore,
+    O: OrderStore + WaitlistStore,
     G: PaymentGateway,
     D: Dispatch,
 {
@@ -468,6 +469,16 @@ where
             reorder(&id, message, &mut session, lang, ports, settings, now).await?
         }
         Some(Action::CancelOrder(id)) => cancel(&id, conversation, lang, ports).await?,
+        Some(Action::WaitlistJoin { drop, sku }) => {
+            crate::waitlist_flow::join(&drop, sku, message, &session, lang, ports, now).await?
+        }
+        Some(Action::WaitlistTake { drop, sku }) => {
+            crate::waitlist_flow::take(&drop, sku, message, &session, lang, ports, settings, now)
+                .await?
+        }
+        Some(Action::WaitlistPass { drop, sku }) => {
+            crate::waitlist_flow::pass(&drop, sku, message, lang, ports, now).await?
+        }
         _ => list_orders(conversation, lang, ports, settings).await?,
     };
     let bundle = ReplyBundle {
@@ -567,17 +578,54 @@ where
                 .await?
                 .ok_or_else(|| PortError::new("reserve", "order exists but cannot be read"))?;
         }
-        Err(ReserveError::SoldOut { sku, .. }) => {
+        Err(ReserveError::SoldOut { drop, sku }) => {
             let label = sku_label(&catalog, &sku, lang);
-            return Ok(vec![text(Msg::SoldOut(&label).text(voice))]);
+            let drop = drops_now.iter().find(|d| d.id == drop);
+            return Ok(vec![crate::waitlist::sold_out_reply(
+                drop, &sku, &label, voice,
+            )]);
         }
         Err(ReserveError::OverLimit { limit, .. }) => {
             return Ok(vec![text(Msg::OverLimit(limit).text(voice))]);
         }
         Err(ReserveError::Port(e)) => return Err(e.into()),
     }
+    let replies = open_payment(order, ports, settings, &catalog).await?;
+    if replies.opened {
+        // The cart's lines now live in the order.
+        session.cart.clear();
+        session.state = DialogueState::Browsing;
+    }
+    Ok(replies.replies)
+}
+
+/// What [`open_payment`] answers, and whether the order is reserved with its page open.
+pub(crate) struct Opened {
+    pub replies: Vec<Reply>,
+    pub opened: bool,
+}
+
+/// After a reservation: the payment page (once), then the pay link, QR and buttons. A refused
+/// page releases the reservation.
+pub(crate) async fn open_payment<S, C, O, G, D>(
+    mut order: Order,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    settings: &CheckoutSettings,
+    catalog: &Catalog,
+) -> Result<Opened, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let voice = catalog.voice(order.lang);
     if order.status != OrderStatus::Reserved {
-        return Ok(vec![order_line(&order)]);
+        return Ok(Opened {
+            replies: vec![order_line(&order)],
+            opened: false,
+        });
     }
     if order.checkout_session.is_none() {
         let request = CheckoutRequest {
@@ -611,20 +659,19 @@ where
             Err(PaymentError::Refused(why)) => {
                 tracing::error!(order = %order.id, reason = %why, "payment provider refused the checkout; reservation released");
                 ports.orders.release(&order, OrderStatus::Cancelled).await?;
-                return Ok(vec![text(Msg::PaymentUnavailable.text(voice))]);
+                return Ok(Opened {
+                    replies: vec![text(Msg::PaymentUnavailable.text(voice))],
+                    opened: false,
+                });
             }
             // The reservation stands; the queue retries this message and finds it.
             Err(e @ PaymentError::Unavailable(_)) => return Err(e.into()),
         }
     }
-    // The cart's lines now live in the order.
-    session.cart.clear();
-    session.state = DialogueState::Browsing;
-    Ok(reserved_replies(
-        &order,
-        settings,
-        catalog.voice(order.lang),
-    ))
+    Ok(Opened {
+        replies: reserved_replies(&order, settings, voice),
+        opened: true,
+    })
 }
 
 async fn reorder<S, C, O, G, D>(

@@ -49,6 +49,7 @@ pub mod shopping;
 pub mod sweep;
 pub mod time_zone;
 pub mod waitlist;
+pub mod waitlist_flow;
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -42,7 +42,7 @@ use crate::channel::{ConversationId, full_hash};
 use crate::checkout::choice;
 use crate::customization::Selection;
 use crate::drops::Drop;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, Voice};
 use crate::ports::{Dispatch, PortError, ReserveError};
 use crate::reply::{Reply, ReplyBundle};
 use serde::{Deserialize, Serialize};
@@ -304,8 +304,8 @@ pub fn has_waitlist(drop: &Drop, sku: &str) -> bool {
 }
 
 /// The sold-out answer, with a "Join the waitlist" button when the SKU can have a line.
-pub fn sold_out_reply(drop: Option<&Drop>, sku: &str, label: &str, lang: Lang) -> Reply {
-    let body = Msg::SoldOut(label).text(lang);
+pub fn sold_out_reply(drop: Option<&Drop>, sku: &str, label: &str, voice: Voice<'_>) -> Reply {
+    let body = Msg::SoldOut(label).text(voice);
     let join = drop.and_then(|d| {
         let action = Action::WaitlistJoin {
             drop: d.id.clone(),
@@ -319,10 +319,10 @@ pub fn sold_out_reply(drop: Option<&Drop>, sku: &str, label: &str, lang: Lang) -
     match join {
         Some(action) => Reply::Choices {
             body,
-            menu_label: Msg::ChooseLabel.text(lang),
+            menu_label: Msg::ChooseLabel.text(voice),
             choices: vec![
-                choice(action, Msg::WaitlistJoinButton.text(lang)),
-                choice(Action::Menu, Msg::KeepShopping.text(lang)),
+                choice(action, Msg::WaitlistJoinButton.text(voice)),
+                choice(Action::Menu, Msg::KeepShopping.text(voice)),
             ],
         },
         None => Reply::Text { body },

@@ -478,7 +478,8 @@ async fn the_one_tap_checkout_takes_the_held_unit_and_only_while_held() {
 #[test]
 fn sold_out_offers_the_waitlist_only_where_a_line_can_be_kept() {
     let d = spring(1);
-    let Reply::Choices { choices, .. } = sold_out_reply(Some(&d), SKU, "Bag", Lang::EN) else {
+    let Reply::Choices { choices, .. } = sold_out_reply(Some(&d), SKU, "Bag", Lang::EN.into())
+    else {
         panic!("no button")
     };
     assert_eq!(choices[0].id, "p:wj:spring:0");
@@ -486,11 +487,11 @@ fn sold_out_offers_the_waitlist_only_where_a_line_can_be_kept() {
     let mut sharded = spring(8);
     sharded.skus[0].shards = Some(4);
     assert!(matches!(
-        sold_out_reply(Some(&sharded), SKU, "Bag", Lang::EN),
+        sold_out_reply(Some(&sharded), SKU, "Bag", Lang::EN.into()),
         Reply::Text { .. }
     ));
     assert!(matches!(
-        sold_out_reply(None, SKU, "Bag", Lang::EN),
+        sold_out_reply(None, SKU, "Bag", Lang::EN.into()),
         Reply::Text { .. }
     ));
 }
