@@ -12,11 +12,13 @@
 //! Then the waitlists (`chatdrop_domain::waitlist`): holds that ran out pass to the next in
 //! line, offers not yet told are told, and every unit waiting in `available` for a line is held
 //! for its first customer and offered, including the units this run's lapses returned. The
-//! hold lasts `CHATDROP_WAITLIST_HOLD_MINUTES` (default 10).
+//! hold lasts `CHATDROP_WAITLIST_HOLD_MINUTES` (default 10). Last, every customer who asked
+//! to be reminded of a drop that has opened is told, once (`chatdrop_domain::reminders`).
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::ports::OrderStore;
+use chatdrop_domain::reminders;
 use chatdrop_domain::sweep;
 use chatdrop_domain::waitlist::{self, WaitlistSettings};
 use chatdrop_payments::stripe::StripeGateway;
@@ -28,6 +30,9 @@ use std::sync::Arc;
 
 /// Reservations ended per run; the next minute's run takes the rest.
 const PER_RUN: usize = 200;
+
+/// "Remind me" notices queued per run (a page of each opened drop's); the next run goes on.
+const REMINDERS_PER_RUN: usize = 1000;
 
 pub struct Sweep {
     /// What time it is (a test steps it).
@@ -106,6 +111,11 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
     let drops = app.store.drops().await?;
     let waitlist =
         waitlist::sweep_waitlist(now, &drops, &app.store, &app.queues, app.waitlist).await?;
+    let told =
+        reminders::tell_reminders(now, &drops, &app.store, &app.queues, REMINDERS_PER_RUN).await?;
+    if told != reminders::ReminderReport::default() {
+        tracing::info!(told = told.told, failed = told.failed, "drop reminders");
+    }
     if waitlist != waitlist::WaitlistReport::default() {
         tracing::info!(
             offered = waitlist.offered,
@@ -133,5 +143,6 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         "cleared": report.cleared,
         "waitlist_offered": waitlist.offered,
         "waitlist_lapsed": waitlist.lapsed,
+        "reminders_told": told.told,
     }))
 }

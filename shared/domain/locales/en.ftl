@@ -210,3 +210,8 @@ waitlist-take-button = Check out now
 waitlist-pass-button = No thanks
 waitlist-passed = Thank you. We offered it to the next person in line.
 waitlist-offer-gone = Sorry, this offer has ended.
+# Button below "opens at": tell me when the drop opens.
+remind-me-button = Remind me
+# $when: the opening time on the customer's clock.
+reminder-set = Done. We will write here when { $drop } opens at { $when }.
+drop-opened = { $drop } is open now (since { $when }). Tap Menu to shop.

@@ -152,3 +152,6 @@ waitlist-take-button = Pagar ahora
 waitlist-pass-button = No, gracias
 waitlist-passed = Gracias. Se la ofrecimos a la siguiente persona de la lista.
 waitlist-offer-gone = Lo siento, esta oferta ya terminó.
+remind-me-button = Avísame
+reminder-set = Listo. Te escribiremos aquí cuando { $drop } abra, el { $when }.
+drop-opened = { $drop } ya está abierto (desde { $when }). Toca Menú para comprar.

@@ -193,3 +193,6 @@ waitlist-take-button = Checkout sekarang
 waitlist-pass-button = Tidak, terima kasih
 waitlist-passed = Terima kasih. Kami tawarkan ke orang berikutnya dalam antrean.
 waitlist-offer-gone = Maaf, penawaran ini sudah berakhir.
+remind-me-button = Ingatkan saya
+reminder-set = Siap. Kami akan kabari di sini saat { $drop } dibuka pada { $when }.
+drop-opened = { $drop } sudah dibuka (sejak { $when }). Ketuk Menu untuk belanja.

@@ -146,3 +146,6 @@ waitlist-take-button = 今すぐ購入
 waitlist-pass-button = 今回は見送る
 waitlist-passed = ありがとうございます。次の方にご案内しました。
 waitlist-offer-gone = 申し訳ありません。このご案内は終了しました。
+remind-me-button = 開始時に通知
+reminder-set = 承知しました。{ $drop }が{ $when }に始まったら、ここでお知らせします。
+drop-opened = { $drop }の販売が始まりました（{ $when }から）。メニューからお買い物いただけます。

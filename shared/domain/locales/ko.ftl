@@ -195,3 +195,6 @@ waitlist-take-button = 지금 주문하기
 waitlist-pass-button = 괜찮아요
 waitlist-passed = 감사합니다. 다음 대기자에게 안내했어요.
 waitlist-offer-gone = 죄송해요, 이 안내는 끝났어요.
+remind-me-button = 알림 받기
+reminder-set = 알겠어요. { $drop } 판매가 { $when }에 시작되면 여기로 알려 드릴게요.
+drop-opened = { $drop } 판매가 시작되었어요({ $when }부터). 메뉴를 눌러 쇼핑하세요.

@@ -152,3 +152,6 @@ waitlist-take-button = Finalizar agora
 waitlist-pass-button = Não, obrigado
 waitlist-passed = Obrigado. Oferecemos para a próxima pessoa da lista.
 waitlist-offer-gone = Desculpe, esta oferta terminou.
+remind-me-button = Me avise
+reminder-set = Pronto. Vamos avisar aqui quando { $drop } abrir, em { $when }.
+drop-opened = { $drop } está aberto agora (desde { $when }). Toque em Menu para comprar.

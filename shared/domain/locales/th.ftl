@@ -196,3 +196,6 @@ waitlist-take-button = สั่งซื้อเลย
 waitlist-pass-button = ไม่เป็นไร ขอบคุณ
 waitlist-passed = ขอบคุณค่ะ เราเสนอให้คนถัดไปในคิวแล้ว
 waitlist-offer-gone = ขออภัยค่ะ ข้อเสนอนี้หมดเวลาแล้ว
+remind-me-button = เตือนฉัน
+reminder-set = เรียบร้อยค่ะ เราจะแจ้งในแชทนี้เมื่อ { $drop } เปิดขายเวลา { $when }
+drop-opened = { $drop } เปิดขายแล้ว (ตั้งแต่ { $when }) แตะเมนูเพื่อเลือกซื้อได้เลยค่ะ

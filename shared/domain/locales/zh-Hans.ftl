@@ -193,3 +193,6 @@ waitlist-take-button = 立即结算
 waitlist-pass-button = 不用了，谢谢
 waitlist-passed = 谢谢。我们已转给候补名单上的下一位。
 waitlist-offer-gone = 抱歉，这次保留已结束。
+remind-me-button = 开售提醒我
+reminder-set = 好的。{ $drop }在{ $when }开售时，我们会在这里通知您。
+drop-opened = { $drop }已开售（自{ $when }起）。点“菜单”即可选购。

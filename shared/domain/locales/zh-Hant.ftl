@@ -194,3 +194,6 @@ waitlist-take-button = 立即結帳
 waitlist-pass-button = 不用了，謝謝
 waitlist-passed = 謝謝。我們已轉給候補名單上的下一位。
 waitlist-offer-gone = 抱歉，這次保留已結束。
+remind-me-button = 開賣提醒我
+reminder-set = 好的。{ $drop }在{ $when }開賣時，我們會在這裡通知您。
+drop-opened = { $drop }已開賣（自{ $when }起）。點「選單」即可選購。

@@ -82,6 +82,8 @@ pub enum Action {
         drop: String,
         sku: u16,
     },
+    /// Tell me when this drop opens.
+    RemindMe(String),
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -115,6 +117,7 @@ impl Action {
             Action::WaitlistJoin { drop, sku } => format!("p:wj:{drop}:{sku}"),
             Action::WaitlistTake { drop, sku } => format!("p:wt:{drop}:{sku}"),
             Action::WaitlistPass { drop, sku } => format!("p:wn:{drop}:{sku}"),
+            Action::RemindMe(drop) => format!("p:rm:{drop}"),
         }
     }
 
@@ -163,6 +166,7 @@ impl Action {
                 drop: owned(drop),
                 sku: sku.parse().ok()?,
             },
+            ["p", "rm", drop] => Action::RemindMe(owned(drop)),
             _ => return None,
         })
     }
@@ -240,6 +244,7 @@ mod tests {
                 drop: long.into(),
                 sku: 7,
             },
+            Action::RemindMe(long.into()),
         ];
         for action in actions {
             let encoded = action.encode();

@@ -30,6 +30,7 @@ use crate::ports::{
     SessionStore,
 };
 use crate::process::{Handled, ProcessError};
+use crate::reminders::ReminderStore;
 use crate::reply::{Choice, Reply, ReplyBundle};
 use crate::time_zone::CustomerZone;
 use crate::waitlist::WaitlistStore;
@@ -127,7 +128,7 @@ fn conversation_customer(ids: &IdKey, conversation: &ConversationId) -> String {
     format!("conv:k1:{}", ids.conversation(conversation))
 }
 
-fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
+pub(crate) fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
     // The registry says which platforms' customer ids are phone numbers; elsewhere a phone is
     // known only once the platform vouched for one (a shared contact).
     let raw = if conversation.channel.spec().customer_id_is_phone {
@@ -429,7 +430,7 @@ pub async fn handle<S, C, O, G, D>(
 where
     S: SessionStore,
     C: CatalogSource,
-    O: OrderStore + WaitlistStore,
+    O: OrderStore + WaitlistStore + ReminderStore,
     G: PaymentGateway,
     D: Dispatch,
 {
@@ -478,6 +479,9 @@ where
         }
         Some(Action::WaitlistPass { drop, sku }) => {
             crate::waitlist_flow::pass(&drop, sku, message, lang, ports, now).await?
+        }
+        Some(Action::RemindMe(drop)) => {
+            remind(&drop, conversation, &session, lang, ports, now).await?
         }
         _ => list_orders(conversation, lang, ports, settings).await?,
     };
@@ -560,13 +564,14 @@ where
             }
             let market = catalog.market_for(conversation.channel);
             let zone = market.time_zone.as_deref();
-            return Ok(vec![problem_reply(
-                &problem,
-                voice,
-                conversation,
-                session,
-                zone,
-            )]);
+            let reply = problem_reply(&problem, voice, conversation, session, zone);
+            if let CheckoutProblem::NotYet { drop, .. } = &problem {
+                let drop = drops_now.iter().find(|d| &d.name == drop);
+                return Ok(vec![crate::reminders::with_remind_button(
+                    reply, drop, voice,
+                )]);
+            }
+            return Ok(vec![reply]);
         }
     };
     match ports.orders.reserve(&order).await {
@@ -749,6 +754,48 @@ where
     Ok(vec![text(
         Msg::ReservationCancelled(&order.number()).text(lang),
     )])
+}
+
+/// "Remind me" on a drop that has not opened: recorded once, answered with its opening time on
+/// the customer's clock (see [`crate::reminders`]).
+async fn remind<S, C, O, G, D>(
+    drop: &str,
+    conversation: &ConversationId,
+    session: &Session,
+    lang: Lang,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    now: i64,
+) -> Result<Vec<Reply>, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore + ReminderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let catalog = ports.catalogs.catalog().await?;
+    let voice = catalog.voice(lang);
+    let drops_now = ports.orders.drops().await?;
+    let Some(drop) = drops_now.iter().find(|d| d.id == drop) else {
+        return Ok(vec![text(Msg::StaleButton.text(voice))]);
+    };
+    if !matches!(drop.window(now), DropWindow::NotYet { .. }) {
+        // Open already (or over): the menu is the answer, not a reminder.
+        return Ok(vec![text(Msg::StaleButton.text(voice))]);
+    }
+    let market = catalog.market_for(conversation.channel);
+    let phone = phone_of(conversation, session);
+    let reply = crate::reminders::remind_me(
+        ports.orders,
+        drop,
+        conversation,
+        phone.as_deref(),
+        market.time_zone.as_deref(),
+        voice,
+        now,
+    )
+    .await?;
+    Ok(vec![reply])
 }
 
 fn order_line(order: &Order) -> Reply {

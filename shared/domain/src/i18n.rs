@@ -197,6 +197,15 @@ pub enum Msg<'a> {
     WaitlistPassButton,
     WaitlistPassed,
     WaitlistOfferGone,
+    RemindMeButton,
+    ReminderSet {
+        drop: &'a str,
+        when: &'a str,
+    },
+    DropOpened {
+        drop: &'a str,
+        when: &'a str,
+    },
 }
 
 /// An order's state as the customer reads it.
@@ -353,6 +362,9 @@ impl Msg<'_> {
             WaitlistPassButton => "waitlist-pass-button",
             WaitlistPassed => "waitlist-passed",
             WaitlistOfferGone => "waitlist-offer-gone",
+            RemindMeButton => "remind-me-button",
+            ReminderSet { .. } => "reminder-set",
+            DropOpened { .. } => "drop-opened",
         }
     }
 
@@ -423,7 +435,7 @@ impl Msg<'_> {
                 args.set("total", *total);
             }
             OverLimit(limit) => args.set("limit", *limit),
-            DropNotYet { drop, when } => {
+            DropNotYet { drop, when } | ReminderSet { drop, when } | DropOpened { drop, when } => {
                 args.set("drop", *drop);
                 args.set("when", *when);
             }

@@ -133,9 +133,12 @@ fn ordinal(msg: &Msg) -> usize {
         WaitlistPassButton => 94,
         WaitlistPassed => 95,
         WaitlistOfferGone => 96,
+        RemindMeButton => 97,
+        ReminderSet { .. } => 98,
+        DropOpened { .. } => 99,
     }
 }
-const VARIANTS: usize = 97;
+const VARIANTS: usize = 100;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -274,6 +277,15 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         WaitlistPassButton,
         WaitlistPassed,
         WaitlistOfferGone,
+        RemindMeButton,
+        ReminderSet {
+            drop: "Spring drop",
+            when: "Dec 3, 2026, 10:00 JST",
+        },
+        DropOpened {
+            drop: "Spring drop",
+            when: "Dec 3, 2026, 10:00 JST",
+        },
         PaymentUnderReview("A1"),
         MyOrders,
         PaidPageTitle,

@@ -44,6 +44,7 @@ pub mod payment;
 pub mod payment_method;
 pub mod ports;
 pub mod process;
+pub mod reminders;
 pub mod reply;
 pub mod shopping;
 pub mod sweep;

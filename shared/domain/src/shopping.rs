@@ -103,7 +103,8 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         | Action::ListOrders
         | Action::WaitlistJoin { .. }
         | Action::WaitlistTake { .. }
-        | Action::WaitlistPass { .. } => unreachable!("routed above"),
+        | Action::WaitlistPass { .. }
+        | Action::RemindMe(_) => unreachable!("routed above"),
     })
 }
 

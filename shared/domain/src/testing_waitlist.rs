@@ -7,6 +7,7 @@
 use crate::channel::ConversationId;
 use crate::orders::Order;
 use crate::ports::PortError;
+use crate::reminders::{Reminder, ReminderStore};
 use crate::testing_orders::MemoryOrders;
 use crate::waitlist::{
     AcceptError, AuditEvent, AuditRecord, EntryStatus, JoinRequest, Joined, WaitlistEntry,
@@ -33,6 +34,8 @@ pub struct SkuLine {
 pub struct WaitlistState {
     pub lines: BTreeMap<(String, String), SkuLine>,
     pub audit: Vec<AuditRecord>,
+    /// "Remind me" records by drop and conversation, in the order they were made.
+    pub reminders: Vec<Reminder>,
 }
 
 impl WaitlistState {
@@ -273,5 +276,55 @@ impl WaitlistStore for MemoryOrders {
             .filter(|r| r.drop == drop)
             .cloned()
             .collect())
+    }
+}
+
+impl ReminderStore for MemoryOrders {
+    async fn remind(&self, reminder: &Reminder) -> Result<bool, PortError> {
+        let mut state = self.state.lock().unwrap();
+        let reminders = &mut state.waitlist.reminders;
+        if reminders
+            .iter()
+            .any(|r| r.drop == reminder.drop && r.conversation == reminder.conversation)
+        {
+            return Ok(false);
+        }
+        reminders.push(reminder.clone());
+        Ok(true)
+    }
+
+    async fn untold(&self, drop: &str, limit: usize) -> Result<Vec<Reminder>, PortError> {
+        let state = self.state.lock().unwrap();
+        Ok(state
+            .waitlist
+            .reminders
+            .iter()
+            .filter(|r| r.drop == drop && !r.told)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn claim(&self, reminder: &Reminder) -> Result<bool, PortError> {
+        let mut state = self.state.lock().unwrap();
+        Ok(state
+            .waitlist
+            .reminders
+            .iter_mut()
+            .find(|r| r.drop == reminder.drop && r.conversation == reminder.conversation)
+            .is_some_and(|r| !std::mem::replace(&mut r.told, true)))
+    }
+
+    async fn unclaim(&self, reminder: &Reminder) -> Result<(), PortError> {
+        let mut state = self.state.lock().unwrap();
+        if let Some(r) = state
+            .waitlist
+            .reminders
+            .iter_mut()
+            .find(|r| r.drop == reminder.drop && r.conversation == reminder.conversation)
+        {
+            r.told = false;
+        }
+        Ok(())
     }
 }

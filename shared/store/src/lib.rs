@@ -21,6 +21,7 @@ pub mod capacity;
 mod catalog;
 mod delivery;
 mod orders;
+mod reminders;
 mod session;
 mod sweep;
 mod thread;

@@ -252,3 +252,42 @@ async fn a_lapsed_hold_with_nobody_behind_goes_back_on_open_sale() {
         "{rejoined:?}"
     );
 }
+
+#[tokio::test]
+async fn a_reminder_is_kept_once_per_chat_and_claimed_once() {
+    use chatdrop_domain::reminders::{Reminder, ReminderStore};
+    let store = common::fresh_store("reminders").await;
+    let reminder = |n: u32| Reminder {
+        drop: DROP.into(),
+        conversation: chat(n),
+        lang: Lang::JA,
+        zone: "Asia/Tokyo".into(),
+        created_at: NOW,
+        told: false,
+    };
+    assert!(store.remind(&reminder(1)).await.expect("remind"));
+    assert!(
+        !store.remind(&reminder(1)).await.expect("again"),
+        "one per chat"
+    );
+    assert!(store.remind(&reminder(2)).await.expect("remind"));
+    let untold = store.untold(DROP, 10).await.expect("untold");
+    assert_eq!(untold.len(), 2);
+    assert_eq!(
+        untold.iter().find(|r| r.conversation == chat(1)),
+        Some(&reminder(1))
+    );
+    assert!(store.claim(&reminder(1)).await.expect("claim"));
+    assert!(
+        !store.claim(&reminder(1)).await.expect("claim twice"),
+        "claimed once"
+    );
+    assert_eq!(store.untold(DROP, 10).await.expect("untold").len(), 1);
+    store.unclaim(&reminder(1)).await.expect("unclaim");
+    assert_eq!(
+        store.untold(DROP, 1).await.expect("untold").len(),
+        1,
+        "a page"
+    );
+    assert_eq!(store.untold(DROP, 10).await.expect("untold").len(), 2);
+}
