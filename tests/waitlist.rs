@@ -134,3 +134,60 @@ async fn a_lapsed_unit_is_offered_to_the_first_in_line_who_takes_it_in_one_tap_a
     );
     h.stack.stop().await;
 }
+
+/// "Remind me" before the drop opens: recorded once, told once when the drop opens, in the
+/// customer's language and on their clock (a Brazilian WhatsApp number: São Paulo's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remind_me_is_told_once_when_the_drop_opens() {
+    use chatdrop_domain::reminders;
+    let h = Harness::start("remind-me").await;
+    let opens = SystemClock.now() + 3600;
+    let mut drop = bag_drop("later", 5, None);
+    drop.starts_at = opens;
+    h.stack.open_drop(&drop).await.unwrap();
+    let store = h.stack.store();
+    let bia = h.whatsapp("5511900000902");
+    h.add_plain_bag(&bia).await;
+    let not_yet = h.tap(&bia, "p:c").await;
+    assert!(
+        all_text(&not_yet).contains("opens at"),
+        "{}",
+        all_text(&not_yet)
+    );
+    assert_eq!(button_ids(&not_yet[0]), ["p:rm:later", "c:m"]);
+    let set = h.tap(&bia, "p:rm:later").await;
+    assert!(
+        all_text(&set).starts_with("Done. We will write here when Winter drop opens at"),
+        "{}",
+        all_text(&set)
+    );
+    // A second tap keeps one reminder.
+    h.tap(&bia, "p:rm:later").await;
+
+    let drops = store.drops().await.unwrap();
+    let queues = h.stack.queues();
+    let before = h.stack.last_seq().await.unwrap();
+    let early = reminders::tell_reminders(opens - 60, &drops, &store, &queues, 100)
+        .await
+        .unwrap();
+    assert_eq!(early, reminders::ReminderReport::default(), "not open yet");
+    let report = reminders::tell_reminders(opens + 30, &drops, &store, &queues, 100)
+        .await
+        .unwrap();
+    assert_eq!(report.told, 1);
+    let told = h.stack.replies_after(&bia.id, before).await.unwrap();
+    let expected_when =
+        chatdrop_domain::time_zone::CustomerZone::resolve(Some("+5511900000902"), None, opens)
+            .format(opens, chatdrop_domain::i18n::Lang::EN);
+    assert_eq!(
+        all_text(&told),
+        format!("Winter drop is open now (since {expected_when}). Tap Menu to shop.")
+    );
+    let quiet = h.stack.last_seq().await.unwrap();
+    let again = reminders::tell_reminders(opens + 90, &drops, &store, &queues, 100)
+        .await
+        .unwrap();
+    assert_eq!(again, reminders::ReminderReport::default(), "told once");
+    h.assert_silence(&bia.id, quiet).await;
+    h.stack.stop().await;
+}
