@@ -776,7 +776,16 @@ where
     let catalog = ports.catalogs.catalog().await?;
     let voice = catalog.voice(lang);
     let drops_now = ports.orders.drops().await?;
-    let Some(drop) = drops_now.iter().find(|d| d.id == drop) else {
+    // Typed "remind me" names no drop: the next one to open.
+    let named = if drop.is_empty() {
+        drops_now
+            .iter()
+            .filter(|d| matches!(d.window(now), DropWindow::NotYet { .. }))
+            .min_by_key(|d| d.starts_at)
+    } else {
+        drops_now.iter().find(|d| d.id == drop)
+    };
+    let Some(drop) = named else {
         return Ok(vec![text(Msg::StaleButton.text(voice))]);
     };
     if !matches!(drop.window(now), DropWindow::NotYet { .. }) {

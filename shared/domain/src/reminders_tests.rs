@@ -97,6 +97,16 @@ async fn remind_me_is_recorded_once_and_told_once_when_the_drop_opens() {
         orders.state.lock().unwrap().waitlist.reminders[0].zone,
         "Asia/Tokyo"
     );
+    // Typed "remind me" (handed on by the catalog as `p:rm:`, naming no drop) is the next drop.
+    let mut typed = in_chat(&aki, "a4", &Action::RemindMe(String::new()).encode());
+    typed.locale = Some("ja".into());
+    handle(&typed, &ports, &settings, NOW).await.unwrap();
+    assert!(
+        body(&last()[0]).starts_with("承知しました。Spring drop"),
+        "{:?}",
+        last()
+    );
+    assert_eq!(orders.state.lock().unwrap().waitlist.reminders.len(), 1);
 
     // Not open yet: the sweep tells nobody.
     let drops = [spring(DropStatus::Open)];
