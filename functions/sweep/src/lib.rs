@@ -146,3 +146,18 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         "reminders_told": told.told,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_waitlist_hold_defaults_to_ten_minutes_and_refuses_nonsense() {
+        assert_eq!(waitlist_settings(None).unwrap().hold_minutes, 10);
+        assert_eq!(waitlist_settings(Some(" 3 ")).unwrap().hold_minutes, 3);
+        for bad in ["0", "-5", "1441", "ten", ""] {
+            let e = waitlist_settings(Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("CHATDROP_WAITLIST_HOLD_MINUTES"), "{bad}: {e}");
+        }
+    }
+}
