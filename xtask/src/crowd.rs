@@ -113,13 +113,17 @@ pub fn got_pay_link(bundle: &ReplyBundle) -> bool {
         .any(|r| matches!(r, Reply::Link { url, .. } if url.contains("/p/")))
 }
 
-/// The plain text of an answer (sold-out and limit notices are plain text).
+/// The text of an answer that is not a pay link: a limit notice (plain text), or a sold-out
+/// notice (its body; the "Join the waitlist" button comes with it).
 pub fn text_of(bundle: &ReplyBundle) -> String {
+    if got_pay_link(bundle) {
+        return String::new();
+    }
     bundle
         .replies
         .iter()
         .filter_map(|r| match r {
-            Reply::Text { body } => Some(body.clone()),
+            Reply::Text { body } | Reply::Choices { body, .. } => Some(body.clone()),
             _ => None,
         })
         .collect()

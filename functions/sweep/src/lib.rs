@@ -8,10 +8,19 @@
 //! out again. A reservation that cannot be ended (its Stripe session answers 404, say) is
 //! logged, counted and moved later in the index, and the run goes on with the next one
 //! (`chatdrop_domain::sweep`).
+//!
+//! Then the waitlists (`chatdrop_domain::waitlist`): holds that ran out pass to the next in
+//! line, offers not yet told are told, and every unit waiting in `available` for a line is held
+//! for its first customer and offered, including the units this run's lapses returned. The
+//! hold lasts `CHATDROP_WAITLIST_HOLD_MINUTES` (default 10). Last, every customer who asked
+//! to be reminded of a drop that has opened is told, once (`chatdrop_domain::reminders`).
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::clock::Clock;
+use chatdrop_domain::ports::OrderStore;
+use chatdrop_domain::reminders;
 use chatdrop_domain::sweep;
+use chatdrop_domain::waitlist::{self, WaitlistSettings};
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
@@ -22,12 +31,32 @@ use std::sync::Arc;
 /// Reservations ended per run; the next minute's run takes the rest.
 const PER_RUN: usize = 200;
 
+/// "Remind me" notices queued per run (a page of each opened drop's); the next run goes on.
+const REMINDERS_PER_RUN: usize = 1000;
+
 pub struct Sweep {
     /// What time it is (a test steps it).
     clock: Arc<dyn Clock>,
     store: DynamoStore,
     queues: SqsQueues,
     gateway: StripeGateway,
+    waitlist: WaitlistSettings,
+}
+
+/// The waitlist's hold, from `CHATDROP_WAITLIST_HOLD_MINUTES` (minutes, 1 to 1440).
+pub fn waitlist_settings(value: Option<&str>) -> Result<WaitlistSettings, Error> {
+    match value {
+        None => Ok(WaitlistSettings::default()),
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(minutes) if (1..=1440).contains(&minutes) => Ok(WaitlistSettings {
+                hold_minutes: minutes,
+            }),
+            _ => Err(format!(
+                "CHATDROP_WAITLIST_HOLD_MINUTES: `{v}` is not a number of minutes from 1 to 1440"
+            )
+            .into()),
+        },
+    }
 }
 
 impl Sweep {
@@ -46,6 +75,11 @@ impl Sweep {
                 config.payments.stripe_api_base.as_deref(),
             )?,
             clock: chatdrop_domain::clock::system(),
+            waitlist: waitlist_settings(
+                std::env::var("CHATDROP_WAITLIST_HOLD_MINUTES")
+                    .ok()
+                    .as_deref(),
+            )?,
         })
     }
 
@@ -73,6 +107,24 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         &app.queues,
     )
     .await?;
+    let now = app.clock.now();
+    let drops = app.store.drops().await?;
+    let waitlist =
+        waitlist::sweep_waitlist(now, &drops, &app.store, &app.queues, app.waitlist).await?;
+    let told =
+        reminders::tell_reminders(now, &drops, &app.store, &app.queues, REMINDERS_PER_RUN).await?;
+    if told != reminders::ReminderReport::default() {
+        tracing::info!(told = told.told, failed = told.failed, "drop reminders");
+    }
+    if waitlist != waitlist::WaitlistReport::default() {
+        tracing::info!(
+            offered = waitlist.offered,
+            lapsed = waitlist.lapsed,
+            told_late = waitlist.told_late,
+            failed = waitlist.failed,
+            "waitlist"
+        );
+    }
     if report != sweep::SweepReport::default() {
         tracing::info!(
             expired = report.expired,
@@ -89,5 +141,23 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         "awaiting_payment": report.awaiting_payment,
         "set_aside": report.set_aside,
         "cleared": report.cleared,
+        "waitlist_offered": waitlist.offered,
+        "waitlist_lapsed": waitlist.lapsed,
+        "reminders_told": told.told,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_waitlist_hold_defaults_to_ten_minutes_and_refuses_nonsense() {
+        assert_eq!(waitlist_settings(None).unwrap().hold_minutes, 10);
+        assert_eq!(waitlist_settings(Some(" 3 ")).unwrap().hold_minutes, 3);
+        for bad in ["0", "-5", "1441", "ten", ""] {
+            let e = waitlist_settings(Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("CHATDROP_WAITLIST_HOLD_MINUTES"), "{bad}: {e}");
+        }
+    }
 }

@@ -193,3 +193,25 @@ choose-language = Choose your language:
 languages-label = Languages
 # After a tap on a language, in that language; $name is its name in itself.
 language-set = I'll speak { $name } from now on.
+
+# Waitlist
+# Button below the sold-out answer.
+waitlist-join-button = Join the waitlist
+# After joining; $item: what they wait for.
+waitlist-joined = You are on the waitlist for { $item }. If one comes back, we will hold it for you and write here.
+# A unit came back and is held for this customer; $minutes: how long.
+waitlist-offer = { $minutes ->
+    [one] A { $item } came back and is held for you for 1 minute. Check out with one tap.
+   *[other] A { $item } came back and is held for you for { $minutes } minutes. Check out with one tap.
+}
+# Button label.
+waitlist-take-button = Check out now
+# Button label.
+waitlist-pass-button = No thanks
+waitlist-passed = Thank you. We offered it to the next person in line.
+waitlist-offer-gone = Sorry, this offer has ended.
+# Button below "opens at": tell me when the drop opens.
+remind-me-button = Remind me
+# $when: the opening time on the customer's clock.
+reminder-set = Done. We will write here when { $drop } opens at { $when }.
+drop-opened = { $drop } is open now (since { $when }). Tap Menu to shop.

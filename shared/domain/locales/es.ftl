@@ -140,3 +140,18 @@ language-entry = 🌐 Idioma / Language
 choose-language = Elige tu idioma:
 languages-label = Idiomas
 language-set = A partir de ahora te hablaré en { $name }.
+
+# Waitlist
+waitlist-join-button = Unirme a la lista de espera
+waitlist-joined = Estás en la lista de espera de { $item }. Si vuelve una unidad, la guardamos para ti y te escribimos aquí.
+waitlist-offer = { $minutes ->
+    [one] Volvió una unidad de { $item } y la guardamos para ti durante 1 minuto. Paga con un toque.
+   *[other] Volvió una unidad de { $item } y la guardamos para ti durante { $minutes } minutos. Paga con un toque.
+}
+waitlist-take-button = Pagar ahora
+waitlist-pass-button = No, gracias
+waitlist-passed = Gracias. Se la ofrecimos a la siguiente persona de la lista.
+waitlist-offer-gone = Lo siento, esta oferta ya terminó.
+remind-me-button = Avísame
+reminder-set = Listo. Te escribiremos aquí cuando { $drop } abra, el { $when }.
+drop-opened = { $drop } ya está abierto (desde { $when }). Toca Menú para comprar.

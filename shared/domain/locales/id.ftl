@@ -184,3 +184,15 @@ language-entry = 🌐 Bahasa / Language
 choose-language = Pilih bahasa Anda:
 languages-label = Bahasa
 language-set = Mulai sekarang saya akan memakai { $name }.
+
+# Waitlist
+waitlist-join-button = Masuk daftar tunggu
+waitlist-joined = Anda masuk daftar tunggu untuk { $item }. Jika ada yang kembali, kami simpan untuk Anda dan kabari di sini.
+waitlist-offer = { $item } tersedia lagi dan kami simpan untuk Anda selama { $minutes } menit. Checkout dengan satu ketukan.
+waitlist-take-button = Checkout sekarang
+waitlist-pass-button = Tidak, terima kasih
+waitlist-passed = Terima kasih. Kami tawarkan ke orang berikutnya dalam antrean.
+waitlist-offer-gone = Maaf, penawaran ini sudah berakhir.
+remind-me-button = Ingatkan saya
+reminder-set = Siap. Kami akan kabari di sini saat { $drop } dibuka pada { $when }.
+drop-opened = { $drop } sudah dibuka (sejak { $when }). Ketuk Menu untuk belanja.

@@ -137,3 +137,15 @@ language-entry = 🌐 言語 / Language
 choose-language = 言語を選んでください：
 languages-label = 言語
 language-set = これからは{ $name }でお話しします。
+
+# Waitlist
+waitlist-join-button = キャンセル待ちに登録
+waitlist-joined = { $item }のキャンセル待ちに登録しました。在庫が戻ったらお取り置きして、ここでお知らせします。
+waitlist-offer = { $item }の在庫が戻りました。{ $minutes }分間お取り置きしています。ワンタップで購入できます。
+waitlist-take-button = 今すぐ購入
+waitlist-pass-button = 今回は見送る
+waitlist-passed = ありがとうございます。次の方にご案内しました。
+waitlist-offer-gone = 申し訳ありません。このご案内は終了しました。
+remind-me-button = 開始時に通知
+reminder-set = 承知しました。{ $drop }が{ $when }に始まったら、ここでお知らせします。
+drop-opened = { $drop }の販売が始まりました（{ $when }から）。メニューからお買い物いただけます。

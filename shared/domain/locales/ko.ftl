@@ -186,3 +186,15 @@ language-entry = 🌐 언어 / Language
 choose-language = 언어를 선택해 주세요:
 languages-label = 언어
 language-set = 이제부터 { $name }(으)로 안내해 드릴게요.
+
+# Waitlist
+waitlist-join-button = 대기 명단에 등록
+waitlist-joined = { $item } 대기 명단에 등록했어요. 재고가 돌아오면 예약해 두고 여기로 알려 드릴게요.
+waitlist-offer = { $item } 재고가 돌아왔어요. { $minutes }분 동안 예약해 두었어요. 한 번에 주문할 수 있어요.
+waitlist-take-button = 지금 주문하기
+waitlist-pass-button = 괜찮아요
+waitlist-passed = 감사합니다. 다음 대기자에게 안내했어요.
+waitlist-offer-gone = 죄송해요, 이 안내는 끝났어요.
+remind-me-button = 알림 받기
+reminder-set = 알겠어요. { $drop } 판매가 { $when }에 시작되면 여기로 알려 드릴게요.
+drop-opened = { $drop } 판매가 시작되었어요({ $when }부터). 메뉴를 눌러 쇼핑하세요.

@@ -140,3 +140,18 @@ language-entry = 🌐 Idioma / Language
 choose-language = Escolha seu idioma:
 languages-label = Idiomas
 language-set = A partir de agora vou falar em { $name }.
+
+# Waitlist
+waitlist-join-button = Entrar na lista de espera
+waitlist-joined = Você está na lista de espera de { $item }. Se uma unidade voltar, vamos guardá-la para você e avisar aqui.
+waitlist-offer = { $minutes ->
+    [one] Uma unidade de { $item } voltou e está guardada para você por 1 minuto. Finalize com um toque.
+   *[other] Uma unidade de { $item } voltou e está guardada para você por { $minutes } minutos. Finalize com um toque.
+}
+waitlist-take-button = Finalizar agora
+waitlist-pass-button = Não, obrigado
+waitlist-passed = Obrigado. Oferecemos para a próxima pessoa da lista.
+waitlist-offer-gone = Desculpe, esta oferta terminou.
+remind-me-button = Me avise
+reminder-set = Pronto. Vamos avisar aqui quando { $drop } abrir, em { $when }.
+drop-opened = { $drop } está aberto agora (desde { $when }). Toque em Menu para comprar.

@@ -187,3 +187,15 @@ language-entry = 🌐 ภาษา / Language
 choose-language = กรุณาเลือกภาษาค่ะ:
 languages-label = ภาษา
 language-set = จากนี้ไปจะใช้{ $name }ในการสนทนาค่ะ
+
+# Waitlist
+waitlist-join-button = ลงชื่อรอสินค้า
+waitlist-joined = ลงชื่อรอ { $item } แล้วค่ะ ถ้ามีสินค้ากลับมา เราจะกันไว้ให้และแจ้งในแชทนี้
+waitlist-offer = { $item } กลับมาแล้ว และกันไว้ให้คุณ { $minutes } นาที แตะครั้งเดียวเพื่อสั่งซื้อได้เลยค่ะ
+waitlist-take-button = สั่งซื้อเลย
+waitlist-pass-button = ไม่เป็นไร ขอบคุณ
+waitlist-passed = ขอบคุณค่ะ เราเสนอให้คนถัดไปในคิวแล้ว
+waitlist-offer-gone = ขออภัยค่ะ ข้อเสนอนี้หมดเวลาแล้ว
+remind-me-button = เตือนฉัน
+reminder-set = เรียบร้อยค่ะ เราจะแจ้งในแชทนี้เมื่อ { $drop } เปิดขายเวลา { $when }
+drop-opened = { $drop } เปิดขายแล้ว (ตั้งแต่ { $when }) แตะเมนูเพื่อเลือกซื้อได้เลยค่ะ

@@ -184,3 +184,15 @@ language-entry = 🌐 语言 / Language
 choose-language = 请选择语言：
 languages-label = 语言
 language-set = 接下来我会用{ $name }和您交流。
+
+# Waitlist
+waitlist-join-button = 加入候补名单
+waitlist-joined = 您已加入{ $item }的候补名单。有货时我们会为您保留，并在这里通知您。
+waitlist-offer = { $item }有货了，已为您保留{ $minutes }分钟。一键即可结算。
+waitlist-take-button = 立即结算
+waitlist-pass-button = 不用了，谢谢
+waitlist-passed = 谢谢。我们已转给候补名单上的下一位。
+waitlist-offer-gone = 抱歉，这次保留已结束。
+remind-me-button = 开售提醒我
+reminder-set = 好的。{ $drop }在{ $when }开售时，我们会在这里通知您。
+drop-opened = { $drop }已开售（自{ $when }起）。点“菜单”即可选购。

@@ -185,3 +185,15 @@ language-entry = 🌐 語言 / Language
 choose-language = 請選擇語言：
 languages-label = 語言
 language-set = 接下來我會用{ $name }與您交流。
+
+# Waitlist
+waitlist-join-button = 加入候補名單
+waitlist-joined = 您已加入{ $item }的候補名單。有貨時我們會為您保留，並在這裡通知您。
+waitlist-offer = { $item }有貨了，已為您保留{ $minutes }分鐘。一鍵即可結帳。
+waitlist-take-button = 立即結帳
+waitlist-pass-button = 不用了，謝謝
+waitlist-passed = 謝謝。我們已轉給候補名單上的下一位。
+waitlist-offer-gone = 抱歉，這次保留已結束。
+remind-me-button = 開賣提醒我
+reminder-set = 好的。{ $drop }在{ $when }開賣時，我們會在這裡通知您。
+drop-opened = { $drop }已開賣（自{ $when }起）。點「選單」即可選購。

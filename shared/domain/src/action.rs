@@ -67,6 +67,23 @@ pub enum Action {
     Languages,
     /// Speak this language from now on (a tag of at most 16 bytes: the payload stays short).
     SetLang(Lang),
+    /// Join the waitlist of a drop's SKU (its place in the drop's list: ids stay short).
+    WaitlistJoin {
+        drop: String,
+        sku: u16,
+    },
+    /// Check out the unit the waitlist holds for this customer, in one tap.
+    WaitlistTake {
+        drop: String,
+        sku: u16,
+    },
+    /// "No thanks": the held unit goes to the next in line.
+    WaitlistPass {
+        drop: String,
+        sku: u16,
+    },
+    /// Tell me when this drop opens.
+    RemindMe(String),
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -97,6 +114,10 @@ impl Action {
             Action::ListOrders => "p:l".into(),
             Action::Languages => "c:l".into(),
             Action::SetLang(lang) => format!("c:g:{lang}"),
+            Action::WaitlistJoin { drop, sku } => format!("p:wj:{drop}:{sku}"),
+            Action::WaitlistTake { drop, sku } => format!("p:wt:{drop}:{sku}"),
+            Action::WaitlistPass { drop, sku } => format!("p:wn:{drop}:{sku}"),
+            Action::RemindMe(drop) => format!("p:rm:{drop}"),
         }
     }
 
@@ -133,6 +154,19 @@ impl Action {
             ["p", "l"] => Action::ListOrders,
             ["c", "l"] => Action::Languages,
             ["c", "g", tag] => Action::SetLang(Lang::parse(tag).ok()?),
+            ["p", "wj", drop, sku] => Action::WaitlistJoin {
+                drop: owned(drop),
+                sku: sku.parse().ok()?,
+            },
+            ["p", "wt", drop, sku] => Action::WaitlistTake {
+                drop: owned(drop),
+                sku: sku.parse().ok()?,
+            },
+            ["p", "wn", drop, sku] => Action::WaitlistPass {
+                drop: owned(drop),
+                sku: sku.parse().ok()?,
+            },
+            ["p", "rm", drop] => Action::RemindMe(owned(drop)),
             _ => return None,
         })
     }
@@ -198,6 +232,19 @@ mod tests {
             Action::Languages,
             Action::SetLang(Lang::ZH_HANT),
             Action::SetLang(Lang::parse("ca-ES-valencia").unwrap()),
+            Action::WaitlistJoin {
+                drop: long.into(),
+                sku: u16::MAX,
+            },
+            Action::WaitlistTake {
+                drop: long.into(),
+                sku: 0,
+            },
+            Action::WaitlistPass {
+                drop: long.into(),
+                sku: 7,
+            },
+            Action::RemindMe(long.into()),
         ];
         for action in actions {
             let encoded = action.encode();

@@ -53,6 +53,10 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
                 Some(Meaning::Cart) => return hand_off_action(message, Action::ViewCart),
                 Some(Meaning::Orders) => return hand_off_action(message, Action::ListOrders),
                 Some(Meaning::Language) => return Outcome::Reply(languages(catalog, lang)),
+                // No drop named: the payment function picks the next one to open.
+                Some(Meaning::RemindMe) => {
+                    return hand_off_action(message, Action::RemindMe(String::new()));
+                }
                 None => {}
             }
             let picked = typed_number(text).and_then(|n| session.offered.pick(n));

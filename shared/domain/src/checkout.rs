@@ -30,8 +30,10 @@ use crate::ports::{
     SessionStore,
 };
 use crate::process::{Handled, ProcessError};
+use crate::reminders::ReminderStore;
 use crate::reply::{Choice, Reply, ReplyBundle};
 use crate::time_zone::CustomerZone;
+use crate::waitlist::WaitlistStore;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
@@ -126,7 +128,7 @@ fn conversation_customer(ids: &IdKey, conversation: &ConversationId) -> String {
     format!("conv:k1:{}", ids.conversation(conversation))
 }
 
-fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
+pub(crate) fn phone_of(conversation: &ConversationId, session: &Session) -> Option<String> {
     // The registry says which platforms' customer ids are phone numbers; elsewhere a phone is
     // known only once the platform vouched for one (a shared contact).
     let raw = if conversation.channel.spec().customer_id_is_phone {
@@ -361,7 +363,7 @@ pub fn reserved_replies(
     ]
 }
 
-fn problem_reply(
+pub(crate) fn problem_reply(
     problem: &CheckoutProblem,
     voice: Voice<'_>,
     conversation: &ConversationId,
@@ -387,7 +389,7 @@ fn problem_reply(
 }
 
 /// The name a customer knows a SKU by.
-fn sku_label(catalog: &Catalog, sku: &str, lang: Lang) -> String {
+pub(crate) fn sku_label(catalog: &Catalog, sku: &str, lang: Lang) -> String {
     let mut parts = sku.split('.');
     let product = parts.next().and_then(|p| catalog.product(p));
     match (product, parts.next(), parts.next()) {
@@ -428,7 +430,7 @@ pub async fn handle<S, C, O, G, D>(
 where
     S: SessionStore,
     C: CatalogSource,
-    O: OrderStore,
+    O: OrderStore + WaitlistStore + ReminderStore,
     G: PaymentGateway,
     D: Dispatch,
 {
@@ -468,6 +470,19 @@ where
             reorder(&id, message, &mut session, lang, ports, settings, now).await?
         }
         Some(Action::CancelOrder(id)) => cancel(&id, conversation, lang, ports).await?,
+        Some(Action::WaitlistJoin { drop, sku }) => {
+            crate::waitlist_flow::join(&drop, sku, message, &session, lang, ports, now).await?
+        }
+        Some(Action::WaitlistTake { drop, sku }) => {
+            crate::waitlist_flow::take(&drop, sku, message, &session, lang, ports, settings, now)
+                .await?
+        }
+        Some(Action::WaitlistPass { drop, sku }) => {
+            crate::waitlist_flow::pass(&drop, sku, message, lang, ports, now).await?
+        }
+        Some(Action::RemindMe(drop)) => {
+            remind(&drop, conversation, &session, lang, ports, now).await?
+        }
         _ => list_orders(conversation, lang, ports, settings).await?,
     };
     let bundle = ReplyBundle {
@@ -549,13 +564,14 @@ where
             }
             let market = catalog.market_for(conversation.channel);
             let zone = market.time_zone.as_deref();
-            return Ok(vec![problem_reply(
-                &problem,
-                voice,
-                conversation,
-                session,
-                zone,
-            )]);
+            let reply = problem_reply(&problem, voice, conversation, session, zone);
+            if let CheckoutProblem::NotYet { drop, .. } = &problem {
+                let drop = drops_now.iter().find(|d| &d.name == drop);
+                return Ok(vec![crate::reminders::with_remind_button(
+                    reply, drop, voice,
+                )]);
+            }
+            return Ok(vec![reply]);
         }
     };
     match ports.orders.reserve(&order).await {
@@ -567,17 +583,54 @@ where
                 .await?
                 .ok_or_else(|| PortError::new("reserve", "order exists but cannot be read"))?;
         }
-        Err(ReserveError::SoldOut { sku, .. }) => {
+        Err(ReserveError::SoldOut { drop, sku }) => {
             let label = sku_label(&catalog, &sku, lang);
-            return Ok(vec![text(Msg::SoldOut(&label).text(voice))]);
+            let drop = drops_now.iter().find(|d| d.id == drop);
+            return Ok(vec![crate::waitlist::sold_out_reply(
+                drop, &sku, &label, voice,
+            )]);
         }
         Err(ReserveError::OverLimit { limit, .. }) => {
             return Ok(vec![text(Msg::OverLimit(limit).text(voice))]);
         }
         Err(ReserveError::Port(e)) => return Err(e.into()),
     }
+    let replies = open_payment(order, ports, settings, &catalog).await?;
+    if replies.opened {
+        // The cart's lines now live in the order.
+        session.cart.clear();
+        session.state = DialogueState::Browsing;
+    }
+    Ok(replies.replies)
+}
+
+/// What [`open_payment`] answers, and whether the order is reserved with its page open.
+pub(crate) struct Opened {
+    pub replies: Vec<Reply>,
+    pub opened: bool,
+}
+
+/// After a reservation: the payment page (once), then the pay link, QR and buttons. A refused
+/// page releases the reservation.
+pub(crate) async fn open_payment<S, C, O, G, D>(
+    mut order: Order,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    settings: &CheckoutSettings,
+    catalog: &Catalog,
+) -> Result<Opened, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let voice = catalog.voice(order.lang);
     if order.status != OrderStatus::Reserved {
-        return Ok(vec![order_line(&order)]);
+        return Ok(Opened {
+            replies: vec![order_line(&order)],
+            opened: false,
+        });
     }
     if order.checkout_session.is_none() {
         let request = CheckoutRequest {
@@ -611,20 +664,19 @@ where
             Err(PaymentError::Refused(why)) => {
                 tracing::error!(order = %order.id, reason = %why, "payment provider refused the checkout; reservation released");
                 ports.orders.release(&order, OrderStatus::Cancelled).await?;
-                return Ok(vec![text(Msg::PaymentUnavailable.text(voice))]);
+                return Ok(Opened {
+                    replies: vec![text(Msg::PaymentUnavailable.text(voice))],
+                    opened: false,
+                });
             }
             // The reservation stands; the queue retries this message and finds it.
             Err(e @ PaymentError::Unavailable(_)) => return Err(e.into()),
         }
     }
-    // The cart's lines now live in the order.
-    session.cart.clear();
-    session.state = DialogueState::Browsing;
-    Ok(reserved_replies(
-        &order,
-        settings,
-        catalog.voice(order.lang),
-    ))
+    Ok(Opened {
+        replies: reserved_replies(&order, settings, voice),
+        opened: true,
+    })
 }
 
 async fn reorder<S, C, O, G, D>(
@@ -702,6 +754,57 @@ where
     Ok(vec![text(
         Msg::ReservationCancelled(&order.number()).text(lang),
     )])
+}
+
+/// "Remind me" on a drop that has not opened: recorded once, answered with its opening time on
+/// the customer's clock (see [`crate::reminders`]).
+async fn remind<S, C, O, G, D>(
+    drop: &str,
+    conversation: &ConversationId,
+    session: &Session,
+    lang: Lang,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    now: i64,
+) -> Result<Vec<Reply>, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore + ReminderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let catalog = ports.catalogs.catalog().await?;
+    let voice = catalog.voice(lang);
+    let drops_now = ports.orders.drops().await?;
+    // Typed "remind me" names no drop: the next one to open.
+    let named = if drop.is_empty() {
+        drops_now
+            .iter()
+            .filter(|d| matches!(d.window(now), DropWindow::NotYet { .. }))
+            .min_by_key(|d| d.starts_at)
+    } else {
+        drops_now.iter().find(|d| d.id == drop)
+    };
+    let Some(drop) = named else {
+        return Ok(vec![text(Msg::StaleButton.text(voice))]);
+    };
+    if !matches!(drop.window(now), DropWindow::NotYet { .. }) {
+        // Open already (or over): the menu is the answer, not a reminder.
+        return Ok(vec![text(Msg::StaleButton.text(voice))]);
+    }
+    let market = catalog.market_for(conversation.channel);
+    let phone = phone_of(conversation, session);
+    let reply = crate::reminders::remind_me(
+        ports.orders,
+        drop,
+        conversation,
+        phone.as_deref(),
+        market.time_zone.as_deref(),
+        voice,
+        now,
+    )
+    .await?;
+    Ok(vec![reply])
 }
 
 fn order_line(order: &Order) -> Reply {

@@ -186,6 +186,26 @@ pub enum Msg<'a> {
     LanguagesLabel,
     /// After a tap on a language, in that language; the value is its name in itself.
     LanguageSet(&'a str),
+    // Waitlist (issue 16): below the sold-out answer, and the offer of a unit that came back.
+    WaitlistJoinButton,
+    WaitlistJoined(&'a str),
+    WaitlistOffer {
+        item: &'a str,
+        minutes: i64,
+    },
+    WaitlistTakeButton,
+    WaitlistPassButton,
+    WaitlistPassed,
+    WaitlistOfferGone,
+    RemindMeButton,
+    ReminderSet {
+        drop: &'a str,
+        when: &'a str,
+    },
+    DropOpened {
+        drop: &'a str,
+        when: &'a str,
+    },
 }
 
 /// An order's state as the customer reads it.
@@ -335,6 +355,16 @@ impl Msg<'_> {
             ChooseLanguage => "choose-language",
             LanguagesLabel => "languages-label",
             LanguageSet(_) => "language-set",
+            WaitlistJoinButton => "waitlist-join-button",
+            WaitlistJoined(_) => "waitlist-joined",
+            WaitlistOffer { .. } => "waitlist-offer",
+            WaitlistTakeButton => "waitlist-take-button",
+            WaitlistPassButton => "waitlist-pass-button",
+            WaitlistPassed => "waitlist-passed",
+            WaitlistOfferGone => "waitlist-offer-gone",
+            RemindMeButton => "remind-me-button",
+            ReminderSet { .. } => "reminder-set",
+            DropOpened { .. } => "drop-opened",
         }
     }
 
@@ -405,12 +435,17 @@ impl Msg<'_> {
                 args.set("total", *total);
             }
             OverLimit(limit) => args.set("limit", *limit),
-            DropNotYet { drop, when } => {
+            DropNotYet { drop, when } | ReminderSet { drop, when } | DropOpened { drop, when } => {
                 args.set("drop", *drop);
                 args.set("when", *when);
             }
             DropOver(drop) => args.set("drop", *drop),
             LanguageSet(name) => args.set("name", *name),
+            WaitlistJoined(item) => args.set("item", *item),
+            WaitlistOffer { item, minutes } => {
+                args.set("item", *item);
+                args.set("minutes", *minutes);
+            }
             ReservationCancelled(number)
             | AlreadyPaid(number)
             | Lapsed(number)

@@ -126,9 +126,19 @@ fn ordinal(msg: &Msg) -> usize {
         ChooseLanguage => 87,
         LanguagesLabel => 88,
         LanguageSet(_) => 89,
+        WaitlistJoinButton => 90,
+        WaitlistJoined(_) => 91,
+        WaitlistOffer { .. } => 92,
+        WaitlistTakeButton => 93,
+        WaitlistPassButton => 94,
+        WaitlistPassed => 95,
+        WaitlistOfferGone => 96,
+        RemindMeButton => 97,
+        ReminderSet { .. } => 98,
+        DropOpened { .. } => 99,
     }
 }
-const VARIANTS: usize = 90;
+const VARIANTS: usize = 100;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -253,6 +263,29 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         ChooseLanguage,
         LanguagesLabel,
         LanguageSet("日本語"),
+        WaitlistJoinButton,
+        WaitlistJoined("Atelier Bag"),
+        WaitlistOffer {
+            item: "Atelier Bag",
+            minutes: 10,
+        },
+        WaitlistOffer {
+            item: "Atelier Bag",
+            minutes: 1,
+        },
+        WaitlistTakeButton,
+        WaitlistPassButton,
+        WaitlistPassed,
+        WaitlistOfferGone,
+        RemindMeButton,
+        ReminderSet {
+            drop: "Spring drop",
+            when: "Dec 3, 2026, 10:00 JST",
+        },
+        DropOpened {
+            drop: "Spring drop",
+            when: "Dec 3, 2026, 10:00 JST",
+        },
         PaymentUnderReview("A1"),
         MyOrders,
         PaidPageTitle,

@@ -41,6 +41,8 @@ pub enum Meaning {
     Orders,
     /// The list of languages to switch to.
     Language,
+    /// Tell me when the next drop opens.
+    RemindMe,
 }
 
 /// A message that is one of the keywords.
@@ -61,6 +63,8 @@ struct Words {
     cart: &'static [&'static str],
     orders: &'static [&'static str],
     language: &'static [&'static str],
+    /// "Remind me": tell me when the next drop opens (see `crate::reminders`).
+    remind: &'static [&'static str],
     /// Words said after another out of politeness, dropped before matching.
     particles: &'static [&'static str],
 }
@@ -86,6 +90,7 @@ const WORDS: [Words; 9] = [
         cart: &["cart", "/cart", "basket", "my cart"],
         orders: &["orders", "order", "/orders", "status", "my orders"],
         language: &["language", "/language", "languages"],
+        remind: &["remind me", "/remindme", "remind"],
         particles: &["there"],
     },
     Words {
@@ -105,6 +110,7 @@ const WORDS: [Words; 9] = [
         cart: &["carrito", "cesta", "mi carrito"],
         orders: &["pedidos", "pedido", "mis pedidos"],
         language: &["idioma", "idiomas", "lengua"],
+        remind: &["avísame", "recordarme", "recordatorio"],
         particles: &[],
     },
     Words {
@@ -124,6 +130,7 @@ const WORDS: [Words; 9] = [
         cart: &["carrinho", "sacola", "meu carrinho"],
         orders: &["pedidos", "pedido", "meus pedidos"],
         language: &["idioma", "idiomas", "língua"],
+        remind: &["me avise", "lembrete", "me lembre"],
         particles: &[],
     },
     Words {
@@ -133,6 +140,7 @@ const WORDS: [Words; 9] = [
         cart: &["购物车"],
         orders: &["订单", "我的订单"],
         language: &["语言"],
+        remind: &["提醒我", "开售提醒"],
         particles: &["啊", "呀"],
     },
     Words {
@@ -142,6 +150,7 @@ const WORDS: [Words; 9] = [
         cart: &["購物車"],
         orders: &["訂單", "我的訂單"],
         language: &["語言"],
+        remind: &["提醒我", "開賣提醒"],
         particles: &["啊", "呀"],
     },
     Words {
@@ -158,6 +167,7 @@ const WORDS: [Words; 9] = [
         cart: &["カート", "かご"],
         orders: &["注文", "注文履歴"],
         language: &["言語", "げんご"],
+        remind: &["通知して", "リマインド"],
         particles: &[],
     },
     Words {
@@ -167,6 +177,7 @@ const WORDS: [Words; 9] = [
         cart: &["장바구니"],
         orders: &["주문", "주문 내역"],
         language: &["언어"],
+        remind: &["알림", "알려줘", "알림 받기"],
         particles: &[],
     },
     Words {
@@ -176,6 +187,7 @@ const WORDS: [Words; 9] = [
         cart: &["ตะกร้า", "รถเข็น"],
         orders: &["คำสั่งซื้อ", "ออเดอร์"],
         language: &["ภาษา"],
+        remind: &["เตือนฉัน", "แจ้งเตือน"],
         particles: &["ครับ", "ค่ะ", "คะ", "จ้า", "จ้ะ"],
     },
     Words {
@@ -194,18 +206,20 @@ const WORDS: [Words; 9] = [
         cart: &["keranjang"],
         orders: &["pesanan", "pesanan saya"],
         language: &["bahasa"],
+        remind: &["ingatkan", "ingatkan saya"],
         particles: &["kak", "min", "gan"],
     },
 ];
 
 impl Words {
-    fn lists(&self) -> [(Meaning, &'static [&'static str]); 5] {
+    fn lists(&self) -> [(Meaning, &'static [&'static str]); 6] {
         [
             (Meaning::Greeting, self.greetings),
             (Meaning::Menu, self.menu),
             (Meaning::Cart, self.cart),
             (Meaning::Orders, self.orders),
             (Meaning::Language, self.language),
+            (Meaning::RemindMe, self.remind),
         ]
     }
 }

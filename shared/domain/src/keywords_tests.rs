@@ -20,6 +20,7 @@ fn every_shipped_language_has_its_words() {
                 ("CART", Cart),
                 ("my orders", Orders),
                 ("Language", Language),
+                ("Remind me", RemindMe),
             ],
         ),
         (

@@ -44,12 +44,17 @@ pub mod payment;
 pub mod payment_method;
 pub mod ports;
 pub mod process;
+pub mod reminders;
 pub mod reply;
 pub mod shopping;
 pub mod sweep;
 pub mod time_zone;
+pub mod waitlist;
+pub mod waitlist_flow;
 
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 pub(crate) mod testing_orders;
+#[cfg(test)]
+pub(crate) mod testing_waitlist;

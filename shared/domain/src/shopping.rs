@@ -100,7 +100,11 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         | Action::Checkout
         | Action::CancelOrder(_)
         | Action::Reorder(_)
-        | Action::ListOrders => unreachable!("routed above"),
+        | Action::ListOrders
+        | Action::WaitlistJoin { .. }
+        | Action::WaitlistTake { .. }
+        | Action::WaitlistPass { .. }
+        | Action::RemindMe(_) => unreachable!("routed above"),
     })
 }
 

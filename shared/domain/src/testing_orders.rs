@@ -39,6 +39,8 @@ pub struct OrdersState {
     pub reservations: BTreeSet<(i64, String)>,
     pub events: HashSet<String>,
     pub notices: HashSet<(String, String)>,
+    /// The waitlists, their held units and audit log (`crate::testing_waitlist`).
+    pub waitlist: crate::testing_waitlist::WaitlistState,
 }
 
 impl OrdersState {
@@ -54,6 +56,80 @@ impl OrdersState {
             .get(customer)
             .cloned()
             .unwrap_or_else(|| customer.to_string())
+    }
+
+    /// Creates the order and takes its units, all or nothing; `held` names the SKU whose unit
+    /// comes from the waitlist's hold instead of open stock (the one-tap checkout of an offer).
+    pub(crate) fn reserve(
+        &mut self,
+        order: &Order,
+        held: Option<(&str, &str)>,
+    ) -> Result<(), ReserveError> {
+        let state = self;
+        if state.orders.contains_key(&order.id) {
+            return Err(ReserveError::AlreadyExists);
+        }
+        for t in &order.stock {
+            let from_hold = held == Some((t.drop.as_str(), t.sku.as_str()));
+            let available = state
+                .stock
+                .get(&(t.drop.clone(), t.sku.clone()))
+                .map_or(0, |s| s.available);
+            // Open stock of a SKU with a line is for the line (the store's gate), and a held
+            // unit is one.
+            let open = if from_hold {
+                u32::from(state.waitlist.held(&t.drop, &t.sku) >= t.quantity && t.quantity == 1)
+            } else if state.waitlist.waiting(&t.drop, &t.sku) > 0 {
+                0
+            } else {
+                available
+            };
+            if open < t.quantity {
+                return Err(ReserveError::SoldOut {
+                    drop: t.drop.clone(),
+                    sku: t.sku.clone(),
+                });
+            }
+        }
+        // As the store does: the order's own customer record, no link resolved.
+        for l in &order.limits {
+            let counted = state
+                .limits
+                .get(&(order.customer.clone(), l.drop.clone(), l.sku.clone()))
+                .copied()
+                .unwrap_or(0);
+            if i64::from(counted) > i64::from(l.limit) - i64::from(l.quantity) {
+                return Err(ReserveError::OverLimit {
+                    drop: l.drop.clone(),
+                    sku: l.sku.clone(),
+                    limit: l.limit,
+                });
+            }
+        }
+        for t in &order.stock {
+            if held == Some((t.drop.as_str(), t.sku.as_str())) {
+                state.waitlist.take_held(&t.drop, &t.sku);
+                state.shelf(&t.drop, &t.sku).reserved += t.quantity;
+                continue;
+            }
+            let s = state.shelf(&t.drop, &t.sku);
+            s.available -= t.quantity;
+            s.reserved += t.quantity;
+        }
+        for l in &order.limits {
+            *state
+                .limits
+                .entry((order.customer.clone(), l.drop.clone(), l.sku.clone()))
+                .or_default() += l.quantity;
+        }
+        state
+            .tokens
+            .insert(order.pay_token.clone(), order.id.clone());
+        state
+            .reservations
+            .insert((order.expires_at, order.id.clone()));
+        state.orders.insert(order.id.clone(), order.clone());
+        Ok(())
     }
 
     /// `reserved` → `to`, giving back the stock and limit units; `false` if not reserved.
@@ -181,56 +257,7 @@ impl OrderStore for MemoryOrders {
     }
 
     async fn reserve(&self, order: &Order) -> Result<(), ReserveError> {
-        let mut state = self.state.lock().unwrap();
-        if state.orders.contains_key(&order.id) {
-            return Err(ReserveError::AlreadyExists);
-        }
-        for t in &order.stock {
-            let available = state
-                .stock
-                .get(&(t.drop.clone(), t.sku.clone()))
-                .map_or(0, |s| s.available);
-            if available < t.quantity {
-                return Err(ReserveError::SoldOut {
-                    drop: t.drop.clone(),
-                    sku: t.sku.clone(),
-                });
-            }
-        }
-        // As the store does: the order's own customer record, no link resolved.
-        for l in &order.limits {
-            let held = state
-                .limits
-                .get(&(order.customer.clone(), l.drop.clone(), l.sku.clone()))
-                .copied()
-                .unwrap_or(0);
-            if i64::from(held) > i64::from(l.limit) - i64::from(l.quantity) {
-                return Err(ReserveError::OverLimit {
-                    drop: l.drop.clone(),
-                    sku: l.sku.clone(),
-                    limit: l.limit,
-                });
-            }
-        }
-        for t in &order.stock {
-            let s = state.shelf(&t.drop, &t.sku);
-            s.available -= t.quantity;
-            s.reserved += t.quantity;
-        }
-        for l in &order.limits {
-            *state
-                .limits
-                .entry((order.customer.clone(), l.drop.clone(), l.sku.clone()))
-                .or_default() += l.quantity;
-        }
-        state
-            .tokens
-            .insert(order.pay_token.clone(), order.id.clone());
-        state
-            .reservations
-            .insert((order.expires_at, order.id.clone()));
-        state.orders.insert(order.id.clone(), order.clone());
-        Ok(())
+        self.state.lock().unwrap().reserve(order, None)
     }
 
     async fn order(&self, id: &str) -> Result<Option<Order>, PortError> {

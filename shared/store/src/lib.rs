@@ -21,9 +21,11 @@ pub mod capacity;
 mod catalog;
 mod delivery;
 mod orders;
+mod reminders;
 mod session;
 mod sweep;
 mod thread;
+mod waitlist;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -115,7 +115,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// Shards of the reservation index.
 pub(crate) const RESERVATION_SHARDS: u32 = 8;
@@ -185,7 +185,7 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(step / 2 + random("backoff") % (step / 2 + 1))
 }
 
-fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+pub(crate) fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
 }
 
@@ -193,7 +193,7 @@ fn order_key(id: &str) -> Item {
     key(format!("ORDER#{id}"), "ORDER")
 }
 
-fn sku_key(drop: &str, sku: &str) -> Item {
+pub(crate) fn sku_key(drop: &str, sku: &str) -> Item {
     key(format!("DROP#{drop}"), format!("SKU#{sku}"))
 }
 
@@ -213,7 +213,7 @@ fn shard_set(shard: u32) -> AttributeValue {
     AttributeValue::Ns(vec![shard.to_string()])
 }
 
-fn number(i: &Item, k: &str) -> i64 {
+pub(crate) fn number(i: &Item, k: &str) -> i64 {
     match i.get(k) {
         Some(AttributeValue::N(v)) => v.parse().unwrap_or(0),
         _ => 0,
@@ -247,13 +247,16 @@ fn reservation_key(order: &Order) -> Item {
     )
 }
 
-fn update(item_key: Item, expression: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+pub(crate) fn update(
+    item_key: Item,
+    expression: &str,
+) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
     Update::builder()
         .set_key(Some(item_key))
         .update_expression(expression)
 }
 
-fn tx_update(
+pub(crate) fn tx_update(
     table: &str,
     builder: aws_sdk_dynamodb::types::builders::UpdateBuilder,
 ) -> Result<TransactWriteItem, PortError> {
@@ -267,7 +270,7 @@ fn tx_update(
         .build())
 }
 
-fn tx_put(
+pub(crate) fn tx_put(
     table: &str,
     item: Item,
     condition: Option<&str>,
@@ -281,7 +284,7 @@ fn tx_put(
         .build())
 }
 
-fn tx_delete(table: &str, item_key: Item) -> Result<TransactWriteItem, PortError> {
+pub(crate) fn tx_delete(table: &str, item_key: Item) -> Result<TransactWriteItem, PortError> {
     Ok(TransactWriteItem::builder()
         .delete(
             Delete::builder()
@@ -294,7 +297,7 @@ fn tx_delete(table: &str, item_key: Item) -> Result<TransactWriteItem, PortError
 }
 
 /// What a transaction came to.
-enum TxResult {
+pub(crate) enum TxResult {
     Done,
     /// Conditions failed: the cancellation reason per item, in request order.
     Refused(Vec<CancellationReason>),
@@ -308,7 +311,7 @@ enum Attempt {
     Undecided(String),
 }
 
-fn sold_out(take: &chatdrop_domain::orders::StockTake) -> ReserveError {
+pub(crate) fn sold_out(take: &chatdrop_domain::orders::StockTake) -> ReserveError {
     ReserveError::SoldOut {
         drop: take.drop.clone(),
         sku: take.sku.clone(),
@@ -328,7 +331,7 @@ fn with_note(
         .expression_attribute_values(":note", AttributeValue::L(vec![s(note)]))
 }
 
-fn refused(reason: &CancellationReason) -> bool {
+pub(crate) fn refused(reason: &CancellationReason) -> bool {
     reason.code() == Some("ConditionalCheckFailed")
 }
 
@@ -476,7 +479,10 @@ impl DynamoStore {
     /// Runs a transaction until DynamoDB decides it: done, or refused by a condition.
     /// Cancellations that decided nothing (conflict, throttling) are retried with jittered
     /// backoff; if they persist the caller gets a `PortError`, never a refusal.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<TxResult, PortError> {
+    pub(crate) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<TxResult, PortError> {
         let mut last = String::new();
         for attempt in 0..TX_ATTEMPTS {
             if attempt > 0 {
@@ -505,7 +511,7 @@ impl DynamoStore {
         ))
     }
 
-    async fn get(&self, item_key: Item) -> Result<Option<Item>, PortError> {
+    pub(crate) async fn get(&self, item_key: Item) -> Result<Option<Item>, PortError> {
         Ok(self
             .client
             .get_item()
@@ -988,7 +994,7 @@ impl DynamoStore {
     /// The reservation's transaction, taking each stock take from `shards`: the items, the
     /// index of the first limit counter and the index of the order (to read the cancellation
     /// reasons). Stock takes come first, in order.
-    fn reserve_items(
+    pub(crate) fn reserve_items(
         &self,
         order: &Order,
         shards: &[Option<u32>],
@@ -1001,8 +1007,13 @@ impl DynamoStore {
                     stock_key(&take.drop, &take.sku, *shard),
                     "SET available = available - :q, reserved = reserved + :q",
                 )
-                .condition_expression("available >= :q")
-                .expression_attribute_values(":q", n(take.quantity)),
+                // The waitlist's gate: while anyone waits for this SKU, returned units are
+                // theirs (`crate::waitlist`); only unsharded stock items ever carry `waiting`.
+                .condition_expression(
+                    "available >= :q AND (attribute_not_exists(waiting) OR waiting <= :zero)",
+                )
+                .expression_attribute_values(":q", n(take.quantity))
+                .expression_attribute_values(":zero", n(0)),
             )?);
         }
         let limits_start = items.len();

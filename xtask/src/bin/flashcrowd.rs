@@ -259,11 +259,9 @@ impl Dispatch for Answers {
             .any(|r| matches!(r, Reply::Link { url, .. } if url.contains("/p/")))
         {
             Answer::PayLink
-        } else if bundle
-            .replies
-            .iter()
-            .any(|r| matches!(r, Reply::Text { body } if body == SOLD_OUT))
-        {
+        } else if bundle.replies.iter().any(
+            |r| matches!(r, Reply::Text { body } | Reply::Choices { body, .. } if body == SOLD_OUT),
+        ) {
             Answer::SoldOut
         } else {
             Answer::Other
