@@ -24,7 +24,9 @@ use chatdrop_domain::ports::{
     CatalogSource, Dispatch, Effect, MarkerKey, OrderStore, PortError, SessionStore,
 };
 use chatdrop_domain::process::{Handled, ProcessError, process};
+use chatdrop_domain::reminders::ReminderStore;
 use chatdrop_domain::reply::ReplyBundle;
+use chatdrop_domain::waitlist::WaitlistStore;
 use std::sync::Mutex;
 
 /// The most handlers one turn passes through: catalog hands to cart or payment, cart to
@@ -93,7 +95,7 @@ pub async fn run<S, C, O, G>(
 where
     S: SessionStore,
     C: CatalogSource,
-    O: OrderStore,
+    O: OrderStore + WaitlistStore + ReminderStore,
     G: PaymentGateway,
 {
     let capture = Capture::default();
