@@ -140,3 +140,22 @@ language-entry = 🌐 Idioma / Language
 choose-language = Elige tu idioma:
 languages-label = Idiomas
 language-set = A partir de ahora te hablaré en { $name }.
+
+# Consent
+stop-announcements-entry = Dejar de recibir anuncios
+start-announcements-entry = Recibir anuncios
+announcements-stopped = Ya no te enviaremos anuncios de lanzamientos. Las novedades de tus pedidos seguirán llegando aquí. Escribe ALTA para volver a recibirlos.
+announcements-started = Volverás a recibir nuestros lanzamientos. Escribe PARAR para dejar de recibirlos.
+what-we-hold = Lo que guardo sobre ti: idioma { $language }; teléfono { $phone ->
+        [none] ninguno
+       *[other] { $phone }
+    }; { $items ->
+        [0] un carrito vacío
+        [one] 1 artículo en el carrito
+       *[other] { $items } artículos en el carrito
+    }; anuncios { $announcements ->
+        [in] activados
+        [out] desactivados
+       *[never] nunca pedidos
+    }. Escribe OLVÍDAME para borrarlo.
+forgotten = He olvidado este chat: su carrito, idioma y teléfono. Tus pedidos quedan en nuestra contabilidad, sin tu nombre.

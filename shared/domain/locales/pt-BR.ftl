@@ -140,3 +140,22 @@ language-entry = 🌐 Idioma / Language
 choose-language = Escolha seu idioma:
 languages-label = Idiomas
 language-set = A partir de agora vou falar em { $name }.
+
+# Consent
+stop-announcements-entry = Parar anúncios
+start-announcements-entry = Receber anúncios
+announcements-stopped = Você não vai mais receber anúncios de lançamentos. As atualizações dos seus pedidos continuam chegando aqui. Envie VOLTAR para receber de novo.
+announcements-started = Você vai voltar a receber nossos lançamentos. Envie PARAR para parar.
+what-we-hold = O que guardo sobre você: idioma { $language }; telefone { $phone ->
+        [none] nenhum
+       *[other] { $phone }
+    }; { $items ->
+        [0] carrinho vazio
+        [one] 1 item no carrinho
+       *[other] { $items } itens no carrinho
+    }; anúncios { $announcements ->
+        [in] ativados
+        [out] desativados
+       *[never] nunca pedidos
+    }. Envie ME ESQUEÇA para apagar.
+forgotten = Esqueci esta conversa: carrinho, idioma e telefone. Seus pedidos continuam na nossa contabilidade, sem o seu nome.

@@ -184,3 +184,18 @@ language-entry = 🌐 语言 / Language
 choose-language = 请选择语言：
 languages-label = 语言
 language-set = 接下来我会用{ $name }和您交流。
+
+# Consent
+stop-announcements-entry = 退订上新通知
+start-announcements-entry = 接收上新通知
+announcements-stopped = 您将不再收到上新通知。订单进度仍会在这里通知您。发送“订阅”可重新接收。
+announcements-started = 您将重新收到我们的上新通知。发送“退订”可停止。
+what-we-hold = 我们保存的您的信息：语言 { $language }；电话 { $phone ->
+        [none] 无
+       *[other] { $phone }
+    }；购物车 { $items } 件商品；上新通知 { $announcements ->
+        [in] 已开启
+        [out] 已关闭
+       *[never] 未订阅
+    }。发送“删除我的数据”可删除。
+forgotten = 已删除此对话的购物车、语言和电话。您的订单金额仍保留在账目中，但不含您的姓名。

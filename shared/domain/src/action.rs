@@ -67,6 +67,11 @@ pub enum Action {
     Languages,
     /// Speak this language from now on (a tag of at most 16 bytes: the payload stays short).
     SetLang(Lang),
+    /// The menu entry "Stop announcements": the customer opts out of drop announcements
+    /// (order updates go on; [`crate::consent`]).
+    StopAnnouncements,
+    /// The entry shown instead once they opted out: announcements again.
+    StartAnnouncements,
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -97,6 +102,8 @@ impl Action {
             Action::ListOrders => "p:l".into(),
             Action::Languages => "c:l".into(),
             Action::SetLang(lang) => format!("c:g:{lang}"),
+            Action::StopAnnouncements => "c:a:off".into(),
+            Action::StartAnnouncements => "c:a:on".into(),
         }
     }
 
@@ -133,6 +140,8 @@ impl Action {
             ["p", "l"] => Action::ListOrders,
             ["c", "l"] => Action::Languages,
             ["c", "g", tag] => Action::SetLang(Lang::parse(tag).ok()?),
+            ["c", "a", "off"] => Action::StopAnnouncements,
+            ["c", "a", "on"] => Action::StartAnnouncements,
             _ => return None,
         })
     }
@@ -198,6 +207,8 @@ mod tests {
             Action::Languages,
             Action::SetLang(Lang::ZH_HANT),
             Action::SetLang(Lang::parse("ca-ES-valencia").unwrap()),
+            Action::StopAnnouncements,
+            Action::StartAnnouncements,
         ];
         for action in actions {
             let encoded = action.encode();

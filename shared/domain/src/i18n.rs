@@ -186,6 +186,25 @@ pub enum Msg<'a> {
     LanguagesLabel,
     /// After a tap on a language, in that language; the value is its name in itself.
     LanguageSet(&'a str),
+    // Consent (crate::consent)
+    /// The menu entry that stops announcements.
+    StopAnnouncementsEntry,
+    /// The menu entry shown instead once the customer stopped them.
+    StartAnnouncementsEntry,
+    /// After "stop" (or the entry): no more announcements, order updates go on.
+    AnnouncementsStopped,
+    /// After "start" (or the entry): announcements again.
+    AnnouncementsStarted,
+    /// The answer to "what do you hold about me". `phone` is the verified phone or `none`;
+    /// `announcements` is `in`, `out` or `never`.
+    WhatWeHold {
+        language: &'a str,
+        phone: &'a str,
+        items: usize,
+        announcements: &'a str,
+    },
+    /// After "forget me": what was erased, and that orders stay on the books.
+    Forgotten,
 }
 
 /// An order's state as the customer reads it.
@@ -335,6 +354,12 @@ impl Msg<'_> {
             ChooseLanguage => "choose-language",
             LanguagesLabel => "languages-label",
             LanguageSet(_) => "language-set",
+            StopAnnouncementsEntry => "stop-announcements-entry",
+            StartAnnouncementsEntry => "start-announcements-entry",
+            AnnouncementsStopped => "announcements-stopped",
+            AnnouncementsStarted => "announcements-started",
+            WhatWeHold { .. } => "what-we-hold",
+            Forgotten => "forgotten",
         }
     }
 
@@ -411,6 +436,17 @@ impl Msg<'_> {
             }
             DropOver(drop) => args.set("drop", *drop),
             LanguageSet(name) => args.set("name", *name),
+            WhatWeHold {
+                language,
+                phone,
+                items,
+                announcements,
+            } => {
+                args.set("language", *language);
+                args.set("phone", *phone);
+                args.set("items", *items);
+                args.set("announcements", *announcements);
+            }
             ReservationCancelled(number)
             | AlreadyPaid(number)
             | Lapsed(number)

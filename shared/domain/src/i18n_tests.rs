@@ -126,9 +126,15 @@ fn ordinal(msg: &Msg) -> usize {
         ChooseLanguage => 87,
         LanguagesLabel => 88,
         LanguageSet(_) => 89,
+        StopAnnouncementsEntry => 90,
+        StartAnnouncementsEntry => 91,
+        AnnouncementsStopped => 92,
+        AnnouncementsStarted => 93,
+        WhatWeHold { .. } => 94,
+        Forgotten => 95,
     }
 }
-const VARIANTS: usize = 90;
+const VARIANTS: usize = 96;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -267,6 +273,23 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         UnknownLinkPageText,
         PayLinkFailedPageTitle,
         PayLinkFailedPageText,
+        StopAnnouncementsEntry,
+        StartAnnouncementsEntry,
+        AnnouncementsStopped,
+        AnnouncementsStarted,
+        WhatWeHold {
+            language: "English",
+            phone: "+5511987654321",
+            items: 2,
+            announcements: "out",
+        },
+        WhatWeHold {
+            language: "English",
+            phone: "none",
+            items: 0,
+            announcements: "never",
+        },
+        Forgotten,
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

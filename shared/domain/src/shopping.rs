@@ -25,6 +25,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         lang,
         session,
         message,
+        ..
     } = turn;
     let voice = catalog.voice(lang);
     // Prices are the market's of this conversation's channel.
@@ -100,7 +101,9 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         | Action::Checkout
         | Action::CancelOrder(_)
         | Action::Reorder(_)
-        | Action::ListOrders => unreachable!("routed above"),
+        | Action::ListOrders
+        | Action::StopAnnouncements
+        | Action::StartAnnouncements => unreachable!("routed above"),
     })
 }
 

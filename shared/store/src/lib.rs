@@ -12,6 +12,7 @@
 //! | processed marker      | `EVENT#handler#identity`        | `MARKER`    | 30 days |
 //! | delivery progress     | `OUTBOX#bundle`                 | `PROGRESS`  | 7 days  |
 //! | sent message, held bundle, platform token: see [`thread`] |||
+//! | consent standing and history (never expire): see `consent.rs` |||
 //!
 //! Every write that can race is conditional: a session save requires the version it read, a
 //! marker is created only if absent, and both go in one transaction. Items are mapped with
@@ -19,6 +20,7 @@
 
 pub mod capacity;
 mod catalog;
+mod consent;
 mod delivery;
 mod orders;
 mod session;

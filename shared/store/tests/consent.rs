@@ -1,0 +1,135 @@
+//! The consent ledger against DynamoDB as played by moto: history once per event, a standing
+//! that only moves forward in time, and the conversation's and person's standings read in one
+//! request. Run with `cargo xtask test -p chatdrop-store --test consent`, which starts moto.
+
+mod common;
+
+use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::consent::{
+    self, ConsentChange, ConsentLedger, ConsentSource, PersonKey, Scope, Standing, Subject, Wish,
+};
+use chatdrop_domain::dialogue::Session;
+
+fn change(wish: Wish, at: i64, event: &str) -> ConsentChange {
+    ConsentChange {
+        wish,
+        scope: Scope::Announcements,
+        at,
+        source: ConsentSource::Keyword {
+            word: if wish == Wish::OptOut {
+                "stop"
+            } else {
+                "start"
+            }
+            .into(),
+        },
+        event: event.into(),
+    }
+}
+
+fn whatsapp() -> ConversationId {
+    ConversationId::new(Channel::Whatsapp, "5511987654321")
+}
+
+#[tokio::test]
+async fn a_redelivered_change_is_recorded_once() {
+    let store = common::fresh_store("consent_once").await;
+    let subject = Subject::Conversation(whatsapp());
+    let stop = change(Wish::OptOut, 1_767_225_600, "whatsapp#wamid.1");
+    store.record(&subject, &stop).await.unwrap();
+    store.record(&subject, &stop).await.unwrap();
+    assert_eq!(store.history(&subject).await.unwrap(), vec![stop.clone()]);
+    assert_eq!(
+        store.standing(&whatsapp(), None).await.unwrap(),
+        Standing::Latest(stop)
+    );
+}
+
+#[tokio::test]
+async fn the_standing_only_moves_forward_and_history_keeps_every_change() {
+    let store = common::fresh_store("consent_forward").await;
+    let subject = Subject::Conversation(whatsapp());
+    let start = change(Wish::OptIn, 100, "e1");
+    let stop = change(Wish::OptOut, 200, "e2");
+    let restart = change(Wish::OptIn, 300, "e3");
+    // Delivered out of order: the stop, then the restart, then the old start arrives late.
+    store.record(&subject, &stop).await.unwrap();
+    store.record(&subject, &restart).await.unwrap();
+    store.record(&subject, &start).await.unwrap();
+    assert_eq!(
+        store.standing(&whatsapp(), None).await.unwrap(),
+        Standing::Latest(restart.clone())
+    );
+    assert_eq!(
+        store.history(&subject).await.unwrap(),
+        vec![start, stop, restart],
+        "oldest first"
+    );
+    // A stop and a start in the same second: the stop stands.
+    let same_second_stop = change(Wish::OptOut, 300, "e4");
+    store.record(&subject, &same_second_stop).await.unwrap();
+    store
+        .record(&subject, &change(Wish::OptIn, 300, "e5"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .standing(&whatsapp(), None)
+            .await
+            .unwrap()
+            .is_opted_out()
+    );
+}
+
+/// A stop on WhatsApp is read by the same person's LINE chat, in one request.
+#[tokio::test]
+async fn a_linked_chat_reads_its_persons_stop() {
+    let store = common::fresh_store("consent_person").await;
+    let line = ConversationId::new(Channel::Line, "U4af4980629");
+    let mut line_session = Session::default();
+    line_session.verify_phone("+5511987654321".into());
+    let person = PersonKey::of(&whatsapp(), &Session::default()).unwrap();
+    assert_eq!(PersonKey::of(&line, &line_session).as_ref(), Some(&person));
+
+    consent::record(
+        &store,
+        &line,
+        Some(&person),
+        &change(Wish::OptIn, 100, "l1"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        consent::may_announce(&store, &line, &line_session)
+            .await
+            .unwrap()
+    );
+    consent::record(
+        &store,
+        &whatsapp(),
+        Some(&person),
+        &change(Wish::OptOut, 200, "w1"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !consent::may_announce(&store, &line, &line_session)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !consent::may_announce(&store, &whatsapp(), &Session::default())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.history(&Subject::Person(person)).await.unwrap().len(),
+        2
+    );
+    // Nobody asked on another chat: announcements are opt-in.
+    let stranger = ConversationId::new(Channel::Telegram, "7001234567");
+    assert_eq!(
+        store.standing(&stranger, None).await.unwrap(),
+        Standing::NeverAsked
+    );
+}
