@@ -113,6 +113,8 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             session.opt_in();
             Outcome::Reply(menu(catalog, lang, true))
         }
+        // The ledger records it (`crate::process`); the platform showed its own confirmation.
+        InboundContent::Marketing { .. } => Outcome::Silent,
     }
 }
 

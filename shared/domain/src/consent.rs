@@ -256,6 +256,14 @@ pub fn signal(message: &InboundMessage) -> Option<ConsentChange> {
         }
         InboundContent::OptOut => (Wish::OptOut, Scope::Channel, platform(channel, "opt_out")),
         InboundContent::OptIn => (Wish::OptIn, Scope::Channel, platform(channel, "opt_in")),
+        InboundContent::Marketing { opted_in } => {
+            let (wish, what) = if *opted_in {
+                (Wish::OptIn, "marketing_resumed")
+            } else {
+                (Wish::OptOut, "marketing_stopped")
+            };
+            (wish, Scope::Announcements, platform(channel, what))
+        }
         InboundContent::Status {
             error_code: Some(code),
             ..

@@ -133,6 +133,20 @@ fn the_menu_entry_and_platform_signals_are_changes_with_their_source() {
         (carrier.wish, carrier.scope),
         (Wish::OptOut, Scope::Channel)
     );
+    let stopped = message(
+        Channel::Messenger,
+        "6543210987654321",
+        "optin:1",
+        InboundContent::Marketing { opted_in: false },
+    );
+    let c = signal(&stopped).unwrap();
+    assert_eq!((c.wish, c.scope), (Wish::OptOut, Scope::Announcements));
+    assert_eq!(
+        c.source,
+        ConsentSource::Platform {
+            signal: "messenger_marketing_stopped".into()
+        }
+    );
     // Any other failure says nothing about consent.
     assert_eq!(signal(&status(Channel::Whatsapp, 131047)), None);
 }
