@@ -25,7 +25,7 @@
 //! ([`ConsentLedger::standing`]) and the later change decides.
 //!
 //! Every write is idempotent: a history entry is keyed by its time and event, and the standing
-//! only ever moves forward in time, so a redelivered "stop" or a retried batch records nothing
+//! never moves back in time, so a redelivered "stop" or a retried batch records nothing
 //! twice and an old event arriving late never undoes a newer one.
 //!
 //! The words that carry a wish in a chat (`stop`, `parar`, `退订`, `配信停止`, …) live in
@@ -177,7 +177,8 @@ impl Standing {
 /// The ledger: history and standing per [`Subject`].
 pub trait ConsentLedger: Send + Sync {
     /// Appends `change` to `subject`'s history (once per event) and makes it the standing
-    /// unless a later change is recorded already. Recording the same change again is a no-op.
+    /// unless a later change is recorded already (in the same second, the last recorded
+    /// stands). Recording the same change again changes nothing.
     fn record(
         &self,
         subject: &Subject,

@@ -169,6 +169,30 @@ async fn history_is_append_only_and_once_per_event() {
     );
 }
 
+/// Platforms stamp whole seconds: a "start" typed in the second of the "stop" wins, as it
+/// was processed after it.
+#[tokio::test]
+async fn in_the_same_second_the_change_recorded_last_stands() {
+    let ledger = MemoryLedger::default();
+    let conversation = ConversationId::new(Channel::Whatsapp, "5511987654321");
+    let subject = Subject::Conversation(conversation.clone());
+    ledger
+        .record(&subject, &change(Wish::OptOut, 100, "e1"))
+        .await
+        .unwrap();
+    ledger
+        .record(&subject, &change(Wish::OptIn, 100, "e2"))
+        .await
+        .unwrap();
+    assert!(
+        ledger
+            .standing(&conversation, None)
+            .await
+            .unwrap()
+            .may_announce()
+    );
+}
+
 #[tokio::test]
 async fn a_late_event_never_undoes_a_newer_one() {
     let ledger = MemoryLedger::default();
@@ -315,8 +339,7 @@ mod in_the_chat {
             .unwrap_or_default()
     }
 
-    /// A message `later` seconds after the others: ties go to the opt-out, so each step of a
-    /// conversation needs its own time, as real messages have.
+    /// A message `later` seconds after the others, as real messages come.
     fn later(mut msg: InboundMessage, later: i64) -> InboundMessage {
         msg.sent_at += later;
         msg

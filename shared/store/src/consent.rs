@@ -13,8 +13,9 @@
 //!
 //! Every write is a conditional put, never a read and then a write:
 //! - a history entry is put only if absent, so a redelivered event records nothing twice;
-//! - the standing is put only if it is absent, older, or as old and this is an opt-out (the
-//!   safe side of a tie) or the same event again, so a late event never undoes a newer one.
+//! - the standing is put only if it is absent or not newer, so a late event never undoes a
+//!   newer one (in the same second, the change recorded last stands: one conversation's
+//!   events are processed in arrival order).
 //!
 //! The check before an announcement reads the conversation's and the person's standings in
 //! one `BatchGetItem` (two keys, one request); the later decides.
@@ -22,7 +23,7 @@
 use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chatdrop_domain::channel::ConversationId;
-use chatdrop_domain::consent::{ConsentChange, ConsentLedger, PersonKey, Standing, Subject, Wish};
+use chatdrop_domain::consent::{ConsentChange, ConsentLedger, PersonKey, Standing, Subject};
 use chatdrop_domain::ports::PortError;
 use std::collections::HashMap;
 
@@ -75,12 +76,9 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression(condition);
-        // `at` is one of DynamoDB's reserved words, so both names go through placeholders.
+        // `at` is one of DynamoDB's reserved words: it goes through a placeholder.
         if condition.contains("#at") {
             put = put.expression_attribute_names("#at", "at");
-        }
-        if condition.contains("#ev") {
-            put = put.expression_attribute_names("#ev", "event");
         }
         for (name, value) in values {
             put = put.expression_attribute_values(name, value);
@@ -108,21 +106,13 @@ impl ConsentLedger for DynamoStore {
             Vec::new(),
         )
         .await?;
-        // The same rule as `Standing::later`: later wins, a tie goes to the opt-out, and the
-        // same event again is a harmless repeat.
-        let condition = match change.wish {
-            Wish::OptOut => "attribute_not_exists(pk) OR #at <= :at",
-            Wish::OptIn => "attribute_not_exists(pk) OR #at < :at OR (#at = :at AND #ev = :event)",
-        };
-        let mut values = vec![(":at", n(change.at))];
-        if change.wish == Wish::OptIn {
-            values.push((":event", s(change.event.clone())));
-        }
+        // Never back in time; in the same second the change recorded last stands, since one
+        // conversation's events are processed in the order they arrived.
         self.put_if(
             "record consent standing",
             item(pk, STANDING.to_string(), change)?,
-            condition,
-            values,
+            "attribute_not_exists(pk) OR #at <= :at",
+            vec![(":at", n(change.at))],
         )
         .await?;
         Ok(())

@@ -65,20 +65,19 @@ async fn the_standing_only_moves_forward_and_history_keeps_every_change() {
         vec![start, stop, restart],
         "oldest first"
     );
-    // A stop and a start in the same second: the stop stands.
-    let same_second_stop = change(Wish::OptOut, 300, "e4");
-    store.record(&subject, &same_second_stop).await.unwrap();
+    // A stop and then a start in the same second: the one recorded last stands.
+    store
+        .record(&subject, &change(Wish::OptOut, 300, "e4"))
+        .await
+        .unwrap();
+    let now = store.standing(&whatsapp(), None).await.unwrap();
+    assert!(now.is_opted_out(), "{now:?}");
     store
         .record(&subject, &change(Wish::OptIn, 300, "e5"))
         .await
         .unwrap();
-    assert!(
-        store
-            .standing(&whatsapp(), None)
-            .await
-            .unwrap()
-            .is_opted_out()
-    );
+    let now = store.standing(&whatsapp(), None).await.unwrap();
+    assert!(now.may_announce(), "{now:?}");
 }
 
 /// A stop on WhatsApp is read by the same person's LINE chat, in one request.

@@ -1,9 +1,9 @@
 //! The consent ledger in memory: the domain's tests and the local tools use it where the
 //! DynamoDB adapter (`chatdrop-store`) would stand. It keeps the adapter's rules — history once
-//! per event, the standing only moves forward in time, a tie goes to the opt-out — so a test
+//! per event, the standing never moves back in time — so a test
 //! against it means what it would mean against the table.
 
-use super::{ConsentChange, ConsentLedger, PersonKey, Standing, Subject, Wish};
+use super::{ConsentChange, ConsentLedger, PersonKey, Standing, Subject};
 use crate::channel::ConversationId;
 use crate::ports::PortError;
 use std::collections::HashMap;
@@ -22,11 +22,12 @@ struct Ledgered {
     standing: Option<ConsentChange>,
 }
 
-/// Whether `new` replaces `current` as the standing: later in time, or as late and an
-/// opt-out (the safe side), or the very same event again.
+/// Whether `new` replaces `current` as the standing: not older. Platforms stamp whole seconds,
+/// so "stop" and "start" typed in one second tie; one conversation's events are processed in
+/// the order they arrived (the queue's message group is the conversation), so the one recorded
+/// last is the one the customer sent last.
 pub(crate) fn supersedes(new: &ConsentChange, current: &ConsentChange) -> bool {
-    new.at > current.at
-        || (new.at == current.at && (new.wish == Wish::OptOut || new.event == current.event))
+    new.at >= current.at
 }
 
 impl MemoryLedger {
