@@ -186,3 +186,124 @@ impl ConsentLedger for DynamoStore {
         Ok(out)
     }
 }
+
+/// What forgetting a customer erased.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    /// The conversation's session was there and is gone.
+    pub session: bool,
+    /// The conversation's consent items deleted (standing and history entries).
+    pub consent_items: usize,
+    /// The person's history entries whose typed words were blanked.
+    pub person_entries_scrubbed: usize,
+}
+
+impl DynamoStore {
+    /// Erases what the ledger and the session hold about `conversation` ("forget me",
+    /// `chatdrop customer forget`). Every step is conditional and may be repeated: a second run
+    /// finds nothing left and changes nothing.
+    ///
+    /// - the session item goes (the customer's cart, language, phone);
+    /// - the conversation's consent items go: their key is the platform id, which on WhatsApp and
+    ///   SMS is the phone number. With them goes any opt-in, and announcements are opt-in only,
+    ///   so a forgotten customer is announced nothing;
+    /// - the person's history (keyed by the keyed phone pseudonym) stays as the record of what
+    ///   was agreed, with the words the customer typed blanked.
+    pub async fn forget(
+        &self,
+        conversation: &ConversationId,
+        person: Option<&PersonKey>,
+    ) -> Result<Forgotten, PortError> {
+        let mut forgotten = Forgotten::default();
+        let session = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                format!("CONV#{}", conversation.key()),
+                "SESSION".to_string(),
+            )))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| PortError::new("forget session", sdk_message(e)))?;
+        forgotten.session = session.attributes.is_some_and(|a| !a.is_empty());
+
+        let subject = Subject::Conversation(conversation.clone());
+        let mut sks: Vec<String> = self
+            .history(&subject)
+            .await?
+            .iter()
+            .map(history_sk)
+            .collect();
+        sks.push(STANDING.to_string());
+        for sk in sks {
+            let out = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key(subject_pk(&subject), sk)))
+                .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+                .send()
+                .await
+                .map_err(|e| PortError::new("forget consent", sdk_message(e)))?;
+            if out.attributes.is_some_and(|a| !a.is_empty()) {
+                forgotten.consent_items += 1;
+            }
+        }
+
+        if let Some(person) = person {
+            let subject = Subject::Person(person.clone());
+            for change in self.history(&subject).await? {
+                let scrubbed = ConsentChange {
+                    source: change.source.without_personal_fields(),
+                    ..change.clone()
+                };
+                if scrubbed == change {
+                    continue;
+                }
+                // Only over an entry that is there: a rerun after a concurrent erase puts
+                // nothing back.
+                if self
+                    .put_if(
+                        "scrub consent history",
+                        item(subject_pk(&subject), history_sk(&change), &scrubbed)?,
+                        "attribute_exists(pk)",
+                        Vec::new(),
+                    )
+                    .await?
+                {
+                    forgotten.person_entries_scrubbed += 1;
+                }
+            }
+            // The standing is a copy of the latest entry: scrubbed the same way, unless a newer
+            // change replaced it meanwhile (then it holds nothing of this conversation's).
+            let standing = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(key(subject_pk(&subject), STANDING.to_string())))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| PortError::new("read consent standing", sdk_message(e)))?;
+            if let Some(found) = standing.item {
+                let change = decode(found)?;
+                let scrubbed = ConsentChange {
+                    source: change.source.without_personal_fields(),
+                    ..change.clone()
+                };
+                if scrubbed != change {
+                    self.put_if(
+                        "scrub consent standing",
+                        item(subject_pk(&subject), STANDING.to_string(), &scrubbed)?,
+                        "attribute_exists(pk) AND #at = :at",
+                        vec![(":at", n(change.at))],
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(forgotten)
+    }
+}

@@ -132,3 +132,71 @@ async fn a_linked_chat_reads_its_persons_stop() {
         Standing::NeverAsked
     );
 }
+
+/// Forgetting erases the session and the conversation's consent items, blanks what the
+/// customer typed in the person's history, and may be run twice.
+#[tokio::test]
+async fn forgetting_is_idempotent_and_keeps_the_persons_record() {
+    use chatdrop_domain::action::Handler;
+    use chatdrop_domain::ports::{Effect, MarkerKey, SessionStore};
+    let store = common::fresh_store("consent_forget").await;
+    let person = PersonKey::of(&whatsapp(), &Session::default()).unwrap();
+    let mut session = Session::default();
+    session.verify_phone("+5511987654321".into());
+    session.version = 1;
+    let marker = MarkerKey {
+        handler: Handler::Catalog,
+        identity: "whatsapp#wamid.9".into(),
+    };
+    store
+        .commit(&whatsapp(), Some(&session), &marker, &Effect::Nothing)
+        .await
+        .unwrap();
+    consent::record(
+        &store,
+        &whatsapp(),
+        Some(&person),
+        &change(Wish::OptOut, 100, "w1"),
+    )
+    .await
+    .unwrap();
+
+    let first = store.forget(&whatsapp(), Some(&person)).await.unwrap();
+    assert!(first.session);
+    assert_eq!(first.consent_items, 2, "the standing and one history entry");
+    assert_eq!(first.person_entries_scrubbed, 1);
+    assert_eq!(
+        store.session(&whatsapp()).await.unwrap(),
+        Session::default()
+    );
+    assert!(
+        store
+            .history(&Subject::Conversation(whatsapp()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let kept = store
+        .history(&Subject::Person(person.clone()))
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].wish, Wish::OptOut);
+    assert_eq!(
+        kept[0].source,
+        ConsentSource::Keyword {
+            word: String::new()
+        }
+    );
+    // The person's stop still holds for every linked chat.
+    assert!(
+        store
+            .standing(&whatsapp(), Some(&person))
+            .await
+            .unwrap()
+            .is_opted_out()
+    );
+
+    let again = store.forget(&whatsapp(), Some(&person)).await.unwrap();
+    assert_eq!(again, chatdrop_store::Forgotten::default());
+}
