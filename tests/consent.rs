@@ -6,7 +6,7 @@
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::consent::{self, ConsentLedger, ConsentSource, PersonKey, Subject, Wish};
 use chatdrop_domain::dialogue::Session;
-use chatdrop_domain::ports::SessionStore;
+use chatdrop_domain::ports::{OrderStore, SessionStore};
 use chatdrop_e2e::{Harness, OutboxEntry, Platform, bag_drop};
 use xtask::transcript::shown_text;
 
@@ -46,7 +46,16 @@ async fn stop_on_whatsapp_stops_announcements_not_order_updates() {
 
     // A paid order first, so there is an update to deliver later.
     h.say(&ana, "hi").await;
-    h.add_plain_bag(&ana).await;
+    h.tap(&ana, "k:a:drop-bag").await;
+    h.tap(&ana, "k:o:drop-bag:colour:black").await;
+    h.tap(&ana, "k:o:drop-bag:strap:canvas").await;
+    h.tap(&ana, "k:s:drop-bag:charm").await;
+    let r = h.say(&ana, "ANA & CO").await;
+    assert!(
+        text_of(&r).contains("Added to your cart"),
+        "{}",
+        text_of(&r)
+    );
     let r = h.tap(&ana, "p:c").await;
     let link = pay_link(&h, &r);
     assert_eq!(h.get_raw(&link).await.0, 303);
@@ -120,7 +129,10 @@ async fn stop_on_whatsapp_stops_announcements_not_order_updates() {
         "{}",
         text_of(&r)
     );
-    let history = store.history(&Subject::Person(person)).await.unwrap();
+    let history = store
+        .history(&Subject::Person(person.clone()))
+        .await
+        .unwrap();
     assert_eq!(
         history.iter().map(|c| c.wish).collect::<Vec<_>>(),
         [Wish::OptOut, Wish::OptIn]
@@ -129,6 +141,26 @@ async fn stop_on_whatsapp_stops_announcements_not_order_updates() {
         consent::may_announce(&store, &line, &line_session)
             .await
             .unwrap()
+    );
+
+    // Forgotten, as `chatdrop customer forget` does: the order keeps its amounts for the books
+    // and loses the phone and the engraving; a second run changes nothing.
+    let paid = store.order(&order_id).await.unwrap().unwrap();
+    let forgotten = store.forget(&whatsapp, Some(&person)).await.unwrap();
+    assert!(forgotten.session);
+    assert_eq!(forgotten.orders_pseudonymized, 1);
+    let kept = store.order(&order_id).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.total, kept.currency, kept.status),
+        (paid.total, paid.currency, paid.status)
+    );
+    assert_ne!(kept.conversation.customer, ana.id);
+    assert!(!format!("{kept:?}").contains("ANA & CO"), "{kept:?}");
+    assert!(format!("{paid:?}").contains("ANA & CO"));
+    assert!(store.orders_of(&whatsapp).await.unwrap().is_empty());
+    assert_eq!(
+        store.forget(&whatsapp, Some(&person)).await.unwrap(),
+        chatdrop_store::Forgotten::default()
     );
     h.stack.stop().await;
 }

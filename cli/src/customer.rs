@@ -5,8 +5,9 @@
 //! `export` prints one JSON document: the conversation's session, the consent history of the
 //! conversation and of its person (the keyed phone pseudonym, [`PersonKey`]), and its orders.
 //! `forget` erases the session and the conversation's consent items and blanks the words the
-//! customer typed in the person's consent history ([`DynamoStore::forget`]); every step is
-//! conditional, so running it twice is safe. The orders stay, for the books.
+//! customer typed in the person's consent history, and pseudonymizes the orders (platform id
+//! and engraving text replaced; amounts, currency and status kept for the books)
+//! ([`DynamoStore::forget`]); every step is conditional, so running it twice is safe.
 
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::consent::{ConsentLedger, PersonKey, Subject};
@@ -60,7 +61,7 @@ pub async fn forget(store: &DynamoStore, conversation: &ConversationId) -> Resul
         .map_err(err)?;
     Ok(format!(
         "session erased: {}; consent items deleted: {}; person history entries scrubbed: {}; \
-         orders kept for the books",
+         orders pseudonymized (amounts kept for the books): {}",
         if forgotten.session {
             "yes"
         } else {
@@ -68,5 +69,6 @@ pub async fn forget(store: &DynamoStore, conversation: &ConversationId) -> Resul
         },
         forgotten.consent_items,
         forgotten.person_entries_scrubbed,
+        forgotten.orders_pseudonymized,
     ))
 }

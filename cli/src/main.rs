@@ -93,7 +93,8 @@ enum CustomerAction {
         /// The platform's id for the customer.
         customer: String,
     },
-    /// Erase the session and consent items (orders stay for the books); safe to repeat.
+    /// Erase the session and consent items, pseudonymize the orders (amounts stay for the
+    /// books); safe to repeat.
     Forget {
         /// whatsapp, telegram, messenger, line, wechat, sms or viber.
         channel: String,

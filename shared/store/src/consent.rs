@@ -196,6 +196,9 @@ pub struct Forgotten {
     pub consent_items: usize,
     /// The person's history entries whose typed words were blanked.
     pub person_entries_scrubbed: usize,
+    /// Orders whose platform id and engraving text were replaced (amounts, currency and
+    /// status stay for the books; see `forget_orders.rs`).
+    pub orders_pseudonymized: usize,
 }
 
 impl DynamoStore {
@@ -208,7 +211,9 @@ impl DynamoStore {
     ///   SMS is the phone number. With them goes any opt-in, and announcements are opt-in only,
     ///   so a forgotten customer is announced nothing;
     /// - the person's history (keyed by the keyed phone pseudonym) stays as the record of what
-    ///   was agreed, with the words the customer typed blanked.
+    ///   was agreed, with the words the customer typed blanked;
+    /// - the orders keep their amounts, currency and status and lose the platform id and the
+    ///   engraving text. Run on an order a second time, the same values are written again.
     pub async fn forget(
         &self,
         conversation: &ConversationId,
@@ -228,6 +233,7 @@ impl DynamoStore {
             .await
             .map_err(|e| PortError::new("forget session", sdk_message(e)))?;
         forgotten.session = session.attributes.is_some_and(|a| !a.is_empty());
+        forgotten.orders_pseudonymized = self.pseudonymize_orders(conversation).await?;
 
         let subject = Subject::Conversation(conversation.clone());
         let mut sks: Vec<String> = self
