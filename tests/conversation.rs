@@ -23,7 +23,7 @@ async fn whatsapp_hi_to_a_cart_with_a_customized_bag_and_a_sticker_pack() {
             "to": "5511987654321",
             "type": "interactive",
             "interactive": {
-                // Four choices (the categories, the cart, the languages) are more than
+                // Five choices (the categories, the cart, the languages, stop announcements) are more than
                 // WhatsApp's three reply buttons: a list.
                 "type": "list",
                 "body": {"text": "Hi! Welcome to our shop. What would you like to see?\nChoose a category:"},
@@ -33,7 +33,8 @@ async fn whatsapp_hi_to_a_cart_with_a_customized_bag_and_a_sticker_pack() {
                         {"id": "c:c:bags", "title": "Drop bags"},
                         {"id": "c:c:accessories", "title": "Accessories"},
                         {"id": "k:v", "title": "View cart"},
-                        {"id": "c:l", "title": "🌐 Language"}
+                        {"id": "c:l", "title": "🌐 Language"},
+                        {"id": "c:a:off", "title": "Stop announcements"}
                     ]}]
                 }
             }
@@ -123,7 +124,8 @@ async fn telegram_customer_in_japanese_fills_a_cart_and_every_tap_is_acknowledge
                 [{"text": "ドロップバッグ", "callback_data": "c:c:bags"}],
                 [{"text": "アクセサリー", "callback_data": "c:c:accessories"}],
                 [{"text": "カートを見る", "callback_data": "k:v"}],
-                [{"text": "🌐 言語 / Language", "callback_data": "c:l"}]
+                [{"text": "🌐 言語 / Language", "callback_data": "c:l"}],
+                [{"text": "お知らせを停止", "callback_data": "c:a:off"}]
             ]}
         })
     );

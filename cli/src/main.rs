@@ -8,6 +8,7 @@
 //! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake); commands that
 //! name customers need the identifier key (`CHATDROP_ID_KEY`, or `CHATDROP_SECRET_ID`).
 
+mod customer;
 mod export;
 mod messages;
 mod refund;
@@ -69,11 +70,35 @@ enum Command {
         #[command(subcommand)]
         action: HeldAction,
     },
+    /// What chatdrop holds about a customer, and erasing it (access and erasure requests).
+    Customer {
+        #[command(subcommand)]
+        action: CustomerAction,
+    },
     /// What a conversation was sent, with each message's delivery status.
     Thread {
         /// whatsapp, telegram, messenger, line, wechat or sms.
         channel: String,
         /// The platform's id for the customer (wa_id, chat id, PSID, user id, OpenID, phone).
+        customer: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomerAction {
+    /// Print the session, the consent history and the orders as JSON.
+    Export {
+        /// whatsapp, telegram, messenger, line, wechat, sms or viber.
+        channel: String,
+        /// The platform's id for the customer.
+        customer: String,
+    },
+    /// Erase the session and consent items, pseudonymize the orders (amounts stay for the
+    /// books); safe to repeat.
+    Forget {
+        /// whatsapp, telegram, messenger, line, wechat, sms or viber.
+        channel: String,
+        /// The platform's id for the customer.
         customer: String,
     },
 }
@@ -602,6 +627,14 @@ async fn run(cli: Cli) -> Fallible<String> {
                 } else {
                     Err(format!("no held message {id}"))
                 }
+            }
+        },
+        Command::Customer { action } => match action {
+            CustomerAction::Export { channel, customer } => {
+                customer::export(&store, &customer::conversation(&channel, customer)?).await
+            }
+            CustomerAction::Forget { channel, customer } => {
+                customer::forget(&store, &customer::conversation(&channel, customer)?).await
             }
         },
         Command::Thread { channel, customer } => {

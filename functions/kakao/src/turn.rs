@@ -17,6 +17,7 @@
 
 use chatdrop_domain::action::Handler;
 use chatdrop_domain::checkout::{self, CheckoutSettings, PaymentPorts};
+use chatdrop_domain::consent::ConsentLedger;
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::payment::PaymentGateway;
@@ -93,7 +94,7 @@ pub async fn run<S, C, O, G>(
     now: i64,
 ) -> Result<Vec<ReplyBundle>, ProcessError>
 where
-    S: SessionStore,
+    S: SessionStore + ConsentLedger,
     C: CatalogSource,
     O: OrderStore + WaitlistStore + ReminderStore,
     G: PaymentGateway,

@@ -128,6 +128,7 @@ fn kind(content: &InboundContent) -> &'static str {
         InboundContent::Unsupported { .. } => "unsupported",
         InboundContent::OptOut => "opt-out",
         InboundContent::OptIn => "opt-in",
+        InboundContent::Marketing { .. } => "marketing",
     }
 }
 

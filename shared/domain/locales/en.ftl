@@ -215,3 +215,24 @@ remind-me-button = Remind me
 # $when: the opening time on the customer's clock.
 reminder-set = Done. We will write here when { $drop } opens at { $when }.
 drop-opened = { $drop } is open now (since { $when }). Tap Menu to shop.
+
+# Consent
+# The menu entries that stop and restart drop announcements (order updates go on).
+stop-announcements-entry = Stop announcements
+start-announcements-entry = Get announcements
+announcements-stopped = You won't get drop announcements from us any more. Updates about your orders still come here. Send START to hear about drops again.
+announcements-started = You'll hear about our drops again. Send STOP to stop.
+# $phone: the verified phone or "none"; $items: cart units; $announcements: in, out or never.
+what-we-hold = What I hold about you: language { $language }; phone { $phone ->
+        [none] none
+       *[other] { $phone }
+    }; { $items ->
+        [0] an empty cart
+        [one] 1 item in your cart
+       *[other] { $items } items in your cart
+    }; announcements { $announcements ->
+        [in] on
+        [out] off
+       *[never] never asked for
+    }. Send FORGET ME to erase it.
+forgotten = I've forgotten this chat: its cart, language and phone number. Your orders stay on our books, without your name.

@@ -155,3 +155,22 @@ waitlist-offer-gone = Lo siento, esta oferta ya terminó.
 remind-me-button = Avísame
 reminder-set = Listo. Te escribiremos aquí cuando { $drop } abra, el { $when }.
 drop-opened = { $drop } ya está abierto (desde { $when }). Toca Menú para comprar.
+
+# Consent
+stop-announcements-entry = Dejar de recibir anuncios
+start-announcements-entry = Recibir anuncios
+announcements-stopped = Ya no te enviaremos anuncios de lanzamientos. Las novedades de tus pedidos seguirán llegando aquí. Escribe ALTA para volver a recibirlos.
+announcements-started = Volverás a recibir nuestros lanzamientos. Escribe PARAR para dejar de recibirlos.
+what-we-hold = Lo que guardo sobre ti: idioma { $language }; teléfono { $phone ->
+        [none] ninguno
+       *[other] { $phone }
+    }; { $items ->
+        [0] un carrito vacío
+        [one] 1 artículo en el carrito
+       *[other] { $items } artículos en el carrito
+    }; anuncios { $announcements ->
+        [in] activados
+        [out] desactivados
+       *[never] nunca pedidos
+    }. Escribe OLVÍDAME para borrarlo.
+forgotten = He olvidado este chat: su carrito, idioma y teléfono. Tus pedidos quedan en nuestra contabilidad, sin tu nombre.

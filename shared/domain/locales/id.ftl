@@ -196,3 +196,18 @@ waitlist-offer-gone = Maaf, penawaran ini sudah berakhir.
 remind-me-button = Ingatkan saya
 reminder-set = Siap. Kami akan kabari di sini saat { $drop } dibuka pada { $when }.
 drop-opened = { $drop } sudah dibuka (sejak { $when }). Ketuk Menu untuk belanja.
+
+# Consent
+stop-announcements-entry = Berhenti pengumuman
+start-announcements-entry = Terima pengumuman
+announcements-stopped = Kami tidak akan mengirim pengumuman rilis lagi. Kabar tentang pesananmu tetap dikirim ke sini. Kirim LANGGANAN untuk menerimanya lagi.
+announcements-started = Kamu akan menerima kabar rilis kami lagi. Kirim BERHENTI untuk berhenti.
+what-we-hold = Data yang kami simpan: bahasa { $language }; telepon { $phone ->
+        [none] tidak ada
+       *[other] { $phone }
+    }; { $items } barang di keranjang; pengumuman { $announcements ->
+        [in] aktif
+        [out] berhenti
+       *[never] belum pernah diminta
+    }. Kirim HAPUS DATA SAYA untuk menghapusnya.
+forgotten = Keranjang, bahasa, dan nomor telepon chat ini sudah kami hapus. Pesananmu tetap ada di pembukuan kami, tanpa namamu.

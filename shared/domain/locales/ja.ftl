@@ -149,3 +149,18 @@ waitlist-offer-gone = 申し訳ありません。このご案内は終了しま�
 remind-me-button = 開始時に通知
 reminder-set = 承知しました。{ $drop }が{ $when }に始まったら、ここでお知らせします。
 drop-opened = { $drop }の販売が始まりました（{ $when }から）。メニューからお買い物いただけます。
+
+# Consent
+stop-announcements-entry = お知らせを停止
+start-announcements-entry = お知らせを受け取る
+announcements-stopped = 新作のお知らせを停止しました。ご注文の状況は引き続きこちらにお届けします。再開するには「配信再開」と送ってください。
+announcements-started = 新作のお知らせを再開しました。停止するには「配信停止」と送ってください。
+what-we-hold = お預かりしている情報：言語 { $language }、電話番号 { $phone ->
+        [none] なし
+       *[other] { $phone }
+    }、カートの商品 { $items } 点、お知らせ { $announcements ->
+        [in] 受信中
+        [out] 停止中
+       *[never] 未登録
+    }。削除するには「データ削除」と送ってください。
+forgotten = このチャットのカート、言語、電話番号を削除しました。ご注文の金額はお名前なしで帳簿に残ります。

@@ -198,3 +198,18 @@ waitlist-offer-gone = 죄송해요, 이 안내는 끝났어요.
 remind-me-button = 알림 받기
 reminder-set = 알겠어요. { $drop } 판매가 { $when }에 시작되면 여기로 알려 드릴게요.
 drop-opened = { $drop } 판매가 시작되었어요({ $when }부터). 메뉴를 눌러 쇼핑하세요.
+
+# Consent
+stop-announcements-entry = 소식 수신거부
+start-announcements-entry = 소식 받기
+announcements-stopped = 이제 신상품 소식을 보내지 않습니다. 주문 관련 알림은 계속 이곳으로 보내 드립니다. 다시 받으시려면 '수신동의'를 보내 주세요.
+announcements-started = 신상품 소식을 다시 보내 드립니다. 그만 받으시려면 '수신거부'를 보내 주세요.
+what-we-hold = 보관 중인 정보: 언어 { $language }, 전화번호 { $phone ->
+        [none] 없음
+       *[other] { $phone }
+    }, 장바구니 상품 { $items }개, 소식 { $announcements ->
+        [in] 수신
+        [out] 거부
+       *[never] 미신청
+    }. 삭제하려면 '내 정보 삭제'를 보내 주세요.
+forgotten = 이 채팅의 장바구니, 언어, 전화번호를 삭제했습니다. 주문 금액은 이름 없이 장부에 남습니다.

@@ -155,3 +155,22 @@ waitlist-offer-gone = Desculpe, esta oferta terminou.
 remind-me-button = Me avise
 reminder-set = Pronto. Vamos avisar aqui quando { $drop } abrir, em { $when }.
 drop-opened = { $drop } está aberto agora (desde { $when }). Toque em Menu para comprar.
+
+# Consent
+stop-announcements-entry = Parar anúncios
+start-announcements-entry = Receber anúncios
+announcements-stopped = Você não vai mais receber anúncios de lançamentos. As atualizações dos seus pedidos continuam chegando aqui. Envie VOLTAR para receber de novo.
+announcements-started = Você vai voltar a receber nossos lançamentos. Envie PARAR para parar.
+what-we-hold = O que guardo sobre você: idioma { $language }; telefone { $phone ->
+        [none] nenhum
+       *[other] { $phone }
+    }; { $items ->
+        [0] carrinho vazio
+        [one] 1 item no carrinho
+       *[other] { $items } itens no carrinho
+    }; anúncios { $announcements ->
+        [in] ativados
+        [out] desativados
+       *[never] nunca pedidos
+    }. Envie ME ESQUEÇA para apagar.
+forgotten = Esqueci esta conversa: carrinho, idioma e telefone. Seus pedidos continuam na nossa contabilidade, sem o seu nome.

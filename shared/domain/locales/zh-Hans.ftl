@@ -196,3 +196,18 @@ waitlist-offer-gone = 抱歉，这次保留已结束。
 remind-me-button = 开售提醒我
 reminder-set = 好的。{ $drop }在{ $when }开售时，我们会在这里通知您。
 drop-opened = { $drop }已开售（自{ $when }起）。点“菜单”即可选购。
+
+# Consent
+stop-announcements-entry = 退订上新通知
+start-announcements-entry = 接收上新通知
+announcements-stopped = 您将不再收到上新通知。订单进度仍会在这里通知您。发送“订阅”可重新接收。
+announcements-started = 您将重新收到我们的上新通知。发送“退订”可停止。
+what-we-hold = 我们保存的您的信息：语言 { $language }；电话 { $phone ->
+        [none] 无
+       *[other] { $phone }
+    }；购物车 { $items } 件商品；上新通知 { $announcements ->
+        [in] 已开启
+        [out] 已关闭
+       *[never] 未订阅
+    }。发送“删除我的数据”可删除。
+forgotten = 已删除此对话的购物车、语言和电话。您的订单金额仍保留在账目中，但不含您的姓名。

@@ -197,3 +197,18 @@ waitlist-offer-gone = 抱歉，這次保留已結束。
 remind-me-button = 開賣提醒我
 reminder-set = 好的。{ $drop }在{ $when }開賣時，我們會在這裡通知您。
 drop-opened = { $drop }已開賣（自{ $when }起）。點「選單」即可選購。
+
+# Consent
+stop-announcements-entry = 退訂新品通知
+start-announcements-entry = 接收新品通知
+announcements-stopped = 您將不再收到新品通知。訂單進度仍會在這裡通知您。傳送「訂閱」可重新接收。
+announcements-started = 您將重新收到我們的新品通知。傳送「退訂」可停止。
+what-we-hold = 我們保存的您的資料：語言 { $language }；電話 { $phone ->
+        [none] 無
+       *[other] { $phone }
+    }；購物車 { $items } 件商品；新品通知 { $announcements ->
+        [in] 已開啟
+        [out] 已關閉
+       *[never] 未訂閱
+    }。傳送「刪除我的資料」可刪除。
+forgotten = 已刪除此對話的購物車、語言和電話。您的訂單金額仍保留在帳目中，但不含您的姓名。

@@ -84,6 +84,11 @@ pub enum Action {
     },
     /// Tell me when this drop opens.
     RemindMe(String),
+    /// The menu entry "Stop announcements": the customer opts out of drop announcements
+    /// (order updates go on; [`crate::consent`]).
+    StopAnnouncements,
+    /// The entry shown instead once they opted out: announcements again.
+    StartAnnouncements,
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -118,6 +123,8 @@ impl Action {
             Action::WaitlistTake { drop, sku } => format!("p:wt:{drop}:{sku}"),
             Action::WaitlistPass { drop, sku } => format!("p:wn:{drop}:{sku}"),
             Action::RemindMe(drop) => format!("p:rm:{drop}"),
+            Action::StopAnnouncements => "c:a:off".into(),
+            Action::StartAnnouncements => "c:a:on".into(),
         }
     }
 
@@ -167,6 +174,8 @@ impl Action {
                 sku: sku.parse().ok()?,
             },
             ["p", "rm", drop] => Action::RemindMe(owned(drop)),
+            ["c", "a", "off"] => Action::StopAnnouncements,
+            ["c", "a", "on"] => Action::StartAnnouncements,
             _ => return None,
         })
     }
@@ -245,6 +254,8 @@ mod tests {
                 sku: 7,
             },
             Action::RemindMe(long.into()),
+            Action::StopAnnouncements,
+            Action::StartAnnouncements,
         ];
         for action in actions {
             let encoded = action.encode();

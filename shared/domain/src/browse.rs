@@ -32,6 +32,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         lang,
         session,
         message,
+        held,
     } = turn;
     let voice = catalog.voice(lang);
     // Prices are the market's of this conversation's channel.
@@ -56,6 +57,23 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
                 // No drop named: the payment function picks the next one to open.
                 Some(Meaning::RemindMe) => {
                     return hand_off_action(message, Action::RemindMe(String::new()));
+                }
+                // The ledger records the change (`crate::process`, [`crate::consent::signal`]);
+                // the answer confirms it in the customer's language.
+                Some(Meaning::StopAnnouncements) => {
+                    return Outcome::Reply(vec![self::text(Msg::AnnouncementsStopped.text(voice))]);
+                }
+                Some(Meaning::StartAnnouncements) => {
+                    let mut replies = vec![self::text(Msg::AnnouncementsStarted.text(voice))];
+                    replies.extend(menu(catalog, lang, false));
+                    return Outcome::Reply(replies);
+                }
+                Some(Meaning::WhatWeHold) => {
+                    return Outcome::Reply(vec![what_we_hold(lang, voice, session, held)]);
+                }
+                Some(Meaning::ForgetMe) => {
+                    session.forget();
+                    return Outcome::Reply(vec![self::text(Msg::Forgotten.text(voice))]);
                 }
                 None => {}
             }
@@ -99,7 +117,34 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             session.opt_in();
             Outcome::Reply(menu(catalog, lang, true))
         }
+        // The ledger records it (`crate::process`); the platform showed its own confirmation.
+        InboundContent::Marketing { .. } => Outcome::Silent,
     }
+}
+
+/// What this chat holds about the customer, as they asked: language, phone, cart and whether
+/// they get announcements (`held`, read from the ledger for this message only).
+fn what_we_hold(
+    lang: Lang,
+    voice: crate::i18n::Voice<'_>,
+    session: &crate::dialogue::Session,
+    held: Option<&crate::consent::Standing>,
+) -> Reply {
+    let language = language::autonym(lang).unwrap_or(lang.code());
+    let announcements = match held {
+        Some(standing) if standing.may_announce() => "in",
+        Some(standing) if standing.is_opted_out() => "out",
+        _ => "never",
+    };
+    text(
+        Msg::WhatWeHold {
+            language,
+            phone: session.identity.verified_phone().unwrap_or("none"),
+            items: session.cart.units() as usize,
+            announcements,
+        }
+        .text(voice),
+    )
 }
 
 /// Whether the customer is being asked for free text (an engraving) right now.
@@ -152,6 +197,12 @@ fn act_on_payload(
             }
         },
         Action::Languages => languages(catalog, lang),
+        Action::StopAnnouncements => vec![text(Msg::AnnouncementsStopped.text(voice))],
+        Action::StartAnnouncements => {
+            let mut replies = vec![text(Msg::AnnouncementsStarted.text(voice))];
+            replies.extend(menu(catalog, lang, false));
+            replies
+        }
         Action::SetLang(picked) => {
             let name = language::autonym(picked).unwrap_or(picked.code());
             let mut replies = vec![text(Msg::LanguageSet(name).text(lang))];
@@ -215,6 +266,11 @@ pub fn menu(catalog: &Catalog, lang: Lang, greet: bool) -> Vec<Reply> {
     choices.push(choice(
         Action::Languages,
         Msg::LanguageEntry.text(voice),
+        None,
+    ));
+    choices.push(choice(
+        Action::StopAnnouncements,
+        Msg::StopAnnouncementsEntry.text(voice),
         None,
     ));
     vec![Reply::Choices {

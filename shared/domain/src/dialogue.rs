@@ -325,6 +325,18 @@ impl Session {
         self.reachability = Reachability::Reachable;
     }
 
+    /// The customer asked us to forget them: everything the chat remembered about them goes
+    /// (step, cart, language, menu, phone, when they last wrote). Only the opt-out stays, so a
+    /// customer who said STOP is not written to again because they also said "forget me"; the
+    /// version goes on, so the save stays conditional.
+    pub fn forget(&mut self) {
+        *self = Session {
+            reachability: self.reachability,
+            version: self.version,
+            ..Session::default()
+        };
+    }
+
     /// Notes the language decided for this message ([`crate::language::decide`]) and where it
     /// came from, so a choice the customer made outlasts any later clue.
     pub fn speak(&mut self, decision: Decision) {

@@ -206,6 +206,25 @@ pub enum Msg<'a> {
         drop: &'a str,
         when: &'a str,
     },
+    // Consent (crate::consent)
+    /// The menu entry that stops announcements.
+    StopAnnouncementsEntry,
+    /// The menu entry shown instead once the customer stopped them.
+    StartAnnouncementsEntry,
+    /// After "stop" (or the entry): no more announcements, order updates go on.
+    AnnouncementsStopped,
+    /// After "start" (or the entry): announcements again.
+    AnnouncementsStarted,
+    /// The answer to "what do you hold about me". `phone` is the verified phone or `none`;
+    /// `announcements` is `in`, `out` or `never`.
+    WhatWeHold {
+        language: &'a str,
+        phone: &'a str,
+        items: usize,
+        announcements: &'a str,
+    },
+    /// After "forget me": what was erased, and that orders stay on the books.
+    Forgotten,
 }
 
 /// An order's state as the customer reads it.
@@ -365,6 +384,12 @@ impl Msg<'_> {
             RemindMeButton => "remind-me-button",
             ReminderSet { .. } => "reminder-set",
             DropOpened { .. } => "drop-opened",
+            StopAnnouncementsEntry => "stop-announcements-entry",
+            StartAnnouncementsEntry => "start-announcements-entry",
+            AnnouncementsStopped => "announcements-stopped",
+            AnnouncementsStarted => "announcements-started",
+            WhatWeHold { .. } => "what-we-hold",
+            Forgotten => "forgotten",
         }
     }
 
@@ -445,6 +470,17 @@ impl Msg<'_> {
             WaitlistOffer { item, minutes } => {
                 args.set("item", *item);
                 args.set("minutes", *minutes);
+            }
+            WhatWeHold {
+                language,
+                phone,
+                items,
+                announcements,
+            } => {
+                args.set("language", *language);
+                args.set("phone", *phone);
+                args.set("items", *items);
+                args.set("announcements", *announcements);
             }
             ReservationCancelled(number)
             | AlreadyPaid(number)

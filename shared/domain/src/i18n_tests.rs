@@ -136,9 +136,15 @@ fn ordinal(msg: &Msg) -> usize {
         RemindMeButton => 97,
         ReminderSet { .. } => 98,
         DropOpened { .. } => 99,
+        StopAnnouncementsEntry => 100,
+        StartAnnouncementsEntry => 101,
+        AnnouncementsStopped => 102,
+        AnnouncementsStarted => 103,
+        WhatWeHold { .. } => 104,
+        Forgotten => 105,
     }
 }
-const VARIANTS: usize = 100;
+const VARIANTS: usize = 106;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -300,6 +306,23 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         UnknownLinkPageText,
         PayLinkFailedPageTitle,
         PayLinkFailedPageText,
+        StopAnnouncementsEntry,
+        StartAnnouncementsEntry,
+        AnnouncementsStopped,
+        AnnouncementsStarted,
+        WhatWeHold {
+            language: "English",
+            phone: "+5511987654321",
+            items: 2,
+            announcements: "out",
+        },
+        WhatWeHold {
+            language: "English",
+            phone: "none",
+            items: 0,
+            announcements: "never",
+        },
+        Forgotten,
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

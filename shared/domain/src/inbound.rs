@@ -64,6 +64,10 @@ pub enum InboundContent {
     OptIn,
     /// A message kind we do not handle (voice note, sticker, location): answered politely.
     Unsupported { kind: String },
+    /// The customer stopped (or resumed) the platform's marketing messages in the platform's
+    /// own interface (Messenger's "Stop messages" on a marketing message): announcements only,
+    /// order updates go on ([`crate::consent`]).
+    Marketing { opted_in: bool },
 }
 
 impl InboundContent {

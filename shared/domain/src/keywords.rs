@@ -2,7 +2,9 @@
 //!
 //! Most of what a customer types is a search; a handful of words mean something of their own:
 //! a greeting (or "menu") opens the menu, "cart" the cart, "orders" the order list,
-//! "language" the list of languages, and a number picks one of the choices shown last
+//! "language" the list of languages, "stop"/"start" (and `parar`, `退订`, `配信停止`, `수신거부`,
+//! `ยกเลิก`, `berhenti`, …) stop and restart announcements ([`crate::consent`]), "my data" and
+//! "forget me" ask what we hold and to erase it, and a number picks one of the choices shown last
 //! ([`typed_number`]). Customers type them the way they type to a friend, so matching is
 //! forgiving in the ways that do not change the word:
 //!
@@ -43,6 +45,14 @@ pub enum Meaning {
     Language,
     /// Tell me when the next drop opens.
     RemindMe,
+    /// No more announcements ([`crate::consent`]); order updates go on.
+    StopAnnouncements,
+    /// Announcements again.
+    StartAnnouncements,
+    /// What chatdrop holds about the customer.
+    WhatWeHold,
+    /// Erase what chatdrop holds about the customer.
+    ForgetMe,
 }
 
 /// A message that is one of the keywords.
@@ -67,6 +77,14 @@ struct Words {
     remind: &'static [&'static str],
     /// Words said after another out of politeness, dropped before matching.
     particles: &'static [&'static str],
+    /// Stop announcements (STOP, UNSUBSCRIBE and their equivalents): order updates go on.
+    stop: &'static [&'static str],
+    /// Announcements again (START and its equivalents).
+    start: &'static [&'static str],
+    /// "What do you hold about me".
+    held: &'static [&'static str],
+    /// "Forget me".
+    forget: &'static [&'static str],
 }
 
 const WORDS: [Words; 9] = [
@@ -80,7 +98,6 @@ const WORDS: [Words; 9] = [
             "good morning",
             "good afternoon",
             "good evening",
-            "start",
             "/start",
             "help",
             "/help",
@@ -92,6 +109,28 @@ const WORDS: [Words; 9] = [
         language: &["language", "/language", "languages"],
         remind: &["remind me", "/remindme", "remind"],
         particles: &["there"],
+        stop: &[
+            "stop",
+            "unsubscribe",
+            "stop announcements",
+            "stopall",
+            "opt out",
+            "cancel subscription",
+        ],
+        start: &[
+            "start",
+            "unstop",
+            "subscribe",
+            "opt in",
+            "start announcements",
+        ],
+        held: &[
+            "my data",
+            "what do you hold",
+            "what do you know about me",
+            "what data do you have",
+        ],
+        forget: &["forget me", "delete my data", "erase my data"],
     },
     Words {
         lang: Lang::ES,
@@ -112,6 +151,16 @@ const WORDS: [Words; 9] = [
         language: &["idioma", "idiomas", "lengua"],
         remind: &["avísame", "recordarme", "recordatorio"],
         particles: &[],
+        stop: &[
+            "parar",
+            "baja",
+            "darme de baja",
+            "cancelar suscripción",
+            "detener",
+        ],
+        start: &["alta", "suscribir", "suscribirme", "reanudar"],
+        held: &["mis datos", "qué datos tienes"],
+        forget: &["olvídame", "borrar mis datos", "borra mis datos"],
     },
     Words {
         lang: Lang::PT_BR,
@@ -132,6 +181,15 @@ const WORDS: [Words; 9] = [
         language: &["idioma", "idiomas", "língua"],
         remind: &["me avise", "lembrete", "me lembre"],
         particles: &[],
+        stop: &["parar", "sair", "cancelar inscrição", "descadastrar"],
+        start: &["voltar", "inscrever", "assinar", "reativar"],
+        held: &["meus dados", "que dados vocês têm"],
+        forget: &[
+            "me esqueça",
+            "esqueça-me",
+            "apagar meus dados",
+            "apague meus dados",
+        ],
     },
     Words {
         lang: Lang::ZH_HANS,
@@ -142,6 +200,10 @@ const WORDS: [Words; 9] = [
         language: &["语言"],
         remind: &["提醒我", "开售提醒"],
         particles: &["啊", "呀"],
+        stop: &["退订", "停止", "取消订阅", "td"],
+        start: &["订阅", "恢复订阅"],
+        held: &["我的数据", "我的资料"],
+        forget: &["删除我的数据", "忘记我"],
     },
     Words {
         lang: Lang::ZH_HANT,
@@ -152,6 +214,10 @@ const WORDS: [Words; 9] = [
         language: &["語言"],
         remind: &["提醒我", "開賣提醒"],
         particles: &["啊", "呀"],
+        stop: &["退訂", "停止", "取消訂閱"],
+        start: &["訂閱", "恢復訂閱"],
+        held: &["我的資料"],
+        forget: &["刪除我的資料", "忘記我"],
     },
     Words {
         lang: Lang::JA,
@@ -169,6 +235,10 @@ const WORDS: [Words; 9] = [
         language: &["言語", "げんご"],
         remind: &["通知して", "リマインド"],
         particles: &[],
+        stop: &["配信停止", "停止", "ストップ"],
+        start: &["配信再開", "再開"],
+        held: &["私のデータ", "個人情報"],
+        forget: &["データ削除", "データを削除"],
     },
     Words {
         lang: Lang::KO,
@@ -179,6 +249,10 @@ const WORDS: [Words; 9] = [
         language: &["언어"],
         remind: &["알림", "알려줘", "알림 받기"],
         particles: &[],
+        stop: &["수신거부", "수신 거부", "중지", "그만"],
+        start: &["수신동의", "수신 동의", "재개"],
+        held: &["내 정보", "내 데이터"],
+        forget: &["내 정보 삭제", "정보 삭제"],
     },
     Words {
         lang: Lang::TH,
@@ -189,6 +263,10 @@ const WORDS: [Words; 9] = [
         language: &["ภาษา"],
         remind: &["เตือนฉัน", "แจ้งเตือน"],
         particles: &["ครับ", "ค่ะ", "คะ", "จ้า", "จ้ะ"],
+        stop: &["ยกเลิก", "หยุด", "ยกเลิกรับข่าวสาร"],
+        start: &["รับข่าวสาร", "สมัครรับข่าวสาร"],
+        held: &["ข้อมูลของฉัน"],
+        forget: &["ลบข้อมูลของฉัน", "ลบข้อมูล"],
     },
     Words {
         lang: Lang::ID,
@@ -208,11 +286,15 @@ const WORDS: [Words; 9] = [
         language: &["bahasa"],
         remind: &["ingatkan", "ingatkan saya"],
         particles: &["kak", "min", "gan"],
+        stop: &["berhenti", "stop", "unreg", "berhenti langganan"],
+        start: &["start", "langganan", "mulai lagi"],
+        held: &["data saya"],
+        forget: &["hapus data saya", "lupakan saya"],
     },
 ];
 
 impl Words {
-    fn lists(&self) -> [(Meaning, &'static [&'static str]); 6] {
+    fn lists(&self) -> [(Meaning, &'static [&'static str]); 10] {
         [
             (Meaning::Greeting, self.greetings),
             (Meaning::Menu, self.menu),
@@ -220,6 +302,10 @@ impl Words {
             (Meaning::Orders, self.orders),
             (Meaning::Language, self.language),
             (Meaning::RemindMe, self.remind),
+            (Meaning::StopAnnouncements, self.stop),
+            (Meaning::StartAnnouncements, self.start),
+            (Meaning::WhatWeHold, self.held),
+            (Meaning::ForgetMe, self.forget),
         ]
     }
 }

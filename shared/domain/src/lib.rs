@@ -21,6 +21,7 @@ pub mod channel;
 pub mod channel_spec;
 pub mod checkout;
 pub mod clock;
+pub mod consent;
 pub mod customization;
 pub mod delayed_payment;
 pub mod delivery;

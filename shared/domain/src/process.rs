@@ -22,6 +22,7 @@ use crate::action::Handler;
 use crate::browse;
 use crate::catalog::Catalog;
 use crate::channel::full_hash;
+use crate::consent::{self, ConsentLedger, PersonKey, Standing};
 use crate::dialogue::Session;
 use crate::i18n::Lang;
 use crate::inbound::{InboundContent, InboundMessage};
@@ -49,6 +50,9 @@ pub struct Turn<'a> {
     pub lang: Lang,
     pub session: &'a mut Session,
     pub message: &'a InboundMessage,
+    /// The customer's announcement standing, read from the ledger only for a message that
+    /// asks what we hold about them ([`consent::reads_standing`]); `None` otherwise.
+    pub held: Option<&'a Standing>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +93,7 @@ pub async fn process<S, C, D>(
     default_lang: Lang,
 ) -> Result<Handled, ProcessError>
 where
-    S: SessionStore,
+    S: SessionStore + ConsentLedger,
     C: CatalogSource,
     D: Dispatch,
 {
@@ -116,13 +120,20 @@ pub async fn process_with_profiles<S, C, D, P>(
     default_lang: Lang,
 ) -> Result<Handled, ProcessError>
 where
-    S: SessionStore,
+    S: SessionStore + ConsentLedger,
     C: CatalogSource,
     D: Dispatch,
     P: CustomerProfiles + ?Sized,
 {
-    // Delivery reports change nothing and answer nothing; the log line is their record.
+    // Delivery reports answer nothing; the log line is their record, and the ledger's when
+    // the platform says the customer stopped us (WhatsApp 131050, Twilio 21610). The ledger's
+    // writes are idempotent, so no marker is needed.
     if let InboundContent::Status { .. } = message.content {
+        if let Some(change) = consent::signal(message) {
+            let session = store.session(&message.conversation).await?;
+            let person = PersonKey::of(&message.conversation, &session);
+            consent::record(store, &message.conversation, person.as_ref(), &change).await?;
+        }
         return Ok(Handled::Recorded);
     }
     let key = MarkerKey {
@@ -151,6 +162,22 @@ where
     if clues.platform_locale.is_none() {
         clues.platform_locale = profile_locale.as_deref();
     }
+    // A change of consent goes into the ledger before the session commits: the write is
+    // idempotent (keyed by the event), so a retry after a lost commit records nothing twice,
+    // and a crash after it leaves the redelivery to answer.
+    let person = PersonKey::of(&message.conversation, &session);
+    if let Some(change) = consent::signal(message) {
+        consent::record(store, &message.conversation, person.as_ref(), &change).await?;
+    }
+    let held = if consent::reads_standing(message) {
+        Some(
+            store
+                .standing(&message.conversation, person.as_ref())
+                .await?,
+        )
+    } else {
+        None
+    };
     let decision = language::decide(&clues);
     let lang = decision.lang;
     session.speak(decision);
@@ -162,6 +189,7 @@ where
             lang,
             session: &mut session,
             message,
+            held: held.as_ref(),
         };
         match handler {
             Handler::Catalog => browse::handle(turn),

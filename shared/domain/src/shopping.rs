@@ -25,6 +25,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         lang,
         session,
         message,
+        ..
     } = turn;
     let voice = catalog.voice(lang);
     // Prices are the market's of this conversation's channel.
@@ -104,7 +105,9 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         | Action::WaitlistJoin { .. }
         | Action::WaitlistTake { .. }
         | Action::WaitlistPass { .. }
-        | Action::RemindMe(_) => unreachable!("routed above"),
+        | Action::RemindMe(_)
+        | Action::StopAnnouncements
+        | Action::StartAnnouncements => unreachable!("routed above"),
     })
 }
 

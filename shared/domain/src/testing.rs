@@ -67,6 +67,8 @@ pub struct Memory {
     pub catalog: Option<Arc<Catalog>>,
     /// Fail the next dispatch, as a crashed function would.
     pub fail_dispatch: Mutex<bool>,
+    /// The consent ledger the process records into.
+    pub ledger: crate::consent::memory::MemoryLedger,
 }
 
 impl Memory {
@@ -109,6 +111,31 @@ impl CatalogSource for Memory {
         self.catalog
             .clone()
             .ok_or_else(|| PortError::new("catalog", "no catalog loaded"))
+    }
+}
+
+impl crate::consent::ConsentLedger for Memory {
+    async fn record(
+        &self,
+        subject: &crate::consent::Subject,
+        change: &crate::consent::ConsentChange,
+    ) -> Result<(), PortError> {
+        self.ledger.record(subject, change).await
+    }
+
+    async fn standing(
+        &self,
+        conversation: &ConversationId,
+        person: Option<&crate::consent::PersonKey>,
+    ) -> Result<crate::consent::Standing, PortError> {
+        self.ledger.standing(conversation, person).await
+    }
+
+    async fn history(
+        &self,
+        subject: &crate::consent::Subject,
+    ) -> Result<Vec<crate::consent::ConsentChange>, PortError> {
+        self.ledger.history(subject).await
     }
 }
 

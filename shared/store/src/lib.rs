@@ -12,6 +12,7 @@
 //! | processed marker      | `EVENT#handler#identity`        | `MARKER`    | 30 days |
 //! | delivery progress     | `OUTBOX#bundle`                 | `PROGRESS`  | 7 days  |
 //! | sent message, held bundle, platform token: see [`thread`] |||
+//! | consent standing and history (never expire): see `consent.rs` |||
 //!
 //! Every write that can race is conditional: a session save requires the version it read, a
 //! marker is created only if absent, and both go in one transaction. Items are mapped with
@@ -19,7 +20,9 @@
 
 pub mod capacity;
 mod catalog;
+mod consent;
 mod delivery;
+mod forget_orders;
 mod orders;
 mod reminders;
 mod session;
@@ -35,6 +38,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use catalog::{CatalogLoadError, CatalogLoadHook};
+pub use consent::Forgotten;
 pub use thread::{HeldBundle, ThreadMessage, requeue_id};
 
 /// How long a warm function reuses the catalog it read before asking again.

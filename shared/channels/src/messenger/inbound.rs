@@ -67,6 +67,8 @@ struct Messaging {
     postback: Option<Postback>,
     delivery: Option<Watermark>,
     read: Option<Watermark>,
+    /// `messaging_optins`: here, a customer stopping or resuming marketing messages.
+    optin: Option<Optin>,
     /// Every other key, by name only, so the log can say which event kind was skipped
     /// (reaction, referral, optin, account_linking, …).
     #[serde(flatten)]
@@ -146,6 +148,18 @@ fn parse_notification(body: &[u8]) -> Result<Vec<InboundMessage>, WebhookError> 
 
 /// One `messaging[]` event as zero or more inbound messages (a delivery receipt covers several
 /// of our messages).
+/// A `messaging_optins` event. For Marketing Messages, `type` is `notification_messages` and
+/// `notification_messages_status` says whether the customer stopped or resumed them
+/// (<https://developers.facebook.com/docs/messenger-platform/marketing-messages/>,
+/// <https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_optins/>).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Optin {
+    #[serde(rename = "type")]
+    kind: String,
+    notification_messages_status: Option<String>,
+}
+
 fn inbound_events(m: Messaging) -> Vec<InboundMessage> {
     if m.sender.id.is_empty() {
         // Without a sender there is nobody to answer.
@@ -192,6 +206,22 @@ fn inbound_events(m: Messaging) -> Vec<InboundMessage> {
             }
         };
         return vec![event(id_or_fallback(postback.mid, "postback"), content)];
+    }
+    if let Some(optin) = m.optin {
+        let opted_in = match (
+            optin.kind.as_str(),
+            optin.notification_messages_status.as_deref(),
+        ) {
+            ("notification_messages", Some("STOP_NOTIFICATIONS")) => false,
+            ("notification_messages", Some("RESUME_NOTIFICATIONS")) => true,
+            _ => {
+                tracing::debug!(kind = "optin", conversation = %conversation.hashed(), "ignored");
+                return Vec::new();
+            }
+        };
+        // No mid on an opt-in: the sender and the millisecond identify it.
+        let id = format!("optin:{}:{ms}", conversation.hashed());
+        return vec![event(id, InboundContent::Marketing { opted_in })];
     }
     if let Some(delivery) = m.delivery {
         if delivery.mids.is_empty() {

@@ -434,3 +434,31 @@ fn an_authentic_but_unreadable_body_is_malformed() {
     )]);
     assert_eq!(one(&body).sent_at, 1767225600);
 }
+
+/// Marketing Messages: the customer's "Stop messages" (and "Resume") arrives as a
+/// `messaging_optins` event with `notification_messages_status`
+/// (<https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_optins/>);
+/// it stops announcements only. Any other opt-in (a one-time notification) is ignored.
+#[test]
+fn stopping_marketing_messages_is_an_announcements_opt_out() {
+    let optin = |status: &str| {
+        notification(&[event(
+            1767225600123,
+            &format!(
+                r#""optin":{{"type":"notification_messages","payload":"drop-alerts","notification_messages_token":"7123456789012345678","notification_messages_frequency":"DAILY","notification_messages_timezone":"America/Sao_Paulo","token_expiry_timestamp":1782777600000,"user_token_status":"NOT_REFRESHED","notification_messages_status":"{status}","title":"Drop alerts"}}"#
+            ),
+        )])
+    };
+    let stop = one(&optin("STOP_NOTIFICATIONS"));
+    assert_eq!(stop.conversation, ana());
+    assert_eq!(stop.content, InboundContent::Marketing { opted_in: false });
+    assert_eq!(stop.sent_at, 1767225600);
+    let resume = one(&optin("RESUME_NOTIFICATIONS"));
+    assert_eq!(resume.content, InboundContent::Marketing { opted_in: true });
+
+    let one_time = notification(&[event(
+        1767225600123,
+        r#""optin":{"type":"one_time_notif_req","payload":"restock","one_time_notif_token":"abc"}"#,
+    )]);
+    assert_eq!(messages(&one_time), vec![]);
+}

@@ -265,8 +265,16 @@ fn inbound_message(params: &Params, sid: &str, now: i64) -> Option<InboundMessag
     let num_media: u32 = param(params, "NumMedia")
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0);
+    // Twilio's Advanced Opt-Out says what the carrier-level keyword was, including the
+    // sender's own custom and localized keywords (`OptOutType`: STOP, START or HELP;
+    // https://help.twilio.com/articles/360034798533): it wins over our own list.
+    let opt_out_type = match param(params, "OptOutType").map(str::trim) {
+        Some(t) if t.eq_ignore_ascii_case("STOP") => Some(InboundContent::OptOut),
+        Some(t) if t.eq_ignore_ascii_case("START") => Some(InboundContent::OptIn),
+        _ => None,
+    };
     // A keyword wins over an attached picture: an opt-out must never be missed.
-    let content = match keyword(body) {
+    let content = match opt_out_type.or_else(|| keyword(body)) {
         Some(k) => k,
         None if num_media > 0 => media(params, body),
         None => InboundContent::Text {

@@ -528,3 +528,20 @@ fn the_acknowledgement_is_empty_twiml() {
         r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#
     );
 }
+
+/// Advanced Opt-Out names the keyword's kind in `OptOutType`, also for the sender's own
+/// localized keywords (https://help.twilio.com/articles/360034798533): "PARAR" is a STOP here.
+#[test]
+fn twilios_opt_out_type_wins_over_our_keyword_list() {
+    let stop = format!("{}&OptOutType=STOP", text_form("PARAR"));
+    assert_eq!(one(&stop).content, InboundContent::OptOut);
+    let start = format!("{}&OptOutType=START", text_form("VOLTAR"));
+    assert_eq!(one(&start).content, InboundContent::OptIn);
+    // Without it, an unknown word is text, as before.
+    assert_eq!(
+        content("PARAR"),
+        InboundContent::Text {
+            body: "PARAR".into()
+        }
+    );
+}

@@ -59,7 +59,11 @@ struct Update {
     message: Option<TgMessage>,
     #[serde(default)]
     callback_query: Option<CallbackQuery>,
-    /// Every other key: the update kinds we ignore (edited_message, my_chat_member, …), kept
+    /// The bot's own membership in a chat changed: in a private chat, the customer blocked
+    /// (`kicked`) or unblocked (`member`) the bot.
+    #[serde(default)]
+    my_chat_member: Option<ChatMemberUpdated>,
+    /// Every other key: the update kinds we ignore (edited_message, chat_member, …), kept
     /// by name only so the log can say what was skipped.
     #[serde(flatten)]
     other: BTreeMap<String, IgnoredAny>,
@@ -147,6 +151,24 @@ const UNSUPPORTED_KINDS: &[&str] = &[
     "successful_payment",
 ];
 
+/// `ChatMemberUpdated` (<https://core.telegram.org/bots/api#chatmemberupdated>): only the
+/// chat, the date and the bot's new status matter here.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChatMemberUpdated {
+    chat: Option<Chat>,
+    date: i64,
+    old_chat_member: MemberStatus,
+    new_chat_member: MemberStatus,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MemberStatus {
+    /// `member`, `kicked`, … (<https://core.telegram.org/bots/api#chatmember>).
+    status: String,
+}
+
 fn inbound(update: Update) -> Option<InboundMessage> {
     let event_id = update.update_id.to_string();
     if let Some(message) = update.message {
@@ -154,6 +176,9 @@ fn inbound(update: Update) -> Option<InboundMessage> {
     }
     if let Some(query) = update.callback_query {
         return inbound_callback(event_id, query);
+    }
+    if let Some(change) = update.my_chat_member {
+        return inbound_membership(event_id, change);
     }
     let kind = update.other.keys().find(|k| k.as_str() != "update_id");
     tracing::debug!(kind = ?kind, "ignoring a Telegram update kind we do not serve");
@@ -239,6 +264,30 @@ fn inbound_callback(event_id: String, q: CallbackQuery) -> Option<InboundMessage
         sent_at: q.message.as_ref().map_or(0, |m| m.date),
         locale: locale(q.from.as_ref()),
         ack: (!q.id.is_empty()).then_some(q.id),
+        reply_token: None,
+        content,
+    })
+}
+
+/// A customer blocking the bot is an opt-out of everything (Telegram refuses every send with
+/// 403 "bot was blocked by the user" from then on); unblocking it is an opt-in. Group
+/// membership changes are not ours.
+fn inbound_membership(event_id: String, change: ChatMemberUpdated) -> Option<InboundMessage> {
+    let chat = change.chat.filter(|c| c.kind == "private")?;
+    let content = match (
+        change.old_chat_member.status.as_str(),
+        change.new_chat_member.status.as_str(),
+    ) {
+        (_, "kicked") => InboundContent::OptOut,
+        ("kicked", "member") => InboundContent::OptIn,
+        _ => return None,
+    };
+    Some(InboundMessage {
+        conversation: ConversationId::new(Channel::Telegram, chat.id.to_string()),
+        event_id,
+        sent_at: change.date,
+        locale: None,
+        ack: None,
         reply_token: None,
         content,
     })

@@ -272,11 +272,36 @@ fn group_chats_are_ignored() {
 }
 
 #[test]
-fn edited_messages_and_membership_updates_are_ignored() {
+fn edited_messages_are_ignored() {
     let edited = SHOP_COMMAND.replace(r#""message":"#, r#""edited_message":"#);
     assert_eq!(messages(&edited), vec![]);
-    let member = r#"{"update_id":9,"my_chat_member":{"chat":{"id":7001234567,"type":"private"},"from":{"id":7001234567,"is_bot":false,"first_name":"Ana"},"date":1767225600,"old_chat_member":{"status":"member"},"new_chat_member":{"status":"kicked"}}}"#;
-    assert_eq!(messages(member), vec![]);
+}
+
+/// A private chat's `my_chat_member` (<https://core.telegram.org/bots/api#chatmemberupdated>):
+/// blocking the bot is an opt-out, unblocking it an opt-in; a group's is not ours.
+#[test]
+fn blocking_and_unblocking_the_bot_are_opt_out_and_opt_in() {
+    let blocked = r#"{"update_id":9,"my_chat_member":{"chat":{"id":7001234567,"first_name":"Ana","type":"private"},"from":{"id":7001234567,"is_bot":false,"first_name":"Ana","language_code":"pt-br"},"date":1767225600,"old_chat_member":{"user":{"id":8000000001,"is_bot":true,"first_name":"Shop","username":"shop_bot"},"status":"member"},"new_chat_member":{"user":{"id":8000000001,"is_bot":true,"first_name":"Shop","username":"shop_bot"},"status":"kicked","until_date":0}}}"#;
+    let m = messages(blocked);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].content, InboundContent::OptOut);
+    assert_eq!(m[0].conversation.customer, "7001234567");
+    assert_eq!(m[0].sent_at, 1767225600);
+    assert_eq!(m[0].event_id, "9");
+
+    let unblocked = blocked
+        .replace(r#""update_id":9"#, r#""update_id":10"#)
+        .replace(r#""status":"member""#, r#""status":"left""#)
+        .replace(
+            r#""status":"kicked","until_date":0"#,
+            r#""status":"member""#,
+        )
+        .replace(r#""status":"left""#, r#""status":"kicked""#);
+    let m = messages(&unblocked);
+    assert_eq!(m[0].content, InboundContent::OptIn);
+
+    let group = blocked.replace(r#""type":"private""#, r#""type":"supergroup""#);
+    assert_eq!(messages(&group), vec![]);
 }
 
 #[test]

@@ -414,3 +414,27 @@ fn an_odd_timestamp_becomes_zero() {
     );
     assert_eq!(messages(&body)[0].sent_at, 0);
 }
+
+/// A marketing template refused because the customer stopped marketing messages from this
+/// business in WhatsApp (131050,
+/// https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/): the code
+/// reaches the domain, which records an announcements opt-out
+/// (`chatdrop_domain::consent::signal`).
+#[test]
+fn a_stopped_marketing_status_carries_131050() {
+    let body = FAILED_STATUS_EXAMPLE
+        .replace(r#""code":131047"#, r#""code":131050"#)
+        .replace(
+            r#""title":"Re-engagement message","message":"Re-engagement message""#,
+            r#""title":"User has stopped marketing messages","message":"User has stopped marketing messages""#,
+        );
+    let m = messages(&body);
+    assert_eq!(m.len(), 1);
+    let InboundContent::Status { error_code, .. } = &m[0].content else {
+        panic!("{m:?}")
+    };
+    assert_eq!(*error_code, Some(131050));
+    let change = chatdrop_domain::consent::signal(&m[0]).expect("an opt-out");
+    assert_eq!(change.wish, chatdrop_domain::consent::Wish::OptOut);
+    assert_eq!(change.scope, chatdrop_domain::consent::Scope::Announcements);
+}

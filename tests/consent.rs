@@ -1,0 +1,166 @@
+//! Consent on the local stack: a WhatsApp customer who types "stop" is told so in their
+//! language, the ledger says they opted out of announcements, and the update about the order
+//! they paid for still reaches them; "start" opts them back in; and the same person's LINE
+//! chat, linked by a verified phone, is opted out with them.
+
+use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::consent::{self, ConsentLedger, ConsentSource, PersonKey, Subject, Wish};
+use chatdrop_domain::dialogue::Session;
+use chatdrop_domain::ports::{OrderStore, SessionStore};
+use chatdrop_e2e::{Harness, OutboxEntry, Platform, bag_drop};
+use xtask::transcript::shown_text;
+
+fn text_of(replies: &[OutboxEntry]) -> String {
+    replies
+        .iter()
+        .map(shown_text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn pay_link(h: &Harness, replies: &[OutboxEntry]) -> String {
+    let prefix = format!("{}/p/", h.stack.url);
+    for r in replies {
+        let raw = r.body.to_string();
+        if let Some(at) = raw.find(&prefix) {
+            let token: String = raw[at + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            return format!("{prefix}{token}");
+        }
+    }
+    panic!("no pay link in {replies:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_on_whatsapp_stops_announcements_not_order_updates() {
+    let h = Harness::start("consent-stop").await;
+    h.stack
+        .open_drop(&bag_drop("winter", 5, Some(2)))
+        .await
+        .unwrap();
+    let ana = h.whatsapp("5511987654321");
+    let whatsapp = ConversationId::new(Channel::Whatsapp, &ana.id);
+    let store = h.stack.store();
+
+    // A paid order first, so there is an update to deliver later.
+    h.say(&ana, "hi").await;
+    h.tap(&ana, "k:a:drop-bag").await;
+    h.tap(&ana, "k:o:drop-bag:colour:black").await;
+    h.tap(&ana, "k:o:drop-bag:strap:canvas").await;
+    h.tap(&ana, "k:s:drop-bag:charm").await;
+    let r = h.say(&ana, "ANA & CO").await;
+    assert!(
+        text_of(&r).contains("Added to your cart"),
+        "{}",
+        text_of(&r)
+    );
+    let r = h.tap(&ana, "p:c").await;
+    let link = pay_link(&h, &r);
+    assert_eq!(h.get_raw(&link).await.0, 303);
+    let sessions = h.stack.stripe.sessions().await.unwrap();
+    let order_id = sessions[0].client_reference_id.clone().unwrap();
+    assert!(
+        h.stack
+            .stripe
+            .pay(&sessions[0].id)
+            .await
+            .unwrap()
+            .delivery
+            .succeeded()
+    );
+
+    // "stop": a confirmation, not "I found nothing for stop".
+    let r = h.say(&ana, "stop").await;
+    let said = text_of(&r);
+    assert!(said.contains("won't get drop announcements"), "{said}");
+    assert!(!said.contains("found nothing"), "{said}");
+    let session = store.session(&whatsapp).await.unwrap();
+    let person = PersonKey::of(&whatsapp, &session).expect("a WhatsApp id is a phone");
+    let standing = store.standing(&whatsapp, Some(&person)).await.unwrap();
+    assert!(standing.is_opted_out(), "{standing:?}");
+    let history = store
+        .history(&Subject::Conversation(whatsapp.clone()))
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        history[0].source,
+        ConsentSource::Keyword {
+            word: "stop".into()
+        }
+    );
+
+    // The order update still goes out: opting out of announcements is not a STOP to the
+    // carrier.
+    let before = h.stack.last_seq().await.unwrap();
+    h.ship(&order_id, "1Z777").await;
+    let shipped = chatdrop_e2e::eventually(|| async {
+        let sent = h.stack.replies_after(&ana.id, before).await.unwrap();
+        text_of(&sent).contains("1Z777").then_some(sent)
+    })
+    .await;
+    assert!(!shipped.is_empty());
+    assert!(store.held().await.unwrap().is_empty(), "nothing held");
+
+    // The same person on LINE, linked by the phone they verified there: opted out too.
+    let mei = h.customer_on(Platform::Line, "Uaaaabbbbccccddddeeeeffff00007777");
+    h.say(&mei, "hi").await;
+    let line = ConversationId::new(Channel::Line, &mei.id);
+    let mut line_session = store.session(&line).await.unwrap();
+    line_session.verify_phone("+5511987654321".into());
+    assert!(
+        !consent::may_announce(&store, &line, &line_session)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !consent::may_announce(&store, &line, &Session::default())
+            .await
+            .unwrap(),
+        "announcements are opt-in: an unlinked chat that never asked gets none"
+    );
+
+    // "start": back in, on both chats.
+    let r = h.say(&ana, "start").await;
+    assert!(
+        text_of(&r).contains("hear about our drops again"),
+        "{}",
+        text_of(&r)
+    );
+    let history = store
+        .history(&Subject::Person(person.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(|c| c.wish).collect::<Vec<_>>(),
+        [Wish::OptOut, Wish::OptIn]
+    );
+    assert!(
+        consent::may_announce(&store, &line, &line_session)
+            .await
+            .unwrap()
+    );
+
+    // Forgotten, as `chatdrop customer forget` does: the order keeps its amounts for the books
+    // and loses the phone and the engraving; a second run changes nothing.
+    let paid = store.order(&order_id).await.unwrap().unwrap();
+    let forgotten = store.forget(&whatsapp, Some(&person)).await.unwrap();
+    assert!(forgotten.session);
+    assert_eq!(forgotten.orders_pseudonymized, 1);
+    let kept = store.order(&order_id).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.total, kept.currency, kept.status),
+        (paid.total, paid.currency, paid.status)
+    );
+    assert_ne!(kept.conversation.customer, ana.id);
+    assert!(!format!("{kept:?}").contains("ANA & CO"), "{kept:?}");
+    assert!(format!("{paid:?}").contains("ANA & CO"));
+    assert!(store.orders_of(&whatsapp).await.unwrap().is_empty());
+    assert_eq!(
+        store.forget(&whatsapp, Some(&person)).await.unwrap(),
+        chatdrop_store::Forgotten::default()
+    );
+    h.stack.stop().await;
+}
