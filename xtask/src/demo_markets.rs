@@ -4,7 +4,10 @@
 //! Chinese, sees yuan and pays with WeChat Pay; a LINE customer in Bangkok reads Thai, sees baht
 //! and pays with PromptPay; a WhatsApp customer in São Paulo reads Portuguese, sees reais and
 //! pays with Pix, which settles after the page (the shop holds the bag and says by when to pay,
-//! then confirms when Stripe reports the money).
+//! then confirms when Stripe reports the money); a KakaoTalk customer in Seoul reads Korean,
+//! sees won and pays with Kakao Pay. Kakao calls the shop's skill and shows its answer (no
+//! webhook, no push: see `functions/kakao`), so she asks for her orders after paying and reads
+//! that the bag is paid.
 //!
 //! The act runs on a second local stack, with its own table and queues (name prefix
 //! `maison-`) on the same moto and the same fake platforms. The store keeps one live catalog per
@@ -22,6 +25,7 @@ use chatdrop_domain::payment_method::PaymentMethod;
 use xtask::Error;
 use xtask::customer::{Customer, Platform};
 use xtask::fakes::{Profile, set_profile};
+use xtask::platform::kakao::{KakaoUser, OpenBuilder, SkillAnswer};
 use xtask::stack::{LocalStack, StackOptions};
 
 /// One customer of the act: who, the conversation, and the method chosen on Stripe's page.
@@ -51,7 +55,7 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
         per_customer_limit: Some(1),
         skus: vec![DropSku {
             sku: "atelier-bag".into(),
-            stock: 3,
+            stock: 4,
             per_customer_limit: None,
             shards: None,
         }],
@@ -61,8 +65,8 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
     };
     stack.open_drop(&atelier).await?;
     println!(
-        "\n\n=== Act 2: one limited edition, three markets ===\n\
-         The maison's “{}” drop is open on its own stack (table and queues `maison-…`): 3 bags, \
+        "\n\n=== Act 2: one limited edition, four markets ===\n\
+         The maison's “{}” drop is open on its own stack (table and queues `maison-…`): 4 bags, \
          1 per customer.",
         atelier.name
     );
@@ -166,6 +170,7 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
         play(stack, &buyer.customer, &buyer.steps).await?;
         pay(stack, buyer).await?;
     }
+    seoul(stack).await?;
 
     for (sku, available, reserved, sold) in stack.store().drop_stock("atelier").await? {
         println!("\ndrop status: {sku}: {available} available, {reserved} reserved, {sold} sold");
@@ -211,4 +216,61 @@ async fn pay(stack: &LocalStack, buyer: &Buyer<'_>) -> Result<(), Error> {
         show_replies(stack, &buyer.customer, before).await?;
     }
     Ok(())
+}
+
+/// Ji-woo in Seoul on KakaoTalk: every turn is a skill call answered in place (quick replies and
+/// list rows to tap), the checkout answer carries the pay link, and Kakao Pay settles at once.
+async fn seoul(stack: &LocalStack) -> Result<(), Error> {
+    println!("\n=== Ji-woo (Seoul) on KakaoTalk ===");
+    let bot = OpenBuilder::local(&stack.url);
+    let jiwoo = KakaoUser::korean("5e0u1a2b3c4d5e6f7a8b");
+    println!("\nJi-woo: 안녕하세요");
+    let mut answer = shown(bot.say(&jiwoo, "안녕하세요").await)?;
+    // Calfskin, black, gold-plated hardware, the star charm, no initials.
+    for label in [
+        "가방",
+        "아틀리에",
+        "옵션 선택 후 담기",
+        "송아지 가죽",
+        "블랙",
+        "금도금",
+        "별 참",
+        "건너뛰기",
+        "장바구니 보기",
+        "주문하기",
+    ] {
+        let tap = answer
+            .find_tap(label)
+            .ok_or_else(|| format!("no choice like “{label}” was offered"))?;
+        println!("\nJi-woo: (taps “{}”)", tap.label);
+        answer = shown(bot.tap(&jiwoo, &tap).await)?;
+    }
+    let sessions = stack.stripe.sessions().await?;
+    let session = sessions.last().ok_or("no Stripe session")?;
+    println!(
+        "\n=== Ji-woo pays on the Stripe page with kakao_pay ===\n\
+         (Stripe was asked for amount_total={} currency={} allowed_payment_method_types=[{}])",
+        session.amount_total,
+        session.currency,
+        session.allowed_payment_method_types.join(", ")
+    );
+    let paid = stack.stripe.pay_with(&session.id, "kakao_pay").await?;
+    if !paid.delivery.succeeded() {
+        return Err(format!("the payment event was not taken: {paid:?}").into());
+    }
+    println!("\nJi-woo: 주문 내역");
+    shown(bot.say(&jiwoo, "주문 내역").await)?;
+    Ok(())
+}
+
+/// Prints a skill answer as the chat shows it; an answer Kakao would refuse is an error.
+fn shown(answer: SkillAnswer) -> Result<SkillAnswer, Error> {
+    answer.check()?;
+    for line in answer.shown_text().lines() {
+        println!("  shop │ {line}");
+    }
+    for link in answer.web_links() {
+        println!("  shop │ [{link}]");
+    }
+    Ok(answer)
 }

@@ -269,7 +269,8 @@ async fn play(stack: &LocalStack, customer: &Customer, steps: &[Step<'_>]) -> Re
                     "/webhooks/whatsapp"
                     | "/webhooks/telegram"
                     | "/webhooks/messenger"
-                    | "/webhooks/line" => println!("\n{}: (taps “{title}”)", customer.name),
+                    | "/webhooks/line"
+                    | "/webhooks/viber" => println!("\n{}: (taps “{title}”)", customer.name),
                     _ => println!("\n{}: (types the number of “{title}”)", customer.name),
                 }
                 customer.post(&webhook).await?
@@ -341,8 +342,8 @@ async fn demo() -> Result<ExitCode, Error> {
     drop(moto);
     result?;
     println!(
-        "\ndemo finished: one drop on WhatsApp and Telegram, one on Messenger, LINE, WeChat and SMS, \
-         and one limited edition sold in yuan, baht and reais."
+        "\ndemo finished: one drop on WhatsApp and Telegram, one on Messenger, LINE, WeChat, SMS \
+         and Viber, and one limited edition sold in yuan, baht, reais and won."
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -479,7 +480,7 @@ drop status: {sku}: {available} available, {reserved} reserved, {sold} sold"
     Ok(())
 }
 
-/// The same shop on the other four chat apps: each customer buys a Canvas Tote in their own
+/// The same shop on the other five chat apps: each customer buys a Canvas Tote in their own
 /// app's forms (buttons where it has them, numbers typed where it has not) and pays.
 async fn other_channels(stack: &LocalStack) -> Result<(), Error> {
     use chatdrop_domain::drops::{Drop, DropSku, DropStatus};
@@ -519,6 +520,12 @@ async fn other_channels(stack: &LocalStack) -> Result<(), Error> {
             "Wei",
         ),
         Customer::on(Platform::Sms, &stack.url, "+15551234567", "Sam"),
+        Customer::on(
+            Platform::Viber,
+            &stack.url,
+            "0lenaDemoViber0000000A==",
+            "Olena",
+        ),
     ];
     for customer in &customers {
         play(

@@ -228,13 +228,17 @@ impl SkillAnswer {
         taps
     }
 
+    /// The tap whose label (or the text it sends) contains `words`, if one is offered.
+    pub fn find_tap(&self, words: &str) -> Option<Tap> {
+        self.taps()
+            .into_iter()
+            .find(|t| t.label.contains(words) || t.message_text.contains(words))
+    }
+
     /// The tap whose label contains `words`; panics naming what was offered.
     pub fn tap_labelled(&self, words: &str) -> Tap {
-        let taps = self.taps();
-        taps.iter()
-            .find(|t| t.label.contains(words) || t.message_text.contains(words))
-            .cloned()
-            .unwrap_or_else(|| panic!("no tap labelled {words:?} in {taps:#?}"))
+        self.find_tap(words)
+            .unwrap_or_else(|| panic!("no tap labelled {words:?} in {:#?}", self.taps()))
     }
 
     /// Every `webLink` button's URL (the pay link).
