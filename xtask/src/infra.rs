@@ -3,9 +3,10 @@
 //!
 //! 1. tools: cargo-lambda, zig (the `ziglang` package, cargo-lambda's linker) and cfn-lint, from
 //!    PyPI into a venv under `~/.cache/chatdrop/` keyed by a hash of the pins (as for moto);
-//! 2. `cargo lambda build --profile ci --x86-64` of every crate under `functions/`: CI cannot
-//!    count on the aarch64 standard library, and this proves each function builds for Lambda
-//!    (zig links against Lambda's older glibc) with the same binaries the synth then packages;
+//! 2. `cargo lambda build --profile lambda-check --x86-64` of every crate under `functions/`:
+//!    CI cannot count on the aarch64 standard library, and this proves each function builds for
+//!    Lambda (zig links against Lambda's older glibc) with the same binaries the synth then
+//!    packages; unoptimized (the workspace's `lambda-check` profile), since nothing runs them;
 //! 3. `npm ci` in `infra/`, skipped while `node_modules` was installed from the same lockfile;
 //! 4. `npm test`: the stack's unit tests (`infra/test`, node's test runner);
 //! 5. `cdk synth` with `arch=x86_64` and the binaries of step 2, in a network namespace of its
@@ -47,13 +48,14 @@ pub fn check(cargo: &str, repo_root: &Path) -> Result<bool, Error> {
 
     let functions = function_crates(repo_root)?;
     let target_dir = target_dir(cargo, repo_root)?;
-    // Apart from `target/lambda`, where a deploy's arm64 `--release` build goes.
-    let lambda_dir = target_dir.join("lambda-ci");
+    // Apart from `target/lambda`, where a deploy's arm64 `--release` build goes, and from
+    // `lambda-ci`, where the benches look for optimized builds.
+    let lambda_dir = target_dir.join("lambda-check");
     let path = path_with(&tools_bin)?;
     let build = step(
         2,
         &format!(
-            "cargo lambda build --profile ci --x86-64 ({}) into {}",
+            "cargo lambda build --profile lambda-check --x86-64 ({}) into {}",
             functions.join(", "),
             lambda_dir.display()
         ),
@@ -63,7 +65,7 @@ pub fn check(cargo: &str, repo_root: &Path) -> Result<bool, Error> {
                 .current_dir(repo_root)
                 .env("PATH", &path)
                 .env("CARGO_TARGET_DIR", &target_dir)
-                .args(["lambda", "build", "--profile", "ci", "--x86-64"])
+                .args(["lambda", "build", "--profile", "lambda-check", "--x86-64"])
                 .arg("--lambda-dir")
                 .arg(&lambda_dir);
             for name in &functions {

@@ -38,7 +38,8 @@
 //! `cargo lambda build --profile ci --x86-64 --lambda-dir DIR` writes) or `DIR/<function>`
 //! (what `cargo build --profile ci` writes to `$CARGO_TARGET_DIR/ci`; the same code, linked
 //! by the system linker instead of zig). The default is `$CARGO_TARGET_DIR/lambda-ci`, where
-//! `xtask::infra::check` puts its build.
+//! that `cargo lambda build --profile ci` command puts it with `--lambda-dir` so named (the test
+//! command's own Lambda build is unoptimized and goes to `lambda-check`: never time it).
 //!
 //! The table is Markdown, ready to paste. The exit status is 2 when a median or a size misses
 //! its goal, 1 when a function fails to start.
