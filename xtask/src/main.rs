@@ -35,6 +35,9 @@ enum Task {
         #[arg(long, default_value = "127.0.0.1:0")]
         addr: String,
     },
+    /// Only the CDK app's offline checks, the last step of `test` (Lambda builds of every
+    /// function, the stack's tests, synth with cdk-nag, cfn-lint).
+    Infra,
     /// Print the channel registry as JSON (`--write`: into infra/lib/channels.generated.json,
     /// which the CDK app reads).
     Channels {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Test { args } => test(args),
         Task::Channels { write } => channels(write),
+        Task::Infra => infra(),
         task => tokio::runtime::Runtime::new()
             .map_err(Error::from)
             .and_then(|rt| rt.block_on(run_async(task))),
@@ -71,8 +75,20 @@ async fn run_async(task: Task) -> Result<ExitCode, Error> {
             let _ = server.await;
             Ok(ExitCode::SUCCESS)
         }
-        Task::Test { .. } | Task::Channels { .. } => unreachable!("handled without a runtime"),
+        Task::Test { .. } | Task::Channels { .. } | Task::Infra => {
+            unreachable!("handled without a runtime")
+        }
     }
+}
+
+/// The CDK app's offline checks alone (`xtask::infra`).
+fn infra() -> Result<ExitCode, Error> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Ok(if xtask::infra::check(&cargo, moto::repo_root())? {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Prints the channel registry, or writes it where the CDK app reads it.
