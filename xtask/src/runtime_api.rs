@@ -263,8 +263,9 @@ pub fn environment(function: &str, runtime_api: &str, task_root: &str) -> BTreeM
         ),
         (
             "CHATDROP_CHANNELS",
-            "whatsapp,telegram,messenger,line,wechat,sms".into(),
+            "whatsapp,telegram,messenger,line,wechat,sms,viber,kakao".into(),
         ),
+        ("CHATDROP_KAKAO_BOT_ID", dev::KAKAO_BOT_ID.into()),
         (
             "CHATDROP_WHATSAPP_PHONE_NUMBER_ID",
             dev::WHATSAPP_PHONE_NUMBER_ID.into(),

@@ -19,6 +19,7 @@
 //! |---|---|
 //! | ingress | `GET /webhooks/whatsapp`, Meta's subscription check (answered with the challenge) |
 //! | payment-webhook | `GET /paid`, the page after checkout |
+//! | kakao | `POST /webhooks/kakao` without the skill secret header (refused with 401) |
 //! | catalog, cart, notify, payment | an SQS event with no records |
 //! | sweep | its scheduled event: the DynamoDB query fails at once (no AWS here), so its peak includes one failed SDK call |
 //!
@@ -56,7 +57,7 @@ use xtask::runtime_api::{
 use xtask::{Error, dev};
 
 /// Every function, in the order the table prints them.
-const FUNCTIONS: [&str; 7] = [
+const FUNCTIONS: [&str; 8] = [
     "ingress",
     "catalog",
     "cart",
@@ -64,6 +65,7 @@ const FUNCTIONS: [&str; 7] = [
     "payment",
     "payment-webhook",
     "sweep",
+    "kakao",
 ];
 
 const GOAL_INIT_MS: f64 = 30.0;
@@ -87,7 +89,7 @@ struct Args {
     /// Skip the one served invocation per function (and its peak RSS).
     #[arg(long)]
     no_invoke: bool,
-    /// Functions to measure [default: all seven].
+    /// Functions to measure [default: all eight].
     functions: Vec<String>,
 }
 
@@ -104,6 +106,8 @@ fn sample_event(function: &str) -> String {
             ),
         ),
         "payment-webhook" => http("GET", "/paid", ""),
+        // No skill secret header: refused with 401 before the body is read, no network.
+        "kakao" => http_event("POST", "/webhooks/kakao", "", &[], Some("{}")),
         "sweep" => serde_json::json!({
             "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
             "detail-type": "Scheduled Event", "source": "aws.events", "account": "123456789012",
