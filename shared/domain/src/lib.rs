@@ -14,6 +14,7 @@
 //! idempotently, so both conversation functions (catalog and cart) share it.
 
 pub mod action;
+pub mod beacon;
 pub mod browse;
 pub mod cart;
 pub mod catalog;
@@ -26,6 +27,7 @@ pub mod customization;
 pub mod delayed_payment;
 pub mod delivery;
 pub mod dialogue;
+pub mod draw;
 pub mod drops;
 pub mod i18n;
 pub mod ids;
