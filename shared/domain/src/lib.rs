@@ -28,6 +28,8 @@ pub mod delayed_payment;
 pub mod delivery;
 pub mod dialogue;
 pub mod draw;
+pub mod draw_flow;
+pub mod draw_memory;
 pub mod drops;
 pub mod i18n;
 pub mod ids;
