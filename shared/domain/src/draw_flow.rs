@@ -187,7 +187,7 @@ pub enum RunReport {
     /// Drawn; this run told `won` winners and `lost` others (those told by an earlier run are
     /// not counted), `failed` notices go to the next run.
     Drawn {
-        record: DrawRecord,
+        record: Box<DrawRecord>,
         won: usize,
         lost: usize,
         failed: usize,
@@ -295,7 +295,7 @@ pub async fn run<S: DrawStore, B: Beacon, D: Dispatch>(
         }
     }
     Ok(RunReport::Drawn {
-        record,
+        record: Box::new(record),
         won,
         lost,
         failed,
