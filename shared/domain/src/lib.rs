@@ -47,6 +47,7 @@ pub mod orders;
 pub mod pay_link;
 pub mod payment;
 pub mod payment_method;
+pub mod phone_verify;
 pub mod ports;
 pub mod process;
 pub mod reminders;
