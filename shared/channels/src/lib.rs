@@ -28,6 +28,7 @@ pub mod registry;
 pub mod signature;
 pub mod sms;
 pub mod telegram;
+pub mod twilio_verify;
 mod text;
 pub mod viber;
 pub mod wechat;
