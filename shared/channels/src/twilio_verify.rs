@@ -93,7 +93,10 @@ impl PhoneVerifier for TwilioVerify {
 
     async fn check(&self, phone: &str, code: &OneTimeCode) -> Result<CheckOutcome, VerifyError> {
         let json = self
-            .post("VerificationCheck", &[("To", phone), ("Code", code.expose())])
+            .post(
+                "VerificationCheck",
+                &[("To", phone), ("Code", code.expose())],
+            )
             .await?;
         Ok(match json["status"].as_str() {
             Some("approved") => CheckOutcome::Approved,
@@ -169,10 +172,26 @@ mod tests {
     async fn twilio_errors_map_to_what_the_customer_is_told_and_never_quote_the_code() {
         let code = OneTimeCode::parse("987654").unwrap();
         for (status, body, expected) in [
-            (429, r#"{"code":60202,"status":429}"#, VerifyError::TooManyChecks),
-            (429, r#"{"code":60203,"status":429}"#, VerifyError::TooManySends),
-            (404, r#"{"code":20404,"status":404}"#, VerifyError::NoPending),
-            (400, r#"{"code":60200,"status":400}"#, VerifyError::InvalidNumber),
+            (
+                429,
+                r#"{"code":60202,"status":429}"#,
+                VerifyError::TooManyChecks,
+            ),
+            (
+                429,
+                r#"{"code":60203,"status":429}"#,
+                VerifyError::TooManySends,
+            ),
+            (
+                404,
+                r#"{"code":20404,"status":404}"#,
+                VerifyError::NoPending,
+            ),
+            (
+                400,
+                r#"{"code":60200,"status":400}"#,
+                VerifyError::InvalidNumber,
+            ),
         ] {
             let server = serve(status, vec![], body).await;
             assert_eq!(
