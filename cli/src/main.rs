@@ -9,6 +9,7 @@
 //! name customers need the identifier key (`CHATDROP_ID_KEY`, or `CHATDROP_SECRET_ID`).
 
 mod customer;
+mod draw;
 mod export;
 mod messages;
 mod refund;
@@ -152,6 +153,53 @@ enum DropAction {
         /// Pix; 1 to 60), the units held that long; without it such methods are not offered.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=60))]
         delayed_payment_days: Option<u32>,
+        /// Sell by a verifiable draw: entries from the start until this time (same forms as
+        /// `--starts-at`), then as many winners as the first SKU's stock.
+        #[arg(long)]
+        draw_closes_at: Option<String>,
+        /// Minutes a draw winner's reservation holds.
+        #[arg(long, default_value_t = 60, requires = "draw_closes_at")]
+        pay_within_minutes: u32,
+        /// One draw entry per verified phone number (a chat without one is asked for it).
+        #[arg(long, requires = "draw_closes_at")]
+        verified_phone: bool,
+    },
+    /// Commit a draw before entries close: a secret seed's hash and the drand round to use.
+    DrawCommit {
+        id: String,
+        /// The drand chain: `quicknet` (a round every 3 s) or `mainnet` (every 30 s).
+        #[arg(long, default_value = "quicknet")]
+        chain: String,
+        /// Seconds after the close the round must come: time to publish the list's hash.
+        #[arg(long, default_value_t = 60)]
+        margin_seconds: i64,
+    },
+    /// After entries close: freeze the list, then (once the round is out) draw and tell
+    /// everyone. Safe to run again: the same winners, nobody told twice.
+    DrawRun {
+        id: String,
+        #[arg(
+            long,
+            env = "CHATDROP_DRAND_URL",
+            default_value = "https://api.drand.sh"
+        )]
+        beacon_url: String,
+        #[arg(long, env = "CHATDROP_PAYMENT_QUEUE_URL")]
+        payment_queue_url: String,
+        #[arg(long, env = "CHATDROP_OUTBOUND_QUEUE_URL")]
+        outbound_queue_url: String,
+    },
+    /// Print what a draw publishes (record and entry list) as JSON.
+    DrawPublish {
+        id: String,
+    },
+    /// Recompute a draw's winners from its published values and say whether they match.
+    VerifyDraw {
+        /// The drop, read from the table.
+        id: Option<String>,
+        /// A file `draw-publish` wrote, checked offline.
+        #[arg(long)]
+        published: Option<PathBuf>,
     },
     Open {
         id: String,
@@ -412,6 +460,9 @@ async fn run(cli: Cli) -> Fallible<String> {
                 limit,
                 skus,
                 delayed_payment_days,
+                draw_closes_at,
+                pay_within_minutes,
+                verified_phone,
             } => {
                 let skus = skus
                     .iter()
@@ -435,11 +486,46 @@ async fn run(cli: Cli) -> Fallible<String> {
                     skus,
                     status: DropStatus::Scheduled,
                     delayed_payment_days,
+                    draw: draw_closes_at.as_deref().map(parse_time).transpose()?.map(
+                        |entries_close_at| chatdrop_domain::draw::DrawSpec {
+                            entries_close_at,
+                            pay_within_minutes,
+                            verified_phone,
+                        },
+                    ),
                 };
                 store.create_drop(&drop).await.map_err(err)?;
                 Ok(format!(
                     "created drop {id} (scheduled; `chatdrop drop open {id}` to sell)"
                 ))
+            }
+            DropAction::DrawCommit {
+                id,
+                chain,
+                margin_seconds,
+            } => draw::commit(&store, &id, &chain, margin_seconds, SystemClock.now()).await,
+            DropAction::DrawRun {
+                id,
+                beacon_url,
+                payment_queue_url,
+                outbound_queue_url,
+            } => {
+                let queues = SqsQueues::new(
+                    aws_sdk_sqs::Client::new(&aws),
+                    QueueUrls {
+                        payment: payment_queue_url,
+                        ..outbound_only(outbound_queue_url)
+                    },
+                );
+                let beacon = draw::HttpBeacon::new(&beacon_url)?;
+                draw::run(&store, &beacon, &queues, &id, SystemClock.now()).await
+            }
+            DropAction::DrawPublish { id } => draw::publish(&store, &id).await,
+            DropAction::VerifyDraw { id, published } => {
+                match draw::verify(&store, id.as_deref(), published.as_deref()).await? {
+                    (true, out) => Ok(out),
+                    (false, out) => Err(out),
+                }
             }
             DropAction::Open { id } => {
                 store

@@ -119,6 +119,8 @@ struct Records {
     refused: std::collections::HashMap<String, u64>,
     /// Per (channel, user): what their profile says.
     profiles: std::collections::HashMap<(String, String), ProfileAnswer>,
+    /// Twilio Verify: the pending verification per phone (`platform::sms`).
+    verifications: std::collections::HashMap<String, chatdrop_domain::phone_verify::Verification>,
 }
 
 /// The fakes' shared state, the recorder every platform's routes are handed: the outbox, and
@@ -228,6 +230,16 @@ impl Fakes {
         let mut records = self.records.lock().expect("records lock");
         let index = records.faults.iter().position(|f| f.channel == channel)?;
         records.faults.remove(index)
+    }
+
+    /// Runs `f` on the fake Verify service's pending verifications (by phone).
+    pub fn verifications<T>(
+        &self,
+        f: impl FnOnce(
+            &mut std::collections::HashMap<String, chatdrop_domain::phone_verify::Verification>,
+        ) -> T,
+    ) -> T {
+        f(&mut self.records.lock().expect("records lock").verifications)
     }
 
     /// Records one request; returns its sequence number (1-based, across platforms).

@@ -381,6 +381,7 @@ async fn run_drop(stack: &LocalStack) -> Result<(), Error> {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        draw: None,
     };
     stack.open_drop(&launch).await?;
     println!(
@@ -515,6 +516,7 @@ async fn other_channels(stack: &LocalStack) -> Result<(), Error> {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        draw: None,
     };
     stack.open_drop(&totes).await?;
     println!(

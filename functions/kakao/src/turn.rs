@@ -96,7 +96,7 @@ pub async fn run<S, C, O, G>(
 where
     S: SessionStore + ConsentLedger,
     C: CatalogSource,
-    O: OrderStore + WaitlistStore + ReminderStore,
+    O: OrderStore + WaitlistStore + ReminderStore + chatdrop_domain::draw_flow::DrawStore,
     G: PaymentGateway,
 {
     let capture = Capture::default();

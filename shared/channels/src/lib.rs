@@ -29,6 +29,7 @@ pub mod signature;
 pub mod sms;
 pub mod telegram;
 mod text;
+pub mod twilio_verify;
 pub mod viber;
 pub mod wechat;
 pub mod whatsapp;

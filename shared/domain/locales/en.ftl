@@ -236,3 +236,16 @@ what-we-hold = What I hold about you: language { $language }; phone { $phone ->
        *[never] never asked for
     }. Send FORGET ME to erase it.
 forgotten = I've forgotten this chat: its cart, language and phone number. Your orders stay on our books, without your name.
+
+# Draw
+# A drop sold by a verifiable draw instead of first come. $closes, $until: times on the customer's clock; $entry: the entry id in the published list.
+draw-only = { $drop } goes to a draw: enter before { $closes }, one entry per person, and the winners are drawn at random.
+# Button label.
+draw-enter-button = Enter the draw
+draw-entered = You're in the draw for { $drop }. Your entry id is { $entry }. Entries close { $closes }; we'll write here with the result.
+draw-already-entered = You're already in the draw for { $drop }: one entry per person.
+draw-closed = Entries for { $drop } are closed.
+draw-needs-phone = The draw for { $drop } takes one entry per verified phone number. Share your phone number first, then enter.
+draw-won = You won the draw for { $drop }! Your item is reserved until { $until }. Pay with the link below.
+draw-lost = The draw for { $drop } is done, and you weren't drawn this time. Join the waitlist: a unit a winner doesn't pay for is offered in line.
+draw-not-a-winner = This is only for the winners of the draw for { $drop }.

@@ -174,3 +174,14 @@ what-we-hold = Lo que guardo sobre ti: idioma { $language }; teléfono { $phone 
        *[never] nunca pedidos
     }. Escribe OLVÍDAME para borrarlo.
 forgotten = He olvidado este chat: su carrito, idioma y teléfono. Tus pedidos quedan en nuestra contabilidad, sin tu nombre.
+
+# Draw
+draw-only = { $drop } se sortea: participa antes de { $closes }, una participación por persona, y los ganadores salen al azar.
+draw-enter-button = Participar
+draw-entered = Estás en el sorteo de { $drop }. Tu número de participación es { $entry }. Se cierra { $closes }; te escribiremos aquí con el resultado.
+draw-already-entered = Ya participas en el sorteo de { $drop }: una participación por persona.
+draw-closed = Las participaciones para { $drop } están cerradas.
+draw-needs-phone = El sorteo de { $drop } admite una participación por número de teléfono verificado. Comparte primero tu número y luego participa.
+draw-won = ¡Ganaste el sorteo de { $drop }! Tu artículo está reservado hasta { $until }. Paga con el enlace de abajo.
+draw-lost = El sorteo de { $drop } terminó y esta vez no saliste. Únete a la lista de espera: si un ganador no paga, su unidad se ofrece por orden.
+draw-not-a-winner = Esto es solo para los ganadores del sorteo de { $drop }.

@@ -211,3 +211,14 @@ what-we-hold = Data yang kami simpan: bahasa { $language }; telepon { $phone ->
        *[never] belum pernah diminta
     }. Kirim HAPUS DATA SAYA untuk menghapusnya.
 forgotten = Keranjang, bahasa, dan nomor telepon chat ini sudah kami hapus. Pesananmu tetap ada di pembukuan kami, tanpa namamu.
+
+# Draw
+draw-only = { $drop } dijual lewat undian: daftar sebelum { $closes }, satu pendaftaran per orang, dan pemenang dipilih secara acak.
+draw-enter-button = Ikut undian
+draw-entered = Kamu sudah ikut undian { $drop }. Nomor pendaftaranmu { $entry }. Pendaftaran ditutup { $closes }; hasilnya kami kabarkan di sini.
+draw-already-entered = Kamu sudah ikut undian { $drop }: satu pendaftaran per orang.
+draw-closed = Pendaftaran untuk { $drop } sudah ditutup.
+draw-needs-phone = Undian { $drop } menerima satu pendaftaran per nomor telepon terverifikasi. Bagikan nomor teleponmu dulu, lalu daftar.
+draw-won = Kamu memenangkan undian { $drop }! Barangmu dipesan sampai { $until }. Bayar lewat tautan di bawah.
+draw-lost = Undian { $drop } sudah selesai, dan kali ini kamu belum terpilih. Masuk daftar tunggu: unit yang tidak dibayar pemenang ditawarkan sesuai urutan.
+draw-not-a-winner = Ini hanya untuk pemenang undian { $drop }.

@@ -213,3 +213,14 @@ what-we-hold = 보관 중인 정보: 언어 { $language }, 전화번호 { $phone
        *[never] 미신청
     }. 삭제하려면 '내 정보 삭제'를 보내 주세요.
 forgotten = 이 채팅의 장바구니, 언어, 전화번호를 삭제했습니다. 주문 금액은 이름 없이 장부에 남습니다.
+
+# Draw
+draw-only = { $drop }은(는) 추첨으로 판매해요. { $closes } 전에 응모하세요. 1인 1회, 당첨자는 무작위로 뽑아요.
+draw-enter-button = 추첨 응모
+draw-entered = { $drop } 추첨에 응모했어요. 응모 번호는 { $entry }예요. 응모는 { $closes }에 마감되고, 결과는 여기로 알려 드려요.
+draw-already-entered = 이미 { $drop } 추첨에 응모했어요. 1인 1회만 응모할 수 있어요.
+draw-closed = { $drop } 응모가 마감되었어요.
+draw-needs-phone = { $drop } 추첨은 인증된 전화번호당 1회 응모할 수 있어요. 먼저 전화번호를 공유한 뒤 응모하세요.
+draw-won = { $drop } 추첨에 당첨되었어요! 상품은 { $until }까지 확보해 두었어요. 아래 링크로 결제하세요.
+draw-lost = { $drop } 추첨이 끝났고, 이번에는 당첨되지 않았어요. 대기자 명단에 등록하면 당첨자가 결제하지 않은 상품을 순서대로 안내해 드려요.
+draw-not-a-winner = { $drop } 추첨 당첨자만 이용할 수 있어요.

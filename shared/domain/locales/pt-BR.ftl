@@ -174,3 +174,14 @@ what-we-hold = O que guardo sobre você: idioma { $language }; telefone { $phone
        *[never] nunca pedidos
     }. Envie ME ESQUEÇA para apagar.
 forgotten = Esqueci esta conversa: carrinho, idioma e telefone. Seus pedidos continuam na nossa contabilidade, sem o seu nome.
+
+# Draw
+draw-only = { $drop } vai a sorteio: participe antes de { $closes }, uma inscrição por pessoa, e os vencedores são sorteados ao acaso.
+draw-enter-button = Participar do sorteio
+draw-entered = Você está no sorteio de { $drop }. Seu número de inscrição é { $entry }. As inscrições fecham { $closes }; vamos escrever aqui com o resultado.
+draw-already-entered = Você já está no sorteio de { $drop }: uma inscrição por pessoa.
+draw-closed = As inscrições para { $drop } estão encerradas.
+draw-needs-phone = O sorteio de { $drop } aceita uma inscrição por número de telefone verificado. Compartilhe seu número primeiro e depois participe.
+draw-won = Você ganhou o sorteio de { $drop }! Seu item está reservado até { $until }. Pague pelo link abaixo.
+draw-lost = O sorteio de { $drop } terminou e desta vez você não foi sorteado. Entre na lista de espera: a unidade que um vencedor não pagar é oferecida por ordem.
+draw-not-a-winner = Isto é só para os vencedores do sorteio de { $drop }.

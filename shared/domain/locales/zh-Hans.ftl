@@ -211,3 +211,14 @@ what-we-hold = 我们保存的您的信息：语言 { $language }；电话 { $ph
        *[never] 未订阅
     }。发送“删除我的数据”可删除。
 forgotten = 已删除此对话的购物车、语言和电话。您的订单金额仍保留在账目中，但不含您的姓名。
+
+# Draw
+draw-only = { $drop } 采用抽签发售：请在 { $closes } 前报名，每人限报一次，中签者随机抽出。
+draw-enter-button = 参加抽签
+draw-entered = 您已参加 { $drop } 的抽签。您的报名编号是 { $entry }。报名于 { $closes } 截止，结果会在这里通知您。
+draw-already-entered = 您已参加 { $drop } 的抽签：每人限报一次。
+draw-closed = { $drop } 的报名已截止。
+draw-needs-phone = { $drop } 的抽签每个已验证的手机号限报一次。请先分享您的手机号，再报名。
+draw-won = 恭喜您抽中 { $drop }！商品为您保留至 { $until }。请通过下方链接付款。
+draw-lost = { $drop } 的抽签已结束，这次您没有中签。可加入候补名单：中签者未付款的商品会按顺序提供。
+draw-not-a-winner = 此操作仅限 { $drop } 抽签的中签者。

@@ -212,3 +212,14 @@ what-we-hold = 我們保存的您的資料：語言 { $language }；電話 { $ph
        *[never] 未訂閱
     }。傳送「刪除我的資料」可刪除。
 forgotten = 已刪除此對話的購物車、語言和電話。您的訂單金額仍保留在帳目中，但不含您的姓名。
+
+# Draw
+draw-only = { $drop } 採用抽籤發售：請在 { $closes } 前報名，每人限報一次，中籤者隨機抽出。
+draw-enter-button = 參加抽籤
+draw-entered = 您已參加 { $drop } 的抽籤。您的報名編號是 { $entry }。報名於 { $closes } 截止，結果會在這裡通知您。
+draw-already-entered = 您已參加 { $drop } 的抽籤：每人限報一次。
+draw-closed = { $drop } 的報名已截止。
+draw-needs-phone = { $drop } 的抽籤每個已驗證的手機號碼限報一次。請先分享您的手機號碼，再報名。
+draw-won = 恭喜您抽中 { $drop }！商品為您保留至 { $until }。請透過下方連結付款。
+draw-lost = { $drop } 的抽籤已結束，這次您沒有中籤。可加入候補名單：中籤者未付款的商品會依序提供。
+draw-not-a-winner = 此操作僅限 { $drop } 抽籤的中籤者。

@@ -89,6 +89,11 @@ pub enum Action {
     StopAnnouncements,
     /// The entry shown instead once they opted out: announcements again.
     StartAnnouncements,
+    /// Enter this drop's draw ([`crate::draw_flow`]).
+    DrawEnter(String),
+    /// A draw's winner takes their unit: sent by the draw run itself, never shown as a button,
+    /// and refused for anyone the draw did not pick.
+    DrawClaim(String),
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -125,6 +130,8 @@ impl Action {
             Action::RemindMe(drop) => format!("p:rm:{drop}"),
             Action::StopAnnouncements => "c:a:off".into(),
             Action::StartAnnouncements => "c:a:on".into(),
+            Action::DrawEnter(drop) => format!("p:de:{drop}"),
+            Action::DrawClaim(drop) => format!("p:dw:{drop}"),
         }
     }
 
@@ -176,6 +183,8 @@ impl Action {
             ["p", "rm", drop] => Action::RemindMe(owned(drop)),
             ["c", "a", "off"] => Action::StopAnnouncements,
             ["c", "a", "on"] => Action::StartAnnouncements,
+            ["p", "de", drop] => Action::DrawEnter(owned(drop)),
+            ["p", "dw", drop] => Action::DrawClaim(owned(drop)),
             _ => return None,
         })
     }
@@ -256,6 +265,8 @@ mod tests {
             Action::RemindMe(long.into()),
             Action::StopAnnouncements,
             Action::StartAnnouncements,
+            Action::DrawEnter(long.into()),
+            Action::DrawClaim(long.into()),
         ];
         for action in actions {
             let encoded = action.encode();

@@ -18,6 +18,7 @@ use crate::catalog::Catalog;
 use crate::channel::{ConversationId, full_hash};
 use crate::customization;
 use crate::dialogue::{DialogueState, Session};
+use crate::draw_flow::DrawStore;
 use crate::drops::{self, Drop, DropWindow};
 use crate::i18n::{Lang, Msg, OrderState, Voice};
 use crate::ids::IdKey;
@@ -430,7 +431,7 @@ pub async fn handle<S, C, O, G, D>(
 where
     S: SessionStore,
     C: CatalogSource,
-    O: OrderStore + WaitlistStore + ReminderStore,
+    O: OrderStore + WaitlistStore + ReminderStore + DrawStore,
     G: PaymentGateway,
     D: Dispatch,
 {
@@ -482,6 +483,13 @@ where
         }
         Some(Action::RemindMe(drop)) => {
             remind(&drop, conversation, &session, lang, ports, now).await?
+        }
+        Some(Action::DrawEnter(drop)) => {
+            crate::draw_flow::enter(&drop, conversation, &session, lang, ports, settings, now)
+                .await?
+        }
+        Some(Action::DrawClaim(drop)) => {
+            crate::draw_flow::claim(&drop, message, &session, lang, ports, settings, now).await?
         }
         _ => list_orders(conversation, lang, ports, settings).await?,
     };
@@ -541,6 +549,20 @@ where
     let catalog = ports.catalogs.catalog().await?;
     let voice = catalog.voice(lang);
     let drops_now = ports.orders.drops().await?;
+    // A drop sold by draw never sells from a cart: its units are the winners'.
+    if let Some((drop, spec)) = session.cart.lines.iter().find_map(|line| {
+        let drop = crate::drops::drop_for(&drops_now, line)?;
+        Some((drop, drop.draw.as_ref()?))
+    }) {
+        let market = catalog.market_for(conversation.channel);
+        let phone = phone_of(conversation, session);
+        let zone = crate::time_zone::CustomerZone::resolve(
+            phone.as_deref(),
+            market.time_zone.as_deref(),
+            spec.entries_close_at,
+        );
+        return Ok(vec![crate::draw_flow::invite(drop, spec, &zone, voice)]);
+    }
     let identity = message.dedup_identity();
     let order_id = settings.ids.order_id(&identity);
     let pay_token = settings.ids.pay_token(&order_id, &identity);

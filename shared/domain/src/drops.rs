@@ -39,6 +39,9 @@ pub struct Drop {
     /// reservation. See [`crate::payment_method::PaymentOffer`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delayed_payment_days: Option<u32>,
+    /// Sold by a verifiable draw instead of first come ([`crate::draw`]); absent, first come.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<crate::draw::DrawSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -207,6 +210,7 @@ mod tests {
             ],
             status,
             delayed_payment_days: None,
+            draw: None,
         }
     }
 

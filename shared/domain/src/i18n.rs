@@ -225,6 +225,30 @@ pub enum Msg<'a> {
     },
     /// After "forget me": what was erased, and that orders stay on the books.
     Forgotten,
+    // Draw (crate::draw_flow): a drop sold by a verifiable draw instead of first come.
+    /// A checkout of a draw drop's item: enter instead; `closes` on the customer's clock.
+    DrawOnly {
+        drop: &'a str,
+        closes: &'a str,
+    },
+    DrawEnterButton,
+    /// `entry`: the entry id the published list will show.
+    DrawEntered {
+        drop: &'a str,
+        entry: &'a str,
+        closes: &'a str,
+    },
+    DrawAlreadyEntered(&'a str),
+    DrawClosed(&'a str),
+    /// The drop takes one entry per verified phone and this chat has none.
+    DrawNeedsPhone(&'a str),
+    /// Above the pay link; `until`: the reservation's end on the customer's clock.
+    DrawWon {
+        drop: &'a str,
+        until: &'a str,
+    },
+    DrawLost(&'a str),
+    DrawNotAWinner(&'a str),
 }
 
 /// An order's state as the customer reads it.
@@ -390,6 +414,15 @@ impl Msg<'_> {
             AnnouncementsStarted => "announcements-started",
             WhatWeHold { .. } => "what-we-hold",
             Forgotten => "forgotten",
+            DrawOnly { .. } => "draw-only",
+            DrawEnterButton => "draw-enter-button",
+            DrawEntered { .. } => "draw-entered",
+            DrawAlreadyEntered(_) => "draw-already-entered",
+            DrawClosed(_) => "draw-closed",
+            DrawNeedsPhone(_) => "draw-needs-phone",
+            DrawWon { .. } => "draw-won",
+            DrawLost(_) => "draw-lost",
+            DrawNotAWinner(_) => "draw-not-a-winner",
         }
     }
 
@@ -464,7 +497,29 @@ impl Msg<'_> {
                 args.set("drop", *drop);
                 args.set("when", *when);
             }
-            DropOver(drop) => args.set("drop", *drop),
+            DropOver(drop)
+            | DrawAlreadyEntered(drop)
+            | DrawClosed(drop)
+            | DrawNeedsPhone(drop)
+            | DrawLost(drop)
+            | DrawNotAWinner(drop) => args.set("drop", *drop),
+            DrawOnly { drop, closes } => {
+                args.set("drop", *drop);
+                args.set("closes", *closes);
+            }
+            DrawEntered {
+                drop,
+                entry,
+                closes,
+            } => {
+                args.set("drop", *drop);
+                args.set("entry", *entry);
+                args.set("closes", *closes);
+            }
+            DrawWon { drop, until } => {
+                args.set("drop", *drop);
+                args.set("until", *until);
+            }
             LanguageSet(name) => args.set("name", *name),
             WaitlistJoined(item) => args.set("item", *item),
             WaitlistOffer { item, minutes } => {

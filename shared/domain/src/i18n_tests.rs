@@ -142,9 +142,18 @@ fn ordinal(msg: &Msg) -> usize {
         AnnouncementsStarted => 103,
         WhatWeHold { .. } => 104,
         Forgotten => 105,
+        DrawOnly { .. } => 106,
+        DrawEnterButton => 107,
+        DrawEntered { .. } => 108,
+        DrawAlreadyEntered(_) => 109,
+        DrawClosed(_) => 110,
+        DrawNeedsPhone(_) => 111,
+        DrawWon { .. } => 112,
+        DrawLost(_) => 113,
+        DrawNotAWinner(_) => 114,
     }
 }
-const VARIANTS: usize = 106;
+const VARIANTS: usize = 115;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -323,6 +332,25 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
             announcements: "never",
         },
         Forgotten,
+        DrawOnly {
+            drop: "Spring drop",
+            closes: "Dec 3, 2026, 10:00 JST",
+        },
+        DrawEnterButton,
+        DrawEntered {
+            drop: "Spring drop",
+            entry: "3f9a0c1d2e4b5a69",
+            closes: "Dec 3, 2026, 10:00 JST",
+        },
+        DrawAlreadyEntered("Spring drop"),
+        DrawClosed("Spring drop"),
+        DrawNeedsPhone("Spring drop"),
+        DrawWon {
+            drop: "Spring drop",
+            until: "Dec 4, 2026, 10:00 JST",
+        },
+        DrawLost("Spring drop"),
+        DrawNotAWinner("Spring drop"),
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

@@ -14,6 +14,7 @@
 //! idempotently, so both conversation functions (catalog and cart) share it.
 
 pub mod action;
+pub mod beacon;
 pub mod browse;
 pub mod cart;
 pub mod catalog;
@@ -26,6 +27,9 @@ pub mod customization;
 pub mod delayed_payment;
 pub mod delivery;
 pub mod dialogue;
+pub mod draw;
+pub mod draw_flow;
+pub mod draw_memory;
 pub mod drops;
 pub mod i18n;
 pub mod ids;
@@ -43,6 +47,7 @@ pub mod orders;
 pub mod pay_link;
 pub mod payment;
 pub mod payment_method;
+pub mod phone_verify;
 pub mod ports;
 pub mod process;
 pub mod reminders;

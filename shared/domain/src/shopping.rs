@@ -107,7 +107,9 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         | Action::WaitlistPass { .. }
         | Action::RemindMe(_)
         | Action::StopAnnouncements
-        | Action::StartAnnouncements => unreachable!("routed above"),
+        | Action::StartAnnouncements
+        | Action::DrawEnter(_)
+        | Action::DrawClaim(_) => unreachable!("routed above"),
     })
 }
 

@@ -41,6 +41,8 @@ pub struct OrdersState {
     pub notices: HashSet<(String, String)>,
     /// The waitlists, their held units and audit log (`crate::testing_waitlist`).
     pub waitlist: crate::testing_waitlist::WaitlistState,
+    /// Draw entries and records (shared handle: `DrawStore` below delegates to it).
+    pub draws: crate::draw_memory::MemoryDraws,
 }
 
 impl OrdersState {

@@ -328,3 +328,46 @@ impl ReminderStore for MemoryOrders {
         Ok(())
     }
 }
+
+/// The draw store of the order double: delegates to its shared [`MemoryDraws`].
+impl crate::draw_flow::DrawStore for MemoryOrders {
+    async fn enter(&self, entry: &crate::draw_flow::DrawEntry) -> Result<bool, PortError> {
+        self.draws().enter(entry).await
+    }
+    async fn entries(&self, drop: &str) -> Result<Vec<crate::draw_flow::DrawEntry>, PortError> {
+        self.draws().entries(drop).await
+    }
+    async fn draw_record(&self, drop: &str) -> Result<Option<crate::draw::DrawRecord>, PortError> {
+        self.draws().draw_record(drop).await
+    }
+    async fn commit_draw(
+        &self,
+        record: &crate::draw::DrawRecord,
+        seed: &str,
+    ) -> Result<bool, PortError> {
+        self.draws().commit_draw(record, seed).await
+    }
+    async fn draw_seed(&self, drop: &str) -> Result<Option<String>, PortError> {
+        self.draws().draw_seed(drop).await
+    }
+    async fn advance(
+        &self,
+        record: &crate::draw::DrawRecord,
+        step: crate::draw_flow::DrawStep,
+    ) -> Result<bool, PortError> {
+        self.draws().advance(record, step).await
+    }
+    async fn claim_notice(&self, entry: &crate::draw_flow::DrawEntry) -> Result<bool, PortError> {
+        self.draws().claim_notice(entry).await
+    }
+    async fn unclaim_notice(&self, entry: &crate::draw_flow::DrawEntry) -> Result<(), PortError> {
+        self.draws().unclaim_notice(entry).await
+    }
+}
+
+impl MemoryOrders {
+    /// The shared draw store (a handle: the lock is not held while it is used).
+    pub fn draws(&self) -> crate::draw_memory::MemoryDraws {
+        self.state.lock().unwrap().draws.clone()
+    }
+}

@@ -40,7 +40,7 @@ async fn line_of<O: OrderStore>(
 
 /// The cart line the customer wanted: the one in their cart that draws on the SKU, else the
 /// SKU itself (`product` or `product.group.option`).
-fn wanted(drop: &Drop, sku: &str, session: &Session) -> (String, Vec<Selection>) {
+pub(crate) fn wanted(drop: &Drop, sku: &str, session: &Session) -> (String, Vec<Selection>) {
     if let Some(line) = session.cart.lines.iter().find(|l| {
         drop.skus_of(&l.product, &l.selections)
             .iter()

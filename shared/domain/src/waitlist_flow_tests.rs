@@ -34,6 +34,7 @@ fn spring() -> Drop {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        draw: None,
     }
 }
 

@@ -22,6 +22,7 @@ pub mod capacity;
 mod catalog;
 mod consent;
 mod delivery;
+mod draw;
 mod forget_orders;
 mod orders;
 mod reminders;

@@ -183,6 +183,7 @@ async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
             }],
             status: DropStatus::Open,
             delayed_payment_days: None,
+            draw: None,
         })
         .await?;
     let bot = Arc::new(OpenBuilder::local(&stack.url));

@@ -371,6 +371,7 @@ async fn load(
             }],
             status: DropStatus::Open,
             delayed_payment_days: None,
+            draw: None,
         })
         .await?;
     let store = stack.store();

@@ -203,10 +203,171 @@ pub fn choices(entry: &OutboxEntry) -> Vec<(String, Option<String>)> {
 
 /// Routes of the fake API, merged into the fakes server (paths under `/twilio/`).
 pub fn routes() -> Router<Fakes> {
-    Router::new().route(
-        "/twilio/2010-04-01/Accounts/{account}/Messages.json",
-        post(create_message),
+    Router::new()
+        .route(
+            "/twilio/2010-04-01/Accounts/{account}/Messages.json",
+            post(create_message),
+        )
+        .route(
+            "/twilio-verify/v2/Services/{service}/Verifications",
+            post(start_verification),
+        )
+        .route(
+            "/twilio-verify/v2/Services/{service}/VerificationCheck",
+            post(check_verification),
+        )
+}
+
+/// The Verify service's SID on the local stack.
+pub const VERIFY_SERVICE_SID: &str = "VA0123456789abcdef0123456789abcdef";
+
+/// The fake Verify service's checks before either call: credentials and the service.
+fn verify_refused(headers: &HeaderMap, service: &str) -> Option<Response> {
+    let presented = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if presented.is_none() || presented.map(String::from) != expected_authorization() {
+        return Some(twilio_error(
+            StatusCode::UNAUTHORIZED,
+            20003,
+            "Authenticate",
+        ));
+    }
+    (service != VERIFY_SERVICE_SID).then(|| {
+        twilio_error(
+            StatusCode::NOT_FOUND,
+            20404,
+            "The requested resource was not found",
+        )
+    })
+}
+
+/// Start a verification (Twilio Verify v2): texts a 6-digit code to `To`, the same code again
+/// within its 10 minutes (at most 5 sends), under the domain's `Verification` rules. The text
+/// is recorded as an SMS to the phone, where a test reads it as the customer would.
+async fn start_verification(
+    State(fakes): State<Fakes>,
+    Path(service): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    use chatdrop_domain::phone_verify::{OneTimeCode, Verification};
+    if let Some(refused) = verify_refused(&headers, &service) {
+        return refused;
+    }
+    let params = parse_form(&body);
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let Some(to) = param("To").filter(|to| is_e164(to)) else {
+        return twilio_error(StatusCode::BAD_REQUEST, 60200, "Invalid parameter: To");
+    };
+    if param("Channel").as_deref() != Some("sms") {
+        return twilio_error(StatusCode::BAD_REQUEST, 60200, "Invalid parameter: Channel");
+    }
+    let now = now_secs();
+    let code = fakes.verifications(|pending| {
+        if let Some(v) = pending.get_mut(&to).filter(|v| !v.expired(now)) {
+            return v.resend().map(|c| c.expose().to_string());
+        }
+        // Not a secret worth a CSPRNG: the fake's codes only have to differ.
+        let digits = format!("{:06}", (now_millis_nanos() ^ 0x5DEE_CE66) % 1_000_000);
+        let code = OneTimeCode::parse(&digits).expect("six digits");
+        pending.insert(to.clone(), Verification::new(code, now));
+        Ok(digits)
+    });
+    let Ok(code) = code else {
+        return twilio_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            60203,
+            "Max send attempts reached",
+        );
+    };
+    fakes.record(
+        "sms",
+        to.clone(),
+        "verify",
+        json!({ "Body": format!("Your verification code is: {code}") }),
+    );
+    (
+        StatusCode::CREATED,
+        Json(json!({ "sid": format!("VE{:032x}", now), "to": to, "channel": "sms", "status": "pending", "valid": false })),
     )
+        .into_response()
+}
+
+/// Check a code: `approved` (the verification ends) or `pending`; 429 60202 after 5 checks;
+/// 404 20404 with nothing pending (expired, approved, never started).
+async fn check_verification(
+    State(fakes): State<Fakes>,
+    Path(service): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    use chatdrop_domain::phone_verify::{CheckOutcome, OneTimeCode, VerifyError};
+    if let Some(refused) = verify_refused(&headers, &service) {
+        return refused;
+    }
+    let params = parse_form(&body);
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (Some(to), Some(code)) = (
+        param("To"),
+        param("Code").and_then(|c| OneTimeCode::parse(&c)),
+    ) else {
+        return twilio_error(StatusCode::BAD_REQUEST, 60200, "Invalid parameter");
+    };
+    let now = now_secs();
+    let outcome = fakes.verifications(|pending| {
+        let result = match pending.get_mut(&to) {
+            Some(v) => v.check(&code, now),
+            None => Err(VerifyError::NoPending),
+        };
+        if matches!(
+            result,
+            Ok(CheckOutcome::Approved) | Err(VerifyError::NoPending)
+        ) {
+            pending.remove(&to);
+        }
+        result
+    });
+    let status = match outcome {
+        Ok(CheckOutcome::Approved) => "approved",
+        Ok(CheckOutcome::Wrong) => "pending",
+        Err(VerifyError::TooManyChecks) => {
+            return twilio_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                60202,
+                "Max check attempts reached",
+            );
+        }
+        Err(_) => {
+            return twilio_error(
+                StatusCode::NOT_FOUND,
+                20404,
+                "The requested resource was not found",
+            );
+        }
+    };
+    Json(json!({ "to": to, "channel": "sms", "status": status, "valid": status == "approved" }))
+        .into_response()
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn now_millis_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs())
 }
 
 /// Twilio's error body: `{code, message, more_info, status}`.
