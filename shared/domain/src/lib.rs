@@ -15,6 +15,9 @@
 
 pub mod action;
 pub mod browse;
+pub mod campaign;
+pub mod campaign_pace;
+pub mod campaign_rules;
 pub mod cart;
 pub mod catalog;
 pub mod channel;
