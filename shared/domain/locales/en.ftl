@@ -236,3 +236,7 @@ what-we-hold = What I hold about you: language { $language }; phone { $phone ->
        *[never] never asked for
     }. Send FORGET ME to erase it.
 forgotten = I've forgotten this chat: its cart, language and phone number. Your orders stay on our books, without your name.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = Send STOP to stop drop announcements.

@@ -174,3 +174,7 @@ what-we-hold = Lo que guardo sobre ti: idioma { $language }; teléfono { $phone 
        *[never] nunca pedidos
     }. Escribe OLVÍDAME para borrarlo.
 forgotten = He olvidado este chat: su carrito, idioma y teléfono. Tus pedidos quedan en nuestra contabilidad, sin tu nombre.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = Envía PARAR para dejar de recibir anuncios de lanzamientos.

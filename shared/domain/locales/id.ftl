@@ -211,3 +211,7 @@ what-we-hold = Data yang kami simpan: bahasa { $language }; telepon { $phone ->
        *[never] belum pernah diminta
     }. Kirim HAPUS DATA SAYA untuk menghapusnya.
 forgotten = Keranjang, bahasa, dan nomor telepon chat ini sudah kami hapus. Pesananmu tetap ada di pembukuan kami, tanpa namamu.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = Kirim BERHENTI untuk berhenti menerima pengumuman drop.

@@ -164,3 +164,7 @@ what-we-hold = お預かりしている情報：言語 { $language }、電話番
        *[never] 未登録
     }。削除するには「データ削除」と送ってください。
 forgotten = このチャットのカート、言語、電話番号を削除しました。ご注文の金額はお名前なしで帳簿に残ります。
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = 配信停止と送ると、ドロップのお知らせが届かなくなります。

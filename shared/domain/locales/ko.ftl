@@ -213,3 +213,7 @@ what-we-hold = 보관 중인 정보: 언어 { $language }, 전화번호 { $phone
        *[never] 미신청
     }. 삭제하려면 '내 정보 삭제'를 보내 주세요.
 forgotten = 이 채팅의 장바구니, 언어, 전화번호를 삭제했습니다. 주문 금액은 이름 없이 장부에 남습니다.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = 수신거부를 보내면 드롭 안내를 더 이상 받지 않습니다.

@@ -174,3 +174,7 @@ what-we-hold = O que guardo sobre você: idioma { $language }; telefone { $phone
        *[never] nunca pedidos
     }. Envie ME ESQUEÇA para apagar.
 forgotten = Esqueci esta conversa: carrinho, idioma e telefone. Seus pedidos continuam na nossa contabilidade, sem o seu nome.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = Envie PARAR para não receber mais anúncios de lançamentos.

@@ -214,3 +214,7 @@ what-we-hold = ข้อมูลที่เราเก็บไว้: ภา
        *[never] ยังไม่ได้สมัคร
     } พิมพ์ ลบข้อมูลของฉัน เพื่อลบ
 forgotten = ลบตะกร้า ภาษา และเบอร์โทรของแชตนี้แล้ว ยอดคำสั่งซื้อของคุณยังอยู่ในบัญชีของเราโดยไม่มีชื่อคุณ
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = ส่ง ยกเลิก เพื่อหยุดรับประกาศสินค้าใหม่

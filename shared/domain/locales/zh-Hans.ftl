@@ -211,3 +211,7 @@ what-we-hold = 我们保存的您的信息：语言 { $language }；电话 { $ph
        *[never] 未订阅
     }。发送“删除我的数据”可删除。
 forgotten = 已删除此对话的购物车、语言和电话。您的订单金额仍保留在账目中，但不含您的姓名。
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = 回复“退订”即可停止接收新品发售通知。

@@ -212,3 +212,7 @@ what-we-hold = 我們保存的您的資料：語言 { $language }；電話 { $ph
        *[never] 未訂閱
     }。傳送「刪除我的資料」可刪除。
 forgotten = 已刪除此對話的購物車、語言和電話。您的訂單金額仍保留在帳目中，但不含您的姓名。
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = 回覆「退訂」即可停止接收新品發售通知。

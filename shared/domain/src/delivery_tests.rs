@@ -112,6 +112,7 @@ fn bundle(n: usize) -> ReplyBundle {
         ack: Some("cb1".into()),
         reply_token: None,
         update: None,
+        announcement: None,
         replies: (1..=n)
             .map(|i| Reply::Text {
                 body: format!("reply {i}"),

@@ -225,6 +225,9 @@ pub enum Msg<'a> {
     },
     /// After "forget me": what was erased, and that orders stay on the books.
     Forgotten,
+    // Campaign (crate::campaign)
+    /// The line under a drop announcement: how to stop them.
+    AnnouncementStopHint,
 }
 
 /// An order's state as the customer reads it.
@@ -390,6 +393,7 @@ impl Msg<'_> {
             AnnouncementsStarted => "announcements-started",
             WhatWeHold { .. } => "what-we-hold",
             Forgotten => "forgotten",
+            AnnouncementStopHint => "announcement-stop-hint",
         }
     }
 

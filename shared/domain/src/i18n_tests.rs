@@ -142,9 +142,10 @@ fn ordinal(msg: &Msg) -> usize {
         AnnouncementsStarted => 103,
         WhatWeHold { .. } => 104,
         Forgotten => 105,
+        AnnouncementStopHint => 106,
     }
 }
-const VARIANTS: usize = 106;
+const VARIANTS: usize = 107;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -323,6 +324,7 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
             announcements: "never",
         },
         Forgotten,
+        AnnouncementStopHint,
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

@@ -16,6 +16,7 @@
 pub mod action;
 pub mod browse;
 pub mod campaign;
+pub mod campaign_fanout;
 pub mod campaign_pace;
 pub mod campaign_rules;
 pub mod cart;
