@@ -90,6 +90,9 @@ pub trait CampaignStore: Send + Sync {
         id: &str,
     ) -> impl Future<Output = Result<Option<Campaign>, PortError>> + Send;
 
+    /// Every campaign, any status.
+    fn list(&self) -> impl Future<Output = Result<Vec<Campaign>, PortError>> + Send;
+
     /// Moves the status from one of `from` to `to`; `Ok(false)` if it was in none of them.
     fn set_status(
         &self,
@@ -207,6 +210,57 @@ pub fn preview(
     report
 }
 
+/// Why a campaign could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("no campaign `{0}`")]
+    Unknown(String),
+    #[error("campaign `{id}` is {status}: only a draft or a paused campaign starts")]
+    NotStartable { id: String, status: &'static str },
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// Starts a draft (snapshotting its audience: opted-in conversations in the segment, each a
+/// pending target due now) or resumes a paused campaign. A start cut short is simply run again:
+/// targets are added only if absent. Returns how many targets were added.
+pub async fn start<S: CampaignStore, A: Audience>(
+    id: &str,
+    store: &S,
+    source: &A,
+    now: i64,
+) -> Result<usize, StartError> {
+    let campaign = store
+        .campaign(id)
+        .await?
+        .ok_or_else(|| StartError::Unknown(id.to_string()))?;
+    let added = match campaign.status {
+        CampaignStatus::Draft => {
+            let targets: Vec<ConversationId> = audience(&campaign, source)
+                .await?
+                .into_iter()
+                .map(|r| r.conversation)
+                .collect();
+            store.add_targets(id, &targets, now).await?
+        }
+        CampaignStatus::Paused => 0,
+        other => {
+            return Err(StartError::NotStartable {
+                id: id.to_string(),
+                status: other.as_str(),
+            });
+        }
+    };
+    store
+        .set_status(
+            id,
+            &[CampaignStatus::Draft, CampaignStatus::Paused],
+            CampaignStatus::Running,
+        )
+        .await?;
+    Ok(added)
+}
+
 /// The bundle id of a campaign's message to a conversation: the same in every run.
 pub fn bundle_id(campaign: &str, conversation: &ConversationId) -> String {
     full_hash(&format!("campaign#{campaign}#{}", conversation.key()))
@@ -308,6 +362,20 @@ pub fn cap_buckets(campaign: &Campaign, r: &Recipient, now: i64) -> Vec<(CapBuck
         },
         Suppression::Cap,
     )];
+    if r.conversation.channel == Channel::Wechat {
+        // One of the service account's four mass sends a month, taken once per campaign (the
+        // bucket is a set of campaign ids), in the month the campaign was created.
+        buckets.push((
+            CapBucket {
+                key: format!(
+                    "WECHATMASS#{}",
+                    campaign_rules::wechat_month(campaign.created_at)
+                ),
+                cap: campaign_rules::WECHAT_MASS_SENDS_PER_MONTH,
+            },
+            Suppression::WechatMonthlyQuota,
+        ));
+    }
     if r.conversation.channel == Channel::Sms {
         buckets.push((
             CapBucket {

@@ -283,3 +283,77 @@ fn preview_counts_what_the_rules_would_do() {
         1
     );
 }
+
+#[tokio::test]
+async fn start_snapshots_a_draft_once_and_resumes_a_paused_campaign() {
+    let all = people();
+    let store = MemoryCampaigns::default();
+    let source = MemoryAudience {
+        recipients: std::sync::Mutex::new(all.clone()),
+    };
+    store.create(&campaign()).await.unwrap();
+    assert_eq!(
+        start("spring-bag", &store, &source, NOON).await.unwrap(),
+        all.len()
+    );
+    assert!(matches!(
+        start("spring-bag", &store, &source, NOON).await,
+        Err(StartError::NotStartable {
+            status: "running",
+            ..
+        })
+    ));
+    store
+        .set_status(
+            "spring-bag",
+            &[CampaignStatus::Running],
+            CampaignStatus::Paused,
+        )
+        .await
+        .unwrap();
+    assert_eq!(start("spring-bag", &store, &source, NOON).await.unwrap(), 0);
+    let report = store.report("spring-bag").await.unwrap();
+    assert_eq!(
+        report.values().map(|r| r.targeted).sum::<u64>(),
+        all.len() as u64
+    );
+}
+
+#[tokio::test]
+async fn wechat_takes_one_of_four_mass_sends_a_month_per_campaign() {
+    let mut r = recipient(Channel::Wechat, "openid");
+    r.zone = "Asia/Shanghai".into();
+    r.last_heard_at = Some(NOON - 60);
+    let store = MemoryCampaigns::default();
+    let source = MemoryAudience {
+        recipients: std::sync::Mutex::new(vec![r]),
+    };
+    let queue = Memory::default();
+    let mut outcomes = Vec::new();
+    for i in 0..5 {
+        let mut c = campaign();
+        c.id = format!("c{i}");
+        c.created_at = NOON;
+        c.limits.per_week = 100;
+        c.messages.insert(
+            Channel::Wechat,
+            ChannelMessage::WechatMassSend { body: "new".into() },
+        );
+        store.create(&c).await.unwrap();
+        start(&c.id, &store, &source, NOON).await.unwrap();
+        let c = store.campaign(&c.id).await.unwrap().unwrap();
+        // 12:00 UTC is 20:00 in Shanghai: run at 08:00 the next morning.
+        outcomes.push(
+            run(&c, &store, &source, &queue, NOON + 12 * 3600)
+                .await
+                .unwrap()
+                .sent,
+        );
+    }
+    assert_eq!(outcomes, [1, 1, 1, 1, 0]);
+    let report = store.report("c4").await.unwrap();
+    assert_eq!(
+        report[&Channel::Wechat].suppressed[&Suppression::WechatMonthlyQuota],
+        1
+    );
+}

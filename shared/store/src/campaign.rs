@@ -123,6 +123,30 @@ impl CampaignStore for DynamoStore {
         Ok(Some(campaign))
     }
 
+    async fn list(&self) -> Result<Vec<Campaign>, PortError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(CAMPAIGNS))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| PortError::new("list campaigns", sdk_message(e)))?;
+        let mut all = Vec::new();
+        for item in page.items.unwrap_or_default() {
+            let body = string(&item, "body").unwrap_or_default();
+            let mut c: Campaign =
+                serde_json::from_str(&body).map_err(|e| PortError::new("decode campaign", e))?;
+            if let Some(status) = string(&item, "status").and_then(|s| CampaignStatus::parse(&s)) {
+                c.status = status;
+            }
+            all.push(c);
+        }
+        Ok(all)
+    }
+
     async fn set_status(
         &self,
         id: &str,

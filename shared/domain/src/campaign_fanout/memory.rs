@@ -61,6 +61,19 @@ impl CampaignStore for MemoryCampaigns {
         Ok(self.state.lock().unwrap().campaigns.get(id).cloned())
     }
 
+    async fn list(&self) -> Result<Vec<Campaign>, PortError> {
+        let mut all: Vec<Campaign> = self
+            .state
+            .lock()
+            .unwrap()
+            .campaigns
+            .values()
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(all)
+    }
+
     async fn set_status(
         &self,
         id: &str,
