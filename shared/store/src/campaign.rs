@@ -62,7 +62,9 @@ fn count(
 ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, PortError> {
     tx_update(
         table,
-        update(report_key(id, channel), &format!("ADD {counter} :one"))
+        // Counter names (`deferred`, …) may be DynamoDB reserved words: always a placeholder.
+        update(report_key(id, channel), "ADD #counter :one")
+            .expression_attribute_names("#counter", counter)
             .expression_attribute_values(":one", n(1)),
     )
 }
