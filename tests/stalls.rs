@@ -216,6 +216,7 @@ async fn a_batch_stops_at_the_deadline_under_the_real_bootstrap() {
             ack: None,
             reply_token: None,
             update: None,
+            announcement: None,
             replies: vec![chatdrop_domain::reply::Reply::Text {
                 body: format!("reply {i}"),
             }],

@@ -8,6 +8,7 @@
 //! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake); commands that
 //! name customers need the identifier key (`CHATDROP_ID_KEY`, or `CHATDROP_SECRET_ID`).
 
+mod campaign;
 mod customer;
 mod draw;
 mod export;
@@ -82,6 +83,11 @@ enum Command {
         channel: String,
         /// The platform's id for the customer (wa_id, chat id, PSID, user id, OpenID, phone).
         customer: String,
+    },
+    /// Drop announcements to opted-in customers: create, preview, start, pause, status.
+    Campaign {
+        #[command(subcommand)]
+        action: campaign::CampaignAction,
     },
 }
 
@@ -736,6 +742,7 @@ async fn run(cli: Cli) -> Fallible<String> {
             }
             Ok(out)
         }
+        Command::Campaign { action } => campaign::run(&store, action).await,
     }
 }
 

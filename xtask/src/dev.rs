@@ -19,6 +19,8 @@ pub use chatdrop_config::dev::{
 pub const WHATSAPP_PHONE_NUMBER_ID: &str = "106000000000002";
 /// The order-update template the fake Graph API knows as approved.
 pub const WHATSAPP_ORDER_TEMPLATE: &str = "order_update";
+/// The marketing template the fake approves for drop announcements (campaigns name it).
+pub const WHATSAPP_MARKETING_TEMPLATE: &str = "drop_announcement";
 pub const WECHAT_APP_ID: &str = "wx0123456789abcdef";
 pub const TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const SMS_FROM: &str = "+15550002222";

@@ -174,6 +174,7 @@ pub async fn run(stack: &LocalStack, plan: &Plan) -> Result<Outcome, Error> {
                 ack: None,
                 reply_token: None,
                 update: None,
+                announcement: None,
                 replies,
             };
             queues.reply(&bundle).await?;

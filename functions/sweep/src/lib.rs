@@ -14,8 +14,13 @@
 //! for its first customer and offered, including the units this run's lapses returned. The
 //! hold lasts `CHATDROP_WAITLIST_HOLD_MINUTES` (default 10). Last, every customer who asked
 //! to be reminded of a drop that has opened is told, once (`chatdrop_domain::reminders`).
+//!
+//! Last of all, every running campaign fans out what is due (`chatdrop_domain::campaign_fanout`)
+//! for up to [`CAMPAIGN_BUDGET`] of the run, paced per platform; the next minute goes on.
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
+use chatdrop_domain::campaign::CampaignStatus;
+use chatdrop_domain::campaign_fanout::{self, CampaignStore, FanOutReport, Pace, Ports};
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::ports::OrderStore;
 use chatdrop_domain::reminders;
@@ -27,12 +32,19 @@ use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// Reservations ended per run; the next minute's run takes the rest.
 const PER_RUN: usize = 200;
 
 /// "Remind me" notices queued per run (a page of each opened drop's); the next run goes on.
 const REMINDERS_PER_RUN: usize = 1000;
+
+/// The part of a run (its timeout is 50 s) campaigns may spend waiting on the platforms' pace.
+pub const CAMPAIGN_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Targets one campaign takes per run at most.
+const CAMPAIGN_TARGETS_PER_RUN: usize = 5_000;
 
 pub struct Sweep {
     /// What time it is (a test steps it).
@@ -113,6 +125,7 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         waitlist::sweep_waitlist(now, &drops, &app.store, &app.queues, app.waitlist).await?;
     let told =
         reminders::tell_reminders(now, &drops, &app.store, &app.queues, REMINDERS_PER_RUN).await?;
+    let campaigns = run_campaigns(app, now).await?;
     if told != reminders::ReminderReport::default() {
         tracing::info!(told = told.told, failed = told.failed, "drop reminders");
     }
@@ -144,7 +157,60 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         "waitlist_offered": waitlist.offered,
         "waitlist_lapsed": waitlist.lapsed,
         "reminders_told": told.told,
+        "campaign_sent": campaigns.sent + campaigns.requeued,
+        "campaign_deferred": campaigns.deferred,
+        "campaign_suppressed": campaigns.suppressed,
     }))
+}
+
+/// One pass over every running campaign, within [`CAMPAIGN_BUDGET`].
+async fn run_campaigns(app: &Sweep, now: i64) -> Result<FanOutReport, Error> {
+    let started = std::time::Instant::now();
+    let mut total = FanOutReport::default();
+    for campaign in app.store.list().await? {
+        if campaign.status != CampaignStatus::Running {
+            continue;
+        }
+        let mut pace = Pace::new(0);
+        let ports = Ports {
+            store: &app.store,
+            audience: &app.store,
+            dispatch: &app.queues,
+        };
+        let report = campaign_fanout::fan_out(
+            &campaign,
+            ports,
+            &mut pace,
+            now,
+            CAMPAIGN_TARGETS_PER_RUN,
+            || started.elapsed().as_millis() as i64,
+            |ms| async move {
+                let wait = std::time::Duration::from_millis(ms.max(1) as u64);
+                if started.elapsed() + wait > CAMPAIGN_BUDGET {
+                    return false;
+                }
+                tokio::time::sleep(wait).await;
+                true
+            },
+        )
+        .instrument(tracing::info_span!("campaign", id = %campaign.id))
+        .await?;
+        tracing::info!(
+            campaign = %campaign.id,
+            sent = report.sent,
+            requeued = report.requeued,
+            deferred = report.deferred,
+            suppressed = report.suppressed,
+            paced = report.paced,
+            "campaign fan-out"
+        );
+        total.sent += report.sent;
+        total.requeued += report.requeued;
+        total.deferred += report.deferred;
+        total.suppressed += report.suppressed;
+        total.paced += report.paced;
+    }
+    Ok(total)
 }
 
 #[cfg(test)]

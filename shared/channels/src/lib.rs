@@ -161,6 +161,7 @@ pub(crate) mod test_server {
             ack: None,
             reply_token: None,
             update: None,
+            announcement: None,
             replies: vec![reply.clone()],
         })
     }

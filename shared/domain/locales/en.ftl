@@ -249,3 +249,7 @@ draw-needs-phone = The draw for { $drop } takes one entry per verified phone num
 draw-won = You won the draw for { $drop }! Your item is reserved until { $until }. Pay with the link below.
 draw-lost = The draw for { $drop } is done, and you weren't drawn this time. Join the waitlist: a unit a winner doesn't pay for is offered in line.
 draw-not-a-winner = This is only for the winners of the draw for { $drop }.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = Send STOP to stop drop announcements.

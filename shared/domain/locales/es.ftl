@@ -185,3 +185,7 @@ draw-needs-phone = El sorteo de { $drop } admite una participación por número 
 draw-won = ¡Ganaste el sorteo de { $drop }! Tu artículo está reservado hasta { $until }. Paga con el enlace de abajo.
 draw-lost = El sorteo de { $drop } terminó y esta vez no saliste. Únete a la lista de espera: si un ganador no paga, su unidad se ofrece por orden.
 draw-not-a-winner = Esto es solo para los ganadores del sorteo de { $drop }.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = Envía PARAR para dejar de recibir anuncios de lanzamientos.

@@ -222,3 +222,7 @@ draw-needs-phone = Undian { $drop } menerima satu pendaftaran per nomor telepon 
 draw-won = Kamu memenangkan undian { $drop }! Barangmu dipesan sampai { $until }. Bayar lewat tautan di bawah.
 draw-lost = Undian { $drop } sudah selesai, dan kali ini kamu belum terpilih. Masuk daftar tunggu: unit yang tidak dibayar pemenang ditawarkan sesuai urutan.
 draw-not-a-winner = Ini hanya untuk pemenang undian { $drop }.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = Kirim BERHENTI untuk berhenti menerima pengumuman drop.

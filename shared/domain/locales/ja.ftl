@@ -175,3 +175,7 @@ draw-needs-phone = { $drop } の抽選は、確認済みの電話番号ごとに
 draw-won = { $drop } の抽選に当選しました！ 商品は { $until } まで確保しています。下のリンクからお支払いください。
 draw-lost = { $drop } の抽選が終わりました。今回は落選となりました。キャンセル待ちに登録すると、当選者が支払わなかった商品を順番にご案内します。
 draw-not-a-winner = こちらは { $drop } の抽選の当選者専用です。
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = 配信停止と送ると、ドロップのお知らせが届かなくなります。

@@ -224,3 +224,7 @@ draw-needs-phone = { $drop } 추첨은 인증된 전화번호당 1회 응모할 
 draw-won = { $drop } 추첨에 당첨되었어요! 상품은 { $until }까지 확보해 두었어요. 아래 링크로 결제하세요.
 draw-lost = { $drop } 추첨이 끝났고, 이번에는 당첨되지 않았어요. 대기자 명단에 등록하면 당첨자가 결제하지 않은 상품을 순서대로 안내해 드려요.
 draw-not-a-winner = { $drop } 추첨 당첨자만 이용할 수 있어요.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = 수신거부를 보내면 드롭 안내를 더 이상 받지 않습니다.

@@ -185,3 +185,7 @@ draw-needs-phone = O sorteio de { $drop } aceita uma inscrição por número de 
 draw-won = Você ganhou o sorteio de { $drop }! Seu item está reservado até { $until }. Pague pelo link abaixo.
 draw-lost = O sorteio de { $drop } terminou e desta vez você não foi sorteado. Entre na lista de espera: a unidade que um vencedor não pagar é oferecida por ordem.
 draw-not-a-winner = Isto é só para os vencedores do sorteio de { $drop }.
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = Envie PARAR para não receber mais anúncios de lançamentos.

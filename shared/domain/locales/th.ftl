@@ -225,3 +225,7 @@ draw-needs-phone = การจับสลาก { $drop } รับหนึ�
 draw-won = คุณได้รับสิทธิ์ซื้อ { $drop }! เราจองสินค้าไว้ให้ถึง { $until } ชำระเงินได้ที่ลิงก์ด้านล่าง
 draw-lost = การจับสลาก { $drop } เสร็จแล้ว และครั้งนี้คุณไม่ได้รับเลือก เข้าคิวรอได้: สินค้าที่ผู้ชนะไม่ชำระเงินจะเสนอให้ตามลำดับ
 draw-not-a-winner = ส่วนนี้สำหรับผู้ชนะการจับสลาก { $drop } เท่านั้น
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = ส่ง ยกเลิก เพื่อหยุดรับประกาศสินค้าใหม่

@@ -222,3 +222,7 @@ draw-needs-phone = { $drop } 的抽签每个已验证的手机号限报一次。
 draw-won = 恭喜您抽中 { $drop }！商品为您保留至 { $until }。请通过下方链接付款。
 draw-lost = { $drop } 的抽签已结束，这次您没有中签。可加入候补名单：中签者未付款的商品会按顺序提供。
 draw-not-a-winner = 此操作仅限 { $drop } 抽签的中签者。
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = 回复“退订”即可停止接收新品发售通知。

@@ -223,3 +223,7 @@ draw-needs-phone = { $drop } 的抽籤每個已驗證的手機號碼限報一次
 draw-won = 恭喜您抽中 { $drop }！商品為您保留至 { $until }。請透過下方連結付款。
 draw-lost = { $drop } 的抽籤已結束，這次您沒有中籤。可加入候補名單：中籤者未付款的商品會依序提供。
 draw-not-a-winner = 此操作僅限 { $drop } 抽籤的中籤者。
+
+# Campaign
+# The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
+announcement-stop-hint = 回覆「退訂」即可停止接收新品發售通知。

@@ -500,6 +500,7 @@ where
         ack: message.ack.clone(),
         reply_token: message.reply_token.clone(),
         update: None,
+        announcement: None,
         replies,
     };
     session.offer(bundle.offered());

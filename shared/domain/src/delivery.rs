@@ -288,6 +288,16 @@ pub fn sending_mode(
         .is_some_and(|t| at.now.saturating_sub(t) < window.as_secs() as i64);
     if open {
         Ok(SendMode::Session)
+    } else if let Some(announcement) = &bundle.announcement {
+        // A promotion outside the window: only an approved marketing template may carry it
+        // (WhatsApp); never a message tag, which Messenger forbids for promotions.
+        match announcement.template {
+            Some(_) => Ok(SendMode::Session),
+            None => Err(format!(
+                "no window: an announcement outside the {} h customer-service window",
+                window.as_secs() / 3600
+            )),
+        }
     } else if bundle.update.is_some() && rules.updates_after_window {
         Ok(SendMode::OrderUpdate)
     } else if window.is_zero() {

@@ -112,6 +112,7 @@ fn bundle(n: usize) -> ReplyBundle {
         ack: Some("cb1".into()),
         reply_token: None,
         update: None,
+        announcement: None,
         replies: (1..=n)
             .map(|i| Reply::Text {
                 body: format!("reply {i}"),
@@ -562,4 +563,39 @@ async fn the_send_rate_spaces_calls_into_windows() {
         "one wait between each pair of calls"
     );
     assert_eq!(platform.inner.sent.lock().unwrap().len(), 3);
+}
+
+#[test]
+fn an_announcement_outside_the_window_goes_only_as_a_template_never_as_an_update() {
+    use crate::reply::{Announcement, MarketingTemplate};
+    let mut b = bundle(1);
+    b.announcement = Some(Announcement {
+        campaign: "spring".into(),
+        template: None,
+    });
+    // Inside the window: as any message.
+    assert_eq!(
+        sending_mode(windowed(), &b, heard(1)),
+        Ok(SendMode::Session)
+    );
+    // Outside it, without a template: held with "no window", even where updates have a tag.
+    let why = sending_mode(windowed(), &b, heard(25)).unwrap_err();
+    assert!(why.starts_with("no window"), "{why}");
+    // With WhatsApp's marketing template: it goes (the sender sends the template).
+    b.announcement = Some(Announcement {
+        campaign: "spring".into(),
+        template: Some(MarketingTemplate {
+            name: "drop_announcement".into(),
+            language: "en_US".into(),
+            params: vec![],
+        }),
+    });
+    assert_eq!(
+        sending_mode(windowed(), &b, heard(25)),
+        Ok(SendMode::Session)
+    );
+    // Opted out: nothing, template or not.
+    let mut out = heard(1);
+    out.reachability = Reachability::OptedOut;
+    assert!(sending_mode(windowed(), &b, out).is_err());
 }

@@ -344,6 +344,8 @@ fn lost_bundle(drop: &Drop, entry: &DrawEntry) -> ReplyBundle {
         ack: None,
         reply_token: None,
         update: None,
+        // The answer to an entry the customer made, not a promotion.
+        announcement: None,
         replies: vec![Reply::Choices {
             body: Msg::DrawLost(&drop.name).text(lang),
             menu_label: Msg::ChooseLabel.text(lang),

@@ -249,6 +249,9 @@ pub enum Msg<'a> {
     },
     DrawLost(&'a str),
     DrawNotAWinner(&'a str),
+    // Campaign (crate::campaign)
+    /// The line under a drop announcement: how to stop them.
+    AnnouncementStopHint,
 }
 
 /// An order's state as the customer reads it.
@@ -423,6 +426,7 @@ impl Msg<'_> {
             DrawWon { .. } => "draw-won",
             DrawLost(_) => "draw-lost",
             DrawNotAWinner(_) => "draw-not-a-winner",
+            AnnouncementStopHint => "announcement-stop-hint",
         }
     }
 

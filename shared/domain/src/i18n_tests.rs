@@ -151,9 +151,10 @@ fn ordinal(msg: &Msg) -> usize {
         DrawWon { .. } => 112,
         DrawLost(_) => 113,
         DrawNotAWinner(_) => 114,
+        AnnouncementStopHint => 115,
     }
 }
-const VARIANTS: usize = 115;
+const VARIANTS: usize = 116;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -351,6 +352,7 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         },
         DrawLost("Spring drop"),
         DrawNotAWinner("Spring drop"),
+        AnnouncementStopHint,
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

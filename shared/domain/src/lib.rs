@@ -16,6 +16,10 @@
 pub mod action;
 pub mod beacon;
 pub mod browse;
+pub mod campaign;
+pub mod campaign_fanout;
+pub mod campaign_pace;
+pub mod campaign_rules;
 pub mod cart;
 pub mod catalog;
 pub mod channel;

@@ -56,6 +56,7 @@ pub(crate) async fn notify_once<O: OrderStore, D: Dispatch>(
             kind: kind.to_string(),
             summary,
         }),
+        announcement: None,
         replies,
     };
     dispatch.reply(&bundle).await?;

@@ -149,6 +149,7 @@ pub async fn tell_reminders<R: ReminderStore, D: Dispatch>(
                 ack: None,
                 reply_token: None,
                 update: None,
+                announcement: None,
                 replies: vec![Reply::Choices {
                     body: Msg::DropOpened {
                         drop: &drop.name,

@@ -63,6 +63,9 @@ pub struct ReplyBundle {
     /// only in the platform's sanctioned form (a WhatsApp template, a Messenger message tag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<OrderUpdate>,
+    /// Set when the bundle announces a drop ([`crate::campaign`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement: Option<Announcement>,
     pub replies: Vec<Reply>,
 }
 
@@ -99,4 +102,24 @@ impl ReplyBundle {
             })
             .unwrap_or_default()
     }
+}
+
+/// Set when the bundle announces a drop (a campaign): notify lets it out only where the
+/// platform allows a promotion, and WhatsApp sends the approved marketing template instead of
+/// the replies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    pub campaign: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<MarketingTemplate>,
+}
+
+/// An approved WhatsApp MARKETING template and its body parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketingTemplate {
+    pub name: String,
+    /// The language code it was approved in (`en_US`).
+    pub language: String,
+    #[serde(default)]
+    pub params: Vec<String>,
 }

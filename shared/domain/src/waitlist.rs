@@ -384,6 +384,7 @@ async fn tell_offer<W: WaitlistStore, D: Dispatch>(
         ack: None,
         reply_token: None,
         update: None,
+        announcement: None,
         replies: offer_replies(entry, drop, minutes),
     };
     dispatch.reply(&bundle).await?;

@@ -293,6 +293,7 @@ fn bundle(c: &ConversationId, id: &str) -> ReplyBundle {
         ack: Some("cbq-1".into()),
         reply_token: None,
         update: None,
+        announcement: None,
         replies: vec![
             Reply::Text {
                 body: "ようこそ".into(),

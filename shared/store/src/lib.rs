@@ -30,6 +30,8 @@ mod session;
 mod sweep;
 mod thread;
 mod waitlist;
+// Campaigns (issue 16).
+mod campaign;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;

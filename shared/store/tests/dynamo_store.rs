@@ -126,6 +126,7 @@ fn reply_effect(c: &ConversationId, id: &str) -> Effect {
             ack: Some("cbq-77".into()),
             reply_token: None,
             update: None,
+            announcement: None,
             replies: vec![
                 Reply::Text {
                     body: "ようこそ".into(),

@@ -20,6 +20,7 @@ fn bundle(id: &str, text: &str) -> ReplyBundle {
         ack: None,
         reply_token: None,
         update: None,
+        announcement: None,
         replies: vec![Reply::Text { body: text.into() }],
     }
 }

@@ -141,6 +141,7 @@ pub(crate) mod harness {
             ack: None,
             reply_token: None,
             update: None,
+            announcement: None,
             replies,
         }
     }

@@ -16,7 +16,8 @@
 //!   error 130429 and `Retry-After`: see [`crate::fakes`]);
 //! - with a throughput limit ([`crate::fakes::spawn_with_throughput`], a business number's
 //!   tier), a send past this second's quota is 400 with error 130429;
-//! - only approved templates may be sent: another name is error 132001;
+//! - only approved templates (the order update's, the drop announcement's) may be sent:
+//!   another name is error 132001;
 //! - the message is recorded under its `to` (method `messages`) and answered with the contact
 //!   and a `wamid`.
 
@@ -194,7 +195,15 @@ async fn messages(
         return graph_error(StatusCode::BAD_REQUEST, 130429, "(#130429) Rate limit hit");
     }
     // Only approved templates may be sent; an unknown name is Graph's error 132001.
-    if body["type"] == "template" && body["template"]["name"] != dev::WHATSAPP_ORDER_TEMPLATE {
+    let approved = [
+        dev::WHATSAPP_ORDER_TEMPLATE,
+        dev::WHATSAPP_MARKETING_TEMPLATE,
+    ];
+    if body["type"] == "template"
+        && !approved
+            .iter()
+            .any(|name| body["template"]["name"] == *name)
+    {
         return graph_error(
             StatusCode::BAD_REQUEST,
             132001,

@@ -66,6 +66,7 @@ fn bundle(replies: Vec<Reply>, token: Option<ReplyToken>) -> ReplyBundle {
         ack: None,
         reply_token: token,
         update: None,
+        announcement: None,
         replies,
     }
 }

@@ -137,6 +137,7 @@ fn bundle(replies: Vec<Reply>) -> chatdrop_domain::reply::ReplyBundle {
         ack: None,
         reply_token: None,
         update: None,
+        announcement: None,
         replies,
     }
 }

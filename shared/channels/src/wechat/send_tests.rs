@@ -146,6 +146,7 @@ async fn a_group_goes_out_as_one_merged_message() {
         ack: None,
         reply_token: None,
         update: None,
+        announcement: None,
         replies: vec![
             text("Added."),
             Reply::Choices {

@@ -9,7 +9,7 @@ use super::OrderUpdateTemplate;
 use crate::text::{Hint, char_count, numbered_text};
 use crate::{split_text, truncate_chars};
 use chatdrop_domain::i18n::{Lang, Msg};
-use chatdrop_domain::reply::{Choice, OrderUpdate, Reply};
+use chatdrop_domain::reply::{Choice, MarketingTemplate, OrderUpdate, Reply};
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
 
@@ -245,6 +245,33 @@ pub(super) fn template_message(
                     { "type": "text", "text": flat(&update.summary) },
                 ],
             }],
+        }),
+    )
+}
+
+/// A drop announcement: an approved MARKETING template with its body parameters, flattened as
+/// WhatsApp requires (<https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-message-templates>).
+pub(super) fn marketing_template_message(to: &str, template: &MarketingTemplate) -> Value {
+    let parameters: Vec<Value> = template
+        .params
+        .iter()
+        .map(|p| {
+            let one_line = p.split_whitespace().collect::<Vec<_>>().join(" ");
+            json!({ "type": "text", "text": truncate_chars(&one_line, LIMITS.template_parameter) })
+        })
+        .collect();
+    let components = if parameters.is_empty() {
+        json!([])
+    } else {
+        json!([{ "type": "body", "parameters": parameters }])
+    };
+    envelope(
+        to,
+        "template",
+        json!({
+            "name": template.name,
+            "language": { "code": template.language },
+            "components": components,
         }),
     )
 }

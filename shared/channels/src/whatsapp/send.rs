@@ -7,7 +7,7 @@
 //! domain wrote for it, so it is one batch. Taps arrive as ordinary messages: there is nothing
 //! to acknowledge.
 
-use super::render::{render, template_message};
+use super::render::{marketing_template_message, render, template_message};
 use super::{WhatsappSendConfig, WhatsappSender};
 use crate::http_send;
 use crate::meta::{self, ErrorCodes};
@@ -27,6 +27,15 @@ impl WhatsappSender {
     /// inside it every reply rendered.
     fn bodies(&self, out: &Outgoing<'_>) -> Vec<Value> {
         let to = &out.conversation().customer;
+        // A drop announcement is its approved marketing template, inside the window or not.
+        if let Some(template) = out
+            .bundle
+            .announcement
+            .as_ref()
+            .and_then(|a| a.template.as_ref())
+        {
+            return vec![marketing_template_message(to, template)];
+        }
         match (
             out.mode,
             &self.config.order_update_template,
@@ -57,6 +66,8 @@ impl Outbound for WhatsappSender {
     }
 
     fn batches(&self, replies: &[Reply], mode: SendMode) -> Vec<usize> {
+        // Batches are asked for before an `Outgoing` exists; an announcement bundle has a
+        // single reply, so one per call is one template.
         match mode {
             SendMode::OrderUpdate => vec![replies.len()],
             SendMode::Session => vec![1; replies.len()],

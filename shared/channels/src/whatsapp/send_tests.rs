@@ -258,6 +258,7 @@ async fn an_order_update_outside_the_window_is_the_template_with_flattened_param
             kind: "shipped".into(),
             summary: "Shipped:\n\tblue  mug".into(),
         }),
+        announcement: None,
         replies: vec![Reply::Text {
             body: "Order #A1B2C3 has shipped.".into(),
         }],

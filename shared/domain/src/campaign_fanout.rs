@@ -1,0 +1,506 @@
+//! Fanning a campaign out: every targeted customer sent to once, or suppressed with a reason,
+//! or deferred to their morning — and a crash at any point neither repeats nor skips anyone.
+//!
+//! `chatdrop campaign start` snapshots the audience: one *target* per opted-in conversation in
+//! the segment ([`CampaignStore::add_targets`], put if absent, so a repeated start adds
+//! nobody twice). From then on every run ([`fan_out`], from the sweep each minute) takes the
+//! targets that are due and walks each through:
+//!
+//! ```text
+//!  pending ── decide (pure: campaign_rules) ─┬─ suppress ───────────────────────────▶ done (reason)
+//!    ▲                                       ├─ quiet hours ── due := next morning ──▶ pending
+//!    │                                       └─ send ── caps (idempotent per campaign) ─┐
+//!    │                                                                                   │
+//!    │        claim: the send record, written only if absent (bundle id) ◀───────────────┘
+//!    │          │ crash here: the next run finds the claim and queues the same bundle
+//!    │          ▼
+//!    └──── queue the bundle (outbound FIFO, deduplicated on its id; notify records progress
+//!          per bundle id and never sends one twice) ──▶ done (sent), counted in the report
+//! ```
+//!
+//! Why nobody gets two: the bundle id derives from the campaign and the conversation only, the
+//! claim is conditional on its absence, and everything after the claim is idempotent on that id
+//! (SQS FIFO deduplication within five minutes, notify's `PROGRESS` item beyond). Why nobody
+//! is missed: a target leaves `pending` only in the same conditional write that counts its
+//! outcome ([`CampaignStore::finish`]), after its bundle was queued; a crash before that leaves
+//! it pending, due, and claimed, and the next run queues the same bundle again.
+//!
+//! Caps are taken before the claim, each as "add this campaign to the bucket's set if the set
+//! has room or already holds it" (the cap's counter is a set of campaign ids): a retry after a
+//! crash takes nothing twice, and two campaigns racing for a customer's last slot cannot both
+//! win.
+
+use crate::action::Action;
+use crate::campaign::{Campaign, CampaignStatus, ChannelMessage, Recipient};
+use crate::campaign_pace::TokenBucket;
+use crate::campaign_rules::{self, Decision, Suppression};
+use crate::channel::{Channel, ConversationId, full_hash};
+use crate::checkout::choice;
+use crate::i18n::Msg;
+use crate::ports::{Dispatch, PortError};
+use crate::reply::{Announcement, MarketingTemplate, Reply, ReplyBundle};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+
+/// One customer a running campaign still owes an outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub conversation: ConversationId,
+    /// Not before this instant (Unix seconds): quiet hours move it.
+    pub due: i64,
+    /// The send was claimed (a bundle may have been queued) by an earlier run.
+    pub claimed: bool,
+}
+
+/// What became of a target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    Suppressed(Suppression),
+}
+
+/// A cap's bucket: whose, which period, how many campaigns it holds at most.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapBucket {
+    /// `CAP#person#week` or `SMSCAP#conversation#drop#day`, as the store keys it.
+    pub key: String,
+    pub cap: u32,
+}
+
+/// A campaign's report for one channel.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChannelReport {
+    pub targeted: u64,
+    pub sent: u64,
+    /// Times a target was deferred by quiet hours (a target deferred twice counts twice).
+    pub deferred: u64,
+    pub suppressed: BTreeMap<Suppression, u64>,
+    pub delivered: u64,
+    pub read: u64,
+    pub paid: u64,
+}
+
+/// Where campaigns, their targets and their reports are kept.
+pub trait CampaignStore: Send + Sync {
+    /// Creates the campaign unless one has its id: `Ok(false)` then.
+    fn create(&self, campaign: &Campaign) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    fn campaign(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Campaign>, PortError>> + Send;
+
+    /// Every campaign, any status.
+    fn list(&self) -> impl Future<Output = Result<Vec<Campaign>, PortError>> + Send;
+
+    /// Moves the status from one of `from` to `to`; `Ok(false)` if it was in none of them.
+    fn set_status(
+        &self,
+        id: &str,
+        from: &[CampaignStatus],
+        to: CampaignStatus,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Adds a pending target per conversation not targeted yet (each counted as targeted in
+    /// its channel's report once); returns how many were new.
+    fn add_targets(
+        &self,
+        id: &str,
+        conversations: &[ConversationId],
+        due: i64,
+    ) -> impl Future<Output = Result<usize, PortError>> + Send;
+
+    /// Up to `limit` pending targets due at `now`.
+    fn due_targets(
+        &self,
+        id: &str,
+        now: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Target>, PortError>> + Send;
+
+    /// Whether any target is still pending (due or not).
+    fn any_pending(&self, id: &str) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Takes a slot in `bucket` for campaign `id` (idempotent: a campaign already in the
+    /// bucket has its slot); `Ok(false)` when the bucket is full.
+    fn take_cap(
+        &self,
+        bucket: &CapBucket,
+        id: &str,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// The send record: marks the target claimed with its bundle id if it was not claimed;
+    /// `Ok(false)` if it was (an earlier run claimed it and may have queued it).
+    fn claim(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        bundle: &str,
+        at: i64,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Moves the target's due date (quiet hours), counting a deferral.
+    fn defer(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        until: i64,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Pending → done with `outcome`, counted in the report in the same conditional write;
+    /// `Ok(false)` if the target was done already (counted by an earlier run).
+    fn finish(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        outcome: Outcome,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// The report per channel.
+    fn report(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<BTreeMap<Channel, ChannelReport>, PortError>> + Send;
+}
+
+/// What the store knows about a customer, assembled for a campaign.
+pub trait Audience: Send + Sync {
+    /// Every conversation opted in to announcements: the only candidates.
+    fn opted_in(&self) -> impl Future<Output = Result<Vec<ConversationId>, PortError>> + Send;
+
+    /// What the segment and the rules need to know about one conversation.
+    fn recipient(
+        &self,
+        campaign: &Campaign,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<Recipient, PortError>> + Send;
+}
+
+/// The audience of a campaign: opted-in conversations in its segment, with their recipients.
+pub async fn audience<A: Audience>(
+    campaign: &Campaign,
+    source: &A,
+) -> Result<Vec<Recipient>, PortError> {
+    let mut found = Vec::new();
+    for conversation in source.opted_in().await? {
+        let r = source.recipient(campaign, &conversation).await?;
+        if campaign.segment.matches(&r) {
+            found.push(r);
+        }
+    }
+    Ok(found)
+}
+
+/// What `preview` shows: per channel, how many are targeted and what the rules would do now.
+pub fn preview(
+    campaign: &Campaign,
+    recipients: &[Recipient],
+    now: i64,
+) -> BTreeMap<Channel, ChannelReport> {
+    let mut report: BTreeMap<Channel, ChannelReport> = BTreeMap::new();
+    for r in recipients {
+        let row = report.entry(r.conversation.channel).or_default();
+        row.targeted += 1;
+        match campaign_rules::decide(campaign, r, now) {
+            Decision::Send => row.sent += 1,
+            Decision::Defer { .. } => row.deferred += 1,
+            Decision::Suppress(s) => *row.suppressed.entry(s).or_default() += 1,
+        }
+    }
+    report
+}
+
+/// Why a campaign could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("no campaign `{0}`")]
+    Unknown(String),
+    #[error("campaign `{id}` is {status}: only a draft or a paused campaign starts")]
+    NotStartable { id: String, status: &'static str },
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// Starts a draft (snapshotting its audience: opted-in conversations in the segment, each a
+/// pending target due now) or resumes a paused campaign. A start cut short is simply run again:
+/// targets are added only if absent. Returns how many targets were added.
+pub async fn start<S: CampaignStore, A: Audience>(
+    id: &str,
+    store: &S,
+    source: &A,
+    now: i64,
+) -> Result<usize, StartError> {
+    let campaign = store
+        .campaign(id)
+        .await?
+        .ok_or_else(|| StartError::Unknown(id.to_string()))?;
+    let added = match campaign.status {
+        CampaignStatus::Draft => {
+            let targets: Vec<ConversationId> = audience(&campaign, source)
+                .await?
+                .into_iter()
+                .map(|r| r.conversation)
+                .collect();
+            store.add_targets(id, &targets, now).await?
+        }
+        CampaignStatus::Paused => 0,
+        other => {
+            return Err(StartError::NotStartable {
+                id: id.to_string(),
+                status: other.as_str(),
+            });
+        }
+    };
+    store
+        .set_status(
+            id,
+            &[CampaignStatus::Draft, CampaignStatus::Paused],
+            CampaignStatus::Running,
+        )
+        .await?;
+    Ok(added)
+}
+
+/// The bundle id of a campaign's message to a conversation: the same in every run.
+pub fn bundle_id(campaign: &str, conversation: &ConversationId) -> String {
+    full_hash(&format!("campaign#{campaign}#{}", conversation.key()))
+}
+
+/// The announcement as a reply bundle, in the channel's form and the customer's language.
+pub fn bundle(campaign: &Campaign, r: &Recipient) -> Option<ReplyBundle> {
+    let message = campaign.messages.get(&r.conversation.channel)?;
+    let lang = r.lang;
+    let template = match message {
+        ChannelMessage::WhatsappTemplate {
+            name,
+            language,
+            params,
+        } => Some(MarketingTemplate {
+            name: name.clone(),
+            language: language.clone(),
+            params: params.clone(),
+        }),
+        _ => None,
+    };
+    // A template's words were approved with it; everything else says how to stop.
+    let body = match message.body() {
+        Some(body) => format!("{body}\n\n{}", Msg::AnnouncementStopHint.text(lang)),
+        None => String::new(),
+    };
+    Some(ReplyBundle {
+        id: bundle_id(&campaign.id, &r.conversation),
+        conversation: r.conversation.clone(),
+        lang,
+        ack: None,
+        reply_token: None,
+        update: None,
+        announcement: Some(Announcement {
+            campaign: campaign.id.clone(),
+            template,
+        }),
+        replies: vec![Reply::Choices {
+            body,
+            menu_label: Msg::ChooseLabel.text(lang),
+            choices: vec![choice(Action::Menu, Msg::Menu.text(lang))],
+        }],
+    })
+}
+
+/// What one run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FanOutReport {
+    pub sent: usize,
+    /// Sent again after a crash between claim and finish (the same bundle: no second message).
+    pub requeued: usize,
+    pub deferred: usize,
+    pub suppressed: usize,
+    /// Left pending this run because a channel's pace bucket was empty.
+    pub paced: usize,
+}
+
+/// The fan-out's pace: one bucket per channel at the platform's rate.
+pub struct Pace {
+    buckets: HashMap<Channel, TokenBucket>,
+}
+
+impl Pace {
+    pub fn new(now_ms: i64) -> Pace {
+        Pace {
+            buckets: Channel::ALL
+                .into_iter()
+                .map(|c| {
+                    (
+                        c,
+                        TokenBucket::new(crate::campaign_pace::per_second(c), now_ms),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// With one channel's rate changed (a paid Telegram broadcast, a higher WhatsApp tier).
+    pub fn with_rate(mut self, channel: Channel, per_second: u32, now_ms: i64) -> Pace {
+        self.buckets
+            .insert(channel, TokenBucket::new(per_second, now_ms));
+        self
+    }
+
+    fn take(&mut self, channel: Channel, now_ms: i64) -> Result<(), i64> {
+        match self.buckets.get_mut(&channel) {
+            Some(b) => b.take(1, now_ms),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The cap buckets a send to `r` takes, for `campaign` at `now`.
+pub fn cap_buckets(campaign: &Campaign, r: &Recipient, now: i64) -> Vec<(CapBucket, Suppression)> {
+    let mut buckets = vec![(
+        CapBucket {
+            key: format!("CAP#{}#W{}", r.cap_key(), campaign_rules::week_bucket(now)),
+            cap: campaign.limits.per_week,
+        },
+        Suppression::Cap,
+    )];
+    if r.conversation.channel == Channel::Wechat {
+        // One of the service account's four mass sends a month, taken once per campaign (the
+        // bucket is a set of campaign ids), in the month the campaign was created.
+        buckets.push((
+            CapBucket {
+                key: format!(
+                    "WECHATMASS#{}",
+                    campaign_rules::wechat_month(campaign.created_at)
+                ),
+                cap: campaign_rules::WECHAT_MASS_SENDS_PER_MONTH,
+            },
+            Suppression::WechatMonthlyQuota,
+        ));
+    }
+    if r.conversation.channel == Channel::Sms {
+        buckets.push((
+            CapBucket {
+                key: format!(
+                    "SMSCAP#{}#{}#{}",
+                    r.conversation.hashed(),
+                    campaign.drop,
+                    campaign_rules::local_day(&r.zone, now)
+                ),
+                cap: campaign.limits.sms_per_day,
+            },
+            Suppression::SmsDailyCap,
+        ));
+    }
+    buckets
+}
+
+/// The ports a run works through.
+pub struct Ports<'a, S, A, D> {
+    pub store: &'a S,
+    pub audience: &'a A,
+    pub dispatch: &'a D,
+}
+
+/// One run over the due targets of a running campaign, at most `limit` of them.
+///
+/// `now_ms` gives the pace its clock in milliseconds (the sweep passes the wall clock; a bench
+/// passes its own). A channel whose bucket is empty waits as long as `wait` agrees (it gets the
+/// milliseconds to wait and answers whether it waited; the caller decides how long a run may
+/// take); otherwise the target is left due for the next run.
+pub async fn fan_out<S, A, D, W, F>(
+    campaign: &Campaign,
+    ports: Ports<'_, S, A, D>,
+    pace: &mut Pace,
+    now: i64,
+    limit: usize,
+    mut now_ms: impl FnMut() -> i64,
+    wait: W,
+) -> Result<FanOutReport, PortError>
+where
+    S: CampaignStore,
+    A: Audience,
+    D: Dispatch,
+    W: Fn(i64) -> F,
+    F: Future<Output = bool>,
+{
+    let Ports {
+        store,
+        audience: source,
+        dispatch,
+    } = ports;
+    let mut report = FanOutReport::default();
+    for target in store.due_targets(&campaign.id, now, limit).await? {
+        let id = &campaign.id;
+        let conv = &target.conversation;
+        let r = source.recipient(campaign, conv).await?;
+        if !target.claimed {
+            match campaign_rules::decide(campaign, &r, now) {
+                Decision::Suppress(s) => {
+                    store.finish(id, conv, Outcome::Suppressed(s)).await?;
+                    report.suppressed += 1;
+                    continue;
+                }
+                Decision::Defer { until } => {
+                    store.defer(id, conv, until).await?;
+                    report.deferred += 1;
+                    continue;
+                }
+                Decision::Send => {}
+            }
+            let mut capped = None;
+            for (bucket, reason) in cap_buckets(campaign, &r, now) {
+                if !store.take_cap(&bucket, id).await? {
+                    capped = Some(reason);
+                    break;
+                }
+            }
+            if let Some(reason) = capped {
+                store.finish(id, conv, Outcome::Suppressed(reason)).await?;
+                report.suppressed += 1;
+                continue;
+            }
+        }
+        // The platform's pace: wait for a token while the caller lets us, else leave it due.
+        let mut paced = false;
+        while let Err(ms) = pace.take(conv.channel, now_ms()) {
+            if !wait(ms).await {
+                paced = true;
+                break;
+            }
+        }
+        if paced {
+            report.paced += 1;
+            continue;
+        }
+        let Some(bundle) = bundle(campaign, &r) else {
+            store
+                .finish(id, conv, Outcome::Suppressed(Suppression::NoMessage))
+                .await?;
+            report.suppressed += 1;
+            continue;
+        };
+        let fresh = store.claim(id, conv, &bundle.id, now).await?;
+        dispatch.reply(&bundle).await?;
+        store.finish(id, conv, Outcome::Sent).await?;
+        if fresh {
+            report.sent += 1;
+        } else {
+            report.requeued += 1;
+        }
+    }
+    if !store.any_pending(&campaign.id).await? {
+        store
+            .set_status(
+                &campaign.id,
+                &[CampaignStatus::Running],
+                CampaignStatus::Done,
+            )
+            .await?;
+    }
+    Ok(report)
+}
+
+pub mod memory;
+
+#[cfg(test)]
+#[path = "campaign_fanout_tests.rs"]
+mod tests;

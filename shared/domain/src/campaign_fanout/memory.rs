@@ -1,0 +1,285 @@
+//! Campaigns in memory: the domain's tests, the bench's model and local tools use it where the
+//! DynamoDB adapter (`chatdrop-store`, `campaign.rs`) would stand. It keeps the adapter's rules
+//! (a target added once, a claim only if absent, a finish only from pending, each counted with
+//! its outcome, caps as sets of campaign ids), so a test against it means what it would mean
+//! against the table. [`MemoryCampaigns::crash_after`] makes the next `finish` calls fail, as a
+//! process killed between queueing a bundle and recording it would.
+
+use super::{Audience, CampaignStore, CapBucket, ChannelReport, Outcome, Target};
+use crate::campaign::{Campaign, CampaignStatus, Recipient};
+use crate::channel::{Channel, ConversationId};
+use crate::ports::PortError;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+#[derive(Clone, Debug)]
+struct Stored {
+    due: i64,
+    bundle: Option<String>,
+    outcome: Option<Outcome>,
+}
+
+#[derive(Default)]
+struct State {
+    campaigns: HashMap<String, Campaign>,
+    /// Per campaign, per conversation key: in key order, as a query returns them.
+    targets: HashMap<String, BTreeMap<String, (ConversationId, Stored)>>,
+    reports: HashMap<String, BTreeMap<Channel, ChannelReport>>,
+    caps: HashMap<String, BTreeSet<String>>,
+    /// `finish` calls left before a simulated crash (`None`: never).
+    finishes_left: Option<usize>,
+}
+
+/// The campaign store in memory.
+#[derive(Default)]
+pub struct MemoryCampaigns {
+    state: Mutex<State>,
+}
+
+impl MemoryCampaigns {
+    /// After `n` more successful `finish` calls, every `finish` fails until [`Self::recover`].
+    pub fn crash_after(&self, n: usize) {
+        self.state.lock().unwrap().finishes_left = Some(n);
+    }
+
+    pub fn recover(&self) {
+        self.state.lock().unwrap().finishes_left = None;
+    }
+}
+
+impl CampaignStore for MemoryCampaigns {
+    async fn create(&self, campaign: &Campaign) -> Result<bool, PortError> {
+        let mut s = self.state.lock().unwrap();
+        if s.campaigns.contains_key(&campaign.id) {
+            return Ok(false);
+        }
+        s.campaigns.insert(campaign.id.clone(), campaign.clone());
+        Ok(true)
+    }
+
+    async fn campaign(&self, id: &str) -> Result<Option<Campaign>, PortError> {
+        Ok(self.state.lock().unwrap().campaigns.get(id).cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<Campaign>, PortError> {
+        let mut all: Vec<Campaign> = self
+            .state
+            .lock()
+            .unwrap()
+            .campaigns
+            .values()
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(all)
+    }
+
+    async fn set_status(
+        &self,
+        id: &str,
+        from: &[CampaignStatus],
+        to: CampaignStatus,
+    ) -> Result<bool, PortError> {
+        let mut s = self.state.lock().unwrap();
+        match s.campaigns.get_mut(id) {
+            Some(c) if from.contains(&c.status) => {
+                c.status = to;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn add_targets(
+        &self,
+        id: &str,
+        conversations: &[ConversationId],
+        due: i64,
+    ) -> Result<usize, PortError> {
+        let mut s = self.state.lock().unwrap();
+        let mut added = Vec::new();
+        let targets = s.targets.entry(id.to_string()).or_default();
+        for c in conversations {
+            if let std::collections::btree_map::Entry::Vacant(slot) = targets.entry(c.key()) {
+                slot.insert((
+                    c.clone(),
+                    Stored {
+                        due,
+                        bundle: None,
+                        outcome: None,
+                    },
+                ));
+                added.push(c.channel);
+            }
+        }
+        let report = s.reports.entry(id.to_string()).or_default();
+        for channel in &added {
+            report.entry(*channel).or_default().targeted += 1;
+        }
+        Ok(added.len())
+    }
+
+    async fn due_targets(
+        &self,
+        id: &str,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<Target>, PortError> {
+        let s = self.state.lock().unwrap();
+        Ok(s.targets
+            .get(id)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .filter(|(_, t)| t.outcome.is_none() && t.due <= now)
+            .take(limit)
+            .map(|(c, t)| Target {
+                conversation: c.clone(),
+                due: t.due,
+                claimed: t.bundle.is_some(),
+            })
+            .collect())
+    }
+
+    async fn any_pending(&self, id: &str) -> Result<bool, PortError> {
+        let s = self.state.lock().unwrap();
+        Ok(s.targets
+            .get(id)
+            .is_some_and(|t| t.values().any(|(_, t)| t.outcome.is_none())))
+    }
+
+    async fn take_cap(&self, bucket: &CapBucket, id: &str) -> Result<bool, PortError> {
+        let mut s = self.state.lock().unwrap();
+        let set = s.caps.entry(bucket.key.clone()).or_default();
+        if set.contains(id) {
+            return Ok(true);
+        }
+        if set.len() >= bucket.cap as usize {
+            return Ok(false);
+        }
+        set.insert(id.to_string());
+        Ok(true)
+    }
+
+    async fn claim(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        bundle: &str,
+        _at: i64,
+    ) -> Result<bool, PortError> {
+        let mut s = self.state.lock().unwrap();
+        let target = s
+            .targets
+            .get_mut(id)
+            .and_then(|t| t.get_mut(&conversation.key()))
+            .ok_or_else(|| PortError::new("claim", "no such target"))?;
+        if target.1.bundle.is_some() {
+            return Ok(false);
+        }
+        target.1.bundle = Some(bundle.to_string());
+        Ok(true)
+    }
+
+    async fn defer(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        until: i64,
+    ) -> Result<(), PortError> {
+        let mut s = self.state.lock().unwrap();
+        if let Some(t) = s
+            .targets
+            .get_mut(id)
+            .and_then(|t| t.get_mut(&conversation.key()))
+        {
+            t.1.due = until;
+        }
+        s.reports
+            .entry(id.to_string())
+            .or_default()
+            .entry(conversation.channel)
+            .or_default()
+            .deferred += 1;
+        Ok(())
+    }
+
+    async fn finish(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        outcome: Outcome,
+    ) -> Result<bool, PortError> {
+        let mut s = self.state.lock().unwrap();
+        match &mut s.finishes_left {
+            Some(0) => return Err(PortError::new("finish", "simulated crash")),
+            Some(n) => *n -= 1,
+            None => {}
+        }
+        let Some(target) = s
+            .targets
+            .get_mut(id)
+            .and_then(|t| t.get_mut(&conversation.key()))
+        else {
+            return Err(PortError::new("finish", "no such target"));
+        };
+        if target.1.outcome.is_some() {
+            return Ok(false);
+        }
+        target.1.outcome = Some(outcome);
+        let row = s
+            .reports
+            .entry(id.to_string())
+            .or_default()
+            .entry(conversation.channel)
+            .or_default();
+        match outcome {
+            Outcome::Sent => row.sent += 1,
+            Outcome::Suppressed(reason) => *row.suppressed.entry(reason).or_default() += 1,
+        }
+        Ok(true)
+    }
+
+    async fn report(&self, id: &str) -> Result<BTreeMap<Channel, ChannelReport>, PortError> {
+        Ok(self
+            .state
+            .lock()
+            .unwrap()
+            .reports
+            .get(id)
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// An audience given as recipients.
+#[derive(Default)]
+pub struct MemoryAudience {
+    pub recipients: Mutex<Vec<Recipient>>,
+}
+
+impl Audience for MemoryAudience {
+    async fn opted_in(&self) -> Result<Vec<ConversationId>, PortError> {
+        Ok(self
+            .recipients
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.consent.may_announce())
+            .map(|r| r.conversation.clone())
+            .collect())
+    }
+
+    async fn recipient(
+        &self,
+        _campaign: &Campaign,
+        conversation: &ConversationId,
+    ) -> Result<Recipient, PortError> {
+        self.recipients
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| &r.conversation == conversation)
+            .cloned()
+            .ok_or_else(|| PortError::new("recipient", "unknown conversation"))
+    }
+}

@@ -1,0 +1,359 @@
+use super::memory::{MemoryAudience, MemoryCampaigns};
+use super::*;
+use crate::campaign::tests::{campaign, recipient};
+use crate::consent::Standing;
+use crate::testing::Memory;
+use std::collections::HashSet;
+
+/// 2026-12-04 12:00 UTC.
+const NOON: i64 = 1_796_385_600;
+
+fn people() -> Vec<Recipient> {
+    let mut all = Vec::new();
+    for i in 0..20 {
+        let mut wa = recipient(Channel::Whatsapp, &format!("55119876{i:05}"));
+        let mut tg = recipient(Channel::Telegram, &format!("{}", 1000 + i));
+        let mut line = recipient(Channel::Line, &format!("U{i:032}"));
+        let mut sms = recipient(Channel::Sms, &format!("+44770090{i:04}"));
+        for r in [&mut wa, &mut tg, &mut line, &mut sms] {
+            r.last_heard_at = Some(NOON - 3600);
+            r.zone = "Europe/London".into();
+        }
+        all.extend([wa, tg, line, sms]);
+    }
+    all
+}
+
+async fn started(recipients: Vec<Recipient>) -> (Campaign, MemoryCampaigns, MemoryAudience) {
+    let c = Campaign {
+        status: CampaignStatus::Running,
+        ..campaign()
+    };
+    let store = MemoryCampaigns::default();
+    let source = MemoryAudience {
+        recipients: std::sync::Mutex::new(recipients),
+    };
+    store.create(&c).await.unwrap();
+    let targets: Vec<_> = audience(&c, &source)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.conversation)
+        .collect();
+    store.add_targets(&c.id, &targets, 0).await.unwrap();
+    (c, store, source)
+}
+
+async fn run(
+    c: &Campaign,
+    store: &MemoryCampaigns,
+    source: &MemoryAudience,
+    queue: &Memory,
+    now: i64,
+) -> Result<FanOutReport, PortError> {
+    // A clock that moves a second per call: the pace never keeps anyone waiting for long.
+    let ms = std::cell::Cell::new(0i64);
+    let mut pace = Pace::new(0);
+    fan_out(
+        c,
+        Ports {
+            store,
+            audience: source,
+            dispatch: queue,
+        },
+        &mut pace,
+        now,
+        usize::MAX,
+        || {
+            ms.set(ms.get() + 1000);
+            ms.get()
+        },
+        |_| async { true },
+    )
+    .await
+}
+
+fn sent_to(queue: &Memory) -> Vec<ConversationId> {
+    queue
+        .replies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| b.conversation.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn opted_out_and_never_asked_customers_are_not_even_targeted() {
+    let mut all = people();
+    all[0].consent = Standing::NeverAsked;
+    let (c, store, source) = started(all.clone()).await;
+    let queue = Memory::default();
+    run(&c, &store, &source, &queue, NOON).await.unwrap();
+    assert!(!sent_to(&queue).contains(&all[0].conversation));
+    assert_eq!(sent_to(&queue).len(), all.len() - 1);
+}
+
+#[tokio::test]
+async fn a_customer_who_opts_out_after_start_gets_nothing() {
+    let all = people();
+    let (c, store, source) = started(all.clone()).await;
+    // Opted out between start and the run: the run reads the standing again.
+    source.recipients.lock().unwrap()[1].consent =
+        Standing::Latest(crate::consent::ConsentChange {
+            wish: crate::consent::Wish::OptOut,
+            scope: crate::consent::Scope::Announcements,
+            at: NOON - 10,
+            source: crate::consent::ConsentSource::MenuEntry,
+            event: "stop".into(),
+        });
+    let queue = Memory::default();
+    run(&c, &store, &source, &queue, NOON).await.unwrap();
+    assert!(!sent_to(&queue).contains(&all[1].conversation));
+    let report = store.report(&c.id).await.unwrap();
+    assert_eq!(
+        report[&Channel::Telegram].suppressed[&Suppression::OptedOut],
+        1
+    );
+    assert_eq!(report[&Channel::Telegram].sent, 19);
+    assert_eq!(report[&Channel::Telegram].targeted, 20);
+}
+
+#[tokio::test]
+async fn a_crash_between_queueing_and_recording_sends_nobody_twice_and_misses_nobody() {
+    let all = people();
+    let (c, store, source) = started(all.clone()).await;
+    let queue = Memory::default();
+    store.crash_after(33);
+    assert!(run(&c, &store, &source, &queue, NOON).await.is_err());
+    store.recover();
+    let second = run(&c, &store, &source, &queue, NOON).await.unwrap();
+    assert_eq!(
+        second.requeued, 1,
+        "the one queued but not recorded is queued again"
+    );
+    // The queue (FIFO deduplication, then notify's progress per bundle id) delivers each
+    // bundle id once: what a customer receives is one message per distinct id.
+    let bundles = queue.replies.lock().unwrap().clone();
+    let ids: HashSet<_> = bundles.iter().map(|b| b.id.clone()).collect();
+    let people: HashSet<_> = bundles.iter().map(|b| b.conversation.clone()).collect();
+    assert_eq!(ids.len(), all.len(), "one bundle id per customer");
+    assert_eq!(people.len(), all.len(), "nobody missed");
+    assert_eq!(
+        bundles.len(),
+        all.len() + 1,
+        "the requeued one carries the same id"
+    );
+    let report = store.report(&c.id).await.unwrap();
+    assert_eq!(
+        report.values().map(|r| r.sent).sum::<u64>(),
+        all.len() as u64
+    );
+    assert_eq!(
+        store.campaign(&c.id).await.unwrap().unwrap().status,
+        CampaignStatus::Done
+    );
+    // A third run has nothing to do.
+    let third = run(&c, &store, &source, &queue, NOON).await.unwrap();
+    assert_eq!(third, FanOutReport::default());
+}
+
+#[tokio::test]
+async fn quiet_hours_defer_and_the_morning_run_sends() {
+    let mut all = people();
+    for r in &mut all {
+        r.zone = "Asia/Tokyo".into(); // 21:00 at NOON UTC
+    }
+    let (c, store, source) = started(all.clone()).await;
+    let queue = Memory::default();
+    let night = run(&c, &store, &source, &queue, NOON).await.unwrap();
+    assert_eq!(night.deferred, all.len());
+    assert!(sent_to(&queue).is_empty());
+    // An hour later nothing is due yet.
+    let later = run(&c, &store, &source, &queue, NOON + 3600).await.unwrap();
+    assert_eq!(later, FanOutReport::default());
+    // 08:00 in Tokyo.
+    let morning = run(&c, &store, &source, &queue, NOON + 11 * 3600)
+        .await
+        .unwrap();
+    assert_eq!(morning.sent, all.len());
+    let report = store.report(&c.id).await.unwrap();
+    assert_eq!(report[&Channel::Line].deferred, 20);
+    assert_eq!(report[&Channel::Line].sent, 20);
+}
+
+#[tokio::test]
+async fn the_weekly_cap_counts_campaigns_not_retries() {
+    let all = people();
+    let queue = Memory::default();
+    let store = MemoryCampaigns::default();
+    let source = MemoryAudience {
+        recipients: std::sync::Mutex::new(all.clone()),
+    };
+    let mut sent = Vec::new();
+    for id in ["one", "two", "three"] {
+        let c = Campaign {
+            id: id.into(),
+            status: CampaignStatus::Running,
+            ..campaign()
+        };
+        store.create(&c).await.unwrap();
+        let targets: Vec<_> = all.iter().map(|r| r.conversation.clone()).collect();
+        store.add_targets(id, &targets, 0).await.unwrap();
+        sent.push(run(&c, &store, &source, &queue, NOON).await.unwrap().sent);
+    }
+    assert_eq!(sent, [all.len(), all.len(), 0]);
+    let report = store.report("three").await.unwrap();
+    assert_eq!(report[&Channel::Sms].suppressed[&Suppression::Cap], 20);
+}
+
+#[tokio::test]
+async fn whatsapp_goes_as_its_template_and_text_says_how_to_stop() {
+    let all = people();
+    let (c, store, source) = started(all).await;
+    let queue = Memory::default();
+    run(&c, &store, &source, &queue, NOON).await.unwrap();
+    let bundles = queue.replies.lock().unwrap().clone();
+    let wa = bundles
+        .iter()
+        .find(|b| b.conversation.channel == Channel::Whatsapp)
+        .unwrap();
+    let template = wa.announcement.as_ref().unwrap().template.as_ref().unwrap();
+    assert_eq!(template.name, "drop_open");
+    let tg = bundles
+        .iter()
+        .find(|b| b.conversation.channel == Channel::Telegram)
+        .unwrap();
+    let Reply::Choices { body, .. } = &tg.replies[0] else {
+        panic!("{tg:?}")
+    };
+    assert!(
+        body.starts_with("The bag is here") && body.contains("STOP"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_pace_bucket_leaves_targets_for_the_next_run() {
+    let all = people();
+    let (c, store, source) = started(all.clone()).await;
+    let queue = Memory::default();
+    // A frozen clock and a caller that will not wait: one second's worth per channel goes.
+    let mut pace = Pace::new(0).with_rate(Channel::Telegram, 5, 0);
+    let ports = Ports {
+        store: &store,
+        audience: &source,
+        dispatch: &queue,
+    };
+    let report = fan_out(
+        &c,
+        ports,
+        &mut pace,
+        NOON,
+        usize::MAX,
+        || 0,
+        |_| async { false },
+    )
+    .await
+    .unwrap();
+    // Telegram at 5/s: 5 of 20; SMS at its registry pace of 1/s: 1 of 20.
+    assert_eq!(report.paced, 15 + 19);
+    let on = |channel| {
+        sent_to(&queue)
+            .iter()
+            .filter(|c| c.channel == channel)
+            .count()
+    };
+    assert_eq!(on(Channel::Telegram), 5);
+    assert_eq!(on(Channel::Sms), 1);
+    assert_eq!(on(Channel::Line), 20);
+    assert!(store.any_pending(&c.id).await.unwrap());
+}
+
+#[test]
+fn preview_counts_what_the_rules_would_do() {
+    let mut all = people();
+    all[0].conversation.customer = "14155550100".into(); // +1: no WhatsApp marketing
+    let c = campaign();
+    let report = preview(&c, &all, NOON);
+    assert_eq!(report[&Channel::Whatsapp].targeted, 20);
+    assert_eq!(report[&Channel::Whatsapp].sent, 19);
+    assert_eq!(
+        report[&Channel::Whatsapp].suppressed[&Suppression::PlusOneNumber],
+        1
+    );
+}
+
+#[tokio::test]
+async fn start_snapshots_a_draft_once_and_resumes_a_paused_campaign() {
+    let all = people();
+    let store = MemoryCampaigns::default();
+    let source = MemoryAudience {
+        recipients: std::sync::Mutex::new(all.clone()),
+    };
+    store.create(&campaign()).await.unwrap();
+    assert_eq!(
+        start("spring-bag", &store, &source, NOON).await.unwrap(),
+        all.len()
+    );
+    assert!(matches!(
+        start("spring-bag", &store, &source, NOON).await,
+        Err(StartError::NotStartable {
+            status: "running",
+            ..
+        })
+    ));
+    store
+        .set_status(
+            "spring-bag",
+            &[CampaignStatus::Running],
+            CampaignStatus::Paused,
+        )
+        .await
+        .unwrap();
+    assert_eq!(start("spring-bag", &store, &source, NOON).await.unwrap(), 0);
+    let report = store.report("spring-bag").await.unwrap();
+    assert_eq!(
+        report.values().map(|r| r.targeted).sum::<u64>(),
+        all.len() as u64
+    );
+}
+
+#[tokio::test]
+async fn wechat_takes_one_of_four_mass_sends_a_month_per_campaign() {
+    let mut r = recipient(Channel::Wechat, "openid");
+    r.zone = "Asia/Shanghai".into();
+    r.last_heard_at = Some(NOON - 60);
+    let store = MemoryCampaigns::default();
+    let source = MemoryAudience {
+        recipients: std::sync::Mutex::new(vec![r]),
+    };
+    let queue = Memory::default();
+    let mut outcomes = Vec::new();
+    for i in 0..5 {
+        let mut c = campaign();
+        c.id = format!("c{i}");
+        c.created_at = NOON;
+        c.limits.per_week = 100;
+        c.messages.insert(
+            Channel::Wechat,
+            ChannelMessage::WechatMassSend { body: "new".into() },
+        );
+        store.create(&c).await.unwrap();
+        start(&c.id, &store, &source, NOON).await.unwrap();
+        let c = store.campaign(&c.id).await.unwrap().unwrap();
+        // 12:00 UTC is 20:00 in Shanghai: run at 08:00 the next morning.
+        outcomes.push(
+            run(&c, &store, &source, &queue, NOON + 12 * 3600)
+                .await
+                .unwrap()
+                .sent,
+        );
+    }
+    assert_eq!(outcomes, [1, 1, 1, 1, 0]);
+    let report = store.report("c4").await.unwrap();
+    assert_eq!(
+        report[&Channel::Wechat].suppressed[&Suppression::WechatMonthlyQuota],
+        1
+    );
+}

@@ -1,0 +1,172 @@
+//! How fast a campaign may go out on each platform, and how much of it a platform takes in a
+//! day or a month.
+//!
+//! Two kinds of limits, modelled apart:
+//!
+//! - **Throughput** (messages a second): a [`TokenBucket`] per channel, refilled at the
+//!   platform's published pace ([`ChannelSpec::default_rate`](crate::channel_spec::ChannelSpec),
+//!   the same figures notify paces by: WhatsApp 80/s, Telegram 30/s across chats, LINE's
+//!   2,000 requests/s, SMS 1 segment/s per long code). The fan-out takes a token per message it
+//!   queues, so it never piles up more than notify can send in a burst; notify's shared
+//!   one-second window (`SendThrottle`) still guards the platform itself across instances.
+//!   A LINE multicast is one request for up to 500 friends ([`line_multicast_batches`]), so
+//!   LINE's bucket counts requests, not people.
+//! - **Budgets** (messages a period): WhatsApp's messaging limit counts unique customers
+//!   reached outside a service window per rolling 24 h across the business portfolio (250,
+//!   2,000, 10,000, 100,000 or unlimited,
+//!   <https://developers.facebook.com/docs/whatsapp/messaging-limits>); LINE's monthly message
+//!   quota (`GET /v2/bot/message/quota`,
+//!   <https://developers.line.biz/en/reference/messaging-api/#get-quota>) counts each friend a
+//!   multicast reaches. A recipient past a budget is not suppressed: they wait for the next
+//!   run ([`Budget::take`] says no), so raising the tier or the plan resumes the campaign.
+
+use crate::channel::Channel;
+use crate::channel::full_hash;
+
+/// A token bucket: `rate` tokens a second, at most `burst` saved up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenBucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    /// Milliseconds of the last refill.
+    at_ms: i64,
+}
+
+impl TokenBucket {
+    /// A full bucket at `now_ms`; `burst` is one second's worth (at least one token).
+    pub fn new(per_second: u32, now_ms: i64) -> TokenBucket {
+        let rate = f64::from(per_second.max(1));
+        TokenBucket {
+            rate,
+            burst: rate,
+            tokens: rate,
+            at_ms: now_ms,
+        }
+    }
+
+    fn refill(&mut self, now_ms: i64) {
+        let elapsed = (now_ms - self.at_ms).max(0) as f64 / 1000.0;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.at_ms = self.at_ms.max(now_ms);
+    }
+
+    /// Takes `n` tokens (`n` ≤ burst), or says how many milliseconds until they are there.
+    pub fn take(&mut self, n: u32, now_ms: i64) -> Result<(), i64> {
+        self.refill(now_ms);
+        let n = f64::from(n).min(self.burst);
+        if self.tokens >= n {
+            self.tokens -= n;
+            Ok(())
+        } else {
+            Err((((n - self.tokens) / self.rate) * 1000.0).ceil() as i64)
+        }
+    }
+}
+
+/// A period's allowance: `None` means unlimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub remaining: Option<u64>,
+}
+
+impl Budget {
+    pub const UNLIMITED: Budget = Budget { remaining: None };
+
+    /// Takes `n` if they fit.
+    pub fn take(&mut self, n: u64) -> bool {
+        match &mut self.remaining {
+            None => true,
+            Some(left) if *left >= n => {
+                *left -= n;
+                true
+            }
+            Some(_) => false,
+        }
+    }
+}
+
+/// WhatsApp's messaging limit tiers: unique customers outside a service window per 24 h.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhatsappTier {
+    Tier250,
+    Tier2k,
+    Tier10k,
+    Tier100k,
+    Unlimited,
+}
+
+impl WhatsappTier {
+    pub fn parse(s: &str) -> Option<WhatsappTier> {
+        Some(match s {
+            "250" => WhatsappTier::Tier250,
+            "2000" | "2k" => WhatsappTier::Tier2k,
+            "10000" | "10k" => WhatsappTier::Tier10k,
+            "100000" | "100k" => WhatsappTier::Tier100k,
+            "unlimited" => WhatsappTier::Unlimited,
+            _ => return None,
+        })
+    }
+
+    pub fn per_day(self) -> Budget {
+        let n = match self {
+            WhatsappTier::Tier250 => 250,
+            WhatsappTier::Tier2k => 2_000,
+            WhatsappTier::Tier10k => 10_000,
+            WhatsappTier::Tier100k => 100_000,
+            WhatsappTier::Unlimited => return Budget::UNLIMITED,
+        };
+        Budget { remaining: Some(n) }
+    }
+}
+
+/// The most user ids one LINE multicast takes.
+pub const LINE_MULTICAST_MAX: usize = 500;
+
+/// One LINE multicast request: who, and the retry key every attempt at it carries (a UUID, as
+/// LINE requires; derived from the campaign and the batch so a rerun after a crash repeats the
+/// same key and LINE answers 409 instead of delivering twice).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineMulticast {
+    pub retry_key: String,
+    pub to: Vec<String>,
+}
+
+/// Splits LINE recipients into multicasts of at most 500, each with its retry key. The batch's
+/// key derives from its first user id, so the same recipients give the same keys whatever
+/// order a rerun finds them in, as long as the batches are cut from the same sorted list.
+pub fn line_multicast_batches(campaign: &str, mut user_ids: Vec<String>) -> Vec<LineMulticast> {
+    user_ids.sort();
+    user_ids.dedup();
+    user_ids
+        .chunks(LINE_MULTICAST_MAX)
+        .map(|chunk| LineMulticast {
+            retry_key: retry_uuid(&format!("campaign#{campaign}#line#{}", chunk[0])),
+            to: chunk.to_vec(),
+        })
+        .collect()
+}
+
+/// A version-4-shaped UUID from a hash: LINE checks the header's format.
+fn retry_uuid(seed: &str) -> String {
+    let h = full_hash(seed);
+    let b = h.as_bytes();
+    let s = |r: std::ops::Range<usize>| std::str::from_utf8(&b[r]).unwrap_or("0");
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        s(0..8),
+        s(8..12),
+        s(13..16),
+        s(17..20),
+        s(20..32)
+    )
+}
+
+/// The fan-out's throughput per channel (messages a second; LINE: requests a second).
+pub fn per_second(channel: Channel) -> u32 {
+    channel.spec().default_rate.per_second
+}
+
+#[cfg(test)]
+#[path = "campaign_pace_tests.rs"]
+mod tests;

@@ -1,0 +1,67 @@
+use super::*;
+
+#[test]
+fn a_bucket_gives_its_rate_a_second_and_no_more() {
+    let mut b = TokenBucket::new(30, 0);
+    for _ in 0..30 {
+        assert_eq!(b.take(1, 0), Ok(()));
+    }
+    let wait = b.take(1, 0).unwrap_err();
+    assert_eq!(wait, 34, "1/30 s, rounded up");
+    assert_eq!(b.take(1, wait), Ok(()));
+    // Over ten seconds, at most 30 a second plus the first burst.
+    let mut sent = 0;
+    for ms in (0..10_000).step_by(10) {
+        while b.take(1, wait + ms).is_ok() {
+            sent += 1;
+        }
+    }
+    assert!((299..=301).contains(&sent), "{sent}");
+}
+
+#[test]
+fn an_idle_bucket_saves_at_most_one_second() {
+    let mut b = TokenBucket::new(10, 0);
+    let mut n = 0;
+    while b.take(1, 60_000).is_ok() {
+        n += 1;
+    }
+    assert_eq!(n, 10);
+}
+
+#[test]
+fn budgets_stop_at_zero_and_unlimited_never_does() {
+    let mut b = WhatsappTier::Tier250.per_day();
+    assert!(b.take(250));
+    assert!(!b.take(1));
+    let mut u = WhatsappTier::parse("unlimited").unwrap().per_day();
+    assert!(u.take(u64::MAX));
+    assert_eq!(WhatsappTier::parse("10k"), Some(WhatsappTier::Tier10k));
+}
+
+#[test]
+fn line_multicasts_hold_at_most_500_and_keep_their_keys() {
+    let ids: Vec<String> = (0..1_201).map(|i| format!("U{i:05}")).collect();
+    let batches = line_multicast_batches("spring", ids.clone());
+    assert_eq!(
+        batches.iter().map(|b| b.to.len()).collect::<Vec<_>>(),
+        [500, 500, 201]
+    );
+    let mut reversed = ids;
+    reversed.reverse();
+    assert_eq!(line_multicast_batches("spring", reversed), batches);
+    let key = &batches[0].retry_key;
+    assert_eq!(key.len(), 36);
+    assert_eq!(&key[14..15], "4");
+    assert_ne!(batches[0].retry_key, batches[1].retry_key);
+    assert_ne!(
+        line_multicast_batches("autumn", vec!["U00000".into()])[0].retry_key,
+        *key
+    );
+}
+
+#[test]
+fn paces_follow_the_registry() {
+    assert_eq!(per_second(Channel::Telegram), 30);
+    assert_eq!(per_second(Channel::Whatsapp), 80);
+}
