@@ -53,8 +53,14 @@ async fn a_lapsed_unit_is_offered_to_the_first_in_line_who_takes_it_in_one_tap_a
     )
     .await
     .unwrap();
-    assert_eq!(report.offered, 1);
-    let offer = h.stack.replies_after(&ana.id, before).await.unwrap();
+    // The stack runs the sweep function every 2 s on the real clock, and its waitlist step may
+    // have offered the returned unit before this call: either way it is offered once.
+    assert!(report.offered <= 1, "{report:?}");
+    let offer = chatdrop_e2e::eventually(|| async {
+        let replies = h.stack.replies_after(&ana.id, before).await.unwrap();
+        (!replies.is_empty()).then_some(replies)
+    })
+    .await;
     assert_eq!(
         all_text(&offer),
         "A Drop Bag came back and is held for you for 10 minutes. Check out with one tap."
