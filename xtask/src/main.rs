@@ -454,6 +454,7 @@ The “{}” drop is open: 2 Drop Bags, 1 per customer.",
             Step::Tap("k:s:drop-bag:charm", "Skip"),
             Step::Tap("k:s:drop-bag:engraving", "Skip"),
             Step::Tap("p:c", "Checkout"),
+            Step::Tap("p:wj:launch:0", "Join the waitlist"),
         ],
     )
     .await?;
@@ -480,8 +481,40 @@ The “{}” drop is open: 2 Drop Bags, 1 per customer.",
 === Ken's 10-minute reservation lapses (the sweep runs as if 11 minutes passed) ==="
     );
     let before = stack.last_seq().await?;
-    stack.sweep_at(SystemClock.now() + 11 * 60).await?;
+    let later = SystemClock.now() + 11 * 60;
+    stack.sweep_at(later).await?;
     show_replies(stack, &ken, before).await?;
+
+    // The sweep function's next step: the returned unit is held for the first in line.
+    println!(
+        "
+=== The bag came back: the waitlist holds it for Mia, first in line ==="
+    );
+    let drops = store.drops().await?;
+    chatdrop_domain::waitlist::sweep_waitlist(
+        later,
+        &drops,
+        &store,
+        &stack.queues(),
+        chatdrop_domain::waitlist::WaitlistSettings::default(),
+    )
+    .await?;
+    show_replies(stack, &mia, before).await?;
+    play(
+        stack,
+        &mia,
+        &[Step::Tap("p:wt:launch:0", "Check out now")],
+    )
+    .await?;
+    let token = last_pay_token(stack, &mia).await?;
+    let order = chatdrop_domain::ports::OrderStore::order_by_token(&store, &token)
+        .await?
+        .ok_or("Mia's order is missing")?;
+    let session = order.checkout_session.ok_or("Mia's Stripe page is missing")?;
+    println!("\n=== Mia pays on the Stripe page ===");
+    let before = stack.last_seq().await?;
+    stack.stripe.pay(&session).await?;
+    show_replies(stack, &mia, before).await?;
 
     let stock = store.drop_stock("launch").await?;
     for (sku, available, reserved, sold) in stock {
@@ -491,7 +524,8 @@ drop status: {sku}: {available} available, {reserved} reserved, {sold} sold"
         );
     }
     println!(
-        "Ana paid and got her confirmation, Ken's lapsed reservation went back on sale, Mia was told it was sold out."
+        "Ana paid and got her confirmation; Mia met sold out and joined the waitlist; Ken's lapsed \
+         reservation came back and was held for Mia, who took it in one tap and paid."
     );
     other_channels(stack).await?;
     Ok(())

@@ -4,7 +4,9 @@
 //! Each bundle goes through the domain's [`deliver`] with the conversation's session (when the
 //! customer last wrote, whether they opted out): bundles the platform's window or an opt-out do
 //! not allow are held for ops, replies already sent by an earlier attempt are skipped, permanent
-//! failures are recorded and dropped.
+//! failures are recorded and dropped. A drop announcement (a campaign's bundle) is checked
+//! against the consent ledger once more as it leaves, and withdrawn if the customer opted out
+//! since it was queued.
 //!
 //! # Retries are counted here, not by the queue
 //!
@@ -28,6 +30,7 @@ use chatdrop_channels::{Senders, http_client};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, channel_values};
 use chatdrop_domain::channel_spec::Side;
 use chatdrop_domain::clock::Clock;
+use chatdrop_domain::consent;
 use chatdrop_domain::delivery::{
     Delivered, DeliveryError, Moment, RetryPolicy, SendFailure, deliver,
 };
@@ -147,6 +150,28 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                         Ok(session) => session,
                         Err(e) => return RecordResult::Retry(e.to_string()),
                     };
+                    // An announcement leaves only to a customer who still agrees now: the
+                    // campaign decided when it queued it, but a "stop" may have come in since
+                    // (or the bundle is a campaign's re-queue after a crash). Order updates and
+                    // answers never pass here.
+                    if bundle.announcement.is_some() {
+                        match consent::may_announce(
+                            app.store.as_ref(),
+                            &bundle.conversation,
+                            &session,
+                        )
+                        .await
+                        {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                tracing::info!(
+                                    "announcement withdrawn: the customer no longer agrees"
+                                );
+                                return RecordResult::Done;
+                            }
+                            Err(e) => return RecordResult::Retry(e.to_string()),
+                        }
+                    }
                     let at = Moment {
                         now: app.clock.now(),
                         last_heard_at: session.last_heard_at,

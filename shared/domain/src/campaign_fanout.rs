@@ -432,20 +432,23 @@ where
         let id = &campaign.id;
         let conv = &target.conversation;
         let r = source.recipient(campaign, conv).await?;
-        if !target.claimed {
-            match campaign_rules::decide(campaign, &r, now) {
-                Decision::Suppress(s) => {
-                    store.finish(id, conv, Outcome::Suppressed(s)).await?;
-                    report.suppressed += 1;
-                    continue;
-                }
-                Decision::Defer { until } => {
-                    store.defer(id, conv, until).await?;
-                    report.deferred += 1;
-                    continue;
-                }
-                Decision::Send => {}
+        // The rules again even for a target an earlier run claimed: the customer may have
+        // said "stop" (or left the window, or entered their night) since; a claimed target's
+        // caps were taken with its claim and are not taken twice.
+        match campaign_rules::decide(campaign, &r, now) {
+            Decision::Suppress(s) => {
+                store.finish(id, conv, Outcome::Suppressed(s)).await?;
+                report.suppressed += 1;
+                continue;
             }
+            Decision::Defer { until } => {
+                store.defer(id, conv, until).await?;
+                report.deferred += 1;
+                continue;
+            }
+            Decision::Send => {}
+        }
+        if !target.claimed {
             let mut capped = None;
             for (bucket, reason) in cap_buckets(campaign, &r, now) {
                 if !store.take_cap(&bucket, id).await? {

@@ -159,6 +159,35 @@ async fn a_crash_between_queueing_and_recording_sends_nobody_twice_and_misses_no
 }
 
 #[tokio::test]
+async fn a_customer_who_opts_out_after_a_crash_is_not_queued_again() {
+    let all = people();
+    let (c, store, source) = started(all.clone()).await;
+    let queue = Memory::default();
+    store.crash_after(33);
+    assert!(run(&c, &store, &source, &queue, NOON).await.is_err());
+    store.recover();
+    // The bundle queued last was claimed but its outcome never recorded.
+    let claimed = queue.replies.lock().unwrap().last().unwrap().conversation.clone();
+    let index = all.iter().position(|r| r.conversation == claimed).unwrap();
+    source.recipients.lock().unwrap()[index].consent =
+        Standing::Latest(crate::consent::ConsentChange {
+            wish: crate::consent::Wish::OptOut,
+            scope: crate::consent::Scope::Announcements,
+            at: NOON - 5,
+            source: crate::consent::ConsentSource::MenuEntry,
+            event: "stop-after-crash".into(),
+        });
+    let queued_before = queue.replies.lock().unwrap().len();
+    let second = run(&c, &store, &source, &queue, NOON).await.unwrap();
+    assert_eq!(second.requeued, 0, "{second:?}");
+    assert_eq!(second.suppressed, 1, "{second:?}");
+    let requeued_to_them = queue.replies.lock().unwrap()[queued_before..]
+        .iter()
+        .any(|b| b.conversation == claimed);
+    assert!(!requeued_to_them, "not queued again after their stop");
+}
+
+#[tokio::test]
 async fn quiet_hours_defer_and_the_morning_run_sends() {
     let mut all = people();
     for r in &mut all {
