@@ -490,7 +490,7 @@ The “{}” drop is open: 2 Drop Bags, 1 per customer.",
         "
 === The bag came back: the waitlist holds it for Mia, first in line ==="
     );
-    let drops = store.drops().await?;
+    let drops = chatdrop_domain::ports::OrderStore::drops(&store).await?;
     chatdrop_domain::waitlist::sweep_waitlist(
         later,
         &drops,
@@ -500,17 +500,14 @@ The “{}” drop is open: 2 Drop Bags, 1 per customer.",
     )
     .await?;
     show_replies(stack, &mia, before).await?;
-    play(
-        stack,
-        &mia,
-        &[Step::Tap("p:wt:launch:0", "Check out now")],
-    )
-    .await?;
+    play(stack, &mia, &[Step::Tap("p:wt:launch:0", "Check out now")]).await?;
     let token = last_pay_token(stack, &mia).await?;
     let order = chatdrop_domain::ports::OrderStore::order_by_token(&store, &token)
         .await?
         .ok_or("Mia's order is missing")?;
-    let session = order.checkout_session.ok_or("Mia's Stripe page is missing")?;
+    let session = order
+        .checkout_session
+        .ok_or("Mia's Stripe page is missing")?;
     println!("\n=== Mia pays on the Stripe page ===");
     let before = stack.last_seq().await?;
     stack.stripe.pay(&session).await?;

@@ -167,7 +167,14 @@ async fn a_customer_who_opts_out_after_a_crash_is_not_queued_again() {
     assert!(run(&c, &store, &source, &queue, NOON).await.is_err());
     store.recover();
     // The bundle queued last was claimed but its outcome never recorded.
-    let claimed = queue.replies.lock().unwrap().last().unwrap().conversation.clone();
+    let claimed = queue
+        .replies
+        .lock()
+        .unwrap()
+        .last()
+        .unwrap()
+        .conversation
+        .clone();
     let index = all.iter().position(|r| r.conversation == claimed).unwrap();
     source.recipients.lock().unwrap()[index].consent =
         Standing::Latest(crate::consent::ConsentChange {
