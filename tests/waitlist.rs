@@ -44,8 +44,9 @@ async fn a_lapsed_unit_is_offered_to_the_first_in_line_who_takes_it_in_one_tap_a
     let before = h.stack.last_seq().await.unwrap();
     assert_eq!(h.stack.sweep_at(later).await.unwrap(), 1);
     let drops = store.drops().await.unwrap();
+    // On the real clock: the reservation lapsed on the stepped one, but the hold starts now.
     let report = waitlist::sweep_waitlist(
-        later,
+        SystemClock.now(),
         &drops,
         &store,
         &h.stack.queues(),
@@ -76,7 +77,7 @@ async fn a_lapsed_unit_is_offered_to_the_first_in_line_who_takes_it_in_one_tap_a
     // A second sweep tells nobody again.
     let quiet = h.stack.last_seq().await.unwrap();
     let again = waitlist::sweep_waitlist(
-        later + 30,
+        SystemClock.now() + 30,
         &drops,
         &store,
         &h.stack.queues(),

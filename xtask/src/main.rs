@@ -490,15 +490,25 @@ The “{}” drop is open: 2 Drop Bags, 1 per customer.",
         "
 === The bag came back: the waitlist holds it for Mia, first in line ==="
     );
+    // On the real clock (the stack's own sweep, every 2 s, may have made the offer already;
+    // it is made once either way): the reservation lapsed on the stepped clock, but the hold
+    // starts now.
     let drops = chatdrop_domain::ports::OrderStore::drops(&store).await?;
     chatdrop_domain::waitlist::sweep_waitlist(
-        later,
+        SystemClock.now(),
         &drops,
         &store,
         &stack.queues(),
         chatdrop_domain::waitlist::WaitlistSettings::default(),
     )
     .await?;
+    // notify delivers the offer from the queue: wait for it to reach her chat.
+    for _ in 0..100 {
+        if !stack.replies_after(&mia.id, before).await?.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     show_replies(stack, &mia, before).await?;
     play(stack, &mia, &[Step::Tap("p:wt:launch:0", "Check out now")]).await?;
     let token = last_pay_token(stack, &mia).await?;
