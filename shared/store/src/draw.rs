@@ -12,6 +12,7 @@
 //! concurrent run cannot change a frozen list or drawn winners. A result notice is claimed by
 //! `told`: false → true before it is queued, as reminders are.
 
+use crate::conditional_failed;
 use crate::orders::{Item, key, tx_put};
 use crate::{DynamoStore, s, sdk_message};
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -22,10 +23,6 @@ use chatdrop_domain::ports::PortError;
 
 fn entry_key(drop: &str, person: &str) -> Item {
     key(format!("DROP#{drop}"), format!("ENTRY#{person}"))
-}
-
-fn conditional_failed<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
-    matches!(e, SdkError::ServiceError(se) if se.err().code() == Some("ConditionalCheckFailedException"))
 }
 
 fn record_item(record: &DrawRecord) -> Result<Item, PortError> {

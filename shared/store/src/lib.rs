@@ -34,6 +34,7 @@ mod waitlist;
 mod campaign;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::clock::Clock;
@@ -97,4 +98,10 @@ pub(crate) fn n(value: impl ToString) -> AttributeValue {
 /// Renders an SDK error with its service detail (`DisplayErrorContext`), for PortError.
 pub(crate) fn sdk_message<E: std::error::Error>(e: E) -> String {
     aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string()
+}
+
+/// Whether a request failed only because its condition did not hold (the item was already
+/// there, or not in the state expected): the answer "no" of a conditional write, not an error.
+pub(crate) fn conditional_failed<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
+    matches!(e, SdkError::ServiceError(se) if se.err().code() == Some("ConditionalCheckFailedException"))
 }

@@ -8,9 +8,9 @@
 //! claimed by a conditional update (`told`: false → true) before it is queued, so a retried or
 //! concurrent sweep never tells twice; a claim whose message could not be queued is given back.
 
+use crate::conditional_failed;
 use crate::orders::{Item, key};
 use crate::{DynamoStore, s, sdk_message};
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::ports::PortError;
 use chatdrop_domain::reminders::{Reminder, ReminderStore};
@@ -20,10 +20,6 @@ fn reminder_key(reminder: &Reminder) -> Item {
         format!("DROP#{}", reminder.drop),
         format!("REMIND#{}", reminder.conversation.hashed()),
     )
-}
-
-fn conditional_failed<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
-    matches!(e, SdkError::ServiceError(se) if se.err().code() == Some("ConditionalCheckFailedException"))
 }
 
 impl ReminderStore for DynamoStore {
