@@ -5,7 +5,7 @@
 
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::consent::{self, ConsentLedger, ConsentSource, PersonKey, Subject, Wish};
-use chatdrop_domain::dialogue::Session;
+use chatdrop_domain::dialogue::{Reachability, Session};
 use chatdrop_domain::ports::{OrderStore, SessionStore};
 use chatdrop_e2e::{Harness, OutboxEntry, Platform, bag_drop};
 use xtask::transcript::shown_text;
@@ -162,5 +162,49 @@ async fn stop_on_whatsapp_stops_announcements_not_order_updates() {
         store.forget(&whatsapp, Some(&person)).await.unwrap(),
         chatdrop_store::Forgotten::default()
     );
+    h.stack.stop().await;
+}
+
+/// A Telegram customer who blocked the bot without the `my_chat_member` update reaching us:
+/// the next send is refused with 403 "bot was blocked by the user", and that refusal opts the
+/// chat out (ledger and session), so nothing more is tried and no announcement targets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_refused_because_the_customer_blocked_the_bot_opts_the_chat_out() {
+    let h = Harness::start("consent-blocked").await;
+    let ken = h.telegram(777_001, Some("en"));
+    let telegram = ConversationId::new(Channel::Telegram, &ken.id);
+    let store = h.stack.store();
+    assert!(!h.say(&ken, "hi").await.is_empty());
+
+    h.inject_fault(
+        "telegram",
+        403,
+        serde_json::json!({"ok": false, "error_code": 403,
+            "description": "Forbidden: bot was blocked by the user"}),
+        None,
+    )
+    .await;
+    assert_eq!(ken.post(&ken.text_webhook("menu")).await.unwrap(), 200);
+
+    let session = chatdrop_e2e::eventually(|| async {
+        let session = store.session(&telegram).await.unwrap();
+        (session.reachability == Reachability::OptedOut).then_some(session)
+    })
+    .await;
+    let history = store
+        .history(&Subject::Conversation(telegram.clone()))
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].wish, Wish::OptOut);
+    assert!(
+        !consent::may_announce(&store, &telegram, &session)
+            .await
+            .unwrap()
+    );
+    // Nothing more is tried: the next reply would be refused the same way.
+    let before = h.stack.last_seq().await.unwrap();
+    assert_eq!(ken.post(&ken.text_webhook("cart")).await.unwrap(), 200);
+    h.assert_silence(&ken.id, before).await;
     h.stack.stop().await;
 }

@@ -145,7 +145,9 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     // a small cap keeps chatdrop under them during a drop.
     trigger: { kind: 'queue', queue: 'outbound', maxConcurrency: 10, batchSize: 10 },
     table: 'readWrite',
-    sendsTo: [],
+    // A send refused because the customer blocked us (Telegram 403, Viber 6, Twilio 21610)
+    // queues the chat's opt-out to catalog, which records it like the platform's own signal.
+    sendsTo: ['catalog'],
     readsSecrets: true,
   },
   payment: {

@@ -4,7 +4,8 @@
 //! Each bundle goes through the domain's [`deliver`] with the conversation's session (when the
 //! customer last wrote, whether they opted out): bundles the platform's window or an opt-out do
 //! not allow are held for ops, replies already sent by an earlier attempt are skipped, permanent
-//! failures are recorded and dropped. A drop announcement (a campaign's bundle) is checked
+//! failures are recorded and dropped, and one that says the customer blocked us (Telegram 403,
+//! Viber 6, Twilio 21610) opts the chat out ([`chatdrop_domain::consent::refused_by_customer`]). A drop announcement (a campaign's bundle) is checked
 //! against the consent ledger once more as it leaves, and withdrawn if the customer opted out
 //! since it was queued.
 //!
@@ -34,6 +35,7 @@ use chatdrop_domain::consent;
 use chatdrop_domain::delivery::{
     Delivered, DeliveryError, Moment, RetryPolicy, SendFailure, deliver,
 };
+use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::ports::SessionStore;
 use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_queue::Source;
@@ -199,8 +201,11 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                             tracing::info!("delivered");
                             RecordResult::Done
                         }
-                        Ok(Delivered::Undeliverable) => {
-                            tracing::warn!("undeliverable; recorded and dropped");
+                        Ok(Delivered::Undeliverable(failure)) => {
+                            tracing::warn!(error = %failure, "undeliverable; recorded and dropped");
+                            if consent::refused_by_customer(bundle.conversation.channel, &failure) {
+                                return stopped_by_customer(app, &bundle).await;
+                            }
                             RecordResult::Done
                         }
                         Ok(Delivered::Held(reason)) => {
@@ -239,6 +244,31 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
         .give_back(Source::Outbound, &processed.skipped)
         .await;
     Ok(processed.response)
+}
+
+/// The platform refused a send because the customer blocked or left the chat: the chat is
+/// opted out through the same path as the platform's own signal, an `OptOut` queued to the
+/// catalog function, which records it in the consent ledger and closes the session's
+/// reachability, so nothing more is tried. Its event id comes from the bundle, so a redelivered
+/// bundle queues it once (FIFO deduplication, then the conversation's marker).
+async fn stopped_by_customer(app: &Notify, bundle: &ReplyBundle) -> RecordResult<String> {
+    let stop = InboundMessage {
+        conversation: bundle.conversation.clone(),
+        event_id: format!("refused:{}", bundle.id),
+        sent_at: app.clock.now(),
+        locale: None,
+        ack: None,
+        reply_token: None,
+        content: InboundContent::OptOut,
+    };
+    match app.queues.enqueue_inbound(&[stop]).await {
+        Ok(()) => {
+            tracing::info!("the customer stopped us on this channel; opt-out queued");
+            RecordResult::Done
+        }
+        // Retried: the send fails the same way and queues the opt-out again.
+        Err(e) => RecordResult::Retry(e.to_string()),
+    }
 }
 
 /// Counts a transient failure: past the budget the bundle goes to the dead-letter queue for a

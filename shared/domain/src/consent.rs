@@ -35,6 +35,7 @@
 
 use crate::action::Action;
 use crate::channel::{Channel, ConversationId};
+use crate::delivery::SendFailure;
 use crate::dialogue::Session;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::keywords::{self, Meaning};
@@ -310,6 +311,37 @@ pub fn refusal_scope(channel: Channel, code: i64) -> Option<Scope> {
         (Channel::Whatsapp, 131050) => Some(Scope::Announcements),
         (Channel::Sms, 21610) => Some(Scope::Channel),
         _ => None,
+    }
+}
+
+/// Whether a send the platform refused means the customer stopped us on that channel, so the
+/// chat is opted out as if the platform's own signal had come (it usually does, on its own
+/// path; this catches a missed or never-sent one, and stops resending to a closed chat):
+///
+/// - Telegram 403 "Forbidden: bot was blocked by the user" or "user is deactivated": the
+///   customer blocked the bot or deleted their account
+///   (<https://core.telegram.org/api/errors#403-forbidden>); another 403, "bot can't initiate
+///   conversation with a user", is a chat that never started, not a stop;
+/// - Viber status 6, `receiverNotSubscribed`: the customer unsubscribed from the bot
+///   (<https://developers.viber.com/docs/api/rest-bot-api/#error-codes>); 5 (not a Viber user)
+///   and 11 (no suitable device) say nothing about their wish;
+/// - Twilio 21610 on the send call: the number replied STOP to this sender
+///   (<https://www.twilio.com/docs/api/errors/21610>).
+pub fn refused_by_customer(channel: Channel, failure: &SendFailure) -> bool {
+    let SendFailure::Permanent {
+        code: Some(code),
+        detail,
+    } = failure
+    else {
+        return false;
+    };
+    match (channel, *code) {
+        (Channel::Telegram, 403) => {
+            let detail = detail.to_ascii_lowercase();
+            detail.contains("blocked by the user") || detail.contains("user is deactivated")
+        }
+        (Channel::Viber, 6) | (Channel::Sms, 21610) => true,
+        _ => false,
     }
 }
 

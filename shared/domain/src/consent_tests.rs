@@ -454,3 +454,72 @@ mod in_the_chat {
         assert!(standing(&mem).await.is_opted_out());
     }
 }
+
+/// The send refusals that mean "the customer stopped us", and near misses that do not.
+#[test]
+fn send_refusals_that_mean_a_stop() {
+    let permanent = |code, detail: &str| SendFailure::Permanent {
+        code: Some(code),
+        detail: detail.into(),
+    };
+    let cases = [
+        // Telegram's descriptions, as its Bot API sends them.
+        (
+            Channel::Telegram,
+            permanent(403, "HTTP 403: Forbidden: bot was blocked by the user"),
+            true,
+        ),
+        (
+            Channel::Telegram,
+            permanent(403, "Forbidden: user is deactivated"),
+            true,
+        ),
+        (
+            Channel::Telegram,
+            permanent(
+                403,
+                "Forbidden: bot can't initiate conversation with a user",
+            ),
+            false,
+        ),
+        (
+            Channel::Telegram,
+            permanent(400, "Bad Request: chat not found"),
+            false,
+        ),
+        (
+            Channel::Viber,
+            permanent(6, "status 6 receiverNotSubscribed"),
+            true,
+        ),
+        (
+            Channel::Viber,
+            permanent(5, "status 5 receiverNotRegistered"),
+            false,
+        ),
+        (
+            Channel::Sms,
+            permanent(21610, "HTTP 400: Attempt to send to unsubscribed recipient"),
+            true,
+        ),
+        (
+            Channel::Sms,
+            permanent(21211, "HTTP 400: Invalid 'To' Phone Number"),
+            false,
+        ),
+        // The same code on another channel means something else.
+        (Channel::Line, permanent(403, "blocked by the user"), false),
+    ];
+    for (channel, failure, stop) in cases {
+        assert_eq!(
+            refused_by_customer(channel, &failure),
+            stop,
+            "{channel} {failure}"
+        );
+    }
+    let transient = SendFailure::Transient {
+        code: Some(403),
+        detail: "Forbidden: bot was blocked by the user".into(),
+    };
+    assert!(!refused_by_customer(Channel::Telegram, &transient));
+}

@@ -36,7 +36,7 @@ use crate::reply::{Reply, ReplyBundle, ReplyToken};
 use std::future::Future;
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendFailure {
     #[error("permanent failure (code {code:?}): {detail}")]
     Permanent { code: Option<i64>, detail: String },
@@ -244,8 +244,9 @@ impl Default for RetryPolicy {
 pub enum Delivered {
     /// Every reply has been sent (now or by an earlier attempt).
     All,
-    /// A permanent failure: recorded, the rest dropped.
-    Undeliverable,
+    /// A permanent failure: recorded, the rest dropped. The failure says whether the customer
+    /// stopped us ([`crate::consent::refused_by_customer`]).
+    Undeliverable(SendFailure),
     /// Not allowed to go out now: recorded with this reason for ops to send or discard.
     Held(String),
 }
@@ -391,7 +392,7 @@ where
                 }
                 Err(failure @ SendFailure::Permanent { .. }) => {
                     log.record_undeliverable(bundle, &failure).await?;
-                    return Ok(Delivered::Undeliverable);
+                    return Ok(Delivered::Undeliverable(failure));
                 }
                 Err(failure) => return Err(DeliveryError::Retry(failure)),
             }

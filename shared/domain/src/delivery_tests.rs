@@ -301,7 +301,7 @@ async fn a_permanent_failure_is_recorded_and_the_rest_dropped() {
         heard(0),
     )
     .await;
-    assert_eq!(result.unwrap(), Delivered::Undeliverable);
+    assert_eq!(result.unwrap(), Delivered::Undeliverable(blocked.clone()));
     assert_eq!(*progress.undeliverable.lock().unwrap(), [blocked]);
     assert!(platform.sent.lock().unwrap().is_empty());
 }
