@@ -212,3 +212,107 @@ async fn kakao_bad_inputs_are_refused_with_no_side_effect() {
     assert!(store.marker(&key).await.unwrap().is_some());
     h.stack.stop().await;
 }
+
+/// The Kakao Talk Channel add/block callback is the customer's consent on KakaoTalk: a customer
+/// signed in with Kakao Login chats (which links their app user id to the chat), blocks the
+/// channel (opted out in the ledger), Kakao redelivers (recorded once), adds it back (opted
+/// in). A wrong or missing admin key is refused with nothing recorded, and a callback for
+/// someone who never chatted is acknowledged and changes nothing. Each answer within 3 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kakao_channel_block_and_add_are_recorded_as_consent() {
+    use chatdrop_domain::consent::{ConsentLedger, ConsentSource, Subject, Wish};
+    use xtask::platform::kakao_channel::{CALLBACK_TIMEOUT, ChannelCallbacks};
+
+    let h = Harness::start_with_catalog("kakao-channel", &maison_catalog()).await;
+    let bot = OpenBuilder::local(&h.stack.url);
+    let callbacks = ChannelCallbacks::local(&h.stack.url);
+    let user = KakaoUser::korean("c0ffee0channel0user01").with_app_user_id("2837465910");
+    let chat = ConversationId::new(Channel::Kakao, &user.id);
+    let store = h.stack.store();
+    let history = || async {
+        store
+            .history(&Subject::Conversation(chat.clone()))
+            .await
+            .unwrap()
+    };
+    checked(bot.say(&user, "안녕하세요").await);
+
+    // Refused before anything is read: no key, a wrong key.
+    let (status, _) = callbacks
+        .send(
+            "blocked",
+            "2837465910",
+            "2026-12-04T08:41:00Z",
+            "res-0",
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = callbacks
+        .send(
+            "blocked",
+            "2837465910",
+            "2026-12-04T08:41:00Z",
+            "res-0",
+            Some("guess"),
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert!(history().await.is_empty());
+
+    let key = Some(callbacks.admin_key.as_str());
+    let (status, took) = callbacks
+        .send(
+            "blocked",
+            "2837465910",
+            "2026-12-04T08:41:00Z",
+            "res-1",
+            key,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(took < CALLBACK_TIMEOUT, "{took:?}");
+    // Kakao's redelivery of the same callback.
+    let (status, _) = callbacks
+        .send(
+            "blocked",
+            "2837465910",
+            "2026-12-04T08:41:00Z",
+            "res-1",
+            key,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let after_block = history().await;
+    assert_eq!(after_block.len(), 1, "{after_block:?}");
+    assert_eq!(after_block[0].wish, Wish::OptOut);
+    assert_eq!(
+        after_block[0].source,
+        ConsentSource::Platform {
+            signal: "kakao_channel_blocked".into()
+        }
+    );
+    assert!(store.standing(&chat, None).await.unwrap().is_opted_out());
+
+    let (status, _) = callbacks
+        .send("added", "2837465910", "2026-12-04T09:02:00Z", "res-2", key)
+        .await;
+    assert_eq!(status, 200);
+    let wishes: Vec<Wish> = history().await.iter().map(|c| c.wish).collect();
+    assert_eq!(wishes, [Wish::OptOut, Wish::OptIn]);
+    assert!(!store.standing(&chat, None).await.unwrap().is_opted_out());
+
+    // An app user who never chatted with the bot: acknowledged, nothing to record.
+    let (status, _) = callbacks
+        .send(
+            "blocked",
+            "9999999999",
+            "2026-12-04T09:03:00Z",
+            "res-3",
+            key,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(history().await.len(), 2);
+    h.stack.stop().await;
+}

@@ -202,13 +202,17 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
         // Beside ingress's /webhooks/{channel}: the most specific route wins. One call per
         // customer turn, like a platform's webhooks, but each does the turn's work.
         { path: '/webhooks/kakao', methods: ['POST'], throttle: { rateLimit: 200, burstLimit: 400 } },
+        // The Kakao Talk Channel add/block callback: one per customer adding or blocking the
+        // channel, a few reads and conditional puts each, answered within Kakao's 3 s.
+        { path: '/webhooks/kakao/channel', methods: ['POST'], throttle: { rateLimit: 20, burstLimit: 40 } },
       ],
     },
     // Sessions, markers, catalog (as catalog and cart) and the reservation (as payment).
     table: 'readWrite',
     // Nothing is queued: the answer is the HTTP response.
     sendsTo: [],
-    // CHATDROP_KAKAO_SKILL_SECRET, CHATDROP_STRIPE_SECRET_KEY, CHATDROP_ID_KEY.
+    // CHATDROP_KAKAO_SKILL_SECRET, CHATDROP_KAKAO_ADMIN_KEY, CHATDROP_STRIPE_SECRET_KEY,
+    // CHATDROP_ID_KEY.
     readsSecrets: true,
   },
   sweep: {

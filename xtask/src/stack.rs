@@ -510,7 +510,7 @@ async fn webhook(
 ) -> axum::response::Response {
     let path = request.uri().path().trim_end_matches('/');
     let stripe = path.ends_with("/webhooks/stripe");
-    let kakao = path.ends_with("/webhooks/kakao");
+    let kakao = path.ends_with("/webhooks/kakao") || path.ends_with("/webhooks/kakao/channel");
     let Some(lambda_request) = lambda_request(request).await else {
         return http::StatusCode::BAD_REQUEST.into_response();
     };

@@ -19,7 +19,14 @@
 //! | the store or Stripe failing               | 500: nothing half-applied (the marker and the session commit together); Kakao shows its fallback |
 //!
 //! Every refusal happens before any store call, so it has no side effect.
+//!
+//! The same function takes the Kakao Talk Channel add/block callback on
+//! `/webhooks/kakao/channel` ([`channel_callback`]): the admin key checked (401), the customer's
+//! chat found through the app-user link the skill calls store, and the change recorded in the
+//! consent ledger, inside Kakao's 3-second budget (a read of the link, one of the session, the
+//! ledger's conditional puts).
 
+pub mod channel_callback;
 pub mod turn;
 
 pub use chatdrop_channels::kakao::MAX_BODY_BYTES;
@@ -50,6 +57,9 @@ pub struct Kakao {
     default_lang: Lang,
     /// What time it is (a test steps it).
     clock: Arc<dyn Clock>,
+    /// Kakao Login app users whose link to their chat this instance has written already: one
+    /// put per customer per instance, not one per turn.
+    linked: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Kakao {
@@ -86,6 +96,7 @@ impl Kakao {
             settings: config.checkout_settings(ids),
             default_lang: config.default_lang,
             clock: chatdrop_domain::clock::system(),
+            linked: Default::default(),
         })
     }
 
@@ -102,7 +113,7 @@ impl Kakao {
     }
 }
 
-fn respond(status: StatusCode, body: &str) -> Response<Body> {
+pub(crate) fn respond(status: StatusCode, body: &str) -> Response<Body> {
     Response::builder()
         .status(status)
         .header("content-type", "text/plain; charset=utf-8")
@@ -117,6 +128,17 @@ const CONFLICT_TRIES: usize = 3;
 const CONFLICT_PAUSE: Duration = Duration::from_millis(50);
 
 pub async fn handle(app: &Kakao, request: Request) -> Result<Response<Body>, Error> {
+    if request
+        .uri()
+        .path()
+        .trim_end_matches('/')
+        .ends_with("/channel")
+    {
+        let span = tracing::info_span!("channel_callback", channel = "kakao");
+        return channel_callback::handle(app, request)
+            .instrument(span)
+            .await;
+    }
     let span = tracing::info_span!("skill", channel = "kakao");
     answer(app, request).instrument(span).await
 }
@@ -146,6 +168,9 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     };
     let message = &call.message;
     let customer = message.conversation.hashed();
+    if let Some(app_user) = &call.app_user_id {
+        link_app_user(app, app_user, &message.conversation).await;
+    }
     let first = chatdrop_queue::route(message);
     let ports = turn::Ports {
         sessions: &app.store,
@@ -196,8 +221,33 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
         .expect("static response parts are valid"))
 }
 
+/// Stores which chat `app_user` is, once per instance: the channel callback's only way to the
+/// chat. A failure costs the turn nothing (the next instance or turn writes it).
+async fn link_app_user(
+    app: &Kakao,
+    app_user: &str,
+    chat: &chatdrop_domain::channel::ConversationId,
+) {
+    let known = app
+        .linked
+        .lock()
+        .map(|l| l.contains(app_user))
+        .unwrap_or(false);
+    if known {
+        return;
+    }
+    match app.store.link_kakao_app_user(app_user, chat).await {
+        Ok(()) => {
+            if let Ok(mut linked) = app.linked.lock() {
+                linked.insert(app_user.to_string());
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not link the Kakao app user to the chat"),
+    }
+}
+
 /// The status of a refused skill call; logged by category, never the payload.
-fn refusal(e: WebhookError) -> Response<Body> {
+pub(crate) fn refusal(e: WebhookError) -> Response<Body> {
     let (status, body) = match &e {
         WebhookError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
         WebhookError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),

@@ -23,12 +23,13 @@ pub const WECHAT_APP_SECRET_VALUE: &str = "dev-wechat-app-secret";
 pub const TWILIO_AUTH_TOKEN_VALUE: &str = "dev-twilio-auth-token";
 pub const VIBER_AUTH_TOKEN_VALUE: &str = "dev0viber0auth00-0token0000000000-00000000000000dev";
 pub const KAKAO_SKILL_SECRET_VALUE: &str = "dev-kakao-skill-secret";
+pub const KAKAO_ADMIN_KEY_VALUE: &str = "dev-kakao-admin-key";
 pub const STRIPE_SECRET_KEY_VALUE: &str = "sk_test_chatdrop_dev";
 pub const STRIPE_WEBHOOK_SECRET_VALUE: &str = "whsec_chatdrop_dev";
 pub const ID_KEY_VALUE: &str = "dev-chatdrop-id-key-public-never-deploy-0123456789";
 
 /// Every secret with its development value.
-pub const SECRETS: [(&str, &str); 18] = [
+pub const SECRETS: [(&str, &str); 19] = [
     (WHATSAPP_APP_SECRET, WHATSAPP_APP_SECRET_VALUE),
     (WHATSAPP_VERIFY_TOKEN, WHATSAPP_VERIFY_TOKEN_VALUE),
     (WHATSAPP_ACCESS_TOKEN, WHATSAPP_ACCESS_TOKEN_VALUE),
@@ -44,6 +45,7 @@ pub const SECRETS: [(&str, &str); 18] = [
     (TWILIO_AUTH_TOKEN, TWILIO_AUTH_TOKEN_VALUE),
     (VIBER_AUTH_TOKEN, VIBER_AUTH_TOKEN_VALUE),
     (KAKAO_SKILL_SECRET, KAKAO_SKILL_SECRET_VALUE),
+    (KAKAO_ADMIN_KEY, KAKAO_ADMIN_KEY_VALUE),
     (STRIPE_SECRET_KEY, STRIPE_SECRET_KEY_VALUE),
     (STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET_VALUE),
     (ID_KEY, ID_KEY_VALUE),

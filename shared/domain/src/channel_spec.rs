@@ -126,6 +126,7 @@ pub mod vars {
     pub const VIBER_SENDER_NAME: &str = "CHATDROP_VIBER_SENDER_NAME";
     pub const KAKAO_SKILL_SECRET: &str = "CHATDROP_KAKAO_SKILL_SECRET";
     pub const KAKAO_BOT_ID: &str = "CHATDROP_KAKAO_BOT_ID";
+    pub const KAKAO_ADMIN_KEY: &str = "CHATDROP_KAKAO_ADMIN_KEY";
 }
 
 const fn rate(per_second: u32, per_chat_per_second: Option<u32>) -> SendRate {
@@ -338,7 +339,12 @@ pub const VIBER: ChannelSpec = ChannelSpec {
 pub const KAKAO: ChannelSpec = ChannelSpec {
     channel: Channel::Kakao,
     display_name: "KakaoTalk",
-    secrets: &[secret(vars::KAKAO_SKILL_SECRET, Side::Both)],
+    // The admin key of the Kakao Developers app linked to the channel authenticates its
+    // add/block callback, the customer's consent signal on KakaoTalk.
+    secrets: &[
+        secret(vars::KAKAO_SKILL_SECRET, Side::Both),
+        secret(vars::KAKAO_ADMIN_KEY, Side::Inbound),
+    ],
     // The Open Builder bot's id (public: every skill request carries it in `bot.id`).
     settings: &[required(vars::KAKAO_BOT_ID)],
     // No pushed messages: the pace only bounds notify's (held) attempts.

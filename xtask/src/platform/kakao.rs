@@ -30,6 +30,9 @@ pub struct KakaoUser {
     pub id: String,
     /// `userRequest.lang`.
     pub lang: String,
+    /// The Kakao Login app user id the skill request carries when the bot is linked to the
+    /// retailer's Kakao Developers app (`userRequest.user.properties.appUserId`).
+    pub app_user_id: Option<String>,
 }
 
 impl KakaoUser {
@@ -37,7 +40,14 @@ impl KakaoUser {
         KakaoUser {
             id: id.into(),
             lang: "ko".into(),
+            app_user_id: None,
         }
+    }
+
+    /// The same customer, signed in to the retailer's app with Kakao Login.
+    pub fn with_app_user_id(mut self, app_user_id: &str) -> Self {
+        self.app_user_id = Some(app_user_id.into());
+        self
     }
 }
 
@@ -108,6 +118,11 @@ impl OpenBuilder {
         block_id: &str,
         extra: Value,
     ) -> Vec<u8> {
+        let mut properties =
+            json!({"plusfriendUserKey": format!("pf-{}", user.id), "isFriend": true});
+        if let Some(app_user_id) = &user.app_user_id {
+            properties["appUserId"] = json!(app_user_id);
+        }
         json!({
             "intent": {"id": block_id, "name": "폴백 블록"},
             "userRequest": {
@@ -116,8 +131,7 @@ impl OpenBuilder {
                 "utterance": utterance,
                 "block": {"id": block_id, "name": "폴백 블록"},
                 "params": {"surface": "Kakaotalk.plusfriend"},
-                "user": {"id": user.id, "type": "botUserKey",
-                         "properties": {"plusfriendUserKey": format!("pf-{}", user.id), "isFriend": true}}
+                "user": {"id": user.id, "type": "botUserKey", "properties": properties}
             },
             "bot": {"id": self.bot_id, "name": "chatdrop local"},
             "action": {"id": "skill-chatdrop", "name": "chatdrop", "params": {},

@@ -21,6 +21,7 @@
 //! fake that drifts from the platform, or an adapter that drifts from the fake, shows up here.
 
 pub mod kakao;
+pub mod kakao_channel;
 pub mod line;
 pub mod messenger;
 pub mod sms;

@@ -47,6 +47,10 @@ pub struct SkillCall {
     /// The block that called the skill: quick replies go back to it (`action: "block"`), so a
     /// tap reaches this skill again with its payload.
     pub block_id: Option<String>,
+    /// The customer's Kakao Login app user id (`userRequest.user.properties.appUserId`), present
+    /// only when the bot is linked to a Kakao Developers app: what the channel add/block
+    /// callback names the customer by ([`super::parse_channel_callback`]).
+    pub app_user_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +78,14 @@ struct UserRequest {
 #[derive(Deserialize)]
 struct User {
     id: String,
+    #[serde(default)]
+    properties: Option<UserProperties>,
+}
+
+#[derive(Deserialize)]
+struct UserProperties {
+    #[serde(default, rename = "appUserId")]
+    app_user_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -159,6 +171,13 @@ pub fn parse(
         return Err(WebhookError::BadRequest("no user id".into()));
     }
     let event_id = event_id(request, now);
+    let app_user_id = skill
+        .user_request
+        .user
+        .properties
+        .and_then(|p| p.app_user_id)
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty() && id.len() <= 64);
     let utterance = skill.user_request.utterance.trim().to_string();
     let payload = skill
         .action
@@ -190,6 +209,7 @@ pub fn parse(
             content,
         },
         block_id,
+        app_user_id,
     })
 }
 

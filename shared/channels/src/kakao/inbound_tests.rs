@@ -15,6 +15,7 @@ fn webhook() -> KakaoWebhook {
     KakaoWebhook::new(KakaoConfig {
         skill_secret: SECRET.into(),
         bot_id: BOT.into(),
+        admin_key: String::new(),
     })
 }
 
@@ -114,6 +115,7 @@ fn missing_or_wrong_secret_is_unauthorized_and_read_no_further() {
     let open = KakaoWebhook::new(KakaoConfig {
         skill_secret: String::new(),
         bot_id: BOT.into(),
+        admin_key: String::new(),
     });
     let h = headers(Some(""));
     assert!(matches!(
@@ -193,4 +195,23 @@ fn the_event_id_is_kakaos_request_id_else_the_body_and_its_minute() {
 fn the_webhook_trait_says_kakao_is_answered_in_the_response() {
     assert!(webhook().answers_in_response());
     assert_eq!(webhook().channel(), Channel::Kakao);
+}
+
+/// A bot linked to a Kakao Developers app sends the customer's app user id; without the link
+/// there is none, and neither case changes who the conversation is with.
+#[test]
+fn the_app_user_id_is_read_when_the_bot_is_linked() {
+    let plain = call(
+        &headers(Some(SECRET)),
+        &skill_request("메뉴", json!(null), BOT),
+    )
+    .unwrap();
+    assert_eq!(plain.app_user_id, None);
+
+    let mut linked: serde_json::Value =
+        serde_json::from_slice(&skill_request("메뉴", json!(null), BOT)).unwrap();
+    linked["userRequest"]["user"]["properties"]["appUserId"] = json!("1234567890");
+    let linked = call(&headers(Some(SECRET)), linked.to_string().as_bytes()).unwrap();
+    assert_eq!(linked.app_user_id.as_deref(), Some("1234567890"));
+    assert_eq!(linked.message.conversation, plain.message.conversation);
 }

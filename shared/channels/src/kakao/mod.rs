@@ -21,6 +21,11 @@
 //! **Identity.** The customer is `userRequest.user.id`, the `botUserKey` (scoped to the bot).
 //! A request has no message id, so the event id is derived (see [`inbound`]'s docs).
 //!
+//! **Consent.** Adding or blocking the retailer's Kakao Talk Channel reaches a second endpoint,
+//! the channel callback ([`parse_channel_callback`]), which names the customer by their Kakao
+//! Login app user id; skill requests carry that id too when the bot is linked to the app, which
+//! is how the callback finds the chat.
+//!
 //! **Taps.** Quick replies and list items are `block` actions back to the block that called
 //! the skill, carrying the choice's payload in `extra`; Kakao returns it as
 //! `action.clientExtra`, and the button's label as the utterance, so a tap comes back as exactly
@@ -31,9 +36,14 @@
 //! the registry's zero-length window holds such bundles for ops, and [`KakaoSender`] refuses
 //! anything that still reaches it as permanent, never sending free text.
 
+mod channel_callback;
 mod inbound;
 mod render;
 
+pub use channel_callback::{
+    ChannelCallback, ChannelRelation, MAX_CALLBACK_BYTES, RESOURCE_ID_HEADER,
+    parse_channel_callback,
+};
 pub use inbound::{MAX_BODY_BYTES, REQUEST_ID_HEADER, SECRET_HEADER, SkillCall, parse};
 pub use render::{LIMITS, Limits, render_response};
 
@@ -50,6 +60,9 @@ pub struct KakaoConfig {
     pub skill_secret: String,
     /// The Open Builder bot allowed to call (`bot.id`).
     pub bot_id: String,
+    /// The Kakao Developers app's admin key, which the channel add/block callback presents
+    /// ([`parse_channel_callback`]).
+    pub admin_key: String,
 }
 
 /// Kakao's skill endpoint: the secret header, the bot id, then the skill request.
@@ -62,6 +75,7 @@ pub fn webhook(values: &Values) -> KakaoWebhook {
     KakaoWebhook::new(KakaoConfig {
         skill_secret: values.get(vars::KAKAO_SKILL_SECRET),
         bot_id: values.get(vars::KAKAO_BOT_ID),
+        admin_key: values.get(vars::KAKAO_ADMIN_KEY),
     })
 }
 
