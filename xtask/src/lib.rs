@@ -31,6 +31,7 @@ pub mod provision;
 pub mod runtime_api;
 pub mod stack;
 pub mod storm;
+pub mod test_runner;
 pub mod transcript;
 
 /// Errors of the developer tooling: plain messages, printed and exited on.

@@ -167,18 +167,29 @@ fn test(args: Vec<String>) -> Result<ExitCode, Error> {
             return Ok(ExitCode::FAILURE);
         }
     }
-    let moto = Moto::start()?;
-    eprintln!("xtask: moto on {}", moto.endpoint);
-    let scope: &[&str] = if narrowed { &[] } else { &["--workspace"] };
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .arg("test")
-        .args(scope)
-        .args(args)
-        .envs(moto.sdk_env())
-        .status()?;
-    drop(moto);
-    if !status.success() {
+    // Test binaries side by side, each worker with its own moto (xtask/src/test_runner.rs).
+    let (mut cargo_args, binary_args) = match args.iter().position(|a| a == "--") {
+        Some(at) => (args[..at].to_vec(), args[at + 1..].to_vec()),
+        None => (args.clone(), Vec::new()),
+    };
+    if !narrowed {
+        cargo_args.insert(0, "--workspace".into());
+    }
+    // Doc tests run where `cargo test` would run them: not when one target was picked.
+    let one_target = cargo_args.iter().any(|a| {
+        [
+            "--test",
+            "--lib",
+            "--bin",
+            "--bench",
+            "--tests",
+            "--bins",
+            "--example",
+        ]
+        .iter()
+        .any(|t| a == t || a.starts_with(&format!("{t}=")))
+    });
+    if !xtask::test_runner::run(&cargo, root, &cargo_args, &binary_args, !one_target)? {
         return Ok(ExitCode::FAILURE);
     }
     // The CDK app, offline: Lambda builds of every function, stack tests, synth with cdk-nag,
