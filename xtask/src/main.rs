@@ -104,8 +104,9 @@ fn channels(write: bool) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The whole check: formatting, lints and `cargo deny` (unless narrowed to a package), every
-/// test against a fresh local moto (stopped afterwards), then the CDK app's offline checks.
+/// The whole check: formatting, lints and `cargo deny` (unless narrowed to a package), then
+/// every test binary on parallel workers, each with its own local moto (stopped afterwards;
+/// `xtask/src/test_runner.rs`), with the CDK app's offline checks running beside them.
 fn test(args: Vec<String>) -> Result<ExitCode, Error> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = moto::repo_root();
@@ -189,12 +190,14 @@ fn test(args: Vec<String>) -> Result<ExitCode, Error> {
         .iter()
         .any(|t| a == t || a.starts_with(&format!("{t}=")))
     });
-    if !xtask::test_runner::run(&cargo, root, &cargo_args, &binary_args, !one_target)? {
-        return Ok(ExitCode::FAILURE);
-    }
-    // The CDK app, offline: Lambda builds of every function, stack tests, synth with cdk-nag,
-    // cfn-lint (xtask/src/infra.rs).
-    if !narrowed && !xtask::infra::check(&cargo, root)? {
+    // The CDK app, offline, beside the test jobs: Lambda builds of every function, stack tests,
+    // synth with cdk-nag, cfn-lint (xtask/src/infra.rs).
+    let infra: Option<xtask::test_runner::Alongside<'_>> = (!narrowed).then(|| {
+        Box::new(|| xtask::infra::check(&cargo, root)) as xtask::test_runner::Alongside<'_>
+    });
+    let (tests_ok, infra_ok) =
+        xtask::test_runner::run(&cargo, root, &cargo_args, &binary_args, !one_target, infra)?;
+    if !tests_ok || !infra_ok {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

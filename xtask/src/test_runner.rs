@@ -60,16 +60,21 @@ pub fn jobs() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) + 1)
 }
 
+/// A check that runs on its own thread beside the test jobs once the test binaries are built
+/// (the CDK app's: mostly Node and Python, while the jobs mostly wait).
+pub type Alongside<'a> = Box<dyn FnOnce() -> Result<bool, Error> + Send + 'a>;
+
 /// Builds the test binaries `cargo_args` select (as `cargo test` would take them) and runs
-/// them on [`jobs`] workers; `binary_args` (what followed `--`) go to every binary. Returns
-/// whether every job passed.
+/// them on [`jobs`] workers, with `alongside` beside them; `binary_args` (what followed `--`)
+/// go to every binary. Returns whether every job passed, and whether `alongside` did.
 pub fn run(
     cargo: &str,
     root: &Path,
     cargo_args: &[String],
     binary_args: &[String],
     doc_tests: bool,
-) -> Result<bool, Error> {
+    alongside: Option<Alongside<'_>>,
+) -> Result<(bool, bool), Error> {
     let mut jobs_to_run = build(cargo, root, cargo_args)?;
     if doc_tests {
         jobs_to_run.push(Job::DocTests(cargo_args.to_vec()));
@@ -92,7 +97,8 @@ pub fn run(
     let queue = Arc::new(Mutex::new(VecDeque::from(jobs_to_run)));
     let results = Arc::new(Mutex::new(Vec::new()));
     let started = Instant::now();
-    std::thread::scope(|scope| -> Result<(), Error> {
+    let alongside_ok = std::thread::scope(|scope| -> Result<bool, Error> {
+        let beside = alongside.map(|check| scope.spawn(check));
         let mut handles = Vec::new();
         for _ in 0..workers {
             let queue = queue.clone();
@@ -111,7 +117,12 @@ pub fn run(
         for handle in handles {
             handle.join().map_err(|_| "a test worker panicked")??;
         }
-        Ok(())
+        match beside {
+            Some(handle) => handle
+                .join()
+                .map_err(|_| "the check beside the tests panicked")?,
+            None => Ok(true),
+        }
     })?;
     let mut results = std::mem::take(&mut *results.lock().expect("results lock"));
     results.sort_by_key(|r| std::cmp::Reverse(r.took));
@@ -138,7 +149,7 @@ pub fn run(
     if !failed.is_empty() {
         eprintln!("xtask: failed: {}", failed.join(", "));
     }
-    Ok(failed.is_empty())
+    Ok((failed.is_empty(), alongside_ok))
 }
 
 /// `cargo test --no-run`, reading the built test executables from cargo's JSON messages.
