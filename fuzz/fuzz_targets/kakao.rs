@@ -47,6 +47,7 @@ fuzz_target!(|data: &[u8]| {
     let webhook = KakaoWebhook::new(KakaoConfig {
         skill_secret: KAKAO_SECRET.into(),
         bot_id: KAKAO_BOT.into(),
+        admin_key: String::new(),
     });
     let content_type = content_type(flags, "application/json");
 

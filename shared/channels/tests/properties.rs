@@ -1021,7 +1021,32 @@ fn kakao() -> chatdrop_channels::kakao::KakaoWebhook {
     chatdrop_channels::kakao::KakaoWebhook::new(chatdrop_channels::kakao::KakaoConfig {
         skill_secret: KAKAO_SECRET.into(),
         bot_id: KAKAO_BOT.into(),
+        admin_key: KAKAO_ADMIN_KEY.into(),
     })
+}
+
+const KAKAO_ADMIN_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/// The channel add/block callback with `authorization` (any bytes) and `body`.
+fn kakao_channel(
+    authorization: &[u8],
+    body: &[u8],
+) -> Result<chatdrop_channels::kakao::ChannelCallback, WebhookError> {
+    let mut headers = http::HeaderMap::new();
+    if let Ok(value) = http::HeaderValue::from_bytes(authorization) {
+        headers.insert(http::header::AUTHORIZATION, value);
+    }
+    chatdrop_channels::kakao::parse_channel_callback(
+        &kakao().config,
+        &WebhookRequest {
+            method: &http::Method::POST,
+            headers: &headers,
+            query: None,
+            url: URL,
+            body,
+        },
+        1_790_000_000,
+    )
 }
 
 fn kakao_request(user: &str, utterance: &str, bot: &str) -> Vec<u8> {
@@ -1044,6 +1069,26 @@ proptest! {
     #[test]
     fn kakao_refuses_garbage(g in garbage()) {
         garbage_is_refused(&kakao(), &g)?;
+    }
+
+    /// Only `KakaoAK <admin key>` opens the channel callback, whatever the body.
+    #[test]
+    fn kakao_channel_callback_wants_the_admin_key(
+        presented in prop::collection::vec(any::<u8>(), 0..80),
+        body in body(),
+    ) {
+        let right = format!("KakaoAK {KAKAO_ADMIN_KEY}");
+        let key = KAKAO_ADMIN_KEY.as_bytes();
+        if !presented.windows(key.len()).any(|w| w == key) {
+            let result = kakao_channel(&presented, &body);
+            prop_assert!(matches!(result, Err(WebhookError::Unauthorized(_))), "{result:?}");
+        }
+        // With the key, any body is a callback or a bad request: never a panic, never a 401.
+        let result = kakao_channel(right.as_bytes(), &body);
+        prop_assert!(
+            matches!(result, Ok(_) | Err(WebhookError::BadRequest(_))),
+            "{result:?}"
+        );
     }
 
     #[test]
