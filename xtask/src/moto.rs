@@ -70,7 +70,13 @@ impl Moto {
     pub fn start() -> Result<Moto, Error> {
         let python = ensure_venv()?;
         let script = cache_dir().join("serve_moto.py");
-        std::fs::write(&script, SERVER)?;
+        // Several motos may start at once (the test workers): a running start must never read
+        // a half-written script, so it is replaced whole, and only when it changed.
+        if std::fs::read_to_string(&script).ok().as_deref() != Some(SERVER) {
+            let partial = script.with_extension(format!("py.{}", std::process::id()));
+            std::fs::write(&partial, SERVER)?;
+            std::fs::rename(&partial, &script)?;
+        }
         let port = free_port()?;
         let mut child = Command::new(python)
             .arg(&script)
