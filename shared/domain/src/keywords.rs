@@ -53,6 +53,16 @@ pub enum Meaning {
     WhatWeHold,
     /// Erase what chatdrop holds about the customer.
     ForgetMe,
+    /// Check out the cart, as its button does (sentences: [`crate::intent`]).
+    Checkout,
+    /// Cancel what the current step offers to cancel.
+    Cancel,
+    /// A person, not the bot ([`crate::person_request`]).
+    Human,
+    /// Something went wrong and the customer says so ([`crate::person_request`]).
+    Complaint,
+    /// Thanks: a short "you're welcome" and the menu.
+    Thanks,
 }
 
 /// A message that is one of the keywords.
