@@ -179,22 +179,12 @@ fn what_we_hold(
 /// asked for free text (an engraving), only a message that is wholly "cancel" or a request for
 /// a person counts: anything else is the engraving.
 fn sentence(catalog: &Catalog, text: &str, asked_text: bool) -> Option<Meaning> {
-    let understood = intent::classify(text)?;
-    let meaning = understood.meaning;
     if asked_text {
-        let leads_out = matches!(meaning, Meaning::Cancel | Meaning::Human);
-        return (leads_out && understood.coverage >= 1.0).then_some(meaning);
+        let understood = intent::classify(text)?;
+        let leads_out = matches!(understood.meaning, Meaning::Cancel | Meaning::Human);
+        return (leads_out && understood.coverage >= 1.0).then_some(understood.meaning);
     }
-    // The ledger records stop and start from the same words (`consent::signal`): never
-    // answered as a search while recorded as a wish.
-    let consent = matches!(
-        meaning,
-        Meaning::StopAnnouncements | Meaning::StartAnnouncements
-    );
-    if !consent && search::names_a_product(catalog, &understood.said) {
-        return None;
-    }
-    Some(meaning)
+    intent::classify_for(catalog, text).map(|understood| understood.meaning)
 }
 
 /// "Cancel" typed means what the Cancel button of this step means: the customization under

@@ -28,9 +28,11 @@
 //! reviewable by a native speaker, and fixed by adding a line; the labelled set in
 //! `tests/utterances.tsv` measures them.
 
+use crate::catalog::Catalog;
 use crate::intent_phrases::PHRASES;
 use crate::keywords::{self, Heard, Meaning};
 use crate::lang::Lang;
+use crate::search;
 use std::sync::LazyLock;
 
 /// The share of the message's content (fillers aside) a non-decisive meaning must explain.
@@ -162,13 +164,22 @@ pub fn classify(text: &str) -> Option<Understood> {
         }
         let mut start = 0;
         while start + n <= chars.len() {
+            // Free characters, or (for a phrase) ones a phrase of the same meaning holds:
+            // "메시지 그만" and "그만 보내" together explain "메시지 그만 보내".
+            let free = |o: &Option<Option<usize>>| match o {
+                None => true,
+                Some(Some(j)) => entry.meaning.is_some() && ENTRIES[*j].meaning == entry.meaning,
+                Some(None) => false,
+            };
             if chars[start..start + n] == entry.chars[..]
-                && owner[start..start + n].iter().all(Option::is_none)
+                && owner[start..start + n].iter().all(free)
+                && owner[start..start + n].iter().any(Option::is_none)
                 && fits(&chars, start, n, entry)
             {
                 let claim = entry.meaning.map(|_| i);
                 owner[start..start + n]
                     .iter_mut()
+                    .filter(|o| o.is_none())
                     .for_each(|o| *o = Some(claim));
                 start += n;
             } else {
@@ -222,6 +233,21 @@ pub fn classify(text: &str) -> Option<Understood> {
         said,
         coverage,
     })
+}
+
+/// [`classify`] for a catalog: a sentence whose intent words name one of its products is a
+/// search ("secret agent tee" when a product is called that), except stop and start, which the
+/// consent ledger records from the words alone ([`crate::consent::signal`]).
+pub fn classify_for(catalog: &Catalog, text: &str) -> Option<Understood> {
+    let understood = classify(text)?;
+    let consent = matches!(
+        understood.meaning,
+        Meaning::StopAnnouncements | Meaning::StartAnnouncements
+    );
+    if !consent && search::names_a_product(catalog, &understood.said) {
+        return None;
+    }
+    Some(understood)
 }
 
 /// Whether an occurrence at `start` respects word boundaries for its script (step 2).
