@@ -49,6 +49,8 @@ pub struct Understood {
     pub said: Vec<String>,
     /// How much of the content the meaning explains, 0 to 1.
     pub coverage: f32,
+    /// What neither phrases nor fillers explained, as folded ("awesome" in "awesome thanks").
+    pub residue: String,
 }
 
 /// A meaning customers state inside sentences about something else ("my bag arrived broken",
@@ -143,13 +145,20 @@ pub fn understand(text: &str) -> Option<Understood> {
             langs,
             said: clean(text).split(' ').map(str::to_string).collect(),
             coverage: 1.0,
+            residue: String::new(),
         });
     }
     classify(text)
 }
 
-/// The phrases of a sentence only (steps 1 to 4 above).
+/// The phrases of a sentence only (steps 1 to 4 above), without a catalog: a non-decisive
+/// meaning must explain [`MIN_COVERAGE`] of the message.
 pub fn classify(text: &str) -> Option<Understood> {
+    analyse(text).filter(|u| decisive(u.meaning) || u.coverage >= MIN_COVERAGE)
+}
+
+/// The best meaning of a sentence and how much of it that explains, however little.
+fn analyse(text: &str) -> Option<Understood> {
     let cleaned = clean(text);
     let chars: Vec<char> = cleaned.chars().collect();
     if chars.is_empty() {
@@ -207,12 +216,28 @@ pub fn classify(text: &str) -> Option<Understood> {
     if count == 0 {
         return None;
     }
+    // What is done to an order beats the order it is done to: "cancel my order", "pay my
+    // order" (the order's words are often longer than the verb's).
+    let best = if MEANINGS[best] == Meaning::Orders {
+        [Meaning::Cancel, Meaning::Checkout]
+            .into_iter()
+            .map(slot)
+            .find(|s| covered[*s] > 0)
+            .unwrap_or(best)
+    } else {
+        best
+    };
     let meaning = MEANINGS[best];
     let explained: usize = covered.iter().sum::<usize>() + unexplained;
-    let coverage = count as f32 / explained as f32;
-    if !decisive(meaning) && coverage < MIN_COVERAGE {
-        return None;
-    }
+    let coverage = covered[best] as f32 / explained as f32;
+    let residue = chars
+        .iter()
+        .zip(&owner)
+        .map(|(c, o)| if o.is_none() { *c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut langs = Vec::new();
     let mut said = Vec::new();
     let mut last = None;
@@ -232,23 +257,41 @@ pub fn classify(text: &str) -> Option<Understood> {
         langs,
         said,
         coverage,
+        residue,
     })
 }
 
 /// [`classify`] for a catalog: a sentence whose intent words name one of its products is a
 /// search ("secret agent tee" when a product is called that), except stop and start, which the
 /// consent ledger records from the words alone ([`crate::consent::signal`]).
+///
+/// With the catalog at hand a non-decisive meaning needs less of the message: from
+/// [`MIN_COVERAGE_NO_PRODUCT`], if what it leaves unexplained is short and finds no product
+/// ("awesome thanks", "장바구니 열어주세요"). "hi, do you have the bag in red?" stays a search.
 pub fn classify_for(catalog: &Catalog, text: &str) -> Option<Understood> {
-    let understood = classify(text)?;
+    let understood = analyse(text)?;
     let consent = matches!(
         understood.meaning,
         Meaning::StopAnnouncements | Meaning::StartAnnouncements
     );
-    if !consent && search::names_a_product(catalog, &understood.said) {
+    if consent {
+        return (understood.coverage >= MIN_COVERAGE).then_some(understood);
+    }
+    if search::names_a_product(catalog, &understood.said) {
         return None;
     }
-    Some(understood)
+    let enough = decisive(understood.meaning)
+        || understood.coverage >= MIN_COVERAGE
+        || (understood.coverage >= MIN_COVERAGE_NO_PRODUCT
+            && understood.residue.split(' ').count() <= MAX_RESIDUE_WORDS
+            && search::find(catalog, &understood.residue).is_empty());
+    enough.then_some(understood)
 }
+
+/// The least a non-decisive meaning explains when the rest names no product.
+pub const MIN_COVERAGE_NO_PRODUCT: f32 = 0.3;
+/// The most words left unexplained for [`MIN_COVERAGE_NO_PRODUCT`] ("awesome", "열어주세요").
+const MAX_RESIDUE_WORDS: usize = 2;
 
 /// Whether an occurrence at `start` respects word boundaries for its script (step 2).
 fn fits(chars: &[char], start: usize, n: usize, entry: &Entry) -> bool {

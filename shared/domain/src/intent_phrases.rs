@@ -27,10 +27,12 @@ pub(crate) const PHRASES: &[Phrases] = &[
         lang: Lang::EN,
         by_meaning: &[
             (Greeting, &[
+                "anyone there", "anybody there", "is anyone there", "hello hello",
                 "hi", "hello", "hey", "heyy", "hiya", "yo", "good morning", "good afternoon",
                 "good evening", "howdy",
             ]),
             (Menu, &[
+                "what u sell", "what products", "products do you have", "what can i buy", "show me products", "anything new", "what is for sale",
                 "menu", "catalog", "catalogue", "what do you sell", "what do you have",
                 "what do u have", "what do u sell", "what have you got", "your products",
                 "products", "browse",
@@ -39,11 +41,13 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "cart", "basket", "my cart", "shopping cart", "shopping bag",
             ]),
             (Checkout, &[
+                "let me pay", "ill pay", "can i pay", "want to pay", "proceed to checkout", "buy now", "payment",
                 "checkout", "check out", "i want to pay", "ready to pay", "pay now",
                 "how do i pay", "how can i pay", "proceed to payment", "place my order",
                 "place order", "complete my order", "pay for my cart",
             ]),
             (Orders, &[
+                "where is my stuff", "my stuff", "update on my order", "my delivery", "did my order ship", "when does it arrive", "order update",
                 "where is my order", "wheres my order", "my order", "my orders", "order status",
                 "status of my order", "track my order", "track my package", "track", "tracking",
                 "my package", "my parcel", "shipped", "delivery status", "when will my order",
@@ -61,11 +65,13 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "staff",
             ]),
             (Complaint, &[
+                "rip off", "ripoff", "charged twice", "charged me twice", "double charged", "overcharged", "not working", "doesnt work", "poor quality", "bad quality", "snapped", "torn", "not happy", "unhappy",
                 "complaint", "complain", "terrible", "awful", "worst", "horrible", "unacceptable",
                 "damaged", "broken", "defective", "refund", "money back", "scam", "never received",
                 "never arrived", "wrong item", "disappointed", "not happy", "angry", "ripped off",
             ]),
             (StopAnnouncements, &[
+                "stop texting", "stop texting me", "stop messages", "leave me alone", "remove me", "no more texts",
                 "stop", "unsubscribe", "stop sending", "stop messaging", "no more messages",
                 "stop sending me messages", "dont message me", "opt out", "cancel subscription",
             ]),
@@ -73,17 +79,20 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "start", "subscribe", "subscribe me", "opt in", "start announcements", "resume",
             ]),
             (Language, &[
+                "english", "spanish", "portuguese", "chinese", "japanese", "korean", "thai", "indonesian",
                 "language", "change language", "switch language", "another language",
                 "speak spanish", "speak english", "speak portuguese", "speak chinese",
                 "speak japanese", "speak korean", "speak thai", "speak indonesian", "in english",
                 "in spanish",
             ]),
             (Thanks, &[
+                "thanks a lot", "many thanks", "thank you very much",
                 "thanks", "thank you", "thank u", "thx", "thanx", "ty", "tysm", "cheers",
                 "much appreciated", "appreciate it",
             ]),
         ],
         fillers: &[
+            "awesome", "perfect", "cool", "nice", "alright", "lot", "really", "man", "dude", "bro", "buddy", "yesterday", "today", "paid",
             "please", "pls", "plz", "i", "im", "id", "ill", "want", "wanna", "would", "like", "to",
             "can", "could", "you", "u", "do", "does", "is", "are", "was", "the", "a", "an", "my",
             "me", "of", "for", "in", "on", "it", "this", "that", "now", "yet", "still", "so",
@@ -96,10 +105,12 @@ pub(crate) const PHRASES: &[Phrases] = &[
         lang: Lang::ES,
         by_meaning: &[
             (Greeting, &[
+                "que onda", "hola buenas",
                 "hola", "holaa", "holi", "buenas", "buen dia", "buenos dias", "buenas tardes",
                 "buenas noches", "que tal",
             ]),
             (Menu, &[
+                "que venden", "a la venta", "que hay de nuevo",
                 "menu", "carta", "catalogo", "que venden", "que tienen", "que productos tienen",
                 "productos", "que hay",
             ]),
@@ -107,6 +118,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "carrito", "mi carrito", "cesta", "carro",
             ]),
             (Checkout, &[
+                "finalizar", "finalizar mi compra", "comprar ya", "proceder al pago", "pago",
                 "pagar", "quiero pagar", "finalizar compra", "finalizar pedido", "como pago",
                 "como puedo pagar", "ir a pagar", "hacer el pedido", "confirmar compra",
             ]),
@@ -120,16 +132,19 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "olvidalo", "ya no quiero",
             ]),
             (Human, &[
+                "hablar con alguien", "alguien", "con un humano", "un humano",
                 "hablar con una persona", "una persona", "persona", "asesor", "un asesor",
                 "agente", "un agente", "humano", "alguien real", "atencion al cliente",
                 "servicio al cliente", "operador", "encargado",
             ]),
             (Complaint, &[
+                "insatisfecho", "insatisfecha", "mala calidad", "cobraron dos veces", "no funciona",
                 "queja", "reclamo", "reclamacion", "roto", "rota", "danado", "defectuoso",
                 "reembolso", "devolucion", "pesimo", "horrible", "terrible", "estafa",
                 "nunca llego", "no me llego", "molesto", "decepcionado",
             ]),
             (StopAnnouncements, &[
+                "no me manden", "no me envien", "dejen de mandar", "ya no me manden", "dejen de enviar",
                 "no quiero mas mensajes", "no me manden mas", "dejen de escribirme",
                 "no mas mensajes", "darme de baja",
             ]),
@@ -141,10 +156,12 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "en espanol", "lengua",
             ]),
             (Thanks, &[
+                "muchisimas gracias", "gracias totales",
                 "gracias", "muchas gracias", "mil gracias", "grax", "grasias", "te agradezco",
             ]),
         ],
         fillers: &[
+            "muchisimas", "mensajes", "mandar", "comunican", "comunicas", "pueden", "decir", "mis",
             "por", "favor", "porfa", "porfavor", "quiero", "quisiera", "necesito", "me", "mi",
             "el", "la", "los", "las", "un", "una", "de", "del", "que", "en", "ver", "muestrame",
             "mostrar", "con", "y", "a", "es", "esta", "ya", "tengo", "hay", "puedo", "puedes",
@@ -155,6 +172,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
         lang: Lang::PT_BR,
         by_meaning: &[
             (Greeting, &[
+                "tudo bem", "td bem", "tudo bom",
                 "oi", "oii", "oiii", "oie", "ola", "bom dia", "bom diaa", "boa tarde", "boa noite",
                 "e ai", "eai",
             ]),
@@ -166,6 +184,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "carrinho", "meu carrinho", "sacola", "minha sacola",
             ]),
             (Checkout, &[
+                "finalizar", "finalizar a compra", "comprar agora", "pagamento",
                 "finalizar compra", "finalizar pedido", "fechar pedido", "fechar compra",
                 "quero pagar", "pagar", "como pago", "como faco pra pagar", "como faco para pagar",
                 "ir para pagamento",
@@ -180,16 +199,19 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "nao quero mais",
             ]),
             (Human, &[
+                "falar com alguem", "alguem", "atendente humano", "humano",
                 "atendente", "um atendente", "falar com uma pessoa", "uma pessoa", "pessoa",
                 "humano", "alguem pra me atender", "alguem para me atender", "me atender",
                 "atendimento humano", "suporte", "sac", "vendedor", "vendedora",
             ]),
             (Complaint, &[
+                "insatisfeito", "insatisfeita", "nao funciona", "cobrado duas vezes", "cobraram duas vezes",
                 "reclamacao", "reclamar", "defeito", "com defeito", "quebrado", "quebrada",
                 "estragado", "reembolso", "devolucao", "pessimo", "horrivel", "golpe",
                 "nunca chegou", "nao chegou", "decepcionado", "absurdo",
             ]),
             (StopAnnouncements, &[
+                "para de me mandar", "parem de mandar", "nao me mande", "mandar mensagem", "parar de mandar",
                 "nao quero mais receber mensagens", "nao quero mais receber", "parem de mandar",
                 "parar de receber", "sair da lista",
             ]),
@@ -201,11 +223,13 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "em portugues", "lingua",
             ]),
             (Thanks, &[
+                "valeu mesmo", "mto obrigado", "mto obrigada",
                 "obrigado", "obrigada", "muito obrigado", "muito obrigada", "valeu", "brigado",
                 "brigada", "brigadao", "obg", "vlw",
             ]),
         ],
         fillers: &[
+            "mesmo", "to", "ta", "qual", "quais", "passa", "mensagem", "mensagens", "ainda",
             "por", "favor", "pfv", "pf", "quero", "queria", "gostaria", "me", "meu", "minha", "o",
             "a", "os", "as", "um", "uma", "de", "do", "da", "que", "no", "na", "em", "ver",
             "mostra", "mostrar", "com", "e", "tem", "ai", "vcs", "voces", "voce", "vc", "esta",
@@ -219,6 +243,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "你好", "您好", "在吗", "在不在", "哈喽", "嗨", "早上好", "晚上好",
             ]),
             (Menu, &[
+                "有哪些", "哪些商品", "卖的",
                 "菜单", "目录", "有什么", "卖什么", "什么商品", "商品列表", "看看商品", "所有商品",
             ]),
             (Cart, &[
@@ -234,9 +259,11 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "取消", "取消订单", "不要了", "算了",
             ]),
             (Human, &[
+                "人工服务", "找人",
                 "人工", "人工客服", "转人工", "客服", "真人", "找人工", "联系客服",
             ]),
             (Complaint, &[
+                "坏的", "损坏", "退货", "有问题",
                 "投诉", "退款", "坏了", "破了", "质量太差", "太差了", "差评", "骗子", "没收到", "不满意", "生气",
             ]),
             (StopAnnouncements, &[
@@ -253,6 +280,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
             ]),
         ],
         fillers: &[
+            "收到", "帮我", "转", "下",
             "我", "我的", "的", "了", "吗", "呢", "啊", "呀", "吧", "请", "请问", "一下", "你们", "你", "想", "要",
             "看", "看看", "给", "是", "有", "再", "里", "没有", "帮我", "可以", "怎么",
         ],
@@ -264,6 +292,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "你好", "您好", "在嗎", "哈囉", "嗨", "早安", "晚安",
             ]),
             (Menu, &[
+                "有哪些", "哪些商品", "賣的",
                 "選單", "菜單", "目錄", "有什麼", "賣什麼", "什麼商品", "商品列表",
             ]),
             (Cart, &[
@@ -273,6 +302,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "結帳", "結算", "付款", "支付", "買單", "下單",
             ]),
             (Orders, &[
+                "包裹", "寄到",
                 "我的訂單", "訂單", "訂單狀態", "查詢訂單", "在哪裡", "在哪", "到哪了", "出貨", "物流", "寄出", "什麼時候到",
             ]),
             (Cancel, &[
@@ -282,6 +312,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "真人", "真人客服", "轉真人", "客服", "專人", "人工", "找客服",
             ]),
             (Complaint, &[
+                "壞的", "壞掉", "損壞", "瑕疵", "退貨", "有問題",
                 "客訴", "投訴", "退款", "壞了", "破了", "品質很差", "很差", "太差", "騙子", "沒收到", "不滿意",
             ]),
             (StopAnnouncements, &[
@@ -298,6 +329,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
             ]),
         ],
         fillers: &[
+            "收到", "幫我", "轉",
             "我", "我的", "的", "了", "嗎", "呢", "啊", "呀", "吧", "請", "請問", "一下", "你們", "你", "想", "要",
             "看", "給", "是", "有", "再", "可以", "怎麼", "東西",
         ],
@@ -309,6 +341,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "こんにちは", "こんばんは", "おはよう", "おはようございます", "どうも", "はじめまして", "やあ",
             ]),
             (Menu, &[
+                "どんな商品", "何がありますか", "何がある", "おすすめ",
                 "メニュー", "商品一覧", "一覧", "何が売って", "何がありますか", "何がある", "カタログ", "品揃え",
             ]),
             (Cart, &[
@@ -318,6 +351,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "会計", "お会計", "支払い", "支払いたい", "決済", "購入手続き", "レジ", "精算",
             ]),
             (Orders, &[
+                "届きますか", "いつ届く", "到着", "荷物",
                 "注文はどこ", "注文状況", "注文履歴", "配送状況", "いつ届", "届かない", "発送", "追跡", "注文した商品", "私の注文",
             ]),
             (Cancel, &[
@@ -330,6 +364,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "クレーム", "苦情", "壊れて", "破損", "不良", "返金", "返品", "最悪", "ひどい", "届いていない", "詐欺",
             ]),
             (StopAnnouncements, &[
+                "配信を停止", "停止して", "配信をやめて",
                 "配信停止", "送らないで", "メッセージ不要", "通知いらない",
             ]),
             (StartAnnouncements, &[
@@ -355,6 +390,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "안녕하세요", "안녕", "안뇽", "하이", "반가워요", "좋은 아침",
             ]),
             (Menu, &[
+                "어떤 상품", "상품 뭐", "뭐 있어요", "뭐가 있어요",
                 "메뉴", "상품 목록", "목록", "뭐 팔아요", "뭐 팔아", "뭐 있어요", "카탈로그", "상품 보기",
             ]),
             (Cart, &[
@@ -390,6 +426,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
             ]),
         ],
         fillers: &[
+            "열어주세요", "열어", "어떤", "진행해", "알려주세요", "바꿔주세요", "거",
             "주세요", "해주세요", "해 주세요", "좀", "제", "저", "내", "이", "가", "을", "를", "은", "는", "요", "싶어요",
             "하고", "있어요", "보기", "확인", "보여주세요", "연결", "연결해", "얘기하고", "대화하고", "너무", "할래요", "해요",
             "했어요", "됐어요", "메시지",
@@ -402,6 +439,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "สวัสดี", "สวัสดีค่า", "หวัดดี", "ดีครับ", "ดีค่ะ", "ดีจ้า",
             ]),
             (Menu, &[
+                "ขายบ้าง", "มีอะไรขาย",
                 "เมนู", "มีสินค้าอะไร", "สินค้าอะไรบ้าง", "ขายอะไร", "มีอะไรบ้าง", "แคตตาล็อก",
             ]),
             (Cart, &[
@@ -411,6 +449,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "ชำระเงิน", "จ่ายเงิน", "เช็คเอาท์", "เช็คเอ้าท์", "สั่งซื้อเลย", "โอนเงิน",
             ]),
             (Orders, &[
+                "มาถึง", "เมื่อไหร่", "ของจะมา", "ได้ของ",
                 "ออเดอร์ของฉัน", "ออเดอร์", "คำสั่งซื้อ", "สถานะ", "อยู่ไหน", "ส่งหรือยัง",
                 "ติดตามพัสดุ", "พัสดุ", "เลขพัสดุ", "ได้ของเมื่อไหร่",
             ]),
@@ -438,6 +477,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
             ]),
         ],
         fillers: &[
+            "จะ", "ให้", "หน่อย", "รับ",
             "ครับ", "ค่ะ", "คะ", "ค่า", "นะ", "จ้า", "ขอ", "ดู", "หน่อย", "ของ", "ฉัน", "ผม",
             "หนู", "ใน", "มี", "อะไร", "กับ", "ไหม", "มั้ย", "ได้", "ยังไง", "อย่างไร", "มาก",
             "มากๆ", "ๆ", "เช็ค", "ติดต่อ", "คุย", "บริการ", "พูด",
@@ -451,6 +491,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "selamat siang", "selamat sore", "selamat malam", "permisi",
             ]),
             (Menu, &[
+                "produknya", "produk", "apa aja",
                 "menu", "katalog", "jual apa", "produk apa", "ada produk apa", "daftar produk",
                 "lihat produk",
             ]),
@@ -466,6 +507,7 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "dikirim", "paket saya", "kapan sampai", "orderan",
             ]),
             (Cancel, &[
+                "batalin", "cancel",
                 "batal", "batalkan", "batalkan pesanan", "gak jadi", "nggak jadi", "ga jadi",
                 "tidak jadi",
             ]),
@@ -488,11 +530,13 @@ pub(crate) const PHRASES: &[Phrases] = &[
                 "bahasa", "ganti bahasa", "bahasa inggris", "bahasa indonesia",
             ]),
             (Thanks, &[
+                "makasih banyak", "terima kasih banyak",
                 "makasih", "terima kasih", "trima kasih", "makasi", "thanks", "tq", "thx",
                 "terimakasih",
             ]),
         ],
         fillers: &[
+            "banyak", "kok", "buka", "tolong", "terima",
             "kak", "min", "gan", "sis", "ya", "yah", "dong", "deh", "nih", "saya", "aku", "mau",
             "minta", "tolong", "lihat", "cek", "apa", "aja", "saja", "ada", "isi", "sekarang",
             "bisa", "gimana", "sama", "dengan", "yang", "sudah", "belum", "dimana", "di", "mana",

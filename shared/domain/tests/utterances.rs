@@ -1,7 +1,8 @@
 //! How well chatdrop understands what customers type: top-1 intent accuracy and top-3 product
-//! hit rate over the labelled set in `utterances.tsv`, against the demo catalogs
+//! hit rate over the labelled set in `utterances.tsv` and `utterances_round2.tsv`, against the demo catalogs
 //! (`cli/catalogs/sample.toml`, `maison.toml`). Prints both (with `--nocapture`) and every miss;
-//! fails below 95 % and 90 %.
+//! fails below 95 % and 90 %. `utterances_heldout.tsv`, never tuned on, is printed as the
+//! estimate on new messages.
 //!
 //! ```sh
 //! cargo test -p chatdrop-domain --test utterances -- --nocapture
@@ -155,10 +156,23 @@ fn intents_and_products_are_understood() {
         [("sample", catalog("sample")), ("maison", catalog("maison"))]
             .into_iter()
             .collect();
-    let tuned = evaluate("utterances.tsv", &catalogs);
-    // Printed, not held to the goal: its figure is the honest estimate (README, Performance).
-    let unseen = evaluate("utterances_unseen.tsv", &catalogs);
-    assert!(unseen.intents.total + unseen.top3.total >= 100);
+    let mut tuned = evaluate("utterances.tsv", &catalogs);
+    let round2 = evaluate("utterances_round2.tsv", &catalogs);
+    tuned.intents.right += round2.intents.right;
+    tuned.intents.total += round2.intents.total;
+    tuned.top3.right += round2.top3.right;
+    tuned.top3.total += round2.top3.total;
+    println!(
+        "labelled set (rounds 1 and 2): intent top-1 {:.1} % of {}, product top-3 {:.1} % of {}",
+        100.0 * tuned.intents.rate(),
+        tuned.intents.total,
+        100.0 * tuned.top3.rate(),
+        tuned.top3.total
+    );
+    // Printed, not held to the goal: never tuned on, its figure is the honest estimate
+    // (README, Performance).
+    let heldout = evaluate("utterances_heldout.tsv", &catalogs);
+    assert!(heldout.intents.total + heldout.top3.total >= 90);
     assert!(
         tuned.intents.total + tuned.top3.total >= 300,
         "at least 300 utterances"
