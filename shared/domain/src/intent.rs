@@ -345,3 +345,7 @@ fn slot(meaning: Meaning) -> usize {
 #[cfg(test)]
 #[path = "intent_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "intent_flow_tests.rs"]
+mod flow_tests;
