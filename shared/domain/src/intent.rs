@@ -33,6 +33,7 @@ use crate::intent_phrases::PHRASES;
 use crate::keywords::{self, Heard, Meaning};
 use crate::lang::Lang;
 use crate::search;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// The share of the message's content (fillers aside) a non-decisive meaning must explain.
@@ -99,6 +100,15 @@ static ENTRIES: LazyLock<Vec<Entry>> = LazyLock::new(|| {
     entries
 });
 
+/// The entries by their first character.
+static BY_FIRST: LazyLock<HashMap<char, Vec<usize>>> = LazyLock::new(|| {
+    let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+    for (i, entry) in ENTRIES.iter().enumerate() {
+        by_first.entry(entry.chars[0]).or_default().push(i);
+    }
+    by_first
+});
+
 /// Whether a character belongs to a script written with spaces between words.
 fn spaced_script(c: char) -> bool {
     !(is_han_kana(c) || is_thai(c))
@@ -119,7 +129,12 @@ fn is_hangul(c: char) -> bool {
 /// [`keywords::fold`], then everything that is not a letter, a digit or a Thai sign becomes a
 /// space (emoji, punctuation, the apostrophe in "where's"), spaces collapsed.
 pub fn clean(text: &str) -> String {
-    let folded = keywords::fold(text);
+    // ASCII needs no Unicode normalisation: the common case, and the index's, kept cheap.
+    let folded = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        keywords::fold(text)
+    };
     let spaced: String = folded
         .chars()
         .map(|c| {
@@ -166,34 +181,38 @@ fn analyse(text: &str) -> Option<Understood> {
     }
     // Who claimed each character: None yet, Some(None) a filler, Some(Some(i)) entry i.
     let mut owner: Vec<Option<Option<usize>>> = vec![None; chars.len()];
-    for (i, entry) in ENTRIES.iter().enumerate() {
-        let n = entry.chars.len();
-        if n > chars.len() {
-            continue;
-        }
-        let mut start = 0;
-        while start + n <= chars.len() {
-            // Free characters, or (for a phrase) ones a phrase of the same meaning holds:
-            // "메시지 그만" and "그만 보내" together explain "메시지 그만 보내".
-            let free = |o: &Option<Option<usize>>| match o {
-                None => true,
-                Some(Some(j)) => entry.meaning.is_some() && ENTRIES[*j].meaning == entry.meaning,
-                Some(None) => false,
-            };
-            if chars[start..start + n] == entry.chars[..]
-                && owner[start..start + n].iter().all(free)
-                && owner[start..start + n].iter().any(Option::is_none)
+    // Every occurrence of every entry, in claiming order: the entries' order (longest first),
+    // then left to right. Entries are looked up by their first character.
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for (start, c) in chars.iter().enumerate() {
+        for &i in BY_FIRST.get(c).map_or(&[][..], Vec::as_slice) {
+            let entry = &ENTRIES[i];
+            let n = entry.chars.len();
+            if start + n <= chars.len()
+                && chars[start..start + n] == entry.chars[..]
                 && fits(&chars, start, n, entry)
             {
-                let claim = entry.meaning.map(|_| i);
-                owner[start..start + n]
-                    .iter_mut()
-                    .filter(|o| o.is_none())
-                    .for_each(|o| *o = Some(claim));
-                start += n;
-            } else {
-                start += 1;
+                found.push((i, start));
             }
+        }
+    }
+    found.sort_unstable();
+    for (i, start) in found {
+        let entry = &ENTRIES[i];
+        let span = start..start + entry.chars.len();
+        // Free characters, or (for a phrase) ones a phrase of the same meaning holds:
+        // "메시지 그만" and "그만 보내" together explain "메시지 그만 보내".
+        let free = |o: &Option<Option<usize>>| match o {
+            None => true,
+            Some(Some(j)) => entry.meaning.is_some() && ENTRIES[*j].meaning == entry.meaning,
+            Some(None) => false,
+        };
+        if owner[span.clone()].iter().all(free) && owner[span.clone()].iter().any(Option::is_none) {
+            let claim = entry.meaning.map(|_| i);
+            owner[span]
+                .iter_mut()
+                .filter(|o| o.is_none())
+                .for_each(|o| *o = Some(claim));
         }
     }
     let content = |c: &char| !c.is_whitespace();

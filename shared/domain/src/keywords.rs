@@ -21,6 +21,7 @@
 //!
 //! CJK and Thai write without spaces, so a keyword is matched against the whole message (after
 //! folding), never searched for inside it: "カートに入れたい" is a sentence, not the word カート.
+//! Sentences ("where is my order?", `我的订单在哪里`) are [`crate::intent`]'s, tried after these.
 //!
 //! Each word is listed in the languages that use it, which is also a clue to the customer's
 //! language ([`Heard::langs`]): "hola" is Spanish, "menu" is English, Portuguese and

@@ -60,6 +60,7 @@ pub mod process;
 pub mod reminders;
 pub mod reply;
 pub mod search;
+mod search_index;
 mod search_words;
 pub mod shopping;
 pub mod sweep;

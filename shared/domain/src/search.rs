@@ -15,17 +15,19 @@
 //! ([`search_words::LEXICON`]: "bolsa" → bag), so an English-only catalog is found in Spanish.
 //!
 //! A query term matches a product term exactly (1), as a prefix or with a Korean particle after
-//! it (0.8), or within a small edit distance, Damerau–Levenshtein 1 from four letters and 2
-//! from eight (0.7, `strsim`); times the field's weight: name 3, tag 2, category and option
+//! it (0.8), or within a small edit distance (Damerau–Levenshtein as optimal string alignment),
+//! 1 from four letters and 2 from eight (0.7, `strsim`); times the field's weight: name 3, tag 2, category and option
 //! names 1, so "red bag" finds the bag with a red option before the tote. Products that match
 //! every term come first, then those that match some, each by score; ties keep the catalog's
 //! order. Nothing matching gives the [`closest`] few by edit similarity of the names.
 //!
-//! Cost: a catalog of hundreds of products is indexed per query in well under a millisecond
-//! (`cargo bench -p chatdrop-domain --bench understand`); no index is stored.
+//! Cost: the products' terms are cut once per catalog ([`crate::search_index`]); a query then
+//! scores hundreds of products in well under a millisecond
+//! (`cargo bench -p chatdrop-domain --bench understand`).
 
-use crate::catalog::{Catalog, GroupKind, Product};
+use crate::catalog::{Catalog, Product};
 use crate::intent::clean;
+use crate::search_index::{self, Field};
 use crate::search_words::{AROUND, LEXICON};
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -46,10 +48,12 @@ pub fn find<'a>(catalog: &'a Catalog, query: &str) -> Vec<Hit<'a>> {
     if terms.is_empty() {
         return Vec::new();
     }
+    let index = search_index::index(catalog);
     let mut hits: Vec<Hit<'a>> = catalog
         .products
         .iter()
-        .filter_map(|p| score(catalog, p, &terms))
+        .zip(&index.entries)
+        .filter_map(|(p, entry)| score(p, &entry.fields, &terms))
         .collect();
     hits.sort_by(|a, b| b.full.cmp(&a.full).then(b.score.total_cmp(&a.score)));
     if hits.first().is_some_and(|h| h.full) {
@@ -82,7 +86,7 @@ pub fn closest<'a>(catalog: &'a Catalog, query: &str, n: usize) -> Vec<&'a Produ
 /// Whether a product's name or tags hold one of these words as a word (not a typo away):
 /// the check that a sentence's intent phrase is not a product's name ("Secret Agent Tee").
 pub fn names_a_product(catalog: &Catalog, words: &[String]) -> bool {
-    let wanted: HashSet<String> = words
+    let wanted: Vec<String> = words
         .iter()
         .flat_map(|w| terms(w))
         .filter_map(|t| match t {
@@ -91,17 +95,14 @@ pub fn names_a_product(catalog: &Catalog, words: &[String]) -> bool {
         })
         .collect();
     !wanted.is_empty()
-        && catalog.products.iter().any(|p| {
-            p.name
-                .all()
-                .chain(p.tags.iter().map(String::as_str))
-                .flat_map(terms)
-                .any(|t| matches!(t, Term::Word(w) if wanted.contains(&w)))
-        })
+        && search_index::index(catalog)
+            .entries
+            .iter()
+            .any(|e| wanted.iter().any(|w| e.words.contains(w)))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Term {
+pub(crate) enum Term {
     Word(String),
     Gram(String),
     /// A lexicon word: matched as written (a substring for CJK and Thai) or by its English.
@@ -133,6 +134,18 @@ static FOLDED_AROUND: LazyLock<(HashSet<String>, Vec<String>)> = LazyLock::new(|
     (words, unspaced)
 });
 
+/// The words around a name that are several words, longest first, with spaces around.
+static AROUND_PHRASES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let mut phrases: Vec<String> = FOLDED_AROUND
+        .0
+        .iter()
+        .filter(|w| w.contains(' '))
+        .map(|p| format!(" {p} "))
+        .collect();
+    phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    phrases
+});
+
 fn unspaced_char(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x0E00..=0x0E7F)
 }
@@ -144,10 +157,10 @@ fn query_terms(query: &str) -> Vec<Term> {
     let cleaned = clean(query);
     // Multi-word "around" phrases first ("how much is").
     let mut text = format!(" {cleaned} ");
-    let mut phrases: Vec<&String> = around_words.iter().filter(|w| w.contains(' ')).collect();
-    phrases.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    for p in phrases {
-        text = text.replace(&format!(" {p} "), "  ");
+    for p in AROUND_PHRASES.iter() {
+        if text.contains(p.as_str()) {
+            text = text.replace(p.as_str(), "  ");
+        }
     }
     for word in text.split_whitespace() {
         if around_words.contains(word) {
@@ -188,7 +201,7 @@ fn lexicon_or_word(word: &str) -> Term {
 }
 
 /// A product text's (or a plain query word's) terms: words, and bigrams of unspaced runs.
-fn terms(text: &str) -> Vec<Term> {
+pub(crate) fn terms(text: &str) -> Vec<Term> {
     let cleaned = clean(text);
     let mut out = Vec::new();
     for word in cleaned.split_whitespace() {
@@ -232,48 +245,7 @@ fn stem(word: &str) -> String {
     }
 }
 
-/// One field of a product: its terms, its text (cleaned, for substring matches) and weight.
-struct Field {
-    terms: Vec<Term>,
-    text: String,
-    weight: f32,
-}
-
-fn fields(catalog: &Catalog, p: &Product) -> Vec<Field> {
-    let mut out = Vec::new();
-    let mut push = |text: &str, weight| {
-        out.push(Field {
-            terms: terms(text),
-            text: clean(text),
-            weight,
-        })
-    };
-    for name in p.name.all() {
-        push(name, 3.0);
-        push(&name.replace(' ', ""), 3.0);
-    }
-    for tag in &p.tags {
-        push(tag, 2.0);
-    }
-    if let Some(category) = catalog.category(&p.category) {
-        for name in category.name.all() {
-            push(name, 1.0);
-        }
-    }
-    for group in &p.option_groups {
-        if let GroupKind::Choice { options } = &group.kind {
-            for o in options {
-                for name in o.name.all() {
-                    push(name, 1.0);
-                }
-            }
-        }
-    }
-    out
-}
-
-fn score<'a>(catalog: &Catalog, p: &'a Product, query: &[Term]) -> Option<Hit<'a>> {
-    let fields = fields(catalog, p);
+fn score<'a>(p: &'a Product, fields: &[Field], query: &[Term]) -> Option<Hit<'a>> {
     let mut total = 0.0;
     let mut matched = 0;
     for q in query {
@@ -286,7 +258,7 @@ fn score<'a>(catalog: &Catalog, p: &'a Product, query: &[Term]) -> Option<Hit<'a
             total += best;
         }
     }
-    (matched > 0).then(|| Hit {
+    (matched > 0).then_some(Hit {
         product: p,
         score: total,
         full: matched == query.len(),
@@ -347,7 +319,9 @@ fn word_quality(q: &str, f: &str) -> f32 {
         4..=7 => 1,
         _ => 2,
     };
-    if allowed > 0 && strsim::damerau_levenshtein(q, f) <= allowed {
+    // Optimal string alignment (Damerau–Levenshtein without re-editing a transposed pair):
+    // no allocation beyond two rows, and the length difference rules most words out first.
+    if allowed > 0 && ql.abs_diff(fl) <= allowed && strsim::osa_distance(q, f) <= allowed {
         return 0.7;
     }
     0.0

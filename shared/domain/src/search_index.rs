@@ -1,0 +1,127 @@
+//! The catalog as [`crate::search`] reads it: every product's texts cut into terms once per
+//! catalog, not once per message.
+//!
+//! The catalog reaches a flow as `&Catalog` (the store caches the loaded catalog), so the index
+//! is kept here, keyed by a 64-bit hash of exactly the texts it is built from: the same
+//! catalog finds its index at the price of hashing its texts (tens of microseconds for
+//! hundreds of products), and a reloaded catalog with other texts can never be answered from
+//! an old index. One index is kept per process: a deployment serves one retailer's catalog.
+
+use crate::catalog::{Catalog, GroupKind, Product};
+use crate::intent::clean;
+use crate::search::{Term, terms};
+use std::collections::HashSet;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+/// One field of a product: its terms, its text (cleaned, for substring matches) and weight.
+pub(crate) struct Field {
+    pub terms: Vec<Term>,
+    pub text: String,
+    pub weight: f32,
+}
+
+/// One product's fields, and the words of its names and tags (for
+/// [`crate::search::names_a_product`]).
+pub(crate) struct Entry {
+    pub fields: Vec<Field>,
+    pub words: HashSet<String>,
+}
+
+/// Every product's entry, in the catalog's order.
+pub(crate) struct Index {
+    pub entries: Vec<Entry>,
+}
+
+static CACHE: Mutex<Option<(u64, Arc<Index>)>> = Mutex::new(None);
+
+/// The index of `catalog`, built on first use and whenever its texts change.
+pub(crate) fn index(catalog: &Catalog) -> Arc<Index> {
+    let key = fingerprint(catalog);
+    // A poisoned lock only means another thread panicked while building: build again.
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((k, index)) = cache.as_ref()
+        && *k == key
+    {
+        return index.clone();
+    }
+    let index = Arc::new(build(catalog));
+    *cache = Some((key, index.clone()));
+    index
+}
+
+/// The texts the index is built from, in order, with the field they belong to.
+fn texts<'a>(catalog: &'a Catalog, p: &'a Product) -> Vec<(&'a str, f32, bool)> {
+    // (text, weight, a name or tag: counts for `names_a_product`)
+    let mut out = Vec::new();
+    for name in p.name.all() {
+        out.push((name, 3.0, true));
+    }
+    for tag in &p.tags {
+        out.push((tag.as_str(), 2.0, true));
+    }
+    if let Some(category) = catalog.category(&p.category) {
+        for name in category.name.all() {
+            out.push((name, 1.0, false));
+        }
+    }
+    for group in &p.option_groups {
+        if let GroupKind::Choice { options } = &group.kind {
+            for o in options {
+                for name in o.name.all() {
+                    out.push((name, 1.0, false));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn fingerprint(catalog: &Catalog) -> u64 {
+    let mut h = DefaultHasher::new();
+    for p in &catalog.products {
+        p.id.hash(&mut h);
+        for (text, weight, _) in texts(catalog, p) {
+            text.hash(&mut h);
+            weight.to_bits().hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+fn build(catalog: &Catalog) -> Index {
+    let entries = catalog
+        .products
+        .iter()
+        .map(|p| {
+            let mut fields = Vec::new();
+            let mut words = HashSet::new();
+            for (text, weight, named) in texts(catalog, p) {
+                let field_terms = terms(text);
+                if named {
+                    words.extend(field_terms.iter().filter_map(|t| match t {
+                        Term::Word(w) => Some(w.clone()),
+                        _ => None,
+                    }));
+                }
+                fields.push(Field {
+                    terms: field_terms,
+                    text: clean(text),
+                    weight,
+                });
+                if weight >= 3.0 {
+                    // The name without its spaces: "dropbag".
+                    let joined = text.replace(' ', "");
+                    fields.push(Field {
+                        terms: terms(&joined),
+                        text: clean(&joined),
+                        weight,
+                    });
+                }
+            }
+            Entry { fields, words }
+        })
+        .collect();
+    Index { entries }
+}
