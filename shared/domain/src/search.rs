@@ -27,7 +27,7 @@
 
 use crate::catalog::{Catalog, Product};
 use crate::intent::clean;
-use crate::search_index::{self, Field};
+use crate::search_index::{self, Field, Word};
 use crate::search_words::{AROUND, LEXICON};
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -269,24 +269,13 @@ fn score<'a>(p: &'a Product, fields: &[Field], query: &[Term]) -> Option<Hit<'a>
 fn quality(q: &Term, field: &Field) -> f32 {
     match q {
         Term::Gram(g) => {
-            if field
-                .terms
-                .iter()
-                .any(|t| matches!(t, Term::Gram(f) if f == g))
-            {
+            if field.grams.contains(g) {
                 1.0
             } else {
                 0.0
             }
         }
-        Term::Word(w) => field
-            .terms
-            .iter()
-            .map(|t| match t {
-                Term::Word(f) => word_quality(w, f),
-                _ => 0.0,
-            })
-            .fold(0.0, f32::max),
+        Term::Word(w) => word_in_field(w, field),
         Term::Any(alts) => alts
             .iter()
             .map(|a| {
@@ -297,38 +286,48 @@ fn quality(q: &Term, field: &Field) -> f32 {
                         0.0
                     }
                 } else {
-                    quality(&Term::Word(stem(a)), field)
+                    word_in_field(a, field)
                 }
             })
             .fold(0.0, f32::max),
     }
 }
 
-fn word_quality(q: &str, f: &str) -> f32 {
-    if q == f {
+/// The best match of a query word among a field's words.
+fn word_in_field(q: &str, field: &Field) -> f32 {
+    let ql = q.chars().count();
+    let mut best: f32 = 0.0;
+    for w in &field.words {
+        best = best.max(word_quality(q, ql, w));
+        if best >= 1.0 {
+            break;
+        }
+    }
+    best
+}
+
+fn word_quality(q: &str, ql: usize, f: &Word) -> f32 {
+    if q == f.word {
         return 1.0;
     }
-    let (ql, fl) = (q.chars().count(), f.chars().count());
+    let fl = f.chars;
     // Typing the start of a name ("stick"), or a Korean particle after it (`가방이`).
-    if (ql >= 4 && f.starts_with(q)) || (fl >= 2 && q.starts_with(f) && ql - fl <= 2 && hangul(f)) {
+    if (ql >= 4 && f.word.starts_with(q))
+        || (f.hangul && fl >= 2 && q.starts_with(f.word.as_str()) && ql - fl <= 2)
+    {
         return 0.8;
     }
-    let longest = ql.max(fl);
-    let allowed = match longest {
+    let allowed = match ql.max(fl) {
         0..=3 => 0,
         4..=7 => 1,
         _ => 2,
     };
     // Optimal string alignment (Damerau–Levenshtein without re-editing a transposed pair):
-    // no allocation beyond two rows, and the length difference rules most words out first.
-    if allowed > 0 && ql.abs_diff(fl) <= allowed && strsim::osa_distance(q, f) <= allowed {
+    // the length difference rules most words out before any distance is computed.
+    if allowed > 0 && ql.abs_diff(fl) <= allowed && strsim::osa_distance(q, &f.word) <= allowed {
         return 0.7;
     }
     0.0
-}
-
-fn hangul(word: &str) -> bool {
-    word.chars().any(|c| matches!(c as u32, 0xAC00..=0xD7A3))
 }
 
 #[cfg(test)]

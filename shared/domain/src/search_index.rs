@@ -15,11 +15,46 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-/// One field of a product: its terms, its text (cleaned, for substring matches) and weight.
+/// One field of a product: its words and bigrams, its text (cleaned, for substring matches)
+/// and weight.
 pub(crate) struct Field {
-    pub terms: Vec<Term>,
+    pub words: Vec<Word>,
+    pub grams: HashSet<String>,
     pub text: String,
     pub weight: f32,
+}
+
+/// A word of a field, with what matching asks of it every time.
+pub(crate) struct Word {
+    pub word: String,
+    pub chars: usize,
+    pub hangul: bool,
+}
+
+impl Field {
+    fn new(text: &str, weight: f32) -> Field {
+        let mut words = Vec::new();
+        let mut grams = HashSet::new();
+        for term in terms(text) {
+            match term {
+                Term::Word(word) => words.push(Word {
+                    chars: word.chars().count(),
+                    hangul: word.chars().any(|c| matches!(c as u32, 0xAC00..=0xD7A3)),
+                    word,
+                }),
+                Term::Gram(gram) => {
+                    grams.insert(gram);
+                }
+                Term::Any(_) => {}
+            }
+        }
+        Field {
+            words,
+            grams,
+            text: clean(text),
+            weight,
+        }
+    }
 }
 
 /// One product's fields, and the words of its names and tags (for
@@ -98,26 +133,14 @@ fn build(catalog: &Catalog) -> Index {
             let mut fields = Vec::new();
             let mut words = HashSet::new();
             for (text, weight, named) in texts(catalog, p) {
-                let field_terms = terms(text);
+                let field = Field::new(text, weight);
                 if named {
-                    words.extend(field_terms.iter().filter_map(|t| match t {
-                        Term::Word(w) => Some(w.clone()),
-                        _ => None,
-                    }));
+                    words.extend(field.words.iter().map(|w| w.word.clone()));
                 }
-                fields.push(Field {
-                    terms: field_terms,
-                    text: clean(text),
-                    weight,
-                });
+                fields.push(field);
                 if weight >= 3.0 {
                     // The name without its spaces: "dropbag".
-                    let joined = text.replace(' ', "");
-                    fields.push(Field {
-                        terms: terms(&joined),
-                        text: clean(&joined),
-                        weight,
-                    });
+                    fields.push(Field::new(&text.replace(' ', ""), weight));
                 }
             }
             Entry { fields, words }
