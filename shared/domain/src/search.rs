@@ -27,7 +27,7 @@
 
 use crate::catalog::{Catalog, Product};
 use crate::intent::clean;
-use crate::search_index::{self, Field, Word};
+use crate::search_index::{self, Field, NAME_WEIGHT, Word};
 use crate::search_words::{AROUND, LEXICON};
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -63,17 +63,21 @@ pub fn find<'a>(catalog: &'a Catalog, query: &str) -> Vec<Hit<'a>> {
 }
 
 /// The few products whose names are nearest the query, for "nothing found": normalised
-/// Damerau–Levenshtein similarity of the cleaned query to each name in each language.
+/// Levenshtein similarity of the cleaned query to each name in each language (with and
+/// without its spaces), above 0.3.
 pub fn closest<'a>(catalog: &'a Catalog, query: &str, n: usize) -> Vec<&'a Product> {
     let q = clean(query);
+    let index = search_index::index(catalog);
     let mut ranked: Vec<(f64, &Product)> = catalog
         .products
         .iter()
-        .map(|p| {
-            let best = p
-                .name
-                .all()
-                .map(|name| strsim::normalized_damerau_levenshtein(&q, &clean(name)))
+        .zip(&index.entries)
+        .map(|(p, entry)| {
+            let best = entry
+                .fields
+                .iter()
+                .filter(|f| f.weight >= NAME_WEIGHT)
+                .map(|f| strsim::normalized_levenshtein(&q, &f.text))
                 .fold(0.0, f64::max);
             (best, p)
         })

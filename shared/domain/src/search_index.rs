@@ -86,12 +86,15 @@ pub(crate) fn index(catalog: &Catalog) -> Arc<Index> {
     index
 }
 
+/// The weight of a product's name (and of the name without its spaces).
+pub(crate) const NAME_WEIGHT: f32 = 3.0;
+
 /// The texts the index is built from, in order, with the field they belong to.
 fn texts<'a>(catalog: &'a Catalog, p: &'a Product) -> Vec<(&'a str, f32, bool)> {
     // (text, weight, a name or tag: counts for `names_a_product`)
     let mut out = Vec::new();
     for name in p.name.all() {
-        out.push((name, 3.0, true));
+        out.push((name, NAME_WEIGHT, true));
     }
     for tag in &p.tags {
         out.push((tag.as_str(), 2.0, true));
@@ -138,7 +141,7 @@ fn build(catalog: &Catalog) -> Index {
                     words.extend(field.words.iter().map(|w| w.word.clone()));
                 }
                 fields.push(field);
-                if weight >= 3.0 {
+                if weight >= NAME_WEIGHT {
                     // The name without its spaces: "dropbag".
                     fields.push(Field::new(&text.replace(' ', ""), weight));
                 }
