@@ -328,10 +328,42 @@ fn word_quality(q: &str, ql: usize, f: &Word) -> f32 {
     };
     // Optimal string alignment (Damerau–Levenshtein without re-editing a transposed pair):
     // the length difference rules most words out before any distance is computed.
-    if allowed > 0 && ql.abs_diff(fl) <= allowed && strsim::osa_distance(q, &f.word) <= allowed {
+    if allowed > 0 && ql.abs_diff(fl) <= allowed && osa_distance(q, &f.word) <= allowed {
         return 0.7;
     }
     0.0
+}
+
+/// Optimal string alignment distance: on the stack for short ASCII words (most catalog
+/// words; this runs for thousands of word pairs a query), else `strsim`'s.
+fn osa_distance(a: &str, b: &str) -> usize {
+    const MAX: usize = 31;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if !(a.is_ascii() && b.is_ascii()) || a.len() > MAX || b.len() > MAX {
+        return strsim::osa_distance(
+            std::str::from_utf8(a).unwrap_or_default(),
+            std::str::from_utf8(b).unwrap_or_default(),
+        );
+    }
+    // Three rows of the dynamic-programming table: two back (for transpositions), previous,
+    // current.
+    let mut two_back = [0usize; MAX + 1];
+    let mut prev: [usize; MAX + 1] = std::array::from_fn(|j| j);
+    let mut cur = [0usize; MAX + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(two_back[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        two_back = prev;
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]

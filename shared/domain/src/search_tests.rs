@@ -83,3 +83,19 @@ fn intent_words_that_name_a_product() {
     assert!(!names_a_product(&c, &["agent".into()]));
     assert!(!names_a_product(&c, &["talk to a human".into()]));
 }
+
+/// The stack version of the distance agrees with `strsim`'s.
+#[test]
+fn osa_distance_matches_strsim() {
+    for (a, b) in [
+        ("drop", "dorp"),
+        ("canvas", "cnavas"),
+        ("sticker", "stikers"),
+        ("", "bag"),
+        ("logo", "lgo"),
+        ("abc", "ca"),
+        ("ドロップ", "ドロプ"),
+    ] {
+        assert_eq!(osa_distance(a, b), strsim::osa_distance(a, b), "{a} {b}");
+    }
+}
