@@ -24,7 +24,7 @@
 //! nothing at run time, and must answer the same way every time and in every shipped language
 //! (CJK and Thai included, where tokenisers and small models are weakest). A language identifier
 //! plus intent model would be larger than the function and still need phrase lists for the
-//! retail words. Tables are cheap (a few microseconds a message, see the `understand` bench),
+//! retail words. Tables are cheap (tens of microseconds a message, see the `understand` bench),
 //! reviewable by a native speaker, and fixed by adding a line; the labelled set in
 //! `tests/utterances.tsv` measures them.
 

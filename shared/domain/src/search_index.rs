@@ -3,8 +3,7 @@
 //!
 //! The catalog reaches a flow as `&Catalog` (the store caches the loaded catalog), so the index
 //! is kept here, keyed by a 64-bit hash of exactly the texts it is built from: the same
-//! catalog finds its index at the price of hashing its texts (tens of microseconds for
-//! hundreds of products), and a reloaded catalog with other texts can never be answered from
+//! catalog finds its index at the price of hashing its texts, and a reloaded catalog with other texts can never be answered from
 //! an old index. One index is kept per process: a deployment serves one retailer's catalog.
 
 use crate::catalog::{Catalog, GroupKind, Product};
