@@ -253,3 +253,9 @@ draw-not-a-winner = This is only for the winners of the draw for { $drop }.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = Send STOP to stop drop announcements.
+
+# Understanding
+# The answer to "thanks", above the menu.
+youre-welcome = You're welcome! Anything else?
+# Nothing matched $query; the nearest products follow, then the menu.
+closest-matches = I found nothing for “{ $query }”. Did you mean one of these?

@@ -189,3 +189,7 @@ draw-not-a-winner = Esto es solo para los ganadores del sorteo de { $drop }.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = Envía PARAR para dejar de recibir anuncios de lanzamientos.
+
+# Understanding
+youre-welcome = ¡De nada! ¿Algo más?
+closest-matches = No encontré nada para «{ $query }». ¿Quizás buscabas alguno de estos?

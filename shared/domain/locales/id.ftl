@@ -226,3 +226,7 @@ draw-not-a-winner = Ini hanya untuk pemenang undian { $drop }.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = Kirim BERHENTI untuk berhenti menerima pengumuman drop.
+
+# Understanding
+youre-welcome = Sama-sama! Ada lagi yang bisa dibantu?
+closest-matches = Tidak ada hasil untuk “{ $query }”. Mungkin maksud Anda salah satu ini?

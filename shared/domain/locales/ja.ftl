@@ -179,3 +179,7 @@ draw-not-a-winner = こちらは { $drop } の抽選の当選者専用です。
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = 配信停止と送ると、ドロップのお知らせが届かなくなります。
+
+# Understanding
+youre-welcome = どういたしまして！ほかに何かございますか？
+closest-matches = 「{ $query }」に一致する商品はありませんでした。こちらでしょうか？

@@ -228,3 +228,7 @@ draw-not-a-winner = { $drop } 추첨 당첨자만 이용할 수 있어요.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = 수신거부를 보내면 드롭 안내를 더 이상 받지 않습니다.
+
+# Understanding
+youre-welcome = 천만에요! 더 필요하신 게 있으신가요?
+closest-matches = “{ $query }”에 맞는 상품이 없어요. 혹시 이 중에 찾으시는 게 있나요?

@@ -189,3 +189,7 @@ draw-not-a-winner = Isto é só para os vencedores do sorteio de { $drop }.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = Envie PARAR para não receber mais anúncios de lançamentos.
+
+# Understanding
+youre-welcome = Por nada! Posso ajudar em algo mais?
+closest-matches = Não encontrei nada para “{ $query }”. Você quis dizer um destes?

@@ -229,3 +229,7 @@ draw-not-a-winner = ส่วนนี้สำหรับผู้ชนะก
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = ส่ง ยกเลิก เพื่อหยุดรับประกาศสินค้าใหม่
+
+# Understanding
+youre-welcome = ยินดีค่ะ! มีอะไรให้ช่วยอีกไหมคะ
+closest-matches = ไม่พบสินค้าสำหรับ “{ $query }” หมายถึงรายการเหล่านี้หรือเปล่าคะ

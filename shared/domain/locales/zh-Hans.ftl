@@ -226,3 +226,7 @@ draw-not-a-winner = 此操作仅限 { $drop } 抽签的中签者。
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = 回复“退订”即可停止接收新品发售通知。
+
+# Understanding
+youre-welcome = 不客气！还需要什么吗？
+closest-matches = 没有找到“{ $query }”。您是不是要找这些？

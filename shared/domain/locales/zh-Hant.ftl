@@ -227,3 +227,7 @@ draw-not-a-winner = 此操作僅限 { $drop } 抽籤的中籤者。
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = 回覆「退訂」即可停止接收新品發售通知。
+
+# Understanding
+youre-welcome = 不客氣！還需要什麼嗎？
+closest-matches = 找不到「{ $query }」。您是不是要找這些？

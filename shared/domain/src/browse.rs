@@ -17,11 +17,14 @@ use crate::customization;
 use crate::dialogue::DialogueState;
 use crate::i18n::{Lang, Msg};
 use crate::inbound::{InboundContent, InboundMessage};
+use crate::intent;
 use crate::keywords::{self, Meaning, typed_number};
 use crate::language;
 use crate::market::Market;
+use crate::person_request;
 use crate::process::{Outcome, Turn};
 use crate::reply::{Choice, Reply};
+use crate::search;
 
 /// Most search results offered at once.
 const MAX_RESULTS: usize = 10;
@@ -43,10 +46,20 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             // An engraving is what the customer types, a greeting included ("HOLA" is a fine
             // engraving); the words that go somewhere ("menu", "cart", "orders", "language")
             // still lead out, as the buttons under the question do.
-            let heard = keywords::understand(text).filter(|heard| {
-                heard.meaning != Meaning::Greeting || !asked_for_text(catalog, session)
-            });
-            match heard.map(|heard| heard.meaning) {
+            let asked_text = asked_for_text(catalog, session);
+            let heard = keywords::understand(text)
+                .filter(|heard| heard.meaning != Meaning::Greeting || !asked_text)
+                .map(|heard| heard.meaning);
+            let picked = typed_number(text).and_then(|n| session.offered.pick(n));
+            let meaning = match (heard, picked) {
+                (Some(meaning), _) => Some(meaning),
+                (None, Some(payload)) => {
+                    let payload = payload.to_owned();
+                    return act_on_payload(catalog, lang, session, message, &payload);
+                }
+                (None, None) => sentence(catalog, text, asked_text),
+            };
+            match meaning {
                 Some(Meaning::Greeting | Meaning::Menu) => {
                     session.state = DialogueState::Browsing;
                     return Outcome::Reply(menu(catalog, lang, true));
@@ -75,11 +88,25 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
                     session.forget();
                     return Outcome::Reply(vec![self::text(Msg::Forgotten.text(voice))]);
                 }
+                // As the cart's "Checkout" button: the payment function reserves the cart.
+                Some(Meaning::Checkout) => return hand_off_action(message, Action::Checkout),
+                Some(Meaning::Cancel) => return cancel(catalog, lang, session, message),
+                Some(meaning @ (Meaning::Human | Meaning::Complaint)) => {
+                    let turn = Turn {
+                        catalog,
+                        lang,
+                        session,
+                        message,
+                        held,
+                    };
+                    return person_request::asked_for_person(turn, meaning == Meaning::Complaint);
+                }
+                Some(Meaning::Thanks) => {
+                    let mut replies = vec![self::text(Msg::YoureWelcome.text(voice))];
+                    replies.extend(menu(catalog, lang, false));
+                    return Outcome::Reply(replies);
+                }
                 None => {}
-            }
-            let picked = typed_number(text).and_then(|n| session.offered.pick(n));
-            if let Some(payload) = picked.map(str::to_owned) {
-                return act_on_payload(catalog, lang, session, message, &payload);
             }
             if matches!(session.state, DialogueState::Customizing { .. }) {
                 return Outcome::HandOff(Handler::Cart, message.clone());
@@ -90,7 +117,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             act_on_payload(catalog, lang, session, message, payload)
         }
         InboundContent::Image { caption, .. } => match caption.as_deref().map(str::trim) {
-            Some(c) if !c.is_empty() && !catalog.search(c).is_empty() => {
+            Some(c) if !c.is_empty() && !search::find(catalog, c).is_empty() => {
                 Outcome::Reply(search(catalog, market, lang, c))
             }
             _ => {
@@ -145,6 +172,44 @@ fn what_we_hold(
         }
         .text(voice),
     )
+}
+
+/// What a sentence asks for ([`crate::intent`]), unless its words name a product (a product
+/// called "Secret Agent Tee" is a search, not a request for an agent). While the customer is
+/// asked for free text (an engraving), only a message that is wholly "cancel" or a request for
+/// a person counts: anything else is the engraving.
+fn sentence(catalog: &Catalog, text: &str, asked_text: bool) -> Option<Meaning> {
+    if asked_text {
+        let understood = intent::classify(text)?;
+        let leads_out = matches!(understood.meaning, Meaning::Cancel | Meaning::Human);
+        return (leads_out && understood.coverage >= 1.0).then_some(understood.meaning);
+    }
+    intent::classify_for(catalog, text).map(|understood| understood.meaning)
+}
+
+/// "Cancel" typed means what the Cancel button of this step means: the customization under
+/// way, else the reservation whose Cancel button was offered last; with nothing to cancel,
+/// the menu.
+fn cancel(
+    catalog: &Catalog,
+    lang: Lang,
+    session: &mut crate::dialogue::Session,
+    message: &InboundMessage,
+) -> Outcome {
+    if matches!(session.state, DialogueState::Customizing { .. }) {
+        return hand_off_action(message, Action::CancelCustomizing);
+    }
+    let offered = session
+        .offered
+        .payloads()
+        .iter()
+        .filter_map(|p| Action::decode(p))
+        .find(|a| matches!(a, Action::CancelOrder(_)));
+    if let Some(action) = offered {
+        return hand_off_action(message, action);
+    }
+    session.state = DialogueState::Browsing;
+    Outcome::Reply(menu(catalog, lang, false))
 }
 
 /// Whether the customer is being asked for free text (an engraving) right now.
@@ -390,21 +455,17 @@ pub fn product_detail(catalog: &Catalog, market: &Market, lang: Lang, p: &Produc
 
 fn search(catalog: &Catalog, market: &Market, lang: Lang, query: &str) -> Vec<Reply> {
     let voice = catalog.voice(lang);
-    let found = catalog.search(query);
+    let found = search::find(catalog, query);
     if found.is_empty() {
-        let mut r = menu(catalog, lang, false);
-        if let Some(Reply::Choices { body, .. }) = r.first_mut() {
-            *body = Msg::NothingFound(query).text(voice);
-        }
-        return r;
+        return nothing_found(catalog, market, lang, query);
     }
     if let [only] = found.as_slice() {
-        return product_detail(catalog, market, lang, only);
+        return product_detail(catalog, market, lang, only.product);
     }
     let mut choices: Vec<Choice> = found
         .iter()
         .take(MAX_RESULTS - 1)
-        .map(|p| product_choice(catalog, market, lang, p))
+        .map(|hit| product_choice(catalog, market, lang, hit.product))
         .collect();
     choices.push(choice(Action::Menu, Msg::Menu.text(voice), None));
     vec![Reply::Choices {
@@ -412,4 +473,26 @@ fn search(catalog: &Catalog, market: &Market, lang: Lang, query: &str) -> Vec<Re
         menu_label: Msg::ChooseLabel.text(voice),
         choices,
     }]
+}
+
+/// Most near misses offered when nothing matched.
+const CLOSEST: usize = 3;
+
+/// Nothing matched: the few products nearest the words, if any, above the menu's choices.
+fn nothing_found(catalog: &Catalog, market: &Market, lang: Lang, query: &str) -> Vec<Reply> {
+    let voice = catalog.voice(lang);
+    let mut replies = menu(catalog, lang, false);
+    let closest = search::closest(catalog, query, CLOSEST);
+    if let Some(Reply::Choices { body, choices, .. }) = replies.first_mut() {
+        if closest.is_empty() {
+            *body = Msg::NothingFound(query).text(voice);
+        } else {
+            *body = Msg::ClosestMatches(query).text(voice);
+            let near = closest
+                .iter()
+                .map(|p| product_choice(catalog, market, lang, p));
+            choices.splice(0..0, near);
+        }
+    }
+    replies
 }

@@ -38,6 +38,7 @@ use crate::channel::{Channel, ConversationId};
 use crate::delivery::SendFailure;
 use crate::dialogue::Session;
 use crate::inbound::{InboundContent, InboundMessage};
+use crate::intent;
 use crate::keywords::{self, Meaning};
 use crate::ports::PortError;
 use serde::{Deserialize, Serialize};
@@ -239,7 +240,9 @@ pub fn signal(message: &InboundMessage) -> Option<ConsentChange> {
     let channel = message.conversation.channel;
     let (wish, scope, source) = match &message.content {
         InboundContent::Text { body } => {
-            let heard = keywords::understand(body)?;
+            // Whole keywords and sentences ("please stop sending me messages") alike, as
+            // the catalog flow answers them (`crate::intent`).
+            let heard = intent::understand(body)?;
             let wish = match heard.meaning {
                 Meaning::StopAnnouncements => Wish::OptOut,
                 Meaning::StartAnnouncements => Wish::OptIn,

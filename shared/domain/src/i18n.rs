@@ -252,6 +252,11 @@ pub enum Msg<'a> {
     // Campaign (crate::campaign)
     /// The line under a drop announcement: how to stop them.
     AnnouncementStopHint,
+    // Understanding (crate::intent, crate::search)
+    /// The answer to "thanks": a short "you're welcome" above the menu.
+    YoureWelcome,
+    /// Nothing matched the search; the nearest products follow, then the menu.
+    ClosestMatches(&'a str),
 }
 
 /// An order's state as the customer reads it.
@@ -427,6 +432,8 @@ impl Msg<'_> {
             DrawLost(_) => "draw-lost",
             DrawNotAWinner(_) => "draw-not-a-winner",
             AnnouncementStopHint => "announcement-stop-hint",
+            YoureWelcome => "youre-welcome",
+            ClosestMatches(_) => "closest-matches",
         }
     }
 
@@ -435,7 +442,9 @@ impl Msg<'_> {
         use Msg::*;
         match self {
             ProductsIn(category) | CategoryEmpty(category) => args.set("category", *category),
-            SearchResults(query) | NothingFound(query) => args.set("query", *query),
+            SearchResults(query) | NothingFound(query) | ClosestMatches(query) => {
+                args.set("query", *query)
+            }
             AskOption {
                 product,
                 group,

@@ -21,6 +21,7 @@
 //!
 //! CJK and Thai write without spaces, so a keyword is matched against the whole message (after
 //! folding), never searched for inside it: "カートに入れたい" is a sentence, not the word カート.
+//! Sentences ("where is my order?", `我的订单在哪里`) are [`crate::intent`]'s, tried after these.
 //!
 //! Each word is listed in the languages that use it, which is also a clue to the customer's
 //! language ([`Heard::langs`]): "hola" is Spanish, "menu" is English, Portuguese and
@@ -53,6 +54,16 @@ pub enum Meaning {
     WhatWeHold,
     /// Erase what chatdrop holds about the customer.
     ForgetMe,
+    /// Check out the cart, as its button does (sentences: [`crate::intent`]).
+    Checkout,
+    /// Cancel what the current step offers to cancel.
+    Cancel,
+    /// A person, not the bot ([`crate::person_request`]).
+    Human,
+    /// Something went wrong and the customer says so ([`crate::person_request`]).
+    Complaint,
+    /// Thanks: a short "you're welcome" and the menu.
+    Thanks,
 }
 
 /// A message that is one of the keywords.
