@@ -253,3 +253,8 @@ draw-not-a-winner = This is only for the winners of the draw for { $drop }.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = Send STOP to stop drop announcements.
+
+# Handoff
+# A person takes the conversation over from the bot. $when: the next opening of the shop's support on the customer's clock.
+handoff-soon = I've passed your conversation to a person on our team. They'll answer you here within a few minutes.
+handoff-from = I've passed your conversation to a person on our team. We're closed right now, so they'll answer you here from { $when } (your time).

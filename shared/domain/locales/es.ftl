@@ -189,3 +189,7 @@ draw-not-a-winner = Esto es solo para los ganadores del sorteo de { $drop }.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = Envía PARAR para dejar de recibir anuncios de lanzamientos.
+
+# Handoff
+handoff-soon = He pasado tu conversación a una persona de nuestro equipo. Te responderá aquí en unos minutos.
+handoff-from = He pasado tu conversación a una persona de nuestro equipo. Ahora estamos cerrados, así que te responderá aquí a partir del { $when } (tu hora).

@@ -226,3 +226,7 @@ draw-not-a-winner = Ini hanya untuk pemenang undian { $drop }.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = Kirim BERHENTI untuk berhenti menerima pengumuman drop.
+
+# Handoff
+handoff-soon = Percakapan Anda sudah saya teruskan ke tim kami. Mereka akan membalas di sini dalam beberapa menit.
+handoff-from = Percakapan Anda sudah saya teruskan ke tim kami. Kami sedang tutup, jadi mereka akan membalas di sini mulai { $when } (waktu Anda).

@@ -179,3 +179,7 @@ draw-not-a-winner = こちらは { $drop } の抽選の当選者専用です。
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = 配信停止と送ると、ドロップのお知らせが届かなくなります。
+
+# Handoff
+handoff-soon = 担当者におつなぎしました。数分以内にこちらでお返事します。
+handoff-from = 担当者におつなぎしました。ただいま営業時間外のため、{ $when }（お客様の現地時間）以降にこちらでお返事します。

@@ -228,3 +228,7 @@ draw-not-a-winner = { $drop } 추첨 당첨자만 이용할 수 있어요.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = 수신거부를 보내면 드롭 안내를 더 이상 받지 않습니다.
+
+# Handoff
+handoff-soon = 상담원에게 대화를 연결했어요. 몇 분 안에 여기에서 답변드릴게요.
+handoff-from = 상담원에게 대화를 연결했어요. 지금은 운영 시간이 아니어서 { $when }(고객님 현지 시간)부터 여기에서 답변드릴게요.

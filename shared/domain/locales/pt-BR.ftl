@@ -189,3 +189,7 @@ draw-not-a-winner = Isto é só para os vencedores do sorteio de { $drop }.
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = Envie PARAR para não receber mais anúncios de lançamentos.
+
+# Handoff
+handoff-soon = Passei sua conversa para uma pessoa da nossa equipe. Ela vai te responder aqui em poucos minutos.
+handoff-from = Passei sua conversa para uma pessoa da nossa equipe. Estamos fechados agora, então ela vai te responder aqui a partir de { $when } (seu horário).

@@ -229,3 +229,7 @@ draw-not-a-winner = ส่วนนี้สำหรับผู้ชนะก
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = ส่ง ยกเลิก เพื่อหยุดรับประกาศสินค้าใหม่
+
+# Handoff
+handoff-soon = ส่งต่อการสนทนาของคุณให้เจ้าหน้าที่แล้ว เจ้าหน้าที่จะตอบคุณที่นี่ภายในไม่กี่นาที
+handoff-from = ส่งต่อการสนทนาของคุณให้เจ้าหน้าที่แล้ว ขณะนี้อยู่นอกเวลาทำการ เจ้าหน้าที่จะตอบคุณที่นี่ตั้งแต่ { $when } (เวลาของคุณ)

@@ -226,3 +226,7 @@ draw-not-a-winner = 此操作仅限 { $drop } 抽签的中签者。
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = 回复“退订”即可停止接收新品发售通知。
+
+# Handoff
+handoff-soon = 已为您转接人工客服，几分钟内会在这里回复您。
+handoff-from = 已为您转接人工客服。我们现在不在服务时间，客服将于 { $when }（您的当地时间）起在这里回复您。

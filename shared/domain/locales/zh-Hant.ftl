@@ -227,3 +227,7 @@ draw-not-a-winner = 此操作僅限 { $drop } 抽籤的中籤者。
 # Campaign
 # The last line of a drop announcement: the word that stops them (a STOP keyword of this language).
 announcement-stop-hint = 回覆「退訂」即可停止接收新品發售通知。
+
+# Handoff
+handoff-soon = 已為您轉接真人客服，幾分鐘內會在這裡回覆您。
+handoff-from = 已為您轉接真人客服。我們目前不在服務時間，客服將於 { $when }（您的當地時間）起在這裡回覆您。

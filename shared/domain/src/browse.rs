@@ -15,6 +15,7 @@ use crate::action::{Action, Handler};
 use crate::catalog::{Catalog, GroupKind, Product};
 use crate::customization;
 use crate::dialogue::DialogueState;
+use crate::handoff::{self, HandoffReason};
 use crate::i18n::{Lang, Msg};
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::keywords::{self, Meaning, typed_number};
@@ -83,6 +84,18 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             }
             if matches!(session.state, DialogueState::Customizing { .. }) {
                 return Outcome::HandOff(Handler::Cart, message.clone());
+            }
+            // Nothing found is the bot not understanding; the second time in a row a person
+            // takes over ([`crate::handoff`]; `process` resets the count on anything else).
+            if catalog.search(text).is_empty() && session.misunderstood() >= 2 {
+                let turn = Turn {
+                    catalog,
+                    lang,
+                    session,
+                    message,
+                    held,
+                };
+                return handoff::hand_to_person(turn, HandoffReason::NotUnderstood);
             }
             Outcome::Reply(search(catalog, market, lang, text))
         }

@@ -113,6 +113,8 @@ fn bundle(n: usize) -> ReplyBundle {
         reply_token: None,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: (1..=n)
             .map(|i| Reply::Text {
                 body: format!("reply {i}"),

@@ -252,6 +252,13 @@ pub enum Msg<'a> {
     // Campaign (crate::campaign)
     /// The line under a drop announcement: how to stop them.
     AnnouncementStopHint,
+    // Handoff (crate::handoff): a person takes the conversation over from the bot.
+    /// Inside the retailer's business hours.
+    HandoffSoon,
+    /// Outside them: `when`, the next opening on the customer's clock.
+    HandoffFrom {
+        when: &'a str,
+    },
 }
 
 /// An order's state as the customer reads it.
@@ -427,6 +434,8 @@ impl Msg<'_> {
             DrawLost(_) => "draw-lost",
             DrawNotAWinner(_) => "draw-not-a-winner",
             AnnouncementStopHint => "announcement-stop-hint",
+            HandoffSoon => "handoff-soon",
+            HandoffFrom { .. } => "handoff-from",
         }
     }
 
@@ -507,6 +516,7 @@ impl Msg<'_> {
             | DrawNeedsPhone(drop)
             | DrawLost(drop)
             | DrawNotAWinner(drop) => args.set("drop", *drop),
+            HandoffFrom { when } => args.set("when", *when),
             DrawOnly { drop, closes } => {
                 args.set("drop", *drop);
                 args.set("closes", *closes);

@@ -152,9 +152,11 @@ fn ordinal(msg: &Msg) -> usize {
         DrawLost(_) => 113,
         DrawNotAWinner(_) => 114,
         AnnouncementStopHint => 115,
+        HandoffSoon => 116,
+        HandoffFrom { .. } => 117,
     }
 }
-const VARIANTS: usize = 116;
+const VARIANTS: usize = 118;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -353,6 +355,10 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         DrawLost("Spring drop"),
         DrawNotAWinner("Spring drop"),
         AnnouncementStopHint,
+        HandoffSoon,
+        HandoffFrom {
+            when: "Dec 7, 2026, 9:00 AM GMT+9",
+        },
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

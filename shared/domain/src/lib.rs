@@ -35,6 +35,7 @@ pub mod draw;
 pub mod draw_flow;
 pub mod draw_memory;
 pub mod drops;
+pub mod handoff;
 pub mod i18n;
 pub mod ids;
 pub mod inbound;
@@ -64,6 +65,8 @@ pub mod waitlist_flow;
 
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+pub(crate) mod testing_handoff;
 #[cfg(test)]
 pub(crate) mod testing_orders;
 #[cfg(test)]

@@ -69,6 +69,9 @@ pub struct Memory {
     pub fail_dispatch: Mutex<bool>,
     /// The consent ledger the process records into.
     pub ledger: crate::consent::memory::MemoryLedger,
+    /// Per conversation key: when an agent last acted and when the handoff was escalated
+    /// (the handoff list's own attributes; `testing_handoff.rs`).
+    pub handoff_marks: Mutex<HashMap<String, (Option<i64>, Option<i64>)>>,
 }
 
 impl Memory {

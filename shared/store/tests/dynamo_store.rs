@@ -127,6 +127,8 @@ fn reply_effect(c: &ConversationId, id: &str) -> Effect {
             reply_token: None,
             update: None,
             announcement: None,
+            handoff: None,
+            origin: Default::default(),
             replies: vec![
                 Reply::Text {
                     body: "ようこそ".into(),

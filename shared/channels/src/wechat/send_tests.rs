@@ -147,6 +147,8 @@ async fn a_group_goes_out_as_one_merged_message() {
         reply_token: None,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: vec![
             text("Added."),
             Reply::Choices {

@@ -259,6 +259,8 @@ async fn an_order_update_outside_the_window_is_the_template_with_flattened_param
             summary: "Shipped:\n\tblue  mug".into(),
         }),
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: vec![Reply::Text {
             body: "Order #A1B2C3 has shipped.".into(),
         }],
