@@ -476,6 +476,11 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
         },
         last_heard_at: Some(1_767_225_600),
         reachability: Reachability::OptedOut,
+        owner: chatdrop_domain::dialogue::Owner::Waiting {
+            since: 1_767_225_600,
+            reason: chatdrop_domain::handoff::HandoffReason::Complaint,
+        },
+        not_understood: 1,
         version: 1,
     };
     store
