@@ -361,6 +361,7 @@ fn windowed() -> SendingRules {
     SendingRules {
         window: Some(Duration::from_secs(24 * 3600)),
         updates_after_window: true,
+        human_agent_window: None,
     }
 }
 

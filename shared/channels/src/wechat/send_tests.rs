@@ -12,7 +12,8 @@ fn the_window_is_48_hours_and_updates_after_it_are_held() {
         rules,
         SendingRules {
             window: Some(Duration::from_secs(48 * 3600)),
-            updates_after_window: false
+            updates_after_window: false,
+            human_agent_window: None,
         }
     );
     // The registry's rules, not narrowed by the sender.
