@@ -434,7 +434,7 @@ pub struct HandoffNotice {
 }
 
 /// Whether this is the first alert of a handoff or the escalation of one nobody took.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     New,
@@ -584,18 +584,47 @@ pub trait HandoffStore: Send + Sync {
         &self,
         filter: HandoffFilter,
     ) -> impl Future<Output = Result<Vec<HandoffEntry>, PortError>> + Send;
-    /// Claims the one escalation of a waiting handoff: `true` for the caller that claimed it.
-    fn claim_escalation(
+    /// Claims the one alert of `kind` for the handoff made at `since`, while it still waits:
+    /// `true` for the caller that claimed it, who then publishes it.
+    fn claim_alert(
         &self,
         conversation: &ConversationId,
+        kind: AlertKind,
         since: i64,
         at: i64,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
-    /// Gives an escalation claim back after its alert failed, for the next run.
-    fn release_escalation(
+    /// Gives an alert claim back after its publish failed, for the next attempt.
+    fn release_alert(
         &self,
         conversation: &ConversationId,
+        kind: AlertKind,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// Publishes the alert of `kind` for a handoff once: claimed on the handoff list first, the
+/// claim given back if the publish fails (the error is returned, for a retry). `false` when
+/// another caller has it or the handoff no longer waits (an agent took it, or it went back).
+pub async fn alert_once<S: HandoffStore, A: AgentAlerts>(
+    store: &S,
+    alerts: &A,
+    kind: AlertKind,
+    conversation: &ConversationId,
+    notice: HandoffNotice,
+    lang: Lang,
+    now: i64,
+) -> Result<bool, PortError> {
+    if !store
+        .claim_alert(conversation, kind, notice.since, now)
+        .await?
+    {
+        return Ok(false);
+    }
+    let alert = AgentAlert::new(kind, conversation, notice, lang);
+    if let Err(e) = alerts.publish(&alert).await {
+        store.release_alert(conversation, kind).await?;
+        return Err(e);
+    }
+    Ok(true)
 }
 
 /// The sweep's timers (deployment settings).
@@ -647,23 +676,23 @@ pub async fn sweep<S: HandoffStore, A: AgentAlerts>(
         if entry.escalated_at.is_some() || now - since < timers.escalate_after.as_secs() as i64 {
             continue;
         }
-        if !store
-            .claim_escalation(&entry.conversation, since, now)
-            .await?
-        {
-            continue;
-        }
-        let alert = AgentAlert::new(
-            AlertKind::Escalated,
+        let notice = HandoffNotice { reason, since };
+        let kind = AlertKind::Escalated;
+        match alert_once(
+            store,
+            alerts,
+            kind,
             &entry.conversation,
-            HandoffNotice { reason, since },
+            notice,
             entry.lang,
-        );
-        match alerts.publish(&alert).await {
-            Ok(()) => done.escalated += 1,
+            now,
+        )
+        .await
+        {
+            Ok(true) => done.escalated += 1,
+            Ok(false) => {}
             Err(e) => {
-                tracing::warn!(error = %e, customer = %alert.customer, "escalation alert failed; retried next run");
-                store.release_escalation(&entry.conversation).await?;
+                tracing::warn!(error = %e, customer = %entry.conversation.hashed(), "escalation alert failed; retried next run");
                 done.failed += 1;
             }
         }

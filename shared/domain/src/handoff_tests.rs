@@ -294,3 +294,75 @@ fn every_reason_reads_back_from_its_name() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_first_alert_goes_once_and_a_failed_publish_is_retried() {
+    let mem = shop_with_hours(None);
+    let alerts = MemoryAlerts::default();
+    let told = mem.run(text("m1", "human")).await;
+    let notice = told[0].handoff.unwrap();
+    let c = conversation();
+    alerts.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        alert_once(
+            &mem,
+            &alerts,
+            AlertKind::New,
+            &c,
+            notice,
+            Lang::EN,
+            NEW_YEAR
+        )
+        .await
+        .is_err()
+    );
+    alerts
+        .fail
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..2 {
+        alert_once(
+            &mem,
+            &alerts,
+            AlertKind::New,
+            &c,
+            notice,
+            Lang::EN,
+            NEW_YEAR,
+        )
+        .await
+        .unwrap();
+    }
+    let published = alerts.published.lock().unwrap().clone();
+    assert_eq!(published.len(), 1, "once: {published:?}");
+    assert_eq!(published[0].kind, AlertKind::New);
+    // The escalation is its own alert, claimed separately.
+    assert!(
+        alert_once(
+            &mem,
+            &alerts,
+            AlertKind::Escalated,
+            &c,
+            notice,
+            Lang::EN,
+            NEW_YEAR
+        )
+        .await
+        .unwrap()
+    );
+    // Taken by an agent: no more alerts for it.
+    mem.claim_handoff(&c, "ana", NEW_YEAR).await.unwrap();
+    mem.alert_marks.lock().unwrap().clear();
+    assert!(
+        !alert_once(
+            &mem,
+            &alerts,
+            AlertKind::New,
+            &c,
+            notice,
+            Lang::EN,
+            NEW_YEAR
+        )
+        .await
+        .unwrap()
+    );
+}

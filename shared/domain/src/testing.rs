@@ -72,6 +72,8 @@ pub struct Memory {
     /// Per conversation key: when an agent last acted and when the handoff was escalated
     /// (the handoff list's own attributes; `testing_handoff.rs`).
     pub handoff_marks: Mutex<HashMap<String, (Option<i64>, Option<i64>)>>,
+    /// Alerts claimed, by conversation key and kind.
+    pub alert_marks: Mutex<HashMap<(String, crate::handoff::AlertKind), Option<i64>>>,
 }
 
 impl Memory {

@@ -3,7 +3,7 @@
 
 use crate::channel::{Channel, ConversationId};
 use crate::dialogue::Owner;
-use crate::handoff::{Claim, HandoffEntry, HandoffFilter, HandoffReason, HandoffStore};
+use crate::handoff::{AlertKind, Claim, HandoffEntry, HandoffFilter, HandoffReason, HandoffStore};
 use crate::i18n::Lang;
 use crate::ports::PortError;
 use crate::testing::Memory;
@@ -73,6 +73,10 @@ impl HandoffStore for Memory {
         s.owner = Owner::Bot;
         s.version += 1;
         self.handoff_marks.lock().unwrap().remove(&c.key());
+        self.alert_marks
+            .lock()
+            .unwrap()
+            .retain(|(key, _), _| *key != c.key());
         Ok(true)
     }
 
@@ -107,9 +111,10 @@ impl HandoffStore for Memory {
         Ok(out)
     }
 
-    async fn claim_escalation(
+    async fn claim_alert(
         &self,
         c: &ConversationId,
+        kind: AlertKind,
         since: i64,
         at: i64,
     ) -> Result<bool, PortError> {
@@ -118,17 +123,28 @@ impl HandoffStore for Memory {
             sessions.get(&c.key()).map(|s| &s.owner),
             Some(Owner::Waiting { since: t, .. }) if *t == since
         );
-        let mut marks = self.handoff_marks.lock().unwrap();
-        let mark = marks.entry(c.key()).or_default();
-        if !waiting || mark.1.is_some() {
+        let mut marks = self.alert_marks.lock().unwrap();
+        let mark = marks.entry((c.key(), kind)).or_default();
+        if !waiting || mark.is_some() {
             return Ok(false);
         }
-        mark.1 = Some(at);
+        *mark = Some(at);
+        if kind == AlertKind::Escalated {
+            self.handoff_marks
+                .lock()
+                .unwrap()
+                .entry(c.key())
+                .or_default()
+                .1 = Some(at);
+        }
         Ok(true)
     }
 
-    async fn release_escalation(&self, c: &ConversationId) -> Result<(), PortError> {
-        if let Some(mark) = self.handoff_marks.lock().unwrap().get_mut(&c.key()) {
+    async fn release_alert(&self, c: &ConversationId, kind: AlertKind) -> Result<(), PortError> {
+        self.alert_marks.lock().unwrap().remove(&(c.key(), kind));
+        if kind == AlertKind::Escalated
+            && let Some(mark) = self.handoff_marks.lock().unwrap().get_mut(&c.key())
+        {
             mark.1 = None;
         }
         Ok(())

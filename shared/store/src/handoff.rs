@@ -2,7 +2,7 @@
 //!
 //! | item | pk | sk | TTL |
 //! |---|---|---|---|
-//! | a conversation with a person (`owner`, `owner_since`, `reason`, `agent`, `lang`, `last_customer_at`, `agent_active_at`, `escalated_at`) | `HANDOFFS` | `channel#customer` | — |
+//! | a conversation with a person (`owner`, `owner_since`, `reason`, `agent`, `lang`, `last_customer_at`, `agent_active_at`; alerts claimed: `alerted_at`, `escalated_at`) | `HANDOFFS` | `channel#customer` | — |
 //!
 //! The session holds the truth (`owner` on the `CONV#…` `SESSION` item, [`Owner`]); the list is
 //! its index, written in the same transaction as every change of it, so it can be read in one
@@ -28,7 +28,9 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::dialogue::{Owner, Session};
-use chatdrop_domain::handoff::{Claim, HandoffEntry, HandoffFilter, HandoffReason, HandoffStore};
+use chatdrop_domain::handoff::{
+    AlertKind, Claim, HandoffEntry, HandoffFilter, HandoffReason, HandoffStore,
+};
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::ports::{PortError, SessionStore};
 use std::collections::HashMap;
@@ -49,6 +51,14 @@ fn session_key(c: &ConversationId) -> HashMap<String, AttributeValue> {
         ("pk".to_string(), s(format!("CONV#{}", c.key()))),
         ("sk".to_string(), s("SESSION")),
     ])
+}
+
+/// The entry's attribute that records an alert of `kind` as claimed.
+fn alert_attribute(kind: AlertKind) -> &'static str {
+    match kind {
+        AlertKind::New => "alerted_at",
+        AlertKind::Escalated => "escalated_at",
+    }
 }
 
 fn cancelled(e: &SdkError<TransactWriteItemsError>) -> bool {
@@ -319,23 +329,26 @@ impl HandoffStore for DynamoStore {
         Ok(out)
     }
 
-    async fn claim_escalation(
+    async fn claim_alert(
         &self,
         c: &ConversationId,
+        kind: AlertKind,
         since: i64,
         at: i64,
     ) -> Result<bool, PortError> {
+        let attribute = alert_attribute(kind);
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(entry_key(c)))
-            .update_expression("SET escalated_at = :at")
+            .update_expression("SET #k = :at")
             .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(escalated_at) \
+                "attribute_exists(pk) AND attribute_not_exists(#k) \
                  AND #o = :waiting AND owner_since = :since",
             )
             .expression_attribute_names("#o", "owner")
+            .expression_attribute_names("#k", attribute)
             .expression_attribute_values(":at", n(at))
             .expression_attribute_values(":waiting", s("waiting"))
             .expression_attribute_values(":since", n(since))
@@ -344,24 +357,25 @@ impl HandoffStore for DynamoStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if conditional_failed(&e) => Ok(false),
-            Err(e) => Err(PortError::new("claim escalation", sdk_message(e))),
+            Err(e) => Err(PortError::new("claim agent alert", sdk_message(e))),
         }
     }
 
-    async fn release_escalation(&self, c: &ConversationId) -> Result<(), PortError> {
+    async fn release_alert(&self, c: &ConversationId, kind: AlertKind) -> Result<(), PortError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(entry_key(c)))
-            .update_expression("REMOVE escalated_at")
+            .update_expression("REMOVE #k")
             .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#k", alert_attribute(kind))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
             Err(e) if conditional_failed(&e) => Ok(()),
-            Err(e) => Err(PortError::new("release escalation", sdk_message(e))),
+            Err(e) => Err(PortError::new("release agent alert", sdk_message(e))),
         }
     }
 }
