@@ -41,7 +41,20 @@ async fn handoff_on(platform: Platform, channel: Channel, test: &str, id: &str) 
 
     // A reservation first, so there is an order to be told about while a person has the chat.
     h.say(&customer, "hi").await;
-    h.add_plain_bag(&customer).await;
+    for payload in [
+        "k:a:drop-bag",
+        "k:o:drop-bag:colour:black",
+        "k:o:drop-bag:strap:canvas",
+        "k:s:drop-bag:charm",
+    ] {
+        h.tap(&customer, payload).await;
+    }
+    let r = h.tap(&customer, "k:s:drop-bag:engraving").await;
+    assert!(
+        text_of(&r).contains("Drop Bag (Black, Canvas strap)"),
+        "{}",
+        text_of(&r)
+    );
     let r = h.tap(&customer, "p:c").await;
     assert!(text_of(&r).contains("Reserved for you"), "{}", text_of(&r));
     let sessions = h.stack.stripe.sessions().await.unwrap();
@@ -142,11 +155,7 @@ async fn handoff_on(platform: Platform, channel: Channel, test: &str, id: &str) 
     // The bot answers again.
     let back = h.say(&customer, "menu").await;
     assert!(!back.is_empty());
-    assert!(
-        !text_of(&back).contains("a person"),
-        "{}",
-        text_of(&back)
-    );
+    assert!(!text_of(&back).contains("a person"), "{}", text_of(&back));
 
     // Nobody claims the next handoff: escalated once after five minutes, back to the bot
     // after a day without an agent.
@@ -154,17 +163,29 @@ async fn handoff_on(platform: Platform, channel: Channel, test: &str, id: &str) 
     alert_of(&h, "new").await;
     let since = store.list_handoffs(HandoffFilter::Waiting).await.unwrap()[0].since();
     assert_eq!(
-        h.stack.handoff_sweep_at(since + 299).await.unwrap().escalated,
+        h.stack
+            .handoff_sweep_at(since + 299)
+            .await
+            .unwrap()
+            .escalated,
         0
     );
     assert_eq!(
-        h.stack.handoff_sweep_at(since + 300).await.unwrap().escalated,
+        h.stack
+            .handoff_sweep_at(since + 300)
+            .await
+            .unwrap()
+            .escalated,
         1
     );
     let escalated = alert_of(&h, "escalated").await;
     assert_eq!(escalated["reason"], "asked");
     assert_eq!(
-        h.stack.handoff_sweep_at(since + 360).await.unwrap().escalated,
+        h.stack
+            .handoff_sweep_at(since + 360)
+            .await
+            .unwrap()
+            .escalated,
         0,
         "once"
     );

@@ -86,15 +86,18 @@ pub(crate) fn entry_update(
     let mut set = vec![
         "#o = :o",
         "owner_since = :since",
-        "channel = :ch",
-        "customer = :cu",
-        "lang = :lang",
+        "#ch = :ch",
+        "#cu = :cu",
+        "#l = :lang",
         "last_customer_at = :now",
     ];
     let mut update = Update::builder()
         .table_name(table)
         .set_key(Some(entry_key(c)))
         .expression_attribute_names("#o", "owner")
+        .expression_attribute_names("#ch", "channel")
+        .expression_attribute_names("#cu", "customer")
+        .expression_attribute_names("#l", "lang")
         .expression_attribute_values(":o", s(owner))
         .expression_attribute_values(":since", n(since))
         .expression_attribute_values(":ch", s(c.channel.as_str()))
@@ -102,12 +105,16 @@ pub(crate) fn entry_update(
         .expression_attribute_values(":lang", s(session.lang.unwrap_or_default().code()))
         .expression_attribute_values(":now", n(now));
     if let Some(reason) = reason {
-        set.push("reason = :r");
-        update = update.expression_attribute_values(":r", s(reason.as_str()));
+        set.push("#r = :r");
+        update = update
+            .expression_attribute_names("#r", "reason")
+            .expression_attribute_values(":r", s(reason.as_str()));
     }
     if let Some(agent) = agent {
-        set.push("agent = :a");
-        update = update.expression_attribute_values(":a", s(agent));
+        set.push("#ag = :a");
+        update = update
+            .expression_attribute_names("#ag", "agent")
+            .expression_attribute_values(":a", s(agent));
     }
     let update = build(
         "build handoff entry",
@@ -213,11 +220,12 @@ impl HandoffStore for DynamoStore {
                 .table_name(&self.table)
                 .set_key(Some(session_key(c)))
                 .update_expression(
-                    "SET #o = :agent, agent = :a, owner_since = :at, version = version + :one \
+                    "SET #o = :agent, #ag = :a, owner_since = :at, version = version + :one \
                      REMOVE handoff_reason",
                 )
                 .condition_expression("#o = :waiting")
                 .expression_attribute_names("#o", "owner")
+                .expression_attribute_names("#ag", "agent")
                 .expression_attribute_values(":agent", s("agent"))
                 .expression_attribute_values(":waiting", s("waiting"))
                 .expression_attribute_values(":a", s(agent))
@@ -231,10 +239,11 @@ impl HandoffStore for DynamoStore {
                 .table_name(&self.table)
                 .set_key(Some(entry_key(c)))
                 .update_expression(
-                    "SET #o = :agent, agent = :a, owner_since = :at, agent_active_at = :at",
+                    "SET #o = :agent, #ag = :a, owner_since = :at, agent_active_at = :at",
                 )
                 .condition_expression("attribute_exists(pk)")
                 .expression_attribute_names("#o", "owner")
+                .expression_attribute_names("#ag", "agent")
                 .expression_attribute_values(":agent", s("agent"))
                 .expression_attribute_values(":a", s(agent))
                 .expression_attribute_values(":at", n(at))
@@ -268,10 +277,11 @@ impl HandoffStore for DynamoStore {
                 .set_key(Some(session_key(c)))
                 .update_expression(
                     "SET version = version + :one, not_understood = :zero \
-                     REMOVE #o, owner_since, handoff_reason, agent",
+                     REMOVE #o, owner_since, handoff_reason, #ag",
                 )
                 .condition_expression("attribute_exists(#o)")
                 .expression_attribute_names("#o", "owner")
+                .expression_attribute_names("#ag", "agent")
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":zero", n(0))
                 .build(),
