@@ -490,6 +490,7 @@ mod tests {
                 ids: IdKey::new(b"payment-webhook unit tests"),
             },
             clock: chatdrop_domain::clock::ManualClock::at(1_767_225_600),
+            alerts: SnsAlerts::new(aws_sdk_sns::Client::new(&aws), None),
         }
     }
 

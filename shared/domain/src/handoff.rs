@@ -524,6 +524,20 @@ pub enum HandoffFilter {
     All,
 }
 
+impl HandoffFilter {
+    /// Whether a conversation with this owner is on the list this filter shows.
+    pub fn admits(self, owner: &Owner) -> bool {
+        matches!(
+            (self, owner),
+            (
+                HandoffFilter::All,
+                Owner::Waiting { .. } | Owner::Agent { .. }
+            ) | (HandoffFilter::Waiting, Owner::Waiting { .. })
+                | (HandoffFilter::Agent, Owner::Agent { .. })
+        )
+    }
+}
+
 /// One conversation a person owns or should: an entry of the handoff list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandoffEntry {

@@ -85,13 +85,7 @@ impl HandoffStore for Memory {
         let marks = self.handoff_marks.lock().unwrap();
         let mut out: Vec<HandoffEntry> = sessions
             .iter()
-            .filter(|(_, s)| match (&s.owner, filter) {
-                (Owner::Bot, _) => false,
-                (_, HandoffFilter::All) => true,
-                (Owner::Waiting { .. }, HandoffFilter::Waiting) => true,
-                (Owner::Agent { .. }, HandoffFilter::Agent) => true,
-                _ => false,
-            })
+            .filter(|(_, s)| filter.admits(&s.owner))
             .map(|(key, s)| {
                 let (agent_active_at, escalated_at) = marks.get(key).copied().unwrap_or_default();
                 HandoffEntry {

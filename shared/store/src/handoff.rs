@@ -322,14 +322,12 @@ impl HandoffStore for DynamoStore {
                 .send()
                 .await
                 .map_err(|e| PortError::new("list handoffs", sdk_message(e)))?;
-            out.extend(page.items().iter().filter_map(entry_of).filter(|e| {
-                match (filter, &e.owner) {
-                    (HandoffFilter::All, _) => true,
-                    (HandoffFilter::Waiting, Owner::Waiting { .. }) => true,
-                    (HandoffFilter::Agent, Owner::Agent { .. }) => true,
-                    _ => false,
-                }
-            }));
+            out.extend(
+                page.items()
+                    .iter()
+                    .filter_map(entry_of)
+                    .filter(|e| filter.admits(&e.owner)),
+            );
             start = page.last_evaluated_key;
             if start.is_none() {
                 break;

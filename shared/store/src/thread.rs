@@ -275,10 +275,9 @@ impl DynamoStore {
     pub async fn record_inbound(&self, message: &InboundMessage) -> Result<(), PortError> {
         let text = match &message.content {
             InboundContent::Text { body } => body.clone(),
-            InboundContent::Action { title, .. } => match title {
-                Some(title) => format!("[tap] {title}"),
-                None => return Ok(()),
-            },
+            InboundContent::Action {
+                title: Some(title), ..
+            } => format!("[tap] {title}"),
             InboundContent::Image { caption, .. } => {
                 format!("[image] {}", caption.as_deref().unwrap_or(""))
             }
