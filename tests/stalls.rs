@@ -217,6 +217,8 @@ async fn a_batch_stops_at_the_deadline_under_the_real_bootstrap() {
             reply_token: None,
             update: None,
             announcement: None,
+            handoff: None,
+            origin: Default::default(),
             replies: vec![chatdrop_domain::reply::Reply::Text {
                 body: format!("reply {i}"),
             }],

@@ -144,6 +144,8 @@ export class ChatdropStack extends Stack {
   readonly queues: Record<string, { queue: sqs.Queue; deadLetters: sqs.Queue; def: QueueDef }> = {};
   readonly functions: Record<string, lambda.Function> = {};
   readonly secret: secretsmanager.Secret;
+  /** Agents subscribe here (mail, chat, paging): customers waiting for a person, escalations. */
+  readonly agentTopic: sns.Topic;
   readonly api: apigw.HttpApi;
   readonly apiStage: apigw.HttpStage;
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -302,8 +304,21 @@ export class ChatdropStack extends Stack {
         throw new Error(`channelSettings: ${name} is not a CHATDROP_* variable`);
       }
     }
+    // A conversation handed to a person is published here at once, and again if nobody takes it
+    // in time (chatdrop_domain::handoff); subscribe mail, a chat hook or a pager to it.
+    this.agentTopic = new sns.Topic(this, 'AgentTopic', {
+      topicName: `chatdrop-agents-${stage}`,
+      displayName: 'chatdrop: customers waiting for a person',
+      // Publishers and subscribers over TLS only, as the queues.
+      enforceSSL: true,
+    });
+    Validations.of(this.agentTopic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason: 'An alert names a channel, a keyed pseudonym and a reason, never a customer id or text; a KMS key would add a key policy for every mail or chat subscriber for nothing to hide.',
+    });
     const environment: Record<string, string> = {
       ...settings,
+      CHATDROP_AGENT_TOPIC_ARN: this.agentTopic.topicArn,
       CHATDROP_TABLE: this.table.tableName,
       CHATDROP_PUBLIC_BASE_URL: this.publicBaseUrl,
       CHATDROP_CHANNELS: props.channels.join(','),
@@ -452,6 +467,9 @@ export class ChatdropStack extends Stack {
     if (spec.readsSecrets) {
       this.secret.grantRead(fn);
     }
+    if (spec.alertsAgents) {
+      this.agentTopic.grantPublish(fn);
+    }
     if (consumed?.self_dead_letters) {
       this.queues[consumed.id].deadLetters.grantSendMessages(fn);
     }
@@ -590,6 +608,7 @@ export class ChatdropStack extends Stack {
         }
       }
     }
+    out('AgentTopicArn', this.agentTopic.topicArn, 'Subscribe the agents here (aws sns subscribe --protocol email …): handoffs and escalations');
     out('SecretArn', this.secret.secretArn, 'The secret (CHATDROP_SECRET_ID): set its JSON value with put-secret-value');
     out('SecretKeys', secretNames.join(','), 'The keys the secret JSON object must have');
     out('TableName', this.table.tableName, `The table (load a catalog with CHATDROP_TABLE=<this> chatdrop catalog load)`);

@@ -84,6 +84,8 @@ export interface FunctionSpec {
   sendsTo: string[];
   /** Whether it reads the secret at cold start (`grantRead`); every function gets its ARN. */
   readsSecrets: boolean;
+  /** Whether it publishes to the agents' topic (`grantPublish`); every function gets its ARN. */
+  alertsAgents?: boolean;
 }
 
 /**
@@ -149,6 +151,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     // queues the chat's opt-out to catalog, which records it like the platform's own signal.
     sendsTo: ['catalog'],
     readsSecrets: true,
+    // A bundle telling a customer a person will answer alerts the agents.
+    alertsAgents: true,
   },
   payment: {
     description: 'Checkout and orders: reserve, Stripe Checkout Session, pay link and QR, cancel, reorder',
@@ -188,6 +192,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     sendsTo: ['outbound'],
     // CHATDROP_STRIPE_SECRET_KEY, CHATDROP_STRIPE_WEBHOOK_SECRET.
     readsSecrets: true,
+    // A paid order that needs attention hands its conversation to a person.
+    alertsAgents: true,
   },
   kakao: {
     description: 'KakaoTalk skill: authenticate, run the turn in-process, answer in the response',
@@ -225,6 +231,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     sendsTo: ['outbound'],
     // CHATDROP_STRIPE_SECRET_KEY.
     readsSecrets: true,
+    // Escalates handoffs nobody took in time.
+    alertsAgents: true,
   },
 };
 

@@ -458,6 +458,20 @@ describe('secrets and IAM', () => {
         (st) => asList(st.Action).includes('secretsmanager:GetSecretValue') && JSON.stringify(st.Resource).includes(secretId),
       );
       assert.equal(readsSecret, spec.readsSecrets, `${name} reads the secret`);
+      const publishes = actions.includes('sns:Publish');
+      assert.equal(publishes, spec.alertsAgents === true, `${name} publishes to the agents' topic`);
+    }
+  });
+
+  test('the agents\' topic exists and every function knows its ARN', () => {
+    dev().template.resourceCountIs('AWS::SNS::Topic', 1);
+    const topicId = logicalId(dev().stack, dev().stack.agentTopic);
+    for (const name of Object.keys(FUNCTIONS)) {
+      const fn = Object.values(dev().template.findResources('AWS::Lambda::Function')).find(
+        (r: any) => JSON.stringify(r.Properties.FunctionName).includes(`-${name}`),
+      ) as any;
+      assert.ok(fn, name);
+      assert.deepEqual(fn.Properties.Environment.Variables.CHATDROP_AGENT_TOPIC_ARN, { Ref: topicId }, name);
     }
   });
 

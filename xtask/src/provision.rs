@@ -19,6 +19,11 @@ pub struct Provisioned {
     pub queues: QueueUrls,
     /// Dead-letter queue URLs by queue id.
     pub dead_letters: HashMap<String, String>,
+    /// The SNS topic agents are alerted on (`CHATDROP_AGENT_TOPIC_ARN`), and a standard SQS
+    /// queue subscribed to it: the local stand-in for the mail or pager subscription, where a
+    /// test reads what was published.
+    pub agent_topic_arn: String,
+    pub agent_inbox_url: String,
 }
 
 pub async fn create(aws: &aws_config::SdkConfig, prefix: &str) -> Result<Provisioned, Error> {
@@ -101,7 +106,10 @@ pub async fn create(aws: &aws_config::SdkConfig, prefix: &str) -> Result<Provisi
         urls.remove(id)
             .ok_or_else(|| format!("no queue `{id}` in resources.json"))
     };
+    let (agent_topic_arn, agent_inbox_url) = agent_topic(aws, &sqs, prefix).await?;
     Ok(Provisioned {
+        agent_topic_arn,
+        agent_inbox_url,
         table,
         queues: QueueUrls {
             catalog: take("catalog")?,
@@ -111,6 +119,60 @@ pub async fn create(aws: &aws_config::SdkConfig, prefix: &str) -> Result<Provisi
         },
         dead_letters,
     })
+}
+
+/// The agents' topic and the queue subscribed to it (raw delivery: each SQS message body is
+/// the published JSON, message attributes included).
+async fn agent_topic(
+    aws: &aws_config::SdkConfig,
+    sqs: &aws_sdk_sqs::Client,
+    prefix: &str,
+) -> Result<(String, String), Error> {
+    let sns = aws_sdk_sns::Client::new(aws);
+    let topic = sns
+        .create_topic()
+        .name(format!("{prefix}chatdrop-agents"))
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "create topic: {}",
+                aws_sdk_sns::error::DisplayErrorContext(e)
+            )
+        })?
+        .topic_arn
+        .ok_or("topic has no ARN")?;
+    let inbox = create_queue(
+        sqs,
+        &format!("{prefix}chatdrop-agents-inbox"),
+        false,
+        None,
+        30,
+    )
+    .await?;
+    let inbox_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&inbox)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await?
+        .attributes
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .ok_or("agent inbox has no ARN")?;
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(inbox_arn)
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "subscribe agent inbox: {}",
+                aws_sdk_sns::error::DisplayErrorContext(e)
+            )
+        })?;
+    Ok((topic, inbox))
 }
 
 async fn create_queue(

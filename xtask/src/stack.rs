@@ -191,6 +191,10 @@ impl LocalStack {
                 format!("{}/viber", options.fakes_url),
             ),
             ("CHATDROP_KAKAO_BOT_ID", dev::KAKAO_BOT_ID.into()),
+            (
+                "CHATDROP_AGENT_TOPIC_ARN",
+                provisioned.agent_topic_arn.clone(),
+            ),
             ("CHATDROP_STRIPE_API_BASE", stripe_base.clone()),
             (
                 "CHATDROP_RESERVATION_MINUTES",
@@ -401,6 +405,52 @@ impl LocalStack {
             &self.queues(),
         )
         .await?)
+    }
+
+    /// Runs the sweep's handoff step as if the clock read `now`: escalations of handoffs
+    /// nobody took and hand-backs of those nobody acted on, alerting on the stack's topic.
+    pub async fn handoff_sweep_at(
+        &self,
+        now: i64,
+    ) -> Result<chatdrop_domain::handoff::HandoffSweep, Error> {
+        let alerts = chatdrop_queue::alerts::SnsAlerts::new(
+            aws_sdk_sns::Client::new(&self.aws),
+            Some(self.provisioned.agent_topic_arn.clone()),
+        );
+        Ok(
+            chatdrop_domain::handoff::sweep(
+                &self.store(),
+                &alerts,
+                self.config.handoff.timers,
+                now,
+            )
+            .await?,
+        )
+    }
+
+    /// The agent alerts published on the stack's topic since the last call (read from the
+    /// queue subscribed to it, and deleted there), as JSON.
+    pub async fn agent_alerts(&self) -> Result<Vec<serde_json::Value>, Error> {
+        let sqs = aws_sdk_sqs::Client::new(&self.aws);
+        let out = sqs
+            .receive_message()
+            .queue_url(&self.provisioned.agent_inbox_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await?;
+        let mut alerts = Vec::new();
+        for m in out.messages() {
+            alerts.push(serde_json::from_str(m.body().unwrap_or("null"))?);
+            if let Some(handle) = m.receipt_handle() {
+                sqs.delete_message()
+                    .queue_url(&self.provisioned.agent_inbox_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await?;
+            }
+        }
+        Ok(alerts)
     }
 
     /// Every request the fake platforms recorded so far, in order.

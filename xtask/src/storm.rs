@@ -175,6 +175,8 @@ pub async fn run(stack: &LocalStack, plan: &Plan) -> Result<Outcome, Error> {
                 reply_token: None,
                 update: None,
                 announcement: None,
+                handoff: None,
+                origin: Default::default(),
                 replies,
             };
             queues.reply(&bundle).await?;

@@ -35,11 +35,13 @@ use chatdrop_domain::consent;
 use chatdrop_domain::delivery::{
     Delivered, DeliveryError, Moment, RetryPolicy, SendFailure, deliver,
 };
+use chatdrop_domain::handoff::{AlertKind, alert_once};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::ports::SessionStore;
 use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_queue::Source;
 use chatdrop_queue::SqsQueues;
+use chatdrop_queue::alerts::SnsAlerts;
 use chatdrop_queue::fifo::{Deadline, RecordResult, process_in_order, receive_count};
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
@@ -62,6 +64,8 @@ pub struct Notify {
     policy: RetryPolicy,
     dead_letter_url: Option<String>,
     retry_base: Duration,
+    /// Where agents are told that a customer waits for a person.
+    alerts: SnsAlerts,
 }
 
 /// Transient failures a bundle may have before notify dead-letters it. Retries back off from
@@ -111,6 +115,10 @@ impl Notify {
             policy: RetryPolicy::default(),
             dead_letter_url: config.delivery.dead_letter_url.clone(),
             retry_base: Duration::from_secs(config.delivery.retry_base_seconds),
+            alerts: SnsAlerts::new(
+                aws_sdk_sns::Client::new(aws),
+                config.handoff.agent_topic_arn.clone(),
+            ),
             clock,
         })
     }
@@ -171,6 +179,28 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                                 );
                                 return RecordResult::Done;
                             }
+                            Err(e) => return RecordResult::Retry(e.to_string()),
+                        }
+                    }
+                    // The bundle telling the customer a person will answer tells the agents
+                    // too, before anything is sent: once per handoff (claimed on the handoff
+                    // list), whatever the delivery then does, held bundles included.
+                    if let Some(notice) = bundle.handoff {
+                        match alert_once(
+                            app.store.as_ref(),
+                            &app.alerts,
+                            AlertKind::New,
+                            &bundle.conversation,
+                            notice,
+                            bundle.lang,
+                            app.clock.now(),
+                        )
+                        .await
+                        {
+                            Ok(true) => {
+                                tracing::info!(reason = notice.reason.as_str(), "agents alerted")
+                            }
+                            Ok(false) => {}
                             Err(e) => return RecordResult::Retry(e.to_string()),
                         }
                     }

@@ -20,14 +20,18 @@
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::checkout::{self, CheckoutSettings};
 use chatdrop_domain::clock::Clock;
+use chatdrop_domain::handoff::{AlertKind, HandoffNotice, HandoffReason, HandoffStore, alert_once};
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::order_events::{self, PaymentEvent};
+use chatdrop_domain::orders::OrderStatus;
 use chatdrop_domain::pay_link::{self, PayLinkVisit};
 use chatdrop_domain::payment::PaidSession;
+use chatdrop_domain::ports::OrderStore;
 use chatdrop_domain::process::ProcessError;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_payments::webhook::{self, EventKind, StripeEvent};
 use chatdrop_queue::SqsQueues;
+use chatdrop_queue::alerts::SnsAlerts;
 use chatdrop_store::DynamoStore;
 use lambda_http::{Body, Error, Request, Response, http::StatusCode};
 use std::sync::Arc;
@@ -41,6 +45,8 @@ pub struct PaymentWebhook {
     settings: CheckoutSettings,
     /// What time it is: Stripe's signature tolerance and a pay link's expiry count from it.
     clock: Arc<dyn Clock>,
+    /// Where agents are told that a paid order needs a person.
+    alerts: SnsAlerts,
 }
 
 impl PaymentWebhook {
@@ -70,6 +76,10 @@ impl PaymentWebhook {
                 .to_string(),
             settings: config.checkout_settings(ids),
             clock: chatdrop_domain::clock::system(),
+            alerts: SnsAlerts::new(
+                aws_sdk_sns::Client::new(aws),
+                config.handoff.agent_topic_arn.clone(),
+            ),
         })
     }
 
@@ -331,6 +341,12 @@ async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body
                 order_status = status.map(|s| s.as_str()),
                 "Stripe event applied"
             );
+            if status == Some(OrderStatus::PaidNeedsAttention)
+                && let Err(e) = hand_over_for_attention(app, &domain_event).await
+            {
+                // The order is safe and on the attention list; only the handoff is missing.
+                tracing::error!(error = %e, "could not hand the conversation to a person");
+            }
             text(StatusCode::OK, "ok")
         }
         Err(e) => {
@@ -339,6 +355,42 @@ async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body
             text(StatusCode::INTERNAL_SERVER_ERROR, "retry")
         }
     }
+}
+
+/// A paid order that needs a person (another page, amount or currency; a late payment whose
+/// stock was resold) hands its conversation over and alerts the agents. Opening is
+/// conditional (a chat a person has already stays theirs), and the alert is claimed once; a
+/// crash between the two leaves a waiting handoff that the sweep escalates after its delay.
+async fn hand_over_for_attention(
+    app: &PaymentWebhook,
+    event: &PaymentEvent,
+) -> Result<(), chatdrop_domain::ports::PortError> {
+    let PaymentEvent::Paid { order_id, .. } = event else {
+        return Ok(());
+    };
+    let Some(order) = OrderStore::order(&app.store, order_id).await? else {
+        return Ok(());
+    };
+    let now = app.clock.now();
+    let reason = HandoffReason::NeedsAttention;
+    if app
+        .store
+        .open_handoff(&order.conversation, reason, order.lang, now)
+        .await?
+    {
+        let notice = HandoffNotice { reason, since: now };
+        alert_once(
+            &app.store,
+            &app.alerts,
+            AlertKind::New,
+            &order.conversation,
+            notice,
+            order.lang,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A pay link: `fallback` is the language of the pages that know no order.
@@ -438,6 +490,7 @@ mod tests {
                 ids: IdKey::new(b"payment-webhook unit tests"),
             },
             clock: chatdrop_domain::clock::ManualClock::at(1_767_225_600),
+            alerts: SnsAlerts::new(aws_sdk_sns::Client::new(&aws), None),
         }
     }
 

@@ -22,12 +22,14 @@ use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::campaign::CampaignStatus;
 use chatdrop_domain::campaign_fanout::{self, CampaignStore, FanOutReport, Pace, Ports};
 use chatdrop_domain::clock::Clock;
+use chatdrop_domain::handoff::{self, HandoffTimers};
 use chatdrop_domain::ports::OrderStore;
 use chatdrop_domain::reminders;
 use chatdrop_domain::sweep;
 use chatdrop_domain::waitlist::{self, WaitlistSettings};
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
+use chatdrop_queue::alerts::SnsAlerts;
 use chatdrop_store::DynamoStore;
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::{Value, json};
@@ -53,6 +55,9 @@ pub struct Sweep {
     queues: SqsQueues,
     gateway: StripeGateway,
     waitlist: WaitlistSettings,
+    /// Where escalations of unclaimed handoffs go, and the handoff timers.
+    alerts: SnsAlerts,
+    handoff_timers: HandoffTimers,
 }
 
 /// The waitlist's hold, from `CHATDROP_WAITLIST_HOLD_MINUTES` (minutes, 1 to 1440).
@@ -87,6 +92,11 @@ impl Sweep {
                 config.payments.stripe_api_base.as_deref(),
             )?,
             clock: chatdrop_domain::clock::system(),
+            alerts: SnsAlerts::new(
+                aws_sdk_sns::Client::new(aws),
+                config.handoff.agent_topic_arn.clone(),
+            ),
+            handoff_timers: config.handoff.timers,
             waitlist: waitlist_settings(
                 std::env::var("CHATDROP_WAITLIST_HOLD_MINUTES")
                     .ok()
@@ -126,6 +136,19 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
     let told =
         reminders::tell_reminders(now, &drops, &app.store, &app.queues, REMINDERS_PER_RUN).await?;
     let campaigns = run_campaigns(app, now).await?;
+    // Handoffs nobody took in time are escalated (once); those nobody acted on go back to the
+    // bot. A failure here is logged and left to the next run, like the rest of the sweep.
+    let handoffs = handoff::sweep(&app.store, &app.alerts, app.handoff_timers, now)
+        .instrument(tracing::info_span!("handoffs"))
+        .await?;
+    if handoffs != handoff::HandoffSweep::default() {
+        tracing::info!(
+            escalated = handoffs.escalated,
+            handed_back = handoffs.handed_back,
+            failed = handoffs.failed,
+            "handoffs"
+        );
+    }
     if told != reminders::ReminderReport::default() {
         tracing::info!(told = told.told, failed = told.failed, "drop reminders");
     }
@@ -160,6 +183,8 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         "campaign_sent": campaigns.sent + campaigns.requeued,
         "campaign_deferred": campaigns.deferred,
         "campaign_suppressed": campaigns.suppressed,
+        "handoffs_escalated": handoffs.escalated,
+        "handoffs_handed_back": handoffs.handed_back,
     }))
 }
 

@@ -162,6 +162,8 @@ pub(crate) mod test_server {
             reply_token: None,
             update: None,
             announcement: None,
+            handoff: None,
+            origin: Default::default(),
             replies: vec![reply.clone()],
         })
     }

@@ -118,6 +118,8 @@ pub struct Config {
     pub channel_settings: HashMap<Channel, ChannelSettings>,
     pub payments: PaymentSettings,
     pub delivery: DeliverySettings,
+    /// Where agents are told of handoffs, and the handoff timers.
+    pub handoff: HandoffSettings,
     /// Each consumed queue's dead-letter queue, where a consumer puts a record it cannot read.
     pub dead_letters: DeadLetterUrls,
 }
@@ -203,6 +205,37 @@ pub struct DeliverySettings {
     /// each further one doubles, up to the outbound queue's visibility timeout (0: retry at
     /// once, for tests).
     pub retry_base_seconds: u64,
+}
+
+/// Handoffs to a person (`chatdrop_domain::handoff`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffSettings {
+    /// `CHATDROP_AGENT_TOPIC_ARN`: the SNS topic agents subscribe to (mail, chat, paging).
+    /// Unset: alerts are logged at warn only, which a deployment should not rely on.
+    pub agent_topic_arn: Option<String>,
+    /// `CHATDROP_HANDOFF_ESCALATE_MINUTES` (default 5) and `CHATDROP_HANDOFF_TIMEOUT_MINUTES`
+    /// (default 1440, a day without agent activity), for the sweep.
+    pub timers: chatdrop_domain::handoff::HandoffTimers,
+}
+
+fn minutes_var(
+    vars: &impl Vars,
+    name: &'static str,
+    default: u64,
+) -> Result<std::time::Duration, ConfigError> {
+    let minutes = match vars.var(name) {
+        None => default,
+        Some(v) => {
+            v.parse()
+                .ok()
+                .filter(|m| (1..=43_200).contains(m))
+                .ok_or(ConfigError::Invalid {
+                    name,
+                    problem: format!("`{v}` is not a number of minutes from 1 to 43200"),
+                })?
+        }
+    };
+    Ok(std::time::Duration::from_secs(minutes * 60))
 }
 
 /// One served channel's public settings, by variable name: each [`Setting`] of its
@@ -317,6 +350,13 @@ impl Config {
                             problem: format!("`{v}` is not a number of seconds from 0 to 900"),
                         },
                     )?,
+                },
+            },
+            handoff: HandoffSettings {
+                agent_topic_arn: vars.var("CHATDROP_AGENT_TOPIC_ARN"),
+                timers: chatdrop_domain::handoff::HandoffTimers {
+                    escalate_after: minutes_var(vars, "CHATDROP_HANDOFF_ESCALATE_MINUTES", 5)?,
+                    hand_back_after: minutes_var(vars, "CHATDROP_HANDOFF_TIMEOUT_MINUTES", 1440)?,
                 },
             },
             payments: PaymentSettings {

@@ -176,6 +176,14 @@ pub async fn consume(
                     return RecordResult::Retry(e.into());
                 }
             }
+            // The customer's side of the thread, so a person taking over reads both sides.
+            // Every customer message reaches the catalog function first (taps go elsewhere
+            // only with their label); the put is keyed by the event, so a retry repeats it.
+            if handler == Handler::Catalog
+                && let Err(e) = app.store.record_inbound(&message).await
+            {
+                return RecordResult::Retry(e.into());
+            }
             match process_with_profiles(
                 handler,
                 &message,

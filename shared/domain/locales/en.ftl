@@ -259,3 +259,7 @@ announcement-stop-hint = Send STOP to stop drop announcements.
 youre-welcome = You're welcome! Anything else?
 # Nothing matched $query; the nearest products follow, then the menu.
 closest-matches = I found nothing for “{ $query }”. Did you mean one of these?
+# Handoff
+# A person takes the conversation over from the bot. $when: the next opening of the shop's support on the customer's clock.
+handoff-soon = I've passed your conversation to a person on our team. They'll answer you here within a few minutes.
+handoff-from = I've passed your conversation to a person on our team. We're closed right now, so they'll answer you here from { $when } (your time).

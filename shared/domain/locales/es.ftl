@@ -193,3 +193,6 @@ announcement-stop-hint = Envía PARAR para dejar de recibir anuncios de lanzamie
 # Understanding
 youre-welcome = ¡De nada! ¿Algo más?
 closest-matches = No encontré nada para «{ $query }». ¿Quizás buscabas alguno de estos?
+# Handoff
+handoff-soon = He pasado tu conversación a una persona de nuestro equipo. Te responderá aquí en unos minutos.
+handoff-from = He pasado tu conversación a una persona de nuestro equipo. Ahora estamos cerrados, así que te responderá aquí a partir del { $when } (tu hora).

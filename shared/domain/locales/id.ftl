@@ -230,3 +230,6 @@ announcement-stop-hint = Kirim BERHENTI untuk berhenti menerima pengumuman drop.
 # Understanding
 youre-welcome = Sama-sama! Ada lagi yang bisa dibantu?
 closest-matches = Tidak ada hasil untuk “{ $query }”. Mungkin maksud Anda salah satu ini?
+# Handoff
+handoff-soon = Percakapan Anda sudah saya teruskan ke tim kami. Mereka akan membalas di sini dalam beberapa menit.
+handoff-from = Percakapan Anda sudah saya teruskan ke tim kami. Kami sedang tutup, jadi mereka akan membalas di sini mulai { $when } (waktu Anda).

@@ -183,3 +183,6 @@ announcement-stop-hint = 配信停止と送ると、ドロップのお知らせ�
 # Understanding
 youre-welcome = どういたしまして！ほかに何かございますか？
 closest-matches = 「{ $query }」に一致する商品はありませんでした。こちらでしょうか？
+# Handoff
+handoff-soon = 担当者におつなぎしました。数分以内にこちらでお返事します。
+handoff-from = 担当者におつなぎしました。ただいま営業時間外のため、{ $when }（お客様の現地時間）以降にこちらでお返事します。

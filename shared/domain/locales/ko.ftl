@@ -232,3 +232,6 @@ announcement-stop-hint = 수신거부를 보내면 드롭 안내를 더 이상 �
 # Understanding
 youre-welcome = 천만에요! 더 필요하신 게 있으신가요?
 closest-matches = “{ $query }”에 맞는 상품이 없어요. 혹시 이 중에 찾으시는 게 있나요?
+# Handoff
+handoff-soon = 상담원에게 대화를 연결했어요. 몇 분 안에 여기에서 답변드릴게요.
+handoff-from = 상담원에게 대화를 연결했어요. 지금은 운영 시간이 아니어서 { $when }(고객님 현지 시간)부터 여기에서 답변드릴게요.

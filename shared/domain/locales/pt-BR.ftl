@@ -193,3 +193,6 @@ announcement-stop-hint = Envie PARAR para não receber mais anúncios de lançam
 # Understanding
 youre-welcome = Por nada! Posso ajudar em algo mais?
 closest-matches = Não encontrei nada para “{ $query }”. Você quis dizer um destes?
+# Handoff
+handoff-soon = Passei sua conversa para uma pessoa da nossa equipe. Ela vai te responder aqui em poucos minutos.
+handoff-from = Passei sua conversa para uma pessoa da nossa equipe. Estamos fechados agora, então ela vai te responder aqui a partir de { $when } (seu horário).

@@ -230,3 +230,6 @@ announcement-stop-hint = 回复“退订”即可停止接收新品发售通知�
 # Understanding
 youre-welcome = 不客气！还需要什么吗？
 closest-matches = 没有找到“{ $query }”。您是不是要找这些？
+# Handoff
+handoff-soon = 已为您转接人工客服，几分钟内会在这里回复您。
+handoff-from = 已为您转接人工客服。我们现在不在服务时间，客服将于 { $when }（您的当地时间）起在这里回复您。

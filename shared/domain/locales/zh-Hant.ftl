@@ -231,3 +231,6 @@ announcement-stop-hint = 回覆「退訂」即可停止接收新品發售通知�
 # Understanding
 youre-welcome = 不客氣！還需要什麼嗎？
 closest-matches = 找不到「{ $query }」。您是不是要找這些？
+# Handoff
+handoff-soon = 已為您轉接真人客服，幾分鐘內會在這裡回覆您。
+handoff-from = 已為您轉接真人客服。我們目前不在服務時間，客服將於 { $when }（您的當地時間）起在這裡回覆您。

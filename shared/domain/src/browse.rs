@@ -15,13 +15,13 @@ use crate::action::{Action, Handler};
 use crate::catalog::{Catalog, GroupKind, Product};
 use crate::customization;
 use crate::dialogue::DialogueState;
+use crate::handoff::{self, HandoffReason};
 use crate::i18n::{Lang, Msg};
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::intent;
 use crate::keywords::{self, Meaning, typed_number};
 use crate::language;
 use crate::market::Market;
-use crate::person_request;
 use crate::process::{Outcome, Turn};
 use crate::reply::{Choice, Reply};
 use crate::search;
@@ -99,7 +99,12 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
                         message,
                         held,
                     };
-                    return person_request::asked_for_person(turn, meaning == Meaning::Complaint);
+                    let reason = if meaning == Meaning::Complaint {
+                        HandoffReason::Complaint
+                    } else {
+                        HandoffReason::Asked
+                    };
+                    return handoff::hand_to_person(turn, reason);
                 }
                 Some(Meaning::Thanks) => {
                     let mut replies = vec![self::text(Msg::YoureWelcome.text(voice))];
@@ -110,6 +115,18 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
             }
             if matches!(session.state, DialogueState::Customizing { .. }) {
                 return Outcome::HandOff(Handler::Cart, message.clone());
+            }
+            // Nothing found is the bot not understanding; the second time in a row a person
+            // takes over ([`crate::handoff`]; `process` resets the count on anything else).
+            if search::find(catalog, text).is_empty() && session.misunderstood() >= 2 {
+                let turn = Turn {
+                    catalog,
+                    lang,
+                    session,
+                    message,
+                    held,
+                };
+                return handoff::hand_to_person(turn, HandoffReason::NotUnderstood);
             }
             Outcome::Reply(search(catalog, market, lang, text))
         }

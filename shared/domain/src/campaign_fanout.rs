@@ -298,6 +298,8 @@ pub fn bundle(campaign: &Campaign, r: &Recipient) -> Option<ReplyBundle> {
             campaign: campaign.id.clone(),
             template,
         }),
+        handoff: None,
+        origin: Default::default(),
         replies: vec![Reply::Choices {
             body,
             menu_label: Msg::ChooseLabel.text(lang),

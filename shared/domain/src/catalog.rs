@@ -65,9 +65,16 @@ pub struct Catalog {
     /// or whole added languages (see [`crate::messages`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub messages: BTreeMap<Lang, String>,
+    /// Who answers when the bot hands over, and when (`[support]`, [`crate::handoff`]).
+    #[serde(default, skip_serializing_if = "is_default_support")]
+    pub support: crate::handoff::Support,
     /// `messages` built into bundles, once per loaded catalog ([`Catalog::voice`]).
     #[serde(skip)]
     pub compiled_messages: CompiledMessages,
+}
+
+fn is_default_support(s: &crate::handoff::Support) -> bool {
+    *s == crate::handoff::Support::default()
 }
 
 impl Serialize for Catalog {

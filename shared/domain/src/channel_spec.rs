@@ -140,6 +140,7 @@ const fn window(hours: u64, updates_after_window: bool) -> SendingRules {
     SendingRules {
         window: Some(Duration::from_secs(hours * 3600)),
         updates_after_window,
+        human_agent_window: None,
     }
 }
 
@@ -247,8 +248,14 @@ pub const MESSENGER: ChannelSpec = ChannelSpec {
     ],
     default_rate: rate(250, None),
     customer_id_is_phone: false,
-    // After the window, an order update goes out with the POST_PURCHASE_UPDATE tag.
-    sending: window(24, true),
+    // After the window, an order update goes out with the POST_PURCHASE_UPDATE tag, and a
+    // person's reply with the HUMAN_AGENT tag for 7 days after the customer's last message
+    // (human-typed only; the Page's app needs the Human Agent permission from App Review):
+    // <https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags>.
+    sending: SendingRules {
+        human_agent_window: Some(Duration::from_secs(7 * 24 * 3600)),
+        ..window(24, true)
+    },
 };
 
 pub const LINE: ChannelSpec = ChannelSpec {

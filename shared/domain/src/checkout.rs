@@ -501,6 +501,8 @@ where
         reply_token: message.reply_token.clone(),
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies,
     };
     session.offer(bundle.offered());

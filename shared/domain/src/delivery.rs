@@ -8,6 +8,20 @@
 //! message tag); anything else is *held*: recorded with its reason for ops to send or discard,
 //! never silently dropped.
 //!
+//! A bundle a person wrote (`origin` `agent:<id>`, sent by the console) follows the same
+//! window, with each platform's own allowance for people: Messenger lets a human agent answer
+//! up to 7 days after the customer's last message under the `HUMAN_AGENT` tag, for
+//! human-typed replies only
+//! (<https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags>);
+//! WhatsApp allows only templates after its 24 h
+//! (<https://developers.facebook.com/docs/whatsapp/pricing#customer-service-windows>), so a
+//! person's free text is held like the bot's; WeChat's customer-service messages have the same
+//! 48 h for people and bots
+//! (<https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html>);
+//! KakaoTalk's skill cannot carry one at all (its `operator` action hands the chat to the
+//! channel's own 1:1 chat). [`sending_mode`] says which, and why not, so the console can refuse
+//! a reply with the reason before queueing it.
+//!
 //! Then the replies go out in the groups the adapter asks for ([`ChannelSender::batches`]: one
 //! reply per call on most platforms, up to five per call on LINE, merged text on WeChat, whose
 //! quota counts messages). After each group the progress and the platform's message ids are
@@ -57,6 +71,10 @@ pub struct SendingRules {
     /// Whether an order update may still go out after the window, in the platform's
     /// sanctioned form (a WhatsApp template, a Messenger message tag).
     pub updates_after_window: bool,
+    /// How long after the customer's last message a *person's* reply may still go out, in
+    /// the platform's form for it (Messenger's `HUMAN_AGENT` tag, 7 days); none: a person is
+    /// bound by `window` like the bot.
+    pub human_agent_window: Option<Duration>,
 }
 
 impl SendingRules {
@@ -64,6 +82,7 @@ impl SendingRules {
     pub const NO_WINDOW: SendingRules = SendingRules {
         window: None,
         updates_after_window: true,
+        human_agent_window: None,
     };
 }
 
@@ -74,6 +93,9 @@ pub enum SendMode {
     Session,
     /// Outside the window, an order update: the adapter uses its template or message tag.
     OrderUpdate,
+    /// Outside the window, a reply a person typed, within the platform's longer window for
+    /// people (Messenger's `HUMAN_AGENT` tag). Never for anything the bot wrote.
+    HumanAgent,
 }
 
 /// One platform call's worth of a bundle.
@@ -287,8 +309,36 @@ pub fn sending_mode(
     let open = at
         .last_heard_at
         .is_some_and(|t| at.now.saturating_sub(t) < window.as_secs() as i64);
+    let person = !bundle.origin.is_bot();
     if open {
         Ok(SendMode::Session)
+    } else if person
+        && let Some(longer) = rules.human_agent_window
+        && at
+            .last_heard_at
+            .is_some_and(|t| at.now.saturating_sub(t) < longer.as_secs() as i64)
+    {
+        Ok(SendMode::HumanAgent)
+    } else if person && window.is_zero() {
+        // KakaoTalk: a skill answers only inside the customer's own request, and a person
+        // takes over through Kakao's own tools (the `operator` quick reply hands the chat to
+        // the channel's 1:1 chat; 상담톡 through a partner), not through this bot.
+        Err(format!(
+            "{} cannot carry a person's reply: hand the chat over with Kakao's `operator` action and answer in the channel's own 1:1 chat",
+            bundle.conversation.channel
+        ))
+    } else if person {
+        let hours = window.as_secs() / 3600;
+        Err(match rules.human_agent_window {
+            Some(longer) => format!(
+                "a person's reply more than {} days after the customer's last message",
+                longer.as_secs() / 86_400
+            ),
+            None if rules.updates_after_window => format!(
+                "outside the {hours} h customer-service window: only an approved template may go out now"
+            ),
+            None => format!("outside the {hours} h customer-service window"),
+        })
     } else if let Some(announcement) = &bundle.announcement {
         // A promotion outside the window: only an approved marketing template may carry it
         // (WhatsApp); never a message tag, which Messenger forbids for promotions.
@@ -407,3 +457,7 @@ where
 #[cfg(test)]
 #[path = "delivery_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "delivery_agent_tests.rs"]
+mod agent_tests;

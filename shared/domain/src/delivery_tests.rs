@@ -113,6 +113,8 @@ fn bundle(n: usize) -> ReplyBundle {
         reply_token: None,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: (1..=n)
             .map(|i| Reply::Text {
                 body: format!("reply {i}"),
@@ -359,6 +361,7 @@ fn windowed() -> SendingRules {
     SendingRules {
         window: Some(Duration::from_secs(24 * 3600)),
         updates_after_window: true,
+        human_agent_window: None,
     }
 }
 

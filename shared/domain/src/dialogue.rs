@@ -14,9 +14,11 @@
 //! | [`Offered`]: the numbered menu | the choices shown last | [`Session::offer`] |
 //! | [`Identity`]: who buys | `ChatOnly`, `PhoneVerified`, `Linked` | [`Session::verify_phone`], [`Session::link_to_phone`] |
 //! | [`Reachability`]: may we write | `Reachable`, `OptedOut` | [`Session::opt_out`], [`Session::opt_in`] |
+//! | [`Owner`]: who answers | `Bot`, `Waiting`, `Agent` | [`crate::handoff`], the store's claim and hand-back |
 //!
-//! Beside them sit plain facts: the [`Cart`], the customer's language and when they last wrote
-//! ([`Session::heard_from`]).
+//! Beside them sit plain facts: the [`Cart`], the customer's language, when they last wrote
+//! ([`Session::heard_from`]) and how many messages in a row the bot could not understand
+//! ([`Session::not_understood`]).
 //!
 //! # The step
 //!
@@ -102,6 +104,11 @@ pub struct Session {
     pub last_heard_at: Option<i64>,
     /// Whether the customer lets us write to them at all.
     pub reachability: Reachability,
+    /// Who answers the customer: the bot, or a person ([`crate::handoff`]).
+    pub owner: Owner,
+    /// Messages in a row the bot could not understand; any understood message resets it, and
+    /// the second in a row hands the conversation to a person.
+    pub not_understood: u8,
     /// Bumped on every save; 0 means never saved.
     pub version: u64,
 }
@@ -204,6 +211,50 @@ impl Reachability {
     }
 }
 
+/// Who answers the customer: the bot, or a person ([`crate::handoff`] says when and why).
+///
+/// ```text
+///         hand_to_person (asked, complaint, not understood twice,
+///         an order needing attention, a VIP)          claim (an agent)
+///   Bot ─────────────────────────────────────▶ Waiting ─────────────────▶ Agent
+///    ▲                                            │                         │
+///    └──── hand back (the agent, or the sweep after the timeout) ──────────┘
+/// ```
+///
+/// While the conversation is not the bot's, the flows answer nothing: the customer's messages
+/// are recorded in the thread for the person, and order notices still go out. Only the store
+/// moves it out of `Waiting` and `Agent` (a conditional write on the session and the handoff
+/// list together), so an agent's claim and a message of the customer cannot overwrite each
+/// other.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Owner {
+    #[default]
+    Bot,
+    /// Handed over at `since` (Unix seconds) for `reason`; no agent has taken it yet.
+    Waiting {
+        since: i64,
+        reason: crate::handoff::HandoffReason,
+    },
+    /// `agent` took it at `since`.
+    Agent { agent: String, since: i64 },
+}
+
+impl Owner {
+    /// Whether the bot answers the customer.
+    pub fn is_bot(&self) -> bool {
+        matches!(self, Owner::Bot)
+    }
+
+    /// The stored `owner` attribute: absent for the bot.
+    pub fn as_str(&self) -> Option<&'static str> {
+        match self {
+            Owner::Bot => None,
+            Owner::Waiting { .. } => Some("waiting"),
+            Owner::Agent { .. } => Some("agent"),
+        }
+    }
+}
+
 /// A session as it is stored: one flat item, the shape every release so far has read and
 /// written.
 ///
@@ -233,8 +284,26 @@ struct Stored {
     last_heard_at: Option<i64>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     opted_out: bool,
+    /// `waiting` or `agent`; absent: the bot. Flat like the rest, so the store can condition a
+    /// claim on it and a release that predates it reads a bot-owned session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner_since: Option<i64>,
+    /// A string, not the enum: a reason a newer release added must not make the whole session
+    /// unreadable here (it reads as `asked`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    handoff_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    not_understood: u8,
     #[serde(default)]
     version: u64,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 impl From<Stored> for Session {
@@ -256,6 +325,23 @@ impl From<Stored> for Session {
             } else {
                 Reachability::Reachable
             },
+            owner: match (s.owner.as_deref(), s.agent) {
+                (Some("agent"), Some(agent)) => Owner::Agent {
+                    agent,
+                    since: s.owner_since.unwrap_or_default(),
+                },
+                // A handoff of a reason this release does not know still waits for a person.
+                (Some("waiting" | "agent"), _) => Owner::Waiting {
+                    since: s.owner_since.unwrap_or_default(),
+                    reason: s
+                        .handoff_reason
+                        .as_deref()
+                        .and_then(crate::handoff::HandoffReason::parse)
+                        .unwrap_or(crate::handoff::HandoffReason::Asked),
+                },
+                _ => Owner::Bot,
+            },
+            not_understood: s.not_understood,
             version: s.version,
         }
     }
@@ -268,6 +354,14 @@ impl From<Session> for Stored {
             Identity::PhoneVerified { phone } => (Some(phone), false),
             Identity::Linked { phone } => (phone, true),
         };
+        let owner = s.owner.as_str().map(str::to_owned);
+        let (owner_since, handoff_reason, agent) = match s.owner {
+            Owner::Bot => (None, None, None),
+            Owner::Waiting { since, reason } => {
+                (Some(since), Some(reason.as_str().to_owned()), None)
+            }
+            Owner::Agent { agent, since } => (Some(since), None, Some(agent)),
+        };
         Stored {
             state: s.state,
             cart: s.cart,
@@ -278,6 +372,11 @@ impl From<Session> for Stored {
             linked,
             last_heard_at: s.last_heard_at,
             opted_out: s.reachability.is_opted_out(),
+            owner,
+            owner_since,
+            handoff_reason,
+            agent,
+            not_understood: s.not_understood,
             version: s.version,
         }
     }
@@ -332,6 +431,7 @@ impl Session {
     pub fn forget(&mut self) {
         *self = Session {
             reachability: self.reachability,
+            owner: std::mem::take(&mut self.owner),
             version: self.version,
             ..Session::default()
         };
@@ -342,6 +442,27 @@ impl Session {
     pub fn speak(&mut self, decision: Decision) {
         self.lang = Some(decision.lang);
         self.lang_source = Some(decision.source);
+    }
+
+    /// Hands the conversation to a person at `at` for `reason`; one already with a person keeps
+    /// its owner and time (the first reason is the one the agents were told).
+    pub fn hand_to_person(&mut self, reason: crate::handoff::HandoffReason, at: i64) {
+        self.not_understood = 0;
+        if self.owner.is_bot() {
+            self.owner = Owner::Waiting { since: at, reason };
+        }
+    }
+
+    /// The bot could not make sense of the customer's message; the count of such messages in
+    /// a row after it.
+    pub fn misunderstood(&mut self) -> u8 {
+        self.not_understood = self.not_understood.saturating_add(1);
+        self.not_understood
+    }
+
+    /// The bot understood the customer's message: the count of misunderstandings starts over.
+    pub fn understood(&mut self) {
+        self.not_understood = 0;
     }
 
     /// Notes that the customer wrote at `sent_at`; a late redelivery never moves it back.
@@ -530,6 +651,80 @@ mod tests {
         assert_eq!(s.reachability, Reachability::Reachable);
         // Reachable is the default and is not written, as before.
         assert_eq!(serde_json::to_value(&s).unwrap().get("opted_out"), None);
+    }
+
+    /// Each owner is stored flat (`owner`, `owner_since`, `handoff_reason`, `agent`) and reads
+    /// back; the bot writes nothing, so sessions from before handoffs existed are the bot's.
+    #[test]
+    fn every_owner_has_its_stored_form() {
+        use crate::handoff::HandoffReason;
+        let cases = [
+            (Owner::Bot, json!({})),
+            (
+                Owner::Waiting {
+                    since: 1_767_225_600,
+                    reason: HandoffReason::Complaint,
+                },
+                json!({ "owner": "waiting", "owner_since": 1_767_225_600, "handoff_reason": "complaint" }),
+            ),
+            (
+                Owner::Agent {
+                    agent: "agent-7".into(),
+                    since: 1_767_225_660,
+                },
+                json!({ "owner": "agent", "owner_since": 1_767_225_660, "agent": "agent-7" }),
+            ),
+        ];
+        for (owner, stored) in cases {
+            let s = Session {
+                owner: owner.clone(),
+                ..Session::default()
+            };
+            let written = serde_json::to_value(&s).unwrap();
+            for key in ["owner", "owner_since", "handoff_reason", "agent"] {
+                assert_eq!(written.get(key), stored.get(key), "{owner:?} {key}");
+            }
+            let back: Session = serde_json::from_value(written).unwrap();
+            assert_eq!(back.owner, owner);
+        }
+        // A reason a newer release wrote still waits for a person; an unknown owner is the bot's.
+        let newer: Session = serde_json::from_value(
+            json!({ "owner": "waiting", "owner_since": 5, "handoff_reason": "birthday" }),
+        )
+        .unwrap();
+        assert_eq!(
+            newer.owner,
+            Owner::Waiting {
+                since: 5,
+                reason: HandoffReason::Asked
+            }
+        );
+        let odd: Session = serde_json::from_value(json!({ "owner": "robot" })).unwrap();
+        assert_eq!(odd.owner, Owner::Bot);
+    }
+
+    #[test]
+    fn two_misunderstandings_in_a_row_are_counted_and_reset() {
+        let mut s = Session::default();
+        assert_eq!(s.misunderstood(), 1);
+        s.understood();
+        assert_eq!(s.misunderstood(), 1);
+        assert_eq!(s.misunderstood(), 2);
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["not_understood"],
+            json!(2)
+        );
+        s.hand_to_person(crate::handoff::HandoffReason::NotUnderstood, 10);
+        assert_eq!(s.not_understood, 0);
+        // A second handoff keeps the first time and reason.
+        s.hand_to_person(crate::handoff::HandoffReason::Vip, 20);
+        assert_eq!(
+            s.owner,
+            Owner::Waiting {
+                since: 10,
+                reason: crate::handoff::HandoffReason::NotUnderstood
+            }
+        );
     }
 
     /// A language saved before its source was recorded loads without one (the decision then

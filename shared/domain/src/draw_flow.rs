@@ -346,6 +346,8 @@ fn lost_bundle(drop: &Drop, entry: &DrawEntry) -> ReplyBundle {
         update: None,
         // The answer to an entry the customer made, not a promotion.
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: vec![Reply::Choices {
             body: Msg::DrawLost(&drop.name).text(lang),
             menu_label: Msg::ChooseLabel.text(lang),

@@ -257,6 +257,13 @@ pub enum Msg<'a> {
     YoureWelcome,
     /// Nothing matched the search; the nearest products follow, then the menu.
     ClosestMatches(&'a str),
+    // Handoff (crate::handoff): a person takes the conversation over from the bot.
+    /// Inside the retailer's business hours.
+    HandoffSoon,
+    /// Outside them: `when`, the next opening on the customer's clock.
+    HandoffFrom {
+        when: &'a str,
+    },
 }
 
 /// An order's state as the customer reads it.
@@ -434,6 +441,8 @@ impl Msg<'_> {
             AnnouncementStopHint => "announcement-stop-hint",
             YoureWelcome => "youre-welcome",
             ClosestMatches(_) => "closest-matches",
+            HandoffSoon => "handoff-soon",
+            HandoffFrom { .. } => "handoff-from",
         }
     }
 
@@ -516,6 +525,7 @@ impl Msg<'_> {
             | DrawNeedsPhone(drop)
             | DrawLost(drop)
             | DrawNotAWinner(drop) => args.set("drop", *drop),
+            HandoffFrom { when } => args.set("when", *when),
             DrawOnly { drop, closes } => {
                 args.set("drop", *drop);
                 args.set("closes", *closes);

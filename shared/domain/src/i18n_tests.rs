@@ -154,9 +154,11 @@ fn ordinal(msg: &Msg) -> usize {
         AnnouncementStopHint => 115,
         YoureWelcome => 116,
         ClosestMatches(_) => 117,
+        HandoffSoon => 118,
+        HandoffFrom { .. } => 119,
     }
 }
-const VARIANTS: usize = 118;
+const VARIANTS: usize = 120;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -357,6 +359,10 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         AnnouncementStopHint,
         YoureWelcome,
         ClosestMatches("dorp bag"),
+        HandoffSoon,
+        HandoffFrom {
+            when: "Dec 7, 2026, 9:00 AM GMT+9",
+        },
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

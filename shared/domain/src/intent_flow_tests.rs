@@ -154,8 +154,8 @@ fn thanks_gets_you_are_welcome_and_the_menu() {
     assert!(!bodies(&outcome).contains("You're welcome"), "in Japanese");
 }
 
-/// Requests for a person and complaints are recognised in every language; where they lead is
-/// the handoff's (`crate::person_request`), so only the recognition is tested here.
+/// Requests for a person and complaints are recognised in every language (where they lead:
+/// [`a_request_for_a_person_hands_the_chat_over`], and `handoff_tests.rs`).
 #[test]
 fn people_and_complaints_are_recognised() {
     use crate::intent::classify_for;
@@ -179,6 +179,36 @@ fn people_and_complaints_are_recognised() {
             classify_for(&catalog, said).map(|u| u.meaning),
             Some(meaning),
             "{said}"
+        );
+    }
+}
+
+/// Said in a sentence, a request for a person or a complaint hands the conversation to a
+/// person for that reason, and the customer is told when to expect an answer.
+#[test]
+fn a_request_for_a_person_hands_the_chat_over() {
+    use crate::dialogue::Owner;
+    use crate::handoff::HandoffReason;
+    let catalog = sample_catalog();
+    for (said, lang, reason) in [
+        (
+            "can I talk to a person please",
+            Lang::EN,
+            HandoffReason::Asked,
+        ),
+        ("我要投诉", Lang::ZH_HANS, HandoffReason::Complaint),
+    ] {
+        let mut session = Session::default();
+        let outcome = answer(&catalog, &mut session, lang, said);
+        assert!(
+            matches!(session.owner, Owner::Waiting { reason: r, .. } if r == reason),
+            "{said}: {:?}",
+            session.owner
+        );
+        assert!(!bodies(&outcome).is_empty(), "{said}: the customer is told");
+        assert!(
+            choice_ids(&outcome).is_empty(),
+            "{said}: no menu, a person answers"
         );
     }
 }

@@ -58,9 +58,9 @@ pub enum Meaning {
     Checkout,
     /// Cancel what the current step offers to cancel.
     Cancel,
-    /// A person, not the bot ([`crate::person_request`]).
+    /// A person, not the bot ([`crate::handoff`]).
     Human,
-    /// Something went wrong and the customer says so ([`crate::person_request`]).
+    /// Something went wrong and the customer says so ([`crate::handoff`]).
     Complaint,
     /// Thanks: a short "you're welcome" and the menu.
     Thanks,

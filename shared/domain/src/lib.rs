@@ -35,6 +35,7 @@ pub mod draw;
 pub mod draw_flow;
 pub mod draw_memory;
 pub mod drops;
+pub mod handoff;
 pub mod i18n;
 pub mod ids;
 pub mod inbound;
@@ -53,7 +54,6 @@ pub mod orders;
 pub mod pay_link;
 pub mod payment;
 pub mod payment_method;
-pub mod person_request;
 pub mod phone_verify;
 pub mod ports;
 pub mod process;
@@ -70,6 +70,8 @@ pub mod waitlist_flow;
 
 #[cfg(test)]
 pub(crate) mod testing;
+#[cfg(test)]
+pub(crate) mod testing_handoff;
 #[cfg(test)]
 pub(crate) mod testing_orders;
 #[cfg(test)]

@@ -57,6 +57,8 @@ pub(crate) async fn notify_once<O: OrderStore, D: Dispatch>(
             summary,
         }),
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies,
     };
     dispatch.reply(&bundle).await?;

@@ -23,7 +23,8 @@ use crate::browse;
 use crate::catalog::Catalog;
 use crate::channel::full_hash;
 use crate::consent::{self, ConsentLedger, PersonKey, Standing};
-use crate::dialogue::Session;
+use crate::dialogue::{Owner, Session};
+use crate::handoff::{self, HandoffNotice};
 use crate::i18n::Lang;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::language::{self, Clues};
@@ -191,13 +192,31 @@ where
             message,
             held: held.as_ref(),
         };
-        match handler {
-            Handler::Catalog => browse::handle(turn),
-            Handler::Cart => shopping::handle(turn),
-            // The payment function runs `checkout::handle`, not this sequence; a message
-            // misrouted here is passed on rather than dropped.
-            Handler::Payment => Outcome::HandOff(Handler::Payment, message.clone()),
+        if !turn.session.owner.is_bot() && handoff::bot_stays_silent(&message.content) {
+            // A person has the conversation: the bot says nothing; the message is in the
+            // thread for them, and `heard_from` above keeps the platform's window right.
+            Outcome::Silent
+        } else {
+            match handler {
+                Handler::Catalog => browse::handle(turn),
+                Handler::Cart => shopping::handle(turn),
+                // The payment function runs `checkout::handle`, not this sequence; a message
+                // misrouted here is passed on rather than dropped.
+                Handler::Payment => Outcome::HandOff(Handler::Payment, message.clone()),
+            }
         }
+    };
+    // Any message the flow did not count as misunderstood breaks the run of them.
+    if session.not_understood <= before.not_understood {
+        session.understood();
+    }
+    // The owner left the bot in this turn: the bundle telling the customer alerts the agents.
+    let handed_over = match (&before.owner, &session.owner) {
+        (Owner::Bot, Owner::Waiting { since, reason }) => Some(HandoffNotice {
+            reason: *reason,
+            since: *since,
+        }),
+        _ => None,
     };
     let effect = match outcome {
         Outcome::Reply(replies) => {
@@ -209,6 +228,8 @@ where
                 reply_token: message.reply_token.clone(),
                 update: None,
                 announcement: None,
+                handoff: handed_over,
+                origin: Default::default(),
                 replies,
             };
             session.offer(bundle.offered());

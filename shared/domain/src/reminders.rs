@@ -150,6 +150,8 @@ pub async fn tell_reminders<R: ReminderStore, D: Dispatch>(
                 reply_token: None,
                 update: None,
                 announcement: None,
+                handoff: None,
+                origin: Default::default(),
                 replies: vec![Reply::Choices {
                     body: Msg::DropOpened {
                         drop: &drop.name,

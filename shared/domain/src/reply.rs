@@ -8,6 +8,7 @@
 
 use crate::channel::ConversationId;
 use crate::dialogue::Offered;
+use crate::handoff::HandoffNotice;
 use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 
@@ -66,7 +67,51 @@ pub struct ReplyBundle {
     /// Set when the bundle announces a drop ([`crate::campaign`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announcement: Option<Announcement>,
+    /// Set on the bundle that tells the customer a person will answer: notify alerts the
+    /// agents when it takes the bundle ([`crate::handoff`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffNotice>,
+    /// Who wrote the replies: the bot, or a person through the console. Platforms treat them
+    /// differently after their windows (Messenger's `HUMAN_AGENT` tag is for people only).
+    #[serde(default, skip_serializing_if = "Origin::is_bot")]
+    pub origin: Origin,
     pub replies: Vec<Reply>,
+}
+
+/// Who wrote a bundle's replies; stored as `"bot"` or `"agent:<id>"`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Origin {
+    #[default]
+    Bot,
+    /// A person typed them: the console's agent id.
+    Agent(String),
+}
+
+impl Origin {
+    pub fn is_bot(&self) -> bool {
+        matches!(self, Origin::Bot)
+    }
+}
+
+impl From<Origin> for String {
+    fn from(o: Origin) -> String {
+        match o {
+            Origin::Bot => "bot".into(),
+            Origin::Agent(id) => format!("agent:{id}"),
+        }
+    }
+}
+
+impl TryFrom<String> for Origin {
+    type Error = String;
+    fn try_from(s: String) -> Result<Origin, String> {
+        match s.split_once(':') {
+            None if s == "bot" => Ok(Origin::Bot),
+            Some(("agent", id)) if !id.is_empty() => Ok(Origin::Agent(id.to_string())),
+            _ => Err(format!("`{s}` is not a sender: `bot` or `agent:<id>`")),
+        }
+    }
 }
 
 /// A token for answering one inbound event directly, and until when it may be used.

@@ -58,6 +58,9 @@ pub fn tap(event: &str, payload: &str) -> InboundMessage {
     )
 }
 
+/// When an agent last acted on a handoff, and when it was escalated.
+pub type HandoffMarks = (Option<i64>, Option<i64>);
+
 #[derive(Default)]
 pub struct Memory {
     pub sessions: Mutex<HashMap<String, Session>>,
@@ -69,6 +72,11 @@ pub struct Memory {
     pub fail_dispatch: Mutex<bool>,
     /// The consent ledger the process records into.
     pub ledger: crate::consent::memory::MemoryLedger,
+    /// Per conversation key: when an agent last acted and when the handoff was escalated
+    /// (the handoff list's own attributes; `testing_handoff.rs`).
+    pub handoff_marks: Mutex<HashMap<String, HandoffMarks>>,
+    /// Alerts claimed, by conversation key and kind.
+    pub alert_marks: Mutex<HashMap<(String, crate::handoff::AlertKind), Option<i64>>>,
 }
 
 impl Memory {

@@ -385,6 +385,8 @@ async fn tell_offer<W: WaitlistStore, D: Dispatch>(
         reply_token: None,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: offer_replies(entry, drop, minutes),
     };
     dispatch.reply(&bundle).await?;

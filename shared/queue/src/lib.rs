@@ -12,6 +12,7 @@
 //!   the conversation queues.
 //! - [`fifo`]: running an `SqsEvent` in order and reporting partial batch failures.
 
+pub mod alerts;
 pub mod fifo;
 
 use aws_sdk_sqs::Client;

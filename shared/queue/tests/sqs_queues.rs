@@ -294,6 +294,8 @@ fn bundle(c: &ConversationId, id: &str) -> ReplyBundle {
         reply_token: None,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: vec![
             Reply::Text {
                 body: "ようこそ".into(),

@@ -68,6 +68,9 @@ struct Header {
     /// wording switches with its products. Absent when the retailer overrides nothing.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     messages: BTreeMap<Lang, String>,
+    /// The retailer's `[support]` settings (business hours, VIP threshold); absent: none.
+    #[serde(default)]
+    support: chatdrop_domain::handoff::Support,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -214,6 +217,7 @@ impl DynamoStore {
             markets: header.markets,
             products: products.into_iter().map(|p| p.product).collect(),
             messages: header.messages,
+            support: header.support,
             compiled_messages: Default::default(),
         }
         .with_default_lang(header.default_lang))
@@ -351,6 +355,7 @@ impl DynamoStore {
             categories: catalog.categories.clone(),
             markets: catalog.markets.clone(),
             messages: catalog.messages.clone(),
+            support: catalog.support.clone(),
         };
         let mut items = vec![item_with_key(&header, &pk, "META")?];
         for (position, p) in catalog.products.iter().enumerate() {
@@ -430,6 +435,7 @@ mod tests {
             markets: Vec::new(),
             default_lang: Lang::EN,
             messages: messages.clone(),
+            support: Default::default(),
         };
         let item = item_with_key(&header, "CATALOG#v1", "META").unwrap();
         let AttributeValue::M(stored) = &item["messages"] else {

@@ -24,6 +24,7 @@ mod consent;
 mod delivery;
 mod draw;
 mod forget_orders;
+mod handoff;
 mod kakao_link;
 mod orders;
 mod reminders;

@@ -116,6 +116,10 @@ impl SessionStore for DynamoStore {
                 .build()
                 .map_err(|e| PortError::new("build session put", e))?;
             items.push(TransactWriteItem::builder().put(put).build());
+            // A session a person owns keeps its entry on the handoff list in step with it.
+            if let Some(entry) = crate::handoff::entry_update(&self.table, c, session, now)? {
+                items.push(entry);
+            }
         }
 
         match self

@@ -4,6 +4,7 @@
 //! | item                 | pk                       | sk              | expires |
 //! |----------------------|--------------------------|-----------------|---------|
 //! | sent message         | `THREAD#channel#customer`| `MSG#platform id` | 90 days |
+//! | customer's message   | `THREAD#channel#customer`| `MSG#in#event id` | 90 days |
 //! | held bundle          | `HELD`                   | bundle id       | 30 days |
 //! | platform token       | `TOKEN#key`              | `TOKEN`         | its expiry |
 //! | send-rate window     | `RATE#key`               | Unix second     | 1 minute |
@@ -21,7 +22,7 @@ use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::{ConversationId, full_hash};
 use chatdrop_domain::delivery::{Outgoing, Sent, summary};
-use chatdrop_domain::inbound::DeliveryStatus;
+use chatdrop_domain::inbound::{DeliveryStatus, InboundContent, InboundMessage};
 use chatdrop_domain::ports::{
     CachedToken, Dispatch, PortError, PortFuture, SendThrottle, TokenCache,
 };
@@ -39,9 +40,12 @@ pub struct HeldBundle {
     pub held_at: i64,
 }
 
-/// One message of a conversation's outbound thread.
+/// One message of a conversation's thread, ours or the customer's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThreadMessage {
+    /// `out` (what we sent) or `in` (what the customer wrote); items from before the
+    /// customer's side was kept have none and are ours.
+    pub direction: String,
     pub platform_id: String,
     pub at: i64,
     pub summary: String,
@@ -219,6 +223,7 @@ impl DynamoStore {
                 .item("bundle_id", s(&out.bundle.id))
                 .item("summary", s(&text))
                 .item("at", n(now))
+                .item("direction", s("out"))
                 .item("status", s(DeliveryStatus::Sent.as_str()))
                 .item("status_rank", n(rank(DeliveryStatus::Sent)))
                 .item("expires_at", n(now + THREAD_TTL))
@@ -264,7 +269,43 @@ impl DynamoStore {
         }
     }
 
-    /// A conversation's outbound thread, oldest first.
+    /// Records what the customer wrote, as text (a tap by its label, a photo by its caption),
+    /// in the conversation's thread; messages without text (statuses, opt-outs) are not
+    /// recorded. Keyed by the platform's event id, so a redelivery writes the same item.
+    pub async fn record_inbound(&self, message: &InboundMessage) -> Result<(), PortError> {
+        let text = match &message.content {
+            InboundContent::Text { body } => body.clone(),
+            InboundContent::Action {
+                title: Some(title), ..
+            } => format!("[tap] {title}"),
+            InboundContent::Image { caption, .. } => {
+                format!("[image] {}", caption.as_deref().unwrap_or(""))
+            }
+            _ => return Ok(()),
+        };
+        // As long as a sent message's summary, so one item stays small.
+        let text: String = text.chars().take(1000).collect();
+        let conversation = &message.conversation;
+        let now = self.now_secs();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", thread_pk(conversation))
+            .item("sk", s(format!("MSG#in#{}", message.event_id)))
+            .item("direction", s("in"))
+            .item("platform_id", s(&message.event_id))
+            .item("channel", s(conversation.channel.as_str()))
+            .item("summary", s(text))
+            .item("at", n(message.sent_at))
+            .item("status", s("received"))
+            .item("expires_at", n(now + THREAD_TTL))
+            .send()
+            .await
+            .map_err(|e| PortError::new("record customer message", sdk_message(e)))?;
+        Ok(())
+    }
+
+    /// A conversation's thread, both sides, oldest first.
     pub async fn thread(
         &self,
         conversation: &ConversationId,
@@ -282,6 +323,9 @@ impl DynamoStore {
             .items()
             .iter()
             .map(|item| ThreadMessage {
+                direction: Some(attr_s(item, "direction"))
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or_else(|| "out".into()),
                 platform_id: attr_s(item, "platform_id"),
                 at: attr_n(item, "at"),
                 summary: attr_s(item, "summary"),

@@ -127,6 +127,8 @@ fn reply_effect(c: &ConversationId, id: &str) -> Effect {
             reply_token: None,
             update: None,
             announcement: None,
+            handoff: None,
+            origin: Default::default(),
             replies: vec![
                 Reply::Text {
                     body: "ようこそ".into(),
@@ -474,6 +476,11 @@ async fn a_customizing_session_with_a_cart_round_trips_exactly() {
         },
         last_heard_at: Some(1_767_225_600),
         reachability: Reachability::OptedOut,
+        owner: chatdrop_domain::dialogue::Owner::Waiting {
+            since: 1_767_225_600,
+            reason: chatdrop_domain::handoff::HandoffReason::Complaint,
+        },
+        not_understood: 1,
         version: 1,
     };
     store

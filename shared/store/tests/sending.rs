@@ -21,6 +21,8 @@ fn bundle(id: &str, text: &str) -> ReplyBundle {
         reply_token: None,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: vec![Reply::Text { body: text.into() }],
     }
 }

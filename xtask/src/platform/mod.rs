@@ -143,6 +143,8 @@ pub(crate) mod harness {
             reply_token: None,
             update: None,
             announcement: None,
+            handoff: None,
+            origin: Default::default(),
             replies,
         }
     }

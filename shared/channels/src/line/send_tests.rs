@@ -67,6 +67,8 @@ fn bundle(replies: Vec<Reply>, token: Option<ReplyToken>) -> ReplyBundle {
         reply_token: token,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies,
     }
 }

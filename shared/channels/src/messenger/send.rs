@@ -20,6 +20,10 @@ use std::time::Duration;
 /// time (several went in 2020): re-check the current list before relying on this one.
 pub const ORDER_UPDATE_TAG: &str = "POST_PURCHASE_UPDATE";
 
+/// The tag a person's reply carries between 24 hours and 7 days after the customer's last
+/// message: <https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags>.
+pub const HUMAN_AGENT_TAG: &str = "HUMAN_AGENT";
+
 /// The Send API request body: who, under which messaging type, what.
 fn envelope(psid: &str, mode: SendMode, message: Value) -> Value {
     match mode {
@@ -32,6 +36,13 @@ fn envelope(psid: &str, mode: SendMode, message: Value) -> Value {
             "recipient": { "id": psid },
             "messaging_type": "MESSAGE_TAG",
             "tag": ORDER_UPDATE_TAG,
+            "message": message,
+        }),
+        // Only ever chosen for a bundle a person wrote (`delivery::sending_mode`).
+        SendMode::HumanAgent => json!({
+            "recipient": { "id": psid },
+            "messaging_type": "MESSAGE_TAG",
+            "tag": HUMAN_AGENT_TAG,
             "message": message,
         }),
     }

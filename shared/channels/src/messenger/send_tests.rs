@@ -205,6 +205,32 @@ async fn an_order_update_outside_the_window_carries_the_tag() {
     );
 }
 
+/// A person's reply between 24 hours and 7 days carries `HUMAN_AGENT`
+/// (<https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags>).
+#[tokio::test]
+async fn a_persons_late_reply_carries_the_human_agent_tag() {
+    let (base, log) = graph(200, SENT).await;
+    let reply = Reply::Text {
+        body: "Hi, Ana from the shop: your bag ships tomorrow.".into(),
+    };
+    let single = test_server::single(&ana(), Lang::EN, &reply);
+    let out = Outgoing {
+        mode: SendMode::HumanAgent,
+        ..single.out()
+    };
+    sender(&base).send(&out).await.expect("sent");
+    let seen = log.lock().unwrap().clone();
+    assert_eq!(
+        seen[0].body,
+        json!({
+            "recipient": { "id": ANA },
+            "messaging_type": "MESSAGE_TAG",
+            "tag": "HUMAN_AGENT",
+            "message": { "text": "Hi, Ana from the shop: your bag ships tomorrow." },
+        })
+    );
+}
+
 #[tokio::test]
 async fn send_classifies_graph_errors_and_stops_at_the_first() {
     let server = test_server::serve(

@@ -138,6 +138,8 @@ fn bundle(replies: Vec<Reply>) -> chatdrop_domain::reply::ReplyBundle {
         reply_token: None,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies,
     }
 }

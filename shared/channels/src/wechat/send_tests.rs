@@ -12,7 +12,8 @@ fn the_window_is_48_hours_and_updates_after_it_are_held() {
         rules,
         SendingRules {
             window: Some(Duration::from_secs(48 * 3600)),
-            updates_after_window: false
+            updates_after_window: false,
+            human_agent_window: None,
         }
     );
     // The registry's rules, not narrowed by the sender.
@@ -147,6 +148,8 @@ async fn a_group_goes_out_as_one_merged_message() {
         reply_token: None,
         update: None,
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: vec![
             text("Added."),
             Reply::Choices {

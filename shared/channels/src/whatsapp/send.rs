@@ -70,7 +70,8 @@ impl Outbound for WhatsappSender {
         // single reply, so one per call is one template.
         match mode {
             SendMode::OrderUpdate => vec![replies.len()],
-            SendMode::Session => vec![1; replies.len()],
+            // WhatsApp has no tag for people: `sending_mode` never picks `HumanAgent` here.
+            SendMode::Session | SendMode::HumanAgent => vec![1; replies.len()],
         }
     }
 

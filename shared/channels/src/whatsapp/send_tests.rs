@@ -236,6 +236,7 @@ fn the_rules_allow_updates_after_the_window_only_with_a_template() {
         SendingRules {
             window: Some(Duration::from_secs(24 * 3600)),
             updates_after_window: false,
+            human_agent_window: None,
         }
     );
     // Outside the window an order update is one template message, whatever its replies.
@@ -259,6 +260,8 @@ async fn an_order_update_outside_the_window_is_the_template_with_flattened_param
             summary: "Shipped:\n\tblue  mug".into(),
         }),
         announcement: None,
+        handoff: None,
+        origin: Default::default(),
         replies: vec![Reply::Text {
             body: "Order #A1B2C3 has shipped.".into(),
         }],

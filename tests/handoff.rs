@@ -1,0 +1,245 @@
+//! Handing a conversation to a person, end to end on the local stack, per platform: the
+//! customer asks for a person and is told when to expect one; the agents' SNS topic gets the
+//! alert; the bot says nothing to the next message (which the thread still records); the
+//! order confirmation still reaches the customer; an agent claims the conversation and hands
+//! it back, and the bot answers again; a handoff nobody claims is escalated once, and one
+//! nobody acts on goes back to the bot after the timeout.
+
+use chatdrop_domain::channel::Channel;
+use chatdrop_domain::dialogue::Owner;
+use chatdrop_domain::handoff::{Claim, HandoffFilter, HandoffStore};
+use chatdrop_e2e::{Harness, OutboxEntry, Platform, all_text, bag_drop, eventually};
+use serde_json::Value;
+use xtask::transcript::shown_text;
+
+fn text_of(replies: &[OutboxEntry]) -> String {
+    let shown: Vec<String> = replies.iter().map(shown_text).collect();
+    format!("{}\n{}", shown.join("\n"), all_text(replies))
+}
+
+/// Waits for the alerts published on the stack's topic until one of `kind` arrives.
+async fn alert_of(h: &Harness, kind: &str) -> Value {
+    eventually(|| async {
+        h.stack
+            .agent_alerts()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a["kind"] == kind)
+    })
+    .await
+}
+
+async fn handoff_on(platform: Platform, channel: Channel, test: &str, id: &str) {
+    let h = Harness::start(test).await;
+    h.stack
+        .open_drop(&bag_drop("winter", 5, Some(2)))
+        .await
+        .unwrap();
+    let customer = h.customer_on(platform, id);
+    let store = h.stack.store();
+
+    // A reservation first, so there is an order to be told about while a person has the chat.
+    h.say(&customer, "hi").await;
+    for payload in [
+        "k:a:drop-bag",
+        "k:o:drop-bag:colour:black",
+        "k:o:drop-bag:strap:canvas",
+        "k:s:drop-bag:charm",
+    ] {
+        h.tap(&customer, payload).await;
+    }
+    let r = h.tap(&customer, "k:s:drop-bag:engraving").await;
+    assert!(
+        text_of(&r).contains("Drop Bag (Black, Canvas strap)"),
+        "{}",
+        text_of(&r)
+    );
+    let r = h.tap(&customer, "p:c").await;
+    assert!(text_of(&r).contains("Reserved for you"), "{}", text_of(&r));
+    let sessions = h.stack.stripe.sessions().await.unwrap();
+    assert_eq!(sessions.len(), 1);
+
+    // Asking for a person: told when, and the agents are alerted.
+    let told = h.say(&customer, "human").await;
+    assert!(
+        text_of(&told).contains("A person") || text_of(&told).contains("a person"),
+        "{}",
+        text_of(&told)
+    );
+    assert!(
+        text_of(&told).contains("within a few minutes"),
+        "{}",
+        text_of(&told)
+    );
+    let alert = alert_of(&h, "new").await;
+    assert_eq!(alert["reason"], "asked");
+    assert_eq!(alert["channel"], channel.as_str());
+    assert!(alert["alert_id"].is_string(), "{alert}");
+    // Mail and pagers get the pseudonym, never the customer's id.
+    assert!(!alert.to_string().contains(id), "{alert}");
+
+    let waiting = store.list_handoffs(HandoffFilter::Waiting).await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    let conversation = waiting[0].conversation.clone();
+    assert_eq!(conversation.channel, channel);
+
+    // The bot is silent now; what the customer wrote is in the thread for the agent.
+    let before = h.stack.last_seq().await.unwrap();
+    assert_eq!(
+        customer
+            .post(&customer.text_webhook("where is my bag?"))
+            .await
+            .unwrap(),
+        200
+    );
+    h.assert_silence(&customer.id, before).await;
+    let thread = store.thread(&conversation).await.unwrap();
+    assert!(
+        thread
+            .iter()
+            .any(|m| m.direction == "in" && m.summary == "where is my bag?"),
+        "{thread:#?}"
+    );
+    assert!(thread.iter().any(|m| m.direction == "out"), "{thread:#?}");
+
+    // An order notice still goes out: the payment's confirmation.
+    let before = h.stack.last_seq().await.unwrap();
+    let emitted = h.stack.stripe.pay(&sessions[0].id).await.unwrap();
+    assert!(emitted.delivery.succeeded(), "{emitted:?}");
+    let confirmation = h.stack.replies_after(&customer.id, before).await.unwrap();
+    assert!(
+        text_of(&confirmation).contains("is paid"),
+        "{}",
+        text_of(&confirmation)
+    );
+
+    // An agent takes it (idempotent; another agent is told who has it), then hands it back.
+    let now = chatdrop_domain::clock::Clock::now(&chatdrop_domain::clock::SystemClock);
+    assert_eq!(
+        store
+            .claim_handoff(&conversation, "ana", now)
+            .await
+            .unwrap(),
+        Claim::Claimed
+    );
+    assert_eq!(
+        store
+            .claim_handoff(&conversation, "ana", now)
+            .await
+            .unwrap(),
+        Claim::Claimed
+    );
+    assert_eq!(
+        store.claim_handoff(&conversation, "bo", now).await.unwrap(),
+        Claim::TakenBy("ana".into())
+    );
+    let mine = store.list_handoffs(HandoffFilter::Agent).await.unwrap();
+    assert!(matches!(&mine[0].owner, Owner::Agent { agent, .. } if agent == "ana"));
+    let before = h.stack.last_seq().await.unwrap();
+    customer
+        .post(&customer.text_webhook("hello?"))
+        .await
+        .unwrap();
+    h.assert_silence(&customer.id, before).await;
+    assert!(store.hand_back(&conversation).await.unwrap());
+    assert!(!store.hand_back(&conversation).await.unwrap(), "idempotent");
+    assert!(
+        store
+            .list_handoffs(HandoffFilter::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The bot answers again.
+    let back = h.say(&customer, "menu").await;
+    assert!(!back.is_empty());
+    assert!(!text_of(&back).contains("a person"), "{}", text_of(&back));
+
+    // Nobody claims the next handoff: escalated once after five minutes, back to the bot
+    // after a day without an agent.
+    h.say(&customer, "agent").await;
+    alert_of(&h, "new").await;
+    let since = store.list_handoffs(HandoffFilter::Waiting).await.unwrap()[0].since();
+    assert_eq!(
+        h.stack
+            .handoff_sweep_at(since + 299)
+            .await
+            .unwrap()
+            .escalated,
+        0
+    );
+    assert_eq!(
+        h.stack
+            .handoff_sweep_at(since + 300)
+            .await
+            .unwrap()
+            .escalated,
+        1
+    );
+    let escalated = alert_of(&h, "escalated").await;
+    assert_eq!(escalated["reason"], "asked");
+    assert_eq!(
+        h.stack
+            .handoff_sweep_at(since + 360)
+            .await
+            .unwrap()
+            .escalated,
+        0,
+        "once"
+    );
+    assert_eq!(
+        h.stack
+            .handoff_sweep_at(since + 24 * 3600)
+            .await
+            .unwrap()
+            .handed_back,
+        1
+    );
+    assert!(!h.say(&customer, "menu").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_customer_gets_a_person_and_back() {
+    handoff_on(
+        Platform::Whatsapp,
+        Channel::Whatsapp,
+        "whatsapp-handoff",
+        "5511955550101",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_customer_gets_a_person_and_back() {
+    handoff_on(
+        Platform::Telegram,
+        Channel::Telegram,
+        "telegram-handoff",
+        "4242101",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messenger_customer_gets_a_person_and_back() {
+    handoff_on(
+        Platform::Messenger,
+        Channel::Messenger,
+        "messenger-handoff",
+        "6543210987654321",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_customer_gets_a_person_and_back() {
+    handoff_on(
+        Platform::Line,
+        Channel::Line,
+        "line-handoff",
+        "U4af4980629f5e7a1b2c3d4e5f6a7b8c9",
+    )
+    .await;
+}
