@@ -11,9 +11,7 @@
 mod campaign;
 mod customer;
 mod draw;
-mod export;
 mod messages;
-mod refund;
 
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
@@ -23,6 +21,7 @@ use chatdrop_domain::money::Money;
 use chatdrop_domain::order_events;
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::ports::OrderStore;
+use chatdrop_ops::{export, refund};
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
