@@ -61,10 +61,12 @@ export class Console extends Construct {
       id: 'AwsSolutions-COG2',
       reason: 'MFA is offered (TOTP) and a retailer can require it in the pool; requiring it here would lock out agents before they enrol.',
     });
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG3',
-      reason: "Cognito's threat protection is a paid feature plan; the console bounds every user's request rate itself and audits every action.",
-    });
+    for (const rule of ['AwsSolutions-COG3', 'AwsSolutions-COG8']) {
+      Validations.of(this.userPool).acknowledge({
+        id: rule,
+        reason: "Cognito's threat protection needs the paid Plus feature plan; the console bounds every user's request rate itself and audits every action.",
+      });
+    }
     for (const role of CONSOLE_ROLES) {
       new cognito.CfnUserPoolGroup(this, `Group${role[0].toUpperCase()}${role.slice(1)}`, {
         userPoolId: this.userPool.userPoolId,

@@ -227,7 +227,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
         // People, not platforms: a few dashboards refreshing every 2 s and the orders page.
         // The function also holds each user to 10 requests a second (RATE#console#<user>).
         { path: '/console/api/{proxy+}', methods: ['GET'], throttle: { rateLimit: 20, burstLimit: 40 }, auth: 'console' },
-        { path: '/console/api/{proxy+}', methods: ['POST'], throttle: { rateLimit: 5, burstLimit: 10 }, auth: 'console' },
+        { path: '/console/api/{proxy+}', methods: ['POST'], throttle: { rateLimit: 10, burstLimit: 20 }, auth: 'console' },
       ],
     },
     // What shared/console calls: stock and audit (Query), the window's sales (Scan) and their
