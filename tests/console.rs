@@ -6,8 +6,8 @@
 //! the page does; the tokens are moto's real RS256 ID tokens, checked by the console against
 //! moto's JWKS.
 
-use chatdrop_e2e::{Harness, all_text};
 use chatdrop_domain::catalog::Catalog;
+use chatdrop_e2e::{Harness, all_text};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -161,15 +161,58 @@ async fn forged_foreign_and_oversized_requests_are_refused_and_write_nothing() {
     let post = reqwest::Method::POST;
     let cases: Vec<(&str, reqwest::Method, &str, Option<&str>, u16)> = vec![
         ("no token", get.clone(), "/console/api/me", None, 401),
-        ("garbage", get.clone(), "/console/api/me", Some("abc.def.ghi"), 401),
-        ("forged payload", post.clone(), "/console/api/orders/o1/refund", Some(&forged), 401),
-        ("another audience", post.clone(), "/console/api/orders/o1/ship", Some(&other_audience), 401),
-        ("access token", get.clone(), "/console/api/orders", Some(&access), 401),
-        ("another retailer", post.clone(), "/console/api/orders/o1/refund", Some(&rival), 403),
-        ("another retailer reads", get.clone(), "/console/api/orders.csv", Some(&rival), 403),
+        (
+            "garbage",
+            get.clone(),
+            "/console/api/me",
+            Some("abc.def.ghi"),
+            401,
+        ),
+        (
+            "forged payload",
+            post.clone(),
+            "/console/api/orders/o1/refund",
+            Some(&forged),
+            401,
+        ),
+        (
+            "another audience",
+            post.clone(),
+            "/console/api/orders/o1/ship",
+            Some(&other_audience),
+            401,
+        ),
+        (
+            "access token",
+            get.clone(),
+            "/console/api/orders",
+            Some(&access),
+            401,
+        ),
+        (
+            "another retailer",
+            post.clone(),
+            "/console/api/orders/o1/refund",
+            Some(&rival),
+            403,
+        ),
+        (
+            "another retailer reads",
+            get.clone(),
+            "/console/api/orders.csv",
+            Some(&rival),
+            403,
+        ),
     ];
     for (what, method, path, token, status) in cases {
-        let (got, body) = call(&h, method, path, token, Some(b"{\"tracking\":\"1Z\"}".to_vec())).await;
+        let (got, body) = call(
+            &h,
+            method,
+            path,
+            token,
+            Some(b"{\"tracking\":\"1Z\"}".to_vec()),
+        )
+        .await;
         assert_eq!(got, status, "{what}: {body}");
         assert!(body.contains("\"error\""), "{what}: {body}");
     }
@@ -196,7 +239,14 @@ async fn forged_foreign_and_oversized_requests_are_refused_and_write_nothing() {
     assert_eq!(me["email"], "manager@example.com");
     assert_eq!(me["retailer"], xtask::dev::RETAILER);
     // An agent may not refund (refused before the order is even read) nor read the audit.
-    let (status, body) = call(&h, post.clone(), "/console/api/orders/o1/refund", Some(&agent), None).await;
+    let (status, body) = call(
+        &h,
+        post.clone(),
+        "/console/api/orders/o1/refund",
+        Some(&agent),
+        None,
+    )
+    .await;
     assert_eq!(status, 403, "{body}");
     let (status, _) = call(&h, get.clone(), "/console/api/audit", Some(&agent), None).await;
     assert_eq!(status, 403);
@@ -245,7 +295,10 @@ async fn forged_foreign_and_oversized_requests_are_refused_and_write_nothing() {
         statuses.push(call.await.unwrap());
     }
     assert!(statuses.contains(&429), "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
     let (status, _) = call(&h, get.clone(), "/console/api/me", Some(&manager), None).await;
     assert_eq!(status, 200, "the manager has a window of their own");
     h.stack.stop().await;
@@ -317,7 +370,13 @@ async fn screenshot(browser: &Client, name: &str) {
 }
 
 async fn text_of(browser: &Client, css: &str) -> Option<String> {
-    browser.find(Locator::Css(css)).await.ok()?.text().await.ok()
+    browser
+        .find(Locator::Css(css))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()
 }
 
 /// Polls `css` until its text is `want`; how long it took.
@@ -341,10 +400,10 @@ const HOSTILE: &str = "<script>window.pwned=1</script>";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() {
     // The sample catalog, with an engraving long and free enough to carry a script tag.
-    let catalog: Catalog = toml::from_str(
-        &include_str!("../cli/catalogs/sample.toml")
-            .replace("max_chars = 12\ncharset = \"latin_basic\"", "max_chars = 64\ncharset = \"printable\""),
-    )
+    let catalog: Catalog = toml::from_str(&include_str!("../cli/catalogs/sample.toml").replace(
+        "max_chars = 12\ncharset = \"latin_basic\"",
+        "max_chars = 64\ncharset = \"printable\"",
+    ))
     .unwrap();
     let h = Harness::start_with_catalog("console-web", &catalog).await;
     h.stack
@@ -355,22 +414,58 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
 
     let driver = Driver::start().await;
     let browser = driver.browser().await;
-    browser.goto(&format!("{}/console/", h.stack.url)).await.unwrap();
-    browser.wait().for_element(Locator::Css("#signin")).await.unwrap();
-    assert_eq!(text_of(&browser, "#signin-submit").await.as_deref(), Some("Sign in"));
-    browser.find(Locator::Css("#email")).await.unwrap().send_keys("lena@example.com").await.unwrap();
-    browser.find(Locator::Css("#password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    browser
+        .goto(&format!("{}/console/", h.stack.url))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#signin"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, "#signin-submit").await.as_deref(),
+        Some("Sign in")
+    );
+    browser
+        .find(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys("lena@example.com")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
     screenshot(&browser, "signin").await;
-    browser.find(Locator::Css("#signin-submit")).await.unwrap().click().await.unwrap();
+    browser
+        .find(Locator::Css("#signin-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     // The dashboard opens on the drop: five bags, none sold.
     let sold = "tr[data-sku=\"drop-bag\"] td[data-field=\"sold\"]";
     until_text(&browser, sold, "0", Duration::from_secs(10)).await;
     assert_eq!(
-        text_of(&browser, "tr[data-sku=\"drop-bag\"] td[data-field=\"available\"]").await.as_deref(),
+        text_of(
+            &browser,
+            "tr[data-sku=\"drop-bag\"] td[data-field=\"available\"]"
+        )
+        .await
+        .as_deref(),
         Some("5")
     );
-    assert_eq!(text_of(&browser, "#who").await.as_deref(), Some("lena@example.com (manager)"));
+    assert_eq!(
+        text_of(&browser, "#who").await.as_deref(),
+        Some("lena@example.com (manager)")
+    );
 
     // Ana buys a bag on WhatsApp, engraved with a script tag, and pays.
     let ana = h.whatsapp("819012345678");
@@ -388,12 +483,20 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
     assert!(emitted.delivery.succeeded(), "{emitted:?}");
 
     // The dashboard shows the sale within 5 s of the payment, on the WhatsApp line.
-    until_text(&browser, sold, "1", Duration::from_secs(5).saturating_sub(paid_at.elapsed())).await;
+    until_text(
+        &browser,
+        sold,
+        "1",
+        Duration::from_secs(5).saturating_sub(paid_at.elapsed()),
+    )
+    .await;
     let seen_after = paid_at.elapsed();
     assert!(seen_after <= Duration::from_secs(5), "{seen_after:?}");
     until_text(&browser, "#sales-total", "1", Duration::from_secs(5)).await;
     let line = browser
-        .find(Locator::Css("#sales-chart polyline[data-channel=\"whatsapp\"]"))
+        .find(Locator::Css(
+            "#sales-chart polyline[data-channel=\"whatsapp\"]",
+        ))
         .await
         .expect("a WhatsApp series in the chart");
     assert!(line.attr("points").await.unwrap().is_some());
@@ -401,9 +504,16 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
     println!("dashboard showed the sale {seen_after:?} after the payment");
 
     // The orders page lists the order; the engraving is text, never markup, never run.
-    browser.goto(&format!("{}/console/#/orders", h.stack.url)).await.unwrap();
+    browser
+        .goto(&format!("{}/console/#/orders", h.stack.url))
+        .await
+        .unwrap();
     let row = format!("#orders tr[data-order=\"{order_id}\"]");
-    browser.wait().for_element(Locator::Css(&row)).await.unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css(&row))
+        .await
+        .unwrap();
     let item = text_of(&browser, &format!("{row} .item")).await.unwrap();
     assert!(item.contains(HOSTILE), "{item}");
     let verdict = browser
@@ -414,7 +524,11 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
         )
         .await
         .unwrap();
-    assert_eq!(verdict, json!(["undefined", 0, 0]), "shown as text, not run");
+    assert_eq!(
+        verdict,
+        json!(["undefined", 0, 0]),
+        "shown as text, not run"
+    );
     screenshot(&browser, "orders").await;
 
     // Ship it from the page: the customer is told in the chat, the action is audited.
@@ -426,13 +540,36 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
         .send_keys("1Z999AA10123456784")
         .await
         .unwrap();
-    browser.find(Locator::Css(&format!("{row} button.ship"))).await.unwrap().click().await.unwrap();
-    until_text(&browser, &format!("{row} .status"), "shipped", Duration::from_secs(10)).await;
+    browser
+        .find(Locator::Css(&format!("{row} button.ship")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until_text(
+        &browser,
+        &format!("{row} .status"),
+        "shipped",
+        Duration::from_secs(10),
+    )
+    .await;
     let told = h.stack.replies_after(&ana.id, before).await.unwrap();
-    assert!(all_text(&told).contains("1Z999AA10123456784"), "{}", all_text(&told));
+    assert!(
+        all_text(&told).contains("1Z999AA10123456784"),
+        "{}",
+        all_text(&told)
+    );
 
     let token = id_token(&h, "lena@example.com").await;
-    let (status, audit) = call(&h, reqwest::Method::GET, "/console/api/audit", Some(&token), None).await;
+    let (status, audit) = call(
+        &h,
+        reqwest::Method::GET,
+        "/console/api/audit",
+        Some(&token),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     let audit: Vec<Value> = serde_json::from_str(&audit).unwrap();
     assert!(
@@ -443,8 +580,15 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
         "{audit:?}"
     );
 
-    browser.goto(&format!("{}/console/#/inbox", h.stack.url)).await.unwrap();
-    browser.wait().for_element(Locator::Css("#inbox-stub")).await.unwrap();
+    browser
+        .goto(&format!("{}/console/#/inbox", h.stack.url))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#inbox-stub"))
+        .await
+        .unwrap();
     screenshot(&browser, "inbox").await;
 
     browser.close().await.unwrap();

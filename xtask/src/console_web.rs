@@ -38,7 +38,10 @@ pub struct ConsoleWeb {
 pub fn router(web: ConsoleWeb) -> Router {
     Router::new()
         .route("/console/api/{*rest}", any(api))
-        .route("/console", get(|| async { Redirect::permanent("/console/") }))
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
         .route("/console/", get(index))
         .route("/console/config.json", get(config))
         .route("/console/{*file}", get(file))
@@ -187,4 +190,62 @@ pub async fn create_agent(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every shipped locale of the web console has exactly English's keys, each with the same
+    /// `{placeholders}`, and no key is empty.
+    #[test]
+    fn every_console_locale_has_every_key_and_placeholder() {
+        let dir = crate::moto::repo_root().join("console").join("locales");
+        let read = |tag: &str| -> serde_json::Map<String, serde_json::Value> {
+            let text = std::fs::read_to_string(dir.join(format!("{tag}.json"))).unwrap();
+            serde_json::from_str(&text).unwrap()
+        };
+        let placeholders = |text: &str| -> Vec<String> {
+            let mut found: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+                .collect();
+            found.sort();
+            found
+        };
+        let en = read("en");
+        for tag in chatdrop_domain::i18n::Lang::SHIPPED {
+            let tag = tag.to_string();
+            let words = read(&tag);
+            let keys = |m: &serde_json::Map<String, serde_json::Value>| {
+                m.keys().cloned().collect::<Vec<_>>()
+            };
+            assert_eq!(keys(&words), keys(&en), "{tag}");
+            for (key, english) in &en {
+                let text = words[key].as_str().unwrap();
+                assert!(!text.trim().is_empty(), "{tag} {key}");
+                assert_eq!(
+                    placeholders(text),
+                    placeholders(english.as_str().unwrap()),
+                    "{tag} {key}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_plain_paths_of_the_console_folder_are_served() {
+        for bad in [
+            "../Cargo.toml",
+            "pages/../../README.md",
+            ".git/config",
+            "",
+            "a//b",
+        ] {
+            assert_eq!(serve(bad).status(), StatusCode::NOT_FOUND, "{bad:?}");
+        }
+        assert_eq!(serve("index.html").status(), StatusCode::OK);
+        assert_eq!(serve("locales/ja.json").status(), StatusCode::OK);
+    }
 }

@@ -232,7 +232,7 @@ impl Console {
             }
             (Method::GET, ["audit"]) => {
                 require(agent, Role::Manager)?;
-                let trail = self.store.audit_trail(200).await?;
+                let trail = self.store.console_audit_trail(200).await?;
                 ok(json!(
                     trail
                         .iter()
@@ -445,7 +445,10 @@ impl Console {
             at_ms: self.clock.now_millis(),
             request: format!("{}#{outcome}", request_id(request)),
         };
-        self.store.audit(&record).await.map_err(Failure::from)
+        self.store
+            .record_console_action(&record)
+            .await
+            .map_err(Failure::from)
     }
 }
 

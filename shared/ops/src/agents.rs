@@ -9,8 +9,7 @@
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, AttributeType, ExplicitAuthFlowsType, MessageActionType,
-    SchemaAttributeType,
+    AttributeDataType, AttributeType, ExplicitAuthFlowsType, MessageActionType, SchemaAttributeType,
 };
 
 /// The groups that are the console's roles.
@@ -31,9 +30,9 @@ pub enum AgentError {
     Cognito(String),
 }
 
-fn cognito<E: std::error::Error + 'static>(e: aws_sdk_cognitoidentityprovider::error::SdkError<E>) -> AgentError
+fn cognito<E>(e: aws_sdk_cognitoidentityprovider::error::SdkError<E>) -> AgentError
 where
-    E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata,
+    E: std::error::Error + aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata + 'static,
 {
     AgentError::Cognito(aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string())
 }

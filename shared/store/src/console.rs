@@ -234,7 +234,7 @@ impl DynamoStore {
 
     /// Records an agent's action once per request (a conditional put: a retry records nothing
     /// more). Never expires.
-    pub async fn audit(&self, record: &AuditRecord) -> Result<(), PortError> {
+    pub async fn record_console_action(&self, record: &AuditRecord) -> Result<(), PortError> {
         let result = self
             .client
             .put_item()
@@ -258,7 +258,7 @@ impl DynamoStore {
     }
 
     /// The audit trail, oldest first (at most `limit` records, the newest).
-    pub async fn audit_trail(&self, limit: i32) -> Result<Vec<AuditRecord>, PortError> {
+    pub async fn console_audit_trail(&self, limit: i32) -> Result<Vec<AuditRecord>, PortError> {
         let out = self
             .client
             .query()
