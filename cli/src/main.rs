@@ -11,9 +11,7 @@
 mod campaign;
 mod customer;
 mod draw;
-mod export;
 mod messages;
-mod refund;
 
 use chatdrop_config::QueueUrls;
 use chatdrop_domain::catalog::Catalog;
@@ -23,6 +21,7 @@ use chatdrop_domain::money::Money;
 use chatdrop_domain::order_events;
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::ports::OrderStore;
+use chatdrop_ops::{export, refund};
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_queue::SqsQueues;
 use chatdrop_store::DynamoStore;
@@ -84,6 +83,11 @@ enum Command {
         /// The platform's id for the customer (wa_id, chat id, PSID, user id, OpenID, phone).
         customer: String,
     },
+    /// Console users (the agents' Cognito user pool).
+    Agent {
+        #[command(subcommand)]
+        action: AgentAction,
+    },
     /// Drop announcements to opted-in customers: create, preview, start, pause, status.
     Campaign {
         #[command(subcommand)]
@@ -107,6 +111,28 @@ enum CustomerAction {
         channel: String,
         /// The platform's id for the customer.
         customer: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentAction {
+    /// Create a console user with a permanent password, in the `agent` or `manager` group.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// `agent` (dashboard, orders, shipping) or `manager` (also refunds).
+        #[arg(long)]
+        role: String,
+        /// The password to hand over (Cognito's policy: 8+ characters, upper, lower, digit,
+        /// symbol by default).
+        #[arg(long, env = "CHATDROP_AGENT_PASSWORD")]
+        password: String,
+        /// The user pool (output `ConsoleUserPoolId` of the deploy; printed by `cargo xtask serve`).
+        #[arg(long, env = "CHATDROP_COGNITO_USER_POOL_ID")]
+        pool: String,
+        /// The retailer the deployment serves (`CHATDROP_RETAILER`).
+        #[arg(long, env = "CHATDROP_RETAILER")]
+        retailer: String,
     },
 }
 
@@ -743,6 +769,28 @@ async fn run(cli: Cli) -> Fallible<String> {
             Ok(out)
         }
         Command::Campaign { action } => campaign::run(&store, action).await,
+        Command::Agent {
+            action:
+                AgentAction::Create {
+                    email,
+                    role,
+                    password,
+                    pool,
+                    retailer,
+                },
+        } => {
+            chatdrop_ops::agents::create_agent(
+                &aws_sdk_cognitoidentityprovider::Client::new(&aws),
+                &pool,
+                &email,
+                &role,
+                &retailer,
+                &password,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(format!("{email} can sign in to the console as {role}"))
+        }
     }
 }
 

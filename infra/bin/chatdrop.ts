@@ -14,6 +14,7 @@
 // | `rustLog`               | `RUST_LOG`                                                | `info`               |
 // | `logRetentionDays`      | days logs are kept (a CloudWatch retention value)         | 14 dev, 90 prod      |
 // | `alarmTopicArn`         | an SNS topic the alarms notify                            | required for prod    |
+// | `retailer`              | `CHATDROP_RETAILER`: console users' `custom:retailer`     | `default`            |
 //
 // The stack is environment-agnostic (account and region come from the deploying credentials)
 // and makes no lookups, so `cdk synth` needs neither credentials nor network. cdk-nag's
@@ -76,6 +77,7 @@ new ChatdropStack(app, `chatdrop-${stage}`, {
   rustLog: context('rustLog') ?? 'info',
   logRetention: retentionDays as RetentionDays,
   alarmTopicArn: context('alarmTopicArn'),
+  retailer: context('retailer'),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

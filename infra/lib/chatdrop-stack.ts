@@ -21,6 +21,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { Console } from './console';
 import { FUNCTIONS, FunctionSpec, RouteThrottle, functionListProblems } from './functions';
 import {
   ChannelRegistry,
@@ -70,6 +71,11 @@ export interface ChatdropStackProps extends StackProps {
    * synthesize without it: alarms that tell no one are no alarms); `dev` may go without.
    */
   alarmTopicArn?: string;
+  /**
+   * `CHATDROP_RETAILER`: the retailer this deployment serves; a console user's
+   * `custom:retailer` must equal it. Default `default`.
+   */
+  retailer?: string;
   /** Overrides for tests; default: the real map, crates and resources.json. */
   functions?: Record<string, FunctionSpec>;
   crates?: string[];
@@ -155,6 +161,8 @@ export class ChatdropStack extends Stack {
   /** Each route's throttle, by route key (`POST /webhooks/{channel}`). */
   private readonly routeThrottles: Record<string, RouteThrottle> = {};
   private readonly routes: apigw.HttpRoute[] = [];
+  /** The console's user pool, authorizer and static site. */
+  readonly console: Console;
 
   constructor(scope: Construct, id: string, props: ChatdropStackProps) {
     super(scope, id, props);
@@ -271,6 +279,7 @@ export class ChatdropStack extends Stack {
     // The stage URL ends with '/'; Config trims it, and so does this (one rule for the links,
     // the URL ingress verifies signatures against, and the outputs).
     this.publicBaseUrl = (props.publicBaseUrl ?? this.apiStage.url).replace(/\/+$/, '');
+    this.console = new Console(this, 'Console', { stage, keep, api: this.api });
 
     const architecture = props.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
     if (props.channels.includes('whatsapp') && !props.whatsappPhoneNumberId) {
@@ -324,6 +333,7 @@ export class ChatdropStack extends Stack {
       CHATDROP_CHANNELS: props.channels.join(','),
       CHATDROP_SECRET_ID: this.secret.secretArn,
       RUST_LOG: props.rustLog,
+      ...this.console.environment(props.retailer ?? 'default'),
     };
     for (const { queue, deadLetters, def } of Object.values(this.queues)) {
       environment[def.url_env] = queue.queueUrl;
@@ -482,12 +492,13 @@ export class ChatdropStack extends Stack {
             path: route.path,
             methods: route.methods.map((m) => apigw.HttpMethod[m]),
             integration,
+            authorizer: route.auth === 'console' ? this.console.authorizer : undefined,
           });
           for (const method of route.methods) {
             this.routeThrottles[`${method} ${route.path}`] = route.throttle;
           }
           this.routes.push(...routes);
-          for (const r of routes) {
+          for (const r of routes.filter(() => route.auth === undefined)) {
             Validations.of(r).acknowledge({
               id: 'AwsSolutions-APIG4',
               reason: `${route.path} is called by a platform that cannot send AWS or JWT credentials; ${name} authenticates every request itself (signature on the raw body or the platform's secret token) before reading it.`,

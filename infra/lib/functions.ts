@@ -38,6 +38,12 @@ export interface HttpRoute {
   methods: HttpMethodName[];
   /** This route's own throttle (each of `methods` gets one bucket of this size). */
   throttle: RouteThrottle;
+  /**
+   * `console`: API Gateway's JWT authorizer checks the console's Cognito ID token first
+   * (`lib/console.ts`); unset, the function authenticates the caller itself (a webhook's
+   * signature).
+   */
+  auth?: 'console';
 }
 
 /**
@@ -219,6 +225,30 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     sendsTo: [],
     // CHATDROP_KAKAO_SKILL_SECRET, CHATDROP_KAKAO_ADMIN_KEY, CHATDROP_STRIPE_SECRET_KEY,
     // CHATDROP_ID_KEY.
+    readsSecrets: true,
+  },
+  console: {
+    description: "The retailer's console API: live drop view, orders, ship, refund (Cognito sign-in)",
+    memoryMb: 256,
+    // A dashboard read scans for the window's sales (shared/store/src/console.rs); an export
+    // reads every order.
+    timeoutSeconds: 20,
+    trigger: {
+      kind: 'http',
+      routes: [
+        // People, not platforms: a few dashboards refreshing every 2 s and the orders page.
+        // The function also holds each user to 10 requests a second (RATE#console#<user>).
+        { path: '/console/api/{proxy+}', methods: ['GET'], throttle: { rateLimit: 20, burstLimit: 40 }, auth: 'console' },
+        { path: '/console/api/{proxy+}', methods: ['POST'], throttle: { rateLimit: 10, burstLimit: 20 }, auth: 'console' },
+      ],
+    },
+    // What shared/console calls: stock and audit (Query), the window's sales (Scan) and their
+    // orders (BatchGetItem), an order and its notices (GetItem), ship/refund and the per-user
+    // rate window (UpdateItem), notices and audit records (PutItem).
+    table: ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'PutItem', 'UpdateItem'],
+    // Tells the customer their order shipped or was refunded.
+    sendsTo: ['outbound'],
+    // CHATDROP_STRIPE_SECRET_KEY (refunds), CHATDROP_ID_KEY (pseudonyms in the orders).
     readsSecrets: true,
   },
   sweep: {

@@ -797,3 +797,36 @@ describe('sample events (infra/events)', () => {
     }
   });
 });
+
+describe('the console', () => {
+  test('its routes sit behind a JWT authorizer on the agents pool; the webhooks do not', () => {
+    const { template } = dev();
+    const [authorizer] = Object.values(ofType(template, 'AWS::ApiGatewayV2::Authorizer'));
+    assert.equal(authorizer.Properties.AuthorizerType, 'JWT');
+    assert.deepEqual(authorizer.Properties.IdentitySource, ['$request.header.Authorization']);
+    for (const route of Object.values(ofType(template, 'AWS::ApiGatewayV2::Route'))) {
+      const consoleRoute = String(route.Properties.RouteKey).includes('/console/api/');
+      assert.equal(route.Properties.AuthorizationType ?? 'NONE', consoleRoute ? 'JWT' : 'NONE', route.Properties.RouteKey);
+    }
+    const groups = Object.values(ofType(template, 'AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
+    assert.deepEqual(groups.sort(), ['agent', 'manager']);
+    const [pool] = Object.values(ofType(template, 'AWS::Cognito::UserPool'));
+    assert.equal(pool.Properties.AdminCreateUserConfig.AllowAdminCreateUserOnly, true, 'no self sign-up');
+    const [client] = Object.values(ofType(template, 'AWS::Cognito::UserPoolClient'));
+    assert.equal(client.Properties.GenerateSecret, false);
+    assert.ok(client.Properties.ExplicitAuthFlows.includes('ALLOW_USER_PASSWORD_AUTH'));
+    template.hasOutput('ConsoleUrl', {});
+    template.hasOutput('ConsoleUserPoolId', {});
+    // The static files are private to CloudFront, which also forwards the API.
+    const [bucket] = Object.values(ofType(template, 'AWS::S3::Bucket'));
+    assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const [cdn] = Object.values(ofType(template, 'AWS::CloudFront::Distribution'));
+    const api = cdn.Properties.DistributionConfig.CacheBehaviors.find((b: any) => b.PathPattern === '/console/api/*');
+    assert.ok(api, 'the API behind the same origin');
+  });
+});

@@ -26,6 +26,9 @@ pub const TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const SMS_FROM: &str = "+15550002222";
 /// The local Open Builder bot's id (public: every skill request carries it in `bot.id`).
 pub const KAKAO_BOT_ID: &str = "5f0c0de0a1b2c3d4e5f60718";
+/// The retailer the local stack serves (`CHATDROP_RETAILER`): console users carry it in
+/// `custom:retailer`.
+pub const RETAILER: &str = "chatdrop-local";
 
 /// Every dev secret, overridden by an environment variable of the same name when set.
 pub fn secrets() -> HashMap<String, String> {

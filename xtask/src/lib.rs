@@ -18,6 +18,7 @@
 //! - [`dev`]: the development secrets that only the local stack and the tests apply.
 
 pub mod channels;
+pub mod console_web;
 pub mod crowd;
 pub mod customer;
 pub mod dev;

@@ -257,10 +257,16 @@ async fn serve() -> Result<ExitCode, Error> {
     let addr = std::env::var("CHATDROP_HTTP_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let (moto, fakes, stack) = start_stack(&addr).await?;
     println!(
-        "chatdrop ready on {url}: webhooks {url}/webhooks/whatsapp {url}/webhooks/telegram, outbox {url}/_local/outbox (fakes {fakes}, moto {moto})",
+        "chatdrop ready on {url}: webhooks {url}/webhooks/whatsapp {url}/webhooks/telegram, outbox {url}/_local/outbox, console {url}/console/ (fakes {fakes}, moto {moto})",
         url = stack.url,
         fakes = fakes.url,
         moto = moto.endpoint
+    );
+    println!(
+        "first console user: AWS_ENDPOINT_URL={moto} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test cargo run -q -p chatdrop-cli -- agent create --pool {pool} --retailer {retailer} --email you@example.com --role manager --password 'Console-1!'",
+        moto = moto.endpoint,
+        pool = stack.provisioned.console.user_pool_id,
+        retailer = xtask::dev::RETAILER,
     );
     tokio::signal::ctrl_c().await?;
     stack.stop().await;

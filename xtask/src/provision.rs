@@ -1,4 +1,5 @@
-//! Creating the table and queues of `resources.json` on the local endpoint.
+//! Creating the table and queues of `resources.json` on the local endpoint, and the console's
+//! Cognito user pool (its app client and role groups: `chatdrop_ops::agents::create_pool`).
 //!
 //! Names get a prefix so that parallel tests each have their own resources on one moto.
 
@@ -10,6 +11,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 use chatdrop_config::QueueUrls;
 use chatdrop_config::resources::Resources;
+use chatdrop_ops::agents::{self, ConsolePool};
 use std::collections::HashMap;
 
 /// What was created.
@@ -24,6 +26,8 @@ pub struct Provisioned {
     /// test reads what was published.
     pub agent_topic_arn: String,
     pub agent_inbox_url: String,
+    /// The console's user pool and app client (moto's Cognito).
+    pub console: ConsolePool,
 }
 
 pub async fn create(aws: &aws_config::SdkConfig, prefix: &str) -> Result<Provisioned, Error> {
@@ -118,6 +122,11 @@ pub async fn create(aws: &aws_config::SdkConfig, prefix: &str) -> Result<Provisi
             outbound: take("outbound")?,
         },
         dead_letters,
+        console: agents::create_pool(
+            &aws_sdk_cognitoidentityprovider::Client::new(aws),
+            &format!("{prefix}chatdrop-console"),
+        )
+        .await?,
     })
 }
 

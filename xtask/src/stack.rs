@@ -1,6 +1,7 @@
 //! Every function in one process, as Lambda would run them, against the local endpoints.
 //!
-//! The HTTP function (`ingress`) sits behind one axum listener that turns each request into the
+//! The HTTP functions (`ingress`, `payment-webhook`, `kakao`, `console` with the console's
+//! static files: `console_web.rs`) sit behind one axum listener that turns each request into the
 //! `lambda_http::Request` Lambda would deliver; each queue gets a poller that receives up to ten
 //! messages, calls its consumer function's handler with an `SqsEvent`, and deletes the records
 //! the handler did not report as failed, which is what Lambda's event source mapping does with
@@ -196,6 +197,23 @@ impl LocalStack {
                 provisioned.agent_topic_arn.clone(),
             ),
             ("CHATDROP_STRIPE_API_BASE", stripe_base.clone()),
+            // The console: moto's Cognito pool, whose keys moto serves beside its API.
+            ("CHATDROP_RETAILER", dev::RETAILER.into()),
+            (
+                "CHATDROP_COGNITO_USER_POOL_ID",
+                provisioned.console.user_pool_id.clone(),
+            ),
+            (
+                "CHATDROP_COGNITO_CLIENT_ID",
+                provisioned.console.client_id.clone(),
+            ),
+            (
+                "CHATDROP_COGNITO_JWKS_URL",
+                format!(
+                    "{}/{}/.well-known/jwks.json",
+                    options.aws_endpoint, provisioned.console.user_pool_id
+                ),
+            ),
             (
                 "CHATDROP_RESERVATION_MINUTES",
                 options.reservation_minutes.to_string(),
@@ -236,6 +254,15 @@ impl LocalStack {
             Arc::new(payment_webhook::PaymentWebhook::new(&config, &secrets, &aws).await?);
         let sweep = Arc::new(sweep::Sweep::new(&config, &secrets, &aws).await?);
         let kakao = Arc::new(kakao::Kakao::new(&config, &secrets, &aws).await?);
+        let console = Arc::new(
+            chatdrop_console::Console::new(
+                &config,
+                chatdrop_console::ConsoleSettings::from_vars(&vars)?,
+                &secrets,
+                &aws,
+            )
+            .await?,
+        );
 
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -257,7 +284,13 @@ impl LocalStack {
                 fakes_url: options.fakes_url.clone(),
                 stripe_url: stripe_base,
                 http: reqwest::Client::new(),
-            });
+            })
+            .merge(crate::console_web::router(crate::console_web::ConsoleWeb {
+                console,
+                aws_endpoint: options.aws_endpoint.clone(),
+                client_id: provisioned.console.client_id.clone(),
+                http: reqwest::Client::new(),
+            }));
         let mut stopped_http = stopped.clone();
         tasks.push(tokio::spawn(async move {
             let _ = axum::serve(listener, app)

@@ -35,7 +35,7 @@ use crate::catalog::Catalog;
 use crate::channel::{Channel, ConversationId};
 use crate::dialogue::Owner;
 use crate::i18n::{Lang, Msg};
-use crate::inbound::{InboundContent, InboundMessage};
+use crate::inbound::InboundContent;
 use crate::ports::PortError;
 use crate::process::{Outcome, Turn};
 use crate::reply::Reply;

@@ -34,6 +34,7 @@ mod thread;
 mod waitlist;
 // Campaigns (issue 16).
 mod campaign;
+mod console;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -45,6 +46,7 @@ use std::time::{Duration, Instant};
 
 pub use catalog::{CatalogLoadError, CatalogLoadHook};
 pub use consent::Forgotten;
+pub use console::{AuditRecord, SkuCounters};
 pub use thread::{HeldBundle, ThreadMessage, requeue_id};
 
 /// How long a warm function reuses the catalog it read before asking again.

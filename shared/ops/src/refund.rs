@@ -1,4 +1,5 @@
-//! `chatdrop orders refund`: the order's state decides first, Stripe second.
+//! A refund (`chatdrop orders refund`, the console's `POST /console/api/orders/{id}/refund`):
+//! the order's state decides first, Stripe second.
 //!
 //! Only an order whose money is in is refundable: `paid`, `shipped`, or `paid_needs_attention`
 //! (paid after its stock was resold). Everything else is refused before Stripe is asked. The

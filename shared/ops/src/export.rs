@@ -1,4 +1,5 @@
-//! `chatdrop orders export`: every order as one CSV row, safe to open in a spreadsheet.
+//! Every order as one CSV row, safe to open in a spreadsheet (`chatdrop orders export`, and
+//! the console's `GET /console/api/orders.csv`).
 //!
 //! The file is written by the `csv` crate (RFC 4180: a cell with a comma, a quote, a CR or an
 //! LF is quoted and its quotes doubled), so a customer's engraving cannot break a row apart.

@@ -1,0 +1,597 @@
+//! The retailer's console on the local stack: its API's refusals, and the web console in a
+//! real browser (headless Chromium from Debian's `chromium`, driven over WebDriver by
+//! `chromedriver` and the `fantoccini` client).
+//!
+//! Users come from moto's Cognito, signed in through the stack's `/_local/cognito` exactly as
+//! the page does; the tokens are moto's real RS256 ID tokens, checked by the console against
+//! moto's JWKS.
+
+use chatdrop_domain::catalog::Catalog;
+use chatdrop_e2e::{Harness, all_text};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "Console-Test-1!";
+
+/// An ID token for `email` from the stack's Cognito, through the console's sign-in route.
+async fn sign_in(h: &Harness, client_id: &str, email: &str) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{}/_local/cognito", h.stack.url))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header(
+            "x-amz-target",
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+        )
+        .json(&json!({
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": client_id,
+            "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let body: Value = response.json().await.unwrap();
+    body["AuthenticationResult"].clone()
+}
+
+async fn id_token(h: &Harness, email: &str) -> String {
+    let client = h.stack.provisioned.console.client_id.clone();
+    sign_in(h, &client, email).await["IdToken"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn create_user(h: &Harness, email: &str, role: &str, retailer: &str) {
+    chatdrop_ops::agents::create_agent(
+        &aws_sdk_cognitoidentityprovider::Client::new(&h.stack.aws),
+        &h.stack.provisioned.console.user_pool_id,
+        email,
+        role,
+        retailer,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+}
+
+/// `(status, body)` of a console API call with `token`.
+async fn call(
+    h: &Harness,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> (u16, String) {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", h.stack.url));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        request = request.header("content-type", "application/json").body(b);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Every item of the stack's table, by key (the proof that a refusal wrote nothing).
+async fn table_keys(h: &Harness) -> Vec<String> {
+    let out = aws_sdk_dynamodb::Client::new(&h.stack.aws)
+        .scan()
+        .table_name(&h.stack.provisioned.table)
+        .send()
+        .await
+        .unwrap();
+    let mut keys: Vec<String> = out
+        .items
+        .unwrap_or_default()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}|{}",
+                i["pk"].as_s().unwrap(),
+                i["sk"].as_s().unwrap_or(&String::new())
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_foreign_and_oversized_requests_are_refused_and_write_nothing() {
+    let h = Harness::start_without_consumers("console-auth").await;
+    create_user(&h, "manager@example.com", "manager", xtask::dev::RETAILER).await;
+    create_user(&h, "agent@example.com", "agent", xtask::dev::RETAILER).await;
+    create_user(&h, "rival@example.com", "manager", "another-retailer").await;
+    let manager = id_token(&h, "manager@example.com").await;
+    let agent = id_token(&h, "agent@example.com").await;
+    let rival = id_token(&h, "rival@example.com").await;
+
+    // The same pool's other app client: a real token, for another audience.
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&h.stack.aws);
+    let other_client = cognito
+        .create_user_pool_client()
+        .user_pool_id(&h.stack.provisioned.console.user_pool_id)
+        .client_name("another-app")
+        .explicit_auth_flows(
+            aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth,
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let other_audience = sign_in(&h, &other_client, "manager@example.com").await["IdToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The access token of the right client: signed by the pool, but not an ID token.
+    let access = sign_in(
+        &h,
+        &h.stack.provisioned.console.client_id,
+        "manager@example.com",
+    )
+    .await["AccessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The manager's token with its payload swapped for one naming another retailer.
+    let forged = {
+        let parts: Vec<&str> = manager.split('.').collect();
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut claims: Value = serde_json::from_slice(&engine.decode(parts[1]).unwrap()).unwrap();
+        claims["cognito:groups"] = json!(["manager"]);
+        claims["exp"] = json!(claims["exp"].as_i64().unwrap() + 86_400);
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            engine.encode(serde_json::to_vec(&claims).unwrap()),
+            parts[2]
+        )
+    };
+
+    let before = table_keys(&h).await;
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+    let cases: Vec<(&str, reqwest::Method, &str, Option<&str>, u16)> = vec![
+        ("no token", get.clone(), "/console/api/me", None, 401),
+        (
+            "garbage",
+            get.clone(),
+            "/console/api/me",
+            Some("abc.def.ghi"),
+            401,
+        ),
+        (
+            "forged payload",
+            post.clone(),
+            "/console/api/orders/o1/refund",
+            Some(&forged),
+            401,
+        ),
+        (
+            "another audience",
+            post.clone(),
+            "/console/api/orders/o1/ship",
+            Some(&other_audience),
+            401,
+        ),
+        (
+            "access token",
+            get.clone(),
+            "/console/api/orders",
+            Some(&access),
+            401,
+        ),
+        (
+            "another retailer",
+            post.clone(),
+            "/console/api/orders/o1/refund",
+            Some(&rival),
+            403,
+        ),
+        (
+            "another retailer reads",
+            get.clone(),
+            "/console/api/orders.csv",
+            Some(&rival),
+            403,
+        ),
+    ];
+    for (what, method, path, token, status) in cases {
+        let (got, body) = call(
+            &h,
+            method,
+            path,
+            token,
+            Some(b"{\"tracking\":\"1Z\"}".to_vec()),
+        )
+        .await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert!(body.contains("\"error\""), "{what}: {body}");
+    }
+    let (status, body) = call(
+        &h,
+        post.clone(),
+        "/console/api/orders/o1/ship",
+        Some(&manager),
+        Some(vec![b'x'; 20 * 1024]),
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(
+        table_keys(&h).await,
+        before,
+        "refused requests wrote nothing"
+    );
+
+    // The good tokens work, with their roles.
+    let (status, me) = call(&h, get.clone(), "/console/api/me", Some(&manager), None).await;
+    assert_eq!(status, 200, "{me}");
+    let me: Value = serde_json::from_str(&me).unwrap();
+    assert_eq!(me["role"], "manager");
+    assert_eq!(me["email"], "manager@example.com");
+    assert_eq!(me["retailer"], xtask::dev::RETAILER);
+    // An agent may not refund (refused before the order is even read) nor read the audit.
+    let (status, body) = call(
+        &h,
+        post.clone(),
+        "/console/api/orders/o1/refund",
+        Some(&agent),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = call(&h, get.clone(), "/console/api/audit", Some(&agent), None).await;
+    assert_eq!(status, 403);
+    // Shipping an order that is not paid is refused, and the attempt is audited.
+    let (status, body) = call(
+        &h,
+        post.clone(),
+        "/console/api/orders/nosuchorder/ship",
+        Some(&agent),
+        Some(b"{\"tracking\":\"1Z999\"}".to_vec()),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, audit) = call(&h, get.clone(), "/console/api/audit", Some(&manager), None).await;
+    assert_eq!(status, 200);
+    let audit: Vec<Value> = serde_json::from_str(&audit).unwrap();
+    let outcomes: Vec<(&str, &str, &str)> = audit
+        .iter()
+        .map(|r| {
+            (
+                r["email"].as_str().unwrap(),
+                r["action"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("agent@example.com", "orders.ship", "requested"),
+            ("agent@example.com", "orders.ship", "refused: not paid"),
+        ]
+    );
+
+    // Per user: a burst over the rate (10 a second) is answered 429, others are not slowed.
+    let url = format!("{}/console/api/me", h.stack.url);
+    let http = reqwest::Client::new();
+    let burst: Vec<_> = (0..40)
+        .map(|_| {
+            let request = http.get(&url).bearer_auth(&agent).send();
+            tokio::spawn(async move { request.await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for call in burst {
+        statuses.push(call.await.unwrap());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    let (status, _) = call(&h, get.clone(), "/console/api/me", Some(&manager), None).await;
+    assert_eq!(status, 200, "the manager has a window of their own");
+    h.stack.stop().await;
+}
+
+/// `chromedriver` on a free port, stopped when dropped.
+struct Driver {
+    /// Held so the driver stops with this value (`kill_on_drop`).
+    _child: tokio::process::Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = tokio::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver runs (Debian: apt-get install chromium chromium-driver; .ci/run installs them)");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if reqwest::get(format!("{url}/status")).await.is_ok() {
+                return Driver { _child: child, url };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not answer on {url}");
+    }
+
+    async fn browser(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en-US"],
+                "prefs": {"intl.accept_languages": "en-US,en"},
+            }),
+        );
+        ClientBuilder::rustls()
+            .expect("TLS roots")
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+/// Where the screenshots go: `<target dir>/console-screenshots/`.
+fn screenshot_dir() -> std::path::PathBuf {
+    // The test binary is <target>/<profile>/deps/console-<hash>.
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.ancestors().nth(3).unwrap().to_path_buf();
+    let dir = target.join("console-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn text_of(browser: &Client, css: &str) -> Option<String> {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()
+}
+
+/// Polls `css` until its text is `want`; how long it took.
+async fn until_text(browser: &Client, css: &str, want: &str, within: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        if text_of(browser, css).await.as_deref() == Some(want) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < within,
+            "{css} never read {want:?} within {within:?} (last {:?})",
+            text_of(browser, css).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+const HOSTILE: &str = "<script>window.pwned=1</script>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() {
+    // The sample catalog, with an engraving long and free enough to carry a script tag.
+    let catalog: Catalog = toml::from_str(&include_str!("../cli/catalogs/sample.toml").replace(
+        "max_chars = 12\ncharset = \"latin_basic\"",
+        "max_chars = 64\ncharset = \"printable\"",
+    ))
+    .unwrap();
+    let h = Harness::start_with_catalog("console-web", &catalog).await;
+    h.stack
+        .open_drop(&chatdrop_e2e::bag_drop("winter", 5, Some(2)))
+        .await
+        .unwrap();
+    create_user(&h, "lena@example.com", "manager", xtask::dev::RETAILER).await;
+
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    browser
+        .goto(&format!("{}/console/", h.stack.url))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#signin"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, "#signin-submit").await.as_deref(),
+        Some("Sign in")
+    );
+    browser
+        .find(Locator::Css("#email"))
+        .await
+        .unwrap()
+        .send_keys("lena@example.com")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    screenshot(&browser, "signin").await;
+    browser
+        .find(Locator::Css("#signin-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The dashboard opens on the drop: five bags, none sold.
+    let sold = "tr[data-sku=\"drop-bag\"] td[data-field=\"sold\"]";
+    until_text(&browser, sold, "0", Duration::from_secs(10)).await;
+    assert_eq!(
+        text_of(
+            &browser,
+            "tr[data-sku=\"drop-bag\"] td[data-field=\"available\"]"
+        )
+        .await
+        .as_deref(),
+        Some("5")
+    );
+    assert_eq!(
+        text_of(&browser, "#who").await.as_deref(),
+        Some("lena@example.com (manager)")
+    );
+
+    // Ana buys a bag on WhatsApp, engraved with a script tag, and pays.
+    let ana = h.whatsapp("819012345678");
+    h.tap(&ana, "k:a:drop-bag").await;
+    h.tap(&ana, "k:o:drop-bag:colour:black").await;
+    h.tap(&ana, "k:o:drop-bag:strap:canvas").await;
+    h.tap(&ana, "k:s:drop-bag:charm").await;
+    let added = h.say(&ana, HOSTILE).await;
+    assert!(all_text(&added).contains(HOSTILE), "{}", all_text(&added));
+    h.tap(&ana, "p:c").await;
+    let session = h.stack.stripe.sessions().await.unwrap().remove(0);
+    let order_id = session.client_reference_id.clone().unwrap();
+    let paid_at = Instant::now();
+    let emitted = h.stack.stripe.pay(&session.id).await.unwrap();
+    assert!(emitted.delivery.succeeded(), "{emitted:?}");
+
+    // The dashboard shows the sale within 5 s of the payment, on the WhatsApp line.
+    until_text(
+        &browser,
+        sold,
+        "1",
+        Duration::from_secs(5).saturating_sub(paid_at.elapsed()),
+    )
+    .await;
+    let seen_after = paid_at.elapsed();
+    assert!(seen_after <= Duration::from_secs(5), "{seen_after:?}");
+    until_text(&browser, "#sales-total", "1", Duration::from_secs(5)).await;
+    let line = browser
+        .find(Locator::Css(
+            "#sales-chart polyline[data-channel=\"whatsapp\"]",
+        ))
+        .await
+        .expect("a WhatsApp series in the chart");
+    assert!(line.attr("points").await.unwrap().is_some());
+    screenshot(&browser, "dashboard").await;
+    println!("dashboard showed the sale {seen_after:?} after the payment");
+
+    // The orders page lists the order; the engraving is text, never markup, never run.
+    browser
+        .goto(&format!("{}/console/#/orders", h.stack.url))
+        .await
+        .unwrap();
+    let row = format!("#orders tr[data-order=\"{order_id}\"]");
+    browser
+        .wait()
+        .for_element(Locator::Css(&row))
+        .await
+        .unwrap();
+    let item = text_of(&browser, &format!("{row} .item")).await.unwrap();
+    assert!(item.contains(HOSTILE), "{item}");
+    let verdict = browser
+        .execute(
+            "return [typeof window.pwned, document.querySelectorAll('#main script').length, \
+             document.querySelector(arguments[0] + ' .item').childElementCount];",
+            vec![json!(row)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        verdict,
+        json!(["undefined", 0, 0]),
+        "shown as text, not run"
+    );
+    screenshot(&browser, "orders").await;
+
+    // Ship it from the page: the customer is told in the chat, the action is audited.
+    let before = h.stack.last_seq().await.unwrap();
+    browser
+        .find(Locator::Css(&format!("{row} input.tracking")))
+        .await
+        .unwrap()
+        .send_keys("1Z999AA10123456784")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css(&format!("{row} button.ship")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until_text(
+        &browser,
+        &format!("{row} .status"),
+        "shipped",
+        Duration::from_secs(10),
+    )
+    .await;
+    let told = h.stack.replies_after(&ana.id, before).await.unwrap();
+    assert!(
+        all_text(&told).contains("1Z999AA10123456784"),
+        "{}",
+        all_text(&told)
+    );
+
+    let token = id_token(&h, "lena@example.com").await;
+    let (status, audit) = call(
+        &h,
+        reqwest::Method::GET,
+        "/console/api/audit",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let audit: Vec<Value> = serde_json::from_str(&audit).unwrap();
+    assert!(
+        audit.iter().any(|r| r["action"] == "orders.ship"
+            && r["outcome"] == "ok"
+            && r["target"] == order_id.as_str()
+            && r["email"] == "lena@example.com"),
+        "{audit:?}"
+    );
+
+    browser
+        .goto(&format!("{}/console/#/inbox", h.stack.url))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#inbox-stub"))
+        .await
+        .unwrap();
+    screenshot(&browser, "inbox").await;
+
+    browser.close().await.unwrap();
+    drop(driver);
+    h.stack.stop().await;
+}
