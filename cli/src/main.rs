@@ -8,6 +8,7 @@
 //! (`CHATDROP_STRIPE_SECRET_KEY`, and `CHATDROP_STRIPE_API_BASE` for a fake); commands that
 //! name customers need the identifier key (`CHATDROP_ID_KEY`, or `CHATDROP_SECRET_ID`).
 
+mod agent;
 mod campaign;
 mod customer;
 mod draw;
@@ -86,7 +87,7 @@ enum Command {
     /// Console users (the agents' Cognito user pool).
     Agent {
         #[command(subcommand)]
-        action: AgentAction,
+        action: agent::AgentAction,
     },
     /// Drop announcements to opted-in customers: create, preview, start, pause, status.
     Campaign {
@@ -111,28 +112,6 @@ enum CustomerAction {
         channel: String,
         /// The platform's id for the customer.
         customer: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum AgentAction {
-    /// Create a console user with a permanent password, in the `agent` or `manager` group.
-    Create {
-        #[arg(long)]
-        email: String,
-        /// `agent` (dashboard, orders, shipping) or `manager` (also refunds).
-        #[arg(long)]
-        role: String,
-        /// The password to hand over (Cognito's policy: 8+ characters, upper, lower, digit,
-        /// symbol by default).
-        #[arg(long, env = "CHATDROP_AGENT_PASSWORD")]
-        password: String,
-        /// The user pool (output `ConsoleUserPoolId` of the deploy; printed by `cargo xtask serve`).
-        #[arg(long, env = "CHATDROP_COGNITO_USER_POOL_ID")]
-        pool: String,
-        /// The retailer the deployment serves (`CHATDROP_RETAILER`).
-        #[arg(long, env = "CHATDROP_RETAILER")]
-        retailer: String,
     },
 }
 
@@ -769,28 +748,7 @@ async fn run(cli: Cli) -> Fallible<String> {
             Ok(out)
         }
         Command::Campaign { action } => campaign::run(&store, action).await,
-        Command::Agent {
-            action:
-                AgentAction::Create {
-                    email,
-                    role,
-                    password,
-                    pool,
-                    retailer,
-                },
-        } => {
-            chatdrop_ops::agents::create_agent(
-                &aws_sdk_cognitoidentityprovider::Client::new(&aws),
-                &pool,
-                &email,
-                &role,
-                &retailer,
-                &password,
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            Ok(format!("{email} can sign in to the console as {role}"))
-        }
+        Command::Agent { action } => agent::run(&aws, action).await,
     }
 }
 
