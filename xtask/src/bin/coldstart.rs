@@ -51,6 +51,7 @@ use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
+use xtask::percentile::nearest_rank_ms;
 use xtask::runtime_api::{
     Api, Report, environment, executable, http_event, peak_rss, serve, summary,
 };
@@ -214,12 +215,6 @@ impl Runner {
     }
 }
 
-/// The nearest-rank percentile of sorted durations, in milliseconds.
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1].as_secs_f64() * 1000.0
-}
-
 fn mb(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / MIB)
 }
@@ -311,7 +306,7 @@ impl Row {
     }
 
     fn init_met(&self) -> bool {
-        percentile(&self.inits, 0.5) < GOAL_INIT_MS
+        nearest_rank_ms(&self.inits, 0.5) < GOAL_INIT_MS
     }
 
     fn met(&self) -> bool {
@@ -328,10 +323,10 @@ impl Row {
             "| {function} | {}{} | {:.1}{} | {:.1} | {:.1} | {} | {rss_after} | {outcome} |",
             mb(self.size),
             miss(self.size_met()),
-            percentile(&self.inits, 0.5),
+            nearest_rank_ms(&self.inits, 0.5),
             miss(self.init_met()),
-            percentile(&self.inits, 0.9),
-            percentile(&self.inits, 1.0),
+            nearest_rank_ms(&self.inits, 0.9),
+            nearest_rank_ms(&self.inits, 1.0),
             mb_or_dash(self.rss_at_init),
         )
     }

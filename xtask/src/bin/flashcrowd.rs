@@ -57,6 +57,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use xtask::Error;
 use xtask::moto::{self, Moto};
+use xtask::percentile::nearest_rank;
 use xtask::stack::{Consumers, LocalStack, StackOptions};
 
 #[derive(Parser)]
@@ -321,13 +322,6 @@ where
         out.push(t.await.expect("a bench task panicked"));
     }
     out
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 fn ms(d: Duration) -> f64 {
@@ -746,11 +740,11 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     );
     println!(
         "  checkout latency p50 {:.1} ms p99 {:.1} ms max {:.1} ms; time to answer (from the crowd's start) p50 {:.2} s p99 {:.2} s; {errors} handler errors retried, {repeated} repeated answers",
-        ms(percentile(&service, 0.50)),
-        ms(percentile(&service, 0.99)),
+        ms(nearest_rank(&service, 0.50)),
+        ms(nearest_rank(&service, 0.99)),
         ms(service.last().copied().unwrap_or_default()),
-        percentile(&waits, 0.50).as_secs_f64(),
-        percentile(&waits, 0.99).as_secs_f64(),
+        nearest_rank(&waits, 0.50).as_secs_f64(),
+        nearest_rank(&waits, 0.99).as_secs_f64(),
     );
 
     // The same answers in the chat, as notify delivered them to the fake WhatsApp.
@@ -766,8 +760,8 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         "  in the chat: {} of {buyers} buyers had their answer after {:.2} s (p50 {:.2} s, p99 {:.2} s); {} messages accepted by the fake WhatsApp at {} a second, {} sent twice",
         chat.first.len(),
         chat_all.as_secs_f64(),
-        percentile(&chat.first, 0.50).as_secs_f64(),
-        percentile(&chat.first, 0.99).as_secs_f64(),
+        nearest_rank(&chat.first, 0.50).as_secs_f64(),
+        nearest_rank(&chat.first, 0.99).as_secs_f64(),
         chat.messages,
         args.whatsapp_mps,
         chat.duplicates,
@@ -908,14 +902,14 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         "last_reservation_seconds": last_reservation.as_secs_f64(),
         "reservations_per_second": reservations_per_s,
         "checkouts_per_second": checkouts_per_s,
-        "checkout_latency_ms": {"p50": ms(percentile(&service, 0.5)), "p99": ms(percentile(&service, 0.99)), "max": ms(service.last().copied().unwrap_or_default())},
-        "answer_time_s": {"p50": percentile(&waits, 0.5).as_secs_f64(), "p99": percentile(&waits, 0.99).as_secs_f64()},
+        "checkout_latency_ms": {"p50": ms(nearest_rank(&service, 0.5)), "p99": ms(nearest_rank(&service, 0.99)), "max": ms(service.last().copied().unwrap_or_default())},
+        "answer_time_s": {"p50": nearest_rank(&waits, 0.5).as_secs_f64(), "p99": nearest_rank(&waits, 0.99).as_secs_f64()},
         "whatsapp_messages_per_second": args.whatsapp_mps,
         "in_chat": {
             "answered": chat.first.len(),
             "all_answered_seconds": chat_all.as_secs_f64(),
-            "p50_seconds": percentile(&chat.first, 0.5).as_secs_f64(),
-            "p99_seconds": percentile(&chat.first, 0.99).as_secs_f64(),
+            "p50_seconds": nearest_rank(&chat.first, 0.5).as_secs_f64(),
+            "p99_seconds": nearest_rank(&chat.first, 0.99).as_secs_f64(),
             "messages": chat.messages,
             "sent_twice": chat.duplicates,
         },

@@ -27,6 +27,7 @@ use tokio::sync::Semaphore;
 use xtask::Error;
 use xtask::customer::{Customer, Webhook};
 use xtask::moto::Moto;
+use xtask::percentile::nearest_rank;
 use xtask::stack::{Consumers, LocalStack, StackOptions};
 
 #[derive(Parser)]
@@ -83,13 +84,6 @@ fn wamid(webhook: &Webhook) -> Result<String, Error> {
         .as_str()
         .map(String::from)
         .ok_or_else(|| "a webhook without a message id".into())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
@@ -167,8 +161,8 @@ async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
         "requests: {} in {:.2} s = {rate:.0} requests/s; latency p50 {:.2} ms p99 {:.2} ms max {:.2} ms; statuses {statuses:?}",
         latencies.len(),
         elapsed.as_secs_f64(),
-        ms(percentile(&latencies, 0.50)),
-        ms(percentile(&latencies, 0.99)),
+        ms(nearest_rank(&latencies, 0.50)),
+        ms(nearest_rank(&latencies, 0.99)),
         ms(latencies.last().copied().unwrap_or_default()),
     );
 

@@ -30,12 +30,12 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
-use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
+use tokio::process::Command;
 use xtask::Error;
 use xtask::customer::Customer;
+use xtask::lambda_process::LambdaProcess;
 use xtask::moto::{self, Moto};
-use xtask::runtime_api::{self, Api, Report, executable, http_event, peak_rss};
+use xtask::runtime_api::{self, executable, http_event};
 use xtask::stack::{Consumers, LocalStack, StackOptions};
 
 #[derive(Parser)]
@@ -66,97 +66,52 @@ struct Figures {
     seconds: f64,
 }
 
-/// A bootstrap running under its own fake Runtime API.
-struct Running {
-    api: Api,
-    reports: mpsc::UnboundedReceiver<Report>,
-    child: Child,
-    pid: u32,
-    rss_at_init: Option<u64>,
+/// `function`'s bootstrap started under its own fake Runtime API, with the stack's configuration.
+async fn start(
+    stack: &LocalStack,
+    moto: &Moto,
+    bin: &std::path::Path,
+    function: &str,
+) -> Result<LambdaProcess, Error> {
+    let (api, reports, address) = LambdaProcess::runtime_api().await?;
+    let task_root = bin
+        .parent()
+        .map_or_else(String::new, |p| p.display().to_string());
+    let mut env = runtime_api::environment(function, &address, &task_root);
+    env.extend(stack.env.clone());
+    env.insert("AWS_ENDPOINT_URL".into(), moto.endpoint.clone());
+    env.remove("AWS_MAX_ATTEMPTS");
+    env.insert("RUST_LOG".into(), "warn".into());
+    let log = std::env::temp_dir().join(format!("chatdrop-memload-{function}.log"));
+    let log = std::fs::File::create(log)?;
+    let mut command = Command::new(bin);
+    command
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    LambdaProcess::start(api, reports, command, EVENT_TIMEOUT).await
 }
 
-impl Running {
-    async fn start(
-        stack: &LocalStack,
-        moto: &Moto,
-        bin: &std::path::Path,
-        function: &str,
-    ) -> Result<Running, Error> {
-        let (api, reports) = Api::new();
-        let address = runtime_api::serve(api.clone()).await?;
-        let task_root = bin
-            .parent()
-            .map_or_else(String::new, |p| p.display().to_string());
-        let mut env = runtime_api::environment(function, &address, &task_root);
-        env.extend(stack.env.clone());
-        env.insert("AWS_ENDPOINT_URL".into(), moto.endpoint.clone());
-        env.remove("AWS_MAX_ATTEMPTS");
-        env.insert("RUST_LOG".into(), "warn".into());
-        let log = std::env::temp_dir().join(format!("chatdrop-memload-{function}.log"));
-        let log = std::fs::File::create(log)?;
-        let child = Command::new(bin)
-            .env_clear()
-            .envs(env)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()?;
-        let pid = child.id().ok_or("the process has no pid")?;
-        let mut running = Running {
-            api,
-            reports,
-            child,
-            pid,
-            rss_at_init: None,
-        };
-        match running.report().await? {
-            Report::Next(_) => {}
-            other => return Err(format!("{function} at init: {}", other.describe()).into()),
-        }
-        running.rss_at_init = peak_rss(pid);
-        Ok(running)
-    }
-
-    async fn report(&mut self) -> Result<Report, Error> {
-        tokio::select! {
-            report = self.reports.recv() => report.ok_or_else(|| "the Runtime API stopped".into()),
-            status = self.child.wait() => Err(format!("the process exited ({})", status?).into()),
-            () = tokio::time::sleep(EVENT_TIMEOUT) => Err("no answer in time".into()),
-        }
-    }
-
-    /// Serves one event; returns the function's answer (`Err` text for an invocation error).
-    async fn invoke(&mut self, event: String) -> Result<Result<String, String>, Error> {
-        self.api.push(event);
-        let answer = match self.report().await? {
-            Report::Response(body) => Ok(body),
-            Report::InvocationError(body) => Err(body),
-            other => return Err(format!("during an event: {}", other.describe()).into()),
-        };
-        match self.report().await? {
-            Report::Next(_) => Ok(answer),
-            other => Err(format!("after an event: {}", other.describe()).into()),
-        }
-    }
-
-    async fn finish(
-        mut self,
-        events: usize,
-        records: usize,
-        errors: usize,
-        began: Instant,
-    ) -> Figures {
-        let peak = peak_rss(self.pid);
-        let _ = self.child.kill().await;
-        Figures {
-            events,
-            records,
-            errors,
-            rss_at_init: self.rss_at_init,
-            peak,
-            seconds: began.elapsed().as_secs_f64(),
-        }
+/// The figures of a process that served `events`, and the process stopped.
+async fn finish(
+    process: LambdaProcess,
+    events: usize,
+    records: usize,
+    errors: usize,
+    began: Instant,
+) -> Figures {
+    let peak = process.peak_rss();
+    let rss_at_init = process.rss_at_init;
+    process.kill().await;
+    Figures {
+        events,
+        records,
+        errors,
+        rss_at_init,
+        peak,
+        seconds: began.elapsed().as_secs_f64(),
     }
 }
 
@@ -196,7 +151,7 @@ fn failed_records(answer: &str) -> usize {
 
 /// Feeds a consumer everything on `queue_url`, ten records per event, deleting each batch after.
 async fn drain(
-    running: &mut Running,
+    running: &mut LambdaProcess,
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
 ) -> Result<(usize, usize, usize), Error> {
@@ -319,7 +274,7 @@ async fn load(
 
     // ingress: every buyer says hi.
     let began = Instant::now();
-    let mut ingress = Running::start(stack, moto, &bin("ingress")?, "ingress").await?;
+    let mut ingress = start(stack, moto, &bin("ingress")?, "ingress").await?;
     let mut errors = 0;
     for n in 0..args.buyers {
         let webhook = Customer::whatsapp(&stack.url, &buyer(n), "Load").text_webhook("hi");
@@ -333,25 +288,23 @@ async fn load(
             .is_some_and(|v| v["statusCode"] == 200);
         errors += usize::from(!ok);
     }
-    let figures = ingress
-        .finish(args.buyers, args.buyers, errors, began)
-        .await;
+    let figures = finish(ingress, args.buyers, args.buyers, errors, began).await;
     print("ingress", &figures);
 
     // catalog: the greetings ingress queued.
     let began = Instant::now();
-    let mut catalog_fn = Running::start(stack, moto, &bin("catalog")?, "catalog").await?;
+    let mut catalog_fn = start(stack, moto, &bin("catalog")?, "catalog").await?;
     let (events, records, errors) =
         drain(&mut catalog_fn, &sqs, &stack.provisioned.queues.catalog).await?;
-    let figures = catalog_fn.finish(events, records, errors, began).await;
+    let figures = finish(catalog_fn, events, records, errors, began).await;
     print("catalog", &figures);
 
     // notify: the answers catalog queued.
     let began = Instant::now();
-    let mut notify = Running::start(stack, moto, &bin("notify")?, "notify").await?;
+    let mut notify = start(stack, moto, &bin("notify")?, "notify").await?;
     let (events, records, errors) =
         drain(&mut notify, &sqs, &stack.provisioned.queues.outbound).await?;
-    let figures = notify.finish(events, records, errors, began).await;
+    let figures = finish(notify, events, records, errors, began).await;
     print("notify", &figures);
 
     // payment: every buyer checks out a seeded cart; half of them get a unit.
@@ -389,7 +342,7 @@ async fn load(
         .await?;
     }
     let began = Instant::now();
-    let mut payment = Running::start(stack, moto, &bin("payment")?, "payment").await?;
+    let mut payment = start(stack, moto, &bin("payment")?, "payment").await?;
     let (mut events, mut errors) = (0, 0);
     for (k, chunk) in conversations.chunks(10).enumerate() {
         let batch: Vec<(String, String, String, String)> = chunk
@@ -419,7 +372,7 @@ async fn load(
             Err(_) => batch.len(),
         };
     }
-    let figures = payment.finish(events, args.buyers, errors, began).await;
+    let figures = finish(payment, events, args.buyers, errors, began).await;
     print("payment", &figures);
     let sold = store
         .drop_stock(DROP_ID)
