@@ -55,6 +55,9 @@ pub struct StackOptions {
     /// Outbound batches notify works on at once (Lambda runs as many instances as there are
     /// message groups with work; one keeps the tests' view of the order simple).
     pub notify_pollers: usize,
+    /// Catalog batches worked on at once (Lambda scales a FIFO consumer out per message group
+    /// with work; one keeps the tests' view of the order simple).
+    pub catalog_pollers: usize,
     /// More environment for the functions (e.g. a short `CHATDROP_RETRY_BASE_SECONDS` for a
     /// test that waits out retries).
     pub env: Vec<(String, String)>,
@@ -84,6 +87,7 @@ impl StackOptions {
             sweep_every: Duration::from_secs(2),
             consumers: Consumers::All,
             notify_pollers: 1,
+            catalog_pollers: 1,
             env: Vec::new(),
         }
     }
@@ -301,16 +305,18 @@ impl LocalStack {
         }));
 
         if options.consumers == Consumers::All {
-            let c = conversations.clone();
-            tasks.push(tokio::spawn(poll(
-                sqs.clone(),
-                provisioned.queues.catalog.clone(),
-                stopped.clone(),
-                move |event| {
-                    let c = c.clone();
-                    async move { catalog::handle(&c, lambda_event(event, "catalog")).await }
-                },
-            )));
+            for _ in 0..options.catalog_pollers.max(1) {
+                let c = conversations.clone();
+                tasks.push(tokio::spawn(poll(
+                    sqs.clone(),
+                    provisioned.queues.catalog.clone(),
+                    stopped.clone(),
+                    move |event| {
+                        let c = c.clone();
+                        async move { catalog::handle(&c, lambda_event(event, "catalog")).await }
+                    },
+                )));
+            }
             let c = conversations.clone();
             tasks.push(tokio::spawn(poll(
                 sqs.clone(),
