@@ -439,7 +439,13 @@ where
         handler: Handler::Payment,
         identity: message.dedup_identity(),
     };
-    if let Some(Marker { effect, done }) = ports.sessions.marker(&key).await? {
+    let conversation = &message.conversation;
+    // Both in one read: a fresh message needs the session anyway.
+    let (marker, before) = ports
+        .sessions
+        .marker_and_session(&key, conversation)
+        .await?;
+    if let Some(Marker { effect, done }) = marker {
         if done {
             return Ok(Handled::Duplicate);
         }
@@ -449,8 +455,6 @@ where
         ports.sessions.mark_done(&key).await?;
         return Ok(Handled::Replied);
     }
-    let conversation = &message.conversation;
-    let before = ports.sessions.session(conversation).await?;
     let mut session = before.clone();
     let lang = message
         .locale

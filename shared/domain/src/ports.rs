@@ -100,6 +100,19 @@ pub trait SessionStore: Send + Sync {
     ) -> impl Future<Output = Result<(), CommitError>> + Send;
 
     fn mark_done(&self, key: &MarkerKey) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// The marker and the session together: one round trip where the store can (DynamoDB's
+    /// `BatchGetItem`), two reads otherwise. A handler that reads both anyway saves a call.
+    fn marker_and_session(
+        &self,
+        key: &MarkerKey,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<(Option<Marker>, Session), PortError>> + Send {
+        async move {
+            let marker = self.marker(key).await?;
+            Ok((marker, self.session(conversation).await?))
+        }
+    }
 }
 
 /// The queues between functions.

@@ -113,7 +113,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
@@ -159,6 +159,19 @@ static CONFLICT_HOOKS: LazyLock<RwLock<HashMap<String, ConflictHook>>> =
 static HOOKS_INSTALLED: AtomicBool = AtomicBool::new(false);
 
 type LayoutCache = HashMap<(String, String), Arc<StockShards>>;
+
+/// The drop item's attribute listing its unsharded SKUs seen sold out (a string set).
+const SOLD_OUT: &str = "sold_out";
+/// How long this process trusts sold-out flags it read with the drops. Every checkout reads
+/// the drops just before it reserves, so a checkout's own read is always this fresh; the bound
+/// only keeps a reservation made without that read (a waitlist take, a draw claim) from
+/// trusting an old flag.
+const FLAGS_FRESH: Duration = Duration::from_secs(5);
+
+type FlagCache = HashMap<(String, String), (Instant, BTreeSet<String>)>;
+
+/// Sold-out flags by (table, drop), as the latest drops read in this process saw them.
+static SOLD_OUT_FLAGS: LazyLock<RwLock<FlagCache>> = LazyLock::new(Default::default);
 
 /// Stock layouts by (table, drop), read once per process: a layout never changes after the
 /// drop is created (creation fails if the drop exists), so a cached one is never stale.
@@ -211,6 +224,47 @@ fn hint_key(drop: &str, sku: &str) -> Item {
 
 fn shard_set(shard: u32) -> AttributeValue {
     AttributeValue::Ns(vec![shard.to_string()])
+}
+
+/// Updates that take `order`'s unsharded SKUs off their drops' sold-out flags, one per drop
+/// (a transaction may touch an item once): whatever returns units to a stock item says in the
+/// same transaction that the SKU is no longer sold out.
+pub(crate) fn unflag_items(
+    table: &str,
+    order: &Order,
+    shards: &[Option<u32>],
+) -> Result<Vec<TransactWriteItem>, PortError> {
+    let mut by_drop: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (take, shard) in order.stock.iter().zip(shards) {
+        if shard.is_none() {
+            by_drop
+                .entry(&take.drop)
+                .or_default()
+                .push(take.sku.clone());
+        }
+    }
+    by_drop
+        .into_iter()
+        .map(|(drop, skus)| unflag_item(table, drop, skus))
+        .collect()
+}
+
+/// One update taking `skus` off `drop`'s sold-out flags.
+pub(crate) fn unflag_item(
+    table: &str,
+    drop: &str,
+    mut skus: Vec<String>,
+) -> Result<TransactWriteItem, PortError> {
+    skus.sort();
+    skus.dedup();
+    tx_update(
+        table,
+        update(key("DROPS", format!("DROP#{drop}")), "DELETE #flags :skus")
+            // Never create a drop item that is not there.
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#flags", SOLD_OUT)
+            .expression_attribute_values(":skus", AttributeValue::Ss(skus)),
+    )
 }
 
 pub(crate) fn number(i: &Item, k: &str) -> i64 {
@@ -708,6 +762,55 @@ impl DynamoStore {
         self.transact(items).await.map(|_| ())
     }
 
+    /// Notes the sold-out flags of a drop item just read (see "Sold out in the drops read").
+    fn remember_flags(&self, drop: &str, item: &Item) {
+        let flags = match item.get(SOLD_OUT) {
+            Some(AttributeValue::Ss(set)) => set.iter().cloned().collect(),
+            _ => BTreeSet::new(),
+        };
+        SOLD_OUT_FLAGS
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                (self.table.clone(), drop.to_string()),
+                (Instant::now(), flags),
+            );
+    }
+
+    /// Whether the drops read moments ago flagged this unsharded SKU sold out.
+    fn flagged_sold_out(&self, drop: &str, sku: &str) -> bool {
+        SOLD_OUT_FLAGS
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(self.table.clone(), drop.to_string()))
+            .is_some_and(|(read, flags)| read.elapsed() < FLAGS_FRESH && flags.contains(sku))
+    }
+
+    /// Flags an unsharded SKU sold out on its drop's item, if and only if its stock item has no
+    /// unit right now: the check and the flag are one transaction, as for the shard hint, so a
+    /// release that came first leaves no flag behind.
+    async fn flag_sold_out(&self, drop: &str, sku: &str) -> Result<(), PortError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(sku_key(drop, sku)))
+            .condition_expression("available <= :zero")
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .map_err(|e| PortError::new("build condition check", e))?;
+        let items = vec![
+            TransactWriteItem::builder().condition_check(check).build(),
+            tx_update(
+                &self.table,
+                update(key("DROPS", format!("DROP#{drop}")), "ADD #flags :sku")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_names("#flags", SOLD_OUT)
+                    .expression_attribute_values(":sku", AttributeValue::Ss(vec![sku.into()])),
+            )?,
+        ];
+        // Refused: the SKU has units again (or the drop is gone); then no flag.
+        self.transact(items).await.map(|_| ())
+    }
+
     /// The shard each stock take of `order` took from, as recorded when it was reserved; read
     /// from the order's item only when one of its SKUs is sharded.
     async fn recorded_shards(&self, order: &Order) -> Result<Vec<Option<u32>>, PortError> {
@@ -764,6 +867,7 @@ impl DynamoStore {
                 .map_err(|e| PortError::new("decode drop", e))?;
             // Every checkout reads the drops first: its reservation then finds the layout here.
             self.remember_layout(&drop.id, layout_of(&item)?);
+            self.remember_flags(&drop.id, &item);
             drops.push(drop);
         }
         Ok(drops)
@@ -974,6 +1078,7 @@ impl DynamoStore {
                 )?);
             }
         }
+        items.extend(unflag_items(&self.table, order, shards)?);
         for limit in &order.limits {
             items.push(tx_update(
                 &self.table,
@@ -1044,9 +1149,8 @@ impl DynamoStore {
             order_item,
             Some("attribute_not_exists(pk)"),
         )?);
-        let mut pay = key(format!("PAY#{}", order.pay_token), "PAYLINK");
-        pay.insert("order".into(), s(&order.id));
-        items.push(tx_put(&self.table, pay, Some("attribute_not_exists(pk)"))?);
+        // No `PAY#token` item: the token carries the order id (`ids::order_id_in_token`), and
+        // the order stores the token, so a link item would only repeat the order (2 WCU).
         let mut pointer = key(
             format!("CONV#{}", order.conversation.key()),
             format!("ORDER#{:010}#{}", order.created_at, order.id),
@@ -1092,6 +1196,10 @@ impl OrderStore for DynamoStore {
         let mut choices = Vec::with_capacity(order.stock.len());
         for take in &order.stock {
             let count = self.stock_layout(&take.drop).await?.of(&take.sku);
+            if count == 1 && self.flagged_sold_out(&take.drop, &take.sku) {
+                // Answered from the drops read this checkout just made: no transaction.
+                return Err(sold_out(take));
+            }
             let empty = if count > 1 {
                 self.hint(&take.drop, &take.sku, false).await?
             } else {
@@ -1126,7 +1234,12 @@ impl OrderStore for DynamoStore {
             }
             // An unsharded SKU that refused is sold out, as before sharding.
             if let Some(i) = short.iter().find(|i| choices[**i].count == 1) {
-                return Err(sold_out(&order.stock[*i]));
+                let take = &order.stock[*i];
+                // So the next buyers hear it from the drops read, without a transaction.
+                if let Err(e) = self.flag_sold_out(&take.drop, &take.sku).await {
+                    tracing::warn!(error = %e, drop = %take.drop, sku = %take.sku, "could not flag a SKU sold out");
+                }
+                return Err(sold_out(take));
             }
             if let Some(i) = over {
                 let limit = &order.limits[i];
@@ -1175,13 +1288,12 @@ impl OrderStore for DynamoStore {
     }
 
     async fn order_by_token(&self, token: &str) -> Result<Option<Order>, PortError> {
-        let Some(item) = self.get(key(format!("PAY#{token}"), "PAYLINK")).await? else {
+        // The token names its order; the order's own copy of the token must match. (Pay links
+        // reserved before this change also had a `PAY#` item; the order holds the same token.)
+        let Some(id) = chatdrop_domain::ids::order_id_in_token(token) else {
             return Ok(None);
         };
-        match item.get("order") {
-            Some(AttributeValue::S(id)) => self.order(id).await,
-            _ => Ok(None),
-        }
+        Ok(self.order(id).await?.filter(|o| o.pay_token == token))
     }
 
     async fn orders_of(&self, conversation: &ConversationId) -> Result<Vec<Order>, PortError> {
@@ -1214,24 +1326,28 @@ impl OrderStore for DynamoStore {
         session_id: &str,
         url: &str,
     ) -> Result<(), PortError> {
-        let item = tx_update(
-            &self.table,
-            status_condition(
-                update(
-                    order_key(order_id),
-                    "SET checkout_session = :session, checkout_url = :url",
-                ),
-                &[OrderStatus::Reserved],
-            )
+        // One conditional UpdateItem, not a one-item transaction: the same guarantee (only while
+        // `reserved`) at half the write units.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(order_key(order_id)))
+            .update_expression("SET checkout_session = :session, checkout_url = :url")
+            .condition_expression("#status = :reserved")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":reserved", s(OrderStatus::Reserved.as_str()))
             .expression_attribute_values(":session", s(session_id))
-            .expression_attribute_values(":url", s(url)),
-        )?;
-        match self.transact(vec![item]).await? {
-            TxResult::Done => Ok(()),
-            TxResult::Refused(_) => Err(PortError::new(
+            .expression_attribute_values(":url", s(url))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if crate::conditional_failed(&e) => Err(PortError::new(
                 "set checkout",
                 "the order is no longer reserved",
             )),
+            Err(e) => Err(PortError::new("set checkout", sdk_message(e))),
         }
     }
 
