@@ -108,7 +108,7 @@ use aws_sdk_dynamodb::types::{
 use chatdrop_domain::channel::{ConversationId, short_hash};
 use chatdrop_domain::drops::{Drop, DropStatus, StockShards, spread_stock};
 use chatdrop_domain::orders::{Order, OrderStatus};
-use chatdrop_domain::ports::{OrderStore, PaidOutcome, PortError, ReserveError};
+use chatdrop_domain::ports::{OrderStore, PaidOutcome, PortError, ReserveError, SaleCommit};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -1163,34 +1163,15 @@ impl DynamoStore {
         Ok((items, limits_start, order_index))
     }
 
-    /// The record a customer's limit units live on now: a conversation-only customer that
-    /// was later linked to a phone points at the phone's record.
-    async fn current_customer(&self, customer: &str) -> Result<String, PortError> {
-        match self
-            .get(key(format!("CUSTOMER#{customer}"), "LINK"))
-            .await?
-        {
-            Some(item) => match item.get("to") {
-                Some(AttributeValue::S(to)) => Ok(to.clone()),
-                _ => Ok(customer.to_string()),
-            },
-            None => Ok(customer.to_string()),
-        }
-    }
-}
-
-impl OrderStore for DynamoStore {
-    async fn drops(&self) -> Result<Vec<Drop>, PortError> {
-        // Not cached: a drop opened or closed by the CLI must reach the very next checkout.
-        Ok(self
-            .all_drops()
-            .await?
-            .into_iter()
-            .filter(|d| d.status != DropStatus::Closed)
-            .collect())
-    }
-
-    async fn reserve(&self, order: &Order) -> Result<(), ReserveError> {
+    /// A reservation's transaction, with `extra` items written in it (a conversation's commit):
+    /// see the module doc. A refusal of an extra item alone (the session moved on, the marker
+    /// exists) is neither sold out nor over a limit: it comes back as a `PortError`, which the
+    /// queue retries, and nothing was written.
+    async fn reserve_with(
+        &self,
+        order: &Order,
+        extra: Vec<TransactWriteItem>,
+    ) -> Result<(), ReserveError> {
         // Where each take starts: a random shard of a sharded SKU, skipping those the hint
         // lists; all listed means sold out without a write.
         let mut choices = Vec::with_capacity(order.stock.len());
@@ -1215,7 +1196,8 @@ impl OrderStore for DynamoStore {
         // hint may queue shards released meanwhile, hence the slack.
         for _ in 0..2 * total + 2 {
             let shards: Vec<Option<u32>> = choices.iter().map(ShardChoice::current).collect();
-            let (items, limits_start, order_index) = self.reserve_items(order, &shards)?;
+            let (mut items, limits_start, order_index) = self.reserve_items(order, &shards)?;
+            items.extend(extra.iter().cloned());
             let reasons = match self.transact(items).await? {
                 TxResult::Done => return Ok(()),
                 TxResult::Refused(reasons) => reasons,
@@ -1276,6 +1258,53 @@ impl OrderStore for DynamoStore {
             "reserve",
             "stock kept moving between the shards",
         )))
+    }
+
+    /// The record a customer's limit units live on now: a conversation-only customer that
+    /// was later linked to a phone points at the phone's record.
+    async fn current_customer(&self, customer: &str) -> Result<String, PortError> {
+        match self
+            .get(key(format!("CUSTOMER#{customer}"), "LINK"))
+            .await?
+        {
+            Some(item) => match item.get("to") {
+                Some(AttributeValue::S(to)) => Ok(to.clone()),
+                _ => Ok(customer.to_string()),
+            },
+            None => Ok(customer.to_string()),
+        }
+    }
+}
+
+impl OrderStore for DynamoStore {
+    async fn drops(&self) -> Result<Vec<Drop>, PortError> {
+        // Not cached: a drop opened or closed by the CLI must reach the very next checkout.
+        Ok(self
+            .all_drops()
+            .await?
+            .into_iter()
+            .filter(|d| d.status != DropStatus::Closed)
+            .collect())
+    }
+
+    async fn reserve(&self, order: &Order) -> Result<(), ReserveError> {
+        self.reserve_with(order, Vec::new()).await
+    }
+
+    async fn reserve_and_commit(
+        &self,
+        order: &Order,
+        commit: SaleCommit<'_>,
+    ) -> Result<bool, ReserveError> {
+        // This store holds the sessions too: the conversation's commit joins the reservation's
+        // transaction (a refused commit cancels it all; the queue retries, see `reserve_with`).
+        let commit = self.commit_items(
+            commit.conversation,
+            Some(commit.session),
+            commit.key,
+            commit.effect,
+        )?;
+        self.reserve_with(order, commit).await.map(|()| true)
     }
 
     async fn order(&self, id: &str) -> Result<Option<Order>, PortError> {

@@ -47,6 +47,60 @@ fn port(operation: &'static str) -> impl Fn(String) -> PortError {
     move |m| PortError::new(operation, m)
 }
 
+impl DynamoStore {
+    /// The items of a conversation's commit: the marker, created only if absent, and the
+    /// session (when given) only if its stored version is still the one it was read at, with
+    /// the handoff list's entry kept in step. One transaction writes them, alone
+    /// ([`SessionStore::commit`]) or with a checkout's reservation (`reserve_and_commit`).
+    pub(crate) fn commit_items(
+        &self,
+        c: &ConversationId,
+        session: Option<&Session>,
+        key: &MarkerKey,
+        effect: &Effect,
+    ) -> Result<Vec<TransactWriteItem>, PortError> {
+        let now = self.now_secs();
+        let effect_json =
+            serde_json::to_string(effect).map_err(|e| PortError::new("encode effect", e))?;
+        let mut marker = marker_key(key);
+        marker.insert("effect".into(), s(effect_json));
+        marker.insert("done".into(), AttributeValue::Bool(false));
+        marker.insert("expires_at".into(), n(now + MARKER_TTL));
+        let marker_put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(marker))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| PortError::new("build marker put", e))?;
+        let mut items = vec![TransactWriteItem::builder().put(marker_put).build()];
+
+        if let Some(session) = session {
+            let mut item: HashMap<String, AttributeValue> =
+                serde_dynamo::to_item(session).map_err(|e| PortError::new("encode session", e))?;
+            item.extend(session_key(c));
+            item.insert("expires_at".into(), n(now + SESSION_TTL));
+            let previous = session.version.saturating_sub(1);
+            let put = Put::builder().table_name(&self.table).set_item(Some(item));
+            let put = if previous == 0 {
+                put.condition_expression("attribute_not_exists(pk)")
+            } else {
+                put.condition_expression("version = :previous")
+                    .expression_attribute_values(":previous", n(previous))
+            };
+            let put = put
+                .build()
+                .map_err(|e| PortError::new("build session put", e))?;
+            items.push(TransactWriteItem::builder().put(put).build());
+            // A session a person owns keeps its entry on the handoff list in step with it.
+            if let Some(entry) = crate::handoff::entry_update(&self.table, c, session, now)? {
+                items.push(entry);
+            }
+        }
+
+        Ok(items)
+    }
+}
+
 impl SessionStore for DynamoStore {
     async fn marker(&self, key: &MarkerKey) -> Result<Option<Marker>, PortError> {
         let out = self
@@ -135,44 +189,7 @@ impl SessionStore for DynamoStore {
         key: &MarkerKey,
         effect: &Effect,
     ) -> Result<(), CommitError> {
-        let now = self.now_secs();
-        let effect_json =
-            serde_json::to_string(effect).map_err(|e| PortError::new("encode effect", e))?;
-        let mut marker = marker_key(key);
-        marker.insert("effect".into(), s(effect_json));
-        marker.insert("done".into(), AttributeValue::Bool(false));
-        marker.insert("expires_at".into(), n(now + MARKER_TTL));
-        let marker_put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(marker))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|e| PortError::new("build marker put", e))?;
-        let mut items = vec![TransactWriteItem::builder().put(marker_put).build()];
-
-        if let Some(session) = session {
-            let mut item: HashMap<String, AttributeValue> =
-                serde_dynamo::to_item(session).map_err(|e| PortError::new("encode session", e))?;
-            item.extend(session_key(c));
-            item.insert("expires_at".into(), n(now + SESSION_TTL));
-            let previous = session.version.saturating_sub(1);
-            let put = Put::builder().table_name(&self.table).set_item(Some(item));
-            let put = if previous == 0 {
-                put.condition_expression("attribute_not_exists(pk)")
-            } else {
-                put.condition_expression("version = :previous")
-                    .expression_attribute_values(":previous", n(previous))
-            };
-            let put = put
-                .build()
-                .map_err(|e| PortError::new("build session put", e))?;
-            items.push(TransactWriteItem::builder().put(put).build());
-            // A session a person owns keeps its entry on the handoff list in step with it.
-            if let Some(entry) = crate::handoff::entry_update(&self.table, c, session, now)? {
-                items.push(entry);
-            }
-        }
-
+        let items = self.commit_items(c, session, key, effect)?;
         match self
             .client
             .transact_write_items()
