@@ -598,7 +598,11 @@ where
         return Ok(None);
     }
     let identity = message.dedup_identity();
-    let Some(order) = ports.orders.order(&settings.ids.order_id(&identity)).await? else {
+    let Some(order) = ports
+        .orders
+        .order(&settings.ids.order_id(&identity))
+        .await?
+    else {
         return Ok(None);
     };
     if order.status != OrderStatus::Reserved || order.checkout_session.is_some() {
@@ -764,7 +768,9 @@ where
             )]));
         }
         Err(ReserveError::OverLimit { limit, .. }) => {
-            return Ok(Checkout::Answer(vec![text(Msg::OverLimit(limit).text(voice))]));
+            return Ok(Checkout::Answer(vec![text(
+                Msg::OverLimit(limit).text(voice),
+            )]));
         }
         Err(ReserveError::Port(e)) => return Err(e.into()),
     }

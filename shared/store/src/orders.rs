@@ -2,7 +2,7 @@
 //!
 //! | item | pk | sk |
 //! |---|---|---|
-//! | drop definition (+ `stock_shards`, the layout) | `DROPS` | `DROP#id` |
+//! | drop definition (+ `stock_shards`, the layout; `sold_out`, unsharded SKUs with no unit) | `DROPS` | `DROP#id` |
 //! | stock of one unsharded SKU | `DROP#id` | `SKU#sku` (`available`, `reserved`, `sold`) |
 //! | stock shard k of a sharded SKU | `DROP#id#SHARD#k` | `SKU#sku#k` (same, + `sku`, `shard`) |
 //! | shards of a SKU seen empty (the sold-out hint) | `DROP#id` | `EMPTY#sku` (`shards`, a number set) |
@@ -10,7 +10,7 @@
 //! | a conversation-only customer linked to a phone | `CUSTOMER#conv:…` | `LINK` (`to`) |
 //! | order (+ `stock_shards`: the shard of each stock take) | `ORDER#id` | `ORDER` |
 //! | notice sent about an order | `ORDER#id` | `NOTICE#kind` |
-//! | pay link | `PAY#token` | `PAYLINK` |
+//! | pay link (no longer written: the token carries the order id) | `PAY#token` | `PAYLINK` |
 //! | an order of a conversation | `CONV#channel#customer` | `ORDER#created#id` |
 //! | open reservation, by expiry | `RESERVATIONS#shard` | `expires#id` |
 //! | processed provider event | `STRIPE#event` | `EVENT` |
@@ -59,6 +59,20 @@
 //!   release, so a false sold-out cannot stick. When the shards tried run out, the hint is read
 //!   again consistently before "sold out" is answered, so shards freed meanwhile are tried.
 //!
+//! ## Sold out in the drops read, for unsharded SKUs
+//!
+//! An unsharded SKU has one stock item, so its hint would be one more read per sale. Instead
+//! its sold-out state rides on the drop's own item (`sold_out`, a string set of SKUs), which
+//! every checkout reads anyway (`drops()`): a flagged SKU is answered "sold out" from that read,
+//! with no transaction. The flag keeps the hint's rules: it is added only by a transaction that
+//! checks `available <= 0` on the stock item (by the first buyer the stock guard refused), and
+//! every write that returns units to a stock item (a release, a waitlist hold given back)
+//! deletes the SKU from the set in the same transaction, so a flag never outlives a unit
+//! coming back. Releases of sharded SKUs leave the drop item alone: at thousands of releases a
+//! second that one item would be a hot partition; their hint does the job. The flags are kept
+//! per process with the time of the drops read and trusted for a few seconds only
+//! (`FLAGS_FRESH`), i.e. always from the checkout's own read.
+//!
 //! # Retrying what DynamoDB did not decide
 //!
 //! A transaction cancelled for `TransactionConflict` (another transaction held one of its
@@ -78,9 +92,10 @@
 //!
 //! Measured item sizes of one reservation (one unit, a drop-wide limit; printed by
 //! `cargo xtask test -p chatdrop-store --test sharded_stock -- --nocapture`): stock shard 79 B,
-//! limit counter 41 B, order 421 B, pay link 48 B, conversation pointer 82 B, reservation
-//! index 64 B. K = 6 items, each under 1 KB, so each is 1 write unit and, in a transaction,
-//! 2: 12 WCU per reservation, of which 2 land on the SKU's stock item.
+//! limit counter 41 B, order 421 B, conversation pointer 82 B, reservation index 64 B. K = 5
+//! items, each under 1 KB, so each is 1 write unit and, in a transaction, 2: 10 WCU per
+//! reservation, of which 2 land on the SKU's stock item. A checkout's sale adds the session and
+//! the marker to the same transaction (`reserve_and_commit`; `tests/sale_calls.rs` counts it).
 //!
 //! - One partition takes 1,000 WCU/s, so one stock item carries 1,000 / 2 = **500
 //!   reservations/s**, whatever the rest of the table can do (and less under contention:
@@ -93,8 +108,9 @@
 //! The same arithmetic bounds what every SKU shares: the reservation index has 8 partitions,
 //! 8 × 500 = 4,000 reservations/s in all (10,000/s needs ≥ 20 index shards; changing
 //! `RESERVATION_SHARDS` moves where open reservations are found, so it needs a migration);
-//! the table takes 10,000 × 12 = 120,000 WCU/s, three times an on-demand table's default
-//! 40,000 WCU/s quota; and the sold-out hint is read by every buyer of a sharded SKU, 0.5 RCU
+//! the table takes 10,000 × 10 = 100,000 WCU/s for the reservations alone (more with each
+//! checkout's session and marker), over twice an on-demand table's default 40,000 WCU/s
+//! quota; and the sold-out hint is read by every buyer of a sharded SKU, 0.5 RCU
 //! an eventually consistent read against 3,000 RCU/s per partition, i.e. 6,000 reads/s, below
 //! 10,000: at that rate it must be cached for a moment per warm function (safe by the argument
 //! above: a stale hint costs one attempt or one momentary sold-out).
