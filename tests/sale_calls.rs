@@ -15,12 +15,19 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
 use chatdrop_domain::clock::{Clock, SystemClock};
+use chatdrop_domain::orders::OrderStatus;
+use chatdrop_domain::payment::{
+    CheckoutRequest, CheckoutSession, ExpireOutcome, PaymentError, PaymentGateway,
+};
+use chatdrop_domain::ports::OrderStore;
+use chatdrop_domain::process::Handled;
 use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_e2e::{Harness, bag_drop};
 use chatdrop_store::DynamoStore;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use xtask::crowd::{self, Captured, got_pay_link, plain_bag};
+use xtask::dev::id_key;
 
 /// The most calls and write units a sale may cost (README, Performance).
 const SALE_CALLS: usize = 4;
@@ -225,6 +232,104 @@ async fn a_sale_and_a_sold_out_answer_cost_what_the_readme_says() {
             .iter()
             .all(|(pk, ..)| !pk.starts_with("DROP#"))),
         "no write on the stock"
+    );
+    h.stack.stop().await;
+}
+
+/// The stack's fake Stripe, failing its first page with the error given.
+struct FailFirst<G> {
+    inner: G,
+    first: Mutex<Option<PaymentError>>,
+}
+
+impl<G: PaymentGateway> PaymentGateway for FailFirst<G> {
+    async fn create_checkout(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<CheckoutSession, PaymentError> {
+        let failure = self.first.lock().unwrap().take();
+        match failure {
+            Some(e) => Err(e),
+            None => self.inner.create_checkout(request).await,
+        }
+    }
+
+    async fn expire_checkout(&self, session_id: &str) -> Result<ExpireOutcome, PaymentError> {
+        self.inner.expire_checkout(session_id).await
+    }
+
+    async fn refund(&self, session_id: &str) -> Result<String, PaymentError> {
+        self.inner.refund(session_id).await
+    }
+}
+
+/// A sale is committed with its reservation before Stripe is asked: when the page fails, the
+/// redelivery (pending marker) opens it and sends the pay link; when Stripe refuses it, the
+/// order is released and the customer told, and a redelivery sends nothing more.
+#[tokio::test]
+async fn a_committed_sale_whose_page_failed_is_finished_by_the_redelivery() {
+    let h = Harness::start_without_consumers("salepage").await;
+    h.stack
+        .open_drop(&bag_drop("page", 5, Some(1)))
+        .await
+        .unwrap();
+    let store = h.stack.store();
+    let settings = h.stack.config.checkout_settings(id_key());
+    let captured = Captured::default();
+    let now = SystemClock.now();
+    for (n, failure) in [
+        PaymentError::Unavailable("timeout".into()),
+        PaymentError::Refused("bad".into()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let buyer = ConversationId::new(Channel::Whatsapp, format!("55116{n:08}"));
+        crowd::seed_cart(&store, &buyer, "drop-bag", plain_bag(), None)
+            .await
+            .unwrap();
+        let unavailable = matches!(failure, PaymentError::Unavailable(_));
+        let gateway = FailFirst {
+            inner: h.stack.gateway().unwrap(),
+            first: Mutex::new(Some(failure)),
+        };
+        let ports = PaymentPorts {
+            sessions: &store,
+            catalogs: &store,
+            orders: &store,
+            gateway: &gateway,
+            dispatch: &captured,
+        };
+        let message = crowd::checkout_message(&buyer, 100 + n, now);
+        let order_id = settings.ids.order_id(&message.dedup_identity());
+        let first = checkout::handle(&message, &ports, &settings, now).await;
+        let order = store.order(&order_id).await.unwrap().expect("reserved");
+        if unavailable {
+            assert!(first.is_err(), "the queue retries");
+            assert_eq!(order.status, OrderStatus::Reserved);
+            assert_eq!(order.checkout_session, None);
+            let again = checkout::handle(&message, &ports, &settings, now).await;
+            assert_eq!(again.unwrap(), Handled::Replied);
+            let order = store.order(&order_id).await.unwrap().unwrap();
+            assert!(order.checkout_session.is_some(), "the page, opened now");
+            assert!(got_pay_link(captured.0.lock().unwrap().last().unwrap()));
+        } else {
+            assert_eq!(first.unwrap(), Handled::Replied);
+            assert_eq!(order.status, OrderStatus::Cancelled, "released");
+            assert!(!got_pay_link(captured.0.lock().unwrap().last().unwrap()));
+        }
+        // Answered and closed: a later delivery sends nothing.
+        let sent = captured.0.lock().unwrap().len();
+        let late = checkout::handle(&message, &ports, &settings, now).await;
+        // Marked done by the redelivery that finished the sale, or with the refusal.
+        assert_eq!(late.unwrap(), Handled::Duplicate);
+        assert_eq!(captured.0.lock().unwrap().len(), sent);
+    }
+    let stock = store.drop_stock("page").await.unwrap();
+    assert_eq!(
+        stock,
+        [("drop-bag".to_string(), 4, 1, 0)],
+        "one reserved, one returned"
     );
     h.stack.stop().await;
 }
