@@ -28,7 +28,7 @@ use crate::payment::{CheckoutLine, CheckoutRequest, ExpireOutcome, PaymentError,
 use crate::payment_method::{CurrencyNotAccepted, PaymentOffer, check_currency};
 use crate::ports::{
     CatalogSource, Dispatch, Effect, Marker, MarkerKey, OrderStore, PortError, ReserveError,
-    SessionStore,
+    SaleCommit, SessionStore,
 };
 use crate::process::{Handled, ProcessError};
 use crate::reminders::ReminderStore;
@@ -439,9 +439,21 @@ where
         handler: Handler::Payment,
         identity: message.dedup_identity(),
     };
-    if let Some(Marker { effect, done }) = ports.sessions.marker(&key).await? {
+    let conversation = &message.conversation;
+    // Both in one read: a fresh message needs the session anyway.
+    let (marker, before) = ports
+        .sessions
+        .marker_and_session(&key, conversation)
+        .await?;
+    if let Some(Marker { effect, done }) = marker {
         if done {
             return Ok(Handled::Duplicate);
+        }
+        if let Some(refused) = page_of_committed_sale(message, ports, settings).await? {
+            // The sale was committed but its page refused since: the order is released.
+            ports.dispatch.reply(&refused).await?;
+            ports.sessions.mark_done(&key).await?;
+            return Ok(Handled::Replied);
         }
         if let Effect::Reply { bundle } = &effect {
             ports.dispatch.reply(bundle).await?;
@@ -449,8 +461,6 @@ where
         ports.sessions.mark_done(&key).await?;
         return Ok(Handled::Replied);
     }
-    let conversation = &message.conversation;
-    let before = ports.sessions.session(conversation).await?;
     let mut session = before.clone();
     let lang = message
         .locale
@@ -465,10 +475,24 @@ where
     };
     let replies = match action {
         Some(Action::Checkout) => {
-            checkout(message, &mut session, lang, ports, settings, now).await?
+            let sale = Sale {
+                key: &key,
+                version: before.version,
+            };
+            match checkout(message, &mut session, lang, ports, settings, now, sale).await? {
+                Checkout::Answer(replies) => replies,
+                Checkout::Sold => return Ok(Handled::Replied),
+            }
         }
         Some(Action::Reorder(id)) => {
-            reorder(&id, message, &mut session, lang, ports, settings, now).await?
+            let sale = Sale {
+                key: &key,
+                version: before.version,
+            };
+            match reorder(&id, message, &mut session, lang, ports, settings, now, sale).await? {
+                Checkout::Answer(replies) => replies,
+                Checkout::Sold => return Ok(Handled::Replied),
+            }
         }
         Some(Action::CancelOrder(id)) => cancel(&id, conversation, lang, ports).await?,
         Some(Action::WaitlistJoin { drop, sku }) => {
@@ -493,18 +517,7 @@ where
         }
         _ => list_orders(conversation, lang, ports, settings).await?,
     };
-    let bundle = ReplyBundle {
-        id: full_hash(&format!("payment#{}", key.identity)),
-        conversation: conversation.clone(),
-        lang,
-        ack: message.ack.clone(),
-        reply_token: message.reply_token.clone(),
-        update: None,
-        announcement: None,
-        handoff: None,
-        origin: Default::default(),
-        replies,
-    };
+    let bundle = payment_bundle(message, &key, lang, replies);
     session.offer(bundle.offered());
     let changed = session != before;
     if changed {
@@ -522,6 +535,103 @@ where
     Ok(Handled::Replied)
 }
 
+/// The answer the payment function queues for `message`: one bundle per message, its id from
+/// the message's identity, so a redelivery queues the same bundle and notify, which records
+/// what it sent per bundle, does not send it twice.
+fn payment_bundle(
+    message: &InboundMessage,
+    key: &MarkerKey,
+    lang: Lang,
+    replies: Vec<Reply>,
+) -> ReplyBundle {
+    ReplyBundle {
+        id: full_hash(&format!("payment#{}", key.identity)),
+        conversation: message.conversation.clone(),
+        lang,
+        ack: message.ack.clone(),
+        reply_token: message.reply_token.clone(),
+        update: None,
+        announcement: None,
+        handoff: None,
+        origin: Default::default(),
+        replies,
+    }
+}
+
+/// What a checkout needs to commit the conversation with its reservation.
+#[derive(Clone, Copy)]
+struct Sale<'a> {
+    key: &'a MarkerKey,
+    /// The stored session's version, which the commit requires.
+    version: u64,
+}
+
+/// How a checkout ended: an answer still to commit and send, or a sale committed with its
+/// reservation and answered already.
+enum Checkout {
+    Answer(Vec<Reply>),
+    Sold,
+}
+
+/// A redelivered checkout whose sale was committed with its reservation (pending marker): its
+/// payment page may not exist yet (the function stopped between the two), so it is opened now.
+/// `Some`: the provider refused it and the order was released; the bundle says so instead of
+/// the stored pay link.
+async fn page_of_committed_sale<S, C, O, G, D>(
+    message: &InboundMessage,
+    ports: &PaymentPorts<'_, S, C, O, G, D>,
+    settings: &CheckoutSettings,
+) -> Result<Option<ReplyBundle>, ProcessError>
+where
+    S: SessionStore,
+    C: CatalogSource,
+    O: OrderStore,
+    G: PaymentGateway,
+    D: Dispatch,
+{
+    let is_checkout = matches!(
+        &message.content,
+        InboundContent::Action { payload, .. }
+            if matches!(Action::decode(payload), Some(Action::Checkout | Action::Reorder(_)))
+    );
+    if !is_checkout {
+        return Ok(None);
+    }
+    let identity = message.dedup_identity();
+    let Some(order) = ports
+        .orders
+        .order(&settings.ids.order_id(&identity))
+        .await?
+    else {
+        return Ok(None);
+    };
+    if order.status != OrderStatus::Reserved || order.checkout_session.is_some() {
+        return Ok(None);
+    }
+    let catalog = ports.catalogs.catalog().await?;
+    let key = MarkerKey {
+        handler: Handler::Payment,
+        identity,
+    };
+    let lang = order.lang;
+    let opened = open_payment(order, ports, settings, &catalog).await?;
+    Ok((!opened.opened).then(|| refused_bundle(message, &key, lang, opened.replies)))
+}
+
+/// The answer when the provider refused a committed sale's page: its own bundle id, since the
+/// marker's bundle (the pay link) may have been queued already.
+fn refused_bundle(
+    message: &InboundMessage,
+    key: &MarkerKey,
+    lang: Lang,
+    replies: Vec<Reply>,
+) -> ReplyBundle {
+    let mut bundle = payment_bundle(message, key, lang, replies);
+    bundle.id = full_hash(&format!("payment#{}#refused", key.identity));
+    bundle
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn checkout<S, C, O, G, D>(
     message: &InboundMessage,
     session: &mut Session,
@@ -529,7 +639,8 @@ async fn checkout<S, C, O, G, D>(
     ports: &PaymentPorts<'_, S, C, O, G, D>,
     settings: &CheckoutSettings,
     now: i64,
-) -> Result<Vec<Reply>, ProcessError>
+    sale: Sale<'_>,
+) -> Result<Checkout, ProcessError>
 where
     S: SessionStore,
     C: CatalogSource,
@@ -564,7 +675,9 @@ where
             market.time_zone.as_deref(),
             spec.entries_close_at,
         );
-        return Ok(vec![crate::draw_flow::invite(drop, spec, &zone, voice)]);
+        return Ok(Checkout::Answer(vec![crate::draw_flow::invite(
+            drop, spec, &zone, voice,
+        )]));
     }
     let identity = message.dedup_identity();
     let order_id = settings.ids.order_id(&identity);
@@ -592,15 +705,54 @@ where
             let reply = problem_reply(&problem, voice, conversation, session, zone);
             if let CheckoutProblem::NotYet { drop, .. } = &problem {
                 let drop = drops_now.iter().find(|d| &d.name == drop);
-                return Ok(vec![crate::reminders::with_remind_button(
-                    reply, drop, voice,
-                )]);
+                return Ok(Checkout::Answer(vec![
+                    crate::reminders::with_remind_button(reply, drop, voice),
+                ]));
             }
-            return Ok(vec![reply]);
+            return Ok(Checkout::Answer(vec![reply]));
         }
     };
-    match ports.orders.reserve(&order).await {
-        Ok(()) => {}
+    // The answer to a sale is known before the provider is asked (the pay link and its QR are
+    // ours), so the conversation's commit rides in the reservation's transaction where the
+    // store can: one write for the stock, the limits, the order, the session and the marker.
+    let sold = payment_bundle(
+        message,
+        sale.key,
+        lang,
+        reserved_replies(&order, settings, voice),
+    );
+    let mut after = session.clone();
+    after.cart.clear();
+    after.state = DialogueState::Browsing;
+    after.offer(sold.offered());
+    after.version = sale.version + 1;
+    let effect = Effect::Reply { bundle: sold };
+    let commit = SaleCommit {
+        conversation,
+        session: &after,
+        key: sale.key,
+        effect: &effect,
+    };
+    match ports.orders.reserve_and_commit(&order, commit).await {
+        Ok(true) => {
+            let Effect::Reply { bundle } = &effect else {
+                unreachable!("built above as a reply")
+            };
+            let opened = open_payment(order, ports, settings, &catalog).await?;
+            if opened.opened {
+                ports.dispatch.reply(bundle).await?;
+            } else {
+                // Refused and released: say so under a bundle of its own, and close the
+                // marker so a redelivery does not send the pay link it holds.
+                let refused = refused_bundle(message, sale.key, lang, opened.replies);
+                ports.dispatch.reply(&refused).await?;
+                ports.sessions.mark_done(sale.key).await?;
+            }
+            // The marker stays pending: a redelivery sends the same bundle again, which
+            // notify does not deliver twice; marking it done would cost a write per sale.
+            return Ok(Checkout::Sold);
+        }
+        Ok(false) => {}
         Err(ReserveError::AlreadyExists) => {
             order = ports
                 .orders
@@ -611,12 +763,14 @@ where
         Err(ReserveError::SoldOut { drop, sku }) => {
             let label = sku_label(&catalog, &sku, lang);
             let drop = drops_now.iter().find(|d| d.id == drop);
-            return Ok(vec![crate::waitlist::sold_out_reply(
+            return Ok(Checkout::Answer(vec![crate::waitlist::sold_out_reply(
                 drop, &sku, &label, voice,
-            )]);
+            )]));
         }
         Err(ReserveError::OverLimit { limit, .. }) => {
-            return Ok(vec![text(Msg::OverLimit(limit).text(voice))]);
+            return Ok(Checkout::Answer(vec![text(
+                Msg::OverLimit(limit).text(voice),
+            )]));
         }
         Err(ReserveError::Port(e)) => return Err(e.into()),
     }
@@ -626,7 +780,7 @@ where
         session.cart.clear();
         session.state = DialogueState::Browsing;
     }
-    Ok(replies.replies)
+    Ok(Checkout::Answer(replies.replies))
 }
 
 /// What [`open_payment`] answers, and whether the order is reserved with its page open.
@@ -704,6 +858,7 @@ where
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn reorder<S, C, O, G, D>(
     order_id: &str,
     message: &InboundMessage,
@@ -712,7 +867,8 @@ async fn reorder<S, C, O, G, D>(
     ports: &PaymentPorts<'_, S, C, O, G, D>,
     settings: &CheckoutSettings,
     now: i64,
-) -> Result<Vec<Reply>, ProcessError>
+    sale: Sale<'_>,
+) -> Result<Checkout, ProcessError>
 where
     S: SessionStore,
     C: CatalogSource,
@@ -720,14 +876,15 @@ where
     G: PaymentGateway,
     D: Dispatch,
 {
+    let answer = |replies| Ok(Checkout::Answer(replies));
     let Some(order) = ports.orders.order(order_id).await? else {
-        return Ok(vec![text(Msg::NotYourOrder.text(lang))]);
+        return answer(vec![text(Msg::NotYourOrder.text(lang))]);
     };
     if order.conversation != message.conversation {
-        return Ok(vec![text(Msg::NotYourOrder.text(lang))]);
+        return answer(vec![text(Msg::NotYourOrder.text(lang))]);
     }
     if !order.status.released() {
-        return Ok(vec![order_line(&order)]);
+        return answer(vec![order_line(&order)]);
     }
     for line in &order.lines {
         for _ in 0..line.quantity {
@@ -737,7 +894,7 @@ where
                 .add(&line.product, line.selections.clone(), line.unit_price);
         }
     }
-    checkout(message, session, lang, ports, settings, now).await
+    checkout(message, session, lang, ports, settings, now, sale).await
 }
 
 async fn cancel<S, C, O, G, D>(

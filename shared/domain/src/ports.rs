@@ -100,6 +100,19 @@ pub trait SessionStore: Send + Sync {
     ) -> impl Future<Output = Result<(), CommitError>> + Send;
 
     fn mark_done(&self, key: &MarkerKey) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// The marker and the session together: one round trip where the store can (DynamoDB's
+    /// `BatchGetItem`), two reads otherwise. A handler that reads both anyway saves a call.
+    fn marker_and_session(
+        &self,
+        key: &MarkerKey,
+        conversation: &ConversationId,
+    ) -> impl Future<Output = Result<(Option<Marker>, Session), PortError>> + Send {
+        async move {
+            let marker = self.marker(key).await?;
+            Ok((marker, self.session(conversation).await?))
+        }
+    }
 }
 
 /// The queues between functions.
@@ -113,6 +126,15 @@ pub trait Dispatch: Send + Sync {
         to: Handler,
         message: &InboundMessage,
     ) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// What a checkout commits together with its reservation ([`OrderStore::reserve_and_commit`]).
+#[derive(Clone, Copy)]
+pub struct SaleCommit<'a> {
+    pub conversation: &'a ConversationId,
+    pub session: &'a Session,
+    pub key: &'a MarkerKey,
+    pub effect: &'a Effect,
 }
 
 /// Why a reservation was refused.
@@ -156,6 +178,22 @@ pub trait OrderStore: Send + Sync {
         &self,
         order: &crate::orders::Order,
     ) -> impl Future<Output = Result<(), ReserveError>> + Send;
+
+    /// [`reserve`](Self::reserve), and in the same all-or-nothing write the conversation's
+    /// commit ([`SessionStore::commit`]: the session if its version still holds, the marker if
+    /// absent). `Ok(true)`: both written; `Ok(false)`: reserved only, the caller commits as
+    /// usual (the default, for a store that does not also hold the sessions). A commit whose
+    /// own conditions fail writes nothing and is an error, which the queue retries.
+    ///
+    /// Only a store that is also the conversation's [`SessionStore`] may commit here: a
+    /// checkout's sale then costs one write instead of two.
+    fn reserve_and_commit(
+        &self,
+        order: &crate::orders::Order,
+        _commit: SaleCommit<'_>,
+    ) -> impl Future<Output = Result<bool, ReserveError>> + Send {
+        async move { self.reserve(order).await.map(|()| false) }
+    }
 
     fn order(
         &self,

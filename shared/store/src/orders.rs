@@ -2,7 +2,7 @@
 //!
 //! | item | pk | sk |
 //! |---|---|---|
-//! | drop definition (+ `stock_shards`, the layout) | `DROPS` | `DROP#id` |
+//! | drop definition (+ `stock_shards`, the layout; `sold_out`, unsharded SKUs with no unit) | `DROPS` | `DROP#id` |
 //! | stock of one unsharded SKU | `DROP#id` | `SKU#sku` (`available`, `reserved`, `sold`) |
 //! | stock shard k of a sharded SKU | `DROP#id#SHARD#k` | `SKU#sku#k` (same, + `sku`, `shard`) |
 //! | shards of a SKU seen empty (the sold-out hint) | `DROP#id` | `EMPTY#sku` (`shards`, a number set) |
@@ -10,7 +10,7 @@
 //! | a conversation-only customer linked to a phone | `CUSTOMER#conv:…` | `LINK` (`to`) |
 //! | order (+ `stock_shards`: the shard of each stock take) | `ORDER#id` | `ORDER` |
 //! | notice sent about an order | `ORDER#id` | `NOTICE#kind` |
-//! | pay link | `PAY#token` | `PAYLINK` |
+//! | pay link (no longer written: the token carries the order id) | `PAY#token` | `PAYLINK` |
 //! | an order of a conversation | `CONV#channel#customer` | `ORDER#created#id` |
 //! | open reservation, by expiry | `RESERVATIONS#shard` | `expires#id` |
 //! | processed provider event | `STRIPE#event` | `EVENT` |
@@ -59,6 +59,20 @@
 //!   release, so a false sold-out cannot stick. When the shards tried run out, the hint is read
 //!   again consistently before "sold out" is answered, so shards freed meanwhile are tried.
 //!
+//! ## Sold out in the drops read, for unsharded SKUs
+//!
+//! An unsharded SKU has one stock item, so its hint would be one more read per sale. Instead
+//! its sold-out state rides on the drop's own item (`sold_out`, a string set of SKUs), which
+//! every checkout reads anyway (`drops()`): a flagged SKU is answered "sold out" from that read,
+//! with no transaction. The flag keeps the hint's rules: it is added only by a transaction that
+//! checks `available <= 0` on the stock item (by the first buyer the stock guard refused), and
+//! every write that returns units to a stock item (a release, a waitlist hold given back)
+//! deletes the SKU from the set in the same transaction, so a flag never outlives a unit
+//! coming back. Releases of sharded SKUs leave the drop item alone: at thousands of releases a
+//! second that one item would be a hot partition; their hint does the job. The flags are kept
+//! per process with the time of the drops read and trusted for a few seconds only
+//! (`FLAGS_FRESH`), i.e. always from the checkout's own read.
+//!
 //! # Retrying what DynamoDB did not decide
 //!
 //! A transaction cancelled for `TransactionConflict` (another transaction held one of its
@@ -78,9 +92,10 @@
 //!
 //! Measured item sizes of one reservation (one unit, a drop-wide limit; printed by
 //! `cargo xtask test -p chatdrop-store --test sharded_stock -- --nocapture`): stock shard 79 B,
-//! limit counter 41 B, order 421 B, pay link 48 B, conversation pointer 82 B, reservation
-//! index 64 B. K = 6 items, each under 1 KB, so each is 1 write unit and, in a transaction,
-//! 2: 12 WCU per reservation, of which 2 land on the SKU's stock item.
+//! limit counter 41 B, order 421 B, conversation pointer 82 B, reservation index 64 B. K = 5
+//! items, each under 1 KB, so each is 1 write unit and, in a transaction, 2: 10 WCU per
+//! reservation, of which 2 land on the SKU's stock item. A checkout's sale adds the session and
+//! the marker to the same transaction (`reserve_and_commit`; `tests/sale_calls.rs` counts it).
 //!
 //! - One partition takes 1,000 WCU/s, so one stock item carries 1,000 / 2 = **500
 //!   reservations/s**, whatever the rest of the table can do (and less under contention:
@@ -93,8 +108,9 @@
 //! The same arithmetic bounds what every SKU shares: the reservation index has 8 partitions,
 //! 8 × 500 = 4,000 reservations/s in all (10,000/s needs ≥ 20 index shards; changing
 //! `RESERVATION_SHARDS` moves where open reservations are found, so it needs a migration);
-//! the table takes 10,000 × 12 = 120,000 WCU/s, three times an on-demand table's default
-//! 40,000 WCU/s quota; and the sold-out hint is read by every buyer of a sharded SKU, 0.5 RCU
+//! the table takes 10,000 × 10 = 100,000 WCU/s for the reservations alone (more with each
+//! checkout's session and marker), over twice an on-demand table's default 40,000 WCU/s
+//! quota; and the sold-out hint is read by every buyer of a sharded SKU, 0.5 RCU
 //! an eventually consistent read against 3,000 RCU/s per partition, i.e. 6,000 reads/s, below
 //! 10,000: at that rate it must be cached for a moment per warm function (safe by the argument
 //! above: a stale hint costs one attempt or one momentary sold-out).
@@ -108,12 +124,12 @@ use aws_sdk_dynamodb::types::{
 use chatdrop_domain::channel::{ConversationId, short_hash};
 use chatdrop_domain::drops::{Drop, DropStatus, StockShards, spread_stock};
 use chatdrop_domain::orders::{Order, OrderStatus};
-use chatdrop_domain::ports::{OrderStore, PaidOutcome, PortError, ReserveError};
+use chatdrop_domain::ports::{OrderStore, PaidOutcome, PortError, ReserveError, SaleCommit};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
@@ -159,6 +175,19 @@ static CONFLICT_HOOKS: LazyLock<RwLock<HashMap<String, ConflictHook>>> =
 static HOOKS_INSTALLED: AtomicBool = AtomicBool::new(false);
 
 type LayoutCache = HashMap<(String, String), Arc<StockShards>>;
+
+/// The drop item's attribute listing its unsharded SKUs seen sold out (a string set).
+const SOLD_OUT: &str = "sold_out";
+/// How long this process trusts sold-out flags it read with the drops. Every checkout reads
+/// the drops just before it reserves, so a checkout's own read is always this fresh; the bound
+/// only keeps a reservation made without that read (a waitlist take, a draw claim) from
+/// trusting an old flag.
+const FLAGS_FRESH: Duration = Duration::from_secs(5);
+
+type FlagCache = HashMap<(String, String), (Instant, BTreeSet<String>)>;
+
+/// Sold-out flags by (table, drop), as the latest drops read in this process saw them.
+static SOLD_OUT_FLAGS: LazyLock<RwLock<FlagCache>> = LazyLock::new(Default::default);
 
 /// Stock layouts by (table, drop), read once per process: a layout never changes after the
 /// drop is created (creation fails if the drop exists), so a cached one is never stale.
@@ -211,6 +240,47 @@ fn hint_key(drop: &str, sku: &str) -> Item {
 
 fn shard_set(shard: u32) -> AttributeValue {
     AttributeValue::Ns(vec![shard.to_string()])
+}
+
+/// Updates that take `order`'s unsharded SKUs off their drops' sold-out flags, one per drop
+/// (a transaction may touch an item once): whatever returns units to a stock item says in the
+/// same transaction that the SKU is no longer sold out.
+pub(crate) fn unflag_items(
+    table: &str,
+    order: &Order,
+    shards: &[Option<u32>],
+) -> Result<Vec<TransactWriteItem>, PortError> {
+    let mut by_drop: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (take, shard) in order.stock.iter().zip(shards) {
+        if shard.is_none() {
+            by_drop
+                .entry(&take.drop)
+                .or_default()
+                .push(take.sku.clone());
+        }
+    }
+    by_drop
+        .into_iter()
+        .map(|(drop, skus)| unflag_item(table, drop, skus))
+        .collect()
+}
+
+/// One update taking `skus` off `drop`'s sold-out flags.
+pub(crate) fn unflag_item(
+    table: &str,
+    drop: &str,
+    mut skus: Vec<String>,
+) -> Result<TransactWriteItem, PortError> {
+    skus.sort();
+    skus.dedup();
+    tx_update(
+        table,
+        update(key("DROPS", format!("DROP#{drop}")), "DELETE #flags :skus")
+            // Never create a drop item that is not there.
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#flags", SOLD_OUT)
+            .expression_attribute_values(":skus", AttributeValue::Ss(skus)),
+    )
 }
 
 pub(crate) fn number(i: &Item, k: &str) -> i64 {
@@ -708,6 +778,55 @@ impl DynamoStore {
         self.transact(items).await.map(|_| ())
     }
 
+    /// Notes the sold-out flags of a drop item just read (see "Sold out in the drops read").
+    fn remember_flags(&self, drop: &str, item: &Item) {
+        let flags = match item.get(SOLD_OUT) {
+            Some(AttributeValue::Ss(set)) => set.iter().cloned().collect(),
+            _ => BTreeSet::new(),
+        };
+        SOLD_OUT_FLAGS
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                (self.table.clone(), drop.to_string()),
+                (Instant::now(), flags),
+            );
+    }
+
+    /// Whether the drops read moments ago flagged this unsharded SKU sold out.
+    fn flagged_sold_out(&self, drop: &str, sku: &str) -> bool {
+        SOLD_OUT_FLAGS
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(self.table.clone(), drop.to_string()))
+            .is_some_and(|(read, flags)| read.elapsed() < FLAGS_FRESH && flags.contains(sku))
+    }
+
+    /// Flags an unsharded SKU sold out on its drop's item, if and only if its stock item has no
+    /// unit right now: the check and the flag are one transaction, as for the shard hint, so a
+    /// release that came first leaves no flag behind.
+    async fn flag_sold_out(&self, drop: &str, sku: &str) -> Result<(), PortError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(sku_key(drop, sku)))
+            .condition_expression("available <= :zero")
+            .expression_attribute_values(":zero", n(0))
+            .build()
+            .map_err(|e| PortError::new("build condition check", e))?;
+        let items = vec![
+            TransactWriteItem::builder().condition_check(check).build(),
+            tx_update(
+                &self.table,
+                update(key("DROPS", format!("DROP#{drop}")), "ADD #flags :sku")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_names("#flags", SOLD_OUT)
+                    .expression_attribute_values(":sku", AttributeValue::Ss(vec![sku.into()])),
+            )?,
+        ];
+        // Refused: the SKU has units again (or the drop is gone); then no flag.
+        self.transact(items).await.map(|_| ())
+    }
+
     /// The shard each stock take of `order` took from, as recorded when it was reserved; read
     /// from the order's item only when one of its SKUs is sharded.
     async fn recorded_shards(&self, order: &Order) -> Result<Vec<Option<u32>>, PortError> {
@@ -764,6 +883,7 @@ impl DynamoStore {
                 .map_err(|e| PortError::new("decode drop", e))?;
             // Every checkout reads the drops first: its reservation then finds the layout here.
             self.remember_layout(&drop.id, layout_of(&item)?);
+            self.remember_flags(&drop.id, &item);
             drops.push(drop);
         }
         Ok(drops)
@@ -974,6 +1094,7 @@ impl DynamoStore {
                 )?);
             }
         }
+        items.extend(unflag_items(&self.table, order, shards)?);
         for limit in &order.limits {
             items.push(tx_update(
                 &self.table,
@@ -1044,9 +1165,8 @@ impl DynamoStore {
             order_item,
             Some("attribute_not_exists(pk)"),
         )?);
-        let mut pay = key(format!("PAY#{}", order.pay_token), "PAYLINK");
-        pay.insert("order".into(), s(&order.id));
-        items.push(tx_put(&self.table, pay, Some("attribute_not_exists(pk)"))?);
+        // No `PAY#token` item: the token carries the order id (`ids::order_id_in_token`), and
+        // the order stores the token, so a link item would only repeat the order (2 WCU).
         let mut pointer = key(
             format!("CONV#{}", order.conversation.key()),
             format!("ORDER#{:010}#{}", order.created_at, order.id),
@@ -1059,39 +1179,24 @@ impl DynamoStore {
         Ok((items, limits_start, order_index))
     }
 
-    /// The record a customer's limit units live on now: a conversation-only customer that
-    /// was later linked to a phone points at the phone's record.
-    async fn current_customer(&self, customer: &str) -> Result<String, PortError> {
-        match self
-            .get(key(format!("CUSTOMER#{customer}"), "LINK"))
-            .await?
-        {
-            Some(item) => match item.get("to") {
-                Some(AttributeValue::S(to)) => Ok(to.clone()),
-                _ => Ok(customer.to_string()),
-            },
-            None => Ok(customer.to_string()),
-        }
-    }
-}
-
-impl OrderStore for DynamoStore {
-    async fn drops(&self) -> Result<Vec<Drop>, PortError> {
-        // Not cached: a drop opened or closed by the CLI must reach the very next checkout.
-        Ok(self
-            .all_drops()
-            .await?
-            .into_iter()
-            .filter(|d| d.status != DropStatus::Closed)
-            .collect())
-    }
-
-    async fn reserve(&self, order: &Order) -> Result<(), ReserveError> {
+    /// A reservation's transaction, with `extra` items written in it (a conversation's commit):
+    /// see the module doc. A refusal of an extra item alone (the session moved on, the marker
+    /// exists) is neither sold out nor over a limit: it comes back as a `PortError`, which the
+    /// queue retries, and nothing was written.
+    async fn reserve_with(
+        &self,
+        order: &Order,
+        extra: Vec<TransactWriteItem>,
+    ) -> Result<(), ReserveError> {
         // Where each take starts: a random shard of a sharded SKU, skipping those the hint
         // lists; all listed means sold out without a write.
         let mut choices = Vec::with_capacity(order.stock.len());
         for take in &order.stock {
             let count = self.stock_layout(&take.drop).await?.of(&take.sku);
+            if count == 1 && self.flagged_sold_out(&take.drop, &take.sku) {
+                // Answered from the drops read this checkout just made: no transaction.
+                return Err(sold_out(take));
+            }
             let empty = if count > 1 {
                 self.hint(&take.drop, &take.sku, false).await?
             } else {
@@ -1107,7 +1212,8 @@ impl OrderStore for DynamoStore {
         // hint may queue shards released meanwhile, hence the slack.
         for _ in 0..2 * total + 2 {
             let shards: Vec<Option<u32>> = choices.iter().map(ShardChoice::current).collect();
-            let (items, limits_start, order_index) = self.reserve_items(order, &shards)?;
+            let (mut items, limits_start, order_index) = self.reserve_items(order, &shards)?;
+            items.extend(extra.iter().cloned());
             let reasons = match self.transact(items).await? {
                 TxResult::Done => return Ok(()),
                 TxResult::Refused(reasons) => reasons,
@@ -1126,7 +1232,12 @@ impl OrderStore for DynamoStore {
             }
             // An unsharded SKU that refused is sold out, as before sharding.
             if let Some(i) = short.iter().find(|i| choices[**i].count == 1) {
-                return Err(sold_out(&order.stock[*i]));
+                let take = &order.stock[*i];
+                // So the next buyers hear it from the drops read, without a transaction.
+                if let Err(e) = self.flag_sold_out(&take.drop, &take.sku).await {
+                    tracing::warn!(error = %e, drop = %take.drop, sku = %take.sku, "could not flag a SKU sold out");
+                }
+                return Err(sold_out(take));
             }
             if let Some(i) = over {
                 let limit = &order.limits[i];
@@ -1165,6 +1276,53 @@ impl OrderStore for DynamoStore {
         )))
     }
 
+    /// The record a customer's limit units live on now: a conversation-only customer that
+    /// was later linked to a phone points at the phone's record.
+    async fn current_customer(&self, customer: &str) -> Result<String, PortError> {
+        match self
+            .get(key(format!("CUSTOMER#{customer}"), "LINK"))
+            .await?
+        {
+            Some(item) => match item.get("to") {
+                Some(AttributeValue::S(to)) => Ok(to.clone()),
+                _ => Ok(customer.to_string()),
+            },
+            None => Ok(customer.to_string()),
+        }
+    }
+}
+
+impl OrderStore for DynamoStore {
+    async fn drops(&self) -> Result<Vec<Drop>, PortError> {
+        // Not cached: a drop opened or closed by the CLI must reach the very next checkout.
+        Ok(self
+            .all_drops()
+            .await?
+            .into_iter()
+            .filter(|d| d.status != DropStatus::Closed)
+            .collect())
+    }
+
+    async fn reserve(&self, order: &Order) -> Result<(), ReserveError> {
+        self.reserve_with(order, Vec::new()).await
+    }
+
+    async fn reserve_and_commit(
+        &self,
+        order: &Order,
+        commit: SaleCommit<'_>,
+    ) -> Result<bool, ReserveError> {
+        // This store holds the sessions too: the conversation's commit joins the reservation's
+        // transaction (a refused commit cancels it all; the queue retries, see `reserve_with`).
+        let commit = self.commit_items(
+            commit.conversation,
+            Some(commit.session),
+            commit.key,
+            commit.effect,
+        )?;
+        self.reserve_with(order, commit).await.map(|()| true)
+    }
+
     async fn order(&self, id: &str) -> Result<Option<Order>, PortError> {
         match self.get(order_key(id)).await? {
             None => Ok(None),
@@ -1175,13 +1333,12 @@ impl OrderStore for DynamoStore {
     }
 
     async fn order_by_token(&self, token: &str) -> Result<Option<Order>, PortError> {
-        let Some(item) = self.get(key(format!("PAY#{token}"), "PAYLINK")).await? else {
+        // The token names its order; the order's own copy of the token must match. (Pay links
+        // reserved before this change also had a `PAY#` item; the order holds the same token.)
+        let Some(id) = chatdrop_domain::ids::order_id_in_token(token) else {
             return Ok(None);
         };
-        match item.get("order") {
-            Some(AttributeValue::S(id)) => self.order(id).await,
-            _ => Ok(None),
-        }
+        Ok(self.order(id).await?.filter(|o| o.pay_token == token))
     }
 
     async fn orders_of(&self, conversation: &ConversationId) -> Result<Vec<Order>, PortError> {
@@ -1214,24 +1371,28 @@ impl OrderStore for DynamoStore {
         session_id: &str,
         url: &str,
     ) -> Result<(), PortError> {
-        let item = tx_update(
-            &self.table,
-            status_condition(
-                update(
-                    order_key(order_id),
-                    "SET checkout_session = :session, checkout_url = :url",
-                ),
-                &[OrderStatus::Reserved],
-            )
+        // One conditional UpdateItem, not a one-item transaction: the same guarantee (only while
+        // `reserved`) at half the write units.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(order_key(order_id)))
+            .update_expression("SET checkout_session = :session, checkout_url = :url")
+            .condition_expression("#status = :reserved")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":reserved", s(OrderStatus::Reserved.as_str()))
             .expression_attribute_values(":session", s(session_id))
-            .expression_attribute_values(":url", s(url)),
-        )?;
-        match self.transact(vec![item]).await? {
-            TxResult::Done => Ok(()),
-            TxResult::Refused(_) => Err(PortError::new(
+            .expression_attribute_values(":url", s(url))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if crate::conditional_failed(&e) => Err(PortError::new(
                 "set checkout",
                 "the order is no longer reserved",
             )),
+            Err(e) => Err(PortError::new("set checkout", sdk_message(e))),
         }
     }
 

@@ -3,7 +3,7 @@
 use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::dialogue::Session;
 use chatdrop_domain::ports::{CommitError, Effect, Marker, MarkerKey, PortError, SessionStore};
@@ -31,59 +31,34 @@ fn marker_key(k: &MarkerKey) -> HashMap<String, AttributeValue> {
     ])
 }
 
+/// A stored marker: its effect (JSON) and whether it was dispatched.
+fn marker_of(item: HashMap<String, AttributeValue>) -> Result<Marker, PortError> {
+    let effect_json = match item.get("effect") {
+        Some(AttributeValue::S(j)) => j,
+        _ => return Err(PortError::new("get marker", "marker without effect")),
+    };
+    let effect: Effect =
+        serde_json::from_str(effect_json).map_err(|e| PortError::new("decode marker", e))?;
+    let done = matches!(item.get("done"), Some(AttributeValue::Bool(true)));
+    Ok(Marker { effect, done })
+}
+
 fn port(operation: &'static str) -> impl Fn(String) -> PortError {
     move |m| PortError::new(operation, m)
 }
 
-impl SessionStore for DynamoStore {
-    async fn marker(&self, key: &MarkerKey) -> Result<Option<Marker>, PortError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(marker_key(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| PortError::new("get marker", sdk_message(e)))?;
-        let Some(item) = out.item else {
-            return Ok(None);
-        };
-        let effect_json = match item.get("effect") {
-            Some(AttributeValue::S(j)) => j,
-            _ => return Err(PortError::new("get marker", "marker without effect")),
-        };
-        let effect: Effect =
-            serde_json::from_str(effect_json).map_err(|e| PortError::new("decode marker", e))?;
-        let done = matches!(item.get("done"), Some(AttributeValue::Bool(true)));
-        Ok(Some(Marker { effect, done }))
-    }
-
-    async fn session(&self, c: &ConversationId) -> Result<Session, PortError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(session_key(c)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| PortError::new("get session", sdk_message(e)))?;
-        match out.item {
-            None => Ok(Session::default()),
-            Some(item) => {
-                serde_dynamo::from_item(item).map_err(|e| port("decode session")(e.to_string()))
-            }
-        }
-    }
-
-    async fn commit(
+impl DynamoStore {
+    /// The items of a conversation's commit: the marker, created only if absent, and the
+    /// session (when given) only if its stored version is still the one it was read at, with
+    /// the handoff list's entry kept in step. One transaction writes them, alone
+    /// ([`SessionStore::commit`]) or with a checkout's reservation (`reserve_and_commit`).
+    pub(crate) fn commit_items(
         &self,
         c: &ConversationId,
         session: Option<&Session>,
         key: &MarkerKey,
         effect: &Effect,
-    ) -> Result<(), CommitError> {
+    ) -> Result<Vec<TransactWriteItem>, PortError> {
         let now = self.now_secs();
         let effect_json =
             serde_json::to_string(effect).map_err(|e| PortError::new("encode effect", e))?;
@@ -122,6 +97,99 @@ impl SessionStore for DynamoStore {
             }
         }
 
+        Ok(items)
+    }
+}
+
+impl SessionStore for DynamoStore {
+    async fn marker(&self, key: &MarkerKey) -> Result<Option<Marker>, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(marker_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| PortError::new("get marker", sdk_message(e)))?;
+        out.item.map(marker_of).transpose()
+    }
+
+    async fn marker_and_session(
+        &self,
+        key: &MarkerKey,
+        c: &ConversationId,
+    ) -> Result<(Option<Marker>, Session), PortError> {
+        // One `BatchGetItem` for both (strongly consistent, as the single reads are).
+        let (marker_key, session_key) = (marker_key(key), session_key(c));
+        let keys = KeysAndAttributes::builder()
+            .set_keys(Some(vec![marker_key.clone(), session_key.clone()]))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| PortError::new("build batch get", e))?;
+        let out = self
+            .client
+            .batch_get_item()
+            .request_items(&self.table, keys)
+            .send()
+            .await
+            .map_err(|e| PortError::new("get marker and session", sdk_message(e)))?;
+        // DynamoDB may leave keys unprocessed under load: those are read one by one.
+        let unprocessed = out
+            .unprocessed_keys
+            .as_ref()
+            .and_then(|u| u.get(&self.table))
+            .is_some_and(|k| !k.keys.is_empty());
+        if unprocessed {
+            let marker = self.marker(key).await?;
+            return Ok((marker, self.session(c).await?));
+        }
+        let items = out
+            .responses
+            .and_then(|mut r| r.remove(&self.table))
+            .unwrap_or_default();
+        let same = |item: &HashMap<String, AttributeValue>, k: &HashMap<String, AttributeValue>| {
+            item.get("pk") == k.get("pk") && item.get("sk") == k.get("sk")
+        };
+        let mut marker = None;
+        let mut session = Session::default();
+        for item in items {
+            if same(&item, &marker_key) {
+                marker = Some(marker_of(item)?);
+            } else if same(&item, &session_key) {
+                session = serde_dynamo::from_item(item)
+                    .map_err(|e| port("decode session")(e.to_string()))?;
+            }
+        }
+        Ok((marker, session))
+    }
+
+    async fn session(&self, c: &ConversationId) -> Result<Session, PortError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(c)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| PortError::new("get session", sdk_message(e)))?;
+        match out.item {
+            None => Ok(Session::default()),
+            Some(item) => {
+                serde_dynamo::from_item(item).map_err(|e| port("decode session")(e.to_string()))
+            }
+        }
+    }
+
+    async fn commit(
+        &self,
+        c: &ConversationId,
+        session: Option<&Session>,
+        key: &MarkerKey,
+        effect: &Effect,
+    ) -> Result<(), CommitError> {
+        let items = self.commit_items(c, session, key, effect)?;
         match self
             .client
             .transact_write_items()

@@ -373,6 +373,8 @@ impl WaitlistStore for DynamoStore {
                 .condition_expression("held >= :one")
                 .expression_attribute_values(":one", n(1)),
             )?,
+            // The unit is available again: the SKU is not sold out any more.
+            crate::orders::unflag_item(&self.table, &entry.drop, vec![entry.sku.clone()])?,
             tx_delete(&self.table, hold_key(&stored, until))?,
             tx_put(
                 &self.table,
