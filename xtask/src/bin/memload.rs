@@ -371,6 +371,7 @@ async fn load(
             }],
             status: DropStatus::Open,
             delayed_payment_days: None,
+            verified_phone: false,
             draw: None,
         })
         .await?;
