@@ -793,6 +793,42 @@ mod tests {
         );
     }
 
+    /// Proving a phone is stored beside a browsing `state`, so a release that predates the
+    /// step reads a browsing session (and ignores `verifying`); this release reads it back.
+    #[test]
+    fn a_phone_being_proved_is_stored_beside_a_browsing_state() {
+        let verifying = Verifying {
+            resume: Resume::DrawEntry {
+                drop: "hype".into(),
+            },
+            drop: "Hype drop".into(),
+            phone: Some("+821012345678".into()),
+            sent_at: 1_767_225_600,
+            checks: 2,
+        };
+        let s = Session {
+            state: DialogueState::VerifyingPhone(verifying.clone()),
+            ..Session::default()
+        };
+        let written = serde_json::to_value(&s).unwrap();
+        assert_eq!(written["state"], json!({ "step": "browsing" }));
+        assert_eq!(
+            written["verifying"],
+            json!({
+                "resume": { "kind": "draw_entry", "drop": "hype" },
+                "drop": "Hype drop",
+                "phone": "+821012345678",
+                "sent_at": 1_767_225_600,
+                "checks": 2,
+            })
+        );
+        let back: Session = serde_json::from_value(written).unwrap();
+        assert_eq!(back.state, DialogueState::VerifyingPhone(verifying));
+        // Nothing of it is written for a session not proving a phone.
+        let plain = serde_json::to_value(Session::default()).unwrap();
+        assert_eq!(plain.get("verifying"), None);
+    }
+
     /// A language saved before its source was recorded loads without one (the decision then
     /// treats it as a default) and is written back the same way.
     #[test]
