@@ -281,6 +281,7 @@ pub fn bag_drop(id: &str, stock: u32, limit: Option<u32>) -> chatdrop_domain::dr
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     }
 }

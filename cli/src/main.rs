@@ -171,8 +171,9 @@ enum DropAction {
         /// Minutes a draw winner's reservation holds.
         #[arg(long, default_value_t = 60, requires = "draw_closes_at")]
         pay_within_minutes: u32,
-        /// One draw entry per verified phone number (a chat without one is asked for it).
-        #[arg(long, requires = "draw_closes_at")]
+        /// One person, one limit (and one draw entry): a chat whose platform vouches for no
+        /// phone proves one by a code texted to it before it reserves or enters.
+        #[arg(long)]
         verified_phone: bool,
     },
     /// Commit a draw before entries close: a secret seed's hash and the drand round to use.
@@ -497,6 +498,7 @@ async fn run(cli: Cli) -> Fallible<String> {
                     skus,
                     status: DropStatus::Scheduled,
                     delayed_payment_days,
+                    verified_phone,
                     draw: draw_closes_at.as_deref().map(parse_time).transpose()?.map(
                         |entries_close_at| chatdrop_domain::draw::DrawSpec {
                             entries_close_at,

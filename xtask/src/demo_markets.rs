@@ -62,6 +62,7 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
         status: DropStatus::Open,
         // Pix settles after the page: offered only where the bag may be held for a day.
         delayed_payment_days: Some(1),
+        verified_phone: false,
         draw: None,
     };
     stack.open_drop(&atelier).await?;

@@ -401,6 +401,7 @@ async fn run_drop(stack: &LocalStack) -> Result<(), Error> {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     };
     stack.open_drop(&launch).await?;
@@ -577,6 +578,7 @@ async fn other_channels(stack: &LocalStack) -> Result<(), Error> {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     };
     stack.open_drop(&totes).await?;

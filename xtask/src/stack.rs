@@ -191,6 +191,15 @@ impl LocalStack {
                 dev::TWILIO_ACCOUNT_SID.into(),
             ),
             ("CHATDROP_SMS_FROM", dev::SMS_FROM.into()),
+            // Twilio Verify's fake beside the Messages API's: chats prove phones by a code.
+            (
+                "CHATDROP_TWILIO_VERIFY_API_BASE",
+                format!("{}/twilio-verify", options.fakes_url),
+            ),
+            (
+                "CHATDROP_TWILIO_VERIFY_SERVICE_SID",
+                crate::platform::sms::VERIFY_SERVICE_SID.into(),
+            ),
             (
                 "CHATDROP_VIBER_API_BASE",
                 format!("{}/viber", options.fakes_url),
@@ -250,6 +259,9 @@ impl LocalStack {
                     &secrets,
                     chatdrop_channels::registry::profile_lookups,
                 )
+                .await?
+                // As the deployed catalog function: chats prove phones through Verify's fake.
+                .with_configured_verifier(&config, &secrets, catalog::twilio_verify)
                 .await?,
         );
         let notify = Arc::new(notify::Notify::new(&config, &secrets, &aws).await?);

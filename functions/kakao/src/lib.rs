@@ -57,6 +57,8 @@ pub struct Kakao {
     default_lang: Lang,
     /// What time it is (a test steps it).
     clock: Arc<dyn Clock>,
+    /// Twilio Verify, for a chat proving its phone; refuses every call when not configured.
+    verifier: Arc<dyn chatdrop_domain::phone_verify::DynPhoneVerifier>,
     /// Kakao Login app users whose link to their chat this instance has written already: one
     /// put per customer per instance, not one per turn.
     linked: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -76,7 +78,25 @@ impl Kakao {
             names.extend(KAKAO.secrets_for(Side::Inbound));
         }
         names.push(secret_names::STRIPE_SECRET_KEY);
+        let verify = config.verify.clone();
+        if verify.is_some() {
+            names.push(chatdrop_config::VerifySettings::AUTH_TOKEN);
+        }
         let (secrets, ids) = Secrets::load_with_id_key(secrets, &names).await?;
+        let verifier: Arc<dyn chatdrop_domain::phone_verify::DynPhoneVerifier> = match verify {
+            Some(v) => chatdrop_channels::twilio_verify::TwilioVerify::shared(
+                chatdrop_channels::twilio_verify::TwilioVerifyConfig {
+                    api_base: v.api_base,
+                    service_sid: v.service_sid,
+                    account_sid: v.account_sid,
+                    auth_token: secrets
+                        .get(chatdrop_config::VerifySettings::AUTH_TOKEN)
+                        .expose()
+                        .to_string(),
+                },
+            ),
+            None => Arc::new(chatdrop_domain::phone_verify::NoVerifier),
+        };
         let webhook = served.then(|| {
             kakao::webhook(&Values::new(channel_values(
                 config,
@@ -96,6 +116,7 @@ impl Kakao {
             settings: config.checkout_settings(ids),
             default_lang: config.default_lang,
             clock: chatdrop_domain::clock::system(),
+            verifier,
             linked: Default::default(),
         })
     }
@@ -177,6 +198,7 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
         catalogs: &app.store,
         orders: &app.store,
         gateway: &app.gateway,
+        verifier: app.verifier.as_ref(),
     };
     let parsed = started.elapsed();
     let mut tries = 0;

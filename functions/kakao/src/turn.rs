@@ -24,7 +24,7 @@ use chatdrop_domain::payment::PaymentGateway;
 use chatdrop_domain::ports::{
     CatalogSource, Dispatch, Effect, MarkerKey, OrderStore, PortError, SessionStore,
 };
-use chatdrop_domain::process::{Handled, ProcessError, process};
+use chatdrop_domain::process::{Handled, ProcessError};
 use chatdrop_domain::reminders::ReminderStore;
 use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_domain::waitlist::WaitlistStore;
@@ -75,12 +75,14 @@ impl Dispatch for Capture {
 }
 
 /// The ports a turn runs against: the conversation's store and catalog, the order store and
-/// the payment gateway for a checkout.
+/// the payment gateway for a checkout, and the phone verification service for a chat proving
+/// its phone (`chatdrop_domain::phone_dialogue`).
 pub struct Ports<'a, S, C, O, G> {
     pub sessions: &'a S,
     pub catalogs: &'a C,
     pub orders: &'a O,
     pub gateway: &'a G,
+    pub verifier: &'a dyn chatdrop_domain::phone_verify::DynPhoneVerifier,
 }
 
 /// Runs `message` from `first` through every handler it is handed to, and returns the reply
@@ -115,12 +117,17 @@ where
                 checkout::handle(&message, &payment, settings, now).await?
             }
             _ => {
-                process(
+                let services = chatdrop_domain::process::Services {
+                    profiles: &chatdrop_domain::ports::NoProfiles,
+                    verifier: ports.verifier,
+                };
+                chatdrop_domain::process::process_with_verifier(
                     handler,
                     &message,
                     ports.sessions,
                     ports.catalogs,
                     &capture,
+                    services,
                     default_lang,
                 )
                 .await?

@@ -13,7 +13,9 @@
 //! body and nowhere else: never in a log line, never in an error (a failed request is
 //! reported by status and Twilio's code only).
 
-use chatdrop_domain::phone_verify::{CheckOutcome, OneTimeCode, PhoneVerifier, VerifyError};
+use chatdrop_domain::phone_verify::{
+    CheckOutcome, DynPhoneVerifier, OneTimeCode, PhoneVerifier, VerifyError,
+};
 use std::time::Duration;
 
 /// Where and as whom to call Verify.
@@ -35,6 +37,12 @@ pub struct TwilioVerify {
 impl TwilioVerify {
     pub fn new(client: reqwest::Client, config: TwilioVerifyConfig) -> Self {
         TwilioVerify { client, config }
+    }
+
+    /// The adapter behind the domain's dyn port, for a function that holds it for its life
+    /// (the catalog function, the kakao function).
+    pub fn shared(config: TwilioVerifyConfig) -> std::sync::Arc<dyn DynPhoneVerifier> {
+        std::sync::Arc::new(TwilioVerify::new(reqwest::Client::new(), config))
     }
 
     fn url(&self, resource: &str) -> String {

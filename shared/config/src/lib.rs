@@ -122,6 +122,8 @@ pub struct Config {
     pub handoff: HandoffSettings,
     /// Each consumed queue's dead-letter queue, where a consumer puts a record it cannot read.
     pub dead_letters: DeadLetterUrls,
+    /// Twilio Verify for chats proving a phone, when configured.
+    pub verify: Option<VerifySettings>,
 }
 
 /// `CHATDROP_{CATALOG,CART,PAYMENT,OUTBOUND}_DLQ_URL`: set for every queue whose
@@ -322,6 +324,7 @@ impl Config {
             .collect::<Result<HashMap<_, _>, ConfigError>>()?;
         let deployed = vars.var(deployed::SECRET_ID).is_some();
         let config = Config {
+            verify: VerifySettings::from_vars(vars)?,
             table: required(vars, "CHATDROP_TABLE")?,
             queues: QueueUrls {
                 catalog: required(vars, "CHATDROP_CATALOG_QUEUE_URL")?,
@@ -534,6 +537,46 @@ impl Secrets {
                 .map(|v| v.trim().to_string())
                 .unwrap_or_default(),
         )
+    }
+}
+
+/// Twilio Verify, for chats proving a phone by a texted code (`chatdrop_domain::phone_dialogue`):
+/// set only where a drop may take one person per phone. The account and its auth token are the
+/// SMS channel's (`CHATDROP_TWILIO_ACCOUNT_SID`, the `CHATDROP_TWILIO_AUTH_TOKEN` secret).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifySettings {
+    /// `CHATDROP_TWILIO_VERIFY_SERVICE_SID`: the Verify service (`VA…`).
+    pub service_sid: String,
+    /// `CHATDROP_TWILIO_VERIFY_API_BASE` (default `https://verify.twilio.com`; the fake locally).
+    pub api_base: String,
+    /// `CHATDROP_TWILIO_ACCOUNT_SID`.
+    pub account_sid: String,
+}
+
+impl VerifySettings {
+    /// The secret the verifier authenticates with.
+    pub const AUTH_TOKEN: &str = chatdrop_domain::channel_spec::vars::TWILIO_AUTH_TOKEN;
+
+    /// The settings, when a Verify service is configured; a service without the account is
+    /// an error (codes could never be sent).
+    pub fn from_vars(vars: &impl Vars) -> Result<Option<VerifySettings>, ConfigError> {
+        let Some(service_sid) = vars.var("CHATDROP_TWILIO_VERIFY_SERVICE_SID") else {
+            return Ok(None);
+        };
+        Ok(Some(VerifySettings {
+            service_sid,
+            api_base: or_default(
+                vars,
+                "CHATDROP_TWILIO_VERIFY_API_BASE",
+                "https://verify.twilio.com",
+            )
+            .trim_end_matches('/')
+            .to_string(),
+            account_sid: required(
+                vars,
+                chatdrop_domain::channel_spec::vars::TWILIO_ACCOUNT_SID,
+            )?,
+        }))
     }
 }
 

@@ -21,10 +21,11 @@ use chatdrop_domain::channel_spec::Side;
 use chatdrop_domain::delivery::DeliveryLog;
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
+use chatdrop_domain::phone_verify::{DynPhoneVerifier, NoVerifier};
 use chatdrop_domain::ports::{
     CustomerProfiles, NoProfiles, ProfileError, ProfileFuture, TokenCache,
 };
-use chatdrop_domain::process::{Handled, process_with_profiles};
+use chatdrop_domain::process::{Handled, Services, process_with_verifier};
 use chatdrop_queue::Source;
 use chatdrop_queue::SqsQueues;
 use chatdrop_queue::fifo::{Deadline, RecordResult, process_in_order, receive_count};
@@ -33,6 +34,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
 
+pub use chatdrop_config::VerifySettings;
+
 /// A conversation function's adapters, built once per cold start.
 pub struct ConversationApp {
     pub store: DynamoStore,
@@ -40,7 +43,14 @@ pub struct ConversationApp {
     pub default_lang: Lang,
     /// Where a new customer's locale is looked up; [`NoProfiles`] unless a function adds them.
     pub profiles: Arc<dyn CustomerProfiles>,
+    /// The phone verification service for chats proving a phone; [`NoVerifier`] unless a
+    /// function adds one (the catalog function, where typed numbers and codes arrive).
+    pub verifier: Arc<dyn DynPhoneVerifier>,
 }
+
+/// Builds the verifier from its settings and the Twilio auth token:
+/// `chatdrop_channels::twilio_verify` (this crate must not depend on channels).
+pub type VerifierBuilder = fn(VerifySettings, String) -> Arc<dyn DynPhoneVerifier>;
 
 /// Builds the profile lookups from the served channels with their outbound values (by variable
 /// name) and the shared token cache: `chatdrop_channels::registry::profile_lookups`.
@@ -60,7 +70,30 @@ impl ConversationApp {
                 .with_dead_letters(config.dead_letters.clone()),
             default_lang: config.default_lang,
             profiles: Arc::new(NoProfiles),
+            verifier: Arc::new(NoVerifier),
         }
+    }
+
+    /// The app proving phones through `verifier`.
+    pub fn with_verifier(mut self, verifier: Arc<dyn DynPhoneVerifier>) -> Self {
+        self.verifier = verifier;
+        self
+    }
+
+    /// The app with the Verify service the configuration names ([`Config::verify`]), built
+    /// by `build`; unchanged when none is configured.
+    pub async fn with_configured_verifier(
+        self,
+        config: &Config,
+        secrets: &impl SecretSource,
+        build: VerifierBuilder,
+    ) -> Result<Self, ConfigError> {
+        let Some(settings) = config.verify.clone() else {
+            return Ok(self);
+        };
+        let token = Secrets::load(secrets, &[VerifySettings::AUTH_TOKEN]).await?;
+        let token = token.get(VerifySettings::AUTH_TOKEN).expose().to_string();
+        Ok(self.with_verifier(build(settings, token)))
     }
 
     /// The app asking `profiles` for new customers' locales, each lookup within
@@ -104,6 +137,22 @@ impl ConversationApp {
         let source = chatdrop_config::secret_source(&aws);
         Ok(ConversationApp::new(&config, &aws)
             .with_platform_profiles(&config, &aws, &source, build)
+            .await?)
+    }
+
+    /// [`ConversationApp::from_env_with_profiles`] with the phone verification service, when
+    /// one is configured: the catalog function.
+    pub async fn from_env_with_services(
+        profiles: ProfileBuilder,
+        verifier: VerifierBuilder,
+    ) -> Result<Self, lambda_runtime::Error> {
+        let config = Config::from_env()?;
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let source = chatdrop_config::secret_source(&aws);
+        Ok(ConversationApp::new(&config, &aws)
+            .with_platform_profiles(&config, &aws, &source, profiles)
+            .await?
+            .with_configured_verifier(&config, &source, verifier)
             .await?)
     }
 
@@ -184,13 +233,17 @@ pub async fn consume(
             {
                 return RecordResult::Retry(e.into());
             }
-            match process_with_profiles(
+            let services = Services {
+                profiles: app.profiles.as_ref(),
+                verifier: app.verifier.as_ref(),
+            };
+            match process_with_verifier(
                 handler,
                 &message,
                 &app.store,
                 &app.store,
                 &app.queues,
-                app.profiles.as_ref(),
+                services,
                 app.default_lang,
             )
             .await

@@ -263,3 +263,21 @@ closest-matches = I found nothing for “{ $query }”. Did you mean one of thes
 # A person takes the conversation over from the bot. $when: the next opening of the shop's support on the customer's clock.
 handoff-soon = I've passed your conversation to a person on our team. They'll answer you here within a few minutes.
 handoff-from = I've passed your conversation to a person on our team. We're closed right now, so they'll answer you here from { $when } (your time).
+
+# Phone verification
+# A drop that takes one person per phone: a chat whose app vouches for no phone number proves one by a code texted to it. $phone: the number in international format.
+phone-ask = { $drop } is one per person, so we check a mobile number first. Send your number (as you dial it at home, or with + and the country code) and we'll text you a code.
+phone-not-a-number = That doesn't look like a mobile number we can text. Please type it again, for example +44 7700 900123.
+phone-code-sent = We've texted a code to { $phone }. Type it here: it works for { $minutes } minutes.
+phone-type-code = Please type the code we texted to { $phone }, or ask for a new one.
+phone-code-wrong = That code isn't right. { $left ->
+        [one] One more try.
+       *[other] { $left } more tries.
+    }
+phone-code-expired = That code has expired. Tap “New code” and we'll text you another.
+phone-too-many-tries = Too many wrong codes. You can ask for a new code from { $when }.
+phone-too-many-codes = We've texted this number too many codes for now. Please try again in 10 minutes.
+phone-verify-unavailable = We can't send or check codes right now. Please try again in a few minutes.
+# Button labels.
+phone-new-code-button = New code
+phone-other-number-button = Another number

@@ -196,3 +196,19 @@ closest-matches = No encontré nada para «{ $query }». ¿Quizás buscabas algu
 # Handoff
 handoff-soon = He pasado tu conversación a una persona de nuestro equipo. Te responderá aquí en unos minutos.
 handoff-from = He pasado tu conversación a una persona de nuestro equipo. Ahora estamos cerrados, así que te responderá aquí a partir del { $when } (tu hora).
+
+# Phone verification
+phone-ask = { $drop } es de uno por persona, así que primero verificamos un número de móvil. Envía tu número (como lo marcas en tu país, o con + y el código de país) y te mandaremos un código por SMS.
+phone-not-a-number = Eso no parece un número de móvil al que podamos enviar un SMS. Escríbelo de nuevo, por ejemplo +34 612 34 56 78.
+phone-code-sent = Te hemos enviado un código al { $phone }. Escríbelo aquí: vale durante { $minutes } minutos.
+phone-type-code = Escribe el código que enviamos al { $phone }, o pide uno nuevo.
+phone-code-wrong = Ese código no es correcto. { $left ->
+        [one] Te queda un intento.
+       *[other] Te quedan { $left } intentos.
+    }
+phone-code-expired = Ese código ha caducado. Toca «Código nuevo» y te enviaremos otro.
+phone-too-many-tries = Demasiados códigos incorrectos. Podrás pedir uno nuevo a partir de { $when }.
+phone-too-many-codes = Hemos enviado demasiados códigos a este número por ahora. Inténtalo de nuevo en 10 minutos.
+phone-verify-unavailable = Ahora mismo no podemos enviar ni comprobar códigos. Inténtalo de nuevo en unos minutos.
+phone-new-code-button = Código nuevo
+phone-other-number-button = Otro número

@@ -233,3 +233,16 @@ closest-matches = Tidak ada hasil untuk “{ $query }”. Mungkin maksud Anda sa
 # Handoff
 handoff-soon = Percakapan Anda sudah saya teruskan ke tim kami. Mereka akan membalas di sini dalam beberapa menit.
 handoff-from = Percakapan Anda sudah saya teruskan ke tim kami. Kami sedang tutup, jadi mereka akan membalas di sini mulai { $when } (waktu Anda).
+
+# Phone verification
+phone-ask = { $drop } hanya satu per orang, jadi kami cek nomor HP dulu. Kirim nomormu (seperti biasa kamu menelepon, atau dengan + dan kode negara) dan kami akan mengirim kode lewat SMS.
+phone-not-a-number = Sepertinya itu bukan nomor HP yang bisa menerima SMS. Ketik lagi, misalnya 0812-3456-7890.
+phone-code-sent = Kami sudah mengirim kode ke { $phone }. Ketik di sini: kode berlaku { $minutes } menit.
+phone-type-code = Ketik kode yang kami kirim ke { $phone }, atau minta kode baru.
+phone-code-wrong = Kode itu salah. Sisa { $left } kali percobaan.
+phone-code-expired = Kode itu sudah kedaluwarsa. Ketuk “Kode baru” dan kami kirim lagi.
+phone-too-many-tries = Terlalu banyak kode yang salah. Kamu bisa minta kode baru mulai { $when }.
+phone-too-many-codes = Kami sudah mengirim terlalu banyak kode ke nomor ini. Coba lagi dalam 10 menit.
+phone-verify-unavailable = Saat ini kami tidak bisa mengirim atau memeriksa kode. Coba lagi beberapa menit lagi.
+phone-new-code-button = Kode baru
+phone-other-number-button = Nomor lain

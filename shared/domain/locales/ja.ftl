@@ -186,3 +186,16 @@ closest-matches = 「{ $query }」に一致する商品はありませんでし�
 # Handoff
 handoff-soon = 担当者におつなぎしました。数分以内にこちらでお返事します。
 handoff-from = 担当者におつなぎしました。ただいま営業時間外のため、{ $when }（お客様の現地時間）以降にこちらでお返事します。
+
+# Phone verification
+phone-ask = { $drop } はお一人様一点のため、先に携帯電話番号を確認します。番号を送ってください（国内の書き方でも、+と国番号付きでも大丈夫です）。SMSで確認コードをお送りします。
+phone-not-a-number = SMSを送れる携帯電話番号ではないようです。もう一度入力してください（例: 090-1234-5678）。
+phone-code-sent = { $phone } に確認コードを送りました。ここに入力してください（有効期限は{ $minutes }分です）。
+phone-type-code = { $phone } に送った確認コードを入力するか、新しいコードをご依頼ください。
+phone-code-wrong = コードが正しくありません。あと{ $left }回お試しいただけます。
+phone-code-expired = コードの有効期限が切れました。「新しいコード」をタップすると、もう一度お送りします。
+phone-too-many-tries = 間違いが多すぎます。{ $when }から新しいコードをご依頼いただけます。
+phone-too-many-codes = この番号にはすでに多くのコードを送っています。10分後にもう一度お試しください。
+phone-verify-unavailable = ただいまコードの送信・確認ができません。数分後にもう一度お試しください。
+phone-new-code-button = 新しいコード
+phone-other-number-button = 別の番号

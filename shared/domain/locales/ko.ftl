@@ -235,3 +235,16 @@ closest-matches = “{ $query }”에 맞는 상품이 없어요. 혹시 이 중
 # Handoff
 handoff-soon = 상담원에게 대화를 연결했어요. 몇 분 안에 여기에서 답변드릴게요.
 handoff-from = 상담원에게 대화를 연결했어요. 지금은 운영 시간이 아니어서 { $when }(고객님 현지 시간)부터 여기에서 답변드릴게요.
+
+# Phone verification
+phone-ask = { $drop }은(는) 1인 1개라서 먼저 휴대폰 번호를 확인할게요. 번호를 보내 주세요(평소 거는 방식 그대로, 또는 +와 국가 번호를 붙여서). 문자로 인증 코드를 보내 드릴게요.
+phone-not-a-number = 문자를 받을 수 있는 휴대폰 번호가 아닌 것 같아요. 다시 입력해 주세요. 예: 010-1234-5678
+phone-code-sent = { $phone }(으)로 인증 코드를 보냈어요. 여기에 입력해 주세요. { $minutes }분 동안 유효해요.
+phone-type-code = { $phone }(으)로 보낸 인증 코드를 입력하거나 새 코드를 요청해 주세요.
+phone-code-wrong = 코드가 맞지 않아요. { $left }번 더 시도할 수 있어요.
+phone-code-expired = 코드가 만료됐어요. “새 코드”를 누르면 다시 보내 드릴게요.
+phone-too-many-tries = 틀린 횟수가 너무 많아요. { $when }부터 새 코드를 요청할 수 있어요.
+phone-too-many-codes = 이 번호로 이미 코드를 너무 많이 보냈어요. 10분 후에 다시 시도해 주세요.
+phone-verify-unavailable = 지금은 코드를 보내거나 확인할 수 없어요. 몇 분 후에 다시 시도해 주세요.
+phone-new-code-button = 새 코드
+phone-other-number-button = 다른 번호

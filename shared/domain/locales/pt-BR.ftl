@@ -196,3 +196,19 @@ closest-matches = Não encontrei nada para “{ $query }”. Você quis dizer um
 # Handoff
 handoff-soon = Passei sua conversa para uma pessoa da nossa equipe. Ela vai te responder aqui em poucos minutos.
 handoff-from = Passei sua conversa para uma pessoa da nossa equipe. Estamos fechados agora, então ela vai te responder aqui a partir de { $when } (seu horário).
+
+# Phone verification
+phone-ask = { $drop } é um por pessoa, então primeiro confirmamos um número de celular. Envie seu número (como você disca no seu país, ou com + e o código do país) e mandaremos um código por SMS.
+phone-not-a-number = Isso não parece um número de celular para onde possamos mandar SMS. Digite de novo, por exemplo (11) 91234-5678.
+phone-code-sent = Mandamos um código para { $phone }. Digite aqui: ele vale por { $minutes } minutos.
+phone-type-code = Digite o código que mandamos para { $phone }, ou peça um novo.
+phone-code-wrong = Esse código não está certo. { $left ->
+        [one] Resta uma tentativa.
+       *[other] Restam { $left } tentativas.
+    }
+phone-code-expired = Esse código expirou. Toque em “Novo código” e mandaremos outro.
+phone-too-many-tries = Muitos códigos errados. Você pode pedir um novo código a partir de { $when }.
+phone-too-many-codes = Já mandamos códigos demais para este número por enquanto. Tente de novo em 10 minutos.
+phone-verify-unavailable = No momento não conseguimos enviar nem conferir códigos. Tente de novo em alguns minutos.
+phone-new-code-button = Novo código
+phone-other-number-button = Outro número

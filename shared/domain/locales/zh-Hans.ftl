@@ -233,3 +233,16 @@ closest-matches = 没有找到“{ $query }”。您是不是要找这些？
 # Handoff
 handoff-soon = 已为您转接人工客服，几分钟内会在这里回复您。
 handoff-from = 已为您转接人工客服。我们现在不在服务时间，客服将于 { $when }（您的当地时间）起在这里回复您。
+
+# Phone verification
+phone-ask = { $drop } 每人限一份，所以我们先验证一个手机号码。请发送你的号码（按本地拨号方式，或加 + 和国家代码），我们会用短信发给你验证码。
+phone-not-a-number = 这看起来不是可以接收短信的手机号码。请重新输入，例如 138 0013 8000。
+phone-code-sent = 验证码已发送到 { $phone }。请在这里输入，{ $minutes } 分钟内有效。
+phone-type-code = 请输入我们发送到 { $phone } 的验证码，或者重新获取一个。
+phone-code-wrong = 验证码不正确。还可以尝试 { $left } 次。
+phone-code-expired = 验证码已过期。点击“新验证码”，我们会再发一个。
+phone-too-many-tries = 错误次数过多。你可以从 { $when } 起重新获取验证码。
+phone-too-many-codes = 这个号码收到的验证码已经太多了。请 10 分钟后再试。
+phone-verify-unavailable = 暂时无法发送或核对验证码。请几分钟后再试。
+phone-new-code-button = 新验证码
+phone-other-number-button = 换个号码

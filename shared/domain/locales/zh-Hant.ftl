@@ -234,3 +234,16 @@ closest-matches = 找不到「{ $query }」。您是不是要找這些？
 # Handoff
 handoff-soon = 已為您轉接真人客服，幾分鐘內會在這裡回覆您。
 handoff-from = 已為您轉接真人客服。我們目前不在服務時間，客服將於 { $when }（您的當地時間）起在這裡回覆您。
+
+# Phone verification
+phone-ask = { $drop } 每人限一份，所以我們先驗證一個手機號碼。請傳送你的號碼（依本地撥號方式，或加上 + 和國碼），我們會用簡訊寄給你驗證碼。
+phone-not-a-number = 這看起來不是可以收簡訊的手機號碼。請重新輸入，例如 0912 345 678。
+phone-code-sent = 驗證碼已寄到 { $phone }。請在這裡輸入，{ $minutes } 分鐘內有效。
+phone-type-code = 請輸入我們寄到 { $phone } 的驗證碼，或重新索取一組。
+phone-code-wrong = 驗證碼不正確。還可以再試 { $left } 次。
+phone-code-expired = 驗證碼已過期。點選「新驗證碼」，我們會再寄一組。
+phone-too-many-tries = 錯誤次數太多。你可以從 { $when } 起重新索取驗證碼。
+phone-too-many-codes = 這個號碼收到的驗證碼已經太多了。請 10 分鐘後再試。
+phone-verify-unavailable = 目前無法寄送或核對驗證碼。請幾分鐘後再試。
+phone-new-code-button = 新驗證碼
+phone-other-number-button = 換個號碼

@@ -94,6 +94,10 @@ pub enum Action {
     /// A draw's winner takes their unit: sent by the draw run itself, never shown as a button,
     /// and refused for anyone the draw did not pick.
     DrawClaim(String),
+    /// While proving a phone: text another code to the number given ([`crate::phone_dialogue`]).
+    VerifyNewCode,
+    /// While proving a phone: give another number.
+    VerifyOtherNumber,
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -132,6 +136,8 @@ impl Action {
             Action::StartAnnouncements => "c:a:on".into(),
             Action::DrawEnter(drop) => format!("p:de:{drop}"),
             Action::DrawClaim(drop) => format!("p:dw:{drop}"),
+            Action::VerifyNewCode => "c:v:new".into(),
+            Action::VerifyOtherNumber => "c:v:num".into(),
         }
     }
 
@@ -185,6 +191,8 @@ impl Action {
             ["c", "a", "on"] => Action::StartAnnouncements,
             ["p", "de", drop] => Action::DrawEnter(owned(drop)),
             ["p", "dw", drop] => Action::DrawClaim(owned(drop)),
+            ["c", "v", "new"] => Action::VerifyNewCode,
+            ["c", "v", "num"] => Action::VerifyOtherNumber,
             _ => return None,
         })
     }
@@ -267,6 +275,8 @@ mod tests {
             Action::StartAnnouncements,
             Action::DrawEnter(long.into()),
             Action::DrawClaim(long.into()),
+            Action::VerifyNewCode,
+            Action::VerifyOtherNumber,
         ];
         for action in actions {
             let encoded = action.encode();

@@ -509,8 +509,16 @@ where
             remind(&drop, conversation, &session, lang, ports, now).await?
         }
         Some(Action::DrawEnter(drop)) => {
-            crate::draw_flow::enter(&drop, conversation, &session, lang, ports, settings, now)
-                .await?
+            crate::draw_flow::enter(
+                &drop,
+                conversation,
+                &mut session,
+                lang,
+                ports,
+                settings,
+                now,
+            )
+            .await?
         }
         Some(Action::DrawClaim(drop)) => {
             crate::draw_flow::claim(&drop, message, &session, lang, ports, settings, now).await?
@@ -678,6 +686,21 @@ where
         return Ok(Checkout::Answer(vec![crate::draw_flow::invite(
             drop, spec, &zone, voice,
         )]));
+    }
+    // A drop that takes one person per phone, from a chat with none: the phone first, then
+    // this checkout again ([`crate::phone_dialogue`]).
+    if let Some(drop) = session
+        .cart
+        .lines
+        .iter()
+        .filter_map(|line| crate::drops::drop_for(&drops_now, line))
+        .find(|drop| crate::phone_dialogue::must_verify(drop, &customer))
+    {
+        let name = drop.name.clone();
+        let resume = crate::dialogue::Resume::Checkout;
+        return Ok(crate::phone_dialogue::ask(
+            session, resume, &name, voice, now,
+        ));
     }
     let identity = message.dedup_identity();
     let order_id = settings.ids.order_id(&identity);

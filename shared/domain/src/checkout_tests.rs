@@ -52,6 +52,7 @@ fn spring() -> Drop {
         ],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     }
 }

@@ -37,6 +37,7 @@ fn spring(delayed_payment_days: Option<u32>) -> Drop {
         }],
         status: DropStatus::Open,
         delayed_payment_days,
+        verified_phone: false,
         draw: None,
     }
 }

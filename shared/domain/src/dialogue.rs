@@ -10,7 +10,7 @@
 //!
 //! | part | states | moved by |
 //! |---|---|---|
-//! | [`DialogueState`]: the step | `Browsing`, `Customizing` | the flows (below) |
+//! | [`DialogueState`]: the step | `Browsing`, `Customizing`, `VerifyingPhone` | the flows (below) |
 //! | [`Offered`]: the numbered menu | the choices shown last | [`Session::offer`] |
 //! | [`Identity`]: who buys | `ChatOnly`, `PhoneVerified`, `Linked` | [`Session::verify_phone`], [`Session::link_to_phone`] |
 //! | [`Reachability`]: may we write | `Reachable`, `OptedOut` | [`Session::opt_out`], [`Session::opt_in`] |
@@ -37,6 +37,12 @@
 //! asked (an engraving, an option's name), checked against the selections so far; a rejected
 //! answer changes nothing and the group is asked again. While browsing, text is a search. A tap
 //! on a button of an earlier step is answered with the current one (see [`crate::shopping`]).
+//!
+//! A third step sits beside them: a checkout or draw entry of a drop that wants one person per
+//! verified phone, from a chat with none, moves to `VerifyingPhone`, where text is the number
+//! and then the code texted to it; the phone proved, the step ends and the checkout or entry
+//! resumes ([`crate::phone_dialogue`] has its diagram). It is stored beside `state` rather than
+//! in it, so a release that predates it reads a browsing session.
 //!
 //! # What a number picks
 //!
@@ -82,6 +88,54 @@ pub enum DialogueState {
         #[serde(default)]
         selections: Vec<Selection>,
     },
+    /// Proving a phone by a code texted to it before what the customer asked for, which
+    /// resumes once it is proved ([`crate::phone_dialogue`]): text is the number, then the code.
+    VerifyingPhone(Verifying),
+}
+
+/// Where a chat is in proving its phone: the number given (once given), when its code was
+/// texted and how many codes were checked against it. The code itself is never here: only
+/// the verification service holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verifying {
+    /// What the customer was doing, done once the phone is proved.
+    pub resume: Resume,
+    /// The name of the drop that asks for a phone, as the customer was shown it.
+    #[serde(default)]
+    pub drop: String,
+    /// The number a code was texted to (E.164); none while the number is asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// When the code was texted (Unix seconds): it lapses [`crate::phone_verify::CODE_TTL_SECONDS`] later.
+    #[serde(default)]
+    pub sent_at: i64,
+    /// Codes checked against this one so far (the service allows
+    /// [`crate::phone_verify::MAX_CHECKS`]).
+    #[serde(default)]
+    pub checks: u32,
+}
+
+impl Verifying {
+    /// Asking for the number `drop` (its name) wants, to `resume` afterwards.
+    pub fn ask(resume: Resume, drop: &str) -> Verifying {
+        Verifying {
+            resume,
+            drop: drop.to_owned(),
+            phone: None,
+            sent_at: 0,
+            checks: 0,
+        }
+    }
+}
+
+/// What a verified phone resumes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Resume {
+    /// Reserving the cart.
+    Checkout,
+    /// Entering the draw of `drop`.
+    DrawEntry { drop: String },
 }
 
 /// One conversation's state between messages; see the module documentation for its parts.
@@ -268,6 +322,10 @@ impl Owner {
 struct Stored {
     #[serde(default)]
     state: DialogueState,
+    /// The phone being proved: beside `state` (which is then written `browsing`), so a release
+    /// that predates the step reads a browsing session and ignores this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verifying: Option<Verifying>,
     #[serde(default)]
     cart: Cart,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -309,7 +367,10 @@ fn is_zero(n: &u8) -> bool {
 impl From<Stored> for Session {
     fn from(s: Stored) -> Self {
         Session {
-            state: s.state,
+            state: match (s.state, s.verifying) {
+                (DialogueState::Browsing, Some(v)) => DialogueState::VerifyingPhone(v),
+                (state, _) => state,
+            },
             cart: s.cart,
             lang: s.lang,
             lang_source: s.lang_source,
@@ -362,8 +423,13 @@ impl From<Session> for Stored {
             }
             Owner::Agent { agent, since } => (Some(since), None, Some(agent)),
         };
+        let (state, verifying) = match s.state {
+            DialogueState::VerifyingPhone(v) => (DialogueState::Browsing, Some(v)),
+            state => (state, None),
+        };
         Stored {
-            state: s.state,
+            state,
+            verifying,
             cart: s.cart,
             lang: s.lang,
             lang_source: s.lang_source,
@@ -725,6 +791,42 @@ mod tests {
                 reason: crate::handoff::HandoffReason::NotUnderstood
             }
         );
+    }
+
+    /// Proving a phone is stored beside a browsing `state`, so a release that predates the
+    /// step reads a browsing session (and ignores `verifying`); this release reads it back.
+    #[test]
+    fn a_phone_being_proved_is_stored_beside_a_browsing_state() {
+        let verifying = Verifying {
+            resume: Resume::DrawEntry {
+                drop: "hype".into(),
+            },
+            drop: "Hype drop".into(),
+            phone: Some("+821012345678".into()),
+            sent_at: 1_767_225_600,
+            checks: 2,
+        };
+        let s = Session {
+            state: DialogueState::VerifyingPhone(verifying.clone()),
+            ..Session::default()
+        };
+        let written = serde_json::to_value(&s).unwrap();
+        assert_eq!(written["state"], json!({ "step": "browsing" }));
+        assert_eq!(
+            written["verifying"],
+            json!({
+                "resume": { "kind": "draw_entry", "drop": "hype" },
+                "drop": "Hype drop",
+                "phone": "+821012345678",
+                "sent_at": 1_767_225_600,
+                "checks": 2,
+            })
+        );
+        let back: Session = serde_json::from_value(written).unwrap();
+        assert_eq!(back.state, DialogueState::VerifyingPhone(verifying));
+        // Nothing of it is written for a session not proving a phone.
+        let plain = serde_json::to_value(Session::default()).unwrap();
+        assert_eq!(plain.get("verifying"), None);
     }
 
     /// A language saved before its source was recorded loads without one (the decision then

@@ -7,7 +7,8 @@
 //! entry id is the key purchase limits count on ([`crate::checkout::customer_id`]), a keyed
 //! pseudonym of the verified phone where one is known (WhatsApp's and SMS's id, a Telegram
 //! contact share, a linked chat), else of the chat. So two chats of one phone hold one entry,
-//! and a drop with [`DrawSpec::verified_phone`] refuses a chat with no phone. The customer is
+//! and a drop with [`DrawSpec::verified_phone`] first has a chat with no phone prove one
+//! ([`crate::phone_dialogue`]), then takes its entry. The customer is
 //! told their entry id: it is what the published list shows.
 //!
 //! **The run** ([`run`], `chatdrop drop draw-run`), after entries close: freezes the list
@@ -385,7 +386,7 @@ fn shown(entry: &str) -> &str {
 pub(crate) async fn enter<S, C, O, G, D>(
     drop: &str,
     conversation: &ConversationId,
-    session: &Session,
+    session: &mut Session,
     lang: Lang,
     ports: &PaymentPorts<'_, S, C, O, G, D>,
     settings: &CheckoutSettings,
@@ -428,8 +429,15 @@ where
         )]);
     }
     let person = customer_id(&settings.ids, conversation, session);
-    if spec.verified_phone && !person.starts_with("phone:") {
-        return Ok(vec![text(Msg::DrawNeedsPhone(&drop.name).text(voice))]);
+    // One entry per verified phone, and this chat has none: the phone first, then this entry
+    // again ([`crate::phone_dialogue`]).
+    if crate::phone_dialogue::must_verify(drop, &person) {
+        let resume = crate::dialogue::Resume::DrawEntry {
+            drop: drop.id.clone(),
+        };
+        return Ok(crate::phone_dialogue::ask(
+            session, resume, &drop.name, voice, now,
+        ));
     }
     let entry = DrawEntry {
         drop: drop.id.clone(),

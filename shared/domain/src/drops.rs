@@ -39,6 +39,11 @@ pub struct Drop {
     /// reservation. See [`crate::payment_method::PaymentOffer`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delayed_payment_days: Option<u32>,
+    /// One person, one limit: a chat whose platform vouches for no phone (Messenger, LINE,
+    /// WeChat, Kakao, Viber, Telegram before a contact share) proves one by a code texted to
+    /// it before it reserves ([`crate::phone_dialogue`]), so a person's chats share a limit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verified_phone: bool,
     /// Sold by a verifiable draw instead of first come ([`crate::draw`]); absent, first come.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draw: Option<crate::draw::DrawSpec>,
@@ -58,6 +63,12 @@ pub struct DropSku {
 }
 
 impl Drop {
+    /// Whether a customer must have a verified phone to reserve or enter: the drop says so,
+    /// or its draw does (drops created before the drop-wide setting existed).
+    pub fn requires_verified_phone(&self) -> bool {
+        self.verified_phone || self.draw.as_ref().is_some_and(|d| d.verified_phone)
+    }
+
     /// The stock layout the drop's SKUs ask for.
     pub fn stock_shards(&self) -> StockShards {
         self.skus
@@ -210,6 +221,7 @@ mod tests {
             ],
             status,
             delayed_payment_days: None,
+            verified_phone: false,
             draw: None,
         }
     }

@@ -264,6 +264,31 @@ pub enum Msg<'a> {
     HandoffFrom {
         when: &'a str,
     },
+    // Phone verification (crate::phone_dialogue): a drop that takes one person per phone.
+    /// Asks for the number; `drop`: the drop that wants it.
+    PhoneAsk(&'a str),
+    /// What was typed is not a mobile number we can text.
+    PhoneNotANumber,
+    /// A code was texted to `phone` (international format), valid `minutes`.
+    PhoneCodeSent {
+        phone: &'a str,
+        minutes: i64,
+    },
+    /// Text that is not a code, while the code texted to `phone` is awaited.
+    PhoneTypeCode(&'a str),
+    /// A wrong code; `left` checks remain.
+    PhoneCodeWrong(u32),
+    /// The code lapsed (or was never sent): a new one is a tap away.
+    PhoneCodeExpired,
+    /// Too many wrong codes: a new one from `when` (the customer's clock).
+    PhoneTooManyTries(&'a str),
+    /// Too many codes sent to the number for now.
+    PhoneTooManyCodes,
+    /// The verification service cannot be reached.
+    PhoneVerifyUnavailable,
+    /// Button labels.
+    PhoneNewCodeButton,
+    PhoneOtherNumberButton,
 }
 
 /// An order's state as the customer reads it.
@@ -443,6 +468,17 @@ impl Msg<'_> {
             ClosestMatches(_) => "closest-matches",
             HandoffSoon => "handoff-soon",
             HandoffFrom { .. } => "handoff-from",
+            PhoneAsk(_) => "phone-ask",
+            PhoneNotANumber => "phone-not-a-number",
+            PhoneCodeSent { .. } => "phone-code-sent",
+            PhoneTypeCode(_) => "phone-type-code",
+            PhoneCodeWrong(_) => "phone-code-wrong",
+            PhoneCodeExpired => "phone-code-expired",
+            PhoneTooManyTries(_) => "phone-too-many-tries",
+            PhoneTooManyCodes => "phone-too-many-codes",
+            PhoneVerifyUnavailable => "phone-verify-unavailable",
+            PhoneNewCodeButton => "phone-new-code-button",
+            PhoneOtherNumberButton => "phone-other-number-button",
         }
     }
 
@@ -586,6 +622,14 @@ impl Msg<'_> {
                 args.set("number", *number);
                 args.set("tracking", *tracking);
             }
+            PhoneAsk(drop) => args.set("drop", *drop),
+            PhoneCodeSent { phone, minutes } => {
+                args.set("phone", *phone);
+                args.set("minutes", *minutes);
+            }
+            PhoneTypeCode(phone) => args.set("phone", *phone),
+            PhoneCodeWrong(left) => args.set("left", *left),
+            PhoneTooManyTries(when) => args.set("when", *when),
             _ => {}
         }
     }

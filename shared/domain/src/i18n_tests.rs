@@ -156,9 +156,20 @@ fn ordinal(msg: &Msg) -> usize {
         ClosestMatches(_) => 117,
         HandoffSoon => 118,
         HandoffFrom { .. } => 119,
+        PhoneAsk(_) => 120,
+        PhoneNotANumber => 121,
+        PhoneCodeSent { .. } => 122,
+        PhoneTypeCode(_) => 123,
+        PhoneCodeWrong(_) => 124,
+        PhoneCodeExpired => 125,
+        PhoneTooManyTries(_) => 126,
+        PhoneTooManyCodes => 127,
+        PhoneVerifyUnavailable => 128,
+        PhoneNewCodeButton => 129,
+        PhoneOtherNumberButton => 130,
     }
 }
-const VARIANTS: usize = 120;
+const VARIANTS: usize = 131;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -363,6 +374,20 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         HandoffFrom {
             when: "Dec 7, 2026, 9:00 AM GMT+9",
         },
+        PhoneAsk("Spring drop"),
+        PhoneNotANumber,
+        PhoneCodeSent {
+            phone: "+82 10-1234-5678",
+            minutes: 10,
+        },
+        PhoneTypeCode("+82 10-1234-5678"),
+        PhoneCodeWrong(3),
+        PhoneCodeExpired,
+        PhoneTooManyTries("Dec 7, 2026, 9:10 AM GMT+9"),
+        PhoneTooManyCodes,
+        PhoneVerifyUnavailable,
+        PhoneNewCodeButton,
+        PhoneOtherNumberButton,
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

@@ -54,6 +54,8 @@ pub mod orders;
 pub mod pay_link;
 pub mod payment;
 pub mod payment_method;
+pub mod phone_dialogue;
+pub mod phone_number;
 pub mod phone_verify;
 pub mod ports;
 pub mod process;

@@ -102,6 +102,66 @@ pub trait PhoneVerifier: Send + Sync {
     ) -> impl Future<Output = Result<CheckOutcome, VerifyError>> + Send;
 }
 
+/// A boxed future of a verifier call, for [`DynPhoneVerifier`].
+pub type VerifyFuture<'a, T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, VerifyError>> + Send + 'a>>;
+
+/// [`PhoneVerifier`] behind a pointer: what a function that builds its service at start-up
+/// (the conversation functions, from crates that must not depend on the adapters) holds. Every
+/// [`PhoneVerifier`] is one.
+pub trait DynPhoneVerifier: Send + Sync {
+    fn start_boxed<'a>(&'a self, phone: &'a str) -> VerifyFuture<'a, ()>;
+    fn check_boxed<'a>(
+        &'a self,
+        phone: &'a str,
+        code: &'a OneTimeCode,
+    ) -> VerifyFuture<'a, CheckOutcome>;
+}
+
+impl<V: PhoneVerifier> DynPhoneVerifier for V {
+    fn start_boxed<'a>(&'a self, phone: &'a str) -> VerifyFuture<'a, ()> {
+        Box::pin(self.start(phone))
+    }
+
+    fn check_boxed<'a>(
+        &'a self,
+        phone: &'a str,
+        code: &'a OneTimeCode,
+    ) -> VerifyFuture<'a, CheckOutcome> {
+        Box::pin(self.check(phone, code))
+    }
+}
+
+/// No verification service configured: every call is [`VerifyError::Unavailable`], so a chat
+/// asked for a code is told codes cannot be sent now rather than left waiting for one.
+pub struct NoVerifier;
+
+impl PhoneVerifier for NoVerifier {
+    async fn start(&self, _: &str) -> Result<(), VerifyError> {
+        Err(VerifyError::Unavailable(
+            "no verification service configured".into(),
+        ))
+    }
+
+    async fn check(&self, _: &str, _: &OneTimeCode) -> Result<CheckOutcome, VerifyError> {
+        Err(VerifyError::Unavailable(
+            "no verification service configured".into(),
+        ))
+    }
+}
+
+/// What the conversation's thread keeps of a customer's text: a message that is nothing but a
+/// code-shaped number (4 to 10 digits, what [`OneTimeCode::parse`] takes) is kept as a
+/// placeholder, since it may be a code typed while proving a phone, and the thread is read by
+/// agents and kept for months. Anything else is kept as typed.
+pub fn thread_text(body: &str) -> &str {
+    if OneTimeCode::parse(body).is_some() {
+        "[a code-like number, not kept]"
+    } else {
+        body
+    }
+}
+
 /// One pending verification under the service's rules (module doc).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verification {

@@ -28,6 +28,8 @@ use crate::handoff::{self, HandoffNotice};
 use crate::i18n::Lang;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::language::{self, Clues};
+use crate::phone_dialogue;
+use crate::phone_verify::{DynPhoneVerifier, NoVerifier};
 use crate::ports::{
     CatalogSource, CommitError, CustomerProfiles, Dispatch, Effect, Marker, MarkerKey, NoProfiles,
     PortError, SessionStore,
@@ -110,7 +112,9 @@ where
     .await
 }
 
-/// [`process`], asking `profiles` for a new customer's locale where the platform has one.
+/// [`process`], asking `profiles` for a new customer's locale where the platform has one,
+/// with no phone verification service (a chat asked for a code is told codes cannot be sent:
+/// [`process_with_verifier`] has one).
 pub async fn process_with_profiles<S, C, D, P>(
     handler: Handler,
     message: &InboundMessage,
@@ -126,6 +130,48 @@ where
     D: Dispatch,
     P: CustomerProfiles + ?Sized,
 {
+    let services = Services {
+        profiles,
+        verifier: &NoVerifier,
+    };
+    process_with_verifier(
+        handler,
+        message,
+        store,
+        catalogs,
+        dispatch,
+        services,
+        default_lang,
+    )
+    .await
+}
+
+/// What a conversation function asks outside the table and the queues while it answers.
+pub struct Services<'a, P: ?Sized> {
+    /// The platforms' profiles, for a new customer's locale.
+    pub profiles: &'a P,
+    /// The phone verification service, for a chat proving its phone
+    /// ([`crate::phone_dialogue`]).
+    pub verifier: &'a dyn DynPhoneVerifier,
+}
+
+/// [`process`] with the platforms' profiles and the phone verification service.
+pub async fn process_with_verifier<S, C, D, P>(
+    handler: Handler,
+    message: &InboundMessage,
+    store: &S,
+    catalogs: &C,
+    dispatch: &D,
+    services: Services<'_, P>,
+    default_lang: Lang,
+) -> Result<Handled, ProcessError>
+where
+    S: SessionStore + ConsentLedger,
+    C: CatalogSource,
+    D: Dispatch,
+    P: CustomerProfiles + ?Sized,
+{
+    let Services { profiles, verifier } = services;
     // Delivery reports answer nothing; the log line is their record, and the ledger's when
     // the platform says the customer stopped us (WhatsApp 131050, Twilio 21610). The ledger's
     // writes are idempotent, so no marker is needed.
@@ -184,7 +230,17 @@ where
     session.speak(decision);
     session.heard_from(message.sent_at);
 
-    let outcome = {
+    let silent = !session.owner.is_bot() && handoff::bot_stays_silent(&message.content);
+    // A chat proving its phone: typed text is the number or the code (the catalog function
+    // gets all typed text), unless it leads elsewhere.
+    let verifying = if handler == Handler::Catalog && !silent {
+        phone_dialogue::answer(&catalog, lang, &mut session, message, verifier).await
+    } else {
+        None
+    };
+    let outcome = if let Some(outcome) = verifying {
+        outcome
+    } else {
         let turn = Turn {
             catalog: &catalog,
             lang,
@@ -192,7 +248,7 @@ where
             message,
             held: held.as_ref(),
         };
-        if !turn.session.owner.is_bot() && handoff::bot_stays_silent(&message.content) {
+        if silent {
             // A person has the conversation: the bot says nothing; the message is in the
             // thread for them, and `heard_from` above keeps the platform's window right.
             Outcome::Silent

@@ -29,6 +29,7 @@ fn spring(status: DropStatus) -> Drop {
         }],
         status,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     }
 }

@@ -109,7 +109,9 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         | Action::StopAnnouncements
         | Action::StartAnnouncements
         | Action::DrawEnter(_)
-        | Action::DrawClaim(_) => unreachable!("routed above"),
+        | Action::DrawClaim(_)
+        | Action::VerifyNewCode
+        | Action::VerifyOtherNumber => unreachable!("routed above"),
     })
 }
 
@@ -230,7 +232,9 @@ fn stale(catalog: &Catalog, market: &Market, lang: Lang, session: &mut Session) 
             Some(p) => advance(catalog, market, lang, session, p, selections, Some(note)),
             None => unknown_product(catalog, lang, session),
         },
-        DialogueState::Browsing => cart_view(catalog, market, lang, session, Some(note)),
+        DialogueState::Browsing | DialogueState::VerifyingPhone(_) => {
+            cart_view(catalog, market, lang, session, Some(note))
+        }
     }
 }
 

@@ -88,6 +88,20 @@ pub fn region_of_phone(e164: &str) -> Option<&'static str> {
         .map(|(code, _)| *code)
 }
 
+/// The region that leads `zone`'s row of the table (`Asia/Seoul` → `KR`, `Asia/Bangkok` →
+/// `TH` rather than the Christmas Island that shares its clock); `None` for a zone the table
+/// does not list.
+pub fn region_of_zone(zone: &str) -> Option<&'static str> {
+    ZONE1970_TAB
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|row| {
+            let mut columns = row.split('\t');
+            let (codes, _, name) = (columns.next()?, columns.next()?, columns.next()?);
+            (name == zone).then(|| codes.split(',').next()).flatten()
+        })
+}
+
 /// Where a customer's zone came from: the tests' and the logs' way to see the fallbacks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ZoneSource {

@@ -34,6 +34,7 @@ fn spring() -> Drop {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     }
 }

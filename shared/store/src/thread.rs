@@ -274,7 +274,10 @@ impl DynamoStore {
     /// recorded. Keyed by the platform's event id, so a redelivery writes the same item.
     pub async fn record_inbound(&self, message: &InboundMessage) -> Result<(), PortError> {
         let text = match &message.content {
-            InboundContent::Text { body } => body.clone(),
+            // A one-time code typed while proving a phone is a secret for its 10 minutes.
+            InboundContent::Text { body } => {
+                chatdrop_domain::phone_verify::thread_text(body).to_owned()
+            }
             InboundContent::Action {
                 title: Some(title), ..
             } => format!("[tap] {title}"),

@@ -42,6 +42,7 @@ fn drop_of(id: &str, stock: u32) -> Drop {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     }
 }

@@ -35,6 +35,7 @@ fn spring(stock: u32) -> Drop {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     }
 }

@@ -78,6 +78,7 @@ async fn main() -> Result<(), String> {
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: Some(DrawSpec {
             entries_close_at: CLOSE,
             pay_within_minutes: 60,

@@ -599,6 +599,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         }],
         status: DropStatus::Open,
         delayed_payment_days: None,
+        verified_phone: false,
         draw: None,
     };
     stack.open_drop(&drop).await?;

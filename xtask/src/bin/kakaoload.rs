@@ -183,6 +183,7 @@ async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
             }],
             status: DropStatus::Open,
             delayed_payment_days: None,
+            verified_phone: false,
             draw: None,
         })
         .await?;

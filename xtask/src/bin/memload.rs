@@ -324,6 +324,7 @@ async fn load(
             }],
             status: DropStatus::Open,
             delayed_payment_days: None,
+            verified_phone: false,
             draw: None,
         })
         .await?;
