@@ -55,6 +55,8 @@ pub(crate) async fn notify_once<O: OrderStore, D: Dispatch>(
             order_number: order.number(),
             kind: kind.to_string(),
             summary,
+            amount: money(order, order.total),
+            tracking: order.tracking.clone().filter(|t| !t.trim().is_empty()),
         }),
         announcement: None,
         handoff: None,

@@ -123,7 +123,7 @@ pub struct ReplyToken {
 }
 
 /// What an order update is about, in the fields a pre-approved template carries.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderUpdate {
     /// The order number the customer sees (`#A1B2C3`).
     pub order_number: String,
@@ -131,6 +131,13 @@ pub struct OrderUpdate {
     pub kind: String,
     /// The update in one line of the customer's language, for a template's text parameter.
     pub summary: String,
+    /// The order's total as the customer reads it (`₩8,150,000`), for a template's amount
+    /// (KakaoTalk's AlimTalk: [`crate::alimtalk`]). Empty in notices queued before it existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub amount: String,
+    /// The parcel's tracking number, on a `shipped` notice that has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<String>,
 }
 
 impl ReplyBundle {
