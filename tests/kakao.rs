@@ -418,3 +418,71 @@ async fn kakao_channel_block_and_add_are_recorded_as_consent() {
     assert_eq!(history().await.len(), 2);
     h.stack.stop().await;
 }
+
+/// "Forget me" erases the chat's link to the customer's Kakao account too (`KAKAOAPP#…` and
+/// its way back from the chat): typed in the chat, and by `chatdrop customer forget`. After
+/// it, the channel callback finds no chat for that account, so nothing is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kakao_forget_me_erases_the_app_user_link() {
+    use chatdrop_domain::consent::{ConsentLedger, Subject};
+    use xtask::platform::kakao_channel::ChannelCallbacks;
+
+    let h = Harness::start_with_catalog("kakao-forget", &maison_catalog()).await;
+    let bot = OpenBuilder::local(&h.stack.url);
+    let callbacks = ChannelCallbacks::local(&h.stack.url);
+    let key = Some(callbacks.admin_key.as_str());
+    let store = h.stack.store();
+
+    // Typed in the chat ("내 정보 삭제": forget me, in Korean).
+    let ji = KakaoUser::korean("f0f0f0forget0me00001").with_app_user_id("5550001111");
+    let chat = ConversationId::new(Channel::Kakao, &ji.id);
+    checked(bot.say(&ji, "안녕하세요").await);
+    assert_eq!(
+        store.kakao_chat_of("5550001111").await.unwrap(),
+        Some(chat.clone())
+    );
+    let r = checked(bot.say(&ji, "내 정보 삭제").await);
+    assert!(
+        r.shown_text().contains("삭제했습니다"),
+        "{}",
+        r.shown_text()
+    );
+    assert_eq!(store.kakao_chat_of("5550001111").await.unwrap(), None);
+    assert!(
+        !store.forget_kakao_link(&chat).await.unwrap(),
+        "nothing left"
+    );
+    let (status, _) = callbacks
+        .send(
+            "blocked",
+            "5550001111",
+            "2026-12-04T10:00:00Z",
+            "res-f1",
+            key,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        store
+            .history(&Subject::Conversation(chat.clone()))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the callback no longer reaches the chat"
+    );
+
+    // By the operator (`chatdrop customer forget`), for a customer still linked.
+    let min = KakaoUser::korean("f0f0f0forget0me00002").with_app_user_id("5550002222");
+    let chat = ConversationId::new(Channel::Kakao, &min.id);
+    checked(bot.say(&min, "안녕하세요").await);
+    assert_eq!(
+        store.kakao_chat_of("5550002222").await.unwrap(),
+        Some(chat.clone())
+    );
+    let forgotten = store.forget(&chat, None).await.unwrap();
+    assert!(forgotten.kakao_link && forgotten.session, "{forgotten:?}");
+    assert_eq!(store.kakao_chat_of("5550002222").await.unwrap(), None);
+    let again = store.forget(&chat, None).await.unwrap();
+    assert!(!again.kakao_link, "a second run finds nothing");
+    h.stack.stop().await;
+}

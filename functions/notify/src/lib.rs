@@ -31,11 +31,11 @@
 //!   and dead-lettered by notify itself on the [`RETRY_BUDGET`]th failure (half an hour).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use chatdrop_channels::kakao::SensAlimtalk;
 use chatdrop_channels::registry::{self, SenderDeps, Values};
 use chatdrop_channels::{Senders, http_client};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, channel_values};
 use chatdrop_domain::alimtalk::{self, AlimtalkTemplates};
-use chatdrop_channels::kakao::SensAlimtalk;
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::channel_spec::Side;
 use chatdrop_domain::clock::Clock;

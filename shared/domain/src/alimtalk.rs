@@ -85,9 +85,9 @@ impl AlimtalkTemplates {
             if template.code.trim().is_empty() || template.text.trim().is_empty() {
                 return Err(TemplateError::Empty { kind: kind.clone() });
             }
-            for variable in variables(&template.text).map_err(|()| TemplateError::Unclosed {
-                kind: kind.clone(),
-            })? {
+            for variable in variables(&template.text)
+                .map_err(|()| TemplateError::Unclosed { kind: kind.clone() })?
+            {
                 if !VARIABLES.contains(&variable) {
                     return Err(TemplateError::UnknownVariable {
                         kind: kind.clone(),
@@ -207,8 +207,7 @@ pub fn plan(
     };
     let Some(phone) = phone else {
         return Err(
-            "AlimTalk goes to a phone number, and this KakaoTalk customer has verified none"
-                .into(),
+            "AlimTalk goes to a phone number, and this KakaoTalk customer has verified none".into(),
         );
     };
     let Some((country_code, to)) = recipient(phone) else {

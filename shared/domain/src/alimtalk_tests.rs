@@ -170,7 +170,11 @@ impl DeliveryLog for Log {
         *self.sent.lock().unwrap() = count;
         Ok(())
     }
-    async fn record_undeliverable(&self, _: &ReplyBundle, f: &SendFailure) -> Result<(), PortError> {
+    async fn record_undeliverable(
+        &self,
+        _: &ReplyBundle,
+        f: &SendFailure,
+    ) -> Result<(), PortError> {
         self.undeliverable.lock().unwrap().push(f.clone());
         Ok(())
     }

@@ -140,11 +140,7 @@ async fn send(
         &secrets[vars::SENS_ACCESS_KEY],
     );
     if access_key != secrets[vars::SENS_ACCESS_KEY] || !fresh || signature != expected {
-        return gateway_error(
-            StatusCode::UNAUTHORIZED,
-            "200",
-            "Authentication Failed",
-        );
+        return gateway_error(StatusCode::UNAUTHORIZED, "200", "Authentication Failed");
     }
     let rate_limited = |_retry_after: u64| {
         gateway_error(StatusCode::TOO_MANY_REQUESTS, "429", "Too Many Requests")
@@ -186,7 +182,12 @@ async fn send(
     }
     let mut answered = Vec::new();
     for m in &messages {
-        let seq = fakes.record(CHANNEL, s(&m["to"]).to_string(), "alimtalk", request.clone());
+        let seq = fakes.record(
+            CHANNEL,
+            s(&m["to"]).to_string(),
+            "alimtalk",
+            request.clone(),
+        );
         answered.push(json!({
             "messageId": format!("sens-{seq:08}"),
             "countryCode": m["countryCode"],
@@ -218,7 +219,10 @@ pub fn routes() -> Router<Fakes> {
 
 /// What an AlimTalk request shows the customer: its one message's text.
 pub fn shown_text(entry: &OutboxEntry) -> String {
-    let messages = entry.body["messages"].as_array().cloned().unwrap_or_default();
+    let messages = entry.body["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     messages
         .iter()
         .find(|m| s(&m["to"]) == entry.recipient)
@@ -247,9 +251,18 @@ mod tests {
     fn content_fills_the_template_or_does_not() {
         let t = "[shop] 주문 #{order} 결제 완료\n금액: #{amount}";
         assert!(fills(t, "[shop] 주문 A1 결제 완료\n금액: ₩1,000"));
-        assert!(!fills(t, "[shop] 주문  결제 완료\n금액: ₩1,000"), "empty slot");
-        assert!(!fills(t, "[shop] 주문 A1 결제 완료!\n금액: ₩1,000"), "words changed");
-        assert!(!fills(t, "[shop] 주문 A1 결제 완료\n금액: "), "empty last slot");
+        assert!(
+            !fills(t, "[shop] 주문  결제 완료\n금액: ₩1,000"),
+            "empty slot"
+        );
+        assert!(
+            !fills(t, "[shop] 주문 A1 결제 완료!\n금액: ₩1,000"),
+            "words changed"
+        );
+        assert!(
+            !fills(t, "[shop] 주문 A1 결제 완료\n금액: "),
+            "empty last slot"
+        );
         assert!(fills("no slots", "no slots"));
         assert!(!fills("no slots", "no slots."));
         assert!(fills("#{order}", "A1"));
@@ -306,15 +319,33 @@ mod tests {
         assert_eq!(shown_text(&outbox[0]), message.content);
 
         let forged = sens(&base, "guess").send(&who, &message).await;
-        assert!(matches!(forged, Err(SendFailure::Transient { code: Some(401), .. })));
+        assert!(matches!(
+            forged,
+            Err(SendFailure::Transient {
+                code: Some(401),
+                ..
+            })
+        ));
         let mut changed = message.clone();
         changed.content = changed.content.replace("완료되었습니다", "완료!");
         let refused = sens(&base, &secret).send(&who, &changed).await;
-        assert!(matches!(refused, Err(SendFailure::Permanent { code: Some(400), .. })));
+        assert!(matches!(
+            refused,
+            Err(SendFailure::Permanent {
+                code: Some(400),
+                ..
+            })
+        ));
         let mut unknown = message.clone();
         unknown.template_code = "NOT_APPROVED".into();
         let refused = sens(&base, &secret).send(&who, &unknown).await;
-        assert!(matches!(refused, Err(SendFailure::Permanent { code: Some(400), .. })));
+        assert!(matches!(
+            refused,
+            Err(SendFailure::Permanent {
+                code: Some(400),
+                ..
+            })
+        ));
         assert_eq!(crate::platform::harness::outbox(&base).await.len(), 1);
     }
 }

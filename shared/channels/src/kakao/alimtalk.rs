@@ -121,8 +121,7 @@ impl SensAlimtalk {
                 ),
             )
             .body(body.to_string());
-        let answer =
-            http_send::call(request, conversation, "SENS AlimTalk send", classify).await?;
+        let answer = http_send::call(request, conversation, "SENS AlimTalk send", classify).await?;
         accepted(&answer)
     }
 }
@@ -159,7 +158,9 @@ fn accepted(answer: &Value) -> Result<Sent, SendFailure> {
         .as_str()
         .or_else(|| answer["requestId"].as_str())
         .unwrap_or_default();
-    Ok(Sent::ids([id.to_string()].into_iter().filter(|i| !i.is_empty())))
+    Ok(Sent::ids(
+        [id.to_string()].into_iter().filter(|i| !i.is_empty()),
+    ))
 }
 
 /// A SENS error answer by its status; see the module docs. SENS's error body is

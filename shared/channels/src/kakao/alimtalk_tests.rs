@@ -123,7 +123,10 @@ async fn a_message_sens_did_not_accept_is_refused() {
     let got = sens.send_at(&customer(), &message(), 0).await;
     match got {
         Err(SendFailure::Permanent { detail, .. }) => {
-            assert!(detail.contains("A999") && detail.contains("템플릿 불일치"), "{detail}")
+            assert!(
+                detail.contains("A999") && detail.contains("템플릿 불일치"),
+                "{detail}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -150,7 +153,11 @@ fn failures_are_classified_by_status() {
         }
         other => panic!("{other:?}"),
     }
-    match classify(400, br#"{"status":400,"error":"Bad Request","message":"templateCode not found"}"#, None) {
+    match classify(
+        400,
+        br#"{"status":400,"error":"Bad Request","message":"templateCode not found"}"#,
+        None,
+    ) {
         SendFailure::Permanent { detail, .. } => {
             assert_eq!(detail, "HTTP 400: templateCode not found")
         }
