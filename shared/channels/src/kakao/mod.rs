@@ -53,7 +53,7 @@ pub use channel_callback::{
     parse_channel_callback,
 };
 pub use inbound::{MAX_BODY_BYTES, REQUEST_ID_HEADER, SECRET_HEADER, SkillCall, parse};
-pub use render::{LIMITS, Limits, render_response};
+pub use render::{LIMITS, Limits, PricesInWon, render_response, render_with_prices};
 
 use crate::SendFuture;
 use crate::outbound::Outbound;
