@@ -157,6 +157,12 @@ async fn to_the_cart(
         let tap = r.tap_labelled(label);
         r = checked(bot.tap(user, &tap).await);
         times.push(r.elapsed);
+        if label == "아틀리에" {
+            // The product's page: a commerceCard with its base price in won (maison.toml).
+            let card = &r.body["template"]["outputs"][0]["commerceCard"];
+            assert_eq!(card["price"], 7_200_000, "{:#}", r.body);
+            assert_eq!(card["currency"], "won");
+        }
     }
     assert!(r.shown_text().contains("₩8,150,000"), "{}", r.shown_text());
     r

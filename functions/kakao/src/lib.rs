@@ -39,6 +39,7 @@ use chatdrop_domain::channel_spec::{KAKAO, Side};
 use chatdrop_domain::checkout::CheckoutSettings;
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::i18n::Lang;
+use chatdrop_domain::ports::CatalogSource;
 use chatdrop_domain::process::ProcessError;
 use chatdrop_domain::reply::Reply;
 use chatdrop_payments::stripe::StripeGateway;
@@ -200,7 +201,16 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     let turned = started.elapsed();
     let lang = bundles.last().map(|b| b.lang).unwrap_or(app.default_lang);
     let replies: Vec<Reply> = bundles.into_iter().flat_map(|b| b.replies).collect();
-    let response = kakao::render_response(lang, call.block_id.as_deref(), &replies);
+    // A product's page shows as a commerceCard when its price is in won: the catalog the turn
+    // read (cached in the store) knows it.
+    let catalog = app.store.catalog().await.ok();
+    let prices = |product: &str| -> Option<i64> {
+        let catalog = catalog.as_ref()?;
+        let price = catalog.price(&catalog.market_for(Channel::Kakao), catalog.product(product)?)?;
+        (price.currency.code() == "KRW").then_some(price.minor)
+    };
+    let response =
+        kakao::render_with_prices(lang, call.block_id.as_deref(), &replies, &prices);
     let rendered = started.elapsed();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     tracing::info!(
