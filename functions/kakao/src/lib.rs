@@ -206,11 +206,13 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     let catalog = app.store.catalog().await.ok();
     let prices = |product: &str| -> Option<i64> {
         let catalog = catalog.as_ref()?;
-        let price = catalog.price(&catalog.market_for(Channel::Kakao), catalog.product(product)?)?;
+        let price = catalog.price(
+            &catalog.market_for(Channel::Kakao),
+            catalog.product(product)?,
+        )?;
         (price.currency.code() == "KRW").then_some(price.minor)
     };
-    let response =
-        kakao::render_with_prices(lang, call.block_id.as_deref(), &replies, &prices);
+    let response = kakao::render_with_prices(lang, call.block_id.as_deref(), &replies, &prices);
     let rendered = started.elapsed();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     tracing::info!(

@@ -351,7 +351,10 @@ impl SkillAnswer {
 /// within the card's limits (`chatdrop_channels::kakao::LIMITS`, each pinned with its source).
 fn check_commerce_card(card: &Value) -> Result<(), String> {
     if !card["price"].is_i64() || card["currency"] != "won" {
-        return Err(format!("commerceCard price {} {}", card["price"], card["currency"]));
+        return Err(format!(
+            "commerceCard price {} {}",
+            card["price"], card["currency"]
+        ));
     }
     let thumbnails = card["thumbnails"].as_array().cloned().unwrap_or_default();
     if thumbnails.len() != 1 || !s(&thumbnails[0]["imageUrl"]).starts_with("https://") {

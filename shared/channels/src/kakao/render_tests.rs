@@ -383,8 +383,17 @@ fn a_commerce_card_degrades_like_any_picture_and_choices() {
         assert_eq!(r["template"]["quickReplies"].as_array().unwrap().len(), 3);
     };
     // No price in won (another market's currency, or no lookup at all).
-    plain(&render_with_prices(Lang::KO, BLOCK, &product_page(image, "가방"), &|_| None));
-    plain(&render_response(Lang::KO, BLOCK, &product_page(image, "가방")));
+    plain(&render_with_prices(
+        Lang::KO,
+        BLOCK,
+        &product_page(image, "가방"),
+        &|_| None,
+    ));
+    plain(&render_response(
+        Lang::KO,
+        BLOCK,
+        &product_page(image, "가방"),
+    ));
     // Four choices: a commerceCard holds three buttons.
     let mut page = product_page(image, "가방");
     if let Reply::Choices { choices, .. } = &mut page[1] {
