@@ -152,11 +152,10 @@ pub fn values(update: &OrderUpdate) -> BTreeMap<&'static str, String> {
         ("order", update.order_number.clone()),
         ("summary", update.summary.clone()),
     ]);
-    if !update.amount.is_empty() {
-        values.insert("amount", update.amount.clone());
-    }
-    if let Some(tracking) = update.tracking.as_ref().filter(|t| !t.is_empty()) {
-        values.insert("tracking", tracking.clone());
+    for name in ["amount", "tracking"] {
+        if let Some(value) = update.details.get(name).filter(|v| !v.is_empty()) {
+            values.insert(name, value.clone());
+        }
     }
     values
 }

@@ -30,8 +30,7 @@ fn notice(kind: &str) -> ReplyBundle {
             order_number: "A1B2C3D4".into(),
             kind: kind.into(),
             summary: "주문 A1B2C3D4 결제 완료".into(),
-            amount: "₩8,150,000".into(),
-            tracking: None,
+            details: BTreeMap::from([("amount".to_string(), "₩8,150,000".to_string())]),
         }),
         announcement: None,
         handoff: None,
@@ -53,6 +52,23 @@ fn a_template_is_filled_exactly_and_nothing_else_changes() {
             to: "01012345678".into(),
             content: "[메종] 주문 A1B2C3D4 결제가 완료되었습니다.\n결제 금액: ₩8,150,000".into(),
         }
+    );
+}
+
+#[test]
+fn a_shipped_notice_fills_its_tracking_number() {
+    let mut shipped = notice("shipped");
+    shipped
+        .update
+        .as_mut()
+        .unwrap()
+        .details
+        .insert("tracking".into(), "1Z999AA10123456784".into());
+    let message = plan(&shipped, Some(PHONE), &templates()).unwrap();
+    assert_eq!(message.template_code, "CD_SHIP_01");
+    assert_eq!(
+        message.content,
+        "[메종] 주문 A1B2C3D4 발송: 운송장 1Z999AA10123456784"
     );
 }
 
@@ -117,7 +133,11 @@ fn held_without_a_template_a_phone_or_a_value_and_when_too_long() {
 
     // AlimTalk: at most 1,000 characters including spaces (Infobip's AlimTalk guide).
     let mut long = notice("paid");
-    long.update.as_mut().unwrap().amount = "가".repeat(MAX_CONTENT_CHARS);
+    long.update
+        .as_mut()
+        .unwrap()
+        .details
+        .insert("amount".into(), "가".repeat(MAX_CONTENT_CHARS));
     let reason = plan(&long, Some(PHONE), &t).unwrap_err();
     assert!(reason.contains("over AlimTalk's 1000"), "{reason}");
     assert_eq!(MAX_CONTENT_CHARS, 1000);

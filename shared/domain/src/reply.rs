@@ -131,13 +131,13 @@ pub struct OrderUpdate {
     pub kind: String,
     /// The update in one line of the customer's language, for a template's text parameter.
     pub summary: String,
-    /// The order's total as the customer reads it (`₩8,150,000`), for a template's amount
-    /// (KakaoTalk's AlimTalk: [`crate::alimtalk`]). Empty in notices queued before it existed.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub amount: String,
-    /// The parcel's tracking number, on a `shipped` notice that has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracking: Option<String>,
+    /// More of the notice, for a template's variables (KakaoTalk's AlimTalk:
+    /// [`crate::alimtalk`]): `amount`, the order's total as the customer reads it
+    /// (`₩8,150,000`), and `tracking`, a shipped parcel's number. Empty in notices queued
+    /// before it existed. (One map rather than a field each keeps the bundle, which the
+    /// marker's effect holds inline, small.)
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub details: std::collections::BTreeMap<String, String>,
 }
 
 impl ReplyBundle {
