@@ -6,6 +6,10 @@
 //! Then what Kakao's synchronous skill must also get right: a retried call answered with the
 //! same response and nothing applied twice, and every bad input (missing or wrong secret,
 //! another bot, an oversized or malformed body) refused with no side effect.
+//!
+//! After the chat, the payment confirmation can only reach a Kakao customer as AlimTalk: a
+//! customer with a verified phone gets the approved template, filled in, through the fake SENS;
+//! one without is held for ops with the reason.
 
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::orders::OrderStatus;
@@ -34,27 +38,10 @@ async fn kakao_greeting_to_paid_order() {
     let user = KakaoUser::korean("3a9f0c2b7d1e4f5a8b6c");
     let mut times: Vec<Duration> = Vec::new();
 
-    let mut r = checked(bot.say(&user, "안녕하세요").await);
+    let r = checked(bot.say(&user, "안녕하세요").await);
     times.push(r.elapsed);
     assert!(r.shown_text().contains("환영해요"), "{}", r.shown_text());
-    // Calfskin, black, gold-plated hardware, the star charm (it needs the gold), no initials:
-    // ₩7,200,000 + ₩600,000 + ₩350,000 (cli/catalogs/maison.toml's kr prices).
-    for label in [
-        "가방",
-        "아틀리에",
-        "옵션 선택 후 담기",
-        "송아지 가죽",
-        "블랙",
-        "금도금",
-        "별 참",
-        "건너뛰기",
-        "장바구니 보기",
-    ] {
-        let tap = r.tap_labelled(label);
-        r = checked(bot.tap(&user, &tap).await);
-        times.push(r.elapsed);
-    }
-    assert!(r.shown_text().contains("₩8,150,000"), "{}", r.shown_text());
+    let r = to_the_cart(&bot, &user, r, &mut times).await;
 
     // Checkout, then Kakao's retry of the very same call (same bytes, same request id).
     let tap = r.tap_labelled("주문하기");
@@ -109,8 +96,8 @@ async fn kakao_greeting_to_paid_order() {
     let stock = store.drop_stock("atelier").await.unwrap();
     assert_eq!((stock[0].1, stock[0].2, stock[0].3), (2, 0, 1), "one sold");
 
-    // Kakao takes nothing pushed but AlimTalk templates (not built): the confirmation waits
-    // for ops on the held list, never sent as free text.
+    // Kakao takes nothing pushed but AlimTalk, which goes to a phone: this customer verified
+    // none, so the confirmation waits for ops on the held list, never sent as free text.
     let held = chatdrop_e2e::eventually(|| async {
         let held = store.held().await.unwrap();
         (!held.is_empty()).then_some(held)
@@ -119,9 +106,13 @@ async fn kakao_greeting_to_paid_order() {
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].bundle.conversation, order.conversation);
     assert!(
-        held[0].reason.contains("kakao takes no message outside"),
+        held[0].reason.contains("has verified none"),
         "{}",
         held[0].reason
+    );
+    assert!(
+        alimtalks(&h).await.is_empty(),
+        "nothing reached the AlimTalk dealer"
     );
     assert!(
         held[0]
@@ -140,6 +131,123 @@ async fn kakao_greeting_to_paid_order() {
         times[times.len() / 2],
         times[times.len() - 1]
     );
+    h.stack.stop().await;
+}
+
+/// From the greeting's answer `r`, the Atelier Bag customized and the cart shown: calfskin,
+/// black, gold-plated hardware, the star charm (it needs the gold), no initials: ₩7,200,000 +
+/// ₩600,000 + ₩350,000 (cli/catalogs/maison.toml's kr prices). Each answer timed into `times`.
+async fn to_the_cart(
+    bot: &OpenBuilder,
+    user: &KakaoUser,
+    mut r: SkillAnswer,
+    times: &mut Vec<Duration>,
+) -> SkillAnswer {
+    for label in [
+        "가방",
+        "아틀리에",
+        "옵션 선택 후 담기",
+        "송아지 가죽",
+        "블랙",
+        "금도금",
+        "별 참",
+        "건너뛰기",
+        "장바구니 보기",
+    ] {
+        let tap = r.tap_labelled(label);
+        r = checked(bot.tap(user, &tap).await);
+        times.push(r.elapsed);
+        if label == "아틀리에" {
+            // The product's page: a commerceCard with its base price in won (maison.toml).
+            let card = &r.body["template"]["outputs"][0]["commerceCard"];
+            assert_eq!(card["price"], 7_200_000, "{:#}", r.body);
+            assert_eq!(card["currency"], "won");
+        }
+    }
+    assert!(r.shown_text().contains("₩8,150,000"), "{}", r.shown_text());
+    r
+}
+
+/// What the fake SENS accepted: KakaoTalk's AlimTalk messages.
+async fn alimtalks(h: &Harness) -> Vec<xtask::fakes::OutboxEntry> {
+    h.stack
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.channel == "kakao" && e.method == "alimtalk")
+        .collect()
+}
+
+/// Gives the chat the phone the customer proved, as the verification dialogue does
+/// (`Session::verify_phone`, committed as any turn's session is).
+async fn verify_phone(h: &Harness, chat: &ConversationId, phone: &str) {
+    use chatdrop_domain::action::Handler;
+    use chatdrop_domain::ports::{Effect, MarkerKey};
+    let store = h.stack.store();
+    let mut session = store.session(chat).await.unwrap();
+    session.verify_phone(phone.into());
+    session.version += 1;
+    let key = MarkerKey {
+        handler: Handler::Catalog,
+        identity: format!("test-verify#{}", chat.key()),
+    };
+    store
+        .commit(chat, Some(&session), &key, &Effect::Nothing)
+        .await
+        .unwrap();
+}
+
+/// A Kakao customer who verified their phone pays, and the confirmation reaches them as the
+/// approved AlimTalk template, filled in exactly, through the fake SENS (which checks the
+/// gateway signature and the content against the approved text); nothing is held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kakao_payment_confirmed_by_alimtalk_to_the_verified_phone() {
+    let h = Harness::start_with_catalog("kakao-alimtalk", &maison_catalog()).await;
+    h.stack
+        .open_drop(&atelier_drop("atelier", 3, None))
+        .await
+        .unwrap();
+    let bot = OpenBuilder::local(&h.stack.url);
+    let user = KakaoUser::korean("a1170a1k0000verified1");
+    let chat = ConversationId::new(Channel::Kakao, &user.id);
+    let r = checked(bot.say(&user, "안녕하세요").await);
+    verify_phone(&h, &chat, "+821012345678").await;
+    let r = to_the_cart(&bot, &user, r, &mut Vec::new()).await;
+    let reserved = checked(bot.tap(&user, &r.tap_labelled("주문하기")).await);
+    assert_eq!(reserved.web_links().len(), 1, "{:#}", reserved.body);
+
+    let sessions = h.stack.stripe.sessions().await.unwrap();
+    let paid = h
+        .stack
+        .stripe
+        .pay_with(&sessions[0].id, "kakao_pay")
+        .await
+        .unwrap();
+    assert!(paid.delivery.succeeded(), "{paid:?}");
+    let store = h.stack.store();
+    let order_id = sessions[0].client_reference_id.clone().unwrap();
+    let order = store.order(&order_id).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::Paid);
+
+    let sent = chatdrop_e2e::eventually(|| async {
+        let sent = alimtalks(&h).await;
+        (!sent.is_empty()).then_some(sent)
+    })
+    .await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].recipient, "01012345678");
+    assert_eq!(sent[0].body["templateCode"], "CHATDROP_PAID");
+    assert_eq!(sent[0].body["messages"][0]["countryCode"], "82");
+    // The approved text (xtask's dev templates), each variable filled, nothing else.
+    assert_eq!(
+        xtask::platform::sens::shown_text(&sent[0]),
+        format!(
+            "[chatdrop] 주문 {} 결제가 완료되었습니다.\n결제 금액: ₩8,150,000",
+            order.number()
+        )
+    );
+    assert!(store.held().await.unwrap().is_empty(), "nothing held");
     h.stack.stop().await;
 }
 
@@ -314,5 +422,73 @@ async fn kakao_channel_block_and_add_are_recorded_as_consent() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(history().await.len(), 2);
+    h.stack.stop().await;
+}
+
+/// "Forget me" erases the chat's link to the customer's Kakao account too (`KAKAOAPP#…` and
+/// its way back from the chat): typed in the chat, and by `chatdrop customer forget`. After
+/// it, the channel callback finds no chat for that account, so nothing is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kakao_forget_me_erases_the_app_user_link() {
+    use chatdrop_domain::consent::{ConsentLedger, Subject};
+    use xtask::platform::kakao_channel::ChannelCallbacks;
+
+    let h = Harness::start_with_catalog("kakao-forget", &maison_catalog()).await;
+    let bot = OpenBuilder::local(&h.stack.url);
+    let callbacks = ChannelCallbacks::local(&h.stack.url);
+    let key = Some(callbacks.admin_key.as_str());
+    let store = h.stack.store();
+
+    // Typed in the chat ("내 정보 삭제": forget me, in Korean).
+    let ji = KakaoUser::korean("f0f0f0forget0me00001").with_app_user_id("5550001111");
+    let chat = ConversationId::new(Channel::Kakao, &ji.id);
+    checked(bot.say(&ji, "안녕하세요").await);
+    assert_eq!(
+        store.kakao_chat_of("5550001111").await.unwrap(),
+        Some(chat.clone())
+    );
+    let r = checked(bot.say(&ji, "내 정보 삭제").await);
+    assert!(
+        r.shown_text().contains("삭제했습니다"),
+        "{}",
+        r.shown_text()
+    );
+    assert_eq!(store.kakao_chat_of("5550001111").await.unwrap(), None);
+    assert!(
+        !store.forget_kakao_link(&chat).await.unwrap(),
+        "nothing left"
+    );
+    let (status, _) = callbacks
+        .send(
+            "blocked",
+            "5550001111",
+            "2026-12-04T10:00:00Z",
+            "res-f1",
+            key,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        store
+            .history(&Subject::Conversation(chat.clone()))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the callback no longer reaches the chat"
+    );
+
+    // By the operator (`chatdrop customer forget`), for a customer still linked.
+    let min = KakaoUser::korean("f0f0f0forget0me00002").with_app_user_id("5550002222");
+    let chat = ConversationId::new(Channel::Kakao, &min.id);
+    checked(bot.say(&min, "안녕하세요").await);
+    assert_eq!(
+        store.kakao_chat_of("5550002222").await.unwrap(),
+        Some(chat.clone())
+    );
+    let forgotten = store.forget(&chat, None).await.unwrap();
+    assert!(forgotten.kakao_link && forgotten.session, "{forgotten:?}");
+    assert_eq!(store.kakao_chat_of("5550002222").await.unwrap(), None);
+    let again = store.forget(&chat, None).await.unwrap();
+    assert!(!again.kakao_link, "a second run finds nothing");
     h.stack.stop().await;
 }

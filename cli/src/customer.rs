@@ -59,7 +59,7 @@ pub async fn forget(store: &DynamoStore, conversation: &ConversationId) -> Resul
         .forget(conversation, person.as_ref())
         .await
         .map_err(err)?;
-    Ok(format!(
+    let mut summary = format!(
         "session erased: {}; consent items deleted: {}; person history entries scrubbed: {}; \
          orders pseudonymized (amounts kept for the books): {}",
         if forgotten.session {
@@ -70,5 +70,13 @@ pub async fn forget(store: &DynamoStore, conversation: &ConversationId) -> Resul
         forgotten.consent_items,
         forgotten.person_entries_scrubbed,
         forgotten.orders_pseudonymized,
-    ))
+    );
+    if conversation.channel == Channel::Kakao {
+        summary.push_str(if forgotten.kakao_link {
+            "; Kakao account link erased"
+        } else {
+            "; Kakao account link: none left"
+        });
+    }
+    Ok(summary)
 }

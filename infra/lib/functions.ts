@@ -224,7 +224,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     // Nothing is queued: the answer is the HTTP response.
     sendsTo: [],
     // CHATDROP_KAKAO_SKILL_SECRET, CHATDROP_KAKAO_ADMIN_KEY, CHATDROP_STRIPE_SECRET_KEY,
-    // CHATDROP_ID_KEY.
+    // CHATDROP_ID_KEY. (The SENS keys for AlimTalk are notify's: Side::Outbound.)
     readsSecrets: true,
   },
   console: {

@@ -26,6 +26,15 @@ pub const TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const SMS_FROM: &str = "+15550002222";
 /// The local Open Builder bot's id (public: every skill request carries it in `bot.id`).
 pub const KAKAO_BOT_ID: &str = "5f0c0de0a1b2c3d4e5f60718";
+/// The AlimTalk templates the local SENS fake knows as approved, and notify is configured with
+/// (`CHATDROP_KAKAO_ALIMTALK_TEMPLATES`): each order notice's template code and its approved
+/// text. `attention` and `awaiting_payment` have none, so those notices are held for ops.
+pub const KAKAO_ALIMTALK_TEMPLATES: &str = r##"{
+  "paid": {"code": "CHATDROP_PAID", "text": "[chatdrop] 주문 #{order} 결제가 완료되었습니다.\n결제 금액: #{amount}"},
+  "released": {"code": "CHATDROP_RELEASED", "text": "[chatdrop] 주문 #{order}의 결제 기한이 지나 예약이 취소되었습니다."},
+  "shipped": {"code": "CHATDROP_SHIPPED", "text": "[chatdrop] 주문 #{order} 상품이 발송되었습니다.\n운송장 번호: #{tracking}"},
+  "refunded": {"code": "CHATDROP_REFUNDED", "text": "[chatdrop] 주문 #{order} 결제 금액 #{amount}이(가) 환불되었습니다."}
+}"##;
 /// The retailer the local stack serves (`CHATDROP_RETAILER`): console users carry it in
 /// `custom:retailer`.
 pub const RETAILER: &str = "chatdrop-local";

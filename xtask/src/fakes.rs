@@ -4,7 +4,8 @@
 //! One HTTP server plays every platform, each under its own path prefix and each from its own
 //! file of [`crate::platform`], which holds both sides of it (the customer's webhooks, the fake
 //! API): `/graph/` WhatsApp, `/telegram/` Telegram, `/messenger/` Messenger, `/line/` LINE,
-//! `/wechat/` WeChat, `/twilio/` SMS, `/viber/` Viber. The [`router`] mounts each platform's `routes()` on one
+//! `/wechat/` WeChat, `/twilio/` SMS, `/viber/` Viber, `/sens/` NAVER Cloud SENS (KakaoTalk's
+//! AlimTalk). The [`router`] mounts each platform's `routes()` on one
 //! [`Fakes`], which is all the platforms have in common:
 //!
 //! - **The record.** Every request a fake accepts is recorded in order ([`Fakes::record`]: an
@@ -145,6 +146,7 @@ pub fn router_with_throughput(whatsapp_per_second: Option<u32>) -> Router {
         .merge(platform::wechat::routes())
         .merge(platform::sms::routes())
         .merge(platform::viber::routes())
+        .merge(platform::sens::routes())
         .route("/outbox", get(outbox))
         .route("/_control/faults", post(add_faults))
         .route("/_control/storm", post(add_storm))

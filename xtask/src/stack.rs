@@ -206,6 +206,14 @@ impl LocalStack {
             ),
             ("CHATDROP_KAKAO_BOT_ID", dev::KAKAO_BOT_ID.into()),
             (
+                "CHATDROP_SENS_API_BASE",
+                format!("{}/sens", options.fakes_url),
+            ),
+            (
+                "CHATDROP_KAKAO_ALIMTALK_TEMPLATES",
+                dev::KAKAO_ALIMTALK_TEMPLATES.into(),
+            ),
+            (
                 "CHATDROP_AGENT_TOPIC_ARN",
                 provisioned.agent_topic_arn.clone(),
             ),

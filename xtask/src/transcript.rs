@@ -18,6 +18,7 @@ pub fn render(entry: &OutboxEntry) -> Option<String> {
         "wechat" => wechat::render(entry),
         "sms" => sms::render(entry),
         "viber" => viber::render(entry),
+        "kakao" => crate::platform::sens::render(entry),
         _ => None,
     }
 }
@@ -32,6 +33,7 @@ pub fn shown_text(entry: &OutboxEntry) -> String {
         "wechat" => wechat::shown_text(entry),
         "sms" => sms::shown_text(entry),
         "viber" => viber::shown_text(entry),
+        "kakao" => crate::platform::sens::shown_text(entry),
         _ => String::new(),
     }
 }

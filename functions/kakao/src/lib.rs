@@ -39,6 +39,7 @@ use chatdrop_domain::channel_spec::{KAKAO, Side};
 use chatdrop_domain::checkout::CheckoutSettings;
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::i18n::Lang;
+use chatdrop_domain::ports::CatalogSource;
 use chatdrop_domain::process::ProcessError;
 use chatdrop_domain::reply::Reply;
 use chatdrop_payments::stripe::StripeGateway;
@@ -189,7 +190,8 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     };
     let message = &call.message;
     let customer = message.conversation.hashed();
-    if let Some(app_user) = &call.app_user_id {
+    let forget_me = asks_to_be_forgotten(message);
+    if let Some(app_user) = call.app_user_id.as_ref().filter(|_| !forget_me) {
         link_app_user(app, app_user, &message.conversation).await;
     }
     let first = chatdrop_queue::route(message);
@@ -215,10 +217,24 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
             }
         }
     };
+    if forget_me {
+        forget_app_user(app, call.app_user_id.as_deref(), &message.conversation).await;
+    }
     let turned = started.elapsed();
     let lang = bundles.last().map(|b| b.lang).unwrap_or(app.default_lang);
     let replies: Vec<Reply> = bundles.into_iter().flat_map(|b| b.replies).collect();
-    let response = kakao::render_response(lang, call.block_id.as_deref(), &replies);
+    // A product's page shows as a commerceCard when its price is in won: the catalog the turn
+    // read (cached in the store) knows it.
+    let catalog = app.store.catalog().await.ok();
+    let prices = |product: &str| -> Option<i64> {
+        let catalog = catalog.as_ref()?;
+        let price = catalog.price(
+            &catalog.market_for(Channel::Kakao),
+            catalog.product(product)?,
+        )?;
+        (price.currency.code() == "KRW").then_some(price.minor)
+    };
+    let response = kakao::render_with_prices(lang, call.block_id.as_deref(), &replies, &prices);
     let rendered = started.elapsed();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     tracing::info!(
@@ -265,6 +281,33 @@ async fn link_app_user(
             }
         }
         Err(e) => tracing::warn!(error = %e, "could not link the Kakao app user to the chat"),
+    }
+}
+
+/// Whether the customer typed "forget me" (in any shipped language), which the turn answers by
+/// forgetting the session ([`chatdrop_domain::dialogue::Session::forget`]).
+fn asks_to_be_forgotten(message: &chatdrop_domain::inbound::InboundMessage) -> bool {
+    use chatdrop_domain::inbound::InboundContent;
+    use chatdrop_domain::keywords::{Meaning, understand};
+    matches!(&message.content, InboundContent::Text { body }
+        if understand(body).is_some_and(|heard| heard.meaning == Meaning::ForgetMe))
+}
+
+/// "Forget me" on KakaoTalk also erases the chat's link to the customer's Kakao account (the
+/// way the channel callback finds the chat), and this instance forgets it wrote it. A customer
+/// who chats on is linked again by their next turn, as any customer is; a failure is logged and
+/// `chatdrop customer forget` erases the link as well.
+async fn forget_app_user(
+    app: &Kakao,
+    app_user: Option<&str>,
+    chat: &chatdrop_domain::channel::ConversationId,
+) {
+    if let (Some(app_user), Ok(mut linked)) = (app_user, app.linked.lock()) {
+        linked.remove(app_user);
+    }
+    match app.store.forget_kakao_link(chat).await {
+        Ok(erased) => tracing::info!(erased, "forget me: the Kakao account link"),
+        Err(e) => tracing::warn!(error = %e, "could not erase the Kakao account link"),
     }
 }
 

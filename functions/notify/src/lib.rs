@@ -9,6 +9,11 @@
 //! against the consent ledger once more as it leaves, and withdrawn if the customer opted out
 //! since it was queued.
 //!
+//! A KakaoTalk order notice (paid, lapsed, shipped, refunded) cannot be written into the chat:
+//! it goes out as AlimTalk, an approved template filled in, to the phone the customer verified,
+//! through NAVER Cloud SENS ([`chatdrop_domain::alimtalk::deliver`]); a notice no template fits,
+//! or for a customer without a verified phone, is held for ops with the reason.
+//!
 //! # Retries are counted here, not by the queue
 //!
 //! SQS counts every receive towards the queue's `maxReceiveCount`: a bundle returned after a
@@ -26,9 +31,12 @@
 //!   and dead-lettered by notify itself on the [`RETRY_BUDGET`]th failure (half an hour).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use chatdrop_channels::kakao::SensAlimtalk;
 use chatdrop_channels::registry::{self, SenderDeps, Values};
 use chatdrop_channels::{Senders, http_client};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, channel_values};
+use chatdrop_domain::alimtalk::{self, AlimtalkTemplates};
+use chatdrop_domain::channel::Channel;
 use chatdrop_domain::channel_spec::Side;
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::consent;
@@ -66,6 +74,9 @@ pub struct Notify {
     retry_base: Duration,
     /// Where agents are told that a customer waits for a person.
     alerts: SnsAlerts,
+    /// KakaoTalk's order notices: the approved AlimTalk templates and the dealer, when the
+    /// deployment serves KakaoTalk.
+    alimtalk: Option<(AlimtalkTemplates, SensAlimtalk)>,
 }
 
 /// Transient failures a bundle may have before notify dead-letters it. Retries back off from
@@ -106,6 +117,17 @@ impl Notify {
             let values = Values::new(channel_values(config, &secrets, channel, Side::Outbound));
             registry::sender(channel, &values, &deps)
         });
+        let alimtalk = if config.serves(Channel::Kakao) {
+            let values = Values::new(channel_values(
+                config,
+                &secrets,
+                Channel::Kakao,
+                Side::Outbound,
+            ));
+            Some(chatdrop_channels::kakao::alimtalk(&values, &deps)?)
+        } else {
+            None
+        };
         Ok(Notify {
             queues: SqsQueues::new(aws_sdk_sqs::Client::new(aws), config.queues.clone())
                 .with_dead_letters(config.dead_letters.clone()),
@@ -119,6 +141,7 @@ impl Notify {
                 aws_sdk_sns::Client::new(aws),
                 config.handoff.agent_topic_arn.clone(),
             ),
+            alimtalk,
             clock,
         })
     }
@@ -217,16 +240,32 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                         },
                         None => app.policy,
                     };
-                    match deliver(
-                        &bundle,
-                        &app.senders,
-                        app.store.as_ref(),
-                        policy,
-                        tokio::time::sleep,
-                        at,
-                    )
-                    .await
-                    {
+                    let delivered = match &app.alimtalk {
+                        // A KakaoTalk order notice: an approved template to the verified phone.
+                        Some((templates, dealer)) if alimtalk::applies(&bundle) => {
+                            alimtalk::deliver(
+                                &bundle,
+                                session.identity.verified_phone(),
+                                templates,
+                                dealer,
+                                app.store.as_ref(),
+                                at,
+                            )
+                            .await
+                        }
+                        _ => {
+                            deliver(
+                                &bundle,
+                                &app.senders,
+                                app.store.as_ref(),
+                                policy,
+                                tokio::time::sleep,
+                                at,
+                            )
+                            .await
+                        }
+                    };
+                    match delivered {
                         Ok(Delivered::All) => {
                             tracing::info!("delivered");
                             RecordResult::Done

@@ -24,12 +24,16 @@ pub const TWILIO_AUTH_TOKEN_VALUE: &str = "dev-twilio-auth-token";
 pub const VIBER_AUTH_TOKEN_VALUE: &str = "dev0viber0auth00-0token0000000000-00000000000000dev";
 pub const KAKAO_SKILL_SECRET_VALUE: &str = "dev-kakao-skill-secret";
 pub const KAKAO_ADMIN_KEY_VALUE: &str = "dev-kakao-admin-key";
+pub const SENS_ACCESS_KEY_VALUE: &str = "dev-sens-access-key";
+pub const SENS_SECRET_KEY_VALUE: &str = "dev-sens-secret-key";
+pub const SENS_SERVICE_ID_VALUE: &str = "ncp:kkobizmsg:kr:0000000:chatdrop-dev";
+pub const KAKAO_PLUS_FRIEND_ID_VALUE: &str = "@chatdrop-dev";
 pub const STRIPE_SECRET_KEY_VALUE: &str = "sk_test_chatdrop_dev";
 pub const STRIPE_WEBHOOK_SECRET_VALUE: &str = "whsec_chatdrop_dev";
 pub const ID_KEY_VALUE: &str = "dev-chatdrop-id-key-public-never-deploy-0123456789";
 
 /// Every secret with its development value.
-pub const SECRETS: [(&str, &str); 19] = [
+pub const SECRETS: [(&str, &str); 23] = [
     (WHATSAPP_APP_SECRET, WHATSAPP_APP_SECRET_VALUE),
     (WHATSAPP_VERIFY_TOKEN, WHATSAPP_VERIFY_TOKEN_VALUE),
     (WHATSAPP_ACCESS_TOKEN, WHATSAPP_ACCESS_TOKEN_VALUE),
@@ -46,6 +50,10 @@ pub const SECRETS: [(&str, &str); 19] = [
     (VIBER_AUTH_TOKEN, VIBER_AUTH_TOKEN_VALUE),
     (KAKAO_SKILL_SECRET, KAKAO_SKILL_SECRET_VALUE),
     (KAKAO_ADMIN_KEY, KAKAO_ADMIN_KEY_VALUE),
+    (SENS_ACCESS_KEY, SENS_ACCESS_KEY_VALUE),
+    (SENS_SECRET_KEY, SENS_SECRET_KEY_VALUE),
+    (SENS_SERVICE_ID, SENS_SERVICE_ID_VALUE),
+    (KAKAO_PLUS_FRIEND_ID, KAKAO_PLUS_FRIEND_ID_VALUE),
     (STRIPE_SECRET_KEY, STRIPE_SECRET_KEY_VALUE),
     (STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET_VALUE),
     (ID_KEY, ID_KEY_VALUE),

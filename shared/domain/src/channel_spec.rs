@@ -127,6 +127,12 @@ pub mod vars {
     pub const KAKAO_SKILL_SECRET: &str = "CHATDROP_KAKAO_SKILL_SECRET";
     pub const KAKAO_BOT_ID: &str = "CHATDROP_KAKAO_BOT_ID";
     pub const KAKAO_ADMIN_KEY: &str = "CHATDROP_KAKAO_ADMIN_KEY";
+    pub const SENS_ACCESS_KEY: &str = "CHATDROP_SENS_ACCESS_KEY";
+    pub const SENS_SECRET_KEY: &str = "CHATDROP_SENS_SECRET_KEY";
+    pub const SENS_SERVICE_ID: &str = "CHATDROP_SENS_SERVICE_ID";
+    pub const KAKAO_PLUS_FRIEND_ID: &str = "CHATDROP_KAKAO_PLUS_FRIEND_ID";
+    pub const SENS_API_BASE: &str = "CHATDROP_SENS_API_BASE";
+    pub const KAKAO_ALIMTALK_TEMPLATES: &str = "CHATDROP_KAKAO_ALIMTALK_TEMPLATES";
 }
 
 const fn rate(per_second: u32, per_chat_per_second: Option<u32>) -> SendRate {
@@ -337,8 +343,10 @@ pub const VIBER: ChannelSpec = ChannelSpec {
 // "skill timeout: 5sec"); there is no API to write to the chat afterwards except the paid
 // Event API and AlimTalk (approved templates through a dealer). So the conversation never goes
 // through notify: the `kakao` function answers in the response, and whatever reaches notify
-// for a Kakao conversation (payment confirmed, lapsed) is outside a zero-length window with no
-// sanctioned form built yet, i.e. held for ops until an AlimTalk sender exists.
+// for a Kakao conversation (payment confirmed, lapsed) is outside a zero-length window. An
+// order notice goes out as AlimTalk instead (`crate::alimtalk`), through NAVER Cloud SENS
+// (<https://api.ncloud-docs.com/docs/en/sens-alimtalk-send>), as an approved template to the
+// customer's verified phone; anything else is held for ops.
 // Skill requests carry no signature: the secret is the static header set in the skill's
 // "헤더값 입력" field, and the bot id the one bot allowed to call. The one secret serves both
 // sides, since the answer travels in the same authenticated exchange (as Twilio's auth token
@@ -348,12 +356,28 @@ pub const KAKAO: ChannelSpec = ChannelSpec {
     display_name: "KakaoTalk",
     // The admin key of the Kakao Developers app linked to the channel authenticates its
     // add/block callback, the customer's consent signal on KakaoTalk.
+    // The SENS API key pair signs notify's AlimTalk calls; the SENS project's service id and
+    // the Kakao Talk Channel's id (plusFriendId) name where they go.
     secrets: &[
         secret(vars::KAKAO_SKILL_SECRET, Side::Both),
         secret(vars::KAKAO_ADMIN_KEY, Side::Inbound),
+        secret(vars::SENS_ACCESS_KEY, Side::Outbound),
+        secret(vars::SENS_SECRET_KEY, Side::Outbound),
+        secret(vars::SENS_SERVICE_ID, Side::Outbound),
+        secret(vars::KAKAO_PLUS_FRIEND_ID, Side::Outbound),
     ],
-    // The Open Builder bot's id (public: every skill request carries it in `bot.id`).
-    settings: &[required(vars::KAKAO_BOT_ID)],
+    settings: &[
+        // The Open Builder bot's id (public: every skill request carries it in `bot.id`).
+        required(vars::KAKAO_BOT_ID),
+        url(vars::SENS_API_BASE, "https://sens.apigw.ntruss.com"),
+        // Which approved AlimTalk template each order notice goes out as (JSON, see
+        // `crate::alimtalk::AlimtalkTemplates`); without it every notice is held for ops.
+        Setting {
+            env: vars::KAKAO_ALIMTALK_TEMPLATES,
+            value: SettingValue::Optional,
+            url: false,
+        },
+    ],
     // No pushed messages: the pace only bounds notify's (held) attempts.
     default_rate: rate(1, None),
     customer_id_is_phone: false,

@@ -106,6 +106,7 @@ fn whatsapp_takes_only_templates_after_24_hours_even_from_a_person() {
         order_number: "#A1".into(),
         kind: "paid".into(),
         summary: "Paid".into(),
+        ..Default::default()
     });
     assert_eq!(
         sending_mode(rules, &update, heard(25)),

@@ -316,6 +316,7 @@ fn an_opted_out_customer_is_sent_nothing() {
         order_number: "#A1".into(),
         kind: "shipped".into(),
         summary: "Order #A1 shipped".into(),
+        ..Default::default()
     });
     let at = Moment {
         reachability: Reachability::OptedOut,
@@ -342,6 +343,7 @@ fn a_zero_window_holds_everything_and_says_why() {
         order_number: "#A1".into(),
         kind: "paid".into(),
         summary: "Order #A1 is paid".into(),
+        ..Default::default()
     });
     let at = Moment {
         now: NOW,
@@ -394,6 +396,7 @@ async fn outside_the_window_an_answer_is_held_and_an_order_update_uses_the_sanct
         order_number: "#A1".into(),
         kind: "shipped".into(),
         summary: "Order #A1 shipped".into(),
+        ..Default::default()
     });
     let result = deliver(
         &update,

@@ -14,6 +14,7 @@
 //! idempotently, so both conversation functions (catalog and cart) share it.
 
 pub mod action;
+pub mod alimtalk;
 pub mod beacon;
 pub mod browse;
 pub mod campaign;

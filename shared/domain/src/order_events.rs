@@ -55,6 +55,17 @@ pub(crate) async fn notify_once<O: OrderStore, D: Dispatch>(
             order_number: order.number(),
             kind: kind.to_string(),
             summary,
+            details: [
+                Some(("amount".to_string(), money(order, order.total))),
+                order
+                    .tracking
+                    .clone()
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| ("tracking".to_string(), t)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         }),
         announcement: None,
         handoff: None,

@@ -123,7 +123,7 @@ pub struct ReplyToken {
 }
 
 /// What an order update is about, in the fields a pre-approved template carries.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderUpdate {
     /// The order number the customer sees (`#A1B2C3`).
     pub order_number: String,
@@ -131,6 +131,13 @@ pub struct OrderUpdate {
     pub kind: String,
     /// The update in one line of the customer's language, for a template's text parameter.
     pub summary: String,
+    /// More of the notice, for a template's variables (KakaoTalk's AlimTalk:
+    /// [`crate::alimtalk`]): `amount`, the order's total as the customer reads it
+    /// (`₩8,150,000`), and `tracking`, a shipped parcel's number. Empty in notices queued
+    /// before it existed. (One map rather than a field each keeps the bundle, which the
+    /// marker's effect holds inline, small.)
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub details: std::collections::BTreeMap<String, String>,
 }
 
 impl ReplyBundle {

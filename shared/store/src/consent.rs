@@ -199,6 +199,9 @@ pub struct Forgotten {
     /// Orders whose platform id and engraving text were replaced (amounts, currency and
     /// status stay for the books; see `forget_orders.rs`).
     pub orders_pseudonymized: usize,
+    /// A KakaoTalk chat's link to the customer's Kakao account (`kakao_link.rs`) was there and
+    /// is gone.
+    pub kakao_link: bool,
 }
 
 impl DynamoStore {
@@ -213,7 +216,8 @@ impl DynamoStore {
     /// - the person's history (keyed by the keyed phone pseudonym) stays as the record of what
     ///   was agreed, with the words the customer typed blanked;
     /// - the orders keep their amounts, currency and status and lose the platform id and the
-    ///   engraving text. Run on an order a second time, the same values are written again.
+    ///   engraving text. Run on an order a second time, the same values are written again;
+    /// - on KakaoTalk, the link between the chat and the customer's Kakao account goes.
     pub async fn forget(
         &self,
         conversation: &ConversationId,
@@ -234,6 +238,7 @@ impl DynamoStore {
             .map_err(|e| PortError::new("forget session", sdk_message(e)))?;
         forgotten.session = session.attributes.is_some_and(|a| !a.is_empty());
         forgotten.orders_pseudonymized = self.pseudonymize_orders(conversation).await?;
+        forgotten.kakao_link = self.forget_kakao_link(conversation).await?;
 
         let subject = Subject::Conversation(conversation.clone());
         let mut sks: Vec<String> = self

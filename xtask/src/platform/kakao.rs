@@ -11,6 +11,7 @@
 //! of at most 14 characters, the body within 30,720 bytes, and the answer within the 5-second
 //! skill timeout. Each call is timed; [`SkillAnswer::elapsed`] is what the bench measures.
 
+use crate::platform::s;
 use chatdrop_channels::kakao::{LIMITS, REQUEST_ID_HEADER, SECRET_HEADER};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -216,7 +217,8 @@ impl SkillAnswer {
         out.join("\n")
     }
 
-    /// Every tappable choice: quick replies, then list rows (in every card of a carousel).
+    /// Every tappable choice: quick replies, then list rows (in every card of a carousel),
+    /// then the `block` buttons of commerce cards.
     pub fn taps(&self) -> Vec<Tap> {
         let template = &self.body["template"];
         let mut taps: Vec<Tap> = template["quickReplies"]
@@ -237,6 +239,14 @@ impl SkillAnswer {
                 for item in card["items"].as_array().into_iter().flatten() {
                     taps.push(tap_of(item, "title"));
                 }
+            }
+            for button in output["commerceCard"]["buttons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|b| b["action"] == "block")
+            {
+                taps.push(tap_of(button, "label"));
             }
         }
         taps
@@ -309,6 +319,9 @@ impl SkillAnswer {
             {
                 return Err(format!("image not over HTTPS: {url}"));
             }
+            if o["commerceCard"].is_object() {
+                check_commerce_card(&o["commerceCard"])?;
+            }
         }
         let quick = self.body["template"]["quickReplies"]
             .as_array()
@@ -331,6 +344,38 @@ impl SkillAnswer {
         }
         Ok(())
     }
+}
+
+/// A `commerceCard` as Kakao takes it: its price a whole number of won, exactly one HTTPS
+/// thumbnail, 1 to 3 buttons with labels of at most 14 characters, title and description
+/// within the card's limits (`chatdrop_channels::kakao::LIMITS`, each pinned with its source).
+fn check_commerce_card(card: &Value) -> Result<(), String> {
+    if !card["price"].is_i64() || card["currency"] != "won" {
+        return Err(format!(
+            "commerceCard price {} {}",
+            card["price"], card["currency"]
+        ));
+    }
+    let thumbnails = card["thumbnails"].as_array().cloned().unwrap_or_default();
+    if thumbnails.len() != 1 || !s(&thumbnails[0]["imageUrl"]).starts_with("https://") {
+        return Err(format!("commerceCard thumbnails {}", card["thumbnails"]));
+    }
+    if s(&card["description"]).chars().count() > LIMITS.card_description
+        || s(&card["title"]).chars().count() > LIMITS.card_title
+    {
+        return Err("commerceCard title or description too long".into());
+    }
+    let buttons = card["buttons"].as_array().cloned().unwrap_or_default();
+    if buttons.is_empty() || buttons.len() > LIMITS.card_buttons {
+        return Err(format!("commerceCard with {} buttons", buttons.len()));
+    }
+    for b in &buttons {
+        let label = s(&b["label"]);
+        if label.is_empty() || label.chars().count() > LIMITS.button_label {
+            return Err(format!("commerceCard button label {label:?}"));
+        }
+    }
+    Ok(())
 }
 
 fn tap_of(v: &Value, label_field: &str) -> Tap {

@@ -24,6 +24,7 @@ pub mod kakao;
 pub mod kakao_channel;
 pub mod line;
 pub mod messenger;
+pub mod sens;
 pub mod sms;
 pub mod telegram;
 pub mod viber;

@@ -31,25 +31,34 @@
 //! `action.clientExtra`, and the button's label as the utterance, so a tap comes back as exactly
 //! the payload chatdrop issued and the chat shows the customer's choice in words.
 //!
-//! **After the conversation** (payment confirmed, lapsed, shipped) Kakao takes only AlimTalk
-//! (approved templates through a registered dealer) or the paid Event API, neither built yet:
-//! the registry's zero-length window holds such bundles for ops, and [`KakaoSender`] refuses
-//! anything that still reaches it as permanent, never sending free text.
+//! **After the conversation** (payment confirmed, lapsed, shipped, refunded) Kakao takes only
+//! AlimTalk (approved templates through a registered dealer) or the paid Event API. An order
+//! notice goes out as AlimTalk through NAVER Cloud SENS ([`SensAlimtalk`], built by
+//! [`alimtalk`]; notify decides with `chatdrop_domain::alimtalk`); anything else is held for
+//! ops by the registry's zero-length window, and [`KakaoSender`] refuses whatever still reaches
+//! it as permanent, never sending free text.
 
+mod alimtalk;
 mod channel_callback;
 mod inbound;
 mod render;
+
+pub use alimtalk::{
+    ACCEPTED, ACCESS_KEY_HEADER, SIGNATURE_HEADER, SensAlimtalk, SensConfig, TIMESTAMP_HEADER,
+    messages_path, signature,
+};
 
 pub use channel_callback::{
     ChannelCallback, ChannelRelation, MAX_CALLBACK_BYTES, RESOURCE_ID_HEADER,
     parse_channel_callback,
 };
 pub use inbound::{MAX_BODY_BYTES, REQUEST_ID_HEADER, SECRET_HEADER, SkillCall, parse};
-pub use render::{LIMITS, Limits, render_response};
+pub use render::{LIMITS, Limits, PricesInWon, render_response, render_with_prices};
 
 use crate::SendFuture;
 use crate::outbound::Outbound;
 use crate::registry::{SenderDeps, Values};
+use chatdrop_domain::alimtalk::{AlimtalkTemplates, TemplateError};
 use chatdrop_domain::channel_spec::{ChannelSpec, KAKAO, vars};
 use chatdrop_domain::delivery::{Outgoing, SendFailure, Sent};
 
@@ -79,10 +88,10 @@ pub fn webhook(values: &Values) -> KakaoWebhook {
     })
 }
 
-/// What notify holds for a Kakao conversation: nothing can be pushed into a Kakao chat without
-/// AlimTalk, which is not built. The registry's window already holds every such bundle for ops
-/// before a send is tried; this sender is the backstop, refusing permanently rather than
-/// pretending to deliver.
+/// What notify holds for a Kakao conversation: nothing can be pushed into a Kakao chat, and an
+/// order notice goes out as AlimTalk ([`alimtalk`]) before this sender is asked. The
+/// registry's window holds every other bundle for ops before a send is tried; this sender is
+/// the backstop, refusing permanently rather than pretending to deliver.
 pub struct KakaoSender;
 
 /// The sender (see [`KakaoSender`]); it needs no settings.
@@ -101,9 +110,32 @@ impl Outbound for KakaoSender {
         Box::pin(async {
             Err(SendFailure::Permanent {
                 code: None,
-                detail: "KakaoTalk answers only inside the skill response; AlimTalk is not built"
+                detail: "KakaoTalk answers only inside the skill response; only order notices go out, as AlimTalk"
                     .into(),
             })
         })
     }
+}
+
+/// The AlimTalk dealer and the deployment's approved templates, from Kakao's outbound secrets
+/// and settings; a template setting that cannot be used is an error at start.
+pub fn alimtalk(
+    values: &Values,
+    deps: &SenderDeps,
+) -> Result<(AlimtalkTemplates, SensAlimtalk), TemplateError> {
+    let templates = match values.optional(vars::KAKAO_ALIMTALK_TEMPLATES) {
+        Some(json) => AlimtalkTemplates::parse(&json)?,
+        None => AlimtalkTemplates::default(),
+    };
+    let sender = SensAlimtalk::new(
+        deps.client.clone(),
+        SensConfig {
+            api_base: values.get(vars::SENS_API_BASE),
+            access_key: values.get(vars::SENS_ACCESS_KEY),
+            secret_key: values.get(vars::SENS_SECRET_KEY),
+            service_id: values.get(vars::SENS_SERVICE_ID),
+            plus_friend_id: values.get(vars::KAKAO_PLUS_FRIEND_ID),
+        },
+    );
+    Ok((templates, sender))
 }

@@ -20,11 +20,18 @@
 //!   Kakao's size cap becomes numbered text (which the domain resolves: a typed number picks from
 //!   the choices offered last).
 //!
-//! Not rendered: `commerceCard` (a product with its price in won) needs the price as a number
-//! and a thumbnail, which the domain's channel-neutral `Reply` does not carry (a product is a
-//! choice with a description and an image reply).
+//! - a product's page (its picture, then its words and at most three choices, one of them "add
+//!   to cart") is a `commerceCard` when the caller knows its price in won
+//!   ([`render_with_prices`]; the `kakao` function looks it up in the catalog, since the
+//!   channel-neutral `Reply` carries the price only as words): the picture as its one
+//!   thumbnail, the name as its title, the price as Kakao's number with `currency` `won`, the
+//!   choices as its `block` buttons. Without a price in won (another market's currency), over
+//!   HTTP, with more than three choices or no block to return to, the page degrades to what
+//!   any picture and choices become above; a description over the card's 230 characters goes
+//!   before the card as text, as a link card's does.
 
 use crate::text::{Hint, numbered_text, split_text, truncate_chars};
+use chatdrop_domain::action::Action;
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::reply::{Choice, Reply};
 use serde_json::{Value, json};
@@ -49,8 +56,10 @@ pub struct Limits {
     pub card_title: usize,
     /// A card's `description`.
     pub card_description: usize,
-    /// A `basicCard` button's `label`.
+    /// A `basicCard` or `commerceCard` button's `label`.
     pub button_label: usize,
+    /// A `basicCard`'s or `commerceCard`'s buttons.
+    pub card_buttons: usize,
     /// A `listCard`'s items.
     pub list_items: usize,
     /// A `carousel`'s items.
@@ -68,6 +77,7 @@ pub const LIMITS: Limits = Limits {
     card_title: 50,
     card_description: 230,
     button_label: 14,
+    card_buttons: 3,
     list_items: 5,
     carousel_items: 10,
     response_bytes: 30_720,
@@ -88,6 +98,15 @@ enum Output {
         url: String,
         thumbnail: Option<String>,
     },
+    /// A `commerceCard`: a product with its price in won and up to three `block` buttons.
+    Commerce {
+        title: String,
+        description: String,
+        /// Whole won.
+        price: i64,
+        thumbnail: String,
+        buttons: Vec<Choice>,
+    },
     /// Tappable rows: `listCard`s of [`Limits::list_items`].
     List {
         header: String,
@@ -101,9 +120,66 @@ fn is_https(url: &str) -> bool {
     url.starts_with("https://")
 }
 
+/// A product's price in whole won by product id, for its `commerceCard`; `None`: no card.
+pub type PricesInWon<'a> = &'a dyn Fn(&str) -> Option<i64>;
+
 /// The skill response answering one turn: `replies` in order, spoken in `lang`; taps return to
-/// `block_id` (without one, choices are numbered text: a tap would reach no skill).
+/// `block_id` (without one, choices are numbered text: a tap would reach no skill). No product
+/// is shown as a `commerceCard` (see [`render_with_prices`]).
 pub fn render_response(lang: Lang, block_id: Option<&str>, replies: &[Reply]) -> Value {
+    render_with_prices(lang, block_id, replies, &|_| None)
+}
+
+/// The product a page of `image` then `next` shows as a `commerceCard`, if it can be one: an
+/// HTTPS picture, at most [`Limits::card_buttons`] choices, one adding a product whose price
+/// in won `prices` knows.
+fn commerce(
+    image: &str,
+    caption: Option<&str>,
+    next: Option<&Reply>,
+    prices: PricesInWon<'_>,
+) -> Option<(Output, Option<String>)> {
+    let Some(Reply::Choices { body, choices, .. }) = next else {
+        return None;
+    };
+    if !is_https(image) || choices.is_empty() || choices.len() > LIMITS.card_buttons {
+        return None;
+    }
+    let price = choices.iter().find_map(|c| match Action::decode(&c.id) {
+        Some(Action::Add(product)) => prices(&product),
+        _ => None,
+    })?;
+    let title = caption
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_string)
+        .or_else(|| body.lines().next().map(str::to_string))
+        .unwrap_or_default();
+    // The words the card cannot hold go before it, whole.
+    let (description, before) = if body.chars().count() > LIMITS.card_description {
+        (title.clone(), Some(body.clone()))
+    } else {
+        (body.clone(), None)
+    };
+    Some((
+        Output::Commerce {
+            title,
+            description,
+            price,
+            thumbnail: image.to_string(),
+            buttons: choices.clone(),
+        },
+        before,
+    ))
+}
+
+/// [`render_response`], showing a product's page as a `commerceCard` when `prices` knows the
+/// product's price in won.
+pub fn render_with_prices(
+    lang: Lang,
+    block_id: Option<&str>,
+    replies: &[Reply],
+    prices: PricesInWon<'_>,
+) -> Value {
     let last_choices = replies
         .iter()
         .rposition(|r| matches!(r, Reply::Choices { choices, .. } if !choices.is_empty()));
@@ -144,6 +220,16 @@ pub fn render_response(lang: Lang, block_id: Option<&str>, replies: &[Reply]) ->
                 });
             }
             Reply::Image { url, caption } => {
+                if block_id.is_some()
+                    && let Some((card, before)) =
+                        commerce(url, caption.as_deref(), replies.get(i + 1), prices)
+                {
+                    // The page's choices are the card's buttons, never quick replies as well.
+                    i += 2;
+                    outputs.extend(before.map(Output::Text));
+                    outputs.push(card);
+                    continue;
+                }
                 let caption = caption.clone().unwrap_or_default();
                 if is_https(url) {
                     outputs.push(Output::Image {
@@ -327,6 +413,17 @@ fn as_text(output: &Output, lang: Lang) -> String {
         Output::List {
             header, choices, ..
         } => numbered_text(header, choices, lang, Hint::ReplyWithNumber),
+        Output::Commerce {
+            description,
+            thumbnail,
+            buttons,
+            ..
+        } => numbered_text(
+            &format!("{thumbnail}\n{description}"),
+            buttons,
+            lang,
+            Hint::ReplyWithNumber,
+        ),
     }
 }
 
@@ -389,6 +486,36 @@ fn output(o: &Output, block_id: &str) -> Value {
                 card["thumbnail"] = json!({ "imageUrl": image });
             }
             json!({ "basicCard": card })
+        }
+        Output::Commerce {
+            title,
+            description,
+            price,
+            thumbnail,
+            buttons,
+        } => {
+            let buttons: Vec<Value> = buttons
+                .iter()
+                .enumerate()
+                .map(|(k, c)| {
+                    let title = title_or_number(k + 1, c);
+                    json!({
+                        "action": "block",
+                        "label": truncate_chars(&title, LIMITS.button_label),
+                        "blockId": block_id,
+                        "messageText": truncate_chars(&title, LIMITS.message_text),
+                        "extra": { "payload": c.id },
+                    })
+                })
+                .collect();
+            json!({ "commerceCard": {
+                "title": truncate_chars(title, LIMITS.card_title),
+                "description": truncate_chars(description, LIMITS.card_description),
+                "price": price,
+                "currency": "won",
+                "thumbnails": [{ "imageUrl": thumbnail }],
+                "buttons": buttons,
+            }})
         }
         Output::List {
             header,

@@ -26,7 +26,8 @@ fn text(body: &str) -> Reply {
 fn limits_are_kakaos() {
     // yes506 kakao-skill-response-types.md: outputs 1–3; quickReplies ≤ 10, label ≤ 14,
     // messageText ≤ 1,000; simpleText ≤ 1,000; card title ≤ 50, description ≤ 230, button
-    // label ≤ 14; listCard items ≤ 5; carousel ≤ 10. Nuff guide: response ≤ 30,720 bytes.
+    // label ≤ 14; basicCard and commerceCard buttons ≤ 3; listCard items ≤ 5; carousel ≤ 10.
+    // Nuff guide: response ≤ 30,720 bytes.
     assert_eq!(
         LIMITS,
         Limits {
@@ -38,6 +39,7 @@ fn limits_are_kakaos() {
             card_title: 50,
             card_description: 230,
             button_label: 14,
+            card_buttons: 3,
             list_items: 5,
             carousel_items: 10,
             response_bytes: 30_720,
@@ -312,4 +314,123 @@ fn a_response_over_the_size_cap_becomes_text() {
     assert!(r.to_string().len() <= LIMITS.response_bytes);
     assert!(outputs(&r).iter().all(|o| o.get("simpleText").is_some()));
     assert!(outputs(&r).len() <= LIMITS.outputs);
+}
+
+/// A product's page as the domain speaks it (`browse::product_detail`): the picture captioned
+/// with the name, then the words and the three choices.
+fn product_page(image: &str, body: &str) -> Vec<Reply> {
+    vec![
+        Reply::Image {
+            url: image.into(),
+            caption: Some("아틀리에 백 한정판".into()),
+        },
+        choices_reply(
+            body,
+            vec![
+                choice("k:a:atelier-bag", "옵션 선택 후 담기"),
+                choice("c:c:bags", "뒤로"),
+                choice("k:v", "장바구니 보기"),
+            ],
+        ),
+    ]
+}
+
+fn won(product: &str) -> Option<i64> {
+    (product == "atelier-bag").then_some(7_200_000)
+}
+
+#[test]
+fn a_product_with_its_price_in_won_is_a_commerce_card() {
+    let page = product_page(
+        "https://cdn.chatdrop.example/atelier-bag.jpg",
+        "아틀리에 백 한정판 — ₩7,200,000~",
+    );
+    let r = render_with_prices(Lang::KO, BLOCK, &page, &won);
+    let outs = outputs(&r);
+    assert_eq!(outs.len(), 1, "{r:#}");
+    // commerceCard (yes506 kakao-skill-response-types.md): `price` an integer, `currency`
+    // "won", exactly one thumbnail, at most 3 buttons with labels ≤ 14.
+    assert_eq!(
+        outs[0],
+        json!({"commerceCard": {
+            "title": "아틀리에 백 한정판",
+            "description": "아틀리에 백 한정판 — ₩7,200,000~",
+            "price": 7_200_000,
+            "currency": "won",
+            "thumbnails": [{"imageUrl": "https://cdn.chatdrop.example/atelier-bag.jpg"}],
+            "buttons": [
+                {"action": "block", "label": "옵션 선택 후 담기", "blockId": "blk-fallback",
+                 "messageText": "옵션 선택 후 담기", "extra": {"payload": "k:a:atelier-bag"}},
+                {"action": "block", "label": "뒤로", "blockId": "blk-fallback",
+                 "messageText": "뒤로", "extra": {"payload": "c:c:bags"}},
+                {"action": "block", "label": "장바구니 보기", "blockId": "blk-fallback",
+                 "messageText": "장바구니 보기", "extra": {"payload": "k:v"}},
+            ],
+        }})
+    );
+    assert!(
+        r["template"].get("quickReplies").is_none(),
+        "the buttons are the choices"
+    );
+}
+
+#[test]
+fn a_commerce_card_degrades_like_any_picture_and_choices() {
+    let image = "https://cdn.chatdrop.example/atelier-bag.jpg";
+    let plain = |r: &Value| {
+        let outs = outputs(r);
+        assert!(outs[0].get("simpleImage").is_some(), "{r:#}");
+        assert_eq!(r["template"]["quickReplies"].as_array().unwrap().len(), 3);
+    };
+    // No price in won (another market's currency, or no lookup at all).
+    plain(&render_with_prices(
+        Lang::KO,
+        BLOCK,
+        &product_page(image, "가방"),
+        &|_| None,
+    ));
+    plain(&render_response(
+        Lang::KO,
+        BLOCK,
+        &product_page(image, "가방"),
+    ));
+    // Four choices: a commerceCard holds three buttons.
+    let mut page = product_page(image, "가방");
+    if let Reply::Choices { choices, .. } = &mut page[1] {
+        choices.push(choice("c:m", "메뉴"));
+    }
+    let r = render_with_prices(Lang::KO, BLOCK, &page, &won);
+    assert!(outputs(&r)[0].get("simpleImage").is_some(), "{r:#}");
+    assert_eq!(r["template"]["quickReplies"].as_array().unwrap().len(), 4);
+    // Over HTTP, Kakao shows no picture: the address as words.
+    let r = render_with_prices(
+        Lang::KO,
+        BLOCK,
+        &product_page("http://127.0.0.1/bag.jpg", "가방"),
+        &won,
+    );
+    assert!(outputs(&r).iter().all(|o| o.get("commerceCard").is_none()));
+    // No block to return to: numbered text, no buttons.
+    let r = render_with_prices(Lang::KO, None, &product_page(image, "가방"), &won);
+    assert!(outputs(&r).iter().all(|o| o.get("commerceCard").is_none()));
+}
+
+#[test]
+fn a_long_product_description_goes_before_the_card_and_labels_are_cut() {
+    let body = "설".repeat(231);
+    let mut page = product_page("https://cdn.chatdrop.example/atelier-bag.jpg", &body);
+    if let Reply::Choices { choices, .. } = &mut page[1] {
+        choices[0].title = "옵션을 모두 고른 뒤 장바구니에 담기".into();
+    }
+    let r = render_with_prices(Lang::KO, BLOCK, &page, &won);
+    let outs = outputs(&r);
+    assert_eq!(outs[0]["simpleText"]["text"], body.as_str());
+    let card = &outs[1]["commerceCard"];
+    assert_eq!(card["description"], "아틀리에 백 한정판");
+    let label = card["buttons"][0]["label"].as_str().unwrap();
+    assert_eq!(label.chars().count(), 14, "{label}");
+    assert_eq!(
+        card["buttons"][0]["messageText"],
+        "옵션을 모두 고른 뒤 장바구니에 담기"
+    );
 }

@@ -258,6 +258,7 @@ async fn an_order_update_outside_the_window_is_the_template_with_flattened_param
             order_number: "#A1B2C3".into(),
             kind: "shipped".into(),
             summary: "Shipped:\n\tblue  mug".into(),
+            ..Default::default()
         }),
         announcement: None,
         handoff: None,
