@@ -698,9 +698,9 @@ where
     {
         let name = drop.name.clone();
         let resume = crate::dialogue::Resume::Checkout;
-        return Ok(crate::phone_dialogue::ask(
+        return Ok(Checkout::Answer(crate::phone_dialogue::ask(
             session, resume, &name, voice, now,
-        ));
+        )));
     }
     let identity = message.dedup_identity();
     let order_id = settings.ids.order_id(&identity);

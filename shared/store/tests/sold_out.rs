@@ -35,6 +35,7 @@ fn plain_drop(id: &str, stock: u32) -> Drop {
         status: DropStatus::Open,
         delayed_payment_days: None,
         draw: None,
+        verified_phone: false,
     }
 }
 
