@@ -39,6 +39,7 @@ pub mod handoff;
 pub mod i18n;
 pub mod ids;
 pub mod inbound;
+pub mod inbox;
 pub mod intent;
 mod intent_phrases;
 pub mod keywords;
@@ -72,6 +73,8 @@ pub mod waitlist_flow;
 pub(crate) mod testing;
 #[cfg(test)]
 pub(crate) mod testing_handoff;
+#[cfg(test)]
+pub(crate) mod testing_inbox;
 #[cfg(test)]
 pub(crate) mod testing_orders;
 #[cfg(test)]
