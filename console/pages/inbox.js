@@ -63,7 +63,7 @@ function details(view) {
       'div',
       { id: 'cart' },
       view.cart.length
-        ? [view.cart.map((l) => el('div', { class: 'item', text: `${l.quantity} × ${l.item}` })), el('div', { class: 'muted', text: t('inbox.cartTotal', { total: view.cart_total }) })]
+        ? [...view.cart.map((l) => el('div', { class: 'item', text: `${l.quantity} × ${l.item}` })), el('div', { class: 'muted', text: t('inbox.cartTotal', { total: view.cart_total }) })]
         : el('p', { class: 'muted', text: t('inbox.cartEmpty') }),
     ),
     el('h3', { text: t('inbox.orders') }),

@@ -231,7 +231,7 @@ impl Console {
             }
             (Method::GET, ["agents"]) => self.agents().await,
             (Method::GET, ["conversations"]) => self.conversations(agent, &query).await,
-            (Method::GET, ["conversations", id]) => self.conversation(agent, request, id).await,
+            (Method::GET, ["conversations", id]) => self.conversation(agent, id).await,
             (Method::POST, ["conversations", id, action]) => {
                 self.inbox_action(agent, request, id, action).await
             }

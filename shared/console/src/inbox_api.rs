@@ -4,7 +4,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /console/api/conversations?view=waiting\|mine\|all&channel=&lang=&drop=&status=` | the list ([`InboxQuery`]) |
-//! | `GET /console/api/conversations/{id}` | one conversation ([`ConversationView`]), audited |
+//! | `GET /console/api/conversations/{id}` | one conversation ([`ConversationView`]) |
 //! | `POST …/{id}/reply` `{"text": …}` | a person's reply through notify; 422 with the platform's reason when its rules forbid it now |
 //! | `POST …/{id}/pay-link` | the payment function's checkout of the customer's cart |
 //! | `POST …/{id}/assign` `{"agent": "<id>"}` (none: me) | assign, conditional on the owner and the role |
@@ -14,8 +14,8 @@
 //!
 //! `{id}` is the conversation's pseudonym, looked up in the handoff list: the inbox holds the
 //! conversations people have or should, and a conversation the bot has is not found. Every
-//! action is audited before it is tried and with its outcome; what each one checks is
-//! [`chatdrop_domain::inbox`]'s.
+//! action (each POST) is audited before it is tried and with its outcome; what each one checks
+//! is [`chatdrop_domain::inbox`]'s.
 
 use super::{Answer, Console, Failure, body_bytes, json_response, ok};
 use crate::auth::{Agent, Role};
@@ -103,7 +103,9 @@ impl Console {
         ok(json!(rows))
     }
 
-    pub(super) async fn conversation(&self, agent: &Agent, request: &Request, id: &str) -> Answer {
+    /// Not audited: the page re-reads an open conversation every few seconds, and the audit
+    /// trail is for what agents change (and for the bulk export).
+    pub(super) async fn conversation(&self, agent: &Agent, id: &str) -> Answer {
         let entry = self.find(id).await?;
         let c = &entry.conversation;
         let session = self.store.session(c).await?;
@@ -132,8 +134,6 @@ impl Console {
             reply_refused,
             default_lang: self.default_lang,
         });
-        self.audit(agent, request, "conversation.open", id, "ok")
-            .await?;
         ok(json!(view))
     }
 

@@ -458,7 +458,11 @@ where
         .and_then(Lang::from_locale)
         .or(session.lang)
         .unwrap_or(settings.default_lang);
-    session.heard_from(message.sent_at);
+    // Only the customer's own message opens a platform's window again; one the console or a
+    // draw made on their behalf does not.
+    if crate::inbox::from_customer(message) {
+        session.heard_from(message.sent_at);
+    }
     if !session.owner.is_bot()
         && crate::handoff::bot_stays_silent(&message.content)
         && crate::inbox::from_customer(message)

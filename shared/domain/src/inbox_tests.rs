@@ -413,10 +413,16 @@ async fn the_payment_function_keeps_quiet_to_the_customer_while_a_person_has_the
     assert!(matches!(s.owner, Owner::Waiting { .. }));
 
     // What the console asks for on the customer's behalf is answered.
-    let asked = checkout_message(&c, Lang::EN, "req-7", NOW);
-    let handled = handle(&asked, &ports, &settings, NOW).await.unwrap();
+    let later = NOW + 600;
+    let asked = checkout_message(&c, Lang::EN, "req-7", later);
+    let handled = handle(&asked, &ports, &settings, later).await.unwrap();
     assert_eq!(handled, Handled::Replied);
     assert_eq!(mem.replies.lock().unwrap().len(), 1);
+    assert_eq!(
+        mem.sessions.lock().unwrap()[&c.key()].last_heard_at,
+        Some(NOW),
+        "the console's request does not reopen the platform's window"
+    );
 
     // Back with the bot, the customer is answered again.
     mem.hand_back(&c).await.unwrap();
