@@ -833,6 +833,10 @@ async fn an_agent_answers_a_whatsapp_customer_from_the_inbox_in_a_real_browser()
         all_text(&reserved)
     );
     assert_eq!(h.stack.stripe.sessions().await.unwrap().len(), 1);
+    browser
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .unwrap();
     screenshot(&browser, "inbox").await;
     // The page stops polling, so the table shows only what the calls below write.
     browser.goto("about:blank").await.unwrap();

@@ -128,6 +128,9 @@ function conversationPane(id, agents, onChange) {
     try {
       const view = await api.get(`/conversations/${encodeURIComponent(id)}`);
       clear(body).append(...details(view).filter(Boolean));
+      // The latest message in sight, as in a chat app.
+      const messages = body.querySelector('#messages');
+      messages.scrollTop = messages.scrollHeight;
       pane.dataset.state = view.state;
     } catch (e) {
       clear(body).append(el('p', { class: 'muted', text: e.status === 404 ? t('inbox.gone') : e.message }));
