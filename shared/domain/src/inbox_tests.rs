@@ -65,7 +65,7 @@ async fn a_reply_to_a_waiting_conversation_claims_it_and_queues_a_persons_bundle
             body: "Hello, Ana here".into()
         }]
     );
-    assert_eq!(mem.replies.lock().unwrap().as_slice(), [bundle.clone()]);
+    assert_eq!(*mem.replies.lock().unwrap(), vec![bundle.clone()]);
     assert!(matches!(owner(&mem, &c), Owner::Agent { agent, .. } if agent == "ana"));
     let listed = mem.list_handoffs(HandoffFilter::All).await.unwrap();
     assert_eq!(
