@@ -1,6 +1,8 @@
 //! The retailer's console on the local stack: its API's refusals, and the web console in a
 //! real browser (headless Chromium from Debian's `chromium`, driven over WebDriver by
-//! `chromedriver` and the `fantoccini` client).
+//! `chromedriver` and the `fantoccini` client): the dashboard and the orders, and the agent
+//! inbox, where a WhatsApp customer's request for a person appears, an agent answers from the
+//! page and the fake WhatsApp receives the answer.
 //!
 //! Users come from moto's Cognito, signed in through the stack's `/_local/cognito` exactly as
 //! the page does; the tokens are moto's real RS256 ID tokens, checked by the console against
@@ -580,16 +582,392 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
         "{audit:?}"
     );
 
+    browser.close().await.unwrap();
+    drop(driver);
+    h.stack.stop().await;
+}
+
+/// Signs `email` in on the page and waits for the navigation to appear.
+async fn sign_in_on_page(browser: &Client, h: &Harness, email: &str) {
     browser
-        .goto(&format!("{}/console/#/inbox", h.stack.url))
+        .goto(&format!("{}/console/", h.stack.url))
         .await
         .unwrap();
     browser
         .wait()
-        .for_element(Locator::Css("#inbox-stub"))
+        .for_element(Locator::Css("#signin"))
+        .await
+        .unwrap();
+    for (field, value) in [("#email", email), ("#password", PASSWORD)] {
+        browser
+            .find(Locator::Css(field))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    browser
+        .find(Locator::Css("#signin-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Css("#nav:not([hidden])"))
+        .await
+        .unwrap();
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(browser: &Client, css: &str, text: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Polls until `css` exists and its text contains `want`.
+async fn until_contains(browser: &Client, css: &str, want: &str, within: Duration) {
+    let start = Instant::now();
+    loop {
+        if text_of(browser, css)
+            .await
+            .is_some_and(|t| t.contains(want))
+        {
+            return;
+        }
+        assert!(
+            start.elapsed() < within,
+            "{css} never contained {want:?} within {within:?} (last {:?})",
+            text_of(browser, css).await
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_answers_a_whatsapp_customer_from_the_inbox_in_a_real_browser() {
+    let h = Harness::start("console-inbox").await;
+    h.stack
+        .open_drop(&chatdrop_e2e::bag_drop("winter", 5, Some(2)))
+        .await
+        .unwrap();
+    create_user(&h, "ken@example.com", "agent", xtask::dev::RETAILER).await;
+    create_user(&h, "mia@example.com", "manager", xtask::dev::RETAILER).await;
+    create_user(&h, "rival@example.com", "manager", "another-retailer").await;
+
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in_on_page(&browser, &h, "ken@example.com").await;
+    browser
+        .goto(&format!("{}/console/#/inbox", h.stack.url))
+        .await
+        .unwrap();
+    until_contains(
+        &browser,
+        "#inbox-list",
+        "No conversations here.",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // Ana fills a cart on WhatsApp, then asks for a person: told when, and she waits.
+    let ana = h.whatsapp("819012345678");
+    h.add_plain_bag(&ana).await;
+    let told = h.say(&ana, "I want to talk to a human").await;
+    assert!(
+        all_text(&told).contains("within a few minutes"),
+        "{}",
+        all_text(&told)
+    );
+    // While she waits the bot says nothing, to an old Checkout button (the payment function
+    // keeps quiet too) or to her words (kept in the thread for the agent). One at a time: two
+    // functions saving her session at once would make one retry after its queue's visibility
+    // timeout, which is longer than this test waits.
+    let before = h.stack.last_seq().await.unwrap();
+    assert_eq!(
+        ana.post(&ana.tap_webhook("p:c", "Checkout")).await.unwrap(),
+        200,
+        "webhook accepted"
+    );
+    h.assert_silence(&ana.id, before).await;
+    assert_eq!(ana.post(&ana.text_webhook(HOSTILE)).await.unwrap(), 200);
+    h.assert_silence(&ana.id, before).await;
+
+    // The waiting conversation appears in the inbox by itself (the list refreshes).
+    let row = "#inbox-list li[data-conversation]";
+    until_contains(&browser, row, "whatsapp", Duration::from_secs(10)).await;
+    until_contains(
+        &browser,
+        row,
+        "waiting for a person",
+        Duration::from_secs(1),
+    )
+    .await;
+    let id = browser
+        .find(Locator::Css(row))
+        .await
+        .unwrap()
+        .attr("data-conversation")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!id.contains("819012345678"), "named by pseudonym: {id}");
+    click(&browser, &format!("{row} button.row")).await;
+
+    // Her script tag is shown as text, never run.
+    let hostile = "#messages .message.from-customer:last-child .text";
+    until_text(&browser, hostile, HOSTILE, Duration::from_secs(10)).await;
+    let verdict = browser
+        .execute(
+            "return [typeof window.pwned, document.querySelectorAll('#main script').length, \
+             document.querySelector(arguments[0]).childElementCount];",
+            vec![json!(hostile)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        verdict,
+        json!(["undefined", 0, 0]),
+        "shown as text, not run"
+    );
+    until_contains(&browser, "#cart", "Drop Bag", Duration::from_secs(1)).await;
+    until_contains(
+        &browser,
+        "#consent",
+        "messages allowed",
+        Duration::from_secs(1),
+    )
+    .await;
+
+    // Ken replies from the page: the conversation is his, and the fake WhatsApp gets it.
+    let before = h.stack.last_seq().await.unwrap();
+    type_into(&browser, "#reply-text", "Hi Ana, Ken here. Happy to help!").await;
+    click(&browser, "#reply-send").await;
+    until_contains(
+        &browser,
+        "#conversation-status",
+        "Queued",
+        Duration::from_secs(10),
+    )
+    .await;
+    let reached = h.stack.replies_after(&ana.id, before).await.unwrap();
+    assert!(
+        all_text(&reached).contains("Hi Ana, Ken here. Happy to help!"),
+        "{}",
+        all_text(&reached)
+    );
+    until_contains(
+        &browser,
+        "#conversation-state",
+        "with ken@example.com",
+        Duration::from_secs(10),
+    )
+    .await;
+    // The thread shows it as his, with its delivery status.
+    until_contains(
+        &browser,
+        "#messages .message.from-agent",
+        "Happy to help",
+        Duration::from_secs(10),
+    )
+    .await;
+    until_contains(
+        &browser,
+        "#messages .message.from-agent .author",
+        "ken@example.com",
+        Duration::from_secs(1),
+    )
+    .await;
+
+    // A private note, then the pay link for her cart: the bot's reservation reaches her while
+    // Ken has the conversation.
+    type_into(&browser, "#note-text", "Wants it before Friday").await;
+    click(&browser, "#note-add").await;
+    until_contains(
+        &browser,
+        "#notes .note .text",
+        "Wants it before Friday",
+        Duration::from_secs(10),
+    )
+    .await;
+    let before = h.stack.last_seq().await.unwrap();
+    click(&browser, "#pay-link").await;
+    let answered = Instant::now();
+    loop {
+        let error = text_of(&browser, "#conversation-error")
+            .await
+            .unwrap_or_default();
+        assert!(error.is_empty(), "pay link refused: {error}");
+        let status = text_of(&browser, "#conversation-status")
+            .await
+            .unwrap_or_default();
+        if status.contains("pay link") {
+            break;
+        }
+        assert!(
+            answered.elapsed() < Duration::from_secs(10),
+            "no answer: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let reserved = h.stack.replies_after(&ana.id, before).await.unwrap();
+    assert!(
+        all_text(&reserved).contains("Reserved for you"),
+        "{}",
+        all_text(&reserved)
+    );
+    assert_eq!(h.stack.stripe.sessions().await.unwrap().len(), 1);
+    browser
+        .execute("window.scrollTo(0, 0);", vec![])
         .await
         .unwrap();
     screenshot(&browser, "inbox").await;
+    // The page stops polling, so the table shows only what the calls below write.
+    browser.goto("about:blank").await.unwrap();
+
+    // The API's side: another retailer's manager reads and writes nothing; the rules hold.
+    let rival = id_token(&h, "rival@example.com").await;
+    let mia = id_token(&h, "mia@example.com").await;
+    let ken = id_token(&h, "ken@example.com").await;
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+    let one = format!("/console/api/conversations/{id}");
+    let before = table_keys(&h).await;
+    for (method, path) in [
+        (
+            get.clone(),
+            "/console/api/conversations?view=all".to_string(),
+        ),
+        (get.clone(), one.clone()),
+        (post.clone(), format!("{one}/reply")),
+        (post.clone(), format!("{one}/assign")),
+        (post.clone(), format!("{one}/hand-back")),
+    ] {
+        let (status, body) = call(
+            &h,
+            method,
+            &path,
+            Some(&rival),
+            Some(br#"{"text":"hi"}"#.to_vec()),
+        )
+        .await;
+        assert_eq!(status, 403, "{path}: {body}");
+    }
+    let (status, _) = call(
+        &h,
+        post.clone(),
+        &format!("{one}/reply"),
+        Some(&ken),
+        Some(vec![b'x'; 20 * 1024]),
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_eq!(table_keys(&h).await, before, "refusals wrote nothing");
+
+    // Lists: Ken's, filtered; another agent's reply is refused with who has it.
+    let list = |token: String, query: &'static str| {
+        let h = &h;
+        async move {
+            let (status, body) = call(
+                h,
+                reqwest::Method::GET,
+                &format!("/console/api/conversations?{query}"),
+                Some(&token),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            serde_json::from_str::<Vec<Value>>(&body).unwrap().len()
+        }
+    };
+    assert_eq!(list(ken.clone(), "view=mine").await, 1);
+    assert_eq!(list(ken.clone(), "view=waiting").await, 0);
+    assert_eq!(
+        list(ken.clone(), "view=all&channel=whatsapp&lang=en").await,
+        1
+    );
+    assert_eq!(list(ken.clone(), "view=all&channel=line").await, 0);
+    assert_eq!(
+        list(ken.clone(), "view=all&status=reserved&drop=winter").await,
+        1
+    );
+    assert_eq!(list(ken.clone(), "view=all&status=shipped").await, 0);
+    let (status, body) = call(
+        &h,
+        get.clone(),
+        "/console/api/conversations?view=everything",
+        Some(&ken),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = call(
+        &h,
+        post.clone(),
+        &format!("{one}/reply"),
+        Some(&mia),
+        Some(br#"{"text":"Mia here"}"#.to_vec()),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("another agent"), "{body}");
+    // Ken cannot take it back once the manager assigned it to herself; she hands it back.
+    let (status, body) = call(&h, get.clone(), "/console/api/me", Some(&mia), None).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&h, post.clone(), &format!("{one}/assign"), Some(&mia), None).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&h, post.clone(), &format!("{one}/assign"), Some(&ken), None).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = call(
+        &h,
+        post.clone(),
+        &format!("{one}/hand-back"),
+        Some(&mia),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(list(ken.clone(), "view=all").await, 0);
+    let back = h.say(&ana, "menu").await;
+    assert!(!back.is_empty(), "the bot answers again");
+
+    // Every action is in the audit trail, by whom and how it went.
+    let (status, audit) = call(&h, get.clone(), "/console/api/audit", Some(&mia), None).await;
+    assert_eq!(status, 200);
+    let audit: Vec<Value> = serde_json::from_str(&audit).unwrap();
+    for (email, action, outcome) in [
+        ("ken@example.com", "conversation.reply", "ok"),
+        ("ken@example.com", "conversation.note", "ok"),
+        ("ken@example.com", "conversation.pay_link", "ok"),
+        ("mia@example.com", "conversation.assign", "ok"),
+        ("ken@example.com", "conversation.assign", "refused"),
+        ("mia@example.com", "conversation.reply", "refused"),
+        ("mia@example.com", "conversation.hand_back", "ok"),
+    ] {
+        assert!(
+            audit.iter().any(|r| r["email"] == email
+                && r["action"] == action
+                && r["target"] == id.as_str()
+                && r["outcome"].as_str().unwrap().starts_with(outcome)),
+            "{email} {action} {outcome}: {audit:#?}"
+        );
+    }
 
     browser.close().await.unwrap();
     drop(driver);

@@ -228,7 +228,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     readsSecrets: true,
   },
   console: {
-    description: "The retailer's console API: live drop view, orders, ship, refund (Cognito sign-in)",
+    description: "The retailer's console API: live drop view, orders, ship, refund, agent inbox (Cognito sign-in)",
     memoryMb: 256,
     // A dashboard read scans for the window's sales (shared/store/src/console.rs); an export
     // reads every order.
@@ -244,10 +244,12 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     },
     // What shared/console calls: stock and audit (Query), the window's sales (Scan) and their
     // orders (BatchGetItem), an order and its notices (GetItem), ship/refund and the per-user
-    // rate window (UpdateItem), notices and audit records (PutItem).
-    table: ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'PutItem', 'UpdateItem'],
-    // Tells the customer their order shipped or was refunded.
-    sendsTo: ['outbound'],
+    // rate window (UpdateItem), notices and audit records (PutItem); the inbox's claim, assign
+    // and hand-back are transactions of Updates and a Delete (shared/store/src/inbox.rs).
+    table: ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    // Tells the customer their order shipped or was refunded, and carries an agent's reply
+    // (outbound); asks the payment function for a pay link for the customer's cart.
+    sendsTo: ['outbound', 'payment'],
     // CHATDROP_STRIPE_SECRET_KEY (refunds), CHATDROP_ID_KEY (pseudonyms in the orders).
     readsSecrets: true,
   },

@@ -23,8 +23,7 @@
 //! | `POST /console/api/orders/{id}/refund` | manager | [`chatdrop_ops::refund`], customer told, audited |
 //! | `GET /console/api/audit` | manager | the latest audit records |
 //!
-//! Conversations (the inbox: list, open, reply, hand back) are not served yet: the handoff
-//! work adds its routes to [`Console::route`] beside these, behind the same checks.
+//! | `GET /console/api/agents`, `/conversations…` | agent | the inbox (`inbox_api.rs`): list, open, reply, pay link, assign, note, hand back; audited |
 
 use crate::auth::{Agent, AuthError, KeySource, Role, Verifier};
 use crate::live::{self, LiveView, Sale};
@@ -32,6 +31,7 @@ use crate::orders::OrderView;
 use crate::settings::ConsoleSettings;
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::clock::Clock;
+use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::order_events;
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::ports::{OrderStore, SendThrottle};
@@ -61,6 +61,8 @@ pub struct Console {
     verifier: Verifier,
     settings: ConsoleSettings,
     clock: Arc<dyn Clock>,
+    /// The language of a customer whose own is not known yet.
+    default_lang: Lang,
     live: Mutex<HashMap<String, (Instant, LiveView)>>,
 }
 
@@ -105,6 +107,9 @@ fn error_response(Failure(status, message): Failure) -> Response<Body> {
     response
 }
 
+#[path = "inbox_api.rs"]
+mod inbox_api;
+
 fn body_bytes(body: &Body) -> &[u8] {
     match body {
         Body::Empty => &[],
@@ -138,6 +143,7 @@ impl Console {
             ),
             settings,
             clock,
+            default_lang: config.default_lang,
             live: Mutex::new(HashMap::new()),
         })
     }
@@ -205,7 +211,7 @@ impl Console {
         self.route(&agent, &request).await
     }
 
-    /// The routes; the handoff work's conversation routes go here too.
+    /// The routes: orders and the dashboard here, the inbox's in `inbox_api.rs`.
     async fn route(&self, agent: &Agent, request: &Request) -> Answer {
         let path = request.uri().path().trim_end_matches('/');
         let Some(rest) = path.strip_prefix(PREFIX) else {
@@ -219,7 +225,16 @@ impl Console {
             .unwrap_or_default();
         let method = request.method().clone();
         match (method, segments.as_slice()) {
-            (Method::GET, ["me"]) => ok(json!(agent)),
+            (Method::GET, ["me"]) => {
+                self.remember(agent).await?;
+                ok(json!(agent))
+            }
+            (Method::GET, ["agents"]) => self.agents().await,
+            (Method::GET, ["conversations"]) => self.conversations(agent, &query).await,
+            (Method::GET, ["conversations", id]) => self.conversation(agent, id).await,
+            (Method::POST, ["conversations", id, action]) => {
+                self.inbox_action(agent, request, id, action).await
+            }
             (Method::GET, ["drops"]) => self.drops().await,
             (Method::GET, ["drops", id, "live"]) => self.live(id).await,
             (Method::GET, ["orders"]) => self.orders(&query).await,

@@ -8,6 +8,8 @@
 //! - [`api`]: the request's path (size, auth, per-user rate, route, audit) and the routes;
 //! - [`live`]: the live drop view, built from reads of what the checkout already writes;
 //! - [`orders`]: an order as the console shows it;
+//! - [`conversation`]: a conversation as the inbox shows it (the inbox's routes are in
+//!   `inbox_api.rs`, its rules in `chatdrop_domain::inbox`);
 //! - [`settings`]: the console's environment.
 //!
 //! Order operations the CLI also performs (CSV export, refund) are `chatdrop_ops`'s, so both
@@ -15,6 +17,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod conversation;
 pub mod live;
 pub mod orders;
 pub mod settings;

@@ -468,7 +468,34 @@ where
         .and_then(Lang::from_locale)
         .or(session.lang)
         .unwrap_or(settings.default_lang);
-    session.heard_from(message.sent_at);
+    // Only the customer's own message opens a platform's window again; one the console or a
+    // draw made on their behalf does not.
+    if crate::inbox::from_customer(message) {
+        session.heard_from(message.sent_at);
+    }
+    if !session.owner.is_bot()
+        && crate::handoff::bot_stays_silent(&message.content)
+        && crate::inbox::from_customer(message)
+    {
+        // A person has the conversation: a tap on an old "Checkout" or "My orders" button
+        // gets no bot answer (the agent sees it in the thread). Order notices are not
+        // answers to a message and still go out; so does what the console or a draw asks for.
+        let changed = session != before;
+        if changed {
+            session.version = before.version + 1;
+        }
+        ports
+            .sessions
+            .commit(
+                conversation,
+                changed.then_some(&session),
+                &key,
+                &Effect::Nothing,
+            )
+            .await?;
+        ports.sessions.mark_done(&key).await?;
+        return Ok(Handled::Recorded);
+    }
     let action = match &message.content {
         InboundContent::Action { payload, .. } => Action::decode(payload),
         _ => Some(Action::ListOrders),

@@ -40,6 +40,7 @@ pub mod handoff;
 pub mod i18n;
 pub mod ids;
 pub mod inbound;
+pub mod inbox;
 pub mod intent;
 mod intent_phrases;
 pub mod keywords;
@@ -75,6 +76,8 @@ pub mod waitlist_flow;
 pub(crate) mod testing;
 #[cfg(test)]
 pub(crate) mod testing_handoff;
+#[cfg(test)]
+pub(crate) mod testing_inbox;
 #[cfg(test)]
 pub(crate) mod testing_orders;
 #[cfg(test)]

@@ -77,6 +77,10 @@ pub struct Memory {
     pub handoff_marks: Mutex<HashMap<String, HandoffMarks>>,
     /// Alerts claimed, by conversation key and kind.
     pub alert_marks: Mutex<HashMap<(String, crate::handoff::AlertKind), Option<i64>>>,
+    /// The inbox's private notes by conversation key, and its agent directory
+    /// (`testing_inbox.rs`).
+    pub notes: Mutex<HashMap<String, Vec<crate::inbox::Note>>>,
+    pub agents: Mutex<Vec<crate::inbox::AgentCard>>,
 }
 
 impl Memory {

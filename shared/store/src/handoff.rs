@@ -39,14 +39,14 @@ const LIST_PK: &str = "HANDOFFS";
 /// As `session.rs`'s: a session the handoff creates lives as long as any other.
 const SESSION_TTL: i64 = 14 * 24 * 3600;
 
-fn entry_key(c: &ConversationId) -> HashMap<String, AttributeValue> {
+pub(crate) fn entry_key(c: &ConversationId) -> HashMap<String, AttributeValue> {
     HashMap::from([
         ("pk".to_string(), s(LIST_PK)),
         ("sk".to_string(), s(c.key())),
     ])
 }
 
-fn session_key(c: &ConversationId) -> HashMap<String, AttributeValue> {
+pub(crate) fn session_key(c: &ConversationId) -> HashMap<String, AttributeValue> {
     HashMap::from([
         ("pk".to_string(), s(format!("CONV#{}", c.key()))),
         ("sk".to_string(), s("SESSION")),
@@ -61,12 +61,15 @@ fn alert_attribute(kind: AlertKind) -> &'static str {
     }
 }
 
-fn cancelled(e: &SdkError<TransactWriteItemsError>) -> bool {
+pub(crate) fn cancelled(e: &SdkError<TransactWriteItemsError>) -> bool {
     matches!(e, SdkError::ServiceError(se)
         if matches!(se.err(), TransactWriteItemsError::TransactionCanceledException(_)))
 }
 
-fn build<T, E: std::fmt::Display>(what: &'static str, r: Result<T, E>) -> Result<T, PortError> {
+pub(crate) fn build<T, E: std::fmt::Display>(
+    what: &'static str,
+    r: Result<T, E>,
+) -> Result<T, PortError> {
     r.map_err(|e| PortError::new(what, e))
 }
 

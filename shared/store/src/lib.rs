@@ -13,6 +13,7 @@
 //! | delivery progress     | `OUTBOX#bundle`                 | `PROGRESS`  | 7 days  |
 //! | sent message, held bundle, platform token: see [`thread`] |||
 //! | consent standing and history (never expire): see `consent.rs` |||
+//! | handoff list: see `handoff.rs`; inbox notes and console users: see `inbox.rs` |||
 //!
 //! Every write that can race is conditional: a session save requires the version it read, a
 //! marker is created only if absent, and both go in one transaction. Items are mapped with
@@ -25,6 +26,7 @@ mod delivery;
 mod draw;
 mod forget_orders;
 mod handoff;
+mod inbox;
 mod kakao_link;
 mod orders;
 mod reminders;

@@ -51,6 +51,9 @@ pub struct ThreadMessage {
     pub summary: String,
     pub status: String,
     pub bundle_id: String,
+    /// Who wrote what we sent: `bot` or `agent:<id>` ([`chatdrop_domain::reply::Origin`]);
+    /// `bot` for the customer's side and items from before it was kept.
+    pub origin: String,
 }
 
 fn rank(status: DeliveryStatus) -> i64 {
@@ -224,6 +227,7 @@ impl DynamoStore {
                 .item("summary", s(&text))
                 .item("at", n(now))
                 .item("direction", s("out"))
+                .item("origin", s(String::from(out.bundle.origin.clone())))
                 .item("status", s(DeliveryStatus::Sent.as_str()))
                 .item("status_rank", n(rank(DeliveryStatus::Sent)))
                 .item("expires_at", n(now + THREAD_TTL))
@@ -334,6 +338,9 @@ impl DynamoStore {
                 summary: attr_s(item, "summary"),
                 status: attr_s(item, "status"),
                 bundle_id: attr_s(item, "bundle_id"),
+                origin: Some(attr_s(item, "origin"))
+                    .filter(|o| !o.is_empty())
+                    .unwrap_or_else(|| "bot".into()),
             })
             .collect();
         messages.sort_by(|a, b| (a.at, &a.bundle_id).cmp(&(b.at, &b.bundle_id)));
