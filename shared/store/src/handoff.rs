@@ -73,6 +73,74 @@ pub(crate) fn build<T, E: std::fmt::Display>(
     r.map_err(|e| PortError::new(what, e))
 }
 
+/// The session's update that gives conversation `c` to `agent` at `at`, unbuilt so the caller
+/// adds the condition on who may take it (a claim: only a waiting conversation; an assignment:
+/// what the caller's role allows). `:waiting` is bound for those conditions.
+pub(crate) fn session_to_agent(
+    table: &str,
+    c: &ConversationId,
+    agent: &str,
+    at: i64,
+) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    Update::builder()
+        .table_name(table)
+        .set_key(Some(session_key(c)))
+        .update_expression(
+            "SET #o = :agent, #ag = :to, owner_since = :at, version = version + :one \
+             REMOVE handoff_reason",
+        )
+        .expression_attribute_names("#o", "owner")
+        .expression_attribute_names("#ag", "agent")
+        .expression_attribute_values(":agent", s("agent"))
+        .expression_attribute_values(":waiting", s("waiting"))
+        .expression_attribute_values(":to", s(agent))
+        .expression_attribute_values(":at", n(at))
+        .expression_attribute_values(":one", n(1))
+}
+
+impl DynamoStore {
+    /// Gives conversation `c` to `agent`: `session` (from [`session_to_agent`], with its
+    /// condition) and the list entry in one transaction. `Ok(false)` when a condition failed.
+    pub(crate) async fn move_to_agent(
+        &self,
+        what: &'static str,
+        session: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+        c: &ConversationId,
+        agent: &str,
+        at: i64,
+    ) -> Result<bool, PortError> {
+        let session = build(what, session.build())?;
+        let entry = build(
+            what,
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(entry_key(c)))
+                .update_expression(
+                    "SET #o = :agent, #ag = :to, owner_since = :at, agent_active_at = :at",
+                )
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_names("#o", "owner")
+                .expression_attribute_names("#ag", "agent")
+                .expression_attribute_values(":agent", s("agent"))
+                .expression_attribute_values(":to", s(agent))
+                .expression_attribute_values(":at", n(at))
+                .build(),
+        )?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(session).build())
+            .transact_items(TransactWriteItem::builder().update(entry).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if cancelled(&e) => Ok(false),
+            Err(e) => Err(PortError::new(what, sdk_message(e))),
+        }
+    }
+}
+
 /// The list entry's update for a saved session that is not the bot's, for the commit's
 /// transaction; `None` for the bot's (its entry, if any, goes with the hand-back).
 pub(crate) fn entry_update(
@@ -217,59 +285,21 @@ impl HandoffStore for DynamoStore {
         agent: &str,
         at: i64,
     ) -> Result<Claim, PortError> {
-        let session = build(
-            "build claim",
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(session_key(c)))
-                .update_expression(
-                    "SET #o = :agent, #ag = :a, owner_since = :at, version = version + :one \
-                     REMOVE handoff_reason",
-                )
-                .condition_expression("#o = :waiting")
-                .expression_attribute_names("#o", "owner")
-                .expression_attribute_names("#ag", "agent")
-                .expression_attribute_values(":agent", s("agent"))
-                .expression_attribute_values(":waiting", s("waiting"))
-                .expression_attribute_values(":a", s(agent))
-                .expression_attribute_values(":at", n(at))
-                .expression_attribute_values(":one", n(1))
-                .build(),
-        )?;
-        let entry = build(
-            "build claim entry",
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(entry_key(c)))
-                .update_expression(
-                    "SET #o = :agent, #ag = :a, owner_since = :at, agent_active_at = :at",
-                )
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_names("#o", "owner")
-                .expression_attribute_names("#ag", "agent")
-                .expression_attribute_values(":agent", s("agent"))
-                .expression_attribute_values(":a", s(agent))
-                .expression_attribute_values(":at", n(at))
-                .build(),
-        )?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(session).build())
-            .transact_items(TransactWriteItem::builder().update(entry).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Claim::Claimed),
-            // Not waiting: say who has it (a read after the failed write, to answer; nothing
-            // is written from it).
-            Err(e) if cancelled(&e) => Ok(match self.session(c).await?.owner {
-                Owner::Agent { agent: a, .. } if a == agent => Claim::Claimed,
-                Owner::Agent { agent: a, .. } => Claim::TakenBy(a),
-                Owner::Bot | Owner::Waiting { .. } => Claim::NotWaiting,
-            }),
-            Err(e) => Err(PortError::new("claim handoff", sdk_message(e))),
+        let session =
+            session_to_agent(&self.table, c, agent, at).condition_expression("#o = :waiting");
+        if self
+            .move_to_agent("claim handoff", session, c, agent, at)
+            .await?
+        {
+            return Ok(Claim::Claimed);
         }
+        // Not waiting: say who has it (a read after the failed write, to answer; nothing is
+        // written from it).
+        Ok(match self.session(c).await?.owner {
+            Owner::Agent { agent: a, .. } if a == agent => Claim::Claimed,
+            Owner::Agent { agent: a, .. } => Claim::TakenBy(a),
+            Owner::Bot | Owner::Waiting { .. } => Claim::NotWaiting,
+        })
     }
 
     async fn hand_back(&self, c: &ConversationId) -> Result<bool, PortError> {

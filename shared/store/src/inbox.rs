@@ -12,9 +12,9 @@
 //! once per id (`attribute_not_exists`), so a retried request keeps the first time. The
 //! directory is a put per sign-in: the same user writes the same item.
 
-use crate::handoff::{build, cancelled, entry_key, session_key};
+use crate::handoff::{entry_key, session_to_agent};
 use crate::{DynamoStore, conditional_failed, n, s, sdk_message};
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::inbox::{AgentCard, InboxStore, Note, Takes};
 use chatdrop_domain::ports::PortError;
@@ -79,55 +79,15 @@ impl InboxStore for DynamoStore {
         takes: Takes<'_>,
         at: i64,
     ) -> Result<bool, PortError> {
-        let mut session = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(session_key(c)))
-            .update_expression(
-                "SET #o = :agent, #ag = :to, owner_since = :at, version = version + :one \
-                 REMOVE handoff_reason",
-            )
-            .expression_attribute_names("#o", "owner")
-            .expression_attribute_names("#ag", "agent")
-            .expression_attribute_values(":agent", s("agent"))
-            .expression_attribute_values(":waiting", s("waiting"))
-            .expression_attribute_values(":to", s(to))
-            .expression_attribute_values(":at", n(at))
-            .expression_attribute_values(":one", n(1));
-        session = match takes {
+        let session = session_to_agent(&self.table, c, to, at);
+        let session = match takes {
             Takes::WaitingOrMine(me) => session
                 .condition_expression("#o = :waiting OR (#o = :agent AND #ag = :me)")
                 .expression_attribute_values(":me", s(me)),
             Takes::Any => session.condition_expression("#o IN (:waiting, :agent)"),
         };
-        let session = build("build assignment", session.build())?;
-        let entry = build(
-            "build assignment entry",
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(entry_key(c)))
-                .update_expression(
-                    "SET #o = :agent, #ag = :to, owner_since = :at, agent_active_at = :at",
-                )
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_names("#o", "owner")
-                .expression_attribute_names("#ag", "agent")
-                .expression_attribute_values(":agent", s("agent"))
-                .expression_attribute_values(":to", s(to))
-                .expression_attribute_values(":at", n(at))
-                .build(),
-        )?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(session).build())
-            .transact_items(TransactWriteItem::builder().update(entry).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if cancelled(&e) => Ok(false),
-            Err(e) => Err(PortError::new("assign conversation", sdk_message(e))),
-        }
+        self.move_to_agent("assign conversation", session, c, to, at)
+            .await
     }
 
     async fn touch_agent(
