@@ -47,24 +47,11 @@ impl DynamoStore {
         let mut back = back_key(chat);
         back.insert("app".into(), s(app_user_id.to_string()));
         back.insert("expires_at".into(), expires.clone());
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(back))
-            .send()
-            .await
-            .map_err(|e| PortError::new("put kakao link back", sdk_message(e)))?;
+        self.put("put kakao link back", back).await?;
         let mut item = link_key(app_user_id);
         item.insert("user".into(), s(chat.customer.clone()));
         item.insert("expires_at".into(), expires);
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| PortError::new("put kakao link", sdk_message(e)))?;
-        Ok(())
+        self.put("put kakao link", item).await
     }
 
     /// The KakaoTalk chat of `app_user_id`, if the customer ever chatted with a linked bot.

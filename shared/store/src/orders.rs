@@ -581,6 +581,19 @@ impl DynamoStore {
         ))
     }
 
+    /// Puts `item` unconditionally: for items whose every writer writes the same thing (a
+    /// record that something happened, a link), where a second put changes nothing.
+    pub(crate) async fn put(&self, what: &'static str, item: Item) -> Result<(), PortError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| PortError::new(what, sdk_message(e)))?;
+        Ok(())
+    }
+
     pub(crate) async fn get(&self, item_key: Item) -> Result<Option<Item>, PortError> {
         Ok(self
             .client
@@ -1662,14 +1675,7 @@ impl OrderStore for DynamoStore {
         item.insert("expires_at".into(), n(self.now_secs() + EVENT_TTL));
         // Unconditional: recording twice (a concurrent duplicate) is harmless once the order's
         // own transitions are conditional.
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| PortError::new("record event", sdk_message(e)))?;
-        Ok(())
+        self.put("record event", item).await
     }
 
     async fn notice_sent(&self, order_id: &str, kind: &str) -> Result<bool, PortError> {
