@@ -51,6 +51,7 @@ pub mod localized;
 pub mod market;
 pub mod messages;
 pub mod money;
+mod my_orders;
 pub mod order_events;
 pub mod orders;
 pub mod pay_link;
