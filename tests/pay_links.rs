@@ -16,8 +16,6 @@
 //! follows the read is a constant-time comparison (`subtle`), so the compare does not leak how
 //! many leading characters were right either.
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use chatdrop_domain::channel::{Channel, ConversationId, full_hash, short_hash};
 use chatdrop_domain::checkout::{self, PaymentPorts};
 use chatdrop_domain::clock::{Clock, SystemClock};
@@ -26,8 +24,8 @@ use chatdrop_domain::pay_link::{self, PayLinkVisit};
 use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_e2e::{Customer, Harness, OutboxEntry, all_text, bag_drop, button_ids};
 use serde_json::json;
-use std::sync::{Arc, Mutex};
 use xtask::crowd::Captured;
+use xtask::dynamo_calls::{Call, RecordCalls};
 
 /// The checkout tap of a Telegram customer, with the `update_id` the platform would give it.
 fn checkout_tap(customer: &Customer, update_id: u64) -> chatdrop_e2e::Webhook {
@@ -156,40 +154,6 @@ async fn neighbours_pay_links_cannot_be_derived_from_public_ids() {
     }
 }
 
-/// Records every DynamoDB request: its operation and body.
-#[derive(Debug, Default, Clone)]
-struct Requests(Arc<Mutex<Vec<(String, String)>>>);
-
-impl Requests {
-    fn take(&self) -> Vec<(String, String)> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-impl Intercept for Requests {
-    fn name(&self) -> &'static str {
-        "Requests"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let request = context.request();
-        let op = request
-            .headers()
-            .get("x-amz-target")
-            .and_then(|t| t.rsplit('.').next())
-            .unwrap_or("?")
-            .to_string();
-        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into();
-        self.0.lock().unwrap().push((op, body));
-        Ok(())
-    }
-}
-
 /// Telegram's checkout tap as the payment function receives it: the crowd's tap, with the
 /// update id as its event id, as Telegram's parser gives it.
 fn checkout_message(chat: &str, update_id: u64) -> InboundMessage {
@@ -218,13 +182,10 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
         .open_drop(&bag_drop("winter", 5, Some(2)))
         .await
         .unwrap();
-    let requests = Requests::default();
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&h.stack.aws)
-            .interceptor(requests.clone())
-            .build(),
-    );
-    let store = chatdrop_store::DynamoStore::new(client, &h.stack.provisioned.table);
+    let recorder = RecordCalls::default();
+    let requests = recorder.unscoped.clone();
+    let store =
+        chatdrop_store::DynamoStore::new(recorder.client(&h.stack.aws), &h.stack.provisioned.table);
     let gateway = h.stack.gateway().unwrap();
     let captured = Captured::default();
     let settings = h.stack.config.checkout_settings(xtask::dev::id_key());
@@ -296,8 +257,12 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
     assert!(right.is_some());
     let right_requests = requests.take();
     assert_eq!(right_requests.len(), 1, "{right_requests:?}");
-    assert_eq!(right_requests[0].0, "GetItem");
-    assert!(right_requests[0].1.contains(&format!("ORDER#{order_id}")));
+    assert_eq!(right_requests[0].op, "GetItem");
+    assert!(
+        right_requests[0]
+            .body_text()
+            .contains(&format!("ORDER#{order_id}"))
+    );
 
     for wrong in [&wrong_tag, &one_off, &no_such_order] {
         assert!(
@@ -307,7 +272,7 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
                 .is_none()
         );
         let wrong_requests = requests.take();
-        let ops = |r: &[(String, String)]| r.iter().map(|(op, _)| op.clone()).collect::<Vec<_>>();
+        let ops = |r: &[Call]| r.iter().map(|c| c.op.clone()).collect::<Vec<_>>();
         assert_eq!(
             ops(&wrong_requests),
             ops(&right_requests),

@@ -9,9 +9,6 @@
 //! is flagged: the same two reads and the conversation's commit, no reservation transaction.
 //! `cargo xtask test -p chatdrop-e2e --test sale_calls -- --nocapture` prints the items.
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::checkout::{self, PaymentPorts};
 use chatdrop_domain::clock::{Clock, SystemClock};
@@ -24,10 +21,10 @@ use chatdrop_domain::process::Handled;
 use chatdrop_domain::reply::ReplyBundle;
 use chatdrop_e2e::{Harness, bag_drop};
 use chatdrop_store::DynamoStore;
-use serde_json::Value;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use xtask::crowd::{self, Captured, got_pay_link, plain_bag};
 use xtask::dev::id_key;
+use xtask::dynamo_calls::{Call, RecordCalls, write_units};
 
 /// The most calls and write units a sale may cost (README, Performance).
 const SALE_CALLS: usize = 4;
@@ -36,101 +33,12 @@ const SALE_WCU: u64 = 15;
 const SOLD_OUT_READS: usize = 2;
 const SOLD_OUT_WRITES: usize = 2;
 
-/// Every DynamoDB request: its operation and its JSON body.
-#[derive(Debug, Default)]
-struct Requests(Mutex<Vec<(String, Vec<u8>)>>);
-
-impl Requests {
-    fn take(&self) -> Vec<(String, Vec<u8>)> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-#[derive(Debug)]
-struct Count(Arc<Requests>);
-
-impl Intercept for Count {
-    fn name(&self) -> &'static str {
-        "Count"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let request = context.request();
-        let op = request
-            .headers()
-            .get("x-amz-target")
-            .and_then(|t| t.rsplit('.').next())
-            .unwrap_or("?")
-            .to_string();
-        let body = request.body().bytes().unwrap_or_default().to_vec();
-        self.0.0.lock().unwrap().push((op, body));
-        Ok(())
-    }
-}
-
-/// The keys a request writes, and whether in a transaction.
-fn writes(op: &str, body: &[u8]) -> Vec<(String, String, bool)> {
-    let request: Value = serde_json::from_slice(body).unwrap_or_default();
-    let key = |v: &Value, tx: bool| {
-        Some((
-            v["pk"]["S"].as_str()?.to_string(),
-            v["sk"]["S"].as_str()?.to_string(),
-            tx,
-        ))
-    };
-    match op {
-        "PutItem" => key(&request["Item"], false).into_iter().collect(),
-        "UpdateItem" | "DeleteItem" => key(&request["Key"], false).into_iter().collect(),
-        "TransactWriteItems" => request["TransactItems"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|item| {
-                let (kind, op) = item.as_object()?.iter().next()?;
-                key(
-                    if kind == "Put" {
-                        &op["Item"]
-                    } else {
-                        &op["Key"]
-                    },
-                    true,
-                )
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Write units of the requests on AWS, from the stored items' sizes; one line per item.
-async fn write_units(store: &DynamoStore, requests: &[(String, Vec<u8>)]) -> (u64, Vec<String>) {
-    let mut total = 0;
-    let mut lines = Vec::new();
-    for (op, body) in requests {
-        for (pk, sk, tx) in writes(op, body) {
-            let item = store
-                .client()
-                .get_item()
-                .table_name(store.table())
-                .key("pk", AttributeValue::S(pk.clone()))
-                .key("sk", AttributeValue::S(sk.clone()))
-                .consistent_read(true)
-                .send()
-                .await
-                .unwrap()
-                .item;
-            // Absent: refused (billed at the 1 KB minimum), as flashcrowd counts it.
-            let size = item.as_ref().map(chatdrop_store::capacity::item_size);
-            let units = size.map_or(1, |s| s.div_ceil(1024).max(1)) as u64 * if tx { 2 } else { 1 };
-            total += units;
-            lines.push(format!("{op:<18} {pk} / {sk}: {size:?} B, {units} WCU"));
-        }
-    }
-    (total, lines)
+/// Write units of `calls` on AWS, read back through a client that records nothing.
+async fn units(h: &Harness, calls: &[Call]) -> (u64, Vec<String>) {
+    let plain = aws_sdk_dynamodb::Client::new(&h.stack.aws);
+    write_units(&plain, &h.stack.provisioned.table, calls)
+        .await
+        .unwrap()
 }
 
 async fn checkout(
@@ -163,14 +71,12 @@ async fn a_sale_and_a_sold_out_answer_cost_what_the_readme_says() {
         .open_drop(&bag_drop("calls", 2, Some(1)))
         .await
         .unwrap();
-    let requests = Arc::new(Requests::default());
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::from(&h.stack.aws)
-            .to_builder()
-            .interceptor(Count(requests.clone()))
-            .build(),
+    let recorder = RecordCalls::default();
+    let requests = recorder.unscoped.clone();
+    let store = DynamoStore::new(
+        recorder.client(&h.stack.aws),
+        h.stack.provisioned.table.clone(),
     );
-    let store = DynamoStore::new(client, h.stack.provisioned.table.clone());
     let captured = Captured::default();
     let buyers: Vec<ConversationId> = (0..4)
         .map(|i| ConversationId::new(Channel::Whatsapp, format!("55117{i:08}")))
@@ -190,8 +96,8 @@ async fn a_sale_and_a_sold_out_answer_cost_what_the_readme_says() {
     let answer = checkout(&store, &h, &captured, &buyers[1], 1).await;
     assert!(got_pay_link(&answer), "the second unit sells");
     let sale = requests.take();
-    let (sale_wcu, lines) = write_units(&store, &sale).await;
-    let ops: Vec<&str> = sale.iter().map(|(op, _)| op.as_str()).collect();
+    let (sale_wcu, lines) = units(&h, &sale).await;
+    let ops: Vec<&str> = sale.iter().map(|c| c.op.as_str()).collect();
     eprintln!("a sale: {} calls {ops:?}, {sale_wcu} WCU", sale.len());
     for l in &lines {
         eprintln!("  {l}");
@@ -211,8 +117,8 @@ async fn a_sale_and_a_sold_out_answer_cost_what_the_readme_says() {
     let answer = checkout(&store, &h, &captured, &buyers[3], 3).await;
     assert!(!got_pay_link(&answer), "sold out");
     let sold_out = requests.take();
-    let (sold_out_wcu, lines) = write_units(&store, &sold_out).await;
-    let ops: Vec<&str> = sold_out.iter().map(|(op, _)| op.as_str()).collect();
+    let (sold_out_wcu, lines) = units(&h, &sold_out).await;
+    let ops: Vec<&str> = sold_out.iter().map(|c| c.op.as_str()).collect();
     eprintln!(
         "a sold-out answer: {} calls {ops:?}, {sold_out_wcu} WCU",
         sold_out.len()
@@ -228,9 +134,9 @@ async fn a_sale_and_a_sold_out_answer_cost_what_the_readme_says() {
     assert_eq!(sold_out.len() - reads, SOLD_OUT_WRITES, "{ops:?}");
     // The stock decision itself took no call: no transaction touched the stock.
     assert!(
-        sold_out.iter().all(|(op, body)| writes(op, body)
+        sold_out
             .iter()
-            .all(|(pk, ..)| !pk.starts_with("DROP#"))),
+            .all(|c| c.writes().iter().all(|w| !w.pk.starts_with("DROP#"))),
         "no write on the stock"
     );
     h.stack.stop().await;

@@ -22,6 +22,7 @@ pub mod console_web;
 pub mod crowd;
 pub mod customer;
 pub mod dev;
+pub mod dynamo_calls;
 pub mod fake_stripe;
 pub mod fake_stripe_methods;
 pub mod fakes;

@@ -35,8 +35,6 @@
 //! A bench, never a test: the figures are what this machine measures, not assertions, but the
 //! run fails if the drop did not sell exactly its stock or a buyer went unanswered.
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::action::Handler;
 use chatdrop_domain::channel::{Channel, ConversationId};
@@ -49,13 +47,14 @@ use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_store::DynamoStore;
 use clap::Parser;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use xtask::Error;
+use xtask::dynamo_calls::{Call, CallLog, RecordCalls, describe_counts, op_counts, write_units};
 use xtask::moto::{self, Moto};
 use xtask::percentile::nearest_rank;
 use xtask::stack::{Consumers, LocalStack, StackOptions};
@@ -110,128 +109,6 @@ fn main() -> std::process::ExitCode {
             eprintln!("flashcrowd: {e}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Counting DynamoDB calls per buyer.
-
-/// One request to DynamoDB as the interceptor saw it: the operation and the items it writes.
-#[derive(Clone, Debug)]
-struct Call {
-    op: String,
-    writes: Vec<Write>,
-}
-
-/// An item a request writes: its key, and whether the write is part of a transaction (which
-/// DynamoDB bills twice).
-#[derive(Clone, Debug)]
-struct Write {
-    pk: String,
-    sk: String,
-    transactional: bool,
-}
-
-/// The calls of one buyer's checkout, filled by the interceptor while the checkout's future
-/// runs inside [`BUYER`]'s scope.
-#[derive(Default)]
-struct Trace(Mutex<Vec<Call>>);
-
-tokio::task_local! {
-    static BUYER: Arc<Trace>;
-}
-
-/// Notes every DynamoDB request sent by a checkout (inside a [`BUYER`] scope); others pass.
-#[derive(Debug, Default)]
-struct CountCalls {
-    unattributed: AtomicU64,
-}
-
-impl Intercept for CountCalls {
-    fn name(&self) -> &'static str {
-        "CountCalls"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let request = context.request();
-        let op = request
-            .headers()
-            .get("x-amz-target")
-            .and_then(|t| t.rsplit('.').next())
-            .unwrap_or("?")
-            .to_string();
-        let body = request.body().bytes().unwrap_or_default();
-        let recorded = BUYER.try_with(|trace| {
-            let writes = written_keys(&op, body);
-            trace
-                .0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(Call { op, writes });
-        });
-        if recorded.is_err() {
-            self.unattributed.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-}
-
-/// The keys a DynamoDB JSON request writes (`pk`/`sk`, this table's key schema).
-fn written_keys(op: &str, body: &[u8]) -> Vec<Write> {
-    let Ok(request) = serde_json::from_slice::<Value>(body) else {
-        return Vec::new();
-    };
-    let key_of = |v: &Value| -> Option<(String, String)> {
-        Some((
-            v["pk"]["S"].as_str()?.to_string(),
-            v["sk"]["S"].as_str()?.to_string(),
-        ))
-    };
-    let write = |v: &Value, transactional: bool| {
-        key_of(v).map(|(pk, sk)| Write {
-            pk,
-            sk,
-            transactional,
-        })
-    };
-    match op {
-        "PutItem" => write(&request["Item"], false).into_iter().collect(),
-        "UpdateItem" | "DeleteItem" => write(&request["Key"], false).into_iter().collect(),
-        "TransactWriteItems" => request["TransactItems"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|item| {
-                let (kind, op) = item.as_object()?.iter().next()?;
-                let key = if kind == "Put" {
-                    &op["Item"]
-                } else {
-                    &op["Key"]
-                };
-                write(key, true)
-            })
-            .collect(),
-        "BatchWriteItem" => request["RequestItems"]
-            .as_object()
-            .into_iter()
-            .flat_map(|tables| tables.values())
-            .filter_map(Value::as_array)
-            .flatten()
-            .filter_map(|r| {
-                let key = if r["PutRequest"].is_object() {
-                    &r["PutRequest"]["Item"]
-                } else {
-                    &r["DeleteRequest"]["Key"]
-                };
-                write(key, false)
-            })
-            .collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -451,75 +328,6 @@ async fn naive(
     Ok((yes, left, seconds))
 }
 
-/// Write units one checkout's calls would consume on AWS, from the items as they are now.
-/// Returns the total and one line per written item.
-async fn write_units(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    calls: &[Call],
-) -> Result<(u64, Vec<String>), Error> {
-    let mut total = 0;
-    let mut lines = Vec::new();
-    for call in calls {
-        for w in &call.writes {
-            let item = client
-                .get_item()
-                .table_name(table)
-                .set_key(Some(key(&w.pk, &w.sk)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?
-                .item;
-            // Absent: a write its transaction's failed condition cancelled (none of a
-            // checkout's writes delete). Billed as attempted, at the 1 KB minimum: DynamoDB
-            // charges a refused conditional write, and this assumes a cancelled transaction's
-            // items the same (an upper bound for the sold-out path).
-            let size = item.as_ref().map(chatdrop_store::capacity::item_size);
-            let kb = size.map_or(1, |s| s.div_ceil(1024).max(1)) as u64;
-            let units = kb * if w.transactional { 2 } else { 1 };
-            total += units;
-            let shown = size.map_or_else(|| "refused".to_string(), |s| format!("{s} B"));
-            lines.push(format!(
-                "{:<18} {:<56} {shown:>8}  {units} WCU",
-                call.op,
-                format!("{} / {}", short(&w.pk), short(&w.sk)),
-            ));
-        }
-    }
-    Ok((total, lines))
-}
-
-/// Keys abbreviated for print (hashes cut to 8 characters).
-fn short(k: &str) -> String {
-    k.split('#')
-        .map(|p| {
-            if p.len() > 12 {
-                format!("{}…", &p[..8])
-            } else {
-                p.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("#")
-}
-
-fn op_counts(calls: &[Call]) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for c in calls {
-        *counts.entry(c.op.clone()).or_default() += 1;
-    }
-    counts
-}
-
-fn describe_counts(counts: &BTreeMap<String, usize>) -> String {
-    counts
-        .iter()
-        .map(|(op, n)| format!("{n} {op}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 // ---------------------------------------------------------------------------------------------
 // The run.
 
@@ -554,13 +362,8 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     stack.load_catalog(&catalog).await?;
     let table = stack.provisioned.table.clone();
     let plain = aws_sdk_dynamodb::Client::new(&stack.aws);
-    let counter = Arc::new(CountCalls::default());
-    let counted = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::from(&stack.aws)
-            .to_builder()
-            .interceptor(CountedInterceptor(counter.clone()))
-            .build(),
-    );
+    let counter = RecordCalls::default();
+    let counted = counter.client(&stack.aws);
     let (buyers, stock, in_flight) = (args.buyers, args.stock, args.in_flight);
     println!(
         "flashcrowd: {buyers} buyers, {stock} units{}, {in_flight} checkouts in flight (moto {}, stack {})",
@@ -648,7 +451,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         );
         let message = xtask::crowd::checkout_message(&buyer(n), n, SystemClock.now());
         async move {
-            let trace = Arc::new(Trace::default());
+            let trace = CallLog::default();
             let begun = Instant::now();
             let mut errors = 0;
             let work = async {
@@ -668,9 +471,9 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
                 }
                 false
             };
-            let done = BUYER.scope(trace.clone(), work).await;
+            let done = trace.scope(work).await;
             let service = begun.elapsed();
-            let calls = std::mem::take(&mut *trace.0.lock().unwrap_or_else(|e| e.into_inner()));
+            let calls = trace.take();
             (
                 done,
                 Outcome {
@@ -793,8 +596,12 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
         .last()
         .map(|o| o.calls.clone())
         .unwrap_or_default();
-    let (sold_wcu, sold_lines) = write_units(&plain, &table, &sample_sold).await?;
-    let (refused_wcu, refused_lines) = write_units(&plain, &table, &sample_refused).await?;
+    let (sold_wcu, sold_lines) = write_units(&plain, &table, &sample_sold)
+        .await
+        .map_err(Error::from)?;
+    let (refused_wcu, refused_lines) = write_units(&plain, &table, &sample_refused)
+        .await
+        .map_err(Error::from)?;
     println!(
         "  DynamoDB calls (interceptor, per attempt): {total_calls} for {buyers} checkouts; a sale {:.2} on average ({}), a sold-out answer {:.2} ({})",
         mean_calls(&sold_calls),
@@ -810,7 +617,7 @@ async fn crowd(args: &Args, moto: &Moto, stack: &LocalStack) -> Result<(), Error
     for line in &refused_lines {
         println!("    {line}");
     }
-    let unattributed = counter.unattributed.load(Ordering::Relaxed);
+    let unattributed = counter.unscoped.len();
 
     // (d) With shards: how evenly the reservations spread, and what that means on AWS.
     // Only the first half of the sales by time: later, shards run out and the spread is their
@@ -997,8 +804,12 @@ impl ShardSpread {
                 .iter()
                 .rev()
                 .filter(|c| c.op == "TransactWriteItems")
-                .find_map(|c| c.writes.iter().find_map(|w| w.pk.split_once("#SHARD#")))
-                .and_then(|(_, k)| k.parse::<usize>().ok());
+                .find_map(|c| {
+                    c.writes().into_iter().find_map(|w| {
+                        let (_, k) = w.pk.split_once("#SHARD#")?;
+                        k.parse::<usize>().ok()
+                    })
+                });
             if let Some(slot) = shard.and_then(|k| per_shard.get_mut(k)) {
                 *slot += 1;
             }
@@ -1089,25 +900,6 @@ async fn chat_answers(
             });
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-}
-
-/// `Intercept` for a shared counter (the client keeps its own copy of the interceptor).
-#[derive(Debug)]
-struct CountedInterceptor(Arc<CountCalls>);
-
-impl Intercept for CountedInterceptor {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.0.read_before_transmit(context, components, cfg)
     }
 }
 
