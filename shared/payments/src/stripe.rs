@@ -29,10 +29,10 @@
 //!   [`ExpireOutcome::AlreadyComplete`].
 //! - **Refund**: the session's PaymentIntent, refunded in full with the key `refund-{session id}`.
 //!
-//! Why not async-stripe: it served these four calls until its generated request and response
-//! types (every field of a Checkout Session, a Refund and what they expand to, each with two
-//! deserializers) turned out to be about half of each bootstrap that linked it (README,
-//! "Performance"). The form is written in [`crate::stripe_form`]; an answer is read into the
+//! Why not async-stripe: it served these four calls, but with them came its generated request
+//! and response types (every field of a Checkout Session, a Refund and what they expand to,
+//! each with two deserializers) and its own hyper client, in each bootstrap that linked it,
+//! against an 8 MB goal (README, "Performance"). The form is written in [`crate::stripe_form`]; an answer is read into the
 //! few fields used (`id`, `url`, `expires_at`, `status`, `payment_intent`), and an error into
 //! Stripe's `{"error": {"type", "code", "message"}}` (<https://docs.stripe.com/api/errors>).
 //! Requests carry the same headers async-stripe sent: `Authorization: Bearer`,
