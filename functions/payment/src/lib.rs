@@ -60,7 +60,7 @@ impl Payment {
 
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let aws = chatdrop_config::aws::sdk_config().await;
         Payment::new(&config, &chatdrop_config::secret_source(&aws), &aws).await
     }
 }

@@ -125,8 +125,9 @@ pub(crate) fn media_type(headers: &http::HeaderMap) -> Option<String> {
 }
 
 /// One HTTP client for every platform: connection pools are reused across warm invocations.
+/// TLS is rustls on ring, the one provider of every function (`chatdrop-tls`).
 pub fn http_client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
+    chatdrop_tls::http_client_builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(3))
         .build()

@@ -42,7 +42,12 @@ impl TwilioVerify {
     /// The adapter behind the domain's dyn port, for a function that holds it for its life
     /// (the catalog function, the kakao function).
     pub fn shared(config: TwilioVerifyConfig) -> std::sync::Arc<dyn DynPhoneVerifier> {
-        std::sync::Arc::new(TwilioVerify::new(reqwest::Client::new(), config))
+        std::sync::Arc::new(TwilioVerify::new(
+            chatdrop_tls::http_client_builder()
+                .build()
+                .unwrap_or_default(),
+            config,
+        ))
     }
 
     fn url(&self, resource: &str) -> String {
@@ -120,7 +125,7 @@ mod tests {
 
     fn verifier(base: &str) -> TwilioVerify {
         TwilioVerify::new(
-            reqwest::Client::new(),
+            chatdrop_tls::http_client_builder().build().unwrap(),
             TwilioVerifyConfig {
                 api_base: base.into(),
                 service_sid: "VA00000000000000000000000000000001".into(),

@@ -13,6 +13,7 @@
 //! [`resources`] is the single definition of the table and queues, shared with the local stack
 //! and the CDK app.
 
+pub mod aws;
 pub mod deployed;
 pub mod dev;
 pub mod resources;

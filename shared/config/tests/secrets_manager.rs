@@ -9,7 +9,7 @@ async fn secrets_come_from_one_json_secret_and_a_missing_one_is_named() {
         std::env::var("AWS_ENDPOINT_URL").is_ok(),
         "run through `cargo xtask test`, which starts moto"
     );
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let aws = chatdrop_config::aws::sdk_config().await;
     let client = aws_sdk_secretsmanager::Client::new(&aws);
     let name = format!(
         "chatdrop-test-{}",

@@ -151,7 +151,7 @@ impl Console {
     pub async fn from_env() -> Result<Self, lambda_http::Error> {
         let config = Config::from_env()?;
         let settings = ConsoleSettings::from_vars(&chatdrop_config::ProcessEnv)?;
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let aws = chatdrop_config::aws::sdk_config().await;
         Console::new(
             &config,
             settings,

@@ -153,7 +153,7 @@ impl Verifier {
             pool,
             source,
             keys: RwLock::new(keys),
-            http: reqwest::Client::builder()
+            http: chatdrop_tls::http_client_builder()
                 .timeout(Duration::from_secs(3))
                 .build()
                 .unwrap_or_default(),

@@ -133,7 +133,7 @@ impl ConversationApp {
         build: ProfileBuilder,
     ) -> Result<Self, lambda_runtime::Error> {
         let config = Config::from_env()?;
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let aws = chatdrop_config::aws::sdk_config().await;
         let source = chatdrop_config::secret_source(&aws);
         Ok(ConversationApp::new(&config, &aws)
             .with_platform_profiles(&config, &aws, &source, build)
@@ -147,7 +147,7 @@ impl ConversationApp {
         verifier: VerifierBuilder,
     ) -> Result<Self, lambda_runtime::Error> {
         let config = Config::from_env()?;
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let aws = chatdrop_config::aws::sdk_config().await;
         let source = chatdrop_config::secret_source(&aws);
         Ok(ConversationApp::new(&config, &aws)
             .with_platform_profiles(&config, &aws, &source, profiles)
@@ -161,7 +161,7 @@ impl ConversationApp {
     /// clients (endpoint, region and credentials come from the SDK's usual environment).
     pub async fn from_env() -> Result<Self, lambda_runtime::Error> {
         let config = Config::from_env()?;
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let aws = chatdrop_config::aws::sdk_config().await;
         Secrets::load_with_id_key(&chatdrop_config::secret_source(&aws), &[]).await?;
         Ok(ConversationApp::new(&config, &aws))
     }

@@ -1,4 +1,4 @@
-//! [`PaymentGateway`] on Stripe Checkout, with async-stripe.
+//! [`PaymentGateway`] on Stripe Checkout: four calls of Stripe's HTTP API over reqwest.
 //!
 //! - **Create**: a hosted page in `payment` mode with inline prices (`price_data`: lowercase
 //!   currency, amounts in Stripe's units as [`crate::stripe_amounts`] converts and checks them
@@ -6,8 +6,8 @@
 //!   order id as `client_reference_id` and `metadata[order_id]`, the order's payment methods
 //!   ([`PaymentOffer`]: the market's, those that settle later only where the reservation may
 //!   wait for them; cards when none, and Apple Pay and Google Pay ride on `card`) as
-//!   `allowed_payment_method_types[]`, since API version 2026-09-30.endive (the one
-//!   async-stripe 1.0.0-rc.10 sends) removed `payment_method_types` from create, with the
+//!   `allowed_payment_method_types[]`, since API version 2026-09-30.endive ([`API_VERSION`],
+//!   the one async-stripe 1.0.0-rc.10 sent before this module replaced it) removed `payment_method_types` from create, with the
 //!   options each method needs ([`payment_method_options`]: WeChat Pay's `client=web`,
 //!   Konbini's `expires_after_days`, Pix's `expires_after_seconds`), shipping address
 //!   collection for physical goods, and the idempotency key `checkout-{order id}`, so a
@@ -29,40 +29,49 @@
 //!   [`ExpireOutcome::AlreadyComplete`].
 //! - **Refund**: the session's PaymentIntent, refunded in full with the key `refund-{session id}`.
 //!
+//! Why not async-stripe: it served these four calls, but with them came its generated request
+//! and response types (every field of a Checkout Session, a Refund and what they expand to,
+//! each with two deserializers) and its own hyper client, in each bootstrap that linked it,
+//! against an 8 MB goal (README, "Performance"). The form is written in [`crate::stripe_form`]; an answer is read into the
+//! few fields used (`id`, `url`, `expires_at`, `status`, `payment_intent`), and an error into
+//! Stripe's `{"error": {"type", "code", "message"}}` (<https://docs.stripe.com/api/errors>).
+//! Requests carry the same headers async-stripe sent: `Authorization: Bearer`,
+//! `Stripe-Version`, `Idempotency-Key` where given, and the form's `Content-Type`.
+//!
 //! Errors: 409 (a concurrent request with the same key), 429 and 5xx, transport failures,
 //! timeouts and unreadable responses are [`PaymentError::Unavailable`]; any other 4xx is
 //! [`PaymentError::Refused`]. Requests are sent once (no hidden retries); the caller retries,
 //! and the idempotency keys make that safe.
 
 use crate::stripe_amounts::stripe_line_amounts;
-use ::stripe::{IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use crate::stripe_form::{CreateSession, LineItem};
 use chatdrop_domain::payment::{
     CheckoutRequest, CheckoutSession, ExpireOutcome, PaymentError, PaymentGateway,
 };
-use chatdrop_domain::payment_method::{PaymentMethod, PaymentOffer, check_currency};
-use std::collections::HashMap;
-use std::str::FromStr;
+use chatdrop_domain::payment_method::check_currency;
+use reqwest::Method;
+use reqwest::header::HeaderValue;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use std::time::Duration;
-use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionAllowedPaymentMethodTypes,
-    CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    CreateCheckoutSessionPaymentMethodOptions, CreateCheckoutSessionPaymentMethodOptionsKonbini,
-    CreateCheckoutSessionPaymentMethodOptionsPix,
-    CreateCheckoutSessionPaymentMethodOptionsWechatPay,
-    CreateCheckoutSessionPaymentMethodOptionsWechatPayClient,
-    CreateCheckoutSessionShippingAddressCollection,
-    CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ExpireCheckoutSession,
-    ProductData, RetrieveCheckoutSession,
-};
-use stripe_core::refund::CreateRefund;
-use stripe_shared::{CheckoutSessionMode, CheckoutSessionStatus};
 
+pub use crate::stripe_form::{
+    PaymentMethodOptions, allowed_payment_method_types, payment_method_options,
+};
+
+/// The API version every request asks for (`Stripe-Version`): the one the request shapes here
+/// were checked against (async-stripe 1.0.0-rc.10's pinned version).
+pub const API_VERSION: &str = "2026-09-30.endive";
+/// Where requests go unless [`StripeGateway::new`] is given another base.
+pub const API_BASE: &str = "https://api.stripe.com/";
 /// Stripe's minimum lifetime of a Checkout Session.
 pub const STRIPE_MIN_EXPIRY_SECS: i64 = 30 * 60;
 /// Added to the minimum so clock skew and request latency never push `expires_at` below it.
 pub const EXPIRY_MARGIN_SECS: i64 = 60;
 /// Per-attempt timeout of a Stripe request; a Lambda must not hang on a stalled connection.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// Stripe's longest idempotency key (<https://docs.stripe.com/api/idempotent_requests>).
+const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// Countries a shipping address may be in, unless [`StripeGateway::with_shipping_countries`]
 /// says otherwise: the US and Canada, the UK, the EU and EFTA states where parcel carriers
@@ -75,13 +84,18 @@ pub const DEFAULT_SHIPPING_COUNTRIES: &[&str] = &[
 /// The Stripe payment provider.
 #[derive(Clone)]
 pub struct StripeGateway {
-    client: ::stripe::Client,
+    http: reqwest::Client,
+    /// Ends with `/`; requests go to `{api_base}v1/…`.
+    api_base: String,
+    /// `Bearer sk_…`, marked sensitive so no debug output shows it.
+    authorization: HeaderValue,
     shipping_countries: Vec<String>,
 }
 
 impl std::fmt::Debug for StripeGateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StripeGateway")
+            .field("api_base", &self.api_base)
             .field("shipping_countries", &self.shipping_countries)
             .finish_non_exhaustive()
     }
@@ -92,23 +106,30 @@ impl StripeGateway {
     /// points it elsewhere than `https://api.stripe.com/` (the local fake Stripe, a test
     /// server); requests go to `{api_base}/v1/…`.
     pub fn new(secret_key: &str, api_base: Option<&str>) -> Result<Self, PaymentError> {
-        let mut builder = ::stripe::ClientBuilder::new(secret_key.trim())
-            .request_strategy(RequestStrategy::Once)
-            .timeout(REQUEST_TIMEOUT);
-        if let Some(base) = api_base {
-            // async-stripe appends `v1/…` to the base as written.
-            let base = if base.ends_with('/') {
-                base.to_owned()
-            } else {
-                format!("{base}/")
-            };
-            builder = builder.url(base);
+        let invalid =
+            |what: String| PaymentError::Refused(format!("invalid Stripe configuration: {what}"));
+        let secret_key = secret_key.trim();
+        if !(secret_key.starts_with("sk_") || secret_key.starts_with("rk_")) {
+            tracing::warn!("suspiciously formatted Stripe secret key");
         }
-        let client = builder
+        let api_base = match api_base {
+            Some(base) if base.ends_with('/') => base.to_owned(),
+            Some(base) => format!("{base}/"),
+            None => API_BASE.to_owned(),
+        };
+        reqwest::Url::parse(&api_base)
+            .map_err(|e| invalid(format!("the Stripe URL {api_base:?} is invalid: {e}")))?;
+        let mut authorization = HeaderValue::try_from(format!("Bearer {secret_key}"))
+            .map_err(|_| invalid("the secret key is not a valid header value".into()))?;
+        authorization.set_sensitive(true);
+        let http = chatdrop_tls::http_client_builder()
+            .timeout(REQUEST_TIMEOUT)
             .build()
-            .map_err(|e| PaymentError::Refused(format!("invalid Stripe configuration: {e}")))?;
+            .map_err(|e| invalid(e.to_string()))?;
         Ok(StripeGateway {
-            client,
+            http,
+            api_base,
+            authorization,
             shipping_countries: DEFAULT_SHIPPING_COUNTRIES
                 .iter()
                 .map(|c| (*c).to_owned())
@@ -131,129 +152,165 @@ impl StripeGateway {
 
     /// The create call for `request`, or [`PaymentError::Refused`] before any call when Stripe
     /// could not take its amounts (see [`crate::stripe_amounts`]).
-    fn create_request(
-        &self,
-        request: &CheckoutRequest,
-    ) -> Result<CreateCheckoutSession, PaymentError> {
+    fn create_request(&self, request: &CheckoutRequest) -> Result<CreateSession, PaymentError> {
         let unit_amounts = stripe_line_amounts(
             request.currency,
             request.lines.iter().map(|l| (l.unit_amount, l.quantity)),
         )
         .map_err(|e| PaymentError::Refused(e.to_string()))?;
-        let currency =
-            stripe_types::Currency::from_str(&request.currency.code().to_ascii_lowercase())
-                .unwrap_or_else(|never| match never {});
-        let line_items: Vec<CreateCheckoutSessionLineItems> = request
+        let line_items = request
             .lines
             .iter()
             .zip(unit_amounts)
-            .map(|(line, unit_amount)| {
-                let mut product = ProductData::new(line.name.clone());
-                product.description = line
+            .map(|(line, unit_amount)| LineItem {
+                name: line.name.clone(),
+                description: line
                     .description
                     .as_deref()
                     .map(str::trim)
                     .filter(|d| !d.is_empty())
-                    .map(str::to_owned);
-                let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency.clone());
-                price.product_data = Some(product);
-                price.unit_amount = Some(unit_amount);
-                let mut item = CreateCheckoutSessionLineItems::new();
-                item.price_data = Some(price);
-                item.quantity = Some(u64::from(line.quantity));
-                item
+                    .map(str::to_owned),
+                unit_amount,
+                quantity: line.quantity,
             })
             .collect();
-        let metadata = HashMap::from([("order_id".to_owned(), request.order_id.clone())]);
-        let mut create = CreateCheckoutSession::new()
-            .mode(CheckoutSessionMode::Payment)
-            .line_items(line_items)
-            .client_reference_id(request.order_id.clone())
-            .metadata(metadata)
-            .expires_at(stripe_expires_at(request.expires_at))
-            .success_url(request.success_url.clone())
-            .cancel_url(request.cancel_url.clone())
-            .allowed_payment_method_types(allowed_payment_method_types(&request.payment_offer));
-        if let Some(options) = payment_method_options(&request.payment_offer) {
-            create = create.payment_method_options(options);
-        }
-        if request.collect_shipping {
-            let countries = self
-                .shipping_countries
-                .iter()
-                .map(|c| {
-                    CreateCheckoutSessionShippingAddressCollectionAllowedCountries::from_str(c)
-                        .unwrap_or_else(|never| match never {})
-                })
-                .collect::<Vec<_>>();
-            create = create.shipping_address_collection(
-                CreateCheckoutSessionShippingAddressCollection::new(countries),
-            );
-        }
-        Ok(create)
-    }
-
-    async fn session_status(&self, session_id: &str) -> Result<SessionState, PaymentError> {
-        let session = RetrieveCheckoutSession::new(session_id)
-            .send(&self.client)
-            .await
-            .map_err(map_error)?;
-        Ok(SessionState {
-            status: session.status,
-            payment_intent: session.payment_intent.map(|pi| pi.id().to_string()),
+        Ok(CreateSession {
+            allowed_payment_method_types: allowed_payment_method_types(&request.payment_offer),
+            cancel_url: request.cancel_url.clone(),
+            client_reference_id: request.order_id.clone(),
+            currency: request.currency.code().to_ascii_lowercase(),
+            expires_at: stripe_expires_at(request.expires_at),
+            line_items,
+            order_id: request.order_id.clone(),
+            payment_method_options: payment_method_options(&request.payment_offer),
+            shipping_countries: request
+                .collect_shipping
+                .then(|| self.shipping_countries.clone()),
+            success_url: request.success_url.clone(),
         })
     }
+
+    /// One request, sent once: `{api_base}v1{path}`, with the form as the body when given.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        form: Option<String>,
+        idempotency_key: Option<String>,
+    ) -> Result<T, Failure> {
+        let mut request = self
+            .http
+            .request(method, format!("{}v1{path}", self.api_base))
+            .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
+            .header("stripe-version", API_VERSION);
+        if let Some(key) = idempotency_key {
+            request = request.header("idempotency-key", key);
+        }
+        if let Some(form) = form {
+            request = request
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(form);
+        }
+        let response = request.send().await.map_err(Failure::transport)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(Failure::transport)?;
+        if !status.is_success() {
+            return Err(match serde_json::from_slice::<ErrorBody>(&body) {
+                Ok(ErrorBody { error }) => Failure::Api(error, status.as_u16()),
+                Err(_) => Failure::Unreadable("error deserializing Stripe error".into()),
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| Failure::Unreadable(e.to_string()))
+    }
+
+    async fn session_status(&self, session_id: &str) -> Result<Session, PaymentError> {
+        self.call(
+            Method::GET,
+            &format!("/checkout/sessions/{session_id}"),
+            None,
+            None,
+        )
+        .await
+        .map_err(map_error)
+    }
 }
 
-struct SessionState {
-    status: Option<CheckoutSessionStatus>,
-    payment_intent: Option<String>,
+/// The fields of a Checkout Session chatdrop reads
+/// (<https://docs.stripe.com/api/checkout/sessions/object>).
+#[derive(Debug, Deserialize)]
+struct Session {
+    id: String,
+    #[serde(default)]
+    url: Option<String>,
+    expires_at: i64,
+    /// `open`, `complete` or `expired`.
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    payment_intent: Option<Expandable>,
 }
 
-/// `allowed_payment_method_types[]`: the offer's methods by Stripe's names, in its order.
-pub fn allowed_payment_method_types(
-    offer: &PaymentOffer,
-) -> Vec<CreateCheckoutSessionAllowedPaymentMethodTypes> {
-    offer
-        .methods()
-        .iter()
-        .map(|m| {
-            CreateCheckoutSessionAllowedPaymentMethodTypes::from_str(m.stripe_name())
-                .unwrap_or_else(|never| match never {})
-        })
-        .collect()
+/// An id, or the object it names when the request expanded it.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Expandable {
+    Id(String),
+    Object { id: String },
 }
 
-/// `payment_method_options`: what the offered methods need, `None` when none needs anything.
-///
-/// - WeChat Pay: `client=web`, the client Checkout's hosted page pays from (Stripe requires a
-///   client for WeChat Pay; `ios` and `android` are for apps with their own app id);
-/// - Konbini: `expires_after_days`, the voucher's deadline the reservation is held to;
-/// - Pix: `expires_after_seconds`, the same for its QR code.
-pub fn payment_method_options(
-    offer: &PaymentOffer,
-) -> Option<CreateCheckoutSessionPaymentMethodOptions> {
-    let mut options = CreateCheckoutSessionPaymentMethodOptions::new();
-    let mut any = false;
-    if offer.has(PaymentMethod::WechatPay) {
-        options.wechat_pay = Some(CreateCheckoutSessionPaymentMethodOptionsWechatPay::new(
-            CreateCheckoutSessionPaymentMethodOptionsWechatPayClient::Web,
-        ));
-        any = true;
+impl Expandable {
+    fn into_id(self) -> String {
+        match self {
+            Expandable::Id(id) | Expandable::Object { id } => id,
+        }
     }
-    if let Some(days) = offer.konbini_expires_after_days() {
-        let mut konbini = CreateCheckoutSessionPaymentMethodOptionsKonbini::new();
-        konbini.expires_after_days = Some(days);
-        options.konbini = Some(konbini);
-        any = true;
+}
+
+#[derive(Debug, Deserialize)]
+struct Refund {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    error: ApiError,
+}
+
+/// Stripe's error object (<https://docs.stripe.com/api/errors>).
+#[derive(Debug, Deserialize)]
+pub struct ApiError {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Why a call failed, before it is mapped to the port's error.
+#[derive(Debug)]
+pub enum Failure {
+    /// Stripe answered with an error object and this HTTP status.
+    Api(ApiError, u16),
+    /// An answer that is not what Stripe sends (a proxy's 502 page, a cut-off body).
+    Unreadable(String),
+    /// No answer: connection refused or reset, DNS, TLS.
+    Transport(String),
+    /// No answer within [`REQUEST_TIMEOUT`].
+    Timeout,
+}
+
+impl Failure {
+    fn transport(error: reqwest::Error) -> Failure {
+        if error.is_timeout() {
+            Failure::Timeout
+        } else {
+            Failure::Transport(error.to_string())
+        }
     }
-    if let Some(seconds) = offer.pix_expires_after_seconds() {
-        let mut pix = CreateCheckoutSessionPaymentMethodOptionsPix::new();
-        pix.expires_after_seconds = Some(seconds);
-        options.pix = Some(pix);
-        any = true;
-    }
-    any.then_some(options)
 }
 
 /// The `expires_at` sent to Stripe for a reservation ending at `reservation_expires_at`: see the
@@ -272,10 +329,15 @@ pub fn refund_idempotency_key(session_id: &str) -> String {
     format!("refund-{session_id}")
 }
 
-fn idempotent(key: String) -> Result<RequestStrategy, PaymentError> {
-    IdempotencyKey::new(&key)
-        .map(RequestStrategy::Idempotent)
-        .map_err(|e| PaymentError::Refused(format!("idempotency key: {e}")))
+/// A key Stripe takes: not empty, at most 255 characters.
+fn idempotent(key: String) -> Result<String, PaymentError> {
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(PaymentError::Refused(format!(
+            "idempotency key: {} characters (1 to {MAX_IDEMPOTENCY_KEY})",
+            key.len()
+        )));
+    }
+    Ok(key)
 }
 
 /// Whether a Stripe error status is worth retrying.
@@ -283,10 +345,10 @@ fn transient(status: u16) -> bool {
     matches!(status, 409 | 429) || status >= 500
 }
 
-fn describe(error: &::stripe::ApiErrors) -> String {
-    let mut text = error.type_.as_str().to_owned();
+fn describe(error: &ApiError) -> String {
+    let mut text = error.kind.clone();
     if let Some(code) = &error.code {
-        text.push_str(&format!(" ({})", code.as_str()));
+        text.push_str(&format!(" ({code})"));
     }
     if let Some(message) = &error.message {
         text.push_str(": ");
@@ -295,10 +357,10 @@ fn describe(error: &::stripe::ApiErrors) -> String {
     text
 }
 
-/// Maps an async-stripe error to the port's error.
-pub fn map_error(error: StripeError) -> PaymentError {
+/// Maps a failed call to the port's error.
+pub fn map_error(error: Failure) -> PaymentError {
     match error {
-        StripeError::Stripe(api, status) => {
+        Failure::Api(api, status) => {
             let text = format!("{status} {}", describe(&api));
             if transient(status) {
                 PaymentError::Unavailable(text)
@@ -307,12 +369,11 @@ pub fn map_error(error: StripeError) -> PaymentError {
             }
         }
         // Also what a non-2xx answer without a Stripe error body (a proxy's 502 page) becomes.
-        StripeError::JSONDeserialize(m) => {
+        Failure::Unreadable(m) => {
             PaymentError::Unavailable(format!("unreadable Stripe response: {m}"))
         }
-        StripeError::ClientError(m) => PaymentError::Unavailable(m),
-        StripeError::Timeout => PaymentError::Unavailable("timeout".into()),
-        StripeError::ConfigError(m) => PaymentError::Refused(m),
+        Failure::Transport(m) => PaymentError::Unavailable(m),
+        Failure::Timeout => PaymentError::Unavailable("timeout".into()),
     }
 }
 
@@ -326,12 +387,10 @@ impl PaymentGateway for StripeGateway {
             tracing::error!(order = %request.order_id, reason = %why, "checkout refused before calling Stripe");
             return Err(PaymentError::Refused(why.to_string()));
         }
-        let strategy = idempotent(checkout_idempotency_key(&request.order_id))?;
-        let session = self
-            .create_request(request)?
-            .customize()
-            .request_strategy(strategy)
-            .send(&self.client)
+        let key = idempotent(checkout_idempotency_key(&request.order_id))?;
+        let form = self.create_request(request)?.form();
+        let session: Session = self
+            .call(Method::POST, "/checkout/sessions", Some(form), Some(key))
             .await
             .map_err(map_error)?;
         let url = session.url.ok_or_else(|| {
@@ -339,26 +398,31 @@ impl PaymentGateway for StripeGateway {
         })?;
         tracing::info!(session = %session.id, expires_at = session.expires_at, "checkout session created");
         Ok(CheckoutSession {
-            id: session.id.to_string(),
+            id: session.id,
             url,
             expires_at: session.expires_at,
         })
     }
 
     async fn expire_checkout(&self, session_id: &str) -> Result<ExpireOutcome, PaymentError> {
-        match ExpireCheckoutSession::new(session_id)
-            .send(&self.client)
-            .await
-        {
-            Ok(session) => Ok(match session.status {
-                Some(CheckoutSessionStatus::Complete) => ExpireOutcome::AlreadyComplete,
+        let expired = self
+            .call::<Session>(
+                Method::POST,
+                &format!("/checkout/sessions/{session_id}/expire"),
+                None,
+                None,
+            )
+            .await;
+        match expired {
+            Ok(session) => Ok(match session.status.as_deref() {
+                Some("complete") => ExpireOutcome::AlreadyComplete,
                 _ => ExpireOutcome::Expired,
             }),
-            Err(StripeError::Stripe(api, status)) if !transient(status) => {
+            Err(Failure::Api(api, status)) if !transient(status) => {
                 // Not open any more, or refused for another reason: the session says which.
-                match self.session_status(session_id).await?.status {
-                    Some(CheckoutSessionStatus::Expired) => Ok(ExpireOutcome::Expired),
-                    Some(CheckoutSessionStatus::Complete) => Ok(ExpireOutcome::AlreadyComplete),
+                match self.session_status(session_id).await?.status.as_deref() {
+                    Some("expired") => Ok(ExpireOutcome::Expired),
+                    Some("complete") => Ok(ExpireOutcome::AlreadyComplete),
                     _ => Err(PaymentError::Refused(format!(
                         "{status} {}",
                         describe(&api)
@@ -370,17 +434,21 @@ impl PaymentGateway for StripeGateway {
     }
 
     async fn refund(&self, session_id: &str) -> Result<String, PaymentError> {
-        let state = self.session_status(session_id).await?;
-        let payment_intent = state.payment_intent.ok_or_else(|| {
-            PaymentError::Refused(format!("checkout session {session_id} has no payment"))
-        })?;
-        let refund = CreateRefund::new()
-            .payment_intent(payment_intent)
-            .customize()
-            .request_strategy(idempotent(refund_idempotency_key(session_id))?)
-            .send(&self.client)
+        let session = self.session_status(session_id).await?;
+        let payment_intent = session
+            .payment_intent
+            .map(Expandable::into_id)
+            .ok_or_else(|| {
+                PaymentError::Refused(format!("checkout session {session_id} has no payment"))
+            })?;
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("payment_intent", &payment_intent)
+            .finish();
+        let key = idempotent(refund_idempotency_key(session_id))?;
+        let refund: Refund = self
+            .call(Method::POST, "/refunds", Some(form), Some(key))
             .await
             .map_err(map_error)?;
-        Ok(refund.id.to_string())
+        Ok(refund.id)
     }
 }

@@ -22,7 +22,7 @@ pub async fn aws() -> aws_config::SdkConfig {
              (e.g. `cargo xtask test -p chatdrop-queue`)"
         );
     }
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    chatdrop_config::aws::sdk_config().await
 }
 
 /// A queue-name prefix unique to this process and call (time, process id, counter) plus the

@@ -21,7 +21,7 @@ pub async fn aws() -> aws_config::SdkConfig {
              (e.g. `cargo xtask test -p chatdrop-store`)"
         );
     }
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    chatdrop_config::aws::sdk_config().await
 }
 
 /// A prefix unique to this process and call: time, process id and a counter, plus the test's
