@@ -6,9 +6,9 @@
 //! nobody acts on goes back to the bot after the timeout. A VIP (lifetime paid above the
 //! retailer's threshold) is handed over when the payment that makes them one lands.
 
+use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::dialogue::Owner;
-use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::handoff::{Claim, HandoffFilter, HandoffReason, HandoffStore};
 use chatdrop_domain::money::Currency;
 use chatdrop_domain::ports::OrderStore;
@@ -271,8 +271,7 @@ async fn buy_a_bag(h: &Harness, customer: &Customer) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vip_is_handed_to_a_person_when_the_payment_that_makes_them_one_lands() {
     // A VIP has paid more than $120.00 in all: one bag is not enough, two are.
-    let mut catalog: Catalog =
-        toml::from_str(include_str!("../cli/catalogs/sample.toml")).unwrap();
+    let mut catalog: Catalog = toml::from_str(include_str!("../cli/catalogs/sample.toml")).unwrap();
     catalog.support.vip_threshold = Some(12_000);
     let h = Harness::start_with_catalog("vip-handoff", &catalog).await;
     h.stack
@@ -346,4 +345,56 @@ async fn a_vip_is_handed_to_a_person_when_the_payment_that_makes_them_one_lands(
         .await
         .unwrap();
     h.assert_silence(&customer.id, before).await;
+}
+
+/// A Page that named an inbox app (Meta's Page Inbox here): the handed-over thread is passed
+/// to it with the handover protocol, after the customer was told a person will answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_messenger_handoff_passes_the_thread_to_the_pages_inbox() {
+    const PAGE_INBOX: &str = "263902037430900";
+    let h = Harness::start_with_env(
+        "messenger-inbox",
+        &[("CHATDROP_MESSENGER_INBOX_APP_ID", PAGE_INBOX)],
+    )
+    .await;
+    let psid = "6543210987650001";
+    let customer = h.customer_on(Platform::Messenger, psid);
+    h.say(&customer, "hi").await;
+    let before = h.stack.last_seq().await.unwrap();
+    let told = h.say(&customer, "I want to talk to a human").await;
+    assert!(
+        text_of(&told).contains("within a few minutes"),
+        "{}",
+        text_of(&told)
+    );
+    let pass = eventually(|| async {
+        h.stack
+            .outbox()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.seq > before && e.method == "pass_thread_control")
+    })
+    .await;
+    assert_eq!(pass.recipient, psid);
+    assert_eq!(pass.body["target_app_id"], PAGE_INBOX);
+    assert_eq!(pass.body["metadata"], "chatdrop: asked");
+    let told_at = told
+        .iter()
+        .filter(|e| e.method == "messages")
+        .map(|e| e.seq)
+        .max()
+        .unwrap();
+    assert!(pass.seq > told_at, "passed after the customer was told");
+    alert_of(&h, "new").await;
+    // Once: the thread is the inbox's now.
+    let passes = h
+        .stack
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.method == "pass_thread_control")
+        .count();
+    assert_eq!(passes, 1);
 }
