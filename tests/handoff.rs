@@ -3,12 +3,17 @@
 //! alert; the bot says nothing to the next message (which the thread still records); the
 //! order confirmation still reaches the customer; an agent claims the conversation and hands
 //! it back, and the bot answers again; a handoff nobody claims is escalated once, and one
-//! nobody acts on goes back to the bot after the timeout.
+//! nobody acts on goes back to the bot after the timeout. A VIP (lifetime paid above the
+//! retailer's threshold) is handed over when the payment that makes them one lands.
 
+use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::dialogue::Owner;
-use chatdrop_domain::handoff::{Claim, HandoffFilter, HandoffStore};
-use chatdrop_e2e::{Harness, OutboxEntry, Platform, all_text, bag_drop, eventually};
+use chatdrop_domain::handoff::{Claim, HandoffFilter, HandoffReason, HandoffStore};
+use chatdrop_domain::money::Currency;
+use chatdrop_domain::ports::OrderStore;
+use chatdrop_domain::vip::LifetimePaid;
+use chatdrop_e2e::{Customer, Harness, OutboxEntry, Platform, all_text, bag_drop, eventually};
 use serde_json::Value;
 use xtask::transcript::shown_text;
 
@@ -242,4 +247,154 @@ async fn line_customer_gets_a_person_and_back() {
         "U4af4980629f5e7a1b2c3d4e5f6a7b8c9",
     )
     .await;
+}
+
+/// Checks out one plain Drop Bag ($120.00) and pays it on the fake Stripe: the outbox
+/// position before the payment.
+async fn buy_a_bag(h: &Harness, customer: &Customer) -> usize {
+    h.add_plain_bag(customer).await;
+    let r = h.tap(customer, "p:c").await;
+    assert!(text_of(&r).contains("Reserved for you"), "{}", text_of(&r));
+    let session = h.stack.stripe.sessions().await.unwrap().pop().unwrap();
+    let before = h.stack.last_seq().await.unwrap();
+    let emitted = h.stack.stripe.pay(&session.id).await.unwrap();
+    assert!(emitted.delivery.succeeded(), "{emitted:?}");
+    let confirmation = h.stack.replies_after(&customer.id, before).await.unwrap();
+    assert!(
+        text_of(&confirmation).contains("is paid"),
+        "{}",
+        text_of(&confirmation)
+    );
+    before
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vip_is_handed_to_a_person_when_the_payment_that_makes_them_one_lands() {
+    // A VIP has paid more than $120.00 in all: one bag is not enough, two are.
+    let mut catalog: Catalog = toml::from_str(include_str!("../cli/catalogs/sample.toml")).unwrap();
+    catalog.support.vip_threshold = Some(12_000);
+    let h = Harness::start_with_catalog("vip-handoff", &catalog).await;
+    h.stack
+        .open_drop(&bag_drop("winter", 5, Some(2)))
+        .await
+        .unwrap();
+    let customer = h.customer_on(Platform::Whatsapp, "5511955550177");
+    let store = h.stack.store();
+    h.say(&customer, "hi").await;
+
+    // The first bag: confirmed, and the bot keeps the chat.
+    let before = buy_a_bag(&h, &customer).await;
+    let orders = store
+        .orders_of(&chatdrop_domain::channel::ConversationId::new(
+            Channel::Whatsapp,
+            "5511955550177",
+        ))
+        .await
+        .unwrap();
+    let person = orders[0].customer.clone();
+    assert_eq!(
+        store.lifetime_paid(&person, Currency::USD).await.unwrap(),
+        12_000,
+        "the sale counted once"
+    );
+    let after_first = h.stack.replies_after(&customer.id, before).await.unwrap();
+    assert!(
+        !text_of(&after_first).contains("a person"),
+        "{}",
+        text_of(&after_first)
+    );
+    assert!(
+        store
+            .list_handoffs(HandoffFilter::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The second: $240.00 in all. Confirmed, then thanked and told a person will answer.
+    let before = buy_a_bag(&h, &customer).await;
+    let told = eventually(|| async {
+        let replies = h.stack.replies_after(&customer.id, before).await.ok()?;
+        text_of(&replies)
+            .contains("most valued customers")
+            .then_some(replies)
+    })
+    .await;
+    let text = text_of(&told);
+    assert!(text.contains("within a few minutes"), "{text}");
+    let paid_at = text.find("is paid").expect("confirmation first");
+    assert!(paid_at < text.find("most valued").unwrap(), "{text}");
+    assert_eq!(
+        store.lifetime_paid(&person, Currency::USD).await.unwrap(),
+        24_000
+    );
+
+    // On the agents' list with its reason, and the agents alerted as for any handoff.
+    let waiting = store.list_handoffs(HandoffFilter::Waiting).await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].reason, HandoffReason::Vip);
+    let alert = alert_of(&h, "new").await;
+    assert_eq!(alert["reason"], "vip");
+    assert_eq!(alert["channel"], "whatsapp");
+    assert!(!alert.to_string().contains("5511955550177"), "{alert}");
+
+    // The bot is silent now, as for any handoff.
+    let before = h.stack.last_seq().await.unwrap();
+    customer
+        .post(&customer.text_webhook("hello?"))
+        .await
+        .unwrap();
+    h.assert_silence(&customer.id, before).await;
+}
+
+/// A Page that named an inbox app (Meta's Page Inbox here): the handed-over thread is passed
+/// to it with the handover protocol, after the customer was told a person will answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_messenger_handoff_passes_the_thread_to_the_pages_inbox() {
+    const PAGE_INBOX: &str = "263902037430900";
+    let h = Harness::start_with_env(
+        "messenger-inbox",
+        &[("CHATDROP_MESSENGER_INBOX_APP_ID", PAGE_INBOX)],
+    )
+    .await;
+    let psid = "6543210987650001";
+    let customer = h.customer_on(Platform::Messenger, psid);
+    h.say(&customer, "hi").await;
+    let before = h.stack.last_seq().await.unwrap();
+    let told = h.say(&customer, "I want to talk to a human").await;
+    assert!(
+        text_of(&told).contains("within a few minutes"),
+        "{}",
+        text_of(&told)
+    );
+    let pass = eventually(|| async {
+        h.stack
+            .outbox()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.seq > before && e.method == "pass_thread_control")
+    })
+    .await;
+    assert_eq!(pass.recipient, psid);
+    assert_eq!(pass.body["target_app_id"], PAGE_INBOX);
+    assert_eq!(pass.body["metadata"], "chatdrop: asked");
+    let told_at = told
+        .iter()
+        .filter(|e| e.method == "messages")
+        .map(|e| e.seq)
+        .max()
+        .unwrap();
+    assert!(pass.seq > told_at, "passed after the customer was told");
+    alert_of(&h, "new").await;
+    // Once: the thread is the inbox's now.
+    let passes = h
+        .stack
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.method == "pass_thread_control")
+        .count();
+    assert_eq!(passes, 1);
 }

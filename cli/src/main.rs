@@ -136,7 +136,41 @@ enum CatalogAction {
     /// table.
     Check { file: PathBuf },
     /// Validate a seed file and its message files, and replace the stored catalog with them.
-    Load { file: PathBuf },
+    Load {
+        file: PathBuf,
+        /// A VIP threshold over the seed's `[support]`: lifetime paid, in minor units, above
+        /// which a customer's payment hands the chat to a person. `25000` is in the catalog's
+        /// currency; `THB=2430000` in another market's. Repeat for several currencies; `0`
+        /// turns one off.
+        #[arg(long = "vip-threshold", value_name = "[CURRENCY=]MINOR_UNITS")]
+        vip_thresholds: Vec<String>,
+    },
+}
+
+/// Applies `--vip-threshold` values to a catalog's `[support]` (README, "Handoff to a person").
+fn set_vip_thresholds(catalog: &mut Catalog, specs: &[String]) -> Fallible<()> {
+    use chatdrop_domain::money::Currency;
+    for spec in specs {
+        let (currency, amount) = match spec.split_once('=') {
+            Some((c, a)) => (Currency::parse(c).map_err(|e| e.to_string())?, a),
+            None => (catalog.currency, spec.as_str()),
+        };
+        let amount: i64 = amount.trim().parse().map_err(|_| {
+            format!("--vip-threshold {spec}: write minor units, like 25000 or THB=2430000")
+        })?;
+        let support = &mut catalog.support;
+        let value = (amount != 0).then_some(amount);
+        if currency == catalog.currency {
+            support.vip_threshold = value;
+            support.vip_thresholds.remove(&currency);
+        } else {
+            match value {
+                Some(v) => support.vip_thresholds.insert(currency, v),
+                None => support.vip_thresholds.remove(&currency),
+            };
+        }
+    }
+    catalog.validate().map_err(|e| e.to_string())
 }
 
 #[derive(Subcommand)]
@@ -448,8 +482,12 @@ async fn run(cli: Cli) -> Fallible<String> {
                     message_files(&c)
                 ))
             }
-            CatalogAction::Load { file } => {
-                let c = read_catalog(&file)?;
+            CatalogAction::Load {
+                file,
+                vip_thresholds,
+            } => {
+                let mut c = read_catalog(&file)?;
+                set_vip_thresholds(&mut c, &vip_thresholds)?;
                 let writes = store
                     .replace_catalog(&c)
                     .await
@@ -785,7 +823,31 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_time_at, read_catalog};
+    use super::{parse_time_at, read_catalog, set_vip_thresholds};
+
+    /// `catalog load --vip-threshold`: the catalog's currency bare, others by code; 0 turns one
+    /// off; nonsense and negative amounts are refused with what to write.
+    #[test]
+    fn vip_thresholds_are_set_per_currency_from_the_command_line() {
+        use chatdrop_domain::money::Currency;
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogs/sample.toml");
+        let mut c = read_catalog(&sample).unwrap();
+        let specs = ["25000".to_string(), "thb=2430000".to_string()];
+        set_vip_thresholds(&mut c, &specs).unwrap();
+        assert_eq!(c.support.vip_threshold, Some(25_000));
+        assert_eq!(c.support.vip_thresholds[&Currency::THB], 2_430_000);
+        set_vip_thresholds(&mut c, &["USD=0".into(), "THB=0".into()]).unwrap();
+        assert!(!c.support.has_vips());
+        for bad in ["lots", "THB=", "XYZ=5", "-5"] {
+            let err = set_vip_thresholds(&mut c, &[bad.to_string()]).unwrap_err();
+            assert!(!err.is_empty(), "{bad}");
+        }
+        assert!(
+            set_vip_thresholds(&mut c, &["-5".into()])
+                .unwrap_err()
+                .contains("positive amount")
+        );
+    }
 
     #[test]
     fn times_are_read_in_every_form_an_operator_writes() {

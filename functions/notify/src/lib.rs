@@ -43,7 +43,7 @@ use chatdrop_domain::consent;
 use chatdrop_domain::delivery::{
     Delivered, DeliveryError, Moment, RetryPolicy, SendFailure, deliver,
 };
-use chatdrop_domain::handoff::{AlertKind, alert_once};
+use chatdrop_domain::handoff::{AlertKind, HandoffNotice, alert_once};
 use chatdrop_domain::inbound::{InboundContent, InboundMessage};
 use chatdrop_domain::ports::SessionStore;
 use chatdrop_domain::reply::ReplyBundle;
@@ -268,7 +268,10 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                     match delivered {
                         Ok(Delivered::All) => {
                             tracing::info!("delivered");
-                            RecordResult::Done
+                            match bundle.handoff {
+                                Some(notice) => pass_to_person(app, &bundle, notice).await,
+                                None => RecordResult::Done,
+                            }
                         }
                         Ok(Delivered::Undeliverable(failure)) => {
                             tracing::warn!(error = %failure, "undeliverable; recorded and dropped");
@@ -313,6 +316,39 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
         .give_back(Source::Outbound, &processed.skipped)
         .await;
     Ok(processed.response)
+}
+
+/// After the customer was told a person will answer: where the platform has a protocol for
+/// people's inboxes and the retailer configured one (Messenger's handover protocol), the thread
+/// is passed to it. A retry of the bundle finds its messages sent (`PROGRESS`) and passes
+/// again, which the platform takes as the same move.
+async fn pass_to_person(
+    app: &Notify,
+    bundle: &ReplyBundle,
+    notice: HandoffNotice,
+) -> RecordResult<String> {
+    let Ok(sender) = app.senders.sender(bundle.conversation.channel) else {
+        return RecordResult::Done;
+    };
+    let metadata = format!("chatdrop: {}", notice.reason.as_str());
+    match sender.pass_to_person(&bundle.conversation, &metadata).await {
+        Ok(passed) => {
+            if passed {
+                tracing::info!(
+                    reason = notice.reason.as_str(),
+                    "thread passed to the inbox"
+                );
+            }
+            RecordResult::Done
+        }
+        Err(failure @ SendFailure::Permanent { .. }) => {
+            // The configuration is wrong (an app the Page does not have): the handoff stands in
+            // the console, and ops see why here.
+            tracing::error!(error = %failure, "the inbox app refused the thread");
+            RecordResult::Done
+        }
+        Err(failure) => RecordResult::Retry(failure.to_string()),
+    }
 }
 
 /// The platform refused a send because the customer blocked or left the chat: the chat is

@@ -26,8 +26,9 @@ use chatdrop_domain::order_events::{self, PaymentEvent};
 use chatdrop_domain::orders::OrderStatus;
 use chatdrop_domain::pay_link::{self, PayLinkVisit};
 use chatdrop_domain::payment::PaidSession;
-use chatdrop_domain::ports::OrderStore;
+use chatdrop_domain::ports::{CatalogSource, OrderStore};
 use chatdrop_domain::process::ProcessError;
+use chatdrop_domain::vip;
 use chatdrop_payments::stripe::StripeGateway;
 use chatdrop_payments::webhook::{self, EventKind, StripeEvent};
 use chatdrop_queue::SqsQueues;
@@ -347,6 +348,14 @@ async fn apply_event(app: &PaymentWebhook, event: &StripeEvent) -> Response<Body
                 // The order is safe and on the attention list; only the handoff is missing.
                 tracing::error!(error = %e, "could not hand the conversation to a person");
             }
+            if status == Some(OrderStatus::Paid)
+                && let Err(e) = hand_over_a_vip(app, &domain_event).await
+            {
+                // The sale and its confirmation stand; Stripe retries, and the check is
+                // idempotent (`vip` notice), so the VIP is handed over on the retry.
+                tracing::error!(error = %e, "could not check for a VIP; Stripe will retry");
+                return text(StatusCode::INTERNAL_SERVER_ERROR, "retry");
+            }
             text(StatusCode::OK, "ok")
         }
         Err(e) => {
@@ -390,6 +399,36 @@ async fn hand_over_for_attention(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// A paid order whose person's lifetime paid is now above the retailer's threshold hands the
+/// conversation to a person (`chatdrop_domain::vip`): the customer is thanked and told when
+/// to expect an answer, and notify alerts the agents from the bundle.
+async fn hand_over_a_vip(
+    app: &PaymentWebhook,
+    event: &PaymentEvent,
+) -> Result<(), chatdrop_domain::ports::PortError> {
+    let PaymentEvent::Paid { order_id, .. } = event else {
+        return Ok(());
+    };
+    let catalog = CatalogSource::catalog(&app.store).await?;
+    if !catalog.support.has_vips() {
+        return Ok(());
+    }
+    let Some(order) = OrderStore::order(&app.store, order_id).await? else {
+        return Ok(());
+    };
+    vip::after_payment(
+        &order,
+        &catalog,
+        &app.store,
+        &app.store,
+        &app.store,
+        &app.queues,
+        app.clock.now(),
+    )
+    .await?;
     Ok(())
 }
 

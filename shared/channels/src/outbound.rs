@@ -58,6 +58,26 @@ pub trait Outbound: Send + Sync {
 
     /// Sends one group of replies, returning the platform's message ids.
     fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> SendFuture<'a, Sent>;
+
+    /// Gives the conversation's thread to the platform's own inbox for people, where the
+    /// platform has a protocol for it and the retailer configured one (Messenger's handover
+    /// protocol): `true` if a call was made. `metadata` says why, for the inbox. Elsewhere a
+    /// person answers from the console through `send`, and there is nothing to pass.
+    fn pass_to_person<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        metadata: &'a str,
+    ) -> SendFuture<'a, bool> {
+        let _ = (conversation, metadata);
+        Box::pin(async { Ok(false) })
+    }
+
+    /// Takes the thread back from the platform's inbox when the bot has the conversation
+    /// again: `true` if a call was made.
+    fn take_back<'a>(&'a self, conversation: &'a ConversationId) -> SendFuture<'a, bool> {
+        let _ = conversation;
+        Box::pin(async { Ok(false) })
+    }
 }
 
 /// The senders of every enabled channel, and the pace each platform takes.
@@ -108,7 +128,8 @@ impl Senders {
         }
     }
 
-    fn sender(&self, channel: Channel) -> Result<&dyn Outbound, SendFailure> {
+    /// The enabled sender of `channel`; also for the calls that are not sends (thread control).
+    pub fn sender(&self, channel: Channel) -> Result<&dyn Outbound, SendFailure> {
         self.senders
             .get(&channel)
             .map(|s| s.as_ref())

@@ -281,3 +281,9 @@ phone-verify-unavailable = We can't send or check codes right now. Please try ag
 # Button labels.
 phone-new-code-button = New code
 phone-other-number-button = Another number
+
+# VIP
+# A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
+vip-welcome = Thank you for being one of our most valued customers! Someone from our team will look after you personally.
+# The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
+talk-to-person = Talk to a person

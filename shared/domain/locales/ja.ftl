@@ -199,3 +199,9 @@ phone-too-many-codes = この番号にはすでに多くのコードを送って
 phone-verify-unavailable = ただいまコードの送信・確認ができません。数分後にもう一度お試しください。
 phone-new-code-button = 新しいコード
 phone-other-number-button = 別の番号
+
+# VIP
+# A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
+vip-welcome = いつもご愛顧いただきありがとうございます。大切なお客様として、担当者が個別にご対応いたします。
+# The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
+talk-to-person = 担当者と話す

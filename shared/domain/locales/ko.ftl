@@ -248,3 +248,9 @@ phone-too-many-codes = 이 번호로 이미 코드를 너무 많이 보냈어요
 phone-verify-unavailable = 지금은 코드를 보내거나 확인할 수 없어요. 몇 분 후에 다시 시도해 주세요.
 phone-new-code-button = 새 코드
 phone-other-number-button = 다른 번호
+
+# VIP
+# A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
+vip-welcome = 늘 저희를 찾아 주셔서 감사합니다! 소중한 고객님께는 담당자가 직접 도와드릴게요.
+# The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
+talk-to-person = 상담원 연결

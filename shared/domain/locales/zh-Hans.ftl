@@ -246,3 +246,9 @@ phone-too-many-codes = 这个号码收到的验证码已经太多了。请 10 �
 phone-verify-unavailable = 暂时无法发送或核对验证码。请几分钟后再试。
 phone-new-code-button = 新验证码
 phone-other-number-button = 换个号码
+
+# VIP
+# A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
+vip-welcome = 感谢您一直以来的支持！作为我们的贵宾，将由专人为您服务。
+# The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
+talk-to-person = 转人工客服

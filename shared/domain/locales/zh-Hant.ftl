@@ -247,3 +247,9 @@ phone-too-many-codes = 這個號碼收到的驗證碼已經太多了。請 10 �
 phone-verify-unavailable = 目前無法寄送或核對驗證碼。請幾分鐘後再試。
 phone-new-code-button = 新驗證碼
 phone-other-number-button = 換個號碼
+
+# VIP
+# A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
+vip-welcome = 感謝您一直以來的支持！作為我們的貴賓，將由專人為您服務。
+# The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
+talk-to-person = 轉真人客服

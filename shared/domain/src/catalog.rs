@@ -244,6 +244,11 @@ pub enum CatalogError {
     Messages(Vec<MessagesError>),
     #[error(transparent)]
     Market(#[from] crate::market::MarketError),
+    #[error(
+        "[support] VIP threshold in {currency} is {value}: write a positive amount in minor \
+         units, or leave it out for no VIPs in that currency"
+    )]
+    BadVipThreshold { currency: String, value: i64 },
 }
 
 /// Catalog ids appear inside button payloads, so they are short and plain.
@@ -387,6 +392,14 @@ impl Catalog {
     /// Checks ids, references, texts, markets and prices; call before storing a seed.
     pub fn validate(&self) -> Result<(), CatalogError> {
         self.validate_markets()?;
+        let own = self.support.vip_threshold.map(|v| (self.currency, v));
+        let others = self.support.vip_thresholds.iter().map(|(c, v)| (*c, *v));
+        if let Some((currency, value)) = own.into_iter().chain(others).find(|(_, v)| *v <= 0) {
+            return Err(CatalogError::BadVipThreshold {
+                currency: currency.code().to_string(),
+                value,
+            });
+        }
         self.validate_texts()?;
         let mut seen = HashSet::new();
         for c in &self.categories {

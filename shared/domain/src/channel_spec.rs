@@ -110,6 +110,7 @@ pub mod vars {
     pub const MESSENGER_PAGE_TOKEN: &str = "CHATDROP_MESSENGER_PAGE_TOKEN";
     pub const MESSENGER_GRAPH_BASE: &str = "CHATDROP_MESSENGER_GRAPH_BASE";
     pub const MESSENGER_API_VERSION: &str = "CHATDROP_MESSENGER_API_VERSION";
+    pub const MESSENGER_INBOX_APP_ID: &str = "CHATDROP_MESSENGER_INBOX_APP_ID";
     pub const LINE_CHANNEL_SECRET: &str = "CHATDROP_LINE_CHANNEL_SECRET";
     pub const LINE_ACCESS_TOKEN: &str = "CHATDROP_LINE_ACCESS_TOKEN";
     pub const LINE_API_BASE: &str = "CHATDROP_LINE_API_BASE";
@@ -249,6 +250,13 @@ pub const MESSENGER: ChannelSpec = ChannelSpec {
         Setting {
             env: vars::MESSENGER_API_VERSION,
             value: SettingValue::Default("v21.0"),
+            url: false,
+        },
+        // The app a handed-over thread is passed to by the handover protocol (the Page
+        // Inbox is 263902037430900); unset: people answer from the console only.
+        Setting {
+            env: vars::MESSENGER_INBOX_APP_ID,
+            value: SettingValue::Optional,
             url: false,
         },
     ],

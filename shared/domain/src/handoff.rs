@@ -36,6 +36,7 @@ use crate::channel::{Channel, ConversationId};
 use crate::dialogue::Owner;
 use crate::i18n::{Lang, Msg};
 use crate::inbound::InboundContent;
+use crate::money::Currency;
 use crate::ports::PortError;
 use crate::process::{Outcome, Turn};
 use crate::reply::Reply;
@@ -44,6 +45,7 @@ use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::str::FromStr;
@@ -99,9 +101,29 @@ pub struct Support {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// Lifetime paid, in minor units of the catalog's `currency`, above which a customer is
-    /// handed to a person; none: no VIPs.
+    /// handed to a person; none: no VIPs in that currency ([`crate::vip`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vip_threshold: Option<i64>,
+    /// The same for the currencies of the catalog's other markets, by ISO code, in their minor
+    /// units (`{ THB = 2430000 }`): nothing converts currencies, so each counts on its own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vip_thresholds: BTreeMap<Currency, i64>,
+}
+
+impl Support {
+    /// Whether any payment can make a VIP: without, the check reads nothing.
+    pub fn has_vips(&self) -> bool {
+        self.vip_threshold.is_some() || !self.vip_thresholds.is_empty()
+    }
+
+    /// The VIP threshold for payments in `currency`, in its minor units, where the catalog's
+    /// own currency is `catalog_currency`; none: payments in it make no VIP.
+    pub fn vip_threshold_in(&self, catalog_currency: Currency, currency: Currency) -> Option<i64> {
+        let own = (currency == catalog_currency)
+            .then_some(self.vip_threshold)
+            .flatten();
+        own.or_else(|| self.vip_thresholds.get(&currency).copied())
+    }
 }
 
 /// Opening hours by weekday: `Mon-Fri 09:00-18:00, Sat 10:00-14:00`.

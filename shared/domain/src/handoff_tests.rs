@@ -22,7 +22,7 @@ fn shop_with_hours(h: Option<&str>) -> Memory {
     catalog.support = Support {
         hours: h.map(hours),
         time_zone: Some("America/New_York".into()),
-        vip_threshold: None,
+        ..Support::default()
     };
     Memory::with_catalog(catalog)
 }

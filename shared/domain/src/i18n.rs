@@ -289,6 +289,11 @@ pub enum Msg<'a> {
     /// Button labels.
     PhoneNewCodeButton,
     PhoneOtherNumberButton,
+    // VIP (crate::vip): handed to a person after a payment that made them one.
+    /// Said above the handoff's own line.
+    VipWelcome,
+    /// The button that asks for a person (KakaoTalk's `operator` action).
+    TalkToPerson,
 }
 
 /// An order's state as the customer reads it.
@@ -479,6 +484,8 @@ impl Msg<'_> {
             PhoneVerifyUnavailable => "phone-verify-unavailable",
             PhoneNewCodeButton => "phone-new-code-button",
             PhoneOtherNumberButton => "phone-other-number-button",
+            VipWelcome => "vip-welcome",
+            TalkToPerson => "talk-to-person",
         }
     }
 

@@ -167,9 +167,11 @@ fn ordinal(msg: &Msg) -> usize {
         PhoneVerifyUnavailable => 128,
         PhoneNewCodeButton => 129,
         PhoneOtherNumberButton => 130,
+        VipWelcome => 131,
+        TalkToPerson => 132,
     }
 }
-const VARIANTS: usize = 131;
+const VARIANTS: usize = 133;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -388,6 +390,8 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         PhoneVerifyUnavailable,
         PhoneNewCodeButton,
         PhoneOtherNumberButton,
+        VipWelcome,
+        TalkToPerson,
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

@@ -70,6 +70,7 @@ mod search_words;
 pub mod shopping;
 pub mod sweep;
 pub mod time_zone;
+pub mod vip;
 pub mod waitlist;
 pub mod waitlist_flow;
 

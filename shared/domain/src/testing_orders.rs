@@ -7,6 +7,7 @@
 
 use crate::channel::ConversationId;
 use crate::drops::{Drop, DropStatus};
+use crate::money::Currency;
 use crate::orders::{Order, OrderStatus};
 use crate::payment::{
     CheckoutRequest, CheckoutSession, ExpireOutcome, PaymentError, PaymentGateway,
@@ -43,9 +44,20 @@ pub struct OrdersState {
     pub waitlist: crate::testing_waitlist::WaitlistState,
     /// Draw entries and records (shared handle: `DrawStore` below delegates to it).
     pub draws: crate::draw_memory::MemoryDraws,
+    /// What each person paid in total, per currency (`crate::vip`), counted by `mark_paid`.
+    pub lifetime: HashMap<(String, Currency), i64>,
 }
 
 impl OrdersState {
+    /// Adds a sale to its person's lifetime total, as the store's `mark_paid` does in the
+    /// same transaction.
+    fn count_paid(&mut self, order: &Order) {
+        *self
+            .lifetime
+            .entry((order.customer.clone(), order.currency))
+            .or_default() += order.total;
+    }
+
     /// A SKU's stock in a drop, as every stock move reads and writes it.
     fn shelf(&mut self, drop: &str, sku: &str) -> &mut Stock {
         self.stock
@@ -247,6 +259,17 @@ impl MemoryOrders {
     }
 }
 
+impl crate::vip::LifetimePaid for MemoryOrders {
+    async fn lifetime_paid(&self, customer: &str, currency: Currency) -> Result<i64, PortError> {
+        let state = self.state.lock().unwrap();
+        Ok(state
+            .lifetime
+            .get(&(customer.to_string(), currency))
+            .copied()
+            .unwrap_or(0))
+    }
+}
+
 impl OrderStore for MemoryOrders {
     async fn drops(&self) -> Result<Vec<Drop>, PortError> {
         let state = self.state.lock().unwrap();
@@ -347,6 +370,7 @@ impl OrderStore for MemoryOrders {
                 .reservations
                 .remove(&(order.expires_at, order.id.clone()));
             state.orders.get_mut(&order.id).expect("read above").status = OrderStatus::Paid;
+            state.count_paid(order);
             return Ok(PaidOutcome::Paid);
         }
         if !current.released() {
@@ -377,6 +401,7 @@ impl OrderStore for MemoryOrders {
                 .or_default() += l.quantity;
         }
         state.orders.get_mut(&order.id).expect("read above").status = OrderStatus::Paid;
+        state.count_paid(order);
         Ok(PaidOutcome::PaidAfterLapse)
     }
 

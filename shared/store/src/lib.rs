@@ -28,6 +28,7 @@ mod forget_orders;
 mod handoff;
 mod inbox;
 mod kakao_link;
+mod lifetime;
 mod orders;
 mod reminders;
 mod session;

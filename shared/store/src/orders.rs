@@ -8,6 +8,7 @@
 //! | shards of a SKU seen empty (the sold-out hint) | `DROP#id` | `EMPTY#sku` (`shards`, a number set) |
 //! | a customer's units in a drop | `CUSTOMER#cid` | `LIMIT#drop` or `LIMIT#drop#sku` (`units`) |
 //! | a conversation-only customer linked to a phone | `CUSTOMER#conv:…` | `LINK` (`to`) |
+//! | a person's lifetime paid, per currency (`lifetime.rs`) | `CUSTOMER#cid` | `PAID` |
 //! | order (+ `stock_shards`: the shard of each stock take) | `ORDER#id` | `ORDER` |
 //! | notice sent about an order | `ORDER#id` | `NOTICE#kind` |
 //! | pay link (no longer written: the token carries the order id) | `PAY#token` | `PAYLINK` |
@@ -1561,6 +1562,8 @@ impl OrderStore for DynamoStore {
             )?);
         }
         items.push(tx_delete(&self.table, reservation_key(order))?);
+        // The person's lifetime total (the VIP trigger): counted with the sale, so once.
+        items.push(crate::lifetime::count_paid(&self.table, order)?);
         if let TxResult::Done = self.transact(items).await? {
             return Ok(PaidOutcome::Paid);
         }
@@ -1622,6 +1625,7 @@ impl OrderStore for DynamoStore {
                 .expression_attribute_values(":q", n(limit.quantity)),
             )?);
         }
+        items.push(crate::lifetime::count_paid(&self.table, order)?);
         if let TxResult::Done = self.transact(items).await? {
             return Ok(PaidOutcome::PaidAfterLapse);
         }

@@ -45,6 +45,7 @@ const MAX_BUTTONS: usize = 3;
 pub fn routes() -> Router<Fakes> {
     let token: Arc<str> = dev::secrets()[vars::MESSENGER_PAGE_TOKEN].as_str().into();
     let for_profile = token.clone();
+    let for_control = token.clone();
     Router::new()
         .route(
             // `me` is how the adapter names the Page; the Page's own id works too.
@@ -55,6 +56,19 @@ pub fn routes() -> Router<Fakes> {
                       query: Query<HashMap<String, String>>,
                       body: Json<Value>| {
                     send_api(token.clone(), state, path, query, body)
+                },
+            ),
+        )
+        .route(
+            // The handover protocol's calls: recorded as `pass_thread_control` /
+            // `take_thread_control`, with the PSID as the recipient.
+            "/messenger/{version}/{node}/{call}",
+            post(
+                move |state: State<Fakes>,
+                      path: Path<(String, String, String)>,
+                      query: Query<HashMap<String, String>>,
+                      body: Json<Value>| {
+                    thread_control(for_control.clone(), state, path, query, body)
                 },
             ),
         )
@@ -107,6 +121,48 @@ async fn user_profile(
             Json(body).into_response()
         }
     }
+}
+
+/// `POST /{version}/me/pass_thread_control` and `…/take_thread_control`
+/// (<https://developers.facebook.com/docs/messenger-platform/handover-protocol/conversation-control>):
+/// the token as the Send API checks it; a pass needs the recipient and a `target_app_id`, a take
+/// the recipient; metadata is at most 1,000 characters. Success is `{"success": true}`.
+async fn thread_control(
+    token: Arc<str>,
+    State(fakes): State<Fakes>,
+    Path((_version, node, call)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    Json(body): Json<Value>,
+) -> Response {
+    if query.get("access_token").map(String::as_str) != Some(&*token) {
+        return graph_error(
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+        );
+    }
+    if node != "me" && node != PAGE_ID {
+        return graph_error(100, "(#100) Unsupported post request");
+    }
+    let psid = s(&body["recipient"]["id"]).to_string();
+    let refused = match call.as_str() {
+        _ if psid.is_empty() => Some("recipient.id is required"),
+        "pass_thread_control" if s(&body["target_app_id"]).is_empty() => {
+            Some("target_app_id is required")
+        }
+        "pass_thread_control" | "take_thread_control" => None,
+        _ => return graph_error(100, "(#100) Unsupported post request"),
+    };
+    if let Some(why) = refused {
+        return graph_error(100, &format!("(#100) {why}"));
+    }
+    if chars(&body["metadata"]) > 1000 {
+        return graph_error(100, "(#100) metadata is longer than 1000 characters");
+    }
+    if let Some(answer) = fakes.injected("messenger", rate_limited).await {
+        return answer;
+    }
+    fakes.record("messenger", psid, &call, body);
+    Json(json!({"success": true})).into_response()
 }
 
 fn graph_error(code: i64, message: &str) -> Response {
@@ -511,6 +567,7 @@ mod tests {
                 graph_base: format!("{base}/messenger"),
                 api_version: "v21.0".into(),
                 page_access_token: token.into(),
+                inbox_app_id: None,
             },
         )
     }

@@ -41,11 +41,16 @@
 //! Send API takes one message per call and there is nothing to acknowledge, so the sender keeps the
 //! [`Outbound`](crate::Outbound) defaults for both.
 //!
+//! **Handover** (`handover.rs`). Where the retailer named an inbox app, a conversation handed to
+//! a person is passed to it with the handover protocol and taken back when the bot has it
+//! again; the inbox passing it back to us hands it back to the bot.
+//!
 //! **Failures** are classified by the Graph error code and subcode, not the HTTP status
 //! ([`classify`]), because Meta answers 400 both for "slow down" (613) and for "this person can
 //! never get this message" (10/2018278, outside the window), and retrying the second is as wrong as
 //! dropping the first.
 
+mod handover;
 mod inbound;
 mod profile;
 mod render;
@@ -75,6 +80,9 @@ pub struct MessengerSendConfig {
     pub graph_base: String,
     pub api_version: String,
     pub page_access_token: String,
+    /// Where a handed-over thread goes (`CHATDROP_MESSENGER_INBOX_APP_ID`): the Page Inbox or
+    /// another app of the Page's; none: threads stay ours (`handover.rs`).
+    pub inbox_app_id: Option<String>,
 }
 
 pub struct MessengerSender {
@@ -98,6 +106,9 @@ pub fn sender(values: &Values, deps: &SenderDeps) -> MessengerSender {
             graph_base: values.get(vars::MESSENGER_GRAPH_BASE),
             api_version: values.get(vars::MESSENGER_API_VERSION),
             page_access_token: values.get(vars::MESSENGER_PAGE_TOKEN),
+            inbox_app_id: values
+                .optional(vars::MESSENGER_INBOX_APP_ID)
+                .filter(|id| !id.trim().is_empty()),
         },
     )
 }

@@ -12,6 +12,7 @@ fn lookup(base: &str) -> MessengerProfiles {
             graph_base: base.into(),
             api_version: "v23.0".into(),
             page_access_token: "page-token-not-for-logs".into(),
+            inbox_app_id: None,
         },
     }
 }

@@ -10,6 +10,7 @@ use super::{MessengerSendConfig, MessengerSender};
 use crate::http_send;
 use crate::meta::{self, ErrorCodes};
 use crate::outbound::{Outbound, SendFuture};
+use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::channel_spec::{self, ChannelSpec};
 use chatdrop_domain::delivery::{Outgoing, SendFailure, SendMode, Sent};
 use serde::de::IgnoredAny;
@@ -82,6 +83,18 @@ impl Outbound for MessengerSender {
                 Ok(answer["message_id"].as_str().map(String::from))
             }
         }))
+    }
+
+    fn pass_to_person<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        metadata: &'a str,
+    ) -> SendFuture<'a, bool> {
+        self.pass(conversation, metadata)
+    }
+
+    fn take_back<'a>(&'a self, conversation: &'a ConversationId) -> SendFuture<'a, bool> {
+        self.take(conversation)
     }
 }
 

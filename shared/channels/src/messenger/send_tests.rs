@@ -146,6 +146,7 @@ fn sender(base: &str) -> MessengerSender {
             graph_base: format!("{base}/"),
             api_version: "v21.0".into(),
             page_access_token: TOKEN.into(),
+            inbox_app_id: None,
         },
     )
 }
@@ -299,4 +300,59 @@ async fn acknowledge_sends_nothing_and_the_rules_allow_tagged_updates() {
     assert!(s.rules().updates_after_window);
     let replies = vec![Reply::Text { body: "a".into() }; 3];
     assert_eq!(s.batches(&replies, SendMode::OrderUpdate), vec![1, 1, 1]);
+}
+
+// --- handover protocol ------------------------------------------------------------------
+
+fn with_inbox(base: &str, app: Option<&str>) -> MessengerSender {
+    let mut s = sender(base);
+    s.config.inbox_app_id = app.map(String::from);
+    s
+}
+
+/// With an inbox app configured, a handoff passes the thread to it with the reason, and the
+/// hand-back takes it again: both on `/me`, with the Page token, as Meta documents them.
+#[tokio::test]
+async fn a_handoff_passes_the_thread_to_the_inbox_and_the_hand_back_takes_it() {
+    let (base, log) = graph(200, r#"{"success":true}"#).await;
+    let s = with_inbox(&base, Some("263902037430900"));
+    assert!(s.pass_to_person(&ana(), "chatdrop: vip").await.unwrap());
+    assert!(s.take_back(&ana()).await.unwrap());
+    let seen = log.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].path, "/v21.0/me/pass_thread_control");
+    assert_eq!(seen[0].query, "access_token=EAAGpage%2Btoken%2Fsecret");
+    assert_eq!(
+        seen[0].body,
+        json!({
+            "recipient": { "id": ANA },
+            "target_app_id": "263902037430900",
+            "metadata": "chatdrop: vip",
+        })
+    );
+    assert_eq!(seen[1].path, "/v21.0/me/take_thread_control");
+    assert_eq!(seen[1].body["recipient"]["id"], ANA);
+    assert!(seen[1].body.get("target_app_id").is_none());
+}
+
+/// Without one, nothing is called: people answer from the console.
+#[tokio::test]
+async fn without_an_inbox_app_the_thread_stays_ours() {
+    let (base, log) = graph(200, r#"{"success":true}"#).await;
+    let s = with_inbox(&base, None);
+    assert!(!s.pass_to_person(&ana(), "chatdrop: asked").await.unwrap());
+    assert!(!s.take_back(&ana()).await.unwrap());
+    assert!(log.lock().unwrap().is_empty());
+}
+
+/// A refusal reads like a Send API one: a throttle waits, a bad token is kept for ops.
+#[tokio::test]
+async fn a_refused_pass_is_classified_as_a_send_is() {
+    let body = String::from_utf8(graph_error(613, None)).unwrap();
+    let (base, _) = graph(400, Box::leak(body.into_boxed_str())).await;
+    let s = with_inbox(&base, Some("263902037430900"));
+    assert!(matches!(
+        s.pass_to_person(&ana(), "chatdrop: asked").await,
+        Err(SendFailure::RateLimited { .. })
+    ));
 }

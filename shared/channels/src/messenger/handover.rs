@@ -1,0 +1,104 @@
+//! Messenger's handover protocol: passing a conversation's thread to the Page's inbox for
+//! people, and taking it back.
+//!
+//! A Page can have several apps; the handover protocol decides which one owns a thread
+//! (<https://developers.facebook.com/docs/messenger-platform/handover-protocol/>). When the
+//! retailer names an inbox app (`CHATDROP_MESSENGER_INBOX_APP_ID`: Meta's Page Inbox is
+//! `263902037430900`, or a helpdesk app subscribed to the Page), a conversation handed to a
+//! person is passed to it, so the Page's people answer it where they already work, and taken
+//! back when the bot has it again:
+//!
+//! ```text
+//!  handoff (notify, after "a person will answer …")
+//!     POST /{version}/me/pass_thread_control  {recipient: {id: PSID}, target_app_id, metadata}
+//!  hand back (console, sweep)
+//!     POST /{version}/me/take_thread_control  {recipient: {id: PSID}, metadata}
+//!  the inbox passes it back ─▶ messaging_handovers webhook: pass_thread_control with
+//!     new_owner_app_id = ours ─▶ the conversation goes back to the bot (inbound.rs)
+//! ```
+//!
+//! Pass thread control: <https://developers.facebook.com/docs/messenger-platform/handover-protocol/pass-thread-control>;
+//! take thread control and the conversation-control guide:
+//! <https://developers.facebook.com/docs/messenger-platform/handover-protocol/conversation-control>;
+//! the webhook events: <https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_handovers>.
+//! The calls answer `{"success": true}`; failures carry the Graph error object the Send API's
+//! do, read by the same codes (`send.rs`). Meta says Conversation Routing will replace the
+//! handover protocol; its pass and take calls are the same endpoints.
+
+use super::MessengerSender;
+use super::send::classify;
+use crate::http_send;
+use crate::outbound::SendFuture;
+use chatdrop_domain::channel::ConversationId;
+use serde_json::{Value, json};
+
+/// What `metadata` carries: why the thread moved, for the inbox (Meta allows 1,000 characters).
+const METADATA_LIMIT: usize = 1000;
+
+/// The `pass_thread_control` request body.
+pub(crate) fn pass_body(psid: &str, target_app_id: &str, metadata: &str) -> Value {
+    json!({
+        "recipient": { "id": psid },
+        "target_app_id": target_app_id,
+        "metadata": crate::truncate_chars(metadata, METADATA_LIMIT),
+    })
+}
+
+/// The `take_thread_control` request body.
+pub(crate) fn take_body(psid: &str, metadata: &str) -> Value {
+    json!({
+        "recipient": { "id": psid },
+        "metadata": crate::truncate_chars(metadata, METADATA_LIMIT),
+    })
+}
+
+impl MessengerSender {
+    fn control_url(&self, call: &str) -> String {
+        let config = &self.config;
+        let token: String =
+            url::form_urlencoded::byte_serialize(config.page_access_token.as_bytes()).collect();
+        format!(
+            "{}/{}/me/{call}?access_token={token}",
+            config.graph_base.trim_end_matches('/'),
+            config.api_version
+        )
+    }
+
+    async fn control(
+        &self,
+        conversation: &ConversationId,
+        call: &'static str,
+        body: Value,
+    ) -> Result<bool, chatdrop_domain::delivery::SendFailure> {
+        let request = self.client.post(self.control_url(call)).json(&body);
+        http_send::call(request, conversation, call, classify).await?;
+        tracing::info!(call, "Messenger thread control");
+        Ok(true)
+    }
+
+    pub(crate) fn pass<'a>(
+        &'a self,
+        conversation: &'a ConversationId,
+        metadata: &'a str,
+    ) -> SendFuture<'a, bool> {
+        Box::pin(async move {
+            let Some(target) = self.config.inbox_app_id.as_deref() else {
+                return Ok(false);
+            };
+            let body = pass_body(&conversation.customer, target, metadata);
+            self.control(conversation, "pass_thread_control", body)
+                .await
+        })
+    }
+
+    pub(crate) fn take<'a>(&'a self, conversation: &'a ConversationId) -> SendFuture<'a, bool> {
+        Box::pin(async move {
+            if self.config.inbox_app_id.is_none() {
+                return Ok(false);
+            }
+            let body = take_body(&conversation.customer, "chatdrop: back to the bot");
+            self.control(conversation, "take_thread_control", body)
+                .await
+        })
+    }
+}
