@@ -84,6 +84,13 @@ impl Kakao {
             names.push(chatdrop_config::VerifySettings::AUTH_TOKEN);
         }
         let (secrets, ids) = Secrets::load_with_id_key(secrets, &names).await?;
+        if verify.is_some() {
+            // A chat proving its phone reads the number with libphonenumber, whose metadata
+            // loads on first use: seconds unoptimized, tens of milliseconds optimized (README,
+            // Performance). Loaded beside the init and the first turns, never inside the
+            // 5-second answer of the customer who types the first number on this instance.
+            std::thread::spawn(chatdrop_domain::phone_number::load_metadata);
+        }
         let verifier: Arc<dyn chatdrop_domain::phone_verify::DynPhoneVerifier> = match verify {
             Some(v) => chatdrop_channels::twilio_verify::TwilioVerify::shared(
                 chatdrop_channels::twilio_verify::TwilioVerifyConfig {
