@@ -300,10 +300,10 @@ async fn kakao_checkout_proves_the_phone_by_a_texted_code() {
     assert!(asked.web_links().is_empty(), "no pay link before the phone");
     assert!(h.stack.stripe.sessions().await.unwrap().is_empty());
 
-    // The function loads libphonenumber's metadata in the background from its start
-    // (`functions/kakao/src/lib.rs`): milliseconds optimized, seconds in this unoptimized test
-    // build, more than the taps above always take. Wait for it, as a customer's taps on a
-    // deployed instance would have.
+    // The deployed function loads libphonenumber's metadata on a thread from its start
+    // (`functions/kakao/src/main.rs`), which the in-process stack leaves out: unoptimized, as
+    // here, it takes seconds of CPU that would slow every other test's calls. Loaded now, as a
+    // deployed instance has it by the time a customer types a number.
     tokio::task::spawn_blocking(chatdrop_domain::phone_number::load_metadata)
         .await
         .unwrap();
