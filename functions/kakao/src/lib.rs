@@ -128,7 +128,7 @@ impl Kakao {
 
     /// What the deployed bootstrap starts beside its init (`main.rs`): when chats prove phones
     /// here, loading libphonenumber's metadata on a thread of its own. The metadata loads on
-    /// first use, once per process (README, Performance, has its cost), and the first use
+    /// first use, once per process (11 s unoptimized here: README, Performance), and the first use
     /// would otherwise be inside the 5-second answer of the first customer on this instance
     /// who types a number; by then the thread has long finished.
     pub fn load_phone_metadata_in_background(&self) {

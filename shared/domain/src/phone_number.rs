@@ -70,7 +70,7 @@ pub fn display(e164: &str) -> String {
 /// Builds libphonenumber's metadata now rather than on the first number read. The
 /// [`phonenumber`] crate loads it lazily, once per process: every country's plan, each of its
 /// thousands of patterns parsed (11 s in an unoptimized build on this project's busy build
-/// machine; the README's Performance section has the optimized figure). A function that must
+/// machine; the optimized figure is not measured yet). A function that must
 /// answer within a deadline (the `kakao` function: Kakao waits 5 s) starts it in the
 /// background at start, so the customer who types the first number on an instance does not
 /// wait for it.
