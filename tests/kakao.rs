@@ -17,7 +17,7 @@ use chatdrop_domain::ports::{OrderStore, SessionStore};
 use chatdrop_e2e::{Harness, atelier_drop, maison_catalog};
 use serde_json::Value;
 use std::time::Duration;
-use xtask::platform::kakao::{KakaoUser, OpenBuilder, SkillAnswer};
+use xtask::platform::kakao::{FALLBACK_BLOCK, KakaoUser, OpenBuilder, SkillAnswer};
 
 /// Asserts the answer is what Kakao takes, showing it when not.
 fn checked(answer: SkillAnswer) -> SkillAnswer {
@@ -248,6 +248,116 @@ async fn kakao_payment_confirmed_by_alimtalk_to_the_verified_phone() {
         )
     );
     assert!(store.held().await.unwrap().is_empty(), "nothing held");
+    h.stack.stop().await;
+}
+
+/// The code the fake Twilio Verify last texted `phone` (E.164): the last word of the SMS.
+async fn texted_code(h: &Harness, phone: &str) -> String {
+    let outbox = h.stack.outbox().await.unwrap();
+    let sms = outbox
+        .iter()
+        .rev()
+        .find(|e| e.channel == "sms" && e.recipient == phone && e.method == "verify")
+        .unwrap_or_else(|| panic!("no code texted to {phone}: {outbox:#?}"));
+    let body = sms.body["Body"].as_str().expect("an SMS body");
+    body.rsplit(' ').next().unwrap().to_string()
+}
+
+/// A drop of one per person, verified phones only, sold on KakaoTalk: the checkout asks for
+/// the number, the customer types it as a Korean mobile number is written at home, the fake
+/// Verify texts a code, a wrong code leaves tries, the right one resumes the checkout and the
+/// same answer carries the pay link. The whole dialogue runs in the synchronous skill answers
+/// (the catalog's dialogue, then the hand-off to the checkout, in one call), and Kakao's retry
+/// of the code's call is answered the same without a second reservation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kakao_checkout_proves_the_phone_by_a_texted_code() {
+    use chatdrop_domain::i18n::Msg;
+    let h = Harness::start_with_catalog("kakao-phone", &maison_catalog()).await;
+    let mut drop = atelier_drop("atelier", 3, None);
+    drop.verified_phone = true;
+    h.stack.open_drop(&drop).await.unwrap();
+    let bot = OpenBuilder::local(&h.stack.url);
+    let user = KakaoUser::korean("0a0b0c0d0e0f0phone01");
+    let chat = ConversationId::new(Channel::Kakao, &user.id);
+    let store = h.stack.store();
+
+    let r = checked(bot.say(&user, "안녕하세요").await);
+    let r = to_the_cart(&bot, &user, r, &mut Vec::new()).await;
+    let asked = checked(bot.tap(&user, &r.tap_labelled("주문하기")).await);
+    let lang = store
+        .session(&chat)
+        .await
+        .unwrap()
+        .lang
+        .expect("a language");
+    assert!(
+        asked
+            .shown_text()
+            .contains(&Msg::PhoneAsk(&drop.name).text(lang)),
+        "{}",
+        asked.shown_text()
+    );
+    assert!(asked.web_links().is_empty(), "no pay link before the phone");
+    assert!(h.stack.stripe.sessions().await.unwrap().is_empty());
+
+    // The deployed function loads libphonenumber's metadata on a thread from its start
+    // (`functions/kakao/src/main.rs`), which the in-process stack leaves out: unoptimized, as
+    // here, it takes seconds of CPU that would slow every other test's calls. Loaded now, as a
+    // deployed instance has it by the time a customer types a number.
+    tokio::task::spawn_blocking(chatdrop_domain::phone_number::load_metadata)
+        .await
+        .unwrap();
+
+    // As a Korean mobile number is written at home (the kr market's country decides).
+    let sent = checked(bot.say(&user, "010-1234-5678").await);
+    let shown = chatdrop_domain::phone_number::display("+821012345678");
+    let code_sent = Msg::PhoneCodeSent {
+        phone: &shown,
+        minutes: 10,
+    };
+    assert!(
+        sent.shown_text().contains(&code_sent.text(lang)),
+        "{}",
+        sent.shown_text()
+    );
+    let code = texted_code(&h, "+821012345678").await;
+    assert_eq!(code.len(), 6, "{code}");
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let again = checked(bot.say(&user, wrong).await);
+    assert!(
+        again
+            .shown_text()
+            .contains(&Msg::PhoneCodeWrong(4).text(lang)),
+        "{}",
+        again.shown_text()
+    );
+
+    // The right code, and Kakao's retry of that very call: one answer, one reservation.
+    let body = bot.request_body(&user, &code, FALLBACK_BLOCK, Value::Null);
+    let request_id = bot.request_id();
+    let reserved = checked(bot.call(&body, Some(&request_id), Some(&bot.secret)).await);
+    let links = reserved.web_links();
+    assert_eq!(links.len(), 1, "{:#}", reserved.body);
+    assert!(
+        links[0].starts_with(&format!("{}/p/", h.stack.url)),
+        "{links:?}"
+    );
+    assert!(
+        reserved.shown_text().contains("₩8,150,000"),
+        "{}",
+        reserved.shown_text()
+    );
+    let retried = checked(bot.call(&body, Some(&request_id), Some(&bot.secret)).await);
+    assert_eq!(retried.body, reserved.body, "a retry is answered the same");
+    let session = store.session(&chat).await.unwrap();
+    assert_eq!(session.identity.verified_phone(), Some("+821012345678"));
+    assert_eq!(h.stack.stripe.sessions().await.unwrap().len(), 1);
+    assert_eq!(
+        store.drop_stock("atelier").await.unwrap()[0].1,
+        2,
+        "one unit reserved, not two"
+    );
     h.stack.stop().await;
 }
 

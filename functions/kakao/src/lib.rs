@@ -60,6 +60,8 @@ pub struct Kakao {
     clock: Arc<dyn Clock>,
     /// Twilio Verify, for a chat proving its phone; refuses every call when not configured.
     verifier: Arc<dyn chatdrop_domain::phone_verify::DynPhoneVerifier>,
+    /// Whether Twilio Verify is configured (chats here may prove a phone).
+    verifies_phones: bool,
     /// Kakao Login app users whose link to their chat this instance has written already: one
     /// put per customer per instance, not one per turn.
     linked: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -84,6 +86,7 @@ impl Kakao {
             names.push(chatdrop_config::VerifySettings::AUTH_TOKEN);
         }
         let (secrets, ids) = Secrets::load_with_id_key(secrets, &names).await?;
+        let verifies_phones = verify.is_some();
         let verifier: Arc<dyn chatdrop_domain::phone_verify::DynPhoneVerifier> = match verify {
             Some(v) => chatdrop_channels::twilio_verify::TwilioVerify::shared(
                 chatdrop_channels::twilio_verify::TwilioVerifyConfig {
@@ -118,8 +121,20 @@ impl Kakao {
             default_lang: config.default_lang,
             clock: chatdrop_domain::clock::system(),
             verifier,
+            verifies_phones,
             linked: Default::default(),
         })
+    }
+
+    /// What the deployed bootstrap starts beside its init (`main.rs`): when chats prove phones
+    /// here, loading libphonenumber's metadata on a thread of its own. The metadata loads on
+    /// first use, once per process (11 s unoptimized here: README, Performance), and the first use
+    /// would otherwise be inside the 5-second answer of the first customer on this instance
+    /// who types a number; by then the thread has long finished.
+    pub fn load_phone_metadata_in_background(&self) {
+        if self.verifies_phones {
+            std::thread::spawn(chatdrop_domain::phone_number::load_metadata);
+        }
     }
 
     /// The function with another clock, for tests that step past a lapse.

@@ -67,6 +67,18 @@ pub fn display(e164: &str) -> String {
         .unwrap_or_else(|_| e164.to_owned())
 }
 
+/// Builds libphonenumber's metadata now rather than on the first number read. The
+/// [`phonenumber`] crate loads it lazily, once per process: every country's plan, each of its
+/// thousands of patterns parsed (11 s in an unoptimized build on this project's busy build
+/// machine; the optimized figure is not measured yet). A function that must
+/// answer within a deadline (the `kakao` function: Kakao waits 5 s) starts it in the
+/// background at start, so the customer who types the first number on an instance does not
+/// wait for it.
+pub fn load_metadata() {
+    // Parsing and formatting one number touches the database and the formatter's patterns.
+    let _ = typed_phone("+82 10-1234-5678", None).map(|e164| display(&e164));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
