@@ -307,13 +307,13 @@ impl LocalStack {
                 kakao,
                 fakes_url: options.fakes_url.clone(),
                 stripe_url: stripe_base,
-                http: reqwest::Client::new(),
+                http: crate::local_http::client(),
             })
             .merge(crate::console_web::router(crate::console_web::ConsoleWeb {
                 console,
                 aws_endpoint: options.aws_endpoint.clone(),
                 client_id: provisioned.console.client_id.clone(),
-                http: reqwest::Client::new(),
+                http: crate::local_http::client(),
             }));
         let mut stopped_http = stopped.clone();
         tasks.push(tokio::spawn(async move {
@@ -514,7 +514,7 @@ impl LocalStack {
 
     /// Every request the fake platforms recorded so far, in order.
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, Error> {
-        fetch_outbox(&reqwest::Client::new(), &self.fakes_url).await
+        fetch_outbox(&crate::local_http::client(), &self.fakes_url).await
     }
 
     /// Waits until the fakes recorded requests for `recipient` after sequence number `after`,
