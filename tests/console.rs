@@ -18,7 +18,7 @@ const PASSWORD: &str = "Console-Test-1!";
 
 /// An ID token for `email` from the stack's Cognito, through the console's sign-in route.
 async fn sign_in(h: &Harness, client_id: &str, email: &str) -> Value {
-    let response = reqwest::Client::new()
+    let response = xtask::local_http::client()
         .post(format!("{}/_local/cognito", h.stack.url))
         .header("content-type", "application/x-amz-json-1.1")
         .header(
@@ -67,7 +67,7 @@ async fn call(
     token: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> (u16, String) {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", h.stack.url));
+    let mut request = xtask::local_http::client().request(method, format!("{}{path}", h.stack.url));
     if let Some(t) = token {
         request = request.bearer_auth(t);
     }
@@ -293,7 +293,7 @@ async fn forged_foreign_and_oversized_requests_are_refused_and_write_nothing() {
 
     // Per user: a burst over the rate (10 a second) is answered 429, others are not slowed.
     let url = format!("{}/console/api/me", h.stack.url);
-    let http = reqwest::Client::new();
+    let http = xtask::local_http::client();
     let burst: Vec<_> = (0..40)
         .map(|_| {
             let request = http.get(&url).bearer_auth(&agent).send();

@@ -520,7 +520,7 @@ fn platform_fault(channel: &str, n: usize) -> serde_json::Value {
 }
 
 async fn inject(h: &Harness, faults: Vec<serde_json::Value>) {
-    let response = reqwest::Client::new()
+    let response = xtask::local_http::client()
         .post(format!("{}/_control/faults", h.stack.fakes_url))
         .json(&faults)
         .send()

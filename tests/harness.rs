@@ -17,6 +17,8 @@ use xtask::stack::{LocalStack, StackOptions};
 pub struct Harness {
     pub stack: LocalStack,
     http: reqwest::Client,
+    /// The client of [`Harness::get_raw`], which does not follow redirects.
+    raw: reqwest::Client,
 }
 
 impl Harness {
@@ -98,7 +100,8 @@ impl Harness {
         stack.load_catalog(catalog).await.expect("catalog loads");
         Harness {
             stack,
-            http: reqwest::Client::new(),
+            http: xtask::local_http::client(),
+            raw: xtask::local_http::no_redirects(),
         }
     }
 
@@ -325,11 +328,7 @@ impl Harness {
 
     /// A GET that does not follow redirects: status, `location`, body bytes.
     pub async fn get_raw(&self, url: &str) -> (u16, Option<String>, Vec<u8>) {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let response = client.get(url).send().await.unwrap();
+        let response = self.raw.get(url).send().await.unwrap();
         let status = response.status().as_u16();
         let location = response
             .headers()

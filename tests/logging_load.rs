@@ -6,14 +6,26 @@
 //! current span of a worker thread, and under concurrent load the next span created there
 //! panics inside tracing-subscriber ("tried to clone a span that already closed"): in the
 //! catalog consumer, which then stopped answering, or in payment-webhook, which dropped a
-//! Stripe request unanswered. The load test posts a few hundred signed webhooks over all six
-//! channels plus signed Stripe events, concurrently, several rounds over, and requires that
-//! nothing panicked, every request was answered 200 and every customer got a reply.
+//! Stripe request unanswered. The load test posts a hundred signed webhooks over all six
+//! channels plus signed Stripe events of both kinds, 64 at a time, and requires that nothing
+//! panicked, every request was answered 200 and every customer got a reply.
 //!
-//! That panic needs a narrow race, so the test also watches for its cause, which shows on
-//! every request it touches: a layer beside the JSON one counts spans exited on a thread other
-//! than the one that entered them (a guard carried across an `.await` to another worker).
-//! `.instrument` enters and exits within one poll, on one thread, so the count must be zero.
+//! That panic needs a narrow race, so the test does not count on meeting it: it watches for
+//! its cause, which shows on every request it touches. A layer beside the JSON one counts
+//! spans exited on a thread other than the one that entered them (a guard carried across an
+//! `.await` to another worker). `.instrument` enters and exits within one poll, on one thread,
+//! so the count must be zero. A guard held across an `.await` is seen as soon as its task
+//! resumes on another worker, and under this load tasks do: the test counts its own request
+//! tasks that resumed on another thread than the one they started on, and requires that some
+//! did, so a run too quiet to move tasks fails instead of passing unseen.
+//!
+//! Why one round of a hundred customers, not three rounds of two hundred (until 2026-12-04):
+//! the counter's check does not get stronger with repetition, only with coverage and
+//! concurrency. Coverage is every path a request takes (six channels' webhooks, the catalog
+//! and notify consumers, both Stripe event kinds, payment-webhook), each taken by many requests
+//! here; concurrency is the 64 requests in flight on four workers, unchanged. Three rounds
+//! repeated the same paths under the same concurrency and cost six times the time: 423 s of
+//! the test command's last run, its longest job (README, Tests: the figures).
 //!
 //! The poller test makes the catalog handler panic on its first invocation and requires what
 //! Lambda gives: that invocation fails, its records come back to the queue, and the consumer
@@ -103,18 +115,19 @@ fn trace_everything_and_count_panics() {
     });
 }
 
-/// How many customers of each platform write in one round (SMS is paced at one message a
-/// second per sending number, so it gets fewer).
+/// How many customers of each platform write (SMS is paced at one message a second per
+/// sending number, so it gets fewer): 100 webhooks, more than the requests in flight, so the
+/// gate stays full while the consumers work.
 const ROUND: &[(Platform, usize)] = &[
-    (Platform::Whatsapp, 40),
-    (Platform::Telegram, 40),
-    (Platform::Messenger, 40),
-    (Platform::Line, 40),
-    (Platform::Wechat, 30),
-    (Platform::Sms, 10),
+    (Platform::Whatsapp, 20),
+    (Platform::Telegram, 20),
+    (Platform::Messenger, 20),
+    (Platform::Line, 20),
+    (Platform::Wechat, 15),
+    (Platform::Sms, 5),
 ];
-const STRIPE_EVENTS_PER_ROUND: usize = 60;
-const ROUNDS: usize = 3;
+const STRIPE_EVENTS_PER_ROUND: usize = 30;
+const ROUNDS: usize = 1;
 /// Requests in flight at once.
 const CONCURRENCY: usize = 64;
 
@@ -174,7 +187,7 @@ async fn concurrent_webhooks_and_stripe_events_with_trace_logging_panic_nothing(
     trace_everything_and_count_panics();
     let panics_before = UNEXPECTED_PANICS.load(Ordering::SeqCst);
     let h = Arc::new(Harness::start("logload").await);
-    let http = reqwest::Client::new();
+    let http = xtask::local_http::client();
     let stripe_url = format!("{}/webhooks/stripe", h.stack.url);
     for round in 0..ROUNDS {
         let started = Instant::now();
@@ -190,13 +203,20 @@ async fn concurrent_webhooks_and_stripe_events_with_trace_logging_panic_nothing(
             .collect();
         let ids: HashSet<String> = customers.iter().map(|c| c.id.clone()).collect();
         let gate = Arc::new(Semaphore::new(CONCURRENCY));
+        // Request tasks that resumed on another worker than the one they started on.
+        let moved = Arc::new(AtomicUsize::new(0));
         let mut requests = tokio::task::JoinSet::new();
         // Webhooks and Stripe events interleaved, so both functions run at once.
         for (i, customer) in customers.iter().enumerate() {
             let (customer, permits) = (customer.clone(), gate.clone());
+            let moved = moved.clone();
             requests.spawn(async move {
                 let _permit = permits.acquire_owned().await.unwrap();
+                let started_on = std::thread::current().id();
                 let status = customer.say("hi").await;
+                if std::thread::current().id() != started_on {
+                    moved.fetch_add(1, Ordering::SeqCst);
+                }
                 (
                     format!("{:?} {}", customer.platform, customer.id),
                     status.map_err(|e| e.to_string()),
@@ -249,11 +269,18 @@ async fn concurrent_webhooks_and_stripe_events_with_trace_logging_panic_nothing(
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         let crossed = CROSS_THREAD_EXITS.lock().unwrap().clone();
+        let moved = moved.load(Ordering::SeqCst);
         eprintln!(
-            "round {round}: {sent} requests ({} webhooks) answered 200 and every customer answered in {:.1} s; {} spans exited on another thread",
+            "round {round}: {sent} requests ({} webhooks) answered 200 and every customer answered in {:.1} s; {moved} webhook tasks resumed on another thread; {} spans exited on another thread",
             ids.len(),
             started.elapsed().as_secs_f64(),
             crossed.len()
+        );
+        // The counter below sees a guard carried across an `.await` only when its task moves;
+        // if none of ours did, the load did not move tasks and the zero would prove nothing.
+        assert!(
+            moved > 0,
+            "round {round}: no request task resumed on another worker thread"
         );
         assert_eq!(
             UNEXPECTED_PANICS.load(Ordering::SeqCst) - panics_before,

@@ -31,7 +31,7 @@ async fn set_profile(h: &Harness, channel: &str, user: &str, locale: Option<&str
         locale: locale.map(str::to_string),
         fail,
     };
-    xtask::fakes::set_profile(&reqwest::Client::new(), &h.stack.fakes_url, &profile)
+    xtask::fakes::set_profile(&xtask::local_http::client(), &h.stack.fakes_url, &profile)
         .await
         .expect("the fakes take the profile");
 }

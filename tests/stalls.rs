@@ -192,7 +192,7 @@ async fn a_batch_stops_at_the_deadline_under_the_real_bootstrap() {
     let sqs = aws_sdk_sqs::Client::new(&h.stack.aws);
     let outbound = h.stack.provisioned.queues.outbound.clone();
     let bootstrap = notify_bootstrap();
-    let http = reqwest::Client::new();
+    let http = xtask::local_http::client();
     http.post(format!("{}/_control/latency", h.stack.fakes_url))
         .json(&serde_json::json!({"channel": "telegram", "ms": 3000}))
         .send()

@@ -66,7 +66,7 @@ impl Customer {
             name: name.into(),
             language_code: None,
             base_url: base_url.into(),
-            http: reqwest::Client::new(),
+            http: crate::local_http::client(),
         }
     }
 
@@ -77,7 +77,7 @@ impl Customer {
             name: name.into(),
             language_code: language_code.map(Into::into),
             base_url: base_url.into(),
-            http: reqwest::Client::new(),
+            http: crate::local_http::client(),
         }
     }
 
@@ -89,7 +89,7 @@ impl Customer {
             name: name.into(),
             language_code: None,
             base_url: base_url.into(),
-            http: reqwest::Client::new(),
+            http: crate::local_http::client(),
         }
     }
 

@@ -160,7 +160,7 @@ async fn markets(stack: &LocalStack, catalog: &Catalog) -> Result<(), Error> {
             pays_with: "pix",
         },
     ];
-    let http = reqwest::Client::new();
+    let http = xtask::local_http::client();
     let somchai = Profile {
         channel: "line".into(),
         user: "Ubangkok0000000000000000000000001".into(),

@@ -208,7 +208,7 @@ pub async fn spawn(
 ) -> Result<(String, FakeStripe), Error> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let http = reqwest::Client::builder()
+    let http = crate::local_http::builder()
         .timeout(DELIVERY_TIMEOUT)
         .build()?;
     let fake = Fake {
@@ -1568,7 +1568,7 @@ mod tests {
             fake.pay_with(&second.id, "alipay").await.is_err(),
             "not allowed"
         );
-        let voucher = reqwest::Client::new()
+        let voucher = crate::local_http::client()
             .post(&second.url)
             .header("content-type", "application/x-www-form-urlencoded")
             .body("method=konbini")
@@ -1579,7 +1579,7 @@ mod tests {
             .await
             .unwrap();
         assert!(voucher.contains("within 3 days"), "{voucher}");
-        let settled = reqwest::Client::new()
+        let settled = crate::local_http::client()
             .post(format!("{}/settle", second.url))
             .header("content-type", "application/x-www-form-urlencoded")
             .body("outcome=succeeded")
@@ -1641,7 +1641,7 @@ mod tests {
         let paid = fake.pay(&id).await.unwrap();
         assert_eq!(paid.delivery.status, Some(400));
         // No key, no API.
-        let response = reqwest::Client::new()
+        let response = crate::local_http::client()
             .get(format!("{base}/v1/checkout/sessions/{id}"))
             .send()
             .await

@@ -16,6 +16,7 @@
 //! - [`storm`]: a platform's long rate limit against a backlog of replies (test and bench).
 //! - [`channels`]: the channel registry as JSON, for the CDK app.
 //! - [`dev`]: the development secrets that only the local stack and the tests apply.
+//! - [`local_http`]: HTTP clients for loopback endpoints, without the TLS roots' cost.
 
 pub mod channels;
 pub mod console_web;
@@ -28,6 +29,7 @@ pub mod fake_stripe_methods;
 pub mod fakes;
 pub mod infra;
 pub mod lambda_process;
+pub mod local_http;
 pub mod moto;
 pub mod percentile;
 pub mod platform;

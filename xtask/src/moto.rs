@@ -137,7 +137,7 @@ pub fn repo_root() -> &'static Path {
 /// this moto keep a healthy store. The SDK retries a 500 a few times before it reports an
 /// error, so one failed store call consumes several of these.
 pub async fn fail_dynamodb(endpoint: &str, table: &str, requests: u32) -> Result<(), Error> {
-    reqwest::Client::new()
+    crate::local_http::client()
         .post(format!("{endpoint}/_chatdrop/faults"))
         .json(&serde_json::json!({"dynamodb_failures": requests, "match": table}))
         .send()
@@ -148,7 +148,7 @@ pub async fn fail_dynamodb(endpoint: &str, table: &str, requests: u32) -> Result
 
 /// How many injected DynamoDB failures moto has answered on `table` so far.
 pub async fn dynamodb_failures_answered(endpoint: &str, table: &str) -> Result<u64, Error> {
-    let state: serde_json::Value = reqwest::Client::new()
+    let state: serde_json::Value = crate::local_http::client()
         .get(format!("{endpoint}/_chatdrop/faults"))
         .send()
         .await?

@@ -139,7 +139,7 @@ pub async fn run(stack: &LocalStack, plan: &Plan) -> Result<Outcome, Error> {
         .or_else(|| policy["maxReceiveCount"].as_str()?.parse().ok())
         .unwrap_or(0) as u32;
 
-    let http = reqwest::Client::new();
+    let http = crate::local_http::client();
     http.post(format!("{}/_control/storm", stack.fakes_url))
         .json(&serde_json::json!({
             "channel": "telegram",

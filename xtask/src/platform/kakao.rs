@@ -106,7 +106,7 @@ impl OpenBuilder {
             secret: crate::dev::secrets()[chatdrop_domain::channel_spec::vars::KAKAO_SKILL_SECRET]
                 .clone(),
             bot_id: crate::dev::KAKAO_BOT_ID.into(),
-            client: reqwest::Client::new(),
+            client: crate::local_http::client(),
             next_request: AtomicU64::new(1),
         }
     }

@@ -27,7 +27,7 @@ impl ChannelCallbacks {
             url: format!("{stack_url}/webhooks/kakao/channel"),
             admin_key: crate::dev::secrets()[chatdrop_domain::channel_spec::vars::KAKAO_ADMIN_KEY]
                 .clone(),
-            client: reqwest::Client::new(),
+            client: crate::local_http::client(),
         }
     }
 

@@ -193,7 +193,7 @@ pub(crate) mod harness {
 
     /// What the fakes at `base` have recorded.
     pub async fn outbox(base: &str) -> Vec<OutboxEntry> {
-        crate::stack::fetch_outbox(&reqwest::Client::new(), base)
+        crate::stack::fetch_outbox(&crate::local_http::client(), base)
             .await
             .expect("the outbox")
     }
@@ -223,7 +223,7 @@ pub(crate) mod harness {
     }
 
     async fn control(base: &str, what: &str, body: Value) {
-        let status = reqwest::Client::new()
+        let status = crate::local_http::client()
             .post(format!("{base}/_control/{what}"))
             .json(&body)
             .send()

@@ -281,7 +281,7 @@ mod tests {
     fn sens(base: &str, secret: &str) -> SensAlimtalk {
         let secrets = dev::secrets();
         SensAlimtalk::new(
-            reqwest::Client::new(),
+            crate::local_http::client(),
             SensConfig {
                 api_base: format!("{base}/sens"),
                 access_key: secrets[vars::SENS_ACCESS_KEY].clone(),

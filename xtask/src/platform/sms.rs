@@ -396,7 +396,7 @@ fn rate_limited(_retry_after: u64) -> Response {
 /// The `Authorization` header a client with the dev account's credentials sends.
 fn expected_authorization() -> Option<String> {
     let token = &dev::secrets()[vars::TWILIO_AUTH_TOKEN];
-    let request = reqwest::Client::new()
+    let request = crate::local_http::client()
         .post("http://twilio.invalid/")
         .basic_auth(dev::TWILIO_ACCOUNT_SID, Some(token))
         .build()
@@ -767,7 +767,7 @@ mod tests {
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v))
                     .collect();
-                let response = reqwest::Client::new()
+                let response = crate::local_http::client()
                     .post(format!(
                         "{url}/twilio/2010-04-01/Accounts/{}/Messages.json",
                         dev::TWILIO_ACCOUNT_SID

@@ -69,7 +69,7 @@ fn the_adapter_reads_text_taps_and_consent_and_refuses_a_forgery() {
 
 fn sender(base: &str) -> chatdrop_channels::viber::ViberSender {
     chatdrop_channels::viber::ViberSender::new(
-        reqwest::Client::new(),
+        crate::local_http::client(),
         chatdrop_channels::viber::ViberSendConfig {
             api_base: format!("{base}/viber"),
             auth_token: dev::secrets()[vars::VIBER_AUTH_TOKEN].clone(),
@@ -136,7 +136,7 @@ async fn a_wrong_token_and_an_unsubscribed_receiver_are_refused_as_viber_refuses
         failure(&wrong.send(&harness::session(&b)).await),
         ("transient", Some(2))
     );
-    let status = reqwest::Client::new()
+    let status = crate::local_http::client()
         .post(format!("{base}/viber/_control/unsubscribed"))
         .json(&USER)
         .send()

@@ -594,7 +594,7 @@ mod tests {
             .collect();
         assert_eq!(methods, vec!["token", "message/custom/send"]);
 
-        let answer: Value = reqwest::Client::new()
+        let answer: Value = crate::local_http::client()
             .post(format!("{base}/wechat/cgi-bin/message/custom/send"))
             .json(&json!({"touser": OPENID, "msgtype": "text", "text": {"content": "x"}}))
             .send()

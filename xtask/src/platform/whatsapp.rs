@@ -537,7 +537,7 @@ mod tests {
             async move {
                 let template = json!({"messaging_product": "whatsapp", "to": WA_ID,
                     "type": "template", "template": {"name": name, "language": {"code": "en_US"}}});
-                let response = reqwest::Client::new()
+                let response = crate::local_http::client()
                     .post(url)
                     .bearer_auth(dev_token())
                     .json(&template)
