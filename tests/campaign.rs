@@ -257,7 +257,7 @@ async fn a_campaign_reaches_the_opted_in_once_in_their_morning_through_a_crash()
     let report = store.report("spring-e2e").await.unwrap();
     let row = |c: Channel| report.get(&c).cloned().unwrap_or_default();
     assert_eq!(row(Channel::Whatsapp).targeted, 2);
-    assert_eq!(row(Channel::Whatsapp).sent, 1);
+    assert_eq!(row(Channel::Whatsapp).queued, 1);
     assert_eq!(
         row(Channel::Whatsapp)
             .suppressed
@@ -266,7 +266,7 @@ async fn a_campaign_reaches_the_opted_in_once_in_their_morning_through_a_crash()
     );
     for c in [Channel::Telegram, Channel::Line, Channel::Sms] {
         assert_eq!(
-            (row(c).targeted, row(c).sent, row(c).deferred),
+            (row(c).targeted, row(c).queued, row(c).deferred),
             (1, 1, 1),
             "{c}"
         );

@@ -134,7 +134,7 @@ pub async fn run(store: &DynamoStore, action: CampaignAction) -> Fallible<String
             for c in store.list().await.map_err(err)? {
                 let report = store.report(&c.id).await.map_err(err)?;
                 let targeted: u64 = report.values().map(|r| r.targeted).sum();
-                let sent: u64 = report.values().map(|r| r.sent).sum();
+                let sent: u64 = report.values().map(|r| r.queued).sum();
                 out.push_str(&format!(
                     "\n{}\t{}\t{}\t{targeted}\t{sent}",
                     c.id,
@@ -168,7 +168,7 @@ pub fn table(report: &BTreeMap<Channel, ChannelReport>, sent_label: &str) -> Str
     for (channel, row) in report {
         out.push_str(&format!(
             "\n{channel}\t{}\t{}\t{}",
-            row.targeted, row.sent, row.deferred
+            row.targeted, row.queued, row.deferred
         ));
         for r in &reasons {
             out.push_str(&format!(

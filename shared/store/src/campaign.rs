@@ -71,7 +71,7 @@ fn count(
 
 fn counter(outcome: Outcome) -> String {
     match outcome {
-        Outcome::Sent => "sent".into(),
+        Outcome::Queued => "queued".into(),
         Outcome::Suppressed(s) => format!("suppressed_{}", s.code()),
     }
 }
@@ -345,7 +345,10 @@ impl CampaignStore for DynamoStore {
             };
             let mut row = ChannelReport {
                 targeted: number(&item, "targeted") as u64,
+                queued: number(&item, "queued") as u64,
                 sent: number(&item, "sent") as u64,
+                delivered: number(&item, "delivered") as u64,
+                read: number(&item, "read") as u64,
                 deferred: number(&item, "deferred") as u64,
                 ..ChannelReport::default()
             };
@@ -402,6 +405,7 @@ impl DynamoStore {
                     conversation: ConversationId::new(channel, customer),
                     due: number(&item, "due"),
                     claimed: item.contains_key("bundle"),
+                    attempt: number(&item, "attempts") as u32,
                 });
                 if found.len() >= limit {
                     return Ok(found);
