@@ -43,7 +43,7 @@
 use crate::campaign_fanout::{CampaignStore, ChannelReport};
 use crate::campaign_rules::{self, Refusal};
 use crate::channel::{Channel, ConversationId};
-use crate::delivery::{Delivered, SendFailure};
+use crate::delivery::{Delivered, DeliveryLog, Outgoing, SendFailure, Sent};
 use crate::inbound::DeliveryStatus;
 use crate::orders::{Order, OrderStatus};
 use crate::ports::{OrderStore, PortError};
@@ -250,6 +250,64 @@ pub async fn on_status<L: AnnouncementLog>(
     };
     log.record_reached(&sent.campaign, conversation, reached)
         .await
+}
+
+/// A delivery log that also keeps the platform's message ids of what it records as sent:
+/// notify delivers an announcement through it to learn the ids its status reports will name.
+pub struct IdsKept<'a, L> {
+    inner: &'a L,
+    ids: std::sync::Mutex<Vec<String>>,
+}
+
+impl<'a, L: DeliveryLog> IdsKept<'a, L> {
+    pub fn new(inner: &'a L) -> Self {
+        IdsKept {
+            inner,
+            ids: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The ids recorded so far (none when an earlier attempt had sent everything).
+    pub fn ids(&self) -> Vec<String> {
+        self.ids.lock().map(|ids| ids.clone()).unwrap_or_default()
+    }
+}
+
+impl<L: DeliveryLog> DeliveryLog for IdsKept<'_, L> {
+    async fn sent_count(&self, bundle_id: &str) -> Result<usize, PortError> {
+        self.inner.sent_count(bundle_id).await
+    }
+    async fn record_sent(&self, bundle_id: &str, count: usize) -> Result<(), PortError> {
+        self.inner.record_sent(bundle_id, count).await
+    }
+    async fn record_undeliverable(
+        &self,
+        bundle: &ReplyBundle,
+        failure: &SendFailure,
+    ) -> Result<(), PortError> {
+        self.inner.record_undeliverable(bundle, failure).await
+    }
+    async fn record_held(&self, bundle: &ReplyBundle, reason: &str) -> Result<(), PortError> {
+        self.inner.record_held(bundle, reason).await
+    }
+    async fn record_outbound(&self, out: &Outgoing<'_>, sent: &Sent) -> Result<(), PortError> {
+        self.inner.record_outbound(out, sent).await?;
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.extend(sent.message_ids.iter().cloned());
+        }
+        Ok(())
+    }
+    async fn record_status(
+        &self,
+        conversation: &ConversationId,
+        message_id: &str,
+        status: DeliveryStatus,
+        at: i64,
+    ) -> Result<(), PortError> {
+        self.inner
+            .record_status(conversation, message_id, status, at)
+            .await
+    }
 }
 
 /// Whether the recipient reserved and paid for `drop` within [`ATTRIBUTION_SECS`] of being
