@@ -25,6 +25,11 @@
 //! outcome ([`CampaignStore::finish`]), after its bundle was queued; a crash before that leaves
 //! it pending, due, and claimed, and the next run queues the same bundle again.
 //!
+//! `done (sent)` means handed to notify. What the platform then does with it is
+//! [`crate::campaign_outcome`]'s: a refusal to back off from (WhatsApp 131049) puts the target
+//! back to `pending`, due at the time it may be tried again, as its next attempt (a new bundle
+//! id), so the next run after that time sends it again through every rule above.
+//!
 //! Caps are taken before the claim, each as "add this campaign to the bucket's set if the set
 //! has room or already holds it" (the cap's counter is a set of campaign ids): a retry after a
 //! crash takes nothing twice, and two campaigns racing for a customer's last slot cannot both

@@ -309,3 +309,37 @@ fn orders_count_for_the_campaign_within_seven_days_of_the_send_and_for_its_drop(
         (false, false)
     );
 }
+
+#[tokio::test]
+async fn a_back_off_that_comes_before_the_fan_out_records_the_send_still_holds() {
+    // notify can answer between the fan-out's queueing and its `finish`.
+    let (c, store, _) = one_recipient(Channel::Whatsapp, "5511900000005").await;
+    let conv = ConversationId::new(Channel::Whatsapp, "5511900000005");
+    assert!(store.claim(&c.id, &conv, "b0", NOON).await.unwrap());
+    let backed = refused(Channel::Whatsapp, Some(131049), 0, NOON);
+    assert!(
+        store
+            .record_refused(&c.id, &conv, 0, &backed)
+            .await
+            .unwrap()
+    );
+    // The fan-out's finish finds no claim: the target stays pending for its retry.
+    assert!(
+        !store
+            .finish(&c.id, &conv, crate::campaign_fanout::Outcome::Queued)
+            .await
+            .unwrap()
+    );
+    let due = store.due_targets(&c.id, NOON + 6 * 3600, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].attempt, due[0].claimed), (1, false));
+    let row = store.report(&c.id).await.unwrap()[&Channel::Whatsapp].clone();
+    assert_eq!((row.queued, row.backed_off.get("131049")), (0, Some(&1)));
+    assert!(
+        store
+            .due_targets(&c.id, NOON + 60, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

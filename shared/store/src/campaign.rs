@@ -320,7 +320,12 @@ impl CampaignStore for DynamoStore {
                     target_key(id, conversation),
                     "SET #state = :done, outcome = :outcome",
                 )
-                .condition_expression("#state = :pending")
+                // Queued only while claimed: a platform's back-off that came before this
+                // write removed the claim, and the target stays pending for its retry.
+                .condition_expression(match outcome {
+                    Outcome::Queued => "#state = :pending AND attribute_exists(bundle)",
+                    Outcome::Suppressed(_) => "#state = :pending",
+                })
                 .expression_attribute_names("#state", "state")
                 .expression_attribute_values(":done", s(DONE))
                 .expression_attribute_values(":pending", s(PENDING))

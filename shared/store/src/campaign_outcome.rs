@@ -132,31 +132,54 @@ impl AnnouncementLog for DynamoStore {
             PlatformOutcome::Sent { .. } => return Ok(false),
             // Pending again, due when it may be tried again, with the next attempt (the claim
             // removed, so the fan-out claims the new attempt's bundle); it leaves `queued`.
+            // notify may answer before the fan-out has recorded the target as queued (it
+            // queues, then finishes): then the target is still pending and claimed, and is
+            // backed off without touching `queued`; the fan-out's `finish` then finds no claim
+            // and leaves it pending.
             PlatformOutcome::BackedOff { reason, retry_at } => {
-                let mut target = update(
-                    target_key(id, conversation),
-                    "REMOVE bundle SET #state = :pending, due = :retry, retry_at = :retry, \
-                     attempts = :next, platform = :backed, backed_off_reason = :reason",
-                )
-                .condition_expression(format!(
-                    "#state = :done AND attribute_not_exists(refused_reason) AND {}",
-                    at_attempt(attempt)
-                ))
-                .expression_attribute_names("#state", "state")
-                .expression_attribute_values(":pending", s(PENDING))
-                .expression_attribute_values(":done", s(DONE))
-                .expression_attribute_values(":retry", n(*retry_at))
-                .expression_attribute_values(":next", n(attempt + 1))
-                .expression_attribute_values(":backed", s("backed_off"))
-                .expression_attribute_values(":reason", s(reason));
-                if attempt > 0 {
-                    target = target.expression_attribute_values(":attempt", n(attempt));
+                let tx = |finished: bool| -> Result<_, PortError> {
+                    let mut target = update(
+                        target_key(id, conversation),
+                        "REMOVE bundle SET #state = :pending, due = :retry, retry_at = :retry, \
+                         attempts = :next, platform = :backed, backed_off_reason = :reason",
+                    )
+                    .condition_expression(format!(
+                        "{} AND attribute_not_exists(refused_reason) AND {}",
+                        if finished {
+                            "#state = :done"
+                        } else {
+                            "#state = :pending AND attribute_exists(bundle)"
+                        },
+                        at_attempt(attempt)
+                    ))
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_values(":pending", s(PENDING))
+                    .expression_attribute_values(":retry", n(*retry_at))
+                    .expression_attribute_values(":next", n(attempt + 1))
+                    .expression_attribute_values(":backed", s("backed_off"))
+                    .expression_attribute_values(":reason", s(reason));
+                    if finished {
+                        target = target.expression_attribute_values(":done", s(DONE));
+                    }
+                    if attempt > 0 {
+                        target = target.expression_attribute_values(":attempt", n(attempt));
+                    }
+                    let mut items = vec![tx_update(&self.table, target)?];
+                    if finished {
+                        items.push(count_by(&self.table, id, channel, "queued", -1)?);
+                    }
+                    items.push(count(
+                        &self.table,
+                        id,
+                        channel,
+                        &format!("{BACKED_OFF}{reason}"),
+                    )?);
+                    Ok(items)
+                };
+                if self.counted("record back-off", tx(true)?).await? {
+                    return Ok(true);
                 }
-                vec![
-                    tx_update(&self.table, target)?,
-                    count_by(&self.table, id, channel, "queued", -1)?,
-                    count(&self.table, id, channel, &format!("{BACKED_OFF}{reason}"))?,
-                ]
+                tx(false)?
             }
             PlatformOutcome::Refused { reason } => {
                 let mut target = update(

@@ -231,7 +231,8 @@ impl CampaignStore for MemoryCampaigns {
         else {
             return Err(PortError::new("finish", "no such target"));
         };
-        if target.1.outcome.is_some() {
+        // Queued only while claimed (a back-off may have removed the claim first).
+        if target.1.outcome.is_some() || (outcome == Outcome::Queued && target.1.bundle.is_none()) {
             return Ok(false);
         }
         target.1.outcome = Some(outcome);
@@ -339,15 +340,17 @@ impl AnnouncementLog for MemoryCampaigns {
             }
             match outcome {
                 PlatformOutcome::BackedOff { reason, retry_at } => {
-                    if t.outcome != Some(Outcome::Queued) {
-                        return false;
+                    // Finished as queued, or (notify answered first) still pending, claimed.
+                    match (t.outcome, &t.bundle) {
+                        (Some(Outcome::Queued), _) => row.queued -= 1,
+                        (None, Some(_)) => {}
+                        _ => return false,
                     }
                     t.outcome = None;
                     t.bundle = None;
                     t.due = *retry_at;
                     t.retry_at = Some(*retry_at);
                     t.attempt += 1;
-                    row.queued -= 1;
                     *row.backed_off.entry(reason.clone()).or_default() += 1;
                 }
                 PlatformOutcome::Refused { reason } => {
