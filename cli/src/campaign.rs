@@ -5,16 +5,18 @@
 //! chatdrop campaign preview spring-bag          # who it would reach now, and what the rules do
 //! chatdrop campaign start spring-bag            # snapshot the audience; the sweep fans out
 //! chatdrop campaign pause spring-bag            # stop between two sends; start resumes
-//! chatdrop campaign status [spring-bag]         # per channel: targeted, suppressed by reason, sent
+//! chatdrop campaign status [spring-bag]         # per channel: targeted … paid, reasons
+//! chatdrop campaign report spring-bag --svg spring.svg   # the same, plotted
 //! ```
 //!
 //! The file is the domain's `Campaign` in TOML without its status and creation time; see
 //! `cli/campaigns/spring.toml`. The rules (consent, caps, quiet hours, each platform's form)
 //! are `chatdrop_domain::campaign_rules`; the fan-out runs in the sweep, every minute.
 
-use crate::Fallible;
+use crate::{Fallible, campaign_report};
 use chatdrop_domain::campaign::{Campaign, CampaignStatus, ChannelMessage, Segment};
 use chatdrop_domain::campaign_fanout::{self, CampaignStore, ChannelReport};
+use chatdrop_domain::campaign_outcome;
 use chatdrop_domain::campaign_rules::{CampaignLimits, Suppression};
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::clock::{Clock, SystemClock};
@@ -40,6 +42,12 @@ pub enum CampaignAction {
     Pause { id: String },
     /// The report per channel; every campaign without an id.
     Status { id: Option<String> },
+    /// The report per channel, plotted as an SVG (`--svg out.svg`).
+    Report {
+        id: String,
+        #[arg(long)]
+        svg: PathBuf,
+    },
 }
 
 /// A campaign as a retailer writes it.
@@ -121,20 +129,35 @@ pub async fn run(store: &DynamoStore, action: CampaignAction) -> Fallible<String
         }
         CampaignAction::Status { id: Some(id) } => {
             let campaign = load(store, &id).await?;
-            let report = store.report(&id).await.map_err(err)?;
+            let report = campaign_outcome::report_with_orders(store, store, &id, &campaign.drop)
+                .await
+                .map_err(err)?;
             Ok(format!(
                 "campaign {id} ({}), drop {}\n{}",
                 campaign.status.as_str(),
                 campaign.drop,
-                table(&report, "sent")
+                campaign_report::status_table(&report)
+            ))
+        }
+        CampaignAction::Report { id, svg } => {
+            let campaign = load(store, &id).await?;
+            let report = campaign_outcome::report_with_orders(store, store, &id, &campaign.drop)
+                .await
+                .map_err(err)?;
+            let title = format!("campaign {id}: drop {}", campaign.drop);
+            campaign_report::svg(&svg, &title, &report)?;
+            Ok(format!(
+                "{}\nplotted to {}",
+                campaign_report::status_table(&report),
+                svg.display()
             ))
         }
         CampaignAction::Status { id: None } => {
-            let mut out = String::from("campaign\tdrop\tstatus\ttargeted\tsent");
+            let mut out = String::from("campaign\tdrop\tstatus\ttargeted\tqueued");
             for c in store.list().await.map_err(err)? {
                 let report = store.report(&c.id).await.map_err(err)?;
                 let targeted: u64 = report.values().map(|r| r.targeted).sum();
-                let sent: u64 = report.values().map(|r| r.sent).sum();
+                let sent: u64 = report.values().map(|r| r.queued).sum();
                 out.push_str(&format!(
                     "\n{}\t{}\t{}\t{targeted}\t{sent}",
                     c.id,
@@ -168,7 +191,7 @@ pub fn table(report: &BTreeMap<Channel, ChannelReport>, sent_label: &str) -> Str
     for (channel, row) in report {
         out.push_str(&format!(
             "\n{channel}\t{}\t{}\t{}",
-            row.targeted, row.sent, row.deferred
+            row.targeted, row.queued, row.deferred
         ));
         for r in &reasons {
             out.push_str(&format!(

@@ -10,6 +10,7 @@
 
 mod agent;
 mod campaign;
+mod campaign_report;
 mod customer;
 mod draw;
 mod messages;

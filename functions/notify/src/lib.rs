@@ -7,7 +7,9 @@
 //! failures are recorded and dropped, and one that says the customer blocked us (Telegram 403,
 //! Viber 6, Twilio 21610) opts the chat out ([`chatdrop_domain::consent::refused_by_customer`]). A drop announcement (a campaign's bundle) is checked
 //! against the consent ledger once more as it leaves, and withdrawn if the customer opted out
-//! since it was queued.
+//! since it was queued. What the platform then makes of an announcement — sent, refused and
+//! backed off (WhatsApp 131049), refused for good — is written to the campaign's send record
+//! ([`chatdrop_domain::campaign_outcome`]).
 //!
 //! A KakaoTalk order notice (paid, lapsed, shipped, refunded) cannot be written into the chat:
 //! it goes out as AlimTalk, an approved template filled in, to the phone the customer verified,
@@ -36,6 +38,7 @@ use chatdrop_channels::registry::{self, SenderDeps, Values};
 use chatdrop_channels::{Senders, http_client};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, channel_values};
 use chatdrop_domain::alimtalk::{self, AlimtalkTemplates};
+use chatdrop_domain::campaign_outcome::{self, PlatformOutcome};
 use chatdrop_domain::channel::Channel;
 use chatdrop_domain::channel_spec::Side;
 use chatdrop_domain::clock::Clock;
@@ -253,6 +256,27 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                             )
                             .await
                         }
+                        // An announcement: the platform's message ids are kept, for the
+                        // campaign's send record and the status reports that will name them.
+                        _ if bundle.announcement.is_some() => {
+                            let log = campaign_outcome::IdsKept::new(app.store.as_ref());
+                            let delivered = deliver(
+                                &bundle,
+                                &app.senders,
+                                &log,
+                                policy,
+                                tokio::time::sleep,
+                                at,
+                            )
+                            .await;
+                            if let Ok(done) = &delivered
+                                && let Some(retry) =
+                                    announcement_outcome(app, &bundle, done, log.ids()).await
+                            {
+                                return retry;
+                            }
+                            delivered
+                        }
                         _ => {
                             deliver(
                                 &bundle,
@@ -348,6 +372,51 @@ async fn pass_to_person(
             RecordResult::Done
         }
         Err(failure) => RecordResult::Retry(failure.to_string()),
+    }
+}
+
+/// Writes what the platform made of an announcement to the campaign's send record
+/// (`chatdrop_domain::campaign_outcome`): sent with its message ids, backed off (WhatsApp
+/// 131049: not before the time the rules give, never at once) or refused with its code.
+/// `Some(retry)` when the write failed and the bundle should come back: only for a send the
+/// platform accepted, which a redelivery does not repeat. A refusal is never retried through
+/// the queue, which would ask the platform again at once — Meta's guidance for 131049 is
+/// exactly not to (<https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/>);
+/// if its record cannot be written, the recipient stays counted as queued and the error is
+/// logged.
+async fn announcement_outcome(
+    app: &Notify,
+    bundle: &ReplyBundle,
+    delivered: &Delivered,
+    ids: Vec<String>,
+) -> Option<RecordResult<String>> {
+    let now = app.clock.now();
+    let outcome = campaign_outcome::outcome_of(bundle, delivered, ids, now)?;
+    match campaign_outcome::record(app.store.as_ref(), bundle, &outcome, now).await {
+        Ok(fresh) => {
+            match &outcome {
+                PlatformOutcome::Sent { .. } => tracing::info!(fresh, "announcement sent"),
+                PlatformOutcome::BackedOff { reason, retry_at } => tracing::warn!(
+                    fresh,
+                    reason = %reason,
+                    retry_at,
+                    "announcement refused by the platform; backed off"
+                ),
+                PlatformOutcome::Refused { reason } => tracing::warn!(
+                    fresh,
+                    reason = %reason,
+                    "announcement refused by the platform"
+                ),
+            }
+            None
+        }
+        Err(e) if matches!(outcome, PlatformOutcome::Sent { .. }) => {
+            Some(RecordResult::Retry(e.to_string()))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not record the platform's refusal of an announcement");
+            None
+        }
     }
 }
 

@@ -224,6 +224,21 @@ pub async fn consume(
                 {
                     return RecordResult::Retry(e.into());
                 }
+                // An announcement's report counts in its campaign (delivered, read; a WhatsApp
+                // `failed` with 131049 backs off): conditional writes, so a redelivery is
+                // harmless too.
+                if let Err(e) = chatdrop_domain::campaign_outcome::on_status(
+                    &app.store,
+                    &message.conversation,
+                    message_id,
+                    *status,
+                    *error_code,
+                    message.sent_at,
+                )
+                .await
+                {
+                    return RecordResult::Retry(e.into());
+                }
             }
             // The customer's side of the thread, so a person taking over reads both sides.
             // Every customer message reaches the catalog function first (taps go elsewhere

@@ -25,6 +25,11 @@
 //! outcome ([`CampaignStore::finish`]), after its bundle was queued; a crash before that leaves
 //! it pending, due, and claimed, and the next run queues the same bundle again.
 //!
+//! `done (sent)` means handed to notify. What the platform then does with it is
+//! [`crate::campaign_outcome`]'s: a refusal to back off from (WhatsApp 131049) puts the target
+//! back to `pending`, due at the time it may be tried again, as its next attempt (a new bundle
+//! id), so the next run after that time sends it again through every rule above.
+//!
 //! Caps are taken before the claim, each as "add this campaign to the bucket's set if the set
 //! has room or already holds it" (the cap's counter is a set of campaign ids): a retry after a
 //! crash takes nothing twice, and two campaigns racing for a customer's last slot cannot both
@@ -50,12 +55,17 @@ pub struct Target {
     pub due: i64,
     /// The send was claimed (a bundle may have been queued) by an earlier run.
     pub claimed: bool,
+    /// Sends the platform refused and told us to back off from (WhatsApp 131049): the next
+    /// bundle is this attempt's ([`bundle_id`]), a new message, not a redelivery.
+    pub attempt: u32,
 }
 
 /// What became of a target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Sent,
+    /// Handed to notify (queued); what the platform made of it is
+    /// [`crate::campaign_outcome`]'s.
+    Queued,
     Suppressed(Suppression),
 }
 
@@ -71,12 +81,27 @@ pub struct CapBucket {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChannelReport {
     pub targeted: u64,
+    /// Handed to notify by the fan-out (less those a platform then backed off from: they are
+    /// pending again).
+    pub queued: u64,
+    /// Accepted by the platform (notify's report; a customer counted once, however many
+    /// attempts it took).
     pub sent: u64,
     /// Times a target was deferred by quiet hours (a target deferred twice counts twice).
     pub deferred: u64,
     pub suppressed: BTreeMap<Suppression, u64>,
+    /// The platform says it reached the phone (or was read, which implies it).
     pub delivered: u64,
     pub read: u64,
+    /// Refusals the platform asked us to back off from, by its error code (`131049`): each
+    /// counted once per attempt; the target is pending again until its time.
+    pub backed_off: BTreeMap<String, u64>,
+    /// Refusals for good, by the platform's error code (`131026`, `unknown`).
+    pub refused: BTreeMap<String, u64>,
+    /// Recipients who reserved from the drop (were given a pay link) and who paid,
+    /// attributed to the campaign by [`crate::campaign_outcome::attribute`] (computed when
+    /// the report is read).
+    pub reserved: u64,
     pub paid: u64,
 }
 
@@ -202,7 +227,7 @@ pub fn preview(
         let row = report.entry(r.conversation.channel).or_default();
         row.targeted += 1;
         match campaign_rules::decide(campaign, r, now) {
-            Decision::Send => row.sent += 1,
+            Decision::Send => row.queued += 1,
             Decision::Defer { .. } => row.deferred += 1,
             Decision::Suppress(s) => *row.suppressed.entry(s).or_default() += 1,
         }
@@ -261,13 +286,19 @@ pub async fn start<S: CampaignStore, A: Audience>(
     Ok(added)
 }
 
-/// The bundle id of a campaign's message to a conversation: the same in every run.
-pub fn bundle_id(campaign: &str, conversation: &ConversationId) -> String {
-    full_hash(&format!("campaign#{campaign}#{}", conversation.key()))
+/// The bundle id of a campaign's message to a conversation: the same in every run of one
+/// attempt; a new one for each attempt after a platform's back-off (the first keeps the id it
+/// always had), so neither the queue's deduplication nor notify's progress record takes the
+/// retry for a redelivery.
+pub fn bundle_id(campaign: &str, conversation: &ConversationId, attempt: u32) -> String {
+    match attempt {
+        0 => full_hash(&format!("campaign#{campaign}#{}", conversation.key())),
+        n => full_hash(&format!("campaign#{campaign}#{}#{n}", conversation.key())),
+    }
 }
 
 /// The announcement as a reply bundle, in the channel's form and the customer's language.
-pub fn bundle(campaign: &Campaign, r: &Recipient) -> Option<ReplyBundle> {
+pub fn bundle(campaign: &Campaign, r: &Recipient, attempt: u32) -> Option<ReplyBundle> {
     let message = campaign.messages.get(&r.conversation.channel)?;
     let lang = r.lang;
     let template = match message {
@@ -288,7 +319,7 @@ pub fn bundle(campaign: &Campaign, r: &Recipient) -> Option<ReplyBundle> {
         None => String::new(),
     };
     Some(ReplyBundle {
-        id: bundle_id(&campaign.id, &r.conversation),
+        id: bundle_id(&campaign.id, &r.conversation, attempt),
         conversation: r.conversation.clone(),
         lang,
         ack: None,
@@ -297,6 +328,7 @@ pub fn bundle(campaign: &Campaign, r: &Recipient) -> Option<ReplyBundle> {
         announcement: Some(Announcement {
             campaign: campaign.id.clone(),
             template,
+            attempt,
         }),
         handoff: None,
         origin: Default::default(),
@@ -476,7 +508,7 @@ where
             report.paced += 1;
             continue;
         }
-        let Some(bundle) = bundle(campaign, &r) else {
+        let Some(bundle) = bundle(campaign, &r, target.attempt) else {
             store
                 .finish(id, conv, Outcome::Suppressed(Suppression::NoMessage))
                 .await?;
@@ -485,7 +517,7 @@ where
         };
         let fresh = store.claim(id, conv, &bundle.id, now).await?;
         dispatch.reply(&bundle).await?;
-        store.finish(id, conv, Outcome::Sent).await?;
+        store.finish(id, conv, Outcome::Queued).await?;
         if fresh {
             report.sent += 1;
         } else {

@@ -115,7 +115,7 @@ async fn a_customer_who_opts_out_after_start_gets_nothing() {
         report[&Channel::Telegram].suppressed[&Suppression::OptedOut],
         1
     );
-    assert_eq!(report[&Channel::Telegram].sent, 19);
+    assert_eq!(report[&Channel::Telegram].queued, 19);
     assert_eq!(report[&Channel::Telegram].targeted, 20);
 }
 
@@ -146,7 +146,7 @@ async fn a_crash_between_queueing_and_recording_sends_nobody_twice_and_misses_no
     );
     let report = store.report(&c.id).await.unwrap();
     assert_eq!(
-        report.values().map(|r| r.sent).sum::<u64>(),
+        report.values().map(|r| r.queued).sum::<u64>(),
         all.len() as u64
     );
     assert_eq!(
@@ -215,7 +215,7 @@ async fn quiet_hours_defer_and_the_morning_run_sends() {
     assert_eq!(morning.sent, all.len());
     let report = store.report(&c.id).await.unwrap();
     assert_eq!(report[&Channel::Line].deferred, 20);
-    assert_eq!(report[&Channel::Line].sent, 20);
+    assert_eq!(report[&Channel::Line].queued, 20);
 }
 
 #[tokio::test]
@@ -313,7 +313,7 @@ fn preview_counts_what_the_rules_would_do() {
     let c = campaign();
     let report = preview(&c, &all, NOON);
     assert_eq!(report[&Channel::Whatsapp].targeted, 20);
-    assert_eq!(report[&Channel::Whatsapp].sent, 19);
+    assert_eq!(report[&Channel::Whatsapp].queued, 19);
     assert_eq!(
         report[&Channel::Whatsapp].suppressed[&Suppression::PlusOneNumber],
         1

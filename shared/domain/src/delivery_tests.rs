@@ -578,6 +578,7 @@ fn an_announcement_outside_the_window_goes_only_as_a_template_never_as_an_update
     b.announcement = Some(Announcement {
         campaign: "spring".into(),
         template: None,
+        attempt: 0,
     });
     // Inside the window: as any message.
     assert_eq!(
@@ -595,6 +596,7 @@ fn an_announcement_outside_the_window_goes_only_as_a_template_never_as_an_update
             language: "en_US".into(),
             params: vec![],
         }),
+        attempt: 0,
     });
     assert_eq!(
         sending_mode(windowed(), &b, heard(25)),

@@ -19,6 +19,7 @@ pub mod beacon;
 pub mod browse;
 pub mod campaign;
 pub mod campaign_fanout;
+pub mod campaign_outcome;
 pub mod campaign_pace;
 pub mod campaign_rules;
 pub mod cart;

@@ -164,6 +164,11 @@ pub struct Announcement {
     pub campaign: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<MarketingTemplate>,
+    /// Which attempt at this customer it is: 0, then one more after each platform back-off
+    /// (WhatsApp 131049). notify reports the outcome against it, so a late report about an
+    /// earlier attempt changes nothing.
+    #[serde(default)]
+    pub attempt: u32,
 }
 
 /// An approved WhatsApp MARKETING template and its body parameters.

@@ -34,44 +34,55 @@ use chatdrop_domain::time_zone::{CustomerZone, region_of_phone};
 use std::collections::BTreeMap;
 
 const CAMPAIGNS: &str = "CAMPAIGNS";
-const PENDING: &str = "pending";
-const DONE: &str = "done";
+pub(crate) const PENDING: &str = "pending";
+pub(crate) const DONE: &str = "done";
 
 fn campaign_key(id: &str) -> Item {
     key(CAMPAIGNS, format!("CAMPAIGN#{id}"))
 }
 
-fn target_key(id: &str, c: &ConversationId) -> Item {
+pub(crate) fn target_key(id: &str, c: &ConversationId) -> Item {
     key(format!("CAMPAIGN#{id}"), format!("RCPT#{}", c.key()))
 }
 
-fn report_key(id: &str, channel: Channel) -> Item {
+pub(crate) fn report_key(id: &str, channel: Channel) -> Item {
     key(format!("CAMPAIGN#{id}"), format!("REPORT#{channel}"))
 }
 
-fn string(item: &Item, k: &str) -> Option<String> {
+pub(crate) fn string(item: &Item, k: &str) -> Option<String> {
     item.get(k).and_then(|v| v.as_s().ok()).cloned()
 }
 
 /// `ADD <counter> :one` on the report of `channel`, as a transaction item.
-fn count(
+pub(crate) fn count(
     table: &str,
     id: &str,
     channel: Channel,
     counter: &str,
 ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, PortError> {
+    count_by(table, id, channel, counter, 1)
+}
+
+/// `ADD <counter> :by` on the report of `channel`, as a transaction item.
+pub(crate) fn count_by(
+    table: &str,
+    id: &str,
+    channel: Channel,
+    counter: &str,
+    by: i64,
+) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, PortError> {
     tx_update(
         table,
         // Counter names (`deferred`, …) may be DynamoDB reserved words: always a placeholder.
-        update(report_key(id, channel), "ADD #counter :one")
+        update(report_key(id, channel), "ADD #counter :by")
             .expression_attribute_names("#counter", counter)
-            .expression_attribute_values(":one", n(1)),
+            .expression_attribute_values(":by", n(by)),
     )
 }
 
 fn counter(outcome: Outcome) -> String {
     match outcome {
-        Outcome::Sent => "sent".into(),
+        Outcome::Queued => "queued".into(),
         Outcome::Suppressed(s) => format!("suppressed_{}", s.code()),
     }
 }
@@ -309,7 +320,12 @@ impl CampaignStore for DynamoStore {
                     target_key(id, conversation),
                     "SET #state = :done, outcome = :outcome",
                 )
-                .condition_expression("#state = :pending")
+                // Queued only while claimed: a platform's back-off that came before this
+                // write removed the claim, and the target stays pending for its retry.
+                .condition_expression(match outcome {
+                    Outcome::Queued => "#state = :pending AND attribute_exists(bundle)",
+                    Outcome::Suppressed(_) => "#state = :pending",
+                })
                 .expression_attribute_names("#state", "state")
                 .expression_attribute_values(":done", s(DONE))
                 .expression_attribute_values(":pending", s(PENDING))
@@ -345,7 +361,10 @@ impl CampaignStore for DynamoStore {
             };
             let mut row = ChannelReport {
                 targeted: number(&item, "targeted") as u64,
+                queued: number(&item, "queued") as u64,
                 sent: number(&item, "sent") as u64,
+                delivered: number(&item, "delivered") as u64,
+                read: number(&item, "read") as u64,
                 deferred: number(&item, "deferred") as u64,
                 ..ChannelReport::default()
             };
@@ -353,6 +372,15 @@ impl CampaignStore for DynamoStore {
                 let k = format!("suppressed_{}", reason.code());
                 if item.contains_key(&k) {
                     row.suppressed.insert(reason, number(&item, &k) as u64);
+                }
+            }
+            // The platforms' refusals, by their codes (`backed_off_131049`, `refused_131026`).
+            for (k, _) in item.iter() {
+                let count = number(&item, k) as u64;
+                if let Some(code) = k.strip_prefix(crate::campaign_outcome::BACKED_OFF) {
+                    row.backed_off.insert(code.to_string(), count);
+                } else if let Some(code) = k.strip_prefix(crate::campaign_outcome::REFUSED) {
+                    row.refused.insert(code.to_string(), count);
                 }
             }
             report.insert(channel, row);
@@ -402,6 +430,7 @@ impl DynamoStore {
                     conversation: ConversationId::new(channel, customer),
                     due: number(&item, "due"),
                     claimed: item.contains_key("bundle"),
+                    attempt: number(&item, "attempts") as u32,
                 });
                 if found.len() >= limit {
                     return Ok(found);

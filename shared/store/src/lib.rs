@@ -37,6 +37,7 @@ mod thread;
 mod waitlist;
 // Campaigns (issue 16).
 mod campaign;
+mod campaign_outcome;
 mod console;
 
 use aws_sdk_dynamodb::Client;

@@ -234,9 +234,9 @@ async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
             .map(|(s, n)| format!("{}={n}", s.code()))
             .collect();
         println!(
-            "  {channel:<10} targeted {} sent {} suppressed [{}]",
+            "  {channel:<10} targeted {} queued {} suppressed [{}]",
             row.targeted,
-            row.sent,
+            row.queued,
             suppressed.join(", ")
         );
     }

@@ -116,6 +116,12 @@ const CODES: ErrorCodes = ErrorCodes {
         (131008, None), // required parameter missing
         (131009, None), // parameter value invalid
         (368, None),    // temporarily blocked for policy violations
+        // Not delivered "to maintain healthy ecosystem engagement" (the per-user marketing
+        // limit): never retried at once; a campaign backs off for hours
+        // (`chatdrop_domain::campaign_outcome`,
+        // <https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/>).
+        (131049, None),
+        (131050, None), // the customer stopped marketing messages
     ],
     // Worth retrying: Meta-side trouble, or a token ops must rotate (the message is kept for a
     // redrive rather than dropped for a configuration mistake).

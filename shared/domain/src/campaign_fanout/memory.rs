@@ -7,16 +7,23 @@
 
 use super::{Audience, CampaignStore, CapBucket, ChannelReport, Outcome, Target};
 use crate::campaign::{Campaign, CampaignStatus, Recipient};
+use crate::campaign_outcome::{AnnouncementLog, PlatformOutcome, Reached, SentAnnouncement};
 use crate::channel::{Channel, ConversationId};
 use crate::ports::PortError;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct Stored {
     due: i64,
     bundle: Option<String>,
     outcome: Option<Outcome>,
+    /// The send record's platform side (`campaign_outcome`).
+    attempt: u32,
+    sent_at: Option<i64>,
+    reached: Option<Reached>,
+    refused: Option<String>,
+    retry_at: Option<i64>,
 }
 
 #[derive(Default)]
@@ -28,6 +35,8 @@ struct State {
     caps: HashMap<String, BTreeSet<String>>,
     /// `finish` calls left before a simulated crash (`None`: never).
     finishes_left: Option<usize>,
+    /// Platform message id (with its conversation's key) → the announcement it was.
+    messages: HashMap<(String, String), SentAnnouncement>,
 }
 
 /// The campaign store in memory.
@@ -105,8 +114,7 @@ impl CampaignStore for MemoryCampaigns {
                     c.clone(),
                     Stored {
                         due,
-                        bundle: None,
-                        outcome: None,
+                        ..Stored::default()
                     },
                 ));
                 added.push(c.channel);
@@ -136,6 +144,7 @@ impl CampaignStore for MemoryCampaigns {
                 conversation: c.clone(),
                 due: t.due,
                 claimed: t.bundle.is_some(),
+                attempt: t.attempt,
             })
             .collect())
     }
@@ -222,7 +231,8 @@ impl CampaignStore for MemoryCampaigns {
         else {
             return Err(PortError::new("finish", "no such target"));
         };
-        if target.1.outcome.is_some() {
+        // Queued only while claimed (a back-off may have removed the claim first).
+        if target.1.outcome.is_some() || (outcome == Outcome::Queued && target.1.bundle.is_none()) {
             return Ok(false);
         }
         target.1.outcome = Some(outcome);
@@ -233,7 +243,7 @@ impl CampaignStore for MemoryCampaigns {
             .entry(conversation.channel)
             .or_default();
         match outcome {
-            Outcome::Sent => row.sent += 1,
+            Outcome::Queued => row.queued += 1,
             Outcome::Suppressed(reason) => *row.suppressed.entry(reason).or_default() += 1,
         }
         Ok(true)
@@ -248,6 +258,151 @@ impl CampaignStore for MemoryCampaigns {
             .get(id)
             .cloned()
             .unwrap_or_default())
+    }
+}
+
+impl MemoryCampaigns {
+    /// The send record's state for ops and tests: `(retry_at, refused reason, attempt)`.
+    pub fn send_record(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+    ) -> Option<(Option<i64>, Option<String>, u32)> {
+        let s = self.state.lock().unwrap();
+        let (_, t) = s.targets.get(id)?.get(&conversation.key())?;
+        Some((t.retry_at, t.refused.clone(), t.attempt))
+    }
+
+    fn with_target<T>(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        f: impl FnOnce(&mut Stored, &mut ChannelReport) -> T,
+    ) -> Result<T, PortError> {
+        let mut guard = self.state.lock().unwrap();
+        let s = &mut *guard;
+        let target = s
+            .targets
+            .get_mut(id)
+            .and_then(|t| t.get_mut(&conversation.key()))
+            .ok_or_else(|| PortError::new("send record", "no such target"))?;
+        let row = s
+            .reports
+            .entry(id.to_string())
+            .or_default()
+            .entry(conversation.channel)
+            .or_default();
+        Ok(f(&mut target.1, row))
+    }
+}
+
+impl AnnouncementLog for MemoryCampaigns {
+    async fn record_sent(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        attempt: u32,
+        message_ids: &[String],
+        at: i64,
+    ) -> Result<bool, PortError> {
+        let fresh = self.with_target(id, conversation, |t, row| {
+            if t.sent_at.is_some() {
+                return false;
+            }
+            t.sent_at = Some(at);
+            row.sent += 1;
+            true
+        })?;
+        let mut s = self.state.lock().unwrap();
+        for m in message_ids {
+            s.messages.insert(
+                (conversation.key(), m.clone()),
+                SentAnnouncement {
+                    campaign: id.to_string(),
+                    attempt,
+                },
+            );
+        }
+        Ok(fresh)
+    }
+
+    async fn record_refused(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        attempt: u32,
+        outcome: &PlatformOutcome,
+    ) -> Result<bool, PortError> {
+        self.with_target(id, conversation, |t, row| {
+            // Only the current attempt, and only once (a back-off moves the attempt on).
+            if t.attempt != attempt || t.refused.is_some() {
+                return false;
+            }
+            match outcome {
+                PlatformOutcome::BackedOff { reason, retry_at } => {
+                    // Finished as queued, or (notify answered first) still pending, claimed.
+                    match (t.outcome, &t.bundle) {
+                        (Some(Outcome::Queued), _) => row.queued -= 1,
+                        (None, Some(_)) => {}
+                        _ => return false,
+                    }
+                    t.outcome = None;
+                    t.bundle = None;
+                    t.due = *retry_at;
+                    t.retry_at = Some(*retry_at);
+                    t.attempt += 1;
+                    *row.backed_off.entry(reason.clone()).or_default() += 1;
+                }
+                PlatformOutcome::Refused { reason } => {
+                    t.refused = Some(reason.clone());
+                    *row.refused.entry(reason.clone()).or_default() += 1;
+                }
+                PlatformOutcome::Sent { .. } => return false,
+            }
+            true
+        })
+    }
+
+    async fn announcement_of(
+        &self,
+        conversation: &ConversationId,
+        message_id: &str,
+    ) -> Result<Option<SentAnnouncement>, PortError> {
+        let s = self.state.lock().unwrap();
+        Ok(s.messages
+            .get(&(conversation.key(), message_id.to_string()))
+            .cloned())
+    }
+
+    async fn record_reached(
+        &self,
+        id: &str,
+        conversation: &ConversationId,
+        reached: Reached,
+    ) -> Result<bool, PortError> {
+        self.with_target(id, conversation, |t, row| {
+            if t.reached >= Some(reached) {
+                return false;
+            }
+            if t.reached.is_none() {
+                row.delivered += 1;
+            }
+            if reached == Reached::Read {
+                row.read += 1;
+            }
+            t.reached = Some(reached);
+            true
+        })
+    }
+
+    async fn sent_to(&self, id: &str) -> Result<Vec<(ConversationId, i64)>, PortError> {
+        let s = self.state.lock().unwrap();
+        Ok(s.targets
+            .get(id)
+            .into_iter()
+            .flat_map(|t| t.values())
+            .filter_map(|(c, t)| t.sent_at.map(|at| (c.clone(), at)))
+            .collect())
     }
 }
 
