@@ -21,6 +21,7 @@ use chatdrop_domain::checkout::{self, PaymentPorts};
 use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::pay_link::{self, PayLinkVisit};
+use chatdrop_domain::ports::OrderStore;
 use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_e2e::{Customer, Harness, OutboxEntry, all_text, bag_drop, button_ids};
 use serde_json::json;
@@ -288,13 +289,32 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
     );
     assert_eq!(requests.take(), []);
 
-    // The whole visit, as `/p/` runs it: the right token and a wrong one cost the same.
+    // The whole visit, as `/p/` runs it. The first visit to the right token also notes the
+    // opening on the order (one conditional write; its response says the token was right
+    // anyway, and tells a guesser nothing about a near miss).
     let queues = h.stack.queues();
-    let visit = pay_link::visit_pay_link(&token, SystemClock.now(), &store, &gateway, &queues)
+    let opened_at = SystemClock.now();
+    let visit = pay_link::visit_pay_link(&token, opened_at, &store, &gateway, &queues)
+        .await
+        .unwrap();
+    assert!(matches!(visit, PayLinkVisit::Redirect(_)), "{visit:?}");
+    let first_visit = requests.take();
+    let ops = |r: &[Call]| r.iter().map(|c| c.op.clone()).collect::<Vec<_>>();
+    assert_eq!(ops(&first_visit), ["GetItem", "UpdateItem"]);
+    let noted = store.order(order_id).await.unwrap().unwrap();
+    assert_eq!(noted.opened_at, Some(opened_at));
+    requests.take();
+    // Later visits write nothing and keep the first time: the right token and a wrong one
+    // cost the same.
+    let visit = pay_link::visit_pay_link(&token, opened_at + 60, &store, &gateway, &queues)
         .await
         .unwrap();
     assert!(matches!(visit, PayLinkVisit::Redirect(_)), "{visit:?}");
     let right_visit = requests.take().len();
+    assert_eq!(right_visit, 1);
+    let noted = store.order(order_id).await.unwrap().unwrap();
+    assert_eq!(noted.opened_at, Some(opened_at));
+    requests.take();
     let visit = pay_link::visit_pay_link(&one_off, SystemClock.now(), &store, &gateway, &queues)
         .await
         .unwrap();

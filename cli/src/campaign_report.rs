@@ -5,9 +5,10 @@
 //! segment), *queued* by the fan-out (the rest were suppressed, with a reason, or are waiting
 //! for their morning or a platform's back-off), *sent* (the platform accepted it), *delivered*
 //! and *read* (where the platform reports them: WhatsApp, Messenger, Viber, SMS delivered;
-//! LINE and Telegram never do), *reserved* and *paid* (orders for the drop within 7 days of
-//! the send: `chatdrop_domain::campaign_outcome::ATTRIBUTION_SECS`). Then the reasons: quiet
-//! hours deferrals, suppressions, back-offs and refusals by the platform's error code.
+//! LINE and Telegram never do), *reserved*, *pay link opened* and *paid* (orders for the drop
+//! within 7 days of the send: `chatdrop_domain::campaign_outcome::ATTRIBUTION_SECS`). Then the
+//! reasons: quiet hours deferrals, suppressions, back-offs and refusals by the platform's error
+//! code.
 
 use crate::Fallible;
 use chatdrop_domain::campaign_fanout::ChannelReport;
@@ -17,17 +18,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The funnel's stages, as the table and the plot name them.
-const STAGES: [&str; 7] = [
+const STAGES: [&str; 8] = [
     "targeted",
     "queued",
     "sent",
     "delivered",
     "read",
     "reserved",
+    "pay link opened",
     "paid",
 ];
 
-fn stages(row: &ChannelReport) -> [u64; 7] {
+fn stages(row: &ChannelReport) -> [u64; 8] {
     [
         row.targeted,
         row.queued,
@@ -35,6 +37,7 @@ fn stages(row: &ChannelReport) -> [u64; 7] {
         row.delivered,
         row.read,
         row.reserved,
+        row.opened,
         row.paid,
     ]
 }
@@ -157,6 +160,7 @@ mod tests {
             delivered: 2,
             read: 1,
             reserved: 1,
+            opened: 1,
             paid: 1,
             ..ChannelReport::default()
         };
@@ -177,13 +181,13 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(
             lines[0],
-            "channel\ttargeted\tqueued\tsent\tdelivered\tread\treserved\tpaid\tdeferred (quiet hours)\tsuppressed: opted_out\tplatform refused (131049), backed off"
+            "channel\ttargeted\tqueued\tsent\tdelivered\tread\treserved\tpay link opened\tpaid\tdeferred (quiet hours)\tsuppressed: opted_out\tplatform refused (131049), backed off"
         );
         assert!(
-            lines.contains(&"whatsapp\t4\t2\t2\t2\t1\t1\t1\t0\t1\t1"),
+            lines.contains(&"whatsapp\t4\t2\t2\t2\t1\t1\t1\t1\t0\t1\t1"),
             "{t}"
         );
-        assert!(lines.contains(&"line\t3\t3\t3\t0\t0\t0\t0\t0\t0\t0"), "{t}");
+        assert!(lines.contains(&"line\t3\t3\t3\t0\t0\t0\t0\t0\t0\t0\t0"), "{t}");
     }
 
     #[test]
@@ -193,8 +197,8 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("<svg"), "{}", &text[..text.len().min(80)]);
         assert!(text.contains("whatsapp") && text.contains("paid"));
-        // 7 bars for each of the two channels, and one legend swatch each.
-        assert!(text.matches("<rect").count() >= 16, "{text}");
+        // 8 bars for each of the two channels, and one legend swatch each.
+        assert!(text.matches("<rect").count() >= 18, "{text}");
         let _ = std::fs::remove_file(&path);
     }
 }

@@ -98,10 +98,11 @@ pub struct ChannelReport {
     pub backed_off: BTreeMap<String, u64>,
     /// Refusals for good, by the platform's error code (`131026`, `unknown`).
     pub refused: BTreeMap<String, u64>,
-    /// Recipients who reserved from the drop (were given a pay link) and who paid,
-    /// attributed to the campaign by [`crate::campaign_outcome::attribute`] (computed when
-    /// the report is read).
+    /// Recipients who reserved from the drop (were given a pay link), who opened that pay
+    /// link, and who paid, attributed to the campaign by
+    /// [`crate::campaign_outcome::attribute`] (computed when the report is read).
     pub reserved: u64,
+    pub opened: u64,
     pub paid: u64,
 }
 

@@ -37,8 +37,9 @@
 //!   `delivered`. LINE and Telegram send no delivery reports to bots, so their rows stay at
 //!   zero. A read implies delivered (WhatsApp may skip the `delivered` report), so a read
 //!   counts both, each once.
-//! - **reserved / paid** ([`attribute`], computed when the report is read, never stored): see
-//!   [`ATTRIBUTION_SECS`] for the rule.
+//! - **reserved / pay link opened / paid** ([`attribute`], computed from the recipients' orders
+//!   when the report is read, never stored): see [`ATTRIBUTION_SECS`] for the rule. "Opened"
+//!   is the first visit to the order's pay link, which `crate::pay_link` notes on the order.
 
 use crate::campaign_fanout::{CampaignStore, ChannelReport};
 use crate::campaign_rules::{self, Refusal};
@@ -55,8 +56,9 @@ use std::future::Future;
 ///
 /// The rule: a recipient *reserved* for the campaign when an order from the conversation the
 /// announcement was sent to, holding stock of the campaign's drop, was created at or after the
-/// platform accepted the announcement and within these 7 days; they *paid* when such an order
-/// is paid (paid, shipped, or paid and waiting for ops; refunded orders were paid too and
+/// platform accepted the announcement and within these 7 days; they *opened* the pay link when
+/// such an order's link was visited (its first visit is noted on the order); they *paid* when
+/// such an order is paid (paid, shipped, or paid and waiting for ops; refunded orders were paid too and
 /// count). Each recipient counts at most once in each column, however many orders they made.
 /// Last-touch within a week is the common default of ad platforms' click attribution (Meta's
 /// "7-day click"), and a drop rarely sells longer than that.
@@ -310,19 +312,31 @@ impl<L: DeliveryLog> DeliveryLog for IdsKept<'_, L> {
     }
 }
 
-/// Whether the recipient reserved and paid for `drop` within [`ATTRIBUTION_SECS`] of being
-/// sent the announcement at `sent_at`, judging by their `orders`.
-pub fn attribute(drop: &str, sent_at: i64, orders: &[Order]) -> (bool, bool) {
-    let mut reserved = false;
-    let mut paid = false;
+/// What one recipient did after an announcement, each at most once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attribution {
+    /// Ordered from the drop (was given a pay link).
+    pub reserved: bool,
+    /// Opened the pay link of such an order.
+    pub opened: bool,
+    /// Paid for such an order.
+    pub paid: bool,
+}
+
+/// Whether the recipient reserved, opened the pay link and paid for `drop` within
+/// [`ATTRIBUTION_SECS`] of being sent the announcement at `sent_at`, judging by their
+/// `orders`.
+pub fn attribute(drop: &str, sent_at: i64, orders: &[Order]) -> Attribution {
+    let mut done = Attribution::default();
     for order in orders {
         let in_window =
             order.created_at >= sent_at && order.created_at < sent_at + ATTRIBUTION_SECS;
         if !in_window || !order.stock.iter().any(|take| take.drop == drop) {
             continue;
         }
-        reserved = true;
-        paid |= matches!(
+        done.reserved = true;
+        done.opened |= order.opened_at.is_some();
+        done.paid |= matches!(
             order.status,
             OrderStatus::Paid
                 | OrderStatus::PaidNeedsAttention
@@ -330,10 +344,10 @@ pub fn attribute(drop: &str, sent_at: i64, orders: &[Order]) -> (bool, bool) {
                 | OrderStatus::Refunded
         );
     }
-    (reserved, paid)
+    done
 }
 
-/// The report with `reserved` and `paid` filled in from the recipients' orders (one query of
+/// The report with `reserved`, `opened` and `paid` filled in from the recipients' orders (one query of
 /// each sent recipient's orders: an ops report, read on demand).
 pub async fn report_with_orders<L: AnnouncementLog, O: OrderStore>(
     log: &L,
@@ -343,10 +357,11 @@ pub async fn report_with_orders<L: AnnouncementLog, O: OrderStore>(
 ) -> Result<BTreeMap<Channel, ChannelReport>, PortError> {
     let mut report = log.report(campaign).await?;
     for (conversation, sent_at) in log.sent_to(campaign).await? {
-        let (reserved, paid) = attribute(drop, sent_at, &orders.orders_of(&conversation).await?);
+        let done = attribute(drop, sent_at, &orders.orders_of(&conversation).await?);
         let row = report.entry(conversation.channel).or_default();
-        row.reserved += u64::from(reserved);
-        row.paid += u64::from(paid);
+        row.reserved += u64::from(done.reserved);
+        row.opened += u64::from(done.opened);
+        row.paid += u64::from(done.paid);
     }
     Ok(report)
 }

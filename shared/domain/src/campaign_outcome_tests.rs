@@ -277,6 +277,7 @@ fn order(conversation: &ConversationId, drop: &str, created_at: i64, status: Ord
         attention: Vec::new(),
         payment_offer: Default::default(),
         market_zone: None,
+        opened_at: None,
     }
 }
 
@@ -285,20 +286,35 @@ fn orders_count_for_the_campaign_within_seven_days_of_the_send_and_for_its_drop(
     let conv = ConversationId::new(Channel::Telegram, "42");
     let sent = NOON;
     let paid = |at| order(&conv, "spring", at, OrderStatus::Paid);
-    assert_eq!(attribute("spring", sent, &[paid(sent + 60)]), (true, true));
+    let nothing = Attribution::default();
+    let reserved = Attribution {
+        reserved: true,
+        ..nothing
+    };
+    let opened = Attribution {
+        opened: true,
+        ..reserved
+    };
     assert_eq!(
-        attribute(
-            "spring",
-            sent,
-            &[order(&conv, "spring", sent + 60, OrderStatus::Reserved)]
-        ),
-        (true, false)
+        attribute("spring", sent, &[paid(sent + 60)]),
+        Attribution {
+            paid: true,
+            ..reserved
+        }
     );
+    let waiting = order(&conv, "spring", sent + 60, OrderStatus::Reserved);
+    assert_eq!(attribute("spring", sent, std::slice::from_ref(&waiting)), reserved);
+    // The pay link's first visit, noted on the order.
+    let visited = Order {
+        opened_at: Some(sent + 90),
+        ..waiting
+    };
+    assert_eq!(attribute("spring", sent, &[visited]), opened);
     // Before the announcement, after the week, or another drop: not the campaign's.
-    assert_eq!(attribute("spring", sent, &[paid(sent - 1)]), (false, false));
+    assert_eq!(attribute("spring", sent, &[paid(sent - 1)]), nothing);
     assert_eq!(
         attribute("spring", sent, &[paid(sent + ATTRIBUTION_SECS)]),
-        (false, false)
+        nothing
     );
     assert_eq!(
         attribute(
@@ -306,7 +322,7 @@ fn orders_count_for_the_campaign_within_seven_days_of_the_send_and_for_its_drop(
             sent,
             &[order(&conv, "autumn", sent + 60, OrderStatus::Paid)]
         ),
-        (false, false)
+        nothing
     );
 }
 

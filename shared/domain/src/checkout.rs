@@ -275,6 +275,7 @@ pub fn plan(
         attention: Vec::new(),
         payment_offer,
         market_zone: market.time_zone.clone(),
+        opened_at: None,
     };
     // Stripe would refuse the page; refused here, before anything is reserved.
     check_currency(order.payment_offer.methods(), order.currency.code())

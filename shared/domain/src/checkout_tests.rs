@@ -303,13 +303,23 @@ async fn checkout_reserves_stock_and_limits_and_answers_with_the_pay_link() {
     assert!(order.customer.starts_with("phone:k1:"));
     // The cart now lives in the order.
     assert!(w.mem.sessions.lock().unwrap()[&c.key()].cart.is_empty());
-    // The pay link finds the order and leads to the provider's page.
+    // The pay link finds the order and leads to the provider's page; the first visit is
+    // noted on the order, and a later one keeps its time.
+    assert_eq!(order.opened_at, None);
     assert_eq!(
         visit_pay_link(&order.pay_token, NOW, &w.orders, &w.gateway, &w.mem)
             .await
             .unwrap(),
+        PayLinkVisit::Redirect(page.url.clone())
+    );
+    assert_eq!(w.orders.stored(&order.id).unwrap().opened_at, Some(NOW));
+    assert_eq!(
+        visit_pay_link(&order.pay_token, NOW + 60, &w.orders, &w.gateway, &w.mem)
+            .await
+            .unwrap(),
         PayLinkVisit::Redirect(page.url)
     );
+    assert_eq!(w.orders.stored(&order.id).unwrap().opened_at, Some(NOW));
 }
 
 #[tokio::test]

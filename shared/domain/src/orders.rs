@@ -144,6 +144,11 @@ pub struct Order {
     /// Absent in orders written before markets had zones, and for markets without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market_zone: Option<String>,
+    /// When the customer first opened the pay link (unix seconds), noted by
+    /// [`crate::pay_link::visit_pay_link`]: a campaign's report counts "pay link opened" from
+    /// it. Absent until then, and in orders written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<i64>,
 }
 
 impl Order {

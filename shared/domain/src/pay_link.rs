@@ -6,6 +6,12 @@
 //! or wrong, and neither the read nor the comparison tells a guesser how close it came. A visit
 //! after the reservation lapsed expires it on the spot ([`crate::order_events::expire_order`])
 //! instead of sending the customer to a page that can no longer take money.
+//!
+//! The first visit that leads to the provider's page is noted on the order
+//! ([`PayLinkOpens::note_opened`], one conditional write, never again for that order), so a
+//! campaign's report can say how many recipients opened their pay link
+//! ([`crate::campaign_outcome::attribute`]). Noting it is bookkeeping: if the write fails the
+//! customer is still sent on to pay, and the failure is logged.
 
 use crate::i18n::Lang;
 use crate::order_events::expire_order;
@@ -47,8 +53,20 @@ pub async fn order_by_pay_token<O: OrderStore>(
     Ok(order.filter(|o| bool::from(o.pay_token.as_bytes().ct_eq(token.as_bytes()))))
 }
 
+/// Where the first opening of a pay link is noted.
+pub trait PayLinkOpens: Send + Sync {
+    /// Notes that the customer opened the pay link of order `order` at `at`, unless it was
+    /// noted before: `Ok(false)` then (or when there is no such order). A conditional write:
+    /// the first visit's time stays, however many visits race.
+    fn note_opened(
+        &self,
+        order: &str,
+        at: i64,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+}
+
 /// Resolves a pay link, expiring the reservation on access when it has lapsed.
-pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
+pub async fn visit_pay_link<O: OrderStore + PayLinkOpens, G: PaymentGateway, D: Dispatch>(
     token: &str,
     now: i64,
     orders: &O,
@@ -66,7 +84,16 @@ pub async fn visit_pay_link<O: OrderStore, G: PaymentGateway, D: Dispatch>(
     };
     Ok(match status {
         OrderStatus::Reserved => match order.checkout_url {
-            Some(url) => PayLinkVisit::Redirect(url),
+            Some(url) => {
+                // The order as read says whether this is the first visit; the write is
+                // conditional all the same, for visits that race.
+                if order.opened_at.is_none()
+                    && let Err(e) = orders.note_opened(&order.id, now).await
+                {
+                    tracing::warn!(error = %e, "could not note the pay link's first visit");
+                }
+                PayLinkVisit::Redirect(url)
+            }
             None => PayLinkVisit::Lapsed { number, lang },
         },
         OrderStatus::Paid

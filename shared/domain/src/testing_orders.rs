@@ -270,6 +270,19 @@ impl crate::vip::LifetimePaid for MemoryOrders {
     }
 }
 
+impl crate::pay_link::PayLinkOpens for MemoryOrders {
+    async fn note_opened(&self, order: &str, at: i64) -> Result<bool, PortError> {
+        let mut state = self.state.lock().unwrap();
+        match state.orders.get_mut(order) {
+            Some(o) if o.opened_at.is_none() => {
+                o.opened_at = Some(at);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
 impl OrderStore for MemoryOrders {
     async fn drops(&self) -> Result<Vec<Drop>, PortError> {
         let state = self.state.lock().unwrap();

@@ -53,6 +53,7 @@ fn order(id: &str, total: i64, currency: Currency) -> Order {
         attention: Vec::new(),
         payment_offer: Default::default(),
         market_zone: None,
+        opened_at: None,
     }
 }
 

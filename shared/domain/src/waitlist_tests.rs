@@ -80,6 +80,7 @@ fn order(id: &str, customer: u8, now: i64) -> Order {
         attention: Vec::new(),
         payment_offer: PaymentOffer::default(),
         market_zone: None,
+        opened_at: None,
     }
 }
 

@@ -175,6 +175,7 @@ mod tests {
             attention: Vec::new(),
             payment_offer: Default::default(),
             market_zone: None,
+            opened_at: None,
         }
     }
 

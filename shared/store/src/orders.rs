@@ -219,7 +219,7 @@ pub(crate) fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
 }
 
-fn order_key(id: &str) -> Item {
+pub(crate) fn order_key(id: &str) -> Item {
     key(format!("ORDER#{id}"), "ORDER")
 }
 

@@ -85,6 +85,7 @@ fn order(drop: &str, n: u32) -> Order {
         attention: Vec::new(),
         payment_offer: Default::default(),
         market_zone: None,
+        opened_at: None,
     }
 }
 
