@@ -15,7 +15,7 @@
 //! an entry is one transaction with the stock item's counters and its audit record, conditional
 //! on the entry's status; the one-tap checkout is the reservation's own transaction with the
 //! held unit in place of an open one. The gate is the `waiting <= 0` clause every reservation's
-//! stock condition carries (`orders.rs`).
+//! stock condition carries (`orders/reserve.rs`).
 
 use crate::orders::{
     Item, TxResult, key, number, refused, sku_key, sold_out, tx_delete, tx_put, tx_update, update,

@@ -7,7 +7,7 @@
 //! `DynamoStore::inject_conflicts`: the hook cancels a transaction before it reaches moto, as
 //! DynamoDB cancels one that lost a race. Run through `cargo xtask test -p chatdrop-store
 //! --test sharded_stock` (it starts moto); `-- --nocapture` prints the item sizes behind the
-//! capacity arithmetic in `orders.rs`.
+//! capacity arithmetic in `orders/mod.rs`.
 
 mod common;
 
