@@ -5,12 +5,12 @@
 //! | an open reservation, due at `t` | `RESERVATIONS#shard` | `t#order` (`t`: 10 digits) | `order`, after a failure `failures`, `reason` |
 //! | a reservation the sweep gave up on | `ATTENTION#sweep` | order id | `order`, `failures`, `reason`, `at` |
 //!
-//! The reservation writes its entry at the order's expiry (`orders/reserve.rs`), and the order's own
-//! transitions (sale, release) delete that key. After a failed attempt the sweep moves the entry
-//! to the time of its next attempt, in the same shard: one transaction deleting the old key
-//! only if it still exists (a release that got there first wins, and nothing is re-created)
-//! and putting the new one. A moved entry is no longer where a release deletes it, so the sweep
-//! removes it itself once the order has left `reserved`.
+//! The reservation writes its entry at the order's expiry (`orders/reserve.rs`), and the order's
+//! own transitions (sale, release) delete that key. After a failed attempt the sweep moves the
+//! entry to the time of its next attempt, in the same shard: one transaction deleting the old key
+//! only if it still exists (a release that got there first wins, and nothing is re-created) and
+//! putting the new one. A moved entry is no longer where a release deletes it, so the sweep removes
+//! it itself once the order has left `reserved`.
 
 use crate::orders::RESERVATION_SHARDS;
 use crate::{DynamoStore, n, s, sdk_message};
