@@ -477,7 +477,14 @@ async fn a_messenger_handoff_passes_the_thread_to_the_pages_inbox() {
         }),
     );
     assert_eq!(customer.post(&taken).await.unwrap(), 200);
-    let entry = eventually(|| async { listed().await.pop() }).await;
+    // Opened, then claimed by the inbox: waited for until both are done.
+    let entry = eventually(|| async {
+        listed()
+            .await
+            .pop()
+            .filter(|e| matches!(e.owner, Owner::Agent { .. }))
+    })
+    .await;
     assert_eq!(entry.reason, HandoffReason::TakenOver);
     assert!(
         matches!(&entry.owner, Owner::Agent { agent, .. } if agent == handoff::PLATFORM_INBOX),
