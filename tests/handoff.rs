@@ -8,13 +8,16 @@
 
 use chatdrop_domain::catalog::Catalog;
 use chatdrop_domain::channel::Channel;
+use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::dialogue::Owner;
-use chatdrop_domain::handoff::{Claim, HandoffFilter, HandoffReason, HandoffStore};
+use chatdrop_domain::handoff::{self, Claim, HandoffFilter, HandoffReason, HandoffStore};
 use chatdrop_domain::money::Currency;
 use chatdrop_domain::ports::OrderStore;
+use chatdrop_domain::ports::SessionStore;
 use chatdrop_domain::vip::LifetimePaid;
 use chatdrop_e2e::{Customer, Harness, OutboxEntry, Platform, all_text, bag_drop, eventually};
-use serde_json::Value;
+use serde_json::{Value, json};
+use xtask::platform::messenger;
 use xtask::transcript::shown_text;
 
 fn text_of(replies: &[OutboxEntry]) -> String {
@@ -348,13 +351,19 @@ async fn a_vip_is_handed_to_a_person_when_the_payment_that_makes_them_one_lands(
 }
 
 /// A Page that named an inbox app (Meta's Page Inbox here): the handed-over thread is passed
-/// to it with the handover protocol, after the customer was told a person will answer.
+/// to it with the handover protocol, after the customer was told a person will answer; the
+/// inbox giving it back returns the conversation to the bot; the console's hand back and the
+/// sweep's take the thread back; the inbox taking a thread gives the conversation to a person.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_messenger_handoff_passes_the_thread_to_the_pages_inbox() {
     const PAGE_INBOX: &str = "263902037430900";
+    const OUR_APP: &str = "1517776481860111";
     let h = Harness::start_with_env(
         "messenger-inbox",
-        &[("CHATDROP_MESSENGER_INBOX_APP_ID", PAGE_INBOX)],
+        &[
+            ("CHATDROP_MESSENGER_INBOX_APP_ID", PAGE_INBOX),
+            ("CHATDROP_MESSENGER_APP_ID", OUR_APP),
+        ],
     )
     .await;
     let psid = "6543210987650001";
@@ -397,4 +406,115 @@ async fn a_messenger_handoff_passes_the_thread_to_the_pages_inbox() {
         .filter(|e| e.method == "pass_thread_control")
         .count();
     assert_eq!(passes, 1);
+
+    let store = h.stack.store();
+    let conversation = ConversationId::new(Channel::Messenger, psid);
+    let thread_calls = |method: &'static str| {
+        let h = &h;
+        async move {
+            h.stack
+                .outbox()
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.method == method)
+                .collect::<Vec<_>>()
+        }
+    };
+    let listed = || async { store.list_handoffs(HandoffFilter::All).await.unwrap() };
+
+    // The person marks it done in the Page inbox, which passes the thread back to our app:
+    // the bot has the conversation again, and nothing is taken (the thread is ours).
+    let done = messenger::handover_webhook(
+        &customer,
+        "pass_thread_control",
+        json!({
+            "previous_owner_app_id": PAGE_INBOX,
+            "new_owner_app_id": OUR_APP,
+            "metadata": "Conversation marked as done",
+        }),
+    );
+    assert_eq!(customer.post(&done).await.unwrap(), 200);
+    eventually(|| async { listed().await.is_empty().then_some(()) }).await;
+    let back = h.say(&customer, "menu").await;
+    assert!(!back.is_empty());
+    assert!(!text_of(&back).contains("a person"), "{}", text_of(&back));
+    assert!(thread_calls("take_thread_control").await.is_empty());
+
+    // Handed over again, then handed back from the console: the thread is taken back, after
+    // the customer was told about the handoff and before the bot's next answer.
+    let told = h.say(&customer, "human").await;
+    assert!(text_of(&told).contains("a person"), "{}", text_of(&told));
+    eventually(|| async { (thread_calls("pass_thread_control").await.len() == 2).then_some(()) })
+        .await;
+    let entry = listed().await.remove(0);
+    assert!(
+        handoff::hand_back(&store, &h.stack.queues(), &entry)
+            .await
+            .unwrap()
+    );
+    let take = eventually(|| async { thread_calls("take_thread_control").await.pop() }).await;
+    assert_eq!(take.recipient, psid);
+    assert!(take.body.get("target_app_id").is_none());
+    let back = h.say(&customer, "menu").await;
+    assert!(!text_of(&back).contains("a person"), "{}", text_of(&back));
+    // Handing back the same handoff again queues the same take-back, which the queue drops.
+    assert!(
+        !handoff::hand_back(&store, &h.stack.queues(), &entry)
+            .await
+            .unwrap()
+    );
+
+    // A person replies from the Page inbox, which takes the thread from our app: the
+    // conversation is theirs, nobody is alerted, and the bot keeps quiet.
+    let taken = messenger::handover_webhook(
+        &customer,
+        "take_thread_control",
+        json!({
+            "previous_owner_app_id": OUR_APP,
+            "new_owner_app_id": PAGE_INBOX,
+            "metadata": "Page admin replied from the inbox",
+        }),
+    );
+    assert_eq!(customer.post(&taken).await.unwrap(), 200);
+    // Opened, then claimed by the inbox: waited for until both are done.
+    let entry = eventually(|| async {
+        listed()
+            .await
+            .pop()
+            .filter(|e| matches!(e.owner, Owner::Agent { .. }))
+    })
+    .await;
+    assert_eq!(entry.reason, HandoffReason::TakenOver);
+    assert!(
+        matches!(&entry.owner, Owner::Agent { agent, .. } if agent == handoff::PLATFORM_INBOX),
+        "{:?}",
+        entry.owner
+    );
+    let before = h.stack.last_seq().await.unwrap();
+    customer
+        .post(&customer.text_webhook("are you there?"))
+        .await
+        .unwrap();
+    h.assert_silence(&customer.id, before).await;
+    assert!(
+        h.stack
+            .agent_alerts()
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a["reason"] != "taken_over")
+    );
+
+    // Nobody acts on it for a day: the sweep hands it back and the thread is taken again.
+    let swept = h
+        .stack
+        .handoff_sweep_at(entry.since() + 24 * 3600)
+        .await
+        .unwrap();
+    assert_eq!(swept.handed_back, 1);
+    eventually(|| async { (thread_calls("take_thread_control").await.len() == 2).then_some(()) })
+        .await;
+    assert!(listed().await.is_empty());
+    assert!(store.session(&conversation).await.unwrap().owner.is_bot());
 }

@@ -218,6 +218,7 @@ async fn a_batch_stops_at_the_deadline_under_the_real_bootstrap() {
             update: None,
             announcement: None,
             handoff: None,
+            take_back: false,
             origin: Default::default(),
             replies: vec![chatdrop_domain::reply::Reply::Text {
                 body: format!("reply {i}"),

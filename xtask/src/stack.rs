@@ -476,15 +476,14 @@ impl LocalStack {
             aws_sdk_sns::Client::new(&self.aws),
             Some(self.provisioned.agent_topic_arn.clone()),
         );
-        Ok(
-            chatdrop_domain::handoff::sweep(
-                &self.store(),
-                &alerts,
-                self.config.handoff.timers,
-                now,
-            )
-            .await?,
+        Ok(chatdrop_domain::handoff::sweep(
+            &self.store(),
+            &alerts,
+            &self.queues(),
+            self.config.handoff.timers,
+            now,
         )
+        .await?)
     }
 
     /// The agent alerts published on the stack's topic since the last call (read from the

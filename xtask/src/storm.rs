@@ -176,6 +176,7 @@ pub async fn run(stack: &LocalStack, plan: &Plan) -> Result<Outcome, Error> {
                 update: None,
                 announcement: None,
                 handoff: None,
+                take_back: false,
                 origin: Default::default(),
                 replies,
             };

@@ -118,6 +118,7 @@ impl Adapters {
                 config: MessengerConfig {
                     app_secret: MESSENGER_APP_SECRET.into(),
                     verify_token: MESSENGER_VERIFY_TOKEN.into(),
+                    app_id: None,
                 },
             },
             line: LineWebhook {

@@ -35,11 +35,11 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chatdrop_channels::kakao::SensAlimtalk;
 use chatdrop_channels::registry::{self, SenderDeps, Values};
-use chatdrop_channels::{Senders, http_client};
+use chatdrop_channels::{Outbound, Senders, http_client};
 use chatdrop_config::{Config, SecretSource, Secrets, channel_secrets, channel_values};
 use chatdrop_domain::alimtalk::{self, AlimtalkTemplates};
 use chatdrop_domain::campaign_outcome::{self, PlatformOutcome};
-use chatdrop_domain::channel::Channel;
+use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::channel_spec::Side;
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::consent;
@@ -292,10 +292,7 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                     match delivered {
                         Ok(Delivered::All) => {
                             tracing::info!("delivered");
-                            match bundle.handoff {
-                                Some(notice) => pass_to_person(app, &bundle, notice).await,
-                                None => RecordResult::Done,
-                            }
+                            move_thread(app, &bundle, receipt.as_deref()).await
                         }
                         Ok(Delivered::Undeliverable(failure)) => {
                             tracing::warn!(error = %failure, "undeliverable; recorded and dropped");
@@ -342,36 +339,89 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
     Ok(processed.response)
 }
 
-/// After the customer was told a person will answer: where the platform has a protocol for
-/// people's inboxes and the retailer configured one (Messenger's handover protocol), the thread
-/// is passed to it. A retry of the bundle finds its messages sent (`PROGRESS`) and passes
-/// again, which the platform takes as the same move.
-async fn pass_to_person(
+/// What a delivered bundle asks of the platform's own inbox for people, where the platform
+/// has a protocol for it and the retailer configured one (Messenger's handover protocol;
+/// elsewhere the sender's calls do nothing and say so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ThreadMove {
+    /// After the customer was told a person will answer: the thread is passed to the inbox,
+    /// with why (`metadata`, for the people there).
+    Pass(String),
+    /// The conversation went back to the bot (the console's hand back, the sweep's): the
+    /// thread is taken back, or the bot's answers would not reach the customer.
+    TakeBack,
+}
+
+impl ThreadMove {
+    fn of(bundle: &ReplyBundle) -> Option<ThreadMove> {
+        if bundle.take_back {
+            return Some(ThreadMove::TakeBack);
+        }
+        let notice: HandoffNotice = bundle.handoff?;
+        Some(ThreadMove::Pass(format!(
+            "chatdrop: {}",
+            notice.reason.as_str()
+        )))
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            ThreadMove::Pass(_) => "pass_to_person",
+            ThreadMove::TakeBack => "take_back",
+        }
+    }
+
+    /// Makes the call: `true` if one was made.
+    async fn run(
+        &self,
+        sender: &dyn Outbound,
+        conversation: &ConversationId,
+    ) -> Result<bool, SendFailure> {
+        match self {
+            ThreadMove::Pass(metadata) => sender.pass_to_person(conversation, metadata).await,
+            ThreadMove::TakeBack => sender.take_back(conversation).await,
+        }
+    }
+}
+
+/// Moves the platform's thread as the delivered bundle asks ([`ThreadMove`]). Both moves are
+/// idempotent for the platform, so a retry of the bundle (its messages found sent in
+/// `PROGRESS`) makes the call again safely. A failure never holds the conversation's queue for
+/// long: a refusal (an app the Page does not have, a thread we cannot take) is logged for ops
+/// and the bundle is done, since the conversation's owner in chatdrop has moved either way; a
+/// rate limit comes back after the platform's advised delay; any other failure counts against
+/// the bundle's [`RETRY_BUDGET`] as a send's does, then goes to the dead-letter queue.
+async fn move_thread(
     app: &Notify,
     bundle: &ReplyBundle,
-    notice: HandoffNotice,
+    receipt: Option<&str>,
 ) -> RecordResult<String> {
+    let Some(step) = ThreadMove::of(bundle) else {
+        return RecordResult::Done;
+    };
     let Ok(sender) = app.senders.sender(bundle.conversation.channel) else {
         return RecordResult::Done;
     };
-    let metadata = format!("chatdrop: {}", notice.reason.as_str());
-    match sender.pass_to_person(&bundle.conversation, &metadata).await {
-        Ok(passed) => {
-            if passed {
-                tracing::info!(
-                    reason = notice.reason.as_str(),
-                    "thread passed to the inbox"
-                );
+    match step.run(sender, &bundle.conversation).await {
+        Ok(moved) => {
+            if moved {
+                tracing::info!(step = step.name(), "thread moved");
             }
             RecordResult::Done
         }
         Err(failure @ SendFailure::Permanent { .. }) => {
-            // The configuration is wrong (an app the Page does not have): the handoff stands in
-            // the console, and ops see why here.
-            tracing::error!(error = %failure, "the inbox app refused the thread");
+            tracing::error!(step = step.name(), error = %failure, "the platform refused the thread move; chatdrop's owner stands");
             RecordResult::Done
         }
-        Err(failure) => RecordResult::Retry(failure.to_string()),
+        Err(SendFailure::RateLimited { retry_after, .. }) => {
+            if let Some(handle) = receipt
+                && let Err(e) = app.queues.delay_outbound(handle, retry_after).await
+            {
+                tracing::warn!(error = %e, "could not set the retry delay");
+            }
+            RecordResult::Retry("rate limited".to_string())
+        }
+        Err(failure) => transient(app, bundle, failure, receipt).await,
     }
 }
 
@@ -483,6 +533,98 @@ async fn transient(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chatdrop_channels::SendFuture;
+    use chatdrop_domain::channel_spec::{ChannelSpec, MESSENGER};
+    use chatdrop_domain::delivery::{Outgoing, Sent};
+    use chatdrop_domain::handoff::HandoffReason;
+    use chatdrop_domain::i18n::Lang;
+    use std::sync::Mutex;
+
+    /// A platform with an inbox for people that records the thread calls it gets.
+    #[derive(Default)]
+    struct Inbox {
+        calls: Mutex<Vec<String>>,
+    }
+
+    impl Outbound for Inbox {
+        fn spec(&self) -> &'static ChannelSpec {
+            &MESSENGER
+        }
+        fn send<'a>(&'a self, _: &'a Outgoing<'_>) -> SendFuture<'a, Sent> {
+            unreachable!("no replies in these bundles")
+        }
+        fn pass_to_person<'a>(
+            &'a self,
+            c: &'a ConversationId,
+            metadata: &'a str,
+        ) -> SendFuture<'a, bool> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("pass {} {metadata}", c.customer));
+            Box::pin(async { Ok(true) })
+        }
+        fn take_back<'a>(&'a self, c: &'a ConversationId) -> SendFuture<'a, bool> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(format!("take {}", c.customer));
+            Box::pin(async { Ok(true) })
+        }
+    }
+
+    fn bundle() -> ReplyBundle {
+        ReplyBundle {
+            id: "b1".into(),
+            conversation: ConversationId::new(Channel::Messenger, "6543210987650001"),
+            lang: Lang::EN,
+            ack: None,
+            reply_token: None,
+            update: None,
+            announcement: None,
+            handoff: None,
+            take_back: false,
+            origin: Default::default(),
+            replies: vec![],
+        }
+    }
+
+    /// The handoff's bundle passes the thread with its reason; the hand back's takes it back;
+    /// any other bundle leaves the thread alone.
+    #[tokio::test]
+    async fn each_bundle_moves_the_thread_it_asks_for() {
+        let inbox = Inbox::default();
+        let handed = ReplyBundle {
+            handoff: Some(HandoffNotice {
+                reason: HandoffReason::Complaint,
+                since: 5,
+            }),
+            ..bundle()
+        };
+        let back = ReplyBundle {
+            take_back: true,
+            ..bundle()
+        };
+        assert_eq!(ThreadMove::of(&bundle()), None);
+        for b in [&handed, &back] {
+            let step = ThreadMove::of(b).unwrap();
+            assert!(step.run(&inbox, &b.conversation).await.unwrap());
+        }
+        assert_eq!(
+            *inbox.calls.lock().unwrap(),
+            [
+                "pass 6543210987650001 chatdrop: complaint",
+                "take 6543210987650001"
+            ]
+        );
+        // The queued form carries the flag; a bundle without it reads as before.
+        let json = serde_json::to_value(&back).unwrap();
+        assert_eq!(json["take_back"], true);
+        let plain = serde_json::to_value(bundle()).unwrap();
+        assert!(plain.get("take_back").is_none(), "{plain}");
+        let read: ReplyBundle = serde_json::from_value(plain).unwrap();
+        assert!(!read.take_back);
+    }
 
     #[test]
     fn retries_back_off_to_half_an_hour_before_the_budget_is_spent() {

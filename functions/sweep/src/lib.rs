@@ -137,10 +137,17 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         reminders::tell_reminders(now, &drops, &app.store, &app.queues, REMINDERS_PER_RUN).await?;
     let campaigns = run_campaigns(app, now).await?;
     // Handoffs nobody took in time are escalated (once); those nobody acted on go back to the
-    // bot. A failure here is logged and left to the next run, like the rest of the sweep.
-    let handoffs = handoff::sweep(&app.store, &app.alerts, app.handoff_timers, now)
-        .instrument(tracing::info_span!("handoffs"))
-        .await?;
+    // bot, their platform thread taken back by notify. A failure here is logged and left to
+    // the next run, like the rest of the sweep.
+    let handoffs = handoff::sweep(
+        &app.store,
+        &app.alerts,
+        &app.queues,
+        app.handoff_timers,
+        now,
+    )
+    .instrument(tracing::info_span!("handoffs"))
+    .await?;
     if handoffs != handoff::HandoffSweep::default() {
         tracing::info!(
             escalated = handoffs.escalated,

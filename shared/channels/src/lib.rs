@@ -164,6 +164,7 @@ pub(crate) mod test_server {
             update: None,
             announcement: None,
             handoff: None,
+            take_back: false,
             origin: Default::default(),
             replies: vec![reply.clone()],
         })

@@ -77,6 +77,7 @@ fn messenger() -> MessengerWebhook {
     MessengerWebhook::new(MessengerConfig {
         app_secret: APP_SECRET.into(),
         verify_token: VERIFY_TOKEN.into(),
+        app_id: None,
     })
 }
 

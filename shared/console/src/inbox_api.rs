@@ -22,7 +22,7 @@ use crate::auth::{Agent, Role};
 use crate::conversation::{ConversationRow, ConversationView, Parts};
 use crate::orders::OrderView;
 use chatdrop_domain::consent::{ConsentLedger, PersonKey};
-use chatdrop_domain::handoff::{HandoffEntry, HandoffFilter, HandoffStore};
+use chatdrop_domain::handoff::{self, HandoffEntry, HandoffFilter, HandoffStore};
 use chatdrop_domain::inbox::{self, AgentCard, InboxError, InboxQuery, InboxStore, Takes};
 use chatdrop_domain::ports::{CatalogSource, OrderStore, SessionStore};
 use lambda_http::Request;
@@ -259,10 +259,12 @@ impl Console {
                 ok(json!(note))
             }
             "hand-back" => {
-                let store = &self.store;
+                // The platform's thread comes back with it (Messenger's handover protocol):
+                // notify takes it, in order with the conversation's other bundles.
+                let (store, queues, entry) = (&self.store, &self.queues, &entry);
                 let moved = self
                     .act(agent, request, "conversation.hand_back", id, async {
-                        Ok(store.hand_back(c).await?)
+                        Ok(handoff::hand_back(store, queues, entry).await?)
                     })
                     .await?;
                 ok(json!({ "handed_back": moved }))

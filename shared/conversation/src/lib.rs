@@ -178,6 +178,8 @@ fn kind(content: &InboundContent) -> &'static str {
         InboundContent::OptOut => "opt-out",
         InboundContent::OptIn => "opt-in",
         InboundContent::Marketing { .. } => "marketing",
+        InboundContent::InboxGaveBack { .. } => "inbox-gave-back",
+        InboundContent::InboxTook { .. } => "inbox-took",
     }
 }
 
@@ -239,6 +241,24 @@ pub async fn consume(
                 {
                     return RecordResult::Retry(e.into());
                 }
+            }
+            // The platform's inbox for people took the conversation or gave it back
+            // (Messenger's handover protocol): the owner moves, exactly once per event, and
+            // no flow runs ([`chatdrop_domain::handoff::follow_inbox`]).
+            match chatdrop_domain::handoff::follow_inbox(
+                handler,
+                &message,
+                &app.store,
+                app.default_lang,
+            )
+            .await
+            {
+                Ok(Some(handled)) => {
+                    tracing::info!(duplicate = handled == Handled::Duplicate, "inbox move followed");
+                    return RecordResult::Done;
+                }
+                Ok(None) => {}
+                Err(e) => return RecordResult::Retry(e),
             }
             // The customer's side of the thread, so a person taking over reads both sides.
             // Every customer message reaches the catalog function first (taps go elsewhere

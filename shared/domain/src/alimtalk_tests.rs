@@ -34,6 +34,7 @@ fn notice(kind: &str) -> ReplyBundle {
         }),
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: vec![Reply::Text {
             body: "결제가 확인되었습니다".into(),

@@ -163,6 +163,9 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         }
         // The ledger records it (`crate::process`); the platform showed its own confirmation.
         InboundContent::Marketing { .. } => Outcome::Silent,
+        // Moves of the platform's inbox are followed before any flow runs
+        // ([`crate::handoff::follow_inbox`]); nothing is said to the customer about them.
+        InboundContent::InboxGaveBack { .. } | InboundContent::InboxTook { .. } => Outcome::Silent,
     }
 }
 

@@ -332,6 +332,7 @@ pub fn bundle(campaign: &Campaign, r: &Recipient, attempt: u32) -> Option<ReplyB
             attempt,
         }),
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: vec![Reply::Choices {
             body,

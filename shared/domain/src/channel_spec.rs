@@ -111,6 +111,7 @@ pub mod vars {
     pub const MESSENGER_GRAPH_BASE: &str = "CHATDROP_MESSENGER_GRAPH_BASE";
     pub const MESSENGER_API_VERSION: &str = "CHATDROP_MESSENGER_API_VERSION";
     pub const MESSENGER_INBOX_APP_ID: &str = "CHATDROP_MESSENGER_INBOX_APP_ID";
+    pub const MESSENGER_APP_ID: &str = "CHATDROP_MESSENGER_APP_ID";
     pub const LINE_CHANNEL_SECRET: &str = "CHATDROP_LINE_CHANNEL_SECRET";
     pub const LINE_ACCESS_TOKEN: &str = "CHATDROP_LINE_ACCESS_TOKEN";
     pub const LINE_API_BASE: &str = "CHATDROP_LINE_API_BASE";
@@ -256,6 +257,14 @@ pub const MESSENGER: ChannelSpec = ChannelSpec {
         // Inbox is 263902037430900); unset: people answer from the console only.
         Setting {
             env: vars::MESSENGER_INBOX_APP_ID,
+            value: SettingValue::Optional,
+            url: false,
+        },
+        // This deployment's own app: the handover protocol's webhook events name apps, and
+        // only a move to or from this one is followed (the inbox taking the thread, or giving
+        // it back); unset: those events are ignored.
+        Setting {
+            env: vars::MESSENGER_APP_ID,
             value: SettingValue::Optional,
             url: false,
         },

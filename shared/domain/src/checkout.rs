@@ -591,6 +591,7 @@ fn payment_bundle(
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies,
     }

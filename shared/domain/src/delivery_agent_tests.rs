@@ -18,6 +18,7 @@ fn bundle(channel: Channel, origin: Origin) -> ReplyBundle {
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin,
         replies: vec![Reply::Text {
             body: "Hi, Ana here from the shop".into(),

@@ -114,6 +114,7 @@ fn bundle(n: usize) -> ReplyBundle {
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: (1..=n)
             .map(|i| Reply::Text {

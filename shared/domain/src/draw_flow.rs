@@ -348,6 +348,7 @@ fn lost_bundle(drop: &Drop, entry: &DrawEntry) -> ReplyBundle {
         // The answer to an entry the customer made, not a promotion.
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: vec![Reply::Choices {
             body: Msg::DrawLost(&drop.name).text(lang),

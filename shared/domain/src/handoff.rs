@@ -31,15 +31,18 @@
 //! (DynamoDB in `chatdrop-store`'s `handoff.rs`, [`MemoryHandoffs`] here). What a person may send
 //! and when, per platform, is [`crate::delivery`]'s [`crate::reply::Origin`].
 
+use crate::action::Handler;
 use crate::catalog::Catalog;
 use crate::channel::{Channel, ConversationId};
 use crate::dialogue::Owner;
 use crate::i18n::{Lang, Msg};
 use crate::inbound::InboundContent;
+use crate::inbound::InboundMessage;
 use crate::money::Currency;
 use crate::ports::PortError;
-use crate::process::{Outcome, Turn};
-use crate::reply::Reply;
+use crate::ports::{Dispatch, MarkerKey, SessionStore};
+use crate::process::{Handled, Outcome, ProcessError, Turn};
+use crate::reply::{Reply, ReplyBundle};
 use crate::time_zone::CustomerZone;
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
@@ -65,15 +68,20 @@ pub enum HandoffReason {
     NeedsAttention,
     /// Lifetime paid above the retailer's threshold.
     Vip,
+    /// A person took the conversation in the platform's own inbox for people (Messenger's
+    /// Page inbox took the thread): an agent's choice, not the customer's, so nobody is told
+    /// anything and the agents are not alerted.
+    TakenOver,
 }
 
 impl HandoffReason {
-    pub const ALL: [HandoffReason; 5] = [
+    pub const ALL: [HandoffReason; 6] = [
         HandoffReason::Asked,
         HandoffReason::Complaint,
         HandoffReason::NotUnderstood,
         HandoffReason::NeedsAttention,
         HandoffReason::Vip,
+        HandoffReason::TakenOver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +91,7 @@ impl HandoffReason {
             HandoffReason::NotUnderstood => "not_understood",
             HandoffReason::NeedsAttention => "needs_attention",
             HandoffReason::Vip => "vip",
+            HandoffReason::TakenOver => "taken_over",
         }
     }
 
@@ -608,6 +617,129 @@ pub async fn alert_once<S: HandoffStore, A: AgentAlerts>(
     Ok(true)
 }
 
+/// The agent a conversation is recorded with when a person took it in the platform's own
+/// inbox for people ([`HandoffReason::TakenOver`]): not a console user, so the console shows it
+/// as taken and none of its agents replies over the person who has the thread (a manager may
+/// still reassign it, or hand it back to the bot).
+pub const PLATFORM_INBOX: &str = "platform-inbox";
+
+/// The bundle that takes the platform's thread back when the conversation goes back to the
+/// bot ([`crate::reply::ReplyBundle::take_back`]): no replies, one per handoff (its id names
+/// the handoff's `since`), so a repeated hand-back queues the same bundle and the outbound
+/// queue drops the copy.
+pub fn take_back_bundle(entry: &HandoffEntry) -> ReplyBundle {
+    ReplyBundle {
+        id: crate::channel::full_hash(&format!(
+            "take_back#{}#{}",
+            entry.conversation.key(),
+            entry.since()
+        )),
+        conversation: entry.conversation.clone(),
+        lang: entry.lang,
+        ack: None,
+        reply_token: None,
+        update: None,
+        announcement: None,
+        handoff: None,
+        take_back: true,
+        origin: Default::default(),
+        replies: Vec::new(),
+    }
+}
+
+/// Gives `entry`'s conversation back to the bot, as the console's hand back and the sweep's
+/// timeout do: the take-back is queued for notify first, then the owner moves. In that order a
+/// failure between the two leaves the conversation on the list, where the next attempt (the
+/// agent's retry, the sweep's next run) finds it and repeats both; the other order would lose
+/// the take-back with nothing left to retry it from, and the bot would never get a Messenger
+/// thread back. `false` if the bot had it already.
+pub async fn hand_back<S: HandoffStore, D: Dispatch>(
+    store: &S,
+    dispatch: &D,
+    entry: &HandoffEntry,
+) -> Result<bool, PortError> {
+    dispatch.reply(&take_back_bundle(entry)).await?;
+    store.hand_back(&entry.conversation).await
+}
+
+/// Follows a move of the platform's own inbox for people ([`InboundContent::InboxGaveBack`],
+/// [`InboundContent::InboxTook`]; Messenger's handover protocol): `None` for any other
+/// message. Runs before the flows, in the conversation function's queue order, and exactly
+/// once per event as every message does (the processed-message marker), so a redelivery days
+/// later cannot undo a newer handoff:
+///
+/// - the inbox gave it back: the conversation goes back to the bot as the console's hand back
+///   does (session and list entry cleared), unless the bot has it already or its owner is
+///   newer than the event (a handoff made after the inbox let go is not undone). Nothing is
+///   queued for notify: the thread is ours already.
+/// - the inbox took it: a person has the thread, so the conversation is theirs as if an agent
+///   had chosen it ([`HandoffReason::TakenOver`], claimed by [`PLATFORM_INBOX`]): the bot stays
+///   silent, nobody is alerted or escalated to, and the customer is told nothing (the person
+///   is writing to them). A conversation waiting for a person is claimed the same way; one an
+///   agent has stays theirs.
+pub async fn follow_inbox<S: SessionStore + HandoffStore>(
+    handler: Handler,
+    message: &InboundMessage,
+    store: &S,
+    default_lang: Lang,
+) -> Result<Option<Handled>, ProcessError> {
+    let gave_back = match &message.content {
+        InboundContent::InboxGaveBack { .. } => true,
+        InboundContent::InboxTook { .. } => false,
+        _ => return Ok(None),
+    };
+    let key = MarkerKey {
+        handler,
+        identity: message.dedup_identity(),
+    };
+    if let Some(marker) = store.marker(&key).await? {
+        if !marker.done {
+            // The move was made before the marker was committed; only the mark is missing.
+            store.mark_done(&key).await?;
+            return Ok(Some(Handled::Recorded));
+        }
+        return Ok(Some(Handled::Duplicate));
+    }
+    let c = &message.conversation;
+    let at = message.sent_at;
+    let session = store.session(c).await?;
+    let moved = match (&session.owner, gave_back) {
+        (Owner::Bot, true) => false,
+        (Owner::Waiting { since, .. } | Owner::Agent { since, .. }, true) if *since > at => {
+            tracing::info!(
+                since,
+                at,
+                "the inbox gave back a conversation handed over again since; left as it is"
+            );
+            false
+        }
+        (_, true) => store.hand_back(c).await?,
+        (Owner::Agent { .. }, false) => false,
+        (owner, false) => {
+            if owner.is_bot() {
+                let lang = session.lang.unwrap_or(default_lang);
+                store
+                    .open_handoff(c, HandoffReason::TakenOver, lang, at)
+                    .await?;
+            }
+            matches!(
+                store.claim_handoff(c, PLATFORM_INBOX, at).await?,
+                Claim::Claimed
+            )
+        }
+    };
+    tracing::info!(
+        inbox = if gave_back { "gave_back" } else { "took" },
+        moved,
+        "the platform's inbox moved the conversation"
+    );
+    store
+        .commit(c, None, &key, &crate::ports::Effect::Nothing)
+        .await?;
+    store.mark_done(&key).await?;
+    Ok(Some(Handled::Recorded))
+}
+
 /// The sweep's timers (deployment settings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HandoffTimers {
@@ -636,9 +768,10 @@ pub struct HandoffSweep {
 
 /// Escalates the handoffs nobody took in time (claim, then alert; a failed alert gives the
 /// claim back for the next run) and hands back those nobody acted on. Runs every minute.
-pub async fn sweep<S: HandoffStore, A: AgentAlerts>(
+pub async fn sweep<S: HandoffStore, A: AgentAlerts, D: Dispatch>(
     store: &S,
     alerts: &A,
+    dispatch: &D,
     timers: HandoffTimers,
     now: i64,
 ) -> Result<HandoffSweep, PortError> {
@@ -646,8 +779,14 @@ pub async fn sweep<S: HandoffStore, A: AgentAlerts>(
     for entry in store.list_handoffs(HandoffFilter::All).await? {
         let idle_since = entry.agent_active_at.unwrap_or(entry.since());
         if now - idle_since >= timers.hand_back_after.as_secs() as i64 {
-            if store.hand_back(&entry.conversation).await? {
-                done.handed_back += 1;
+            // As the console's hand back: the platform's thread is taken back too.
+            match hand_back(store, dispatch, &entry).await {
+                Ok(true) => done.handed_back += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, customer = %entry.conversation.hashed(), "hand back failed; retried next run");
+                    done.failed += 1;
+                }
             }
             continue;
         }

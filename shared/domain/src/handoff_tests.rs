@@ -201,19 +201,27 @@ async fn nobody_claiming_escalates_once_and_silence_hands_back() {
     mem.run(text("m1", "agent")).await;
 
     // Before five minutes: nothing.
-    let run = sweep(&mem, &alerts, timers, NEW_YEAR + 299).await.unwrap();
+    let run = sweep(&mem, &alerts, &mem, timers, NEW_YEAR + 299)
+        .await
+        .unwrap();
     assert_eq!(run, HandoffSweep::default());
 
     // A failed alert gives the claim back; the next run escalates; later runs do not again.
     alerts.fail.store(true, std::sync::atomic::Ordering::SeqCst);
-    let run = sweep(&mem, &alerts, timers, NEW_YEAR + 300).await.unwrap();
+    let run = sweep(&mem, &alerts, &mem, timers, NEW_YEAR + 300)
+        .await
+        .unwrap();
     assert_eq!(run.failed, 1);
     alerts
         .fail
         .store(false, std::sync::atomic::Ordering::SeqCst);
-    let run = sweep(&mem, &alerts, timers, NEW_YEAR + 360).await.unwrap();
+    let run = sweep(&mem, &alerts, &mem, timers, NEW_YEAR + 360)
+        .await
+        .unwrap();
     assert_eq!(run.escalated, 1);
-    let run = sweep(&mem, &alerts, timers, NEW_YEAR + 420).await.unwrap();
+    let run = sweep(&mem, &alerts, &mem, timers, NEW_YEAR + 420)
+        .await
+        .unwrap();
     assert_eq!(run.escalated, 0);
     let published = alerts.published.lock().unwrap().clone();
     assert_eq!(published.len(), 1);
@@ -235,15 +243,20 @@ async fn nobody_claiming_escalates_once_and_silence_hands_back() {
             .is_empty()
     );
     let day = 24 * 3600;
-    let run = sweep(&mem, &alerts, timers, NEW_YEAR + 600 + day - 1)
+    let run = sweep(&mem, &alerts, &mem, timers, NEW_YEAR + 600 + day - 1)
         .await
         .unwrap();
     assert_eq!(run.handed_back, 0);
-    let run = sweep(&mem, &alerts, timers, NEW_YEAR + 600 + day)
+    let run = sweep(&mem, &alerts, &mem, timers, NEW_YEAR + 600 + day)
         .await
         .unwrap();
     assert_eq!(run.handed_back, 1);
     assert!(session(&mem).owner.is_bot());
+    // The platform's thread is taken back too: a bundle with nothing to say, for notify.
+    let queued = mem.replies.lock().unwrap().last().cloned().unwrap();
+    assert!(queued.take_back, "{queued:?}");
+    assert!(queued.replies.is_empty());
+    assert_eq!(queued.conversation, conversation());
     assert!(
         mem.list_handoffs(HandoffFilter::All)
             .await
@@ -349,5 +362,196 @@ async fn the_first_alert_goes_once_and_a_failed_publish_is_retried() {
         )
         .await
         .unwrap()
+    );
+}
+
+/// A move of the platform's inbox (Messenger's handover protocol) at `at`, event `id`.
+fn inbox_move(id: &str, at: i64, gave_back: bool) -> InboundMessage {
+    let note = Some("done in the Page inbox".to_string());
+    let content = if gave_back {
+        InboundContent::InboxGaveBack { note }
+    } else {
+        InboundContent::InboxTook { note }
+    };
+    InboundMessage {
+        sent_at: at,
+        ..crate::testing::message(id, content)
+    }
+}
+
+async fn entry_of(mem: &Memory) -> HandoffEntry {
+    let listed = mem.list_handoffs(HandoffFilter::All).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    listed[0].clone()
+}
+
+#[tokio::test]
+async fn handing_back_queues_the_take_back_first_and_once_per_handoff() {
+    let mem = shop_with_hours(None);
+    mem.run(text("m1", "agent")).await;
+    let entry = entry_of(&mem).await;
+    let before = mem.replies.lock().unwrap().len();
+
+    // The queue refuses: nothing moved, and the conversation is still on the list to retry.
+    *mem.fail_dispatch.lock().unwrap() = true;
+    assert!(hand_back(&mem, &mem, &entry).await.is_err());
+    assert!(!session(&mem).owner.is_bot());
+    assert_eq!(
+        mem.list_handoffs(HandoffFilter::All).await.unwrap().len(),
+        1
+    );
+
+    // The retry: queued, then moved; a second hand back queues the same bundle (the queue
+    // drops it by its id) and moves nothing.
+    assert!(hand_back(&mem, &mem, &entry).await.unwrap());
+    assert!(session(&mem).owner.is_bot());
+    assert!(!hand_back(&mem, &mem, &entry).await.unwrap());
+    let queued: Vec<ReplyBundle> = mem.replies.lock().unwrap()[before..].to_vec();
+    assert_eq!(queued.len(), 2);
+    assert_eq!(queued[0], queued[1]);
+    assert_eq!(queued[0], take_back_bundle(&entry));
+    assert!(queued[0].take_back && queued[0].replies.is_empty());
+    assert!(queued[0].handoff.is_none());
+    // Another handoff is another take-back.
+    mem.run(InboundMessage {
+        sent_at: NEW_YEAR + 60,
+        ..text("m2", "agent")
+    })
+    .await;
+    assert_ne!(take_back_bundle(&entry_of(&mem).await).id, queued[0].id);
+}
+
+#[tokio::test]
+async fn the_inbox_giving_the_thread_back_returns_the_conversation_to_the_bot_once() {
+    let mem = shop_with_hours(None);
+    mem.run(text("m1", "agent")).await;
+    let before = mem.replies.lock().unwrap().len();
+
+    // The Page inbox is done: the bot has it again, off the list, with nothing queued (the
+    // thread is ours already) and nothing said.
+    assert!(
+        mem.run(inbox_move("h1", NEW_YEAR + 60, true))
+            .await
+            .is_empty()
+    );
+    assert!(session(&mem).owner.is_bot());
+    assert!(
+        mem.list_handoffs(HandoffFilter::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(mem.replies.lock().unwrap().len(), before);
+    let answered = mem
+        .run(InboundMessage {
+            sent_at: NEW_YEAR + 90,
+            ..text("m2", "tote")
+        })
+        .await;
+    assert!(
+        said(&answered).contains("Canvas Tote"),
+        "{}",
+        said(&answered)
+    );
+
+    // Handed over again; Meta redelivering the old event, or an event older than the new
+    // handoff, undoes nothing.
+    mem.run(InboundMessage {
+        sent_at: NEW_YEAR + 120,
+        ..text("m3", "agent")
+    })
+    .await;
+    mem.run(inbox_move("h1", NEW_YEAR + 60, true)).await;
+    mem.run(inbox_move("h0", NEW_YEAR + 100, true)).await;
+    assert!(
+        matches!(session(&mem).owner, Owner::Waiting { since, .. } if since == NEW_YEAR + 120),
+        "{:?}",
+        session(&mem).owner
+    );
+    // A later one does.
+    mem.run(inbox_move("h2", NEW_YEAR + 180, true)).await;
+    assert!(session(&mem).owner.is_bot());
+}
+
+#[tokio::test]
+async fn the_inbox_taking_the_thread_gives_the_conversation_to_a_person_silently() {
+    let mem = shop_with_hours(None);
+    let alerts = MemoryAlerts::default();
+    mem.run(text("m1", "hi")).await;
+    let before = mem.replies.lock().unwrap().len();
+
+    assert!(
+        mem.run(inbox_move("t1", NEW_YEAR + 30, false))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        session(&mem).owner,
+        Owner::Agent {
+            agent: PLATFORM_INBOX.into(),
+            since: NEW_YEAR + 30
+        }
+    );
+    let listed = mem.list_handoffs(HandoffFilter::Agent).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].reason, HandoffReason::TakenOver);
+    // Nobody is told: not the customer (no bundle), not the agents (no alert, no escalation:
+    // a person has it).
+    assert_eq!(mem.replies.lock().unwrap().len(), before);
+    let run = sweep(
+        &mem,
+        &alerts,
+        &mem,
+        HandoffTimers::default(),
+        NEW_YEAR + 3600,
+    )
+    .await
+    .unwrap();
+    assert_eq!(run, HandoffSweep::default());
+    assert!(alerts.published.lock().unwrap().is_empty());
+    // The bot keeps quiet while the person writes from the Page inbox.
+    assert!(
+        mem.run(InboundMessage {
+            sent_at: NEW_YEAR + 60,
+            ..text("m2", "tote")
+        })
+        .await
+        .is_empty()
+    );
+    // A redelivery changes nothing; the inbox giving it back ends it.
+    mem.run(inbox_move("t1", NEW_YEAR + 30, false)).await;
+    assert_eq!(
+        mem.list_handoffs(HandoffFilter::All).await.unwrap().len(),
+        1
+    );
+    mem.run(inbox_move("g1", NEW_YEAR + 90, true)).await;
+    assert!(session(&mem).owner.is_bot());
+}
+
+#[tokio::test]
+async fn the_inbox_taking_claims_a_waiting_conversation_but_not_an_agents() {
+    let mem = shop_with_hours(None);
+    mem.run(text("m1", "agent")).await;
+    mem.run(inbox_move("t1", NEW_YEAR + 30, false)).await;
+    assert!(
+        matches!(&session(&mem).owner, Owner::Agent { agent, .. } if agent == PLATFORM_INBOX),
+        "{:?}",
+        session(&mem).owner
+    );
+    // The reason the customer gave stays the entry's.
+    let listed = mem.list_handoffs(HandoffFilter::All).await.unwrap();
+    assert_eq!(listed[0].reason, HandoffReason::Asked);
+
+    let other = Memory::with_sample();
+    other.run(text("m1", "agent")).await;
+    other
+        .claim_handoff(&conversation(), "ana", NEW_YEAR + 10)
+        .await
+        .unwrap();
+    other.run(inbox_move("t1", NEW_YEAR + 30, false)).await;
+    assert!(
+        matches!(&session(&other).owner, Owner::Agent { agent, .. } if agent == "ana"),
+        "{:?}",
+        session(&other).owner
     );
 }

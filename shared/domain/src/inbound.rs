@@ -68,6 +68,19 @@ pub enum InboundContent {
     /// own interface (Messenger's "Stop messages" on a marketing message): announcements only,
     /// order updates go on ([`crate::consent`]).
     Marketing { opted_in: bool },
+    /// The platform's own inbox for people gave the conversation back to the bot (Messenger's
+    /// handover protocol: the Page inbox passed the thread to our app). `note` is what the
+    /// inbox wrote about the move, if anything (Messenger's `metadata`), for the log only.
+    InboxGaveBack {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// A person took the conversation in the platform's own inbox for people (Messenger's
+    /// handover protocol: the Page inbox took the thread from our app).
+    InboxTook {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
 }
 
 impl InboundContent {

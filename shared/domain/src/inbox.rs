@@ -315,6 +315,7 @@ pub fn agent_bundle(
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Origin::Agent(agent.to_string()),
         replies: vec![Reply::Text {
             body: text.to_string(),

@@ -69,6 +69,7 @@ pub(crate) async fn notify_once<O: OrderStore, D: Dispatch>(
         }),
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies,
     };

@@ -285,6 +285,7 @@ where
                 update: None,
                 announcement: None,
                 handoff: handed_over,
+                take_back: false,
                 origin: Default::default(),
                 replies,
             };

@@ -151,6 +151,7 @@ pub async fn tell_reminders<R: ReminderStore, D: Dispatch>(
                 update: None,
                 announcement: None,
                 handoff: None,
+                take_back: false,
                 origin: Default::default(),
                 replies: vec![Reply::Choices {
                     body: Msg::DropOpened {

@@ -71,6 +71,12 @@ pub struct ReplyBundle {
     /// agents when it takes the bundle ([`crate::handoff`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff: Option<HandoffNotice>,
+    /// Set on the bundle queued when a conversation goes back to the bot (the console's hand
+    /// back, the sweep's): notify takes the platform's thread back from its inbox for people
+    /// where the platform has one (Messenger's handover protocol), in order with the
+    /// conversation's other bundles. Such a bundle usually has no replies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub take_back: bool,
     /// Who wrote the replies: the bot, or a person through the console. Platforms treat them
     /// differently after their windows (Messenger's `HUMAN_AGENT` tag is for people only).
     #[serde(default, skip_serializing_if = "Origin::is_bot")]

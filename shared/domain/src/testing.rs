@@ -75,6 +75,9 @@ pub struct Memory {
     /// Per conversation key: when an agent last acted and when the handoff was escalated
     /// (the handoff list's own attributes; `testing_handoff.rs`).
     pub handoff_marks: Mutex<HashMap<String, HandoffMarks>>,
+    /// Per conversation key: why it was handed over, kept once an agent took it, as the
+    /// handoff list's entry keeps it.
+    pub handoff_reasons: Mutex<HashMap<String, crate::handoff::HandoffReason>>,
     /// Alerts claimed, by conversation key and kind.
     pub alert_marks: Mutex<HashMap<(String, crate::handoff::AlertKind), Option<i64>>>,
     /// The inbox's private notes by conversation key, and its agent directory
@@ -93,6 +96,13 @@ impl Memory {
             _ => Handler::Catalog,
         };
         let before = self.replies.lock().unwrap().len();
+        // The conversation functions follow the platform inbox's moves before any flow.
+        let followed = crate::handoff::follow_inbox(handler, &msg, self, crate::lang::Lang::EN)
+            .await
+            .unwrap();
+        if followed.is_some() {
+            return self.replies.lock().unwrap()[before..].to_vec();
+        }
         crate::process::process(handler, &msg, self, self, self, crate::lang::Lang::EN)
             .await
             .unwrap();

@@ -45,7 +45,11 @@ impl HandoffStore for Memory {
             Owner::Bot => Ok(Claim::NotWaiting),
             Owner::Agent { agent: a, .. } if a == agent => Ok(Claim::Claimed),
             Owner::Agent { agent: a, .. } => Ok(Claim::TakenBy(a.clone())),
-            Owner::Waiting { .. } => {
+            Owner::Waiting { reason, .. } => {
+                self.handoff_reasons
+                    .lock()
+                    .unwrap()
+                    .insert(c.key(), *reason);
                 s.owner = Owner::Agent {
                     agent: agent.into(),
                     since: at,
@@ -73,6 +77,7 @@ impl HandoffStore for Memory {
         s.owner = Owner::Bot;
         s.version += 1;
         self.handoff_marks.lock().unwrap().remove(&c.key());
+        self.handoff_reasons.lock().unwrap().remove(&c.key());
         self.alert_marks
             .lock()
             .unwrap()
@@ -83,6 +88,7 @@ impl HandoffStore for Memory {
     async fn list_handoffs(&self, filter: HandoffFilter) -> Result<Vec<HandoffEntry>, PortError> {
         let sessions = self.sessions.lock().unwrap();
         let marks = self.handoff_marks.lock().unwrap();
+        let reasons = self.handoff_reasons.lock().unwrap();
         let mut out: Vec<HandoffEntry> = sessions
             .iter()
             .filter(|(_, s)| filter.admits(&s.owner))
@@ -93,7 +99,7 @@ impl HandoffStore for Memory {
                     owner: s.owner.clone(),
                     reason: match s.owner {
                         Owner::Waiting { reason, .. } => reason,
-                        _ => HandoffReason::Asked,
+                        _ => reasons.get(key).copied().unwrap_or(HandoffReason::Asked),
                     },
                     lang: s.lang.unwrap_or(Lang::EN),
                     agent_active_at,

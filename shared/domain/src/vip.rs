@@ -142,6 +142,7 @@ where
             update: None,
             announcement: None,
             handoff: Some(HandoffNotice { reason, since: now }),
+            take_back: false,
             origin: Default::default(),
             replies: vec![Reply::Text {
                 body: welcome_text(catalog, order, now),

@@ -386,6 +386,7 @@ async fn tell_offer<W: WaitlistStore, D: Dispatch>(
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: offer_replies(entry, drop, minutes),
     };

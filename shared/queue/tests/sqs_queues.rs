@@ -295,6 +295,7 @@ fn bundle(c: &ConversationId, id: &str) -> ReplyBundle {
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: vec![
             Reply::Text {

@@ -128,6 +128,7 @@ fn reply_effect(c: &ConversationId, id: &str) -> Effect {
             update: None,
             announcement: None,
             handoff: None,
+            take_back: false,
             origin: Default::default(),
             replies: vec![
                 Reply::Text {

@@ -22,6 +22,7 @@ fn bundle(id: &str, text: &str) -> ReplyBundle {
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: vec![Reply::Text { body: text.into() }],
     }

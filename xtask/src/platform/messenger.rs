@@ -310,6 +310,14 @@ fn signed_event(customer: &Customer, event: Value) -> Webhook {
     }
 }
 
+/// A `messaging_handovers` event about `customer`'s thread, as the Page's other apps cause
+/// them (<https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_handovers/>):
+/// `kind` is `pass_thread_control` or `take_thread_control`, `control` its object
+/// (`previous_owner_app_id`, `new_owner_app_id`, `metadata`).
+pub fn handover_webhook(customer: &Customer, kind: &str, control: Value) -> Webhook {
+    signed_event(customer, json!({ kind: control }))
+}
+
 /// The customer typing `text`; `id` is unique per call and makes the message id.
 pub fn text_webhook(customer: &Customer, id: u64, text: &str) -> Webhook {
     signed_event(
@@ -435,6 +443,7 @@ mod tests {
         MessengerWebhook::new(MessengerConfig {
             app_secret: secrets[vars::MESSENGER_APP_SECRET].clone(),
             verify_token: secrets[vars::MESSENGER_VERIFY_TOKEN].clone(),
+            app_id: None,
         })
     }
 

@@ -145,6 +145,7 @@ pub(crate) mod harness {
             update: None,
             announcement: None,
             handoff: None,
+            take_back: false,
             origin: Default::default(),
             replies,
         }

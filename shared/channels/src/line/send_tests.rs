@@ -68,6 +68,7 @@ fn bundle(replies: Vec<Reply>, token: Option<ReplyToken>) -> ReplyBundle {
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies,
     }

@@ -9,12 +9,14 @@
 //! back when the bot has it again:
 //!
 //! ```text
-//!  handoff (notify, after "a person will answer …")
+//!  handoff: notify, after the bundle "a person will answer …" (bundle.handoff)
 //!     POST /{version}/me/pass_thread_control  {recipient: {id: PSID}, target_app_id, metadata}
-//!  hand back (console, sweep)
+//!  hand back: console, sweep ─▶ handoff::hand_back queues a bundle with take_back ─▶ notify
 //!     POST /{version}/me/take_thread_control  {recipient: {id: PSID}, metadata}
-//!  the inbox passes it back ─▶ messaging_handovers webhook: pass_thread_control with
-//!     new_owner_app_id = ours ─▶ the conversation goes back to the bot (inbound.rs)
+//!  messaging_handovers webhook (inbound.rs, read against CHATDROP_MESSENGER_APP_ID):
+//!     pass_thread_control, new_owner_app_id = ours      ─▶ InboxGaveBack: back to the bot
+//!     take_thread_control, previous_owner_app_id = ours ─▶ InboxTook: a person's (taken_over)
+//!     (followed by the catalog function: chatdrop_domain::handoff::follow_inbox)
 //! ```
 //!
 //! Pass thread control: <https://developers.facebook.com/docs/messenger-platform/handover-protocol/pass-thread-control>;

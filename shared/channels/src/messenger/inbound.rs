@@ -40,7 +40,7 @@ impl Webhook for MessengerWebhook {
         let config = &self.config;
         meta::receive(request, &config.app_secret, &config.verify_token, |r| {
             check_media_type(r.headers)?;
-            parse_notification(r.body)
+            parse_notification(r.body, config.app_id.as_deref())
         })
     }
 }
@@ -69,6 +69,9 @@ struct Messaging {
     read: Option<Watermark>,
     /// `messaging_optins`: here, a customer stopping or resuming marketing messages.
     optin: Option<Optin>,
+    /// `messaging_handovers`: the thread passed to an app, or taken from one (`handover.rs`).
+    pass_thread_control: Option<ThreadControl>,
+    take_thread_control: Option<ThreadControl>,
     /// Every other key, by name only, so the log can say which event kind was skipped
     /// (reaction, referral, optin, account_linking, …).
     #[serde(flatten)]
@@ -131,7 +134,33 @@ struct Watermark {
     watermark: i64,
 }
 
-fn parse_notification(body: &[u8]) -> Result<Vec<InboundMessage>, WebhookError> {
+/// A `messaging_handovers` event's `pass_thread_control` or `take_thread_control`
+/// (<https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_handovers/>):
+/// which app had the thread, which has it now, and the caller's `metadata`. Meta documents the
+/// ids as strings; `previous_owner_app_id` is null when the thread was idle, and an example
+/// shows an id unquoted, so a number reads too.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ThreadControl {
+    #[serde(deserialize_with = "app_id")]
+    new_owner_app_id: Option<String>,
+    #[serde(deserialize_with = "app_id")]
+    previous_owner_app_id: Option<String>,
+    metadata: Option<String>,
+}
+
+fn app_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn parse_notification(
+    body: &[u8],
+    ours: Option<&str>,
+) -> Result<Vec<InboundMessage>, WebhookError> {
     // Another object is Instagram (`instagram`) or a Page feed subscription pointed at this
     // URL by mistake.
     let entries: Vec<Entry> = meta::entries(
@@ -142,7 +171,7 @@ fn parse_notification(body: &[u8]) -> Result<Vec<InboundMessage>, WebhookError> 
     Ok(entries
         .into_iter()
         .flat_map(|e| e.messaging)
-        .flat_map(inbound_events)
+        .flat_map(|m| inbound_events(m, ours))
         .collect())
 }
 
@@ -160,7 +189,8 @@ struct Optin {
     notification_messages_status: Option<String>,
 }
 
-fn inbound_events(m: Messaging) -> Vec<InboundMessage> {
+/// `ours`: this deployment's app id, which the handover events are read against.
+fn inbound_events(m: Messaging, ours: Option<&str>) -> Vec<InboundMessage> {
     if m.sender.id.is_empty() {
         // Without a sender there is nobody to answer.
         tracing::warn!("skipping a Messenger event without a sender");
@@ -222,6 +252,40 @@ fn inbound_events(m: Messaging) -> Vec<InboundMessage> {
         // No mid on an opt-in: the sender and the millisecond identify it.
         let id = format!("optin:{}:{ms}", conversation.hashed());
         return vec![event(id, InboundContent::Marketing { opted_in })];
+    }
+    // The handover protocol: the Page inbox passing the thread to our app is the conversation
+    // going back to the bot; the inbox taking it from our app is a person taking it over.
+    // Meta sends a pass to the new owner and a take to the previous one, and a move between
+    // other apps of the Page is not ours to follow, so each is read against our app id.
+    for (kind, control, gave_back) in [
+        ("pass_thread_control", &m.pass_thread_control, true),
+        ("take_thread_control", &m.take_thread_control, false),
+    ] {
+        let Some(control) = control else { continue };
+        let Some(ours) = ours else {
+            tracing::warn!(kind, conversation = %conversation.hashed(), "a handover event, but CHATDROP_MESSENGER_APP_ID is not set: not followed");
+            return Vec::new();
+        };
+        let about_us = if gave_back {
+            control.new_owner_app_id.as_deref() == Some(ours)
+        } else {
+            control.previous_owner_app_id.as_deref() == Some(ours)
+        };
+        if !about_us {
+            tracing::debug!(kind, conversation = %conversation.hashed(), "a handover between other apps; ignored");
+            return Vec::new();
+        }
+        let note = control.metadata.clone().and_then(non_empty);
+        let content = if gave_back {
+            InboundContent::InboxGaveBack { note }
+        } else {
+            InboundContent::InboxTook { note }
+        };
+        // No mid on a handover: the kind, the sender and the millisecond identify it.
+        return vec![event(
+            format!("{kind}:{}:{ms}", conversation.hashed()),
+            content,
+        )];
     }
     if let Some(delivery) = m.delivery {
         if delivery.mids.is_empty() {

@@ -68,6 +68,10 @@ use chatdrop_domain::channel_spec::vars;
 pub struct MessengerConfig {
     pub app_secret: String,
     pub verify_token: String,
+    /// This deployment's own Meta app (`CHATDROP_MESSENGER_APP_ID`): the handover protocol's
+    /// events name apps, and only a move to or from this one is ours to follow
+    /// (`handover.rs`); none: those events are not followed.
+    pub app_id: Option<String>,
 }
 
 pub struct MessengerWebhook {
@@ -95,6 +99,9 @@ pub fn webhook(values: &Values) -> MessengerWebhook {
     MessengerWebhook::new(MessengerConfig {
         app_secret: values.get(vars::MESSENGER_APP_SECRET),
         verify_token: values.get(vars::MESSENGER_VERIFY_TOKEN),
+        app_id: values
+            .optional(vars::MESSENGER_APP_ID)
+            .filter(|id| !id.trim().is_empty()),
     })
 }
 

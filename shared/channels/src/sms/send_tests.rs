@@ -139,6 +139,7 @@ fn bundle(replies: Vec<Reply>) -> chatdrop_domain::reply::ReplyBundle {
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies,
     }

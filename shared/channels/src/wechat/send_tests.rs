@@ -149,6 +149,7 @@ async fn a_group_goes_out_as_one_merged_message() {
         update: None,
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: vec![
             text("Added."),

@@ -262,6 +262,7 @@ async fn an_order_update_outside_the_window_is_the_template_with_flattened_param
         }),
         announcement: None,
         handoff: None,
+        take_back: false,
         origin: Default::default(),
         replies: vec![Reply::Text {
             body: "Order #A1B2C3 has shipped.".into(),
