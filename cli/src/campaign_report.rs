@@ -187,7 +187,10 @@ mod tests {
             lines.contains(&"whatsapp\t4\t2\t2\t2\t1\t1\t1\t1\t0\t1\t1"),
             "{t}"
         );
-        assert!(lines.contains(&"line\t3\t3\t3\t0\t0\t0\t0\t0\t0\t0\t0"), "{t}");
+        assert!(
+            lines.contains(&"line\t3\t3\t3\t0\t0\t0\t0\t0\t0\t0\t0"),
+            "{t}"
+        );
     }
 
     #[test]

@@ -303,7 +303,10 @@ fn orders_count_for_the_campaign_within_seven_days_of_the_send_and_for_its_drop(
         }
     );
     let waiting = order(&conv, "spring", sent + 60, OrderStatus::Reserved);
-    assert_eq!(attribute("spring", sent, std::slice::from_ref(&waiting)), reserved);
+    assert_eq!(
+        attribute("spring", sent, std::slice::from_ref(&waiting)),
+        reserved
+    );
     // The pay link's first visit, noted on the order.
     let visited = Order {
         opened_at: Some(sent + 90),
