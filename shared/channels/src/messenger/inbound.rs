@@ -362,3 +362,7 @@ fn status(message_id: String, status: DeliveryStatus) -> InboundContent {
 #[cfg(test)]
 #[path = "inbound_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "inbound_handover_tests.rs"]
+mod handover_tests;
