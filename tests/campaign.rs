@@ -9,7 +9,8 @@ use chatdrop_domain::campaign_fanout::{
 };
 use chatdrop_domain::campaign_rules::{CampaignLimits, Suppression};
 use chatdrop_domain::channel::{Channel, ConversationId};
-use chatdrop_domain::ports::PortError;
+use chatdrop_domain::clock::{Clock, SystemClock};
+use chatdrop_domain::ports::{OrderStore, PortError};
 use chatdrop_e2e::{Harness, Platform, bag_drop, eventually};
 use chatdrop_store::DynamoStore;
 use std::collections::BTreeMap;
@@ -94,6 +95,17 @@ async fn fan_out<S: CampaignStore>(
     store: &S,
     now: i64,
 ) -> Result<FanOutReport, PortError> {
+    fan_out_some(h, campaign, store, now, usize::MAX).await
+}
+
+/// One run over at most `limit` due targets.
+async fn fan_out_some<S: CampaignStore>(
+    h: &Harness,
+    campaign: &str,
+    store: &S,
+    now: i64,
+    limit: usize,
+) -> Result<FanOutReport, PortError> {
     let audience = h.stack.store();
     let queues = h.stack.queues();
     let campaign = store.campaign(campaign).await?.expect("the campaign");
@@ -107,7 +119,7 @@ async fn fan_out<S: CampaignStore>(
         ports,
         &mut Pace::new(0),
         now,
-        usize::MAX,
+        limit,
         || 0,
         |ms| async move {
             tokio::time::sleep(std::time::Duration::from_millis(ms as u64)).await;
@@ -130,6 +142,28 @@ async fn announcements_to(h: &Harness, recipient: &str) -> usize {
             body.contains("Spring drop") || body.contains(dev::WHATSAPP_MARKETING_TEMPLATE)
         })
         .count()
+}
+
+/// The WhatsApp id (`wamid`) the fake gave the announcement it recorded for `recipient`.
+async fn wamid_to(h: &Harness, recipient: &str) -> Option<String> {
+    h.stack
+        .outbox()
+        .await
+        .unwrap()
+        .iter()
+        .find(|e| e.recipient == recipient && e.body["type"] == "template")
+        .map(|e| format!("wamid.FAKE{:08}", e.seq))
+}
+
+/// A signed WhatsApp status webhook about `wamid` sent to `recipient`.
+fn whatsapp_status(recipient: &str, wamid: &str, status: &str) -> chatdrop_e2e::Webhook {
+    xtask::platform::whatsapp::sign(
+        serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "104000000000001", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": dev::WHATSAPP_PHONE_NUMBER_ID},
+            "statuses": [{"id": wamid, "status": status, "timestamp": SystemClock.now().to_string(), "recipient_id": recipient}]
+        }}]}]}),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -280,4 +314,197 @@ async fn a_campaign_reaches_the_opted_in_once_in_their_morning_through_a_crash()
     // Run again: nothing to do, nothing sent.
     let idle = fan_out(&h, "spring-e2e", &store, noon + 60).await.unwrap();
     assert_eq!(idle, FanOutReport::default());
+}
+
+/// What a campaign did after the fan-out, on the local stack: WhatsApp accepts one customer's
+/// announcement, its status webhooks say delivered and read (twice: counted once), the customer
+/// buys from the drop, opens the pay link and pays (attributed to the campaign); the other customer's send is
+/// refused with 131049, recorded as backed off with the time it may be tried again, not retried
+/// by a run before then, and sent as a new attempt by a run after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaigns_report_counts_what_the_platform_said_and_what_was_paid() {
+    let h = Harness::start("campaign-outcomes").await;
+    h.stack
+        .open_drop(&bag_drop("summer", 5, None))
+        .await
+        .unwrap();
+    let store = h.stack.store();
+    let ana = h.whatsapp("5511900001621");
+    let bo = h.whatsapp("5511900001622");
+    for c in [&ana, &bo] {
+        h.say(c, "start").await;
+    }
+    let campaign = Campaign {
+        id: "summer-e2e".into(),
+        drop: "summer".into(),
+        segment: Segment::default(),
+        messages: BTreeMap::from([(
+            Channel::Whatsapp,
+            ChannelMessage::WhatsappTemplate {
+                name: dev::WHATSAPP_MARKETING_TEMPLATE.into(),
+                language: "en_US".into(),
+                params: vec!["Summer drop".into()],
+            },
+        )]),
+        limits: CampaignLimits::default(),
+        status: CampaignStatus::Draft,
+        created_at: 0,
+    };
+    assert!(store.create(&campaign).await.unwrap());
+    // Tomorrow 15:00 UTC, noon in São Paulo: due after the stack's own sweep's clock, so only
+    // the runs below send.
+    let now = SystemClock.now();
+    let day = |t: i64| t.div_euclid(86_400) * 86_400;
+    let at = day(now) + 86_400 + 15 * 3600;
+    assert_eq!(
+        campaign_fanout::start("summer-e2e", &store, &store, at)
+            .await
+            .unwrap(),
+        2
+    );
+
+    // One send at a time, so the refusal below meets the second.
+    assert_eq!(
+        fan_out_some(&h, "summer-e2e", &store, at, 1)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    let (first, second) = eventually(|| async {
+        if wamid_to(&h, &ana.id).await.is_some() {
+            Some((&ana, &bo))
+        } else if wamid_to(&h, &bo.id).await.is_some() {
+            Some((&bo, &ana))
+        } else {
+            None
+        }
+    })
+    .await;
+    let row = || async { store.report("summer-e2e").await.unwrap()[&Channel::Whatsapp].clone() };
+    eventually(|| async { (row().await.sent == 1).then_some(()) }).await;
+
+    // WhatsApp refuses the second with 131049.
+    h.inject_fault(
+        "whatsapp",
+        400,
+        serde_json::json!({"error": {"message": "(#131049) This message was not delivered to maintain healthy ecosystem engagement.", "type": "OAuthException", "code": 131049}}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        fan_out_some(&h, "summer-e2e", &store, at, 1)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    eventually(|| async { (row().await.backed_off.get("131049") == Some(&1)).then_some(()) }).await;
+    let refused_at = SystemClock.now();
+    // Backed off: pending again, due about six hours after the refusal, as attempt 1.
+    let waiting = store.due_targets("summer-e2e", i64::MAX, 10).await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].conversation.customer, second.id);
+    assert_eq!(waiting[0].attempt, 1);
+    let retry_at = waiting[0].due;
+    assert!(
+        (refused_at - 60 + 6 * 3600..=refused_at + 6 * 3600).contains(&retry_at),
+        "retry at {retry_at}, refused at {refused_at}"
+    );
+    assert_eq!(
+        store.campaign("summer-e2e").await.unwrap().unwrap().status,
+        CampaignStatus::Running
+    );
+
+    // Delivered and read, from the platform's status webhooks; the read twice.
+    let wamid = wamid_to(&h, &first.id).await.unwrap();
+    for status in ["delivered", "read", "read"] {
+        assert_eq!(
+            first
+                .post(&whatsapp_status(&first.id, &wamid, status))
+                .await
+                .unwrap(),
+            200
+        );
+    }
+    eventually(|| async {
+        let r = row().await;
+        (r.delivered == 1 && r.read == 1).then_some(())
+    })
+    .await;
+
+    // Not retried at once: a run a minute after the refusal sends nothing to the second.
+    let before = announcements_to(&h, &second.id).await;
+    let idle = fan_out(&h, "summer-e2e", &store, refused_at + 60)
+        .await
+        .unwrap();
+    assert_eq!(idle.sent + idle.requeued, 0, "{idle:?}");
+
+    // The first buys from the drop and pays.
+    h.add_plain_bag(first).await;
+    let took = h.tap(first, "p:c").await;
+    assert!(
+        chatdrop_e2e::all_text(&took).contains("Reserved"),
+        "{}",
+        chatdrop_e2e::all_text(&took)
+    );
+    let order = store
+        .orders_of(&ConversationId::new(Channel::Whatsapp, first.id.clone()))
+        .await
+        .unwrap()
+        .remove(0);
+    // They open the pay link (twice: counted once).
+    for _ in 0..2 {
+        let (status, _, _) = h
+            .get_raw(&format!("{}/p/{}", h.stack.url, order.pay_token))
+            .await;
+        assert_eq!(status, 303);
+    }
+    let emitted = h
+        .stack
+        .stripe
+        .pay(&order.checkout_session.clone().expect("a Stripe page"))
+        .await
+        .unwrap();
+    assert!(emitted.delivery.succeeded(), "{emitted:?}");
+    eventually(|| async {
+        let o = store.order(&order.id).await.unwrap().unwrap();
+        (o.status == chatdrop_domain::orders::OrderStatus::Paid).then_some(())
+    })
+    .await;
+
+    // At its time (noon in São Paulo after it), the second is tried again: a new message.
+    let later = day(retry_at) + 86_400 + 15 * 3600;
+    let retry = fan_out(&h, "summer-e2e", &store, later).await.unwrap();
+    assert_eq!(retry.sent, 1, "{retry:?}");
+    eventually(|| async { (announcements_to(&h, &second.id).await == before + 1).then_some(()) })
+        .await;
+    eventually(|| async { (row().await.sent == 2).then_some(()) }).await;
+
+    let report = chatdrop_domain::campaign_outcome::report_with_orders(
+        &store,
+        &store,
+        "summer-e2e",
+        "summer",
+    )
+    .await
+    .unwrap();
+    let r = &report[&Channel::Whatsapp];
+    assert_eq!(
+        (
+            r.targeted,
+            r.queued,
+            r.sent,
+            r.delivered,
+            r.read,
+            r.reserved,
+            r.opened,
+            r.paid
+        ),
+        (2, 2, 2, 1, 1, 1, 1, 1),
+        "{r:?}"
+    );
+    assert_eq!(r.backed_off, BTreeMap::from([("131049".to_string(), 1)]));
+    assert!(r.refused.is_empty(), "{r:?}");
+    h.stack.stop().await;
 }

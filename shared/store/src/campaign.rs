@@ -60,24 +60,31 @@ pub(crate) fn count(
     channel: Channel,
     counter: &str,
 ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, PortError> {
-    count_by(table, id, channel, counter, 1)
+    count_by(table, id, channel, &[(counter, 1)])
 }
 
-/// `ADD <counter> :by` on the report of `channel`, as a transaction item.
+/// `ADD <counter> :by, …` on the report of `channel`, as one transaction item.
+///
+/// Several counters of one report move in one item because a transaction may not touch an
+/// item twice: DynamoDB refuses the whole request ("Transaction request cannot include multiple
+/// operations on one item", <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html>).
 pub(crate) fn count_by(
     table: &str,
     id: &str,
     channel: Channel,
-    counter: &str,
-    by: i64,
+    counters: &[(&str, i64)],
 ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, PortError> {
-    tx_update(
-        table,
-        // Counter names (`deferred`, …) may be DynamoDB reserved words: always a placeholder.
-        update(report_key(id, channel), "ADD #counter :by")
-            .expression_attribute_names("#counter", counter)
-            .expression_attribute_values(":by", n(by)),
-    )
+    // Counter names (`deferred`, …) may be DynamoDB reserved words: always a placeholder.
+    let adds: Vec<String> = (0..counters.len())
+        .map(|i| format!("#c{i} :by{i}"))
+        .collect();
+    let mut report = update(report_key(id, channel), &format!("ADD {}", adds.join(", ")));
+    for (i, (counter, by)) in counters.iter().enumerate() {
+        report = report
+            .expression_attribute_names(format!("#c{i}"), *counter)
+            .expression_attribute_values(format!(":by{i}"), n(*by));
+    }
+    tx_update(table, report)
 }
 
 fn counter(outcome: Outcome) -> String {

@@ -164,17 +164,17 @@ impl AnnouncementLog for DynamoStore {
                     if attempt > 0 {
                         target = target.expression_attribute_values(":attempt", n(attempt));
                     }
-                    let mut items = vec![tx_update(&self.table, target)?];
+                    // It leaves `queued` (if the fan-out had counted it there) and is counted
+                    // by its reason: both counters are on the one report item.
+                    let backed_off = format!("{BACKED_OFF}{reason}");
+                    let mut counters = vec![(backed_off.as_str(), 1)];
                     if finished {
-                        items.push(count_by(&self.table, id, channel, "queued", -1)?);
+                        counters.push(("queued", -1));
                     }
-                    items.push(count(
-                        &self.table,
-                        id,
-                        channel,
-                        &format!("{BACKED_OFF}{reason}"),
-                    )?);
-                    Ok(items)
+                    Ok(vec![
+                        tx_update(&self.table, target)?,
+                        count_by(&self.table, id, channel, &counters)?,
+                    ])
                 };
                 if self.counted("record back-off", tx(true)?).await? {
                     return Ok(true);
