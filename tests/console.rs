@@ -2,7 +2,8 @@
 //! real browser (headless Chromium from Debian's `chromium`, driven over WebDriver by
 //! `chromedriver` and the `fantoccini` client): the dashboard and the orders, and the agent
 //! inbox, where a WhatsApp customer's request for a person appears, an agent answers from the
-//! page and the fake WhatsApp receives the answer.
+//! page and the fake WhatsApp receives the answer, and a reply the platform's rules forbid (a
+//! KakaoTalk chat) is refused on the page with the reason.
 //!
 //! Users come from moto's Cognito, signed in through the stack's `/_local/cognito` exactly as
 //! the page does; the tokens are moto's real RS256 ID tokens, checked by the console against
@@ -988,6 +989,39 @@ async fn an_agent_answers_a_whatsapp_customer_from_the_inbox_in_a_real_browser()
             "{email} {action} {outcome}: {audit:#?}"
         );
     }
+
+    // A KakaoTalk customer asks for a person. A skill cannot carry a person's reply: the page
+    // says so before Ken types, and a reply sent anyway is refused (422) with the reason on
+    // the page, and nothing reaches the fake platforms.
+    let bot = xtask::platform::kakao::OpenBuilder::local(&h.stack.url);
+    let ji = xtask::platform::kakao::KakaoUser::korean("0a1b2c3d4e5f60719999");
+    let asked = bot.say(&ji, "상담원 연결해 주세요").await;
+    assert!(!asked.shown_text().is_empty(), "{:#}", asked.body);
+    browser
+        .goto(&format!("{}/console/#/inbox", h.stack.url))
+        .await
+        .unwrap();
+    until_contains(&browser, row, "kakao", Duration::from_secs(10)).await;
+    click(&browser, &format!("{row} button.row")).await;
+    let cannot = "cannot carry a person's reply";
+    until_contains(&browser, "#reply-refused", cannot, Duration::from_secs(10)).await;
+    let sent_before = h.stack.last_seq().await.unwrap();
+    type_into(&browser, "#reply-text", "안녕하세요, Ken입니다").await;
+    click(&browser, "#reply-send").await;
+    until_contains(
+        &browser,
+        "#conversation-error",
+        cannot,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(
+        text_of(&browser, "#conversation-status").await.as_deref(),
+        Some(""),
+        "not queued"
+    );
+    assert_eq!(h.stack.last_seq().await.unwrap(), sent_before);
+    screenshot(&browser, "inbox-kakao-refused").await;
 
     browser.close().await.unwrap();
     drop(driver);

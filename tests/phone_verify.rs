@@ -3,7 +3,8 @@
 //! asked for their number, types it as a Thai number is dialled at home, the fake Verify
 //! service texts a code (recorded as an SMS to the phone), the customer types it, and the
 //! reservation goes through. The same person on Messenger proves the same phone and meets the
-//! limit their LINE chat used. Every log line of the stack is captured: the code is in none at
+//! limit their LINE chat used; a Telegram customer shares their own number from the keyboard
+//! button the ask offers instead of typing it. Every log line of the stack is captured: the code is in none at
 //! DEBUG or above (TRACE has the SDK's raw HTTP bodies, which no deployment ships).
 
 use chatdrop_domain::channel::{Channel, ConversationId};
@@ -157,4 +158,68 @@ async fn a_line_chat_proves_its_phone_and_a_messenger_chat_of_the_same_phone_sha
     );
     assert!(kept.contains("[a code-like number, not kept]"), "{kept}");
     assert!(!holds_number(&kept, &code), "a code in the thread: {kept}");
+}
+
+/// Telegram has a button that sends the customer's own number: the ask offers it on the
+/// keyboard below the chat (`request_contact`), and the contact Telegram sends at a tap proves
+/// the phone without a code: the checkout resumes and reserves, and nothing is texted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telegram_chat_shares_its_own_number_from_the_keyboard_button() {
+    let h = Harness::start_with_catalog("phoneshare", &maison_catalog()).await;
+    h.stack.open_drop(&silk_drop()).await.unwrap();
+    let chat_id: i64 = 7_005_550_101;
+    let ken = h.telegram(chat_id, Some("en"));
+    h.tap(&ken, "k:a:silk-scarf").await;
+    let before = h.stack.last_seq().await.unwrap();
+    h.tap(&ken, "p:c").await;
+    let keyboard = chatdrop_e2e::eventually(|| async {
+        h.stack
+            .replies_after(&ken.id, before)
+            .await
+            .ok()?
+            .iter()
+            .find_map(|e| e.body["reply_markup"]["keyboard"].as_array().cloned())
+    })
+    .await;
+    assert_eq!(keyboard.len(), 1, "{keyboard:?}");
+    assert_eq!(keyboard[0][0]["request_contact"], true, "{keyboard:?}");
+    assert_eq!(
+        keyboard[0][0]["text"],
+        Msg::PhoneShareButton.text(Lang::EN).as_str()
+    );
+
+    // The tap: Telegram sends the sender's own contact.
+    let update = serde_json::json!({
+        "update_id": 810_000_001,
+        "message": {
+            "message_id": 4_001,
+            "date": chatdrop_domain::clock::Clock::now(&chatdrop_domain::clock::SystemClock),
+            "chat": { "id": chat_id, "type": "private", "first_name": "Ken" },
+            "from": { "id": chat_id, "is_bot": false, "first_name": "Ken", "language_code": "en" },
+            "contact": { "phone_number": "14155550123", "first_name": "Ken", "user_id": chat_id },
+        },
+    });
+    h.exchange(&ken, &xtask::platform::telegram::sign(update))
+        .await;
+    chatdrop_e2e::eventually(|| async {
+        let after = h.stack.replies_after(&ken.id, before).await.ok()?;
+        after
+            .iter()
+            .any(|e| e.body.to_string().contains("/p/"))
+            .then_some(())
+    })
+    .await;
+    let chat = ConversationId::new(Channel::Telegram, chat_id.to_string());
+    let session = h.stack.store().session(&chat).await.unwrap();
+    assert_eq!(session.identity.verified_phone(), Some("+14155550123"));
+    let texted = h
+        .stack
+        .outbox()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.recipient.contains("4155550123"))
+        .count();
+    assert_eq!(texted, 0, "no code texted");
+    h.stack.stop().await;
 }

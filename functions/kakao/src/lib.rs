@@ -62,6 +62,9 @@ pub struct Kakao {
     verifier: Arc<dyn chatdrop_domain::phone_verify::DynPhoneVerifier>,
     /// Whether Twilio Verify is configured (chats here may prove a phone).
     verifies_phones: bool,
+    /// Whether the channel's 1:1 chat takes a handed-over chat (`CHATDROP_KAKAO_OPERATOR`):
+    /// the answer that hands a chat to a person then carries Kakao's `operator` button.
+    operator: bool,
     /// Kakao Login app users whose link to their chat this instance has written already: one
     /// put per customer per instance, not one per turn.
     linked: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -101,14 +104,19 @@ impl Kakao {
             ),
             None => Arc::new(chatdrop_domain::phone_verify::NoVerifier),
         };
-        let webhook = served.then(|| {
-            kakao::webhook(&Values::new(channel_values(
+        let values = served.then(|| {
+            Values::new(channel_values(
                 config,
                 &secrets,
                 Channel::Kakao,
                 Side::Inbound,
-            )))
+            ))
         });
+        let operator = match &values {
+            Some(values) => kakao::operator_chat(values)?,
+            None => false,
+        };
+        let webhook = values.as_ref().map(kakao::webhook);
         let gateway = StripeGateway::new(
             secrets.get(secret_names::STRIPE_SECRET_KEY).expose(),
             config.payments.stripe_api_base.as_deref(),
@@ -122,6 +130,7 @@ impl Kakao {
             clock: chatdrop_domain::clock::system(),
             verifier,
             verifies_phones,
+            operator,
             linked: Default::default(),
         })
     }
@@ -237,6 +246,7 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     }
     let turned = started.elapsed();
     let lang = bundles.last().map(|b| b.lang).unwrap_or(app.default_lang);
+    let handed_over = bundles.iter().any(|b| b.handoff.is_some());
     let replies: Vec<Reply> = bundles.into_iter().flat_map(|b| b.replies).collect();
     // A product's page shows as a commerceCard when its price is in won: the catalog the turn
     // read (cached in the store) knows it.
@@ -249,7 +259,11 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
         )?;
         (price.currency.code() == "KRW").then_some(price.minor)
     };
-    let response = kakao::render_with_prices(lang, call.block_id.as_deref(), &replies, &prices);
+    let mut response = kakao::render_with_prices(lang, call.block_id.as_deref(), &replies, &prices);
+    if handed_over && app.operator {
+        // The chat is a person's now; the button is how the customer reaches them.
+        response = kakao::with_operator(response, lang);
+    }
     let rendered = started.elapsed();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     tracing::info!(

@@ -281,9 +281,13 @@ phone-verify-unavailable = We can't send or check codes right now. Please try ag
 # Button labels.
 phone-new-code-button = New code
 phone-other-number-button = Another number
+# Where the platform has a button that sends the customer's own number (Telegram), after the ask.
+phone-share-hint = Or share this account's number with the button below: no code needed.
+phone-share-button = Share my number
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
 vip-welcome = Thank you for being one of our most valued customers! Someone from our team will look after you personally.
 # The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
-talk-to-person = Talk to a person
+# A Kakao button label: at most 14 characters, in every language.
+talk-to-person = Ask a person

@@ -212,9 +212,11 @@ phone-too-many-codes = Hemos enviado demasiados códigos a este número por ahor
 phone-verify-unavailable = Ahora mismo no podemos enviar ni comprobar códigos. Inténtalo de nuevo en unos minutos.
 phone-new-code-button = Código nuevo
 phone-other-number-button = Otro número
+phone-share-hint = O comparte el número de esta cuenta con el botón de abajo: sin código.
+phone-share-button = Compartir mi número
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
 vip-welcome = ¡Gracias por ser uno de nuestros clientes más especiales! Una persona de nuestro equipo te atenderá personalmente.
 # The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
-talk-to-person = Hablar con una persona
+talk-to-person = Con un agente

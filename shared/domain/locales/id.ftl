@@ -246,9 +246,11 @@ phone-too-many-codes = Kami sudah mengirim terlalu banyak kode ke nomor ini. Cob
 phone-verify-unavailable = Saat ini kami tidak bisa mengirim atau memeriksa kode. Coba lagi beberapa menit lagi.
 phone-new-code-button = Kode baru
 phone-other-number-button = Nomor lain
+phone-share-hint = Atau bagikan nomor akun ini dengan tombol di bawah: tanpa kode.
+phone-share-button = Bagikan nomorku
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
 vip-welcome = Terima kasih telah menjadi salah satu pelanggan setia kami! Seseorang dari tim kami akan melayani Anda secara pribadi.
 # The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
-talk-to-person = Bicara dengan petugas
+talk-to-person = Chat petugas

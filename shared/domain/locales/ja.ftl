@@ -199,6 +199,8 @@ phone-too-many-codes = この番号にはすでに多くのコードを送って
 phone-verify-unavailable = ただいまコードの送信・確認ができません。数分後にもう一度お試しください。
 phone-new-code-button = 新しいコード
 phone-other-number-button = 別の番号
+phone-share-hint = または、下のボタンでこのアカウントの番号を共有できます（コードは不要です）。
+phone-share-button = 番号を共有する
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.

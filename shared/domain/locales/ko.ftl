@@ -248,6 +248,8 @@ phone-too-many-codes = 이 번호로 이미 코드를 너무 많이 보냈어요
 phone-verify-unavailable = 지금은 코드를 보내거나 확인할 수 없어요. 몇 분 후에 다시 시도해 주세요.
 phone-new-code-button = 새 코드
 phone-other-number-button = 다른 번호
+phone-share-hint = 또는 아래 버튼으로 이 계정의 번호를 공유하세요. 인증 코드가 필요 없어요.
+phone-share-button = 내 번호 공유
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.

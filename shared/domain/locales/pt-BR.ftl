@@ -212,9 +212,11 @@ phone-too-many-codes = Já mandamos códigos demais para este número por enquan
 phone-verify-unavailable = No momento não conseguimos enviar nem conferir códigos. Tente de novo em alguns minutos.
 phone-new-code-button = Novo código
 phone-other-number-button = Outro número
+phone-share-hint = Ou compartilhe o número desta conta com o botão abaixo: sem código.
+phone-share-button = Compartilhar meu número
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
 vip-welcome = Obrigado por ser um dos nossos clientes mais especiais! Uma pessoa da nossa equipe vai cuidar de você pessoalmente.
 # The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
-talk-to-person = Falar com uma pessoa
+talk-to-person = Atendente

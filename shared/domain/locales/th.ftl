@@ -249,9 +249,11 @@ phone-too-many-codes = เราส่งรหัสไปที่เบอร
 phone-verify-unavailable = ตอนนี้เราส่งหรือตรวจรหัสไม่ได้ กรุณาลองใหม่ในอีกสักครู่
 phone-new-code-button = รหัสใหม่
 phone-other-number-button = เบอร์อื่น
+phone-share-hint = หรือแชร์เบอร์ของบัญชีนี้ด้วยปุ่มด้านล่าง ไม่ต้องใช้รหัส
+phone-share-button = แชร์เบอร์ของฉัน
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.
 vip-welcome = ขอบคุณที่เป็นลูกค้าคนสำคัญของเรา! ทีมงานของเราจะดูแลคุณเป็นการส่วนตัว
 # The button that asks for a person (KakaoTalk's operator action: the channel's own 1:1 chat).
-talk-to-person = คุยกับเจ้าหน้าที่
+talk-to-person = ติดต่อพนักงาน

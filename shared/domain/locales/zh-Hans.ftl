@@ -246,6 +246,8 @@ phone-too-many-codes = 这个号码收到的验证码已经太多了。请 10 �
 phone-verify-unavailable = 暂时无法发送或核对验证码。请几分钟后再试。
 phone-new-code-button = 新验证码
 phone-other-number-button = 换个号码
+phone-share-hint = 或者用下面的按钮分享这个账号的号码，无需验证码。
+phone-share-button = 分享我的号码
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.

@@ -247,6 +247,8 @@ phone-too-many-codes = 這個號碼收到的驗證碼已經太多了。請 10 �
 phone-verify-unavailable = 目前無法寄送或核對驗證碼。請幾分鐘後再試。
 phone-new-code-button = 新驗證碼
 phone-other-number-button = 換個號碼
+phone-share-hint = 或者用下面的按鈕分享這個帳號的號碼，不需要驗證碼。
+phone-share-button = 分享我的號碼
 
 # VIP
 # A customer whose lifetime paid passed the shop's VIP threshold is handed to a person right after a payment; the handoff's own line (handoff-soon or handoff-from) follows.

@@ -98,6 +98,10 @@ pub enum Action {
     VerifyNewCode,
     /// While proving a phone: give another number.
     VerifyOtherNumber,
+    /// While proving a phone: the platform's button that sends the customer's own number
+    /// (Telegram's `request_contact`). A tap on it arrives as the contact, never as this
+    /// payload; the payload only names the choice so an adapter can draw that button.
+    VerifyShareContact,
 }
 
 /// The largest payload Telegram accepts in `callback_data`.
@@ -138,6 +142,7 @@ impl Action {
             Action::DrawClaim(drop) => format!("p:dw:{drop}"),
             Action::VerifyNewCode => "c:v:new".into(),
             Action::VerifyOtherNumber => "c:v:num".into(),
+            Action::VerifyShareContact => "c:v:share".into(),
         }
     }
 
@@ -193,6 +198,7 @@ impl Action {
             ["p", "dw", drop] => Action::DrawClaim(owned(drop)),
             ["c", "v", "new"] => Action::VerifyNewCode,
             ["c", "v", "num"] => Action::VerifyOtherNumber,
+            ["c", "v", "share"] => Action::VerifyShareContact,
             _ => return None,
         })
     }
@@ -277,6 +283,7 @@ mod tests {
             Action::DrawClaim(long.into()),
             Action::VerifyNewCode,
             Action::VerifyOtherNumber,
+            Action::VerifyShareContact,
         ];
         for action in actions {
             let encoded = action.encode();

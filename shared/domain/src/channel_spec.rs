@@ -43,6 +43,10 @@ pub struct ChannelSpec {
     /// Whether the platform's customer id is the customer's phone number (E.164 digits):
     /// such a chat's identity is the phone, which every chat sharing it counts against.
     pub customer_id_is_phone: bool,
+    /// Whether the platform has a button that sends the customer's own number, vouched for by
+    /// the platform (Telegram's `request_contact` keyboard button): asked for a phone, such a
+    /// chat is offered it beside typing the number and proving it by a code.
+    pub shares_own_contact: bool,
     /// The customer-service window and what may be sent after it. An adapter may narrow
     /// `updates_after_window` by its configuration (WhatsApp needs an approved template).
     pub sending: SendingRules,
@@ -135,6 +139,7 @@ pub mod vars {
     pub const KAKAO_PLUS_FRIEND_ID: &str = "CHATDROP_KAKAO_PLUS_FRIEND_ID";
     pub const SENS_API_BASE: &str = "CHATDROP_SENS_API_BASE";
     pub const KAKAO_ALIMTALK_TEMPLATES: &str = "CHATDROP_KAKAO_ALIMTALK_TEMPLATES";
+    pub const KAKAO_OPERATOR: &str = "CHATDROP_KAKAO_OPERATOR";
 }
 
 const fn rate(per_second: u32, per_chat_per_second: Option<u32>) -> SendRate {
@@ -222,6 +227,7 @@ pub const WHATSAPP: ChannelSpec = ChannelSpec {
     ],
     default_rate: rate(80, None),
     customer_id_is_phone: true,
+    shares_own_contact: false,
     sending: window(24, true),
 };
 
@@ -235,6 +241,10 @@ pub const TELEGRAM: ChannelSpec = ChannelSpec {
     settings: &[url(vars::TELEGRAM_API_BASE, "https://api.telegram.org")],
     default_rate: rate(30, Some(1)),
     customer_id_is_phone: false,
+    // A keyboard button with `request_contact` sends the user's own contact, which the adapter
+    // accepts only when `contact.user_id` is the sender's:
+    // <https://core.telegram.org/bots/api#keyboardbutton>.
+    shares_own_contact: true,
     sending: SendingRules::NO_WINDOW,
 };
 
@@ -271,6 +281,7 @@ pub const MESSENGER: ChannelSpec = ChannelSpec {
     ],
     default_rate: rate(250, None),
     customer_id_is_phone: false,
+    shares_own_contact: false,
     // After the window, an order update goes out with the POST_PURCHASE_UPDATE tag, and a
     // person's reply with the HUMAN_AGENT tag for 7 days after the customer's last message
     // (human-typed only; the Page's app needs the Human Agent permission from App Review):
@@ -291,6 +302,7 @@ pub const LINE: ChannelSpec = ChannelSpec {
     settings: &[url(vars::LINE_API_BASE, "https://api.line.me")],
     default_rate: rate(2000, None),
     customer_id_is_phone: false,
+    shares_own_contact: false,
     sending: SendingRules::NO_WINDOW,
 };
 
@@ -308,6 +320,7 @@ pub const WECHAT: ChannelSpec = ChannelSpec {
     ],
     default_rate: rate(100, None),
     customer_id_is_phone: false,
+    shares_own_contact: false,
     // Nothing may follow the window but an approved template message, which is not built:
     // such updates are held for ops.
     sending: window(48, false),
@@ -326,6 +339,7 @@ pub const SMS: ChannelSpec = ChannelSpec {
     ],
     default_rate: rate(1, None),
     customer_id_is_phone: true,
+    shares_own_contact: false,
     sending: SendingRules::NO_WINDOW,
 };
 
@@ -352,6 +366,7 @@ pub const VIBER: ChannelSpec = ChannelSpec {
     ],
     default_rate: rate(50, None),
     customer_id_is_phone: false,
+    shares_own_contact: false,
     sending: SendingRules::NO_WINDOW,
 };
 
@@ -394,10 +409,20 @@ pub const KAKAO: ChannelSpec = ChannelSpec {
             value: SettingValue::Optional,
             url: false,
         },
+        // `on` where the channel's 1:1 chat (1:1 채팅) is open in Kakao's partner center: the
+        // answer that hands a chat to a person then carries a button with Kakao's `operator`
+        // action, which moves the chat to the channel's people there (the skill cannot carry
+        // a person's reply). `off`: people answer from the console, which cannot reach Kakao.
+        Setting {
+            env: vars::KAKAO_OPERATOR,
+            value: SettingValue::Default("off"),
+            url: false,
+        },
     ],
     // No pushed messages: the pace only bounds notify's (held) attempts.
     default_rate: rate(1, None),
     customer_id_is_phone: false,
+    shares_own_contact: false,
     sending: window(0, false),
 };
 

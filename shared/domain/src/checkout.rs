@@ -730,7 +730,12 @@ where
         let name = drop.name.clone();
         let resume = crate::dialogue::Resume::Checkout;
         return Ok(Checkout::Answer(crate::phone_dialogue::ask(
-            session, resume, &name, voice, now,
+            session,
+            resume,
+            &name,
+            conversation.channel,
+            voice,
+            now,
         )));
     }
     let identity = message.dedup_identity();

@@ -321,8 +321,9 @@ pub fn sending_mode(
         Ok(SendMode::HumanAgent)
     } else if person && window.is_zero() {
         // KakaoTalk: a skill answers only inside the customer's own request, and a person
-        // takes over through Kakao's own tools (the `operator` quick reply hands the chat to
-        // the channel's 1:1 chat; 상담톡 through a partner), not through this bot.
+        // takes over through Kakao's own tools (the `operator` button hands the chat to the
+        // channel's 1:1 chat, `CHATDROP_KAKAO_OPERATOR`; 상담톡 through a partner), not
+        // through this bot.
         Err(format!(
             "{} cannot carry a person's reply: hand the chat over with Kakao's `operator` action and answer in the channel's own 1:1 chat",
             bundle.conversation.channel

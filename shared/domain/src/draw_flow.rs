@@ -437,7 +437,12 @@ where
             drop: drop.id.clone(),
         };
         return Ok(crate::phone_dialogue::ask(
-            session, resume, &drop.name, voice, now,
+            session,
+            resume,
+            &drop.name,
+            conversation.channel,
+            voice,
+            now,
         ));
     }
     let entry = DrawEntry {

@@ -294,6 +294,10 @@ pub enum Msg<'a> {
     VipWelcome,
     /// The button that asks for a person (KakaoTalk's `operator` action).
     TalkToPerson,
+    /// Below the phone ask where the platform sends the customer's own number at a tap
+    /// (`ChannelSpec::shares_own_contact`), with that button.
+    PhoneShareHint,
+    PhoneShareButton,
 }
 
 /// An order's state as the customer reads it.
@@ -486,6 +490,8 @@ impl Msg<'_> {
             PhoneOtherNumberButton => "phone-other-number-button",
             VipWelcome => "vip-welcome",
             TalkToPerson => "talk-to-person",
+            PhoneShareHint => "phone-share-hint",
+            PhoneShareButton => "phone-share-button",
         }
     }
 

@@ -169,9 +169,11 @@ fn ordinal(msg: &Msg) -> usize {
         PhoneOtherNumberButton => 130,
         VipWelcome => 131,
         TalkToPerson => 132,
+        PhoneShareHint => 133,
+        PhoneShareButton => 134,
     }
 }
-const VARIANTS: usize = 133;
+const VARIANTS: usize = 135;
 
 /// One value per variant, and one per choice error and order state.
 fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
@@ -392,6 +394,8 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
         PhoneOtherNumberButton,
         VipWelcome,
         TalkToPerson,
+        PhoneShareHint,
+        PhoneShareButton,
     ];
     all.extend(errors.iter().map(Rejected));
     all.extend(ORDER_STATES.map(|status| OrderSummary {

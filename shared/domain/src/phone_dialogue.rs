@@ -21,6 +21,7 @@
 //!     └──── "Another number" ────────────────── Browsing, phone verified ──▶ the checkout or
 //!                                                   entry resumes (hand-off to payment)
 //!  "cancel", the menu, any other intent or tap: Browsing, answered as usual
+//!  Telegram: the ask also offers the keyboard button that shares the customer's own contact
 //!  expired: "New code"; 5 wrong codes: told when a new one can be asked for
 //! ```
 //!
@@ -38,6 +39,7 @@
 
 use crate::action::{Action, Handler};
 use crate::catalog::Catalog;
+use crate::channel::Channel;
 use crate::dialogue::{DialogueState, Resume, Session, Verifying};
 use crate::drops::Drop;
 use crate::i18n::{Lang, Msg, Voice};
@@ -63,6 +65,7 @@ pub fn ask(
     session: &mut Session,
     resume: Resume,
     drop: &str,
+    channel: Channel,
     voice: Voice<'_>,
     now: i64,
 ) -> Vec<Reply> {
@@ -75,7 +78,7 @@ pub fn ask(
         return vec![code_prompt(body, voice)];
     }
     session.state = DialogueState::VerifyingPhone(Verifying::ask(resume, drop));
-    vec![number_prompt(Msg::PhoneAsk(drop).text(voice), voice)]
+    number_prompt(Msg::PhoneAsk(drop).text(voice), channel, voice)
 }
 
 /// What the customer's message means to the dialogue.
@@ -115,7 +118,8 @@ pub async fn answer(
     };
     let voice = catalog.voice(lang);
     let now = message.sent_at;
-    let market = catalog.market_for(message.conversation.channel);
+    let channel = message.conversation.channel;
+    let market = catalog.market_for(channel);
     let replies = match step {
         Step::Leave => {
             session.state = DialogueState::Browsing;
@@ -128,11 +132,11 @@ pub async fn answer(
         Step::Proved(phone) => return Some(proved(session, &v.resume, phone, message)),
         Step::OtherNumber => {
             v.phone = None;
-            vec![number_prompt(Msg::PhoneAsk(&v.drop).text(voice), voice)]
+            number_prompt(Msg::PhoneAsk(&v.drop).text(voice), channel, voice)
         }
         Step::NewCode => match v.phone.clone() {
             Some(phone) => send(&mut v, phone, verifier, voice, now).await,
-            None => vec![number_prompt(Msg::PhoneAsk(&v.drop).text(voice), voice)],
+            None => number_prompt(Msg::PhoneAsk(&v.drop).text(voice), channel, voice),
         },
         Step::Typed(text) => match (v.phone.clone(), OneTimeCode::parse(&text)) {
             (Some(phone), Some(code)) => match verifier.check_boxed(&phone, &code).await {
@@ -159,7 +163,7 @@ pub async fn answer(
                         let body = Msg::PhoneTypeCode(&display(&phone)).text(voice);
                         vec![code_prompt(body, voice)]
                     }
-                    None => vec![number_prompt(Msg::PhoneNotANumber.text(voice), voice)],
+                    None => vec![retry_prompt(Msg::PhoneNotANumber.text(voice), voice)],
                 },
             },
         },
@@ -171,7 +175,9 @@ pub async fn answer(
 fn tapped(payload: &str) -> Step {
     match Action::decode(payload) {
         Some(Action::VerifyNewCode) => Step::NewCode,
-        Some(Action::VerifyOtherNumber) => Step::OtherNumber,
+        // The share button's payload never comes back from Telegram (a tap sends the contact);
+        // picked by its number where it was offered, it asks for the number again.
+        Some(Action::VerifyOtherNumber | Action::VerifyShareContact) => Step::OtherNumber,
         _ => Step::Leave,
     }
 }
@@ -224,7 +230,7 @@ async fn send(
         }
         Err(VerifyError::InvalidNumber) => {
             v.phone = None;
-            vec![number_prompt(Msg::PhoneNotANumber.text(voice), voice)]
+            vec![retry_prompt(Msg::PhoneNotANumber.text(voice), voice)]
         }
         Err(VerifyError::TooManySends) => {
             v.phone = Some(phone);
@@ -258,7 +264,7 @@ fn failed(
         VerifyError::TooManySends => vec![code_prompt(Msg::PhoneTooManyCodes.text(voice), voice)],
         VerifyError::InvalidNumber => {
             v.phone = None;
-            vec![number_prompt(Msg::PhoneNotANumber.text(voice), voice)]
+            vec![retry_prompt(Msg::PhoneNotANumber.text(voice), voice)]
         }
         VerifyError::Unavailable(why) => {
             tracing::warn!(error = %why, "phone verification: could not check a code");
@@ -313,8 +319,28 @@ fn choice(action: Action, title: String) -> Choice {
     }
 }
 
-/// Asking for the number, with a way out.
-fn number_prompt(body: String, voice: Voice<'_>) -> Reply {
+/// Asking for the number, with a way out; where the platform has a button that sends the
+/// customer's own number (Telegram), a second message offers it. It is a message of its own
+/// because Telegram draws that button on the keyboard below the chat (a reply keyboard), and a
+/// message carries either that or buttons under it, not both: the ask keeps its "Cancel" tap.
+fn number_prompt(body: String, channel: Channel, voice: Voice<'_>) -> Vec<Reply> {
+    let mut replies = vec![retry_prompt(body, voice)];
+    if channel.spec().shares_own_contact {
+        replies.push(Reply::Choices {
+            body: Msg::PhoneShareHint.text(voice),
+            menu_label: Msg::ChooseLabel.text(voice),
+            choices: vec![choice(
+                Action::VerifyShareContact,
+                Msg::PhoneShareButton.text(voice),
+            )],
+        });
+    }
+    replies
+}
+
+/// Asking for the number again (what was typed was not one), with a way out; the share
+/// button, where there is one, stays on the keyboard from the ask.
+fn retry_prompt(body: String, voice: Voice<'_>) -> Reply {
     Reply::Choices {
         body,
         menu_label: Msg::ChooseLabel.text(voice),

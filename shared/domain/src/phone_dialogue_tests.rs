@@ -373,12 +373,38 @@ async fn another_number_can_be_given() {
 }
 
 /// Telegram before a contact share: sharing the contact while asked proves the phone at once.
+/// The choices of every reply sent, by payload.
+fn offered(bundles: &[ReplyBundle]) -> Vec<String> {
+    bundles
+        .iter()
+        .flat_map(|b| &b.replies)
+        .filter_map(|r| match r {
+            Reply::Choices { choices, .. } => Some(choices.iter().map(|c| c.id.clone())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
 #[tokio::test]
 async fn a_telegram_contact_share_proves_the_phone_without_a_code() {
     let w = World::new(vec![silk_drop()]);
     let telegram = chat(Channel::Telegram, "42");
     w.add_scarf(&telegram);
-    w.run(tapped(&telegram, "t1", "p:c")).await;
+    // Asked, with Telegram's button that sends the customer's own number, in a message of its
+    // own after the ask (the renderer draws it on the reply keyboard).
+    let asked = w.run(tapped(&telegram, "t1", "p:c")).await;
+    let share = crate::action::Action::VerifyShareContact.encode();
+    assert_eq!(
+        offered(&asked),
+        vec![crate::action::Action::Menu.encode(), share],
+        "{asked:?}"
+    );
+    assert!(
+        bodies(&asked).contains("share this account's number"),
+        "{}",
+        bodies(&asked)
+    );
     let shared = InboundContent::Contact {
         phone: "+14155550123".into(),
     };
@@ -399,6 +425,29 @@ async fn a_whatsapp_customer_is_never_asked() {
     w.add_scarf(&whatsapp);
     let reserved = w.say(tapped(&whatsapp, "w1", "p:c")).await;
     assert!(reserved.contains("Reserved for you"), "{reserved}");
+    assert!(w.texted().is_empty());
+}
+
+/// Where the platform has no button that sends the customer's number, none is offered, and
+/// the share's payload, typed by its number where it was shown, asks for the number again.
+#[tokio::test]
+async fn only_a_platform_that_shares_the_customers_number_offers_the_button() {
+    let w = World::new(vec![silk_drop()]);
+    let line = chat(Channel::Line, "U4af4980629");
+    w.add_scarf(&line);
+    let asked = w.run(tapped(&line, "l1", "p:c")).await;
+    assert_eq!(
+        offered(&asked),
+        vec![crate::action::Action::Menu.encode()],
+        "{asked:?}"
+    );
+
+    let telegram = chat(Channel::Telegram, "43");
+    w.add_scarf(&telegram);
+    w.run(tapped(&telegram, "t1", "p:c")).await;
+    // The share message's choice is the last offered: "1" picks it.
+    let again = w.say(typed(&telegram, "t2", "1")).await;
+    assert!(again.contains("one per person"), "{again}");
     assert!(w.texted().is_empty());
 }
 

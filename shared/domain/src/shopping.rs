@@ -111,7 +111,8 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         | Action::DrawEnter(_)
         | Action::DrawClaim(_)
         | Action::VerifyNewCode
-        | Action::VerifyOtherNumber => unreachable!("routed above"),
+        | Action::VerifyOtherNumber
+        | Action::VerifyShareContact => unreachable!("routed above"),
     })
 }
 

@@ -297,6 +297,7 @@ impl SkillAnswer {
                 "simpleText",
                 "simpleImage",
                 "basicCard",
+                "textCard",
                 "commerceCard",
                 "listCard",
                 "itemCard",
@@ -321,6 +322,11 @@ impl SkillAnswer {
             }
             if o["commerceCard"].is_object() {
                 check_commerce_card(&o["commerceCard"])?;
+            }
+            for card in ["basicCard", "textCard"] {
+                if o[card].is_object() {
+                    check_card(card, &o[card])?;
+                }
             }
         }
         let quick = self.body["template"]["quickReplies"]
@@ -373,6 +379,32 @@ fn check_commerce_card(card: &Value) -> Result<(), String> {
         let label = s(&b["label"]);
         if label.is_empty() || label.chars().count() > LIMITS.button_label {
             return Err(format!("commerceCard button label {label:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// A `basicCard` or `textCard` as Kakao takes it: a description within the card's limit, at
+/// most three buttons, each with a label of at most 14 characters and one of the button
+/// actions (`operator` among them; quick replies have fewer).
+fn check_card(kind: &str, card: &Value) -> Result<(), String> {
+    if s(&card["description"]).chars().count() > LIMITS.card_description {
+        return Err(format!("{kind} description too long"));
+    }
+    let buttons = card["buttons"].as_array().cloned().unwrap_or_default();
+    if buttons.len() > LIMITS.card_buttons {
+        return Err(format!("{kind} with {} buttons", buttons.len()));
+    }
+    for b in &buttons {
+        let label = s(&b["label"]);
+        if label.is_empty() || label.chars().count() > LIMITS.button_label {
+            return Err(format!("{kind} button label {label:?}"));
+        }
+        let actions = [
+            "webLink", "message", "block", "phone", "osLink", "share", "operator",
+        ];
+        if !actions.contains(&s(&b["action"])) {
+            return Err(format!("{kind} button action {}", b["action"]));
         }
     }
     Ok(())

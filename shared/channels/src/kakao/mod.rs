@@ -31,6 +31,10 @@
 //! `action.clientExtra`, and the button's label as the utterance, so a tap comes back as exactly
 //! the payload chatdrop issued and the chat shows the customer's choice in words.
 //!
+//! **A person.** Where the channel's 1:1 chat is open, the answer that hands the chat to a
+//! person carries Kakao's `operator` button, which moves the chat to the channel's people
+//! ([`with_operator`]).
+//!
 //! **After the conversation** (payment confirmed, lapsed, shipped, refunded) Kakao takes only
 //! AlimTalk (approved templates through a registered dealer) or the paid Event API. An order
 //! notice goes out as AlimTalk through NAVER Cloud SENS ([`SensAlimtalk`], built by
@@ -41,6 +45,7 @@
 mod alimtalk;
 mod channel_callback;
 mod inbound;
+mod operator;
 mod render;
 
 pub use alimtalk::{
@@ -53,6 +58,7 @@ pub use channel_callback::{
     parse_channel_callback,
 };
 pub use inbound::{MAX_BODY_BYTES, REQUEST_ID_HEADER, SECRET_HEADER, SkillCall, parse};
+pub use operator::{BadOperatorSetting, operator_chat, with_operator};
 pub use render::{LIMITS, Limits, PricesInWon, render_response, render_with_prices};
 
 use crate::SendFuture;

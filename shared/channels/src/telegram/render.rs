@@ -1,6 +1,7 @@
 //! Rendering: a [`Reply`] as the Bot API calls that show it, within [`LIMITS`].
 
 use crate::text::{numbered_line, split_text, truncate_chars};
+use chatdrop_domain::action::Action;
 use chatdrop_domain::i18n::{Lang, Msg};
 use chatdrop_domain::reply::{Choice, Reply};
 use serde_json::{Value, json};
@@ -89,6 +90,9 @@ fn render_choices(
     choices: &[Choice],
     lang: Lang,
 ) -> Vec<Call> {
+    if choices.iter().any(shares_contact) {
+        return contact_keyboard(chat, body, menu_label, choices, lang);
+    }
     let mut rows = Vec::new();
     let mut numbered = Vec::new();
     for (i, c) in choices.iter().enumerate() {
@@ -118,6 +122,45 @@ fn render_choices(
     }
     let markup = (!rows.is_empty()).then(|| json!({ "inline_keyboard": rows }));
     text_calls(chat, &text, markup)
+}
+
+/// The choice that asks for the customer's own number ([`Action::VerifyShareContact`]).
+fn shares_contact(c: &Choice) -> bool {
+    Action::decode(&c.id) == Some(Action::VerifyShareContact)
+}
+
+/// Choices with the share button, on the keyboard below the chat: Telegram sends the
+/// customer's own contact at a tap on a `request_contact` button, which only a reply keyboard
+/// holds (<https://core.telegram.org/bots/api#keyboardbutton>). Other choices there are text
+/// buttons, sending their titles as typed words. `one_time_keyboard` folds it away after a
+/// tap; `resize_keyboard` keeps it to its one row instead of half the screen.
+fn contact_keyboard(
+    chat: &Value,
+    body: &str,
+    menu_label: &str,
+    choices: &[Choice],
+    lang: Lang,
+) -> Vec<Call> {
+    let rows: Vec<Value> = choices
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut button = json!({ "text": button_text(i + 1, c) });
+            if shares_contact(c) {
+                button["request_contact"] = json!(true);
+            }
+            json!([button])
+        })
+        .collect();
+    let text = if !body.trim().is_empty() {
+        body.to_string()
+    } else if !menu_label.trim().is_empty() {
+        menu_label.to_string()
+    } else {
+        Msg::ChooseLabel.text(lang)
+    };
+    let markup = json!({ "keyboard": rows, "one_time_keyboard": true, "resize_keyboard": true });
+    text_calls(chat, &text, Some(markup))
 }
 
 fn button_text(n: usize, c: &Choice) -> String {

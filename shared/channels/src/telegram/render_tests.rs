@@ -190,3 +190,40 @@ fn links_are_url_buttons() {
         })
     );
 }
+
+#[test]
+fn the_share_button_asks_telegram_for_the_customers_own_contact_on_the_reply_keyboard() {
+    let share = Action::VerifyShareContact.encode();
+    let (method, params) = single(render(
+        CHAT,
+        Lang::EN,
+        &choices_reply(
+            "Or share this account's number with the button below: no code needed.",
+            vec![choice(&share, "Share my number")],
+        ),
+    ));
+    assert_eq!(method, "sendMessage");
+    assert_eq!(
+        params["reply_markup"],
+        json!({
+            "keyboard": [[{ "text": "Share my number", "request_contact": true }]],
+            "one_time_keyboard": true,
+            "resize_keyboard": true,
+        })
+    );
+    assert!(params["reply_markup"]["inline_keyboard"].is_null());
+}
+
+#[test]
+fn other_choices_without_the_share_button_stay_inline() {
+    let (_, params) = single(render(
+        CHAT,
+        Lang::EN,
+        &choices_reply("Send your number", vec![choice("c:m", "Cancel")]),
+    ));
+    assert!(params["reply_markup"]["keyboard"].is_null(), "{params}");
+    assert_eq!(
+        params["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+        "c:m"
+    );
+}
