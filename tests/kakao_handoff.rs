@@ -2,7 +2,8 @@
 //! reply, so where the channel's 1:1 chat is open (`CHATDROP_KAKAO_OPERATOR=on`) the answer
 //! that hands the chat over ends with Kakao's `operator` button, labelled in the customer's
 //! language, which moves the chat to the channel's people; the conversation is on the agents'
-//! list as on every platform. Without the setting, the same request is answered without it.
+//! list as on every platform, and its thread (what the console shows) has both sides of the
+//! chat. Without the setting, the same request is answered without the button.
 
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::handoff::{HandoffFilter, HandoffStore};
@@ -69,9 +70,37 @@ async fn a_kakao_customer_asking_for_a_person_gets_the_operator_button() {
         "{waiting:?}"
     );
 
-    // A retried call is answered the same, button included.
-    let again = checked(bot.say(&user, "상담원 연결해 주세요").await);
-    assert!(operator_buttons(&again).len() <= 1, "{:#}", again.body);
+    // The thread a person opens in the console has both sides of the chat: what the customer
+    // typed and what the skill answered (the kakao function records them, as the catalog
+    // consumer and notify do for the queued channels).
+    let thread = h.stack.store().thread(&chat).await.unwrap();
+    let mut typed: Vec<&str> = thread
+        .iter()
+        .filter(|m| m.direction == "in")
+        .map(|m| m.summary.as_str())
+        .collect();
+    typed.sort();
+    assert_eq!(typed, ["상담원 연결해 주세요", "안녕하세요"], "{thread:#?}");
+    let answered = thread.iter().filter(|m| m.direction == "out").count();
+    assert!(answered >= 2, "{thread:#?}");
+
+    // Kakao's retry of that call (same body, same request id) is answered the same and writes
+    // the same thread items, not new ones.
+    let body = bot.request_body(
+        &user,
+        "상담원 연결해 주세요",
+        xtask::platform::kakao::FALLBACK_BLOCK,
+        Value::Null,
+    );
+    let request_id = bot.request_id();
+    let first = checked(bot.call(&body, Some(&request_id), Some(&bot.secret)).await);
+    let after_first = h.stack.store().thread(&chat).await.unwrap().len();
+    let retried = checked(bot.call(&body, Some(&request_id), Some(&bot.secret)).await);
+    assert_eq!(retried.body, first.body);
+    assert_eq!(
+        h.stack.store().thread(&chat).await.unwrap().len(),
+        after_first
+    );
     h.stack.stop().await;
 }
 

@@ -27,6 +27,7 @@
 //! ledger's conditional puts).
 
 pub mod channel_callback;
+pub mod thread;
 pub mod turn;
 
 pub use chatdrop_channels::kakao::MAX_BODY_BYTES;
@@ -247,6 +248,8 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     let turned = started.elapsed();
     let lang = bundles.last().map(|b| b.lang).unwrap_or(app.default_lang);
     let handed_over = bundles.iter().any(|b| b.handoff.is_some());
+    thread::record(&app.store, message, &bundles).await;
+    let recorded = started.elapsed();
     let replies: Vec<Reply> = bundles.into_iter().flat_map(|b| b.replies).collect();
     // A product's page shows as a commerceCard when its price is in won: the catalog the turn
     // read (cached in the store) knows it.
@@ -275,10 +278,11 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     );
     // Where the answer's time went (W3C Server Timing; Kakao ignores it, the bench reads it).
     let timing = format!(
-        "parse;dur={:.3}, turn;dur={:.3}, render;dur={:.3}",
+        "parse;dur={:.3}, turn;dur={:.3}, thread;dur={:.3}, render;dur={:.3}",
         ms(parsed),
         ms(turned - parsed),
-        ms(rendered - turned)
+        ms(recorded - turned),
+        ms(rendered - recorded)
     );
     Ok(Response::builder()
         .status(StatusCode::OK)

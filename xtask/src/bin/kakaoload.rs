@@ -91,6 +91,7 @@ struct Sample {
     total: Duration,
     parse: f64,
     turn: f64,
+    thread: f64,
     render: f64,
 }
 
@@ -111,6 +112,7 @@ fn sample(kind: &'static str, answer: &SkillAnswer) -> Result<Sample, Error> {
         total: answer.elapsed,
         parse: part("parse"),
         turn: part("turn"),
+        thread: part("thread"),
         render: part("render"),
     })
 }
@@ -147,12 +149,13 @@ fn row(name: &str, samples: &[&Sample]) {
         .collect();
     let mut turn: Vec<f64> = samples.iter().map(|s| s.turn).collect();
     let mut parse: Vec<f64> = samples.iter().map(|s| s.parse).collect();
+    let mut thread: Vec<f64> = samples.iter().map(|s| s.thread).collect();
     let mut render: Vec<f64> = samples.iter().map(|s| s.render).collect();
-    for v in [&mut total, &mut turn, &mut parse, &mut render] {
+    for v in [&mut total, &mut turn, &mut parse, &mut thread, &mut render] {
         v.sort_by(f64::total_cmp);
     }
     println!(
-        "| {name} | {} | {:.1} / {:.1} ms | {:.1} / {:.1} ms | {:.3} / {:.3} ms | {:.3} / {:.3} ms |",
+        "| {name} | {} | {:.1} / {:.1} ms | {:.1} / {:.1} ms | {:.3} / {:.3} ms | {:.1} / {:.1} ms | {:.3} / {:.3} ms |",
         samples.len(),
         percentile(&total, 0.5),
         percentile(&total, 0.99),
@@ -160,6 +163,8 @@ fn row(name: &str, samples: &[&Sample]) {
         percentile(&turn, 0.99),
         percentile(&parse, 0.5),
         percentile(&parse, 0.99),
+        percentile(&thread, 0.5),
+        percentile(&thread, 0.99),
         percentile(&render, 0.5),
         percentile(&render, 0.99),
     );
@@ -221,9 +226,9 @@ async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
         samples.len() as f64 / wall.as_secs_f64()
     );
     println!(
-        "| calls | n | answer p50 / p99 | turn p50 / p99 | parse p50 / p99 | render p50 / p99 |"
+        "| calls | n | answer p50 / p99 | turn p50 / p99 | parse p50 / p99 | thread p50 / p99 | render p50 / p99 |"
     );
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     row("all", &samples.iter().collect::<Vec<_>>());
     for kind in [
         "greeting",
