@@ -353,7 +353,8 @@ async fn a_vip_is_handed_to_a_person_when_the_payment_that_makes_them_one_lands(
 /// A Page that named an inbox app (Meta's Page Inbox here): the handed-over thread is passed
 /// to it with the handover protocol, after the customer was told a person will answer; the
 /// inbox giving it back returns the conversation to the bot; the console's hand back and the
-/// sweep's take the thread back; the inbox taking a thread gives the conversation to a person.
+/// sweep's take the thread back; the inbox taking a thread gives the conversation to a person,
+/// whose answers there (heard in `standby`) keep the sweep from taking it back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_messenger_handoff_passes_the_thread_to_the_pages_inbox() {
     const PAGE_INBOX: &str = "263902037430900";
@@ -506,15 +507,59 @@ async fn a_messenger_handoff_passes_the_thread_to_the_pages_inbox() {
             .all(|a| a["reason"] != "taken_over")
     );
 
-    // Nobody acts on it for a day: the sweep hands it back and the thread is taken again.
-    let swept = h
-        .stack
-        .handoff_sweep_at(entry.since() + 24 * 3600)
-        .await
-        .unwrap();
+    // While the inbox has the thread, Meta sends this app the customer's messages and the
+    // echoes of what the Page's people write in `standby`: the thread shows both, the bot
+    // says nothing, and the person's answer is activity the sweep's hand back waits for.
+    // (A second apart, so the answer's time is after the take's.)
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let before = h.stack.last_seq().await.unwrap();
+    let asked = messenger::standby_text_webhook(&customer, 1, "is the black bag back?");
+    assert_eq!(customer.post(&asked).await.unwrap(), 200);
+    let answer = messenger::standby_echo_webhook(&customer, 2, PAGE_INBOX, "Yes, since today!");
+    assert_eq!(customer.post(&answer).await.unwrap(), 200);
+    let active = eventually(|| async {
+        listed()
+            .await
+            .pop()
+            .and_then(|e| e.agent_active_at)
+            .filter(|&at| at > entry.since())
+    })
+    .await;
+    eventually(|| async {
+        let thread = store.thread(&conversation).await.unwrap();
+        let shown = |direction: &str, origin: &str, text: &str| {
+            thread
+                .iter()
+                .any(|m| m.direction == direction && m.origin == origin && m.summary == text)
+        };
+        (shown("in", "bot", "is the black bag back?")
+            && shown("out", "agent:platform-inbox", "Yes, since today!"))
+        .then_some(())
+    })
+    .await;
+    h.assert_silence(&customer.id, before).await;
+    let takes = thread_calls("take_thread_control").await;
+    assert_eq!(
+        h.stack
+            .handoff_sweep_at(entry.since() + 24 * 3600)
+            .await
+            .unwrap()
+            .handed_back,
+        0,
+        "a person answered in the inbox since"
+    );
+    assert!(!store.session(&conversation).await.unwrap().owner.is_bot());
+
+    // Nobody acts on it for a day after that: the sweep hands it back and the thread is taken
+    // again.
+    let swept = h.stack.handoff_sweep_at(active + 24 * 3600).await.unwrap();
     assert_eq!(swept.handed_back, 1);
-    eventually(|| async { (thread_calls("take_thread_control").await.len() == 2).then_some(()) })
-        .await;
+    let take = eventually(|| async {
+        let last = thread_calls("take_thread_control").await.pop()?;
+        (takes.iter().all(|t| t.seq < last.seq)).then_some(last)
+    })
+    .await;
+    assert_eq!(take.recipient, psid, "{takes:?}");
     assert!(listed().await.is_empty());
     assert!(store.session(&conversation).await.unwrap().owner.is_bot());
 }

@@ -180,6 +180,8 @@ fn kind(content: &InboundContent) -> &'static str {
         InboundContent::Marketing { .. } => "marketing",
         InboundContent::InboxGaveBack { .. } => "inbox-gave-back",
         InboundContent::InboxTook { .. } => "inbox-took",
+        InboundContent::Overheard { .. } => "overheard",
+        InboundContent::InboxReplied { .. } => "inbox-replied",
     }
 }
 
@@ -242,9 +244,20 @@ pub async fn consume(
                     return RecordResult::Retry(e.into());
                 }
             }
-            // The platform's inbox for people took the conversation or gave it back
-            // (Messenger's handover protocol): the owner moves, exactly once per event, and
-            // no flow runs ([`chatdrop_domain::handoff::follow_inbox`]).
+            // The customer's side of the thread, so a person taking over reads both sides, and
+            // what was said in the platform's own inbox for people (Messenger's `standby`),
+            // so the console shows it too. Every customer message reaches the catalog function
+            // first (taps go elsewhere only with their label); the put is keyed by the event,
+            // so a retry repeats it.
+            if handler == Handler::Catalog
+                && let Err(e) = app.store.record_inbound(&message).await
+            {
+                return RecordResult::Retry(e.into());
+            }
+            // The platform's inbox for people took the conversation, gave it back, heard the
+            // customer or answered them (Messenger's handover protocol): the owner and the
+            // handoff's activity follow, exactly once per event, and no flow runs
+            // ([`chatdrop_domain::handoff::follow_inbox`]).
             match chatdrop_domain::handoff::follow_inbox(
                 handler,
                 &message,
@@ -254,19 +267,11 @@ pub async fn consume(
             .await
             {
                 Ok(Some(handled)) => {
-                    tracing::info!(duplicate = handled == Handled::Duplicate, "inbox move followed");
+                    tracing::info!(duplicate = handled == Handled::Duplicate, "inbox followed");
                     return RecordResult::Done;
                 }
                 Ok(None) => {}
                 Err(e) => return RecordResult::Retry(e),
-            }
-            // The customer's side of the thread, so a person taking over reads both sides.
-            // Every customer message reaches the catalog function first (taps go elsewhere
-            // only with their label); the put is keyed by the event, so a retry repeats it.
-            if handler == Handler::Catalog
-                && let Err(e) = app.store.record_inbound(&message).await
-            {
-                return RecordResult::Retry(e.into());
             }
             let services = Services {
                 profiles: app.profiles.as_ref(),

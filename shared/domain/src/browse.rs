@@ -163,9 +163,12 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
         }
         // The ledger records it (`crate::process`); the platform showed its own confirmation.
         InboundContent::Marketing { .. } => Outcome::Silent,
-        // Moves of the platform's inbox are followed before any flow runs
-        // ([`crate::handoff::follow_inbox`]); nothing is said to the customer about them.
-        InboundContent::InboxGaveBack { .. } | InboundContent::InboxTook { .. } => Outcome::Silent,
+        // The platform's inbox for people, its moves and what was said in it, is followed
+        // before any flow runs ([`crate::handoff::follow_inbox`]); the bot says nothing.
+        InboundContent::InboxGaveBack { .. }
+        | InboundContent::InboxTook { .. }
+        | InboundContent::Overheard { .. }
+        | InboundContent::InboxReplied { .. } => Outcome::Silent,
     }
 }
 

@@ -28,31 +28,36 @@
 //!
 //! The state lives on the session ([`crate::dialogue::Owner`]), stored flat; the list an agent
 //! works from, the claim, the hand-back and the sweep's timers are the [`HandoffStore`] port
-//! (DynamoDB in `chatdrop-store`'s `handoff.rs`, [`MemoryHandoffs`] here). What a person may send
-//! and when, per platform, is [`crate::delivery`]'s [`crate::reply::Origin`].
+//! (DynamoDB in `chatdrop-store`'s `handoff.rs`, in memory in the domain's tests). What a person
+//! may send and when, per platform, is [`crate::delivery`]'s [`crate::reply::Origin`].
+//!
+//! Two parts live in their own files: the business hours and the answer time they give
+//! (`handoff/hours.rs`), and following a platform's own inbox for people, where people may
+//! take, answer and give back a conversation without the console (`handoff/inbox_follow.rs`,
+//! [`follow_inbox`]: Messenger's Page Inbox).
 
-use crate::action::Handler;
 use crate::catalog::Catalog;
 use crate::channel::{Channel, ConversationId};
 use crate::dialogue::Owner;
 use crate::i18n::{Lang, Msg};
 use crate::inbound::InboundContent;
-use crate::inbound::InboundMessage;
 use crate::money::Currency;
+use crate::ports::Dispatch;
 use crate::ports::PortError;
-use crate::ports::{Dispatch, MarkerKey, SessionStore};
-use crate::process::{Handled, Outcome, ProcessError, Turn};
+use crate::process::{Outcome, Turn};
 use crate::reply::{Reply, ReplyBundle};
 use crate::time_zone::CustomerZone;
-use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 use std::future::Future;
-use std::str::FromStr;
 use std::time::Duration;
+
+mod hours;
+mod inbox_follow;
+
+pub use hours::{BadHours, BusinessHours, Expect, expect_answer};
+pub use inbox_follow::{PLATFORM_INBOX, follow_inbox};
 
 /// Why a conversation went to a person; agents see it in the alert and the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -132,195 +137,6 @@ impl Support {
             .then_some(self.vip_threshold)
             .flatten();
         own.or_else(|| self.vip_thresholds.get(&currency).copied())
-    }
-}
-
-/// Opening hours by weekday: `Mon-Fri 09:00-18:00, Sat 10:00-14:00`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct BusinessHours(Vec<Span>);
-
-/// One stretch: these weekdays (Monday = 0), from `open` to `close` minutes after midnight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Span {
-    days: [bool; 7],
-    open: u16,
-    close: u16,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not business hours: write weekdays and times like `Mon-Fri 09:00-18:00, Sat 10:00-14:00`"
-)]
-pub struct BadHours(pub String);
-
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
-fn day(s: &str) -> Option<usize> {
-    let s = s.trim().to_ascii_lowercase();
-    DAYS.iter().position(|d| s.starts_with(d) && s.len() >= 3)
-}
-
-fn minutes(s: &str) -> Option<u16> {
-    let (h, m) = s.trim().split_once(':')?;
-    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
-}
-
-impl FromStr for BusinessHours {
-    type Err = BadHours;
-
-    fn from_str(text: &str) -> Result<Self, BadHours> {
-        let bad = || BadHours(text.to_string());
-        let mut spans = Vec::new();
-        for part in text
-            .split([',', ';'])
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            let (days_text, times) = part.split_once(' ').ok_or_else(bad)?;
-            let mut days = [false; 7];
-            for d in days_text.split('+') {
-                match d.split_once('-') {
-                    Some((from, to)) => {
-                        let (from, to) = (day(from).ok_or_else(bad)?, day(to).ok_or_else(bad)?);
-                        // A range may wrap the week: `Sat-Mon`.
-                        let mut i = from;
-                        loop {
-                            days[i] = true;
-                            if i == to {
-                                break;
-                            }
-                            i = (i + 1) % 7;
-                        }
-                    }
-                    None => days[day(d).ok_or_else(bad)?] = true,
-                }
-            }
-            let (open, close) = times.split_once('-').ok_or_else(bad)?;
-            let (open, close) = (
-                minutes(open).ok_or_else(bad)?,
-                minutes(close).ok_or_else(bad)?,
-            );
-            if open >= close {
-                return Err(bad());
-            }
-            spans.push(Span { days, open, close });
-        }
-        if spans.is_empty() {
-            return Err(bad());
-        }
-        Ok(BusinessHours(spans))
-    }
-}
-
-impl TryFrom<String> for BusinessHours {
-    type Error = BadHours;
-    fn try_from(s: String) -> Result<Self, BadHours> {
-        s.parse()
-    }
-}
-
-impl From<BusinessHours> for String {
-    fn from(h: BusinessHours) -> String {
-        h.to_string()
-    }
-}
-
-impl fmt::Display for BusinessHours {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|s| {
-                let days: Vec<&str> = (0..7)
-                    .filter(|&i| s.days[i])
-                    .map(|i| match DAYS[i] {
-                        "mon" => "Mon",
-                        "tue" => "Tue",
-                        "wed" => "Wed",
-                        "thu" => "Thu",
-                        "fri" => "Fri",
-                        "sat" => "Sat",
-                        _ => "Sun",
-                    })
-                    .collect();
-                format!(
-                    "{} {:02}:{:02}-{:02}:{:02}",
-                    days.join("+"),
-                    s.open / 60,
-                    s.open % 60,
-                    s.close / 60,
-                    s.close % 60
-                )
-            })
-            .collect();
-        f.write_str(&parts.join(", "))
-    }
-}
-
-fn weekday_index(w: Weekday) -> usize {
-    w.to_monday_zero_offset() as usize
-}
-
-impl BusinessHours {
-    /// Whether people answer at `at` (Unix seconds) on `zone`'s clock.
-    pub fn is_open(&self, zone: &TimeZone, at: i64) -> bool {
-        let Ok(now) = Timestamp::from_second(at) else {
-            return false;
-        };
-        let local = now.to_zoned_datetime(zone.clone());
-        let (d, m) = (
-            weekday_index(local.weekday()),
-            local.hour() as u16 * 60 + local.minute() as u16,
-        );
-        self.0
-            .iter()
-            .any(|s| s.days[d] && s.open <= m && m < s.close)
-    }
-
-    /// The next opening after `at` (Unix seconds), within a week; none if the hours never open.
-    pub fn next_open(&self, zone: &TimeZone, at: i64) -> Option<i64> {
-        let now = Timestamp::from_second(at).ok()?;
-        let today: Date = now.to_zoned_datetime(zone.clone()).date();
-        (0..=7i64)
-            .filter_map(|n| today.checked_add(n.days()).ok())
-            .flat_map(|date| {
-                let d = weekday_index(date.weekday());
-                self.0
-                    .iter()
-                    .filter(move |s| s.days[d])
-                    .filter_map(move |s| {
-                        let time =
-                            Time::new((s.open / 60) as i8, (s.open % 60) as i8, 0, 0).ok()?;
-                        // A wall-clock time skipped by a DST change resolves to the later instant.
-                        let opening = date
-                            .to_datetime(time)
-                            .to_zoned_datetime(zone.clone())
-                            .ok()?;
-                        Some(opening.timestamp().as_second())
-                    })
-            })
-            .filter(|&t| t > at)
-            .min()
-    }
-}
-
-/// When the customer may expect a person.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Expect {
-    /// Within a few minutes: people are at work (or no hours are set).
-    Soon,
-    /// From this instant (Unix seconds): the next opening.
-    From(i64),
-}
-
-/// When a person will answer a customer writing at `at`, by the retailer's hours in `zone`.
-pub fn expect_answer(hours: Option<&BusinessHours>, zone: &TimeZone, at: i64) -> Expect {
-    match hours {
-        None => Expect::Soon,
-        Some(h) if h.is_open(zone, at) => Expect::Soon,
-        Some(h) => h.next_open(zone, at).map_or(Expect::Soon, Expect::From),
     }
 }
 
@@ -617,12 +433,6 @@ pub async fn alert_once<S: HandoffStore, A: AgentAlerts>(
     Ok(true)
 }
 
-/// The agent a conversation is recorded with when a person took it in the platform's own
-/// inbox for people ([`HandoffReason::TakenOver`]): not a console user, so the console shows it
-/// as taken and none of its agents replies over the person who has the thread (a manager may
-/// still reassign it, or hand it back to the bot).
-pub const PLATFORM_INBOX: &str = "platform-inbox";
-
 /// The bundle that takes the platform's thread back when the conversation goes back to the
 /// bot ([`crate::reply::ReplyBundle::take_back`]): no replies, one per handoff (its id names
 /// the handoff's `since`), so a repeated hand-back queues the same bundle and the outbound
@@ -660,84 +470,6 @@ pub async fn hand_back<S: HandoffStore, D: Dispatch>(
 ) -> Result<bool, PortError> {
     dispatch.reply(&take_back_bundle(entry)).await?;
     store.hand_back(&entry.conversation).await
-}
-
-/// Follows a move of the platform's own inbox for people ([`InboundContent::InboxGaveBack`],
-/// [`InboundContent::InboxTook`]; Messenger's handover protocol): `None` for any other
-/// message. Runs before the flows, in the conversation function's queue order, and exactly
-/// once per event as every message does (the processed-message marker), so a redelivery days
-/// later cannot undo a newer handoff:
-///
-/// - the inbox gave it back: the conversation goes back to the bot as the console's hand back
-///   does (session and list entry cleared), unless the bot has it already or its owner is
-///   newer than the event (a handoff made after the inbox let go is not undone). Nothing is
-///   queued for notify: the thread is ours already.
-/// - the inbox took it: a person has the thread, so the conversation is theirs as if an agent
-///   had chosen it ([`HandoffReason::TakenOver`], claimed by [`PLATFORM_INBOX`]): the bot stays
-///   silent, nobody is alerted or escalated to, and the customer is told nothing (the person
-///   is writing to them). A conversation waiting for a person is claimed the same way; one an
-///   agent has stays theirs.
-pub async fn follow_inbox<S: SessionStore + HandoffStore>(
-    handler: Handler,
-    message: &InboundMessage,
-    store: &S,
-    default_lang: Lang,
-) -> Result<Option<Handled>, ProcessError> {
-    let gave_back = match &message.content {
-        InboundContent::InboxGaveBack { .. } => true,
-        InboundContent::InboxTook { .. } => false,
-        _ => return Ok(None),
-    };
-    let key = MarkerKey {
-        handler,
-        identity: message.dedup_identity(),
-    };
-    if let Some(marker) = store.marker(&key).await? {
-        if !marker.done {
-            // The move was made before the marker was committed; only the mark is missing.
-            store.mark_done(&key).await?;
-            return Ok(Some(Handled::Recorded));
-        }
-        return Ok(Some(Handled::Duplicate));
-    }
-    let c = &message.conversation;
-    let at = message.sent_at;
-    let session = store.session(c).await?;
-    let moved = match (&session.owner, gave_back) {
-        (Owner::Bot, true) => false,
-        (Owner::Waiting { since, .. } | Owner::Agent { since, .. }, true) if *since > at => {
-            tracing::info!(
-                since,
-                at,
-                "the inbox gave back a conversation handed over again since; left as it is"
-            );
-            false
-        }
-        (_, true) => store.hand_back(c).await?,
-        (Owner::Agent { .. }, false) => false,
-        (owner, false) => {
-            if owner.is_bot() {
-                let lang = session.lang.unwrap_or(default_lang);
-                store
-                    .open_handoff(c, HandoffReason::TakenOver, lang, at)
-                    .await?;
-            }
-            matches!(
-                store.claim_handoff(c, PLATFORM_INBOX, at).await?,
-                Claim::Claimed
-            )
-        }
-    };
-    tracing::info!(
-        inbox = if gave_back { "gave_back" } else { "took" },
-        moved,
-        "the platform's inbox moved the conversation"
-    );
-    store
-        .commit(c, None, &key, &crate::ports::Effect::Nothing)
-        .await?;
-    store.mark_done(&key).await?;
-    Ok(Some(Handled::Recorded))
 }
 
 /// The sweep's timers (deployment settings).

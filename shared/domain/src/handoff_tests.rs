@@ -1,11 +1,12 @@
 use super::*;
 use crate::dialogue::Session;
+use crate::inbound::InboundMessage;
 use crate::reply::ReplyBundle;
 use crate::testing::{Memory, conversation, sample_catalog, tap, text};
 
 /// 2026-01-01 00:00 UTC, a Thursday: `testing::message`'s timestamp. In New York it is
 /// Wednesday 19:00, after hours.
-const NEW_YEAR: i64 = 1_767_225_600;
+pub(super) const NEW_YEAR: i64 = 1_767_225_600;
 /// Thursday 2026-01-01 09:00 in New York (14:00 UTC).
 const NY_OPENS: i64 = 1_767_276_000;
 
@@ -17,7 +18,7 @@ fn hours(s: &str) -> BusinessHours {
     s.parse().unwrap()
 }
 
-fn shop_with_hours(h: Option<&str>) -> Memory {
+pub(super) fn shop_with_hours(h: Option<&str>) -> Memory {
     let mut catalog = sample_catalog();
     catalog.support = Support {
         hours: h.map(hours),
@@ -27,7 +28,7 @@ fn shop_with_hours(h: Option<&str>) -> Memory {
     Memory::with_catalog(catalog)
 }
 
-fn session(mem: &Memory) -> Session {
+pub(super) fn session(mem: &Memory) -> Session {
     mem.sessions
         .lock()
         .unwrap()
@@ -36,7 +37,7 @@ fn session(mem: &Memory) -> Session {
         .unwrap_or_default()
 }
 
-fn said(bundles: &[ReplyBundle]) -> String {
+pub(super) fn said(bundles: &[ReplyBundle]) -> String {
     bundles
         .iter()
         .flat_map(|b| &b.replies)
@@ -365,21 +366,7 @@ async fn the_first_alert_goes_once_and_a_failed_publish_is_retried() {
     );
 }
 
-/// A move of the platform's inbox (Messenger's handover protocol) at `at`, event `id`.
-fn inbox_move(id: &str, at: i64, gave_back: bool) -> InboundMessage {
-    let note = Some("done in the Page inbox".to_string());
-    let content = if gave_back {
-        InboundContent::InboxGaveBack { note }
-    } else {
-        InboundContent::InboxTook { note }
-    };
-    InboundMessage {
-        sent_at: at,
-        ..crate::testing::message(id, content)
-    }
-}
-
-async fn entry_of(mem: &Memory) -> HandoffEntry {
+pub(super) async fn entry_of(mem: &Memory) -> HandoffEntry {
     let listed = mem.list_handoffs(HandoffFilter::All).await.unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     listed[0].clone()
@@ -419,139 +406,4 @@ async fn handing_back_queues_the_take_back_first_and_once_per_handoff() {
     })
     .await;
     assert_ne!(take_back_bundle(&entry_of(&mem).await).id, queued[0].id);
-}
-
-#[tokio::test]
-async fn the_inbox_giving_the_thread_back_returns_the_conversation_to_the_bot_once() {
-    let mem = shop_with_hours(None);
-    mem.run(text("m1", "agent")).await;
-    let before = mem.replies.lock().unwrap().len();
-
-    // The Page inbox is done: the bot has it again, off the list, with nothing queued (the
-    // thread is ours already) and nothing said.
-    assert!(
-        mem.run(inbox_move("h1", NEW_YEAR + 60, true))
-            .await
-            .is_empty()
-    );
-    assert!(session(&mem).owner.is_bot());
-    assert!(
-        mem.list_handoffs(HandoffFilter::All)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(mem.replies.lock().unwrap().len(), before);
-    let answered = mem
-        .run(InboundMessage {
-            sent_at: NEW_YEAR + 90,
-            ..text("m2", "tote")
-        })
-        .await;
-    assert!(
-        said(&answered).contains("Canvas Tote"),
-        "{}",
-        said(&answered)
-    );
-
-    // Handed over again; Meta redelivering the old event, or an event older than the new
-    // handoff, undoes nothing.
-    mem.run(InboundMessage {
-        sent_at: NEW_YEAR + 120,
-        ..text("m3", "agent")
-    })
-    .await;
-    mem.run(inbox_move("h1", NEW_YEAR + 60, true)).await;
-    mem.run(inbox_move("h0", NEW_YEAR + 100, true)).await;
-    assert!(
-        matches!(session(&mem).owner, Owner::Waiting { since, .. } if since == NEW_YEAR + 120),
-        "{:?}",
-        session(&mem).owner
-    );
-    // A later one does.
-    mem.run(inbox_move("h2", NEW_YEAR + 180, true)).await;
-    assert!(session(&mem).owner.is_bot());
-}
-
-#[tokio::test]
-async fn the_inbox_taking_the_thread_gives_the_conversation_to_a_person_silently() {
-    let mem = shop_with_hours(None);
-    let alerts = MemoryAlerts::default();
-    mem.run(text("m1", "hi")).await;
-    let before = mem.replies.lock().unwrap().len();
-
-    assert!(
-        mem.run(inbox_move("t1", NEW_YEAR + 30, false))
-            .await
-            .is_empty()
-    );
-    assert_eq!(
-        session(&mem).owner,
-        Owner::Agent {
-            agent: PLATFORM_INBOX.into(),
-            since: NEW_YEAR + 30
-        }
-    );
-    let listed = mem.list_handoffs(HandoffFilter::Agent).await.unwrap();
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].reason, HandoffReason::TakenOver);
-    // Nobody is told: not the customer (no bundle), not the agents (no alert, no escalation:
-    // a person has it).
-    assert_eq!(mem.replies.lock().unwrap().len(), before);
-    let run = sweep(
-        &mem,
-        &alerts,
-        &mem,
-        HandoffTimers::default(),
-        NEW_YEAR + 3600,
-    )
-    .await
-    .unwrap();
-    assert_eq!(run, HandoffSweep::default());
-    assert!(alerts.published.lock().unwrap().is_empty());
-    // The bot keeps quiet while the person writes from the Page inbox.
-    assert!(
-        mem.run(InboundMessage {
-            sent_at: NEW_YEAR + 60,
-            ..text("m2", "tote")
-        })
-        .await
-        .is_empty()
-    );
-    // A redelivery changes nothing; the inbox giving it back ends it.
-    mem.run(inbox_move("t1", NEW_YEAR + 30, false)).await;
-    assert_eq!(
-        mem.list_handoffs(HandoffFilter::All).await.unwrap().len(),
-        1
-    );
-    mem.run(inbox_move("g1", NEW_YEAR + 90, true)).await;
-    assert!(session(&mem).owner.is_bot());
-}
-
-#[tokio::test]
-async fn the_inbox_taking_claims_a_waiting_conversation_but_not_an_agents() {
-    let mem = shop_with_hours(None);
-    mem.run(text("m1", "agent")).await;
-    mem.run(inbox_move("t1", NEW_YEAR + 30, false)).await;
-    assert!(
-        matches!(&session(&mem).owner, Owner::Agent { agent, .. } if agent == PLATFORM_INBOX),
-        "{:?}",
-        session(&mem).owner
-    );
-    // The reason the customer gave stays the entry's.
-    let listed = mem.list_handoffs(HandoffFilter::All).await.unwrap();
-    assert_eq!(listed[0].reason, HandoffReason::Asked);
-
-    let other = Memory::with_sample();
-    other.run(text("m1", "agent")).await;
-    other
-        .claim_handoff(&conversation(), "ana", NEW_YEAR + 10)
-        .await
-        .unwrap();
-    other.run(inbox_move("t1", NEW_YEAR + 30, false)).await;
-    assert!(
-        matches!(&session(&other).owner, Owner::Agent { agent, .. } if agent == "ana"),
-        "{:?}",
-        session(&other).owner
-    );
 }

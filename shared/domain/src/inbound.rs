@@ -81,6 +81,20 @@ pub enum InboundContent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// What the customer said while the platform's own inbox for people had the conversation
+    /// (Messenger's `standby`): the platform delivered it to that inbox and to us only to
+    /// listen, so the bot never answers it; it goes to the conversation's thread, where the
+    /// console shows it. `content` is what they sent, as any other message reads (never one
+    /// of these inbox variants).
+    Overheard { content: Box<InboundContent> },
+    /// A person wrote to the customer from the platform's own inbox for people (Messenger's
+    /// echo, in `standby`, of a message another app of the Page sent): someone is working on
+    /// the conversation, which counts as agent activity for its handoff. `text` is what they
+    /// wrote, when it was text.
+    InboxReplied {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
 }
 
 impl InboundContent {

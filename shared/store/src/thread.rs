@@ -22,6 +22,7 @@ use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::{ConversationId, full_hash};
 use chatdrop_domain::delivery::{Outgoing, Sent, summary};
+use chatdrop_domain::handoff::PLATFORM_INBOX;
 use chatdrop_domain::inbound::{DeliveryStatus, InboundContent, InboundMessage};
 use chatdrop_domain::ports::{
     CachedToken, Dispatch, PortError, PortFuture, SendThrottle, TokenCache,
@@ -276,37 +277,52 @@ impl DynamoStore {
     /// Records what the customer wrote, as text (a tap by its label, a photo by its caption),
     /// in the conversation's thread; messages without text (statuses, opt-outs) are not
     /// recorded. Keyed by the platform's event id, so a redelivery writes the same item.
+    ///
+    /// What was said in the platform's own inbox for people is recorded the same way: the
+    /// customer's words to it ([`InboundContent::Overheard`]) as theirs, and a person's
+    /// answer from it ([`InboundContent::InboxReplied`]) as sent by the agent
+    /// [`PLATFORM_INBOX`], keyed by the platform's id for that message as our own sent
+    /// messages are. Both read in the console like the rest of the thread.
     pub async fn record_inbound(&self, message: &InboundMessage) -> Result<(), PortError> {
-        let text = match &message.content {
-            // A one-time code typed while proving a phone is a secret for its 10 minutes.
-            InboundContent::Text { body } => {
-                chatdrop_domain::phone_verify::thread_text(body).to_owned()
-            }
-            InboundContent::Action {
-                title: Some(title), ..
-            } => format!("[tap] {title}"),
-            InboundContent::Image { caption, .. } => {
-                format!("[image] {}", caption.as_deref().unwrap_or(""))
-            }
-            _ => return Ok(()),
-        };
+        let (direction, origin, text) =
+            if let InboundContent::InboxReplied { text } = &message.content {
+                let text = text.clone().unwrap_or_else(|| "[attachment]".into());
+                ("out", Some(format!("agent:{PLATFORM_INBOX}")), text)
+            } else {
+                let content = match &message.content {
+                    InboundContent::Overheard { content } => content.as_ref(),
+                    content => content,
+                };
+                let Some(text) = customer_text(content) else {
+                    return Ok(());
+                };
+                ("in", None, text)
+            };
         // As long as a sent message's summary, so one item stays small.
-        let text: String = text.chars().take(1000).collect();
+        let text: String = text.trim_end().chars().take(1000).collect();
         let conversation = &message.conversation;
         let now = self.now_secs();
-        self.client
+        let (sk, status) = match direction {
+            "out" => (format!("MSG#{}", message.event_id), "sent"),
+            _ => (format!("MSG#in#{}", message.event_id), "received"),
+        };
+        let mut put = self
+            .client
             .put_item()
             .table_name(&self.table)
             .item("pk", thread_pk(conversation))
-            .item("sk", s(format!("MSG#in#{}", message.event_id)))
-            .item("direction", s("in"))
+            .item("sk", s(sk))
+            .item("direction", s(direction))
             .item("platform_id", s(&message.event_id))
             .item("channel", s(conversation.channel.as_str()))
             .item("summary", s(text))
             .item("at", n(message.sent_at))
-            .item("status", s("received"))
-            .item("expires_at", n(now + THREAD_TTL))
-            .send()
+            .item("status", s(status))
+            .item("expires_at", n(now + THREAD_TTL));
+        if let Some(origin) = origin {
+            put = put.item("origin", s(origin));
+        }
+        put.send()
             .await
             .map_err(|e| PortError::new("record customer message", sdk_message(e)))?;
         Ok(())
@@ -346,6 +362,24 @@ impl DynamoStore {
         messages.sort_by(|a, b| (a.at, &a.bundle_id).cmp(&(b.at, &b.bundle_id)));
         Ok(messages)
     }
+}
+
+/// What the customer sent, as the thread shows it; `None` for what shows nothing (statuses,
+/// opt-outs, the inbox's moves).
+fn customer_text(content: &InboundContent) -> Option<String> {
+    Some(match content {
+        // A one-time code typed while proving a phone is a secret for its 10 minutes.
+        InboundContent::Text { body } => {
+            chatdrop_domain::phone_verify::thread_text(body).to_owned()
+        }
+        InboundContent::Action {
+            title: Some(title), ..
+        } => format!("[tap] {title}"),
+        InboundContent::Image { caption, .. } => {
+            format!("[image] {}", caption.as_deref().unwrap_or(""))
+        }
+        _ => return None,
+    })
 }
 
 fn token_key(key: &str) -> HashMap<String, AttributeValue> {

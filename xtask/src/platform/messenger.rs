@@ -286,17 +286,28 @@ fn validate(body: &Value) -> Result<(), String> {
 
 /// One Page event from `customer`, in the envelope a Page subscription delivers, signed.
 fn signed_event(customer: &Customer, event: Value) -> Webhook {
+    signed(customer, "messaging", false, event)
+}
+
+/// One Page event about `customer` under the entry's `array` (`messaging` for the thread's
+/// owner, `standby` for the Page's other apps), signed. `from_page`: the Page's own message
+/// (an echo), which goes from the Page to the customer.
+fn signed(customer: &Customer, array: &str, from_page: bool, event: Value) -> Webhook {
     let ms = now_millis();
+    let (sender, recipient) = if from_page {
+        (PAGE_ID, customer.id.as_str())
+    } else {
+        (customer.id.as_str(), PAGE_ID)
+    };
     let mut item = json!({
-        "sender": {"id": customer.id},
-        "recipient": {"id": PAGE_ID},
+        "sender": {"id": sender},
+        "recipient": {"id": recipient},
         "timestamp": ms,
     });
     if let (Some(item), Value::Object(fields)) = (item.as_object_mut(), event) {
         item.extend(fields);
     }
-    let payload =
-        json!({"object": "page", "entry": [{"id": PAGE_ID, "time": ms, "messaging": [item]}]});
+    let payload = json!({"object": "page", "entry": [{"id": PAGE_ID, "time": ms, array: [item]}]});
     let body = serde_json::to_vec(&payload).expect("JSON values serialize");
     let secret = &dev::secrets()[vars::MESSENGER_APP_SECRET];
     Webhook {
@@ -308,6 +319,33 @@ fn signed_event(customer: &Customer, event: Value) -> Webhook {
         ],
         body,
     }
+}
+
+/// The customer typing `text` while another app (the Page inbox) owns the thread: Meta
+/// delivers it to this app in `standby`
+/// (<https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/standby/>);
+/// `id` is unique per call and makes the message id.
+pub fn standby_text_webhook(customer: &Customer, id: u64, text: &str) -> Webhook {
+    signed(
+        customer,
+        "standby",
+        false,
+        json!({"message": {"mid": format!("m_SB{id}"), "text": text}}),
+    )
+}
+
+/// A person's `text` to the customer from the app `app_id` (the Page inbox), as this app hears
+/// it in `standby`: the echo of the Page's message
+/// (<https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-echoes/>).
+pub fn standby_echo_webhook(customer: &Customer, id: u64, app_id: &str, text: &str) -> Webhook {
+    signed(
+        customer,
+        "standby",
+        true,
+        json!({"message": {
+            "mid": format!("m_ECHO{id}"), "is_echo": true, "app_id": app_id, "text": text
+        }}),
+    )
 }
 
 /// A `messaging_handovers` event about `customer`'s thread, as the Page's other apps cause

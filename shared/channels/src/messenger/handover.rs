@@ -16,13 +16,19 @@
 //!  messaging_handovers webhook (inbound.rs, read against CHATDROP_MESSENGER_APP_ID):
 //!     pass_thread_control, new_owner_app_id = ours      ─▶ InboxGaveBack: back to the bot
 //!     take_thread_control, previous_owner_app_id = ours ─▶ InboxTook: a person's (taken_over)
-//!     (followed by the catalog function: chatdrop_domain::handoff::follow_inbox)
+//!  standby webhook, while another app owns the thread (inbound.rs):
+//!     the customer's message (or a postback's title)    ─▶ Overheard: thread only, no answer
+//!     an echo, app_id not ours (a person in the inbox)  ─▶ InboxReplied: agent activity
+//!     (all followed by the catalog function: chatdrop_domain::handoff::follow_inbox)
 //! ```
 //!
 //! Pass thread control: <https://developers.facebook.com/docs/messenger-platform/handover-protocol/pass-thread-control>;
 //! take thread control and the conversation-control guide:
 //! <https://developers.facebook.com/docs/messenger-platform/handover-protocol/conversation-control>;
-//! the webhook events: <https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_handovers>.
+//! the webhook events: <https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messaging_handovers>,
+//! <https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/standby>
+//! and the echoes' `app_id`:
+//! <https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-echoes>.
 //! The calls answer `{"success": true}`; failures carry the Graph error object the Send API's
 //! do, read by the same codes (`send.rs`). Meta says Conversation Routing will replace the
 //! handover protocol; its pass and take calls are the same endpoints.

@@ -1,6 +1,20 @@
 //! Messenger's webhook: the subscription check and signature (as every Meta webhook has them,
 //! `crate::meta`), the content type, then the `page` notification read into the domain's
 //! inbound messages.
+//!
+//! An entry carries two arrays of events. `messaging` is what a thread's owner gets: the
+//! customer's messages, taps, receipts and the handover protocol's moves, answered by the
+//! flows. `standby` is what the Page's other apps get while one of them owns the thread
+//! (<https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/standby>):
+//! here, while the Page inbox has a conversation chatdrop handed over (`handover.rs`). From it
+//! only two things are read, both never answered: the customer's message, as
+//! [`InboundContent::Overheard`] (for the thread the console shows), and the echo of a message
+//! a person sent from another app (`is_echo` with an `app_id` that is not ours,
+//! <https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-echoes>),
+//! as [`InboundContent::InboxReplied`] (the handoff's agent activity). An echo is the Page's
+//! own message: its `sender` is the Page and its `recipient` the customer. A postback in
+//! standby comes without its payload (only the app that sent the button gets it), so only its
+//! title is kept.
 
 use super::{MessengerConfig, MessengerWebhook};
 use crate::meta;
@@ -51,15 +65,17 @@ impl Webhook for MessengerWebhook {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Entry {
-    /// Handover-protocol `standby` events (another app owns the thread) sit beside
-    /// `messaging` and are deliberately not read: they are not ours to answer.
     messaging: Vec<Messaging>,
+    /// Events of a thread another app owns (the module doc): heard, never answered.
+    standby: Vec<Messaging>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Messaging {
     sender: Party,
+    /// The Page, or for an echo (the Page's own message) the customer.
+    recipient: Party,
     /// Unix milliseconds.
     #[serde(deserialize_with = "meta::timestamp")]
     timestamp: i64,
@@ -90,6 +106,10 @@ struct MsgEvent {
     mid: String,
     text: Option<String>,
     is_echo: bool,
+    /// On an echo: the app that sent the message (a number in Meta's examples; none for a
+    /// message typed on the Page without an app, as far as the docs say).
+    #[serde(deserialize_with = "app_id")]
+    app_id: Option<String>,
     quick_reply: Option<QuickReplyTap>,
     attachments: Option<Vec<Attachment>>,
     /// Set when the "attachment" is a sticker (the thumbs-up among them), which arrives as an
@@ -170,9 +190,93 @@ fn parse_notification(
     )?;
     Ok(entries
         .into_iter()
-        .flat_map(|e| e.messaging)
-        .flat_map(|m| inbound_events(m, ours))
+        .flat_map(|e| {
+            let owned = e
+                .messaging
+                .into_iter()
+                .flat_map(|m| inbound_events(m, ours));
+            let standby = e.standby.into_iter().flat_map(|m| standby_events(m, ours));
+            owned.chain(standby).collect::<Vec<_>>()
+        })
         .collect())
+}
+
+/// One `standby[]` event (the module doc): the customer's message or a postback's title as
+/// [`InboundContent::Overheard`], another app's echo as [`InboundContent::InboxReplied`];
+/// everything else (our own echoes, receipts, unknown kinds) nothing.
+fn standby_events(m: Messaging, ours: Option<&str>) -> Vec<InboundMessage> {
+    let ms = m.timestamp;
+    let echo = m.message.as_ref().is_some_and(|message| message.is_echo);
+    // The customer: the sender of what they sent, the recipient of the Page's echo.
+    let customer = if echo { m.recipient.id } else { m.sender.id };
+    if customer.is_empty() {
+        tracing::warn!(
+            echo,
+            "skipping a Messenger standby event without its customer"
+        );
+        return Vec::new();
+    }
+    let conversation = ConversationId::new(Channel::Messenger, customer);
+    let event = |event_id: String, content: InboundContent| InboundMessage {
+        conversation: conversation.clone(),
+        event_id,
+        sent_at: ms.div_euclid(1000),
+        locale: None,
+        ack: None,
+        reply_token: None,
+        content,
+    };
+    let id_or_fallback = |mid: String, kind: &str| {
+        if mid.is_empty() {
+            format!("standby-{kind}:{}:{ms}", conversation.hashed())
+        } else {
+            mid
+        }
+    };
+    if let Some(message) = m.message {
+        if !echo {
+            let said = message_content(&message, &conversation);
+            let content = InboundContent::Overheard {
+                content: Box::new(said),
+            };
+            return vec![event(id_or_fallback(message.mid, "message"), content)];
+        }
+        // Without our app id our own echoes cannot be told from a person's, as with the
+        // handover events: not followed.
+        let Some(ours) = ours else {
+            tracing::warn!(conversation = %conversation.hashed(), "a standby echo, but CHATDROP_MESSENGER_APP_ID is not set: not followed");
+            return Vec::new();
+        };
+        if message.app_id.as_deref() == Some(ours) {
+            tracing::debug!(conversation = %conversation.hashed(), "our own echo in standby; ignored");
+            return Vec::new();
+        }
+        let content = InboundContent::InboxReplied {
+            text: message.text.and_then(non_empty),
+        };
+        return vec![event(id_or_fallback(message.mid, "echo"), content)];
+    }
+    if let Some(postback) = m.postback {
+        let Some(title) = non_empty(postback.title) else {
+            tracing::debug!(conversation = %conversation.hashed(), "a standby postback without a title; ignored");
+            return Vec::new();
+        };
+        let content = InboundContent::Overheard {
+            content: Box::new(InboundContent::Action {
+                payload: postback.payload,
+                title: Some(title),
+            }),
+        };
+        return vec![event(id_or_fallback(postback.mid, "postback"), content)];
+    }
+    let kind = m
+        .other
+        .keys()
+        .next()
+        .map(String::as_str)
+        .unwrap_or("unknown");
+    tracing::debug!(kind = %kind, conversation = %conversation.hashed(), "ignoring a Messenger standby event kind we do not follow");
+    Vec::new()
 }
 
 /// One `messaging[]` event as zero or more inbound messages (a delivery receipt covers several
@@ -366,3 +470,7 @@ mod tests;
 #[cfg(test)]
 #[path = "inbound_handover_tests.rs"]
 mod handover_tests;
+
+#[cfg(test)]
+#[path = "inbound_standby_tests.rs"]
+mod standby_tests;

@@ -70,7 +70,8 @@ pub struct MessengerConfig {
     pub verify_token: String,
     /// This deployment's own Meta app (`CHATDROP_MESSENGER_APP_ID`): the handover protocol's
     /// events name apps, and only a move to or from this one is ours to follow
-    /// (`handover.rs`); none: those events are not followed.
+    /// (`handover.rs`), as only a standby echo from another app is a person's answer
+    /// (`inbound.rs`); none: neither is followed.
     pub app_id: Option<String>,
 }
 
