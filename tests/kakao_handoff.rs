@@ -70,6 +70,17 @@ async fn a_kakao_customer_asking_for_a_person_gets_the_operator_button() {
         "{waiting:?}"
     );
 
+    // Writing again while waiting: the bot stays silent, but a Kakao call must be answered
+    // (an empty answer shows Kakao's fallback): who has the chat and when to expect an answer,
+    // with the button again.
+    let again = checked(bot.say(&user, "언제 답해 주시나요?").await);
+    assert!(
+        again.shown_text().contains("상담원에게 대화를 연결했어요"),
+        "{}",
+        again.shown_text()
+    );
+    assert_eq!(operator_buttons(&again).len(), 1, "{:#}", again.body);
+
     // The thread a person opens in the console has both sides of the chat: what the customer
     // typed and what the skill answered (the kakao function records them, as the catalog
     // consumer and notify do for the queued channels).
@@ -80,7 +91,11 @@ async fn a_kakao_customer_asking_for_a_person_gets_the_operator_button() {
         .map(|m| m.summary.as_str())
         .collect();
     typed.sort();
-    assert_eq!(typed, ["상담원 연결해 주세요", "안녕하세요"], "{thread:#?}");
+    assert_eq!(
+        typed,
+        ["상담원 연결해 주세요", "안녕하세요", "언제 답해 주시나요?"],
+        "{thread:#?}"
+    );
     let answered = thread.iter().filter(|m| m.direction == "out").count();
     assert!(answered >= 2, "{thread:#?}");
 

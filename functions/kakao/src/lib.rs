@@ -40,7 +40,7 @@ use chatdrop_domain::channel_spec::{KAKAO, Side};
 use chatdrop_domain::checkout::CheckoutSettings;
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::i18n::Lang;
-use chatdrop_domain::ports::CatalogSource;
+use chatdrop_domain::ports::{CatalogSource, SessionStore};
 use chatdrop_domain::process::ProcessError;
 use chatdrop_domain::reply::Reply;
 use chatdrop_payments::stripe::StripeGateway;
@@ -246,14 +246,20 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
         forget_app_user(app, call.app_user_id.as_deref(), &message.conversation).await;
     }
     let turned = started.elapsed();
-    let lang = bundles.last().map(|b| b.lang).unwrap_or(app.default_lang);
-    let handed_over = bundles.iter().any(|b| b.handoff.is_some());
+    let mut lang = bundles.last().map(|b| b.lang).unwrap_or(app.default_lang);
+    let mut with_a_person = bundles.iter().any(|b| b.handoff.is_some());
     thread::record(&app.store, message, &bundles).await;
     let recorded = started.elapsed();
-    let replies: Vec<Reply> = bundles.into_iter().flat_map(|b| b.replies).collect();
+    let mut replies: Vec<Reply> = bundles.into_iter().flat_map(|b| b.replies).collect();
     // A product's page shows as a commerceCard when its price is in won: the catalog the turn
     // read (cached in the store) knows it.
     let catalog = app.store.catalog().await.ok();
+    if replies.is_empty()
+        && let Some(catalog) = &catalog
+        && let Some((person_lang, reply)) = while_with_a_person(app, catalog, message, now).await
+    {
+        (lang, replies, with_a_person) = (person_lang, vec![reply], true);
+    }
     let prices = |product: &str| -> Option<i64> {
         let catalog = catalog.as_ref()?;
         let price = catalog.price(
@@ -263,7 +269,7 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
         (price.currency.code() == "KRW").then_some(price.minor)
     };
     let mut response = kakao::render_with_prices(lang, call.block_id.as_deref(), &replies, &prices);
-    if handed_over && app.operator {
+    if with_a_person && app.operator {
         // The chat is a person's now; the button is how the customer reaches them.
         response = kakao::with_operator(response, lang);
     }
@@ -290,6 +296,32 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
         .header("server-timing", timing)
         .body(Body::Text(response.to_string()))
         .expect("static response parts are valid"))
+}
+
+/// The answer to a call the bot left silent because a person has the chat (a handoff waiting
+/// or claimed): who has it and when to expect an answer, in the customer's language. Another
+/// channel's webhook gets no reply then; a Kakao call must be answered, and an empty answer
+/// shows Kakao's fallback ("선택하기"), which tells the customer nothing. `None` when the bot
+/// has the chat (a silent turn of its own: a status, an opt-out).
+async fn while_with_a_person(
+    app: &Kakao,
+    catalog: &chatdrop_domain::catalog::Catalog,
+    message: &chatdrop_domain::inbound::InboundMessage,
+    now: i64,
+) -> Option<(Lang, Reply)> {
+    let session = app.store.session(&message.conversation).await.ok()?;
+    if session.owner.is_bot() {
+        return None;
+    }
+    let lang = session.lang.unwrap_or(app.default_lang);
+    let body = chatdrop_domain::handoff::expectation_text(
+        catalog,
+        lang,
+        &message.conversation,
+        session.identity.verified_phone(),
+        now,
+    );
+    Some((lang, Reply::Text { body }))
 }
 
 /// Stores which chat `app_user` is, once per instance: the channel callback's only way to the
