@@ -216,26 +216,13 @@ fn standby_events(m: Messaging, ours: Option<&str>) -> Vec<InboundMessage> {
         );
         return Vec::new();
     }
-    let conversation = ConversationId::new(Channel::Messenger, customer);
-    let event = |event_id: String, content: InboundContent| InboundMessage {
-        conversation: conversation.clone(),
-        event_id,
-        sent_at: ms.div_euclid(1000),
-        locale: None,
-        ack: None,
-        reply_token: None,
-        content,
-    };
-    let id_or_fallback = |mid: String, kind: &str| {
-        if mid.is_empty() {
-            format!("standby-{kind}:{}:{ms}", conversation.hashed())
-        } else {
-            mid
-        }
-    };
+    let from = Sender::new(customer, ms);
+    let conversation = &from.conversation;
+    let event = |event_id: String, content: InboundContent| from.message(event_id, content);
+    let id_or_fallback = |mid: String, kind: &str| from.id_or(mid, &format!("standby-{kind}"));
     if let Some(message) = m.message {
         if !echo {
-            let said = message_content(&message, &conversation);
+            let said = message_content(&message, conversation);
             let content = InboundContent::Overheard {
                 content: Box::new(said),
             };
@@ -293,6 +280,46 @@ struct Optin {
     notification_messages_status: Option<String>,
 }
 
+/// Whose event it is and when (Meta's milliseconds): what every event of one `messaging[]` or
+/// `standby[]` entry shares.
+struct Sender {
+    conversation: ConversationId,
+    ms: i64,
+}
+
+impl Sender {
+    fn new(customer: String, ms: i64) -> Self {
+        Sender {
+            conversation: ConversationId::new(Channel::Messenger, customer),
+            ms,
+        }
+    }
+
+    fn message(&self, event_id: String, content: InboundContent) -> InboundMessage {
+        InboundMessage {
+            conversation: self.conversation.clone(),
+            event_id,
+            sent_at: self.ms.div_euclid(1000),
+            locale: None,
+            ack: None,
+            reply_token: None,
+            content,
+        }
+    }
+
+    /// The event's id: Meta gives every message and postback a `mid`; older Get Started
+    /// postbacks lack one, and then the sender and the millisecond identify the event well
+    /// enough to deduplicate a redelivery. The sender goes in hashed, since event ids may be
+    /// logged.
+    fn id_or(&self, mid: String, kind: &str) -> String {
+        if mid.is_empty() {
+            format!("{kind}:{}:{}", self.conversation.hashed(), self.ms)
+        } else {
+            mid
+        }
+    }
+}
+
 /// `ours`: this deployment's app id, which the handover events are read against.
 fn inbound_events(m: Messaging, ours: Option<&str>) -> Vec<InboundMessage> {
     if m.sender.id.is_empty() {
@@ -300,34 +327,18 @@ fn inbound_events(m: Messaging, ours: Option<&str>) -> Vec<InboundMessage> {
         tracing::warn!("skipping a Messenger event without a sender");
         return Vec::new();
     }
-    let conversation = ConversationId::new(Channel::Messenger, m.sender.id);
+    let from = Sender::new(m.sender.id, m.timestamp);
+    let conversation = &from.conversation;
     let ms = m.timestamp;
-    let event = |event_id: String, content: InboundContent| InboundMessage {
-        conversation: conversation.clone(),
-        event_id,
-        sent_at: ms.div_euclid(1000),
-        locale: None,
-        ack: None,
-        reply_token: None,
-        content,
-    };
-    // Meta gives every message and postback a `mid`; older Get Started postbacks lack one, and
-    // then the sender and the millisecond identify the event well enough to deduplicate a
-    // redelivery. The sender goes in hashed, since event ids may be logged.
-    let id_or_fallback = |mid: String, kind: &str| {
-        if mid.is_empty() {
-            format!("{kind}:{}:{ms}", conversation.hashed())
-        } else {
-            mid
-        }
-    };
+    let event = |event_id: String, content: InboundContent| from.message(event_id, content);
+    let id_or_fallback = |mid: String, kind: &str| from.id_or(mid, kind);
 
     if let Some(message) = m.message {
         if message.is_echo {
             tracing::debug!(kind = "echo", conversation = %conversation.hashed(), "ignored");
             return Vec::new();
         }
-        let content = message_content(&message, &conversation);
+        let content = message_content(&message, conversation);
         return vec![event(id_or_fallback(message.mid, "message"), content)];
     }
     if let Some(postback) = m.postback {
