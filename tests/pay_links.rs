@@ -26,7 +26,7 @@ use chatdrop_domain::reply::{Reply, ReplyBundle};
 use chatdrop_e2e::{Customer, Harness, OutboxEntry, all_text, bag_drop, button_ids};
 use serde_json::json;
 use xtask::crowd::Captured;
-use xtask::dynamo_calls::{Call, RecordCalls};
+use xtask::dynamo_calls::{RecordCalls, ops};
 
 /// The checkout tap of a Telegram customer, with the `update_id` the platform would give it.
 fn checkout_tap(customer: &Customer, update_id: u64) -> chatdrop_e2e::Webhook {
@@ -273,7 +273,6 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
                 .is_none()
         );
         let wrong_requests = requests.take();
-        let ops = |r: &[Call]| r.iter().map(|c| c.op.clone()).collect::<Vec<_>>();
         assert_eq!(
             ops(&wrong_requests),
             ops(&right_requests),
@@ -299,7 +298,6 @@ async fn a_wrong_token_costs_the_same_single_read_as_a_right_one() {
         .unwrap();
     assert!(matches!(visit, PayLinkVisit::Redirect(_)), "{visit:?}");
     let first_visit = requests.take();
-    let ops = |r: &[Call]| r.iter().map(|c| c.op.clone()).collect::<Vec<_>>();
     assert_eq!(ops(&first_visit), ["GetItem", "UpdateItem"]);
     let noted = store.order(order_id).await.unwrap().unwrap();
     assert_eq!(noted.opened_at, Some(opened_at));

@@ -24,7 +24,7 @@ use chatdrop_store::DynamoStore;
 use std::sync::Mutex;
 use xtask::crowd::{self, Captured, got_pay_link, plain_bag};
 use xtask::dev::id_key;
-use xtask::dynamo_calls::{Call, RecordCalls, write_units};
+use xtask::dynamo_calls::{Call, RecordCalls, ops, write_units};
 
 /// The most calls and write units a sale may cost (README, Performance).
 const SALE_CALLS: usize = 4;
@@ -97,13 +97,13 @@ async fn a_sale_and_a_sold_out_answer_cost_what_the_readme_says() {
     assert!(got_pay_link(&answer), "the second unit sells");
     let sale = requests.take();
     let (sale_wcu, lines) = units(&h, &sale).await;
-    let ops: Vec<&str> = sale.iter().map(|c| c.op.as_str()).collect();
-    eprintln!("a sale: {} calls {ops:?}, {sale_wcu} WCU", sale.len());
+    let sale_ops = ops(&sale);
+    eprintln!("a sale: {} calls {sale_ops:?}, {sale_wcu} WCU", sale.len());
     for l in &lines {
         eprintln!("  {l}");
     }
     assert_eq!(
-        ops,
+        sale_ops,
         ["BatchGetItem", "Query", "TransactWriteItems", "UpdateItem"]
     );
     assert!(sale.len() <= SALE_CALLS);
@@ -118,20 +118,20 @@ async fn a_sale_and_a_sold_out_answer_cost_what_the_readme_says() {
     assert!(!got_pay_link(&answer), "sold out");
     let sold_out = requests.take();
     let (sold_out_wcu, lines) = units(&h, &sold_out).await;
-    let ops: Vec<&str> = sold_out.iter().map(|c| c.op.as_str()).collect();
+    let sold_out_ops = ops(&sold_out);
     eprintln!(
-        "a sold-out answer: {} calls {ops:?}, {sold_out_wcu} WCU",
+        "a sold-out answer: {} calls {sold_out_ops:?}, {sold_out_wcu} WCU",
         sold_out.len()
     );
     for l in &lines {
         eprintln!("  {l}");
     }
-    let reads = ops
+    let reads = sold_out_ops
         .iter()
         .filter(|op| matches!(**op, "BatchGetItem" | "Query" | "GetItem"))
         .count();
-    assert_eq!(reads, SOLD_OUT_READS, "{ops:?}");
-    assert_eq!(sold_out.len() - reads, SOLD_OUT_WRITES, "{ops:?}");
+    assert_eq!(reads, SOLD_OUT_READS, "{sold_out_ops:?}");
+    assert_eq!(sold_out.len() - reads, SOLD_OUT_WRITES, "{sold_out_ops:?}");
     // The stock decision itself took no call: no transaction touched the stock.
     assert!(
         sold_out

@@ -8,11 +8,66 @@
 //! customer typed in the person's consent history, and pseudonymizes the orders (platform id
 //! and engraving text replaced; amounts, currency and status kept for the books)
 //! ([`DynamoStore::forget`]); every step is conditional, so running it twice is safe.
+//!
+//! `chatdrop thread` prints what a conversation was sent, with each message's delivery status.
 
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::consent::{ConsentLedger, PersonKey, Subject};
 use chatdrop_domain::ports::{OrderStore, PortError, SessionStore};
 use chatdrop_store::DynamoStore;
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum CustomerAction {
+    /// Print the session, the consent history and the orders as JSON.
+    Export {
+        /// whatsapp, telegram, messenger, line, wechat, sms or viber.
+        channel: String,
+        /// The platform's id for the customer.
+        customer: String,
+    },
+    /// Erase the session and consent items, pseudonymize the orders (amounts stay for the
+    /// books); safe to repeat.
+    Forget {
+        /// whatsapp, telegram, messenger, line, wechat, sms or viber.
+        channel: String,
+        /// The platform's id for the customer.
+        customer: String,
+    },
+}
+
+/// Runs one `customer` command.
+pub async fn run(store: &DynamoStore, action: CustomerAction) -> Result<String, String> {
+    match action {
+        CustomerAction::Export { channel, customer } => {
+            export(store, &conversation(&channel, customer)?).await
+        }
+        CustomerAction::Forget { channel, customer } => {
+            forget(store, &conversation(&channel, customer)?).await
+        }
+    }
+}
+
+/// `chatdrop thread`: one line per message sent to the conversation.
+pub async fn thread(
+    store: &DynamoStore,
+    channel: &str,
+    customer: String,
+) -> Result<String, String> {
+    let conversation = conversation(channel, customer)?;
+    let mut out = String::from("at\tstatus\tplatform id\tmessage");
+    for m in store
+        .thread(&conversation)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        out.push_str(&format!(
+            "\n{}\t{}\t{}\t{}",
+            m.at, m.status, m.platform_id, m.summary
+        ));
+    }
+    Ok(out)
+}
 
 /// The conversation named on the command line.
 pub fn conversation(channel: &str, customer: String) -> Result<ConversationId, String> {

@@ -6,11 +6,9 @@
 #![no_main]
 
 use chatdrop_channels::WebhookError;
-use chatdrop_channels::kakao::{self, KakaoConfig, KakaoWebhook, SECRET_HEADER};
+use chatdrop_channels::kakao::{self, KakaoWebhook, SECRET_HEADER};
 use chatdrop_fuzz::*;
 use libfuzzer_sys::fuzz_target;
-
-const NOW: i64 = 1_790_000_000;
 
 fn call(
     webhook: &KakaoWebhook,
@@ -18,37 +16,16 @@ fn call(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<kakao::SkillCall, WebhookError> {
-    let mut pairs: Vec<(&str, &[u8])> = Vec::new();
-    if let Some(s) = secret {
-        pairs.push((SECRET_HEADER, s));
-    }
-    if let Some(t) = content_type {
-        pairs.push(("content-type", t.as_bytes()));
-    }
-    let headers = headers(&pairs);
-    let method = http::Method::POST;
-    kakao::parse(
-        webhook,
-        &chatdrop_channels::WebhookRequest {
-            method: &method,
-            headers: &headers,
-            query: None,
-            url: URL,
-            body,
-        },
-        NOW,
-    )
+    with_post(SECRET_HEADER, secret, content_type, body, |request| {
+        kakao::parse(webhook, request, KAKAO_NOW)
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((flags, _, body)) = split(data, 0) else {
         return;
     };
-    let webhook = KakaoWebhook::new(KakaoConfig {
-        skill_secret: KAKAO_SECRET.into(),
-        bot_id: KAKAO_BOT.into(),
-        admin_key: String::new(),
-    });
+    let webhook = KakaoWebhook::new(kakao_config(""));
     let content_type = content_type(flags, "application/json");
 
     // No secret, the input as the secret, a near miss: refused before the parser.

@@ -6,11 +6,10 @@
 #![no_main]
 
 use chatdrop_channels::kakao::{ChannelCallback, KakaoConfig, parse_channel_callback};
-use chatdrop_channels::{WebhookError, WebhookRequest};
+use chatdrop_channels::WebhookError;
 use chatdrop_fuzz::*;
 use libfuzzer_sys::fuzz_target;
 
-const NOW: i64 = 1_790_000_000;
 const ADMIN_KEY: &str = "kakao-admin-key-for-fuzzing";
 
 fn callback(
@@ -19,37 +18,16 @@ fn callback(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<ChannelCallback, WebhookError> {
-    let mut pairs: Vec<(&str, &[u8])> = Vec::new();
-    if let Some(a) = authorization {
-        pairs.push(("authorization", a));
-    }
-    if let Some(t) = content_type {
-        pairs.push(("content-type", t.as_bytes()));
-    }
-    let headers = headers(&pairs);
-    let method = http::Method::POST;
-    parse_channel_callback(
-        config,
-        &WebhookRequest {
-            method: &method,
-            headers: &headers,
-            query: None,
-            url: URL,
-            body,
-        },
-        NOW,
-    )
+    with_post("authorization", authorization, content_type, body, |request| {
+        parse_channel_callback(config, request, KAKAO_NOW)
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((flags, _, body)) = split(data, 0) else {
         return;
     };
-    let config = KakaoConfig {
-        skill_secret: KAKAO_SECRET.into(),
-        bot_id: KAKAO_BOT.into(),
-        admin_key: ADMIN_KEY.into(),
-    };
+    let config = kakao_config(ADMIN_KEY);
     let content_type = content_type(flags, "application/json");
     let unauthorized = |r: &Result<ChannelCallback, WebhookError>| {
         assert!(matches!(r, Err(WebhookError::Unauthorized(_))), "{r:?}")

@@ -105,6 +105,46 @@ pub fn post(
     receive(webhook, Method::POST, &headers(&pairs), None, URL, body)
 }
 
+/// The clock the Kakao parsers are given (they take the time as an argument).
+pub const KAKAO_NOW: i64 = 1_790_000_000;
+
+/// The Kakao configuration of both Kakao targets: the skill secret and bot id above, and
+/// `admin_key` for the channel callback.
+pub fn kakao_config(admin_key: &str) -> chatdrop_channels::kakao::KakaoConfig {
+    chatdrop_channels::kakao::KakaoConfig {
+        skill_secret: KAKAO_SECRET.into(),
+        bot_id: KAKAO_BOT.into(),
+        admin_key: admin_key.into(),
+    }
+}
+
+/// Hands `parse` a POST to [`URL`] with header `name` set to `value` (none when `None`), the
+/// content type if any, and `body`: for parsers that take the request itself rather than a
+/// [`Webhook`] (KakaoTalk's skill and channel callback).
+pub fn with_post<T>(
+    name: &str,
+    value: Option<&[u8]>,
+    content_type: Option<&str>,
+    body: &[u8],
+    parse: impl FnOnce(&WebhookRequest<'_>) -> T,
+) -> T {
+    let mut pairs: Vec<(&str, &[u8])> = Vec::new();
+    if let Some(v) = value {
+        pairs.push((name, v));
+    }
+    if let Some(t) = content_type {
+        pairs.push(("content-type", t.as_bytes()));
+    }
+    let headers = headers(&pairs);
+    parse(&WebhookRequest {
+        method: &Method::POST,
+        headers: &headers,
+        query: None,
+        url: URL,
+        body,
+    })
+}
+
 /// An unsigned or wrongly signed request: refused, and before the parser.
 #[track_caller]
 pub fn assert_refused(result: &Outcome) {

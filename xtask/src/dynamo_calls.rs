@@ -185,6 +185,11 @@ pub fn written_keys(op: &str, body: &[u8]) -> Vec<Write> {
     }
 }
 
+/// The operation of each request, in order (`["GetItem", "UpdateItem"]`).
+pub fn ops(calls: &[Call]) -> Vec<&str> {
+    calls.iter().map(|c| c.op.as_str()).collect()
+}
+
 /// How many requests of each operation.
 pub fn op_counts(calls: &[Call]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();

@@ -20,7 +20,9 @@
 //! until campaigns run to millions.
 
 use crate::orders::{Item, TxResult, key, number, refused, tx_put, tx_update, update};
+use crate::partition_query::until;
 use crate::{DynamoStore, n, s, sdk_message};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::campaign::{Campaign, CampaignStatus, Recipient};
 use chatdrop_domain::campaign_fanout::{
@@ -32,6 +34,7 @@ use chatdrop_domain::consent::{ConsentLedger, PersonKey};
 use chatdrop_domain::ports::{CatalogSource, PortError, SessionStore};
 use chatdrop_domain::time_zone::{CustomerZone, region_of_phone};
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
 const CAMPAIGNS: &str = "CAMPAIGNS";
 pub(crate) const PENDING: &str = "pending";
@@ -348,19 +351,16 @@ impl CampaignStore for DynamoStore {
     }
 
     async fn report(&self, id: &str) -> Result<BTreeMap<Channel, ChannelReport>, PortError> {
-        let page = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(format!("CAMPAIGN#{id}")))
-            .expression_attribute_values(":prefix", s("REPORT#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| PortError::new("campaign report", sdk_message(e)))?;
+        let items = self
+            .items_with_prefix(
+                "campaign report",
+                format!("CAMPAIGN#{id}"),
+                "REPORT#",
+                |q| q.consistent_read(true),
+            )
+            .await?;
         let mut report = BTreeMap::new();
-        for item in page.items.unwrap_or_default() {
+        for item in items {
             let Some(channel) = string(&item, "sk")
                 .and_then(|sk| sk.strip_prefix("REPORT#").and_then(Channel::parse))
             else {
@@ -405,33 +405,27 @@ impl DynamoStore {
         limit: usize,
     ) -> Result<Vec<Target>, PortError> {
         let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+        let pending = |q: QueryFluentBuilder| {
+            let q = q
                 .expression_attribute_names("#state", "state")
-                .expression_attribute_values(":pk", s(format!("CAMPAIGN#{id}")))
-                .expression_attribute_values(":prefix", s("RCPT#"))
                 .expression_attribute_values(":pending", s(PENDING))
-                .consistent_read(true)
-                .set_exclusive_start_key(start);
-            q = match now {
+                .consistent_read(true);
+            match now {
                 Some(now) => q
                     .filter_expression("#state = :pending AND due <= :now")
                     .expression_attribute_values(":now", n(now)),
                 None => q.filter_expression("#state = :pending"),
-            };
-            let page = q
-                .send()
-                .await
-                .map_err(|e| PortError::new("campaign targets", sdk_message(e)))?;
-            for item in page.items.unwrap_or_default() {
+            }
+        };
+        self.each_with_prefix(
+            "campaign targets",
+            format!("CAMPAIGN#{id}"),
+            "RCPT#",
+            pending,
+            |item| {
                 let channel = string(&item, "channel").and_then(|c| Channel::parse(&c));
                 let (Some(channel), Some(customer)) = (channel, string(&item, "customer")) else {
-                    continue;
+                    return Ok(ControlFlow::Continue(()));
                 };
                 found.push(Target {
                     conversation: ConversationId::new(channel, customer),
@@ -439,15 +433,11 @@ impl DynamoStore {
                     claimed: item.contains_key("bundle"),
                     attempt: number(&item, "attempts") as u32,
                 });
-                if found.len() >= limit {
-                    return Ok(found);
-                }
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+                Ok(until(found.len(), limit))
+            },
+        )
+        .await?;
+        Ok(found)
     }
 }
 

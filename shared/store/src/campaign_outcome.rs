@@ -20,6 +20,7 @@ use chatdrop_domain::campaign_outcome::{
 };
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::ports::PortError;
+use std::ops::ControlFlow;
 
 /// Report counters of back-offs and refusals start with these, then the platform's code.
 pub(crate) const BACKED_OFF: &str = "backed_off_";
@@ -243,37 +244,26 @@ impl AnnouncementLog for DynamoStore {
 
     async fn sent_to(&self, id: &str) -> Result<Vec<(ConversationId, i64)>, PortError> {
         let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .filter_expression("attribute_exists(sent_at)")
-                .expression_attribute_values(":pk", s(format!("CAMPAIGN#{id}")))
-                .expression_attribute_values(":prefix", s("RCPT#"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError::new("campaign recipients sent", sdk_message(e)))?;
-            for item in page.items.unwrap_or_default() {
+        self.each_with_prefix(
+            "campaign recipients sent",
+            format!("CAMPAIGN#{id}"),
+            "RCPT#",
+            |q| q.filter_expression("attribute_exists(sent_at)"),
+            |item| {
                 let channel =
                     crate::campaign::string(&item, "channel").and_then(|c| Channel::parse(&c));
-                let (Some(channel), Some(customer)) =
+                if let (Some(channel), Some(customer)) =
                     (channel, crate::campaign::string(&item, "customer"))
-                else {
-                    continue;
-                };
-                found.push((
-                    ConversationId::new(channel, customer),
-                    number(&item, "sent_at"),
-                ));
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+                {
+                    found.push((
+                        ConversationId::new(channel, customer),
+                        number(&item, "sent_at"),
+                    ));
+                }
+                Ok(ControlFlow::Continue(()))
+            },
+        )
+        .await?;
+        Ok(found)
     }
 }

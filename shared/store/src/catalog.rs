@@ -144,26 +144,8 @@ impl DynamoStore {
 
     /// Every item of partition `pk`, strongly consistent, across pages.
     async fn partition(&self, pk: &str) -> Result<Vec<Item>, PortError> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(pk))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| PortError::new("query catalog", sdk_message(e)))?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(items),
-            }
-        }
+        self.items_with_prefix("query catalog", pk, "", |q| q.consistent_read(true))
+            .await
     }
 
     async fn read_catalog(&self) -> Result<Catalog, PortError> {

@@ -26,6 +26,7 @@ use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::consent::{ConsentChange, ConsentLedger, PersonKey, Standing, Subject};
 use chatdrop_domain::ports::PortError;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 const STANDING: &str = "STANDING";
 const HISTORY: &str = "HISTORY#";
@@ -161,28 +162,17 @@ impl ConsentLedger for DynamoStore {
 
     async fn history(&self, subject: &Subject) -> Result<Vec<ConsentChange>, PortError> {
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :h)")
-                .expression_attribute_values(":pk", s(subject_pk(subject)))
-                .expression_attribute_values(":h", s(HISTORY))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError::new("read consent history", sdk_message(e)))?;
-            for item in page.items.unwrap_or_default() {
+        self.each_with_prefix(
+            "read consent history",
+            subject_pk(subject),
+            HISTORY,
+            |q| q.consistent_read(true),
+            |item| {
                 out.push(decode(item)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+                Ok(ControlFlow::Continue(()))
+            },
+        )
+        .await?;
         Ok(out)
     }
 }

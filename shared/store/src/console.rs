@@ -28,6 +28,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use chatdrop_domain::orders::Order;
 use chatdrop_domain::ports::PortError;
 use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -83,21 +84,12 @@ impl DynamoStore {
         }
         let mut totals: BTreeMap<String, SkuCounters> = BTreeMap::new();
         for pk in partitions {
-            let mut start = None;
-            loop {
-                let out = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk AND begins_with(sk, :sku)")
-                    .expression_attribute_values(":pk", s(pk.clone()))
-                    .expression_attribute_values(":sku", s("SKU#"))
-                    .consistent_read(true)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| PortError::new("query stock", sdk_message(e)))?;
-                for i in out.items.unwrap_or_default() {
+            self.each_with_prefix(
+                "query stock",
+                pk,
+                "SKU#",
+                |q| q.consistent_read(true),
+                |i| {
                     // Shards carry their SKU; an unsharded counter has it only in its key.
                     let sku = match i.get("sku") {
                         Some(AttributeValue::S(sku)) => sku.clone(),
@@ -112,12 +104,10 @@ impl DynamoStore {
                     total.sold += number(&i, "sold");
                     total.held += number(&i, "held");
                     total.waiting += number(&i, "waiting");
-                }
-                match out.last_evaluated_key {
-                    Some(k) if !k.is_empty() => start = Some(k),
-                    _ => break,
-                }
-            }
+                    Ok(ControlFlow::Continue(()))
+                },
+            )
+            .await?;
         }
         Ok(totals.into_values().collect())
     }

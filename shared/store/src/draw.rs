@@ -20,6 +20,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::draw::DrawRecord;
 use chatdrop_domain::draw_flow::{DrawEntry, DrawStep, DrawStore};
 use chatdrop_domain::ports::PortError;
+use std::ops::ControlFlow;
 
 fn entry_key(drop: &str, person: &str) -> Item {
     key(format!("DROP#{drop}"), format!("ENTRY#{person}"))
@@ -43,31 +44,21 @@ impl DrawStore for DynamoStore {
 
     async fn entries(&self, drop: &str) -> Result<Vec<DrawEntry>, PortError> {
         let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(format!("DROP#{drop}")))
-                .expression_attribute_values(":prefix", s("ENTRY#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError::new("draw entries", sdk_message(e)))?;
-            for item in page.items.unwrap_or_default() {
+        self.each_with_prefix(
+            "draw entries",
+            format!("DROP#{drop}"),
+            "ENTRY#",
+            |q| q.consistent_read(true),
+            |item| {
                 found.push(
                     serde_dynamo::from_item(item)
                         .map_err(|e| PortError::new("decode draw entry", e))?,
                 );
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+                Ok(ControlFlow::Continue(()))
+            },
+        )
+        .await?;
+        Ok(found)
     }
 
     async fn draw_record(&self, drop: &str) -> Result<Option<DrawRecord>, PortError> {

@@ -25,27 +25,11 @@ impl DynamoStore {
     ) -> Result<usize, PortError> {
         let pk = format!("CONV#{}", conversation.key());
         let pseudonym = format!("forgotten:{}", conversation.hashed());
-        let mut pointers = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :o)")
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":o", s("ORDER#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError::new("list orders to forget", sdk_message(e)))?;
-            pointers.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+        let pointers = self
+            .items_with_prefix("list orders to forget", pk.clone(), "ORDER#", |q| {
+                q.consistent_read(true)
+            })
+            .await?;
         let mut changed = 0;
         for pointer in pointers {
             let (Some(AttributeValue::S(sk)), Some(AttributeValue::S(id))) =

@@ -23,8 +23,8 @@ use std::collections::HashMap;
 const NOTE_TTL: i64 = 90 * 24 * 3600;
 const AGENTS_PK: &str = "AGENTS";
 
-fn notes_pk(c: &ConversationId) -> AttributeValue {
-    s(format!("NOTES#{}", c.key()))
+fn notes_pk(c: &ConversationId) -> String {
+    format!("NOTES#{}", c.key())
 }
 
 fn attr_s(item: &HashMap<String, AttributeValue>, name: &str) -> String {
@@ -39,36 +39,6 @@ fn attr_n(item: &HashMap<String, AttributeValue>, name: &str) -> i64 {
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
         .unwrap_or_default()
-}
-
-impl DynamoStore {
-    /// Every item of one partition (notes of a conversation, the directory: a few each).
-    async fn inbox_partition(
-        &self,
-        pk: AttributeValue,
-        what: &'static str,
-    ) -> Result<Vec<HashMap<String, AttributeValue>>, PortError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", pk.clone())
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError::new(what, sdk_message(e)))?;
-            out.extend(page.items().iter().cloned());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-        Ok(out)
-    }
 }
 
 impl InboxStore for DynamoStore {
@@ -122,7 +92,7 @@ impl InboxStore for DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .item("pk", notes_pk(c))
+            .item("pk", s(notes_pk(c)))
             .item("sk", s(format!("NOTE#{}", note.id)))
             .item("author", s(&note.author))
             .item("email", s(&note.email))
@@ -142,7 +112,7 @@ impl InboxStore for DynamoStore {
 
     async fn notes(&self, c: &ConversationId) -> Result<Vec<Note>, PortError> {
         let mut notes: Vec<Note> = self
-            .inbox_partition(notes_pk(c), "read notes")
+            .items_with_prefix("read notes", notes_pk(c), "", |q| q)
             .await?
             .iter()
             .map(|item| Note {
@@ -172,7 +142,7 @@ impl InboxStore for DynamoStore {
 
     async fn agents(&self) -> Result<Vec<AgentCard>, PortError> {
         let mut agents: Vec<AgentCard> = self
-            .inbox_partition(s(AGENTS_PK), "list console users")
+            .items_with_prefix("list console users", AGENTS_PK, "", |q| q)
             .await?
             .iter()
             .map(|item| AgentCard {

@@ -30,6 +30,7 @@ mod inbox;
 mod kakao_link;
 mod lifetime;
 mod orders;
+mod partition_query;
 mod pay_link_opens;
 mod reminders;
 mod session;

@@ -10,7 +10,8 @@
 
 use crate::conditional_failed;
 use crate::orders::{Item, key};
-use crate::{DynamoStore, s, sdk_message};
+use crate::partition_query::until;
+use crate::{DynamoStore, sdk_message};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::ports::PortError;
 use chatdrop_domain::reminders::{Reminder, ReminderStore};
@@ -44,35 +45,24 @@ impl ReminderStore for DynamoStore {
 
     async fn untold(&self, drop: &str, limit: usize) -> Result<Vec<Reminder>, PortError> {
         let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .filter_expression("told = :no")
-                .expression_attribute_values(":pk", s(format!("DROP#{drop}")))
-                .expression_attribute_values(":prefix", s("REMIND#"))
-                .expression_attribute_values(":no", AttributeValue::Bool(false))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError::new("untold reminders", sdk_message(e)))?;
-            for item in page.items.unwrap_or_default() {
+        self.each_with_prefix(
+            "untold reminders",
+            format!("DROP#{drop}"),
+            "REMIND#",
+            |q| {
+                q.filter_expression("told = :no")
+                    .expression_attribute_values(":no", AttributeValue::Bool(false))
+            },
+            |item| {
                 found.push(
                     serde_dynamo::from_item(item)
                         .map_err(|e| PortError::new("decode reminder", e))?,
                 );
-                if found.len() >= limit {
-                    return Ok(found);
-                }
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+                Ok(until(found.len(), limit))
+            },
+        )
+        .await?;
+        Ok(found)
     }
 
     async fn claim(&self, reminder: &Reminder) -> Result<bool, PortError> {

@@ -29,6 +29,7 @@ use chatdrop_domain::ports::{
 };
 use chatdrop_domain::reply::ReplyBundle;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 const THREAD_TTL: i64 = 90 * 24 * 3600;
 const HELD_TTL: i64 = 30 * 24 * 3600;
@@ -114,32 +115,23 @@ impl DynamoStore {
     /// Every held bundle, oldest first.
     pub async fn held(&self) -> Result<Vec<HeldBundle>, PortError> {
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s("HELD"))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError::new("list held bundles", sdk_message(e)))?;
-            for item in page.items() {
-                let bundle = serde_json::from_str(&attr_s(item, "bundle"))
+        self.each_with_prefix(
+            "list held bundles",
+            "HELD",
+            "",
+            |q| q,
+            |item| {
+                let bundle = serde_json::from_str(&attr_s(&item, "bundle"))
                     .map_err(|e| PortError::new("decode held bundle", e))?;
                 out.push(HeldBundle {
                     bundle,
-                    reason: attr_s(item, "reason"),
-                    held_at: attr_n(item, "held_at"),
+                    reason: attr_s(&item, "reason"),
+                    held_at: attr_n(&item, "held_at"),
                 });
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+                Ok(ControlFlow::Continue(()))
+            },
+        )
+        .await?;
         out.sort_by_key(|h| h.held_at);
         Ok(out)
     }

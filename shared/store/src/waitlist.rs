@@ -21,6 +21,7 @@ use crate::orders::{
     Item, TxResult, key, number, refused, sku_key, sold_out, tx_delete, tx_put, tx_update, update,
 };
 use crate::{DynamoStore, n, s, sdk_message};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::orders::Order;
@@ -29,6 +30,7 @@ use chatdrop_domain::waitlist::{
     AcceptError, AuditEvent, AuditRecord, EntryStatus, JoinRequest, Joined, WaitlistEntry,
     WaitlistStore,
 };
+use std::ops::ControlFlow;
 
 /// Attempts at one offer when entries change under it (another sweep, a join).
 const OFFER_ATTEMPTS: usize = 5;
@@ -91,41 +93,28 @@ impl DynamoStore {
         limit: Option<usize>,
     ) -> Result<Vec<Item>, PortError> {
         let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .expression_attribute_values(":pk", s(pk))
-                .consistent_read(true)
-                .set_exclusive_start_key(start);
-            q = if prefix.is_empty() {
-                q.key_condition_expression("pk = :pk")
-            } else {
-                q.key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                    .expression_attribute_values(":prefix", s(prefix))
-            };
+        let waiting = |q: QueryFluentBuilder| {
+            let q = q.consistent_read(true);
             if filter_waiting {
-                q = q
-                    .filter_expression("#status = :waiting")
+                q.filter_expression("#status = :waiting")
                     .expression_attribute_names("#status", "status")
-                    .expression_attribute_values(":waiting", s(EntryStatus::Waiting.as_str()));
+                    .expression_attribute_values(":waiting", s(EntryStatus::Waiting.as_str()))
+            } else {
+                q
             }
-            let page = q
-                .send()
-                .await
-                .map_err(|e| PortError::new("query waitlist", sdk_message(e)))?;
-            found.extend(page.items.unwrap_or_default());
-            if limit.is_some_and(|l| found.len() >= l) {
-                found.truncate(limit.unwrap_or(0));
-                return Ok(found);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(found);
-            }
-        }
+        };
+        self.each_with_prefix("query waitlist", pk, prefix, waiting, |item| {
+            found.push(item);
+            Ok(match limit {
+                Some(l) if found.len() >= l => {
+                    found.truncate(l);
+                    ControlFlow::Break(())
+                }
+                _ => ControlFlow::Continue(()),
+            })
+        })
+        .await?;
+        Ok(found)
     }
 
     async fn stored_entry(

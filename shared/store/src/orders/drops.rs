@@ -61,18 +61,10 @@ impl DynamoStore {
         }
         let mut totals: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
         for pk in partitions {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :sku)")
-                .expression_attribute_values(":pk", s(pk))
-                .expression_attribute_values(":sku", s("SKU#"))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| PortError::new("query stock", sdk_message(e)))?;
-            for i in out.items.unwrap_or_default() {
+            let items = self
+                .items_with_prefix("query stock", pk, "SKU#", |q| q.consistent_read(true))
+                .await?;
+            for i in items {
                 // Shards carry their SKU; an unsharded counter has it only in its key.
                 let sku = match (i.get("sku"), i.get("sk")) {
                     (Some(AttributeValue::S(sku)), _) => sku.clone(),

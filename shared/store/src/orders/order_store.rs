@@ -220,18 +220,12 @@ impl OrderStore for DynamoStore {
             .send()
             .await
             .map_err(|e| PortError::new("link customer", sdk_message(e)))?;
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :limit)")
-            .expression_attribute_values(":pk", s(format!("CUSTOMER#{from}")))
-            .expression_attribute_values(":limit", s("LIMIT#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| PortError::new("query limits", sdk_message(e)))?;
-        for item in out.items.unwrap_or_default() {
+        let limits = self
+            .items_with_prefix("query limits", format!("CUSTOMER#{from}"), "LIMIT#", |q| {
+                q.consistent_read(true)
+            })
+            .await?;
+        for item in limits {
             let (Some(AttributeValue::S(sk)), Some(AttributeValue::N(units))) =
                 (item.get("sk"), item.get("units"))
             else {
