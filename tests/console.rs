@@ -11,105 +11,20 @@
 
 use chatdrop_domain::catalog::Catalog;
 use chatdrop_e2e::{Harness, all_text};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "Console-Test-1!";
 
-/// An ID token for `email` from the stack's Cognito, through the console's sign-in route.
-async fn sign_in(h: &Harness, client_id: &str, email: &str) -> Value {
-    let response = xtask::local_http::client()
-        .post(format!("{}/_local/cognito", h.stack.url))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header(
-            "x-amz-target",
-            "AWSCognitoIdentityProviderService.InitiateAuth",
-        )
-        .json(&json!({
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "ClientId": client_id,
-            "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD},
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
-    let body: Value = response.json().await.unwrap();
-    body["AuthenticationResult"].clone()
-}
-
-async fn id_token(h: &Harness, email: &str) -> String {
-    let client = h.stack.provisioned.console.client_id.clone();
-    sign_in(h, &client, email).await["IdToken"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn create_user(h: &Harness, email: &str, role: &str, retailer: &str) {
-    chatdrop_ops::agents::create_agent(
-        &aws_sdk_cognitoidentityprovider::Client::new(&h.stack.aws),
-        &h.stack.provisioned.console.user_pool_id,
-        email,
-        role,
-        retailer,
-        PASSWORD,
-    )
-    .await
-    .unwrap();
-}
-
-/// `(status, body)` of a console API call with `token`.
-async fn call(
-    h: &Harness,
-    method: reqwest::Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Vec<u8>>,
-) -> (u16, String) {
-    let mut request = xtask::local_http::client().request(method, format!("{}{path}", h.stack.url));
-    if let Some(t) = token {
-        request = request.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        request = request.header("content-type", "application/json").body(b);
-    }
-    let response = request.send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-/// Every item of the stack's table, by key (the proof that a refusal wrote nothing).
-/// [`table_keys`] without the per-second request windows (`RATE#…`): the open inbox page
-/// refreshes every few seconds with the agent's token, and each request counts in a window.
-async fn table_keys_but_rate_windows(h: &Harness) -> Vec<String> {
-    let mut keys = table_keys(h).await;
-    keys.retain(|k| !k.starts_with("RATE#"));
-    keys
-}
-
-async fn table_keys(h: &Harness) -> Vec<String> {
-    let out = aws_sdk_dynamodb::Client::new(&h.stack.aws)
-        .scan()
-        .table_name(&h.stack.provisioned.table)
-        .send()
-        .await
-        .unwrap();
-    let mut keys: Vec<String> = out
-        .items
-        .unwrap_or_default()
-        .iter()
-        .map(|i| {
-            format!(
-                "{}|{}",
-                i["pk"].as_s().unwrap(),
-                i["sk"].as_s().unwrap_or(&String::new())
-            )
-        })
-        .collect();
-    keys.sort();
-    keys
-}
+#[path = "console_api.rs"]
+mod api;
+#[path = "console_browser.rs"]
+mod browser;
+use api::{call, create_user, id_token, sign_in, table_keys, table_keys_but_rate_windows};
+use browser::{
+    Driver, click, screenshot, sign_in_on_page, text_of, type_into, until_contains, until_text,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_foreign_and_oversized_requests_are_refused_and_write_nothing() {
@@ -315,97 +230,6 @@ async fn forged_foreign_and_oversized_requests_are_refused_and_write_nothing() {
     h.stack.stop().await;
 }
 
-/// `chromedriver` on a free port, stopped when dropped.
-struct Driver {
-    /// Held so the driver stops with this value (`kill_on_drop`).
-    _child: tokio::process::Child,
-    url: String,
-}
-
-impl Driver {
-    async fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = tokio::process::Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver runs (Debian: apt-get install chromium chromium-driver; .ci/run installs them)");
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if reqwest::get(format!("{url}/status")).await.is_ok() {
-                return Driver { _child: child, url };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("chromedriver did not answer on {url}");
-    }
-
-    async fn browser(&self) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en-US"],
-                "prefs": {"intl.accept_languages": "en-US,en"},
-            }),
-        );
-        ClientBuilder::rustls()
-            .expect("TLS roots")
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .expect("a Chromium session")
-    }
-}
-
-/// Where the screenshots go: `<target dir>/console-screenshots/`.
-fn screenshot_dir() -> std::path::PathBuf {
-    // The test binary is <target>/<profile>/deps/console-<hash>.
-    let exe = std::env::current_exe().unwrap();
-    let target = exe.ancestors().nth(3).unwrap().to_path_buf();
-    let dir = target.join("console-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn screenshot(browser: &Client, name: &str) {
-    let png = browser.screenshot().await.unwrap();
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
-}
-
-async fn text_of(browser: &Client, css: &str) -> Option<String> {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()
-}
-
-/// Polls `css` until its text is `want`; how long it took.
-async fn until_text(browser: &Client, css: &str, want: &str, within: Duration) -> Duration {
-    let start = Instant::now();
-    loop {
-        if text_of(browser, css).await.as_deref() == Some(want) {
-            return start.elapsed();
-        }
-        assert!(
-            start.elapsed() < within,
-            "{css} never read {want:?} within {within:?} (last {:?})",
-            text_of(browser, css).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 const HOSTILE: &str = "<script>window.pwned=1</script>";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -594,87 +418,6 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
     browser.close().await.unwrap();
     drop(driver);
     h.stack.stop().await;
-}
-
-/// Signs `email` in on the page and waits for the navigation to appear.
-async fn sign_in_on_page(browser: &Client, h: &Harness, email: &str) {
-    browser
-        .goto(&format!("{}/console/", h.stack.url))
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Css("#signin"))
-        .await
-        .unwrap();
-    for (field, value) in [("#email", email), ("#password", PASSWORD)] {
-        browser
-            .find(Locator::Css(field))
-            .await
-            .unwrap()
-            .send_keys(value)
-            .await
-            .unwrap();
-    }
-    browser
-        .find(Locator::Css("#signin-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Css("#nav:not([hidden])"))
-        .await
-        .unwrap();
-}
-
-async fn click(browser: &Client, css: &str) {
-    // The inbox re-renders its list every few seconds: an element found just before may be
-    // replaced before the click lands (a stale element), so it is found again.
-    for attempt in 0..5 {
-        let element = browser
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
-        match element.click().await {
-            Ok(()) => return,
-            Err(e) if attempt < 4 && e.to_string().contains("stale element") => {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("{css}: {e}"),
-        }
-    }
-}
-
-async fn type_into(browser: &Client, css: &str, text: &str) {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
-
-/// Polls until `css` exists and its text contains `want`.
-async fn until_contains(browser: &Client, css: &str, want: &str, within: Duration) {
-    let start = Instant::now();
-    loop {
-        if text_of(browser, css)
-            .await
-            .is_some_and(|t| t.contains(want))
-        {
-            return;
-        }
-        assert!(
-            start.elapsed() < within,
-            "{css} never contained {want:?} within {within:?} (last {:?})",
-            text_of(browser, css).await
-        );
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
