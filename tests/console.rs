@@ -23,7 +23,8 @@ mod api;
 mod browser;
 use api::{call, create_user, id_token, sign_in, table_keys, table_keys_but_rate_windows};
 use browser::{
-    Driver, click, screenshot, sign_in_on_page, text_of, type_into, until_contains, until_text,
+    Driver, click, fill_sign_in, open_sign_in, screenshot, sign_in_on_page, submit_sign_in,
+    text_of, type_into, until_contains, until_text,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,41 +250,14 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
 
     let driver = Driver::start().await;
     let browser = driver.browser().await;
-    browser
-        .goto(&format!("{}/console/", h.stack.url))
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Css("#signin"))
-        .await
-        .unwrap();
+    open_sign_in(&browser, &h).await;
     assert_eq!(
         text_of(&browser, "#signin-submit").await.as_deref(),
         Some("Sign in")
     );
-    browser
-        .find(Locator::Css("#email"))
-        .await
-        .unwrap()
-        .send_keys("lena@example.com")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
+    fill_sign_in(&browser, "lena@example.com").await;
     screenshot(&browser, "signin").await;
-    browser
-        .find(Locator::Css("#signin-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_sign_in(&browser).await;
 
     // The dashboard opens on the drop: five bags, none sold.
     let sold = "tr[data-sku=\"drop-bag\"] td[data-field=\"sold\"]";

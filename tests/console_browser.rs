@@ -104,8 +104,8 @@ pub(crate) async fn until_text(
     }
 }
 
-/// Signs `email` in on the page and waits for the navigation to appear.
-pub(crate) async fn sign_in_on_page(browser: &Client, h: &Harness, email: &str) {
+/// Opens the console's sign-in page and waits for its form.
+pub(crate) async fn open_sign_in(browser: &Client, h: &Harness) {
     browser
         .goto(&format!("{}/console/", h.stack.url))
         .await
@@ -115,6 +115,10 @@ pub(crate) async fn sign_in_on_page(browser: &Client, h: &Harness, email: &str) 
         .for_element(Locator::Css("#signin"))
         .await
         .unwrap();
+}
+
+/// Types `email` and the tests' password into the open sign-in form.
+pub(crate) async fn fill_sign_in(browser: &Client, email: &str) {
     for (field, value) in [("#email", email), ("#password", PASSWORD)] {
         browser
             .find(Locator::Css(field))
@@ -124,6 +128,10 @@ pub(crate) async fn sign_in_on_page(browser: &Client, h: &Harness, email: &str) 
             .await
             .unwrap();
     }
+}
+
+/// Submits the filled sign-in form.
+pub(crate) async fn submit_sign_in(browser: &Client) {
     browser
         .find(Locator::Css("#signin-submit"))
         .await
@@ -131,6 +139,13 @@ pub(crate) async fn sign_in_on_page(browser: &Client, h: &Harness, email: &str) 
         .click()
         .await
         .unwrap();
+}
+
+/// Signs `email` in on the page and waits for the navigation to appear.
+pub(crate) async fn sign_in_on_page(browser: &Client, h: &Harness, email: &str) {
+    open_sign_in(browser, h).await;
+    fill_sign_in(browser, email).await;
+    submit_sign_in(browser).await;
     browser
         .wait()
         .for_element(Locator::Css("#nav:not([hidden])"))
