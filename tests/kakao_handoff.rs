@@ -7,7 +7,7 @@
 
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::handoff::{HandoffFilter, HandoffStore};
-use chatdrop_e2e::Harness;
+use chatdrop_e2e::{Harness, eventually};
 use serde_json::Value;
 use xtask::platform::kakao::{KakaoUser, OpenBuilder, SkillAnswer};
 
@@ -69,6 +69,18 @@ async fn a_kakao_customer_asking_for_a_person_gets_the_operator_button() {
         waiting.iter().any(|e| e.conversation == chat),
         "{waiting:?}"
     );
+    // The agents are alerted at once, as on every platform: notify does it for the queued
+    // channels, the kakao function itself here. The alert names the customer by pseudonym.
+    let alerts = eventually(|| async {
+        let alerts = h.stack.agent_alerts().await.unwrap();
+        (!alerts.is_empty()).then_some(alerts)
+    })
+    .await;
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0]["kind"], "new");
+    assert_eq!(alerts[0]["reason"], "asked");
+    assert_eq!(alerts[0]["channel"], "kakao");
+    assert!(!alerts[0].to_string().contains(&user.id), "{}", alerts[0]);
 
     // Writing again while waiting: the bot stays silent, but a Kakao call must be answered
     // (an empty answer shows Kakao's fallback): who has the chat and when to expect an answer,
@@ -116,6 +128,10 @@ async fn a_kakao_customer_asking_for_a_person_gets_the_operator_button() {
         h.stack.store().thread(&chat).await.unwrap().len(),
         after_first
     );
+    // Neither the message while waiting nor the retries alerted the agents again: one alert
+    // per handoff (claimed on the handoff list).
+    let again = h.stack.agent_alerts().await.unwrap();
+    assert!(again.is_empty(), "{again:#?}");
     h.stack.stop().await;
 }
 

@@ -226,6 +226,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     // CHATDROP_KAKAO_SKILL_SECRET, CHATDROP_KAKAO_ADMIN_KEY, CHATDROP_STRIPE_SECRET_KEY,
     // CHATDROP_ID_KEY. (The SENS keys for AlimTalk are notify's: Side::Outbound.)
     readsSecrets: true,
+    // A turn that hands the chat to a person alerts the agents itself (no notify in between).
+    alertsAgents: true,
   },
   console: {
     description: "The retailer's console API: live drop view, orders, ship, refund, agent inbox (Cognito sign-in)",

@@ -20,12 +20,17 @@
 //!
 //! Every refusal happens before any store call, so it has no side effect.
 //!
+//! After the turn, beside the thread's writes ([`thread`]), a turn that handed the chat to a
+//! person alerts the agents' topic ([`alert`]): notify does that for the queued channels, and a
+//! Kakao answer never passes through notify.
+//!
 //! The same function takes the Kakao Talk Channel add/block callback on
 //! `/webhooks/kakao/channel` ([`channel_callback`]): the admin key checked (401), the customer's
 //! chat found through the app-user link the skill calls store, and the change recorded in the
 //! consent ledger, inside Kakao's 3-second budget (a read of the link, one of the session, the
 //! ledger's conditional puts).
 
+pub mod alert;
 pub mod channel_callback;
 pub mod thread;
 pub mod turn;
@@ -44,6 +49,7 @@ use chatdrop_domain::ports::{CatalogSource, SessionStore};
 use chatdrop_domain::process::ProcessError;
 use chatdrop_domain::reply::Reply;
 use chatdrop_payments::stripe::StripeGateway;
+use chatdrop_queue::alerts::SnsAlerts;
 use chatdrop_store::DynamoStore;
 use lambda_http::{Body, Error, Request, Response, http::StatusCode};
 use std::sync::Arc;
@@ -66,6 +72,9 @@ pub struct Kakao {
     /// Whether the channel's 1:1 chat takes a handed-over chat (`CHATDROP_KAKAO_OPERATOR`):
     /// the answer that hands a chat to a person then carries Kakao's `operator` button.
     operator: bool,
+    /// The agents' topic (`CHATDROP_AGENT_TOPIC_ARN`): a turn that hands the chat to a person
+    /// alerts them here, as notify does for the queued channels ([`alert`]).
+    alerts: SnsAlerts,
     /// Kakao Login app users whose link to their chat this instance has written already: one
     /// put per customer per instance, not one per turn.
     linked: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -132,6 +141,10 @@ impl Kakao {
             verifier,
             verifies_phones,
             operator,
+            alerts: SnsAlerts::new(
+                aws_sdk_sns::Client::new(aws),
+                config.handoff.agent_topic_arn.clone(),
+            ),
             linked: Default::default(),
         })
     }
@@ -248,7 +261,11 @@ async fn answer(app: &Kakao, request: Request) -> Result<Response<Body>, Error> 
     let turned = started.elapsed();
     let mut lang = bundles.last().map(|b| b.lang).unwrap_or(app.default_lang);
     let mut with_a_person = bundles.iter().any(|b| b.handoff.is_some());
-    thread::record(&app.store, message, &bundles).await;
+    // The thread's writes and, after a handoff, the agents' alert: side by side.
+    tokio::join!(
+        thread::record(&app.store, message, &bundles),
+        alert::handed_over(&app.store, &app.alerts, &bundles, now),
+    );
     let recorded = started.elapsed();
     let mut replies: Vec<Reply> = bundles.into_iter().flat_map(|b| b.replies).collect();
     // A product's page shows as a commerceCard when its price is in won: the catalog the turn

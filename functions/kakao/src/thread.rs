@@ -13,7 +13,8 @@
 //! already, and a thread is a convenience for people, not state the conversation reads.
 //! The writes run after the turn and before the response, the customer's side beside the
 //! answer's: a few milliseconds of the 5-second budget, reported as `thread` in the response's
-//! Server-Timing header beside `parse`, `turn` and `render`.
+//! Server-Timing header beside `parse`, `turn` and `render` (after a handoff, `thread` also
+//! covers the agents' alert, published beside these writes: `crate::alert`).
 
 use chatdrop_domain::delivery::{DeliveryLog, Outgoing, SendMode, Sent};
 use chatdrop_domain::inbound::InboundMessage;
