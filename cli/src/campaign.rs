@@ -67,8 +67,19 @@ struct CampaignFile {
 pub fn read(file: &Path, now: i64) -> Fallible<Campaign> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let f: CampaignFile =
+    let mut f: CampaignFile =
         toml::from_str(&text).map_err(|e| format!("{} is not a campaign: {e}", file.display()))?;
+    // The segment's tags compare with the customers' as `chatdrop customer tag` stored them.
+    let tags: Result<std::collections::BTreeSet<String>, _> = f
+        .segment
+        .tags
+        .iter()
+        .map(|t| chatdrop_domain::customer_tags::normalize(t))
+        .collect();
+    f.segment.tags = tags
+        .map_err(|e| format!("{}: segment tags: {e}", file.display()))?
+        .into_iter()
+        .collect();
     let campaign = Campaign {
         id: f.id,
         drop: f.drop,

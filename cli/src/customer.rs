@@ -4,7 +4,7 @@
 //!
 //! `export` prints one JSON document: the conversation's session, the consent history of the
 //! conversation and of its person (the keyed phone pseudonym, [`PersonKey`]), and its orders.
-//! `forget` erases the session and the conversation's consent items and blanks the words the
+//! `forget` erases the session, the conversation's consent items and its tags, blanks the words the
 //! customer typed in the person's consent history, and pseudonymizes the orders (platform id
 //! and engraving text replaced; amounts, currency and status kept for the books)
 //! ([`DynamoStore::forget`]); every step is conditional, so running it twice is safe.
@@ -26,13 +26,33 @@ pub enum CustomerAction {
         /// The platform's id for the customer.
         customer: String,
     },
-    /// Erase the session and consent items, pseudonymize the orders (amounts stay for the
-    /// books); safe to repeat.
+    /// Erase the session, consent items and tags, pseudonymize the orders (amounts stay for
+    /// the books); safe to repeat.
     Forget {
         /// whatsapp, telegram, messenger, line, wechat, sms or viber.
         channel: String,
         /// The platform's id for the customer.
         customer: String,
+    },
+    /// Add and remove the retailer's tags on a customer (campaign segments select by them);
+    /// prints the tags the customer carries.
+    Tag {
+        /// whatsapp, telegram, messenger, line, wechat, sms, kakao or viber.
+        channel: String,
+        /// The platform's id for the customer (a phone number on WhatsApp and SMS).
+        customer: String,
+        /// A tag to add (letters and digits in any script, `-`, `_`, `.`, `:`); repeatable.
+        #[arg(long)]
+        add: Vec<String>,
+        /// A tag to remove; repeatable.
+        #[arg(long)]
+        remove: Vec<String>,
+    },
+    /// Add tags from a CSV with the header `channel,customer,tags` (tags separated by spaces);
+    /// the whole file is checked first, and nothing is written if a row is bad.
+    ImportTags {
+        /// The CSV file.
+        file: std::path::PathBuf,
     },
 }
 
@@ -45,6 +65,13 @@ pub async fn run(store: &DynamoStore, action: CustomerAction) -> Result<String, 
         CustomerAction::Forget { channel, customer } => {
             forget(store, &conversation(&channel, customer)?).await
         }
+        CustomerAction::Tag {
+            channel,
+            customer,
+            add,
+            remove,
+        } => crate::customer_tags::tag(store, &channel, customer, &add, &remove).await,
+        CustomerAction::ImportTags { file } => crate::customer_tags::import(store, &file).await,
     }
 }
 
@@ -69,10 +96,32 @@ pub async fn thread(
     Ok(out)
 }
 
-/// The conversation named on the command line.
+/// The conversation named on the command line (or in an import's row).
+///
+/// Where the platform's customer id is a phone number, a number as people write it
+/// (`+55 11 98765-4321`) is taken in the platform's own form: WhatsApp's `wa_id` is the digits
+/// alone, Twilio's `From` is `+` and the digits. Elsewhere the id is the platform's, as given.
 pub fn conversation(channel: &str, customer: String) -> Result<ConversationId, String> {
-    let channel = Channel::parse(channel).ok_or_else(|| format!("unknown channel `{channel}`"))?;
-    Ok(ConversationId::new(channel, customer))
+    let channel =
+        Channel::parse(channel.trim()).ok_or_else(|| format!("unknown channel `{channel}`"))?;
+    let customer = customer.trim();
+    if !channel.spec().customer_id_is_phone {
+        return Ok(ConversationId::new(channel, customer));
+    }
+    let written_as_phone = customer
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits: String = customer.chars().filter(char::is_ascii_digit).collect();
+    if !written_as_phone || digits.is_empty() {
+        return Err(format!(
+            "`{customer}` is not a phone number, which a {} customer id is",
+            channel.spec().display_name
+        ));
+    }
+    Ok(match channel {
+        Channel::Sms => ConversationId::new(channel, format!("+{digits}")),
+        _ => ConversationId::new(channel, digits),
+    })
 }
 
 /// Everything held about `conversation`, as pretty JSON.
@@ -92,9 +141,11 @@ pub async fn export(store: &DynamoStore, conversation: &ConversationId) -> Resul
         None => Vec::new(),
     };
     let orders = store.orders_of(conversation).await.map_err(err)?;
+    let tags = store.tags_of(conversation).await.map_err(err)?;
     let document = serde_json::json!({
         "conversation": conversation,
         "session": session,
+        "tags": tags,
         "consent": {
             "conversation": own,
             "person": person.as_ref().map(PersonKey::as_str),
@@ -126,6 +177,12 @@ pub async fn forget(store: &DynamoStore, conversation: &ConversationId) -> Resul
         forgotten.person_entries_scrubbed,
         forgotten.orders_pseudonymized,
     );
+    let tags = store.forget_tags(conversation).await.map_err(err)?;
+    summary.push_str(if tags {
+        "; tags erased"
+    } else {
+        "; tags: none left"
+    });
     if conversation.channel == Channel::Kakao {
         summary.push_str(if forgotten.kakao_link {
             "; Kakao account link erased"

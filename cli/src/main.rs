@@ -13,6 +13,7 @@ mod campaign;
 mod campaign_report;
 mod catalog;
 mod customer;
+mod customer_tags;
 mod draw;
 mod drops;
 mod messages;

@@ -29,6 +29,7 @@ pub mod channel_spec;
 pub mod checkout;
 pub mod clock;
 pub mod consent;
+pub mod customer_tags;
 pub mod customization;
 pub mod delayed_payment;
 pub mod delivery;

@@ -519,6 +519,12 @@ impl Audience for DynamoStore {
                 ))
                 .await?;
         let on_waitlist = segment.on_waitlist && self.waits_for(&campaign.drop, &pseudonym).await?;
+        // Read only for a segment that selects by them, like the other per-recipient reads.
+        let tags = if segment.tags.is_empty() {
+            Vec::new()
+        } else {
+            self.tags_of(conversation).await?.into_iter().collect()
+        };
         Ok(Recipient {
             conversation: conversation.clone(),
             person,
@@ -526,8 +532,7 @@ impl Audience for DynamoStore {
             lang,
             zone: zone.name,
             country: phone.as_deref().and_then(region_of_phone).map(String::from),
-            // No customer tags are stored yet: a segment by tags reaches nobody.
-            tags: Vec::new(),
+            tags,
             bought_before,
             on_waitlist,
             reminded,

@@ -22,6 +22,7 @@
 pub mod capacity;
 mod catalog;
 mod consent;
+mod customer_tags;
 mod delivery;
 mod draw;
 mod forget_orders;
@@ -53,6 +54,7 @@ use std::time::{Duration, Instant};
 pub use catalog::{CatalogLoadError, CatalogLoadHook};
 pub use consent::Forgotten;
 pub use console::{AuditRecord, SkuCounters};
+pub use customer_tags::TagRefused;
 pub use thread::{HeldBundle, ThreadMessage, requeue_id};
 
 /// How long a warm function reuses the catalog it read before asking again.
