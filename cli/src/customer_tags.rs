@@ -16,7 +16,7 @@
 
 use crate::customer::conversation;
 use chatdrop_domain::channel::ConversationId;
-use chatdrop_domain::customer_tags::{TagError, parse_list};
+use chatdrop_domain::customer_tags::{TagError, normalize, parse_list};
 use chatdrop_store::{DynamoStore, TagRefused};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -40,6 +40,13 @@ fn shown(tags: &BTreeSet<String>) -> String {
     }
 }
 
+/// Tags given one per argument (`--add "tokyo popup"` is one bad tag, not two good ones).
+fn each_tag(args: &[String]) -> Result<BTreeSet<String>, String> {
+    args.iter()
+        .map(|t| normalize(t).map_err(|e| e.to_string()))
+        .collect()
+}
+
 /// `chatdrop customer tag`: adds and removes tags of one customer; prints what they carry.
 pub async fn tag(
     store: &DynamoStore,
@@ -49,8 +56,8 @@ pub async fn tag(
     remove: &[String],
 ) -> Result<String, String> {
     let chat = conversation(channel, customer)?;
-    let add = parse_list(add.iter().map(String::as_str)).map_err(|e| tag_errors(&e))?;
-    let remove = parse_list(remove.iter().map(String::as_str)).map_err(|e| tag_errors(&e))?;
+    let add = each_tag(add)?;
+    let remove = each_tag(remove)?;
     let tags = store
         .tag_customer(&chat, &add, &remove)
         .await
