@@ -139,11 +139,26 @@ where
         identity: message.dedup_identity(),
     };
     let conversation = &message.conversation;
-    // Both in one read: a fresh message needs the session anyway.
-    let (marker, before) = ports
-        .sessions
-        .marker_and_session(&key, conversation)
-        .await?;
+    let action = match &message.content {
+        InboundContent::Action { payload, .. } => Action::decode(payload),
+        _ => Some(Action::ListOrders),
+    };
+    // Both in one read: a fresh message needs the session anyway. A sale needs the drops too,
+    // which the same read brings where the store can (ARCHITECTURE.md, "What one checkout
+    // costs").
+    let sells = matches!(action, Some(Action::Checkout | Action::Reorder(_)));
+    let (marker, before, drops) = if sells {
+        ports
+            .sessions
+            .marker_session_and_drops(&key, conversation)
+            .await?
+    } else {
+        let (marker, session) = ports
+            .sessions
+            .marker_and_session(&key, conversation)
+            .await?;
+        (marker, session, None)
+    };
     if let Some(Marker { effect, done }) = marker {
         if done {
             return Ok(Handled::Duplicate);
@@ -195,15 +210,12 @@ where
         ports.sessions.mark_done(&key).await?;
         return Ok(Handled::Recorded);
     }
-    let action = match &message.content {
-        InboundContent::Action { payload, .. } => Action::decode(payload),
-        _ => Some(Action::ListOrders),
-    };
     let replies = match action {
         Some(Action::Checkout) => {
             let sale = Sale {
                 key: &key,
                 version: before.version,
+                drops: drops.as_deref(),
             };
             match checkout(message, &mut session, lang, ports, settings, now, sale).await? {
                 Checkout::Answer(replies) => replies,
@@ -214,6 +226,7 @@ where
             let sale = Sale {
                 key: &key,
                 version: before.version,
+                drops: drops.as_deref(),
             };
             match reorder(&id, message, &mut session, lang, ports, settings, now, sale).await? {
                 Checkout::Answer(replies) => replies,
@@ -265,7 +278,10 @@ where
     if let Effect::Reply { bundle } = &effect {
         ports.dispatch.reply(bundle).await?;
     }
-    ports.sessions.mark_done(&key).await?;
+    // No "done" write, as after a sale: the marker stays pending with its answer, so a
+    // redelivery queues the same bundle again, which the outbound queue and notify (one send
+    // per bundle id) never deliver twice. That saves a write on every answer of this function,
+    // a sold-out one included; the redelivery path above marks it done.
     Ok(Handled::Replied)
 }
 
@@ -299,6 +315,8 @@ struct Sale<'a> {
     key: &'a MarkerKey,
     /// The stored session's version, which the commit requires.
     version: u64,
+    /// The drops not closed, when the first read brought them; else the checkout reads them.
+    drops: Option<&'a [crate::drops::Drop]>,
 }
 
 /// How a checkout ended: an answer still to commit and send, or a sale committed with its

@@ -51,7 +51,10 @@ where
     }
     let catalog = ports.catalogs.catalog().await?;
     let voice = catalog.voice(lang);
-    let drops_now = ports.orders.drops().await?;
+    let drops_now = match sale.drops {
+        Some(drops) => drops.to_vec(),
+        None => ports.orders.drops().await?,
+    };
     // A drop sold by draw never sells from a cart: its units are the winners'.
     if let Some((drop, spec)) = session.cart.lines.iter().find_map(|line| {
         let drop = crate::drops::drop_for(&drops_now, line)?;

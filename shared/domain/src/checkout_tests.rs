@@ -468,7 +468,14 @@ async fn a_redelivered_checkout_gets_the_same_pay_link() {
     assert_eq!(link, w.settings.pay_link(&order.pay_token));
     assert_eq!(w.gateway.requests.lock().unwrap().len(), 1);
 
-    // A delivery after the answer changes nothing.
+    // A delivery after the answer changes nothing: the marker holds the answer (no "done"
+    // write after one), so the same bundle is queued again, which notify sends once; that
+    // delivery marks it done, and the next is a duplicate.
+    let answered = w.mem.replies.lock().unwrap().last().unwrap().id.clone();
+    assert_eq!(w.try_send(&m).await.unwrap(), Handled::Replied);
+    assert_eq!(w.mem.replies.lock().unwrap().last().unwrap().id, answered);
+    assert_eq!(w.gateway.requests.lock().unwrap().len(), 1);
+    assert_eq!(w.orders.stock(DROP, BAG).reserved, 1);
     assert_eq!(w.try_send(&m).await.unwrap(), Handled::Duplicate);
 
     // Same event, crash between the commit and the reply: the same answer is sent.

@@ -113,6 +113,24 @@ pub trait SessionStore: Send + Sync {
             Ok((marker, self.session(conversation).await?))
         }
     }
+
+    /// For a checkout: the marker, the session and the drops not closed, in one round trip
+    /// where the store can (DynamoDB: the drops' items by key in the same `BatchGetItem`, while
+    /// the store's list of drops is current). `None` for the drops: the store reads only the
+    /// two, and the checkout reads the drops itself ([`OrderStore::drops`]).
+    #[allow(clippy::type_complexity)]
+    fn marker_session_and_drops(
+        &self,
+        key: &MarkerKey,
+        conversation: &ConversationId,
+    ) -> impl Future<
+        Output = Result<(Option<Marker>, Session, Option<Vec<crate::drops::Drop>>), PortError>,
+    > + Send {
+        async move {
+            let (marker, session) = self.marker_and_session(key, conversation).await?;
+            Ok((marker, session, None))
+        }
+    }
 }
 
 /// The queues between functions.

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use chatdrop_domain::channel::ConversationId;
 use chatdrop_domain::dialogue::Session;
+use chatdrop_domain::drops::Drop;
 use chatdrop_domain::ports::{CommitError, Effect, Marker, MarkerKey, PortError, SessionStore};
 use std::collections::HashMap;
 
@@ -101,6 +102,70 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// One `BatchGetItem` of the marker, the session and `more` keys (strongly consistent, as
+    /// the single reads are): the marker, the session and the other items found. `None` when
+    /// DynamoDB left keys unprocessed (under load): the caller then reads one by one.
+    async fn marker_session_with(
+        &self,
+        key: &MarkerKey,
+        c: &ConversationId,
+        more: Vec<HashMap<String, AttributeValue>>,
+    ) -> Result<
+        Option<(
+            Option<Marker>,
+            Session,
+            Vec<HashMap<String, AttributeValue>>,
+        )>,
+        PortError,
+    > {
+        let (marker_key, session_key) = (marker_key(key), session_key(c));
+        let mut keys = vec![marker_key.clone(), session_key.clone()];
+        keys.extend(more);
+        let keys = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| PortError::new("build batch get", e))?;
+        let out = self
+            .client
+            .batch_get_item()
+            .request_items(&self.table, keys)
+            .send()
+            .await
+            .map_err(|e| PortError::new("get marker and session", sdk_message(e)))?;
+        let unprocessed = out
+            .unprocessed_keys
+            .as_ref()
+            .and_then(|u| u.get(&self.table))
+            .is_some_and(|k| !k.keys.is_empty());
+        if unprocessed {
+            return Ok(None);
+        }
+        let items = out
+            .responses
+            .and_then(|mut r| r.remove(&self.table))
+            .unwrap_or_default();
+        let same = |item: &HashMap<String, AttributeValue>, k: &HashMap<String, AttributeValue>| {
+            item.get("pk") == k.get("pk") && item.get("sk") == k.get("sk")
+        };
+        let mut marker = None;
+        let mut session = Session::default();
+        let mut rest = Vec::new();
+        for item in items {
+            if same(&item, &marker_key) {
+                marker = Some(marker_of(item)?);
+            } else if same(&item, &session_key) {
+                session = serde_dynamo::from_item(item)
+                    .map_err(|e| port("decode session")(e.to_string()))?;
+            } else {
+                rest.push(item);
+            }
+        }
+        Ok(Some((marker, session, rest)))
+    }
+}
+
 impl SessionStore for DynamoStore {
     async fn marker(&self, key: &MarkerKey) -> Result<Option<Marker>, PortError> {
         let out = self
@@ -120,48 +185,34 @@ impl SessionStore for DynamoStore {
         key: &MarkerKey,
         c: &ConversationId,
     ) -> Result<(Option<Marker>, Session), PortError> {
-        // One `BatchGetItem` for both (strongly consistent, as the single reads are).
-        let (marker_key, session_key) = (marker_key(key), session_key(c));
-        let keys = KeysAndAttributes::builder()
-            .set_keys(Some(vec![marker_key.clone(), session_key.clone()]))
-            .consistent_read(true)
-            .build()
-            .map_err(|e| PortError::new("build batch get", e))?;
-        let out = self
-            .client
-            .batch_get_item()
-            .request_items(&self.table, keys)
-            .send()
-            .await
-            .map_err(|e| PortError::new("get marker and session", sdk_message(e)))?;
-        // DynamoDB may leave keys unprocessed under load: those are read one by one.
-        let unprocessed = out
-            .unprocessed_keys
-            .as_ref()
-            .and_then(|u| u.get(&self.table))
-            .is_some_and(|k| !k.keys.is_empty());
-        if unprocessed {
-            let marker = self.marker(key).await?;
-            return Ok((marker, self.session(c).await?));
+        let read = self.marker_session_with(key, c, Vec::new()).await?;
+        match read {
+            Some((marker, session, _)) => Ok((marker, session)),
+            None => Ok((self.marker(key).await?, self.session(c).await?)),
         }
-        let items = out
-            .responses
-            .and_then(|mut r| r.remove(&self.table))
-            .unwrap_or_default();
-        let same = |item: &HashMap<String, AttributeValue>, k: &HashMap<String, AttributeValue>| {
-            item.get("pk") == k.get("pk") && item.get("sk") == k.get("sk")
+    }
+
+    async fn marker_session_and_drops(
+        &self,
+        key: &MarkerKey,
+        c: &ConversationId,
+    ) -> Result<(Option<Marker>, Session, Option<Vec<Drop>>), PortError> {
+        // The drops ride in the same read while this process's list of them is current
+        // (`orders/drop_list.rs`); otherwise `drops_from` queries them.
+        let read = self
+            .marker_session_with(key, c, self.drop_list_keys())
+            .await?;
+        let (marker, session, rest, complete) = match read {
+            Some((marker, session, rest)) => (marker, session, rest, true),
+            None => (
+                self.marker(key).await?,
+                self.session(c).await?,
+                Vec::new(),
+                false,
+            ),
         };
-        let mut marker = None;
-        let mut session = Session::default();
-        for item in items {
-            if same(&item, &marker_key) {
-                marker = Some(marker_of(item)?);
-            } else if same(&item, &session_key) {
-                session = serde_dynamo::from_item(item)
-                    .map_err(|e| port("decode session")(e.to_string()))?;
-            }
-        }
-        Ok((marker, session))
+        let drops = self.drops_from(rest, complete).await?;
+        Ok((marker, session, Some(drops)))
     }
 
     async fn session(&self, c: &ConversationId) -> Result<Session, PortError> {

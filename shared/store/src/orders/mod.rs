@@ -3,6 +3,7 @@
 //! | item | pk | sk |
 //! |---|---|---|
 //! | drop definition (+ `stock_shards`, the layout; `sold_out`, unsharded SKUs with no unit) | `DROPS` | `DROP#id` |
+//! | the drops' generation (`generation`: +1 by each create, open, close; `drop_list.rs`) | `DROPLIST` | `GENERATION` |
 //! | stock of one unsharded SKU | `DROP#id` | `SKU#sku` (`available`, `reserved`, `sold`) |
 //! | stock shard k of a sharded SKU | `DROP#id#SHARD#k` | `SKU#sku#k` (same, + `sku`, `shard`) |
 //! | shards of a SKU seen empty (the sold-out hint) | `DROP#id` | `EMPTY#sku` (`shards`, a number set) |
@@ -36,6 +37,8 @@
 //! - [`hints`]: knowing a SKU is sold out without a transaction: the hint of empty shards, the
 //!   sold-out flags on the drop's item, and the writes that clear them when units come back.
 //! - [`drops`]: the drops read every checkout makes, a drop's status, its stock totals.
+//! - [`drop_list`]: the drops in the checkout's first read (one `BatchGetItem` with the marker
+//!   and the session), kept honest by a generation counter every create, open and close moves.
 //! - [`reserve`]: the reservation's transaction and its walk over a SKU's shards.
 //! - [`transitions`]: releases (units back), shipping, refunds, and the list of all orders.
 //! - [`order_store`]: the domain's `OrderStore` port over all of it, `mark_paid` included.
@@ -67,6 +70,7 @@
 //! 10,000: at that rate it must be cached for a moment per warm function (safe by the argument
 //! in [`hints`]: a stale hint costs one attempt or one momentary sold-out).
 
+mod drop_list;
 mod drops;
 mod hints;
 mod keys;

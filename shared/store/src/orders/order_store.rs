@@ -10,7 +10,7 @@ use super::transitions::{ADD_NOTE, status_condition, with_note};
 use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::channel::ConversationId;
-use chatdrop_domain::drops::{Drop, DropStatus};
+use chatdrop_domain::drops::Drop;
 use chatdrop_domain::orders::{Order, OrderStatus};
 use chatdrop_domain::ports::{OrderStore, PaidOutcome, PortError, ReserveError, SaleCommit};
 
@@ -37,12 +37,7 @@ impl DynamoStore {
 impl OrderStore for DynamoStore {
     async fn drops(&self) -> Result<Vec<Drop>, PortError> {
         // Not cached: a drop opened or closed by the CLI must reach the very next checkout.
-        Ok(self
-            .all_drops()
-            .await?
-            .into_iter()
-            .filter(|d| d.status != DropStatus::Closed)
-            .collect())
+        self.open_drops().await
     }
 
     async fn reserve(&self, order: &Order) -> Result<(), ReserveError> {

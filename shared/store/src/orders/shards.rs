@@ -67,6 +67,8 @@ impl DynamoStore {
             );
         }
         items.push(tx_put(&self.table, item, Some("attribute_not_exists(pk)"))?);
+        // A new drop: every checkout's list of drops must learn of it (`drop_list.rs`).
+        items.push(super::drop_list::bump_generation(&self.table)?);
         for sku in &drop.skus {
             let shards = layout.of(&sku.sku);
             if shards == 1 {
