@@ -4,6 +4,7 @@ use chatdrop_domain::clock::{Clock, SystemClock};
 use clap::{Parser, Subcommand};
 
 mod demo_markets;
+mod demo_reach;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitCode, Stdio};
 use xtask::customer::Customer;
@@ -47,6 +48,7 @@ enum Task {
 }
 
 fn main() -> ExitCode {
+    forget_cargo_run_variables();
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Test { args } => test(args),
@@ -62,6 +64,37 @@ fn main() -> ExitCode {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Drops what `cargo run` told this binary about its own package (`CARGO_PKG_NAME=xtask`,
+/// `CARGO_MANIFEST_DIR`, …) from the environment, before any thread starts.
+///
+/// `cargo xtask` is `cargo run -p xtask`, and every cargo this binary runs (clippy, the test
+/// build, the Lambda builds) inherited those variables. Build scripts that watch them saw a
+/// changed environment between a shell's `cargo` and ours: ring's (through `cc`) watches
+/// `CARGO_PKG_NAME` and `CARGO_MANIFEST_DIR`, so each `cargo xtask test` rebuilt ring and
+/// everything above it (rustls, the AWS SDK, every chatdrop crate) twice, once when `cargo run`
+/// built xtask and once for the tests, about five minutes each on two cores. Cargo records the
+/// watched values in the build script's fingerprint (`target/debug/.fingerprint/ring-*/
+/// run-build-script-build-script-build.json` showed `CARGO_PKG_NAME: xtask`).
+fn forget_cargo_run_variables() {
+    let set_by_cargo_run = |name: &str| {
+        name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                name,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR"
+            )
+    };
+    let names: Vec<std::ffi::OsString> = std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| name.to_str().is_some_and(set_by_cargo_run))
+        .collect();
+    for name in names {
+        // SAFETY: called first thing in `main`, before this process starts any thread, so no
+        // other thread can read the environment meanwhile.
+        unsafe { std::env::remove_var(name) };
     }
 }
 
@@ -556,6 +589,7 @@ drop status: {sku}: {available} available, {reserved} reserved, {sold} sold"
          reservation came back and was held for Mia, who took it in one tap and paid."
     );
     other_channels(stack).await?;
+    demo_reach::run(stack, &ana, &ken, &mia).await?;
     Ok(())
 }
 
