@@ -79,6 +79,16 @@ impl Outbound for ViberSender {
         &channel_spec::VIBER
     }
 
+    /// Viber's cap on messages to a customer who has not replied counts each `send_message`:
+    /// a reply rendered as several (text in parts, a list's text and carousel, a pay link's
+    /// words and `url`) is several.
+    fn messages(&self, out: &Outgoing<'_>) -> usize {
+        out.replies
+            .iter()
+            .map(|r| render(out.lang(), r).len())
+            .sum()
+    }
+
     /// Sends the replies' messages one call each, in order; the first failure stops the rest,
     /// so the customer never gets a later part without an earlier one. Viber takes no
     /// idempotency key, so a call retried after a lost answer may show twice.
