@@ -29,6 +29,10 @@
 //!   deadline less [`PER_RECORD`]), so a long limit costs one receive per invocation instead
 //!   of one per advised delay; then back after the advised delay; never counted, never
 //!   dead-lettered;
+//! - over a platform's cap on messages to a customer who has not replied (Viber's 100 an hour,
+//!   [`chatdrop_domain::send_cap`]), counted before each call: deferred, back on the queue and
+//!   looked at again every few minutes until the hour allows or the customer replies; never
+//!   counted, never dead-lettered, never sent into the platform's refusal;
 //! - transient (5xx, timeouts): counted in the bundle's `PROGRESS` item; back after a backoff,
 //!   and dead-lettered by notify itself on the [`RETRY_BUDGET`]th failure (half an hour).
 
@@ -264,6 +268,7 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                                 &bundle,
                                 &app.senders,
                                 &log,
+                                app.store.as_ref(),
                                 policy,
                                 tokio::time::sleep,
                                 at,
@@ -281,6 +286,7 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                             deliver(
                                 &bundle,
                                 &app.senders,
+                                app.store.as_ref(),
                                 app.store.as_ref(),
                                 policy,
                                 tokio::time::sleep,
@@ -320,6 +326,29 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
                                 tracing::warn!(error = %e, "could not set the retry delay");
                             }
                             RecordResult::Retry("rate limited".to_string())
+                        }
+                        Err(DeliveryError::Deferred {
+                            cap,
+                            resume_at,
+                            retry_after,
+                        }) => {
+                            // The platform's cap on messages to a customer who has not
+                            // replied (Viber): back on the queue, looked at again within
+                            // minutes (a reply frees it), not counted against the retry
+                            // budget. The span names the customer by pseudonym only.
+                            tracing::info!(
+                                cap = cap.messages,
+                                per_seconds = cap.per.as_secs(),
+                                resume_at,
+                                retry_after_seconds = retry_after.as_secs(),
+                                "deferred: the platform's cap on messages without a reply"
+                            );
+                            if let Some(handle) = receipt.as_deref()
+                                && let Err(e) = app.queues.delay_outbound(handle, retry_after).await
+                            {
+                                tracing::warn!(error = %e, "could not set the retry delay");
+                            }
+                            RecordResult::Retry("deferred by the cap without a reply".to_string())
                         }
                         Err(DeliveryError::Retry(failure)) => {
                             transient(app, &bundle, failure, receipt.as_deref()).await

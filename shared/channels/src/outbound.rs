@@ -59,6 +59,12 @@ pub trait Outbound: Send + Sync {
     /// Sends one group of replies, returning the platform's message ids.
     fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> SendFuture<'a, Sent>;
 
+    /// How many platform messages `send` makes of `out` (see `ChannelSender::messages`): one
+    /// per reply unless the adapter renders a reply as several.
+    fn messages(&self, out: &Outgoing<'_>) -> usize {
+        out.replies.len()
+    }
+
     /// Gives the conversation's thread to the platform's own inbox for people, where the
     /// platform has a protocol for it and the retailer configured one (Messenger's handover
     /// protocol): `true` if a call was made. `metadata` says why, for the inbox. Elsewhere a
@@ -160,6 +166,13 @@ impl ChannelSender for Senders {
 
     async fn send(&self, out: &Outgoing<'_>) -> Result<Sent, SendFailure> {
         self.sender(out.conversation().channel)?.send(out).await
+    }
+
+    fn messages(&self, out: &Outgoing<'_>) -> usize {
+        match self.sender(out.conversation().channel) {
+            Ok(s) => s.messages(out),
+            Err(_) => out.replies.len(),
+        }
     }
 
     async fn pace(&self, c: &ConversationId) -> Result<Option<Duration>, PortError> {

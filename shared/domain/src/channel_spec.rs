@@ -26,6 +26,7 @@
 use crate::channel::Channel;
 use crate::delivery::SendingRules;
 use crate::ports::SendRate;
+use crate::send_cap::UnansweredCap;
 use std::time::Duration;
 
 /// What chatdrop knows about one platform, as data.
@@ -154,6 +155,7 @@ const fn window(hours: u64, updates_after_window: bool) -> SendingRules {
         window: Some(Duration::from_secs(hours * 3600)),
         updates_after_window,
         human_agent_window: None,
+        unanswered_cap: None,
     }
 }
 
@@ -344,8 +346,11 @@ pub const SMS: ChannelSpec = ChannelSpec {
 };
 
 // Viber: `send_message` allows at most 100 messages to one user per hour without a reply
-// (the adapter's `classify` reads status 12 as a rate limit), and publishes no per-second
-// figure for one-to-one sends; `broadcast_message` takes 500 requests per 10 s, so 50/s is a
+// from that user, and refuses more with status 12
+// (<https://developers.viber.com/docs/api/rest-bot-api/#send-message>): `unanswered_cap`, which
+// notify counts before each call and defers past (`crate::send_cap`; the adapter's `classify`
+// still reads a 12 as a rate limit, the backstop). Viber publishes no per-second figure for
+// one-to-one sends; `broadcast_message` takes 500 requests per 10 s, so 50/s is a
 // pace Viber's own numbers bear. There is no window: a subscriber may be written to at any
 // time; messages outside a 24-hour session are billed, not refused.
 // <https://developers.viber.com/docs/api/rest-bot-api/#send-message>
@@ -367,7 +372,13 @@ pub const VIBER: ChannelSpec = ChannelSpec {
     default_rate: rate(50, None),
     customer_id_is_phone: false,
     shares_own_contact: false,
-    sending: SendingRules::NO_WINDOW,
+    sending: SendingRules {
+        unanswered_cap: Some(UnansweredCap {
+            messages: 100,
+            per: Duration::from_secs(3600),
+        }),
+        ..SendingRules::NO_WINDOW
+    },
 };
 
 // KakaoTalk (Kakao i Open Builder). Kakao calls the skill and waits at most 5 s for the answer
@@ -496,5 +507,26 @@ mod tests {
             .filter(|c| c.spec().customer_id_is_phone)
             .collect();
         assert_eq!(phones, [Channel::Whatsapp, Channel::Sms]);
+    }
+
+    /// Viber's `send_message`: "maximum of 100 messages per hour" to one user who has not
+    /// replied (<https://developers.viber.com/docs/api/rest-bot-api/#send-message>); no other
+    /// platform caps an unanswered customer this way.
+    #[test]
+    fn only_viber_caps_the_messages_to_a_customer_who_has_not_replied() {
+        let capped: Vec<(Channel, UnansweredCap)> = Channel::ALL
+            .into_iter()
+            .filter_map(|c| c.spec().sending.unanswered_cap.map(|cap| (c, cap)))
+            .collect();
+        assert_eq!(
+            capped,
+            [(
+                Channel::Viber,
+                UnansweredCap {
+                    messages: 100,
+                    per: Duration::from_secs(3600),
+                }
+            )]
+        );
     }
 }

@@ -35,6 +35,10 @@
 //!   allows (notify gives it the time its invocation has left); past it, the bundle goes back
 //!   to the queue and is retried after the advised delay. Never counted as a failure, never
 //!   dead-lettered;
+//! - over a platform's cap on messages to a customer who has not replied (Viber: 100 an
+//!   hour), counted before each call ([`crate::send_cap`]): deferred, back to the queue to be
+//!   looked at again within minutes; never sent into the platform's refusal, never counted as
+//!   a failure, never dropped;
 //! - transient (5xx, timeouts): returned to notify, which counts the failure in the bundle's
 //!   `PROGRESS` item, retries after a backoff and dead-letters the bundle itself after 10
 //!   failures (`RETRY_BUDGET`, about half an hour). The outbound queue's `maxReceiveCount`
@@ -47,6 +51,7 @@ use crate::i18n::Lang;
 use crate::inbound::DeliveryStatus;
 use crate::ports::PortError;
 use crate::reply::{Reply, ReplyBundle, ReplyToken};
+use crate::send_cap::{CapAnswer, CapClaim, SendCounts, UnansweredCap, recheck_after};
 use std::future::Future;
 use std::time::Duration;
 
@@ -75,6 +80,10 @@ pub struct SendingRules {
     /// the platform's form for it (Messenger's `HUMAN_AGENT` tag, 7 days); none: a person is
     /// bound by `window` like the bot.
     pub human_agent_window: Option<Duration>,
+    /// At most so many messages to one customer per period while they have not replied
+    /// (Viber: 100 an hour); counted before each call and deferred past it
+    /// ([`crate::send_cap`]). `None`: no such cap.
+    pub unanswered_cap: Option<UnansweredCap>,
 }
 
 impl SendingRules {
@@ -83,6 +92,7 @@ impl SendingRules {
         window: None,
         updates_after_window: true,
         human_agent_window: None,
+        unanswered_cap: None,
     };
 }
 
@@ -173,6 +183,13 @@ pub trait ChannelSender: Send + Sync {
     }
 
     fn send(&self, out: &Outgoing<'_>) -> impl Future<Output = Result<Sent, SendFailure>> + Send;
+
+    /// How many platform messages `send` makes of `out`: what a platform's cap on messages
+    /// to a customer who has not replied counts ([`crate::send_cap`]). One per reply unless
+    /// the adapter renders a reply as several (Viber: a pay link is its text and a `url`).
+    fn messages(&self, out: &Outgoing<'_>) -> usize {
+        out.replies.len()
+    }
 
     /// Takes a slot under the platform's send rate for the next call to `conversation`;
     /// `Some(delay)` when the rate is used up for now. Unpaced by default.
@@ -278,6 +295,20 @@ pub enum DeliveryError {
     /// Try again later through the queue.
     #[error("retry later: {0}")]
     Retry(SendFailure),
+    /// Over the platform's cap on messages to a customer who has not replied
+    /// ([`crate::send_cap`]): back to the queue to look again after `retry_after`; the cap
+    /// has room at `resume_at` (Unix seconds), or as soon as the customer replies. Not a
+    /// failure: never counted, never dead-lettered.
+    #[error(
+        "deferred: {} messages per {} s to a customer who has not replied; room at {resume_at}",
+        cap.messages,
+        cap.per.as_secs()
+    )]
+    Deferred {
+        cap: UnansweredCap,
+        resume_at: i64,
+        retry_after: Duration,
+    },
     #[error(transparent)]
     Port(#[from] PortError),
 }
@@ -371,10 +402,13 @@ pub fn sending_mode(
     }
 }
 
-pub async fn deliver<S, L, W, F>(
+/// Delivers `bundle`: see the module's documentation. `counts` is where the platform's cap on
+/// messages to a customer who has not replied is counted, on the platforms that have one.
+pub async fn deliver<S, L, C, W, F>(
     bundle: &ReplyBundle,
     sender: &S,
     log: &L,
+    counts: &C,
     policy: RetryPolicy,
     wait: W,
     at: Moment,
@@ -382,6 +416,7 @@ pub async fn deliver<S, L, W, F>(
 where
     S: ChannelSender,
     L: DeliveryLog,
+    C: SendCounts,
     W: Fn(Duration) -> F,
     F: Future<Output = ()>,
 {
@@ -390,7 +425,8 @@ where
     if already >= bundle.replies.len() {
         return Ok(Delivered::All);
     }
-    let mode = match sending_mode(sender.rules(channel), bundle, at) {
+    let rules = sender.rules(channel);
+    let mode = match sending_mode(rules, bundle, at) {
         Ok(mode) => mode,
         Err(reason) => {
             log.record_held(bundle, &reason).await?;
@@ -430,6 +466,25 @@ where
             }
             waited += delay;
             wait(delay).await;
+        }
+        // Then the customer's own cap, counted just before the call, so that a count is
+        // followed by the call it was for (a retry of it counts nothing more).
+        if let Some(cap) = rules.unanswered_cap {
+            let call = out.idempotency_key();
+            let claim = CapClaim {
+                conversation: &bundle.conversation,
+                since: at.last_heard_at.unwrap_or(0),
+                call: &call,
+                messages: u32::try_from(sender.messages(&out)).unwrap_or(u32::MAX),
+                now: at.now,
+            };
+            if let CapAnswer::Full { retry_at } = counts.count(cap, &claim).await? {
+                return Err(DeliveryError::Deferred {
+                    cap,
+                    resume_at: retry_at,
+                    retry_after: recheck_after(retry_at, at.now),
+                });
+            }
         }
         let sent = loop {
             match sender.send(&out).await {

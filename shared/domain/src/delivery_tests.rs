@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::channel::{Channel, ConversationId};
+use crate::send_cap::MemorySendCounts;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -158,6 +159,7 @@ async fn a_transient_failure_goes_back_to_the_queue_and_the_retry_resumes() {
         &b,
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(0),
@@ -171,6 +173,7 @@ async fn a_transient_failure_goes_back_to_the_queue_and_the_retry_resumes() {
         &b,
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(0),
@@ -202,6 +205,7 @@ async fn rate_limits_are_waited_out_in_place_up_to_the_bound() {
         &bundle(1),
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(0),
@@ -225,6 +229,7 @@ async fn rate_limits_are_waited_out_in_place_up_to_the_bound() {
         &bundle(1),
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(0),
@@ -256,6 +261,7 @@ async fn a_sustained_rate_limit_is_waited_in_place_for_the_whole_budget() {
         &bundle(1),
         &platform,
         &Progress::default(),
+        &MemorySendCounts::default(),
         policy,
         &wait,
         heard(0),
@@ -271,6 +277,7 @@ async fn a_sustained_rate_limit_is_waited_in_place_for_the_whole_budget() {
         &bundle(1),
         &platform,
         &Progress::default(),
+        &MemorySendCounts::default(),
         policy,
         &wait,
         heard(0),
@@ -299,6 +306,7 @@ async fn a_permanent_failure_is_recorded_and_the_rest_dropped() {
         &bundle(2),
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(0),
@@ -365,6 +373,7 @@ fn windowed() -> SendingRules {
         window: Some(Duration::from_secs(24 * 3600)),
         updates_after_window: true,
         human_agent_window: None,
+        unanswered_cap: None,
     }
 }
 
@@ -380,6 +389,7 @@ async fn outside_the_window_an_answer_is_held_and_an_order_update_uses_the_sanct
         &bundle(1),
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(25),
@@ -403,6 +413,7 @@ async fn outside_the_window_an_answer_is_held_and_an_order_update_uses_the_sanct
         &update,
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(25),
@@ -418,6 +429,7 @@ async fn outside_the_window_an_answer_is_held_and_an_order_update_uses_the_sanct
         &update,
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(23),
@@ -435,6 +447,7 @@ async fn outside_the_window_an_answer_is_held_and_an_order_update_uses_the_sanct
         &bundle(1),
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         never,
@@ -461,6 +474,7 @@ async fn groups_go_out_as_the_adapter_asks_and_the_thread_records_each_message()
         &b,
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(0),
@@ -472,6 +486,7 @@ async fn groups_go_out_as_the_adapter_asks_and_the_thread_records_each_message()
         &b,
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(0),
@@ -557,6 +572,7 @@ async fn the_send_rate_spaces_calls_into_windows() {
         &bundle(3),
         &platform,
         &progress,
+        &MemorySendCounts::default(),
         RetryPolicy::default(),
         &wait,
         heard(0),

@@ -69,6 +69,7 @@ pub mod reply;
 pub mod search;
 mod search_index;
 mod search_words;
+pub mod send_cap;
 pub mod shopping;
 pub mod sweep;
 pub mod time_zone;

@@ -12,6 +12,7 @@
 //! | processed marker      | `EVENT#handler#identity`        | `MARKER`    | 30 days |
 //! | delivery progress     | `OUTBOX#bundle`                 | `PROGRESS`  | 7 days  |
 //! | sent message, held bundle, platform token: see [`thread`] |||
+//! | messages counted against a platform's cap on an unanswered customer: see `send_counts.rs` |||
 //! | consent standing and history (never expire): see `consent.rs` |||
 //! | handoff list: see `handoff.rs`; inbox notes and console users: see `inbox.rs` |||
 //!
@@ -34,6 +35,7 @@ mod orders;
 mod partition_query;
 mod pay_link_opens;
 mod reminders;
+mod send_counts;
 mod session;
 mod sweep;
 mod thread;

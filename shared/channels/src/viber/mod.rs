@@ -43,7 +43,8 @@
 //!
 //! **Failures** come as HTTP 200 with a non-zero `status`
 //! (<https://developers.viber.com/docs/api/rest-bot-api/#error-codes>): [`classify`] reads 12
-//! (too many requests: the 100-messages-an-hour-without-a-reply cap) as a rate limit, the
+//! (too many requests: the 100-messages-an-hour-without-a-reply cap, which notify counts before
+//! sending, `chatdrop_domain::send_cap`, so a 12 is only the backstop) as a rate limit, the
 //! recipient's 5/6/11 (not registered, not subscribed, no suitable device) as permanent, and a
 //! bad auth token (2) and account problems as transient and logged at error for ops.
 //!

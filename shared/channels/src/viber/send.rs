@@ -16,8 +16,10 @@ const AUTH_HEADER: &str = "x-viber-auth-token";
 const SEND_PATH: &str = "/pa/send_message";
 
 /// How long to wait after status 12. Viber's cap is 100 messages to one user an hour without a
-/// reply, and it resets when the customer writes; a minute lets a burst settle without holding
-/// the message for the hour.
+/// reply, and it resets when the customer writes. notify counts it before sending
+/// (`chatdrop_domain::send_cap`), so a 12 should not come; if one does (a call Viber accepted
+/// before a retry sent it again), a minute lets a burst settle without holding the message for
+/// the hour.
 pub const RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 /// The answer to every call, failed or not (Viber answers HTTP 200 either way).
@@ -77,6 +79,16 @@ impl ViberSender {
 impl Outbound for ViberSender {
     fn spec(&self) -> &'static ChannelSpec {
         &channel_spec::VIBER
+    }
+
+    /// Viber's cap on messages to a customer who has not replied counts each `send_message`:
+    /// a reply rendered as several (text in parts, a list's text and carousel, a pay link's
+    /// words and `url`) is several.
+    fn messages(&self, out: &Outgoing<'_>) -> usize {
+        out.replies
+            .iter()
+            .map(|r| render(out.lang(), r).len())
+            .sum()
     }
 
     /// Sends the replies' messages one call each, in order; the first failure stops the rest,

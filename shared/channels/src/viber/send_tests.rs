@@ -74,12 +74,12 @@ async fn a_link_goes_as_its_words_then_a_url_message() {
         url: "https://shop.example/p/tok".into(),
     };
     let single = test_server::single(&ana(), Lang::EN, &link);
-    let sent = sender(&server.base)
-        .send(&single.out())
-        .await
-        .expect("sent");
+    let viber = sender(&server.base);
+    let sent = viber.send(&single.out()).await.expect("sent");
     assert_eq!(sent.message_ids.len(), 2);
     let requests = server.requests();
+    // The cap on messages to a customer who has not replied counts both calls.
+    assert_eq!(viber.messages(&single.out()), requests.len());
     assert_eq!(requests[0].body["text"], "Reserved for you\n\nPay:");
     assert_eq!(requests[1].body["type"], "url");
     assert_eq!(requests[1].body["media"], "https://shop.example/p/tok");
@@ -198,10 +198,17 @@ fn classify_falls_back_to_the_http_status() {
     ));
 }
 
+/// No window, but a cap of 100 messages an hour to a customer who has not replied, counted
+/// before each call.
 #[test]
-fn viber_has_no_window() {
+fn viber_has_no_window_but_caps_an_unanswered_customer() {
+    let rules = sender("http://unused").rules();
+    assert_eq!(rules.window, None);
     assert_eq!(
-        sender("http://unused").rules(),
-        chatdrop_domain::delivery::SendingRules::NO_WINDOW
+        rules.unanswered_cap,
+        Some(chatdrop_domain::send_cap::UnansweredCap {
+            messages: 100,
+            per: Duration::from_secs(3600),
+        })
     );
 }

@@ -14,6 +14,7 @@ fn the_window_is_48_hours_and_updates_after_it_are_held() {
             window: Some(Duration::from_secs(48 * 3600)),
             updates_after_window: false,
             human_agent_window: None,
+            unanswered_cap: None,
         }
     );
     // The registry's rules, not narrowed by the sender.

@@ -237,6 +237,7 @@ fn the_rules_allow_updates_after_the_window_only_with_a_template() {
             window: Some(Duration::from_secs(24 * 3600)),
             updates_after_window: false,
             human_agent_window: None,
+            unanswered_cap: None,
         }
     );
     // Outside the window an order update is one template message, whatever its replies.
