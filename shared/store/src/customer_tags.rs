@@ -36,6 +36,15 @@ fn tags_in(item: Option<&Item>) -> BTreeSet<String> {
     }
 }
 
+/// One of the set's two updates: adding (capped) or removing.
+struct TagChange {
+    what: &'static str,
+    expression: &'static str,
+    condition: &'static str,
+    /// The most tags the set may hold before an add (`:room`).
+    room: Option<usize>,
+}
+
 /// Why tagging a customer was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TagRefused {
@@ -60,68 +69,64 @@ impl DynamoStore {
             // Room for every added tag, counting those already there as new: conservative by
             // at most the added count, and no read before the write.
             let room = MAX_TAGS.saturating_sub(add.len());
-            let out = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(tags_key(conversation)))
-                .update_expression("ADD tags :t SET updated_at = :now")
-                .condition_expression("attribute_not_exists(tags) OR size(tags) <= :room")
-                .expression_attribute_values(
-                    ":t",
-                    AttributeValue::Ss(add.iter().cloned().collect()),
-                )
-                .expression_attribute_values(":now", n(self.now_secs()))
-                .expression_attribute_values(":room", n(room as i64))
-                .return_values(ReturnValue::AllNew)
-                .send()
-                .await;
-            match out {
-                Ok(out) => now_tagged = Some(tags_in(out.attributes.as_ref())),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    return Err(TagRefused::TooMany);
-                }
-                Err(e) => {
-                    return Err(PortError::new("add customer tags", sdk_message(e)).into());
-                }
+            let change = TagChange {
+                what: "add customer tags",
+                expression: "ADD tags :t SET updated_at = :now",
+                condition: "attribute_not_exists(tags) OR size(tags) <= :room",
+                room: Some(room),
+            };
+            match self.change_tags(conversation, change, add).await? {
+                Some(tags) => now_tagged = Some(tags),
+                None => return Err(TagRefused::TooMany),
             }
         }
         if !remove.is_empty() {
-            let out = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(tags_key(conversation)))
-                .update_expression("DELETE tags :t SET updated_at = :now")
+            let change = TagChange {
+                what: "remove customer tags",
+                expression: "DELETE tags :t SET updated_at = :now",
                 // Nothing to take tags from: no item is created for it.
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_values(
-                    ":t",
-                    AttributeValue::Ss(remove.iter().cloned().collect()),
-                )
-                .expression_attribute_values(":now", n(self.now_secs()))
-                .return_values(ReturnValue::AllNew)
-                .send()
-                .await;
-            match out {
-                Ok(out) => now_tagged = Some(tags_in(out.attributes.as_ref())),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    now_tagged = Some(BTreeSet::new());
-                }
-                Err(e) => {
-                    return Err(PortError::new("remove customer tags", sdk_message(e)).into());
-                }
-            }
+                condition: "attribute_exists(pk)",
+                room: None,
+            };
+            let left = self.change_tags(conversation, change, remove).await?;
+            now_tagged = Some(left.unwrap_or_default());
         }
         match now_tagged {
             Some(tags) => Ok(tags),
             None => Ok(self.tags_of(conversation).await?),
+        }
+    }
+
+    /// One conditional update of the set: the tags after it, or `None` when its condition
+    /// refused it.
+    async fn change_tags(
+        &self,
+        conversation: &ConversationId,
+        change: TagChange,
+        tags: &BTreeSet<String>,
+    ) -> Result<Option<BTreeSet<String>>, PortError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(tags_key(conversation)))
+            .update_expression(change.expression)
+            .condition_expression(change.condition)
+            .expression_attribute_values(":t", AttributeValue::Ss(tags.iter().cloned().collect()))
+            .expression_attribute_values(":now", n(self.now_secs()))
+            .return_values(ReturnValue::AllNew);
+        if let Some(room) = change.room {
+            update = update.expression_attribute_values(":room", n(room as i64));
+        }
+        match update.send().await {
+            Ok(out) => Ok(Some(tags_in(out.attributes.as_ref()))),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(PortError::new(change.what, sdk_message(e))),
         }
     }
 

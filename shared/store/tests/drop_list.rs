@@ -47,6 +47,22 @@ impl Intercept for Ops {
     }
 }
 
+/// A store on a fresh table whose requests are counted, and one that writes to the same table
+/// as the CLI would (its requests not counted).
+async fn counted_store(test: &str) -> (DynamoStore, DynamoStore, Ops) {
+    let cli = common::fresh_store(test).await;
+    let aws = common::aws().await;
+    let ops = Ops::default();
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::from(&aws)
+            .to_builder()
+            .interceptor(ops.clone())
+            .build(),
+    );
+    let store = DynamoStore::new(client, cli.table().to_string());
+    (store, cli, ops)
+}
+
 fn drop_named(id: &str) -> Drop {
     Drop {
         id: id.into(),
@@ -75,17 +91,7 @@ fn ids(drops: &[Drop]) -> Vec<&str> {
 
 #[tokio::test]
 async fn the_drops_ride_in_the_first_read_until_the_list_changes() {
-    // The store under test counts its requests; another one writes as the CLI would.
-    let cli = common::fresh_store("drop_list").await;
-    let aws = common::aws().await;
-    let ops = Ops::default();
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::from(&aws)
-            .to_builder()
-            .interceptor(ops.clone())
-            .build(),
-    );
-    let store = DynamoStore::new(client, cli.table().to_string());
+    let (store, cli, ops) = counted_store("drop_list").await;
     let buyer = ConversationId::new(Channel::Whatsapp, "5511999990000");
     let key = MarkerKey {
         handler: Handler::Payment,
@@ -130,16 +136,7 @@ async fn the_drops_ride_in_the_first_read_until_the_list_changes() {
 
 #[tokio::test]
 async fn a_table_without_the_counter_queries_every_time() {
-    let cli = common::fresh_store("drop_list_old").await;
-    let aws = common::aws().await;
-    let ops = Ops::default();
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::from(&aws)
-            .to_builder()
-            .interceptor(ops.clone())
-            .build(),
-    );
-    let store = DynamoStore::new(client, cli.table().to_string());
+    let (store, _cli, ops) = counted_store("drop_list_old").await;
     let buyer = ConversationId::new(Channel::Line, "U0000drops");
     let key = MarkerKey {
         handler: Handler::Payment,
