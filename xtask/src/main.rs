@@ -412,7 +412,8 @@ async fn demo() -> Result<ExitCode, Error> {
     result?;
     println!(
         "\ndemo finished: one drop on WhatsApp and Telegram, one on Messenger, LINE, WeChat, SMS \
-         and Viber, and one limited edition sold in yuan, baht, reais and won."
+         and Viber, the next drop announced to the tagged customers who opted in, and one limited \
+         edition sold in yuan, baht, reais and won."
     );
     Ok(ExitCode::SUCCESS)
 }
