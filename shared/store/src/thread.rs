@@ -18,8 +18,9 @@
 //! carries; the thread is read in `at` order. Held bundles share one partition: ops list them
 //! all, and there are few (a backlog here means a template or tag is missing).
 
+use crate::orders::Item;
 use crate::{DynamoStore, n, s, sdk_message};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use chatdrop_domain::channel::{ConversationId, full_hash};
 use chatdrop_domain::delivery::{Outgoing, Sent, summary};
 use chatdrop_domain::handoff::PLATFORM_INBOX;
@@ -194,6 +195,20 @@ impl DynamoStore {
         out: &Outgoing<'_>,
         sent: &Sent,
     ) -> Result<(), PortError> {
+        for item in self.outbound_items(out, sent) {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(|e| PortError::new("record sent message", sdk_message(e)))?;
+        }
+        Ok(())
+    }
+
+    /// The thread items of what `out` sent: one per platform message id.
+    fn outbound_items(&self, out: &Outgoing<'_>, sent: &Sent) -> Vec<Item> {
         let conversation = out.conversation();
         let text = out
             .replies
@@ -208,25 +223,79 @@ impl DynamoStore {
             sent.message_ids.clone()
         };
         let now = self.now_secs();
-        for id in ids {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .item("pk", thread_pk(conversation))
-                .item("sk", s(format!("MSG#{id}")))
-                .item("platform_id", s(&id))
-                .item("channel", s(conversation.channel.as_str()))
-                .item("bundle_id", s(&out.bundle.id))
-                .item("summary", s(&text))
-                .item("at", n(now))
-                .item("direction", s("out"))
-                .item("origin", s(String::from(out.bundle.origin.clone())))
-                .item("status", s(DeliveryStatus::Sent.as_str()))
-                .item("status_rank", n(rank(DeliveryStatus::Sent)))
-                .item("expires_at", n(now + THREAD_TTL))
-                .send()
-                .await
-                .map_err(|e| PortError::new("record sent message", sdk_message(e)))?;
+        ids.into_iter()
+            .map(|id| {
+                HashMap::from([
+                    ("pk".to_string(), thread_pk(conversation)),
+                    ("sk".to_string(), s(format!("MSG#{id}"))),
+                    ("platform_id".to_string(), s(&id)),
+                    ("channel".to_string(), s(conversation.channel.as_str())),
+                    ("bundle_id".to_string(), s(&out.bundle.id)),
+                    ("summary".to_string(), s(&text)),
+                    ("at".to_string(), n(now)),
+                    ("direction".to_string(), s("out")),
+                    (
+                        "origin".to_string(),
+                        s(String::from(out.bundle.origin.clone())),
+                    ),
+                    ("status".to_string(), s(DeliveryStatus::Sent.as_str())),
+                    ("status_rank".to_string(), n(rank(DeliveryStatus::Sent))),
+                    ("expires_at".to_string(), n(now + THREAD_TTL)),
+                ])
+            })
+            .collect()
+    }
+
+    /// A turn answered in the request itself (KakaoTalk's skill): what the customer wrote and
+    /// what answered it, in one `BatchWriteItem` instead of a put each. Plain puts under the
+    /// same keys as [`DynamoStore::record_inbound`] and `record_outbound`, so a retried turn
+    /// rewrites the same items; items DynamoDB leaves unprocessed are sent again, a few times.
+    pub async fn record_turn(
+        &self,
+        message: &InboundMessage,
+        answers: &[Outgoing<'_>],
+    ) -> Result<(), PortError> {
+        let mut items: Vec<Item> = self.inbound_item(message).into_iter().collect();
+        for out in answers {
+            items.extend(self.outbound_items(out, &Sent::default()));
+        }
+        // DynamoDB takes 25 puts a request.
+        for chunk in items.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    PutRequest::builder()
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .map(|put| WriteRequest::builder().put_request(put).build())
+                        .map_err(|e| PortError::new("build thread put", e))
+                })
+                .collect::<Result<_, _>>()?;
+            for attempt in 0..4 {
+                if requests.is_empty() {
+                    break;
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| PortError::new("record turn", sdk_message(e)))?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut left| left.remove(&self.table))
+                    .unwrap_or_default();
+            }
+            if !requests.is_empty() {
+                return Err(PortError::new(
+                    "record turn",
+                    format!("{} thread items left unprocessed", requests.len()),
+                ));
+            }
         }
         Ok(())
     }
@@ -276,6 +345,22 @@ impl DynamoStore {
     /// [`PLATFORM_INBOX`], keyed by the platform's id for that message as our own sent
     /// messages are. Both read in the console like the rest of the thread.
     pub async fn record_inbound(&self, message: &InboundMessage) -> Result<(), PortError> {
+        let Some(item) = self.inbound_item(message) else {
+            return Ok(());
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| PortError::new("record customer message", sdk_message(e)))?;
+        Ok(())
+    }
+
+    /// The thread item of what the customer wrote ([`DynamoStore::record_inbound`]); none for
+    /// a message without text.
+    fn inbound_item(&self, message: &InboundMessage) -> Option<Item> {
         let (direction, origin, text) =
             if let InboundContent::InboxReplied { text } = &message.content {
                 let text = text.clone().unwrap_or_else(|| "[attachment]".into());
@@ -285,10 +370,7 @@ impl DynamoStore {
                     InboundContent::Overheard { content } => content.as_ref(),
                     content => content,
                 };
-                let Some(text) = customer_text(content) else {
-                    return Ok(());
-                };
-                ("in", None, text)
+                ("in", None, customer_text(content)?)
             };
         // As long as a sent message's summary, so one item stays small.
         let text: String = text.trim_end().chars().take(1000).collect();
@@ -298,26 +380,21 @@ impl DynamoStore {
             "out" => (format!("MSG#{}", message.event_id), "sent"),
             _ => (format!("MSG#in#{}", message.event_id), "received"),
         };
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", thread_pk(conversation))
-            .item("sk", s(sk))
-            .item("direction", s(direction))
-            .item("platform_id", s(&message.event_id))
-            .item("channel", s(conversation.channel.as_str()))
-            .item("summary", s(text))
-            .item("at", n(message.sent_at))
-            .item("status", s(status))
-            .item("expires_at", n(now + THREAD_TTL));
+        let mut item = HashMap::from([
+            ("pk".to_string(), thread_pk(conversation)),
+            ("sk".to_string(), s(sk)),
+            ("direction".to_string(), s(direction)),
+            ("platform_id".to_string(), s(&message.event_id)),
+            ("channel".to_string(), s(conversation.channel.as_str())),
+            ("summary".to_string(), s(text)),
+            ("at".to_string(), n(message.sent_at)),
+            ("status".to_string(), s(status)),
+            ("expires_at".to_string(), n(now + THREAD_TTL)),
+        ]);
         if let Some(origin) = origin {
-            put = put.item("origin", s(origin));
+            item.insert("origin".to_string(), s(origin));
         }
-        put.send()
-            .await
-            .map_err(|e| PortError::new("record customer message", sdk_message(e)))?;
-        Ok(())
+        Some(item)
     }
 
     /// A conversation's thread, both sides, oldest first.
