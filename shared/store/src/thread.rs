@@ -196,13 +196,7 @@ impl DynamoStore {
         sent: &Sent,
     ) -> Result<(), PortError> {
         for item in self.outbound_items(out, sent) {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map_err(|e| PortError::new("record sent message", sdk_message(e)))?;
+            self.put("record sent message", item).await?;
         }
         Ok(())
     }
@@ -345,17 +339,10 @@ impl DynamoStore {
     /// [`PLATFORM_INBOX`], keyed by the platform's id for that message as our own sent
     /// messages are. Both read in the console like the rest of the thread.
     pub async fn record_inbound(&self, message: &InboundMessage) -> Result<(), PortError> {
-        let Some(item) = self.inbound_item(message) else {
-            return Ok(());
-        };
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| PortError::new("record customer message", sdk_message(e)))?;
-        Ok(())
+        match self.inbound_item(message) {
+            Some(item) => self.put("record customer message", item).await,
+            None => Ok(()),
+        }
     }
 
     /// The thread item of what the customer wrote ([`DynamoStore::record_inbound`]); none for

@@ -409,13 +409,6 @@ impl OrderStore for DynamoStore {
     async fn record_notice(&self, order_id: &str, kind: &str) -> Result<(), PortError> {
         let mut item = key(format!("ORDER#{order_id}"), format!("NOTICE#{kind}"));
         item.insert("at".into(), n(self.now_secs()));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| PortError::new("record notice", sdk_message(e)))?;
-        Ok(())
+        self.put("record notice", item).await
     }
 }
