@@ -23,8 +23,8 @@ mod api;
 mod browser;
 use api::{call, create_user, id_token, sign_in, table_keys, table_keys_but_rate_windows};
 use browser::{
-    Driver, click, fill_sign_in, open_sign_in, screenshot, sign_in_on_page, submit_sign_in,
-    text_of, type_into, until_contains, until_text,
+    Driver, attr_of, click, fill_sign_in, open_sign_in, screenshot, sign_in_on_page,
+    submit_sign_in, text_of, type_into, until_contains, until_text,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -302,13 +302,16 @@ async fn a_manager_signs_in_sees_the_sale_live_and_ships_it_in_a_real_browser() 
     let seen_after = paid_at.elapsed();
     assert!(seen_after <= Duration::from_secs(5), "{seen_after:?}");
     until_text(&browser, "#sales-total", "1", Duration::from_secs(5)).await;
-    let line = browser
-        .find(Locator::Css(
+    assert!(
+        attr_of(
+            &browser,
             "#sales-chart polyline[data-channel=\"whatsapp\"]",
-        ))
+            "points"
+        )
         .await
-        .expect("a WhatsApp series in the chart");
-    assert!(line.attr("points").await.unwrap().is_some());
+        .is_some(),
+        "a WhatsApp series in the chart"
+    );
     screenshot(&browser, "dashboard").await;
     println!("dashboard showed the sale {seen_after:?} after the payment");
 
@@ -453,14 +456,9 @@ async fn an_agent_answers_a_whatsapp_customer_from_the_inbox_in_a_real_browser()
         Duration::from_secs(1),
     )
     .await;
-    let id = browser
-        .find(Locator::Css(row))
+    let id = attr_of(&browser, row, "data-conversation")
         .await
-        .unwrap()
-        .attr("data-conversation")
-        .await
-        .unwrap()
-        .unwrap();
+        .expect("the row names its conversation");
     assert!(!id.contains("819012345678"), "named by pseudonym: {id}");
     click(&browser, &format!("{row} button.row")).await;
 

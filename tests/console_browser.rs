@@ -153,6 +153,20 @@ pub(crate) async fn sign_in_on_page(browser: &Client, h: &Harness, email: &str) 
         .unwrap();
 }
 
+/// The `name` attribute of the first element matching `css`, read in the page in one step:
+/// a list that re-renders between a `find` and an `attr` would make the element stale.
+pub(crate) async fn attr_of(browser: &Client, css: &str, name: &str) -> Option<String> {
+    let value = browser
+        .execute(
+            "const e = document.querySelector(arguments[0]); \
+             return e ? e.getAttribute(arguments[1]) : null;",
+            vec![json!(css), json!(name)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    value.as_str().map(str::to_owned)
+}
+
 pub(crate) async fn click(browser: &Client, css: &str) {
     // The inbox re-renders its list every few seconds: an element found just before may be
     // replaced before the click lands (a stale element), so it is found again.
