@@ -1,7 +1,8 @@
 //! Consent on the local stack: a WhatsApp customer who types "stop" is told so in their
 //! language, the ledger says they opted out of announcements, and the update about the order
 //! they paid for still reaches them; "start" opts them back in; and the same person's LINE
-//! chat, linked by a verified phone, is opted out with them.
+//! chat, linked by a verified phone, is opted out with them. "my data" shows the retailer's
+//! tags; "forget me" erases them with the chat's consent entries and keeps the phone opted out.
 
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::consent::{self, ConsentLedger, ConsentSource, PersonKey, Subject, Wish};
@@ -143,12 +144,52 @@ async fn stop_on_whatsapp_stops_announcements_not_order_updates() {
             .unwrap()
     );
 
-    // Forgotten, as `chatdrop customer forget` does: the order keeps its amounts for the books
-    // and loses the phone and the engraving; a second run changes nothing.
+    // The retailer's tag on her is part of what she is shown when she asks what we hold.
+    store
+        .tag_customer(&whatsapp, &["vip".to_string()].into(), &Default::default())
+        .await
+        .unwrap();
+    let r = h.say(&ana, "my data").await;
+    let said = text_of(&r);
+    assert!(said.contains("announcements on"), "{said}");
+    assert!(said.contains("labels from our team vip"), "{said}");
+
+    // "forget me" typed in the chat: the order keeps its amounts for the books and loses the
+    // phone and the engraving; her tags and her chat's consent entries go; the phone's LINE
+    // chat, which shares the person's standing, is announced nothing any more.
     let paid = store.order(&order_id).await.unwrap().unwrap();
-    let forgotten = store.forget(&whatsapp, Some(&person)).await.unwrap();
-    assert!(forgotten.session);
-    assert_eq!(forgotten.orders_pseudonymized, 1);
+    let r = h.say(&ana, "forget me").await;
+    let said = text_of(&r);
+    assert!(said.contains("forgotten this chat"), "{said}");
+    assert!(store.tags_of(&whatsapp).await.unwrap().is_empty());
+    assert!(
+        store
+            .history(&Subject::Conversation(whatsapp.clone()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !consent::may_announce(&store, &line, &line_session)
+            .await
+            .unwrap()
+    );
+    let words: Vec<_> = store
+        .history(&Subject::Person(person.clone()))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.source)
+        .collect();
+    assert_eq!(
+        words,
+        [
+            ConsentSource::Keyword { word: "".into() },
+            ConsentSource::Keyword { word: "".into() },
+            ConsentSource::ForgetMe
+        ],
+        "the person's record stays, without the words she typed"
+    );
     let kept = store.order(&order_id).await.unwrap().unwrap();
     assert_eq!(
         (kept.total, kept.currency, kept.status),
@@ -158,6 +199,15 @@ async fn stop_on_whatsapp_stops_announcements_not_order_updates() {
     assert!(!format!("{kept:?}").contains("ANA & CO"), "{kept:?}");
     assert!(format!("{paid:?}").contains("ANA & CO"));
     assert!(store.orders_of(&whatsapp).await.unwrap().is_empty());
+    // Ops' `chatdrop customer forget` after it finds only the reset session left, and a second
+    // run nothing at all.
+    assert_eq!(
+        store.forget(&whatsapp, Some(&person)).await.unwrap(),
+        chatdrop_store::Forgotten {
+            session: true,
+            ..Default::default()
+        }
+    );
     assert_eq!(
         store.forget(&whatsapp, Some(&person)).await.unwrap(),
         chatdrop_store::Forgotten::default()

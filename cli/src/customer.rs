@@ -5,14 +5,18 @@
 //! `export` prints one JSON document: the conversation's session, the consent history of the
 //! conversation and of its person (the keyed phone pseudonym, [`PersonKey`]), and its orders.
 //! `forget` erases the session, the conversation's consent items and its tags, blanks the words the
-//! customer typed in the person's consent history, and pseudonymizes the orders (platform id
-//! and engraving text replaced; amounts, currency and status kept for the books)
-//! ([`DynamoStore::forget`]); every step is conditional, so running it twice is safe.
+//! customer typed in the person's consent history and adds an opt-out to it (the phone's other
+//! chats share it), and pseudonymizes the orders (platform id and engraving text replaced;
+//! amounts, currency and status kept for the books) ([`DynamoStore::forget`]). The same as
+//! "forget me" typed in the chat, which keeps the session's channel opt-out
+//! (`chatdrop_domain::personal_data`). Every step is conditional, so running it twice is safe.
 //!
 //! `chatdrop thread` prints what a conversation was sent, with each message's delivery status.
 
 use chatdrop_domain::channel::{Channel, ConversationId};
+use chatdrop_domain::clock::{Clock, SystemClock};
 use chatdrop_domain::consent::{ConsentLedger, PersonKey, Subject};
+use chatdrop_domain::personal_data;
 use chatdrop_domain::ports::{OrderStore, PortError, SessionStore};
 use chatdrop_store::DynamoStore;
 use clap::Subcommand;
@@ -156,7 +160,7 @@ pub async fn export(store: &DynamoStore, conversation: &ConversationId) -> Resul
     serde_json::to_string_pretty(&document).map_err(|e| e.to_string())
 }
 
-/// Erases the session and the consent items of `conversation`; a summary of what went.
+/// Erases what is held about `conversation` (the module docs); a summary of what went.
 pub async fn forget(store: &DynamoStore, conversation: &ConversationId) -> Result<String, String> {
     let err = |e: PortError| e.to_string();
     let session = store.session(conversation).await.map_err(err)?;
@@ -177,8 +181,18 @@ pub async fn forget(store: &DynamoStore, conversation: &ConversationId) -> Resul
         forgotten.person_entries_scrubbed,
         forgotten.orders_pseudonymized,
     );
-    let tags = store.forget_tags(conversation).await.map_err(err)?;
-    summary.push_str(if tags {
+    // The phone's other chats share the person's standing: an opt-out keeps them from being
+    // announced to (the chat's "forget me" records the same; `chatdrop_domain::personal_data`).
+    if let Some(person) = &person {
+        let now = SystemClock.now();
+        let change = personal_data::forgotten(now, format!("cli-forget:{now}"));
+        store
+            .record(&Subject::Person(person.clone()), &change)
+            .await
+            .map_err(err)?;
+        summary.push_str("; the phone's other chats opted out of announcements");
+    }
+    summary.push_str(if forgotten.tags {
         "; tags erased"
     } else {
         "; tags: none left"

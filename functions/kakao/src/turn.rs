@@ -21,6 +21,7 @@ use chatdrop_domain::consent::ConsentLedger;
 use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::inbound::InboundMessage;
 use chatdrop_domain::payment::PaymentGateway;
+use chatdrop_domain::personal_data::PersonalData;
 use chatdrop_domain::ports::{
     CatalogSource, Dispatch, Effect, MarkerKey, OrderStore, PortError, SessionStore,
 };
@@ -96,7 +97,7 @@ pub async fn run<S, C, O, G>(
     now: i64,
 ) -> Result<Vec<ReplyBundle>, ProcessError>
 where
-    S: SessionStore + ConsentLedger,
+    S: SessionStore + ConsentLedger + PersonalData,
     C: CatalogSource,
     O: OrderStore + WaitlistStore + ReminderStore + chatdrop_domain::draw_flow::DrawStore,
     G: PaymentGateway,

@@ -222,7 +222,7 @@ stop-announcements-entry = Stop announcements
 start-announcements-entry = Get announcements
 announcements-stopped = You won't get drop announcements from us any more. Updates about your orders still come here. Send START to hear about drops again.
 announcements-started = You'll hear about our drops again. Send STOP to stop.
-# $phone: the verified phone or "none"; $items: cart units; $announcements: in, out or never.
+# $phone: the verified phone or "none"; $items: cart units; $announcements: in, out or never; $tags: the retailer's labels, comma-separated, or "none".
 what-we-hold = What I hold about you: language { $language }; phone { $phone ->
         [none] none
        *[other] { $phone }
@@ -234,8 +234,11 @@ what-we-hold = What I hold about you: language { $language }; phone { $phone ->
         [in] on
         [out] off
        *[never] never asked for
+    }; labels from our team { $tags ->
+        [none] none
+       *[other] { $tags }
     }. Send FORGET ME to erase it.
-forgotten = I've forgotten this chat: its cart, language and phone number. Your orders stay on our books, without your name.
+forgotten = I've forgotten this chat: its cart, language, phone number, labels and announcement choices. Your orders stay on our books, without your name.
 
 # Draw
 # A drop sold by a verifiable draw instead of first come. $closes, $until: times on the customer's clock; $entry: the entry id in the published list.

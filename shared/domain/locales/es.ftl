@@ -172,8 +172,11 @@ what-we-hold = Lo que guardo sobre ti: idioma { $language }; teléfono { $phone 
         [in] activados
         [out] desactivados
        *[never] nunca pedidos
+    }; etiquetas de nuestro equipo { $tags ->
+        [none] ninguna
+       *[other] { $tags }
     }. Escribe OLVÍDAME para borrarlo.
-forgotten = He olvidado este chat: su carrito, idioma y teléfono. Tus pedidos quedan en nuestra contabilidad, sin tu nombre.
+forgotten = He olvidado este chat: su carrito, idioma, teléfono, etiquetas y preferencias de anuncios. Tus pedidos quedan en nuestra contabilidad, sin tu nombre.
 
 # Draw
 draw-only = { $drop } se sortea: participa antes de { $closes }, una participación por persona, y los ganadores salen al azar.

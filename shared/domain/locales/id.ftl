@@ -209,8 +209,11 @@ what-we-hold = Data yang kami simpan: bahasa { $language }; telepon { $phone ->
         [in] aktif
         [out] berhenti
        *[never] belum pernah diminta
+    }; label dari tim kami { $tags ->
+        [none] tidak ada
+       *[other] { $tags }
     }. Kirim HAPUS DATA SAYA untuk menghapusnya.
-forgotten = Keranjang, bahasa, dan nomor telepon chat ini sudah kami hapus. Pesananmu tetap ada di pembukuan kami, tanpa namamu.
+forgotten = Keranjang, bahasa, nomor telepon, label, dan pilihan pengumuman chat ini sudah kami hapus. Pesananmu tetap ada di pembukuan kami, tanpa namamu.
 
 # Draw
 draw-only = { $drop } dijual lewat undian: daftar sebelum { $closes }, satu pendaftaran per orang, dan pemenang dipilih secara acak.

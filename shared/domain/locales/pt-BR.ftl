@@ -172,8 +172,11 @@ what-we-hold = O que guardo sobre você: idioma { $language }; telefone { $phone
         [in] ativados
         [out] desativados
        *[never] nunca pedidos
+    }; etiquetas da nossa equipe { $tags ->
+        [none] nenhuma
+       *[other] { $tags }
     }. Envie ME ESQUEÇA para apagar.
-forgotten = Esqueci esta conversa: carrinho, idioma e telefone. Seus pedidos continuam na nossa contabilidade, sem o seu nome.
+forgotten = Esqueci esta conversa: carrinho, idioma, telefone, etiquetas e escolhas de anúncios. Seus pedidos continuam na nossa contabilidade, sem o seu nome.
 
 # Draw
 draw-only = { $drop } vai a sorteio: participe antes de { $closes }, uma inscrição por pessoa, e os vencedores são sorteados ao acaso.

@@ -86,7 +86,7 @@ pub fn handle(turn: Turn<'_>) -> Outcome {
                 }
                 Some(Meaning::ForgetMe) => {
                     session.forget();
-                    return Outcome::Reply(vec![self::text(Msg::Forgotten.text(voice))]);
+                    return Outcome::Forget(vec![self::text(Msg::Forgotten.text(voice))]);
                 }
                 // As the cart's "Checkout" button: the payment function reserves the cart.
                 Some(Meaning::Checkout) => return hand_off_action(message, Action::Checkout),
@@ -178,20 +178,23 @@ fn what_we_hold(
     lang: Lang,
     voice: crate::i18n::Voice<'_>,
     session: &crate::dialogue::Session,
-    held: Option<&crate::consent::Standing>,
+    held: Option<&crate::personal_data::Held>,
 ) -> Reply {
     let language = language::autonym(lang).unwrap_or(lang.code());
-    let announcements = match held {
+    let standing = held.map(|held| &held.standing);
+    let announcements = match standing {
         Some(standing) if standing.may_announce() => "in",
         Some(standing) if standing.is_opted_out() => "out",
         _ => "never",
     };
+    let tags = held.map_or_else(|| "none".to_string(), |held| held.tags_text());
     text(
         Msg::WhatWeHold {
             language,
             phone: session.identity.verified_phone().unwrap_or("none"),
             items: session.cart.units() as usize,
             announcements,
+            tags: &tags,
         }
         .text(voice),
     )

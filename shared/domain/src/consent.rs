@@ -77,6 +77,9 @@ pub enum ConsentSource {
     Import { source: String },
     /// The platform's or carrier's own signal (`line_unfollow`, `whatsapp_131050`, …).
     Platform { signal: String },
+    /// The customer asked to be forgotten (`crate::personal_data`): an opt-out kept on the
+    /// person, whose standing the phone's other chats share.
+    ForgetMe,
 }
 
 impl ConsentSource {

@@ -417,14 +417,71 @@ mod in_the_chat {
         assert!(r.contains("1 item in your cart"), "{r}");
         assert!(r.contains("announcements off"), "{r}");
 
+        assert!(r.contains("labels from our team none"), "{r}");
+
         let r = say(&mem, text("m4", "forget me")).await;
         assert!(r.contains("forgotten this chat"), "{r}");
         let s = session(&mem);
         assert!(s.cart.is_empty());
         assert_eq!(s.lang, None);
         assert!(s.version > 1, "the save stays conditional");
-        // The opt-out outlives the forgetting.
+        assert!(
+            s.last_heard_at.is_some(),
+            "the messaging window stays, or the confirmation could not be sent"
+        );
+        // The conversation's entries go; the phone's history keeps an opt-out.
         assert!(standing(&mem).await.is_opted_out());
+    }
+
+    /// "Forget me" in the chat erases what the ledger and the retailer's tags hold, not only
+    /// the session: an opted-in customer is announced nothing afterwards, and "my data" shows
+    /// the tags before and nothing after.
+    #[tokio::test]
+    async fn forget_me_erases_the_opt_in_and_the_tags() {
+        let mem = Memory::with_sample();
+        mem.tags.lock().unwrap().insert(
+            conversation().key(),
+            ["vip".to_string(), "tokyo-popup-2026".to_string()].into(),
+        );
+        say(&mem, text("m1", "start")).await;
+        assert!(standing(&mem).await.may_announce());
+        let r = say(&mem, text("m2", "my data")).await;
+        assert!(r.contains("announcements on"), "{r}");
+        assert!(
+            r.contains("labels from our team tokyo-popup-2026, vip"),
+            "{r}"
+        );
+
+        let r = say(&mem, text("m3", "forget me")).await;
+        assert!(r.contains("labels and announcement choices"), "{r}");
+        // The phone's standing, which its other chats share, now says no.
+        assert!(standing(&mem).await.is_opted_out());
+        assert!(
+            mem.history(&Subject::Conversation(conversation()))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(mem.tags.lock().unwrap().is_empty());
+
+        let r = say(&mem, text("m4", "my data")).await;
+        assert!(r.contains("announcements off"), "{r}");
+        assert!(r.contains("labels from our team none"), "{r}");
+    }
+
+    /// An SMS `STOP` lives in the session's reachability, which "forget me" keeps: the chat is
+    /// not written to again because the customer also asked to be forgotten.
+    #[tokio::test]
+    async fn forget_me_keeps_the_channel_opt_out() {
+        let mem = Memory::with_sample();
+        let mut stop = text("m1", "hi");
+        stop.content = InboundContent::OptOut;
+        say(&mem, stop).await;
+        say(&mem, text("m2", "forget me")).await;
+        assert_eq!(
+            session(&mem).reachability,
+            crate::dialogue::Reachability::OptedOut
+        );
     }
 
     /// WhatsApp's "user stopped marketing messages" on a delivery report opts out of

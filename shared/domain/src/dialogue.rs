@@ -491,13 +491,16 @@ impl Session {
     }
 
     /// The customer asked us to forget them: everything the chat remembered about them goes
-    /// (step, cart, language, menu, phone, when they last wrote). Only the opt-out stays, so a
-    /// customer who said STOP is not written to again because they also said "forget me"; the
+    /// (step, cart, language, menu, phone). The opt-out stays, so a customer who said STOP is
+    /// not written to again because they also said "forget me"; so does when they last wrote,
+    /// which is the platform's messaging window, not something they told us: without it the
+    /// confirmation of this very request would be held as outside WhatsApp's 24 hours. The
     /// version goes on, so the save stays conditional.
     pub fn forget(&mut self) {
         *self = Session {
             reachability: self.reachability,
             owner: std::mem::take(&mut self.owner),
+            last_heard_at: self.last_heard_at,
             version: self.version,
             ..Session::default()
         };

@@ -222,6 +222,9 @@ pub enum Msg<'a> {
         phone: &'a str,
         items: usize,
         announcements: &'a str,
+        /// The retailer's labels on the customer ([`crate::customer_tags`]), comma-separated,
+        /// or `none`.
+        tags: &'a str,
     },
     /// After "forget me": what was erased, and that orders stay on the books.
     Forgotten,
@@ -603,11 +606,13 @@ impl Msg<'_> {
                 phone,
                 items,
                 announcements,
+                tags,
             } => {
                 args.set("language", *language);
                 args.set("phone", *phone);
                 args.set("items", *items);
                 args.set("announcements", *announcements);
+                args.set("tags", *tags);
             }
             ReservationCancelled(number)
             | AlreadyPaid(number)

@@ -344,12 +344,14 @@ fn examples(errors: &[ChoiceError]) -> Vec<Msg<'_>> {
             phone: "+5511987654321",
             items: 2,
             announcements: "out",
+            tags: "vip, tokyo-popup-2026",
         },
         WhatWeHold {
             language: "English",
             phone: "none",
             items: 0,
             announcements: "never",
+            tags: "none",
         },
         Forgotten,
         DrawOnly {

@@ -59,6 +59,7 @@ pub mod orders;
 pub mod pay_link;
 pub mod payment;
 pub mod payment_method;
+pub mod personal_data;
 pub mod phone_dialogue;
 pub mod phone_number;
 pub mod phone_verify;

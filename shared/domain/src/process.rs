@@ -22,12 +22,13 @@ use crate::action::Handler;
 use crate::browse;
 use crate::catalog::Catalog;
 use crate::channel::full_hash;
-use crate::consent::{self, ConsentLedger, PersonKey, Standing};
+use crate::consent::{self, ConsentLedger, PersonKey};
 use crate::dialogue::{Owner, Session};
 use crate::handoff::{self, HandoffNotice};
 use crate::i18n::Lang;
 use crate::inbound::{InboundContent, InboundMessage};
 use crate::language::{self, Clues};
+use crate::personal_data::{self, Held, PersonalData};
 use crate::phone_dialogue;
 use crate::phone_verify::{DynPhoneVerifier, NoVerifier};
 use crate::ports::{
@@ -45,6 +46,9 @@ pub enum Outcome {
     HandOff(Handler, InboundMessage),
     /// Nothing to say (a delivery report).
     Silent,
+    /// The customer asked to be forgotten and the flow reset the session: what the store holds
+    /// elsewhere is erased ([`PersonalData::erase`]) before these replies go.
+    Forget(Vec<Reply>),
 }
 
 /// Everything a flow reads for one turn; it writes only `session`.
@@ -53,9 +57,9 @@ pub struct Turn<'a> {
     pub lang: Lang,
     pub session: &'a mut Session,
     pub message: &'a InboundMessage,
-    /// The customer's announcement standing, read from the ledger only for a message that
-    /// asks what we hold about them ([`consent::reads_standing`]); `None` otherwise.
-    pub held: Option<&'a Standing>,
+    /// The customer's announcement standing and tags, read only for a message that asks what
+    /// we hold about them ([`consent::reads_standing`]); `None` otherwise.
+    pub held: Option<&'a Held>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +100,7 @@ pub async fn process<S, C, D>(
     default_lang: Lang,
 ) -> Result<Handled, ProcessError>
 where
-    S: SessionStore + ConsentLedger,
+    S: SessionStore + ConsentLedger + PersonalData,
     C: CatalogSource,
     D: Dispatch,
 {
@@ -125,7 +129,7 @@ pub async fn process_with_profiles<S, C, D, P>(
     default_lang: Lang,
 ) -> Result<Handled, ProcessError>
 where
-    S: SessionStore + ConsentLedger,
+    S: SessionStore + ConsentLedger + PersonalData,
     C: CatalogSource,
     D: Dispatch,
     P: CustomerProfiles + ?Sized,
@@ -166,7 +170,7 @@ pub async fn process_with_verifier<S, C, D, P>(
     default_lang: Lang,
 ) -> Result<Handled, ProcessError>
 where
-    S: SessionStore + ConsentLedger,
+    S: SessionStore + ConsentLedger + PersonalData,
     C: CatalogSource,
     D: Dispatch,
     P: CustomerProfiles + ?Sized,
@@ -217,11 +221,12 @@ where
         consent::record(store, &message.conversation, person.as_ref(), &change).await?;
     }
     let held = if consent::reads_standing(message) {
-        Some(
-            store
+        Some(Held {
+            standing: store
                 .standing(&message.conversation, person.as_ref())
                 .await?,
-        )
+            tags: store.tags(&message.conversation).await?,
+        })
     } else {
         None
     };
@@ -262,6 +267,17 @@ where
             }
         }
     };
+    // "Forget me": the rest of what is held goes before the reset session commits, so a crash
+    // in between leaves the redelivery to erase again (`crate::personal_data`).
+    if let Outcome::Forget(_) = outcome {
+        store.erase(&message.conversation, person.as_ref()).await?;
+        if let Some(person) = &person {
+            let change = personal_data::forgotten(message.sent_at, message.dedup_identity());
+            store
+                .record(&consent::Subject::Person(person.clone()), &change)
+                .await?;
+        }
+    }
     // Any message the flow did not count as misunderstood breaks the run of them.
     if session.not_understood <= before.not_understood {
         session.understood();
@@ -275,7 +291,7 @@ where
         _ => None,
     };
     let effect = match outcome {
-        Outcome::Reply(replies) => {
+        Outcome::Reply(replies) | Outcome::Forget(replies) => {
             let bundle = ReplyBundle {
                 id: full_hash(&format!("{}#{}", handler.as_str(), key.identity)),
                 conversation: message.conversation.clone(),

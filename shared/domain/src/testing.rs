@@ -84,6 +84,8 @@ pub struct Memory {
     /// (`testing_inbox.rs`).
     pub notes: Mutex<HashMap<String, Vec<crate::inbox::Note>>>,
     pub agents: Mutex<Vec<crate::inbox::AgentCard>>,
+    /// The retailer's tags by conversation key ([`crate::personal_data::PersonalData`]).
+    pub tags: Mutex<HashMap<String, std::collections::BTreeSet<String>>>,
 }
 
 impl Memory {
@@ -158,6 +160,31 @@ impl crate::consent::ConsentLedger for Memory {
         subject: &crate::consent::Subject,
     ) -> Result<Vec<crate::consent::ConsentChange>, PortError> {
         self.ledger.history(subject).await
+    }
+}
+
+impl crate::personal_data::PersonalData for Memory {
+    async fn tags(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<std::collections::BTreeSet<String>, PortError> {
+        Ok(self
+            .tags
+            .lock()
+            .unwrap()
+            .get(&conversation.key())
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn erase(
+        &self,
+        conversation: &ConversationId,
+        person: Option<&crate::consent::PersonKey>,
+    ) -> Result<(), PortError> {
+        self.tags.lock().unwrap().remove(&conversation.key());
+        self.ledger.forget(conversation, person);
+        Ok(())
     }
 }
 

@@ -192,28 +192,20 @@ pub struct Forgotten {
     /// A KakaoTalk chat's link to the customer's Kakao account (`kakao_link.rs`) was there and
     /// is gone.
     pub kakao_link: bool,
+    /// The retailer's tags on the conversation were there and are gone.
+    pub tags: bool,
 }
 
 impl DynamoStore {
-    /// Erases what the ledger and the session hold about `conversation` ("forget me",
-    /// `chatdrop customer forget`). Every step is conditional and may be repeated: a second run
-    /// finds nothing left and changes nothing.
-    ///
-    /// - the session item goes (the customer's cart, language, phone);
-    /// - the conversation's consent items go: their key is the platform id, which on WhatsApp and
-    ///   SMS is the phone number. With them goes any opt-in, and announcements are opt-in only,
-    ///   so a forgotten customer is announced nothing;
-    /// - the person's history (keyed by the keyed phone pseudonym) stays as the record of what
-    ///   was agreed, with the words the customer typed blanked;
-    /// - the orders keep their amounts, currency and status and lose the platform id and the
-    ///   engraving text. Run on an order a second time, the same values are written again;
-    /// - on KakaoTalk, the link between the chat and the customer's Kakao account goes.
+    /// Erases what the ledger and the session hold about `conversation` (`chatdrop customer
+    /// forget`): the session item (the customer's cart, language, phone) and everything
+    /// [`DynamoStore::erase_records`] erases. Every step is conditional and may be repeated: a
+    /// second run finds nothing left and changes nothing.
     pub async fn forget(
         &self,
         conversation: &ConversationId,
         person: Option<&PersonKey>,
     ) -> Result<Forgotten, PortError> {
-        let mut forgotten = Forgotten::default();
         let session = self
             .client
             .delete_item()
@@ -226,7 +218,34 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|e| PortError::new("forget session", sdk_message(e)))?;
+        let mut forgotten = self.erase_records(conversation, person).await?;
         forgotten.session = session.attributes.is_some_and(|a| !a.is_empty());
+        Ok(forgotten)
+    }
+
+    /// Erases what is held about `conversation` outside its session: "forget me" typed in the
+    /// chat, where the conversation flow resets the session itself
+    /// (`chatdrop_domain::personal_data`), and the second half of [`DynamoStore::forget`].
+    /// Every step may be repeated.
+    ///
+    /// - the conversation's consent items go: their key is the platform id, which on WhatsApp and
+    ///   SMS is the phone number. With them goes any opt-in, and announcements are opt-in only,
+    ///   so a forgotten customer is announced nothing;
+    /// - the person's history (keyed by the keyed phone pseudonym) stays as the record of what
+    ///   was agreed, with the words the customer typed blanked;
+    /// - the orders keep their amounts, currency and status and lose the platform id and the
+    ///   engraving text. Run on an order a second time, the same values are written again;
+    /// - the retailer's tags on the conversation go;
+    /// - on KakaoTalk, the link between the chat and the customer's Kakao account goes.
+    pub async fn erase_records(
+        &self,
+        conversation: &ConversationId,
+        person: Option<&PersonKey>,
+    ) -> Result<Forgotten, PortError> {
+        let mut forgotten = Forgotten {
+            tags: self.forget_tags(conversation).await?,
+            ..Forgotten::default()
+        };
         forgotten.orders_pseudonymized = self.pseudonymize_orders(conversation).await?;
         forgotten.kakao_link = self.forget_kakao_link(conversation).await?;
 

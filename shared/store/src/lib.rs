@@ -34,6 +34,7 @@ mod lifetime;
 mod orders;
 mod partition_query;
 mod pay_link_opens;
+mod personal_data;
 mod reminders;
 mod send_counts;
 mod session;

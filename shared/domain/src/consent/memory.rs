@@ -41,6 +41,26 @@ impl MemoryLedger {
     }
 }
 
+impl MemoryLedger {
+    /// "Forget me", as the table's adapter does it: the conversation's entries go, and the
+    /// person's stay with the words the customer typed blanked (`crate::personal_data`).
+    pub fn forget(&self, conversation: &ConversationId, person: Option<&PersonKey>) {
+        let mut subjects = self.subjects.lock().unwrap();
+        subjects.remove(&Subject::Conversation(conversation.clone()));
+        let Some(ledgered) = person.and_then(|p| subjects.get_mut(&Subject::Person(p.clone())))
+        else {
+            return;
+        };
+        for change in ledgered
+            .history
+            .iter_mut()
+            .chain(ledgered.standing.as_mut())
+        {
+            change.source = change.source.without_personal_fields();
+        }
+    }
+}
+
 impl ConsentLedger for MemoryLedger {
     async fn record(&self, subject: &Subject, change: &ConsentChange) -> Result<(), PortError> {
         let mut subjects = self.subjects.lock().unwrap();
