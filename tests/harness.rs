@@ -189,10 +189,15 @@ impl Harness {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
-    /// Asserts that nothing is sent to `recipient` after `after` for a while: long enough for
-    /// a message to cross ingress, a conversation function and notify on the local stack.
+    /// Asserts that nothing is sent to `recipient` after `after`: once the stack is idle
+    /// (`LocalStack::idle`: everything sent to it handled, so nothing more can come of it), or
+    /// after 2.5 s if it never is (a delayed retry), long enough for a message to cross
+    /// ingress, a conversation function and notify on the local stack.
     pub async fn assert_silence(&self, recipient: &str, after: usize) {
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let give_up = tokio::time::Instant::now() + Duration::from_millis(2500);
+        while tokio::time::Instant::now() < give_up && !self.stack.idle().await.unwrap() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let sent: Vec<OutboxEntry> = self
             .stack
             .outbox()

@@ -123,7 +123,14 @@ impl LocalStack {
     }
 
     /// Waits until the fakes recorded requests for `recipient` after sequence number `after`,
-    /// and then nothing more for a short quiet period (a bundle's replies go out one by one).
+    /// and then until the stack is idle ([`LocalStack::idle`]) or, failing that, nothing more
+    /// came for a short quiet period (a bundle's replies go out one by one).
+    ///
+    /// Idle is the exact answer: every message the exchange caused has been handled and
+    /// deleted, so nothing more can come of it. The quiet period is the fallback for a stack
+    /// that is never idle (a consumer that is not running, a delayed retry); on its own it
+    /// made every exchange of the tests wait 1.55 s (2.4 s on the paced channels) after the
+    /// last part.
     pub async fn replies_after(
         &self,
         recipient: &str,
@@ -133,25 +140,61 @@ impl LocalStack {
         let mut quiet = Duration::from_millis(1_550);
         let mut seen = 0;
         let mut last_change = tokio::time::Instant::now();
+        let fresh = || async {
+            Ok::<_, Error>(
+                self.outbox()
+                    .await?
+                    .into_iter()
+                    .filter(|e| e.seq > after && e.recipient == recipient)
+                    .collect::<Vec<OutboxEntry>>(),
+            )
+        };
         loop {
-            let fresh: Vec<OutboxEntry> = self
-                .outbox()
-                .await?
-                .into_iter()
-                .filter(|e| e.seq > after && e.recipient == recipient)
-                .collect();
-            if fresh.len() != seen {
-                seen = fresh.len();
+            let sent = fresh().await?;
+            if sent.len() != seen {
+                seen = sent.len();
                 last_change = tokio::time::Instant::now();
-                quiet = quiet_after(&fresh[0].channel);
+                quiet = quiet_after(&sent[0].channel);
             } else if seen > 0 && last_change.elapsed() >= quiet {
-                return Ok(fresh);
+                return Ok(sent);
+            } else if seen > 0 && self.idle().await? {
+                // Read again: the rest of the bundle may have gone out while the queues were
+                // being looked at, and once idle, nothing more can.
+                return fresh().await;
             }
             if tokio::time::Instant::now() > deadline {
                 return Err(format!("no reply to {recipient} after #{after} within 20 s").into());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Whether the stack's four queues hold nothing: no message waiting, in flight (received
+    /// and not yet deleted: a consumer is still working on it) or delayed (a retry to come).
+    /// A webhook's message is on the catalog queue before ingress answers 200, and a consumer
+    /// puts what follows (a handoff, the replies) on the next queue before it deletes its own,
+    /// so an idle stack has finished everything sent to it.
+    pub async fn idle(&self) -> Result<bool, Error> {
+        use aws_sdk_sqs::types::QueueAttributeName;
+        let sqs = aws_sdk_sqs::Client::new(&self.aws);
+        let q = &self.provisioned.queues;
+        for url in [&q.catalog, &q.cart, &q.payment, &q.outbound] {
+            let out = sqs
+                .get_queue_attributes()
+                .queue_url(url)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+                .send()
+                .await?;
+            if out
+                .attributes()
+                .is_none_or(|a| a.values().any(|n| n != "0"))
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The highest sequence number recorded so far.
