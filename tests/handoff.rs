@@ -1,8 +1,9 @@
 //! Handing a conversation to a person, end to end on the local stack, per platform: the
 //! customer asks for a person and is told when to expect one; the agents' SNS topic gets the
 //! alert; the bot says nothing to the next message (which the thread still records); the
-//! order confirmation still reaches the customer; an agent claims the conversation and hands
-//! it back, and the bot answers again; a handoff nobody claims is escalated once, and one
+//! order confirmation still reaches the customer; an agent answers from the console's inbox
+//! API (her reply claims the conversation and reaches the customer's chat on that platform;
+//! another agent's reply is refused) and hands it back, and the bot answers again; a handoff nobody claims is escalated once, and one
 //! nobody acts on goes back to the bot after the timeout. A VIP (lifetime paid above the
 //! retailer's threshold) is handed over when the payment that makes them one lands.
 
@@ -19,6 +20,15 @@ use chatdrop_e2e::{Customer, Harness, OutboxEntry, Platform, all_text, bag_drop,
 use serde_json::{Value, json};
 use xtask::platform::messenger;
 use xtask::transcript::shown_text;
+
+// The console API's helpers, shared with `console.rs`; this file uses some of them.
+#[allow(dead_code)]
+#[path = "console_api.rs"]
+mod api;
+use api::{call, create_user, id_token};
+
+/// The password of the console users these tests create in the stack's Cognito.
+const PASSWORD: &str = "Handoff-Test-1!";
 
 fn text_of(replies: &[OutboxEntry]) -> String {
     let shown: Vec<String> = replies.iter().map(shown_text).collect();
@@ -122,35 +132,87 @@ async fn handoff_on(platform: Platform, channel: Channel, test: &str, id: &str) 
         text_of(&confirmation)
     );
 
-    // An agent takes it (idempotent; another agent is told who has it), then hands it back.
+    // An agent takes it in the console: her reply claims the conversation and reaches the
+    // customer's chat on this platform (through notify and the platform's rules); another
+    // agent's reply is refused with who has it; the claim itself is idempotent.
+    create_user(&h, "ana@example.com", "agent", xtask::dev::RETAILER).await;
+    create_user(&h, "bo@example.com", "agent", xtask::dev::RETAILER).await;
+    let ana = id_token(&h, "ana@example.com").await;
+    let bo = id_token(&h, "bo@example.com").await;
+    let (status, body) = call(
+        &h,
+        reqwest::Method::GET,
+        "/console/api/conversations?view=waiting",
+        Some(&ana),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(rows.len(), 1, "{body}");
+    assert_eq!(rows[0]["channel"], channel.as_str());
+    let one = format!(
+        "/console/api/conversations/{}",
+        rows[0]["id"]
+            .as_str()
+            .expect("a row names its conversation")
+    );
+    let reply = |token: String, text: &'static str| {
+        let (h, one) = (&h, &one);
+        async move {
+            call(
+                h,
+                reqwest::Method::POST,
+                &format!("{one}/reply"),
+                Some(&token),
+                Some(json!({ "text": text }).to_string().into_bytes()),
+            )
+            .await
+        }
+    };
+    let before = h.stack.last_seq().await.unwrap();
+    let (status, body) = reply(ana.clone(), "Hi, Ana here: your bag is paid and packed.").await;
+    assert_eq!(status, 202, "{body}");
+    let answered = h.stack.replies_after(&customer.id, before).await.unwrap();
+    assert!(
+        text_of(&answered).contains("Ana here: your bag is paid and packed."),
+        "{}",
+        text_of(&answered)
+    );
+    let mine = store.list_handoffs(HandoffFilter::Agent).await.unwrap();
+    let Owner::Agent { agent, .. } = &mine[0].owner else {
+        panic!("{mine:?}");
+    };
+    let agent = agent.clone();
     let now = chatdrop_domain::clock::Clock::now(&chatdrop_domain::clock::SystemClock);
     assert_eq!(
         store
-            .claim_handoff(&conversation, "ana", now)
+            .claim_handoff(&conversation, &agent, now)
             .await
             .unwrap(),
-        Claim::Claimed
+        Claim::Claimed,
+        "idempotent"
     );
-    assert_eq!(
-        store
-            .claim_handoff(&conversation, "ana", now)
-            .await
-            .unwrap(),
-        Claim::Claimed
-    );
-    assert_eq!(
-        store.claim_handoff(&conversation, "bo", now).await.unwrap(),
-        Claim::TakenBy("ana".into())
-    );
-    let mine = store.list_handoffs(HandoffFilter::Agent).await.unwrap();
-    assert!(matches!(&mine[0].owner, Owner::Agent { agent, .. } if agent == "ana"));
+    let (status, body) = reply(bo, "Bo here").await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("another agent"), "{body}");
+
+    // The bot stays silent while she has it; her hand-back gives the chat to the bot again.
     let before = h.stack.last_seq().await.unwrap();
     customer
         .post(&customer.text_webhook("hello?"))
         .await
         .unwrap();
     h.assert_silence(&customer.id, before).await;
-    assert!(store.hand_back(&conversation).await.unwrap());
+    let (status, body) = call(
+        &h,
+        reqwest::Method::POST,
+        &format!("{one}/hand-back"),
+        Some(&ana),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
     assert!(!store.hand_back(&conversation).await.unwrap(), "idempotent");
     assert!(
         store
