@@ -143,7 +143,11 @@ async fn draw_act(stack: &LocalStack) -> Result<(), Error> {
     println!("\n(entries: {}, one per person)", entries.len());
 
     // The run after the close: the clock is stepped an hour on; the entries were made before.
-    println!("\n=== Entries close; the draw runs ===\n$ chatdrop drop draw-run {DROP}");
+    println!(
+        "\n=== Entries close; the draw runs ===\n(run as if the clock read just after the close; \
+         the payment function reserves on the real clock, so the winners' 30 minutes count from \
+         now)\n$ chatdrop drop draw-run {DROP}"
+    );
     let before = stack.last_seq().await?;
     let queues = stack.queues();
     let beacon = recorded::beacon();
@@ -163,7 +167,7 @@ async fn draw_act(stack: &LocalStack) -> Result<(), Error> {
         drawn.entries,
         drawn.list_hash.as_deref().unwrap_or(""),
         drawn.round,
-        drawn.winners.join(", "),
+        named(&drawn.winners, &entries, &customers),
     );
     let units = UNITS as usize;
     if drawn.winners.len() != units || won != units || lost != customers.len() - units || failed > 0
@@ -228,7 +232,7 @@ async fn draw_act(stack: &LocalStack) -> Result<(), Error> {
     }
 
     second_run(stack, &store, &collab, &customers, &drawn, close).await?;
-    verify(&store, &collab, &record).await?;
+    verify(&store, &collab, &record, &drawn).await?;
     for (sku, available, reserved, sold) in store.drop_stock(DROP).await? {
         println!("\ndrop status: {sku}: {available} available, {reserved} reserved, {sold} sold");
     }
@@ -302,9 +306,9 @@ async fn second_run(
         .count();
     let orders_now = store.all_orders().await?.len();
     println!(
-        "  the same winners: {}; told now: {won} winners, {lost} others; messages sent: {sent}; \
+        "  the same {} winners; told now: {won} winners, {lost} others; messages sent: {sent}; \
          orders: {orders_now}",
-        record.winners.join(", ")
+        record.winners.len()
     );
     if record.winners != drawn.winners || (won, lost, sent) != (0, 0, 0) || orders_now != orders {
         return Err(format!(
@@ -319,7 +323,12 @@ async fn second_run(
 
 /// What `chatdrop drop verify-draw` does with the published record and entry list: recompute
 /// the winners, with nothing but the published values.
-async fn verify(store: &DynamoStore, drop: &Drop, committed: &DrawRecord) -> Result<(), Error> {
+async fn verify(
+    store: &DynamoStore,
+    drop: &Drop,
+    committed: &DrawRecord,
+    drawn: &DrawRecord,
+) -> Result<(), Error> {
     println!("\n=== Anyone checks the draw ===\n$ chatdrop drop verify-draw {DROP}");
     let record = store
         .draw_record(DROP)
@@ -337,7 +346,10 @@ async fn verify(store: &DynamoStore, drop: &Drop, committed: &DrawRecord) -> Res
         record.round,
         check.winners.join(", ")
     );
-    if !check.matches || record.commitment != committed.commitment {
+    // The published winners, the ones the run told, recomputed; and the commitment is the one
+    // published before entries closed.
+    if !check.matches || check.winners != drawn.winners || record.commitment != committed.commitment
+    {
         return Err(format!(
             "MISMATCH: published winners were {}",
             record.winners.join(", ")
@@ -364,6 +376,26 @@ fn entry_of<'e>(
         .iter()
         .find(|e| e.conversation.customer == customer.id)
         .ok_or_else(|| format!("{} has no entry", customer.name).into())
+}
+
+/// Entry ids as the customers were told them, with who holds each.
+fn named(ids: &[String], entries: &[draw_flow::DrawEntry], customers: &[Customer]) -> String {
+    let name = |id: &String| {
+        let chat = entries.iter().find(|e| &e.entry == id)?;
+        customers
+            .iter()
+            .find(|c| c.id == chat.conversation.customer)
+    };
+    ids.iter()
+        .map(|id| {
+            let shown = id.rsplit(':').next().unwrap_or(id);
+            match name(id) {
+                Some(customer) => format!("{shown} ({})", customer.name),
+                None => shown.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The winner's reservation, made by the payment function from the draw's hand-off.
