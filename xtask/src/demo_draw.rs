@@ -10,8 +10,10 @@
 //! told their entry id, and one taps again and is told they are already in. Then the run, as
 //! `chatdrop drop draw-run` does it (`draw_flow::run`, on a clock stepped past the close as act 1
 //! stepped the sweep): the list is frozen and hashed, the round verified against the chain's
-//! key, two winners drawn; each winner's chat gets a reservation and a pay link, the others
-//! "not drawn this time" and the waitlist. One winner pays on the fake Stripe and is confirmed.
+//! key, two winners drawn; each winner's chat gets a reservation and a pay link (the payment
+//! function reserves on the real clock, so the 30 minutes count from the demo's now), the others
+//! "not drawn this time" and the waitlist, which one of them joins. One winner pays on the fake
+//! Stripe and is confirmed.
 //! A second run (as after a crash) draws the same winners and sends nothing. Last, what
 //! `chatdrop drop verify-draw` does: the winners recomputed from the published values alone
 //! (`draw_flow::published_list`, `draw::verify`).
