@@ -3,6 +3,7 @@
 use chatdrop_domain::clock::{Clock, SystemClock};
 use clap::{Parser, Subcommand};
 
+mod demo_draw;
 mod demo_markets;
 mod demo_reach;
 use std::io::{BufRead, BufReader};
@@ -360,16 +361,21 @@ async fn play(stack: &LocalStack, customer: &Customer, steps: &[Step<'_>]) -> Re
     Ok(())
 }
 
-/// Prints what the fake platforms sent `customer` after `before`.
-async fn show_replies(stack: &LocalStack, customer: &Customer, before: usize) -> Result<(), Error> {
-    for entry in stack.replies_after(&customer.id, before).await? {
-        if let Some(lines) = transcript::render(&entry) {
+/// Prints what the fake platforms sent `customer` after `before`, and returns it.
+async fn show_replies(
+    stack: &LocalStack,
+    customer: &Customer,
+    before: usize,
+) -> Result<Vec<xtask::fakes::OutboxEntry>, Error> {
+    let replies = stack.replies_after(&customer.id, before).await?;
+    for entry in &replies {
+        if let Some(lines) = transcript::render(entry) {
             for line in lines.lines() {
                 println!("  shop │ {line}");
             }
         }
     }
-    Ok(())
+    Ok(replies)
 }
 
 /// The pay link's token from the last checkout reply sent to `customer`.
@@ -407,13 +413,19 @@ async fn demo() -> Result<ExitCode, Error> {
         Ok(()) => demo_markets::run(&moto.endpoint, &fakes.url).await,
         Err(e) => Err(e),
     };
+    // Act 4, a drop sold by draw, on a stack of its own too (see `demo_draw`).
+    let result = match result {
+        Ok(()) => demo_draw::run(&moto.endpoint, &fakes.url).await,
+        Err(e) => Err(e),
+    };
     drop(fakes);
     drop(moto);
     result?;
     println!(
         "\ndemo finished: one drop on WhatsApp and Telegram, one on Messenger, LINE, WeChat, SMS \
-         and Viber, the next drop announced to the tagged customers who opted in, and one limited \
-         edition sold in yuan, baht, reais and won."
+         and Viber, the next drop announced to the tagged customers who opted in, one limited \
+         edition sold in yuan, baht, reais and won, and a hyped drop sold by a verifiable draw on \
+         WhatsApp, Telegram, LINE and Messenger, its winners recomputed from what it published."
     );
     Ok(ExitCode::SUCCESS)
 }
