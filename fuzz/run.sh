@@ -15,7 +15,7 @@ duration="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(whatsapp telegram messenger line viber wechat sms kakao stripe)
+    targets=(whatsapp telegram messenger line viber wechat sms kakao kakao_channel stripe)
 fi
 
 # cargo fuzz instruments through unstable rustc flags (-Zsanitizer=address and the like);

@@ -10,6 +10,9 @@ use chatdrop_fuzz::*;
 use libfuzzer_sys::fuzz_target;
 
 const HEADER: &str = "x-hub-signature-256";
+/// Our Meta app id, so that handover events naming it (`pass_thread_control`,
+/// `take_thread_control`) reach their parser too.
+const APP_ID: &str = "263902037430900";
 
 fuzz_target!(|data: &[u8]| {
     let Some((flags, _, body)) = split(data, 0) else {
@@ -18,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let webhook = MessengerWebhook::new(MessengerConfig {
         app_secret: APP_SECRET.into(),
         verify_token: VERIFY_TOKEN.into(),
+        app_id: Some(APP_ID.into()),
     });
     let content_type = content_type(flags, "application/json");
 

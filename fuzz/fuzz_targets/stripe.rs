@@ -4,9 +4,9 @@
 //!
 //! The module is `shared/payments/src/webhook.rs` itself, compiled here on its own through
 //! `#[path]`: depending on `chatdrop-payments` would build async-stripe's generated API, many
-//! minutes of instrumented compiling for code this target never calls. The module uses nothing
-//! else from its crate, so it compiles alone; if it ever does, this target stops compiling and
-//! says so.
+//! minutes of instrumented compiling for code this target never calls. The module uses one
+//! other module of its crate, `stripe_amounts.rs`, compiled beside it the same way; if it ever
+//! needs more, this target stops compiling and says so.
 //!
 //! Input: one flags byte, a header line, then the body. The header line is tried as a
 //! `Stripe-Signature` of its own (it must be refused) and appended to a genuine one (which must
@@ -18,6 +18,11 @@
 #[path = "../../shared/payments/src/webhook.rs"]
 #[allow(dead_code)]
 mod webhook;
+// What the module reads amounts with (Stripe's minor units per currency), compiled the same way;
+// it needs only `chatdrop-domain`, which the channel crate brings anyway.
+#[path = "../../shared/payments/src/stripe_amounts.rs"]
+#[allow(dead_code)]
+mod stripe_amounts;
 
 use chatdrop_fuzz::{STRIPE_SECRET, stripe_signature, unix_now};
 use libfuzzer_sys::fuzz_target;
