@@ -5,8 +5,8 @@
 
 #![no_main]
 
-use chatdrop_channels::kakao::{ChannelCallback, KakaoConfig, parse_channel_callback};
 use chatdrop_channels::WebhookError;
+use chatdrop_channels::kakao::{ChannelCallback, KakaoConfig, parse_channel_callback};
 use chatdrop_fuzz::*;
 use libfuzzer_sys::fuzz_target;
 
@@ -18,9 +18,13 @@ fn callback(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<ChannelCallback, WebhookError> {
-    with_post("authorization", authorization, content_type, body, |request| {
-        parse_channel_callback(config, request, KAKAO_NOW)
-    })
+    with_post(
+        "authorization",
+        authorization,
+        content_type,
+        body,
+        |request| parse_channel_callback(config, request, KAKAO_NOW),
+    )
 }
 
 fuzz_target!(|data: &[u8]| {
