@@ -73,9 +73,30 @@ fn cdata(text: &str) -> String {
 }
 
 /// A push from `customer`, signed as WeChat signs it: `fields` follow the common header.
+/// The `CreateTime` of `customer`'s next push: now, or a second after their last one. WeChat
+/// names an event (a menu click, a follow) by its sender and `CreateTime` alone, with no
+/// `MsgId`, and deduplicates on that pair, so a person's events are whole seconds apart; a test
+/// that taps twice within one second would otherwise send what the adapter rightly takes for a
+/// redelivery.
+fn create_time(customer: &Customer) -> i64 {
+    static LAST: std::sync::Mutex<Vec<(String, i64)>> = std::sync::Mutex::new(Vec::new());
+    let mut last = LAST.lock().expect("WeChat fake lock");
+    let now = SystemClock.now();
+    match last.iter_mut().find(|(id, _)| *id == customer.id) {
+        Some((_, at)) => {
+            *at = now.max(*at + 1);
+            *at
+        }
+        None => {
+            last.push((customer.id.clone(), now));
+            now
+        }
+    }
+}
+
 fn signed_push(customer: &Customer, id: u64, fields: &str) -> Webhook {
     let token = &dev::secrets()[vars::WECHAT_TOKEN];
-    let timestamp = SystemClock.now().to_string();
+    let timestamp = create_time(customer).to_string();
     let nonce = format!("{}", 100_000_000 + id % 900_000_000);
     let signature = chatdrop_channels::wechat::signature(token, &timestamp, &nonce);
     let path = format!(
