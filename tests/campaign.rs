@@ -5,7 +5,8 @@
 
 use chatdrop_domain::campaign::{Campaign, CampaignStatus, ChannelMessage, Segment};
 use chatdrop_domain::campaign_fanout::{
-    self, CampaignStore, CapBucket, ChannelReport, FanOutReport, Outcome, Pace, Ports, Target,
+    self, CampaignStore, CapBucket, ChannelReport, FanOutReport, Multicast, Outcome, Pace, Ports,
+    Target,
 };
 use chatdrop_domain::campaign_rules::{CampaignLimits, Suppression};
 use chatdrop_domain::channel::{Channel, ConversationId};
@@ -72,6 +73,12 @@ impl CampaignStore for Crashing {
         at: i64,
     ) -> Result<bool, PortError> {
         self.inner.claim(id, c, bundle, at).await
+    }
+    async fn claim_multicast(&self, id: &str, b: &Multicast, at: i64) -> Result<bool, PortError> {
+        self.inner.claim_multicast(id, b, at).await
+    }
+    async fn multicast(&self, id: &str, bundle: &str) -> Result<Option<Multicast>, PortError> {
+        self.inner.multicast(id, bundle).await
     }
     async fn defer(&self, id: &str, c: &ConversationId, until: i64) -> Result<(), PortError> {
         self.inner.defer(id, c, until).await
@@ -507,4 +514,90 @@ async fn a_campaigns_report_counts_what_the_platform_said_and_what_was_paid() {
     assert_eq!(r.backed_off, BTreeMap::from([("131049".to_string(), 1)]));
     assert!(r.refused.is_empty(), "{r:?}");
     h.stack.stop().await;
+}
+
+/// LINE friends are announced to by multicast on the local stack: one request for the batch
+/// (the fake LINE records each friend's copy), and a fan-out killed after queueing the batch
+/// and recording one member queues the same batch again, which reaches nobody twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_friends_get_one_multicast_through_a_crash() {
+    let h = Harness::start("campaign-multicast").await;
+    h.stack
+        .open_drop(&bag_drop("autumn", 5, None))
+        .await
+        .unwrap();
+    let store = h.stack.store();
+    let friends: Vec<_> = (1..=3)
+        .map(|i| {
+            h.customer_on(
+                Platform::Line,
+                &format!("Uaaaabbbbccccddddeeeeffff0000170{i}"),
+            )
+        })
+        .collect();
+    for f in &friends {
+        h.say(f, "start").await;
+    }
+    let campaign = Campaign {
+        id: "autumn-line".into(),
+        drop: "autumn".into(),
+        segment: Segment::default(),
+        messages: BTreeMap::from([(
+            Channel::Line,
+            ChannelMessage::LineMulticast {
+                body: "Spring drop: the autumn bag opens at 10:00".into(),
+            },
+        )]),
+        limits: CampaignLimits::default(),
+        status: CampaignStatus::Draft,
+        created_at: 0,
+    };
+    campaign.validate().unwrap();
+    assert!(store.create(&campaign).await.unwrap());
+    // Noon UTC tomorrow: ahead of the stack's own sweep, which runs on the real clock.
+    let noon = jiff::Timestamp::now().as_second().div_euclid(86_400) * 86_400 + 86_400 + 12 * 3600;
+    let added = campaign_fanout::start("autumn-line", &store, &store, noon)
+        .await
+        .unwrap();
+    assert_eq!(added, 3);
+
+    let crashing = Crashing {
+        inner: h.stack.store(),
+        finishes: AtomicUsize::new(1),
+    };
+    assert!(fan_out(&h, "autumn-line", &crashing, noon).await.is_err());
+    let rerun = fan_out(&h, "autumn-line", &store, noon).await.unwrap();
+    assert_eq!((rerun.requeued, rerun.sent), (2, 0), "{rerun:?}");
+
+    for f in &friends {
+        eventually(|| async { (announcements_to(&h, &f.id).await == 1).then_some(()) }).await;
+    }
+    // The report counts the three as sent once notify recorded them.
+    eventually(|| async {
+        let report = store.report("autumn-line").await.unwrap();
+        let line = report.get(&Channel::Line).cloned().unwrap_or_default();
+        ((line.queued, line.sent) == (3, 3)).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let outbox = h.stack.outbox().await.unwrap();
+    for f in &friends {
+        let theirs: Vec<_> = outbox
+            .iter()
+            .filter(|e| e.recipient == f.id && e.body.to_string().contains("autumn bag"))
+            .collect();
+        assert_eq!(theirs.len(), 1, "{}: {theirs:?}", f.id);
+        assert_eq!(
+            theirs[0].method, "multicast",
+            "one request for the batch, not a push"
+        );
+        assert!(
+            theirs[0].body.to_string().contains("stop"),
+            "says how to stop"
+        );
+    }
+    assert_eq!(
+        store.campaign("autumn-line").await.unwrap().unwrap().status,
+        CampaignStatus::Done
+    );
 }

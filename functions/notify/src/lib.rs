@@ -9,7 +9,8 @@
 //! against the consent ledger once more as it leaves, and withdrawn if the customer opted out
 //! since it was queued. What the platform then makes of an announcement — sent, refused and
 //! backed off (WhatsApp 131049), refused for good — is written to the campaign's send record
-//! ([`chatdrop_domain::campaign_outcome`]).
+//! ([`chatdrop_domain::campaign_outcome`]). A campaign's LINE multicast, one bundle for a batch
+//! of friends, is sent as one request by [`multicast`].
 //!
 //! A KakaoTalk order notice (paid, lapsed, shipped, refunded) cannot be written into the chat:
 //! it goes out as AlimTalk, an approved template filled in, to the phone the customer verified,
@@ -63,6 +64,8 @@ use lambda_runtime::{Error, LambdaEvent};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
+
+mod multicast;
 
 /// The longest one bundle may take besides waiting for the platform: its calls (10 s HTTP
 /// timeout each) and the store writes between them. A batch starts another bundle only while
@@ -185,6 +188,15 @@ pub async fn handle(app: &Notify, event: LambdaEvent<SqsEvent>) -> Result<SqsBat
             let receipt = record.receipt_handle.clone();
             Box::pin(
                 async move {
+                    // A campaign's LINE multicast: a batch of conversations, one request.
+                    if let Some(announcement) = bundle
+                        .announcement
+                        .as_ref()
+                        .filter(|a| !a.audience.is_empty())
+                    {
+                        return multicast::deliver(app, &bundle, announcement, receipt.as_deref())
+                            .await;
+                    }
                     // The window and opt-out state come from the conversation's session.
                     let session = match app.store.session(&bundle.conversation).await {
                         Ok(session) => session,

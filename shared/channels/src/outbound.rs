@@ -59,6 +59,20 @@ pub trait Outbound: Send + Sync {
     /// Sends one group of replies, returning the platform's message ids.
     fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> SendFuture<'a, Sent>;
 
+    /// Sends one group of replies to many of the platform's users in one call (LINE's
+    /// multicast), `to` being their user ids, every attempt at it under the same idempotency
+    /// key. A platform without such a call refuses it.
+    fn multicast<'a>(&'a self, out: &'a Outgoing<'_>, to: &'a [String]) -> SendFuture<'a, Sent> {
+        let _ = (out, to);
+        let channel = self.spec().channel;
+        Box::pin(async move {
+            Err(SendFailure::Permanent {
+                code: None,
+                detail: format!("{channel} has no multicast"),
+            })
+        })
+    }
+
     /// How many platform messages `send` makes of `out` (see `ChannelSender::messages`): one
     /// per reply unless the adapter renders a reply as several.
     fn messages(&self, out: &Outgoing<'_>) -> usize {

@@ -30,6 +30,9 @@
 //! back to `pending`, due at the time it may be tried again, as its next attempt (a new bundle
 //! id), so the next run after that time sends it again through every rule above.
 //!
+//! On LINE the claim is a batch's, not a target's: up to [`MULTICAST_MEMBERS`] customers of one
+//! language claimed together and sent one multicast request ([`multicast`]).
+//!
 //! Caps are taken before the claim, each as "add this campaign to the bucket's set if the set
 //! has room or already holds it" (the cap's counter is a set of campaign ids): a retry after a
 //! crash takes nothing twice, and two campaigns racing for a customer's last slot cannot both
@@ -41,11 +44,14 @@ use crate::campaign_pace::TokenBucket;
 use crate::campaign_rules::{self, Decision, Suppression};
 use crate::channel::{Channel, ConversationId, full_hash};
 use crate::checkout::choice;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::ports::{Dispatch, PortError};
 use crate::reply::{Announcement, MarketingTemplate, Reply, ReplyBundle};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+
+pub mod multicast;
+pub use multicast::{MULTICAST_MEMBERS, Multicast};
 
 /// One customer a running campaign still owes an outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,11 +59,19 @@ pub struct Target {
     pub conversation: ConversationId,
     /// Not before this instant (Unix seconds): quiet hours move it.
     pub due: i64,
-    /// The send was claimed (a bundle may have been queued) by an earlier run.
-    pub claimed: bool,
+    /// The bundle id an earlier run claimed the send with (a bundle may have been queued): the
+    /// target's own, or its multicast's.
+    pub claim: Option<String>,
     /// Sends the platform refused and told us to back off from (WhatsApp 131049): the next
     /// bundle is this attempt's ([`bundle_id`]), a new message, not a redelivery.
     pub attempt: u32,
+}
+
+impl Target {
+    /// Whether an earlier run claimed the send.
+    pub fn claimed(&self) -> bool {
+        self.claim.is_some()
+    }
 }
 
 /// What became of a target.
@@ -164,6 +178,23 @@ pub trait CampaignStore: Send + Sync {
         bundle: &str,
         at: i64,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// The send record of a whole multicast: its record and every member's claim (with the
+    /// batch's bundle id), all or nothing; `Ok(false)` if a member was claimed already, and
+    /// then nothing is written. See [`multicast`].
+    fn claim_multicast(
+        &self,
+        id: &str,
+        batch: &Multicast,
+        at: i64,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// The multicast claimed with bundle id `bundle`, if that is one.
+    fn multicast(
+        &self,
+        id: &str,
+        bundle: &str,
+    ) -> impl Future<Output = Result<Option<Multicast>, PortError>> + Send;
 
     /// Moves the target's due date (quiet hours), counting a deferral.
     fn defer(
@@ -300,8 +331,26 @@ pub fn bundle_id(campaign: &str, conversation: &ConversationId, attempt: u32) ->
 
 /// The announcement as a reply bundle, in the channel's form and the customer's language.
 pub fn bundle(campaign: &Campaign, r: &Recipient, attempt: u32) -> Option<ReplyBundle> {
-    let message = campaign.messages.get(&r.conversation.channel)?;
-    let lang = r.lang;
+    announcement(
+        campaign,
+        &r.conversation,
+        r.lang,
+        bundle_id(&campaign.id, &r.conversation, attempt),
+        attempt,
+        Vec::new(),
+    )
+}
+
+/// The announcement to `conversation` (and, for a multicast, to all of `audience`) in `lang`.
+fn announcement(
+    campaign: &Campaign,
+    conversation: &ConversationId,
+    lang: Lang,
+    id: String,
+    attempt: u32,
+    audience: Vec<ConversationId>,
+) -> Option<ReplyBundle> {
+    let message = campaign.messages.get(&conversation.channel)?;
     let template = match message {
         ChannelMessage::WhatsappTemplate {
             name,
@@ -320,17 +369,18 @@ pub fn bundle(campaign: &Campaign, r: &Recipient, attempt: u32) -> Option<ReplyB
         None => String::new(),
     };
     Some(ReplyBundle {
-        id: bundle_id(&campaign.id, &r.conversation, attempt),
-        conversation: r.conversation.clone(),
+        id,
+        conversation: conversation.clone(),
         lang,
         ack: None,
         reply_token: None,
         update: None,
-        announcement: Some(Announcement {
+        announcement: Some(Box::new(Announcement {
             campaign: campaign.id.clone(),
             template,
             attempt,
-        }),
+            audience,
+        })),
         handoff: None,
         take_back: false,
         origin: Default::default(),
@@ -464,6 +514,7 @@ where
         dispatch,
     } = ports;
     let mut report = FanOutReport::default();
+    let mut batches = multicast::Batches::default();
     for target in store.due_targets(&campaign.id, now, limit).await? {
         let id = &campaign.id;
         let conv = &target.conversation;
@@ -484,7 +535,7 @@ where
             }
             Decision::Send => {}
         }
-        if !target.claimed {
+        if !target.claimed() {
             let mut capped = None;
             for (bucket, reason) in cap_buckets(campaign, &r, now) {
                 if !store.take_cap(&bucket, id).await? {
@@ -498,15 +549,35 @@ where
                 continue;
             }
         }
-        // The platform's pace: wait for a token while the caller lets us, else leave it due.
-        let mut paced = false;
-        while let Err(ms) = pace.take(conv.channel, now_ms()) {
-            if !wait(ms).await {
-                paced = true;
-                break;
+        // LINE: into a multicast, sent when its batch is full or the run ends.
+        if multicast::applies(campaign, &target) {
+            match &target.claim {
+                None => {
+                    if let Some(members) = batches.add(r.lang, conv.clone()) {
+                        let batch = Multicast::new(id, r.lang, members);
+                        if admitted(pace, Channel::Line, &mut now_ms, &wait).await {
+                            multicast::send(
+                                campaign,
+                                store,
+                                dispatch,
+                                &batch,
+                                true,
+                                now,
+                                &mut report,
+                            )
+                            .await?;
+                        } else {
+                            report.paced += batch.members.len();
+                        }
+                    }
+                    continue;
+                }
+                Some(bundle) if batches.claimed(store, id, bundle).await? => continue,
+                // A claim of its own: sent alone, below.
+                Some(_) => {}
             }
         }
-        if paced {
+        if !admitted(pace, conv.channel, &mut now_ms, &wait).await {
             report.paced += 1;
             continue;
         }
@@ -526,6 +597,27 @@ where
             report.requeued += 1;
         }
     }
+    let (fresh, claimed) = batches.rest();
+    let fresh = fresh
+        .into_iter()
+        .map(|(lang, members)| (Multicast::new(&campaign.id, lang, members), true));
+    let again = claimed.into_iter().map(|batch| (batch, false));
+    for (batch, is_fresh) in fresh.chain(again) {
+        if admitted(pace, Channel::Line, &mut now_ms, &wait).await {
+            multicast::send(
+                campaign,
+                store,
+                dispatch,
+                &batch,
+                is_fresh,
+                now,
+                &mut report,
+            )
+            .await?;
+        } else {
+            report.paced += batch.members.len();
+        }
+    }
     if !store.any_pending(&campaign.id).await? {
         store
             .set_status(
@@ -536,6 +628,26 @@ where
             .await?;
     }
     Ok(report)
+}
+
+/// The platform's pace: waits for a token of `channel` while `wait` lets it; `false` when it
+/// would not wait any longer (what needed the token is left due for the next run).
+async fn admitted<W, F>(
+    pace: &mut Pace,
+    channel: Channel,
+    now_ms: &mut impl FnMut() -> i64,
+    wait: &W,
+) -> bool
+where
+    W: Fn(i64) -> F,
+    F: Future<Output = bool>,
+{
+    while let Err(ms) = pace.take(channel, now_ms()) {
+        if !wait(ms).await {
+            return false;
+        }
+    }
+    true
 }
 
 pub mod memory;

@@ -73,13 +73,34 @@ async fn run(
     .await
 }
 
+/// Everyone a queued bundle goes to: its conversation, or a multicast's whole audience.
 fn sent_to(queue: &Memory) -> Vec<ConversationId> {
     queue
         .replies
         .lock()
         .unwrap()
         .iter()
-        .map(|b| b.conversation.clone())
+        .flat_map(|b| match b.announcement.as_ref().map(|a| &a.audience) {
+            Some(audience) if !audience.is_empty() => audience.clone(),
+            _ => vec![b.conversation.clone()],
+        })
+        .collect()
+}
+
+/// Everyone the customers receive a message from the queue: each bundle id once (FIFO
+/// deduplication, notify's progress record, LINE's retry key), its audience expanded.
+fn delivered(queue: &Memory) -> Vec<ConversationId> {
+    let mut seen = HashSet::new();
+    queue
+        .replies
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|b| seen.insert(b.id.clone()))
+        .flat_map(|b| match b.announcement.as_ref().map(|a| &a.audience) {
+            Some(audience) if !audience.is_empty() => audience.clone(),
+            _ => vec![b.conversation.clone()],
+        })
         .collect()
 }
 
@@ -136,12 +157,13 @@ async fn a_crash_between_queueing_and_recording_sends_nobody_twice_and_misses_no
     // bundle id once: what a customer receives is one message per distinct id.
     let bundles = queue.replies.lock().unwrap().clone();
     let ids: HashSet<_> = bundles.iter().map(|b| b.id.clone()).collect();
-    let people: HashSet<_> = bundles.iter().map(|b| b.conversation.clone()).collect();
-    assert_eq!(ids.len(), all.len(), "one bundle id per customer");
+    let reached = delivered(&queue);
+    let people: HashSet<_> = reached.iter().cloned().collect();
+    assert_eq!(reached.len(), all.len(), "nobody twice");
     assert_eq!(people.len(), all.len(), "nobody missed");
     assert_eq!(
         bundles.len(),
-        all.len() + 1,
+        ids.len() + 1,
         "the requeued one carries the same id"
     );
     let report = store.report(&c.id).await.unwrap();
@@ -392,4 +414,172 @@ async fn wechat_takes_one_of_four_mass_sends_a_month_per_campaign() {
         report[&Channel::Wechat].suppressed[&Suppression::WechatMonthlyQuota],
         1
     );
+}
+
+mod multicasts {
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn friends(n: usize, lang: &str, from: usize) -> Vec<Recipient> {
+        (from..from + n)
+            .map(|i| {
+                let mut r = recipient(Channel::Line, &format!("U{i:032}"));
+                r.last_heard_at = Some(NOON - 3600);
+                r.zone = "Europe/London".into();
+                r.lang = Lang::parse(lang).unwrap();
+                r
+            })
+            .collect()
+    }
+
+    fn multicasts(queue: &Memory) -> Vec<ReplyBundle> {
+        queue
+            .replies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| {
+                b.announcement
+                    .as_ref()
+                    .is_some_and(|a| !a.audience.is_empty())
+            })
+            .cloned()
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn line_friends_go_in_multicasts_of_one_language_and_at_most_99() {
+        let mut all = friends(200, "en", 0);
+        all.extend(friends(50, "ja", 200));
+        let (c, store, source) = started(all.clone()).await;
+        let queue = Memory::default();
+        let report = run(&c, &store, &source, &queue, NOON).await.unwrap();
+        assert_eq!(report.sent, 250, "{report:?}");
+        let sent = multicasts(&queue);
+        let sizes: Vec<(String, usize)> = sent
+            .iter()
+            .map(|b| {
+                (
+                    b.lang.code().to_string(),
+                    b.announcement.as_ref().unwrap().audience.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                ("en".into(), 99),
+                ("en".into(), 99),
+                ("en".into(), 2),
+                ("ja".into(), 50)
+            ],
+            "four requests instead of 250"
+        );
+        for b in &sent {
+            let audience = &b.announcement.as_ref().unwrap().audience;
+            assert_eq!(audience[0], b.conversation, "addressed to its first member");
+            let lang = all
+                .iter()
+                .find(|r| r.conversation == audience[0])
+                .unwrap()
+                .lang;
+            assert!(
+                audience
+                    .iter()
+                    .all(|m| all.iter().any(|r| &r.conversation == m && r.lang == lang))
+            );
+        }
+        let reached = delivered(&queue);
+        assert_eq!(reached.len(), 250);
+        assert_eq!(reached.iter().collect::<HashSet<_>>().len(), 250);
+        assert_eq!(
+            store.report(&c.id).await.unwrap()[&Channel::Line].queued,
+            250
+        );
+    }
+
+    #[tokio::test]
+    async fn a_crash_after_a_multicast_is_claimed_queues_the_same_batch_again() {
+        let all = friends(150, "en", 0);
+        let (c, store, source) = started(all.clone()).await;
+        let queue = Memory::default();
+        // The first batch of 99 is claimed and queued; the run dies after recording ten.
+        store.crash_after(10);
+        assert!(run(&c, &store, &source, &queue, NOON).await.is_err());
+        store.recover();
+        let first = multicasts(&queue);
+        assert_eq!(first.len(), 1);
+        let second = run(&c, &store, &source, &queue, NOON).await.unwrap();
+        assert_eq!((second.requeued, second.sent), (89, 51), "{second:?}");
+        let sent = multicasts(&queue);
+        assert_eq!(sent.len(), 3);
+        // The same request again: same id, same members, so the same retry key.
+        let again = sent
+            .iter()
+            .find(|b| b.id == first[0].id && !std::ptr::eq(*b, &sent[0]));
+        assert_eq!(again.map(|b| &b.announcement), Some(&first[0].announcement));
+        let reached = delivered(&queue);
+        assert_eq!(reached.len(), 150, "nobody twice");
+        assert_eq!(
+            reached.iter().collect::<HashSet<_>>().len(),
+            150,
+            "nobody missed"
+        );
+        assert_eq!(
+            store.report(&c.id).await.unwrap()[&Channel::Line].queued,
+            150
+        );
+        assert_eq!(
+            store.campaign(&c.id).await.unwrap().unwrap().status,
+            CampaignStatus::Done
+        );
+    }
+
+    #[tokio::test]
+    async fn a_target_claimed_on_its_own_is_sent_alone_and_the_rest_batched() {
+        let all = friends(30, "en", 0);
+        let (c, store, source) = started(all.clone()).await;
+        // A run before multicasts claimed one of them on its own (and may have queued it).
+        let taken = all[7].conversation.clone();
+        let own = bundle_id(&c.id, &taken, 0);
+        assert!(store.claim(&c.id, &taken, &own, NOON).await.unwrap());
+        let queue = Memory::default();
+        let report = run(&c, &store, &source, &queue, NOON).await.unwrap();
+        assert_eq!((report.sent, report.requeued), (29, 1), "{report:?}");
+        assert!(queue.replies.lock().unwrap().iter().any(|b| b.id == own));
+        let reached = delivered(&queue);
+        assert_eq!(reached.len(), 30);
+        assert_eq!(reached.iter().collect::<HashSet<_>>().len(), 30);
+    }
+
+    #[tokio::test]
+    async fn a_multicast_is_claimed_whole_or_not_at_all() {
+        let all = friends(5, "en", 0);
+        let (c, store, _) = started(all.clone()).await;
+        let members: Vec<_> = all.iter().map(|r| r.conversation.clone()).collect();
+        // Another run claimed the fourth member between our read and our claim.
+        assert!(
+            store
+                .claim(&c.id, &members[3], "elsewhere", NOON)
+                .await
+                .unwrap()
+        );
+        let batch = Multicast::new(&c.id, Lang::EN, members.clone());
+        assert!(!store.claim_multicast(&c.id, &batch, NOON).await.unwrap());
+        assert_eq!(store.multicast(&c.id, &batch.bundle).await.unwrap(), None);
+        let due = store.due_targets(&c.id, NOON, 10).await.unwrap();
+        let claimed: Vec<_> = due.iter().filter(|t| t.claimed()).collect();
+        assert_eq!(claimed.len(), 1, "only the other run's claim: {due:?}");
+        // Without the conflict it takes all five, and the record names them.
+        let rest = Multicast::new(&c.id, Lang::EN, [&members[..3], &members[4..]].concat());
+        assert!(store.claim_multicast(&c.id, &rest, NOON).await.unwrap());
+        assert_eq!(
+            store.multicast(&c.id, &rest.bundle).await.unwrap(),
+            Some(rest.clone())
+        );
+        assert!(
+            !store.claim_multicast(&c.id, &rest, NOON).await.unwrap(),
+            "once"
+        );
+    }
 }

@@ -351,7 +351,7 @@ async fn a_back_off_that_comes_before_the_fan_out_records_the_send_still_holds()
     );
     let due = store.due_targets(&c.id, NOON + 6 * 3600, 10).await.unwrap();
     assert_eq!(due.len(), 1);
-    assert_eq!((due[0].attempt, due[0].claimed), (1, false));
+    assert_eq!((due[0].attempt, due[0].claimed()), (1, false));
     let row = store.report(&c.id).await.unwrap()[&Channel::Whatsapp].clone();
     assert_eq!((row.queued, row.backed_off.get("131049")), (0, Some(&1)));
     assert!(

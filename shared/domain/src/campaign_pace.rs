@@ -9,8 +9,9 @@
 //!   2,000 requests/s, SMS 1 segment/s per long code). The fan-out takes a token per message it
 //!   queues, so it never piles up more than notify can send in a burst; notify's shared
 //!   one-second window (`SendThrottle`) still guards the platform itself across instances.
-//!   A LINE multicast is one request for up to 500 friends ([`line_multicast_batches`]), so
-//!   LINE's bucket counts requests, not people.
+//!   A LINE multicast is one request for many friends
+//!   ([`crate::campaign_fanout::MULTICAST_MEMBERS`]), so LINE's bucket counts requests, not
+//!   people.
 //! - **Budgets** (messages a period): WhatsApp's messaging limit counts unique customers
 //!   reached outside a service window per rolling 24 h across the business portfolio (250,
 //!   2,000, 10,000, 100,000 or unlimited,
@@ -21,7 +22,6 @@
 //!   run ([`Budget::take`] says no), so raising the tier or the plan resumes the campaign.
 
 use crate::channel::Channel;
-use crate::channel::full_hash;
 
 /// A token bucket: `rate` tokens a second, at most `burst` saved up.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,47 +120,11 @@ impl WhatsappTier {
     }
 }
 
-/// The most user ids one LINE multicast takes.
+/// The most user ids one LINE multicast takes
+/// (<https://developers.line.biz/en/reference/messaging-api/#send-multicast-message>). The
+/// fan-out sends fewer a request ([`crate::campaign_fanout::MULTICAST_MEMBERS`]), so that
+/// claiming them all is one DynamoDB transaction.
 pub const LINE_MULTICAST_MAX: usize = 500;
-
-/// One LINE multicast request: who, and the retry key every attempt at it carries (a UUID, as
-/// LINE requires; derived from the campaign and the batch so a rerun after a crash repeats the
-/// same key and LINE answers 409 instead of delivering twice).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LineMulticast {
-    pub retry_key: String,
-    pub to: Vec<String>,
-}
-
-/// Splits LINE recipients into multicasts of at most 500, each with its retry key. The batch's
-/// key derives from its first user id, so the same recipients give the same keys whatever
-/// order a rerun finds them in, as long as the batches are cut from the same sorted list.
-pub fn line_multicast_batches(campaign: &str, mut user_ids: Vec<String>) -> Vec<LineMulticast> {
-    user_ids.sort();
-    user_ids.dedup();
-    user_ids
-        .chunks(LINE_MULTICAST_MAX)
-        .map(|chunk| LineMulticast {
-            retry_key: retry_uuid(&format!("campaign#{campaign}#line#{}", chunk[0])),
-            to: chunk.to_vec(),
-        })
-        .collect()
-}
-
-/// A version-4-shaped UUID from a hash: LINE checks the header's format.
-fn retry_uuid(seed: &str) -> String {
-    let h = full_hash(seed);
-    let b = h.as_bytes();
-    let s = |r: std::ops::Range<usize>| std::str::from_utf8(&b[r]).unwrap_or("0");
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        s(0..8),
-        s(8..12),
-        s(13..16),
-        s(17..20),
-        s(20..32)
-    )
-}
 
 /// The fan-out's throughput per channel (messages a second; LINE: requests a second).
 pub fn per_second(channel: Channel) -> u32 {

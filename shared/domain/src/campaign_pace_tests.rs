@@ -40,27 +40,6 @@ fn budgets_stop_at_zero_and_unlimited_never_does() {
 }
 
 #[test]
-fn line_multicasts_hold_at_most_500_and_keep_their_keys() {
-    let ids: Vec<String> = (0..1_201).map(|i| format!("U{i:05}")).collect();
-    let batches = line_multicast_batches("spring", ids.clone());
-    assert_eq!(
-        batches.iter().map(|b| b.to.len()).collect::<Vec<_>>(),
-        [500, 500, 201]
-    );
-    let mut reversed = ids;
-    reversed.reverse();
-    assert_eq!(line_multicast_batches("spring", reversed), batches);
-    let key = &batches[0].retry_key;
-    assert_eq!(key.len(), 36);
-    assert_eq!(&key[14..15], "4");
-    assert_ne!(batches[0].retry_key, batches[1].retry_key);
-    assert_ne!(
-        line_multicast_batches("autumn", vec!["U00000".into()])[0].retry_key,
-        *key
-    );
-}
-
-#[test]
 fn paces_follow_the_registry() {
     assert_eq!(per_second(Channel::Telegram), 30);
     assert_eq!(per_second(Channel::Whatsapp), 80);

@@ -592,11 +592,12 @@ async fn the_send_rate_spaces_calls_into_windows() {
 fn an_announcement_outside_the_window_goes_only_as_a_template_never_as_an_update() {
     use crate::reply::{Announcement, MarketingTemplate};
     let mut b = bundle(1);
-    b.announcement = Some(Announcement {
+    b.announcement = Some(Box::new(Announcement {
         campaign: "spring".into(),
         template: None,
         attempt: 0,
-    });
+        audience: vec![],
+    }));
     // Inside the window: as any message.
     assert_eq!(
         sending_mode(windowed(), &b, heard(1)),
@@ -606,7 +607,7 @@ fn an_announcement_outside_the_window_goes_only_as_a_template_never_as_an_update
     let why = sending_mode(windowed(), &b, heard(25)).unwrap_err();
     assert!(why.starts_with("no window"), "{why}");
     // With WhatsApp's marketing template: it goes (the sender sends the template).
-    b.announcement = Some(Announcement {
+    b.announcement = Some(Box::new(Announcement {
         campaign: "spring".into(),
         template: Some(MarketingTemplate {
             name: "drop_announcement".into(),
@@ -614,7 +615,8 @@ fn an_announcement_outside_the_window_goes_only_as_a_template_never_as_an_update
             params: vec![],
         }),
         attempt: 0,
-    });
+        audience: vec![],
+    }));
     assert_eq!(
         sending_mode(windowed(), &b, heard(25)),
         Ok(SendMode::Session)

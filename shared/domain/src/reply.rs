@@ -66,7 +66,7 @@ pub struct ReplyBundle {
     pub update: Option<OrderUpdate>,
     /// Set when the bundle announces a drop ([`crate::campaign`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub announcement: Option<Announcement>,
+    pub announcement: Option<Box<Announcement>>,
     /// Set on the bundle that tells the customer a person will answer: notify alerts the
     /// agents when it takes the bundle ([`crate::handoff`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,6 +175,10 @@ pub struct Announcement {
     /// earlier attempt changes nothing.
     #[serde(default)]
     pub attempt: u32,
+    /// A multicast (LINE): every conversation this one message goes to, the bundle's own
+    /// first. Empty for an announcement to one conversation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audience: Vec<ConversationId>,
 }
 
 /// An approved WhatsApp MARKETING template and its body parameters.

@@ -4,12 +4,15 @@
 //! |---|---|---|---|
 //! | campaign (`body`: the domain's `Campaign` as JSON; `status` apart, so it moves conditionally) | `CAMPAIGNS` | `CAMPAIGN#id` | never |
 //! | target: `channel`, `customer`, `due`, `state` (`pending`/`done`), the send record `bundle` once claimed, `outcome` | `CAMPAIGN#id` | `RCPT#channel#customer` | never |
+//! | a LINE multicast: `lang`, `customers` (the members' LINE user ids), `at` | `CAMPAIGN#id` | `MULTICAST#bundle` | 30 days |
 //! | report of one channel: `targeted`, `sent`, `deferred`, `suppressed_<reason>` | `CAMPAIGN#id` | `REPORT#channel` | never |
 //! | a cap's bucket: the set of campaign ids that took a slot | `CAP#person#W<week>` / `SMSCAP#pseudonym#drop#day` | `CAP` | 8 days |
 //!
 //! Every write is conditional or transactional, never a read and then a write:
 //! - a target is put only if absent, in one transaction with its channel's `targeted` count;
-//! - the send record is `bundle`, set only if absent (`attribute_not_exists(bundle)`);
+//! - the send record is `bundle`, set only if absent (`attribute_not_exists(bundle)`); a
+//!   multicast's record is put in one transaction with every member's `bundle` (each only if
+//!   absent), so a batch is claimed whole or not at all;
 //! - a target leaves `pending` only in one transaction with its outcome's count, so a report
 //!   counts each target once however often a run is retried;
 //! - a cap slot is `ADD campaigns :id` if the set holds the id already or has room.
@@ -26,11 +29,12 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::campaign::{Campaign, CampaignStatus, Recipient};
 use chatdrop_domain::campaign_fanout::{
-    Audience, CampaignStore, CapBucket, ChannelReport, Outcome, Target,
+    Audience, CampaignStore, CapBucket, ChannelReport, Multicast, Outcome, Target,
 };
 use chatdrop_domain::campaign_rules::Suppression;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::consent::{ConsentLedger, PersonKey};
+use chatdrop_domain::i18n::Lang;
 use chatdrop_domain::ports::{CatalogSource, PortError, SessionStore};
 use chatdrop_domain::time_zone::{CustomerZone, region_of_phone};
 use std::collections::BTreeMap;
@@ -46,6 +50,13 @@ fn campaign_key(id: &str) -> Item {
 
 pub(crate) fn target_key(id: &str, c: &ConversationId) -> Item {
     key(format!("CAMPAIGN#{id}"), format!("RCPT#{}", c.key()))
+}
+
+/// How long a multicast's record is kept: its members are finished within minutes.
+const MULTICAST_TTL: i64 = 30 * 86_400;
+
+fn multicast_key(id: &str, bundle: &str) -> Item {
+    key(format!("CAMPAIGN#{id}"), format!("MULTICAST#{bundle}"))
 }
 
 pub(crate) fn report_key(id: &str, channel: Channel) -> Item {
@@ -297,6 +308,78 @@ impl CampaignStore for DynamoStore {
         }
     }
 
+    async fn claim_multicast(
+        &self,
+        id: &str,
+        batch: &Multicast,
+        at: i64,
+    ) -> Result<bool, PortError> {
+        let mut record = multicast_key(id, &batch.bundle);
+        record.insert("lang".into(), s(batch.lang.code()));
+        record.insert(
+            "customers".into(),
+            AttributeValue::L(batch.members.iter().map(|c| s(&c.customer)).collect()),
+        );
+        record.insert("at".into(), n(at));
+        // Only until its members are finished; it holds LINE user ids, so it does not stay.
+        record.insert("expires_at".into(), n(at + MULTICAST_TTL));
+        let mut tx = vec![tx_put(
+            &self.table,
+            record,
+            Some("attribute_not_exists(pk)"),
+        )?];
+        for member in &batch.members {
+            tx.push(tx_update(
+                &self.table,
+                update(target_key(id, member), "SET bundle = :b, claimed_at = :at")
+                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(bundle)")
+                    .expression_attribute_values(":b", s(&batch.bundle))
+                    .expression_attribute_values(":at", n(at)),
+            )?);
+        }
+        match self.transact(tx).await? {
+            TxResult::Done => Ok(true),
+            TxResult::Refused(reasons) if reasons.iter().any(refused) => Ok(false),
+            TxResult::Refused(reasons) => Err(PortError::new(
+                "claim multicast",
+                format!("refused: {reasons:?}"),
+            )),
+        }
+    }
+
+    async fn multicast(&self, id: &str, bundle: &str) -> Result<Option<Multicast>, PortError> {
+        let got = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(multicast_key(id, bundle)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| PortError::new("read multicast", sdk_message(e)))?;
+        let Some(item) = got.item else {
+            return Ok(None);
+        };
+        let lang = string(&item, "lang")
+            .and_then(|l| Lang::parse(&l).ok())
+            .ok_or_else(|| PortError::new("read multicast", "no language"))?;
+        let members = item
+            .get("customers")
+            .and_then(|v| v.as_l().ok())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_s().ok())
+                    .map(|customer| ConversationId::new(Channel::Line, customer.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(Multicast {
+            bundle: bundle.to_string(),
+            lang,
+            members,
+        }))
+    }
+
     async fn defer(
         &self,
         id: &str,
@@ -430,7 +513,7 @@ impl DynamoStore {
                 found.push(Target {
                     conversation: ConversationId::new(channel, customer),
                     due: number(&item, "due"),
-                    claimed: item.contains_key("bundle"),
+                    claim: string(&item, "bundle"),
                     attempt: number(&item, "attempts") as u32,
                 });
                 Ok(until(found.len(), limit))

@@ -96,7 +96,7 @@ async fn a_back_off_after_the_fan_out_moves_the_target_from_queued_to_pending() 
         .expect("due");
     assert_eq!(due.len(), 1, "{due:?}");
     assert_eq!(
-        (due[0].due, due[0].attempt, due[0].claimed),
+        (due[0].due, due[0].attempt, due[0].claimed()),
         (retry_at, 1, false)
     );
     assert!(

@@ -5,7 +5,7 @@
 //! against the table. [`MemoryCampaigns::crash_after`] makes the next `finish` calls fail, as a
 //! process killed between queueing a bundle and recording it would.
 
-use super::{Audience, CampaignStore, CapBucket, ChannelReport, Outcome, Target};
+use super::{Audience, CampaignStore, CapBucket, ChannelReport, Multicast, Outcome, Target};
 use crate::campaign::{Campaign, CampaignStatus, Recipient};
 use crate::campaign_outcome::{AnnouncementLog, PlatformOutcome, Reached, SentAnnouncement};
 use crate::channel::{Channel, ConversationId};
@@ -33,6 +33,8 @@ struct State {
     targets: HashMap<String, BTreeMap<String, (ConversationId, Stored)>>,
     reports: HashMap<String, BTreeMap<Channel, ChannelReport>>,
     caps: HashMap<String, BTreeSet<String>>,
+    /// Claimed multicasts, by campaign and bundle id.
+    multicasts: HashMap<(String, String), Multicast>,
     /// `finish` calls left before a simulated crash (`None`: never).
     finishes_left: Option<usize>,
     /// Platform message id (with its conversation's key) → the announcement it was.
@@ -143,7 +145,7 @@ impl CampaignStore for MemoryCampaigns {
             .map(|(c, t)| Target {
                 conversation: c.clone(),
                 due: t.due,
-                claimed: t.bundle.is_some(),
+                claim: t.bundle.clone(),
                 attempt: t.attempt,
             })
             .collect())
@@ -187,6 +189,45 @@ impl CampaignStore for MemoryCampaigns {
         }
         target.1.bundle = Some(bundle.to_string());
         Ok(true)
+    }
+
+    async fn claim_multicast(
+        &self,
+        id: &str,
+        batch: &Multicast,
+        _at: i64,
+    ) -> Result<bool, PortError> {
+        let mut s = self.state.lock().unwrap();
+        let record = (id.to_string(), batch.bundle.clone());
+        if s.multicasts.contains_key(&record) {
+            return Ok(false);
+        }
+        let targets = s
+            .targets
+            .get_mut(id)
+            .ok_or_else(|| PortError::new("claim multicast", "no such campaign"))?;
+        // All or nothing, as the table's transaction: check every member first.
+        for member in &batch.members {
+            match targets.get(&member.key()) {
+                None => return Err(PortError::new("claim multicast", "no such target")),
+                Some((_, t)) if t.bundle.is_some() => return Ok(false),
+                Some(_) => {}
+            }
+        }
+        for member in &batch.members {
+            if let Some((_, t)) = targets.get_mut(&member.key()) {
+                t.bundle = Some(batch.bundle.clone());
+            }
+        }
+        s.multicasts.insert(record, batch.clone());
+        Ok(true)
+    }
+
+    async fn multicast(&self, id: &str, bundle: &str) -> Result<Option<Multicast>, PortError> {
+        let s = self.state.lock().unwrap();
+        Ok(s.multicasts
+            .get(&(id.to_string(), bundle.to_string()))
+            .cloned())
     }
 
     async fn defer(
