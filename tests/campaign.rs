@@ -80,6 +80,12 @@ impl CampaignStore for Crashing {
     async fn multicast(&self, id: &str, bundle: &str) -> Result<Option<Multicast>, PortError> {
         self.inner.multicast(id, bundle).await
     }
+    async fn use_budget(&self, channel: Channel, at: i64, n: u64) -> Result<(), PortError> {
+        self.inner.use_budget(channel, at, n).await
+    }
+    async fn budget_used(&self, channel: Channel, first_hour: i64) -> Result<u64, PortError> {
+        self.inner.budget_used(channel, first_hour).await
+    }
     async fn defer(&self, id: &str, c: &ConversationId, until: i64) -> Result<(), PortError> {
         self.inner.defer(id, c, until).await
     }

@@ -20,7 +20,9 @@
 
 use chatdrop_config::{Config, SecretSource, Secrets, secret_names};
 use chatdrop_domain::campaign::CampaignStatus;
+use chatdrop_domain::campaign_budget::{self, ChannelBudget};
 use chatdrop_domain::campaign_fanout::{self, CampaignStore, FanOutReport, Pace, Ports};
+use chatdrop_domain::channel::Channel;
 use chatdrop_domain::clock::Clock;
 use chatdrop_domain::handoff::{self, HandoffTimers};
 use chatdrop_domain::ports::OrderStore;
@@ -58,6 +60,16 @@ pub struct Sweep {
     /// Where escalations of unclaimed handoffs go, and the handoff timers.
     alerts: SnsAlerts,
     handoff_timers: HandoffTimers,
+    /// `CHATDROP_CAMPAIGN_BUDGETS`: what each budgeted channel may take in its period.
+    budgets: Vec<ChannelBudget>,
+    /// `CHATDROP_SEND_RATES`: the platforms' paces where a deployment changed them.
+    send_rates: Vec<(Channel, u32)>,
+}
+
+/// The campaign budgets, from `CHATDROP_CAMPAIGN_BUDGETS` (none when unset).
+pub fn campaign_budgets(value: Option<&str>) -> Result<Vec<ChannelBudget>, Error> {
+    campaign_budget::parse(value.unwrap_or_default())
+        .map_err(|e| format!("CHATDROP_CAMPAIGN_BUDGETS: {e}").into())
 }
 
 /// The waitlist's hold, from `CHATDROP_WAITLIST_HOLD_MINUTES` (minutes, 1 to 1440).
@@ -97,6 +109,8 @@ impl Sweep {
                 config.handoff.agent_topic_arn.clone(),
             ),
             handoff_timers: config.handoff.timers,
+            budgets: campaign_budgets(std::env::var("CHATDROP_CAMPAIGN_BUDGETS").ok().as_deref())?,
+            send_rates: config.delivery.send_rates.clone(),
             waitlist: waitlist_settings(
                 std::env::var("CHATDROP_WAITLIST_HOLD_MINUTES")
                     .ok()
@@ -190,6 +204,7 @@ pub async fn handle(app: &Sweep, _event: LambdaEvent<Value>) -> Result<Value, Er
         "campaign_sent": campaigns.sent + campaigns.requeued,
         "campaign_deferred": campaigns.deferred,
         "campaign_suppressed": campaigns.suppressed,
+        "campaign_over_budget": campaigns.over_budget,
         "handoffs_escalated": handoffs.escalated,
         "handoffs_handed_back": handoffs.handed_back,
     }))
@@ -204,6 +219,13 @@ async fn run_campaigns(app: &Sweep, now: i64) -> Result<FanOutReport, Error> {
             continue;
         }
         let mut pace = Pace::new(0);
+        for &(channel, per_second) in &app.send_rates {
+            pace = pace.with_rate(channel, per_second, 0);
+        }
+        // What is left of each budget, read again per campaign: the one before spent some.
+        for (channel, left) in campaign_fanout::budgets_left(&app.store, &app.budgets, now).await? {
+            pace = pace.with_budget(channel, left);
+        }
         let ports = Ports {
             store: &app.store,
             audience: &app.store,
@@ -234,6 +256,7 @@ async fn run_campaigns(app: &Sweep, now: i64) -> Result<FanOutReport, Error> {
             deferred = report.deferred,
             suppressed = report.suppressed,
             paced = report.paced,
+            over_budget = report.over_budget,
             "campaign fan-out"
         );
         total.sent += report.sent;
@@ -241,6 +264,7 @@ async fn run_campaigns(app: &Sweep, now: i64) -> Result<FanOutReport, Error> {
         total.deferred += report.deferred;
         total.suppressed += report.suppressed;
         total.paced += report.paced;
+        total.over_budget += report.over_budget;
     }
     Ok(total)
 }
@@ -248,6 +272,16 @@ async fn run_campaigns(app: &Sweep, now: i64) -> Result<FanOutReport, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn campaign_budgets_are_optional_and_a_bad_one_names_the_variable() {
+        assert!(campaign_budgets(None).unwrap().is_empty());
+        assert_eq!(campaign_budgets(Some("whatsapp=250/24h")).unwrap().len(), 1);
+        let e = campaign_budgets(Some("whatsapp=250"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("CHATDROP_CAMPAIGN_BUDGETS"), "{e}");
+    }
 
     #[test]
     fn the_waitlist_hold_defaults_to_ten_minutes_and_refuses_nonsense() {

@@ -40,7 +40,7 @@
 
 use crate::action::Action;
 use crate::campaign::{Campaign, CampaignStatus, ChannelMessage, Recipient};
-use crate::campaign_pace::TokenBucket;
+use crate::campaign_pace::{Budget, TokenBucket};
 use crate::campaign_rules::{self, Decision, Suppression};
 use crate::channel::{Channel, ConversationId, full_hash};
 use crate::checkout::choice;
@@ -195,6 +195,22 @@ pub trait CampaignStore: Send + Sync {
         id: &str,
         bundle: &str,
     ) -> impl Future<Output = Result<Option<Multicast>, PortError>> + Send;
+
+    /// Counts `n` sends of `channel` against its budget, in the hour bucket of `at`.
+    fn use_budget(
+        &self,
+        channel: Channel,
+        at: i64,
+        n: u64,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Sends of `channel` counted in the hour buckets from `first_hour` (hours since the Unix
+    /// epoch) on.
+    fn budget_used(
+        &self,
+        channel: Channel,
+        first_hour: i64,
+    ) -> impl Future<Output = Result<u64, PortError>> + Send;
 
     /// Moves the target's due date (quiet hours), counting a deferral.
     fn defer(
@@ -402,11 +418,16 @@ pub struct FanOutReport {
     pub suppressed: usize,
     /// Left pending this run because a channel's pace bucket was empty.
     pub paced: usize,
+    /// Left pending this run because their channel's budget for the period was spent
+    /// ([`crate::campaign_budget`]).
+    pub over_budget: usize,
 }
 
-/// The fan-out's pace: one bucket per channel at the platform's rate.
+/// The fan-out's pace: one bucket per channel at the platform's rate, and what is left of each
+/// budgeted channel's period ([`crate::campaign_budget`]).
 pub struct Pace {
     buckets: HashMap<Channel, TokenBucket>,
+    budgets: HashMap<Channel, Budget>,
 }
 
 impl Pace {
@@ -421,7 +442,30 @@ impl Pace {
                     )
                 })
                 .collect(),
+            budgets: HashMap::new(),
         }
+    }
+
+    /// With what is left of `channel`'s budget for this run (none set: unlimited).
+    pub fn with_budget(mut self, channel: Channel, budget: Budget) -> Pace {
+        self.budgets.insert(channel, budget);
+        self
+    }
+
+    /// Whether `channel`'s budget is spent (nothing more goes this run).
+    fn spent(&self, channel: Channel) -> bool {
+        self.budgets
+            .get(&channel)
+            .is_some_and(|b| b.remaining == Some(0))
+    }
+
+    /// Takes one send from `channel`'s budget, if it has one.
+    fn spend(&mut self, channel: Channel) -> bool {
+        self.budgets.get_mut(&channel).is_none_or(|b| b.take(1))
+    }
+
+    fn budgeted(&self, channel: Channel) -> bool {
+        self.budgets.contains_key(&channel)
     }
 
     /// With one channel's rate changed (a paid Telegram broadcast, a higher WhatsApp tier).
@@ -437,6 +481,26 @@ impl Pace {
             None => Ok(()),
         }
     }
+}
+
+/// What is left of each of `budgets` at `now`, for [`Pace::with_budget`]: the limit less what
+/// the store counted since the period began.
+pub async fn budgets_left<S: CampaignStore>(
+    store: &S,
+    budgets: &[crate::campaign_budget::ChannelBudget],
+    now: i64,
+) -> Result<Vec<(Channel, Budget)>, PortError> {
+    let mut left = Vec::new();
+    for budget in budgets {
+        let used = store
+            .budget_used(budget.channel, budget.first_hour(now))
+            .await?;
+        left.push((
+            budget.channel,
+            crate::campaign_budget::remaining(budget, used),
+        ));
+    }
+    Ok(left)
 }
 
 /// The cap buckets a send to `r` takes, for `campaign` at `now`.
@@ -518,6 +582,16 @@ where
     for target in store.due_targets(&campaign.id, now, limit).await? {
         let id = &campaign.id;
         let conv = &target.conversation;
+        // A fresh target of a channel whose budget is spent waits for a later run (read
+        // nothing for it: a spent budget may leave thousands pending run after run), unless
+        // the send might not count (a WhatsApp customer inside the window).
+        if !target.claimed()
+            && pace.spent(conv.channel)
+            && crate::campaign_budget::always_counts(conv.channel)
+        {
+            report.over_budget += 1;
+            continue;
+        }
         let r = source.recipient(campaign, conv).await?;
         // The rules again even for a target an earlier run claimed: the customer may have
         // said "stop" (or left the window, or entered their night) since; a claimed target's
@@ -549,6 +623,15 @@ where
                 continue;
             }
         }
+        // The channel's budget for the period: taken here, counted in the store just before
+        // the claim (a crash after counting counts a send that never went, never the reverse).
+        let budgeted = !target.claimed()
+            && pace.budgeted(conv.channel)
+            && crate::campaign_budget::counts(&r, now);
+        if budgeted && !pace.spend(conv.channel) {
+            report.over_budget += 1;
+            continue;
+        }
         // LINE: into a multicast, sent when its batch is full or the run ends.
         if multicast::applies(campaign, &target) {
             match &target.claim {
@@ -559,6 +642,7 @@ where
                             multicast::send(
                                 campaign,
                                 store,
+                                pace.budgeted(Channel::Line),
                                 dispatch,
                                 &batch,
                                 true,
@@ -581,6 +665,9 @@ where
             report.paced += 1;
             continue;
         }
+        if budgeted {
+            store.use_budget(conv.channel, now, 1).await?;
+        }
         let Some(bundle) = bundle(campaign, &r, target.attempt) else {
             store
                 .finish(id, conv, Outcome::Suppressed(Suppression::NoMessage))
@@ -602,11 +689,13 @@ where
         .into_iter()
         .map(|(lang, members)| (Multicast::new(&campaign.id, lang, members), true));
     let again = claimed.into_iter().map(|batch| (batch, false));
+    let line_budgeted = pace.budgeted(Channel::Line);
     for (batch, is_fresh) in fresh.chain(again) {
         if admitted(pace, Channel::Line, &mut now_ms, &wait).await {
             multicast::send(
                 campaign,
                 store,
+                line_budgeted,
                 dispatch,
                 &batch,
                 is_fresh,

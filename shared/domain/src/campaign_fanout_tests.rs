@@ -583,3 +583,113 @@ mod multicasts {
         );
     }
 }
+
+mod budgets {
+    use super::*;
+    use crate::campaign_budget::{BudgetPeriod, ChannelBudget};
+
+    async fn run_budgeted(
+        c: &Campaign,
+        store: &MemoryCampaigns,
+        source: &MemoryAudience,
+        queue: &Memory,
+        budgets: &[ChannelBudget],
+        now: i64,
+    ) -> FanOutReport {
+        let mut pace = Pace::new(0);
+        for (channel, left) in budgets_left(store, budgets, now).await.unwrap() {
+            pace = pace.with_budget(channel, left);
+        }
+        let ms = std::cell::Cell::new(0i64);
+        fan_out(
+            c,
+            Ports {
+                store,
+                audience: source,
+                dispatch: queue,
+            },
+            &mut pace,
+            now,
+            usize::MAX,
+            || {
+                ms.set(ms.get() + 1000);
+                ms.get()
+            },
+            |_| async { true },
+        )
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn whatsapp_spends_its_tier_only_outside_the_window_and_the_rest_waits() {
+        let mut all = Vec::new();
+        for i in 0..20 {
+            let mut r = recipient(Channel::Whatsapp, &format!("55119876{i:05}"));
+            r.zone = "Europe/London".into();
+            // Half wrote an hour ago (inside the window), half never.
+            r.last_heard_at = (i % 2 == 0).then_some(NOON - 3600);
+            all.push(r);
+        }
+        let (c, store, source) = started(all).await;
+        let tier = [ChannelBudget {
+            channel: Channel::Whatsapp,
+            limit: 4,
+            period: BudgetPeriod::Rolling24h,
+        }];
+        let queue = Memory::default();
+        let first = run_budgeted(&c, &store, &source, &queue, &tier, NOON).await;
+        assert_eq!((first.sent, first.over_budget), (14, 6), "{first:?}");
+        let used = store
+            .budget_used(Channel::Whatsapp, tier[0].first_hour(NOON))
+            .await
+            .unwrap();
+        assert_eq!(used, 4, "only the sends outside the window count");
+        // The next minute: the tier is spent, nothing goes, nobody is suppressed.
+        let second = run_budgeted(&c, &store, &source, &queue, &tier, NOON + 60).await;
+        assert_eq!((second.sent, second.over_budget), (0, 6), "{second:?}");
+        assert_eq!(second.suppressed, 0);
+        // A day later the window has room again.
+        let later = NOON + 24 * 3600 + 60;
+        let third = run_budgeted(&c, &store, &source, &queue, &tier, later).await;
+        assert_eq!((third.sent, third.over_budget), (4, 2), "{third:?}");
+        assert_eq!(sent_to(&queue).len(), 18);
+        assert_eq!(
+            store.campaign(&c.id).await.unwrap().unwrap().status,
+            CampaignStatus::Running,
+            "two still wait"
+        );
+    }
+
+    #[tokio::test]
+    async fn line_multicasts_stop_at_the_months_quota() {
+        let mut all = Vec::new();
+        for i in 0..150 {
+            let mut r = recipient(Channel::Line, &format!("U{i:032}"));
+            r.zone = "Europe/London".into();
+            all.push(r);
+        }
+        let (c, store, source) = started(all).await;
+        let quota = [ChannelBudget {
+            channel: Channel::Line,
+            limit: 120,
+            period: BudgetPeriod::Month,
+        }];
+        let queue = Memory::default();
+        let report = run_budgeted(&c, &store, &source, &queue, &quota, NOON).await;
+        assert_eq!((report.sent, report.over_budget), (120, 30), "{report:?}");
+        let sizes: Vec<usize> = queue
+            .replies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| b.announcement.as_ref().unwrap().audience.len())
+            .collect();
+        assert_eq!(sizes, [99, 21]);
+        let used = store
+            .budget_used(Channel::Line, quota[0].first_hour(NOON))
+            .await
+            .unwrap();
+        assert_eq!(used, 120);
+    }
+}

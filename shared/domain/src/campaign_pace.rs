@@ -20,6 +20,7 @@
 //!   <https://developers.line.biz/en/reference/messaging-api/#get-quota>) counts each friend a
 //!   multicast reaches. A recipient past a budget is not suppressed: they wait for the next
 //!   run ([`Budget::take`] says no), so raising the tier or the plan resumes the campaign.
+//!   Which budgets apply and how they are counted is [`crate::campaign_budget`]'s.
 
 use crate::channel::Channel;
 

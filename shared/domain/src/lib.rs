@@ -18,6 +18,7 @@ pub mod alimtalk;
 pub mod beacon;
 pub mod browse;
 pub mod campaign;
+pub mod campaign_budget;
 pub mod campaign_fanout;
 pub mod campaign_outcome;
 pub mod campaign_pace;

@@ -5,6 +5,7 @@
 //! | campaign (`body`: the domain's `Campaign` as JSON; `status` apart, so it moves conditionally) | `CAMPAIGNS` | `CAMPAIGN#id` | never |
 //! | target: `channel`, `customer`, `due`, `state` (`pending`/`done`), the send record `bundle` once claimed, `outcome` | `CAMPAIGN#id` | `RCPT#channel#customer` | never |
 //! | a LINE multicast: `lang`, `customers` (the members' LINE user ids), `at` | `CAMPAIGN#id` | `MULTICAST#bundle` | 30 days |
+//! | a channel's campaign sends in one hour, against its budget: `used` | `BUDGET#channel` | `H<hour, 8 digits>` | 40 days |
 //! | report of one channel: `targeted`, `sent`, `deferred`, `suppressed_<reason>` | `CAMPAIGN#id` | `REPORT#channel` | never |
 //! | a cap's bucket: the set of campaign ids that took a slot | `CAP#person#W<week>` / `SMSCAP#pseudonym#drop#day` | `CAP` | 8 days |
 //!
@@ -28,6 +29,7 @@ use crate::{DynamoStore, n, s, sdk_message};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chatdrop_domain::campaign::{Campaign, CampaignStatus, Recipient};
+use chatdrop_domain::campaign_budget::hour_of;
 use chatdrop_domain::campaign_fanout::{
     Audience, CampaignStore, CapBucket, ChannelReport, Multicast, Outcome, Target,
 };
@@ -50,6 +52,18 @@ fn campaign_key(id: &str) -> Item {
 
 pub(crate) fn target_key(id: &str, c: &ConversationId) -> Item {
     key(format!("CAMPAIGN#{id}"), format!("RCPT#{}", c.key()))
+}
+
+/// How long an hour's budget count is kept: past any period (a month is at most 31 days).
+const BUDGET_TTL: i64 = 40 * 86_400;
+
+/// An hour bucket as a sort key: fixed width, so that key order is time order.
+fn hour_sk(hour: i64) -> String {
+    format!("H{hour:08}")
+}
+
+fn budget_key(channel: Channel, hour: i64) -> Item {
+    key(format!("BUDGET#{channel}"), hour_sk(hour))
 }
 
 /// How long a multicast's record is kept: its members are finished within minutes.
@@ -378,6 +392,49 @@ impl CampaignStore for DynamoStore {
             lang,
             members,
         }))
+    }
+
+    async fn use_budget(&self, channel: Channel, at: i64, sends: u64) -> Result<(), PortError> {
+        let hour = hour_of(at);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(budget_key(channel, hour)))
+            .update_expression("ADD used :n SET expires_at = :expires")
+            .expression_attribute_values(":n", n(sends))
+            .expression_attribute_values(":expires", n(hour * 3600 + BUDGET_TTL))
+            .send()
+            .await
+            .map_err(|e| PortError::new("count budget", sdk_message(e)))?;
+        Ok(())
+    }
+
+    async fn budget_used(&self, channel: Channel, first_hour: i64) -> Result<u64, PortError> {
+        let mut used = 0u64;
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk >= :from")
+                .expression_attribute_values(":pk", s(format!("BUDGET#{channel}")))
+                .expression_attribute_values(":from", s(hour_sk(first_hour)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| PortError::new("read budget", sdk_message(e)))?;
+            used += page
+                .items()
+                .iter()
+                .map(|item| number(item, "used").max(0) as u64)
+                .sum::<u64>();
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(used),
+            }
+        }
     }
 
     async fn defer(

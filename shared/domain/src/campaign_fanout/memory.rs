@@ -33,6 +33,8 @@ struct State {
     targets: HashMap<String, BTreeMap<String, (ConversationId, Stored)>>,
     reports: HashMap<String, BTreeMap<Channel, ChannelReport>>,
     caps: HashMap<String, BTreeSet<String>>,
+    /// Budget counts by channel and hour bucket.
+    budget_hours: BTreeMap<(Channel, i64), u64>,
     /// Claimed multicasts, by campaign and bundle id.
     multicasts: HashMap<(String, String), Multicast>,
     /// `finish` calls left before a simulated crash (`None`: never).
@@ -228,6 +230,26 @@ impl CampaignStore for MemoryCampaigns {
         Ok(s.multicasts
             .get(&(id.to_string(), bundle.to_string()))
             .cloned())
+    }
+
+    async fn use_budget(&self, channel: Channel, at: i64, n: u64) -> Result<(), PortError> {
+        let hour = crate::campaign_budget::hour_of(at);
+        *self
+            .state
+            .lock()
+            .unwrap()
+            .budget_hours
+            .entry((channel, hour))
+            .or_default() += n;
+        Ok(())
+    }
+
+    async fn budget_used(&self, channel: Channel, first_hour: i64) -> Result<u64, PortError> {
+        let s = self.state.lock().unwrap();
+        Ok(s.budget_hours
+            .range((channel, first_hour)..=(channel, i64::MAX))
+            .map(|(_, n)| n)
+            .sum())
     }
 
     async fn defer(

@@ -146,15 +146,25 @@ impl Batches {
 /// Claims a fresh batch and queues it, or queues a claimed batch again; each member is then
 /// finished as queued. A fresh batch the store refuses (a member was claimed meanwhile by
 /// another run) is left pending whole, for the next run to see each member as it is then.
+///
+/// With `budgeted`, a fresh batch's members are counted against LINE's budget before the
+/// claim (the run took them from its budget as it gathered them).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn send<S: CampaignStore, D: Dispatch>(
     campaign: &Campaign,
     store: &S,
+    budgeted: bool,
     dispatch: &D,
     batch: &Multicast,
     fresh: bool,
     now: i64,
     report: &mut FanOutReport,
 ) -> Result<(), PortError> {
+    if fresh && budgeted {
+        store
+            .use_budget(Channel::Line, now, batch.members.len() as u64)
+            .await?;
+    }
     if fresh && !store.claim_multicast(&campaign.id, batch, now).await? {
         report.paced += batch.members.len();
         return Ok(());
