@@ -35,7 +35,7 @@ pub async fn create(aws: &aws_config::SdkConfig, prefix: &str) -> Result<Provisi
     let dynamo = aws_sdk_dynamodb::Client::new(aws);
     let t = &resources.table;
     let table = format!("{prefix}{}", t.name);
-    dynamo
+    let created = dynamo
         .create_table()
         .table_name(&table)
         .billing_mode(BillingMode::PayPerRequest)
@@ -44,13 +44,22 @@ pub async fn create(aws: &aws_config::SdkConfig, prefix: &str) -> Result<Provisi
         .key_schema(key(&t.partition_key, KeyType::Hash)?)
         .key_schema(key(&t.sort_key, KeyType::Range)?)
         .send()
-        .await
-        .map_err(|e| {
-            format!(
+        .await;
+    match created {
+        Ok(_) => {}
+        // A stack started again on the same moto (a bench's restart) finds its table, with
+        // what it held; the queues' creation is idempotent already.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_in_use_exception()) => {}
+        Err(e) => {
+            return Err(format!(
                 "create table: {}",
                 aws_sdk_dynamodb::error::DisplayErrorContext(e)
             )
-        })?;
+            .into());
+        }
+    }
     dynamo
         .update_time_to_live()
         .table_name(&table)

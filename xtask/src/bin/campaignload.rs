@@ -8,9 +8,16 @@
 //! everyone's allowed hours) at the registry's pace per platform, as the sweep does, until no
 //! target is pending. Last it waits for notify to drain the outbound queue.
 //!
+//! With `--kill-after-secs S` the run is a crash test: S seconds into the fan-out, the fan-out
+//! task is aborted wherever it is (between a claim and its queueing, inside a transaction's
+//! retry, anywhere), the stack (notify's pollers) is stopped, and a new stack is started on
+//! the same moto, finding the table and the queues as the old one left them; the fan-out then
+//! runs again from scratch until nothing is pending, as the next sweep would.
+//!
 //! Reported: time to fan out, queued sends a second (against the sum of the platforms' paces),
 //! targets suppressed by reason, the time until the fakes saw every send, and duplicates: a
-//! customer the fakes saw more than one announcement for. Fails if there is any duplicate.
+//! customer the fakes saw more than one announcement for. Fails if there is any duplicate or
+//! anyone queued never got theirs.
 
 use chatdrop_domain::campaign::{Campaign, CampaignStatus, ChannelMessage, Segment};
 use chatdrop_domain::campaign_fanout::{self, CampaignStore, Pace, Ports};
@@ -18,6 +25,8 @@ use chatdrop_domain::campaign_pace::per_second;
 use chatdrop_domain::campaign_rules::CampaignLimits;
 use chatdrop_domain::channel::{Channel, ConversationId};
 use chatdrop_domain::consent::{self, ConsentChange, ConsentSource, Scope, Wish};
+use chatdrop_queue::SqsQueues;
+use chatdrop_store::DynamoStore;
 use clap::Parser;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -31,6 +40,13 @@ use xtask::stack::{Consumers, LocalStack, StackOptions};
 struct Args {
     #[arg(long, default_value_t = 100_000)]
     recipients: usize,
+    /// Abort the fan-out and restart the stack this many seconds in.
+    #[arg(long)]
+    kill_after_secs: Option<u64>,
+    /// SMS segments a second (a long code sends 1; a short code or a pool of numbers more), for
+    /// the fan-out's pace and notify's.
+    #[arg(long, default_value_t = 1)]
+    sms_per_second: u32,
 }
 
 const CHANNELS: [Channel; 4] = [
@@ -61,13 +77,57 @@ fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<(), Error> {
     let moto = Moto::start()?;
     let (fakes_url, _fakes) = xtask::fakes::spawn("127.0.0.1:0").await?;
-    let mut options = StackOptions::new(&moto.endpoint, "", &fakes_url);
-    options.consumers = Consumers::NotifyOnly;
-    let stack = LocalStack::start(options).await?;
-    let result = load(&args, &stack).await;
-    stack.stop().await;
+    let options = || {
+        let mut options = StackOptions::new(&moto.endpoint, "", &fakes_url);
+        options.consumers = Consumers::NotifyOnly;
+        options.env.push((
+            "CHATDROP_SEND_RATES".into(),
+            format!("sms={}", args.sms_per_second),
+        ));
+        options
+    };
+    let stack = LocalStack::start(options()).await?;
+    let result = load(&args, stack, || LocalStack::start(options())).await;
     drop(moto);
     result
+}
+
+/// Fans the campaign out until nothing is pending, one sweep-sized run after another;
+/// returns how many sends it queued.
+async fn fan_out_all(
+    store: DynamoStore,
+    queues: SqsQueues,
+    campaign: Campaign,
+    now: i64,
+    sms_per_second: u32,
+) -> Result<usize, Error> {
+    let clock = Instant::now();
+    let mut pace = Pace::new(0).with_rate(Channel::Sms, sms_per_second, 0);
+    let mut queued = 0;
+    loop {
+        let ports = Ports {
+            store: &store,
+            audience: &store,
+            dispatch: &queues,
+        };
+        let r = campaign_fanout::fan_out(
+            &campaign,
+            ports,
+            &mut pace,
+            now,
+            5_000,
+            || clock.elapsed().as_millis() as i64,
+            |ms| async move {
+                tokio::time::sleep(Duration::from_millis(ms.max(1) as u64)).await;
+                true
+            },
+        )
+        .await?;
+        queued += r.sent + r.requeued;
+        if !store.any_pending(&campaign.id).await? {
+            return Ok(queued);
+        }
+    }
 }
 
 fn customer(channel: Channel, i: usize) -> String {
@@ -91,7 +151,12 @@ fn change(wish: Wish, at: i64, event: String) -> ConsentChange {
     }
 }
 
-async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
+async fn load<F, R>(args: &Args, stack: LocalStack, restart: R) -> Result<(), Error>
+where
+    R: FnOnce() -> F,
+    F: std::future::Future<Output = Result<LocalStack, Error>>,
+{
+    let mut stack = stack;
     let store = stack.store();
     let queues = stack.queues();
     let today = std::time::SystemTime::now()
@@ -168,35 +233,39 @@ async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
     }
     let campaign = store.campaign("load").await?.ok_or("no campaign")?;
     let fan = Instant::now();
-    let clock = Instant::now();
-    let mut pace = Pace::new(0);
-    let mut queued = 0;
-    loop {
-        let ports = Ports {
-            store: &store,
-            audience: &store,
-            dispatch: &queues,
-        };
-        let r = campaign_fanout::fan_out(
-            &campaign,
-            ports,
-            &mut pace,
-            now,
-            5_000,
-            || clock.elapsed().as_millis() as i64,
-            |ms| async move {
-                tokio::time::sleep(Duration::from_millis(ms.max(1) as u64)).await;
-                true
-            },
-        )
-        .await?;
-        queued += r.sent + r.requeued;
-        if !store.any_pending("load").await? {
-            break;
+    let mut task = tokio::spawn(fan_out_all(
+        stack.store(),
+        queues,
+        campaign.clone(),
+        now,
+        args.sms_per_second,
+    ));
+    let mut killed = None;
+    if let Some(secs) = args.kill_after_secs {
+        tokio::select! {
+            done = &mut task => return finish_early(done),
+            () = tokio::time::sleep(Duration::from_secs(secs)) => {}
         }
+        task.abort();
+        let _ = (&mut task).await;
+        let before: u64 = store.report("load").await?.values().map(|r| r.queued).sum();
+        eprintln!("campaignload: killed the fan-out and the stack {secs} s in ({before} queued)");
+        stack.stop().await;
+        stack = restart().await?;
+        killed = Some((secs, before));
+        task = tokio::spawn(fan_out_all(
+            stack.store(),
+            stack.queues(),
+            campaign,
+            now,
+            args.sms_per_second,
+        ));
     }
+    task.await.map_err(|e| e.to_string())??;
     let fan_out = fan.elapsed();
     let report = store.report("load").await?;
+    // What was handed to notify, counted once per customer whichever run queued it.
+    let queued = report.values().map(|r| r.queued).sum::<u64>() as usize;
 
     // Wait for notify to send everything queued.
     let expected = queued;
@@ -245,6 +314,11 @@ async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
         counts.len(),
         delivered.as_secs_f64()
     );
+    if let Some((secs, before)) = killed {
+        println!(
+            "killed                at {secs} s ({before} queued), stack restarted, fan-out rerun"
+        );
+    }
     println!("duplicates            {duplicates}");
     if duplicates > 0 {
         return Err(format!("{duplicates} duplicate announcements").into());
@@ -256,5 +330,16 @@ async fn load(args: &Args, stack: &LocalStack) -> Result<(), Error> {
         )
         .into());
     }
+    stack.stop().await;
     Ok(())
+}
+
+/// The fan-out ended before the kill was due: nothing was killed, which makes the run no crash
+/// test; say so rather than report it as one.
+fn finish_early(done: Result<Result<usize, Error>, tokio::task::JoinError>) -> Result<(), Error> {
+    done.map_err(|e| e.to_string())??;
+    Err(
+        "the fan-out finished before --kill-after-secs: nothing was killed; use a shorter time"
+            .into(),
+    )
 }
