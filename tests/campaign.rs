@@ -607,3 +607,85 @@ async fn line_friends_get_one_multicast_through_a_crash() {
         CampaignStatus::Done
     );
 }
+
+/// Viber and KakaoTalk in a campaign on the local stack: an opted-in Viber subscriber gets the
+/// text with how to stop; one who opted in and then unsubscribed in Viber itself (the
+/// platform's `unsubscribed` event) is not even targeted; an opted-in KakaoTalk customer is
+/// never messaged (a skill cannot push), suppressed with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viber_subscribers_are_announced_to_and_kakao_is_suppressed_with_why() {
+    use xtask::platform::kakao::{KakaoUser, OpenBuilder};
+    let h = Harness::start("campaign-viber-kakao").await;
+    h.stack
+        .open_drop(&bag_drop("winter", 5, None))
+        .await
+        .unwrap();
+    let store = h.stack.store();
+    let olena = h.customer_on(Platform::Viber, "0lenaCampaignViber0000A==");
+    let dmytro = h.customer_on(Platform::Viber, "DmytroCampaignViber000A==");
+    for c in [&olena, &dmytro] {
+        h.say(c, "start").await;
+    }
+    let left = xtask::platform::viber::subscription_webhook(&dmytro, 90, false);
+    assert_eq!(dmytro.post(&left).await.unwrap(), 200);
+    let bot = OpenBuilder::local(&h.stack.url);
+    let minji = KakaoUser::korean("c0ffee0campaign0user1");
+    let agreed = bot.say(&minji, "수신동의").await;
+    assert!(agreed.check().is_ok(), "{:#}", agreed.body);
+
+    let campaign = Campaign {
+        id: "winter-viber".into(),
+        drop: "winter".into(),
+        segment: Segment::default(),
+        messages: BTreeMap::from([(
+            Channel::Viber,
+            ChannelMessage::Text {
+                body: "Spring drop: the winter bag opens at 10:00".into(),
+            },
+        )]),
+        limits: CampaignLimits::default(),
+        status: CampaignStatus::Draft,
+        created_at: 0,
+    };
+    campaign.validate().unwrap();
+    assert!(store.create(&campaign).await.unwrap());
+    let noon = jiff::Timestamp::now().as_second().div_euclid(86_400) * 86_400 + 86_400 + 12 * 3600;
+    let added = campaign_fanout::start("winter-viber", &store, &store, noon)
+        .await
+        .unwrap();
+    assert_eq!(added, 2, "Olena and Minji; Dmytro left the bot");
+    let run = fan_out(&h, "winter-viber", &store, noon).await.unwrap();
+    assert_eq!((run.sent, run.suppressed), (1, 1), "{run:?}");
+
+    eventually(|| async { (announcements_to(&h, &olena.id).await == 1).then_some(()) }).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let outbox = h.stack.outbox().await.unwrap();
+    let to_olena: Vec<_> = outbox
+        .iter()
+        .filter(|e| e.recipient == olena.id && e.body.to_string().contains("winter bag"))
+        .collect();
+    assert_eq!(to_olena.len(), 1, "{to_olena:?}");
+    assert!(
+        to_olena[0].body.to_string().contains("STOP"),
+        "says how to stop"
+    );
+    assert_eq!(announcements_to(&h, &dmytro.id).await, 0);
+    assert!(
+        !outbox.iter().any(|e| e.recipient.contains(&minji.id)
+            || e.body.to_string().contains("winter bag") && e.channel != "viber"),
+        "nothing but Olena's Viber message"
+    );
+    let report = store.report("winter-viber").await.unwrap();
+    let kakao = report.get(&Channel::Kakao).cloned().unwrap_or_default();
+    assert_eq!(
+        kakao.suppressed.get(&Suppression::NoSanctionedForm),
+        Some(&1),
+        "{kakao:?}"
+    );
+    eventually(|| async {
+        let report = store.report("winter-viber").await.unwrap();
+        let viber = report.get(&Channel::Viber).cloned().unwrap_or_default();
+        ((viber.targeted, viber.queued, viber.sent) == (1, 1, 1)).then_some(())
+    })
+    .await;
+}
