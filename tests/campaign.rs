@@ -522,6 +522,34 @@ async fn a_campaigns_report_counts_what_the_platform_said_and_what_was_paid() {
     h.stack.stop().await;
 }
 
+/// Creates a campaign of `drop` with one channel's message, for everyone opted in, and starts
+/// it at noon UTC tomorrow (ahead of the stack's own sweep, which runs on the real clock):
+/// that noon, and how many were targeted.
+async fn started(
+    store: &DynamoStore,
+    id: &str,
+    drop: &str,
+    channel: Channel,
+    message: ChannelMessage,
+) -> (i64, usize) {
+    let campaign = Campaign {
+        id: id.into(),
+        drop: drop.into(),
+        segment: Segment::default(),
+        messages: BTreeMap::from([(channel, message)]),
+        limits: CampaignLimits::default(),
+        status: CampaignStatus::Draft,
+        created_at: 0,
+    };
+    campaign.validate().unwrap();
+    assert!(store.create(&campaign).await.unwrap());
+    let noon = jiff::Timestamp::now().as_second().div_euclid(86_400) * 86_400 + 86_400 + 12 * 3600;
+    let added = campaign_fanout::start(id, store, store, noon)
+        .await
+        .unwrap();
+    (noon, added)
+}
+
 /// LINE friends are announced to by multicast on the local stack: one request for the batch
 /// (the fake LINE records each friend's copy), and a fan-out killed after queueing the batch
 /// and recording one member queues the same batch again, which reaches nobody twice.
@@ -544,27 +572,10 @@ async fn line_friends_get_one_multicast_through_a_crash() {
     for f in &friends {
         h.say(f, "start").await;
     }
-    let campaign = Campaign {
-        id: "autumn-line".into(),
-        drop: "autumn".into(),
-        segment: Segment::default(),
-        messages: BTreeMap::from([(
-            Channel::Line,
-            ChannelMessage::LineMulticast {
-                body: "Spring drop: the autumn bag opens at 10:00".into(),
-            },
-        )]),
-        limits: CampaignLimits::default(),
-        status: CampaignStatus::Draft,
-        created_at: 0,
+    let message = ChannelMessage::LineMulticast {
+        body: "Spring drop: the autumn bag opens at 10:00".into(),
     };
-    campaign.validate().unwrap();
-    assert!(store.create(&campaign).await.unwrap());
-    // Noon UTC tomorrow: ahead of the stack's own sweep, which runs on the real clock.
-    let noon = jiff::Timestamp::now().as_second().div_euclid(86_400) * 86_400 + 86_400 + 12 * 3600;
-    let added = campaign_fanout::start("autumn-line", &store, &store, noon)
-        .await
-        .unwrap();
+    let (noon, added) = started(&store, "autumn-line", "autumn", Channel::Line, message).await;
     assert_eq!(added, 3);
 
     let crashing = Crashing {
@@ -633,26 +644,10 @@ async fn viber_subscribers_are_announced_to_and_kakao_is_suppressed_with_why() {
     let agreed = bot.say(&minji, "수신동의").await;
     assert!(agreed.check().is_ok(), "{:#}", agreed.body);
 
-    let campaign = Campaign {
-        id: "winter-viber".into(),
-        drop: "winter".into(),
-        segment: Segment::default(),
-        messages: BTreeMap::from([(
-            Channel::Viber,
-            ChannelMessage::Text {
-                body: "Spring drop: the winter bag opens at 10:00".into(),
-            },
-        )]),
-        limits: CampaignLimits::default(),
-        status: CampaignStatus::Draft,
-        created_at: 0,
+    let message = ChannelMessage::Text {
+        body: "Spring drop: the winter bag opens at 10:00".into(),
     };
-    campaign.validate().unwrap();
-    assert!(store.create(&campaign).await.unwrap());
-    let noon = jiff::Timestamp::now().as_second().div_euclid(86_400) * 86_400 + 86_400 + 12 * 3600;
-    let added = campaign_fanout::start("winter-viber", &store, &store, noon)
-        .await
-        .unwrap();
+    let (noon, added) = started(&store, "winter-viber", "winter", Channel::Viber, message).await;
     assert_eq!(added, 2, "Olena and Minji; Dmytro left the bot");
     let run = fan_out(&h, "winter-viber", &store, noon).await.unwrap();
     assert_eq!((run.sent, run.suppressed), (1, 1), "{run:?}");

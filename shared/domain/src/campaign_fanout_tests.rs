@@ -51,9 +51,19 @@ async fn run(
     queue: &Memory,
     now: i64,
 ) -> Result<FanOutReport, PortError> {
+    run_paced(c, store, source, queue, now, Pace::new(0)).await
+}
+
+async fn run_paced(
+    c: &Campaign,
+    store: &MemoryCampaigns,
+    source: &MemoryAudience,
+    queue: &Memory,
+    now: i64,
+    mut pace: Pace,
+) -> Result<FanOutReport, PortError> {
     // A clock that moves a second per call: the pace never keeps anyone waiting for long.
     let ms = std::cell::Cell::new(0i64);
-    let mut pace = Pace::new(0);
     fan_out(
         c,
         Ports {
@@ -600,25 +610,7 @@ mod budgets {
         for (channel, left) in budgets_left(store, budgets, now).await.unwrap() {
             pace = pace.with_budget(channel, left);
         }
-        let ms = std::cell::Cell::new(0i64);
-        fan_out(
-            c,
-            Ports {
-                store,
-                audience: source,
-                dispatch: queue,
-            },
-            &mut pace,
-            now,
-            usize::MAX,
-            || {
-                ms.set(ms.get() + 1000);
-                ms.get()
-            },
-            |_| async { true },
-        )
-        .await
-        .unwrap()
+        run_paced(c, store, source, queue, now, pace).await.unwrap()
     }
 
     #[tokio::test]

@@ -411,30 +411,18 @@ impl CampaignStore for DynamoStore {
 
     async fn budget_used(&self, channel: Channel, first_hour: i64) -> Result<u64, PortError> {
         let mut used = 0u64;
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk >= :from")
-                .expression_attribute_values(":pk", s(format!("BUDGET#{channel}")))
-                .expression_attribute_values(":from", s(hour_sk(first_hour)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| PortError::new("read budget", sdk_message(e)))?;
-            used += page
-                .items()
-                .iter()
-                .map(|item| number(item, "used").max(0) as u64)
-                .sum::<u64>();
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(used),
-            }
-        }
+        self.each_from(
+            "read budget",
+            format!("BUDGET#{channel}"),
+            &hour_sk(first_hour),
+            |q| q.consistent_read(true),
+            |item| {
+                used += number(&item, "used").max(0) as u64;
+                Ok(ControlFlow::Continue(()))
+            },
+        )
+        .await?;
+        Ok(used)
     }
 
     async fn defer(

@@ -16,6 +16,14 @@ use std::ops::ControlFlow;
 
 type Item = HashMap<String, AttributeValue>;
 
+/// Which of a partition's sort keys a query reads.
+#[derive(Clone, Copy)]
+enum SortKeys<'a> {
+    All,
+    Prefix(&'a str),
+    From(&'a str),
+}
+
 impl DynamoStore {
     /// Calls `each` with every item of partition `pk` whose sort key begins with `prefix` (every
     /// item of the partition when `prefix` is empty), in sort-key order, until `each` breaks or
@@ -25,6 +33,38 @@ impl DynamoStore {
         what: &'static str,
         pk: impl Into<String>,
         prefix: &str,
+        shape: impl Fn(QueryFluentBuilder) -> QueryFluentBuilder,
+        each: impl FnMut(Item) -> Result<ControlFlow<()>, PortError>,
+    ) -> Result<(), PortError> {
+        // DynamoDB refuses an empty string as a key condition's value: no prefix, no
+        // `begins_with`.
+        let range = if prefix.is_empty() {
+            SortKeys::All
+        } else {
+            SortKeys::Prefix(prefix)
+        };
+        self.each_in(what, pk, range, shape, each).await
+    }
+
+    /// Every item of partition `pk` whose sort key is `from` or after it, in sort-key order;
+    /// see [`DynamoStore::each_with_prefix`].
+    pub(crate) async fn each_from(
+        &self,
+        what: &'static str,
+        pk: impl Into<String>,
+        from: &str,
+        shape: impl Fn(QueryFluentBuilder) -> QueryFluentBuilder,
+        each: impl FnMut(Item) -> Result<ControlFlow<()>, PortError>,
+    ) -> Result<(), PortError> {
+        self.each_in(what, pk, SortKeys::From(from), shape, each)
+            .await
+    }
+
+    async fn each_in(
+        &self,
+        what: &'static str,
+        pk: impl Into<String>,
+        range: SortKeys<'_>,
         shape: impl Fn(QueryFluentBuilder) -> QueryFluentBuilder,
         mut each: impl FnMut(Item) -> Result<ControlFlow<()>, PortError>,
     ) -> Result<(), PortError> {
@@ -37,14 +77,14 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .expression_attribute_values(":pk", pk.clone())
                 .set_exclusive_start_key(start);
-            // DynamoDB refuses an empty string as a key condition's value: no prefix, no
-            // `begins_with`.
-            let query = if prefix.is_empty() {
-                query.key_condition_expression("pk = :pk")
-            } else {
-                query
+            let query = match range {
+                SortKeys::All => query.key_condition_expression("pk = :pk"),
+                SortKeys::Prefix(prefix) => query
                     .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                    .expression_attribute_values(":prefix", s(prefix))
+                    .expression_attribute_values(":prefix", s(prefix)),
+                SortKeys::From(from) => query
+                    .key_condition_expression("pk = :pk AND sk >= :from")
+                    .expression_attribute_values(":from", s(from)),
             };
             let page = shape(query)
                 .send()

@@ -379,6 +379,16 @@ fn retry_key(headers: &HeaderMap) -> Result<Option<String>, Box<Response>> {
     }
 }
 
+/// [`admit`] for a push or a multicast, which may carry a retry key: the body and the key.
+async fn admit_with_key(
+    fakes: &Fakes,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Value, Option<String>), Box<Response>> {
+    let body = admit(fakes, headers, body).await?;
+    Ok((body, retry_key(headers)?))
+}
+
 /// LINE's 409 to a retry key it accepted before: the earlier answer, with why.
 fn already_accepted(earlier: &Value) -> Response {
     let mut answer = earlier.clone();
@@ -392,12 +402,8 @@ async fn push(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match admit(&fakes, &headers, &body).await {
-        Ok(body) => body,
-        Err(answer) => return *answer,
-    };
-    let key = match retry_key(&headers) {
-        Ok(key) => key,
+    let (body, key) = match admit_with_key(&fakes, &headers, &body).await {
+        Ok(admitted) => admitted,
         Err(answer) => return *answer,
     };
     let to = body["to"].as_str().unwrap_or_default().to_string();
@@ -426,12 +432,8 @@ async fn multicast(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match admit(&fakes, &headers, &body).await {
-        Ok(body) => body,
-        Err(answer) => return *answer,
-    };
-    let key = match retry_key(&headers) {
-        Ok(key) => key,
+    let (body, key) = match admit_with_key(&fakes, &headers, &body).await {
+        Ok(admitted) => admitted,
         Err(answer) => return *answer,
     };
     let to: Vec<String> = body["to"]

@@ -151,6 +151,14 @@ impl LineSender {
     }
 }
 
+/// Every LINE message the group's replies render to, in the bundle's language.
+fn rendered(out: &Outgoing<'_>) -> Vec<Value> {
+    out.replies
+        .iter()
+        .flat_map(|r| render(out.lang(), r))
+        .collect()
+}
+
 /// No window: a shop may push to any friend who has not blocked it (pushes count toward the
 /// plan's monthly quota; see the module doc), so the registry's rules stand; and nothing to
 /// acknowledge, since a postback needs no answer to stop a spinner.
@@ -187,11 +195,7 @@ impl Outbound for LineSender {
     fn send<'a>(&'a self, out: &'a Outgoing<'_>) -> SendFuture<'a, Sent> {
         Box::pin(async move {
             let c = out.conversation();
-            let messages: Vec<Value> = out
-                .replies
-                .iter()
-                .flat_map(|r| render(out.lang(), r))
-                .collect();
+            let messages = rendered(out);
             let key = out.idempotency_key();
             let mut token = out.reply_token();
             let mut ids = Vec::new();
@@ -217,11 +221,7 @@ impl Outbound for LineSender {
     /// LINE answers 409 to those it took). No reply token: a multicast is never an answer.
     fn multicast<'a>(&'a self, out: &'a Outgoing<'_>, to: &'a [String]) -> SendFuture<'a, Sent> {
         Box::pin(async move {
-            let messages: Vec<Value> = out
-                .replies
-                .iter()
-                .flat_map(|r| render(out.lang(), r))
-                .collect();
+            let messages = rendered(out);
             let key = out.idempotency_key();
             for (part, chunk) in messages.chunks(LIMITS.messages_per_call).enumerate() {
                 self.multicast_call(out.conversation(), to, &retry_key(&key, part), chunk)
