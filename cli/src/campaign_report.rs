@@ -42,7 +42,18 @@ fn stages(row: &ChannelReport) -> [u64; 8] {
     ]
 }
 
-/// One row per channel: the funnel, then deferrals and every reason seen.
+/// The column of targets not yet queued nor suppressed.
+const WAITING: &str = "waiting (night, budget, pace, back-off)";
+
+/// Targets still pending: neither queued nor suppressed. They wait for their morning, for
+/// the channel's budget to have room (`CHATDROP_CAMPAIGN_BUDGETS`), for the pace of a later
+/// run, or for a platform's back-off to end.
+fn waiting(row: &ChannelReport) -> u64 {
+    let suppressed: u64 = row.suppressed.values().sum();
+    row.targeted.saturating_sub(row.queued + suppressed)
+}
+
+/// One row per channel: the funnel, what still waits, then deferrals and every reason seen.
 pub fn status_table(report: &BTreeMap<Channel, ChannelReport>) -> String {
     let suppressed: Vec<Suppression> = Suppression::ALL
         .into_iter()
@@ -56,7 +67,10 @@ pub fn status_table(report: &BTreeMap<Channel, ChannelReport>) -> String {
     };
     let backed_off = codes(|r| &r.backed_off);
     let refused = codes(|r| &r.refused);
-    let mut out = format!("channel\t{}\tdeferred (quiet hours)", STAGES.join("\t"));
+    let mut out = format!(
+        "channel\t{}\t{WAITING}\tdeferred (quiet hours)",
+        STAGES.join("\t")
+    );
     for s in &suppressed {
         out.push_str(&format!("\tsuppressed: {}", s.code()));
     }
@@ -71,7 +85,7 @@ pub fn status_table(report: &BTreeMap<Channel, ChannelReport>) -> String {
         for n in stages(row) {
             out.push_str(&format!("\t{n}"));
         }
-        out.push_str(&format!("\t{}", row.deferred));
+        out.push_str(&format!("\t{}\t{}", waiting(row), row.deferred));
         for s in &suppressed {
             out.push_str(&format!(
                 "\t{}",
@@ -181,14 +195,15 @@ mod tests {
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(
             lines[0],
-            "channel\ttargeted\tqueued\tsent\tdelivered\tread\treserved\tpay link opened\tpaid\tdeferred (quiet hours)\tsuppressed: opted_out\tplatform refused (131049), backed off"
+            "channel\ttargeted\tqueued\tsent\tdelivered\tread\treserved\tpay link opened\tpaid\twaiting (night, budget, pace, back-off)\tdeferred (quiet hours)\tsuppressed: opted_out\tplatform refused (131049), backed off"
         );
         assert!(
-            lines.contains(&"whatsapp\t4\t2\t2\t2\t1\t1\t1\t1\t0\t1\t1"),
+            // One waits: the one WhatsApp backed off from (targeted 4, queued 2, suppressed 1).
+            lines.contains(&"whatsapp\t4\t2\t2\t2\t1\t1\t1\t1\t1\t0\t1\t1"),
             "{t}"
         );
         assert!(
-            lines.contains(&"line\t3\t3\t3\t0\t0\t0\t0\t0\t0\t0\t0"),
+            lines.contains(&"line\t3\t3\t3\t0\t0\t0\t0\t0\t0\t0\t0\t0"),
             "{t}"
         );
     }
