@@ -396,6 +396,21 @@ fn already_accepted(earlier: &Value) -> Response {
     (StatusCode::CONFLICT, Json(answer)).into_response()
 }
 
+/// A call under retry key `key`: LINE's 409 with the earlier answer when the key was accepted
+/// before; otherwise `accept` records the call and gives the answer, kept under the key. The
+/// lock is held throughout, so two attempts at once cannot both be recorded.
+fn once_per_key(memory: &Shared, key: Option<String>, accept: impl FnOnce() -> Value) -> Response {
+    let mut memory = memory.lock().expect("LINE fake lock");
+    if let Some(earlier) = key.as_ref().and_then(|k| memory.accepted.get(k)) {
+        return already_accepted(earlier);
+    }
+    let answer = accept();
+    if let Some(k) = key {
+        memory.accepted.insert(k, answer.clone());
+    }
+    Json(answer).into_response()
+}
+
 async fn push(
     State(fakes): State<Fakes>,
     memory: Shared,
@@ -410,17 +425,11 @@ async fn push(
     if to.is_empty() {
         return invalid_property("to", "May not be empty");
     }
-    let mut memory = memory.lock().expect("LINE fake lock");
-    if let Some(earlier) = key.as_ref().and_then(|k| memory.accepted.get(k)) {
-        return already_accepted(earlier);
-    }
-    let count = message_count(&body);
-    let seq = fakes.record(CHANNEL, to, "push", body);
-    let answer = sent(seq, count);
-    if let Some(k) = key {
-        memory.accepted.insert(k, answer.clone());
-    }
-    Json(answer).into_response()
+    once_per_key(&memory, key, || {
+        let count = message_count(&body);
+        let seq = fakes.record(CHANNEL, to, "push", body);
+        sent(seq, count)
+    })
 }
 
 /// `POST /v2/bot/message/multicast`: the same messages to 1-500 user ids, answered `{}`
@@ -447,21 +456,15 @@ async fn multicast(
     if !(1..=500).contains(&to.len()) {
         return invalid_property("to", "Size must be between 1 and 500");
     }
-    let mut memory = memory.lock().expect("LINE fake lock");
-    if let Some(earlier) = key.as_ref().and_then(|k| memory.accepted.get(k)) {
-        return already_accepted(earlier);
-    }
-    let copy = json!({ "messages": body["messages"] });
-    for user in to {
-        let mut theirs = copy.clone();
-        theirs["to"] = json!(user);
-        fakes.record(CHANNEL, user, "multicast", theirs);
-    }
-    let answer = json!({});
-    if let Some(k) = key {
-        memory.accepted.insert(k, answer.clone());
-    }
-    Json(answer).into_response()
+    once_per_key(&memory, key, || {
+        let copy = json!({ "messages": body["messages"] });
+        for user in to {
+            let mut theirs = copy.clone();
+            theirs["to"] = json!(user);
+            fakes.record(CHANNEL, user, "multicast", theirs);
+        }
+        json!({})
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
