@@ -199,6 +199,7 @@ pub async fn run(
                 .iter()
                 .map(|s| parse_sku(s))
                 .collect::<Fallible<Vec<_>>>()?;
+            one_sku_per_draw(&skus, draw_closes_at.is_some())?;
             // A SKU sells in one drop at a time, or a checkout could not tell which stock.
             for other in store.drops().await.map_err(err)? {
                 if let Some(s) = skus.iter().find(|s| other.sku(&s.sku).is_some()) {
@@ -314,9 +315,39 @@ pub async fn run(
     }
 }
 
+/// A draw is drawn for one SKU's units (`chatdrop_domain::draw_flow` counts the first SKU's
+/// stock and reserves it for the winners): a drop of several SKUs sold by draw would leave the
+/// others unsold, so it is refused with what to do instead.
+fn one_sku_per_draw(skus: &[DropSku], draw: bool) -> Fallible<()> {
+    if draw && skus.len() > 1 {
+        return Err(format!(
+            "a draw sells one SKU, and this drop has {}: create one drop per SKU (size), each \
+             with its own draw",
+            skus.len()
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_time_at;
+    use super::{one_sku_per_draw, parse_sku, parse_time_at};
+
+    #[test]
+    fn a_draw_takes_one_sku() {
+        let one = vec![parse_sku("drop-bag=10").unwrap()];
+        let two = vec![
+            parse_sku("drop-bag=10").unwrap(),
+            parse_sku("drop-tee=5").unwrap(),
+        ];
+        assert!(one_sku_per_draw(&one, true).is_ok());
+        assert!(
+            one_sku_per_draw(&two, false).is_ok(),
+            "first come sells any number"
+        );
+        let e = one_sku_per_draw(&two, true).unwrap_err();
+        assert!(e.contains("one drop per SKU"), "{e}");
+    }
 
     #[test]
     fn times_are_read_in_every_form_an_operator_writes() {
