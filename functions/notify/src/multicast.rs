@@ -18,7 +18,8 @@ use chatdrop_domain::ports::SessionStore;
 use chatdrop_domain::reply::{Announcement, ReplyBundle};
 use chatdrop_queue::fifo::RecordResult;
 
-/// The longest notify waits in place for the platform's pace before giving the bundle back.
+/// How many times notify waits in place for the platform's pace before giving the bundle back
+/// to the queue.
 const MOST_PACE_WAITS: usize = 20;
 
 /// Delivers a multicast bundle whose audience is `announcement.audience`.
@@ -48,13 +49,22 @@ pub(crate) async fn deliver(
         );
         return RecordResult::Done;
     }
-    // The channel's shared pace: one call, one token.
+    // The channel's shared pace: one call, one token; without one after the waits, the call
+    // is not made and the bundle comes back.
+    let mut admitted = false;
     for _ in 0..MOST_PACE_WAITS {
         match app.senders.pace(&bundle.conversation).await {
-            Ok(None) => break,
+            Ok(None) => {
+                admitted = true;
+                break;
+            }
             Ok(Some(delay)) => tokio::time::sleep(delay).await,
             Err(e) => return RecordResult::Retry(e.to_string()),
         }
+    }
+    if !admitted {
+        tracing::info!("multicast paced out; back on the queue");
+        return RecordResult::Retry("paced".to_string());
     }
     let sender = match app.senders.sender(bundle.conversation.channel) {
         Ok(sender) => sender,
