@@ -87,40 +87,6 @@ impl Budget {
     }
 }
 
-/// WhatsApp's messaging limit tiers: unique customers outside a service window per 24 h.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WhatsappTier {
-    Tier250,
-    Tier2k,
-    Tier10k,
-    Tier100k,
-    Unlimited,
-}
-
-impl WhatsappTier {
-    pub fn parse(s: &str) -> Option<WhatsappTier> {
-        Some(match s {
-            "250" => WhatsappTier::Tier250,
-            "2000" | "2k" => WhatsappTier::Tier2k,
-            "10000" | "10k" => WhatsappTier::Tier10k,
-            "100000" | "100k" => WhatsappTier::Tier100k,
-            "unlimited" => WhatsappTier::Unlimited,
-            _ => return None,
-        })
-    }
-
-    pub fn per_day(self) -> Budget {
-        let n = match self {
-            WhatsappTier::Tier250 => 250,
-            WhatsappTier::Tier2k => 2_000,
-            WhatsappTier::Tier10k => 10_000,
-            WhatsappTier::Tier100k => 100_000,
-            WhatsappTier::Unlimited => return Budget::UNLIMITED,
-        };
-        Budget { remaining: Some(n) }
-    }
-}
-
 /// The most user ids one LINE multicast takes
 /// (<https://developers.line.biz/en/reference/messaging-api/#send-multicast-message>). The
 /// fan-out sends fewer a request ([`crate::campaign_fanout::MULTICAST_MEMBERS`]), so that

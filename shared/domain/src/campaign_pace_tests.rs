@@ -31,12 +31,19 @@ fn an_idle_bucket_saves_at_most_one_second() {
 
 #[test]
 fn budgets_stop_at_zero_and_unlimited_never_does() {
-    let mut b = WhatsappTier::Tier250.per_day();
+    // WhatsApp's lowest tier; the tiers are written in `CHATDROP_CAMPAIGN_BUDGETS`
+    // (`campaign_budget::parse`, which reads `10k` as 10,000).
+    let mut b = Budget {
+        remaining: Some(250),
+    };
     assert!(b.take(250));
     assert!(!b.take(1));
-    let mut u = WhatsappTier::parse("unlimited").unwrap().per_day();
+    let mut u = Budget::UNLIMITED;
     assert!(u.take(u64::MAX));
-    assert_eq!(WhatsappTier::parse("10k"), Some(WhatsappTier::Tier10k));
+    assert_eq!(
+        crate::campaign_budget::parse("whatsapp=10k/24h").unwrap()[0].limit,
+        10_000
+    );
 }
 
 #[test]

@@ -51,8 +51,9 @@ pub fn filter(directives: &str) -> Targets {
 }
 
 /// The JSON subscriber every function runs with, filtered by `directives` ([`filter`]) and
-/// writing to `writer`: [`init`] writes to stdout, tests capture it into a buffer (an
-/// `Arc<Mutex<Vec<u8>>>` will do).
+/// writing to `writer`: [`init`] writes to stdout, tests capture it into a buffer (a closure
+/// handing out a clone of a writer that appends to a shared `Vec<u8>`, as the tests below do;
+/// an `Arc<Mutex<Vec<u8>>>` alone is not a `MakeWriter`).
 pub fn subscriber<W>(
     directives: &str,
     writer: W,
